@@ -1,0 +1,344 @@
+/**
+ * `Model`: a loaded ONNX model on a runtime, with cached forward sessions and compiled
+ * forward+backward plans. Every method of Lucerna works through it.
+ */
+import { differentiate } from '../compiler/differentiate.js';
+import { resolveRuleSet } from '../compiler/rulesets/index.js';
+import type { RuleSet } from '../compiler/vjp.js';
+import { LucernaError } from '../errors.js';
+import { graphFromBytes } from '../onnx/builder.js';
+import type { Graph, ValueInfo } from '../onnx/graph.js';
+import { encodeModel } from '../onnx/proto.js';
+import { formatShapeList } from '../onnx/shape-format.js';
+import { firstNonFinite, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { type PreparedGraph, prepareGraph } from './prepare.js';
+import { type EngineTensor, getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions } from './runtime.js';
+
+/** Options of {@link Model.load}. */
+export interface ModelOptions extends SessionOptions {
+  /** The engine (default: the one registered by `lucerna/node`). */
+  readonly runtime?: Runtime;
+  /** A display name for messages (default: "the model"). */
+  readonly name?: string;
+}
+
+/**
+ * What to compute in one compiled forward+backward run.
+ *
+ * @example
+ * ```ts
+ * const plan: GradientPlan = { seeds: ['logits'], wrt: ['input'], read: ['/relu2/Relu_output_0'], rules: 'guided' };
+ * ```
+ */
+export interface GradientPlan {
+  /** Tensors where the gradient is seeded. Each gets a seed input of the tensor's shape, supplied at run time. */
+  readonly seeds: readonly string[];
+  /** Tensors to differentiate with respect to (default: the model input). */
+  readonly wrt?: readonly string[];
+  /** Intermediate tensors to return as activations. */
+  readonly read?: readonly string[];
+  /** Backward rule set: 'standard' (default), 'guided', 'deconvnet', or a custom {@link RuleSet} (cached by its name). */
+  readonly rules?: string | RuleSet;
+}
+
+/** The result of one compiled run. */
+export interface GradientResult {
+  /** The model outputs, by name. */
+  readonly outputs: Record<string, Tensor>;
+  /** Requested activations, by tensor name. */
+  readonly activations: Record<string, Tensor>;
+  /** Gradients, by `wrt` tensor name. */
+  readonly gradients: Record<string, Tensor>;
+}
+
+function toTensor(t: EngineTensor): Tensor {
+  const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+  return { data, shape: [...t.dims] };
+}
+
+function shapeKey(shape: readonly number[]): string {
+  return shape.join('x');
+}
+
+/**
+ * A compiled gradient plan for one input shape: one ORT session running forward and backward.
+ */
+export class CompiledGradient {
+  constructor(
+    private readonly session: RuntimeSession,
+    /** The plan, with defaults filled in. */
+    readonly plan: Required<Omit<GradientPlan, 'rules'>> & { readonly rules: RuleSet },
+    /** Input shape this plan was compiled for. */
+    readonly inputShape: readonly number[],
+    private readonly names: {
+      input: string;
+      outputs: readonly string[];
+      seeds: ReadonlyMap<string, string>;
+      gradients: ReadonlyMap<string, string>;
+      reads: ReadonlyMap<string, string>;
+      shapes: ReadonlyMap<string, readonly number[]>;
+    },
+    private readonly validate: (x: Tensor) => void,
+  ) {}
+
+  /** Shape of a seeded (or any forward) tensor. */
+  shapeOf(tensor: string): readonly number[] {
+    const s = this.names.shapes.get(tensor);
+    if (!s) throw new LucernaError('UNKNOWN_TENSOR', `No shape known for "${tensor}"`);
+    return s;
+  }
+
+  /**
+   * Runs forward and backward once.
+   *
+   * @example
+   * ```ts
+   * const { gradients } = await compiled.run({ input: x, seeds: { logits: oneHot } });
+   * ```
+   */
+  async run(args: { input: Tensor; seeds: Readonly<Record<string, Tensor>> }): Promise<GradientResult> {
+    this.validate(args.input);
+    if (shapeKey(args.input.shape) !== shapeKey(this.inputShape)) {
+      throw new LucernaError('BAD_SHAPE', `This plan was compiled for input ${formatShapeList(this.inputShape)}, got ${formatShapeList(args.input.shape)}`);
+    }
+    const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = { [this.names.input]: args.input };
+    for (const [tensor, inputName] of this.names.seeds) {
+      const seed = args.seeds[tensor];
+      const shape = this.shapeOf(tensor);
+      if (!seed) throw new LucernaError('BAD_PLAN', `Missing seed for "${tensor}"`, `Pass seeds: { "${tensor}": <tensor of shape ${formatShapeList(shape)}> }`);
+      if (shapeKey(seed.shape) !== shapeKey(shape)) {
+        throw new LucernaError('BAD_SHAPE', `The seed for "${tensor}" has shape ${formatShapeList(seed.shape)}, expected ${formatShapeList(shape)}`);
+      }
+      feeds[inputName] = seed;
+    }
+    const raw = await this.session.run(feeds);
+    const pick = (m: ReadonlyMap<string, string>) => {
+      const out: Record<string, Tensor> = {};
+      for (const [tensor, name] of m) out[tensor] = toTensor(raw[name] as EngineTensor);
+      return out;
+    };
+    const outputs: Record<string, Tensor> = {};
+    for (const o of this.names.outputs) outputs[o] = toTensor(raw[o] as EngineTensor);
+    return { outputs, activations: pick(this.names.reads), gradients: pick(this.names.gradients) };
+  }
+
+  /** Releases the session. The owning {@link Model} also does this on dispose. */
+  dispose(): Promise<void> {
+    return this.session.dispose();
+  }
+}
+
+/**
+ * A loaded ONNX model. Cheap to query; sessions are created lazily per input shape and cached.
+ * Dispose it (or use `await using`) to release every native session deterministically.
+ *
+ * @example
+ * ```ts
+ * await using model = await Model.load(bytes);
+ * const { logits } = await model.run(x);
+ * const compiled = await model.compile({ seeds: ['logits'] }, x.shape);
+ * ```
+ */
+export class Model implements AsyncDisposable {
+  private readonly prepared = new Map<string, Promise<PreparedGraph>>();
+  private readonly forwardSessions = new Map<string, Promise<RuntimeSession>>();
+  private readonly compiled = new Map<string, Promise<CompiledGradient>>();
+  private disposed = false;
+
+  private constructor(
+    /** The model's graph as loaded. */
+    readonly graph: Graph,
+    readonly runtime: Runtime,
+    readonly options: SessionOptions,
+    /** Display name for messages. */
+    readonly name: string,
+  ) {}
+
+  /**
+   * Parses ONNX bytes. Errors: NOT_ONNX, TRUNCATED_FILE, UNSUPPORTED_OPSET, UNSUPPORTED_MODEL.
+   *
+   * @example
+   * ```ts
+   * const model = await Model.load(new Uint8Array(await (await fetch('model.onnx')).arrayBuffer()));
+   * ```
+   */
+  static async load(bytes: Uint8Array, options: ModelOptions = {}): Promise<Model> {
+    const name = options.name ?? 'the model';
+    const graph = graphFromBytes(bytes, name);
+    graph.primaryInput();
+    return new Model(graph, options.runtime ?? getDefaultRuntime(), { threads: options.threads, optimization: options.optimization }, name);
+  }
+
+  /** The image input of the model. */
+  get input(): ValueInfo {
+    return this.graph.primaryInput();
+  }
+
+  /** Names of the model outputs. */
+  get outputNames(): string[] {
+    return this.graph.outputs.map((o) => o.name);
+  }
+
+  /**
+   * The concrete input shape for a batch of `batch` (throws when a non-batch dim is symbolic).
+   *
+   * @example
+   * ```ts
+   * model.inputShape(8); // [8, 3, 224, 224]
+   * ```
+   */
+  inputShape(batch = 1): number[] {
+    const dims = this.input.dims;
+    return dims.map((d, i) => {
+      if (i === 0) return batch;
+      if (typeof d !== 'number') {
+        throw new LucernaError('BAD_SHAPE', `The model input ${formatShapeList(dims)} has a symbolic dim ${i}`, 'Pass an input tensor to fix it');
+      }
+      return d;
+    });
+  }
+
+  /** Checks an input tensor: rank, static dims and finite values. */
+  validateInput(x: Tensor): void {
+    this.assertLive();
+    const dims = this.input.dims;
+    const expected = formatShapeList(['N', ...dims.slice(1)]);
+    if (x.shape.length !== dims.length || dims.some((d, i) => i > 0 && typeof d === 'number' && d !== x.shape[i])) {
+      throw new LucernaError(
+        'BAD_SHAPE',
+        `Input has shape ${formatShapeList(x.shape)} but ${this.name} expects ${expected}`,
+        `Pass a float32 tensor of shape ${expected}`,
+      );
+    }
+    if (x.data.length !== sizeOf(x.shape)) {
+      throw new LucernaError('BAD_SHAPE', `Input data has ${x.data.length} values, shape ${formatShapeList(x.shape)} needs ${sizeOf(x.shape)}`);
+    }
+    const bad = firstNonFinite(x.data);
+    if (bad >= 0) {
+      const idx = unravel(bad, x.shape);
+      throw new LucernaError('NON_FINITE_INPUT', `Input contains ${x.data[bad]} at index [${idx.join(', ')}]`, 'Replace NaN and Inf values before explaining');
+    }
+  }
+
+  /** The graph prepared for one input shape (cached). */
+  prepare(inputShape: readonly number[]): Promise<PreparedGraph> {
+    this.assertLive();
+    const key = shapeKey(inputShape);
+    let p = this.prepared.get(key);
+    if (!p) {
+      p = prepareGraph(this.runtime, this.graph, inputShape, this.options);
+      this.prepared.set(key, p);
+      p.catch(() => this.prepared.delete(key));
+    }
+    return p;
+  }
+
+  /**
+   * Runs the plain forward pass and returns every model output.
+   *
+   * @example
+   * ```ts
+   * const { logits } = await model.run(x);
+   * ```
+   */
+  async run(x: Tensor): Promise<Record<string, Tensor>> {
+    this.validateInput(x);
+    const session = await this.forwardSession(x.shape);
+    const raw = await session.run({ [this.input.name]: x });
+    const out: Record<string, Tensor> = {};
+    for (const o of this.outputNames) out[o] = toTensor(raw[o] as EngineTensor);
+    return out;
+  }
+
+  private forwardSession(shape: readonly number[]): Promise<RuntimeSession> {
+    const key = shapeKey(shape);
+    let s = this.forwardSessions.get(key);
+    if (!s) {
+      s = this.prepare(shape).then((p) => this.runtime.createSession(encodeModel(p.graph.toModel()), this.options));
+      this.forwardSessions.set(key, s);
+      s.catch(() => this.forwardSessions.delete(key));
+    }
+    return s;
+  }
+
+  /**
+   * Compiles a forward+backward plan for one input shape (cached per plan and shape).
+   *
+   * @example
+   * ```ts
+   * const compiled = await model.compile({ seeds: ['logits'], rules: 'guided' }, [4, 3, 32, 32]);
+   * ```
+   */
+  compile(plan: GradientPlan, inputShape: readonly number[] = this.inputShape(1)): Promise<CompiledGradient> {
+    this.assertLive();
+    const rules = resolveRuleSet(plan.rules);
+    const full = { seeds: [...plan.seeds], wrt: [...(plan.wrt ?? [this.input.name])], read: [...(plan.read ?? [])], rules };
+    const key = JSON.stringify([full.seeds, full.wrt, full.read, rules.name, shapeKey(inputShape)]);
+    let c = this.compiled.get(key);
+    if (!c) {
+      c = this.buildCompiled(full, inputShape);
+      this.compiled.set(key, c);
+      c.catch(() => this.compiled.delete(key));
+    }
+    return c;
+  }
+
+  private async buildCompiled(plan: CompiledGradient['plan'], inputShape: readonly number[]): Promise<CompiledGradient> {
+    const prepared = await this.prepare(inputShape);
+    const d = differentiate(prepared.graph, prepared, plan, plan.rules);
+    const session = await this.runtime.createSession(encodeModel(d.graph.toModel()), this.options);
+    return new CompiledGradient(
+      session,
+      plan,
+      inputShape,
+      {
+        input: this.input.name,
+        outputs: this.outputNames,
+        seeds: d.seedInputs,
+        gradients: d.gradientOutputs,
+        reads: d.readOutputs,
+        shapes: prepared.shapes,
+      },
+      (x) => this.validateInput(x),
+    );
+  }
+
+  /** Every tensor name of the graph (for layer pickers and error suggestions). */
+  tensorNames(): string[] {
+    return this.graph.tensorNames();
+  }
+
+  /** Releases every native session. Safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const sessions = [...this.forwardSessions.values()];
+    const compiled = [...this.compiled.values()];
+    this.forwardSessions.clear();
+    this.compiled.clear();
+    this.prepared.clear();
+    await Promise.all([
+      ...sessions.map((s) => s.then((x) => x.dispose()).catch(() => undefined)),
+      ...compiled.map((c) => c.then((x) => x.dispose()).catch(() => undefined)),
+    ]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new LucernaError('DISPOSED', `${this.name} was disposed`);
+  }
+}
+
+function unravel(index: number, shape: readonly number[]): number[] {
+  const out: number[] = [];
+  let rest = index;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i] as number;
+    out.unshift(rest % d);
+    rest = Math.floor(rest / d);
+  }
+  return out;
+}

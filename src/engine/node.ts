@@ -1,0 +1,16 @@
+/**
+ * The onnxruntime-node adapter. The only core-adjacent file that imports onnxruntime-node.
+ */
+import * as ort from 'onnxruntime-node';
+import { type OrtModule, ortRuntime } from './ort-adapter.js';
+import type { Runtime } from './runtime.js';
+
+/**
+ * ONNX Runtime for Node (CPU execution provider).
+ *
+ * @example
+ * ```ts
+ * const model = await Model.load(bytes, { runtime: nodeRuntime });
+ * ```
+ */
+export const nodeRuntime: Runtime = ortRuntime(ort as unknown as OrtModule, 'onnxruntime-node');

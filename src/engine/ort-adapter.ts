@@ -1,0 +1,82 @@
+/**
+ * Adapts an onnxruntime module (node or web; both share onnxruntime-common's API) to {@link Runtime}.
+ */
+import { LucernaError } from '../errors.js';
+import type { EngineTensor, Runtime, RuntimeSession, SessionOptions } from './runtime.js';
+
+/** The parts of the onnxruntime API that Lucerna uses. */
+export interface OrtModule {
+  InferenceSession: {
+    create(bytes: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
+  };
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+}
+
+interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(
+    feeds: Record<string, unknown>,
+    fetches?: readonly string[],
+  ): Promise<Record<string, { type: string; data: unknown; dims: readonly number[]; dispose?: () => void }>>;
+  release(): Promise<void>;
+}
+
+/** Turns an engine failure into a one-line Lucerna error. */
+export function runtimeError(e: unknown, what: string): LucernaError {
+  const msg = String((e as Error)?.message ?? e).split('\n')[0] ?? '';
+  return new LucernaError('RUNTIME_ERROR', `ONNX Runtime failed to ${what}: ${msg}`);
+}
+
+/**
+ * Wraps an onnxruntime module as a Lucerna {@link Runtime}.
+ *
+ * @example
+ * ```ts
+ * import * as ort from 'onnxruntime-node';
+ * const runtime = ortRuntime(ort, 'onnxruntime-node');
+ * ```
+ */
+export function ortRuntime(ort: OrtModule, name: string, extraOptions: Record<string, unknown> = {}): Runtime {
+  return {
+    name,
+    async createSession(bytes: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
+      let session: OrtSession;
+      try {
+        session = await ort.InferenceSession.create(bytes, {
+          ...extraOptions,
+          graphOptimizationLevel: options.optimization ?? 'all',
+          ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+        });
+      } catch (e) {
+        throw runtimeError(e, 'load the graph');
+      }
+      let released = false;
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        async run(feeds, fetches) {
+          if (released) throw new LucernaError('DISPOSED', 'This session was disposed');
+          const ortFeeds: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', v.data, v.shape);
+          let result: Awaited<ReturnType<OrtSession['run']>>;
+          try {
+            result = fetches ? await session.run(ortFeeds, fetches) : await session.run(ortFeeds);
+          } catch (e) {
+            throw runtimeError(e, 'run the graph');
+          }
+          const out: Record<string, EngineTensor> = {};
+          for (const [k, v] of Object.entries(result)) {
+            out[k] = { type: v.type, data: v.data as EngineTensor['data'], dims: [...v.dims] };
+          }
+          return out;
+        },
+        async dispose() {
+          if (released) return;
+          released = true;
+          await session.release();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The runtime adapter interface: the only contract between Lucerna's core and an inference engine.
+ * `lucerna/node` registers onnxruntime-node; a browser build registers onnxruntime-web.
+ */
+import { LucernaError } from '../errors.js';
+
+/** A raw engine tensor: any numeric typed array, its dims and ONNX element type name. */
+export interface EngineTensor {
+  readonly type: string;
+  readonly data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
+  readonly dims: readonly number[];
+}
+
+/** Graph optimisation level of a session. */
+export type OptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** How sessions are created. */
+export interface SessionOptions {
+  /** Intra-op threads (default: the engine's choice). */
+  readonly threads?: number;
+  /** Graph optimisation level (default `all`). Lower it for exact parity tests: fusion can flip a ReLU mask at 0. */
+  readonly optimization?: OptimizationLevel;
+}
+
+/** One loaded ONNX graph in an engine. */
+export interface RuntimeSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs the graph on float32 feeds and returns the requested outputs (all by default). */
+  run(feeds: Readonly<Record<string, { data: Float32Array; shape: readonly number[] }>>, fetches?: readonly string[]): Promise<Record<string, EngineTensor>>;
+  /** Releases the native session. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** An inference engine that can open ONNX graphs. */
+export interface Runtime {
+  readonly name: string;
+  createSession(bytes: Uint8Array, options?: SessionOptions): Promise<RuntimeSession>;
+}
+
+let defaultRuntime: Runtime | undefined;
+
+/**
+ * Sets the runtime that {@link Model.load} uses when none is passed.
+ *
+ * @example
+ * ```ts
+ * import { setDefaultRuntime } from 'lucerna';
+ * import { nodeRuntime } from 'lucerna/node';
+ * setDefaultRuntime(nodeRuntime);
+ * ```
+ */
+export function setDefaultRuntime(runtime: Runtime): void {
+  defaultRuntime = runtime;
+}
+
+/** The runtime registered by `lucerna/node` (or by the web entry); throws when none is. */
+export function getDefaultRuntime(): Runtime {
+  if (!defaultRuntime) {
+    throw new LucernaError('RUNTIME_ERROR', 'No ONNX runtime is registered', "Import from 'lucerna/node' in Node, or pass { runtime } to Model.load");
+  }
+  return defaultRuntime;
+}

@@ -1,0 +1,99 @@
+import { LucernaError } from '../errors.js';
+
+/**
+ * A minimal typed tensor: a Float32Array in C order plus its shape.
+ * Methods take and return these; they never hold engine memory.
+ *
+ * @example
+ * ```ts
+ * const x = tensor(new Float32Array(3 * 32 * 32), [1, 3, 32, 32]);
+ * ```
+ */
+export interface Tensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+/** Number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * Makes a tensor, checking that the data fits the shape.
+ *
+ * @example
+ * ```ts
+ * const t = tensor([1, 2, 3, 4], [2, 2]);
+ * ```
+ */
+export function tensor(data: Float32Array | ArrayLike<number>, shape: readonly number[]): Tensor {
+  const arr = data instanceof Float32Array ? data : Float32Array.from(data);
+  if (arr.length !== sizeOf(shape)) {
+    throw new LucernaError('BAD_SHAPE', `Tensor data has ${arr.length} elements but shape [${shape.join(', ')}] needs ${sizeOf(shape)}`);
+  }
+  return { data: arr, shape: [...shape] };
+}
+
+/** A tensor of zeros. @example `zeros([1, 3, 8, 8])` */
+export function zeros(shape: readonly number[]): Tensor {
+  return { data: new Float32Array(sizeOf(shape)), shape: [...shape] };
+}
+
+/** A tensor filled with one value. @example `full([2, 2], 0.5)` */
+export function full(shape: readonly number[], value: number): Tensor {
+  return { data: new Float32Array(sizeOf(shape)).fill(value), shape: [...shape] };
+}
+
+/** Shape formatted as `[1, 3, 224, 224]`. */
+export function formatShape(shape: readonly (number | string)[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/**
+ * Samples `start .. start+count` of the leading (batch) axis, without copying.
+ *
+ * @example
+ * ```ts
+ * const second = sliceBatch(x, 1, 1);
+ * ```
+ */
+export function sliceBatch(t: Tensor, start: number, count: number): Tensor {
+  const per = sizeOf(t.shape.slice(1));
+  return { data: t.data.subarray(start * per, (start + count) * per), shape: [count, ...t.shape.slice(1)] };
+}
+
+/** Concatenates tensors along the batch axis. @example `concatBatch([a, b])` */
+export function concatBatch(parts: readonly Tensor[]): Tensor {
+  if (parts.length === 0) throw new LucernaError('BAD_SHAPE', 'Cannot concatenate an empty list of tensors');
+  const rest = (parts[0] as Tensor).shape.slice(1);
+  let n = 0;
+  for (const p of parts) {
+    if (p.shape.slice(1).join() !== rest.join()) {
+      throw new LucernaError('BAD_SHAPE', `Cannot concatenate ${formatShape(p.shape)} with ${formatShape(rest)} samples`);
+    }
+    n += p.shape[0] as number;
+  }
+  const out = new Float32Array(n * sizeOf(rest));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p.data, off);
+    off += p.data.length;
+  }
+  return { data: out, shape: [n, ...rest] };
+}
+
+/** Index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i] as number)) return i;
+  return -1;
+}
+
+/** The largest absolute value. @example `maxAbs(t.data)` */
+export function maxAbs(data: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i] as number));
+  return m;
+}
