@@ -6,6 +6,7 @@ import { differentiate } from '../compiler/differentiate.js';
 import { resolveRuleSet } from '../compiler/rulesets/index.js';
 import type { RuleSet } from '../compiler/vjp.js';
 import { LucernaError } from '../errors.js';
+import { makeAttributes } from '../onnx/attributes.js';
 import { graphFromBytes } from '../onnx/builder.js';
 import type { Graph, ValueInfo } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/proto.js';
@@ -31,7 +32,10 @@ export interface ModelOptions extends SessionOptions {
  * ```
  */
 export interface GradientPlan {
-  /** Tensors where the gradient is seeded. Each gets a seed input of the tensor's shape, supplied at run time. */
+  /**
+   * Tensors where the gradient is seeded. Each gets a seed input of the tensor's shape, supplied at run time.
+   * `softmax(<tensor>)` names a softmax over the last axis of a tensor, added after the forward graph.
+   */
   readonly seeds: readonly string[];
   /** Tensors to differentiate with respect to (default: the model input). */
   readonly wrt?: readonly string[];
@@ -284,7 +288,7 @@ export class Model implements AsyncDisposable {
   }
 
   private async buildCompiled(plan: CompiledGradient['plan'], inputShape: readonly number[]): Promise<CompiledGradient> {
-    const prepared = await this.prepare(inputShape);
+    const prepared = withHeads(await this.prepare(inputShape), [...plan.seeds, ...plan.read]);
     const d = differentiate(prepared.graph, prepared, plan, plan.rules);
     const session = await this.runtime.createSession(encodeModel(d.graph.toModel()), this.options);
     return new CompiledGradient(
@@ -330,6 +334,30 @@ export class Model implements AsyncDisposable {
   private assertLive(): void {
     if (this.disposed) throw new LucernaError('DISPOSED', `${this.name} was disposed`);
   }
+}
+
+/** Matches the head shorthand `softmax(<tensor>)`: a softmax over the last axis of a tensor. */
+const SOFTMAX_HEAD = /^softmax\((.+)\)$/;
+
+/**
+ * Adds the heads named in a plan (`softmax(logits)`) as nodes after the forward graph, so they can
+ * be seeded or read like any tensor.
+ */
+function withHeads(prepared: PreparedGraph, names: readonly string[]): PreparedGraph {
+  const heads = [...new Set(names)].filter((n) => SOFTMAX_HEAD.test(n) && !prepared.shapes.has(n));
+  if (heads.length === 0) return prepared;
+  const graph = prepared.graph.clone();
+  const shapes = new Map(prepared.shapes);
+  const types = new Map(prepared.types);
+  for (const head of heads) {
+    const source = (SOFTMAX_HEAD.exec(head) as RegExpExecArray)[1] as string;
+    graph.requireTensor(source);
+    graph.nodes.push({ name: `lucerna/${head}`, opType: 'Softmax', domain: '', input: [source], output: [head], attribute: makeAttributes({ axis: -1 }) });
+    shapes.set(head, prepared.shapes.get(source) ?? []);
+    types.set(head, 'float32');
+  }
+  graph.invalidate();
+  return { ...prepared, graph, shapes, types };
 }
 
 function unravel(index: number, shape: readonly number[]): number[] {

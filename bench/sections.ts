@@ -1,0 +1,12 @@
+/**
+ * The benchmark sections beyond the core table, by name. Each returns a markdown section.
+ */
+import type { Section } from './report.js';
+
+export interface SectionOptions {
+  readonly reps: number;
+  readonly quick: boolean;
+}
+
+/** Section runners by name (`npm run bench -- --only <name>`). */
+export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Section>> = {};

@@ -1,0 +1,29 @@
+/**
+ * Input × gradient (Shrikumar et al. 2016, https://arxiv.org/abs/1605.01713): the input times the
+ * gradient of the target score, element by element.
+ */
+import type { Model } from '../../engine/model.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { forwardScores } from '../forward.js';
+import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
+import { inputGradient } from './input-gradient.js';
+
+/**
+ * Input × gradient.
+ *
+ * @example
+ * ```ts
+ * const { attribution } = await inputXGradient.attribute(model, x, { target: 3 });
+ * ```
+ */
+export const inputXGradient: AttributionMethod<CommonOptions> = {
+  name: 'input-x-gradient',
+  kind: 'gradient',
+  description: 'Input times the gradient of the score (Shrikumar et al. 2016)',
+  async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
+    const { targets, scores } = await forwardScores(model, x, options);
+    const g = await inputGradient(model, x, targets, options);
+    for (let i = 0; i < g.data.length; i++) g.data[i] = (g.data[i] as number) * (x.data[i] as number);
+    return { attribution: g, targets, scores };
+  },
+};

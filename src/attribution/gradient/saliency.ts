@@ -1,0 +1,38 @@
+/**
+ * Saliency (Simonyan et al. 2013, https://arxiv.org/abs/1312.6034): the gradient of the target
+ * score with respect to the input.
+ *
+ * Unlike Captum (whose default is `abs=True`), Lucerna returns the raw signed gradient unless
+ * `abs` is set: the sign is information, and dropping it is a post-processing choice.
+ */
+import type { Model } from '../../engine/model.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { forwardScores } from '../forward.js';
+import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
+import { inputGradient } from './input-gradient.js';
+
+/** Options of {@link saliency}. */
+export interface SaliencyOptions extends CommonOptions {
+  /** Return |gradient| (Captum's default). Default false: the raw gradient. */
+  readonly abs?: boolean;
+}
+
+/**
+ * Gradient saliency.
+ *
+ * @example
+ * ```ts
+ * const { attribution } = await saliency.attribute(model, x, { target: 'argmax' });
+ * ```
+ */
+export const saliency: AttributionMethod<SaliencyOptions> = {
+  name: 'saliency',
+  kind: 'gradient',
+  description: 'Gradient of the score w.r.t. the input (Simonyan et al. 2013)',
+  async attribute(model: Model, x: Tensor, options: SaliencyOptions = {}): Promise<AttributionResult> {
+    const { targets, scores } = await forwardScores(model, x, options);
+    const g = await inputGradient(model, x, targets, options);
+    if (options.abs) for (let i = 0; i < g.data.length; i++) g.data[i] = Math.abs(g.data[i] as number);
+    return { attribution: g, targets, scores };
+  },
+};
