@@ -46,6 +46,7 @@ export function ortRuntime(ort: OrtModule, name: string, extraOptions: Record<st
         session = await ort.InferenceSession.create(bytes, {
           ...extraOptions,
           graphOptimizationLevel: options.optimization ?? 'all',
+          logSeverityLevel: 3,
           ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
         });
       } catch (e) {

@@ -1,7 +1,105 @@
 /**
- * Vector-Jacobian rules for normalization layers (BatchNormalization in inference mode, LayerNormalization).
+ * Vector-Jacobian rules for normalization layers: BatchNormalization in inference mode and
+ * LayerNormalization (Ba et al. 2016, https://arxiv.org/abs/1607.06450).
  */
-import type { VjpRule } from '../vjp.js';
+import { LucernaError } from '../../errors.js';
+import { attrFloat, attrInt } from '../../onnx/attributes.js';
+import type { VjpContext, VjpRule } from '../vjp.js';
+import { normalizeAxis, reduceKeep, rejectGradAtOutputs, trailingAxes } from './elementwise-util.js';
+import { grad0, reshapeTo, unbroadcast } from './util.js';
 
-/** Normalization rules of this file, by op type. */
-export const normalizationRules: Record<string, VjpRule> = {};
+/** Throws a clear error when the plan needs the gradient of one of `inputs` of this node. */
+function rejectParameterGrads(ctx: VjpContext, inputs: readonly number[], what: string): void {
+  const needed = inputs.filter((i) => ctx.input(i) && ctx.needsGrad(i));
+  if (needed.length > 0) {
+    const names = needed.map((i) => `"${ctx.input(i)}"`).join(', ');
+    throw new LucernaError(
+      'UNSUPPORTED_MODEL',
+      `Node "${ctx.node.name}" (${ctx.node.opType}) computes its ${what} ${names} from the input; only the gradient w.r.t. X is supported`,
+      'Export the model with these parameters as initializers',
+    );
+  }
+}
+
+/**
+ * BatchNormalization (Ioffe & Szegedy 2015, https://arxiv.org/abs/1502.03167) in inference mode, Y = (X − mean) · scale / √(var + ε) + B per channel (axis 1):
+ * dX = dY · scale / √(var + ε). The per-channel factor is emitted from the initializers, so ORT folds
+ * it to a constant at load. Training mode and in-graph parameters raise a clear error.
+ *
+ * @example
+ * ```ts
+ * const [dX] = batchNormRule(ctx);
+ * ```
+ */
+export const batchNormRule: VjpRule = (ctx) => {
+  const { b } = ctx;
+  if (attrInt(ctx.node, 'training_mode', 0) !== 0) {
+    throw new LucernaError(
+      'UNSUPPORTED_MODEL',
+      `BatchNormalization node "${ctx.node.name}" runs in training mode`,
+      'Export the model in eval (inference) mode',
+    );
+  }
+  rejectParameterGrads(ctx, [1, 2, 3, 4], 'scale, bias, mean or variance');
+  rejectGradAtOutputs(ctx, [1, 2], 'the running mean/variance outputs');
+  const xShape = ctx.shape(ctx.input(0));
+  const channels = xShape[1] ?? 1;
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [ctx.input(4), b.scalar(eps)])])]);
+  const perChannel = b.op('Mul', [ctx.input(1), invStd]);
+  const factor = reshapeTo(b, perChannel, [channels, ...xShape.slice(2).map(() => 1)]);
+  return [b.op('Mul', [grad0(ctx), factor])];
+};
+
+/**
+ * LayerNormalization over the axes `axis..rank−1`, Y = x̂ · scale + B with x̂ = (X − μ) · r and
+ * r = 1/√(σ² + ε). With g = dY · scale and means ⟨·⟩ over the normalized axes:
+ * dX = r · (g − ⟨g⟩ − x̂ · ⟨g · x̂⟩); dScale = Σ dY · x̂, dB = Σ dY (when those are activations).
+ * Only output 0 is differentiated; the Mean and InvStdDev outputs must not lead to a seed.
+ *
+ * @example
+ * ```ts
+ * const [dX] = layerNormRule(ctx);
+ * ```
+ */
+export const layerNormRule: VjpRule = (ctx) => {
+  const { b } = ctx;
+  rejectGradAtOutputs(ctx, [1, 2], 'the Mean or InvStdDev output');
+  const x = ctx.input(0);
+  const scale = ctx.input(1);
+  const bias = ctx.input(2);
+  const xShape = ctx.shape(x);
+  const yShape = ctx.shape(ctx.output(0));
+  const axes = trailingAxes(normalizeAxis(ctx, attrInt(ctx.node, 'axis', -1), xShape.length), xShape.length);
+  const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
+  const mean = (t: string) => reduceKeep(b, 'ReduceMean', t, axes);
+  const dy = grad0(ctx);
+
+  const centered = b.op('Sub', [x, mean(x)]);
+  const variance = mean(b.op('Mul', [centered, centered]));
+  const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])])]);
+  const xHat = b.op('Mul', [centered, invStd]);
+
+  let dX: string | undefined;
+  if (ctx.needsGrad(0)) {
+    const g = b.op('Mul', [dy, scale]);
+    const inner = b.op('Add', [mean(g), b.op('Mul', [xHat, mean(b.op('Mul', [g, xHat]))])]);
+    dX = b.op('Mul', [invStd, b.op('Sub', [g, inner])]);
+  }
+  const dScale = ctx.needsGrad(1) ? unbroadcast(b, b.op('Mul', [dy, xHat]), yShape, ctx.shape(scale)) : undefined;
+  const dBias = bias && ctx.needsGrad(2) ? unbroadcast(b, dy, yShape, ctx.shape(bias)) : undefined;
+  return [dX, dScale, dBias];
+};
+
+/**
+ * Normalization rules, by op type.
+ *
+ * @example
+ * ```ts
+ * const rule = normalizationRules.BatchNormalization;
+ * ```
+ */
+export const normalizationRules: Record<string, VjpRule> = {
+  BatchNormalization: batchNormRule,
+  LayerNormalization: layerNormRule,
+};
