@@ -1,69 +1,147 @@
 /**
- * Vector-Jacobian rules for convolutions.
+ * Vector-Jacobian rules for convolutions (gradients with respect to the data input only).
  *
- * dX of Conv is a transposed convolution of dY with the same weights. Emitted as ConvTranspose
- * with an output_padding that restores X's exact size.
+ * dX of Conv is the transposed convolution of dY with the same weights. Which ops compute it is
+ * chosen for ONNX Runtime's speed (see the shared notes on backward graphs, backward-graphs.md):
+ * - `pointwise` (1×1 kernels, any stride): a 1×1 Conv with the transposed weight at the low
+ *   resolution of dY, then the result is spread with zeros to the input's resolution.
+ * - `flipped` (stride 1, or depthwise at any stride): dY is spread with zeros (stride > 1), then a
+ *   stride-1 Conv with the transposed, spatially flipped weight and pads (K − 1 − pb, n + pb − L).
+ *   This never emits a depthwise ConvTranspose, which ORT runs about 10× slower.
+ * - `transpose` (dense or grouped k×k with stride > 1): ConvTranspose with an output_padding
+ *   that restores X's exact size; it stayed the fastest there.
+ *
+ * dX of ConvTranspose is a plain Conv of dY with the same weights and geometry.
+ *
+ * The size arithmetic follows Dumoulin & Visin, "A guide to convolution arithmetic for deep
+ * learning" (https://arxiv.org/abs/1603.07285).
  */
 import { LucernaError } from '../../errors.js';
 import type { VjpContext, VjpRule } from '../vjp.js';
-import { windowGeometry } from './conv-geometry.js';
-import { grad0, unbroadcast } from './util.js';
+import { convTransposeGeometry, flippedConvPads, transposeOutputPadding, type WindowGeometry, windowGeometry } from './conv-geometry.js';
+import { adjointWeight, convWithPads, cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
+import { grad0 } from './util.js';
 
-function requireConstantWeight(ctx: VjpContext, i: number): void {
-  if (ctx.needsGrad(i)) {
-    throw new LucernaError(
-      'NO_GRADIENT_RULE',
-      `Node "${ctx.node.name}" (${ctx.node.opType}) computes its weights at run time; gradients with respect to them are not supported`,
-      'Export the model with constant weights (do_constant_folding=True)',
-    );
-  }
+const WEIGHT_ROLES = ['data', 'weight', 'bias'] as const;
+
+function requireConstantWeight(ctx: VjpContext, i: 1 | 2): void {
+  if (!ctx.needsGrad(i)) return;
+  const role = WEIGHT_ROLES[i];
+  throw new LucernaError(
+    'NO_GRADIENT_RULE',
+    `Node "${ctx.node.name}" (${ctx.node.opType}) has a ${role} "${ctx.input(i)}" that depends on the differentiated tensors; gradients with respect to ${ctx.node.opType} ${role}s are not supported`,
+    'Differentiate with respect to the data input only, and export the model with constant weights (do_constant_folding=True)',
+  );
 }
 
-/** Conv: dX = ConvTranspose(dY, W) with X's exact size. */
+/** How the input gradient of one Conv is computed (see the file comment). */
+export type ConvBackward = 'pointwise' | 'flipped' | 'transpose';
+
+/**
+ * Picks the fastest exact formulation of a Conv's input gradient.
+ *
+ * @example
+ * ```ts
+ * convBackwardFormulation(windowGeometry(node, [56, 56], [3, 3]), 64); // 'flipped' for a 3×3 stride-1 conv
+ * ```
+ */
+export function convBackwardFormulation(g: WindowGeometry, inChannels: number): ConvBackward {
+  if (g.kernel.every((k) => k === 1)) return 'pointwise';
+  const depthwise = g.group > 1 && g.group === inChannels;
+  if (depthwise || g.strides.every((s) => s === 1)) return 'flipped';
+  return 'transpose';
+}
+
+/** What every Conv formulation needs to know. */
+interface ConvBackwardInput {
+  readonly dy: Shaped;
+  readonly w: string;
+  readonly wShape: readonly number[];
+  readonly xShape: readonly number[];
+  readonly g: WindowGeometry;
+}
+
+function pointwiseBackward(ctx: VjpContext, p: ConvBackwardInput): string {
+  const { b } = ctx;
+  const [batch = 1, channels = 1] = p.xShape;
+  const low = b.op('Conv', [p.dy.name, adjointWeight(b, p.w, p.wShape, p.g.group, false)], { group: p.g.group });
+  const spread = spreadWithZeros(b, { name: low, shape: [batch, channels, ...p.dy.shape.slice(2)] }, p.g.strides);
+  return cropOrPad(b, spread, flippedConvPads(p.g, p.xShape.slice(2), spread.shape.slice(2))).name;
+}
+
+function flippedBackward(ctx: VjpContext, p: ConvBackwardInput): string {
+  const { b } = ctx;
+  const spread = spreadWithZeros(b, p.dy, p.g.strides);
+  const pads = flippedConvPads(p.g, p.xShape.slice(2), spread.shape.slice(2));
+  const w = adjointWeight(b, p.w, p.wShape, p.g.group, true);
+  return convWithPads(b, spread, w, pads, { strides: p.g.strides.map(() => 1), dilations: p.g.dilations, group: p.g.group });
+}
+
+function transposeBackward(ctx: VjpContext, p: ConvBackwardInput): string {
+  return ctx.b.op('ConvTranspose', [p.dy.name, p.w], {
+    strides: p.g.strides,
+    dilations: p.g.dilations,
+    pads: p.g.pads,
+    group: p.g.group,
+    output_padding: transposeOutputPadding(p.g, p.xShape.slice(2), p.dy.shape.slice(2)),
+  });
+}
+
+const CONV_BACKWARD: Record<ConvBackward, (ctx: VjpContext, p: ConvBackwardInput) => string> = {
+  pointwise: pointwiseBackward,
+  flipped: flippedBackward,
+  transpose: transposeBackward,
+};
+
+/**
+ * Conv: dX by the formulation {@link convBackwardFormulation} picks; constant weights only.
+ *
+ * @example
+ * ```ts
+ * const rules = extendRuleSet(standardRules, 'my-rules', { Conv: convRule });
+ * ```
+ */
 export const convRule: VjpRule = (ctx) => {
   requireConstantWeight(ctx, 1);
   requireConstantWeight(ctx, 2);
   if (!ctx.needsGrad(0)) return [];
-  const x = ctx.input(0);
+  const xShape = ctx.shape(ctx.input(0));
   const w = ctx.input(1);
-  const xShape = ctx.shape(x);
-  const yShape = ctx.shape(ctx.output(0));
   const wShape = ctx.shape(w);
   const g = windowGeometry(ctx.node, xShape.slice(2), wShape.slice(2));
-  const r = g.kernel.length;
-  const outputPadding: number[] = [];
-  for (let i = 0; i < r; i++) {
-    const full = (g.strides[i] as number) * ((yShape[i + 2] as number) - 1) + ((g.kernel[i] as number) - 1) * (g.dilations[i] as number) + 1;
-    outputPadding.push((xShape[i + 2] as number) - (full - (g.pads[i] as number) - (g.pads[i + r] as number)));
-  }
-  const dx = ctx.b.op('ConvTranspose', [grad0(ctx), w], {
-    strides: g.strides,
-    dilations: g.dilations,
-    pads: g.pads,
-    group: g.group,
-    output_padding: outputPadding,
-  });
-  return [dx];
+  const dy = { name: grad0(ctx), shape: ctx.shape(ctx.output(0)) };
+  const formulation = convBackwardFormulation(g, xShape[1] as number);
+  return [CONV_BACKWARD[formulation](ctx, { dy, w, wShape, xShape, g })];
 };
 
-/** ConvTranspose: dX = Conv(dY, W) with the same geometry (the adjoint of the adjoint). */
+/**
+ * ConvTranspose: dX = Conv(dY, W) with the same strides, dilations, group and (effective) pads:
+ * the adjoint of the adjoint. Negative effective pads (output_padding, a large output_shape) crop dY.
+ *
+ * @example
+ * ```ts
+ * const rules = extendRuleSet(standardRules, 'my-rules', { ConvTranspose: convTransposeRule });
+ * ```
+ */
 export const convTransposeRule: VjpRule = (ctx) => {
   requireConstantWeight(ctx, 1);
   requireConstantWeight(ctx, 2);
   if (!ctx.needsGrad(0)) return [];
   const w = ctx.input(1);
-  const wShape = ctx.shape(w);
-  const x = ctx.input(0);
-  const g = windowGeometry(ctx.node, ctx.shape(x).slice(2), wShape.slice(2));
   const yShape = ctx.shape(ctx.output(0));
-  let dy = grad0(ctx);
-  void yShape;
-  void unbroadcast;
-  dy = ctx.b.op('Conv', [dy, w], { strides: g.strides, dilations: g.dilations, pads: g.pads, group: g.group });
-  return [dy];
+  const g = convTransposeGeometry(ctx.node, ctx.shape(ctx.input(0)).slice(2), ctx.shape(w).slice(2), yShape.slice(2));
+  const dy = { name: grad0(ctx), shape: yShape };
+  return [convWithPads(ctx.b, dy, w, g.pads, g)];
 };
 
-/** Convolution rules of this file, by op type. */
+/**
+ * Convolution rules of this file, by op type.
+ *
+ * @example
+ * ```ts
+ * const table = { ...convRules, ...poolingRules };
+ * ```
+ */
 export const convRules: Record<string, VjpRule> = {
   Conv: convRule,
   ConvTranspose: convTransposeRule,

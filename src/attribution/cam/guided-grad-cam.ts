@@ -1,0 +1,68 @@
+/**
+ * Guided Grad-CAM (Selvaraju et al. 2017, https://arxiv.org/abs/1610.02391), as Captum's
+ * `GuidedGradCam`: guided backpropagation times the ReLU'd Grad-CAM map, upsampled to the input
+ * with torch's `nearest` mode and broadcast over the input channels.
+ */
+import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
+import { formatShape, type Tensor } from '../../tensor/tensor.js';
+import { forwardScores } from '../forward.js';
+import { inputGradient } from '../gradient/input-gradient.js';
+import { camLayer } from '../layers.js';
+import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
+import { upsampleNearest } from '../upsample.js';
+import { gradCamMap } from './grad-cam.js';
+import { gradientCamMaps } from './template.js';
+
+/** Options of {@link guidedGradCam}: the layer of its Grad-CAM (ReLU and nearest upsampling are fixed, as in Captum). */
+export interface GuidedGradCamOptions extends CommonOptions {
+  /** The 4-D activation of the Grad-CAM factor. Default: {@link defaultCamLayer}. */
+  readonly layer?: string;
+}
+
+/**
+ * Multiplies each channel of `perInput` [N, C, H, W] by the map [N, 1, H, W], in place.
+ *
+ * @example
+ * ```ts
+ * multiplyByMap(guided, upsampledCam);
+ * ```
+ */
+export function multiplyByMap(perInput: Tensor, map: Tensor): Tensor {
+  const [n, c, h, w] = perInput.shape as [number, number, number, number];
+  const pixels = h * w;
+  for (let i = 0; i < n; i++) {
+    const m = map.data.subarray(i * pixels, (i + 1) * pixels);
+    for (let ch = 0; ch < c; ch++) {
+      const base = (i * c + ch) * pixels;
+      for (let p = 0; p < pixels; p++) perInput.data[base + p] = (perInput.data[base + p] as number) * (m[p] as number);
+    }
+  }
+  return perInput;
+}
+
+/**
+ * Guided Grad-CAM: the input's shape, fine-grained like guided backprop but class-discriminative
+ * like Grad-CAM.
+ *
+ * @example
+ * ```ts
+ * const { attribution } = await guidedGradCam.attribute(model, x, { target: 281 }); // same shape as x
+ * ```
+ */
+export const guidedGradCam: AttributionMethod<GuidedGradCamOptions> = {
+  name: 'guided-grad-cam',
+  kind: 'layer',
+  description: 'Guided backprop times the ReLU of Grad-CAM (Selvaraju et al. 2017)',
+  async attribute(model: Model, x: Tensor, options: GuidedGradCamOptions = {}): Promise<AttributionResult> {
+    model.validateInput(x);
+    if (x.shape.length !== 4) throw new LucernaError('BAD_SHAPE', `Guided Grad-CAM needs a 4-D [N, C, H, W] image input, got ${formatShape(x.shape)}`);
+    const layer = await camLayer(model, options.layer, x.shape);
+    const { targets, scores } = await forwardScores(model, x, options);
+    const maps = await gradientCamMaps(model, x, targets, layer, gradCamMap, options);
+    for (let i = 0; i < maps.data.length; i++) maps.data[i] = Math.max(0, maps.data[i] as number);
+    const upsampled = upsampleNearest(maps, [x.shape[2] as number, x.shape[3] as number]);
+    const guided = await inputGradient(model, x, targets, { ...options, rules: 'guided' });
+    return { attribution: multiplyByMap(guided, upsampled), targets, scores, details: { layer: layer.name } };
+  },
+};

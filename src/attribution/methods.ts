@@ -1,0 +1,64 @@
+/**
+ * The registry of attribution methods by CLI name.
+ */
+import { LucernaError, closestNames } from '../errors.js';
+import { guidedBackprop, deconvnet } from './gradient/guided-backprop.js';
+import { inputXGradient } from './gradient/input-x-gradient.js';
+import { integratedGradients } from './gradient/integrated-gradients.js';
+import { saliency } from './gradient/saliency.js';
+import { noiseTunnel } from './smoothing.js';
+import type { AttributionMethod, CommonOptions } from './types.js';
+
+/**
+ * SmoothGrad over saliency.
+ *
+ * @example
+ * ```ts
+ * await smoothGrad.attribute(model, x, { samples: 8, stdev: 0.1, seed: 1 });
+ * ```
+ */
+export const smoothGrad = noiseTunnel(saliency, 'smoothgrad', 'smoothgrad');
+/** SmoothGrad² over saliency. @example `await smoothGradSquared.attribute(model, x, { samples: 8 })` */
+export const smoothGradSquared = noiseTunnel(saliency, 'smoothgrad-sq', 'smoothgrad-sq');
+/** VarGrad over saliency. @example `await varGrad.attribute(model, x, { samples: 8 })` */
+export const varGrad = noiseTunnel(saliency, 'vargrad', 'vargrad');
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry of methods with different option types
+type AnyMethod = AttributionMethod<any>;
+
+const registry = new Map<string, AnyMethod>();
+
+/**
+ * Adds a method to the registry (methods from other modules register themselves here).
+ *
+ * @example
+ * ```ts
+ * registerMethod(myMethod);
+ * ```
+ */
+export function registerMethod(method: AnyMethod): void {
+  registry.set(method.name, method);
+}
+
+for (const m of [saliency, inputXGradient, integratedGradients, smoothGrad, smoothGradSquared, varGrad, guidedBackprop, deconvnet]) registerMethod(m);
+
+/** Names of every registered method. */
+export function methodNames(): string[] {
+  return [...registry.keys()];
+}
+
+/**
+ * A method by name, with close names suggested for a typo.
+ *
+ * @example
+ * ```ts
+ * const m = getMethod('integrated-gradients');
+ * ```
+ */
+export function getMethod(name: string): AttributionMethod<CommonOptions> {
+  const m = registry.get(name);
+  if (!m) {
+    throw new LucernaError('BAD_OPTION', `Unknown method "${name}"`, `Known methods: ${methodNames().join(', ')} (closest: ${closestNames(name, methodNames(), 2).join(', ')})`);
+  }
+  return m;
+}
