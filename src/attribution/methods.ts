@@ -2,6 +2,7 @@
  * The registry of attribution methods by CLI name.
  */
 import { LucernaError, closestNames } from '../errors.js';
+import { cam, gradCam, gradCamPlusPlus, guidedGradCam, hiResCam, layerCam } from './cam/index.js';
 import { guidedBackprop, deconvnet } from './gradient/guided-backprop.js';
 import { inputXGradient } from './gradient/input-x-gradient.js';
 import { integratedGradients } from './gradient/integrated-gradients.js';
@@ -40,7 +41,23 @@ export function registerMethod(method: AnyMethod): void {
   registry.set(method.name, method);
 }
 
-for (const m of [saliency, inputXGradient, integratedGradients, smoothGrad, smoothGradSquared, varGrad, guidedBackprop, deconvnet]) registerMethod(m);
+for (const m of [
+  saliency,
+  inputXGradient,
+  integratedGradients,
+  smoothGrad,
+  smoothGradSquared,
+  varGrad,
+  guidedBackprop,
+  deconvnet,
+  gradCam,
+  gradCamPlusPlus,
+  layerCam,
+  hiResCam,
+  cam,
+  guidedGradCam,
+])
+  registerMethod(m);
 
 /** Names of every registered method. */
 export function methodNames(): string[] {

@@ -1,0 +1,145 @@
+/**
+ * `lucerna attribute <model.onnx> --input <x.npy|image> --method <name> --out <out.npy|out.png>`:
+ * runs one attribution method and writes the raw map (.npy) or a heatmap (.png).
+ */
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import { getMethod, methodNames } from '../../attribution/methods.js';
+import { absolute, reduceChannels, relu } from '../../attribution/postprocess.js';
+import type { AttributionResult } from '../../attribution/types.js';
+import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
+import { loadModelFile, readBytes } from '../../io/files.js';
+import { encodeRgbPng, loadImageTensor } from '../../io/image.js';
+import { npyToFloat32, parseNpy, serializeNpy } from '../../io/npy.js';
+import { readSidecar } from '../../io/sidecar.js';
+import { writeFileAtomic } from '../../io/write.js';
+import { renderHeatmap } from '../../render/heatmap.js';
+import { sliceBatch, type Tensor } from '../../tensor/tensor.js';
+import { buildMethodOptions, type RawMethodFlags } from './attribute-options.js';
+
+/** Flags of `lucerna attribute`. */
+export interface AttributeFlags extends RawMethodFlags {
+  readonly input: string;
+  readonly method: string;
+  readonly out: string;
+  readonly json?: boolean;
+}
+
+/** Methods whose `abs` changes the computation itself (mean of |g| ≠ |mean of g|). */
+const ABS_AWARE = new Set(['saliency', 'smoothgrad', 'smoothgrad-sq', 'vargrad']);
+/** Methods that own `relu` and `upsample` (the CAM family). */
+const LAYER_METHODS = new Set(['grad-cam', 'grad-cam-plus-plus', 'layer-cam', 'hires-cam', 'cam']);
+
+/**
+ * Registers `attribute` on the program.
+ *
+ * @example
+ * ```ts
+ * registerAttribute(program); // lucerna attribute model.onnx --input x.npy --method saliency --out a.npy
+ * ```
+ */
+export function registerAttribute(program: Command): void {
+  program
+    .command('attribute')
+    .description('compute one attribution map and write it as .npy (raw) or .png (heatmap)')
+    .argument('<model>', 'ONNX model file')
+    .requiredOption('--input <file>', 'input: .npy used as is, or an image (PNG, JPEG, WebP)')
+    .requiredOption('--method <name>', `method: ${methodNames().join(', ')}`)
+    .requiredOption('--out <file>', 'output: .npy for the raw attribution, .png for a heatmap')
+    .option('--target <class>', 'class index, or argmax (default)')
+    .option('--layer <tensor>', 'layer tensor name for CAM methods (default: the last 4-D activation before pooling)')
+    .option('--steps <n>', 'integration steps (integrated-gradients)')
+    .option('--integration <rule>', 'riemann-left, riemann-right, riemann-middle, riemann-trapezoid or gauss-legendre')
+    .option('--baseline <spec>', 'zeros, blur, uniform, a number, or a .npy file')
+    .option('--samples <n>', 'noisy samples (smoothgrad, smoothgrad-sq, vargrad)')
+    .option('--stdev <x>', 'noise standard deviation')
+    .option('--noise <file>', 'exact noise [samples, C, H, W] as .npy')
+    .option('--seed <n>', 'random seed')
+    .option('--abs', 'absolute attributions')
+    .option('--relu', 'keep only positive attributions (CAM: ReLU of the map)')
+    .option('--upsample', 'upsample layer maps to the input size (bilinear)')
+    .option('--batch-size <n>', 'rows per engine call')
+    .option('--json', 'print target, score, delta, timings and the output path as JSON')
+    .action(async (modelPath: string, flags: AttributeFlags) => {
+      const summary = await runAttribute(modelPath, flags);
+      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summary.message}\n`);
+    });
+}
+
+/** Reads the input: an .npy as is, or an image preprocessed for the model. */
+export async function readInput(model: Model, modelPath: string, inputPath: string): Promise<Tensor> {
+  if (extname(inputPath).toLowerCase() === '.npy') return npyToFloat32(parseNpy(await readBytes(inputPath, 'the input'), inputPath));
+  const sidecar = await readSidecar(modelPath);
+  const image = await loadImageTensor(inputPath, { ...(sidecar?.preprocessing ?? {}), inputDims: model.input.dims });
+  return image.tensor;
+}
+
+function outputKind(out: string): 'npy' | 'png' {
+  const ext = extname(out).toLowerCase();
+  if (ext === '.npy' || ext === '.png') return ext.slice(1) as 'npy' | 'png';
+  throw new LucernaError('BAD_OPTION', `--out must end in .npy or .png, got "${out}"`);
+}
+
+/** Applies the CLI's post-processing flags that the method did not take itself. */
+function postprocess(method: string, result: AttributionResult, flags: AttributeFlags): Tensor {
+  let t = result.attribution;
+  if (flags.abs && !ABS_AWARE.has(method)) t = absolute(t);
+  if (flags.relu && !LAYER_METHODS.has(method)) t = relu(t);
+  return t;
+}
+
+async function writeOutput(out: string, t: Tensor): Promise<string[]> {
+  if (outputKind(out) === 'npy') {
+    await writeFileAtomic(out, serializeNpy({ data: t.data, shape: t.shape }));
+    return [out];
+  }
+  const n = t.shape[0] as number;
+  const paths: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const sample = sliceBatch(t, i, 1);
+    const plane = sample.shape[1] === 1 ? sample : reduceChannels(sample, 'sum');
+    const heat = renderHeatmap(plane);
+    const path = n === 1 ? out : out.replace(/\.png$/i, `-${i}.png`);
+    await writeFileAtomic(path, await encodeRgbPng(heat.rgb, heat.width, heat.height));
+    paths.push(path);
+  }
+  return paths;
+}
+
+/**
+ * Runs the command and returns what it printed, for tests and the JSON mode.
+ *
+ * @example
+ * ```ts
+ * const s = await runAttribute('model.onnx', { input: 'x.npy', method: 'saliency', out: 'a.npy' });
+ * ```
+ */
+export async function runAttribute(modelPath: string, flags: AttributeFlags) {
+  const method = getMethod(flags.method);
+  outputKind(flags.out);
+  const t0 = performance.now();
+  await using model = await loadModelFile(modelPath);
+  const input = await readInput(model, modelPath, flags.input);
+  const options = await buildMethodOptions(method.name, flags, ABS_AWARE, LAYER_METHODS);
+  const t1 = performance.now();
+  const result = await method.attribute(model, input, options);
+  const t2 = performance.now();
+  const attribution = postprocess(method.name, result, flags);
+  const outputs = await writeOutput(flags.out, attribution);
+  const totalMs = performance.now() - t0;
+  const targets = [...result.targets];
+  return {
+    method: method.name,
+    model: modelPath,
+    input: flags.input,
+    targets,
+    scores: [...result.scores],
+    delta: result.delta ? [...result.delta] : undefined,
+    shape: [...attribution.shape],
+    outputs,
+    details: result.details,
+    timings: { loadMs: Math.round(t1 - t0), attributeMs: Math.round(t2 - t1), totalMs: Math.round(totalMs) },
+    message: `${method.name}: target ${targets.join(', ')} → ${outputs.join(', ')} (${attribution.shape.join('×')}, ${Math.round(totalMs)} ms)`,
+  };
+}
