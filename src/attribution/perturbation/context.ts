@@ -1,0 +1,45 @@
+/**
+ * What every perturbation method starts with: a scorer (the model's, or the user's black box),
+ * the clean scores of each sample, and the resolved targets.
+ */
+import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { resolveTargets } from '../targets.js';
+import type { CommonOptions } from '../types.js';
+import { scoreInputs } from './runner.js';
+import { type Scorer, modelScorer } from './scorer.js';
+
+/** Options shared by perturbation methods. */
+export interface PerturbationOptions extends CommonOptions {
+  /** Score with this scorer instead of the model (a black box, a remote model). */
+  readonly scorer?: Scorer;
+}
+
+/** The scorer, clean scores and targets of one request. */
+export interface PerturbationContext {
+  readonly scorer: Scorer;
+  /** Class scores of the unperturbed inputs, [N, K]. */
+  readonly clean: Tensor;
+  readonly targets: number[];
+  /** The clean target score of each sample. */
+  readonly scores: number[];
+}
+
+/**
+ * Builds the context: uses `options.scorer` when given, else a scorer over `model`.
+ *
+ * @example
+ * ```ts
+ * const { scorer, targets, scores } = await perturbationContext(model, x, options);
+ * ```
+ */
+export async function perturbationContext(model: Model | undefined, x: Tensor, options: PerturbationOptions): Promise<PerturbationContext> {
+  if (model) model.validateInput(x);
+  const scorer = options.scorer ?? (model ? modelScorer(model, { batchSize: options.batchSize, output: options.output, score: options.score }) : undefined);
+  if (!scorer) throw new LucernaError('BAD_OPTION', 'A perturbation method needs a model or a scorer');
+  const clean = await scoreInputs(scorer, x, options.signal);
+  const targets = resolveTargets(options.target, clean);
+  const k = clean.shape[1] as number;
+  return { scorer, clean, targets, scores: targets.map((t, i) => clean.data[i * k + t] as number) };
+}

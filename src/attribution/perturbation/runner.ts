@@ -1,0 +1,91 @@
+/**
+ * The shared engine of every perturbation method: generate perturbed inputs lazily, score them in
+ * batches through a scorer, and hand back each chunk's target scores — with progress and
+ * cancellation, and memory bounded by the batch size.
+ */
+import { LucernaError } from '../../errors.js';
+import { type Tensor, sizeOf } from '../../tensor/tensor.js';
+import { throwIfAborted } from '../rows.js';
+import type { Scorer } from './scorer.js';
+
+/** A lazily generated set of perturbed inputs. */
+export interface PerturbationSource {
+  /** Number of perturbed inputs. */
+  readonly count: number;
+  /** Writes perturbed input `index` (one sample) into `out`. */
+  fill(index: number, out: Float32Array): void;
+  /** The class whose score is read for input `index`. */
+  target(index: number): number;
+}
+
+/** Progress and cancellation of a run. */
+export interface RunControl {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Scores every perturbed input; `onChunk(first, scores)` receives the target score of each input
+ * of a chunk. Returns nothing: methods accumulate what they need chunk by chunk.
+ *
+ * @example
+ * ```ts
+ * await scorePerturbations(scorer, [3, 224, 224], source, (first, s) => { ... }, { signal });
+ * ```
+ */
+export async function scorePerturbations(
+  scorer: Scorer,
+  sampleShape: readonly number[],
+  source: PerturbationSource,
+  onChunk: (first: number, scores: Float32Array) => void,
+  control: RunControl = {},
+): Promise<void> {
+  const per = sizeOf(sampleShape);
+  const batch = Math.max(1, Math.min(scorer.batchSize, source.count));
+  const buffer = new Float32Array(batch * per);
+  for (let first = 0; first < source.count; first += batch) {
+    throwIfAborted(control.signal);
+    const count = Math.min(batch, source.count - first);
+    for (let r = 0; r < count; r++) source.fill(first + r, buffer.subarray(r * per, (r + 1) * per));
+    const input: Tensor = { data: count === batch ? buffer : buffer.subarray(0, count * per), shape: [count, ...sampleShape] };
+    const rows = await scorer.score(input, control.signal);
+    const k = rows.data.length / count;
+    const scores = new Float32Array(count);
+    for (let r = 0; r < count; r++) {
+      const t = source.target(first + r);
+      if (t < 0 || t >= k) throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the scorer returned ${k} classes`);
+      scores[r] = rows.data[r * k + t] as number;
+    }
+    onChunk(first, scores);
+    control.onProgress?.(first + count, source.count);
+  }
+}
+
+/**
+ * Scores whole inputs (no perturbation): the class scores of each sample, for targets and baselines.
+ *
+ * @example
+ * ```ts
+ * const logits = await scoreInputs(scorer, x); // [N, K]
+ * ```
+ */
+export async function scoreInputs(scorer: Scorer, x: Tensor, signal?: AbortSignal): Promise<Tensor> {
+  const n = x.shape[0] as number;
+  const per = sizeOf(x.shape.slice(1));
+  const parts: Float32Array[] = [];
+  let k = 0;
+  for (let first = 0; first < n; first += scorer.batchSize) {
+    throwIfAborted(signal);
+    const count = Math.min(scorer.batchSize, n - first);
+    const rows = await scorer.score({ data: x.data.subarray(first * per, (first + count) * per), shape: [count, ...x.shape.slice(1)] }, signal);
+    k = rows.data.length / count;
+    parts.push(Float32Array.from(rows.data));
+  }
+  const data = new Float32Array(n * k);
+  let off = 0;
+  for (const p of parts) {
+    data.set(p, off);
+    off += p.length;
+  }
+  return { data, shape: [n, k] };
+}
