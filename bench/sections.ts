@@ -1,6 +1,7 @@
 /**
  * The benchmark sections beyond the core table, by name. Each returns a markdown section.
  */
+import { benchMethods } from './methods.js';
 import type { Section } from './report.js';
 
 export interface SectionOptions {
@@ -9,4 +10,6 @@ export interface SectionOptions {
 }
 
 /** Section runners by name (`npm run bench -- --only <name>`). */
-export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Section>> = {};
+export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Section>> = {
+  methods: benchMethods,
+};

@@ -145,7 +145,11 @@ function blurLines(src: Float32Array, dst: Float32Array, k: Float64Array, length
 export function gaussianBlur(x: Tensor, sigma: number): Tensor {
   if (!Number.isFinite(sigma) || sigma < 0) throw new LucernaError('BAD_OPTION', `The blur sigma must be a finite number ≥ 0, got ${sigma}`);
   if (x.shape.length < 3) {
-    throw new LucernaError('BAD_SHAPE', `The blur baseline needs an image batch [N, C, H, W], got ${formatShape(x.shape)}`, "Use 'zeros' or a constant baseline");
+    throw new LucernaError(
+      'BAD_SHAPE',
+      `The blur baseline needs an image batch [N, C, H, W], got ${formatShape(x.shape)}`,
+      "Use 'zeros' or a constant baseline",
+    );
   }
   const h = x.shape[x.shape.length - 2] as number;
   const w = x.shape[x.shape.length - 1] as number;

@@ -1,9 +1,10 @@
 /**
  * The registry of attribution methods by CLI name.
  */
-import { LucernaError, closestNames } from '../errors.js';
+import { closestNames, LucernaError } from '../errors.js';
 import { cam, gradCam, gradCamPlusPlus, guidedGradCam, hiResCam, layerCam } from './cam/index.js';
-import { guidedBackprop, deconvnet } from './gradient/guided-backprop.js';
+import { deepLift } from './gradient/deeplift.js';
+import { deconvnet, guidedBackprop } from './gradient/guided-backprop.js';
 import { inputXGradient } from './gradient/input-x-gradient.js';
 import { integratedGradients } from './gradient/integrated-gradients.js';
 import { saliency } from './gradient/saliency.js';
@@ -56,6 +57,7 @@ for (const m of [
   hiResCam,
   cam,
   guidedGradCam,
+  deepLift,
 ])
   registerMethod(m);
 
@@ -75,7 +77,11 @@ export function methodNames(): string[] {
 export function getMethod(name: string): AttributionMethod<CommonOptions> {
   const m = registry.get(name);
   if (!m) {
-    throw new LucernaError('BAD_OPTION', `Unknown method "${name}"`, `Known methods: ${methodNames().join(', ')} (closest: ${closestNames(name, methodNames(), 2).join(', ')})`);
+    throw new LucernaError(
+      'BAD_OPTION',
+      `Unknown method "${name}"`,
+      `Known methods: ${methodNames().join(', ')} (closest: ${closestNames(name, methodNames(), 2).join(', ')})`,
+    );
   }
   return m;
 }

@@ -15,7 +15,7 @@ function map(t: Tensor, f: (v: number) => number): Tensor {
 export const absolute = (t: Tensor): Tensor => map(t, Math.abs);
 
 /** max(a, 0) element-wise. @example `relu(cam)` */
-export const relu = (t: Tensor): Tensor => map(t, (v) => (v > 0 ? v : 0));
+export const relu = (t: Tensor): Tensor => map(t, (v) => Math.max(v, 0));
 
 /**
  * Splits a signed map into its positive part and the magnitude of its negative part.

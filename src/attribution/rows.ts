@@ -6,10 +6,11 @@
  * The last chunk is padded with zero rows and zero seeds, so one compiled session (one batch
  * size) serves any number of rows, and memory stays bounded by the batch size.
  */
-import { LucernaError } from '../errors.js';
+
 import type { GradientPlan, GradientResult, Model } from '../engine/model.js';
-import { sizeOf } from '../tensor/tensor.js';
-import { oneHotSeed } from './targets.js';
+import { LucernaError } from '../errors.js';
+import { sizeOf, type Tensor } from '../tensor/tensor.js';
+import { argmaxRows, oneHotSeed, targetScores } from './targets.js';
 
 /** A lazily generated set of input rows, each with its target. */
 export interface RowSource {
@@ -17,8 +18,17 @@ export interface RowSource {
   readonly count: number;
   /** Writes row `row` (one sample) into `out`. */
   fill(row: number, out: Float32Array): void;
-  /** The target class of row `row`. */
-  target(row: number): number;
+  /**
+   * The target class of row `row`. Omit it to explain each row's predicted class: the one-hot
+   * arg-max seed is then computed inside the graph, in the same run.
+   */
+  target?(row: number): number;
+}
+
+/** The target and the explained score of every row, read from the compiled run's outputs. */
+export interface RowTargets {
+  readonly targets: number[];
+  readonly scores: number[];
 }
 
 /** What to compile and how to batch. */
@@ -26,6 +36,8 @@ export interface RowRunOptions {
   readonly plan: GradientPlan;
   /** The seeded tensor (the score output, or `softmax(output)`). */
   readonly seed: string;
+  /** The output whose rows hold the class scores (default: the model's first output). */
+  readonly output?: string;
   /** Rows per engine call (default 16). */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
@@ -62,13 +74,17 @@ export async function runGradientRows(
   source: RowSource,
   options: RowRunOptions,
   onChunk: (first: number, count: number, result: GradientResult) => void,
-): Promise<void> {
+): Promise<RowTargets> {
   const batch = Math.min(checkBatchSize(options.batchSize), Math.max(1, source.count));
   const inputShape = [batch, ...sampleShape];
-  const compiled = await model.compile(options.plan, inputShape);
+  const argmax = source.target === undefined;
+  const compiled = await model.compile({ ...options.plan, seedMode: argmax ? 'argmax' : 'input' }, inputShape);
   const seedShape = compiled.shapeOf(options.seed);
+  const classes = seedShape[seedShape.length - 1] as number;
+  const output = options.output ?? (model.outputNames[0] as string);
   const per = sizeOf(sampleShape);
   const input = new Float32Array(batch * per);
+  const all: RowTargets = { targets: [], scores: [] };
   for (let first = 0; first < source.count; first += batch) {
     throwIfAborted(options.signal);
     const count = Math.min(batch, source.count - first);
@@ -76,10 +92,23 @@ export async function runGradientRows(
     const targets: number[] = [];
     for (let r = 0; r < count; r++) {
       source.fill(first + r, input.subarray(r * per, (r + 1) * per));
-      targets.push(source.target(first + r));
+      if (source.target) targets.push(checkTarget(source.target(first + r), classes));
     }
-    const result = await compiled.run({ input: { data: input, shape: inputShape }, seeds: { [options.seed]: oneHotSeed(targets, seedShape) } });
+    const seeds = argmax ? undefined : { [options.seed]: oneHotSeed(targets, seedShape) };
+    const result = await compiled.run({ input: { data: input, shape: inputShape }, seeds });
+    const rows = result.outputs[output] as Tensor;
+    const chosen = argmax ? argmaxRows(rows).slice(0, count) : targets;
+    all.targets.push(...chosen);
+    all.scores.push(...targetScores(rows, chosen, options.seed.startsWith('softmax(') ? 'probability' : 'logit'));
     onChunk(first, count, result);
     options.onProgress?.(first + count, source.count);
   }
+  return all;
+}
+
+function checkTarget(t: number, classes: number): number {
+  if (!Number.isInteger(t) || t < 0 || t >= classes) {
+    throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
+  }
+  return t;
 }

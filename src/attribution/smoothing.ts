@@ -10,7 +10,7 @@
 import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { fillNormal, normalFrom, seededRandom } from '../tensor/random.js';
-import { type Tensor, formatShape, sizeOf } from '../tensor/tensor.js';
+import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { forwardScores } from './forward.js';
 import { throwIfAborted } from './rows.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from './types.js';
@@ -74,7 +74,11 @@ function noiseFor(sample: Float32Array, sampleShape: readonly number[], options:
  * const { attribution } = await smoothgrad.attribute(model, x, { samples: 16, stdev: 0.15, stdevMode: 'relative', seed: 1 });
  * ```
  */
-export function noiseTunnel<O extends CommonOptions>(inner: AttributionMethod<O>, aggregation: NoiseAggregation, name = aggregation): AttributionMethod<O & NoiseOptions> {
+export function noiseTunnel<O extends CommonOptions>(
+  inner: AttributionMethod<O>,
+  aggregation: NoiseAggregation,
+  name = aggregation,
+): AttributionMethod<O & NoiseOptions> {
   return {
     name,
     kind: inner.kind,

@@ -1,8 +1,9 @@
 /**
  * Targets: which class each sample is explained for, and the seed that selects its score.
  */
-import { LucernaError } from '../errors.js';
+
 import type { Model } from '../engine/model.js';
+import { LucernaError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ScoreOptions, TargetSpec } from './types.js';
 
@@ -62,7 +63,8 @@ export function resolveTargets(spec: TargetSpec | undefined, scores: Tensor): nu
   if (spec === undefined || spec === 'argmax') targets = argmaxRows(scores);
   else if (typeof spec === 'number') targets = new Array(n).fill(spec);
   else {
-    if (spec.length !== n) throw new LucernaError('BAD_TARGET', `Got ${spec.length} targets for a batch of ${n}`, 'Pass one target per sample, or a single target');
+    if (spec.length !== n)
+      throw new LucernaError('BAD_TARGET', `Got ${spec.length} targets for a batch of ${n}`, 'Pass one target per sample, or a single target');
     targets = [...spec];
   }
   for (const t of targets) {
@@ -118,4 +120,22 @@ export function oneHotSeed(targets: readonly number[], shape: readonly number[])
     if (i < rows) data[i * per + t] = 1;
   });
   return { data, shape: [...shape] };
+}
+
+/**
+ * The explicit target of each of `n` samples, or undefined when the spec asks for the predicted
+ * class (then the arg-max is found inside the compiled graph, with no extra forward pass).
+ *
+ * @example
+ * ```ts
+ * explicitTargets(3, 2); // [3, 3]
+ * explicitTargets('argmax', 2); // undefined
+ * ```
+ */
+export function explicitTargets(spec: TargetSpec | undefined, n: number): number[] | undefined {
+  if (spec === undefined || spec === 'argmax') return undefined;
+  if (typeof spec === 'number') return new Array(n).fill(spec);
+  if (spec.length !== n)
+    throw new LucernaError('BAD_TARGET', `Got ${spec.length} targets for a batch of ${n}`, 'Pass one target per sample, or a single target');
+  return [...spec];
 }

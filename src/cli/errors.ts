@@ -6,7 +6,14 @@
 import { CommanderError } from 'commander';
 import { isLucernaError, type LucernaError } from '../errors.js';
 
-/** Exit codes of the CLI. */
+/**
+ * Exit codes of the CLI.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = ExitCode.usage; // 2
+ * ```
+ */
 export const ExitCode = { ok: 0, error: 1, usage: 2 } as const;
 
 /** Where error lines go (stderr by default; tests pass their own). */

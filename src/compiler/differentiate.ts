@@ -18,6 +18,12 @@ export interface DifferentiationPlan {
   readonly read: readonly string[];
   readonly seeds: readonly string[];
   readonly wrt: readonly string[];
+  /**
+   * `input` (default): each seed is a graph input supplied at run time. `argmax`: each seed is
+   * computed in the graph as the one-hot of its tensor's arg-max over the last axis, so the
+   * predicted class is explained in the same run that finds it.
+   */
+  readonly seedMode?: 'input' | 'argmax';
 }
 
 /** The augmented graph and the names of its extra inputs and outputs. */
@@ -118,6 +124,10 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
 
   const seedInputs = new Map<string, string>();
   for (const s of plan.seeds) {
+    if (plan.seedMode === 'argmax') {
+      addGrad(s, argmaxOneHot(b, s, shapeOf(s)));
+      continue;
+    }
     const name = seedInputName(s);
     seedInputs.set(s, name);
     graph.inputs.push({ name, elemType: DataType.FLOAT, dims: [...shapeOf(s)] });
@@ -179,6 +189,13 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
   }
   graph.outputs = [...graph.outputs, ...newOutputs];
   return { graph, seedInputs, gradientOutputs, readOutputs, differentiatedNodes };
+}
+
+/** One-hot of the arg-max over the last axis of `tensor`: an in-graph seed for the predicted class. */
+function argmaxOneHot(b: GraphBuilder, tensor: string, shape: readonly number[]): string {
+  const classes = shape[shape.length - 1] as number;
+  const index = b.op('ArgMax', [tensor], { axis: -1, keepdims: 0 });
+  return b.op('OneHot', [index, b.constInt64([classes], []), b.constFloat([0, 1], [2], 'onehot_values')], { axis: -1 });
 }
 
 function noRuleError(node: NodeProto, ruleSet: RuleSet): LucernaError {

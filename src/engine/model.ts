@@ -43,6 +43,11 @@ export interface GradientPlan {
   readonly read?: readonly string[];
   /** Backward rule set: 'standard' (default), 'guided', 'deconvnet', or a custom {@link RuleSet} (cached by its name). */
   readonly rules?: string | RuleSet;
+  /**
+   * `input` (default): seeds are supplied at run time. `argmax`: each seed is the one-hot of its
+   * tensor's arg-max, computed in the graph — the predicted class, explained in one run.
+   */
+  readonly seedMode?: 'input' | 'argmax';
 }
 
 /** The result of one compiled run. */
@@ -100,14 +105,14 @@ export class CompiledGradient {
    * const { gradients } = await compiled.run({ input: x, seeds: { logits: oneHot } });
    * ```
    */
-  async run(args: { input: Tensor; seeds: Readonly<Record<string, Tensor>> }): Promise<GradientResult> {
+  async run(args: { input: Tensor; seeds?: Readonly<Record<string, Tensor>> }): Promise<GradientResult> {
     this.validate(args.input);
     if (shapeKey(args.input.shape) !== shapeKey(this.inputShape)) {
       throw new LucernaError('BAD_SHAPE', `This plan was compiled for input ${formatShapeList(this.inputShape)}, got ${formatShapeList(args.input.shape)}`);
     }
     const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = { [this.names.input]: args.input };
     for (const [tensor, inputName] of this.names.seeds) {
-      const seed = args.seeds[tensor];
+      const seed = args.seeds?.[tensor];
       const shape = this.shapeOf(tensor);
       if (!seed) throw new LucernaError('BAD_PLAN', `Missing seed for "${tensor}"`, `Pass seeds: { "${tensor}": <tensor of shape ${formatShapeList(shape)}> }`);
       if (shapeKey(seed.shape) !== shapeKey(shape)) {
@@ -171,6 +176,25 @@ export class Model implements AsyncDisposable {
     const graph = graphFromBytes(bytes, name);
     graph.primaryInput();
     return new Model(graph, options.runtime ?? getDefaultRuntime(), { threads: options.threads, optimization: options.optimization }, name);
+  }
+
+  /**
+   * Wraps an edited or composed graph (one float input) as a model, without re-encoding it. The
+   * graph is used as is: do not edit it afterwards.
+   *
+   * @example
+   * ```ts
+   * const composed = Model.fromGraph(composeGraphs(prefix, prepared.graph), { runtime: model.runtime, ...model.options });
+   * ```
+   */
+  static fromGraph(graph: Graph, options: ModelOptions = {}): Model {
+    graph.primaryInput();
+    return new Model(
+      graph,
+      options.runtime ?? getDefaultRuntime(),
+      { threads: options.threads, optimization: options.optimization },
+      options.name ?? 'the model',
+    );
   }
 
   /** The image input of the model. */
@@ -276,8 +300,9 @@ export class Model implements AsyncDisposable {
   compile(plan: GradientPlan, inputShape: readonly number[] = this.inputShape(1)): Promise<CompiledGradient> {
     this.assertLive();
     const rules = resolveRuleSet(plan.rules);
-    const full = { seeds: [...plan.seeds], wrt: [...(plan.wrt ?? [this.input.name])], read: [...(plan.read ?? [])], rules };
-    const key = JSON.stringify([full.seeds, full.wrt, full.read, rules.name, shapeKey(inputShape)]);
+    const seedMode = plan.seedMode ?? 'input';
+    const full = { seeds: [...plan.seeds], wrt: [...(plan.wrt ?? [this.input.name])], read: [...(plan.read ?? [])], rules, seedMode };
+    const key = JSON.stringify([full.seeds, full.wrt, full.read, rules.name, seedMode, shapeKey(inputShape)]);
     let c = this.compiled.get(key);
     if (!c) {
       c = this.buildCompiled(full, inputShape);

@@ -43,15 +43,45 @@ export function rebatch(graph: Graph, shape: readonly number[]): Graph {
   return graph;
 }
 
-/** Rewrites Reshape shape constants whose leading entry is the old static batch size. */
-function rewriteBakedBatch(graph: Graph, oldBatch: number, newBatch: number): void {
-  for (const n of graph.nodes) {
-    if (n.opType !== 'Reshape') continue;
-    const shapeName = n.input?.[1];
-    if (!shapeName || !graph.isInitializer(shapeName)) continue;
-    const values = readInts(graph.initializer(shapeName));
-    if (values[0] !== oldBatch) continue;
-    const fixed = [newBatch, ...values.slice(1)];
-    graph.initializers.set(shapeName, int64Tensor(shapeName, fixed, [fixed.length]));
+/**
+ * The tensors whose values depend on the values of the graph inputs. Shape and Size outputs do not:
+ * they are static once the input shape is fixed.
+ *
+ * @example
+ * ```ts
+ * inputDependentTensors(graph).has('/Flatten_output_0'); // true
+ * ```
+ */
+export function inputDependentTensors(graph: Graph): Set<string> {
+  const dependent = new Set(graph.inputs.map((i) => i.name));
+  for (const n of graph.topoSorted()) {
+    if (n.opType === 'Shape' || n.opType === 'Size') continue;
+    if (!(n.input ?? []).some((i) => dependent.has(i))) continue;
+    for (const o of n.output ?? []) if (o) dependent.add(o);
   }
+  return dependent;
+}
+
+/**
+ * Rewrites Reshape shape constants whose leading entry is the old static batch size, when the
+ * reshaped tensor carries the batch (depends on the input's values). A Reshape of a weight to
+ * [1, C, 1, 1] or of a shape value to [1] keeps its constant. Each rewritten Reshape gets its own
+ * new constant, so a constant shared with other nodes is never changed under them.
+ */
+function rewriteBakedBatch(graph: Graph, oldBatch: number, newBatch: number): void {
+  const dependent = inputDependentTensors(graph);
+  const taken = new Set([...graph.initializers.keys(), ...graph.tensorNames()]);
+  graph.nodes = graph.nodes.map((n) => {
+    const [data, shapeName] = n.input ?? [];
+    if (n.opType !== 'Reshape' || !data || !shapeName || !dependent.has(data) || !graph.isInitializer(shapeName)) return n;
+    const values = readInts(graph.initializer(shapeName));
+    if (values[0] !== oldBatch) return n;
+    let name = `${shapeName}/batch_${newBatch}`;
+    for (let i = 1; taken.has(name); i++) name = `${shapeName}/batch_${newBatch}_${i}`;
+    taken.add(name);
+    const fixed = [newBatch, ...values.slice(1)];
+    graph.initializers.set(name, int64Tensor(name, fixed, [fixed.length]));
+    return { ...n, input: [data, name, ...(n.input ?? []).slice(2)] };
+  });
+  graph.invalidate();
 }

@@ -32,12 +32,12 @@ export function readFloats(t: TensorProto): Float32Array {
   if (type === DataType.FLOAT) {
     if (raw) {
       if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-      return new Float32Array(raw.slice().buffer);
+      return new Float32Array(new Uint8Array(raw).buffer);
     }
     return Float32Array.from(t.floatData ?? []);
   }
   if (type === DataType.DOUBLE) {
-    if (raw) return Float32Array.from(new Float64Array(raw.slice().buffer));
+    if (raw) return Float32Array.from(new Float64Array(new Uint8Array(raw).buffer));
     return Float32Array.from(t.doubleData ?? []);
   }
   if (type === DataType.INT64 || type === DataType.INT32 || type === DataType.UINT8 || type === DataType.INT8) {
@@ -59,7 +59,7 @@ export function readInts(t: TensorProto): number[] {
   const type = t.dataType ?? DataType.INT64;
   const n = numel(t);
   if (raw) {
-    const bytes = raw.slice();
+    const bytes = new Uint8Array(raw); // a copy: decoded bytes may be a view into a larger Node Buffer
     const dv = new DataView(bytes.buffer);
     const out = new Array<number>(n);
     for (let i = 0; i < n; i++) {

@@ -3,53 +3,19 @@
  * model with symbolic dims, and on files that are not models: each failure is one line on stderr.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { formatUsageError, reportError } from '../../src/cli/errors.js';
 import { LucernaError } from '../../src/errors.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import type { ModelSummary } from '../../src/onnx/inspect.js';
+import { assertOneLineError, lucerna, stderrLines } from '../helpers/cli.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 import { oracle, oracleDir, sharedDir } from '../helpers/oracle.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const bin = join(root, 'bin/lucerna.js');
 const tinyCnn = join(oracleDir, 'tiny_cnn/model.onnx');
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI from the sources (never a stale dist/ build). */
-function lucerna(...args: string[]): Promise<CliRun> {
-  return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, LUCERNA_FROM_SOURCE: '1' } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
-
-function stderrLines(run: CliRun): string[] {
-  return run.stderr.split('\n').filter((l) => l.length > 0);
-}
-
-/** Exactly one `error: …` line on stderr, nothing on stdout, no stack frames. */
-function assertOneLineError(run: CliRun, code: number, pattern: RegExp): void {
-  assert.equal(run.code, code, `exit code (stderr: ${run.stderr})`);
-  const lines = stderrLines(run);
-  assert.equal(lines.length, 1, `one stderr line, got:\n${run.stderr}`);
-  assert.match(lines[0] as string, /^error: /);
-  assert.match(lines[0] as string, pattern);
-  assert.doesNotMatch(run.stderr, /\n\s+at /);
-  assert.equal(run.stdout, '');
-}
 
 // tiny_cnn: Conv(3→8, 3×3) → ReLU → MaxPool2 → Conv(8→16, 3×3) → ReLU → GAP → Flatten → Linear(16→10).
 const TINY_PARAMETERS = 8 * 3 * 9 + 8 + (16 * 8 * 9 + 16) + (10 * 16 + 10);

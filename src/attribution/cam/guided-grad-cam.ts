@@ -6,7 +6,6 @@
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
-import { forwardScores } from '../forward.js';
 import { inputGradient } from '../gradient/input-gradient.js';
 import { camLayer } from '../layers.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
@@ -58,11 +57,10 @@ export const guidedGradCam: AttributionMethod<GuidedGradCamOptions> = {
     model.validateInput(x);
     if (x.shape.length !== 4) throw new LucernaError('BAD_SHAPE', `Guided Grad-CAM needs a 4-D [N, C, H, W] image input, got ${formatShape(x.shape)}`);
     const layer = await camLayer(model, options.layer, x.shape);
-    const { targets, scores } = await forwardScores(model, x, options);
-    const maps = await gradientCamMaps(model, x, targets, layer, gradCamMap, options);
+    const { maps, targets, scores } = await gradientCamMaps(model, x, layer, gradCamMap, options);
     for (let i = 0; i < maps.data.length; i++) maps.data[i] = Math.max(0, maps.data[i] as number);
     const upsampled = upsampleNearest(maps, [x.shape[2] as number, x.shape[3] as number]);
-    const guided = await inputGradient(model, x, targets, { ...options, rules: 'guided' });
+    const { gradient: guided } = await inputGradient(model, x, { ...options, target: targets, rules: 'guided' });
     return { attribution: multiplyByMap(guided, upsampled), targets, scores, details: { layer: layer.name } };
   },
 };

@@ -7,10 +7,9 @@
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
-import { forwardScores } from '../forward.js';
 import { camLayer, type LayerInfo } from '../layers.js';
-import { runGradientRows } from '../rows.js';
-import { seedTensor } from '../targets.js';
+import { type RowTargets, runGradientRows } from '../rows.js';
+import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { upsampleBilinear } from '../upsample.js';
 
@@ -107,19 +106,23 @@ export function finishCamMaps(maps: Tensor, inputShape: readonly number[], optio
 export async function forEachLayerGradient(
   model: Model,
   x: Tensor,
-  targets: readonly number[],
+  targets: readonly number[] | undefined,
   layer: string,
   options: CommonOptions,
   onSample: (index: number, activation: Float32Array, gradient: Float32Array) => void,
-): Promise<void> {
+): Promise<RowTargets> {
   const sampleShape = x.shape.slice(1);
   const per = sizeOf(sampleShape);
   const seed = seedTensor(model, options);
-  await runGradientRows(
+  return runGradientRows(
     model,
     sampleShape,
-    { count: x.shape[0] as number, fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)), target: (row) => targets[row] as number },
-    { ...options, plan: { seeds: [seed], wrt: [layer], read: [layer] }, seed },
+    {
+      count: x.shape[0] as number,
+      fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
+      target: targets ? (row) => targets[row] as number : undefined,
+    },
+    { ...options, plan: { seeds: [seed], wrt: [layer], read: [layer] }, seed, output: scoreOutput(model, options) },
     (first, count, result) => {
       const activation = result.activations[layer] as Tensor;
       const a = activation.data;
@@ -131,27 +134,28 @@ export async function forEachLayerGradient(
 }
 
 /**
- * The raw maps [N, 1, h, w] of a gradient CAM variant at a validated layer, for given targets.
+ * The raw maps [N, 1, h, w] of a gradient CAM variant at a validated layer, for the options'
+ * targets (the predicted class, found in the same run, when none is given).
  *
  * @example
  * ```ts
- * const maps = await gradientCamMaps(model, x, [3], layer, gradCamMap, {});
+ * const { maps, targets } = await gradientCamMaps(model, x, layer, gradCamMap, { target: 3 });
  * ```
  */
 export async function gradientCamMaps(
   model: Model,
   x: Tensor,
-  targets: readonly number[],
   layer: LayerInfo,
   combine: CamCombiner,
   options: CommonOptions,
-): Promise<Tensor> {
+): Promise<RowTargets & { maps: Tensor }> {
   const [, channels, h, w] = layer.shape;
   const pixels = h * w;
   const n = x.shape[0] as number;
-  const maps = new Float32Array(n * pixels);
-  await forEachLayerGradient(model, x, targets, layer.name, options, (i, a, g) => maps.set(combine(a, g, channels, pixels), i * pixels));
-  return { data: maps, shape: [n, 1, h, w] };
+  const data = new Float32Array(n * pixels);
+  const targets = explicitTargets(options.target, n);
+  const resolved = await forEachLayerGradient(model, x, targets, layer.name, options, (i, a, g) => data.set(combine(a, g, channels, pixels), i * pixels));
+  return { ...resolved, maps: { data, shape: [n, 1, h, w] } };
 }
 
 /**
@@ -167,8 +171,7 @@ export async function runGradientCam(model: Model, x: Tensor, options: CamOption
   model.validateInput(x);
   checkCamOptions(options);
   const layer = await camLayer(model, options.layer, x.shape);
-  const { targets, scores } = await forwardScores(model, x, options);
-  const maps = await gradientCamMaps(model, x, targets, layer, combine, options);
+  const { maps, targets, scores } = await gradientCamMaps(model, x, layer, combine, options);
   return { attribution: finishCamMaps(maps, x.shape, options), targets, scores, details: { layer: layer.name } };
 }
 

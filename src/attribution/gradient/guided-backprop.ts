@@ -5,7 +5,6 @@
  */
 import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { forwardScores } from '../forward.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { inputGradient } from './input-gradient.js';
 
@@ -15,8 +14,7 @@ function ruleSetMethod(name: string, rules: string, description: string): Attrib
     kind: 'gradient',
     description,
     async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
-      const { targets, scores } = await forwardScores(model, x, options);
-      const g = await inputGradient(model, x, targets, { ...options, rules });
+      const { gradient: g, targets, scores } = await inputGradient(model, x, { ...options, rules });
       return { attribution: g, targets, scores };
     },
   };

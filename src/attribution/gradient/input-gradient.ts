@@ -1,37 +1,50 @@
 /**
  * The gradient of each sample's target score with respect to the input, under a rule set:
  * the shared core of saliency, input × gradient, guided backprop and deconvnet.
+ *
+ * With no explicit target, the predicted class is found and explained in the same compiled run
+ * (an in-graph arg-max seed), so a call costs one forward+backward pass.
  */
 import type { RuleSet } from '../../compiler/vjp.js';
 import type { Model } from '../../engine/model.js';
-import { type Tensor, sizeOf } from '../../tensor/tensor.js';
-import { runGradientRows } from '../rows.js';
-import { seedTensor } from '../targets.js';
+import { sizeOf, type Tensor } from '../../tensor/tensor.js';
+import { type RowTargets, runGradientRows } from '../rows.js';
+import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { CommonOptions } from '../types.js';
 
+/** Options of {@link inputGradient}. */
+export type InputGradientOptions = CommonOptions & { readonly rules?: string | RuleSet };
+
 /**
- * dScore/dInput for every sample of `x`, batched through one compiled session.
+ * dScore/dInput for every sample of `x`, batched through one compiled session, with the targets
+ * and scores that were explained.
  *
  * @example
  * ```ts
- * const g = await inputGradient(model, x, [3], { rules: 'guided' });
+ * const { gradient, targets } = await inputGradient(model, x, { target: 3, rules: 'guided' });
  * ```
  */
-export async function inputGradient(model: Model, x: Tensor, targets: readonly number[], options: CommonOptions & { rules?: string | RuleSet } = {}): Promise<Tensor> {
+export async function inputGradient(model: Model, x: Tensor, options: InputGradientOptions = {}): Promise<RowTargets & { gradient: Tensor }> {
   model.validateInput(x);
   const sampleShape = x.shape.slice(1);
   const per = sizeOf(sampleShape);
   const n = x.shape[0] as number;
   const out = new Float32Array(n * per);
   const inputName = model.input.name;
-  await runGradientRows(
+  const targets = explicitTargets(options.target, n);
+  const seed = seedTensor(model, options);
+  const resolved = await runGradientRows(
     model,
     sampleShape,
-    { count: n, fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)), target: (row) => targets[row] as number },
-    { plan: { seeds: [seedTensor(model, options)], rules: options.rules }, seed: seedTensor(model, options), ...options },
+    {
+      count: n,
+      fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
+      target: targets ? (row) => targets[row] as number : undefined,
+    },
+    { ...options, plan: { seeds: [seed], rules: options.rules }, seed, output: scoreOutput(model, options) },
     (first, count, result) => {
       out.set((result.gradients[inputName] as Tensor).data.subarray(0, count * per), first * per);
     },
   );
-  return { data: out, shape: [...x.shape] };
+  return { ...resolved, gradient: { data: out, shape: [...x.shape] } };
 }

@@ -4,7 +4,6 @@
  */
 import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { forwardScores } from '../forward.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { inputGradient } from './input-gradient.js';
 
@@ -21,8 +20,7 @@ export const inputXGradient: AttributionMethod<CommonOptions> = {
   kind: 'gradient',
   description: 'Input times the gradient of the score (Shrikumar et al. 2016)',
   async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
-    const { targets, scores } = await forwardScores(model, x, options);
-    const g = await inputGradient(model, x, targets, options);
+    const { gradient: g, targets, scores } = await inputGradient(model, x, options);
     for (let i = 0; i < g.data.length; i++) g.data[i] = (g.data[i] as number) * (x.data[i] as number);
     return { attribution: g, targets, scores };
   },

@@ -7,7 +7,7 @@
  */
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
-import { type Tensor, sizeOf } from '../../tensor/tensor.js';
+import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
 import { type IntegrationRule, quadrature } from '../integration.js';

@@ -7,7 +7,6 @@
  */
 import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { forwardScores } from '../forward.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { inputGradient } from './input-gradient.js';
 
@@ -30,8 +29,7 @@ export const saliency: AttributionMethod<SaliencyOptions> = {
   kind: 'gradient',
   description: 'Gradient of the score w.r.t. the input (Simonyan et al. 2013)',
   async attribute(model: Model, x: Tensor, options: SaliencyOptions = {}): Promise<AttributionResult> {
-    const { targets, scores } = await forwardScores(model, x, options);
-    const g = await inputGradient(model, x, targets, options);
+    const { gradient: g, targets, scores } = await inputGradient(model, x, options);
     if (options.abs) for (let i = 0; i < g.data.length; i++) g.data[i] = Math.abs(g.data[i] as number);
     return { attribution: g, targets, scores };
   },

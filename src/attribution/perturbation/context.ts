@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { resolveTargets } from '../targets.js';
 import type { CommonOptions } from '../types.js';
 import { scoreInputs } from './runner.js';
-import { type Scorer, modelScorer } from './scorer.js';
+import { modelScorer, type Scorer } from './scorer.js';
 
 /** Options shared by perturbation methods. */
 export interface PerturbationOptions extends CommonOptions {

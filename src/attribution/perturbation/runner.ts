@@ -4,7 +4,7 @@
  * cancellation, and memory bounded by the batch size.
  */
 import { LucernaError } from '../../errors.js';
-import { type Tensor, sizeOf } from '../../tensor/tensor.js';
+import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { throwIfAborted } from '../rows.js';
 import type { Scorer } from './scorer.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
-import { type Tensor, sizeOf } from '../../tensor/tensor.js';
+import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../targets.js';
 
 /**
@@ -87,7 +87,10 @@ function padRows(batch: Tensor, rows: number, per: number): Tensor {
  * const scorer = functionScorer(async (batch) => myModel.predict(batch), { batchSize: 16 });
  * ```
  */
-export function functionScorer(fn: (batch: Tensor, signal?: AbortSignal) => Promise<Tensor | Float32Array | number[][]>, options: { batchSize?: number; description?: string } = {}): Scorer {
+export function functionScorer(
+  fn: (batch: Tensor, signal?: AbortSignal) => Promise<Tensor | Float32Array | number[][]>,
+  options: { batchSize?: number; description?: string } = {},
+): Scorer {
   const batchSize = checkScorerBatchSize(options.batchSize, 32);
   return {
     batchSize,

@@ -1,6 +1,7 @@
 import { LucernaError } from '../../errors.js';
 import type { RuleSet } from '../vjp.js';
 import { deconvnetRules } from './deconvnet.js';
+import { deepliftRules } from './deeplift.js';
 import { guidedRules } from './guided.js';
 import { standardRules } from './standard.js';
 
@@ -9,6 +10,7 @@ export const ruleSets: Readonly<Record<string, RuleSet>> = {
   standard: standardRules,
   guided: guidedRules,
   deconvnet: deconvnetRules,
+  deeplift: deepliftRules,
 };
 
 /** A rule set by name, or the given one. @example `resolveRuleSet('guided')` */
@@ -22,4 +24,4 @@ export function resolveRuleSet(rules: string | RuleSet | undefined): RuleSet {
   return found;
 }
 
-export { deconvnetRules, guidedRules, standardRules };
+export { deconvnetRules, deepliftRules, guidedRules, standardRules };

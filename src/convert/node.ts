@@ -1,0 +1,108 @@
+/**
+ * Node side of the converter: read a TF.js LayersModel (model.json + its .bin shards) from disk,
+ * convert it, and write the ONNX file with its sidecar atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { LucernaError } from '../errors.js';
+import { readBytes } from '../io/files.js';
+import { SIDECAR_VERSION, sidecarPath, validateSidecar } from '../io/sidecar.js';
+import { type ConvertedModel, type ConvertOptions, convertLayersModelWithSidecar } from './convert.js';
+import type { WeightsGroup } from './types.js';
+
+/** A model.json and its weights, concatenated in manifest order. */
+export interface LayersModelArtifacts {
+  readonly modelJson: object;
+  readonly weightData: Uint8Array;
+}
+
+/**
+ * Concatenates byte arrays.
+ *
+ * @example
+ * ```ts
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]); // Uint8Array [1, 2, 3]
+ * ```
+ */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Reads a TF.js LayersModel from disk: the model.json and every shard its `weightsManifest`
+ * lists (paths relative to the model.json), concatenated in manifest order.
+ *
+ * @example
+ * ```ts
+ * const { modelJson, weightData } = await readLayersModel('web_model/model.json');
+ * ```
+ */
+export async function readLayersModel(modelJsonPath: string): Promise<LayersModelArtifacts> {
+  const text = new TextDecoder().decode(await readBytes(modelJsonPath, 'the model.json'));
+  let modelJson: { weightsManifest?: WeightsGroup[] };
+  try {
+    modelJson = JSON.parse(text);
+  } catch (e) {
+    throw new LucernaError('BAD_FILE', `${modelJsonPath} is not valid JSON (${(e as Error).message})`, 'Pass the model.json of a TF.js LayersModel');
+  }
+  const dir = dirname(modelJsonPath);
+  const shards: Uint8Array[] = [];
+  for (const group of modelJson.weightsManifest ?? []) {
+    for (const path of group.paths) shards.push(await readBytes(join(dir, path), 'a weight shard'));
+  }
+  return { modelJson, weightData: concatBytes(shards) };
+}
+
+/**
+ * Reads and converts a TF.js LayersModel from disk.
+ *
+ * @example
+ * ```ts
+ * const { onnx, sidecar } = await convertLayersModelFile('web_model/model.json', { labels });
+ * ```
+ */
+export async function convertLayersModelFile(modelJsonPath: string, options: ConvertOptions = {}): Promise<ConvertedModel> {
+  const { modelJson, weightData } = await readLayersModel(modelJsonPath);
+  return convertLayersModelWithSidecar(modelJson, weightData, options);
+}
+
+/**
+ * Writes a file atomically: to a temporary file beside it, then renamed into place, so a reader
+ * never sees half a file.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('cache/model.onnx', bytes);
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data);
+    await rename(temp, path);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw new LucernaError('BAD_FILE', `Cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/**
+ * Writes a converted model and its sidecar (`model.onnx` + `model.lucerna.json`), each atomically.
+ *
+ * @example
+ * ```ts
+ * await writeConvertedModel(await convertLayersModelFile('web_model/model.json'), 'model.onnx');
+ * ```
+ */
+export async function writeConvertedModel(converted: ConvertedModel, onnxPath: string): Promise<void> {
+  const sidecar = validateSidecar({ ...converted.sidecar, version: SIDECAR_VERSION }, sidecarPath(onnxPath));
+  await writeFileAtomic(sidecarPath(onnxPath), `${JSON.stringify(sidecar, null, 2)}\n`);
+  await writeFileAtomic(onnxPath, converted.onnx);
+}
