@@ -4,6 +4,7 @@
  * layers Grad-CAM can explain, with the one CAM methods pick by default.
  */
 import type { Command } from 'commander';
+import { defaultModelPath } from '../../convert/nsfwjs.js';
 import { defaultCamLayer } from '../../attribution/layers.js';
 import { Model } from '../../engine/model.js';
 import { nodeRuntime } from '../../engine/node.js';
@@ -35,10 +36,11 @@ export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .description('show inputs, outputs, every node with its output shape, the parameter count and Grad-CAM layers')
-    .argument('<model>', 'ONNX model file')
+    .argument('[model]', 'ONNX model file (default: the bundled MobileNetV2 from nsfwjs)')
     .option('--json', 'print the summary as JSON')
     .option('--shape <dims>', 'input shape to probe with, e.g. 1x3x224x224 (needed when H or W is symbolic)')
-    .action(async (file: string, options: InspectOptions) => {
+    .action(async (given: string | undefined, options: InspectOptions) => {
+      const file = given ?? (await defaultModelPath());
       const summary = await inspectModelFile(file, options);
       process.stdout.write(options.json ? `${JSON.stringify({ file, ...summary }, null, 2)}\n` : `${formatSummary(file, summary)}\n`);
     });
