@@ -162,7 +162,8 @@ describe('lucerna inspect on bad input', () => {
   });
 
   it('usage errors exit 2 with one line', async () => {
-    assertOneLineError(await lucerna('inspect'), 2, /missing required argument 'model'/);
+    assertOneLineError(await lucerna('inspect', '--shape'), 2, /option '--shape <dims>' argument missing/);
+    assertOneLineError(await lucerna('attribute', tinyCnn), 2, /required option '--input <file>' not specified/);
     assertOneLineError(await lucerna('inspekt', tinyCnn), 2, /unknown command 'inspekt'.*Did you mean inspect/);
   });
 
@@ -197,5 +198,15 @@ describe('CLI error reporting', () => {
       formatUsageError("error: unknown option '--x'\n(Did you mean --json?)\n"),
       "error: unknown option '--x' (Did you mean --json?). Run with --help for usage\n",
     );
+  });
+});
+
+describe('lucerna inspect with no model', () => {
+  it('inspects the bundled MobileNetV2', async () => {
+    const run = await lucerna('inspect', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout) as ModelSummary & { file: string };
+    assert.match(summary.file, /nsfw-mobilenet_v2/);
+    assert.equal(summary.defaultCamLayer, 'out_relu');
   });
 });
