@@ -1,11 +1,12 @@
 /**
  * The Node entry of Lucerna: everything in the core, with onnxruntime-node registered as the
- * default runtime, plus the Node-only file helpers.
+ * default runtime, plus the Node-only pieces: files, images (sharp), sidecars, the TF.js model
+ * reader and the bundled default model.
  *
  * @example
  * ```ts
- * import { Model, loadModelFile } from 'lucerna/node';
- * const model = await loadModelFile('model.onnx');
+ * import { loadModelFile, saliency } from 'lucerna/node';
+ * await using model = await loadModelFile('model.onnx');
  * ```
  */
 import { nodeRuntime } from './engine/node.js';
@@ -13,6 +14,11 @@ import { setDefaultRuntime } from './engine/runtime.js';
 
 setDefaultRuntime(nodeRuntime);
 
-export { nodeRuntime } from './engine/node.js';
 export * from './index.js';
+export { nodeRuntime } from './engine/node.js';
 export { loadModelFile, readBytes } from './io/files.js';
+export { writeFileAtomic } from './io/write.js';
+export * from './io/image.js';
+export * from './io/sidecar.js';
+export * from './convert/node.js';
+export { defaultModelPath, nsfwjsLabels, loadNsfwjsMobileNetV2 } from './convert/nsfwjs.js';
