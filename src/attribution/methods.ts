@@ -8,6 +8,9 @@ import { deconvnet, guidedBackprop } from './gradient/guided-backprop.js';
 import { inputXGradient } from './gradient/input-x-gradient.js';
 import { integratedGradients } from './gradient/integrated-gradients.js';
 import { saliency } from './gradient/saliency.js';
+import { ablationCam } from './perturbation/ablation-cam.js';
+import { meaningfulPerturbation } from './perturbation/meaningful-perturbation.js';
+import { scoreCam } from './perturbation/score-cam.js';
 import { noiseTunnel } from './smoothing.js';
 import type { AttributionMethod, CommonOptions } from './types.js';
 
@@ -58,6 +61,9 @@ for (const m of [
   cam,
   guidedGradCam,
   deepLift,
+  scoreCam,
+  ablationCam,
+  meaningfulPerturbation,
 ])
   registerMethod(m);
 
