@@ -9,6 +9,8 @@ import { inputXGradient } from './gradient/input-x-gradient.js';
 import { integratedGradients } from './gradient/integrated-gradients.js';
 import { saliency } from './gradient/saliency.js';
 import { ablationCam } from './perturbation/ablation-cam.js';
+import { kernelShap } from './perturbation/kernel-shap.js';
+import { lime } from './perturbation/lime.js';
 import { meaningfulPerturbation } from './perturbation/meaningful-perturbation.js';
 import { scoreCam } from './perturbation/score-cam.js';
 import { noiseTunnel } from './smoothing.js';
@@ -64,6 +66,8 @@ for (const m of [
   scoreCam,
   ablationCam,
   meaningfulPerturbation,
+  lime,
+  kernelShap,
 ])
   registerMethod(m);
 
