@@ -19,6 +19,18 @@ function linspace(start: number, end: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => start + ((end - start) * i) / (n - 1));
 }
 
+/** Legendre polynomials P_n(x) and P_{n−1}(x) by the three-term recurrence. */
+function legendrePair(n: number, x: number): [number, number] {
+  let previous = 1;
+  let current = x;
+  for (let k = 2; k <= n; k++) {
+    const next = ((2 * k - 1) * x * current - (k - 1) * previous) / k;
+    previous = current;
+    current = next;
+  }
+  return [current, previous];
+}
+
 /**
  * Gauss–Legendre nodes and weights on [-1, 1] (Newton's method on Legendre polynomials).
  *
@@ -30,33 +42,20 @@ function linspace(start: number, end: number, n: number): number[] {
 export function gaussLegendre(n: number): { nodes: number[]; weights: number[] } {
   const nodes = new Array<number>(n);
   const weights = new Array<number>(n);
+  if (n === 1) return { nodes: [0], weights: [2] };
   for (let i = 0; i < Math.ceil(n / 2); i++) {
     let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
+    let derivative = 1;
     for (let iter = 0; iter < 100; iter++) {
-      let p0 = 1;
-      let p1 = x;
-      for (let k = 2; k <= n; k++) {
-        const p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-        p0 = p1;
-        p1 = p2;
-      }
-      const pn = n === 0 ? 1 : n === 1 ? x : p1;
-      const pnm1 = n === 1 ? 1 : p0;
-      dp = (n * (x * pn - pnm1)) / (x * x - 1);
-      const dx = pn / dp;
+      const [pn, pnm1] = legendrePair(n, x);
+      derivative = (n * (x * pn - pnm1)) / (x * x - 1);
+      const dx = pn / derivative;
       x -= dx;
       if (Math.abs(dx) < 1e-15) break;
     }
-    let p0 = 1;
-    let p1 = x;
-    for (let k = 2; k <= n; k++) {
-      const p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-      p0 = p1;
-      p1 = p2;
-    }
-    dp = n === 1 ? 1 : (n * (x * p1 - p0)) / (x * x - 1);
-    const w = 2 / ((1 - x * x) * dp * dp);
+    const [pn, pnm1] = legendrePair(n, x);
+    derivative = (n * (x * pn - pnm1)) / (x * x - 1);
+    const w = 2 / ((1 - x * x) * derivative * derivative);
     nodes[i] = -x;
     nodes[n - 1 - i] = x;
     weights[i] = w;

@@ -12,23 +12,15 @@ import type { RuleSet } from '../../src/compiler/vjp.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { probeGraph } from '../../src/engine/probe.js';
 import type { RuntimeSession } from '../../src/engine/runtime.js';
-import { type GraphBuilder, buildModel, graphFromBytes } from '../../src/onnx/builder.js';
+import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import { constantsToInitializers } from '../../src/onnx/constants.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { COMPILER_OPSET, upgradeOpset } from '../../src/onnx/upgrade.js';
+import { seededRandom } from '../../src/tensor/random.js';
 import { sizeOf } from '../../src/tensor/tensor.js';
 
-/** A seeded PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG so failures reproduce (the library's own). */
+export const rng = seededRandom;
 
 /** Uniform values in [lo, hi). */
 export function uniform(n: number, random: () => number, lo = -1, hi = 1): Float32Array {
@@ -55,7 +47,12 @@ export interface GradCheckSpec {
   readonly seed?: number;
 }
 
-async function evalLoss(session: RuntimeSession, feeds: Record<string, { data: Float32Array; shape: readonly number[] }>, output: string, seed: Float32Array): Promise<number> {
+async function evalLoss(
+  session: RuntimeSession,
+  feeds: Record<string, { data: Float32Array; shape: readonly number[] }>,
+  output: string,
+  seed: Float32Array,
+): Promise<number> {
   const r = await session.run(feeds, [output]);
   const y = r[output]?.data as Float32Array;
   let s = 0;
@@ -74,7 +71,12 @@ async function evalLoss(session: RuntimeSession, feeds: Record<string, { data: F
  */
 export async function gradCheck(spec: GradCheckSpec): Promise<Record<string, Float32Array>> {
   const random = rng(spec.seed ?? 1234);
-  const bytes = buildModel({ opset: spec.opset ?? 17, inputs: spec.inputs.map((i) => ({ name: i.name, dims: i.shape })), outputs: [spec.output], build: spec.build });
+  const bytes = buildModel({
+    opset: spec.opset ?? 17,
+    inputs: spec.inputs.map((i) => ({ name: i.name, dims: i.shape })),
+    outputs: [spec.output],
+    build: spec.build,
+  });
   const graph = graphFromBytes(bytes);
   constantsToInitializers(graph);
   upgradeOpset(graph, Math.max(graph.opset, COMPILER_OPSET));
@@ -114,7 +116,10 @@ export async function gradCheck(spec: GradCheckSpec): Promise<Record<string, Flo
       const tol = (spec.atol ?? 2e-3) + (spec.rtol ?? 1e-2) * fdMax;
       for (const [k, i] of entries.entries()) {
         const diff = Math.abs((analytic[i] as number) - (fd[k] as number));
-        assert.ok(diff <= tol, `d/d${input.name}[${i}]: analytic ${analytic[i]} vs finite difference ${fd[k]} (|diff| ${diff.toExponential(2)} > ${tol.toExponential(2)})`);
+        assert.ok(
+          diff <= tol,
+          `d/d${input.name}[${i}]: analytic ${analytic[i]} vs finite difference ${fd[k]} (|diff| ${diff.toExponential(2)} > ${tol.toExponential(2)})`,
+        );
       }
     }
     return grads;
