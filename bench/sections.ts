@@ -2,6 +2,7 @@
  * The benchmark sections beyond the core table, by name. Each returns a markdown section.
  */
 import { benchMethods } from './methods.js';
+import { benchPerturbation } from './perturbation.js';
 import type { Section } from './report.js';
 
 export interface SectionOptions {
@@ -12,4 +13,5 @@ export interface SectionOptions {
 /** Section runners by name (`npm run bench -- --only <name>`). */
 export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Section>> = {
   methods: benchMethods,
+  perturbation: benchPerturbation,
 };

@@ -5,13 +5,17 @@ import { closestNames, LucernaError } from '../errors.js';
 import { cam, gradCam, gradCamPlusPlus, guidedGradCam, hiResCam, layerCam } from './cam/index.js';
 import { deepLift } from './gradient/deeplift.js';
 import { deconvnet, guidedBackprop } from './gradient/guided-backprop.js';
+import { guidedBackpropClip } from './gradient/guided-backprop-clip.js';
 import { inputXGradient } from './gradient/input-x-gradient.js';
 import { integratedGradients } from './gradient/integrated-gradients.js';
 import { saliency } from './gradient/saliency.js';
 import { ablationCam } from './perturbation/ablation-cam.js';
+import { featureAblation } from './perturbation/feature-ablation.js';
 import { kernelShap } from './perturbation/kernel-shap.js';
 import { lime } from './perturbation/lime.js';
 import { meaningfulPerturbation } from './perturbation/meaningful-perturbation.js';
+import { occlusion } from './perturbation/occlusion.js';
+import { rise } from './perturbation/rise.js';
 import { scoreCam } from './perturbation/score-cam.js';
 import { noiseTunnel } from './smoothing.js';
 import type { AttributionMethod, CommonOptions } from './types.js';
@@ -55,6 +59,7 @@ for (const m of [
   smoothGradSquared,
   varGrad,
   guidedBackprop,
+  guidedBackpropClip,
   deconvnet,
   gradCam,
   gradCamPlusPlus,
@@ -66,6 +71,9 @@ for (const m of [
   scoreCam,
   ablationCam,
   meaningfulPerturbation,
+  occlusion,
+  featureAblation,
+  rise,
   lime,
   kernelShap,
 ])

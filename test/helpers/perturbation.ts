@@ -20,7 +20,8 @@ const inside = (r: Region, y: number, x: number): boolean => y >= r.y0 && y < r.
  */
 export function regionModel(channels: number, height: number, width: number, region: Region, offset = 0): Uint8Array {
   const mask = new Float32Array(channels * height * width);
-  for (let c = 0; c < channels; c++) for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) mask[(c * height + y) * width + x] = inside(region, y, x) ? 1 : 0;
+  for (let c = 0; c < channels; c++)
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) mask[(c * height + y) * width + x] = inside(region, y, x) ? 1 : 0;
   return buildModel({
     inputs: [{ name: 'x', dims: ['N', channels, height, width] }],
     outputs: ['logits'],
@@ -37,7 +38,8 @@ export function regionModel(channels: number, height: number, width: number, reg
 export function regionSum(x: Tensor, region: Region): number {
   const [, c, h, w] = x.shape as [number, number, number, number];
   let s = 0;
-  for (let k = 0; k < c; k++) for (let y = region.y0; y < region.y1; y++) for (let i = region.x0; i < region.x1; i++) s += x.data[(k * h + y) * w + i] as number;
+  for (let k = 0; k < c; k++)
+    for (let y = region.y0; y < region.y1; y++) for (let i = region.x0; i < region.x1; i++) s += x.data[(k * h + y) * w + i] as number;
   return s;
 }
 

@@ -95,7 +95,7 @@ interface BatchState {
  * @example
  * ```ts
  * const scorer = httpScorer({ url: 'https://models.example.com/v1/score', perRequest: 8, headers: { authorization: `Bearer ${token}` } });
- * const map = await occlusion.attribute(undefined, x, { scorer, target: 281 });
+ * const { attribution } = await occlude(scorer, x, { target: 281 });
  * ```
  */
 export function httpScorer(options: HttpScorerOptions): Scorer {

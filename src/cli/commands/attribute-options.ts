@@ -23,6 +23,40 @@ export interface RawMethodFlags {
   readonly relu?: boolean;
   readonly upsample?: boolean;
   readonly batchSize?: string;
+  readonly window?: string;
+  readonly stride?: string;
+  readonly featureMask?: string;
+  readonly masks?: string;
+  readonly cell?: string;
+  readonly keep?: string;
+  readonly segments?: string;
+}
+
+/**
+ * Parses a list of positive integers such as `3,8,8`.
+ *
+ * @example
+ * ```ts
+ * parseIntList('3,8,8', '--window'); // [3, 8, 8]
+ * ```
+ */
+export function parseIntList(text: string | undefined, flag: string): number[] | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(/[,x×]/).map((p) => p.trim());
+  const values = parts.map(Number);
+  if (parts.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new LucernaError('BAD_OPTION', `${flag} must be positive integers separated by commas (e.g. 3,8,8), got "${text}"`);
+  }
+  return values;
+}
+
+async function readFeatureMask(path: string | undefined) {
+  if (path === undefined) return undefined;
+  const array = parseNpy(await readBytes(path, 'the feature mask'), path);
+  if (array.dtype.startsWith('float')) {
+    throw new LucernaError('BAD_FILE', `The feature mask ${path} holds ${array.dtype} values`, 'Save integer segment ids (e.g. np.int32)');
+  }
+  return { data: array.data as ArrayLike<number> | BigInt64Array, shape: array.shape };
 }
 
 /**
@@ -45,6 +79,14 @@ export function parseNumber(text: string | undefined, flag: string, min = -Infin
   if (text === undefined) return undefined;
   const v = Number(text);
   if (!Number.isFinite(v) || v < min) throw new LucernaError('BAD_OPTION', `${flag} must be a number ≥ ${min}, got "${text}"`);
+  return v;
+}
+
+/** A probability flag in (0, 1]. */
+export function parseProbability(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (!(v > 0 && v <= 1)) throw new LucernaError('BAD_OPTION', `${flag} must be a probability in (0, 1], got "${text}"`);
   return v;
 }
 
@@ -102,6 +144,13 @@ export async function buildMethodOptions(
     noise: flags.noise ? await readNpyTensor(flags.noise, 'the noise') : undefined,
     seed: parseInteger(flags.seed, '--seed', 0),
     batchSize: parseInteger(flags.batchSize, '--batch-size', 1),
+    window: parseIntList(flags.window, '--window'),
+    strides: parseIntList(flags.stride, '--stride'),
+    featureMask: await readFeatureMask(flags.featureMask),
+    masks: parseInteger(flags.masks, '--masks', 1),
+    cell: parseInteger(flags.cell, '--cell', 1),
+    keep: parseProbability(flags.keep, '--keep'),
+    segments: parseInteger(flags.segments, '--segments', 1),
   };
   if (flags.abs && absAware.has(method)) options.abs = true;
   if (layerMethods.has(method)) {

@@ -16,6 +16,7 @@ import { readSidecar } from '../../io/sidecar.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { renderHeatmap } from '../../render/heatmap.js';
 import { sliceBatch, type Tensor } from '../../tensor/tensor.js';
+import { progressBar, withInterrupt } from '../progress.js';
 import { buildMethodOptions, type RawMethodFlags } from './attribute-options.js';
 
 /** Flags of `lucerna attribute`. */
@@ -59,6 +60,13 @@ export function registerAttribute(program: Command): void {
     .option('--abs', 'absolute attributions')
     .option('--relu', 'keep only positive attributions (CAM: ReLU of the map)')
     .option('--upsample', 'upsample layer maps to the input size (bilinear)')
+    .option('--window <c,h,w>', 'occlusion window per dimension')
+    .option('--stride <c,h,w>', 'occlusion stride per dimension')
+    .option('--feature-mask <file.npy>', 'integer segment ids for feature-ablation ([1,1,H,W] shared by channels, or [1,C,H,W])')
+    .option('--masks <n>', 'number of random masks (rise)')
+    .option('--cell <n>', 'mask cell size in pixels (rise)')
+    .option('--keep <p>', 'probability of keeping a cell (rise)')
+    .option('--segments <n>', 'number of superpixels (lime, kernel-shap)')
     .option('--batch-size <n>', 'rows per engine call')
     .option('--json', 'print target, score, delta, timings and the output path as JSON')
     .action(async (modelPath: string, flags: AttributeFlags) => {
@@ -123,7 +131,13 @@ export async function runAttribute(modelPath: string, flags: AttributeFlags) {
   const input = await readInput(model, modelPath, flags.input);
   const options = await buildMethodOptions(method.name, flags, ABS_AWARE, LAYER_METHODS);
   const t1 = performance.now();
-  const result = await method.attribute(model, input, options);
+  const progress = progressBar(method.name, !flags.json);
+  let result: AttributionResult;
+  try {
+    result = await withInterrupt((signal) => method.attribute(model, input, { ...options, signal, onProgress: progress.onProgress }));
+  } finally {
+    progress.stop();
+  }
   const t2 = performance.now();
   const attribution = postprocess(method.name, result, flags);
   const outputs = await writeOutput(flags.out, attribution);

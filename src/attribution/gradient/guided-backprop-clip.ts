@@ -1,0 +1,56 @@
+/**
+ * Guided backpropagation (Springenberg et al. 2015, https://arxiv.org/abs/1412.6806) that guides
+ * every rectifier, Clip included. The registered `guided-backprop` follows Captum and changes only
+ * ReLU's backward, so on MobileNet-style networks, whose rectifiers are ReLU6 (ONNX `Clip`), it is
+ * nearly the plain gradient. This variant applies the guided rule to Clip as well: only positive
+ * gradients pass back, and only through units strictly inside the clip range.
+ */
+import { clipRule } from '../../compiler/rules/activations.js';
+import { grad0 } from '../../compiler/rules/util.js';
+import { guidedRules } from '../../compiler/rulesets/guided.js';
+import { extendRuleSet, type RuleSet, type VjpRule } from '../../compiler/vjp.js';
+import type { Model } from '../../engine/model.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
+import { inputGradient } from './input-gradient.js';
+
+/**
+ * Guided Clip: dX = relu(dY) · [min < Y < max].
+ *
+ * @example
+ * ```ts
+ * const rules = extendRuleSet(guidedRules, 'mine', { Clip: guidedClipRule });
+ * ```
+ */
+export const guidedClipRule: VjpRule = (ctx) => {
+  const positive = ctx.b.op('Relu', [grad0(ctx)]);
+  return clipRule({ ...ctx, gradOutput: (i) => (i === 0 ? positive : ctx.gradOutput(i)) });
+};
+
+/**
+ * The guided rule set with Clip guided too.
+ *
+ * @example
+ * ```ts
+ * const compiled = await model.compile({ seeds: ['logits'], rules: guidedClipRules });
+ * ```
+ */
+export const guidedClipRules: RuleSet = extendRuleSet(guidedRules, 'guided-clip', { Clip: guidedClipRule }, 'guided backpropagation through ReLU and Clip');
+
+/**
+ * Guided backpropagation through ReLU and Clip (ReLU6) units.
+ *
+ * @example
+ * ```ts
+ * const { attribution } = await guidedBackpropClip.attribute(mobilenet, x);
+ * ```
+ */
+export const guidedBackpropClip: AttributionMethod<CommonOptions> = {
+  name: 'guided-backprop-clip',
+  kind: 'gradient',
+  description: 'Guided backpropagation through ReLU and Clip/ReLU6 units (Springenberg et al. 2015)',
+  async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
+    const { gradient, targets, scores } = await inputGradient(model, x, { ...options, rules: guidedClipRules });
+    return { attribution: gradient, targets, scores };
+  },
+};

@@ -1,0 +1,104 @@
+/**
+ * `lucerna attribute` with the perturbation methods: options, oracle parity, quiet output when not
+ * on a TTY, and a clean stop on Ctrl-C with nothing written.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { npyToFloat32, parseNpy, serializeNpy } from '../../src/io/npy.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { assertOneLineError, bin, lucerna, root } from '../helpers/cli.js';
+import { assertClose } from '../helpers/compare.js';
+import { caseInput, oracle, oracleDir, reference } from '../helpers/oracle.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lucerna-pert-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const c = oracle().cases.find((k) => k.id === 'tiny_cnn/noise')!;
+const model = join(oracleDir, c.onnx);
+const inputNpy = join(dir, 'input.npy');
+writeFileSync(inputNpy, serializeNpy(caseInput(c)));
+const readNpy = (path: string): Tensor => npyToFloat32(parseNpy(new Uint8Array(readFileSync(path))));
+const base = (method: string, out: string) => [
+  'attribute',
+  model,
+  '--input',
+  inputNpy,
+  '--method',
+  method,
+  '--out',
+  join(dir, out),
+  '--target',
+  String(c.target),
+];
+
+describe('lucerna attribute: perturbation methods', () => {
+  it('occlusion with --window and --stride matches Captum, and stays quiet off a TTY', async () => {
+    const run = await lucerna(...base('occlusion', 'occ.npy'), '--window', '3,8,8', '--stride', '3,4,4', '--batch-size', '64');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '');
+    assertClose(readNpy(join(dir, 'occ.npy')), reference(c, 'occlusion'), 1e-4, 'occlusion');
+  });
+
+  it('feature-ablation with an int32 --feature-mask matches Captum', async () => {
+    const m = oracle().models[c.model]!;
+    const mask = new Int32Array(readFileSync(join(oracleDir, m.feature_mask.file)).buffer.slice(0));
+    const maskPath = join(dir, 'mask.npy');
+    writeFileSync(maskPath, serializeNpy({ data: mask, shape: m.feature_mask.shape }, 'int32'));
+    const run = await lucerna(...base('feature-ablation', 'fa.npy'), '--feature-mask', maskPath);
+    assert.equal(run.code, 0, run.stderr);
+    assertClose(readNpy(join(dir, 'fa.npy')), reference(c, 'feature_ablation'), 1e-4, 'feature ablation');
+  });
+
+  it('rise is deterministic for --seed', async () => {
+    const flags = ['--masks', '200', '--cell', '8', '--keep', '0.5', '--seed', '3'];
+    assert.equal((await lucerna(...base('rise', 'r1.npy'), ...flags)).code, 0);
+    assert.equal((await lucerna(...base('rise', 'r2.npy'), ...flags)).code, 0);
+    const a = readNpy(join(dir, 'r1.npy'));
+    assert.deepEqual(a.shape, [1, 1, 32, 32]);
+    assert.deepEqual([...a.data], [...readNpy(join(dir, 'r2.npy')).data]);
+  });
+
+  it('kernel-shap with --segments and --samples', async () => {
+    const run = await lucerna(...base('kernel-shap', 'ks.npy'), '--segments', '16', '--samples', '300', '--seed', '1', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout).shape, [1, 3, 32, 32]);
+  });
+});
+
+describe('lucerna attribute: bad perturbation options', () => {
+  const cases: [string, string, string[], RegExp][] = [
+    ['a zero window', 'occlusion', ['--window', '3,0,8'], /--window must be positive integers/],
+    ['a keep probability above 1', 'rise', ['--keep', '2'], /--keep must be a probability/],
+    ['a float feature mask', 'feature-ablation', ['--feature-mask', inputNpy], /holds float32 values/],
+    ['a window larger than the input', 'occlusion', ['--window', '3,64,64'], /window/i],
+  ];
+  for (const [name, method, flags, pattern] of cases) {
+    it(name, async () => {
+      const out = `bad-${name.replace(/\W+/g, '-')}.npy`;
+      const run = await lucerna(...base(method, out), ...flags);
+      assertOneLineError(run, run.code === 2 ? 2 : 1, pattern);
+      assert.equal(existsSync(join(dir, out)), false);
+    });
+  }
+});
+
+describe('Ctrl-C', () => {
+  it('stops a long run cleanly with one line and writes nothing', async () => {
+    const out = join(dir, 'interrupted.npy');
+    const child = spawn(process.execPath, [bin, ...base('rise', 'interrupted.npy'), '--masks', '400000', '--batch-size', '8'], { cwd: root });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    await new Promise((r) => setTimeout(r, 4000));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    assert.notEqual(code, 0);
+    const lines = stderr.split('\n').filter(Boolean);
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0] as string, /^error: The run was cancelled/);
+    assert.equal(existsSync(out), false);
+  });
+});
