@@ -42,8 +42,12 @@ function sampleRange(data: Float32Array): number {
   return hi - lo;
 }
 
-/** The noise for one input sample: the user's tensor, or seeded Gaussian noise. */
-function noiseFor(sample: Float32Array, sampleShape: readonly number[], options: NoiseOptions, sampleIndex: number): { noise: Float32Array; count: number } {
+/**
+ * The noise for one input sample: the user's tensor, or seeded Gaussian noise. Every sample of a
+ * batch draws the same standard-normal noise (scaled by its own range in `relative` mode), so a
+ * batch gives exactly the maps of its samples run one by one.
+ */
+function noiseFor(sample: Float32Array, sampleShape: readonly number[], options: NoiseOptions): { noise: Float32Array; count: number } {
   const per = sizeOf(sampleShape);
   if (options.noise) {
     const expected = sampleShape.join('x');
@@ -61,7 +65,7 @@ function noiseFor(sample: Float32Array, sampleShape: readonly number[], options:
   const stdev = options.stdev ?? 0.1;
   if (!(stdev >= 0) || !Number.isFinite(stdev)) throw new LucernaError('BAD_OPTION', `stdev must be a non-negative number, got ${stdev}`);
   const scale = options.stdevMode === 'relative' ? stdev * sampleRange(sample) : stdev;
-  const normal = normalFrom(seededRandom(((options.seed ?? 0) * 1000003 + sampleIndex) >>> 0));
+  const normal = normalFrom(seededRandom((options.seed ?? 0) >>> 0));
   return { noise: fillNormal(new Float32Array(count * per), normal, scale), count };
 }
 
@@ -93,7 +97,7 @@ export function noiseTunnel<O extends CommonOptions>(
       for (let i = 0; i < n; i++) {
         throwIfAborted(options.signal);
         const sample = x.data.subarray(i * per, (i + 1) * per);
-        const { noise, count } = noiseFor(sample, sampleShape, options, i);
+        const { noise, count } = noiseFor(sample, sampleShape, options);
         const noisy = new Float32Array(count * per);
         for (let s = 0; s < count; s++) for (let k = 0; k < per; k++) noisy[s * per + k] = (sample[k] as number) + (noise[s * per + k] as number);
         const innerOptions = { ...options, target: new Array(count).fill(targets[i]), noise: undefined, onProgress: undefined } as O;

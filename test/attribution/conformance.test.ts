@@ -1,0 +1,116 @@
+/**
+ * The conformance suite every registered method runs (Captum's config-table style): output shape,
+ * batch equivalence (a batch of N with N targets equals N single calls), bad input, and no leaked
+ * engine sessions after the model is disposed.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { getMethod, methodNames } from '../../src/attribution/methods.js';
+import { Model } from '../../src/engine/model.js';
+import { nodeRuntime } from '../../src/engine/node.js';
+import type { Runtime } from '../../src/engine/runtime.js';
+import { isLucernaError } from '../../src/errors.js';
+import { concatBatch, sliceBatch, type Tensor } from '../../src/tensor/tensor.js';
+import { assertClose } from '../helpers/compare.js';
+import { caseInput, oracle, oracleModelBytes } from '../helpers/oracle.js';
+
+const cases = oracle().cases.filter((c) => c.model === 'tiny_cnn');
+const layer = oracle().models.tiny_cnn!.gradcam_layer.onnx_tensor;
+const x = concatBatch(cases.map(caseInput));
+const targets = [2, 7];
+
+/** Small, fast options per method; every registered method must have a row. */
+const CONFIG: Record<string, Record<string, unknown>> = {
+  saliency: {},
+  'input-x-gradient': {},
+  'integrated-gradients': { steps: 4 },
+  smoothgrad: { samples: 2, seed: 1 },
+  'smoothgrad-sq': { samples: 2, seed: 1 },
+  vargrad: { samples: 2, seed: 1 },
+  'guided-backprop': {},
+  'guided-backprop-clip': {},
+  deconvnet: {},
+  'grad-cam': { layer },
+  'grad-cam-plus-plus': { layer },
+  'layer-cam': { layer },
+  'hires-cam': { layer },
+  cam: { layer },
+  'guided-grad-cam': { layer },
+  deeplift: {},
+  'score-cam': { layer },
+  'ablation-cam': { layer },
+  'meaningful-perturbation': { steps: 2 },
+  occlusion: { window: [3, 16, 16], strides: [3, 16, 16] },
+  'feature-ablation': {},
+  rise: { masks: 16, seed: 1 },
+  lime: { samples: 16, segments: 6, seed: 1 },
+  'kernel-shap': { samples: 16, segments: 6, seed: 1 },
+};
+
+/** Wraps a runtime and counts sessions that are open. */
+function countingRuntime(inner: Runtime): Runtime & { open: () => number } {
+  let open = 0;
+  return {
+    name: `counting ${inner.name}`,
+    open: () => open,
+    async createSession(bytes, options) {
+      const s = await inner.createSession(bytes, options);
+      open++;
+      let closed = false;
+      return {
+        inputNames: s.inputNames,
+        outputNames: s.outputNames,
+        run: (feeds, fetches) => s.run(feeds, fetches),
+        async dispose() {
+          if (!closed) {
+            closed = true;
+            open--;
+          }
+          await s.dispose();
+        },
+      };
+    },
+  };
+}
+
+function expectedShape(result: Tensor, n: number): void {
+  const s = result.shape;
+  const inputShaped = s.join() === [n, 3, 32, 32].join();
+  const mapShaped = s.length === 4 && s[0] === n && s[1] === 1;
+  assert.ok(inputShaped || mapShaped, `unexpected attribution shape [${s.join(', ')}]`);
+}
+
+describe('method conformance', () => {
+  it('every registered method has a row in the config table', () => {
+    assert.deepEqual(
+      methodNames().filter((m) => !(m in CONFIG)),
+      [],
+    );
+  });
+
+  for (const name of Object.keys(CONFIG)) {
+    it(name, async () => {
+      const method = getMethod(name);
+      const options = CONFIG[name] as Record<string, unknown>;
+      const runtime = countingRuntime(nodeRuntime);
+      const model = await Model.load(oracleModelBytes(cases[0]!), { runtime });
+      try {
+        const batch = await method.attribute(model, x, { ...options, target: targets, batchSize: 5 });
+        expectedShape(batch.attribution, 2);
+        assert.deepEqual([...batch.targets], targets);
+        for (let i = 0; i < 2; i++) {
+          const single = await method.attribute(model, sliceBatch(x, i, 1), { ...options, target: targets[i], batchSize: 3 });
+          assertClose(sliceBatch(batch.attribution, i, 1), single.attribution, 1e-4, `${name} sample ${i}`);
+        }
+        const nan = { data: Float32Array.from(x.data.subarray(0, 3072), (v, i) => (i === 7 ? Number.NaN : v)), shape: [1, 3, 32, 32] };
+        await assert.rejects(method.attribute(model, nan, options), (e: unknown) => isLucernaError(e, 'NON_FINITE_INPUT'));
+        await assert.rejects(method.attribute(model, sliceBatch(x, 0, 1), { ...options, target: 10 }), (e: unknown) => isLucernaError(e, 'BAD_TARGET'));
+        const wrong = { data: new Float32Array(3 * 16 * 16), shape: [1, 3, 16, 16] };
+        await assert.rejects(method.attribute(model, wrong, options), (e: unknown) => isLucernaError(e, 'BAD_SHAPE'));
+      } finally {
+        await model.dispose();
+      }
+      assert.equal(runtime.open(), 0, 'sessions left open after dispose');
+    });
+  }
+});
