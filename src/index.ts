@@ -29,6 +29,7 @@ export { functionScorer, modelScorer, type Scorer } from './attribution/perturba
 export * from './attribution/postprocess.js';
 export { type NoiseAggregation, type NoiseOptions, noiseTunnel } from './attribution/smoothing.js';
 export { argmaxRows, resolveTargets, softmaxRows, topK } from './attribution/targets.js';
+export { attributeTopK } from './attribution/top-k.js';
 // Attribution: one shared interface, one file per method.
 export type { AttributionMethod, AttributionResult, CommonOptions, MethodKind, ScoreOptions, TargetSpec } from './attribution/types.js';
 export { upsample, upsampleBilinear, upsampleNearest } from './attribution/upsample.js';
