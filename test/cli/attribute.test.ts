@@ -3,7 +3,7 @@
  * one-line errors for bad input, with no partial output left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -34,7 +34,25 @@ describe('lucerna attribute', () => {
 
   it('integrated gradients with the trapezoid rule and --json', async () => {
     const out = join(dir, 'ig.npy');
-    const run = await lucerna('attribute', model, '--input', inputNpy, '--method', 'integrated-gradients', '--out', out, '--target', String(c.target), '--steps', '32', '--integration', 'riemann-trapezoid', '--batch-size', '7', '--json');
+    const run = await lucerna(
+      'attribute',
+      model,
+      '--input',
+      inputNpy,
+      '--method',
+      'integrated-gradients',
+      '--out',
+      out,
+      '--target',
+      String(c.target),
+      '--steps',
+      '32',
+      '--integration',
+      'riemann-trapezoid',
+      '--batch-size',
+      '7',
+      '--json',
+    );
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
     assert.deepEqual(summary.targets, [c.target]);
@@ -48,9 +66,28 @@ describe('lucerna attribute', () => {
   it('smoothgrad with --noise and --abs averages absolute gradients, as Captum', async () => {
     const m = oracle().models[c.model]!;
     const noise = join(dir, 'noise.npy');
-    writeFileSync(noise, new Uint8Array(serializeNpy({ data: new Float32Array(readFileSync(join(oracleDir, m.smoothgrad_noise.file)).buffer.slice(0)), shape: m.smoothgrad_noise.shape })));
+    writeFileSync(
+      noise,
+      new Uint8Array(
+        serializeNpy({ data: new Float32Array(readFileSync(join(oracleDir, m.smoothgrad_noise.file)).buffer.slice(0)), shape: m.smoothgrad_noise.shape }),
+      ),
+    );
     const out = join(dir, 'sg.npy');
-    const run = await lucerna('attribute', model, '--input', inputNpy, '--method', 'smoothgrad', '--noise', noise, '--abs', '--out', out, '--target', String(c.target));
+    const run = await lucerna(
+      'attribute',
+      model,
+      '--input',
+      inputNpy,
+      '--method',
+      'smoothgrad',
+      '--noise',
+      noise,
+      '--abs',
+      '--out',
+      out,
+      '--target',
+      String(c.target),
+    );
     assert.equal(run.code, 0, run.stderr);
     assertClose(readNpy(out), reference(c, 'smoothgrad_abs'), 1e-3, 'smoothgrad abs');
   });
@@ -110,6 +147,34 @@ describe('lucerna attribute: bad input', () => {
     data[5] = Number.NaN;
     const nan = join(dir, 'nan.npy');
     writeFileSync(nan, serializeNpy({ data, shape: x.shape }));
-    assertOneLineError(await lucerna('attribute', model, '--input', nan, '--method', 'saliency', '--out', join(dir, 'n.npy')), 1, /NaN at index \[0, 0, 0, 5\]/);
+    assertOneLineError(
+      await lucerna('attribute', model, '--input', nan, '--method', 'saliency', '--out', join(dir, 'n.npy')),
+      1,
+      /NaN at index \[0, 0, 0, 5\]/,
+    );
+  });
+});
+
+describe('lucerna attribute on the bundled model', () => {
+  it('reads the sidecar: image preprocessing and class labels', async () => {
+    const { defaultModelPath } = await import('../../src/convert/nsfwjs.js');
+    const { loadImageTensor } = await import('../../src/io/image.js');
+    const { readSidecar } = await import('../../src/io/sidecar.js');
+    const modelPath = await defaultModelPath();
+    const image = join(sharedDir, 'images/coffee.png');
+    const out = join(dir, 'bundled.npy');
+    const run = await lucerna('attribute', modelPath, '--input', image, '--method', 'saliency', '--out', out, '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    const sidecar = await readSidecar(modelPath);
+    assert.equal(summary.labels[0], sidecar?.labels?.[summary.targets[0]]);
+    // The attribution was computed on the sidecar's preprocessing (224×224, stretch, [0,1]).
+    const expected = await loadImageTensor(image, { ...sidecar?.preprocessing });
+    const { loadModelFile } = await import('../../src/io/files.js');
+    const { saliency } = await import('../../src/attribution/gradient/saliency.js');
+    const { nodeRuntime } = await import('../../src/engine/node.js');
+    await using model = await loadModelFile(modelPath, { runtime: nodeRuntime });
+    const direct = await saliency.attribute(model, expected.tensor, { target: summary.targets[0] });
+    assertClose(readNpy(out), direct.attribution, 1e-5, 'CLI vs library on the sidecar preprocessing');
   });
 });

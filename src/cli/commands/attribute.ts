@@ -143,17 +143,19 @@ export async function runAttribute(modelPath: string, flags: AttributeFlags) {
   const outputs = await writeOutput(flags.out, attribution);
   const totalMs = performance.now() - t0;
   const targets = [...result.targets];
+  const labels = (await readSidecar(modelPath))?.labels;
   return {
     method: method.name,
     model: modelPath,
     input: flags.input,
     targets,
+    labels: labels ? targets.map((t) => labels[t] ?? String(t)) : undefined,
     scores: [...result.scores],
     delta: result.delta ? [...result.delta] : undefined,
     shape: [...attribution.shape],
     outputs,
     details: result.details,
     timings: { loadMs: Math.round(t1 - t0), attributeMs: Math.round(t2 - t1), totalMs: Math.round(totalMs) },
-    message: `${method.name}: target ${targets.join(', ')} → ${outputs.join(', ')} (${attribution.shape.join('×')}, ${Math.round(totalMs)} ms)`,
+    message: `${method.name}: target ${targets.map((t) => (labels?.[t] ? `${t} (${labels[t]})` : String(t))).join(', ')} → ${outputs.join(', ')} (${attribution.shape.join('×')}, ${Math.round(totalMs)} ms)`,
   };
 }
