@@ -2,6 +2,7 @@
  * The benchmark sections beyond the core table, by name. Each returns a markdown section.
  */
 import { benchMethods } from './methods.js';
+import { benchMetrics } from './metrics.js';
 import { benchPerturbation } from './perturbation.js';
 import type { Section } from './report.js';
 
@@ -14,4 +15,5 @@ export interface SectionOptions {
 export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Section>> = {
   methods: benchMethods,
   perturbation: benchPerturbation,
+  metrics: benchMetrics,
 };

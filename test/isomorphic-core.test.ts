@@ -27,7 +27,8 @@ it('src/index.ts imports nothing Node-only, transitively', () => {
     seen.add(file);
     for (const spec of importsOf(file)) {
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
-      else if (spec.startsWith('node:') || NODE_ONLY_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`))) offenders.push(`${file.slice(root.length + 1)} imports ${spec}`);
+      else if (spec.startsWith('node:') || NODE_ONLY_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`)))
+        offenders.push(`${file.slice(root.length + 1)} imports ${spec}`);
     }
   };
   visit(join(root, 'src/index.ts'));

@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerInspect } from './commands/inspect.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   // Commands are added after the settings above so they inherit them.
   registerInspect(program);
   registerAttribute(program);
+  registerEvaluate(program);
   return program;
 }
 
