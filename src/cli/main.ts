@@ -12,6 +12,7 @@ import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerAttribute(program);
   registerEvaluate(program);
+  registerExplain(program);
   return program;
 }
 

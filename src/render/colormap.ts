@@ -4,7 +4,11 @@
 import { interpolateInferno, interpolateRdBu, interpolateTurbo, interpolateViridis } from 'd3-scale-chromatic';
 import { LucernaError } from '../errors.js';
 
-/** The colormaps Lucerna renders with. RdBu is diverging (for signed maps), the others sequential. */
+/**
+ * The colormaps Lucerna renders with. RdBu is diverging (for signed maps), the others sequential.
+ *
+ * @example `COLORMAPS.viridis(0.5); // '#21918c'`
+ */
 export const COLORMAPS = {
   viridis: interpolateViridis,
   inferno: interpolateInferno,

@@ -4,8 +4,8 @@
  * layers Grad-CAM can explain, with the one CAM methods pick by default.
  */
 import type { Command } from 'commander';
-import { defaultModelPath } from '../../convert/nsfwjs.js';
 import { defaultCamLayer } from '../../attribution/layers.js';
+import { defaultModelPath } from '../../convert/nsfwjs.js';
 import { Model } from '../../engine/model.js';
 import { nodeRuntime } from '../../engine/node.js';
 import { isLucernaError } from '../../errors.js';

@@ -1,0 +1,173 @@
+/**
+ * The flags of `lucerna explain`, parsed and validated before anything is loaded, and the
+ * defaults of the main job (chosen so the whole default run takes well under 20 s on 2 cores).
+ */
+import { fileURLToPath } from 'node:url';
+import { closestNames, LucernaError } from '../../errors.js';
+import { OVERLAY_MODES, type OverlayMode } from '../../render/overlay.js';
+import { parseInteger, parseNumber } from './attribute-options.js';
+import { explainMethodNames } from './explain-methods.js';
+
+/** The methods of the default run, in report order. @example `DEFAULT_METHODS.join(',')` */
+export const DEFAULT_METHODS = ['grad-cam', 'guided-grad-cam', 'integrated-gradients', 'smoothgrad', 'occlusion', 'rise'] as const;
+
+/**
+ * The bundled demo photo used when no --image is given (a CC0 photograph; see
+ * assets/images/README.md). The same relative path works from src/ and dist/.
+ *
+ * @example `DEFAULT_IMAGE; // '/…/lucerna/assets/images/coffee.png'`
+ */
+export const DEFAULT_IMAGE = fileURLToPath(new URL('../../../assets/images/coffee.png', import.meta.url));
+
+/** The default report file, in the working directory. @example `DEFAULT_OUT; // 'lucerna-report.html'` */
+export const DEFAULT_OUT = 'lucerna-report.html';
+
+/** The flags as commander passes them. */
+export interface ExplainFlags {
+  readonly image?: string[];
+  readonly methods?: string;
+  readonly target?: string;
+  readonly top?: string;
+  readonly layer?: string;
+  readonly out?: string;
+  readonly json?: boolean;
+  readonly mode?: string;
+  readonly steps?: string;
+  readonly samples?: string;
+  readonly stdev?: string;
+  readonly window?: string;
+  readonly stride?: string;
+  readonly masks?: string;
+  readonly seed?: string;
+  readonly batchSize?: string;
+}
+
+/** One requested target: the predicted class, a class index, or a label to look up. */
+export type TargetRequest =
+  | { readonly kind: 'argmax' }
+  | { readonly kind: 'index'; readonly index: number }
+  | { readonly kind: 'label'; readonly label: string };
+
+/** Method parameters; undefined ones get defaults that depend on the image size. */
+export interface MethodParams {
+  /** Integrated Gradients steps (default 64, midpoint Riemann sum). */
+  readonly steps: number;
+  /** SmoothGrad samples (default 8). */
+  readonly samples: number;
+  /** SmoothGrad noise standard deviation, in input units (default 0.15). */
+  readonly stdev: number;
+  /** Occlusion window side in pixels (default ⌈min(H, W) / 7⌉). */
+  readonly window?: number;
+  /** Occlusion stride in pixels (default half the window). */
+  readonly stride?: number;
+  /** RISE masks (default 500). */
+  readonly masks: number;
+  readonly seed: number;
+  /** Rows per engine call (default 8). */
+  readonly batchSize: number;
+}
+
+/** Everything `explain` was asked to do. */
+export interface ExplainOptions {
+  readonly images: readonly string[];
+  readonly methods: readonly string[];
+  readonly targets: readonly TargetRequest[];
+  readonly top: number;
+  readonly layer?: string;
+  readonly out: string;
+  readonly json: boolean;
+  readonly mode: OverlayMode;
+  readonly params: MethodParams;
+}
+
+/**
+ * Parses `--methods a,b,c`: known names only (close names suggested), no duplicates.
+ *
+ * @example
+ * ```ts
+ * parseMethods('grad-cam, rise'); // ['grad-cam', 'rise']
+ * ```
+ */
+export function parseMethods(text: string | undefined): string[] {
+  if (text === undefined) return [...DEFAULT_METHODS];
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s);
+  if (names.length === 0) throw new LucernaError('BAD_OPTION', '--methods is empty', `Name one or more of ${explainMethodNames().join(', ')}`);
+  const known = explainMethodNames();
+  for (const name of names) {
+    if (!known.includes(name)) {
+      throw new LucernaError('BAD_OPTION', `Unknown method "${name}"`, `Closest: ${closestNames(name, known, 3).join(', ')}; all: ${known.join(', ')}`);
+    }
+  }
+  if (new Set(names).size !== names.length) throw new LucernaError('BAD_OPTION', `--methods names a method twice: "${text}"`);
+  return names;
+}
+
+/**
+ * Parses `--target`: `argmax` (default), a class index or a label, or a comma-separated list of
+ * them (one grid column each).
+ *
+ * @example
+ * ```ts
+ * parseTargets('argmax,0'); // [{ kind: 'argmax' }, { kind: 'index', index: 0 }]
+ * ```
+ */
+export function parseTargets(text: string | undefined): TargetRequest[] {
+  if (text === undefined) return [{ kind: 'argmax' }];
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s);
+  if (parts.length === 0) throw new LucernaError('BAD_OPTION', '--target is empty', 'Pass argmax, a class index or a label');
+  return parts.map((p): TargetRequest => {
+    if (p === 'argmax') return { kind: 'argmax' };
+    if (/^\d+$/.test(p)) return { kind: 'index', index: Number(p) };
+    if (/^-\d+$/.test(p)) throw new LucernaError('BAD_OPTION', `--target ${p} is negative`, 'Class indices start at 0');
+    return { kind: 'label', label: p };
+  });
+}
+
+function parseMode(text: string | undefined): OverlayMode {
+  if (text === undefined) return 'blended';
+  if (!(OVERLAY_MODES as readonly string[]).includes(text))
+    throw new LucernaError('BAD_OPTION', `Unknown --mode "${text}"`, `Use one of ${OVERLAY_MODES.join(', ')}`);
+  return text as OverlayMode;
+}
+
+/**
+ * Validates every flag (nothing is loaded yet) and fills in the defaults.
+ *
+ * @example
+ * ```ts
+ * const options = parseExplainFlags({ methods: 'grad-cam', steps: '8' });
+ * ```
+ */
+export function parseExplainFlags(flags: ExplainFlags): ExplainOptions {
+  const window = parseInteger(flags.window, '--window', 1);
+  const stride = parseInteger(flags.stride, '--stride', 1);
+  if (window !== undefined && stride !== undefined && stride > window) {
+    throw new LucernaError('BAD_OPTION', `--stride ${stride} exceeds --window ${window}, which would leave pixels uncovered`);
+  }
+  return {
+    images: flags.image && flags.image.length > 0 ? [...flags.image] : [DEFAULT_IMAGE],
+    methods: parseMethods(flags.methods),
+    targets: parseTargets(flags.target),
+    top: parseInteger(flags.top, '--top', 1) ?? 5,
+    layer: flags.layer,
+    out: flags.out ?? DEFAULT_OUT,
+    json: flags.json === true,
+    mode: parseMode(flags.mode),
+    params: {
+      steps: parseInteger(flags.steps, '--steps', 1) ?? 64,
+      samples: parseInteger(flags.samples, '--samples', 1) ?? 8,
+      stdev: parseNumber(flags.stdev, '--stdev', 0) ?? 0.15,
+      window,
+      stride,
+      masks: parseInteger(flags.masks, '--masks', 1) ?? 500,
+      seed: parseInteger(flags.seed, '--seed', 0) ?? 0,
+      batchSize: parseInteger(flags.batchSize, '--batch-size', 1) ?? 8,
+    },
+  };
+}
