@@ -31,7 +31,9 @@ export async function benchCore(opts: { reps: number; batches: number[]; threads
         const inputGradMs = await timeMedian(() => full.run({ input: x, seeds: { logits: seed } }), { reps: opts.reps });
         const layerGradMs = await timeMedian(() => partial.run({ input: x, seeds: { logits: seed } }), { reps: opts.reps });
         rows.push({ model: bm.name, batch, threads, forwardMs, inputGradMs, layerGradMs, layer });
-        console.error(`core ${bm.name} b${batch} t${threads}: fwd ${forwardMs.toFixed(1)} ms, fwd+input grad ${inputGradMs.toFixed(1)} ms, fwd+layer grad ${layerGradMs.toFixed(1)} ms`);
+        console.error(
+          `core ${bm.name} b${batch} t${threads}: fwd ${forwardMs.toFixed(1)} ms, fwd+input grad ${inputGradMs.toFixed(1)} ms, fwd+layer grad ${layerGradMs.toFixed(1)} ms`,
+        );
       }
     }
   }

@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { gradCam, guidedGradCam } from '../src/attribution/cam/index.js';
-import { defaultCamLayer } from '../src/attribution/layers.js';
 import { integratedGradients } from '../src/attribution/gradient/integrated-gradients.js';
 import { saliency } from '../src/attribution/gradient/saliency.js';
+import { defaultCamLayer } from '../src/attribution/layers.js';
 import { smoothGrad } from '../src/attribution/methods.js';
 import { BENCH_MODELS, loadBenchModel, oneHotRows, randomInput } from './models.js';
 import { type Section, table } from './report.js';

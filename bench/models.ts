@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { Model } from '../src/engine/model.js';
 import { nodeRuntime } from '../src/engine/node.js';
 import { normalFrom, seededRandom } from '../src/tensor/random.js';
-import { type Tensor, sizeOf } from '../src/tensor/tensor.js';
+import { sizeOf, type Tensor } from '../src/tensor/tensor.js';
 
 export const sharedModels = resolve(import.meta.dirname, '../../shared/models');
 

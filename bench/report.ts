@@ -20,7 +20,16 @@ export function table(header: readonly string[], rows: readonly (readonly string
 /** The core engine table. */
 export function coreSection(rows: readonly CoreRow[]): Section {
   const body = table(
-    ['model', 'batch', 'threads', 'ORT forward (ms)', 'fwd + input grad (ms)', 'backward / forward', 'fwd + last-block grad (ms)', 'partial backward / forward'],
+    [
+      'model',
+      'batch',
+      'threads',
+      'ORT forward (ms)',
+      'fwd + input grad (ms)',
+      'backward / forward',
+      'fwd + last-block grad (ms)',
+      'partial backward / forward',
+    ],
     rows.map((r) => [
       r.model,
       String(r.batch),

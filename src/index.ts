@@ -44,6 +44,7 @@ export * from './errors.js';
 // Formats, conversion and rendering (pure).
 export { npyToFloat32, parseNpy, serializeNpy } from './io/npy.js';
 export * from './io/preprocess.js';
+export * from './metrics/index.js';
 export { float, floats } from './onnx/attributes.js';
 export { buildModel, emptyGraph, GraphBuilder, graphFromBytes, type ModelSpec } from './onnx/builder.js';
 export { Graph, MAX_OPSET, MIN_OPSET, type ValueInfo } from './onnx/graph.js';
@@ -55,4 +56,3 @@ export { type Heatmap, type HeatmapOptions, renderHeatmap } from './render/heatm
 export { slic } from './segmentation/slic.js';
 export * from './tensor/random.js';
 export * from './tensor/tensor.js';
-export * from './metrics/index.js';

@@ -14,11 +14,11 @@ import { setDefaultRuntime } from './engine/runtime.js';
 
 setDefaultRuntime(nodeRuntime);
 
-export * from './index.js';
+export * from './convert/node.js';
+export { defaultModelPath, loadNsfwjsMobileNetV2, nsfwjsLabels } from './convert/nsfwjs.js';
 export { nodeRuntime } from './engine/node.js';
+export * from './index.js';
 export { loadModelFile, readBytes } from './io/files.js';
-export { writeFileAtomic } from './io/write.js';
 export * from './io/image.js';
 export * from './io/sidecar.js';
-export * from './convert/node.js';
-export { defaultModelPath, nsfwjsLabels, loadNsfwjsMobileNetV2 } from './convert/nsfwjs.js';
+export { writeFileAtomic } from './io/write.js';

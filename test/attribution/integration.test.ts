@@ -11,8 +11,8 @@ it("integration rules reproduce Captum's alphas and step sizes (32 steps, from t
   ] as const) {
     const q = quadrature(ours, 32);
     const ref = manifest[captum]!;
-    q.alphas.forEach((a, i) => assert.ok(Math.abs(a - (ref.alphas[i] as number)) < 1e-7, `${ours} alpha ${i}`));
-    q.weights.forEach((w, i) => assert.ok(Math.abs(w - (ref.step_sizes[i] as number)) < 1e-12, `${ours} weight ${i}`));
+    for (const [i, a] of q.alphas.entries()) assert.ok(Math.abs(a - (ref.alphas[i] as number)) < 1e-7, `${ours} alpha ${i}`);
+    for (const [i, w] of q.weights.entries()) assert.ok(Math.abs(w - (ref.step_sizes[i] as number)) < 1e-12, `${ours} weight ${i}`);
   }
 });
 

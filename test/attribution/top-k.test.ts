@@ -17,7 +17,7 @@ it('top-k explains each sample’s k best classes, best first, one result per ra
   assert.equal(ranks.length, 3);
   cases.forEach((c, i) => {
     const order = c.logits.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0]);
-    ranks.forEach((r, rank) => assert.equal(r.targets[i], order[rank]![1]));
+    for (const [rank, r] of ranks.entries()) assert.equal(r.targets[i], order[rank]![1]);
     assert.ok((ranks[0]!.scores[i] as number) >= (ranks[1]!.scores[i] as number));
   });
   const second = await saliency.attribute(model, sliceBatch(x, 1, 1), { target: ranks[1]!.targets[1] });

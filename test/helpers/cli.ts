@@ -18,10 +18,15 @@ export interface CliRun {
 /** Runs the CLI from the sources (never a stale dist/ build). */
 export function lucerna(...args: string[]): Promise<CliRun> {
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, LUCERNA_FROM_SOURCE: '1' }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: root, env: { ...process.env, LUCERNA_FROM_SOURCE: '1' }, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -7,6 +7,7 @@
  * Flatten/Reshape/Squeeze, then Gemm or MatMul (+ Add) with constant weights. Only a forward pass
  * is needed.
  */
+
 import type { Model } from '../../engine/model.js';
 import type { PreparedGraph } from '../../engine/prepare.js';
 import { LucernaError } from '../../errors.js';
@@ -16,10 +17,10 @@ import type { NodeProto } from '../../onnx/proto.js';
 import { readFloats, tensorDims } from '../../onnx/tensors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { forwardScores } from '../forward.js';
+import { layerActivations } from '../layer-activations.js';
 import { reduceAxes, requireLayer } from '../layers.js';
-import { checkBatchSize, throwIfAborted } from '../rows.js';
 import { scoreOutput } from '../targets.js';
-import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
+import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from './template.js';
 
 /** The GAP + linear head of a CAM-compatible model. */
@@ -111,29 +112,6 @@ export function findCamHead(prepared: PreparedGraph, output: string): CamHead {
   const outShape = prepared.shapes.get(output) ?? [];
   if (outShape.at(-1) !== linear.k) throw unsupported(`the score "${output}" ${formatShape(outShape)} does not have the linear layer's ${linear.k} classes`);
   return { layer, weights: linear.weights, classes: linear.k, channels };
-}
-
-/** The activations of `layer` for every sample of `x`, from a forward-only compiled plan, batched. */
-async function layerActivations(model: Model, x: Tensor, layer: string, options: CommonOptions): Promise<Tensor> {
-  const n = x.shape[0] as number;
-  const sampleShape = x.shape.slice(1);
-  const per = sizeOf(sampleShape);
-  const batch = Math.min(checkBatchSize(options.batchSize), n);
-  const compiled = await model.compile({ seeds: [], wrt: [], read: [layer] }, [batch, ...sampleShape]);
-  const layerShape = compiled.shapeOf(layer);
-  const layerPer = sizeOf(layerShape.slice(1));
-  const out = new Float32Array(n * layerPer);
-  const input = new Float32Array(batch * per);
-  for (let first = 0; first < n; first += batch) {
-    throwIfAborted(options.signal);
-    const count = Math.min(batch, n - first);
-    input.fill(0);
-    input.set(x.data.subarray(first * per, (first + count) * per));
-    const result = await compiled.run({ input: { data: input, shape: [batch, ...sampleShape] }, seeds: {} });
-    out.set((result.activations[layer] as Tensor).data.subarray(0, count * layerPer), first * layerPer);
-    options.onProgress?.(first + count, n);
-  }
-  return { data: out, shape: [n, ...layerShape.slice(1)] };
 }
 
 async function checkLayerOption(model: Model, options: CamOptions, head: CamHead, inputShape: readonly number[]): Promise<void> {

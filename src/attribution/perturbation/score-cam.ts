@@ -7,13 +7,14 @@
  * The masked inputs go through the shared perturbation runner, so they are scored in batches by
  * the model's scorer (or a user scorer); the activations come from one forward pass.
  */
+
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from '../cam/template.js';
+import { layerActivations } from '../layer-activations.js';
 import { camLayer } from '../layers.js';
-import { checkBatchSize, throwIfAborted } from '../rows.js';
-import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
+import type { AttributionMethod, AttributionResult } from '../types.js';
 import { upsampleBilinear } from '../upsample.js';
 import { type PerturbationOptions, perturbationContext } from './context.js';
 import { scorePerturbations } from './runner.js';
@@ -26,35 +27,6 @@ export interface ScoreCamOptions extends CamOptions, PerturbationOptions {
    * input (the paper's baseline X_b), unnormalised.
    */
   readonly softmax?: boolean;
-}
-
-/**
- * The activations of `layer` for every sample, from a forward-only compiled plan, batched.
- *
- * @example
- * ```ts
- * const a = await layerActivations(model, x, '/relu2/Relu_output_0', {}); // [N, C, h, w]
- * ```
- */
-export async function layerActivations(model: Model, x: Tensor, layer: string, options: CommonOptions): Promise<Tensor> {
-  const n = x.shape[0] as number;
-  const sampleShape = x.shape.slice(1);
-  const per = sizeOf(sampleShape);
-  const batch = Math.min(checkBatchSize(options.batchSize), n);
-  const compiled = await model.compile({ seeds: [], wrt: [], read: [layer] }, [batch, ...sampleShape]);
-  const layerShape = compiled.shapeOf(layer);
-  const layerPer = sizeOf(layerShape.slice(1));
-  const out = new Float32Array(n * layerPer);
-  const input = new Float32Array(batch * per);
-  for (let first = 0; first < n; first += batch) {
-    throwIfAborted(options.signal);
-    const count = Math.min(batch, n - first);
-    input.fill(0);
-    input.set(x.data.subarray(first * per, (first + count) * per));
-    const result = await compiled.run({ input: { data: input, shape: [batch, ...sampleShape] }, seeds: {} });
-    out.set((result.activations[layer] as Tensor).data.subarray(0, count * layerPer), first * layerPer);
-  }
-  return { data: out, shape: [n, ...layerShape.slice(1)] };
 }
 
 /**
