@@ -29,7 +29,7 @@ export async function probeGraph(runtime: Runtime, graph: Graph, options: Sessio
   const model = graph.toModel();
   const names = [...new Set(graph.nodes.flatMap((n) => (n.output ?? []).filter((o) => o)))];
   if (model.graph) model.graph.output = names.map((name) => ({ name }));
-  const session = await runtime.createSession(encodeModel(model), { ...options, optimization: 'disabled' });
+  const session = await runtime.createSession(encodeModel(model), { ...options, optimization: 'disabled', memoryArena: false });
   try {
     const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
     for (const input of graph.inputs) {

@@ -20,6 +20,11 @@ export interface SessionOptions {
   readonly threads?: number;
   /** Graph optimisation level (default `all`). Lower it for exact parity tests: fusion can flip a ReLU mask at 0. */
   readonly optimization?: OptimizationLevel;
+  /**
+   * Keep ONNX Runtime's CPU memory arena (default true). One-off sessions (the shape probe) turn
+   * it off so their buffers go back to the system instead of raising the process's peak memory.
+   */
+  readonly memoryArena?: boolean;
 }
 
 /** One loaded ONNX graph in an engine. */
