@@ -16,4 +16,5 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   methods: benchMethods,
   perturbation: benchPerturbation,
   metrics: benchMetrics,
+  visualization: async (o) => (await import('./visualization.js')).benchVisualization(o),
 };

@@ -14,6 +14,9 @@ import { registerAttribute } from './commands/attribute.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerInvert } from './commands/invert.js';
+import { registerTopPatches } from './commands/top-patches.js';
+import { registerVisualize } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
 
 function packageVersion(): string {
@@ -45,6 +48,9 @@ export function buildProgram(): Command {
   registerAttribute(program);
   registerEvaluate(program);
   registerExplain(program);
+  registerVisualize(program);
+  registerInvert(program);
+  registerTopPatches(program);
   return program;
 }
 

@@ -124,3 +124,10 @@ describe('Softmax and LogSoftmax against finite differences', () => {
     it(`${op}, 2-D logits`, () => checkUnary(op, { axis: 1 }, uniform(10, rng(17), -2, 2), [2, 5]));
   }
 });
+
+describe('Sqrt', () => {
+  it('dX = dY / (2·sqrt(X)) on positive inputs', async () => {
+    const values = Float32Array.from({ length: 24 }, (_, i) => 0.5 + i * 0.1);
+    await gradCheck({ inputs: [{ name: 'x', shape: [2, 3, 4], values }], output: 'y', build: (b) => b.op('Sqrt', ['x'], {}, { outputs: ['y'] }) });
+  });
+});

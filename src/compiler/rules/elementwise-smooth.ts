@@ -51,6 +51,9 @@ export const erfRule: VjpRule = (ctx) => {
   return [b.op('Mul', [grad0(ctx), slope])];
 };
 
+/** Sqrt: dX = dY · 0.5 / Y (reads the output). */
+export const sqrtRule: VjpRule = (ctx) => [ctx.b.op('Div', [ctx.b.op('Mul', [grad0(ctx), ctx.b.scalar(0.5)]), ctx.output(0)])];
+
 /**
  * Smooth element-wise activation rules, by op type (gathered into `activationRules`).
  *
@@ -63,4 +66,5 @@ export const smoothActivationRules: Record<string, VjpRule> = {
   Sigmoid: sigmoidRule,
   Tanh: tanhRule,
   Erf: erfRule,
+  Sqrt: sqrtRule,
 };

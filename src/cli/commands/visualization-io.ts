@@ -1,0 +1,148 @@
+/**
+ * Node-side helpers shared by `visualize`, `invert` and `top-patches`: the model with its
+ * preprocessing, list flags, the objective curve files, and image folders streamed one file at a
+ * time.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
+import { loadModelFile } from '../../io/files.js';
+import { loadImageTensor } from '../../io/image.js';
+import type { PixelOptions, ResolvedPreprocessing } from '../../io/preprocess.js';
+import { resolvePreprocessing } from '../../io/preprocess.js';
+import { readSidecar } from '../../io/sidecar.js';
+import { writeFileAtomic } from '../../io/write.js';
+import type { ImageSource } from '../../visualization/top-patches.js';
+
+/** A model with the preprocessing its sidecar (or its input shape) implies. */
+export interface ModelWithPixels {
+  readonly model: Model;
+  readonly preprocessing: ResolvedPreprocessing;
+  readonly pixels: PixelOptions;
+}
+
+/**
+ * Loads a model and resolves its preprocessing (sidecar first, then the input shape). The size
+ * falls back to 224×224 when the input's H and W are symbolic.
+ *
+ * @example
+ * ```ts
+ * const { model, pixels } = await loadModelWithPixels('resnet18.onnx');
+ * ```
+ */
+export async function loadModelWithPixels(path: string): Promise<ModelWithPixels> {
+  const model = await loadModelFile(path);
+  try {
+    const sidecar = await readSidecar(path);
+    const given = sidecar?.preprocessing ?? {};
+    let preprocessing: ResolvedPreprocessing;
+    try {
+      preprocessing = resolvePreprocessing(given, model.input.dims);
+    } catch {
+      preprocessing = resolvePreprocessing({ size: [224, 224], ...given }, model.input.dims);
+    }
+    const { normalization, layout, channelOrder, channels } = preprocessing;
+    return { model, preprocessing, pixels: { normalization, layout, channelOrder, channels } };
+  } catch (e) {
+    await model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Parses a comma-separated list of non-negative integers, such as `--channel 3,7,12`.
+ *
+ * @example
+ * ```ts
+ * parseIntegerList('3,7, 12', '--channel'); // [3, 7, 12]
+ * ```
+ */
+export function parseIntegerList(text: string, flag: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const values = parts.map(Number);
+  if (parts.some((p) => p === '') || values.some((v) => !Number.isInteger(v) || v < 0)) {
+    throw new LucernaError('BAD_OPTION', `${flag} must be whole numbers ≥ 0 separated by commas, got "${text}"`);
+  }
+  return values;
+}
+
+/**
+ * A small SVG line chart of a curve (steps on x, values on y), for a quick look at an optimisation.
+ *
+ * @example
+ * ```ts
+ * const svg = curveSvg(result.curve, 'objective');
+ * ```
+ */
+export function curveSvg(values: readonly number[], label: string): string {
+  const [w, h, m] = [480, 240, 32];
+  const finite = values.filter(Number.isFinite);
+  const lo = finite.length ? Math.min(...finite) : 0;
+  const hi = finite.length ? Math.max(...finite) : 1;
+  const span = hi - lo || 1;
+  const x = (i: number) => m + ((w - 2 * m) * i) / Math.max(1, values.length - 1);
+  const y = (v: number) => h - m - ((h - 2 * m) * (v - lo)) / span;
+  const points = values.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : lo).toFixed(1)}`).join(' ');
+  const text = (tx: number, ty: number, s: string, anchor = 'start') => `<text x="${tx}" y="${ty}" font-size="11" text-anchor="${anchor}">${s}</text>`;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif">`,
+    `<rect width="${w}" height="${h}" fill="white"/>`,
+    `<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="${points}"/>`,
+    `<line x1="${m}" y1="${h - m}" x2="${w - m}" y2="${h - m}" stroke="#888"/>`,
+    `<line x1="${m}" y1="${m}" x2="${m}" y2="${h - m}" stroke="#888"/>`,
+    text(m, m - 8, `${label}: ${hi.toPrecision(4)} max`),
+    text(m, h - m + 14, `${lo.toPrecision(4)} min, step 1`),
+    text(w - m, h - m + 14, `step ${values.length}`, 'end'),
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Writes a curve as `<stem>.json` (with extra fields) and `<stem>.svg`; returns both paths.
+ *
+ * @example
+ * ```ts
+ * await writeCurve('out/curve', result.curve, 'objective', { objective: result.objective });
+ * ```
+ */
+export async function writeCurve(stem: string, values: readonly number[], label: string, extra: Record<string, unknown> = {}): Promise<string[]> {
+  const json = `${stem}.json`;
+  const svg = `${stem}.svg`;
+  await writeFileAtomic(json, `${JSON.stringify({ ...extra, [label]: values }, null, 2)}\n`);
+  await writeFileAtomic(svg, curveSvg(values, label));
+  return [json, svg];
+}
+
+/** File extensions read as images. @example `IMAGE_EXTENSIONS.has('.png') // true` */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.avif', '.bmp']);
+
+/**
+ * The images of a folder (by extension, sorted by name, not recursive) as lazily loaded sources:
+ * each file is decoded and preprocessed only when the ranking reaches it. A missing folder, a file
+ * instead of a folder and a folder without images are one-line errors.
+ *
+ * @example
+ * ```ts
+ * const sources = await imageFolder('photos', preprocessing, model.input.dims);
+ * ```
+ */
+export async function imageFolder(dir: string, preprocessing: ResolvedPreprocessing, inputDims: readonly (number | string)[]): Promise<ImageSource[]> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new LucernaError('FILE_NOT_FOUND', `Cannot find the image folder: ${dir}`, 'Check the path');
+  if (!info.isDirectory()) throw new LucernaError('BAD_FILE', `${dir} is not a folder`, 'Pass a folder of images with --images');
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files = entries
+    .filter((e) => e.isFile() && IMAGE_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .map((e) => e.name)
+    .sort();
+  if (files.length === 0) throw new LucernaError('BAD_FILE', `The folder ${dir} has no images`, `Add ${[...IMAGE_EXTENSIONS].slice(0, 4).join(', ')} files`);
+  return files.map((name) => ({
+    name,
+    load: async () => {
+      const { tensor, image } = await loadImageTensor(join(dir, name), { ...preprocessing, inputDims });
+      return { tensor, image };
+    },
+  }));
+}

@@ -1,0 +1,117 @@
+/**
+ * Activation maximisation: synthesise images that excite a unit, a channel, a layer or any
+ * objective of the algebra in `objectives.ts`.
+ *
+ * - Erhan, Bengio, Courville & Vincent 2009, "Visualizing Higher-Layer Features of a Deep Network"
+ * - Simonyan, Vedaldi & Zisserman 2013, "Deep Inside Convolutional Networks", https://arxiv.org/abs/1312.6034
+ * - Olah, Mordvintsev & Schubert 2017, "Feature Visualization", https://distill.pub/2017/feature-visualization/
+ *
+ * Each step is one engine call (parameters → image → transforms → model → objective → gradient,
+ * see `program.ts`) followed by an Adam update in TypeScript. A batch optimises several images at
+ * once: give each its own objective with `{ batch: i }`, or add `diversity` to spread them apart.
+ */
+import type { Model } from '../engine/model.js';
+import { LucernaError } from '../errors.js';
+import type { PixelOptions } from '../io/preprocess.js';
+import { seededRandom } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { parseObjective } from './objective-parser.js';
+import type { Objective } from './objectives.js';
+import { Adam, checkSteps, throwIfCancelled } from './optimize.js';
+import { imageParameterization, type SpatialParameterization } from './parameterizations.js';
+import { compileImageProgram } from './program.js';
+import { standardTransforms, type Transform } from './transforms.js';
+
+/** Options of {@link visualize}. */
+export interface VisualizeOptions {
+  /** Optimisation steps (default 512). */
+  readonly steps?: number;
+  /** Image size, one number or [height, width] (default: the model's input size, else 224). */
+  readonly size?: number | readonly [number, number];
+  /** Images optimised together (default 1). */
+  readonly batch?: number;
+  /** `fourier` (default) or `pixel`. */
+  readonly parameterization?: SpatialParameterization;
+  /** Decorrelated colour (default true). */
+  readonly decorrelate?: boolean;
+  /** `standard` (default: {@link standardTransforms}), `none`, or a list. */
+  readonly transforms?: 'standard' | 'none' | readonly Transform[];
+  /** Adam's step size (default 0.05). */
+  readonly learningRate?: number;
+  /** Seed of the initial parameters and the random transforms (default 0). */
+  readonly seed?: number;
+  /** The model's preprocessing (default ImageNet normalisation, NCHW, RGB). */
+  readonly pixels?: PixelOptions;
+  /** Cancels between steps (the promise rejects with ABORTED). */
+  readonly signal?: AbortSignal;
+  /** Called after each step with the objective before the update. */
+  readonly onStep?: (step: number, value: number) => void;
+}
+
+/** What {@link visualize} returns. */
+export interface VisualizationResult {
+  /** The optimised images [N, 3, H, W], RGB in (0, 1). */
+  readonly images: Tensor;
+  /** The objective at each step, before its update. */
+  readonly curve: readonly number[];
+  /** The objective, in readable form. */
+  readonly objective: string;
+}
+
+function imageSize(model: Model, size: VisualizeOptions['size'], pixels: PixelOptions | undefined): [number, number] {
+  if (typeof size === 'number') return [size, size];
+  if (size) return [size[0], size[1]];
+  const dims = model.input.dims;
+  const [h, w] = pixels?.layout === 'NHWC' ? [dims[1], dims[2]] : [dims[2], dims[3]];
+  return typeof h === 'number' && typeof w === 'number' ? [h, w] : [224, 224];
+}
+
+function transformList(spec: VisualizeOptions['transforms'], [h, w]: readonly [number, number]): readonly Transform[] {
+  if (spec === undefined || spec === 'standard') return standardTransforms([h, w]);
+  if (spec === 'none') return [];
+  if (Array.isArray(spec)) return spec;
+  throw new LucernaError('BAD_OPTION', `Unknown transforms ${JSON.stringify(spec)}`, 'Use "standard", "none" or a list of transforms');
+}
+
+/**
+ * Optimises images to maximise an objective (an {@link Objective} or an expression such as
+ * `"conv3:12"`). The model runs at the image size (a static input size is overridden, which works
+ * for the convolutional part of a model).
+ *
+ * @example
+ * ```ts
+ * const { images, curve } = await visualize(model, '/layer3/layer3.0/relu/Relu_output_0:12', { steps: 256, size: 128 });
+ * ```
+ */
+export async function visualize(model: Model, objective: Objective | string, options: VisualizeOptions = {}): Promise<VisualizationResult> {
+  const target = typeof objective === 'string' ? parseObjective(objective) : objective;
+  const steps = checkSteps(options.steps ?? 512);
+  const batch = options.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new LucernaError('BAD_OPTION', `The batch must be a positive integer, got ${batch}`);
+  const size = imageSize(model, options.size, options.pixels);
+  const parameterization = imageParameterization(batch, size, { spatial: options.parameterization, decorrelate: options.decorrelate });
+  const uniform = seededRandom(options.seed ?? 0);
+  const adam = new Adam(
+    parameterization.shape.reduce((a, d) => a * d, 1),
+    { learningRate: options.learningRate ?? 0.05 },
+  );
+  await using program = await compileImageProgram(model, {
+    parameterization,
+    transforms: transformList(options.transforms, size),
+    objective: target,
+    pixels: options.pixels,
+  });
+  const parameters = parameterization.initial(uniform);
+  const curve: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    throwIfCancelled(options.signal);
+    const { value, gradient } = await program.step(parameters, uniform);
+    if (!Number.isFinite(value)) throw new LucernaError('RUNTIME_ERROR', `The objective became ${value} at step ${step + 1}`, 'Lower the learning rate');
+    curve.push(value);
+    for (let i = 0; i < gradient.length; i++) gradient[i] = -(gradient[i] as number);
+    adam.step(parameters, gradient);
+    options.onStep?.(step + 1, value);
+  }
+  const images = await program.render(parameters);
+  return { images: { data: images, shape: [...parameterization.imageShape] }, curve, objective: target.description };
+}
