@@ -22,8 +22,8 @@ export const BENCH_MODELS: readonly BenchModel[] = [
 ];
 
 /** Loads a benchmark model with a thread count. */
-export function loadBenchModel(m: BenchModel, threads: number): Promise<Model> {
-  return Model.load(new Uint8Array(readFileSync(m.file)), { runtime: nodeRuntime, threads, name: m.name });
+export function loadBenchModel(m: BenchModel, threads: number, spinning = true): Promise<Model> {
+  return Model.load(new Uint8Array(readFileSync(m.file)), { runtime: nodeRuntime, threads, name: m.name, spinning });
 }
 
 /** A seeded N(0,1) input of a shape. */

@@ -173,9 +173,7 @@ export class Model implements AsyncDisposable {
    */
   static async load(bytes: Uint8Array, options: ModelOptions = {}): Promise<Model> {
     const name = options.name ?? 'the model';
-    const graph = graphFromBytes(bytes, name);
-    graph.primaryInput();
-    return new Model(graph, options.runtime ?? getDefaultRuntime(), { threads: options.threads, optimization: options.optimization }, name);
+    return Model.fromGraph(graphFromBytes(bytes, name), { ...options, name });
   }
 
   /**
@@ -192,7 +190,7 @@ export class Model implements AsyncDisposable {
     return new Model(
       graph,
       options.runtime ?? getDefaultRuntime(),
-      { threads: options.threads, optimization: options.optimization },
+      { threads: options.threads, optimization: options.optimization, spinning: options.spinning },
       options.name ?? 'the model',
     );
   }

@@ -47,6 +47,7 @@ export function ortRuntime(ort: OrtModule, name: string, extraOptions: Record<st
           ...extraOptions,
           graphOptimizationLevel: options.optimization ?? 'all',
           logSeverityLevel: 3,
+          ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
           ...(options.memoryArena === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
           ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
         });
