@@ -97,11 +97,20 @@ export function floatTensor(name: string, data: ArrayLike<number>, dims: readonl
   };
 }
 
+const INT64_MAX = (BigInt(1) << BigInt(63)) - BigInt(1);
+const INT64_MIN = -(BigInt(1) << BigInt(63));
+
+/** A number as int64, saturating at the int64 range (so 2^63, e.g. an "until the end" Slice bound, stays positive). */
+function clampInt64(v: number): bigint {
+  const b = BigInt(Math.trunc(v));
+  return b > INT64_MAX ? INT64_MAX : b < INT64_MIN ? INT64_MIN : b;
+}
+
 /** An int64 TensorProto from values and dims. @example `int64Tensor('shape', [1, -1], [2])` */
 export function int64Tensor(name: string, values: readonly number[], dims: readonly number[] = [values.length]): TensorProto {
   const bytes = new Uint8Array(values.length * 8);
   const dv = new DataView(bytes.buffer);
-  for (let i = 0; i < values.length; i++) dv.setBigInt64(i * 8, BigInt(Math.trunc(values[i] as number)), true);
+  for (let i = 0; i < values.length; i++) dv.setBigInt64(i * 8, clampInt64(values[i] as number), true);
   return { name, dataType: DataType.INT64, dims: [...dims], rawData: bytes };
 }
 
