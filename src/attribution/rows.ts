@@ -45,7 +45,7 @@ export interface RowRunOptions {
 }
 
 /** Default internal batch size of gradient methods. */
-export const DEFAULT_BATCH_SIZE = 16;
+export const DEFAULT_BATCH_SIZE = 8;
 
 /** Validates a user-supplied internal batch size. */
 export function checkBatchSize(batchSize: number | undefined): number {
