@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
+import { registerConvert } from './commands/convert.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   // Commands are added after the settings above so they inherit them.
   registerInspect(program);
   registerAttribute(program);
+  registerConvert(program);
   registerEvaluate(program);
   registerExplain(program);
   registerVisualize(program);

@@ -2,12 +2,11 @@
  * Node side of the converter: read a TF.js LayersModel (model.json + its .bin shards) from disk,
  * convert it, and write the ONNX file with its sidecar atomically.
  */
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LucernaError } from '../errors.js';
 import { readBytes } from '../io/files.js';
 import { SIDECAR_VERSION, sidecarPath, validateSidecar } from '../io/sidecar.js';
+import { writeFileAtomic } from '../io/write.js';
 import { type ConvertedModel, type ConvertOptions, convertLayersModelWithSidecar } from './convert.js';
 import type { WeightsGroup } from './types.js';
 
@@ -71,26 +70,6 @@ export async function readLayersModel(modelJsonPath: string): Promise<LayersMode
 export async function convertLayersModelFile(modelJsonPath: string, options: ConvertOptions = {}): Promise<ConvertedModel> {
   const { modelJson, weightData } = await readLayersModel(modelJsonPath);
   return convertLayersModelWithSidecar(modelJson, weightData, options);
-}
-
-/**
- * Writes a file atomically: to a temporary file beside it, then renamed into place, so a reader
- * never sees half a file.
- *
- * @example
- * ```ts
- * await writeFileAtomic('cache/model.onnx', bytes);
- * ```
- */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw new LucernaError('BAD_FILE', `Cannot write ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
 }
 
 /**
