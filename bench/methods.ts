@@ -51,7 +51,7 @@ export async function benchMethods(o: SectionOptions): Promise<Section> {
       console.error(`methods ${bm.name} ${method}: ${timeMs.toFixed(1)} ms (${(timeMs / referenceMs).toFixed(2)}× ${reference})`);
     };
     add('saliency', await timeMedian(() => saliency.attribute(model, x, { target }), { reps }), 'fwd+bwd', fwdBwd);
-    for (const batchSize of [16, 32]) {
+    for (const batchSize of [8, 16, 32]) {
       const ig = await timeMedian(() => integratedGradients.attribute(model, x, { target, steps: 32, batchSize }), { reps, warmup: 1 });
       add(`integrated gradients, 32 steps (internal batch ${batchSize})`, ig, '32 × fwd+bwd', 32 * fwdBwd, '≤ 1.15×');
     }
