@@ -105,8 +105,9 @@ export class CompiledGradient {
    * const { gradients } = await compiled.run({ input: x, seeds: { logits: oneHot } });
    * ```
    */
-  async run(args: { input: Tensor; seeds?: Readonly<Record<string, Tensor>> }): Promise<GradientResult> {
-    this.validate(args.input);
+  async run(args: { input: Tensor; seeds?: Readonly<Record<string, Tensor>>; inputChecked?: boolean }): Promise<GradientResult> {
+    // Callers that build rows from an input they already checked (batching loops) skip the scan.
+    if (!args.inputChecked) this.validate(args.input);
     if (shapeKey(args.input.shape) !== shapeKey(this.inputShape)) {
       throw new LucernaError('BAD_SHAPE', `This plan was compiled for input ${formatShapeList(this.inputShape)}, got ${formatShapeList(args.input.shape)}`);
     }

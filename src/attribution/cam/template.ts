@@ -122,7 +122,7 @@ export async function forEachLayerGradient(
       fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
       target: targets ? (row) => targets[row] as number : undefined,
     },
-    { ...options, plan: { seeds: [seed], wrt: [layer], read: [layer] }, seed, output: scoreOutput(model, options) },
+    { ...options, plan: { seeds: [seed], wrt: [layer], read: [layer] }, seed, output: scoreOutput(model, options), inputChecked: true },
     (first, count, result) => {
       const activation = result.activations[layer] as Tensor;
       const a = activation.data;

@@ -41,7 +41,7 @@ export async function inputGradient(model: Model, x: Tensor, options: InputGradi
       fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
       target: targets ? (row) => targets[row] as number : undefined,
     },
-    { ...options, plan: { seeds: [seed], rules: options.rules }, seed, output: scoreOutput(model, options) },
+    { ...options, plan: { seeds: [seed], rules: options.rules }, seed, output: scoreOutput(model, options), inputChecked: true },
     (first, count, result) => {
       out.set((result.gradients[inputName] as Tensor).data.subarray(0, count * per), first * per);
     },

@@ -77,7 +77,7 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
         },
         target: (row) => targets[Math.floor(row / steps)] as number,
       },
-      { plan: { seeds: [seedTensor(model, options)] }, seed: seedTensor(model, options), ...options },
+      { plan: { seeds: [seedTensor(model, options)] }, seed: seedTensor(model, options), ...options, inputChecked: true },
       (first, count, result) => {
         const g = (result.gradients[inputName] as Tensor).data;
         for (let r = 0; r < count; r++) {
