@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { isLucernaError } from '../../src/errors.js';
 /**
  * Test models for perturbation methods: a class score that depends only on one known image region.
  */
@@ -58,4 +60,32 @@ export function positiveShareInside(a: Tensor, region: Region): number {
     }
   }
   return inMass / total;
+}
+
+/**
+ * A signal and a progress callback that abort a run once `after` rows were scored, plus a check
+ * that the run then rejected with ABORTED soon after.
+ */
+export interface AbortAfter {
+  readonly signal: AbortSignal;
+  readonly onProgress: (done: number) => void;
+  assertAborted(run: Promise<unknown>): Promise<void>;
+}
+
+export function abortAfter(after: number): AbortAfter {
+  const controller = new AbortController();
+  let abortedAt = 0;
+  return {
+    signal: controller.signal,
+    onProgress: (done: number) => {
+      if (done >= after && !controller.signal.aborted) {
+        controller.abort();
+        abortedAt = performance.now();
+      }
+    },
+    async assertAborted(run: Promise<unknown>): Promise<void> {
+      await assert.rejects(run, (e: unknown) => isLucernaError(e, 'ABORTED'));
+      assert.ok(abortedAt > 0 && performance.now() - abortedAt < 500, 'rejected quickly after the abort');
+    },
+  };
 }

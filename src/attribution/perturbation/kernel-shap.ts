@@ -24,7 +24,7 @@ import {
   type SuperpixelOptions,
   scoreCoalitions,
   seedOption,
-  weightMap,
+  superpixelResult,
 } from './superpixel-sampling.js';
 
 /** Options of {@link kernelShap}. */
@@ -260,21 +260,13 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
       return constrainedLeastSquares({ rows: c.count, cols: c.features, data: c.z }, y, c.weights, (problem.context.scores[i] as number) - fb);
     });
     const weights = fits.map((f) => f.x);
-    return {
-      attribution: weightMap(x.shape, problem.segmentations, weights),
-      targets: problem.context.targets,
-      scores: problem.context.scores,
-      details: {
-        segments: problem.segmentations.map((s) => s.labels),
-        segmentCount: problem.segmentations.map((s) => s.count),
-        weights,
-        intercept: baselineScores,
-        baselineScores,
-        samples: coalitions.map((c) => c.count),
-        exact: coalitions.map((c) => c.exact),
-        jitter: fits.map((f) => f.jitter),
-        seed,
-      },
-    };
+    return superpixelResult(problem, x, weights, {
+      intercept: baselineScores,
+      baselineScores,
+      samples: coalitions.map((c) => c.count),
+      exact: coalitions.map((c) => c.exact),
+      jitter: fits.map((f) => f.jitter),
+      seed,
+    });
   },
 };

@@ -23,7 +23,7 @@ import {
   type SuperpixelOptions,
   scoreCoalitions,
   seedOption,
-  weightMap,
+  superpixelResult,
 } from './superpixel-sampling.js';
 
 /** Default number of LIME samples (the `lime` package's `num_samples`). */
@@ -109,21 +109,13 @@ export const lime: BlackBoxMethod<LimeOptions> = {
       weightedRidge({ rows: set.count, cols: set.features, data: set.z }, scores[i] as Float64Array, limeWeights(set, kernelWidth), { alpha }),
     );
     const weights = fits.map((f) => f.coef);
-    return {
-      attribution: weightMap(x.shape, problem.segmentations, weights),
-      targets: problem.context.targets,
-      scores: problem.context.scores,
-      details: {
-        segments: problem.segmentations.map((s) => s.labels),
-        segmentCount: problem.segmentations.map((s) => s.count),
-        weights,
-        intercept: fits.map((f) => f.intercept),
-        r2: fits.map((f) => f.r2),
-        samples: sets.map((s) => s.count),
-        kernelWidth,
-        alpha,
-        seed,
-      },
-    };
+    return superpixelResult(problem, x, weights, {
+      intercept: fits.map((f) => f.intercept),
+      r2: fits.map((f) => f.r2),
+      samples: sets.map((s) => s.count),
+      kernelWidth,
+      alpha,
+      seed,
+    });
   },
 };

@@ -328,3 +328,31 @@ export function weightMap(shape: readonly number[], segmentations: readonly Segm
   }
   return { data, shape: [...shape] };
 }
+
+/**
+ * The result of a superpixel method: each pixel gets its superpixel's weight; `details` gets the
+ * segmentation and the method's own fit statistics.
+ *
+ * @example
+ * ```ts
+ * return superpixelResult(problem, x, weights, { intercept, r2 });
+ * ```
+ */
+export function superpixelResult(
+  problem: SuperpixelProblem,
+  x: Tensor,
+  weights: readonly Float64Array[],
+  details: Readonly<Record<string, unknown>>,
+): AttributionResult {
+  return {
+    attribution: weightMap(x.shape, problem.segmentations, weights),
+    targets: problem.context.targets,
+    scores: problem.context.scores,
+    details: {
+      segments: problem.segmentations.map((s) => s.labels),
+      segmentCount: problem.segmentations.map((s) => s.count),
+      weights,
+      ...details,
+    },
+  };
+}
