@@ -8,6 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { rise } from '../../src/attribution/perturbation/rise.js';
+import { Model } from '../../src/engine/model.js';
+import { nodeRuntime } from '../../src/engine/node.js';
 import { npyToFloat32, parseNpy, serializeNpy } from '../../src/io/npy.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertOneLineError, bin, lucerna, root } from '../helpers/cli.js';
@@ -62,6 +65,15 @@ describe('lucerna attribute: perturbation methods', () => {
     assert.deepEqual([...a.data], [...readNpy(join(dir, 'r2.npy')).data]);
   });
 
+  it('rise --center gives the library’s centred map', async () => {
+    const flags = ['--masks', '200', '--cell', '8', '--seed', '3', '--center'];
+    const run = await lucerna(...base('rise', 'rc.npy'), ...flags);
+    assert.equal(run.code, 0, run.stderr);
+    await using m = await Model.load(readFileSync(model), { runtime: nodeRuntime });
+    const expected = await rise.attribute(m, caseInput(c), { masks: 200, cell: 8, seed: 3, center: true, target: c.target });
+    assertClose(readNpy(join(dir, 'rc.npy')), expected.attribution, 1e-6, 'rise --center');
+  });
+
   it('kernel-shap with --segments and --samples', async () => {
     const run = await lucerna(...base('kernel-shap', 'ks.npy'), '--segments', '16', '--samples', '300', '--seed', '1', '--json');
     assert.equal(run.code, 0, run.stderr);
@@ -73,6 +85,7 @@ describe('lucerna attribute: bad perturbation options', () => {
   const cases: [string, string, string[], RegExp][] = [
     ['a zero window', 'occlusion', ['--window', '3,0,8'], /--window must be positive integers/],
     ['a keep probability above 1', 'rise', ['--keep', '2'], /--keep must be a probability/],
+    ['--center on a method other than rise', 'occlusion', ['--center'], /--center applies to rise only/],
     ['a float feature mask', 'feature-ablation', ['--feature-mask', inputNpy], /holds float32 values/],
     ['a window larger than the input', 'occlusion', ['--window', '3,64,64'], /window/i],
   ];

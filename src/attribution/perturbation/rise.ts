@@ -1,7 +1,7 @@
 /**
  * RISE (Petsiuk, Das & Saenko 2018, https://arxiv.org/abs/1806.07421): score the input under many
  * random smooth masks and average the masks weighted by the scores,
- * saliency = Σᵢ scoreᵢ · Mᵢ / (N · p).
+ * saliency = Σᵢ scoreᵢ · Mᵢ / (N · p), or with `center` Σᵢ (scoreᵢ − mean score) · Mᵢ / (N · p).
  *
  * Each mask is a coarse grid of ⌈H/cell⌉ × ⌈W/cell⌉ cells, each kept with probability p,
  * upsampled bilinearly to (⌈H/cell⌉ + 1)·cell × (⌈W/cell⌉ + 1)·cell (that is (H + cell) × (W + cell)
@@ -31,6 +31,14 @@ export interface RiseOptions extends PerturbationOptions {
   readonly keep?: number;
   /** Seed of the mask generator (default 0). */
   readonly seed?: number;
+  /**
+   * Subtract the mean masked score: Σᵢ (scoreᵢ − mean score) · Mᵢ / (N · p), the sample
+   * covariance of score and mask over p (default false: the paper's formula). The paper's map
+   * carries a floor of about the mean score everywhere, signal or not; the centred map is zero in
+   * expectation where the score does not depend on the pixel, has lower variance, and keeps the
+   * ranking of pixels.
+   */
+  readonly center?: boolean;
 }
 
 /** A set of random RISE masks over an H × W image, rendered one at a time. */
@@ -111,6 +119,7 @@ interface RisePlan {
   readonly keep: number;
   readonly cell: number;
   readonly seed: number;
+  readonly center: boolean;
 }
 
 /** Validates the options before any forward pass runs. */
@@ -122,7 +131,9 @@ function planRise(x: Tensor, options: RiseOptions): RisePlan {
   const seed = checkInteger(options.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
   const keep = options.keep ?? 0.5;
   if (typeof keep !== 'number' || !(keep > 0 && keep <= 1)) throw new LucernaError('BAD_OPTION', `RISE keep probability must be in (0, 1], got ${keep}`);
-  return { masks: riseMasks({ count, height, width, cell, keep, seed }), keep, cell, seed };
+  const center = options.center ?? false;
+  if (typeof center !== 'boolean') throw new LucernaError('BAD_OPTION', `RISE center must be true or false, got ${String(center)}`);
+  return { masks: riseMasks({ count, height, width, cell, keep, seed }), keep, cell, seed, center };
 }
 
 /** Runs RISE for a resolved context. */
@@ -133,6 +144,9 @@ async function runRise(ctx: PerturbationContext, x: Tensor, plan: RisePlan, opti
   const per = channels * hw;
   const count = masks.count;
   const sums = new Float64Array(n * hw);
+  // For the centred map: Σᵢ Mᵢ and Σᵢ scoreᵢ per sample, so Σ (scoreᵢ − mean)·Mᵢ = Σ scoreᵢ·Mᵢ − mean·Σ Mᵢ.
+  const maskSums = plan.center ? new Float64Array(n * hw) : undefined;
+  const scoreSums = new Float64Array(n);
   // Masks rendered for the chunk being scored, reused when its scores come back.
   const rendered = new Map<number, Float32Array>();
   const spare: Float32Array[] = [];
@@ -157,8 +171,11 @@ async function runRise(ctx: PerturbationContext, x: Tensor, plan: RisePlan, opti
         const mask = rendered.get(index) ?? masks.render(index % count);
         rendered.delete(index);
         const score = scores[r] as number;
-        const base = Math.floor(index / count) * hw;
+        const sample = Math.floor(index / count);
+        const base = sample * hw;
+        scoreSums[sample] = (scoreSums[sample] as number) + score;
         for (let k = 0; k < hw; k++) sums[base + k] = (sums[base + k] as number) + score * (mask[k] as number);
+        if (maskSums) for (let k = 0; k < hw; k++) maskSums[base + k] = (maskSums[base + k] as number) + (mask[k] as number);
         spare.push(mask);
       }
     },
@@ -166,12 +183,15 @@ async function runRise(ctx: PerturbationContext, x: Tensor, plan: RisePlan, opti
   );
   const attribution = new Float32Array(n * hw);
   const scale = 1 / (count * keep);
-  for (let k = 0; k < attribution.length; k++) attribution[k] = (sums[k] as number) * scale;
+  for (let k = 0; k < attribution.length; k++) {
+    const mean = (scoreSums[Math.floor(k / hw)] as number) / count;
+    attribution[k] = ((sums[k] as number) - (maskSums ? mean * (maskSums[k] as number) : 0)) * scale;
+  }
   return {
     attribution: { data: attribution, shape: [n, 1, height, width] },
     targets: ctx.targets,
     scores: ctx.scores,
-    details: { masks: count, cell: plan.cell, keep, seed: plan.seed, grid: masks.grid, forwardPasses: n * count },
+    details: { masks: count, cell: plan.cell, keep, seed: plan.seed, center: plan.center, grid: masks.grid, forwardPasses: n * count },
   };
 }
 

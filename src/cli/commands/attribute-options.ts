@@ -29,6 +29,7 @@ export interface RawMethodFlags {
   readonly masks?: string;
   readonly cell?: string;
   readonly keep?: string;
+  readonly center?: boolean;
   readonly segments?: string;
 }
 
@@ -153,6 +154,10 @@ export async function buildMethodOptions(
     segments: parseInteger(flags.segments, '--segments', 1),
   };
   if (flags.abs && absAware.has(method)) options.abs = true;
+  if (flags.center) {
+    if (method !== 'rise') throw new LucernaError('BAD_OPTION', `--center applies to rise only, not ${method}`);
+    options.center = true;
+  }
   if (layerMethods.has(method)) {
     if (flags.relu) options.relu = true;
     if (flags.upsample) options.upsample = 'bilinear';

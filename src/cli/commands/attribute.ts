@@ -66,6 +66,7 @@ export function registerAttribute(program: Command): void {
     .option('--masks <n>', 'number of random masks (rise)')
     .option('--cell <n>', 'mask cell size in pixels (rise)')
     .option('--keep <p>', 'probability of keeping a cell (rise)')
+    .option('--center', 'subtract the mean masked score, so pixels the score ignores get 0 (rise)')
     .option('--segments <n>', 'number of superpixels (lime, kernel-shap)')
     .option('--batch-size <n>', 'rows per engine call')
     .option('--json', 'print target, score, delta, timings and the output path as JSON')
