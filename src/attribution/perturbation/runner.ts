@@ -3,6 +3,7 @@
  * batches through a scorer, and hand back each chunk's target scores — with progress and
  * cancellation, and memory bounded by the batch size.
  */
+import type { LocalEdit } from '../../engine/incremental/session.js';
 import { LucernaError } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { throwIfAborted } from '../rows.js';
@@ -16,6 +17,8 @@ export interface PerturbationSource {
   fill(index: number, out: Float32Array): void;
   /** The class whose score is read for input `index`. */
   target(index: number): number;
+  /** Which sample input `index` edits and the box it changes, for scorers with `scoreEdits`. */
+  edit?(index: number): LocalEdit;
 }
 
 /** Progress and cancellation of a run. */
@@ -48,7 +51,15 @@ export async function scorePerturbations(
     const count = Math.min(batch, source.count - first);
     for (let r = 0; r < count; r++) source.fill(first + r, buffer.subarray(r * per, (r + 1) * per));
     const input: Tensor = { data: count === batch ? buffer : buffer.subarray(0, count * per), shape: [count, ...sampleShape] };
-    const rows = await scorer.score(input, control.signal);
+    const edit = source.edit;
+    const rows =
+      edit && scorer.scoreEdits
+        ? await scorer.scoreEdits(
+            input,
+            Array.from({ length: count }, (_, r) => edit(first + r)),
+            control.signal,
+          )
+        : await scorer.score(input, control.signal);
     const k = rows.data.length / count;
     const scores = new Float32Array(count);
     for (let r = 0; r < count; r++) {

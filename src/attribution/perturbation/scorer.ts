@@ -3,6 +3,8 @@
  * scores, so the same occlusion, RISE or LIME code runs on a compiled ONNX model, on any async
  * function (a black-box model), or on a remote model behind HTTP (see `http-scorer.ts`).
  */
+
+import type { LocalEdit } from '../../engine/incremental/session.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
@@ -23,6 +25,11 @@ export interface Scorer {
   readonly batchSize: number;
   /** A short description for reports. */
   readonly description: string;
+  /**
+   * Optional fast path for rows that each differ from a known sample only inside a box (an
+   * occlusion window): same result as `score`, less arithmetic. See `incremental-scorer.ts`.
+   */
+  scoreEdits?(batch: Tensor, edits: readonly LocalEdit[], signal?: AbortSignal): Promise<Tensor>;
 }
 
 /** Options of {@link modelScorer}. */
