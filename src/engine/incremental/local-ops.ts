@@ -96,7 +96,8 @@ export function localOp(node: NodeProto, graph: Graph, isActivation: (name: stri
     if (op === 'AveragePool' && (axes.some((a) => a.pad !== 0) || attrInt(node, 'ceil_mode', 0) !== 0)) return undefined;
     return { kind: 'window', axes, padValue: op === 'MaxPool' ? Number.NEGATIVE_INFINITY : 0 };
   }
-  const constantsLocal = constants.every((c) => graph.isInitializer(c) && perChannelConstant(graph.initializerDims(c)));
+  // BatchNormalization's parameters are per channel by definition; other constants broadcast.
+  const constantsLocal = constants.every((c) => graph.isInitializer(c) && (op === 'BatchNormalization' || perChannelConstant(graph.initializerDims(c))));
   if (UNARY.has(op) && activations.length === 1 && activations[0] === inputs[0] && constantsLocal) return { kind: 'pointwise' };
   if (BINARY.has(op) && constantsLocal) return { kind: 'pointwise' };
   if (op === 'Concat' && attrInt(node, 'axis', 0) === 1 && constants.length === 0) return { kind: 'pointwise' };
