@@ -46,6 +46,12 @@ describe('lucerna attribute: perturbation methods', () => {
     assertClose(readNpy(join(dir, 'occ.npy')), reference(c, 'occlusion'), 1e-4, 'occlusion');
   });
 
+  it('occlusion --full-passes matches Captum too', async () => {
+    const run = await lucerna(...base('occlusion', 'occ-full.npy'), '--window', '3,8,8', '--stride', '3,4,4', '--full-passes');
+    assert.equal(run.code, 0, run.stderr);
+    assertClose(readNpy(join(dir, 'occ-full.npy')), reference(c, 'occlusion'), 1e-4, 'occlusion, full passes');
+  });
+
   it('feature-ablation with an int32 --feature-mask matches Captum', async () => {
     const m = oracle().models[c.model]!;
     const mask = new Int32Array(readFileSync(join(oracleDir, m.feature_mask.file)).buffer.slice(0));
@@ -86,6 +92,7 @@ describe('lucerna attribute: bad perturbation options', () => {
     ['a zero window', 'occlusion', ['--window', '3,0,8'], /--window must be positive integers/],
     ['a keep probability above 1', 'rise', ['--keep', '2'], /--keep must be a probability/],
     ['--center on a method other than rise', 'occlusion', ['--center'], /--center applies to rise only/],
+    ['--full-passes on a method other than occlusion', 'rise', ['--full-passes'], /--full-passes applies to occlusion only/],
     ['a float feature mask', 'feature-ablation', ['--feature-mask', inputNpy], /holds float32 values/],
     ['a window larger than the input', 'occlusion', ['--window', '3,64,64'], /window/i],
   ];

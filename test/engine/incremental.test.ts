@@ -121,7 +121,7 @@ describe('incremental inference: equal to full forward passes', () => {
     const prepared = await model.prepare([6, 3, H, W]);
     const plan = planIncremental(prepared, ['logits'], boxes, { maxCoverage: 1 });
     assert.ok(plan, 'a plan');
-    const ops = plan.steps.map((s) => s.node.opType);
+    const ops = plan.steps.flatMap((s) => [s.node, ...s.followers].map((n) => n.opType));
     for (const op of ['Conv', 'MaxPool', 'BatchNormalization', 'Concat', 'AveragePool', 'Add', 'Clip']) assert.ok(ops.includes(op), `${op} in the prefix`);
     assert.ok(plan.cost.incremental < plan.cost.full);
     const x = randomInput([1, 3, H, W], 8);

@@ -30,6 +30,7 @@ export interface RawMethodFlags {
   readonly cell?: string;
   readonly keep?: string;
   readonly center?: boolean;
+  readonly fullPasses?: boolean;
   readonly segments?: string;
 }
 
@@ -154,6 +155,10 @@ export async function buildMethodOptions(
     segments: parseInteger(flags.segments, '--segments', 1),
   };
   if (flags.abs && absAware.has(method)) options.abs = true;
+  if (flags.fullPasses) {
+    if (method !== 'occlusion') throw new LucernaError('BAD_OPTION', `--full-passes applies to occlusion only, not ${method}`);
+    options.incremental = false;
+  }
   if (flags.center) {
     if (method !== 'rise') throw new LucernaError('BAD_OPTION', `--center applies to rise only, not ${method}`);
     options.center = true;

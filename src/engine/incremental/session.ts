@@ -111,6 +111,8 @@ export class IncrementalSession {
     readonly batch: number,
   ) {}
 
+  private readonly buffers = new Map<string, Float32Array>();
+
   /** Opens the sessions and computes the clean prefix activations of every sample of `x`. */
   static async open(model: Model, plan: IncrementalPlan, x: Tensor): Promise<IncrementalSession> {
     const batch = (plan.shapes.get(plan.input) as readonly number[])[0] as number;
@@ -171,7 +173,7 @@ export class IncrementalSession {
           feeds[input] = { data: patch.data, shape: [batch, inShape[1] as number, ch, cw] };
           continue;
         }
-        const buffer = new Float32Array(batch * (inShape[1] as number) * ch * cw);
+        const buffer = this.buffer(`${i}:${input}`, batch * (inShape[1] as number) * ch * cw);
         const padValue = step.op.kind === 'window' ? step.op.padValue : 0;
         for (let r = 0; r < batch; r++) fillCrop(buffer, r * (inShape[1] as number) * ch * cw, inShape, crop(r, 0), crop(r, 1), source(input, r), padValue);
         feeds[input] = { data: buffer, shape: [batch, inShape[1] as number, ch, cw] };
@@ -187,7 +189,7 @@ export class IncrementalSession {
         continue;
       }
       const mapPer = sizeOf(shape.slice(1));
-      const full = new Float32Array(batch * mapPer);
+      const full = this.buffer(`frontier:${tensor}`, batch * mapPer);
       for (let r = 0; r < batch; r++) fillCrop(full, r * mapPer, shape, [0, shape[2] as number], [0, shape[3] as number], source(tensor, r), 0);
       feeds[tensor] = { data: full, shape };
     }
@@ -198,6 +200,16 @@ export class IncrementalSession {
     const result: Record<string, Tensor> = {};
     for (const o of plan.suffix.outputs) result[o.name] = { data: floatData(out[o.name], o.name), shape: [...(out[o.name]?.dims ?? [])] };
     return result;
+  }
+
+  /** A reusable scratch array (crops and assembled maps are rebuilt in full on every chunk). */
+  private buffer(key: string, length: number): Float32Array {
+    let b = this.buffers.get(key);
+    if (!b || b.length !== length) {
+      b = new Float32Array(length);
+      this.buffers.set(key, b);
+    }
+    return b;
   }
 
   /** Releases every session. Safe to call twice. */
@@ -213,9 +225,8 @@ export class IncrementalSession {
 /** A one-node graph running `step` on crops: inputs [B, C, crop rows, crop cols]. */
 function stepGraph(plan: IncrementalPlan, step: PrefixStep) {
   const g = plan.graph.clone();
-  const node = cropVariant(step.node, step.op);
-  g.nodes = [node];
-  const used = new Set(node.input ?? []);
+  g.nodes = [cropVariant(step.node, step.op), ...step.followers];
+  const used = new Set(g.nodes.flatMap((n) => n.input ?? []));
   g.initializers = new Map([...plan.graph.initializers].filter(([name]) => used.has(name)));
   const [h, w] = plan.sizes.get(step.output) as readonly [number, number];
   const crop = [cropRange(step, 0, h, 0), cropRange(step, 0, w, 1)].map((r) => r[1] - r[0]);
