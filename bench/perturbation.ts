@@ -6,9 +6,10 @@ import { ablationCam } from '../src/attribution/perturbation/ablation-cam.js';
 import { occlusion } from '../src/attribution/perturbation/occlusion.js';
 import { rise } from '../src/attribution/perturbation/rise.js';
 import type { AttributionResult } from '../src/attribution/types.js';
+import { multiplyAdds } from '../src/engine/cost.js';
 import { BENCH_MODELS, type BenchModel, loadBenchModel, randomInput } from './models.js';
 import { type Section, table } from './report.js';
-import { convolutionPeak, multiplyAdds } from './roofline.js';
+import { convolutionPeak } from './roofline.js';
 import type { SectionOptions } from './sections.js';
 import { median, ms, ratio } from './timing.js';
 

@@ -1,42 +1,14 @@
 /**
- * How close a model's forward pass runs to this machine's arithmetic ceiling: the multiply-adds of
- * a prepared graph, and the throughput ONNX Runtime reaches on one large convolution (a practical
- * peak for the same kernels). Perturbation methods that need full forward passes cannot go faster
+ * How close a model's forward pass runs to this machine's arithmetic ceiling: the throughput ONNX
+ * Runtime reaches on a chain of large convolutions (a practical peak for the same kernels), to
+ * set against a model's multiply-adds (`src/engine/cost.ts`). Perturbation methods that need full forward passes cannot go faster
  * than passes × multiply-adds ÷ peak, however they batch.
  */
 import { Model } from '../src/engine/model.js';
 import { nodeRuntime } from '../src/engine/node.js';
-import type { PreparedGraph } from '../src/engine/prepare.js';
 import { buildModel } from '../src/onnx/builder.js';
-import { sizeOf } from '../src/tensor/tensor.js';
 import { randomInput } from './models.js';
 import { median } from './timing.js';
-
-/**
- * Multiply-adds of one forward pass: Conv (output elements × input channels per group × kernel
- * area) and Gemm/MatMul (rows × columns × inner size). Other ops are ignored (they are memory-bound
- * and small in CNNs).
- *
- * @example
- * ```ts
- * const macs = multiplyAdds(await model.prepare(model.inputShape(1))); // ≈ 1.8e9 for ResNet-18
- * ```
- */
-export function multiplyAdds(prepared: PreparedGraph): number {
-  let total = 0;
-  for (const n of prepared.graph.nodes) {
-    const [a, w] = n.input ?? [];
-    const out = prepared.shapes.get(n.output?.[0] ?? '');
-    const weight = w ? (prepared.shapes.get(w) ?? (prepared.graph.isInitializer(w) ? prepared.graph.initializerDims(w) : undefined)) : undefined;
-    if (!out || !weight || !a) continue;
-    if (n.opType === 'Conv') total += sizeOf(out) * sizeOf(weight.slice(1));
-    if (n.opType === 'Gemm' || n.opType === 'MatMul') {
-      const inner = prepared.shapes.get(a)?.at(-1);
-      if (inner) total += sizeOf(out) * inner;
-    }
-  }
-  return total;
-}
 
 /**
  * GFLOP/s (2 per multiply-add) of ONNX Runtime on a chain of eight 3×3 convolutions with ReLU,

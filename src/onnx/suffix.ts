@@ -10,7 +10,7 @@
  * not depend on the layer.
  */
 import { LucernaError } from '../errors.js';
-import type { Graph } from './graph.js';
+import type { Graph, ValueInfo } from './graph.js';
 import { DataType, type NodeProto } from './proto.js';
 
 /** Shapes and element types of a prepared graph's tensors. */
@@ -43,8 +43,15 @@ function descendantsOf(graph: Graph, layer: string): Set<NodeProto> {
   return reached;
 }
 
-/** The nodes the outputs need, walking producers back from them. */
-function ancestorsOf(graph: Graph, outputs: readonly string[]): Set<NodeProto> {
+/**
+ * The nodes the outputs need, walking producers back from them.
+ *
+ * @example
+ * ```ts
+ * const needed = ancestorsOf(graph, ['logits']);
+ * ```
+ */
+export function ancestorsOf(graph: Graph, outputs: readonly string[]): Set<NodeProto> {
   const needed = new Set<NodeProto>();
   const tensors = [...outputs];
   while (tensors.length) {
@@ -94,13 +101,32 @@ export function cutAfter(facts: TensorFacts, layer: string, outputs: readonly st
       sides.push(i);
     }
   }
-  const suffix = graph.clone();
-  suffix.nodes = nodes;
-  const used = new Set(nodes.flatMap((n) => n.input ?? []));
-  suffix.initializers = new Map([...graph.initializers].filter(([name]) => used.has(name)));
   const input = (name: string, role: string) => ({ name, elemType: DataType.FLOAT, dims: staticFloatShape(facts, name, role) });
-  suffix.inputs = [input(layer, 'the layer'), ...sides.map((s) => input(s, 'the tensor'))];
-  suffix.outputs = outputs.map((o) => input(o, 'output'));
-  suffix.invalidate();
+  const suffix = subgraph(
+    graph,
+    nodes,
+    [input(layer, 'the layer'), ...sides.map((s) => input(s, 'the tensor'))],
+    outputs.map((o) => input(o, 'output')),
+  );
   return { graph: suffix, layer, sides };
+}
+
+/**
+ * A copy of `graph` with only `nodes`, the initializers they read, and the given inputs and
+ * outputs.
+ *
+ * @example
+ * ```ts
+ * const tail = subgraph(graph, nodes, [{ name: 'a', elemType: DataType.FLOAT, dims: [1, 8, 4, 4] }], outputs);
+ * ```
+ */
+export function subgraph(graph: Graph, nodes: readonly NodeProto[], inputs: readonly ValueInfo[], outputs: readonly ValueInfo[]): Graph {
+  const g = graph.clone();
+  g.nodes = [...nodes];
+  const used = new Set(nodes.flatMap((n) => n.input ?? []));
+  g.initializers = new Map([...graph.initializers].filter(([name]) => used.has(name)));
+  g.inputs = [...inputs];
+  g.outputs = [...outputs];
+  g.invalidate();
+  return g;
 }

@@ -10,6 +10,8 @@
  */
 import type { Graph } from '../../onnx/graph.js';
 import { DataType, type NodeProto } from '../../onnx/proto.js';
+import { ancestorsOf, subgraph } from '../../onnx/suffix.js';
+import { convMultiplyAdds, multiplyAdds } from '../cost.js';
 import type { PreparedGraph } from '../prepare.js';
 import { type LocalOp, localOp, type Range, windowOutputRange } from './local-ops.js';
 
@@ -115,39 +117,6 @@ function stepBox(s: PrefixStep, boxes: ReadonlyMap<string, Box>, outShape: reado
 
 const extent = (r: Range): number => Math.max(0, r[1] - r[0]);
 
-/** Multiply-adds of a Conv producing `outElements` values. */
-function convMacs(node: NodeProto, graph: Graph, outElements: number): number {
-  if (node.opType !== 'Conv') return 0;
-  const w = graph.initializerDims(node.input?.[1] as string);
-  return outElements * (w[1] as number) * (w[2] as number) * (w[3] as number);
-}
-
-function allMacs(prepared: PreparedGraph, nodes: readonly NodeProto[], batch: number): number {
-  let total = 0;
-  for (const n of nodes) {
-    const out = prepared.shapes.get(n.output?.[0] ?? '');
-    if (n.opType === 'Conv' && out) total += convMacs(n, prepared.graph, out.reduce((a, b) => a * b, 1) / batch);
-    if ((n.opType === 'Gemm' || n.opType === 'MatMul') && out) {
-      const inner = prepared.shapes.get(n.input?.[0] ?? '')?.at(-1) ?? 0;
-      total += (out.reduce((a, b) => a * b, 1) / batch) * inner;
-    }
-  }
-  return total;
-}
-
-/** Nodes the outputs need, walking producers back from them. */
-function neededNodes(graph: Graph, outputs: readonly string[]): Set<NodeProto> {
-  const needed = new Set<NodeProto>();
-  const tensors = [...outputs];
-  while (tensors.length) {
-    const node = graph.producer(tensors.pop() as string);
-    if (!node || needed.has(node)) continue;
-    needed.add(node);
-    for (const i of node.input ?? []) if (i) tensors.push(i);
-  }
-  return needed;
-}
-
 /**
  * Plans incremental inference of `outputs` for edits confined to `boxes` (row and column ranges of
  * the input's last two dims). Returns undefined when no convolution can be recomputed locally
@@ -204,23 +173,17 @@ export function planIncremental(
   if (!steps.some((s) => s.node.opType === 'Conv')) return undefined;
   const prefix = new Set(steps.map((s) => s.node));
   const fusedSteps = fuseFollowers(steps, graph);
-  const needed = neededNodes(graph, outputs);
+  const needed = ancestorsOf(graph, outputs);
   const suffixNodes = graph.topoSorted().filter((n) => !prefix.has(n) && needed.has(n));
   const produced = new Set(suffixNodes.flatMap((n) => n.output ?? []));
   const frontier = [...new Set(suffixNodes.flatMap((n) => n.input ?? []).filter((i) => i && !produced.has(i) && !graph.isInitializer(i)))];
   if (!frontier.every((f) => shapes.has(f))) return undefined;
-  const suffix = graph.clone();
-  suffix.nodes = suffixNodes;
-  const used = new Set(suffixNodes.flatMap((n) => n.input ?? []));
-  suffix.initializers = new Map([...graph.initializers].filter(([name]) => used.has(name)));
   const info = (name: string) => ({ name, elemType: DataType.FLOAT, dims: [...(prepared.shapes.get(name) ?? shapes.get(name) ?? [])] });
-  suffix.inputs = frontier.map(info);
-  suffix.outputs = outputs.map(info);
-  suffix.invalidate();
+  const suffix = subgraph(graph, suffixNodes, frontier.map(info), outputs.map(info));
   const prefixMacs = fusedSteps.reduce((sum, s) => {
     const [h, w] = sizes.get(s.output) as [number, number];
-    return sum + convMacs(s.node, graph, ((shapes.get(s.output) as readonly number[])[1] as number) * h * w);
+    return sum + convMultiplyAdds(s.node, graph, ((shapes.get(s.output) as readonly number[])[1] as number) * h * w);
   }, 0);
-  const cost = { full: allMacs(prepared, graph.nodes, batch), incremental: prefixMacs + allMacs(prepared, suffixNodes, batch) };
+  const cost = { full: multiplyAdds(prepared), incremental: prefixMacs + multiplyAdds(prepared, suffixNodes) };
   return { graph, input, steps: fusedSteps, shapes, sizes, frontier, suffix, cost };
 }

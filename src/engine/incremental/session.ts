@@ -6,6 +6,7 @@
  */
 import { LucernaError } from '../../errors.js';
 import { DataType, encodeModel } from '../../onnx/proto.js';
+import { subgraph } from '../../onnx/suffix.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import type { Model } from '../model.js';
 import type { RuntimeSession } from '../runtime.js';
@@ -140,7 +141,7 @@ export class IncrementalSession {
     const inputShape = plan.shapes.get(plan.input) as readonly number[];
     const per = sizeOf(inputShape.slice(1));
     const count = edits.length;
-    const rowData = new Float32Array(batch * per);
+    const rowData = this.buffer('rows', batch * per);
     rowData.set(rows.data.subarray(0, count * per));
     const padded = Array.from({ length: batch }, (_, r) => edits[r < count ? r : 0] as LocalEdit);
     const boxes = padded.map((e) => changedBoxes(plan.steps, plan.shapes, plan.input, e.box));
@@ -224,18 +225,16 @@ export class IncrementalSession {
 
 /** A one-node graph running `step` on crops: inputs [B, C, crop rows, crop cols]. */
 function stepGraph(plan: IncrementalPlan, step: PrefixStep) {
-  const g = plan.graph.clone();
-  g.nodes = [cropVariant(step.node, step.op), ...step.followers];
-  const used = new Set(g.nodes.flatMap((n) => n.input ?? []));
-  g.initializers = new Map([...plan.graph.initializers].filter(([name]) => used.has(name)));
   const [h, w] = plan.sizes.get(step.output) as readonly [number, number];
   const crop = [cropRange(step, 0, h, 0), cropRange(step, 0, w, 1)].map((r) => r[1] - r[0]);
   const batch = (plan.shapes.get(step.output) as readonly number[])[0] as number;
   const dims = (t: string) => [batch, (plan.shapes.get(t) as readonly number[])[1] as number];
-  g.inputs = step.inputs.map((name) => ({ name, elemType: DataType.FLOAT, dims: [...dims(name), ...crop] }));
-  g.outputs = [{ name: step.output, elemType: DataType.FLOAT, dims: [...dims(step.output), h, w] }];
-  g.invalidate();
-  return g;
+  return subgraph(
+    plan.graph,
+    [cropVariant(step.node, step.op), ...step.followers],
+    step.inputs.map((name) => ({ name, elemType: DataType.FLOAT, dims: [...dims(name), ...crop] })),
+    [{ name: step.output, elemType: DataType.FLOAT, dims: [...dims(step.output), h, w] }],
+  );
 }
 
 /** Clean values [N, C, H, W] of every prefix tensor the steps or the suffix read (the input excepted). */
