@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type FeatureGroups, featureAblation, featureBox, featureGroups, gridFeatureMask } from '../../src/attribution/perturbation/feature-ablation.js';
 import { occlusion } from '../../src/attribution/perturbation/occlusion.js';
 import { localOp, windowInputRange, windowOutputRange } from '../../src/engine/incremental/local-ops.js';
 import { type Box, planIncremental } from '../../src/engine/incremental/plan.js';
@@ -148,7 +149,28 @@ describe('incremental inference: equal to full forward passes', () => {
       assert.ok(summary.macsRatio < 0.5, `multiply-adds per row: ${summary.macsRatio}`);
       assert.equal(full.details?.incremental, false);
     });
+
+    it(`${m}: feature ablation over 8×8 patches with incremental inference equals full passes`, async () => {
+      const c = oracle().cases.find((k) => k.id === `${m}/noise`) as OracleCase;
+      await using model = await Model.load(oracleModelBytes(c), { runtime: nodeRuntime });
+      const [, , h, w] = c.input_shape as [number, number, number, number];
+      const options = { featureMask: gridFeatureMask(h, w, 8), target: c.target, batchSize: 8 };
+      const fast = await featureAblation.attribute(model, caseInput(c), { ...options, incremental: true });
+      const full = await featureAblation.attribute(model, caseInput(c), { ...options, incremental: false });
+      assertClose(fast.attribution, full.attribution, 1e-4, m);
+      assert.equal((fast.details?.incremental as { path: string }).path, 'incremental');
+    });
   }
+
+  it('featureBox bounds every element of a feature, in any channel', () => {
+    const mask = { data: Int32Array.from({ length: 2 * 6 * 5 }, (_, k) => (k === 7 || k === 30 + 23 ? 1 : 0)), shape: [1, 2, 6, 5] };
+    const [groups] = featureGroups(mask, [1, 2, 6, 5]);
+    // Feature 1: channel 0 at (1, 2) and channel 1 at (4, 3).
+    assert.deepEqual(featureBox(groups as FeatureGroups, 1, [2, 6, 5]), [
+      [1, 5],
+      [2, 4],
+    ]);
+  });
 });
 
 describe('incremental inference: when it is not used', () => {

@@ -7,12 +7,14 @@
  *
  * Perturbed inputs are generated one at a time and streamed through the scorer in batches.
  */
+import type { Box } from '../../engine/incremental/plan.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
+import { type IncrementalOption, withIncrementalScorer } from './incremental-scorer.js';
 import { scorePerturbations } from './runner.js';
 import type { Scorer } from './scorer.js';
 
@@ -28,7 +30,7 @@ export interface FeatureMask {
 }
 
 /** Options of {@link featureAblation}. */
-export interface FeatureAblationOptions extends PerturbationOptions {
+export interface FeatureAblationOptions extends PerturbationOptions, IncrementalOption {
   /** Feature ids per element. Default: 8×8-pixel patches shared by all channels ({@link gridFeatureMask}). */
   readonly featureMask?: FeatureMask;
   /** What an ablated feature is replaced by (default zeros). */
@@ -154,6 +156,32 @@ export function featureGroups(mask: FeatureMask, inputShape: readonly number[]):
   return Array.from({ length: n }, (_, i) => groupIds(sampleIds(mask, sampleShape, i)));
 }
 
+/**
+ * The rows × columns box (the last two dims) that holds every element of feature `f`.
+ *
+ * @example
+ * ```ts
+ * featureBox(featureGroups(gridFeatureMask(16, 16, 8), [1, 3, 16, 16])[0], 1, [3, 16, 16]); // [[0, 8], [8, 16]]
+ * ```
+ */
+export function featureBox(g: FeatureGroups, f: number, sampleShape: readonly number[]): Box {
+  const [h, w] = sampleShape.slice(-2) as [number, number];
+  let [y0, y1, x0, x1] = [h, 0, w, 0];
+  for (let k = g.offsets[f] as number; k < (g.offsets[f + 1] as number); k++) {
+    const e = g.elements[k] as number;
+    const y = Math.floor(e / w) % h;
+    const x = e % w;
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y + 1);
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x + 1);
+  }
+  return [
+    [y0, y1],
+    [x0, x1],
+  ];
+}
+
 /** The validated feature groups and resolved baseline of one request. */
 interface AblationPlan {
   readonly groups: FeatureGroups[];
@@ -211,6 +239,10 @@ async function runAblation(ctx: PerturbationContext, x: Tensor, plan: AblationPl
         });
       },
       target: (index) => ctx.targets[locate(index)[0]] as number,
+      edit: (index) => {
+        const [i, f] = locate(index);
+        return { sample: i, box: featureBox(groups[i] as FeatureGroups, f, sampleShape) };
+      },
     },
     (first, scores) => {
       for (let r = 0; r < scores.length; r++) {
@@ -261,6 +293,8 @@ export const featureAblation: AttributionMethod<FeatureAblationOptions> = {
   description: 'Score drop when each feature of a mask is set to a baseline (feature ablation, as Captum)',
   async attribute(model: Model, x: Tensor, options: FeatureAblationOptions = {}): Promise<AttributionResult> {
     const plan = planAblation(x, options);
-    return runAblation(await perturbationContext(model, x, options), x, plan, options);
+    const sampleShape = x.shape.slice(1);
+    const boxes = () => plan.groups.flatMap((g) => g.ids.map((_, f) => featureBox(g, f, sampleShape)));
+    return withIncrementalScorer(model, x, options, boxes, async (o) => runAblation(await perturbationContext(model, x, o), x, plan, o));
   },
 };

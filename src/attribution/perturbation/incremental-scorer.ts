@@ -8,9 +8,12 @@
 import { type Box, planIncremental } from '../../engine/incremental/plan.js';
 import { IncrementalSession, type LocalEdit } from '../../engine/incremental/session.js';
 import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { throwIfAborted } from '../rows.js';
 import { softmaxRows } from '../targets.js';
+import type { AttributionResult } from '../types.js';
+import type { PerturbationOptions } from './context.js';
 import { type ModelScorerOptions, modelScorer, type Scorer } from './scorer.js';
 
 /** Below this many multiply-adds in all (≈ 0.2 s of arithmetic here), `auto` does not bother. */
@@ -129,4 +132,56 @@ export async function incrementalScorer(
     },
     dispose: () => session.dispose(),
   };
+}
+
+/** The option of the methods that can run with an {@link incrementalScorer}. */
+export interface IncrementalOption {
+  /**
+   * Recompute only what each perturbation changes in the model's leading convolutions
+   * (incremental inference, Nakandala et al. 2019); the scores equal full forward passes up to
+   * float rounding. Applies to ONNX models with [N, C, H, W] inputs whose first ops are local
+   * (convolutions, pooling, activations). `'auto'` (default): for runs large enough to repay it,
+   * and only if a timed chunk is faster than a full one; `true`: whenever it saves arithmetic;
+   * `false`: never.
+   */
+  readonly incremental?: boolean | 'auto';
+}
+
+/**
+ * Runs a perturbation method with an incremental scorer when the option, the model and the input
+ * allow it (and with the plain model scorer otherwise), releases its sessions afterwards, and
+ * reports the plan in `details.incremental` (false when unused).
+ *
+ * @example
+ * ```ts
+ * return withIncrementalScorer(model, x, options, () => windowBoxes, (o) => runOcclusion(o));
+ * ```
+ */
+export async function withIncrementalScorer<O extends PerturbationOptions & IncrementalOption>(
+  model: Model,
+  x: Tensor,
+  options: O,
+  boxes: () => Box[],
+  run: (options: O) => Promise<AttributionResult>,
+): Promise<AttributionResult> {
+  const mode = options.incremental;
+  if (mode !== undefined && typeof mode !== 'boolean' && mode !== 'auto') {
+    throw new LucernaError('BAD_OPTION', `The option incremental must be true, false or 'auto', got ${String(mode)}`);
+  }
+  model.validateInput(x);
+  const scorer =
+    options.scorer || mode === false || x.shape.length !== 4
+      ? undefined
+      : await incrementalScorer(model, x, boxes(), {
+          batchSize: options.batchSize,
+          output: options.output,
+          score: options.score,
+          mode: mode === true ? 'always' : 'auto',
+        });
+  try {
+    const r = await run(scorer ? { ...options, scorer } : options);
+    return { ...r, details: { ...r.details, incremental: scorer ? scorer.summary : false } };
+  } finally {
+    await scorer?.dispose();
+  }
 }

@@ -16,12 +16,12 @@ import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
-import { type IncrementalScorer, incrementalScorer } from './incremental-scorer.js';
+import { type IncrementalOption, withIncrementalScorer } from './incremental-scorer.js';
 import { scorePerturbations } from './runner.js';
 import type { Scorer } from './scorer.js';
 
 /** Options of {@link occlusion}. */
-export interface OcclusionOptions extends PerturbationOptions {
+export interface OcclusionOptions extends PerturbationOptions, IncrementalOption {
   /**
    * Window shape per sample dim, e.g. `[3, 8, 8]` for a [N, 3, H, W] input.
    * Default: whole along every dim but the last two, 8 (clamped to the dim) along those.
@@ -31,14 +31,6 @@ export interface OcclusionOptions extends PerturbationOptions {
   readonly strides?: readonly number[];
   /** What an occluded element is replaced by (default zeros). */
   readonly baseline?: BaselineSpec;
-  /**
-   * Recompute only what each window changes in the model's leading convolutions (incremental
-   * inference, Nakandala et al. 2019). The scores equal full forward passes up to float rounding.
-   * Applies to ONNX models with [N, C, H, W] inputs whose first ops are local (convolutions,
-   * pooling, activations). `'auto'` (default): for runs large enough to repay it, and only if a
-   * timed chunk is faster than a full one; `true`: whenever it saves arithmetic; `false`: never.
-   */
-  readonly incremental?: boolean | 'auto';
 }
 
 /** The window positions over one sample. */
@@ -217,7 +209,7 @@ async function runOcclusion(ctx: PerturbationContext, x: Tensor, plan: Occlusion
     attribution: { data: attribution, shape: [...x.shape] },
     targets: ctx.targets,
     scores: ctx.scores,
-    details: { window: grid.window, strides: grid.strides, positions, forwardPasses: n * positions, incremental: false },
+    details: { window: grid.window, strides: grid.strides, positions, forwardPasses: n * positions },
   };
 }
 
@@ -231,18 +223,6 @@ interface OcclusionPlan {
 function planOcclusion(x: Tensor, options: OcclusionOptions): OcclusionPlan {
   if (x.shape.length < 2) throw new LucernaError('BAD_SHAPE', `Occlusion needs a batch of samples [N, ...], got shape ${formatShape(x.shape)}`);
   return { grid: occlusionGrid(x.shape.slice(1), options.window, options.strides), baseline: resolveBaseline(options.baseline, x) };
-}
-
-/** The incremental scorer for the grid's windows, when the model benefits and the caller allows it. */
-async function occlusionScorer(model: Model, x: Tensor, grid: WindowGrid, options: OcclusionOptions): Promise<IncrementalScorer | undefined> {
-  if (options.scorer || options.incremental === false || x.shape.length !== 4) return undefined;
-  if (options.incremental !== undefined && typeof options.incremental !== 'boolean' && options.incremental !== 'auto') {
-    throw new LucernaError('BAD_OPTION', `The occlusion option incremental must be true, false or 'auto', got ${String(options.incremental)}`);
-  }
-  const sampleShape = x.shape.slice(1);
-  const boxes = Array.from({ length: grid.positions }, (_, p) => windowBox(sampleShape, grid, p));
-  const mode = options.incremental === true ? 'always' : 'auto';
-  return incrementalScorer(model, x, boxes, { batchSize: options.batchSize, output: options.output, score: options.score, mode });
 }
 
 /**
@@ -275,13 +255,8 @@ export const occlusion: AttributionMethod<OcclusionOptions> = {
   description: 'Mean score drop when a sliding window is replaced by a baseline (Zeiler & Fergus 2014)',
   async attribute(model: Model, x: Tensor, options: OcclusionOptions = {}): Promise<AttributionResult> {
     const plan = planOcclusion(x, options);
-    model.validateInput(x);
-    const scorer = await occlusionScorer(model, x, plan.grid, options);
-    try {
-      const r = await runOcclusion(await perturbationContext(model, x, { ...options, scorer: scorer ?? options.scorer }), x, plan, options);
-      return scorer ? { ...r, details: { ...r.details, incremental: scorer.summary } } : r;
-    } finally {
-      await scorer?.dispose();
-    }
+    const sampleShape = x.shape.slice(1);
+    const boxes = () => Array.from({ length: plan.grid.positions }, (_, p) => windowBox(sampleShape, plan.grid, p));
+    return withIncrementalScorer(model, x, options, boxes, async (o) => runOcclusion(await perturbationContext(model, x, o), x, plan, o));
   },
 };

@@ -156,7 +156,9 @@ export async function buildMethodOptions(
   };
   if (flags.abs && absAware.has(method)) options.abs = true;
   if (flags.fullPasses) {
-    if (method !== 'occlusion') throw new LucernaError('BAD_OPTION', `--full-passes applies to occlusion only, not ${method}`);
+    if (method !== 'occlusion' && method !== 'feature-ablation') {
+      throw new LucernaError('BAD_OPTION', `--full-passes applies to occlusion and feature-ablation only, not ${method}`);
+    }
     options.incremental = false;
   }
   if (flags.center) {

@@ -62,7 +62,7 @@ export function registerAttribute(program: Command): void {
     .option('--upsample', 'upsample layer maps to the input size (bilinear)')
     .option('--window <c,h,w>', 'occlusion window per dimension')
     .option('--stride <c,h,w>', 'occlusion stride per dimension')
-    .option('--full-passes', 'occlusion: run every window through the whole model (no incremental inference)')
+    .option('--full-passes', 'occlusion, feature-ablation: run every perturbation through the whole model (no incremental inference)')
     .option('--feature-mask <file.npy>', 'integer segment ids for feature-ablation ([1,1,H,W] shared by channels, or [1,C,H,W])')
     .option('--masks <n>', 'number of random masks (rise)')
     .option('--cell <n>', 'mask cell size in pixels (rise)')
