@@ -136,6 +136,46 @@ describe('incremental inference: equal to full forward passes', () => {
     }
   });
 
+  it('refuses an edit larger than the plan was sized for, and too many rows, instead of a wrong answer', async () => {
+    await using model = await Model.load(zooModel(), { runtime: nodeRuntime });
+    const plan = planIncremental(
+      await model.prepare([2, 3, H, W]),
+      ['logits'],
+      [
+        [
+          [0, 4],
+          [0, 4],
+        ],
+      ],
+      { maxCoverage: 1 },
+    );
+    assert.ok(plan);
+    const x = randomInput([1, 3, H, W], 9);
+    await using session = await IncrementalSession.open(model, plan, x);
+    const big = editedRows(x, [
+      [
+        [2, 12],
+        [3, 15],
+      ],
+    ]);
+    await assert.rejects(session.run(big.rows, big.edits), (e: unknown) => isLucernaError(e, 'BAD_PLAN'));
+    const three = editedRows(x, [
+      [
+        [0, 4],
+        [0, 4],
+      ],
+      [
+        [0, 4],
+        [0, 4],
+      ],
+      [
+        [0, 4],
+        [0, 4],
+      ],
+    ]);
+    await assert.rejects(session.run(three.rows, three.edits), (e: unknown) => isLucernaError(e, 'BAD_SHAPE'));
+  });
+
   for (const m of ['tiny_cnn', 'small_resnet', 'small_mobilenet']) {
     it(`${m}: occlusion with incremental inference equals occlusion with full passes`, async () => {
       const c = oracle().cases.find((k) => k.id === `${m}/blobs`) as OracleCase;

@@ -141,6 +141,9 @@ export class IncrementalSession {
     const inputShape = plan.shapes.get(plan.input) as readonly number[];
     const per = sizeOf(inputShape.slice(1));
     const count = edits.length;
+    if (count < 1 || count > batch || rows.shape[0] !== count) {
+      throw new LucernaError('BAD_SHAPE', `An incremental run takes 1 to ${batch} rows with one edit each, got ${rows.shape[0]} rows and ${count} edits`);
+    }
     const rowData = this.buffer('rows', batch * per);
     rowData.set(rows.data.subarray(0, count * per));
     const padded = Array.from({ length: batch }, (_, r) => edits[r < count ? r : 0] as LocalEdit);
@@ -160,6 +163,10 @@ export class IncrementalSession {
       const starts = new Int32Array(2 * batch);
       boxes.forEach((b, r) => {
         const box = b.get(step.output) as Box;
+        if (box[0][1] - box[0][0] > size[0] || box[1][1] - box[1][0] > size[1]) {
+          // A box larger than the plan was sized for would leave changed values outside the recomputed box.
+          throw new LucernaError('BAD_PLAN', `Edit ${r} changes more of "${step.output}" than the plan was made for`, 'Plan with every box the run will use');
+        }
         starts[2 * r] = boxStart(box[0], size[0], outShape[2] as number);
         starts[2 * r + 1] = boxStart(box[1], size[1], outShape[3] as number);
       });
