@@ -13,7 +13,7 @@ import { DataType, type NodeProto } from '../../onnx/proto.js';
 import { ancestorsOf, subgraph } from '../../onnx/suffix.js';
 import { convMultiplyAdds, multiplyAdds } from '../cost.js';
 import type { PreparedGraph } from '../prepare.js';
-import { type LocalOp, localOp, type Range, windowOutputRange } from './local-ops.js';
+import { type LocalOp, localOp, type Range, windowInputRange, windowOutputRange } from './local-ops.js';
 
 /** A changed box of a 4-D map: rows × columns, half-open. */
 export type Box = readonly [Range, Range];
@@ -67,8 +67,11 @@ export interface IncrementalPlan {
   readonly frontier: readonly string[];
   /** The rest of the graph: inputs `frontier`, outputs the requested outputs. */
   readonly suffix: Graph;
-  /** Multiply-adds of the whole forward pass and of one incremental pass (prefix boxes + suffix), per sample. */
-  readonly cost: { readonly full: number; readonly incremental: number };
+  /**
+   * Per row: multiply-adds of a full forward pass and of an incremental one (prefix boxes +
+   * suffix), and how many values the prefix's crops copy.
+   */
+  readonly cost: { readonly full: number; readonly incremental: number; readonly cropValues: number };
 }
 
 /** Options of {@link planIncremental}. */
@@ -184,6 +187,12 @@ export function planIncremental(
     const [h, w] = sizes.get(s.output) as [number, number];
     return sum + convMultiplyAdds(s.node, graph, ((shapes.get(s.output) as readonly number[])[1] as number) * h * w);
   }, 0);
-  const cost = { full: multiplyAdds(prepared), incremental: prefixMacs + multiplyAdds(prepared, suffixNodes) };
+  const cropValues = fusedSteps.reduce((sum, s) => {
+    const [h, w] = sizes.get(s.output) as [number, number];
+    const extent = (size: number, axis: 0 | 1) =>
+      s.op.kind === 'window' ? windowInputRange(0, size, s.op.axes[axis])[1] - windowInputRange(0, size, s.op.axes[axis])[0] : size;
+    return sum + s.inputs.reduce((t, i) => t + ((shapes.get(i) as readonly number[])[1] as number) * extent(h, 0) * extent(w, 1), 0);
+  }, 0);
+  const cost = { full: multiplyAdds(prepared), incremental: prefixMacs + multiplyAdds(prepared, suffixNodes), cropValues };
   return { graph, input, steps: fusedSteps, shapes, sizes, frontier, suffix, cost };
 }
