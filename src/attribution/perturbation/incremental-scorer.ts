@@ -122,7 +122,7 @@ export interface IncrementalOption {
    * (incremental inference, Nakandala et al. 2019); the scores equal full forward passes up to
    * float rounding. Applies to ONNX models with [N, C, H, W] inputs whose first ops are local
    * (convolutions, pooling, activations). `'auto'` (default): for runs large enough to repay it,
-   * and only if a timed chunk is faster than a full one; `true`: whenever it saves arithmetic;
+   * and only if its estimated time (overheads included) beats full passes; `true`: whenever it saves arithmetic;
    * `false`: never.
    */
   readonly incremental?: boolean | 'auto';
