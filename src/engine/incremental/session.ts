@@ -83,6 +83,23 @@ function cropRange(step: PrefixStep, start: number, size: number, axis: 0 | 1): 
   return step.op.kind === 'window' ? windowInputRange(start, size, step.op.axes[axis]) : [start, start + size];
 }
 
+/** Each row's box corner [row, col] for a step's output; refuses a change larger than the plan's box. */
+function boxStarts(plan: IncrementalPlan, step: PrefixStep, boxes: readonly ReadonlyMap<string, Box>[]): Int32Array {
+  const outShape = plan.shapes.get(step.output) as readonly number[];
+  const size = plan.sizes.get(step.output) as readonly [number, number];
+  const starts = new Int32Array(2 * boxes.length);
+  boxes.forEach((b, r) => {
+    const box = b.get(step.output) as Box;
+    if (box[0][1] - box[0][0] > size[0] || box[1][1] - box[1][0] > size[1]) {
+      // A box larger than the plan was sized for would leave changed values outside the recomputed box.
+      throw new LucernaError('BAD_PLAN', `Edit ${r} changes more of "${step.output}" than the plan was made for`, 'Plan with every box the run will use');
+    }
+    starts[2 * r] = boxStart(box[0], size[0], outShape[2] as number);
+    starts[2 * r + 1] = boxStart(box[1], size[1], outShape[3] as number);
+  });
+  return starts;
+}
+
 /** Where each row's fixed-size box of a tensor starts: the changed box, moved inside the map if needed. */
 function boxStart(changed: Range, size: number, dim: number): number {
   return changed[0] >= changed[1] ? 0 : Math.min(changed[0], dim - size);
@@ -158,36 +175,9 @@ export class IncrementalSession {
     };
     for (let i = 0; i < plan.steps.length; i++) {
       const step = plan.steps[i] as PrefixStep;
-      const outShape = plan.shapes.get(step.output) as readonly number[];
-      const size = plan.sizes.get(step.output) as readonly [number, number];
-      const starts = new Int32Array(2 * batch);
-      boxes.forEach((b, r) => {
-        const box = b.get(step.output) as Box;
-        if (box[0][1] - box[0][0] > size[0] || box[1][1] - box[1][0] > size[1]) {
-          // A box larger than the plan was sized for would leave changed values outside the recomputed box.
-          throw new LucernaError('BAD_PLAN', `Edit ${r} changes more of "${step.output}" than the plan was made for`, 'Plan with every box the run will use');
-        }
-        starts[2 * r] = boxStart(box[0], size[0], outShape[2] as number);
-        starts[2 * r + 1] = boxStart(box[1], size[1], outShape[3] as number);
-      });
-      const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
-      for (const input of step.inputs) {
-        const inShape = plan.shapes.get(input) as readonly number[];
-        const crop = (r: number, axis: 0 | 1): Range => cropRange(step, starts[2 * r + axis] as number, size[axis], axis);
-        const [ch, cw] = [crop(0, 0), crop(0, 1)].map((r) => r[1] - r[0]) as [number, number];
-        const patch = patches.get(input);
-        if (step.op.kind === 'pointwise' && patch && samePlacement(patch, size, starts)) {
-          // An op after the one that produced this box, over the same box: the patch is the crop.
-          feeds[input] = { data: patch.data, shape: [batch, inShape[1] as number, ch, cw] };
-          continue;
-        }
-        const buffer = this.buffer(`${i}:${input}`, batch * (inShape[1] as number) * ch * cw);
-        const padValue = step.op.kind === 'window' ? step.op.padValue : 0;
-        for (let r = 0; r < batch; r++) fillCrop(buffer, r * (inShape[1] as number) * ch * cw, inShape, crop(r, 0), crop(r, 1), source(input, r), padValue);
-        feeds[input] = { data: buffer, shape: [batch, inShape[1] as number, ch, cw] };
-      }
-      const out = await (this.steps[i] as RuntimeSession).run(feeds, [step.output]);
-      patches.set(step.output, { data: floatData(out[step.output], step.output), starts, size });
+      const starts = boxStarts(plan, step, boxes);
+      const out = await (this.steps[i] as RuntimeSession).run(this.stepFeeds(i, starts, patches, source), [step.output]);
+      patches.set(step.output, { data: floatData(out[step.output], step.output), starts, size: plan.sizes.get(step.output) as readonly [number, number] });
     }
     const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
     for (const tensor of plan.frontier) {
@@ -208,6 +198,36 @@ export class IncrementalSession {
     const result: Record<string, Tensor> = {};
     for (const o of plan.suffix.outputs) result[o.name] = { data: floatData(out[o.name], o.name), shape: [...(out[o.name]?.dims ?? [])] };
     return result;
+  }
+
+  /** The crops step `i` reads: clean values with the recomputed boxes pasted in, one per row. */
+  private stepFeeds(
+    i: number,
+    starts: Int32Array,
+    patches: ReadonlyMap<string, Patch>,
+    source: (tensor: string, row: number) => CropSource,
+  ): Record<string, { data: Float32Array; shape: readonly number[] }> {
+    const step = this.plan.steps[i] as PrefixStep;
+    const size = this.plan.sizes.get(step.output) as readonly [number, number];
+    const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
+    for (const input of step.inputs) {
+      const inShape = this.plan.shapes.get(input) as readonly number[];
+      const channels = inShape[1] as number;
+      const crop = (r: number, axis: 0 | 1): Range => cropRange(step, starts[2 * r + axis] as number, size[axis], axis);
+      const [ch, cw] = [crop(0, 0), crop(0, 1)].map((r) => r[1] - r[0]) as [number, number];
+      const shape = [this.batch, channels, ch, cw];
+      const patch = patches.get(input);
+      if (step.op.kind === 'pointwise' && patch && samePlacement(patch, size, starts)) {
+        // An op after the one that produced this box, over the same box: the patch is the crop.
+        feeds[input] = { data: patch.data, shape };
+        continue;
+      }
+      const buffer = this.buffer(`${i}:${input}`, this.batch * channels * ch * cw);
+      const padValue = step.op.kind === 'window' ? step.op.padValue : 0;
+      for (let r = 0; r < this.batch; r++) fillCrop(buffer, r * channels * ch * cw, inShape, crop(r, 0), crop(r, 1), source(input, r), padValue);
+      feeds[input] = { data: buffer, shape };
+    }
+    return feeds;
   }
 
   /** A reusable scratch array (crops and assembled maps are rebuilt in full on every chunk). */
