@@ -65,7 +65,7 @@ function extrapolateShapes(one: ProbeResult, two: ProbeResult, batch: number): M
   for (const [name, dims] of one.shapes) {
     const other = two.shapes.get(name);
     const dimsAtBatch = other ? extrapolate(dims, other, batch) : undefined;
-    if (dimsAtBatch && dimsAtBatch.every((d) => d >= 0)) shapes.set(name, dimsAtBatch);
+    if (dimsAtBatch?.every((d) => d >= 0)) shapes.set(name, dimsAtBatch);
   }
   return shapes;
 }
