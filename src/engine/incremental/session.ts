@@ -40,33 +40,43 @@ interface CropSource {
  */
 function fillCrop(out: Float32Array, outOffset: number, shape: readonly number[], rows: Range, cols: Range, src: CropSource, padValue: number): void {
   const [, channels, height, width] = shape as [number, number, number, number];
-  const cropW = cols[1] - cols[0];
-  const c0 = Math.max(0, cols[0]);
-  const c1 = Math.min(width, cols[1]);
+  const [y0, y1] = rows;
+  const x0 = cols[0];
+  const cropW = cols[1] - x0;
+  // Crop columns [inStart, inEnd) lie inside the map; the rest is padding.
+  const inStart = Math.min(cropW, Math.max(0, -x0));
+  const inEnd = Math.max(inStart, Math.min(cropW, width - x0));
   const patch = src.patch;
   const py = patch ? (patch.starts[2 * src.row] as number) : 0;
   const px = patch ? (patch.starts[2 * src.row + 1] as number) : 0;
   const [ph, pw] = patch ? patch.size : [0, 0];
-  const pc0 = Math.max(px, cols[0]);
-  const pc1 = Math.min(px + pw, cols[1]);
-  // Element loops, not subarray copies: the rows are short (a few to a few dozen values).
-  const { map } = src;
+  // Crop columns [pStart, pEnd) come from the patch on its rows.
+  const pStart = Math.max(px, x0) - x0;
+  const pEnd = Math.min(px + pw, cols[1]) - x0;
+  const pData = patch ? patch.data : src.map;
+  const { map, mapOffset, row } = src;
+  // Element loops with hoisted bounds, not subarray copies: the rows are short (a few dozen values).
   let o = outOffset;
   for (let c = 0; c < channels; c++) {
-    for (let y = rows[0]; y < rows[1]; y++, o += cropW) {
+    const mapChannel = mapOffset + c * height * width + x0;
+    const patchChannel = ((row * channels + c) * ph - py) * pw - px + x0;
+    for (let y = y0; y < y1; y++, o += cropW) {
       if (y < 0 || y >= height) {
-        for (let k = 0; k < cropW; k++) out[o + k] = padValue;
+        out.fill(padValue, o, o + cropW);
         continue;
       }
-      const mapRow = src.mapOffset + (c * height + y) * width + cols[0];
-      for (let k = 0; k < c0 - cols[0] && k < cropW; k++) out[o + k] = padValue;
-      for (let k = Math.max(0, c1 - cols[0]); k < cropW; k++) out[o + k] = padValue;
-      for (let k = c0 - cols[0]; k < c1 - cols[0]; k++) out[o + k] = map[mapRow + k] as number;
-      if (patch && y >= py && y < py + ph && pc1 > pc0) {
-        const patchRow = ((src.row * channels + c) * ph + (y - py)) * pw - px + cols[0];
-        const data = patch.data;
-        for (let k = pc0 - cols[0]; k < pc1 - cols[0]; k++) out[o + k] = data[patchRow + k] as number;
+      for (let k = 0; k < inStart; k++) out[o + k] = padValue;
+      for (let k = inEnd; k < cropW; k++) out[o + k] = padValue;
+      const fromPatch = y >= py && y < py + ph && pEnd > pStart;
+      const m = mapChannel + y * width;
+      if (!fromPatch) {
+        for (let k = inStart; k < inEnd; k++) out[o + k] = map[m + k] as number;
+        continue;
       }
+      const p = patchChannel + y * pw;
+      for (let k = inStart; k < pStart; k++) out[o + k] = map[m + k] as number;
+      for (let k = pStart; k < pEnd; k++) out[o + k] = pData[p + k] as number;
+      for (let k = pEnd; k < inEnd; k++) out[o + k] = map[m + k] as number;
     }
   }
 }
