@@ -10,7 +10,7 @@ import { nodeRuntime } from '../../src/engine/node.js';
 import { isLucernaError } from '../../src/errors.js';
 import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/tensor/random.js';
-import type { Tensor } from '../../src/tensor/tensor.js';
+import { concatBatch, type Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/compare.js';
 import { caseInput, type OracleCase, oracle, oracleModelBytes } from '../helpers/oracle.js';
 import { regionModel } from '../helpers/perturbation.js';
@@ -202,6 +202,17 @@ describe('incremental inference: equal to full forward passes', () => {
       assert.ok(summary && summary.macsRatio < 1, 'the incremental path was used');
     });
   }
+
+  it('two samples at once, and windows over single channels, still equal full passes', async () => {
+    const [a, b] = ['small_resnet/blobs', 'small_resnet/noise'].map((id) => oracle().cases.find((k) => k.id === id) as OracleCase) as [OracleCase, OracleCase];
+    await using model = await Model.load(oracleModelBytes(a), { runtime: nodeRuntime });
+    const x = concatBatch([caseInput(a), caseInput(b)]);
+    const options = { window: [1, 12, 12], strides: [1, 8, 8], target: [a.target, b.target], batchSize: 16 };
+    const fast = await occlusion.attribute(model, x, { ...options, incremental: true });
+    const full = await occlusion.attribute(model, x, { ...options, incremental: false });
+    assert.ok(fast.details?.incremental, 'the incremental path was used');
+    assertClose(fast.attribution, full.attribution, 1e-4, 'two samples, per-channel windows');
+  });
 
   it('featureBox bounds every element of a feature, in any channel', () => {
     const mask = { data: Int32Array.from({ length: 2 * 6 * 5 }, (_, k) => (k === 7 || k === 30 + 23 ? 1 : 0)), shape: [1, 2, 6, 5] };
