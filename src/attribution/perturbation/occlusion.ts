@@ -7,7 +7,9 @@
  * k = 0 … ⌈(dim − window) / stride⌉, so the last window may be cut off at the edge; the stride may
  * exceed the window only where the window spans the whole dim (otherwise elements go uncovered).
  *
- * Perturbed inputs are generated one at a time and streamed through the scorer in batches.
+ * Perturbed inputs are generated one at a time and streamed through the scorer in batches. On an
+ * ONNX model, each window's rows can recompute only what the window changes in the leading
+ * convolutions (incremental inference, see `incremental-scorer.ts`; option `incremental`).
  */
 import type { Box } from '../../engine/incremental/plan.js';
 import type { Model } from '../../engine/model.js';
