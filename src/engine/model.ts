@@ -13,7 +13,7 @@ import { encodeModel } from '../onnx/proto.js';
 import { formatShapeList } from '../onnx/shape-format.js';
 import { firstNonFinite, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type PreparedGraph, prepareGraph } from './prepare.js';
-import { type EngineTensor, getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions } from './runtime.js';
+import { getDefaultRuntime, outputTensor, type Runtime, type RuntimeSession, type SessionOptions } from './runtime.js';
 
 /** Options of {@link Model.load}. */
 export interface ModelOptions extends SessionOptions {
@@ -58,11 +58,6 @@ export interface GradientResult {
   readonly activations: Record<string, Tensor>;
   /** Gradients, by `wrt` tensor name. */
   readonly gradients: Record<string, Tensor>;
-}
-
-function toTensor(t: EngineTensor): Tensor {
-  const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
-  return { data, shape: [...t.dims] };
 }
 
 function shapeKey(shape: readonly number[]): string {
@@ -124,11 +119,11 @@ export class CompiledGradient {
     const raw = await this.session.run(feeds);
     const pick = (m: ReadonlyMap<string, string>) => {
       const out: Record<string, Tensor> = {};
-      for (const [tensor, name] of m) out[tensor] = toTensor(raw[name] as EngineTensor);
+      for (const [tensor, name] of m) out[tensor] = outputTensor(raw[name], name);
       return out;
     };
     const outputs: Record<string, Tensor> = {};
-    for (const o of this.names.outputs) outputs[o] = toTensor(raw[o] as EngineTensor);
+    for (const o of this.names.outputs) outputs[o] = outputTensor(raw[o], o);
     return { outputs, activations: pick(this.names.reads), gradients: pick(this.names.gradients) };
   }
 
@@ -273,7 +268,7 @@ export class Model implements AsyncDisposable {
     const session = await this.forwardSession(x.shape);
     const raw = await session.run({ [this.input.name]: x });
     const out: Record<string, Tensor> = {};
-    for (const o of this.outputNames) out[o] = toTensor(raw[o] as EngineTensor);
+    for (const o of this.outputNames) out[o] = outputTensor(raw[o], o);
     return out;
   }
 

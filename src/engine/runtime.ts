@@ -3,12 +3,28 @@
  * `lucerna/node` registers onnxruntime-node; a browser build registers onnxruntime-web.
  */
 import { LucernaError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** A raw engine tensor: any numeric typed array, its dims and ONNX element type name. */
 export interface EngineTensor {
   readonly type: string;
   readonly data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
   readonly dims: readonly number[];
+}
+
+/**
+ * An engine output as a float32 {@link Tensor} (other numeric types are converted); throws a clear
+ * error when the session did not return `name`.
+ *
+ * @example
+ * ```ts
+ * const logits = outputTensor((await session.run(feeds, ['logits'])).logits, 'logits');
+ * ```
+ */
+export function outputTensor(t: EngineTensor | undefined, name: string): Tensor {
+  if (!t) throw new LucernaError('RUNTIME_ERROR', `The session returned no "${name}"`);
+  const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
+  return { data, shape: [...t.dims] };
 }
 
 /** Graph optimisation level of a session. */

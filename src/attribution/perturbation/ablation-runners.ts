@@ -10,7 +10,7 @@
  *   fallback for graphs that cannot be cut there (a side tensor that is not float32).
  */
 import type { Model } from '../../engine/model.js';
-import type { RuntimeSession } from '../../engine/runtime.js';
+import { outputTensor, type RuntimeSession } from '../../engine/runtime.js';
 import { isLucernaError, LucernaError } from '../../errors.js';
 import { addChannelGate } from '../../onnx/channel-gate.js';
 import { encodeModel } from '../../onnx/proto.js';
@@ -40,10 +40,34 @@ export interface AblationRunner {
   dispose(): Promise<void>;
 }
 
-function floatTensor(raw: { data: ArrayLike<number | bigint>; dims: readonly number[] } | undefined, name: string): Tensor {
-  if (!raw) throw new LucernaError('RUNTIME_ERROR', `The session returned no "${name}"`);
-  const data = raw.data instanceof Float32Array ? raw.data : Float32Array.from(raw.data as ArrayLike<number>, Number);
-  return { data, shape: [...raw.dims] };
+/**
+ * Runs every sample of `x` through `run` in chunks of `batch` rows (a short last chunk padded with
+ * zeros) and stacks the sample rows of each tensor `run` returns: one array of N rows per output.
+ */
+async function stackChunks(
+  x: Tensor,
+  batch: number,
+  signal: AbortSignal | undefined,
+  run: (input: Tensor) => Promise<readonly Tensor[]>,
+): Promise<Float32Array[]> {
+  const n = x.shape[0] as number;
+  const sampleShape = x.shape.slice(1);
+  const per = sizeOf(sampleShape);
+  const input = new Float32Array(batch * per);
+  let stacked: Float32Array[] = [];
+  for (let first = 0; first < n; first += batch) {
+    throwIfAborted(signal);
+    const count = Math.min(batch, n - first);
+    input.fill(0);
+    input.set(x.data.subarray(first * per, (first + count) * per));
+    const outputs = await run({ data: input, shape: [batch, ...sampleShape] });
+    if (first === 0) stacked = outputs.map((t) => new Float32Array((n * t.data.length) / batch));
+    outputs.forEach((t, i) => {
+      const rowSize = t.data.length / batch;
+      (stacked[i] as Float32Array).set(t.data.subarray(0, count * rowSize), first * rowSize);
+    });
+  }
+  return stacked;
 }
 
 /** Row r's sample and zeroed channel. */
@@ -82,40 +106,26 @@ export async function suffixAblation(model: Model, layer: LayerInfo, output: str
   const layerPer = channels * h * w;
   const sidePer = sideShapes.map((s) => sizeOf(s.slice(1)));
   let sides: Float32Array[] = [];
-  let activations = new Float32Array(0);
+  let activations: Float32Array = new Float32Array(0);
+  // Rows of the suffix's inputs, rebuilt for every chunk.
+  const layerInput = new Float32Array(batch * layerPer);
+  const sideInputs = sidePer.map((p) => new Float32Array(batch * p));
   return {
     kind: 'suffix',
     batch,
     channels,
     async clean(signal) {
       const compiled = await model.compile({ seeds: [], wrt: [], read: [layer.name, ...suffix.sides] }, [batch, ...sampleShape]);
-      const per = sizeOf(sampleShape);
-      const input = new Float32Array(batch * per);
-      activations = new Float32Array(n * layerPer);
-      sides = sidePer.map((p) => new Float32Array(n * p));
-      let rows: Float32Array | undefined;
-      let k = 0;
-      for (let first = 0; first < n; first += batch) {
-        throwIfAborted(signal);
-        const count = Math.min(batch, n - first);
-        input.fill(0);
-        input.set(x.data.subarray(first * per, (first + count) * per));
-        const r = await compiled.run({ input: { data: input, shape: [batch, ...sampleShape] }, seeds: {}, inputChecked: true });
-        const out = r.outputs[output] as Tensor;
-        k = out.data.length / batch;
-        rows ??= new Float32Array(n * k);
-        rows.set(out.data.subarray(0, count * k), first * k);
-        activations.set((r.activations[layer.name] as Tensor).data.subarray(0, count * layerPer), first * layerPer);
-        suffix.sides.forEach((s, i) => {
-          const p = sidePer[i] as number;
-          (sides[i] as Float32Array).set((r.activations[s] as Tensor).data.subarray(0, count * p), first * p);
-        });
-      }
-      return { output: { data: rows as Float32Array, shape: [n, k] }, activations, layerPer };
+      const [rows, layerValues, ...sideValues] = await stackChunks(x, batch, signal, async (input) => {
+        const r = await compiled.run({ input, seeds: {}, inputChecked: true });
+        return [r.outputs[output] as Tensor, ...[layer.name, ...suffix.sides].map((t) => r.activations[t] as Tensor)];
+      });
+      activations = layerValues as Float32Array;
+      sides = sideValues;
+      const scores = rows as Float32Array;
+      return { output: { data: scores, shape: [n, scores.length / n] }, activations, layerPer };
     },
     async ablated(first, count) {
-      const layerInput = new Float32Array(batch * layerPer);
-      const sideInputs = sidePer.map((p) => new Float32Array(batch * p));
       for (let r = 0; r < count; r++) {
         const { sample, channel } = rowOf(first + r, channels);
         layerInput.set(activations.subarray(sample * layerPer, (sample + 1) * layerPer), r * layerPer);
@@ -128,7 +138,7 @@ export async function suffixAblation(model: Model, layer: LayerInfo, output: str
       suffix.sides.forEach((s, i) => {
         feeds[s] = { data: sideInputs[i] as Float32Array, shape: sideShapes[i] as readonly number[] };
       });
-      return floatTensor((await session.run(feeds, [output]))[output], output);
+      return outputTensor((await session.run(feeds, [output]))[output], output);
     },
     dispose: () => session.dispose(),
   };
@@ -154,12 +164,12 @@ export async function gatedAblation(model: Model, layer: LayerInfo, output: stri
   const n = x.shape[0] as number;
   const input = new Float32Array(batch * per);
   const gates = new Float32Array(batch * channels);
-  const run = async () => {
+  const run = async (rows: Float32Array = input) => {
     const raw = await session.run(
-      { [model.input.name]: { data: input, shape: [batch, ...sampleShape] }, [gate]: { data: gates, shape: [batch, channels, 1, 1] } },
+      { [model.input.name]: { data: rows, shape: [batch, ...sampleShape] }, [gate]: { data: gates, shape: [batch, channels, 1, 1] } },
       [output, layer.name],
     );
-    return { output: floatTensor(raw[output], output), activation: floatTensor(raw[layer.name], layer.name) };
+    return { output: outputTensor(raw[output], output), activation: outputTensor(raw[layer.name], layer.name) };
   };
   return {
     kind: 'gated',
@@ -167,24 +177,11 @@ export async function gatedAblation(model: Model, layer: LayerInfo, output: stri
     channels,
     async clean(signal) {
       gates.fill(1);
-      let rows: Float32Array | undefined;
-      let activations: Float32Array | undefined;
-      let k = 0;
-      let layerPer = 0;
-      for (let first = 0; first < n; first += batch) {
-        throwIfAborted(signal);
-        const count = Math.min(batch, n - first);
-        input.fill(0);
-        input.set(x.data.subarray(first * per, (first + count) * per));
-        const r = await run();
-        k = r.output.data.length / batch;
-        layerPer = r.activation.data.length / batch;
-        rows ??= new Float32Array(n * k);
-        activations ??= new Float32Array(n * layerPer);
-        rows.set(r.output.data.subarray(0, count * k), first * k);
-        activations.set(r.activation.data.subarray(0, count * layerPer), first * layerPer);
-      }
-      return { output: { data: rows as Float32Array, shape: [n, k] }, activations: activations as Float32Array, layerPer };
+      const [rows, activations] = (await stackChunks(x, batch, signal, async (rowsIn) => {
+        const r = await run(rowsIn.data);
+        return [r.output, r.activation];
+      })) as [Float32Array, Float32Array];
+      return { output: { data: rows, shape: [n, rows.length / n] }, activations, layerPer: activations.length / n };
     },
     async ablated(first, count) {
       input.fill(0);

@@ -121,6 +121,19 @@ function stepBox(s: PrefixStep, boxes: ReadonlyMap<string, Box>, outShape: reado
 const extent = (r: Range): number => Math.max(0, r[1] - r[0]);
 
 /**
+ * The input range a step reads to compute `size` outputs from `start` along one axis: the
+ * window's receptive range, or the same range for a pointwise op.
+ *
+ * @example
+ * ```ts
+ * cropRange(convStep, 4, 6, 0); // [3, 11] for a 3×3, stride-1, pad-1 convolution
+ * ```
+ */
+export function cropRange(step: PrefixStep, start: number, size: number, axis: 0 | 1): Range {
+  return step.op.kind === 'window' ? windowInputRange(start, size, step.op.axes[axis]) : [start, start + size];
+}
+
+/**
  * Plans incremental inference of `outputs` for edits confined to `boxes` (row and column ranges of
  * the input's last two dims). Returns undefined when no convolution can be recomputed locally
  * (then the whole graph should simply run).
@@ -189,9 +202,8 @@ export function planIncremental(
   }, 0);
   const cropValues = fusedSteps.reduce((sum, s) => {
     const [h, w] = sizes.get(s.output) as [number, number];
-    const extent = (size: number, axis: 0 | 1) =>
-      s.op.kind === 'window' ? windowInputRange(0, size, s.op.axes[axis])[1] - windowInputRange(0, size, s.op.axes[axis])[0] : size;
-    return sum + s.inputs.reduce((t, i) => t + ((shapes.get(i) as readonly number[])[1] as number) * extent(h, 0) * extent(w, 1), 0);
+    const area = extent(cropRange(s, 0, h, 0)) * extent(cropRange(s, 0, w, 1));
+    return sum + s.inputs.reduce((t, i) => t + ((shapes.get(i) as readonly number[])[1] as number) * area, 0);
   }, 0);
   const cost = { full: multiplyAdds(prepared), incremental: prefixMacs + multiplyAdds(prepared, suffixNodes), cropValues };
   return { graph, input, steps: fusedSteps, shapes, sizes, frontier, suffix, cost };

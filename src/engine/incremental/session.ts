@@ -9,9 +9,9 @@ import { DataType, encodeModel } from '../../onnx/proto.js';
 import { subgraph } from '../../onnx/suffix.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import type { Model } from '../model.js';
-import type { RuntimeSession } from '../runtime.js';
-import { cropVariant, type Range, windowInputRange } from './local-ops.js';
-import { type Box, changedBoxes, type IncrementalPlan, type PrefixStep } from './plan.js';
+import { outputTensor, type RuntimeSession } from '../runtime.js';
+import { cropVariant, type Range } from './local-ops.js';
+import { type Box, changedBoxes, cropRange, type IncrementalPlan, type PrefixStep } from './plan.js';
 
 /** One edited row: the sample it edits and the box of the input it changes. */
 export interface LocalEdit {
@@ -88,11 +88,6 @@ function samePlacement(patch: Patch, size: readonly [number, number], starts: In
   return true;
 }
 
-/** The input range a step reads to compute `size` outputs from `start` along one axis. */
-function cropRange(step: PrefixStep, start: number, size: number, axis: 0 | 1): Range {
-  return step.op.kind === 'window' ? windowInputRange(start, size, step.op.axes[axis]) : [start, start + size];
-}
-
 /** Each row's box corner [row, col] for a step's output; refuses a change larger than the plan's box. */
 function boxStarts(plan: IncrementalPlan, step: PrefixStep, boxes: readonly ReadonlyMap<string, Box>[]): Int32Array {
   const outShape = plan.shapes.get(step.output) as readonly number[];
@@ -113,11 +108,6 @@ function boxStarts(plan: IncrementalPlan, step: PrefixStep, boxes: readonly Read
 /** Where each row's fixed-size box of a tensor starts: the changed box, moved inside the map if needed. */
 function boxStart(changed: Range, size: number, dim: number): number {
   return changed[0] >= changed[1] ? 0 : Math.min(changed[0], dim - size);
-}
-
-function floatData(raw: { data: unknown } | undefined, name: string): Float32Array {
-  if (!raw || !(raw.data instanceof Float32Array)) throw new LucernaError('RUNTIME_ERROR', `The incremental session returned no float "${name}"`);
-  return raw.data;
 }
 
 /**
@@ -187,7 +177,11 @@ export class IncrementalSession {
       const step = plan.steps[i] as PrefixStep;
       const starts = boxStarts(plan, step, boxes);
       const out = await (this.steps[i] as RuntimeSession).run(this.stepFeeds(i, starts, patches, source), [step.output]);
-      patches.set(step.output, { data: floatData(out[step.output], step.output), starts, size: plan.sizes.get(step.output) as readonly [number, number] });
+      patches.set(step.output, {
+        data: outputTensor(out[step.output], step.output).data,
+        starts,
+        size: plan.sizes.get(step.output) as readonly [number, number],
+      });
     }
     const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
     for (const tensor of plan.frontier) {
@@ -206,7 +200,7 @@ export class IncrementalSession {
       plan.suffix.outputs.map((o) => o.name),
     );
     const result: Record<string, Tensor> = {};
-    for (const o of plan.suffix.outputs) result[o.name] = { data: floatData(out[o.name], o.name), shape: [...(out[o.name]?.dims ?? [])] };
+    for (const o of plan.suffix.outputs) result[o.name] = outputTensor(out[o.name], o.name);
     return result;
   }
 
