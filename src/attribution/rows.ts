@@ -16,7 +16,7 @@ import { argmaxRows, oneHotSeed, targetScores } from './targets.js';
 export interface RowSource {
   /** Number of rows. */
   readonly count: number;
-  /** Writes row `row` (one sample) into `out`. */
+  /** Writes row `row` (one sample, every value: the buffer is reused) into `out`. */
   fill(row: number, out: Float32Array): void;
   /**
    * The target class of row `row`. Omit it to explain each row's predicted class: the one-hot
@@ -90,7 +90,7 @@ export async function runGradientRows(
   for (let first = 0; first < source.count; first += batch) {
     throwIfAborted(options.signal);
     const count = Math.min(batch, source.count - first);
-    input.fill(0);
+    if (count < batch) input.fill(0, count * per); // zero padding rows; the others are overwritten
     const targets: number[] = [];
     for (let r = 0; r < count; r++) {
       source.fill(first + r, input.subarray(r * per, (r + 1) * per));

@@ -68,11 +68,14 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
       {
         count: n * steps,
         fill(row, buf) {
-          const i = Math.floor(row / steps);
+          const offset = Math.floor(row / steps) * per;
           const a = alphas[row % steps] as number;
+          // Locals, not property reads, in the loop: this runs over every value of every step.
+          const xs = x.data;
+          const bs = baseline.data;
           for (let k = 0; k < per; k++) {
-            const b = baseline.data[i * per + k] as number;
-            buf[k] = b + a * ((x.data[i * per + k] as number) - b);
+            const b = bs[offset + k] as number;
+            buf[k] = b + a * ((xs[offset + k] as number) - b);
           }
         },
         target: (row) => targets[Math.floor(row / steps)] as number,
@@ -82,9 +85,10 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
         const g = (result.gradients[inputName] as Tensor).data;
         for (let r = 0; r < count; r++) {
           const row = first + r;
-          const i = Math.floor(row / steps);
+          const offset = Math.floor(row / steps) * per;
           const w = weights[row % steps] as number;
-          for (let k = 0; k < per; k++) acc[i * per + k] = (acc[i * per + k] as number) + w * (g[r * per + k] as number);
+          const from = r * per;
+          for (let k = 0; k < per; k++) acc[offset + k] = (acc[offset + k] as number) + w * (g[from + k] as number);
         }
       },
     );
