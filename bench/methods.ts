@@ -71,7 +71,7 @@ export async function benchMethods(o: SectionOptions): Promise<Section> {
     ),
     '',
     '- Batch 1, 224×224, 2 intra-op threads. Saliency and Grad-CAM find the predicted class inside the compiled graph (an in-graph arg-max seed), so they cost one forward+backward; IG and SmoothGrad add one clean forward pass for the target and the completeness delta.',
-    '- Guided Grad-CAM runs two graphs per call (Grad-CAM with standard rules, guided backprop with guided rules). Each ONNX Runtime session owns a thread pool whose idle threads spin; alternating sessions then fight for the two cores. `Model.load(bytes, { spinning: false })` trades ~20% on single-session calls of small models for much less contention — the second guided Grad-CAM row.',
+    '- Guided Grad-CAM runs two graphs per call (Grad-CAM with standard rules, guided backprop with guided rules). Each ONNX Runtime session owns a thread pool whose idle threads spin; alternating sessions then fight for the two cores. `Model.load(bytes, { spinning: false })` trades ~20% on single-session calls of small models for much less contention — the second guided Grad-CAM row. By default only batch-1 sessions spin: batched sessions (IG steps, SmoothGrad samples) leave the cores to the JavaScript work between their runs.',
     `- Peak RSS of integrated gradients with 200 steps on resnet18 (default internal batch 8, fresh process): ${rss === undefined ? 'not measured in --quick runs' : `${rss.toFixed(0)} MB (goal < 1,500 MB)`}.`,
   ].join('\n');
   return { title: 'Gradient methods against the bare forward/backward cost', body };

@@ -21,8 +21,8 @@ export const BENCH_MODELS: readonly BenchModel[] = [
   { name: 'resnet18', file: resolve(sharedModels, 'resnet18.onnx') },
 ];
 
-/** Loads a benchmark model with a thread count. */
-export function loadBenchModel(m: BenchModel, threads: number, spinning = true): Promise<Model> {
+/** Loads a benchmark model with a thread count; `spinning` unset keeps the library's default (spin at batch 1 only). */
+export function loadBenchModel(m: BenchModel, threads: number, spinning?: boolean): Promise<Model> {
   return Model.load(new Uint8Array(readFileSync(m.file)), { runtime: nodeRuntime, threads, name: m.name, spinning });
 }
 
