@@ -3,7 +3,10 @@
  * hidden — every abs, ReLU, reduction or normalisation is an explicit, visible step.
  */
 import { LucernaError } from '../errors.js';
+import { percentile } from '../tensor/percentile.js';
 import type { Tensor } from '../tensor/tensor.js';
+
+export { percentile };
 
 function map(t: Tensor, f: (v: number) => number): Tensor {
   const out = new Float32Array(t.data.length);
@@ -59,24 +62,6 @@ export function reduceChannels(t: Tensor, how: ChannelReduction): Tensor {
     }
   }
   return { data: out, shape: [n, 1, h, w] };
-}
-
-/**
- * The q-th percentile (0–100) of values, by linear interpolation between order statistics (NumPy's default).
- *
- * @example
- * ```ts
- * percentile(Float32Array.from([1, 2, 3, 4]), 50); // 2.5
- * ```
- */
-export function percentile(values: ArrayLike<number>, q: number): number {
-  if (!(q >= 0 && q <= 100)) throw new LucernaError('BAD_OPTION', `Percentile must be in [0, 100], got ${q}`);
-  const sorted = Float64Array.from(values as ArrayLike<number>).sort();
-  if (sorted.length === 0) return 0;
-  const pos = ((sorted.length - 1) * q) / 100;
-  const lo = Math.floor(pos);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (pos - lo);
 }
 
 /**

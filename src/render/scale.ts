@@ -7,7 +7,7 @@
  * values rather than their maximum, so one extreme pixel does not wash out the rest; values past it
  * are clipped, and the fraction clipped is reported.
  */
-import { percentile } from '../attribution/postprocess.js';
+import { percentile } from '../tensor/percentile.js';
 import { LucernaError } from '../errors.js';
 
 /**

@@ -1,7 +1,10 @@
 /**
  * Guided Grad-CAM (Selvaraju et al. 2017, https://arxiv.org/abs/1610.02391), as Captum's
  * `GuidedGradCam`: guided backpropagation times the ReLU'd Grad-CAM map, upsampled to the input
- * with torch's `nearest` mode and broadcast over the input channels.
+ * and broadcast over the input channels. The upsampling is bilinear (align_corners=False) by
+ * default, as pytorch-grad-cam and Captum's `LayerAttribution.interpolate` draw CAMs; nearest
+ * neighbours (the default of Captum's `GuidedGradCam.attribute(interpolate_mode=...)`) shows the
+ * layer's cells as blocks and stays available as `upsample: 'nearest'`.
  */
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
@@ -9,14 +12,16 @@ import { formatShape, type Tensor } from '../../tensor/tensor.js';
 import { inputGradient } from '../gradient/input-gradient.js';
 import { camLayer } from '../layers.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
-import { upsampleNearest } from '../upsample.js';
+import { type UpsampleMode, upsample } from '../upsample.js';
 import { gradCamMap } from './grad-cam.js';
 import { gradientCamMaps } from './template.js';
 
-/** Options of {@link guidedGradCam}: the layer of its Grad-CAM (ReLU and nearest upsampling are fixed, as in Captum). */
+/** Options of {@link guidedGradCam}: the layer of its Grad-CAM factor and how that factor is upsampled (its ReLU is fixed, as in Captum). */
 export interface GuidedGradCamOptions extends CommonOptions {
   /** The 4-D activation of the Grad-CAM factor. Default: {@link defaultCamLayer}. */
   readonly layer?: string;
+  /** How the Grad-CAM factor reaches the input size: `bilinear` (default, align_corners=False) or `nearest` (Captum's default). */
+  readonly upsample?: UpsampleMode;
 }
 
 /**
@@ -59,8 +64,9 @@ export const guidedGradCam: AttributionMethod<GuidedGradCamOptions> = {
     const layer = await camLayer(model, options.layer, x.shape);
     const { maps, targets, scores } = await gradientCamMaps(model, x, layer, gradCamMap, options);
     for (let i = 0; i < maps.data.length; i++) maps.data[i] = Math.max(0, maps.data[i] as number);
-    const upsampled = upsampleNearest(maps, [x.shape[2] as number, x.shape[3] as number]);
+    const mode = options.upsample ?? 'bilinear';
+    const upsampled = upsample(maps, [x.shape[2] as number, x.shape[3] as number], mode);
     const { gradient: guided } = await inputGradient(model, x, { ...options, target: targets, rules: 'guided' });
-    return { attribution: multiplyByMap(guided, upsampled), targets, scores, details: { layer: layer.name } };
+    return { attribution: multiplyByMap(guided, upsampled), targets, scores, details: { layer: layer.name, upsample: mode } };
   },
 };

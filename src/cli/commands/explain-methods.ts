@@ -109,7 +109,7 @@ export function recipeFor(name: string, ctx: RecipeContext): Recipe {
     case 'guided-grad-cam':
       return {
         options: { ...batch, layer: ctx.layer },
-        settings: { ...common, layer: ctx.layer ?? '', 'Grad-CAM factor': 'ReLU, nearest upsampling', backprop: 'guided' },
+        settings: { ...common, layer: ctx.layer ?? '', 'Grad-CAM factor': 'ReLU, bilinear upsampling', backprop: 'guided' },
         sign: 'absolute',
         reduction: 'abs-sum',
       };
