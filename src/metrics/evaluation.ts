@@ -102,6 +102,8 @@ export interface ImageEvaluation {
   readonly curves: { readonly deletion?: readonly number[]; readonly insertion?: readonly number[] };
   readonly fractions?: readonly number[];
   readonly randomization: Partial<Record<RandomizationMode, RandomizationCurves>>;
+  /** The attribution every metric read (for the report's example maps). */
+  readonly attribution: Tensor;
 }
 
 /**
@@ -199,7 +201,7 @@ export class EvaluationSession implements AsyncDisposable {
         values[name] = r.sensitivity[0] as number;
       }
     }
-    return { method: method.name, target, values, curves, fractions, randomization };
+    return { method: method.name, target, values, curves, fractions, randomization, attribution: a };
   }
 
   /** Releases the randomized models. */

@@ -2,7 +2,7 @@
  * Metrics of explanation quality, one per file, separate from the methods: faithfulness
  * (deletion, insertion, infidelity), robustness (max-sensitivity), localisation against masks
  * (pointing game, relevance mass and rank accuracy) and the model-randomization sanity checks.
- * Isomorphic: nothing here imports Node. The HTML report lives in `./report/`.
+ * Isomorphic: nothing here imports Node. The HTML report lives in `render/report/evaluation.ts`.
  */
 export { type MetricRunOptions, type ModelOrScorer, metricContext, metricTargets } from './context.js';
 export { deletion } from './deletion.js';

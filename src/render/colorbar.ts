@@ -5,7 +5,9 @@
 import { LucernaError } from '../errors.js';
 import { type ColormapName, colormapLut } from './colormap.js';
 import type { RgbPixels } from './heatmap.js';
-import { type DisplayRange, formatValue } from './scale.js';
+import { escapeHtml } from './report/escape.js';
+import { formatValue } from './report/format.js';
+import type { DisplayRange } from './scale.js';
 
 /** One labelled tick of a colour bar. */
 export interface ColorBarTick {
@@ -68,10 +70,6 @@ function hex(lut: Uint8Array, index: number): string {
   return `#${[lut[k], lut[k + 1], lut[k + 2]].map((v) => (v as number).toString(16).padStart(2, '0')).join('')}`;
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
 /** Options of {@link colorBarSvg}. */
 export interface ColorBarSvgOptions {
   readonly colormap: ColormapName;
@@ -110,16 +108,16 @@ export function colorBarSvg(options: ColorBarSvgOptions): string {
       const x = (pad + t.position * span).toFixed(1);
       const anchor = t.position === 0 && ticks.length > 1 ? 'start' : t.position === 1 ? 'end' : 'middle';
       const textX = anchor === 'start' ? pad - 2 : anchor === 'end' ? pad + span + 2 : Number(x);
-      return `<line x1="${x}" x2="${x}" y1="${barHeight}" y2="${barHeight + 4}" stroke="#444"/><text x="${textX}" y="${barHeight + 15}" text-anchor="${anchor}">${escapeXml(t.label)}</text>`;
+      return `<line x1="${x}" x2="${x}" y1="${barHeight}" y2="${barHeight + 4}" stroke="#444"/><text x="${textX}" y="${barHeight + 15}" text-anchor="${anchor}">${escapeHtml(t.label)}</text>`;
     })
     .join('');
   const caption = options.caption
-    ? `<text x="${width / 2}" y="${barHeight + 28}" text-anchor="middle" class="cb-caption">${escapeXml(options.caption)}</text>`
+    ? `<text x="${width / 2}" y="${barHeight + 28}" text-anchor="middle" class="cb-caption">${escapeHtml(options.caption)}</text>`
     : '';
   const height = barHeight + (options.caption ? 32 : 19);
   return (
     `<svg class="colorbar" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" ` +
-    `aria-label="colour scale from ${escapeXml(ticks[0]?.label ?? '')} to ${escapeXml(ticks[ticks.length - 1]?.label ?? '')}">` +
+    `aria-label="colour scale from ${escapeHtml(ticks[0]?.label ?? '')} to ${escapeHtml(ticks[ticks.length - 1]?.label ?? '')}">` +
     `<defs><linearGradient id="${gradientId}" x1="0" x2="1" y1="0" y2="0">${stops}</linearGradient></defs>` +
     `<rect x="${pad}" y="0" width="${span}" height="${barHeight}" fill="url(#${gradientId})" stroke="#888" stroke-width="0.5"/>` +
     `<g font-size="10" fill="#222">${marks}${caption}</g></svg>`

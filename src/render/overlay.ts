@@ -8,8 +8,9 @@
  * - `masked`: the image where the map is in its top k% only, black elsewhere
  * - `alpha-scaling`: the image with each pixel's opacity ∝ its shown value, over a background
  */
-import { percentile } from '../tensor/percentile.js';
+
 import { LucernaError } from '../errors.js';
+import { percentile } from '../tensor/percentile.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ColormapName, colormapLut } from './colormap.js';
 import { autoSign, colorize, defaultColormap, type HeatmapOptions, planeOf, type RgbPixels, renderHeatmap, resolveRange } from './heatmap.js';

@@ -7,8 +7,10 @@
  * values rather than their maximum, so one extreme pixel does not wash out the rest; values past it
  * are clipped, and the fraction clipped is reported.
  */
-import { percentile } from '../tensor/percentile.js';
+
 import { LucernaError } from '../errors.js';
+import { percentile } from '../tensor/percentile.js';
+import { formatValue } from './report/format.js';
 
 /**
  * Which part of a signed map is shown (Captum's `sign` argument of `visualize_image_attr`):
@@ -170,26 +172,6 @@ export function positions(shown: ArrayLike<number>, range: DisplayRange): { t: F
     t[i] = Math.min(1, Math.max(0, x));
   }
   return { t, clipped };
-}
-
-/**
- * Formats a real value for a colour bar or a caption: 3 significant digits, exponent notation for
- * very small or large magnitudes.
- *
- * @example
- * ```ts
- * formatValue(0.000123456); // '1.23e-4'
- * formatValue(12.3456); // '12.3'
- * ```
- */
-export function formatValue(v: number): string {
-  if (v === 0 || !Number.isFinite(v)) return String(v === 0 ? 0 : v);
-  const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e5) {
-    const [mantissa, exponent] = v.toExponential(2).split('e') as [string, string];
-    return `${mantissa.replace(/\.?0+$/, '')}e${Number(exponent)}`;
-  }
-  return String(Number(v.toPrecision(3)));
 }
 
 /**

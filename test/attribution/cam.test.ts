@@ -65,7 +65,7 @@ describe('Grad-CAM and guided Grad-CAM match Captum', () => {
         assertClose(r.attribution, reference(c, 'layer_gradcam_relu_upsampled_bilinear'), 1e-4, 'relu upsampled');
       });
       it('guided_gradcam (Captum default interpolate_mode nearest)', async () => {
-        const r = await guidedGradCam.attribute(model, caseInput(c), { layer: layerOf(c), target: c.target, upsample: 'nearest' });
+        const r = await guidedGradCam.attribute(model, caseInput(c), { layer: layerOf(c), target: c.target, interpolation: 'nearest' });
         assertClose(r.attribution, reference(c, 'guided_gradcam'), 1e-4, 'guided');
       });
       it('the default layer is the oracle layer', async () => {

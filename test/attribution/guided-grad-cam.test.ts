@@ -59,19 +59,19 @@ describe('guided Grad-CAM upsampling, by hand', () => {
     const r = await guidedGradCam.attribute(model, x, { layer: 'pooled', target: 0 });
     assert.deepEqual(r.attribution.shape, [1, 1, 4, 4]);
     assertClose(r.attribution, { data: Float32Array.from(BILINEAR), shape: [1, 1, 4, 4] }, 1e-6, 'bilinear');
-    assert.equal(r.details?.upsample, 'bilinear');
+    assert.equal(r.details?.interpolation, 'bilinear');
   });
 
   it('is nearest when asked (Captum GuidedGradCam default)', async () => {
     await using model = await Model.load(pooledLinear(), { runtime: nodeRuntime });
-    const r = await guidedGradCam.attribute(model, x, { layer: 'pooled', target: 0, upsample: 'nearest' });
+    const r = await guidedGradCam.attribute(model, x, { layer: 'pooled', target: 0, interpolation: 'nearest' });
     assertClose(r.attribution, { data: Float32Array.from(NEAREST), shape: [1, 1, 4, 4] }, 1e-6, 'nearest');
   });
 
   it('rejects an unknown upsampling mode', async () => {
     await using model = await Model.load(pooledLinear(), { runtime: nodeRuntime });
     await assert.rejects(
-      guidedGradCam.attribute(model, x, { layer: 'pooled', target: 0, upsample: 'bicubic' as 'bilinear' }),
+      guidedGradCam.attribute(model, x, { layer: 'pooled', target: 0, interpolation: 'bicubic' as 'bilinear' }),
       (e) => isLucernaError(e, 'BAD_OPTION') && /Unknown upsampling mode "bicubic"/.test(e.message),
     );
   });
@@ -89,7 +89,8 @@ describe('guided Grad-CAM = Captum guided backprop × Captum bilinear ReLU Grad-
       const expected = new Float32Array(guided.data.length);
       for (let i = 0; i < n; i++)
         for (let k = 0; k < ch; k++)
-          for (let p = 0; p < h * w; p++) expected[(i * ch + k) * h * w + p] = (guided.data[(i * ch + k) * h * w + p] as number) * (map.data[i * h * w + p] as number);
+          for (let p = 0; p < h * w; p++)
+            expected[(i * ch + k) * h * w + p] = (guided.data[(i * ch + k) * h * w + p] as number) * (map.data[i * h * w + p] as number);
       assertClose(r.attribution, { data: expected, shape: guided.shape }, 1e-4, c.id);
     });
   }

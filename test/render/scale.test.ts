@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeRange, displayRange, fixedRange, formatValue, positions, sharedDisplayRange, signedValues } from '../../src/render/scale.js';
+import { formatValue } from '../../src/render/report/format.js';
+import { describeRange, displayRange, fixedRange, positions, sharedDisplayRange, signedValues } from '../../src/render/scale.js';
 
 const values = Float32Array.from([-4, -1, 0, 2, 3]);
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
 import { summarizeModel } from '../../src/onnx/inspect.js';
-import { predictionBarChart } from '../../src/render/report/bar-chart.js';
 import { renderReportHtml } from '../../src/render/report/html.js';
+import { predictionChart } from '../../src/render/report/image-section.js';
 import { externalReferences } from '../../src/render/report/self-contained.js';
 import { type MapCell, type MethodReport, type Prediction, type ReportData, withoutImages } from '../../src/render/report/types.js';
 import { fixedRange } from '../../src/render/scale.js';
@@ -87,7 +87,7 @@ describe('renderReportHtml', () => {
     assert.equal(maps.length, 2 * 2 * 2);
     assert.deepEqual([...new Set(maps)].sort(), ['grad-cam:0', 'grad-cam:1', 'integrated-gradients:0', 'integrated-gradients:1']);
     assert.equal(html.match(/<svg class="colorbar"/g)?.length, 8);
-    assert.equal(html.match(/<svg class="bars"/g)?.length, 2);
+    assert.equal(html.match(/<figure class="chart">/g)?.length, 2, 'one prediction chart per image');
   });
 
   it('states settings, times, scales, clipping and the convergence delta', () => {
@@ -125,15 +125,18 @@ describe('renderReportHtml', () => {
   });
 });
 
-describe('predictionBarChart', () => {
+describe('predictionChart', () => {
   it('draws one bar per prediction, proportional to its probability, and highlights the top one', () => {
-    const svg = predictionBarChart([cat, dog], { highlight: 0, width: 300 });
-    const widths = [...svg.matchAll(/<rect class="([^"]+)" x="\d+" y="[\d.]+" width="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
-    assert.equal(widths.length, 2);
-    assert.equal(widths[0]?.[0], 'bar top');
-    assert.equal(widths[1]?.[0], 'bar');
-    assert.ok(Math.abs((widths[0]?.[1] as number) / (widths[1]?.[1] as number) - 4) < 0.1);
+    const svg = predictionChart([cat, dog]);
+    const rects = [...svg.matchAll(/<rect [^>]*>/g)].map((m) => m[0]).filter((r) => /fill="#/.test(r));
+    assert.equal(rects.length, 2, svg);
+    const attr = (r: string, name: string) => (r.match(new RegExp(` ${name}="([^"]+)"`)) as RegExpMatchArray)[1] as string;
+    const widths = rects.map((r) => Number(attr(r, 'width')));
+    const fills = rects.map((r) => attr(r, 'fill'));
+    assert.ok(Math.abs((widths[0] as number) / (widths[1] as number) - 4) < 0.05, `widths ${widths}`);
+    assert.notEqual(fills[0], fills[1], 'the top prediction has its own colour');
     assert.ok(svg.includes('>80.0%<') && svg.includes('>20.0%<'));
+    assert.ok(svg.includes('cat &lt;tabby&gt;') && !svg.includes('<tabby>'), 'labels escaped');
   });
 });
 

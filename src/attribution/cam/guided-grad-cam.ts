@@ -4,7 +4,7 @@
  * and broadcast over the input channels. The upsampling is bilinear (align_corners=False) by
  * default, as pytorch-grad-cam and Captum's `LayerAttribution.interpolate` draw CAMs; nearest
  * neighbours (the default of Captum's `GuidedGradCam.attribute(interpolate_mode=...)`) shows the
- * layer's cells as blocks and stays available as `upsample: 'nearest'`.
+ * layer's cells as blocks and stays available as `interpolation: 'nearest'`.
  */
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
@@ -21,7 +21,7 @@ export interface GuidedGradCamOptions extends CommonOptions {
   /** The 4-D activation of the Grad-CAM factor. Default: {@link defaultCamLayer}. */
   readonly layer?: string;
   /** How the Grad-CAM factor reaches the input size: `bilinear` (default, align_corners=False) or `nearest` (Captum's default). */
-  readonly upsample?: UpsampleMode;
+  readonly interpolation?: UpsampleMode;
 }
 
 /**
@@ -64,9 +64,9 @@ export const guidedGradCam: AttributionMethod<GuidedGradCamOptions> = {
     const layer = await camLayer(model, options.layer, x.shape);
     const { maps, targets, scores } = await gradientCamMaps(model, x, layer, gradCamMap, options);
     for (let i = 0; i < maps.data.length; i++) maps.data[i] = Math.max(0, maps.data[i] as number);
-    const mode = options.upsample ?? 'bilinear';
+    const mode = options.interpolation ?? 'bilinear';
     const upsampled = upsample(maps, [x.shape[2] as number, x.shape[3] as number], mode);
     const { gradient: guided } = await inputGradient(model, x, { ...options, target: targets, rules: 'guided' });
-    return { attribution: multiplyByMap(guided, upsampled), targets, scores, details: { layer: layer.name, upsample: mode } };
+    return { attribution: multiplyByMap(guided, upsampled), targets, scores, details: { layer: layer.name, interpolation: mode } };
   },
 };

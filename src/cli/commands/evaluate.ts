@@ -15,10 +15,11 @@ import { readSidecar } from '../../io/sidecar.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { EvaluationSession } from '../../metrics/evaluation.js';
 import { metricNames } from '../../metrics/registry.js';
-import { reportHtml } from '../../metrics/report/html.js';
 import { EvaluationAccumulator, type EvaluationSummary, tableCsv } from '../../metrics/summary.js';
+import { evaluationPage } from '../../render/report/evaluation.js';
 import { withInterrupt } from '../progress.js';
 import { formatTable } from '../table.js';
+import { ExampleMaps } from './evaluate-examples.js';
 import { type EvaluationInput, evaluationInputs, loadMask } from './evaluate-inputs.js';
 import { type EvaluateFlags, evaluationPlan } from './evaluate-options.js';
 import { type RunFeedback, runFeedback } from './evaluate-progress.js';
@@ -95,6 +96,7 @@ interface LoopContext {
   readonly feedback: RunFeedback;
   readonly signal: AbortSignal;
   readonly imageOptions: ImageTensorOptions;
+  readonly examples: ExampleMaps;
 }
 
 async function evaluateOne(input: EvaluationInput, c: LoopContext): Promise<void> {
@@ -110,7 +112,9 @@ async function evaluateOne(input: EvaluationInput, c: LoopContext): Promise<void
   for (const method of c.plan.methods) {
     throwIfAborted(c.signal);
     c.feedback.show(`${name} · ${method.name}`);
-    c.accumulator.add(name, await c.session.evaluate(method, image.tensor, mask, c.plan.metrics, c.signal));
+    const evaluation = await c.session.evaluate(method, image.tensor, mask, c.plan.metrics, c.signal);
+    c.accumulator.add(name, evaluation);
+    await c.examples.add(name, image, evaluation);
     c.feedback.tick(`${name} · ${method.name}`);
   }
 }
@@ -155,8 +159,9 @@ export async function runEvaluate(modelPath: string, flags: EvaluateFlags) {
   const feedback = runFeedback(Boolean(process.stderr.isTTY) && !flags.json, inputs.length * plan.methods.length);
   const sidecar = await readSidecar(modelPath);
   const imageOptions: ImageTensorOptions = { ...(sidecar?.preprocessing ?? {}), inputDims: model.input.dims };
+  const examples = new ExampleMaps(undefined, sidecar?.labels);
   await withInterrupt(async (signal) => {
-    const context: LoopContext = { session, plan, accumulator, feedback, signal, imageOptions };
+    const context: LoopContext = { session, plan, accumulator, feedback, signal, imageOptions, examples };
     try {
       for (const input of inputs) {
         throwIfAborted(signal);
@@ -175,7 +180,7 @@ export async function runEvaluate(modelPath: string, flags: EvaluateFlags) {
   const { json, csv } = companionPaths(flags.out);
   await writeFileAtomic(json, `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(csv, tableCsv(summary.table));
-  await writeFileAtomic(flags.out, reportHtml(summary));
+  await writeFileAtomic(flags.out, evaluationPage(summary, { modelName: basename(modelPath), examples: examples.list }));
   const paths = [flags.out, json, csv];
   return {
     summary,

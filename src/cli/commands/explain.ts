@@ -19,7 +19,7 @@ import { type ImageTensor, loadImageTensor } from '../../io/image.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { summarizeModel } from '../../onnx/inspect.js';
 import { pixelsToDataUri } from '../../render/node.js';
-import { formatMs, formatPercent } from '../../render/report/escape.js';
+import { formatMs, formatPercent } from '../../render/report/format.js';
 import { renderReportHtml } from '../../render/report/html.js';
 import { type ImageReport, type Prediction, type ReportData, type ReportModel, withoutImages } from '../../render/report/types.js';
 import type { Tensor } from '../../tensor/tensor.js';

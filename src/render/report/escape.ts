@@ -1,11 +1,12 @@
 /**
- * HTML escaping for the report: every piece of user or model text goes through here.
+ * HTML escaping for every report: each piece of user, file or model text goes through here, in
+ * element content, attribute values and inline SVG alike (the one escaping function of Lucerna).
  */
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /**
- * Escapes text for HTML content and attribute values.
+ * Escapes text for HTML (and SVG) content and attribute values.
  *
  * @example
  * ```ts
@@ -14,27 +15,4 @@ const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', 
  */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
-}
-
-/**
- * A probability as a percentage with one decimal (two below 1 %).
- *
- * @example
- * ```ts
- * formatPercent(0.9931); // '99.3%'
- * formatPercent(0.0042); // '0.42%'
- * ```
- */
-export function formatPercent(p: number): string {
-  const pct = p * 100;
-  return `${pct < 1 ? pct.toFixed(2) : pct.toFixed(1)}%`;
-}
-
-/**
- * Milliseconds as `850 ms` or `2.4 s`.
- *
- * @example `formatMs(2412); // '2.4 s'`
- */
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

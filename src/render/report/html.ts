@@ -1,14 +1,13 @@
 /**
- * The explanation report as one self-contained HTML page: CSS inline, images as data URIs,
- * charts and colour bars as inline SVG, no script and no external reference of any kind, so it
- * opens offline, from a mail attachment as well as from disk.
+ * The explanation report (`lucerna explain`) as one self-contained page of the report kit: a
+ * summary, one section per image (see `image-section.ts`) and the model (see `model-section.ts`).
  */
-import { LucernaError } from '../../errors.js';
-import { escapeHtml, formatMs, formatPercent } from './escape.js';
+import { callout } from './callout.js';
+import { escapeHtml } from './escape.js';
+import { formatCount, formatMs, formatPercent } from './format.js';
 import { imageSection } from './image-section.js';
 import { modelSection } from './model-section.js';
-import { externalReferences } from './self-contained.js';
-import { REPORT_CSS } from './style.js';
+import { page } from './page.js';
 import type { ReportData } from './types.js';
 
 function summaryList(data: ReportData): string {
@@ -31,34 +30,12 @@ function summaryList(data: ReportData): string {
  */
 export function renderReportHtml(data: ReportData): string {
   const methods = [...new Set(data.images.flatMap((im) => im.methods.map((m) => m.name)))];
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="lucerna ${escapeHtml(data.lucernaVersion)}">
-<title>${escapeHtml(data.title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<header>
-<h1>${escapeHtml(data.title)}</h1>
-<div class="muted">${escapeHtml(data.model.name)} · ${data.images.length} image${data.images.length === 1 ? '' : 's'} · methods ${escapeHtml(methods.join(', '))} · ${formatMs(data.totalMs)} · ${escapeHtml(data.generated)} · lucerna ${escapeHtml(data.lucernaVersion)}</div>
-<ul class="notes">${summaryList(data)}</ul>
-<details open><summary>How to read this report</summary><ul class="notes">${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></details>
-</header>
-${data.images.map((image, i) => imageSection(image, i)).join('\n')}
-${modelSection(data.model)}
-</body>
-</html>
-`;
-  const external = externalReferences(html);
-  if (external.length > 0) {
-    throw new LucernaError(
-      'RUNTIME_ERROR',
-      `The report would reference external resources (${external.slice(0, 3).join(', ')})`,
-      'This is a bug in Lucerna; please report it',
-    );
-  }
-  return html;
+  const header = `<ul class="notes">${summaryList(data)}</ul>
+${(data.warnings ?? []).map((w) => callout(w)).join('')}
+<details open><summary>How to read this report</summary><ul class="notes">${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></details>`;
+  return page(data.title, [...data.images.map((image, i) => imageSection(image, i)), modelSection(data.model)], {
+    subtitle: `${data.model.name} · ${formatCount(data.images.length, 'image')} · methods ${methods.join(', ')} · ${formatMs(data.totalMs)} · ${data.generated} · lucerna ${data.lucernaVersion}`,
+    header,
+    version: data.lucernaVersion,
+  });
 }

@@ -1,13 +1,16 @@
 /**
- * One image's section of the report: the input as the model sees it, the top-k predictions, and
- * the grid of methods × targets with overlays, colour bars and every setting.
+ * One image's section of the explanation report: the input as the model sees it, the top-k
+ * predictions, warnings, and per target a responsive grid of method tiles (overlay, colour bar,
+ * stated scale), then every method's settings.
  */
-import { colorBarSvg } from '../colorbar.js';
 import type { ColormapName } from '../colormap.js';
-import { describeRange, formatValue } from '../scale.js';
-import { predictionBarChart } from './bar-chart.js';
-import { escapeHtml, formatMs, formatPercent } from './escape.js';
-import { settingText } from './model-section.js';
+import { describeRange } from '../scale.js';
+import { callout } from './callout.js';
+import { chart } from './chart.js';
+import { escapeHtml } from './escape.js';
+import { formatMs, formatPercent, formatValue } from './format.js';
+import { settingText } from './table.js';
+import { heatmapTile, inlineImg, tileGrid } from './tile.js';
 import type { ImageReport, MapCell, MethodReport, Prediction, SettingValue } from './types.js';
 
 /** The last path component, for headings. */
@@ -15,16 +18,8 @@ function baseName(path: string): string {
   return path.split(/[\\/]/).pop() || path;
 }
 
-function img(src: string, width: number, height: number, alt: string, extra = ''): string {
-  return `<img src="${src}" width="${width}" height="${height}" alt="${escapeHtml(alt)}"${extra}>`;
-}
-
-function targetHeader(t: Prediction, columns: number): string {
-  return `<tr><th class="target" colspan="${columns}">explaining ${escapeHtml(t.label)} <span class="muted">class ${t.index} · ${formatPercent(t.probability)} · score ${formatValue(t.score)}</span></th></tr>`;
-}
-
-function methodHeader(m: MethodReport): string {
-  return `<th class="method"><div class="name">${escapeHtml(m.name)}</div><div class="muted">${formatMs(m.timeMs)}</div></th>`;
+function targetHeading(t: Prediction): string {
+  return `<h3 class="target-heading">explaining ${escapeHtml(t.label)} <span class="muted">class ${t.index} · ${formatPercent(t.probability)} · score ${formatValue(t.score)}</span></h3>`;
 }
 
 function inlineSettings(settings: Readonly<Record<string, SettingValue>>): string {
@@ -47,28 +42,52 @@ function settingsRow(m: MethodReport): string {
   }</td><td>${inlineSettings(m.settings)}</td><td>${inlineSettings(display)}</td></tr>`;
 }
 
-function cellCaption(cell: MapCell): string {
+function captionLines(cell: MapCell): string[] {
   const lines = [describeRange(cell.range)];
   if (cell.clipped > 0) lines.push(`${formatPercent(cell.clipped)} of pixels beyond the scale`);
   lines.push(`min ${formatValue(cell.stats.min)}, max ${formatValue(cell.stats.max)}, sum ${formatValue(cell.stats.sum)}`);
   if (cell.mask) lines.push(`kept ${formatPercent(cell.mask.kept)} of pixels (≥ ${formatValue(cell.mask.threshold)})`);
   if (cell.delta !== undefined) lines.push(`convergence delta ${formatValue(cell.delta)}`);
-  return lines.map((l) => `<div>${escapeHtml(l)}</div>`).join('');
+  return lines;
 }
 
-function mapCell(method: MethodReport, cell: MapCell, id: string): string {
-  const bar = cell.colormap
-    ? colorBarSvg({
-        colormap: cell.colormap as ColormapName,
-        range: cell.range,
-        id,
-        width: cell.image.width,
-        ticks: 3,
-        clipped: { high: cell.clipped > 0 && cell.range.source !== 'fixed', low: cell.range.sign === 'all' && cell.clipped > 0 },
-      })
-    : '';
-  const alt = `${method.name} for ${cell.target.label}`;
-  return `<td class="cell">${img(cell.image.png, cell.image.width, cell.image.height, alt, ` class="map" data-method="${escapeHtml(method.name)}" data-target="${cell.target.index}"`)}${bar}<div class="caption">${cellCaption(cell)}</div></td>`;
+function mapTile(method: MethodReport, cell: MapCell, id: string): string {
+  return heatmapTile({
+    image: cell.image,
+    alt: `${method.name} for ${cell.target.label}`,
+    title: method.name,
+    subtitle: formatMs(method.timeMs),
+    imageClass: 'map',
+    data: { method: method.name, target: cell.target.index },
+    ...(cell.colormap ? { scale: { colormap: cell.colormap as ColormapName, range: cell.range, clipped: cell.clipped, id } } : {}),
+    caption: captionLines(cell),
+  });
+}
+
+/**
+ * The warnings of the methods (e.g. a convergence delta above 5 % of the logit) as callouts.
+ *
+ * @example `methodWarnings(image.methods)`
+ */
+export function methodWarnings(methods: readonly Pick<MethodReport, 'name' | 'warnings'>[]): string {
+  return methods.flatMap((m) => (m.warnings ?? []).map((w) => callout(w, { title: m.name }))).join('');
+}
+
+/**
+ * The top-k predictions as a bar chart (probabilities), the predicted class highlighted.
+ *
+ * @example `predictionChart(image.predictions)`
+ */
+export function predictionChart(predictions: readonly Prediction[]): string {
+  const top = predictions[0];
+  return chart({
+    kind: 'bar',
+    data: predictions.map((p) => ({ x: p.label, y: p.probability })),
+    y: { domain: [0, 1], percent: true },
+    highlight: top?.label,
+    barLabel: (p) => formatPercent(p.y),
+    width: 520,
+  });
 }
 
 /**
@@ -83,11 +102,13 @@ function mapCell(method: MethodReport, cell: MapCell, id: string): string {
 export function imageSection(image: ImageReport, index: number): string {
   const top = image.predictions[0];
   const headline = top ? `${escapeHtml(top.label)} ${formatPercent(top.probability)}` : '';
-  const header = `<tr>${image.methods.map(methodHeader).join('')}</tr>`;
-  const rows = image.targets
+  const grids = image.targets
     .map(
       (t, ti) =>
-        `${targetHeader(t, image.methods.length)}<tr>${image.methods.map((m, mi) => mapCell(m, m.cells[ti] as MapCell, `i${index}-m${mi}-t${ti}`)).join('')}</tr>`,
+        `${targetHeading(t)}${tileGrid(
+          image.methods.map((m, mi) => mapTile(m, m.cells[ti] as MapCell, `i${index}-m${mi}-t${ti}`)),
+          200,
+        )}`,
     )
     .join('\n');
   const settings = image.methods.map(settingsRow).join('');
@@ -95,13 +116,12 @@ export function imageSection(image: ImageReport, index: number): string {
 <h2>${escapeHtml(baseName(image.file))} <span class="predicted">→ ${headline}</span></h2>
 <div class="muted path">${escapeHtml(image.file)}</div>
 <div class="row">
-<figure>${img(image.input.png, image.input.width, image.input.height, `input ${image.file}`, ' class="input"')}<figcaption>input as the model sees it (${image.input.width}×${image.input.height}; file ${image.original.width}×${image.original.height})</figcaption></figure>
-<figure>${predictionBarChart(image.predictions, { highlight: top?.index })}<figcaption>top ${image.predictions.length} predictions (probabilities)</figcaption></figure>
+<figure class="tile" style="max-width:${Math.max(image.input.width, 192)}px">${inlineImg(image.input, `input ${image.file}`, ' class="input"')}<figcaption>input as the model sees it (${image.input.width}×${image.input.height}; file ${image.original.width}×${image.original.height})</figcaption></figure>
+<figure class="grow">${predictionChart(image.predictions)}<figcaption>top ${image.predictions.length} predictions (probabilities)</figcaption></figure>
 </div>
-<div class="scroll"><table class="grid">${header}
-${rows}
-</table></div>
+${methodWarnings(image.methods)}
+${grids}
 <h3>Methods: settings, time and convergence</h3>
-<table class="list methods"><tr><th>method</th><th>time</th><th>convergence delta</th><th>settings</th><th>display</th></tr>${settings}</table>
+<div class="table-wrap"><table class="list methods"><tr><th>method</th><th>time</th><th>convergence delta</th><th>settings</th><th>display</th></tr>${settings}</table></div>
 </section>`;
 }

@@ -4,31 +4,11 @@
  */
 import type { ModelSummary, NodeSummary } from '../../onnx/inspect.js';
 import { escapeHtml } from './escape.js';
+import { settingsTable } from './table.js';
 import type { ReportModel, SettingValue } from './types.js';
 
 function shapeText(shape: readonly (number | string)[] | undefined): string {
   return shape ? `[${shape.join(', ')}]` : '?';
-}
-
-/**
- * A setting value as text: arrays as `[a, b]`, numbers as written.
- *
- * @example `settingText([3, 32, 32]); // '[3, 32, 32]'`
- */
-export function settingText(value: SettingValue): string {
-  return Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
-}
-
-/**
- * A two-column table of settings.
- *
- * @example `settingsTable({ steps: 16, baseline: 'zeros' })`
- */
-export function settingsTable(settings: Readonly<Record<string, SettingValue>>, cls = 'kv'): string {
-  const rows = Object.entries(settings)
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(settingText(v))}</td></tr>`)
-    .join('');
-  return `<table class="${cls}">${rows}</table>`;
 }
 
 function ioRows(list: ModelSummary['inputs']): string {
@@ -78,8 +58,8 @@ export function modelSection(model: ReportModel): string {
   return `<section class="model"><h2>Model</h2><div class="row">
 <div>${settingsTable(facts)}</div>
 <div><h3>Preprocessing</h3>${settingsTable(model.preprocessing)}</div>
-<div><h3>Inputs and outputs</h3><table class="list"><tr><th>name</th><th>type</th><th>shape</th></tr>${ioRows(s.inputs)}${ioRows(s.outputs)}</table></div>
+<div><h3>Inputs and outputs</h3><div class="table-wrap"><table class="list"><tr><th>name</th><th>type</th><th>shape</th></tr>${ioRows(s.inputs)}${ioRows(s.outputs)}</table></div></div>
 </div>
-<details><summary>${s.nodes.length} nodes (${ops})</summary><table class="list nodes"><tr><th>#</th><th>op</th><th>node</th><th>outputs</th></tr>${nodeRows(s.nodes)}</table></details>
+<details><summary>${s.nodes.length} nodes (${ops})</summary><div class="table-wrap"><table class="list nodes"><tr><th>#</th><th>op</th><th>node</th><th>outputs</th></tr>${nodeRows(s.nodes)}</table></div></details>
 </section>`;
 }

@@ -5,6 +5,7 @@
 import type { ModelSummary } from '../../onnx/inspect.js';
 import type { OverlayMode } from '../overlay.js';
 import type { DisplayRange, Sign } from '../scale.js';
+import type { ReportWarning } from './callout.js';
 
 /** A setting value as shown in the report. */
 export type SettingValue = string | number | boolean | readonly number[];
@@ -70,6 +71,11 @@ export interface MethodReport {
   readonly timeMs: number;
   /** One cell per target, in the order of {@link ImageReport.targets}. */
   readonly cells: readonly MapCell[];
+  /**
+   * Problems a reader must see, drawn as callouts above the grid: e.g. Integrated Gradients'
+   * convergence delta above 5 % of the logit, with what to change in the hint.
+   */
+  readonly warnings?: readonly ReportWarning[];
 }
 
 /** Everything shown for one input image. */
@@ -116,6 +122,8 @@ export interface ReportData {
   readonly totalMs: number;
   /** Notes on how to read the report (how scores, probabilities and scales were found). */
   readonly notes: readonly string[];
+  /** Warnings about the whole run, drawn as callouts in the header. */
+  readonly warnings?: readonly ReportWarning[];
 }
 
 /**

@@ -1,0 +1,160 @@
+/**
+ * Charts for reports, in one style, drawn with Observable Plot (https://observablehq.com/plot/) on
+ * a small server-side DOM (linkedom): the result is inline SVG markup, so a page stays one
+ * self-contained file. Both libraries are plain JavaScript, so this runs in Node and in a browser.
+ *
+ * Every chart spans the width of its container (the SVG scales with its viewBox), a value axis
+ * includes 0 unless the data go below it, and series keep one colour across the charts of a page
+ * when the same `series` list is passed.
+ */
+import * as Plot from '@observablehq/plot';
+import { parseHTML } from 'linkedom';
+import { LucernaError } from '../../errors.js';
+import { escapeHtml } from './escape.js';
+
+/** One data point: x (a number or a category), y, and the series it belongs to. */
+export interface ChartPoint {
+  readonly x: number | string;
+  readonly y: number;
+  readonly series?: string;
+}
+
+/** An axis: label, domain, and for x whether it is categorical. */
+export interface ChartAxis {
+  readonly label?: string;
+  /** Fixed domain; for a value axis it replaces the default [min(0, data), max(data)]. */
+  readonly domain?: readonly [number, number] | readonly string[];
+  /** Rotate tick labels (degrees), for long categories. */
+  readonly tickRotate?: number;
+  /** Format ticks as percentages. */
+  readonly percent?: boolean;
+}
+
+/** What {@link chart} draws. */
+export interface ChartSpec {
+  /**
+   * - `line`: one line (with dots for categorical x) per series, x numeric or categorical.
+   * - `bar`: horizontal bars, one per point: `x` is the category (shown on the left), `y` the length.
+   */
+  readonly kind: 'line' | 'bar';
+  readonly title?: string;
+  readonly data: readonly ChartPoint[];
+  readonly x?: ChartAxis;
+  readonly y?: ChartAxis;
+  /** The series in a fixed order (fixes their colours across charts); a legend is shown when there are several. */
+  readonly series?: readonly string[];
+  /** `bar`: the category drawn in the accent colour. */
+  readonly highlight?: string;
+  /** `bar`: text at the end of each bar (default: the value). */
+  readonly barLabel?: (p: ChartPoint) => string;
+  /** Drawing size in SVG units; the chart is scaled to its container's width (default 900 × 320). */
+  readonly width?: number;
+  readonly height?: number;
+  /** Left margin for long category labels (default 56, bars: from the longest label). */
+  readonly marginLeft?: number;
+  readonly marginBottom?: number;
+}
+
+/** A fresh document for Plot to draw into. */
+function plotDocument(): Plot.PlotOptions['document'] {
+  return parseHTML('<!doctype html><html><head></head><body></body></html>').document as unknown as Plot.PlotOptions['document'];
+}
+
+/** The value axis: the given domain, or [min(0, data), max(0, data)]; in percent units when the axis shows percentages (Plot scales the values by 100). */
+function valueDomain(axis: ChartAxis | undefined, values: readonly number[]): [number, number] {
+  const k = axis?.percent ? 100 : 1;
+  if (axis?.domain) return [(axis.domain[0] as number) * k, (axis.domain[1] as number) * k];
+  const finite = values.filter(Number.isFinite);
+  const lo = Math.min(0, ...finite);
+  const hi = Math.max(0, ...finite);
+  return [lo * k, (hi > lo ? hi : lo + 1) * k];
+}
+
+function lineMarks(spec: ChartSpec, categorical: boolean): Plot.Markish[] {
+  const rows = spec.data.map((p) => ({ ...p, series: p.series ?? '' }));
+  const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#999' }), Plot.line(rows, { x: 'x', y: 'y', stroke: 'series', strokeWidth: 1.8 })];
+  if (categorical || spec.data.length <= 24) marks.push(Plot.dot(rows, { x: 'x', y: 'y', fill: 'series', r: 2.5 }));
+  return marks;
+}
+
+function lineOptions(spec: ChartSpec): Plot.PlotOptions {
+  const categorical = spec.data.some((p) => typeof p.x === 'string');
+  const series = spec.series ?? [...new Set(spec.data.map((p) => p.series ?? ''))];
+  const xDomain = spec.x?.domain ?? (categorical ? [...new Set(spec.data.map((p) => p.x as string))] : undefined);
+  return {
+    marginLeft: spec.marginLeft ?? 56,
+    marginBottom: spec.marginBottom ?? (spec.x?.tickRotate ? 90 : 40),
+    x: {
+      ...(categorical ? { type: 'point' as const } : {}),
+      label: spec.x?.label ?? null,
+      ...(xDomain ? { domain: [...xDomain] } : {}),
+      ...(spec.x?.tickRotate ? { tickRotate: spec.x.tickRotate } : {}),
+      ...(spec.x?.percent ? { percent: true } : {}),
+    },
+    y: {
+      label: spec.y?.label ?? null,
+      domain: valueDomain(
+        spec.y,
+        spec.data.map((p) => p.y),
+      ),
+      ...(spec.y?.percent ? { percent: true } : {}),
+    },
+    color: { domain: [...series], scheme: 'tableau10', legend: series.length > 1 },
+    marks: lineMarks(spec, categorical),
+  };
+}
+
+function barOptions(spec: ChartSpec): Plot.PlotOptions {
+  const categories = spec.data.map((p) => String(p.x));
+  const longest = Math.max(0, ...categories.map((c) => c.length));
+  const label = spec.barLabel ?? ((p: ChartPoint) => String(p.y));
+  const rows = spec.data.map((p) => ({ category: String(p.x), value: p.y, text: label(p), top: String(p.x) === spec.highlight }));
+  return {
+    marginLeft: spec.marginLeft ?? Math.min(220, Math.max(60, 7 * longest + 12)),
+    marginRight: 64,
+    x: {
+      label: spec.y?.label ?? null,
+      domain: valueDomain(
+        spec.y,
+        spec.data.map((p) => p.y),
+      ),
+      ...(spec.y?.percent ? { percent: true } : {}),
+      grid: true,
+    },
+    y: { label: null, domain: categories, padding: 0.2 },
+    color: { domain: [false, true], range: ['#9bb', '#2a7'] },
+    marks: [
+      Plot.barX(rows, { x: 'value', y: 'category', fill: 'top' }),
+      Plot.text(rows, { x: 'value', y: 'category', text: 'text', textAnchor: 'start', dx: 4, fill: 'currentColor' }),
+      Plot.ruleX([0]),
+    ],
+  };
+}
+
+/**
+ * Draws a chart as inline SVG markup (in a `<figure class="chart">`, scaled to the container's width).
+ *
+ * @example
+ * ```ts
+ * const svg = chart({
+ *   kind: 'line',
+ *   title: 'Deletion',
+ *   data: [{ x: 0, y: 0.9, series: 'saliency' }, { x: 1, y: 0.1, series: 'saliency' }],
+ *   x: { label: 'fraction of pixels removed' },
+ *   y: { label: 'target probability' },
+ * });
+ * ```
+ */
+export function chart(spec: ChartSpec): string {
+  if (spec.kind !== 'line' && spec.kind !== 'bar') {
+    throw new LucernaError('BAD_OPTION', `Unknown chart kind "${String(spec.kind)}"`, 'Use line or bar');
+  }
+  const width = spec.width ?? 900;
+  const height = spec.height ?? (spec.kind === 'bar' ? 24 * spec.data.length + 44 : 320);
+  const options = spec.kind === 'line' ? lineOptions(spec) : barOptions(spec);
+  const node = Plot.plot({ ...options, width, height, grid: true, style: { fontSize: '12px' }, document: plotDocument() }) as unknown as {
+    outerHTML: string;
+  };
+  const title = spec.title ? `<figcaption class="chart-title">${escapeHtml(spec.title)}</figcaption>` : '';
+  return `<figure class="chart">${title}${node.outerHTML}</figure>`;
+}
