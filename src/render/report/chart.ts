@@ -47,7 +47,7 @@ export interface ChartSpec {
   readonly highlight?: string;
   /** `bar`: text at the end of each bar (default: the value). */
   readonly barLabel?: (p: ChartPoint) => string;
-  /** Drawing size in SVG units; the chart is scaled to its container's width (default 900 × 320). */
+  /** Drawing size in SVG units; the chart is scaled to its container's width (default 1200 × 340). */
   readonly width?: number;
   readonly height?: number;
   /** Left margin for long category labels (default 56, bars: from the longest label). */
@@ -149,8 +149,8 @@ export function chart(spec: ChartSpec): string {
   if (spec.kind !== 'line' && spec.kind !== 'bar') {
     throw new LucernaError('BAD_OPTION', `Unknown chart kind "${String(spec.kind)}"`, 'Use line or bar');
   }
-  const width = spec.width ?? 900;
-  const height = spec.height ?? (spec.kind === 'bar' ? 24 * spec.data.length + 44 : 320);
+  const width = spec.width ?? 1200;
+  const height = spec.height ?? (spec.kind === 'bar' ? 24 * spec.data.length + 44 : 340);
   const options = spec.kind === 'line' ? lineOptions(spec) : barOptions(spec);
   const node = Plot.plot({ ...options, width, height, grid: true, style: { fontSize: '12px' }, document: plotDocument() }) as unknown as {
     outerHTML: string;

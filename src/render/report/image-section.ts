@@ -83,7 +83,7 @@ export function predictionChart(predictions: readonly Prediction[]): string {
   return chart({
     kind: 'bar',
     data: predictions.map((p) => ({ x: p.label, y: p.probability })),
-    y: { domain: [0, 1], percent: true },
+    y: { label: 'probability (%)', domain: [0, 1], percent: true },
     highlight: top?.label,
     barLabel: (p) => formatPercent(p.y),
     width: 520,

@@ -18,7 +18,7 @@ header, section { background: #fff; border: 1px solid #e2e2e2; border-radius: 6p
 .predicted { color: #0b5; font-weight: 600; }
 .row { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; margin-bottom: 12px; }
 .row > * { min-width: 0; max-width: 100%; }
-.row > .grow { flex: 1 1 360px; }
+.row > .grow { flex: 1 1 360px; max-width: 560px; }
 figure { margin: 0; }
 figcaption { color: #666; font-size: 12px; margin-top: 4px; }
 img { display: block; max-width: 100%; height: auto; image-rendering: auto; }

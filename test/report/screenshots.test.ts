@@ -1,0 +1,139 @@
+/**
+ * The `explain` and `evaluate` pages in headless Chromium (playwright-core) at 1,400 and 1,920 px
+ * wide: no horizontal overflow of the page (scrollWidth ≤ innerWidth), no tile grid wider than its
+ * box, every image loaded, nothing fetched. Both pages are generated in-process from a small CNN
+ * with a 224×224 input (the size of the bundled model, so tiles are as wide as in real reports).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { runEvaluate } from '../../src/cli/commands/evaluate.js';
+import { runExplain } from '../../src/cli/commands/explain.js';
+import { nodeRuntime } from '../../src/engine/node.js';
+import { setDefaultRuntime } from '../../src/engine/runtime.js';
+import { encodeRgbPng } from '../../src/io/image.js';
+import { buildModel } from '../../src/onnx/builder.js';
+import { normalFrom, seededRandom } from '../../src/tensor/random.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SIZE = 224;
+const WIDTHS = [1400, 1920];
+const dir = mkdtempSync(join(tmpdir(), 'lucerna-screens-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** [N, 3, 224, 224] → Conv 3×3 s4 → Relu (`features`, 56×56) → GlobalAveragePool → Gemm → 5 logits. */
+function cnn224(): Uint8Array {
+  const normal = normalFrom(seededRandom(3));
+  const conv = Float32Array.from({ length: 6 * 3 * 9 }, () => normal() * 0.5);
+  const dense = Float32Array.from({ length: 6 * 5 }, () => normal());
+  return buildModel({
+    inputs: [{ name: 'x', dims: ['N', 3, SIZE, SIZE] }],
+    outputs: ['logits'],
+    build: (b) => {
+      const c = b.op('Conv', ['x', b.weight('conv.w', conv, [6, 3, 3, 3])], { pads: [1, 1, 1, 1], strides: [4, 4] }, { name: 'conv' });
+      const r = b.op('Relu', [c], {}, { outputs: ['features'] });
+      const f = b.op('Flatten', [b.op('GlobalAveragePool', [r])], { axis: 1 });
+      b.op('Gemm', [f, b.weight('dense.w', dense, [6, 5])], {}, { outputs: ['logits'], name: 'dense' });
+    },
+  });
+}
+
+/** A random image with a bright square, as PNG bytes. */
+async function imagePng(seed: number): Promise<Uint8Array> {
+  const next = seededRandom(seed);
+  const rgb = Uint8Array.from({ length: SIZE * SIZE * 3 }, () => Math.floor(next() * 140));
+  for (let y = 40; y < 120; y++) for (let x = 60 + seed; x < 150 + seed; x++) rgb.fill(240, (y * SIZE + x) * 3, (y * SIZE + x) * 3 + 3);
+  return encodeRgbPng(rgb, SIZE, SIZE);
+}
+
+const model = join(dir, 'cnn224.onnx');
+const images = join(dir, 'images');
+const explainOut = join(dir, 'explain.html');
+const evaluateOut = join(dir, 'evaluate.html');
+
+before(async () => {
+  setDefaultRuntime(nodeRuntime);
+  writeFileSync(model, cnn224());
+  mkdirSync(images);
+  for (const seed of [1, 2, 3]) writeFileSync(join(images, `photo-${seed}.png`), await imagePng(seed * 10));
+  await runExplain(model, {
+    image: [join(images, 'photo-1.png'), join(images, 'photo-2.png')],
+    target: 'argmax,3',
+    out: explainOut,
+    steps: '4',
+    samples: '2',
+    masks: '16',
+    window: '32',
+    stride: '32',
+    batchSize: '8',
+  });
+  await runEvaluate(model, {
+    images,
+    methods: 'saliency,grad-cam,guided-grad-cam',
+    metrics: 'deletion,insertion,randomization',
+    out: evaluateOut,
+    curveSteps: '8',
+    stages: '2',
+    batchSize: '8',
+    json: true,
+  });
+});
+
+interface PageFacts {
+  readonly scrollWidth: number;
+  readonly innerWidth: number;
+  readonly images: { complete: boolean; width: number; alt: string }[];
+  readonly wideGrids: number;
+}
+
+describe('report pages in Chromium at 1,400 and 1,920 px', () => {
+  it('lay out without horizontal overflow, and every image loads', async () => {
+    assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: the screenshot test needs Debian's chromium (apt-get install -y chromium)`);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    try {
+      for (const [name, file, minImages] of [
+        ['explain', explainOut, 2 + 2 * 2 * 6],
+        ['evaluate', evaluateOut, 3 * (1 + 3)],
+      ] as const) {
+        for (const width of WIDTHS) {
+          const page = await browser.newPage({ viewport: { width, height: 900 } });
+          const fetched: string[] = [];
+          page.on('request', (r) => {
+            if (!/^(data:|file:)/.test(r.url())) fetched.push(r.url());
+          });
+          await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+          // Runs in the page; typed here without the DOM library.
+          const facts = (await page.evaluate(`(() => {
+            const doc = document.scrollingElement;
+            const grids = [...document.querySelectorAll('.tiles, .charts, .table-wrap')].filter((e) => e.scrollWidth > e.clientWidth + 1);
+            return {
+              scrollWidth: doc.scrollWidth,
+              innerWidth: window.innerWidth,
+              images: [...document.images].map((i) => ({ complete: i.complete, width: i.naturalWidth, alt: i.alt })),
+              wideGrids: grids.filter((e) => !e.classList.contains('table-wrap') || e.closest('section.image') === null).length,
+            };
+          })()`)) as PageFacts;
+          const label = `${name} at ${width} px`;
+          assert.ok(facts.scrollWidth <= facts.innerWidth, `${label}: page ${facts.scrollWidth} px wide in a ${facts.innerWidth} px window`);
+          assert.equal(facts.wideGrids, 0, `${label}: a tile grid or chart box overflows`);
+          assert.ok(facts.images.length >= minImages, `${label}: ${facts.images.length} images, expected at least ${minImages}`);
+          for (const img of facts.images) assert.ok(img.complete && img.width > 0, `${label}: image not loaded: ${JSON.stringify(img)}`);
+          assert.deepEqual(fetched, [], `${label}: nothing fetched`);
+          const shot = join(dir, `${name}-${width}.png`);
+          await page.screenshot({ path: shot });
+          assert.ok(statSync(shot).size > 10_000, `${label}: screenshot written`);
+          await page.close();
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+});
