@@ -120,7 +120,11 @@ describe('lucerna evaluate', () => {
     assert.match(html, /<table class="list scores">/);
     assert.equal((html.match(/<figure class="chart">/g) ?? []).length, 2 + 2 * 3, 'deletion, insertion and three randomization figures per mode');
     const maps = [...html.matchAll(/<img [^>]*class="map" data-method="([^"]+)" data-image="([^"]+)"/g)].map((m) => `${m[2]}:${m[1]}`);
-    assert.deepEqual(maps, ['a.png:saliency', 'a.png:grad-cam', 'b.png:saliency', 'b.png:grad-cam', 'c.png:saliency', 'c.png:grad-cam'], 'maps of each method on the first images');
+    assert.deepEqual(
+      maps,
+      ['a.png:saliency', 'a.png:grad-cam', 'b.png:saliency', 'b.png:grad-cam', 'c.png:saliency', 'c.png:grad-cam'],
+      'maps of each method on the first images',
+    );
     assert.doesNotMatch(html, /<pre>|&quot;curve&quot;/, 'settings as a table, not JSON');
     assert.match(html, /<th>curve <span class="muted">·<\/span> steps<\/th><td>16<\/td>/);
     assert.doesNotMatch(html, /<script|https?:\/\/(?!observablehq)/, 'self-contained');

@@ -125,6 +125,32 @@ describe('renderReportHtml', () => {
   });
 });
 
+describe('renderReportHtml: warnings', () => {
+  it('draws a method warning (with its hint) and a run warning as callouts, escaped', () => {
+    const warned: ReportData = {
+      ...data,
+      warnings: [{ message: 'one run <note>' }],
+      images: data.images.map((image) => ({
+        ...image,
+        methods: image.methods.map((m) =>
+          m.name === 'integrated-gradients'
+            ? { ...m, warnings: [{ message: 'convergence delta 2.0 is 48% of the logit 4.2', hint: 'use --integration gauss-legendre or more --steps' }] }
+            : m,
+        ),
+      })),
+    };
+    const html = renderReportHtml(warned);
+    assert.equal(html.match(/<div class="callout warning" role="alert">/g)?.length, 2 + 1, 'one per image section, one in the header');
+    assert.ok(
+      html.includes(
+        '<b>integrated-gradients</b>: convergence delta 2.0 is 48% of the logit 4.2<div class="hint">use --integration gauss-legendre or more --steps</div>',
+      ),
+    );
+    assert.ok(html.includes('one run &lt;note&gt;'));
+    assert.ok(!renderReportHtml(data).includes('class="callout'), 'no callout without warnings');
+  });
+});
+
 describe('predictionChart', () => {
   it('draws one bar per prediction, proportional to its probability, and highlights the top one', () => {
     const svg = predictionChart([cat, dog]);

@@ -60,14 +60,27 @@ function plotDocument(): Plot.PlotOptions['document'] {
   return parseHTML('<!doctype html><html><head></head><body></body></html>').document as unknown as Plot.PlotOptions['document'];
 }
 
-/** The value axis: the given domain, or [min(0, data), max(0, data)]; in percent units when the axis shows percentages (Plot scales the values by 100). */
+/** [lo, hi] widened to multiples of a round step (1, 2 or 5 × 10^k, about ten steps), so the ends carry ticks. */
+function niceDomain(lo: number, hi: number): [number, number] {
+  const raw = (hi - lo) / 10;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) as number) * power;
+  const round = (v: number) => Number(v.toPrecision(12));
+  return [round(Math.floor(lo / step + 1e-9) * step), round(Math.ceil(hi / step - 1e-9) * step)];
+}
+
+/**
+ * The value axis: the given domain, or [min(0, data), max(0, data)] widened to round numbers; in
+ * percent units when the axis shows percentages (Plot scales the values by 100).
+ */
 function valueDomain(axis: ChartAxis | undefined, values: readonly number[]): [number, number] {
   const k = axis?.percent ? 100 : 1;
   if (axis?.domain) return [(axis.domain[0] as number) * k, (axis.domain[1] as number) * k];
   const finite = values.filter(Number.isFinite);
   const lo = Math.min(0, ...finite);
   const hi = Math.max(0, ...finite);
-  return [lo * k, (hi > lo ? hi : lo + 1) * k];
+  const [a, b] = niceDomain(lo, hi > lo ? hi : lo + 1);
+  return [a * k, b * k];
 }
 
 function lineMarks(spec: ChartSpec, categorical: boolean): Plot.Markish[] {

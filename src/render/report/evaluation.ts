@@ -154,14 +154,13 @@ function randomizationCharts(r: MeanRandomization, title: string, methods: reado
       { x: 'original', y: 1, series },
       ...curves[key].map((y, i) => ({ x: r.layers[i] as string, y, series })),
     ]);
-    const low = Math.min(0, ...data.map((p) => p.y).filter(Number.isFinite));
     return chart({
       kind: 'line',
       title: `${title}: ${label}`,
       data,
       series: methods,
       x: { label: 'randomized up to (top first)', domain: layers, tickRotate: layers.some((l) => l.length > 8) ? -30 : 0 },
-      y: { label, domain: [low, 1] },
+      y: { label },
     });
   });
 }
