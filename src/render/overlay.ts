@@ -22,6 +22,33 @@ export type OverlayMode = 'heatmap' | 'blended' | 'masked' | 'alpha-scaling';
 /** Every {@link OverlayMode}, for option parsing. @example `OVERLAY_MODES.includes('masked'); // true` */
 export const OVERLAY_MODES: readonly OverlayMode[] = ['heatmap', 'blended', 'masked', 'alpha-scaling'];
 
+/**
+ * The `--mode` flag of a command: one of {@link OVERLAY_MODES}, or `fallback` when not given.
+ *
+ * @example
+ * ```ts
+ * parseOverlayMode(undefined, 'blended'); // 'blended'
+ * parseOverlayMode('masked', 'blended'); // 'masked'
+ * ```
+ */
+export function parseOverlayMode(text: string | undefined, fallback: OverlayMode): OverlayMode {
+  if (text === undefined) return fallback;
+  if (!(OVERLAY_MODES as readonly string[]).includes(text)) {
+    throw new LucernaError('BAD_OPTION', `Unknown --mode "${text}"`, `Use one of ${OVERLAY_MODES.join(', ')}`);
+  }
+  return text as OverlayMode;
+}
+
+/**
+ * The sign a mode shows: `masked` and `alpha-scaling` show magnitudes, so a signed map (`all`)
+ * is shown by its positive part there.
+ *
+ * @example `modeSign('all', 'masked'); // 'positive'`
+ */
+export function modeSign(sign: Sign, mode: OverlayMode): Sign {
+  return sign === 'all' && (mode === 'masked' || mode === 'alpha-scaling') ? 'positive' : sign;
+}
+
 /** Options of {@link renderOverlay}. */
 export interface OverlayOptions extends HeatmapOptions {
   readonly mode: OverlayMode;

@@ -10,20 +10,23 @@ import type { AttributionResult } from '../../attribution/types.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadModelFile, readBytes } from '../../io/files.js';
-import { encodeRgbPng, loadImageTensor } from '../../io/image.js';
+import { loadImageTensor, type RgbImage } from '../../io/image.js';
 import { npyToFloat32, parseNpy, serializeNpy } from '../../io/npy.js';
 import { readSidecar } from '../../io/sidecar.js';
 import { writeFileAtomic } from '../../io/write.js';
-import { renderHeatmap } from '../../render/heatmap.js';
+import { type OverlayMode, parseOverlayMode } from '../../render/overlay.js';
+import { mapPng } from '../../render/png.js';
 import { sliceBatch, type Tensor } from '../../tensor/tensor.js';
 import { progressBar, withInterrupt } from '../progress.js';
 import { buildMethodOptions, type RawMethodFlags } from './attribute-options.js';
+import { displayPlane } from './explain-maps.js';
 
 /** Flags of `lucerna attribute`. */
 export interface AttributeFlags extends RawMethodFlags {
   readonly input: string;
   readonly method: string;
   readonly out: string;
+  readonly mode?: string;
   readonly json?: boolean;
 }
 
@@ -48,6 +51,10 @@ export function registerAttribute(program: Command): void {
     .requiredOption('--input <file>', 'input: .npy used as is, or an image (PNG, JPEG, WebP)')
     .requiredOption('--method <name>', `method: ${methodNames().join(', ')}`)
     .requiredOption('--out <file>', 'output: .npy for the raw attribution, .png for a heatmap')
+    .option(
+      '--mode <mode>',
+      'PNG output: heatmap (default), blended, masked or alpha-scaling over the input image, as in explain; a colour bar is drawn under heatmap and blended',
+    )
     .option('--target <class>', 'class index, or argmax (default)')
     .option('--layer <tensor>', 'layer tensor name for CAM methods (default: the last 4-D activation before pooling)')
     .option('--steps <n>', 'integration steps (integrated-gradients)')
@@ -77,12 +84,31 @@ export function registerAttribute(program: Command): void {
     });
 }
 
-/** Reads the input: an .npy as is, or an image preprocessed for the model. */
-export async function readInput(model: Model, modelPath: string, inputPath: string): Promise<Tensor> {
-  if (extname(inputPath).toLowerCase() === '.npy') return npyToFloat32(parseNpy(await readBytes(inputPath, 'the input'), inputPath));
+/** Reads the input: an .npy as is, or an image preprocessed for the model (with the image as the model sees it). */
+export async function readInput(model: Model, modelPath: string, inputPath: string): Promise<{ tensor: Tensor; image?: RgbImage }> {
+  if (isNpy(inputPath)) return { tensor: npyToFloat32(parseNpy(await readBytes(inputPath, 'the input'), inputPath)) };
   const sidecar = await readSidecar(modelPath);
-  const image = await loadImageTensor(inputPath, { ...(sidecar?.preprocessing ?? {}), inputDims: model.input.dims });
-  return image.tensor;
+  const loaded = await loadImageTensor(inputPath, { ...(sidecar?.preprocessing ?? {}), inputDims: model.input.dims });
+  return { tensor: loaded.tensor, image: loaded.image };
+}
+
+function isNpy(path: string): boolean {
+  return extname(path).toLowerCase() === '.npy';
+}
+
+/** `--mode`: for PNG output only; every mode but `heatmap` needs an image input. Checked before any compute. */
+function pngMode(flags: AttributeFlags): OverlayMode {
+  const mode = parseOverlayMode(flags.mode, 'heatmap');
+  if (flags.mode !== undefined && outputKind(flags.out) !== 'png')
+    throw new LucernaError('BAD_OPTION', '--mode applies to a .png output only', 'Drop --mode, or write --out map.png');
+  if (mode !== 'heatmap' && isNpy(flags.input)) {
+    throw new LucernaError(
+      'BAD_OPTION',
+      `--mode ${mode} draws the map over its image, but the input is an .npy array`,
+      'Give an image as --input, or use --mode heatmap',
+    );
+  }
+  return mode;
 }
 
 function outputKind(out: string): 'npy' | 'png' {
@@ -99,7 +125,7 @@ function postprocess(method: string, result: AttributionResult, flags: Attribute
   return t;
 }
 
-async function writeOutput(out: string, t: Tensor): Promise<string[]> {
+async function writeOutput(out: string, t: Tensor, mode: OverlayMode, image: RgbImage | undefined): Promise<string[]> {
   if (outputKind(out) === 'npy') {
     await writeFileAtomic(out, serializeNpy({ data: t.data, shape: t.shape }));
     return [out];
@@ -108,10 +134,11 @@ async function writeOutput(out: string, t: Tensor): Promise<string[]> {
   const paths: string[] = [];
   for (let i = 0; i < n; i++) {
     const sample = sliceBatch(t, i, 1);
-    const plane = sample.shape[1] === 1 ? sample : reduceChannels(sample, 'sum');
-    const heat = renderHeatmap(plane);
+    // Over an image: channels summed and a layer-resolution map upsampled (bilinear) to the image.
+    const plane = image ? displayPlane(sample, 'sum', [image.height, image.width]).plane : sample.shape[1] === 1 ? sample : reduceChannels(sample, 'sum');
+    const { png } = await mapPng(plane, { mode, ...(image ? { image } : {}) });
     const path = n === 1 ? out : out.replace(/\.png$/i, `-${i}.png`);
-    await writeFileAtomic(path, await encodeRgbPng(heat.rgb, heat.width, heat.height));
+    await writeFileAtomic(path, png);
     paths.push(path);
   }
   return paths;
@@ -128,9 +155,10 @@ async function writeOutput(out: string, t: Tensor): Promise<string[]> {
 export async function runAttribute(modelPath: string, flags: AttributeFlags) {
   const method = getMethod(flags.method);
   outputKind(flags.out);
+  const mode = pngMode(flags);
   const t0 = performance.now();
   await using model = await loadModelFile(modelPath);
-  const input = await readInput(model, modelPath, flags.input);
+  const { tensor: input, image } = await readInput(model, modelPath, flags.input);
   const options = await buildMethodOptions(method.name, flags, ABS_AWARE, LAYER_METHODS);
   const t1 = performance.now();
   const progress = progressBar(method.name, !flags.json);
@@ -142,7 +170,7 @@ export async function runAttribute(modelPath: string, flags: AttributeFlags) {
   }
   const t2 = performance.now();
   const attribution = postprocess(method.name, result, flags);
-  const outputs = await writeOutput(flags.out, attribution);
+  const outputs = await writeOutput(flags.out, attribution, mode, image);
   const totalMs = performance.now() - t0;
   const targets = [...result.targets];
   const labels = (await readSidecar(modelPath))?.labels;

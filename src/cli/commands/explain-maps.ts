@@ -8,9 +8,9 @@ import { upsampleBilinear } from '../../attribution/upsample.js';
 import type { Model } from '../../engine/model.js';
 import type { RgbImage } from '../../io/image.js';
 import { pixelsToDataUri } from '../../render/node.js';
-import { type OverlayMode, renderOverlay } from '../../render/overlay.js';
+import { modeSign, type OverlayMode, renderOverlay } from '../../render/overlay.js';
 import type { MapCell, MethodReport, Prediction } from '../../render/report/types.js';
-import { displayRange, type Sign, sharedDisplayRange } from '../../render/scale.js';
+import { displayRange, sharedDisplayRange } from '../../render/scale.js';
 import { concatBatch, sliceBatch, type Tensor } from '../../tensor/tensor.js';
 import { explainMethod, type RecipeContext, type Reduction, recipeFor, withDetails } from './explain-methods.js';
 
@@ -63,11 +63,6 @@ export function displayPlane(map: Tensor, reduction: Reduction, size: readonly [
   return { plane: upsampleBilinear(t, size), stats: s, reduction: used, upsampling: `bilinear ${h}×${w} → ${size[0]}×${size[1]}` };
 }
 
-/** The sign actually shown: masked and alpha-scaling modes show magnitudes, so `all` becomes `positive`. */
-function shownSign(sign: Sign, mode: OverlayMode): Sign {
-  return sign === 'all' && (mode === 'masked' || mode === 'alpha-scaling') ? 'positive' : sign;
-}
-
 /**
  * Runs one method for every target on one image and renders its row of the report grid.
  *
@@ -93,7 +88,7 @@ export async function explainWithMethod(
   const timeMs = performance.now() - t0;
   const size = [x.shape[2] as number, x.shape[3] as number] as const;
   const planes = targets.map((_, i) => displayPlane(sliceBatch(result.attribution, i, 1), recipe.reduction, size));
-  const sign = shownSign(recipe.sign, mode);
+  const sign = modeSign(recipe.sign, mode);
   const rangeOptions = { sign, floor: recipe.floor };
   const share = planes.length > 1 && recipe.shareAcrossTargets !== false;
   const shared = share

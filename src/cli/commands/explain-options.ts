@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { closestNames, LucernaError } from '../../errors.js';
-import { OVERLAY_MODES, type OverlayMode } from '../../render/overlay.js';
+import { type OverlayMode, parseOverlayMode } from '../../render/overlay.js';
 import { parseInteger, parseNumber } from './attribute-options.js';
 import { explainMethodNames } from './explain-methods.js';
 
@@ -130,10 +130,7 @@ export function parseTargets(text: string | undefined): TargetRequest[] {
 }
 
 function parseMode(text: string | undefined): OverlayMode {
-  if (text === undefined) return 'blended';
-  if (!(OVERLAY_MODES as readonly string[]).includes(text))
-    throw new LucernaError('BAD_OPTION', `Unknown --mode "${text}"`, `Use one of ${OVERLAY_MODES.join(', ')}`);
-  return text as OverlayMode;
+  return parseOverlayMode(text, 'blended');
 }
 
 /**
