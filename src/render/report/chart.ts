@@ -83,6 +83,18 @@ function valueDomain(axis: ChartAxis | undefined, values: readonly number[]): [n
   return [a * k, b * k];
 }
 
+/** The value scale (y of a line chart, x of a bar chart): label, domain from 0, percent ticks. */
+function valueScale(spec: ChartSpec): Plot.ScaleOptions {
+  return {
+    label: spec.y?.label ?? null,
+    domain: valueDomain(
+      spec.y,
+      spec.data.map((p) => p.y),
+    ),
+    ...(spec.y?.percent ? { percent: true } : {}),
+  };
+}
+
 function lineMarks(spec: ChartSpec, categorical: boolean): Plot.Markish[] {
   const rows = spec.data.map((p) => ({ ...p, series: p.series ?? '' }));
   const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#999' }), Plot.line(rows, { x: 'x', y: 'y', stroke: 'series', strokeWidth: 1.8 })];
@@ -104,14 +116,7 @@ function lineOptions(spec: ChartSpec): Plot.PlotOptions {
       ...(spec.x?.tickRotate ? { tickRotate: spec.x.tickRotate } : {}),
       ...(spec.x?.percent ? { percent: true } : {}),
     },
-    y: {
-      label: spec.y?.label ?? null,
-      domain: valueDomain(
-        spec.y,
-        spec.data.map((p) => p.y),
-      ),
-      ...(spec.y?.percent ? { percent: true } : {}),
-    },
+    y: valueScale(spec),
     color: { domain: [...series], scheme: 'tableau10', legend: series.length > 1 },
     marks: lineMarks(spec, categorical),
   };
@@ -125,15 +130,7 @@ function barOptions(spec: ChartSpec): Plot.PlotOptions {
   return {
     marginLeft: spec.marginLeft ?? Math.min(220, Math.max(60, 7 * longest + 12)),
     marginRight: 64,
-    x: {
-      label: spec.y?.label ?? null,
-      domain: valueDomain(
-        spec.y,
-        spec.data.map((p) => p.y),
-      ),
-      ...(spec.y?.percent ? { percent: true } : {}),
-      grid: true,
-    },
+    x: { ...valueScale(spec), grid: true },
     y: { label: null, domain: categories, padding: 0.2 },
     color: { domain: [false, true], range: ['#9bb', '#2a7'] },
     marks: [

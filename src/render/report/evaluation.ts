@@ -6,23 +6,19 @@
 import type { RandomizationMode } from '../../metrics/randomization.js';
 import type { EvaluationSummary, MeanCurves, MeanRandomization, TableCell } from '../../metrics/summary.js';
 import type { ColormapName } from '../colormap.js';
-import { type DisplayRange, describeRange } from '../scale.js';
+import { describeRange } from '../scale.js';
 import { callout, type ReportWarning } from './callout.js';
 import { chart } from './chart.js';
 import { escapeHtml } from './escape.js';
-import { formatCount, formatValue } from './format.js';
+import { fileName, formatCount, formatValue } from './format.js';
 import { page, type Section } from './page.js';
 import { raw, settingsTable, table } from './table.js';
 import { heatmapTile, inlineImg, tileGrid } from './tile.js';
-import type { InlineImage } from './types.js';
+import type { InlineImage, MapCell } from './types.js';
 
 /** One method's map on an example image, rendered. */
-export interface ExampleMap {
+export interface ExampleMap extends Pick<MapCell, 'image' | 'range' | 'colormap' | 'clipped'> {
   readonly method: string;
-  readonly image: InlineImage;
-  readonly range: DisplayRange;
-  readonly colormap?: string;
-  readonly clipped: number;
 }
 
 /** An example image with every method's map. */
@@ -178,10 +174,6 @@ function randomizationSection(summary: EvaluationSummary): Section | undefined {
   return { title: 'Sanity checks: model-parameter randomization (Adebayo et al. 2018)', body: parts.join('') };
 }
 
-function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() || path;
-}
-
 /**
  * The whole evaluation report as an HTML string.
  *
@@ -191,7 +183,7 @@ function baseName(path: string): string {
  * ```
  */
 export function evaluationPage(summary: EvaluationSummary, options: EvaluationPageOptions = {}): string {
-  const modelName = options.modelName ?? baseName(summary.model);
+  const modelName = options.modelName ?? fileName(summary.model);
   const title = options.title ?? `Lucerna evaluation: ${modelName}`;
   const warnings = Object.entries(options.warnings ?? {}).flatMap(([method, list]) => list.map((w) => callout(w, { title: method })));
   const sections = [

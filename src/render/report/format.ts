@@ -61,3 +61,12 @@ export function formatMs(ms: number): string {
 export function formatCount(n: number, noun: string, plural = `${noun}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? noun : plural}`;
 }
+
+/**
+ * The last component of a path (either separator), for titles and headings.
+ *
+ * @example `fileName('/data/cats/tabby.png'); // 'tabby.png'`
+ */
+export function fileName(path: string): string {
+  return path.split(/[\\/]/).pop() || path;
+}

@@ -8,15 +8,10 @@ import { describeRange } from '../scale.js';
 import { callout } from './callout.js';
 import { chart } from './chart.js';
 import { escapeHtml } from './escape.js';
-import { formatMs, formatPercent, formatValue } from './format.js';
+import { fileName, formatMs, formatPercent, formatValue } from './format.js';
 import { settingText } from './table.js';
 import { heatmapTile, inlineImg, tileGrid } from './tile.js';
 import type { ImageReport, MapCell, MethodReport, Prediction, SettingValue } from './types.js';
-
-/** The last path component, for headings. */
-function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() || path;
-}
 
 function targetHeading(t: Prediction): string {
   return `<h3 class="target-heading">explaining ${escapeHtml(t.label)} <span class="muted">class ${t.index} · ${formatPercent(t.probability)} · score ${formatValue(t.score)}</span></h3>`;
@@ -113,7 +108,7 @@ export function imageSection(image: ImageReport, index: number): string {
     .join('\n');
   const settings = image.methods.map(settingsRow).join('');
   return `<section class="image" id="image-${index + 1}">
-<h2>${escapeHtml(baseName(image.file))} <span class="predicted">→ ${headline}</span></h2>
+<h2>${escapeHtml(fileName(image.file))} <span class="predicted">→ ${headline}</span></h2>
 <div class="muted path">${escapeHtml(image.file)}</div>
 <div class="row">
 <figure class="tile" style="max-width:${Math.max(image.input.width, 192)}px">${inlineImg(image.input, `input ${image.file}`, ' class="input"')}<figcaption>input as the model sees it (${image.input.width}×${image.input.height}; file ${image.original.width}×${image.original.height})</figcaption></figure>

@@ -25,7 +25,7 @@ export { type CalloutOptions, callout, type ReportWarning } from './callout.js';
 export { type ChartAxis, type ChartPoint, type ChartSpec, chart } from './chart.js';
 export { escapeHtml } from './escape.js';
 export { type EvaluationExample, type EvaluationPageOptions, type ExampleMap, evaluationPage } from './evaluation.js';
-export { formatCount, formatMs, formatPercent, formatValue } from './format.js';
+export { fileName, formatCount, formatMs, formatPercent, formatValue } from './format.js';
 export { renderReportHtml } from './html.js';
 export { type PageOptions, page, type Section, section } from './page.js';
 export { externalReferences } from './self-contained.js';
