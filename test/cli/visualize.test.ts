@@ -40,7 +40,7 @@ describe('lucerna visualize', () => {
     const curve = JSON.parse(readFileSync(join(out, 'curve.json'), 'utf8'));
     assert.equal(curve.values.length, 16);
     assert.ok(curve.values[15] > curve.values[0]);
-    assert.match(readFileSync(join(out, 'curve.svg'), 'utf8'), /<polyline/);
+    assert.match(readFileSync(join(out, 'curve.svg'), 'utf8'), /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg".*aria-label="line"/s);
   });
 
   it('takes an objective expression, the pixel parameterization and a size, with --json', async () => {

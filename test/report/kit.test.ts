@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import {
   callout,
   chart,
+  chartSvg,
   escapeHtml,
   formatCount,
   formatMs,
@@ -118,6 +119,16 @@ describe('chart', () => {
     const onlyB = chart({ kind: 'line', data: points.filter((p) => p.series !== 'a'), series: ['a', 'b <c>'] });
     assert.ok(colourOf(both, 'b &lt;c&gt;'));
     assert.equal(colourOf(both, 'b &lt;c&gt;'), colourOf(onlyB, 'b &lt;c&gt;'));
+  });
+  it('writes a stand-alone SVG file for one series, and refuses several', () => {
+    const svg = chartSvg({ kind: 'line', title: 'loss <x>', data: [1, 0.5, 0.25].map((y, i) => ({ x: i + 1, y })), width: 640, height: 300 });
+    assert.match(
+      svg,
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="640" height="328" viewBox="0 0 640 328"><rect width="100%" height="100%" fill="white"\/>/,
+    );
+    assert.ok(svg.includes('>loss &lt;x&gt;</text>'));
+    assert.equal(yTicks(svg)[0], 0);
+    assert.throws(() => chartSvg({ kind: 'line', data: points }), /one series/);
   });
   it('refuses an unknown kind', () => {
     assert.throws(

@@ -13,6 +13,7 @@ import type { PixelOptions, ResolvedPreprocessing } from '../../io/preprocess.js
 import { resolvePreprocessing } from '../../io/preprocess.js';
 import { readSidecar } from '../../io/sidecar.js';
 import { writeFileAtomic } from '../../io/write.js';
+import { chartSvg } from '../../render/report/chart.js';
 import type { ImageSource } from '../../visualization/top-patches.js';
 
 /** A model with the preprocessing its sidecar (or its input shape) implies. */
@@ -68,7 +69,7 @@ export function parseIntegerList(text: string, flag: string): number[] {
 }
 
 /**
- * A small SVG line chart of a curve (steps on x, values on y), for a quick look at an optimisation.
+ * A line chart of a curve (steps on x, values on y) as a stand-alone SVG, drawn by the report kit.
  *
  * @example
  * ```ts
@@ -76,27 +77,8 @@ export function parseIntegerList(text: string, flag: string): number[] {
  * ```
  */
 export function curveSvg(values: readonly number[], label: string): string {
-  const [w, h, m] = [480, 240, 32];
-  const finite = values.filter(Number.isFinite);
-  const lo = finite.length ? Math.min(...finite) : 0;
-  const hi = finite.length ? Math.max(...finite) : 1;
-  const span = hi - lo || 1;
-  const x = (i: number) => m + ((w - 2 * m) * i) / Math.max(1, values.length - 1);
-  const y = (v: number) => h - m - ((h - 2 * m) * (v - lo)) / span;
-  const points = values.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : lo).toFixed(1)}`).join(' ');
-  const text = (tx: number, ty: number, s: string, anchor = 'start') => `<text x="${tx}" y="${ty}" font-size="11" text-anchor="${anchor}">${s}</text>`;
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif">`,
-    `<rect width="${w}" height="${h}" fill="white"/>`,
-    `<polyline fill="none" stroke="#1f77b4" stroke-width="1.5" points="${points}"/>`,
-    `<line x1="${m}" y1="${h - m}" x2="${w - m}" y2="${h - m}" stroke="#888"/>`,
-    `<line x1="${m}" y1="${m}" x2="${m}" y2="${h - m}" stroke="#888"/>`,
-    text(m, m - 8, `${label}: ${hi.toPrecision(4)} max`),
-    text(m, h - m + 14, `${lo.toPrecision(4)} min, step 1`),
-    text(w - m, h - m + 14, `step ${values.length}`, 'end'),
-    '</svg>',
-    '',
-  ].join('\n');
+  const data = values.map((y, i) => ({ x: i + 1, y }));
+  return chartSvg({ kind: 'line', title: `${label} by step`, data, x: { label: 'step' }, y: { label }, width: 640, height: 300 });
 }
 
 /**

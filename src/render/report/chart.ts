@@ -141,6 +141,19 @@ function barOptions(spec: ChartSpec): Plot.PlotOptions {
   };
 }
 
+function plotMarkup(spec: ChartSpec): string {
+  if (spec.kind !== 'line' && spec.kind !== 'bar') {
+    throw new LucernaError('BAD_OPTION', `Unknown chart kind "${String(spec.kind)}"`, 'Use line or bar');
+  }
+  const width = spec.width ?? 1200;
+  const height = spec.height ?? (spec.kind === 'bar' ? 24 * spec.data.length + 44 : 340);
+  const options = spec.kind === 'line' ? lineOptions(spec) : barOptions(spec);
+  const node = Plot.plot({ ...options, width, height, grid: true, style: { fontSize: '12px' }, document: plotDocument() }) as unknown as {
+    outerHTML: string;
+  };
+  return node.outerHTML;
+}
+
 /**
  * Draws a chart as inline SVG markup (in a `<figure class="chart">`, scaled to the container's width).
  *
@@ -156,15 +169,27 @@ function barOptions(spec: ChartSpec): Plot.PlotOptions {
  * ```
  */
 export function chart(spec: ChartSpec): string {
-  if (spec.kind !== 'line' && spec.kind !== 'bar') {
-    throw new LucernaError('BAD_OPTION', `Unknown chart kind "${String(spec.kind)}"`, 'Use line or bar');
-  }
-  const width = spec.width ?? 1200;
-  const height = spec.height ?? (spec.kind === 'bar' ? 24 * spec.data.length + 44 : 340);
-  const options = spec.kind === 'line' ? lineOptions(spec) : barOptions(spec);
-  const node = Plot.plot({ ...options, width, height, grid: true, style: { fontSize: '12px' }, document: plotDocument() }) as unknown as {
-    outerHTML: string;
-  };
   const title = spec.title ? `<figcaption class="chart-title">${escapeHtml(spec.title)}</figcaption>` : '';
-  return `<figure class="chart">${title}${node.outerHTML}</figure>`;
+  return `<figure class="chart">${title}${plotMarkup(spec)}</figure>`;
+}
+
+/**
+ * The same chart as a stand-alone `.svg` file (namespace, white background, title in the SVG). One
+ * series only: a stand-alone file has no room for an HTML legend.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('curve.svg', chartSvg({ kind: 'line', title: 'loss', data: loss.map((y, i) => ({ x: i + 1, y })), x: { label: 'step' } }));
+ * ```
+ */
+export function chartSvg(spec: ChartSpec): string {
+  if (new Set(spec.data.map((p) => p.series ?? '')).size > 1) {
+    throw new LucernaError('BAD_OPTION', 'A stand-alone SVG chart draws one series', 'Use chart() in an HTML page for several series');
+  }
+  const top = spec.title ? 28 : 0;
+  const markup = plotMarkup({ ...spec, series: undefined });
+  const width = Number(markup.match(/viewBox="0 0 ([\d.]+) /)?.[1]);
+  const height = Number(markup.match(/viewBox="0 0 [\d.]+ ([\d.]+)"/)?.[1]);
+  const title = spec.title ? `<text x="12" y="19" font-size="14" font-weight="600" font-family="system-ui, sans-serif">${escapeHtml(spec.title)}</text>` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + top}" viewBox="0 0 ${width} ${height + top}"><rect width="100%" height="100%" fill="white"/>${title}<g transform="translate(0,${top})">${markup}</g></svg>\n`;
 }

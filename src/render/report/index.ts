@@ -22,7 +22,7 @@
  * ```
  */
 export { type CalloutOptions, callout, type ReportWarning } from './callout.js';
-export { type ChartAxis, type ChartPoint, type ChartSpec, chart } from './chart.js';
+export { type ChartAxis, type ChartPoint, type ChartSpec, chart, chartSvg } from './chart.js';
 export { escapeHtml } from './escape.js';
 export { type EvaluationExample, type EvaluationPageOptions, type ExampleMap, evaluationPage } from './evaluation.js';
 export { fileName, formatCount, formatMs, formatPercent, formatValue } from './format.js';
