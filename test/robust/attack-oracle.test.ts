@@ -1,0 +1,102 @@
+/**
+ * FGSM and PGD against Captum 0.8's outputs on the three shared models (../shared/oracle-attack).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { argmaxRows } from '../../src/attribution/targets.js';
+import { Model } from '../../src/engine/model.js';
+import { nodeRuntime } from '../../src/engine/node.js';
+import { npyToFloat32, parseNpy } from '../../src/io/npy.js';
+import { fgsm } from '../../src/robust/fgsm.js';
+import { pgd } from '../../src/robust/pgd.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { sharedDir } from '../helpers/oracle.js';
+
+const attackDir = join(sharedDir, 'oracle-attack');
+
+interface AttackCase {
+  name: string;
+  method: 'fgsm' | 'pgd';
+  epsilon: number;
+  step_size?: number;
+  steps?: number;
+  norm?: 'Linf' | 'L2';
+  targeted: boolean;
+  lower: number | null;
+  upper: number | null;
+  target: number;
+  pred_adv: number;
+}
+
+const manifest = JSON.parse(readFileSync(join(attackDir, 'cases.json'), 'utf8')) as { models: Record<string, AttackCase[]> };
+
+function npy(path: string): Tensor {
+  const buf = readFileSync(path);
+  return npyToFloat32(parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path));
+}
+
+/** The fraction of elements within `tol` of the reference. */
+function fractionWithin(actual: Float32Array, expected: Float32Array, tol: number): number {
+  assert.equal(actual.length, expected.length);
+  let ok = 0;
+  for (let i = 0; i < expected.length; i++) if (Math.abs((actual[i] as number) - (expected[i] as number)) <= tol) ok++;
+  return ok / expected.length;
+}
+
+/**
+ * Targeted L∞ PGD (12 steps) on the two deeper models is chaotic in float32: a ReLU pre-activation
+ * within rounding of zero flips a mask, a few gradient signs change, and the next steps diverge.
+ * Our own engine disagrees with itself by as much as with Captum: on small_resnet, the same attack
+ * with ORT graph optimisation 'disabled' vs 'all' agrees on 99.97% of elements after 1 step,
+ * 95.3% after 8 and 86.8% after 12, against 85.0% between ours and Captum's. No float32
+ * implementation that rounds convolutions differently from PyTorch can match there; for these we
+ * require ≥ 80% within 1e-5, every element inside the ε-ball, and Captum's final decision.
+ * Every other case (13 of 15) must agree on ≥ 99.5% of elements (measured: 100%).
+ */
+const CHAOTIC_CASES = new Set(['small_resnet/pgd_linf_targeted', 'small_mobilenet/pgd_linf_targeted']);
+
+function assertInsideBall(adv: Float32Array, x: Float32Array, epsilon: number, label: string): void {
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs((adv[i] as number) - (x[i] as number)));
+  assert.ok(worst <= Math.fround(epsilon) * (1 + 1e-6), `${label}: |x' − x|∞ = ${worst} exceeds ε = ${epsilon}`);
+}
+
+describe("FGSM and PGD match Captum 0.8's outputs on every shared case", () => {
+  for (const [modelName, cases] of Object.entries(manifest.models)) {
+    it(modelName, async () => {
+      // Exact parity lowers graph optimisation, as the gradient oracles do (../shared/notes/backward-graphs.md).
+      await using model = await Model.load(new Uint8Array(readFileSync(join(sharedDir, 'oracle', modelName, 'model.onnx'))), {
+        runtime: nodeRuntime,
+        optimization: 'disabled',
+      });
+      for (const c of cases) {
+        const x = npy(join(attackDir, modelName, `${c.name}_x.npy`));
+        const expected = npy(join(attackDir, modelName, `${c.name}_adv.npy`));
+        const common = {
+          epsilon: c.epsilon,
+          target: c.target,
+          targeted: c.targeted,
+          lower: c.lower ?? undefined,
+          upper: c.upper ?? undefined,
+        };
+        const result =
+          c.method === 'fgsm'
+            ? await fgsm.perturb(model, x, common)
+            : await pgd.perturb(model, x, { ...common, stepSize: c.step_size, steps: c.steps, norm: c.norm === 'L2' ? 'l2' : 'linf' });
+        const label = `${modelName}/${c.name}`;
+        const within = fractionWithin(result.adversarial.data, expected.data, 1e-5);
+        if (CHAOTIC_CASES.has(label)) {
+          assert.ok(within >= 0.8, `${label}: only ${(within * 100).toFixed(3)}% of elements within 1e-5`);
+          assertInsideBall(result.adversarial.data, x.data, c.epsilon, label);
+          const logits = (await model.run(result.adversarial)).logits as Tensor;
+          assert.equal(argmaxRows(logits)[0], c.pred_adv, `${label}: decision`);
+        } else {
+          assert.ok(within >= 0.995, `${label}: only ${(within * 100).toFixed(3)}% of elements within 1e-5`);
+        }
+        assert.deepEqual(result.targets, [c.target]);
+      }
+    });
+  }
+});
