@@ -8,7 +8,7 @@ import { pgd } from './pgd.js';
 import type { AttackMethod } from './types.js';
 
 export { checkBounds, lossHead, perSample } from './attack-loop.js';
-export { type AttackOutcome, attackOutcome, logitCrossEntropy, type EvaluateOptions, forwardRows, predictRows } from './evaluate.js';
+export { type AttackOutcome, attackOutcome, type EvaluateOptions, forwardRows, logitCrossEntropy, predictRows } from './evaluate.js';
 export { type FgsmOptions, fgsm } from './fgsm.js';
 export { GridBisection, type MinimalPerturbation, type MinimalPerturbationOptions, minimalPerturbation, pyFloorDiv } from './min-perturbation.js';
 export { DEFAULT_PGD_STEPS, type PgdOptions, pgd } from './pgd.js';

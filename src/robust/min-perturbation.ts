@@ -140,7 +140,11 @@ export interface MinimalPerturbation {
  * const { epsilon } = await minimalPerturbation(model, x, { attack: fgsm, max: 0.5, step: 0.005 });
  * ```
  */
-export async function minimalPerturbation<O extends AttackOptions>(model: Model, x: Tensor, options: MinimalPerturbationOptions<O>): Promise<MinimalPerturbation> {
+export async function minimalPerturbation<O extends AttackOptions>(
+  model: Model,
+  x: Tensor,
+  options: MinimalPerturbationOptions<O>,
+): Promise<MinimalPerturbation> {
   model.validateInput(x);
   const n = x.shape[0] as number;
   const per = sizeOf(x.shape.slice(1));

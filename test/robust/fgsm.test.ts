@@ -46,7 +46,11 @@ describe('FGSM', () => {
   it('steps down the loss of the target when targeted, and clamps every element, stepped or not', async () => {
     await using model = await linearModel(LINEAR);
     const x = [0.3, -0.2, 1.7, 0.1]; // value 2 is out of bounds and has no gradient
-    const r = await fgsm.perturb(model, { data: Float32Array.from(x), shape: [1, 1, 2, 2] }, { epsilon: 0.4, target: 2, targeted: true, lower: -0.5, upper: 0.5 });
+    const r = await fgsm.perturb(
+      model,
+      { data: Float32Array.from(x), shape: [1, 1, 2, 2] },
+      { epsilon: 0.4, target: 2, targeted: true, lower: -0.5, upper: 0.5 },
+    );
     assert.deepEqual([...r.adversarial.data], reference(LINEAR, x, 2, 0.4, -1, -0.5, 0.5));
     assert.equal(r.adversarial.data[2], 0.5);
     assert.equal(r.targeted, true);
