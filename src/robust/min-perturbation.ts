@@ -196,6 +196,8 @@ export async function minimalPerturbation<O extends AttackOptions>(
 
 function gatherRows(x: Tensor, rows: readonly number[], per: number): Tensor {
   const data = new Float32Array(rows.length * per);
-  rows.forEach((r, k) => data.set(x.data.subarray(r * per, (r + 1) * per), k * per));
+  rows.forEach((r, k) => {
+    data.set(x.data.subarray(r * per, (r + 1) * per), k * per);
+  });
   return { data, shape: [rows.length, ...x.shape.slice(1)] };
 }

@@ -99,7 +99,9 @@ describe('PGD', () => {
       for (const steps of [10, 20]) {
         const multi = await pgd.perturb(model, x, { epsilon, steps, target: single.targets });
         const loss = (await attackOutcome(model, multi.adversarial, multi)).loss;
-        loss.forEach((l, i) => assert.ok(l >= (base[i] as number) - 1e-6, `ε ${epsilon}, ${steps} steps, sample ${i}: PGD ${l} < FGSM ${base[i]}`));
+        loss.forEach((l, i) => {
+          assert.ok(l >= (base[i] as number) - 1e-6, `ε ${epsilon}, ${steps} steps, sample ${i}: PGD ${l} < FGSM ${base[i]}`);
+        });
       }
     }
   });
