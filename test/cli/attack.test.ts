@@ -3,13 +3,15 @@
  * JSON, and one-line errors for bad input with no output left behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { runAttack } from '../../src/cli/commands/attack.js';
 import { runCli } from '../../src/cli/errors.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { npyToFloat32, parseNpy } from '../../src/io/npy.js';
+import { externalReferences } from '../../src/render/report/self-contained.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertOneLineError, lucerna } from '../helpers/cli.js';
 import { oracleDir, sharedDir } from '../helpers/oracle.js';
@@ -92,6 +94,40 @@ describe('lucerna attack', () => {
     assert.equal(summary.success[0], e !== null);
   });
 
+  it('writes a self-contained robustness report for a folder of images', async () => {
+    const images = join(dir, 'images');
+    mkdirSync(images);
+    for (const f of ['coffee.png', 'horse.png']) copyFileSync(join(sharedDir, 'images', f), join(images, f));
+    writeFileSync(join(images, 'notes.txt'), 'not an image');
+    const out = join(dir, 'report.html');
+    buildProgram(); // registers the Node runtime
+    const summary = (await runAttack(model, {
+      input: images,
+      method: 'pgd',
+      epsilon: '0.2',
+      steps: '3',
+      epsilons: '0.05,0.1,0.2',
+      minimalStep: '0.01',
+      out,
+      json: true,
+    })) as {
+      images: number;
+      epsilons: number[];
+      successRates: number[];
+      minimalEpsilon: { name: string }[];
+    };
+    assert.equal(summary.images, 2);
+    assert.deepEqual(summary.epsilons, [0.05, 0.1, 0.2]);
+    assert.equal(summary.successRates.length, 3);
+    assert.deepEqual(
+      summary.minimalEpsilon.map((m) => m.name),
+      ['coffee.png', 'horse.png'],
+    );
+    const html = readFileSync(out, 'utf8');
+    assert.deepEqual(externalReferences(html), []);
+    assert.equal((html.match(/<img /g) ?? []).length, 10);
+  });
+
   describe('bad input is one line, exit code 2 (1 for a bad target), and no output', () => {
     const input = join(attackDir, 'small_resnet', 'fgsm_x.npy');
     const cases: [string, string[], number, RegExp][] = [
@@ -107,7 +143,15 @@ describe('lucerna attack', () => {
       ['an unknown method', ['--method', 'cw', '--epsilon', '0.1'], 2, /Unknown attack "cw". Use one of fgsm, pgd/],
       ['an unknown norm', ['--method', 'pgd', '--epsilon', '0.1', '--norm', 'l1'], 2, /--norm must be linf or l2/],
       ['--seed without --random-start', ['--method', 'pgd', '--epsilon', '0.1', '--seed', '3'], 2, /--seed applies to --random-start only/],
-      ['a bad --out extension', ['--method', 'fgsm', '--epsilon', '0.1', '--out', join(dir, 'adv.txt')], 2, /--out must end in .npy or .png/],
+      ['a bad --out extension', ['--method', 'fgsm', '--epsilon', '0.1', '--out', join(dir, 'adv.txt')], 2, /--out must end in .npy, .png or .html/],
+      [
+        'a folder input without .html',
+        ['--method', 'fgsm', '--epsilon', '0.1', '--input', sharedDir, '--out', join(dir, 'x.npy')],
+        2,
+        /A folder input writes a report: --out must end in .html/,
+      ],
+      ['.html without a folder', ['--method', 'fgsm', '--epsilon', '0.1', '--out', join(dir, 'r.html')], 2, /--out .html needs a folder of images/],
+      ['--epsilons without a folder', ['--method', 'fgsm', '--epsilon', '0.1', '--epsilons', '0.1,0.2'], 2, /--epsilons and --layer apply to a report/],
       ['--minimal-step ≥ --epsilon', ['--method', 'fgsm', '--epsilon', '0.1', '--minimal-step', '0.1'], 2, /--minimal-step 0.1 must be below --epsilon 0.1/],
     ];
     // In process (a child process per case is slow on a loaded machine); the child-process
