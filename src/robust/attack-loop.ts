@@ -10,10 +10,11 @@
  * input, each sample with its own loss, in the same run as the forward pass.
  */
 import { checkBatchSize, throwIfAborted } from '../attribution/rows.js';
-import { argmaxRows, explicitTargets, scoreOutput } from '../attribution/targets.js';
+import { explicitTargets, scoreOutput } from '../attribution/targets.js';
 import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
+import { predictRows } from './evaluate.js';
 import type { AttackOptions, AttackResult, PerSample } from './types.js';
 
 /** One chunk of samples under attack. Rows past `count` are zero padding with a zero seed. */
@@ -39,7 +40,14 @@ export interface AttackChunk {
   gradient(input: Float32Array): Promise<Float32Array>;
 }
 
-/** The seeded head: the log-softmax of the logits output. */
+/**
+ * The seeded head: the log-softmax of the logits output.
+ *
+ * @example
+ * ```ts
+ * lossHead('logits'); // 'log_softmax(logits)'
+ * ```
+ */
 export function lossHead(output: string): string {
   return `log_softmax(${output})`;
 }
@@ -102,10 +110,10 @@ function minusOneHot(targets: readonly number[], batch: number, classes: number)
  *
  * @example
  * ```ts
- * const result = await runAttack(model, x, options, 1, async (c) => { const g = await c.gradient(c.current); ... });
+ * const result = await attackChunks(model, x, options, 1, async (c) => { const g = await c.gradient(c.current); ... });
  * ```
  */
-export async function runAttack(
+export async function attackChunks(
   model: Model,
   x: Tensor,
   options: AttackOptions,
@@ -136,7 +144,9 @@ export async function runAttack(
     const count = Math.min(batch, n - first);
     const original = new Float32Array(batch * per);
     original.set(x.data.subarray(first * per, (first + count) * per));
-    const labels = given ? given.slice(first, first + count) : await predicted(model, original, shape, output, count);
+    const labels = given
+      ? given.slice(first, first + count)
+      : await predictRows(model, { data: original.subarray(0, count * per), shape: [count, ...sampleShape] }, { output, batchSize: batch });
     targets.push(...labels);
     const current = original.slice();
     const seeds = { [head]: minusOneHot(labels, batch, classes) };
@@ -162,10 +172,4 @@ export async function runAttack(
     out.set(current.subarray(0, count * per), first * per);
   }
   return { adversarial: { data: out, shape: [...x.shape] }, targets, targeted, epsilon };
-}
-
-/** The predicted class of the first `count` rows of a padded batch (one forward run). */
-async function predicted(model: Model, data: Float32Array, shape: readonly number[], output: string, count: number): Promise<number[]> {
-  const outputs = await model.run({ data, shape: [...shape] });
-  return argmaxRows(outputs[output] as Tensor).slice(0, count);
 }

@@ -10,7 +10,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { runAttack } from './attack-loop.js';
+import { attackChunks } from './attack-loop.js';
 import { bound, signStep } from './steps.js';
 import type { AttackMethod, AttackOptions, AttackResult } from './types.js';
 
@@ -18,7 +18,7 @@ import type { AttackMethod, AttackOptions, AttackResult } from './types.js';
 export type FgsmOptions = AttackOptions;
 
 async function perturb(model: Model, input: Tensor, options: FgsmOptions): Promise<AttackResult> {
-  return runAttack(model, input, options, 1, async (c) => {
+  return attackChunks(model, input, options, 1, async (c) => {
     const g = await c.gradient(c.current);
     for (let r = 0; r < c.count; r++) {
       signStep(c.current, g, r * c.per, (r + 1) * c.per, c.epsilon[r] as number, c.direction);

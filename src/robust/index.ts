@@ -7,11 +7,19 @@ import { fgsm } from './fgsm.js';
 import { pgd } from './pgd.js';
 import type { AttackMethod } from './types.js';
 
-export { checkBounds, lossHead, perSample } from './attack-loop.js';
+export { type AttackChunk, attackChunks, checkBounds, lossHead, perSample } from './attack-loop.js';
 export { type AttackOutcome, attackOutcome, type EvaluateOptions, forwardRows, logitCrossEntropy, predictRows } from './evaluate.js';
 export { type FgsmOptions, fgsm } from './fgsm.js';
 export { GridBisection, type MinimalPerturbation, type MinimalPerturbationOptions, minimalPerturbation, pyFloorDiv } from './min-perturbation.js';
-export { DEFAULT_PGD_STEPS, type PgdOptions, pgd } from './pgd.js';
+export { DEFAULT_PGD_STEPS, type PgdOptions, pgd, randomStart } from './pgd.js';
+export {
+  minimalEpsilonSvg,
+  type RobustnessReportData,
+  type RobustnessReportImage,
+  renderRobustnessHtml,
+  successRateSvg,
+} from './report-html.js';
+export { type RobustnessOptions, type RobustnessResult, type RobustnessSample, robustnessStudy, successRates } from './robustness.js';
 export type { AttackMethod, AttackNorm, AttackOptions, AttackResult, PerSample } from './types.js';
 
 /** Every attack, by its CLI name. */

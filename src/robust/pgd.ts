@@ -20,7 +20,7 @@ import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { normalFrom, seededRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type AttackChunk, perSample, runAttack } from './attack-loop.js';
+import { type AttackChunk, attackChunks, perSample } from './attack-loop.js';
 import { bound, projectL2, projectLinf, signStep } from './steps.js';
 import type { AttackMethod, AttackNorm, AttackOptions, AttackResult, PerSample } from './types.js';
 
@@ -38,7 +38,14 @@ export interface PgdOptions extends AttackOptions {
   readonly seed?: number;
 }
 
-/** The default number of PGD steps. */
+/**
+ * The default number of PGD steps.
+ *
+ * @example
+ * ```ts
+ * await pgd.perturb(model, x, { epsilon: 0.03 }); // DEFAULT_PGD_STEPS steps of 2.5·ε/DEFAULT_PGD_STEPS
+ * ```
+ */
 export const DEFAULT_PGD_STEPS = 10;
 
 function checkSteps(steps: number | undefined): number {
@@ -58,7 +65,8 @@ function checkNorm(norm: string | undefined): AttackNorm {
  *
  * @example
  * ```ts
- * randomStart(chunk, 'linf', seededRandom(0));
+ * const uniform = seededRandom(0);
+ * randomStart(chunk, 'linf', uniform, normalFrom(uniform));
  * ```
  */
 export function randomStart(c: AttackChunk, norm: AttackNorm, uniform: () => number, normal: () => number): void {
@@ -90,7 +98,7 @@ async function perturb(model: Model, input: Tensor, options: PgdOptions): Promis
   const uniform = seededRandom(options.seed ?? 0);
   const normal = normalFrom(uniform);
   const project = norm === 'linf' ? projectLinf : projectL2;
-  return runAttack(model, input, { ...options, epsilon }, steps, async (c) => {
+  return attackChunks(model, input, { ...options, epsilon }, steps, async (c) => {
     const end = c.count * c.per;
     if (options.randomStart) {
       randomStart(c, norm, uniform, normal);

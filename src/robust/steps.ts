@@ -7,10 +7,22 @@
 /**
  * Captum's `zero_thresh`: gradient elements with |g| ≤ 1e-6 take no step (the comparison runs in
  * float32, as PyTorch compares a float32 tensor with a Python scalar).
+ *
+ * @example
+ * ```ts
+ * Math.abs(g) > ZERO_THRESHOLD; // this element steps
+ * ```
  */
 export const ZERO_THRESHOLD = Math.fround(1e-6);
 
-/** The constant `torch.renorm` adds to the norm before dividing. */
+/**
+ * The constant `torch.renorm` adds to the norm before dividing.
+ *
+ * @example
+ * ```ts
+ * const factor = epsilon / (norm + RENORM_EPSILON);
+ * ```
+ */
 export const RENORM_EPSILON = 1e-7;
 
 /**
