@@ -17,7 +17,7 @@ import { readSidecar } from '../../io/sidecar.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { pngDataUri } from '../../render/node.js';
 import { renderOverlay } from '../../render/overlay.js';
-import { attackOutcome, predictRows } from '../../robust/evaluate.js';
+import { attackOutcome } from '../../robust/evaluate.js';
 import { attackNames, getAttack } from '../../robust/index.js';
 import { minimalPerturbation } from '../../robust/min-perturbation.js';
 import type { PgdOptions } from '../../robust/pgd.js';
@@ -218,7 +218,6 @@ export async function runAttack(modelPath: string, flags: AttackFlags) {
   const loaded = await loadModelWithPixels(modelPath);
   await using model = loaded.model;
   const x = await readInput(model, loaded.preprocessing, flags.input);
-  const clean = await predictRows(model, x, options);
   const progress = progressBar(`attack ${method.name}`, !flags.json);
   const t1 = performance.now();
   const run = await withInterrupt(async (signal) => {
@@ -235,6 +234,7 @@ export async function runAttack(modelPath: string, flags: AttackFlags) {
   }).finally(() => progress.stop());
   const t2 = performance.now();
   const before = await attackOutcome(model, x, run, options);
+  const clean = before.predictions;
   const after = await attackOutcome(model, run.adversarial, run, options);
   const outputs = await writeOutput(flags.out, run.adversarial, loaded.pixels);
   const totalMs = performance.now() - t0;
