@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { runAttack } from '../../src/cli/commands/attack.js';
 import { runCli } from '../../src/cli/errors.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { npyToFloat32, parseNpy } from '../../src/io/npy.js';
+import { npyToFloat32, parseNpy, serializeNpy } from '../../src/io/npy.js';
 import { externalReferences } from '../../src/render/report/self-contained.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertOneLineError, lucerna } from '../helpers/cli.js';
@@ -92,6 +92,28 @@ describe('lucerna attack', () => {
     const e = summary.epsilon[0];
     assert.ok(e === null || (e >= 0 && e < 1), `ε ${e}`);
     assert.equal(summary.success[0], e !== null);
+  });
+
+  it('attacks a batch with one target per sample, seeded random start, one PNG per sample', async () => {
+    const a = readNpy(join(attackDir, 'small_resnet', 'fgsm_x.npy'));
+    const b = readNpy(join(attackDir, 'small_resnet', 'pgd_linf_x.npy'));
+    const batch = join(dir, 'batch.npy');
+    const data = new Float32Array(a.data.length * 2);
+    data.set(a.data);
+    data.set(b.data, a.data.length);
+    writeFileSync(batch, serializeNpy({ data, shape: [2, ...a.shape.slice(1)] }));
+    buildProgram(); // registers the Node runtime
+    const flags = { input: batch, method: 'pgd', epsilon: '0.1', steps: '3', target: '3,8', randomStart: true, seed: '4', out: join(dir, 'batch.png') };
+    const first = (await runAttack(model, flags)) as { targets: number[]; outputs: string[]; success: boolean[] };
+    assert.deepEqual(first.targets, [3, 8]);
+    assert.deepEqual(first.outputs, [join(dir, 'batch-0.png'), join(dir, 'batch-1.png')]);
+    const again = await runAttack(model, { ...flags, out: join(dir, 'again.npy') });
+    const other = await runAttack(model, { ...flags, seed: '5', out: join(dir, 'other.npy') });
+    const third = await runAttack(model, { ...flags, out: join(dir, 'third.npy') });
+    assert.deepEqual(again.outputs, [join(dir, 'again.npy')]);
+    assert.deepEqual([...readNpy(join(dir, 'again.npy')).data], [...readNpy(join(dir, 'third.npy')).data], 'the same seed gives the same result');
+    assert.notDeepEqual([...readNpy(join(dir, 'again.npy')).data], [...readNpy(join(dir, 'other.npy')).data]);
+    assert.equal(other.outputs.length, 1);
   });
 
   it('writes a self-contained robustness report for a folder of images', async () => {
