@@ -2,9 +2,9 @@
  * A robustness study over a stream of samples: for each sample, whether the attack succeeds at
  * each ε of a list (the success-rate curve), the minimal ε on a grid
  * ({@link minimalPerturbation}), and the evidence before and after: Grad-CAM (Selvaraju et al.
- * 2017) of the clean prediction on the clean input and of the adversarial prediction on the
- * adversarial input. Samples are processed one at a time and yielded, so a folder never sits in
- * memory.
+ * 2017, https://arxiv.org/abs/1610.02391) of the clean prediction on the clean input and of the
+ * adversarial prediction on the adversarial input. Samples are processed one at a time and
+ * yielded, so a folder never sits in memory.
  */
 import { gradCam } from '../attribution/cam/grad-cam.js';
 import type { Model } from '../engine/model.js';
