@@ -146,7 +146,7 @@ export async function attackChunks(
     original.set(x.data.subarray(first * per, (first + count) * per));
     const labels = given
       ? given.slice(first, first + count)
-      : await predictRows(model, { data: original.subarray(0, count * per), shape: [count, ...sampleShape] }, { output, batchSize: batch });
+      : (await predictRows(model, { data: original, shape }, { output, batchSize: batch })).slice(0, count); // padded: one session shape
     targets.push(...labels);
     const current = original.slice();
     const seeds = { [head]: minusOneHot(labels, batch, classes) };
