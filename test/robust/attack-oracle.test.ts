@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { argmaxRows } from '../../src/attribution/targets.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { npyToFloat32, parseNpy } from '../../src/io/npy.js';
+import { attackOutcome } from '../../src/robust/evaluate.js';
 import { fgsm } from '../../src/robust/fgsm.js';
 import { pgd } from '../../src/robust/pgd.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -56,16 +56,32 @@ function fractionWithin(actual: Float32Array, expected: Float32Array, tol: numbe
  * - small_mobilenet: adding noise of 1e-6 × max|g| to the gradient (below the rounding
  *   differences between two float32 engines) changes one or two signs in 12 steps and leaves
  *   34%–90% agreement with the unperturbed run (3 seeds); ours vs Captum: 81.8%.
- * No float32 implementation that rounds differently from PyTorch can match these two. For them we
- * require ≥ 80% within 1e-5, every element inside the ε-ball, and Captum's final decision; every
- * other case (13 of 15) must agree on ≥ 99.5% of elements (measured: 100%).
+ * No float32 implementation that rounds differently from PyTorch can match these two element for
+ * element (here: 85.0% and 81.8% within 1e-5), and another CPU may land elsewhere in that range. For
+ * them we require what does not depend on the phase: every element inside the ε-ball and on the
+ * lattice of sign steps (x + k·step), Captum's final decision, and the target's loss within 5% of
+ * the reduction Captum reached (measured: 8.45836 vs 8.45837 from 10.298; 3.712 vs 3.694 from
+ * 5.115). Every other case (13 of 15) must agree on ≥ 99.5% of elements (measured: 100%).
  */
 const CHAOTIC_CASES = new Set(['small_resnet/pgd_linf_targeted', 'small_mobilenet/pgd_linf_targeted']);
 
-function assertInsideBall(adv: Float32Array, x: Float32Array, epsilon: number, label: string): void {
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs((adv[i] as number) - (x[i] as number)));
-  assert.ok(worst <= Math.fround(epsilon) * (1 + 1e-6), `${label}: |x' − x|∞ = ${worst} exceeds ε = ${epsilon}`);
+function assertOnStepLattice(adv: Float32Array, x: Float32Array, epsilon: number, step: number, label: string): void {
+  for (let i = 0; i < x.length; i++) {
+    const d = (adv[i] as number) - (x[i] as number);
+    assert.ok(Math.abs(d) <= Math.fround(epsilon) * (1 + 1e-6), `${label}: |x' − x| = ${Math.abs(d)} exceeds ε = ${epsilon} at ${i}`);
+    const k = d / step;
+    assert.ok(Math.abs(k - Math.round(k)) < 1e-3, `${label}: x' − x = ${d} is no multiple of the step ${step} at ${i}`);
+  }
+}
+
+async function assertSameProgress(model: Model, x: Tensor, ours: Tensor, captum: Tensor, c: AttackCase, label: string): Promise<void> {
+  const labels = { targets: [c.target], targeted: c.targeted };
+  const [clean, mine, theirs] = await Promise.all([x, ours, captum].map(async (t) => (await attackOutcome(model, t, labels)).loss[0] as number));
+  assert.ok(
+    Math.abs((mine as number) - (theirs as number)) <= 0.05 * Math.abs((clean as number) - (theirs as number)),
+    `${label}: loss ${mine} vs Captum's ${theirs} (clean ${clean})`,
+  );
+  assert.equal((await attackOutcome(model, ours, labels)).predictions[0], c.pred_adv, `${label}: decision`);
 }
 
 describe("FGSM and PGD match Captum 0.8's outputs on every shared case", () => {
@@ -93,10 +109,8 @@ describe("FGSM and PGD match Captum 0.8's outputs on every shared case", () => {
         const label = `${modelName}/${c.name}`;
         const within = fractionWithin(result.adversarial.data, expected.data, 1e-5);
         if (CHAOTIC_CASES.has(label)) {
-          assert.ok(within >= 0.8, `${label}: only ${(within * 100).toFixed(3)}% of elements within 1e-5`);
-          assertInsideBall(result.adversarial.data, x.data, c.epsilon, label);
-          const logits = (await model.run(result.adversarial)).logits as Tensor;
-          assert.equal(argmaxRows(logits)[0], c.pred_adv, `${label}: decision`);
+          assertOnStepLattice(result.adversarial.data, x.data, c.epsilon, c.step_size as number, label);
+          await assertSameProgress(model, x, result.adversarial, expected, c, label);
         } else {
           assert.ok(within >= 0.995, `${label}: only ${(within * 100).toFixed(3)}% of elements within 1e-5`);
         }
