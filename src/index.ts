@@ -53,6 +53,7 @@ export { decodeModel, encodeModel } from './onnx/proto.js';
 export { COMPILER_OPSET, upgradeOpset } from './onnx/upgrade.js';
 export { COLORMAPS, type ColormapName, colormapLut } from './render/colormap.js';
 export { type Heatmap, type HeatmapOptions, renderHeatmap } from './render/heatmap.js';
+export * from './robust/index.js';
 export { slic } from './segmentation/slic.js';
 export * from './tensor/random.js';
 export * from './tensor/tensor.js';

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
+import { registerAttack } from './commands/attack.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerConvert } from './commands/convert.js';
 import { registerEvaluate } from './commands/evaluate.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerVisualize(program);
   registerInvert(program);
   registerTopPatches(program);
+  registerAttack(program);
   return program;
 }
 

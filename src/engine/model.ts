@@ -34,7 +34,8 @@ export interface ModelOptions extends SessionOptions {
 export interface GradientPlan {
   /**
    * Tensors where the gradient is seeded. Each gets a seed input of the tensor's shape, supplied at run time.
-   * `softmax(<tensor>)` names a softmax over the last axis of a tensor, added after the forward graph.
+   * `softmax(<tensor>)` names a softmax over the last axis of a tensor, added after the forward graph;
+   * `log_softmax(<tensor>)` its logarithm (seeding it with −one-hot gives the cross-entropy loss gradient).
    */
   readonly seeds: readonly string[];
   /** Tensors to differentiate with respect to (default: the model input). */
@@ -365,23 +366,32 @@ export class Model implements AsyncDisposable {
   }
 }
 
-/** Matches the head shorthand `softmax(<tensor>)`: a softmax over the last axis of a tensor. */
-const SOFTMAX_HEAD = /^softmax\((.+)\)$/;
+/** Matches the head shorthands `softmax(<tensor>)` and `log_softmax(<tensor>)`: over the last axis of a tensor. */
+const HEAD = /^(softmax|log_softmax)\((.+)\)$/;
+/** The ONNX operator of each head shorthand. */
+const HEAD_OPS: Readonly<Record<string, string>> = { softmax: 'Softmax', log_softmax: 'LogSoftmax' };
 
 /**
- * Adds the heads named in a plan (`softmax(logits)`) as nodes after the forward graph, so they can
+ * Adds the heads named in a plan (`softmax(logits)`, `log_softmax(logits)`) as nodes after the forward graph, so they can
  * be seeded or read like any tensor.
  */
 function withHeads(prepared: PreparedGraph, names: readonly string[]): PreparedGraph {
-  const heads = [...new Set(names)].filter((n) => SOFTMAX_HEAD.test(n) && !prepared.shapes.has(n));
+  const heads = [...new Set(names)].filter((n) => HEAD.test(n) && !prepared.shapes.has(n));
   if (heads.length === 0) return prepared;
   const graph = prepared.graph.clone();
   const shapes = new Map(prepared.shapes);
   const types = new Map(prepared.types);
   for (const head of heads) {
-    const source = (SOFTMAX_HEAD.exec(head) as RegExpExecArray)[1] as string;
+    const [, kind, source] = HEAD.exec(head) as unknown as [string, string, string];
     graph.requireTensor(source);
-    graph.nodes.push({ name: `lucerna/${head}`, opType: 'Softmax', domain: '', input: [source], output: [head], attribute: makeAttributes({ axis: -1 }) });
+    graph.nodes.push({
+      name: `lucerna/${head}`,
+      opType: HEAD_OPS[kind] as string,
+      domain: '',
+      input: [source],
+      output: [head],
+      attribute: makeAttributes({ axis: -1 }),
+    });
     shapes.set(head, prepared.shapes.get(source) ?? []);
     types.set(head, 'float32');
   }
