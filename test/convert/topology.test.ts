@@ -119,7 +119,10 @@ describe('convertLayersModel: model.json formats and names', () => {
 
   test('labels must match the class count of the output (issue #12, defect 3)', async () => {
     const artifacts = await residualModel();
-    for (const labels of [['a', 'b'], ['a', 'b', 'c', 'd']]) {
+    for (const labels of [
+      ['a', 'b'],
+      ['a', 'b', 'c', 'd'],
+    ]) {
       assert.throws(
         () => convertLayersModelWithSidecar(artifacts.modelJson, artifacts.weightData, { labels }),
         (e) =>
