@@ -7,7 +7,7 @@
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { type Segmentation, type SlicImage, slic } from '../../segmentation/slic.js';
-import { firstNonFinite, formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
+import { assertFinite, formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
@@ -120,9 +120,7 @@ function imageDims(x: Tensor, method: string): [number, number, number, number] 
   if (x.shape.length !== 4 || x.data.length !== sizeOf(x.shape)) {
     throw new LucernaError('BAD_SHAPE', `${method} needs an image batch [N, C, H, W], got ${formatShape(x.shape)} with ${x.data.length} values`);
   }
-  const bad = firstNonFinite(x.data);
-  if (bad >= 0)
-    throw new LucernaError('NON_FINITE_INPUT', `Input contains ${x.data[bad]} at flat index ${bad}`, 'Replace NaN and Inf values before explaining');
+  assertFinite(x, 'Input');
   return x.shape as [number, number, number, number];
 }
 
