@@ -152,7 +152,7 @@ describe('a NaN in a baseline names the baseline, not the input (issue #12, defe
     it(name, async () => {
       await using model = await Model.load(oracleModelBytes(tiny), { runtime: nodeRuntime });
       await assert.rejects(
-        getMethod(name).attribute(model, input, { ...extra, baseline }),
+        getMethod(name).attribute(model, input, { ...extra, baseline } as Record<string, unknown>),
         (e: unknown) => isLucernaError(e, 'NON_FINITE_INPUT') && e.message === 'Baseline contains NaN at index [0, 0, 0, 7]',
       );
     });
@@ -166,7 +166,7 @@ describe('a NaN in a baseline names the baseline, not the input (issue #12, defe
     );
     await using model = await Model.load(oracleModelBytes(tiny), { runtime: nodeRuntime });
     await assert.rejects(
-      getMethod('integrated-gradients').attribute(model, bad, { steps: 2 }),
+      getMethod('integrated-gradients').attribute(model, bad, { steps: 2 } as Record<string, unknown>),
       (e: unknown) => isLucernaError(e) && /^Input contains NaN/.test(e.message),
     );
   });
