@@ -15,6 +15,7 @@ import { LucernaError } from '../errors.js';
 import type { PixelOptions } from '../io/preprocess.js';
 import { seededRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { requireImageModel } from './model-input.js';
 import { parseObjective } from './objective-parser.js';
 import type { Objective } from './objectives.js';
 import { Adam, checkSteps, throwIfCancelled } from './optimize.js';
@@ -84,6 +85,7 @@ function transformList(spec: VisualizeOptions['transforms'], [h, w]: readonly [n
  * ```
  */
 export async function visualize(model: Model, objective: Objective | string, options: VisualizeOptions = {}): Promise<VisualizationResult> {
+  requireImageModel(model, options.pixels, 'Activation maximisation');
   const target = typeof objective === 'string' ? parseObjective(objective) : objective;
   const steps = checkSteps(options.steps ?? 512);
   const batch = options.batch ?? 1;
