@@ -15,6 +15,7 @@ import { LucernaError } from '../errors.js';
 import type { PixelOptions } from '../io/preprocess.js';
 import { seededRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkMemoryEstimate, defaultMemoryLimit, estimateImageProgramMemory } from './memory.js';
 import { requireImageModel } from './model-input.js';
 import { parseObjective } from './objective-parser.js';
 import type { Objective } from './objectives.js';
@@ -43,7 +44,12 @@ export interface VisualizeOptions {
   readonly seed?: number;
   /** The model's preprocessing (default ImageNet normalisation, NCHW, RGB). */
   readonly pixels?: PixelOptions;
-  /** Cancels between steps (the promise rejects with ABORTED). */
+  /**
+   * Refuse to start when the estimated peak memory of a step exceeds this many bytes (default:
+   * {@link defaultMemoryLimit}, half of the machine's memory under Node). See `memory.ts`.
+   */
+  readonly memoryLimit?: number;
+  /** Cancels before the compile, between its stages and between steps (the promise rejects with ABORTED). */
   readonly signal?: AbortSignal;
   /** Called after each step with the objective before the update. */
   readonly onStep?: (step: number, value: number) => void;
@@ -91,6 +97,10 @@ export async function visualize(model: Model, objective: Objective | string, opt
   const batch = options.batch ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new LucernaError('BAD_OPTION', `The batch must be a positive integer, got ${batch}`);
   const size = imageSize(model, options.size, options.pixels);
+  throwIfCancelled(options.signal);
+  const estimate = await estimateImageProgramMemory(model, target, size, batch, options.pixels);
+  checkMemoryEstimate(estimate, options.memoryLimit ?? defaultMemoryLimit(model.runtime), size, batch);
+  throwIfCancelled(options.signal);
   const parameterization = imageParameterization(batch, size, { spatial: options.parameterization, decorrelate: options.decorrelate });
   const uniform = seededRandom(options.seed ?? 0);
   const adam = new Adam(
@@ -102,6 +112,7 @@ export async function visualize(model: Model, objective: Objective | string, opt
     transforms: transformList(options.transforms, size),
     objective: target,
     pixels: options.pixels,
+    signal: options.signal,
   });
   const parameters = parameterization.initial(uniform);
   const curve: number[] = [];

@@ -27,6 +27,7 @@ import { COMPILER_OPSET } from '../onnx/upgrade.js';
 import { formatShape, sizeOf } from '../tensor/tensor.js';
 import { DEFAULT_PIXEL_OPTIONS, emitModelInput } from './model-input.js';
 import type { ActivationInfo, Objective, ObjectiveContext } from './objectives.js';
+import { throwIfCancelled } from './optimize.js';
 import type { ImageParameterization } from './parameterizations.js';
 import { applyTransforms, type RandomInput, resizeTo, type Transform } from './transforms.js';
 
@@ -40,6 +41,8 @@ export interface ImageProgramSpec {
   readonly pixels?: PixelOptions;
   /** [height, width] the model runs at (default: the image size); the transformed image is resized to it. */
   readonly modelSize?: readonly [number, number];
+  /** Checked between the compile's stages (probe, differentiation, session): rejects with ABORTED. */
+  readonly signal?: AbortSignal;
 }
 
 const PARAMETERS = 'lucerna/parameters';
@@ -229,7 +232,9 @@ export async function compileImageProgram(model: Model, spec: ImageProgramSpec):
   const [batch, , h, w] = spec.parameterization.imageShape;
   const modelSize = spec.modelSize ?? [h, w];
   const layers = new Map(spec.objective.needs.layers.map((l) => [l, resolveLayer(model.graph, l)]));
+  throwIfCancelled(spec.signal);
   const prepared = await preparedTrunk(model, spec, layers, modelInputDims(batch, modelSize, pixels));
+  throwIfCancelled(spec.signal);
   const prefix = buildPrefix(spec, modelSize, pixels);
   const graph = composeGraphs(prefix.graph, prepared.graph);
   const b = new GraphBuilder(graph, 'lucerna/objective');
@@ -249,7 +254,9 @@ export async function compileImageProgram(model: Model, spec: ImageProgramSpec):
   const scalarShape = probe.shapes.get(objective) ?? [];
   if (sizeOf(scalarShape) !== 1)
     throw new LucernaError('BAD_PLAN', `The objective ${spec.objective.description} is not a scalar: shape ${formatShape(scalarShape)}`);
+  throwIfCancelled(spec.signal);
   const d = differentiate(graph, probe, { seeds: [objective], wrt: [PARAMETERS], read: [objective, prefix.image] }, standardRules);
+  throwIfCancelled(spec.signal);
   const session = await model.runtime.createSession(encodeModel(d.graph.toModel()), model.options);
   const activations = new Map([...layers].map(([l, t]) => [l, prepared.shapes.get(t) ?? []]));
   return new ImageProgram(session, spec.parameterization.shape, prefix.randoms, { objective, image: prefix.image }, activations);
