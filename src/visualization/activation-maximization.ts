@@ -51,8 +51,24 @@ export interface VisualizeOptions {
   readonly memoryLimit?: number;
   /** Cancels before the compile, between its stages and between steps (the promise rejects with ABORTED). */
   readonly signal?: AbortSignal;
+  /**
+   * Steps at the start whose ReLU gradients are redirected (default {@link DEFAULT_RELU_REDIRECT_STEPS},
+   * as Lucid): a deep channel is usually off everywhere on the grey starting image, and without the
+   * redirect its gradient is zero and the image never changes. 0 turns it off.
+   */
+  readonly reluRedirectSteps?: number;
   /** Called after each step with the objective before the update. */
   readonly onStep?: (step: number, value: number) => void;
+  /** Called once, in one line, when the objective's gradient is exactly zero at some step. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Steps with redirected ReLU gradients by default (Lucid's `relu_gradient_override` lasts 16 steps). */
+export const DEFAULT_RELU_REDIRECT_STEPS = 16;
+
+function allZero(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return false;
+  return true;
 }
 
 /** What {@link visualize} returns. */
@@ -113,7 +129,9 @@ export async function visualize(model: Model, objective: Objective | string, opt
     objective: target,
     pixels: options.pixels,
     signal: options.signal,
+    reluRedirectSteps: options.reluRedirectSteps ?? DEFAULT_RELU_REDIRECT_STEPS,
   });
+  let warned = false;
   const parameters = parameterization.initial(uniform);
   const curve: number[] = [];
   for (let step = 0; step < steps; step++) {
@@ -121,6 +139,12 @@ export async function visualize(model: Model, objective: Objective | string, opt
     const { value, gradient } = await program.step(parameters, uniform);
     if (!Number.isFinite(value)) throw new LucernaError('RUNTIME_ERROR', `The objective became ${value} at step ${step + 1}`, 'Lower the learning rate');
     curve.push(value);
+    if (!warned && allZero(gradient)) {
+      warned = true;
+      options.onWarning?.(
+        `The gradient of ${target.description} is zero at step ${step + 1}: the image stops changing (the objective's units are all off, or all at a ReLU6 ceiling)`,
+      );
+    }
     for (let i = 0; i < gradient.length; i++) gradient[i] = -(gradient[i] as number);
     adam.step(parameters, gradient);
     options.onStep?.(step + 1, value);

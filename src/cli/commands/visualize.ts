@@ -155,6 +155,7 @@ export async function runVisualize(modelPath: string, flags: VisualizeFlags) {
       memoryLimit,
       signal,
       onStep: (step) => progress.onProgress?.(step, steps),
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     }),
   ).finally(() => progress.stop());
   const outputs: string[] = [];
