@@ -35,6 +35,7 @@ export type { AttributionMethod, AttributionResult, CommonOptions, MethodKind, S
 export { upsample, upsampleBilinear, upsampleNearest } from './attribution/upsample.js';
 export { deepliftRules } from './compiler/rulesets/deeplift.js';
 export { deconvnetRules, guidedRules, resolveRuleSet, ruleSets, standardRules } from './compiler/rulesets/index.js';
+export { redirectedReluRules } from './compiler/rulesets/redirected.js';
 export { extendRuleSet, type RuleSet, type VjpContext, type VjpRule } from './compiler/vjp.js';
 export * from './convert/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';

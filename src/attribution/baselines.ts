@@ -8,7 +8,7 @@
  */
 import { LucernaError } from '../errors.js';
 import { seededRandom } from '../tensor/random.js';
-import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { assertFinite, formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 
 /** Default standard deviation of the blur baseline, in pixels. */
 export const DEFAULT_BLUR_SIGMA = 5;
@@ -85,6 +85,7 @@ function broadcastBaseline(b: Tensor, x: Tensor): Tensor {
       `Pass a baseline of shape ${one} (one sample) or ${formatShape(x.shape)}`,
     );
   }
+  assertFinite(b, 'Baseline');
   const data = new Float32Array(n * per);
   if (b.shape[0] === n) data.set(b.data);
   else for (let i = 0; i < n; i++) data.set(b.data, i * per);

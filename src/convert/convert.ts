@@ -104,6 +104,26 @@ function inputsOf(layer: KerasLayer, tensors: ReadonlyMap<string, KTensor>): KTe
   });
 }
 
+/**
+ * Throws when `labels` cannot name the classes of the model's first output: its last dim, when
+ * known, must equal the number of labels.
+ *
+ * @example
+ * ```ts
+ * checkLabelCount(['cat', 'dog'], { name: 'scores', elemType: 1, dims: ['N', 3] }); // throws: 2 labels, 3 classes
+ * ```
+ */
+export function checkLabelCount(labels: readonly string[] | undefined, output: ValueInfo | undefined): void {
+  if (!labels || !output) return;
+  const classes = output.dims.at(-1);
+  if (typeof classes !== 'number' || classes === labels.length) return;
+  throw new LucernaError(
+    'BAD_OPTION',
+    `${labels.length} label${labels.length === 1 ? '' : 's'} given, but the model's output "${output.name}" has ${classes} classes`,
+    `Give ${classes} labels, one per class in output order`,
+  );
+}
+
 function sidecarOf(facts: ConversionFacts, options: ConvertOptions): Sidecar {
   const shape = facts.sourceInputShape;
   const [h, w, c] = [shape[1], shape[2], shape[3]];
@@ -161,6 +181,7 @@ export function convertLayersModelWithSidecar(modelJson: object, weightData: Arr
     const t = tensors.get(name) as KTensor;
     return { name: t.name, elemType: DataType.FLOAT, dims: onnxDims(t.shape, false) };
   });
+  checkLabelCount(options.labels, graph.outputs[0]);
   const facts: ConversionFacts = {
     kerasVersion: topology.kerasVersion,
     sourceInputShape: (declaredBatchShape(inputLayer.config) ?? []) as KerasShape,

@@ -11,7 +11,7 @@ import { graphFromBytes } from '../onnx/builder.js';
 import type { Graph, ValueInfo } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/proto.js';
 import { formatShapeList } from '../onnx/shape-format.js';
-import { firstNonFinite, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { assertFinite, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type PreparedGraph, prepareGraph } from './prepare.js';
 import { getDefaultRuntime, outputTensor, type Runtime, type RuntimeSession, type SessionOptions } from './runtime.js';
 
@@ -221,26 +221,25 @@ export class Model implements AsyncDisposable {
     });
   }
 
-  /** Checks an input tensor: rank, static dims and finite values. */
-  validateInput(x: Tensor): void {
+  /**
+   * Checks an input tensor: rank, static dims and finite values. `what` names the tensor in
+   * errors ("Input", or "Baseline" for a reference fed to the model).
+   */
+  validateInput(x: Tensor, what = 'Input'): void {
     this.assertLive();
     const dims = this.input.dims;
     const expected = formatShapeList(['N', ...dims.slice(1)]);
     if (x.shape.length !== dims.length || dims.some((d, i) => i > 0 && typeof d === 'number' && d !== x.shape[i])) {
       throw new LucernaError(
         'BAD_SHAPE',
-        `Input has shape ${formatShapeList(x.shape)} but ${this.name} expects ${expected}`,
+        `${what} has shape ${formatShapeList(x.shape)} but ${this.name} expects ${expected}`,
         `Pass a float32 tensor of shape ${expected}`,
       );
     }
     if (x.data.length !== sizeOf(x.shape)) {
-      throw new LucernaError('BAD_SHAPE', `Input data has ${x.data.length} values, shape ${formatShapeList(x.shape)} needs ${sizeOf(x.shape)}`);
+      throw new LucernaError('BAD_SHAPE', `${what} data has ${x.data.length} values, shape ${formatShapeList(x.shape)} needs ${sizeOf(x.shape)}`);
     }
-    const bad = firstNonFinite(x.data);
-    if (bad >= 0) {
-      const idx = unravel(bad, x.shape);
-      throw new LucernaError('NON_FINITE_INPUT', `Input contains ${x.data[bad]} at index [${idx.join(', ')}]`, 'Replace NaN and Inf values before explaining');
-    }
+    assertFinite(x, what);
   }
 
   /** The graph prepared for one input shape (cached). */
@@ -397,15 +396,4 @@ function withHeads(prepared: PreparedGraph, names: readonly string[]): PreparedG
   }
   graph.invalidate();
   return { ...prepared, graph, shapes, types };
-}
-
-function unravel(index: number, shape: readonly number[]): number[] {
-  const out: number[] = [];
-  let rest = index;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i] as number;
-    out.unshift(rest % d);
-    rest = Math.floor(rest / d);
-  }
-  return out;
 }

@@ -63,6 +63,8 @@ export interface RuntimeSession {
 /** An inference engine that can open ONNX graphs. */
 export interface Runtime {
   readonly name: string;
+  /** The machine's memory in bytes, when the adapter can tell (Node: `os.totalmem()`); sets default memory limits. */
+  readonly memoryBytes?: number;
   createSession(bytes: Uint8Array, options?: SessionOptions): Promise<RuntimeSession>;
 }
 

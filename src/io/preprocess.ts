@@ -3,7 +3,7 @@
  * transposition and resize geometry. Pure and isomorphic; `image.ts` does the decoding with sharp.
  */
 import { LucernaError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { formatShape, type Tensor } from '../tensor/tensor.js';
 
 /** Named normalisations; each is a mean and std applied to pixels scaled to [0, 1]. */
 export type NormalizationPreset = 'imagenet' | 'unit' | 'symmetric' | 'raw255';
@@ -155,6 +155,13 @@ export function preprocessingFromInputDims(dims: readonly (number | string)[]): 
  * ```
  */
 export function resolvePreprocessing(options: Preprocessing = {}, inputDims?: readonly (number | string)[]): ResolvedPreprocessing {
+  if (inputDims && inputDims.length !== 4) {
+    throw new LucernaError(
+      'UNSUPPORTED_MODEL',
+      `An image needs a model that takes images [N, C, H, W]; the model takes ${formatShape(inputDims)} (rank ${inputDims.length})`,
+      `Pass a .npy tensor of shape ${formatShape(inputDims)} instead of an image`,
+    );
+  }
   const fromModel = inputDims ? preprocessingFromInputDims(inputDims) : {};
   const size = options.size ?? fromModel.size;
   if (!size) {

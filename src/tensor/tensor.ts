@@ -91,6 +91,45 @@ export function firstNonFinite(data: Float32Array): number {
   return -1;
 }
 
+/**
+ * The multi-index of flat position `index` in a C-order tensor of `shape`.
+ *
+ * @example
+ * ```ts
+ * unravelIndex(7, [2, 2, 3]); // [1, 0, 1]
+ * ```
+ */
+export function unravelIndex(index: number, shape: readonly number[]): number[] {
+  const out: number[] = [];
+  let rest = index;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i] as number;
+    out.unshift(rest % d);
+    rest = Math.floor(rest / d);
+  }
+  return out;
+}
+
+/**
+ * Throws `NON_FINITE_INPUT` naming the tensor (`what`, e.g. "Input" or "Baseline") and the index of
+ * its first NaN or infinite value, so a bad baseline is not reported as a bad input.
+ *
+ * @example
+ * ```ts
+ * assertFinite(baseline, 'Baseline'); // "Baseline contains NaN at index [0, 2, 5, 5]"
+ * ```
+ */
+export function assertFinite(t: Tensor, what: string): void {
+  const bad = firstNonFinite(t.data);
+  if (bad < 0) return;
+  const idx = unravelIndex(bad, t.shape);
+  throw new LucernaError(
+    'NON_FINITE_INPUT',
+    `${what} contains ${t.data[bad]} at index [${idx.join(', ')}]`,
+    `Replace NaN and Inf values in the ${what.toLowerCase()}`,
+  );
+}
+
 /** The largest absolute value. @example `maxAbs(t.data)` */
 export function maxAbs(data: ArrayLike<number>): number {
   let m = 0;

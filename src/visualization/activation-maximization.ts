@@ -15,6 +15,8 @@ import { LucernaError } from '../errors.js';
 import type { PixelOptions } from '../io/preprocess.js';
 import { seededRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkMemoryEstimate, defaultMemoryLimit, estimateImageProgramMemory } from './memory.js';
+import { requireImageModel } from './model-input.js';
 import { parseObjective } from './objective-parser.js';
 import type { Objective } from './objectives.js';
 import { Adam, checkSteps, throwIfCancelled } from './optimize.js';
@@ -42,10 +44,31 @@ export interface VisualizeOptions {
   readonly seed?: number;
   /** The model's preprocessing (default ImageNet normalisation, NCHW, RGB). */
   readonly pixels?: PixelOptions;
-  /** Cancels between steps (the promise rejects with ABORTED). */
+  /**
+   * Refuse to start when the estimated peak memory of a step exceeds this many bytes (default:
+   * {@link defaultMemoryLimit}, half of the machine's memory under Node). See `memory.ts`.
+   */
+  readonly memoryLimit?: number;
+  /** Cancels before the compile, between its stages and between steps (the promise rejects with ABORTED). */
   readonly signal?: AbortSignal;
+  /**
+   * Steps at the start whose ReLU gradients are redirected (default {@link DEFAULT_RELU_REDIRECT_STEPS},
+   * as Lucid): a deep channel is usually off everywhere on the grey starting image, and without the
+   * redirect its gradient is zero and the image never changes. 0 turns it off.
+   */
+  readonly reluRedirectSteps?: number;
   /** Called after each step with the objective before the update. */
   readonly onStep?: (step: number, value: number) => void;
+  /** Called once, in one line, when the objective's gradient is exactly zero at some step. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Steps with redirected ReLU gradients by default (Lucid's `relu_gradient_override` lasts 16 steps). */
+export const DEFAULT_RELU_REDIRECT_STEPS = 16;
+
+function allZero(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) return false;
+  return true;
 }
 
 /** What {@link visualize} returns. */
@@ -84,11 +107,16 @@ function transformList(spec: VisualizeOptions['transforms'], [h, w]: readonly [n
  * ```
  */
 export async function visualize(model: Model, objective: Objective | string, options: VisualizeOptions = {}): Promise<VisualizationResult> {
+  requireImageModel(model, options.pixels, 'Activation maximisation');
   const target = typeof objective === 'string' ? parseObjective(objective) : objective;
   const steps = checkSteps(options.steps ?? 512);
   const batch = options.batch ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new LucernaError('BAD_OPTION', `The batch must be a positive integer, got ${batch}`);
   const size = imageSize(model, options.size, options.pixels);
+  throwIfCancelled(options.signal);
+  const estimate = await estimateImageProgramMemory(model, target, size, batch, options.pixels);
+  checkMemoryEstimate(estimate, options.memoryLimit ?? defaultMemoryLimit(model.runtime), size, batch);
+  throwIfCancelled(options.signal);
   const parameterization = imageParameterization(batch, size, { spatial: options.parameterization, decorrelate: options.decorrelate });
   const uniform = seededRandom(options.seed ?? 0);
   const adam = new Adam(
@@ -100,7 +128,10 @@ export async function visualize(model: Model, objective: Objective | string, opt
     transforms: transformList(options.transforms, size),
     objective: target,
     pixels: options.pixels,
+    signal: options.signal,
+    reluRedirectSteps: options.reluRedirectSteps ?? DEFAULT_RELU_REDIRECT_STEPS,
   });
+  let warned = false;
   const parameters = parameterization.initial(uniform);
   const curve: number[] = [];
   for (let step = 0; step < steps; step++) {
@@ -108,6 +139,12 @@ export async function visualize(model: Model, objective: Objective | string, opt
     const { value, gradient } = await program.step(parameters, uniform);
     if (!Number.isFinite(value)) throw new LucernaError('RUNTIME_ERROR', `The objective became ${value} at step ${step + 1}`, 'Lower the learning rate');
     curve.push(value);
+    if (!warned && allZero(gradient)) {
+      warned = true;
+      options.onWarning?.(
+        `The gradient of ${target.description} is zero at step ${step + 1}: the image stops changing (the objective's units are all off, or all at a ReLU6 ceiling)`,
+      );
+    }
     for (let i = 0; i < gradient.length; i++) gradient[i] = -(gradient[i] as number);
     adam.step(parameters, gradient);
     options.onStep?.(step + 1, value);

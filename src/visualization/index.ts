@@ -3,9 +3,19 @@
  * transformation robustness; network inversion; receptive fields and top-activating patches.
  * Isomorphic: nothing here imports Node (folders of images are streamed by the CLI).
  */
-export { type VisualizationResult, type VisualizeOptions, visualize } from './activation-maximization.js';
+export { DEFAULT_RELU_REDIRECT_STEPS, type VisualizationResult, type VisualizeOptions, visualize } from './activation-maximization.js';
 export { addAlphaNorm, addTotalVariation, codeMatch, type InversionOptions, type InversionResult, invert, psnr } from './inversion.js';
-export { DEFAULT_PIXEL_OPTIONS, emitModelInput } from './model-input.js';
+export {
+  checkMemoryEstimate,
+  DEFAULT_MEMORY_FRACTION,
+  defaultMemoryLimit,
+  estimateImageProgramMemory,
+  FALLBACK_MEMORY_LIMIT,
+  formatBytes,
+  type MemoryEstimate,
+  parseMemorySize,
+} from './memory.js';
+export { DEFAULT_PIXEL_OPTIONS, emitModelInput, requireImageModel } from './model-input.js';
 export { cropBox, montage, planarToRgb } from './montage.js';
 export { parseObjective } from './objective-parser.js';
 export {

@@ -23,7 +23,7 @@ import type { PixelOptions } from '../io/preprocess.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { normalFrom, seededRandom } from '../tensor/random.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
-import { DEFAULT_PIXEL_OPTIONS } from './model-input.js';
+import { DEFAULT_PIXEL_OPTIONS, requireImageModel } from './model-input.js';
 import { Objective } from './objectives.js';
 import { Adam, checkSteps, throwIfCancelled } from './optimize.js';
 import type { ImageParameterization } from './parameterizations.js';
@@ -211,6 +211,7 @@ export async function invert(
 ): Promise<InversionResult> {
   const steps = checkSteps(options.steps ?? 400);
   const pixels = options.pixels ?? DEFAULT_PIXEL_OPTIONS;
+  requireImageModel(model, pixels, 'Network inversion');
   const dims = input.shape;
   if (dims.length !== 4 || dims[0] !== 1) throw new LucernaError('BAD_SHAPE', `Inversion takes one image [1, C, H, W], got ${formatShape(dims)}`);
   const [h, w] = (pixels.layout === 'NHWC' ? [dims[1], dims[2]] : [dims[2], dims[3]]) as [number, number];

@@ -13,6 +13,7 @@
  * 4. the backward pass from that scalar to the parameters, by the gradient compiler.
  */
 import { differentiate, gradientOutputName, readOutputName, seedInputName } from '../compiler/differentiate.js';
+import { redirectedReluRules } from '../compiler/rulesets/redirected.js';
 import { standardRules } from '../compiler/rulesets/standard.js';
 import { Model } from '../engine/model.js';
 import { probeGraph } from '../engine/probe.js';
@@ -27,6 +28,7 @@ import { COMPILER_OPSET } from '../onnx/upgrade.js';
 import { formatShape, sizeOf } from '../tensor/tensor.js';
 import { DEFAULT_PIXEL_OPTIONS, emitModelInput } from './model-input.js';
 import type { ActivationInfo, Objective, ObjectiveContext } from './objectives.js';
+import { throwIfCancelled } from './optimize.js';
 import type { ImageParameterization } from './parameterizations.js';
 import { applyTransforms, type RandomInput, resizeTo, type Transform } from './transforms.js';
 
@@ -40,7 +42,17 @@ export interface ImageProgramSpec {
   readonly pixels?: PixelOptions;
   /** [height, width] the model runs at (default: the image size); the transformed image is resized to it. */
   readonly modelSize?: readonly [number, number];
+  /** Checked between the compile's stages (probe, differentiation, session): rejects with ABORTED. */
+  readonly signal?: AbortSignal;
+  /**
+   * Redirect ReLU gradients (Lucid's override, see `compiler/rulesets/redirected.ts`) during the
+   * first this many steps, so an objective whose units are all off at the start can still move
+   * (default 0: ordinary gradients throughout).
+   */
+  readonly reluRedirectSteps?: number;
 }
+
+const REDIRECT = 'lucerna/relu-redirect';
 
 const PARAMETERS = 'lucerna/parameters';
 
@@ -71,9 +83,13 @@ export class ImageProgram implements AsyncDisposable {
     private readonly names: { objective: string; image: string },
     /** Shapes of the activations the objective reads, by layer name. */
     readonly activations: ReadonlyMap<string, readonly number[]>,
+    /** Steps whose ReLU gradients are redirected (0 when the graph has no redirect switch). */
+    readonly redirectSteps = 0,
   ) {}
 
-  private feeds(parameters: Float32Array, uniform: () => number): Record<string, { data: Float32Array; shape: readonly number[] }> {
+  private steps = 0;
+
+  private feeds(parameters: Float32Array, uniform: () => number, redirect = false): Record<string, { data: Float32Array; shape: readonly number[] }> {
     if (parameters.length !== sizeOf(this.parameterShape)) {
       throw new LucernaError('BAD_SHAPE', `Expected ${sizeOf(this.parameterShape)} parameters ${formatShape(this.parameterShape)}, got ${parameters.length}`);
     }
@@ -82,14 +98,20 @@ export class ImageProgram implements AsyncDisposable {
       [seedInputName(this.names.objective)]: { data: Float32Array.of(1), shape: [] },
     };
     for (const r of this.randoms) feeds[r.name] = { data: r.draw(uniform), shape: r.shape };
+    if (this.redirectSteps > 0) feeds[REDIRECT] = { data: Float32Array.of(redirect ? 1 : 0), shape: [] };
     return feeds;
   }
 
-  /** One forward+backward run: the objective and its gradient with respect to the parameters. */
+  /**
+   * One forward+backward run: the objective and its gradient with respect to the parameters (with
+   * redirected ReLU gradients during the first {@link ImageProgram.redirectSteps} calls).
+   */
   async step(parameters: Float32Array, uniform: () => number): Promise<StepResult> {
     const grad = gradientOutputName(PARAMETERS);
     const value = readOutputName(this.names.objective);
-    const out = await this.session.run(this.feeds(parameters, uniform), [grad, value]);
+    const redirect = this.steps < this.redirectSteps;
+    this.steps += 1;
+    const out = await this.session.run(this.feeds(parameters, uniform, redirect), [grad, value]);
     const g = out[grad]?.data;
     const v = out[value]?.data;
     if (!g || !v) throw new LucernaError('RUNTIME_ERROR', 'The engine did not return the objective and its gradient');
@@ -229,7 +251,9 @@ export async function compileImageProgram(model: Model, spec: ImageProgramSpec):
   const [batch, , h, w] = spec.parameterization.imageShape;
   const modelSize = spec.modelSize ?? [h, w];
   const layers = new Map(spec.objective.needs.layers.map((l) => [l, resolveLayer(model.graph, l)]));
+  throwIfCancelled(spec.signal);
   const prepared = await preparedTrunk(model, spec, layers, modelInputDims(batch, modelSize, pixels));
+  throwIfCancelled(spec.signal);
   const prefix = buildPrefix(spec, modelSize, pixels);
   const graph = composeGraphs(prefix.graph, prepared.graph);
   const b = new GraphBuilder(graph, 'lucerna/objective');
@@ -249,8 +273,16 @@ export async function compileImageProgram(model: Model, spec: ImageProgramSpec):
   const scalarShape = probe.shapes.get(objective) ?? [];
   if (sizeOf(scalarShape) !== 1)
     throw new LucernaError('BAD_PLAN', `The objective ${spec.objective.description} is not a scalar: shape ${formatShape(scalarShape)}`);
-  const d = differentiate(graph, probe, { seeds: [objective], wrt: [PARAMETERS], read: [objective, prefix.image] }, standardRules);
+  throwIfCancelled(spec.signal);
+  const redirectSteps = spec.reluRedirectSteps ?? 0;
+  if (!Number.isInteger(redirectSteps) || redirectSteps < 0)
+    throw new LucernaError('BAD_OPTION', `The ReLU redirect steps must be an integer ≥ 0, got ${redirectSteps}`);
+  const rules = redirectSteps > 0 ? redirectedReluRules(REDIRECT) : standardRules;
+  const d = differentiate(graph, probe, { seeds: [objective], wrt: [PARAMETERS], read: [objective, prefix.image] }, rules);
+  const switched = redirectSteps > 0 && d.graph.nodes.some((n) => n.input?.includes(REDIRECT));
+  if (switched) d.graph.inputs.push({ name: REDIRECT, elemType: DataType.FLOAT, dims: [] });
+  throwIfCancelled(spec.signal);
   const session = await model.runtime.createSession(encodeModel(d.graph.toModel()), model.options);
   const activations = new Map([...layers].map(([l, t]) => [l, prepared.shapes.get(t) ?? []]));
-  return new ImageProgram(session, spec.parameterization.shape, prefix.randoms, { objective, image: prefix.image }, activations);
+  return new ImageProgram(session, spec.parameterization.shape, prefix.randoms, { objective, image: prefix.image }, activations, switched ? redirectSteps : 0);
 }

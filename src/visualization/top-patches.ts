@@ -13,6 +13,7 @@ import { Model } from '../engine/model.js';
 import { isLucernaError, LucernaError } from '../errors.js';
 import type { RgbImage } from '../io/image.js';
 import { concatBatch, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { requireImageModel } from './model-input.js';
 import { cropBox, montage } from './montage.js';
 import { requireChannel } from './objectives.js';
 import { throwIfCancelled } from './optimize.js';
@@ -191,6 +192,7 @@ export async function topPatches(
   sources: AsyncIterable<ImageSource> | Iterable<ImageSource>,
   options: TopPatchesOptions,
 ): Promise<TopPatchesResult> {
+  requireImageModel(model, undefined, 'Top-activating patches');
   const k = options.k ?? 9;
   const batchSize = options.batchSize ?? 8;
   for (const [v, what] of [

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_BLUR_SIGMA, gaussianBlur, gaussianKernel, resolveBaseline } from '../../src/attribution/baselines.js';
+import { getMethod } from '../../src/attribution/methods.js';
+import { Model } from '../../src/engine/model.js';
+import { nodeRuntime } from '../../src/engine/node.js';
 import { isLucernaError } from '../../src/errors.js';
 import { sizeOf, type Tensor } from '../../src/tensor/tensor.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
+import { caseInput, oracle, oracleModelBytes } from '../helpers/oracle.js';
 
 function randomTensor(shape: number[], seed: number): Tensor {
   return { data: uniform(sizeOf(shape), rng(seed), -2, 2), shape };
@@ -128,5 +132,42 @@ describe('resolveBaseline', () => {
   it('rejects an unknown spec with BAD_OPTION', () => {
     assert.throws(() => resolveBaseline('mean' as never, x), code('BAD_OPTION'));
     assert.throws(() => resolveBaseline({ gaussian: 1 } as never, x), code('BAD_OPTION'));
+  });
+});
+
+describe('a NaN in a baseline names the baseline, not the input (issue #12, defect 5)', () => {
+  const tiny = oracle().cases.find((c) => c.model === 'tiny_cnn') as Parameters<typeof caseInput>[0];
+  const input = caseInput(tiny);
+  const baseline = { data: new Float32Array(input.data.length), shape: [...input.shape] };
+  baseline.data[7] = Number.NaN;
+  const options: Record<string, Record<string, unknown>> = {
+    'integrated-gradients': { steps: 2 },
+    deeplift: {},
+    occlusion: { window: [3, 16, 16], strides: [3, 16, 16] },
+    'feature-ablation': {},
+    lime: { samples: 4, segments: 4 },
+    'kernel-shap': { samples: 4, segments: 4 },
+  };
+  for (const [name, extra] of Object.entries(options)) {
+    it(name, async () => {
+      await using model = await Model.load(oracleModelBytes(tiny), { runtime: nodeRuntime });
+      await assert.rejects(
+        getMethod(name).attribute(model, input, { ...extra, baseline } as Record<string, unknown>),
+        (e: unknown) => isLucernaError(e, 'NON_FINITE_INPUT') && e.message === 'Baseline contains NaN at index [0, 0, 0, 7]',
+      );
+    });
+  }
+  it('the input keeps its own name', async () => {
+    const bad = { data: Float32Array.from(input.data), shape: [...input.shape] };
+    bad.data[7] = Number.NaN;
+    assert.throws(
+      () => resolveBaseline(baseline, input),
+      (e: unknown) => isLucernaError(e, 'NON_FINITE_INPUT') && /^Baseline contains NaN/.test(e.message),
+    );
+    await using model = await Model.load(oracleModelBytes(tiny), { runtime: nodeRuntime });
+    await assert.rejects(
+      getMethod('integrated-gradients').attribute(model, bad, { steps: 2 } as Record<string, unknown>),
+      (e: unknown) => isLucernaError(e) && /^Input contains NaN/.test(e.message),
+    );
   });
 });

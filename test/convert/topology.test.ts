@@ -117,6 +117,22 @@ describe('convertLayersModel: model.json formats and names', () => {
     assert.deepEqual(sidecar, { preprocessing: { size: [6, 6], layout: 'NCHW', channels: 3 }, labels: ['a', 'b', 'c'] });
   });
 
+  test('labels must match the class count of the output (issue #12, defect 3)', async () => {
+    const artifacts = await residualModel();
+    for (const labels of [
+      ['a', 'b'],
+      ['a', 'b', 'c', 'd'],
+    ]) {
+      assert.throws(
+        () => convertLayersModelWithSidecar(artifacts.modelJson, artifacts.weightData, { labels }),
+        (e) =>
+          isLucernaError(e, 'BAD_OPTION') &&
+          e.message === `${labels.length} labels given, but the model's output "scores" has 3 classes` &&
+          e.hint === 'Give 3 labels, one per class in output order',
+      );
+    }
+  });
+
   test('an unsupported layer names the layer, its class and the supported classes', async () => {
     const model = tf.sequential({ layers: [tf.layers.lstm({ inputShape: [5, 3], units: 2, name: 'memory' })] });
     const artifacts = await saveArtifacts(model);

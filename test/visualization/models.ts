@@ -100,3 +100,16 @@ export function gradientEnergies(data: Float32Array, shape: readonly number[]): 
   }
   return { horizontal, vertical };
 }
+
+/** A model that does not take images: features [N, 10] → Gemm → ReLU (`relu1`) → Gemm → logits [N, 3]. */
+export function tabularModelBytes(): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'features', dims: ['N', 10] }],
+    outputs: ['logits'],
+    build: (b) => {
+      const h = b.op('Gemm', ['features', b.weight('w1', randomWeights(80, 21, 0.3), [10, 8])], {}, { outputs: ['hidden'] });
+      b.op('Relu', [h], {}, { outputs: ['relu1'] });
+      b.op('Gemm', ['relu1', b.weight('w2', randomWeights(24, 22, 0.3), [8, 3])], {}, { outputs: ['logits'] });
+    },
+  });
+}

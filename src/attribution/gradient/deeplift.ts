@@ -96,7 +96,7 @@ export const deepLift: AttributionMethod<DeepLiftOptions> = {
   async attribute(model: Model, x: Tensor, options: DeepLiftOptions = {}): Promise<AttributionResult> {
     const { targets, scores } = await forwardScores(model, x, options);
     const reference = resolveBaseline(options.baseline, x);
-    model.validateInput(reference);
+    model.validateInput(reference, 'Baseline');
     const m = await deepliftMultipliers(model, x, reference, targets, options);
     const per = sizeOf(x.shape.slice(1));
     const attribution = m.multipliers;

@@ -56,7 +56,7 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
     const { alphas, weights } = quadrature(options.integration ?? 'gauss-legendre', steps);
     const { targets, scores } = await forwardScores(model, x, options);
     const baseline = resolveBaseline(options.baseline ?? 'zeros', x);
-    model.validateInput(baseline);
+    model.validateInput(baseline, 'Baseline');
     const sampleShape = x.shape.slice(1);
     const per = sizeOf(sampleShape);
     const n = x.shape[0] as number;

