@@ -12,10 +12,12 @@ import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerConvert } from './commands/convert.js';
+import { registerDatasetParts } from './commands/dataset-parts.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerInvert } from './commands/invert.js';
+import { registerStability } from './commands/stability.js';
 import { registerTopPatches } from './commands/top-patches.js';
 import { registerVisualize } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
@@ -53,6 +55,8 @@ export function buildProgram(): Command {
   registerVisualize(program);
   registerInvert(program);
   registerTopPatches(program);
+  registerDatasetParts(program);
+  registerStability(program);
   return program;
 }
 
