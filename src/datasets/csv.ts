@@ -57,8 +57,7 @@ export function parseCsv(text: string, required: readonly string[], what: string
   const [header, ...rows] = parseCsvRows(text.replace(/^\uFEFF/, ''));
   if (!header) throw new LucernaError('BAD_FILE', `${what} is empty`);
   const missing = required.filter((c) => !header.includes(c));
-  if (missing.length) throw new LucernaError('BAD_FILE', `${what} has no column ${missing.map((m) => `"${m}"`).join(', ')}`, `Its header must list ${required.join(',')}`);
-  return rows
-    .filter((r) => r.some((f) => f !== ''))
-    .map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+  if (missing.length)
+    throw new LucernaError('BAD_FILE', `${what} has no column ${missing.map((m) => `"${m}"`).join(', ')}`, `Its header must list ${required.join(',')}`);
+  return rows.filter((r) => r.some((f) => f !== '')).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
 }

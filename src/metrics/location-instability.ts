@@ -171,7 +171,9 @@ export function locationInstability(images: readonly InstabilityImage[], options
   const c = filterCount(images);
   const icnn = options.protocol === 'icnn';
   const names = [...new Set(images.flatMap((image) => [...image.landmarks.keys()]))];
-  const filters = Array.from({ length: c }, (_, f) => (icnn ? icnnFilter(images, f, names, diagonal, options.topImages ?? 100) : defaultFilter(images, f, diagonal)));
+  const filters = Array.from({ length: c }, (_, f) =>
+    icnn ? icnnFilter(images, f, names, diagonal, options.topImages ?? 100) : defaultFilter(images, f, diagonal),
+  );
   const values = filters.map((f) => f.instability).filter((v): v is number => v !== null);
   const nullFilters = c - values.length;
   let chosen = values;

@@ -46,13 +46,21 @@ export interface LayerStability extends LayerInstability {
   readonly peaks: readonly ChannelPeaks[];
 }
 
-async function openTrunk(model: Model, layer: string, dims: readonly number[]): Promise<{ trunk: Model; shape: [number, number, number]; field: ReceptiveField }> {
+async function openTrunk(
+  model: Model,
+  layer: string,
+  dims: readonly number[],
+): Promise<{ trunk: Model; shape: [number, number, number]; field: ReceptiveField }> {
   const trunk = Model.fromGraph(trunkGraph(model.graph, [layer], dims), { runtime: model.runtime, ...model.options, name: model.name });
   try {
     const prepared = await trunk.prepare(dims);
     const shape = prepared.shapes.get(layer) ?? [];
     if (shape.length !== 4)
-      throw new LucernaError('BAD_SHAPE', `Layer "${layer}" has shape [${shape.join(', ')}]; location instability needs a 4-D [N, C, H, W] layer`, 'Pick a convolutional layer');
+      throw new LucernaError(
+        'BAD_SHAPE',
+        `Layer "${layer}" has shape [${shape.join(', ')}]; location instability needs a 4-D [N, C, H, W] layer`,
+        'Pick a convolutional layer',
+      );
     return { trunk, shape: shape.slice(1) as [number, number, number], field: receptiveField(prepared, layer) };
   } catch (e) {
     await trunk.dispose();
@@ -112,7 +120,9 @@ export async function layerStability(model: Model, images: readonly StabilityIma
     const x = new Float64Array(c);
     const y = new Float64Array(c);
     for (let f = 0; f < c; f++) {
-      const [px, py] = icnn ? fieldCenter(field, p.row[f] as number, p.col[f] as number) : unitCenter(p.row[f] as number, p.col[f] as number, h, w, width, height);
+      const [px, py] = icnn
+        ? fieldCenter(field, p.row[f] as number, p.col[f] as number)
+        : unitCenter(p.row[f] as number, p.col[f] as number, h, w, width, height);
       x[f] = px;
       y[f] = py;
     }

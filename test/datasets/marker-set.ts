@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeLabelPlane } from '../../src/datasets/parts/broden.js';
 import { encodeRgbPng } from '../../src/io/image.js';
+import { buildModel } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/tensor/random.js';
 
 export const SIZE = 32;
@@ -48,7 +49,13 @@ export async function writeMarkerSet(dir: string, spec: MarkerSetSpec): Promise<
   const landmarks = ['image,landmark,x,y'];
   const images: MarkerImage[] = [];
   const jobs: { className: string | undefined; redOffset: number; tail: boolean }[] = [
-    ...classes.flatMap((c) => Array.from({ length: spec.classes[c]?.count ?? 0 }, () => ({ className: c, redOffset: spec.classes[c]?.redOffset ?? 0, tail: spec.classes[c]?.tail ?? false }))),
+    ...classes.flatMap((c) =>
+      Array.from({ length: spec.classes[c]?.count ?? 0 }, () => ({
+        className: c,
+        redOffset: spec.classes[c]?.redOffset ?? 0,
+        tail: spec.classes[c]?.tail ?? false,
+      })),
+    ),
     ...Array.from({ length: spec.none }, () => ({ className: undefined, redOffset: 0, tail: false })),
   ];
   for (const [k, job] of jobs.entries()) {
@@ -77,8 +84,26 @@ export async function writeMarkerSet(dir: string, spec: MarkerSetSpec): Promise<
     images.push({ name, className: job.className, eye, red, blue });
   }
   writeFileSync(join(dir, 'index.csv'), `${index.join('\n')}\n`);
-  writeFileSync(join(dir, 'label.csv'), `number,name,category,frequency,coverage,syns\n${classes.map((c, i) => `${i + 1},${c},object(1),1,0.01,${c}`).join('\n')}\n`);
+  writeFileSync(
+    join(dir, 'label.csv'),
+    `number,name,category,frequency,coverage,syns\n${classes.map((c, i) => `${i + 1},${c},object(1),1,0.01,${c}`).join('\n')}\n`,
+  );
   writeFileSync(join(dir, 'category.csv'), `name,first,last,count,frequency\nobject,1,${classes.length},${classes.length},1\n`);
   if (!spec.noLandmarks) writeFileSync(join(dir, 'landmarks.csv'), `${[...landmarks, ...(spec.extraLandmarks ?? [])].join('\n')}\n`);
   return images;
+}
+
+/** conv 1×1 (filter 0: R − G − B, the red detector; filter 1: B − R − G, the blue one) → relu → 2×2 max pool → global max → logits. */
+export function markerModel(): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'x', dims: ['N', 3, SIZE, SIZE] }],
+    outputs: ['logits'],
+    build: (b) => {
+      const c = b.op('Conv', ['x', b.weight('w', [1, -1, -1, -1, -1, 1], [2, 3, 1, 1])], {}, { outputs: ['conv'] });
+      b.op('Relu', [c], {}, { outputs: ['relu'] });
+      b.op('MaxPool', ['relu'], { kernel_shape: [2, 2], strides: [2, 2] }, { outputs: ['pool'] });
+      const g = b.op('GlobalMaxPool', ['pool']);
+      b.op('Flatten', [g], {}, { outputs: ['logits'] });
+    },
+  });
 }

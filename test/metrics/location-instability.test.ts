@@ -34,11 +34,7 @@ describe('location instability (default definition)', () => {
   it('is the mean over landmarks of the population std of the normalised distance', () => {
     // filter 0: distances to "a" are 0, 10, 20 px → /50 → 0, 0.2, 0.4 → population std sqrt(((0.2)^2·2)/3)
     // landmark "b" seen only in image 2 → D = 0.
-    const images = [
-      img([0], [0], [1], { a: [0, 0] }),
-      img([10], [0], [2], { a: [0, 0] }),
-      img([0], [20], [3], { a: [0, 0], b: [5, 5] }),
-    ];
+    const images = [img([0], [0], [1], { a: [0, 0] }), img([10], [0], [2], { a: [0, 0] }), img([0], [20], [3], { a: [0, 0], b: [5, 5] })];
     const r = locationInstability(images, { width: W, height: H });
     near(r.filters[0]?.instability ?? null, (Math.sqrt(0.08 / 3) + 0) / 2);
     assert.equal(r.filters[0]?.images, 3);
@@ -66,8 +62,14 @@ describe('location instability (default definition)', () => {
     const r = locationInstability([img([0], [0], [1], { a: [0, 0] })], { width: W, height: H });
     assert.equal(r.instability, null);
     assert.equal(r.nullFilters, 1);
-    assert.throws(() => locationInstability([], { width: 0, height: 4 }), (e) => isLucernaError(e, 'BAD_OPTION'));
-    assert.throws(() => locationInstability([], { width: 4, height: 4, protocol: 'icnn', selectRatio: 0 }), (e) => isLucernaError(e, 'BAD_OPTION'));
+    assert.throws(
+      () => locationInstability([], { width: 0, height: 4 }),
+      (e) => isLucernaError(e, 'BAD_OPTION'),
+    );
+    assert.throws(
+      () => locationInstability([], { width: 4, height: 4, protocol: 'icnn', selectRatio: 0 }),
+      (e) => isLucernaError(e, 'BAD_OPTION'),
+    );
   });
 });
 
@@ -85,7 +87,7 @@ describe('location instability (ICNN protocol)', () => {
     near(r.filters[0]?.instability ?? null, 0.2 / Math.SQRT2);
     // filter 1: top 2 = images 3, 2 → d = 0, 0 → 0
     near(r.filters[1]?.instability ?? null, 0);
-    near(r.instability, (0.2 / Math.SQRT2) / 2);
+    near(r.instability, 0.2 / Math.SQRT2 / 2);
     const half = locationInstability(images, { width: 30, height: 40, protocol: 'icnn', topImages: 2, selectRatio: 0.5 });
     near(half.instability, 0);
   });
@@ -103,17 +105,15 @@ describe('location instability (ICNN protocol)', () => {
     const u = seededRandom(5);
     const n = 9;
     const images = Array.from({ length: n }, () =>
-      img(
-        [u() * 30, u() * 30, u() * 30],
-        [u() * 40, u() * 40, u() * 40],
-        [u() + 0.1, u() + 0.1, u() + 0.1],
-        { a: [u() * 30, u() * 40], b: [u() * 30, u() * 40] },
-      ),
+      img([u() * 30, u() * 30, u() * 30], [u() * 40, u() * 40, u() * 40], [u() + 0.1, u() + 0.1, u() + 0.1], {
+        a: [u() * 30, u() * 40],
+        b: [u() * 30, u() * 40],
+      }),
     );
     const def = locationInstability(images, { width: 30, height: 40 });
     const icnn = locationInstability(images, { width: 30, height: 40, protocol: 'icnn', topImages: 100, selectRatio: 1 });
     const factor = Math.sqrt(n / (n - 1));
-    def.filters.forEach((f, i) => near(icnn.filters[i]?.instability ?? null, (f.instability as number) * factor, 1e-12));
+    for (const [i, f] of def.filters.entries()) near(icnn.filters[i]?.instability ?? null, (f.instability as number) * factor, 1e-12);
     near(icnn.instability, (def.instability as number) * factor, 1e-12);
   });
 

@@ -16,25 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runStability } from '../../src/cli/commands/stability.js';
-import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { nodeRuntime } from '../../src/engine/node.js';
-import { buildModel } from '../../src/onnx/builder.js';
-import { EYE_RANGE, SIZE, TAIL_OFFSET, writeMarkerSet } from '../datasets/marker-set.js';
-
-/** conv 1×1 (filter 0: R − G − B, the red detector; filter 1: B − R − G, the blue one) → relu → 2×2 max pool → global max → logits. */
-export function markerModel(): Uint8Array {
-  return buildModel({
-    inputs: [{ name: 'x', dims: ['N', 3, SIZE, SIZE] }],
-    outputs: ['logits'],
-    build: (b) => {
-      const c = b.op('Conv', ['x', b.weight('w', [1, -1, -1, -1, -1, 1], [2, 3, 1, 1])], {}, { outputs: ['conv'] });
-      b.op('Relu', [c], {}, { outputs: ['relu'] });
-      b.op('MaxPool', ['relu'], { kernel_shape: [2, 2], strides: [2, 2] }, { outputs: ['pool'] });
-      const g = b.op('GlobalMaxPool', ['pool']);
-      b.op('Flatten', [g], {}, { outputs: ['logits'] });
-    },
-  });
-}
+import { setDefaultRuntime } from '../../src/engine/runtime.js';
+import { EYE_RANGE, markerModel, SIZE, TAIL_OFFSET, writeMarkerSet } from '../datasets/marker-set.js';
 
 /** Exact mean, std and 4th central moment of d = ‖U − E − off‖/diag, U uniform on the grid, E on EYE_RANGE². */
 function analytic(off: readonly [number, number]) {
@@ -66,7 +50,8 @@ describe('location instability on hand-built models', () => {
     });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (extra: Record<string, string> = {}) => runStability(join(dir, 'marker.onnx'), { dataset: join(dir, 'set'), layer: 'relu', json: true, ...extra });
+  const run = (extra: Record<string, string> = {}) =>
+    runStability(join(dir, 'marker.onnx'), { dataset: join(dir, 'set'), layer: 'relu', json: true, ...extra });
 
   it('a marker detector has instability 0; a random-peak filter has the analytic value', async () => {
     const s = await run({ class: 'bird' });

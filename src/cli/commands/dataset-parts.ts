@@ -42,7 +42,10 @@ export function registerDatasetParts(program: Command): void {
     .option('--size <px>', 'image side in pixels (default 64)')
     .option('--classes <k>', 'object classes, 1…5 (default 5), plus none')
     .option('--val-fraction <f>', 'fraction of images in the val split (default 0.2)')
-    .option('--bias <rule>', 'plant a correlation in the train split, e.g. bird:background=stripes@0.95 (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--bias <rule>', 'plant a correlation in the train split, e.g. bird:background=stripes@0.95 (repeatable)', (v: string, acc: string[] = []) => [
+      ...acc,
+      v,
+    ])
     .option('--json', 'print a JSON summary')
     .action(async (flags: DatasetPartsFlags) => {
       const summary = await runDatasetParts(flags);
@@ -66,7 +69,15 @@ export async function runDatasetParts(flags: DatasetPartsFlags) {
   const valFraction = parseNumber(flags.valFraction, '--val-fraction', 0);
   const t0 = performance.now();
   const progress = progressBar('dataset parts', !flags.json);
-  const command = ['lucerna dataset parts', `--out ${flags.out}`, `--n ${n}`, `--seed ${seed}`, size && `--size ${size}`, classes && `--classes ${classes}`, ...(flags.bias ?? []).map((b) => `--bias ${b}`)]
+  const command = [
+    'lucerna dataset parts',
+    `--out ${flags.out}`,
+    `--n ${n}`,
+    `--seed ${seed}`,
+    size && `--size ${size}`,
+    classes && `--classes ${classes}`,
+    ...(flags.bias ?? []).map((b) => `--bias ${b}`),
+  ]
     .filter(Boolean)
     .join(' ');
   const result = await withInterrupt((signal) =>

@@ -63,7 +63,11 @@ function countedImages(all: readonly LandmarkImage[], className: string | undefi
   const chosen = all.filter((i) => (className === undefined ? i.objects.size > 0 : i.objects.has(className)));
   if (chosen.length === 0) {
     const what = className === undefined ? 'an object' : `an object of class "${className}"`;
-    throw new LucernaError('BAD_OPTION', `No image of ${dataset} has ${what}`, found.length ? `Classes found: ${found.join(', ')}` : 'The object planes are empty');
+    throw new LucernaError(
+      'BAD_OPTION',
+      `No image of ${dataset} has ${what}`,
+      found.length ? `Classes found: ${found.join(', ')}` : 'The object planes are empty',
+    );
   }
   return chosen;
 }
@@ -101,13 +105,36 @@ export async function runStability(modelPath: string, flags: StabilityFlags) {
   }));
   const progress = progressBar('stability', !flags.json);
   const result = await withInterrupt((signal) =>
-    layerStability(model, images, { layer: flags.layer, inputSize: [height, width], protocol, topImages, selectRatio, batchSize, signal, onProgress: progress.onProgress }),
+    layerStability(model, images, {
+      layer: flags.layer,
+      inputSize: [height, width],
+      protocol,
+      topImages,
+      selectRatio,
+      batchSize,
+      signal,
+      onProgress: progress.onProgress,
+    }),
   ).finally(() => progress.stop());
-  const json = { layer: result.layer, instability: result.instability, filters: result.filters.map((f) => ({ filter: f.filter, instability: f.instability, images: f.images })) };
+  const json = {
+    layer: result.layer,
+    instability: result.instability,
+    filters: result.filters.map((f) => ({ filter: f.filter, instability: f.instability, images: f.images })),
+  };
   const outputs: string[] = [];
   if (flags.out) {
     const csv = ['filter,instability,images', ...result.filters.map((f) => `${f.filter},${f.instability ?? ''},${f.images}`), ''].join('\n');
-    const summary = { ...json, nullFilters: result.nullFilters, protocol, class: flags.class ?? null, images: chosen.length, model: modelPath, dataset: flags.dataset, inputSize: [height, width], layerShape: result.shape };
+    const summary = {
+      ...json,
+      nullFilters: result.nullFilters,
+      protocol,
+      class: flags.class ?? null,
+      images: chosen.length,
+      model: modelPath,
+      dataset: flags.dataset,
+      inputSize: [height, width],
+      layerShape: result.shape,
+    };
     outputs.push(join(flags.out, 'filters.csv'), join(flags.out, 'summary.json'));
     await writeFileAtomic(outputs[0] as string, csv);
     await writeFileAtomic(outputs[1] as string, `${JSON.stringify(summary, null, 2)}\n`);

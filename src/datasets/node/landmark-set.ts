@@ -82,11 +82,20 @@ function readLandmarks(text: string, sizes: ReadonlyMap<string, readonly [number
  * ```
  */
 export async function readLandmarkSet(dir: string): Promise<LandmarkImage[]> {
-  const index = parseCsv(await readText(join(dir, 'index.csv'), 'index.csv', 'Point --dataset at a Broden-format folder (lucerna dataset parts writes one)'), ['image', 'ih', 'iw'], 'index.csv');
+  const index = parseCsv(
+    await readText(join(dir, 'index.csv'), 'index.csv', 'Point --dataset at a Broden-format folder (lucerna dataset parts writes one)'),
+    ['image', 'ih', 'iw'],
+    'index.csv',
+  );
   const landmarksText = await readText(join(dir, 'landmarks.csv'), 'landmarks.csv', 'Location instability needs landmarks.csv with columns image,landmark,x,y');
   const labelRows = parseCsv(await readText(join(dir, 'label.csv'), 'label.csv', 'The Broden layout needs label.csv'), ['number', 'name'], 'label.csv');
   const names = new Map(labelRows.map((r) => [number(r.number, `label.csv: number`), r.name as string]));
-  const sizes = new Map(index.map((r): [string, [number, number]] => [r.image as string, [number(r.iw, `index.csv: iw of ${r.image}`), number(r.ih, `index.csv: ih of ${r.image}`)]]));
+  const sizes = new Map(
+    index.map((r): [string, [number, number]] => [
+      r.image as string,
+      [number(r.iw, `index.csv: iw of ${r.image}`), number(r.ih, `index.csv: ih of ${r.image}`)],
+    ]),
+  );
   const landmarks = readLandmarks(landmarksText, sizes);
   const images: LandmarkImage[] = [];
   for (const r of index) {
@@ -100,7 +109,14 @@ export async function readLandmarkSet(dir: string): Promise<LandmarkImage[]> {
       for (const n of await planeLabels(join(dir, 'images', plane))) if (n > 0) objects.add(names.get(n) ?? String(n));
     }
     const [width, height] = sizes.get(r.image as string) as [number, number];
-    images.push({ image: r.image as string, path: join(dir, 'images', r.image as string), width, height, objects, landmarks: landmarks.get(r.image as string) ?? new Map() });
+    images.push({
+      image: r.image as string,
+      path: join(dir, 'images', r.image as string),
+      width,
+      height,
+      objects,
+      landmarks: landmarks.get(r.image as string) ?? new Map(),
+    });
   }
   return images;
 }

@@ -43,7 +43,10 @@ const CATEGORIES = ['object', 'part'] as const;
 export function partsLabels(classes: readonly string[]): BrodenLabel[] {
   const objects = classes.filter((c) => c !== NONE_CLASS);
   const parts = PART_NAMES.filter((p) => FIGURE_CLASSES.some((c) => objects.includes(c.name) && c.build(() => 0).some((q) => q.name === p)));
-  return [...objects.map((name, i) => ({ number: i + 1, name, category: 'object' })), ...parts.map((name, i) => ({ number: objects.length + i + 1, name, category: 'part' }))];
+  return [
+    ...objects.map((name, i) => ({ number: i + 1, name, category: 'object' })),
+    ...parts.map((name, i) => ({ number: objects.length + i + 1, name, category: 'part' })),
+  ];
 }
 
 async function checkTarget(out: string): Promise<void> {
@@ -95,7 +98,14 @@ class Lines {
   }
 }
 
-async function writeSample(tmp: string, s: PartsSample, labels: readonly BrodenLabel[], tally: LabelTally, lines: Lines, parts: readonly string[]): Promise<void> {
+async function writeSample(
+  tmp: string,
+  s: PartsSample,
+  labels: readonly BrodenLabel[],
+  tally: LabelTally,
+  lines: Lines,
+  parts: readonly string[],
+): Promise<void> {
   const stem = `parts_${String(s.index).padStart(6, '0')}`;
   const image = `${stem}.png`;
   const png = await encodeRgbPng(s.rgb, s.size, s.size);

@@ -51,7 +51,10 @@ export function randomBackdrop(rng: () => number, size: number, texture?: Textur
   const [a, b] = twoColours(rng);
   const colours: [Rgb, Rgb] = [mix((PALETTE[a] as { rgb: Rgb }).rgb, GREY, 0.5), mix((PALETTE[b] as { rgb: Rgb }).rgb, GREY, 0.5)];
   const count = 2 + Math.floor(rng() * 4);
-  const distractors = Array.from({ length: count }, (): Distractor => ({ shape: randomShape(rng, size), colours: twoColours(rng), texture: randomTexture(rng, size / 20) }));
+  const distractors = Array.from(
+    { length: count },
+    (): Distractor => ({ shape: randomShape(rng, size), colours: twoColours(rng), texture: randomTexture(rng, size / 20) }),
+  );
   return { texture: t, colours, distractors };
 }
 

@@ -30,7 +30,8 @@ export function parseBias(text: string): BiasRule {
   if (!m) throw new LucernaError('BAD_OPTION', `Cannot read the bias rule "${text}"`, hint);
   const [, className, attribute, value, rateText] = m as unknown as [string, string, string, string, string];
   const rate = Number(rateText);
-  if (attribute !== 'background') throw new LucernaError('BAD_OPTION', `The bias rule "${text}" names attribute "${attribute}"; only background can be planted`, hint);
+  if (attribute !== 'background')
+    throw new LucernaError('BAD_OPTION', `The bias rule "${text}" names attribute "${attribute}"; only background can be planted`, hint);
   if (!(TEXTURES as readonly string[]).includes(value)) throw new LucernaError('BAD_OPTION', `Unknown background "${value}" in "${text}"`, hint);
   if (!(rate >= 0 && rate <= 1)) throw new LucernaError('BAD_OPTION', `The rate in "${text}" must be in [0, 1]`, hint);
   return { className, attribute: 'background', value: value as TextureName, rate };

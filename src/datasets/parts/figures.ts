@@ -36,10 +36,24 @@ function bird(a: () => number): FigurePart[] {
   const tailTip: Point = [-0.95, -0.1 + t];
   return [
     part('legs', [capsule([0.05, 0.2], feet[0] as Point, 0.04), capsule([-0.1, 0.2], feet[1] as Point, 0.04)], [['legs', mean(feet)]], true),
-    part('tail', [triangle([-0.35, -0.06], [-0.95, -0.3 + t], [-0.95, 0.1 + t])], [['tail', [-0.72, -0.09 + t * 0.6]], ['tail_tip', tailTip]]),
+    part(
+      'tail',
+      [triangle([-0.35, -0.06], [-0.95, -0.3 + t], [-0.95, 0.1 + t])],
+      [
+        ['tail', [-0.72, -0.09 + t * 0.6]],
+        ['tail_tip', tailTip],
+      ],
+    ),
     part('body', [ellipse([0, 0], 0.45, 0.27)], [['body', [0, 0]]]),
     part('beak', [triangle([0.62, -0.4], [0.62, -0.26], [0.92, -0.33])], [['beak_tip', [0.92, -0.33]]], true),
-    part('head', [ellipse([0.48, -0.33], 0.18, 0.18)], [['head', [0.48, -0.33]], ['eye', [0.53, -0.37]]]),
+    part(
+      'head',
+      [ellipse([0.48, -0.33], 0.18, 0.18)],
+      [
+        ['head', [0.48, -0.33]],
+        ['eye', [0.53, -0.37]],
+      ],
+    ),
     part('wings', [ellipse([-0.08, -0.1], 0.34, 0.12, wing)], [['wings', [-0.08, -0.1]]]),
   ];
 }
@@ -48,10 +62,24 @@ function fish(a: () => number): FigurePart[] {
   const t = 0.15 * a();
   const fin = 0.5 + 0.4 * a();
   return [
-    part('tail', [triangle([-0.45, 0], [-0.95, -0.38 + t], [-0.95, 0.38 + t])], [['tail', [-0.78, t * 0.7]], ['tail_tip', [-0.95, t]]]),
+    part(
+      'tail',
+      [triangle([-0.45, 0], [-0.95, -0.38 + t], [-0.95, 0.38 + t])],
+      [
+        ['tail', [-0.78, t * 0.7]],
+        ['tail_tip', [-0.95, t]],
+      ],
+    ),
     part('dorsal_fin', [triangle([-0.25, -0.18], [0.15, -0.2], [-0.2, -0.5 + t * 0.5])], [['dorsal_fin', [-0.1, -0.3]]], true),
     part('body', [ellipse([0, 0], 0.55, 0.27)], [['body', [0, 0]]]),
-    part('head', [ellipse([0.52, 0], 0.22, 0.21)], [['head', [0.52, 0]], ['eye', [0.6, -0.07]]]),
+    part(
+      'head',
+      [ellipse([0.52, 0], 0.22, 0.21)],
+      [
+        ['head', [0.52, 0]],
+        ['eye', [0.6, -0.07]],
+      ],
+    ),
     part('pectoral_fin', [ellipse([0.18, 0.12], 0.15, 0.06, fin)], [['pectoral_fin', [0.18, 0.12]]], true),
   ];
 }
@@ -66,12 +94,31 @@ function quadruped(a: () => number): FigurePart[] {
   const feet = hips.map((h): Point => [h[0] + 0.12 * a(), 0.68]);
   const tailTip: Point = [-0.85, -0.3 + 0.15 * a()];
   return [
-    part('legs', hips.map((h, i) => capsule(h, feet[i] as Point, 0.055)), [['legs', mean(feet)]]),
-    part('tail', [capsule([-0.47, -0.05], tailTip, 0.045)], [['tail', mean([[-0.47, -0.05], tailTip])], ['tail_tip', tailTip]], true),
+    part(
+      'legs',
+      hips.map((h, i) => capsule(h, feet[i] as Point, 0.055)),
+      [['legs', mean(feet)]],
+    ),
+    part(
+      'tail',
+      [capsule([-0.47, -0.05], tailTip, 0.045)],
+      [
+        ['tail', mean([[-0.47, -0.05], tailTip])],
+        ['tail_tip', tailTip],
+      ],
+      true,
+    ),
     part('body', [ellipse([0, 0], 0.5, 0.22)], [['body', [0, 0]]]),
     part('neck', [capsule([0.36, -0.08], [0.56, -0.34], 0.1)], [['neck', [0.46, -0.21]]], true),
     part('ears', [triangle([0.56, -0.48], [0.66, -0.5], [0.56, -0.7])], [['ears', [0.59, -0.56]]], true),
-    part('head', [ellipse([0.66, -0.4], 0.19, 0.13, 0.2)], [['head', [0.66, -0.4]], ['eye', [0.7, -0.45]]]),
+    part(
+      'head',
+      [ellipse([0.66, -0.4], 0.19, 0.13, 0.2)],
+      [
+        ['head', [0.66, -0.4]],
+        ['eye', [0.7, -0.45]],
+      ],
+    ),
   ];
 }
 
@@ -83,18 +130,44 @@ function insect(a: () => number): FigurePart[] {
   ];
   const legs = roots.flatMap((r, i): [Point, Point][] => [
     [r, [r[0] + (i - 1) * 0.3 + 0.08 * a(), 0.55]],
-    [[r[0], -r[1]], [r[0] + (i - 1) * 0.3 + 0.08 * a(), -0.55]],
+    [
+      [r[0], -r[1]],
+      [r[0] + (i - 1) * 0.3 + 0.08 * a(), -0.55],
+    ],
   ]);
   const tips: Point[] = [
     [0.78, -0.38 + 0.1 * a()],
     [0.78, 0.38 + 0.1 * a()],
   ];
   return [
-    part('legs', legs.map(([p, q]) => capsule(p, q, 0.03)), [['legs', mean(legs.map(([, q]) => q))]]),
-    part('antennae', tips.map((t) => capsule([0.42, 0], t, 0.028)), [['antennae', mean(tips)]], true),
-    part('abdomen', [ellipse([-0.42, 0], 0.38, 0.2)], [['abdomen', [-0.42, 0]], ['abdomen_tip', [-0.8, 0]]]),
+    part(
+      'legs',
+      legs.map(([p, q]) => capsule(p, q, 0.03)),
+      [['legs', mean(legs.map(([, q]) => q))]],
+    ),
+    part(
+      'antennae',
+      tips.map((t) => capsule([0.42, 0], t, 0.028)),
+      [['antennae', mean(tips)]],
+      true,
+    ),
+    part(
+      'abdomen',
+      [ellipse([-0.42, 0], 0.38, 0.2)],
+      [
+        ['abdomen', [-0.42, 0]],
+        ['abdomen_tip', [-0.8, 0]],
+      ],
+    ),
     part('thorax', [ellipse([0.05, 0], 0.18, 0.15)], [['thorax', [0.05, 0]]]),
-    part('head', [ellipse([0.33, 0], 0.13, 0.13)], [['head', [0.33, 0]], ['eye', [0.38, -0.06]]]),
+    part(
+      'head',
+      [ellipse([0.33, 0], 0.13, 0.13)],
+      [
+        ['head', [0.33, 0]],
+        ['eye', [0.38, -0.06]],
+      ],
+    ),
     part('wings', [ellipse([-0.28, -0.2], 0.36, 0.1, 0.35 + 0.2 * a())], [['wings', [-0.28, -0.2]]], true),
   ];
 }
@@ -109,9 +182,20 @@ function turtle(a: () => number): FigurePart[] {
   const tailTip: Point = [-0.72, 0.1 * a()];
   const hy = 0.05 * a();
   return [
-    part('legs', feet.map((f) => ellipse(f, 0.13, 0.08, f[1] > 0 ? 0.6 : -0.6)), [['legs', mean(feet)]]),
+    part(
+      'legs',
+      feet.map((f) => ellipse(f, 0.13, 0.08, f[1] > 0 ? 0.6 : -0.6)),
+      [['legs', mean(feet)]],
+    ),
     part('tail', [triangle([-0.45, -0.05], [-0.45, 0.05], tailTip)], [['tail_tip', tailTip]]),
-    part('head', [ellipse([0.64, hy], 0.16, 0.12)], [['head', [0.64, hy]], ['eye', [0.7, hy - 0.05]]]),
+    part(
+      'head',
+      [ellipse([0.64, hy], 0.16, 0.12)],
+      [
+        ['head', [0.64, hy]],
+        ['eye', [0.7, hy - 0.05]],
+      ],
+    ),
     part('shell', [ellipse([0, 0], 0.5, 0.36)], [['shell', [0, 0]]]),
   ];
 }
@@ -126,6 +210,4 @@ export const FIGURE_CLASSES: readonly FigureClass[] = [
 ];
 
 /** Every part name, in label order (the union over all classes). */
-export const PART_NAMES: readonly string[] = [
-  ...new Set(FIGURE_CLASSES.flatMap((c) => c.build(() => 0).map((p) => p.name))),
-].sort();
+export const PART_NAMES: readonly string[] = [...new Set(FIGURE_CLASSES.flatMap((c) => c.build(() => 0).map((p) => p.name)))].sort();

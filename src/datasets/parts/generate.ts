@@ -116,7 +116,12 @@ function placement(rng: () => number, size: number): Placement {
   return { cx: margin + rng() * (size - 2 * margin), cy: margin + rng() * (size - 2 * margin), scale: s, rotation: ((rng() * 2 - 1) * Math.PI) / 6 };
 }
 
-function paint(size: number, backdrop: Backdrop, figure: { place: Placement; parts: DrawnPart[]; eye?: readonly [number, number]; eyeR: number } | undefined, rng: () => number) {
+function paint(
+  size: number,
+  backdrop: Backdrop,
+  figure: { place: Placement; parts: DrawnPart[]; eye?: readonly [number, number]; eyeR: number } | undefined,
+  rng: () => number,
+) {
   const rgb = new Uint8Array(size * size * 3);
   const object = new Uint8Array(size * size);
   const parts = new Uint8Array(size * size);
