@@ -44,6 +44,8 @@ export interface LayerStability extends LayerInstability {
   readonly receptiveField: ReceptiveField;
   /** Per image, the peak of every filter (value, unit row and column). */
   readonly peaks: readonly ChannelPeaks[];
+  /** Per image, what the metric saw: peak points and values, and landmarks (model-input pixels). */
+  readonly records: readonly InstabilityImage[];
 }
 
 async function openTrunk(
@@ -129,5 +131,5 @@ export async function layerStability(model: Model, images: readonly StabilityIma
     return { x, y, value: p.value, landmarks: (images[i] as StabilityImage).landmarks };
   });
   const result = locationInstability(records, { ...options, width, height });
-  return { ...result, layer, shape, receptiveField: field, peaks };
+  return { ...result, layer, shape, receptiveField: field, peaks, records };
 }

@@ -17,6 +17,7 @@ import { partsSample } from '../../src/datasets/parts/generate.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { isLucernaError } from '../../src/errors.js';
+import { externalReferences } from '../../src/render/report/self-contained.js';
 import { markerModel, writeMarkerSet } from '../datasets/marker-set.js';
 import { assertOneLineError, lucerna } from '../helpers/cli.js';
 
@@ -53,7 +54,7 @@ describe('lucerna stability', () => {
     assert.deepEqual(readdirSync(dir).sort(), before);
   });
 
-  it('writes filters.csv and summary.json with --out', async () => {
+  it('writes filters.csv, summary.json and a self-contained report.html with --out', async () => {
     const out = join(dir, 'out');
     const run = await lucerna('stability', model, '--dataset', set, '--layer', 'relu', '--out', out, '--protocol', 'icnn', '--top-images', '5');
     assert.equal(run.code, 0, run.stderr);
@@ -64,6 +65,10 @@ describe('lucerna stability', () => {
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     assert.equal(summary.protocol, 'icnn');
     assert.equal(summary.nullFilters, 0);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    assert.match(html, /The 8 most stable filters/);
+    assert.equal((html.match(/<figure>/g) ?? []).length, 2, 'two filters, each shown once');
+    assert.deepEqual(externalReferences(html), []);
   });
 
   it('gives one-line errors for bad input', async () => {

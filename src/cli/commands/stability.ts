@@ -4,7 +4,8 @@
  * instability of every filter of a layer (Zhang et al. 2018, "Interpretable Convolutional Neural
  * Networks", https://arxiv.org/abs/1710.00935) on a Broden-format data set with `landmarks.csv`.
  * Images are resized to the model input by stretching, and landmarks are scaled with them. With
- * `--out` it writes `filters.csv` and `summary.json`; without it, no file.
+ * `--out` it writes `filters.csv`, `summary.json` and `report.html` (histogram, and the peaks of the
+ * 8 most and 8 least stable filters on a mean-shape canvas); without it, no file.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -12,6 +13,7 @@ import { type LandmarkImage, readLandmarkSet } from '../../datasets/node/landmar
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
 import { writeFileAtomic } from '../../io/write.js';
+import { stabilityReportHtml } from '../../metrics/report/stability-html.js';
 import { layerStability, type StabilityImage } from '../../metrics/stability.js';
 import { progressBar, withInterrupt } from '../progress.js';
 import { parseInteger, parseProbability } from './attribute-options.js';
@@ -50,7 +52,7 @@ export function registerStability(program: Command): void {
     .option('--top-images <k>', 'icnn: images per filter and landmark, best peaks first (default 100)')
     .option('--select-ratio <r>', 'icnn: fraction of the most stable filters averaged for the layer (default 1)')
     .option('--batch-size <n>', 'images per engine call (default 8)')
-    .option('--out <dir>', 'write filters.csv and summary.json here')
+    .option('--out <dir>', 'write filters.csv, summary.json and report.html here')
     .option('--json', 'print the result as JSON')
     .action(async (modelPath: string, flags: StabilityFlags) => {
       const summary = await runStability(modelPath, flags);
@@ -135,9 +137,19 @@ export async function runStability(modelPath: string, flags: StabilityFlags) {
       inputSize: [height, width],
       layerShape: result.shape,
     };
-    outputs.push(join(flags.out, 'filters.csv'), join(flags.out, 'summary.json'));
+    const settings = {
+      protocol,
+      class: flags.class ?? '(every object)',
+      images: chosen.length,
+      model: modelPath,
+      dataset: flags.dataset,
+      'input size': `${width}×${height}`,
+    };
+    const html = stabilityReportHtml({ title: result.layer, result, images: result.records, width, height, settings });
+    outputs.push(join(flags.out, 'filters.csv'), join(flags.out, 'summary.json'), join(flags.out, 'report.html'));
     await writeFileAtomic(outputs[0] as string, csv);
     await writeFileAtomic(outputs[1] as string, `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFileAtomic(outputs[2] as string, html);
   }
   const seconds = (performance.now() - t0) / 1000;
   const value = result.instability === null ? 'null' : result.instability.toFixed(4);
