@@ -17,7 +17,8 @@
  *   give `null`; the layer's value is the mean over non-null filters.
  * - `icnn` (the authors' `tools/computeStability.py` and `getDistSqrtVar.py` in ada-shen/ICNN):
  *   for each landmark k, the filter's top K images by peak value among the images that have k
- *   (no exclusion of peaks ≤ 0); the sample standard deviation (n − 1) of the normalised distance;
+ *   (no exclusion of peaks ≤ 0; equal peaks keep the image order, where numpy's unstable sort
+ *   leaves it open); the sample standard deviation (n − 1) of the normalised distance;
  *   the sum over the landmark list divided by its length, `null` when any landmark has fewer than
  *   2 such images; the layer's value is the mean of the smallest `round(C · ratio)` non-null values
  *   (Python's round, half to even).

@@ -13,8 +13,10 @@ export interface ChannelPeaks {
 }
 
 /**
- * The largest unit of every channel of one sample `[C, h, w]` starting at `offset` in `act`; on
- * ties the first in row-major order. NaN units never win.
+ * The largest unit of every channel of one sample `[C, h, w]` starting at `offset` in `act`. On
+ * ties, the first in row-major order (`order: 'row'`, the default definition), or the first in
+ * column-major order (`'column'`: smallest column, then smallest row, as the ICNN authors'
+ * `argmax` over rows and then columns picks it). NaN units never win.
  *
  * @example
  * ```ts
@@ -22,7 +24,7 @@ export interface ChannelPeaks {
  * [p.row[0], p.col[0], p.value[0]]; // [0, 1, 2]
  * ```
  */
-export function channelPeaks(act: ArrayLike<number>, offset: number, channels: number, h: number, w: number): ChannelPeaks {
+export function channelPeaks(act: ArrayLike<number>, offset: number, channels: number, h: number, w: number, order: 'row' | 'column' = 'row'): ChannelPeaks {
   const plane = h * w;
   const value = new Float32Array(channels);
   const row = new Int32Array(channels);
@@ -31,11 +33,23 @@ export function channelPeaks(act: ArrayLike<number>, offset: number, channels: n
     const base = offset + c * plane;
     let best = Number.NEGATIVE_INFINITY;
     let at = 0;
-    for (let p = 0; p < plane; p++) {
-      const v = act[base + p] as number;
-      if (v > best) {
-        best = v;
-        at = p;
+    if (order === 'row') {
+      for (let p = 0; p < plane; p++) {
+        const v = act[base + p] as number;
+        if (v > best) {
+          best = v;
+          at = p;
+        }
+      }
+    } else {
+      for (let j = 0; j < w; j++) {
+        for (let i = 0; i < h; i++) {
+          const v = act[base + i * w + j] as number;
+          if (v > best) {
+            best = v;
+            at = i * w + j;
+          }
+        }
       }
     }
     value[c] = best;
@@ -60,8 +74,10 @@ export function unitCenter(i: number, j: number, h: number, w: number, width: nu
 
 /**
  * The centre of unit (i, j)'s receptive field, in continuous image coordinates (pixel p covers
- * [p, p + 1)): the ICNN authors' `x2P` (centre of the first and last pixel seen), shifted from
- * their 1-based pixel indices to pixel centres.
+ * [p, p + 1)): the ICNN authors' `x2P` (the middle of the first and last pixel seen), moved from
+ * their 1-based pixel indices (as in their original MATLAB code, where both the unit index and the
+ * landmarks are 1-based) to pixel centres. Their Python port subtracts 1 from an already 0-based
+ * index, which shifts every position by one stride; that slip is not reproduced.
  *
  * @example
  * ```ts

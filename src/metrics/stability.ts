@@ -90,7 +90,7 @@ async function collectPeaks(model: Model, layer: string, images: readonly Stabil
       const out = await opened.trunk.run(concatBatch([...rows, ...zeros]));
       const act = (out[layer] as Tensor).data;
       const [c, h, w] = opened.shape;
-      for (let r = 0; r < rows.length; r++) peaks.push(channelPeaks(act, r * c * h * w, c, h, w));
+      for (let r = 0; r < rows.length; r++) peaks.push(channelPeaks(act, r * c * h * w, c, h, w, options.protocol === 'icnn' ? 'column' : 'row'));
       options.onProgress?.(start + rows.length, images.length);
     }
   } finally {

@@ -18,11 +18,14 @@ function img(x: number[], y: number[], value: number[], landmarks: Record<string
 
 describe('peak units', () => {
   it('takes the first maximum in row-major order and maps units to image points', () => {
-    // channel 0: max 5 at (0,2) and (1,0): first in row-major is (0,2); channel 1 all equal: (0,0)
+    // channel 0 (2×3): max 5 at (0,2) and (1,0): first in row-major is (0,2); channel 1 all equal: (0,0)
     const act = [1, 2, 5, 5, 0, 3, 7, 7, 7, 7, 7, 7];
     const p = channelPeaks(act, 0, 2, 2, 3);
     assert.deepEqual([p.row[0], p.col[0], p.value[0]], [0, 2, 5]);
     assert.deepEqual([p.row[1], p.col[1], p.value[1]], [0, 0, 7]);
+    // Column-major ties (the ICNN code): channel 0's 5s at (0,2) and (1,0) → (1,0) comes first.
+    const q = channelPeaks(act, 0, 2, 2, 3, 'column');
+    assert.deepEqual([q.row[0], q.col[0], q.value[0]], [1, 0, 5]);
     assert.deepEqual(unitCenter(1, 2, 2, 3, 60, 40), [(2.5 * 60) / 3, (1.5 * 40) / 2]);
     assert.deepEqual(fieldCenter({ stride: [2, 4], start: [-1, -3], size: [5, 7], global: false }, 1, 2), [-3 + 8 + 3.5, -1 + 2 + 2.5]);
   });
