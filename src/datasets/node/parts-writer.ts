@@ -4,7 +4,7 @@
  * one at a time; only per-label tallies stay in memory. The set is written into a temporary folder
  * beside the target and renamed at the end, so a failed or cancelled run leaves nothing.
  */
-import { type FileHandle, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LucernaError } from '../../errors.js';
 import { encodeRgbPng } from '../../io/image.js';
@@ -110,7 +110,8 @@ async function writeSample(
   const image = `${stem}.png`;
   const png = await encodeRgbPng(s.rgb, s.size, s.size);
   await writeFile(join(tmp, 'images', image), png);
-  await writeFile(join(tmp, 'classes', s.className, image), png);
+  // The ImageFolder view shares the bytes (a hard link) where the file system allows it.
+  await link(join(tmp, 'images', image), join(tmp, 'classes', s.className, image)).catch(() => writeFile(join(tmp, 'classes', s.className, image), png));
   const planes: Record<string, string | undefined> = {};
   if (s.className !== NONE_CLASS) {
     const objectNumber = labels.find((l) => l.category === 'object' && l.name === s.className)?.number ?? 0;
