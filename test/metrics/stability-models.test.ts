@@ -7,17 +7,19 @@
  *   errors of the population-std estimator (delta method) plus its O(1/n) bias;
  * - background-only images are ignored even when landmarks.csv has rows for them;
  * - with no class, landmarks of all classes pool (an exact two-point distribution);
- * - the ICNN protocol agrees with the default one (times √(n/(n−1))) with K above n, ratio 1, on a
+ * - the ICNN protocol puts peaks at receptive-field centres (exact on a valid 3×3 conv), and
+ * - agrees with the default one (times √(n/(n−1))) with K above n, ratio 1, on a
  *   1×1 stride-1 layer, and on a 2×2 stride-2 pool (whose cell and field centres coincide).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runStability } from '../../src/cli/commands/stability.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
+import { buildModel } from '../../src/onnx/builder.js';
 import { EYE_RANGE, markerModel, SIZE, TAIL_OFFSET, writeMarkerSet } from '../datasets/marker-set.js';
 
 /** Exact mean, std and 4th central moment of d = ‖U − E − off‖/diag, U uniform on the grid, E on EYE_RANGE². */
@@ -41,7 +43,6 @@ describe('location instability on hand-built models', () => {
   before(async () => {
     setDefaultRuntime(nodeRuntime);
     dir = mkdtempSync(join(tmpdir(), 'lucerna-stability-'));
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'marker.onnx'), markerModel());
     await writeMarkerSet(join(dir, 'set'), {
       classes: { bird: { count: N_BIRD, redOffset: 0, tail: true }, fish: { count: N_FISH, redOffset: FISH_OFFSET, tail: false } },
@@ -79,6 +80,32 @@ describe('location instability on hand-built models', () => {
     const expected = ((FISH_OFFSET / Math.hypot(SIZE, SIZE)) * Math.sqrt(p * (1 - p)) + 0) / 2;
     assert.equal(red?.images, N_BIRD + N_FISH);
     assert.ok(Math.abs((red?.instability as number) - expected) < 1e-9, `${red?.instability} vs ${expected}`);
+  });
+
+  it('the ICNN protocol places peaks at receptive-field centres (a valid 3×3 conv), the default at cell centres', async () => {
+    // The red detector as the centre tap of a 3×3 kernel without padding: unit (i, j) sees pixels
+    // i…i+2, so the red dot at pixel (x, y) peaks at unit (y − 1, x − 1), whose field centre is
+    // the dot's centre (the eye) while its cell centre ((x − 0.5)·32/30) drifts with x.
+    const weights = new Array(2 * 3 * 9).fill(0);
+    [1, -1, -1, -1, -1, 1].forEach((v, k) => {
+      weights[k * 9 + 4] = v;
+    });
+    writeFileSync(
+      join(dir, 'valid.onnx'),
+      buildModel({
+        inputs: [{ name: 'x', dims: ['N', 3, SIZE, SIZE] }],
+        outputs: ['valid'],
+        build: (b) => {
+          const c = b.op('Conv', ['x', b.weight('w', weights, [2, 3, 3, 3])]);
+          b.op('Relu', [c], {}, { outputs: ['valid'] });
+        },
+      }),
+    );
+    const args = { dataset: join(dir, 'set'), layer: 'valid', class: 'bird', json: true };
+    const icnn = await runStability(join(dir, 'valid.onnx'), { ...args, protocol: 'icnn', topImages: '1000' });
+    const def = await runStability(join(dir, 'valid.onnx'), args);
+    assert.ok(Math.abs(icnn.json.filters[0]?.instability as number) < 1e-12, `icnn ${icnn.json.filters[0]?.instability}`);
+    assert.ok((def.json.filters[0]?.instability as number) > 1e-3, `default ${def.json.filters[0]?.instability}`);
   });
 
   for (const layer of ['relu', 'pool']) {
