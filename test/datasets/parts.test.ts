@@ -73,6 +73,43 @@ describe('procedural parts generator', () => {
     for (const [c, seen] of colours) assert.equal(seen.size, PALETTE.length, `${c} uses every palette colour`);
   });
 
+  it('does not give the class away by colour: a colour-histogram classifier stays near chance', () => {
+    // Nearest centroid on 64-bin joint RGB histograms of the object pixels, 5 classes (chance 0.2).
+    // 300 test images give a standard error of about 0.023, so 0.3 is over 4 of them above chance.
+    const hist = (rgb: Uint8Array, mask: Uint8Array) => {
+      const h = new Float64Array(64);
+      let n = 0;
+      for (let p = 0; p < mask.length; p++) {
+        if (!mask[p]) continue;
+        const bin = (c: number) => Math.min(3, Math.floor((rgb[p * 3 + c] as number) / 64));
+        h[bin(0) * 16 + bin(1) * 4 + bin(2)] += 1;
+        n++;
+      }
+      return h.map((v) => v / n);
+    };
+    const centroids = Array.from({ length: 5 }, () => new Float64Array(64));
+    for (let i = 0; i < 720; i++) {
+      const s = partsSample(8, i, { size: 32 });
+      if (s.className === 'none') continue;
+      hist(s.rgb, s.object).forEach((v, k) => {
+        (centroids[s.classIndex] as Float64Array)[k] += v;
+      });
+    }
+    let right = 0;
+    let total = 0;
+    for (let i = 100000; i < 100360; i++) {
+      const s = partsSample(8, i, { size: 32 });
+      if (s.className === 'none') continue;
+      const h = hist(s.rgb, s.object);
+      const distance = (c: Float64Array) => h.reduce((d, v, k) => d + (v - (c[k] as number) / 120) ** 2, 0);
+      const guess = centroids.map(distance).reduce((best, d, k, all) => (d < (all[best] as number) ? k : best), 0);
+      right += guess === s.classIndex ? 1 : 0;
+      total++;
+    }
+    assert.equal(total, 300);
+    assert.ok(right / total < 0.3, `colour-only accuracy ${right / total}`);
+  });
+
   it('plants a background correlation in the train split only', () => {
     const bias = [parseBias('bird:background=stripes@1')];
     let train = 0;
