@@ -108,6 +108,13 @@ describe('lucerna dataset parts', () => {
         assert.ok(Math.abs(x - l.x) < 1e-4 && Math.abs(y - l.y) < 1e-4);
       }
     });
+    // Images 0, 3, 6, 9, 12 are birds; 1, 4, 7, 10, 13 fish; the rest background only.
+    const label = readFileSync(join(out, 'label.csv'), 'utf8').split('\n');
+    assert.equal(label[0], 'number,name,category,frequency,coverage,syns');
+    assert.match(label[1] as string, /^1,bird,object\(5\),5,[0-9.]+,bird$/);
+    assert.match(label[2] as string, /^2,fish,object\(5\),5,[0-9.]+,fish$/);
+    assert.match(readFileSync(join(out, 'category.csv'), 'utf8'), /^name,first,last,count,frequency\nobject,1,2,2,10\npart,3,\d+,\d+,10\n$/);
+    assert.match(readFileSync(join(out, 'c_object.csv'), 'utf8'), /^code,number,name,frequency,coverage\n1,1,bird,5,[0-9.]+\n2,2,fish,5,[0-9.]+\n$/);
     const index = readFileSync(join(out, 'index.csv'), 'utf8').split('\n');
     assert.equal(index[0], 'image,split,ih,iw,sh,sw,object,part');
     assert.match(index[1] as string, /^parts_000000\.png,(train|val),32,32,32,32,parts_000000_object\.png,parts_000000_part\.png$/);
