@@ -79,7 +79,7 @@ function sampleStd(values: readonly number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + (v - mean) * (v - mean), 0) / (values.length - 1));
 }
 
-/** Python 3's `round`: to the nearest integer, halves to even. */
+/** Python 3's `round`: to the nearest integer, halves to even. @example `roundHalfEven(2.5) // 2` */
 export function roundHalfEven(v: number): number {
   const f = Math.floor(v);
   const diff = v - f;

@@ -39,7 +39,14 @@ export interface WritePartsResult {
 
 const CATEGORIES = ['object', 'part'] as const;
 
-/** The labels of a set with these object classes: objects first, then the parts they use. */
+/**
+ * The labels of a set with these object classes: objects first, then the parts they use (sorted).
+ *
+ * @example
+ * ```ts
+ * partsLabels(['bird', 'none']).map((l) => l.name); // ['bird', 'beak', 'body', 'head', 'legs', 'tail', 'wings']
+ * ```
+ */
 export function partsLabels(classes: readonly string[]): BrodenLabel[] {
   const objects = classes.filter((c) => c !== NONE_CLASS);
   const parts = PART_NAMES.filter((p) => FIGURE_CLASSES.some((c) => objects.includes(c.name) && c.build(() => 0).some((q) => q.name === p)));

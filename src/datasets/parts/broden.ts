@@ -67,7 +67,16 @@ export function csvField(value: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Per-label frequency and coverage, tallied image by image. */
+/**
+ * Per-label frequency and coverage, tallied image by image, and the CSV files made from them.
+ *
+ * @example
+ * ```ts
+ * const tally = new LabelTally([{ number: 1, name: 'bird', category: 'object' }]);
+ * tally.add('object', plane);
+ * tally.labelCsv(); // 'number,name,category,frequency,coverage,syns\n1,bird,object(1),1,…'
+ * ```
+ */
 export class LabelTally {
   private readonly frequency = new Map<number, number>();
   private readonly coverage = new Map<number, number>();

@@ -16,7 +16,7 @@ import { FIGURE_CLASSES, type FigurePart, PART_NAMES } from './figures.js';
 import { inside, type Placement, toCanonical, toImage } from './shapes.js';
 import { mix, PALETTE, type Rgb, randomTexture, type Texture, type TextureName, textureMix, twoColours } from './textures.js';
 
-/** The label of background-only images. */
+/** The label of background-only images. @example `partsSample(1, 5).className === NONE_CLASS // true` */
 export const NONE_CLASS = 'none';
 
 /** Options of {@link partsSample}. */
@@ -74,7 +74,7 @@ export interface PartsSample {
   readonly attributes: SampleAttributes;
 }
 
-/** The class names for `classes` object classes, `none` last. */
+/** The class names for `classes` object classes, `none` last. @example `classNames(2) // ['bird', 'fish', 'none']` */
 export function classNames(classes = 5): string[] {
   return [...FIGURE_CLASSES.slice(0, classes).map((c) => c.name), NONE_CLASS];
 }

@@ -7,7 +7,7 @@
 /** An RGB colour, 0..255 per channel. */
 export type Rgb = readonly [number, number, number];
 
-/** The shared palette: objects, parts and distractors all draw from it. */
+/** The shared palette: objects, parts and distractors all draw from it. @example `PALETTE[0] // { name: 'red', rgb: [200, 50, 40] }` */
 export const PALETTE: readonly { readonly name: string; readonly rgb: Rgb }[] = [
   { name: 'red', rgb: [200, 50, 40] },
   { name: 'orange', rgb: [235, 140, 30] },
@@ -21,7 +21,7 @@ export const PALETTE: readonly { readonly name: string; readonly rgb: Rgb }[] = 
   { name: 'white', rgb: [235, 235, 230] },
 ];
 
-/** Texture names, for parts, distractors and backgrounds. */
+/** Texture names, for parts, distractors and backgrounds. @example `TEXTURES.includes('stripes') // true` */
 export const TEXTURES = ['plain', 'stripes', 'spots', 'checks', 'gradient'] as const;
 export type TextureName = (typeof TEXTURES)[number];
 
