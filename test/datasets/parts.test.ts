@@ -82,7 +82,8 @@ describe('procedural parts generator', () => {
       for (let p = 0; p < mask.length; p++) {
         if (!mask[p]) continue;
         const bin = (c: number) => Math.min(3, Math.floor((rgb[p * 3 + c] as number) / 64));
-        h[bin(0) * 16 + bin(1) * 4 + bin(2)] += 1;
+        const k = bin(0) * 16 + bin(1) * 4 + bin(2);
+        h[k] = (h[k] as number) + 1;
         n++;
       }
       return h.map((v) => v / n);
@@ -91,8 +92,9 @@ describe('procedural parts generator', () => {
     for (let i = 0; i < 720; i++) {
       const s = partsSample(8, i, { size: 32 });
       if (s.className === 'none') continue;
+      const c = centroids[s.classIndex] as Float64Array;
       hist(s.rgb, s.object).forEach((v, k) => {
-        (centroids[s.classIndex] as Float64Array)[k] += v;
+        c[k] = (c[k] as number) + v;
       });
     }
     let right = 0;
