@@ -112,7 +112,8 @@ function defaultFilter(images: readonly InstabilityImage[], f: number, diagonal:
 
 function icnnFilter(images: readonly InstabilityImage[], f: number, names: readonly string[], diagonal: number, k: number): FilterInstability {
   // Stable sort: equal peaks keep the image order.
-  const order = images.map((_, i) => i).sort((a, b) => (images[b]?.value[f] as number) - (images[a]?.value[f] as number));
+  const peak = (i: number) => images[i]?.value[f] as number;
+  const order = images.map((_, i) => i).sort((a, b) => (peak(b) > peak(a) ? 1 : peak(b) < peak(a) ? -1 : 0));
   const used = new Set<number>();
   let sum = 0;
   let missing = false;
