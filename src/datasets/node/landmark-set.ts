@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { LucernaError } from '../../errors.js';
-import { parseCsv } from '../csv.js';
 import { decodeLabelPlane } from '../parts/broden.js';
+import { parseCsv } from '../parts/csv.js';
 
 /** One image of the set. */
 export interface LandmarkImage {

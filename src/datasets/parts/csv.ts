@@ -2,7 +2,7 @@
  * A small RFC 4180 CSV reader for the data set files (Broden's `index.csv`, `label.csv`,
  * `landmarks.csv`): quoted fields, doubled quotes, CRLF or LF. Pure and isomorphic.
  */
-import { LucernaError } from '../errors.js';
+import { LucernaError } from '../../errors.js';
 
 /**
  * Splits CSV text into rows of fields. A trailing newline does not make an empty row.
