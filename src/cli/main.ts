@@ -13,10 +13,12 @@ import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttack } from './commands/attack.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerConvert } from './commands/convert.js';
+import { registerDatasetParts } from './commands/dataset-parts.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerInvert } from './commands/invert.js';
+import { registerStability } from './commands/stability.js';
 import { registerTopPatches } from './commands/top-patches.js';
 import { registerVisualize } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
@@ -55,6 +57,8 @@ export function buildProgram(): Command {
   registerInvert(program);
   registerTopPatches(program);
   registerAttack(program);
+  registerDatasetParts(program);
+  registerStability(program);
   return program;
 }
 
