@@ -86,6 +86,7 @@ export function noiseTunnel<O extends CommonOptions>(
   return {
     name,
     kind: inner.kind,
+    absAware: true,
     description: `${aggregation} over ${inner.name} (Smilkov et al. 2017; Adebayo et al. 2018)`,
     async attribute(model: Model, x: Tensor, options = {} as O & NoiseOptions): Promise<AttributionResult> {
       const { targets, scores } = await forwardScores(model, x, options);

@@ -67,5 +67,12 @@ export interface AttributionMethod<O extends CommonOptions = CommonOptions> {
   readonly kind: MethodKind;
   /** One-line description with the paper. */
   readonly description: string;
+  /**
+   * `layer-map`: the raw map is [N, 1, h, w] at a layer's resolution, and the method itself takes
+   * `relu` and `upsample` (the CAM family, Score-CAM and Ablation-CAM included). Default `input`.
+   */
+  readonly output?: 'input' | 'layer-map';
+  /** The method takes `abs` itself, because |·| changes its computation (mean of |g| ≠ |mean of g|). */
+  readonly absAware?: boolean;
   attribute(model: Model, input: Tensor, options?: O): Promise<AttributionResult>;
 }

@@ -73,7 +73,7 @@ writeFileSync(join(images, 'notes.txt'), 'not an image, ignored');
 
 const ALL_METRICS =
   'deletion,insertion,pointing-game,relevance-mass,relevance-rank,randomization,randomization-independent,infidelity-gaussian,infidelity-square,max-sensitivity';
-const FAST = ['--curve-steps', '16', '--samples', '8', '--sensitivity-samples', '3', '--stages', '2'];
+const FAST = ['--curve-steps', '16', '--infidelity-samples', '8', '--sensitivity-samples', '3', '--stages', '2'];
 
 describe('lucerna evaluate', () => {
   it('writes the HTML report with the table and figures, and the same table as JSON and CSV', async () => {
@@ -81,9 +81,9 @@ describe('lucerna evaluate', () => {
     const run = await lucerna(
       'evaluate',
       model,
-      '--images',
+      '--input',
       images,
-      '--masks',
+      '--ground-truth',
       masks,
       '--methods',
       'saliency,grad-cam',
@@ -127,7 +127,7 @@ describe('lucerna evaluate', () => {
     writeFileSync(join(folder, 'good.png'), await imagePng(16, 16, 1));
     writeFileSync(join(folder, 'broken.png'), 'not a png');
     const out = join(dir, 'run2', 'r.html');
-    const run = await lucerna('evaluate', model, '--images', folder, '--methods', 'saliency', '--metrics', 'deletion', '--out', out, ...FAST);
+    const run = await lucerna('evaluate', model, '--input', folder, '--methods', 'saliency', '--metrics', 'deletion', '--out', out, ...FAST);
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(
       stderrLines(run).map((l) => l.replace(/:.*/, '')),
@@ -156,15 +156,15 @@ describe('lucerna evaluate: bad input', () => {
   const wrongSizeMasks = join(dir, 'wrong-size-masks');
   mkdirSync(wrongSizeMasks);
   for (const n of ['a', 'b', 'c']) writeFileSync(join(wrongSizeMasks, `${n}.png`), readFileSync(join(masks, 'a.png')));
-  const base = (out: string) => ['evaluate', model, '--images', images, '--methods', 'saliency', '--out', join(dir, 'bad', `${out}.html`)];
+  const base = (out: string) => ['evaluate', model, '--input', images, '--methods', 'saliency', '--out', join(dir, 'bad', `${out}.html`)];
   const cases: [string, string[], number, RegExp][] = [
     [
       'masks that do not match the images',
-      ['--masks', partialMasks, '--metrics', 'pointing-game'],
+      ['--ground-truth', partialMasks, '--metrics', 'pointing-game'],
       2,
       /2 image\(s\) have no mask: b\.png, c\.png; 1 mask\(s\) have no image: zzz\.png/,
     ],
-    ['masks of another size', ['--masks', wrongSizeMasks, '--metrics', 'pointing-game'], 2, /1 mask\(s\) differ in size.*c\.png \(16×16, image 20×18\)/],
+    ['masks of another size', ['--ground-truth', wrongSizeMasks, '--metrics', 'pointing-game'], 2, /1 mask\(s\) differ in size.*c\.png \(16×16, image 20×18\)/],
     [
       'a mask metric without masks',
       ['--metrics', 'deletion,relevance-mass,pointing-game'],
@@ -174,7 +174,7 @@ describe('lucerna evaluate: bad input', () => {
     ['an unknown metric', ['--metrics', 'deletoin'], 2, /Unknown metric "deletoin".*closest: deletion/],
     ['an unknown method', ['--metrics', 'deletion', '--methods', 'saliancy'], 2, /Unknown method "saliancy"/],
     ['a report that is not HTML', ['--metrics', 'deletion', '--out', join(dir, 'bad', 'r.pdf')], 2, /--out must end in \.html/],
-    ['a missing folder', ['--metrics', 'deletion', '--images', join(dir, 'nope')], 1, /Cannot find the images folder/],
+    ['a missing folder', ['--metrics', 'deletion', '--input', join(dir, 'nope')], 1, /Cannot find the images folder/],
   ];
   for (const [name, args, code, pattern] of cases) {
     it(name, async () => {
@@ -185,7 +185,7 @@ describe('lucerna evaluate: bad input', () => {
   }
 
   it('an empty folder', async () => {
-    const run = await lucerna('evaluate', model, '--images', empty, '--methods', 'saliency', '--metrics', 'deletion', '--out', join(dir, 'bad', 'e.html'));
+    const run = await lucerna('evaluate', model, '--input', empty, '--methods', 'saliency', '--metrics', 'deletion', '--out', join(dir, 'bad', 'e.html'));
     assertOneLineError(run, 2, /No images in .*empty/);
   });
 
@@ -193,7 +193,7 @@ describe('lucerna evaluate: bad input', () => {
     const folder = join(dir, 'all-broken');
     mkdirSync(folder);
     writeFileSync(join(folder, 'x.png'), 'nope');
-    const run = await lucerna('evaluate', model, '--images', folder, '--methods', 'saliency', '--metrics', 'deletion', '--out', join(dir, 'bad', 'b.html'));
+    const run = await lucerna('evaluate', model, '--input', folder, '--methods', 'saliency', '--metrics', 'deletion', '--out', join(dir, 'bad', 'b.html'));
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^warning: skipping x\.png.*\nerror: None of the 1 images .* could be read/);
   });
@@ -205,7 +205,7 @@ describe('lucerna evaluate: Ctrl-C', () => {
     const args = [
       'evaluate',
       model,
-      '--images',
+      '--input',
       images,
       '--methods',
       'saliency',

@@ -140,6 +140,7 @@ async function checkLayerOption(model: Model, options: CamOptions, head: CamHead
 export const cam: AttributionMethod<CamOptions> = {
   name: 'cam',
   kind: 'layer',
+  output: 'layer-map',
   description: 'Class activation mapping for GAP + linear heads (Zhou et al. 2016)',
   async attribute(model: Model, x: Tensor, options: CamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -187,6 +187,7 @@ export function gradientCamMethod(variant: CamVariant): AttributionMethod<CamOpt
   return {
     name: variant.name,
     kind: 'layer',
+    output: 'layer-map',
     description: variant.description,
     attribute: (model: Model, x: Tensor, options: CamOptions = {}) => runGradientCam(model, x, options, variant.combine),
   };

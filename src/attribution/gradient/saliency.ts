@@ -27,6 +27,7 @@ export interface SaliencyOptions extends CommonOptions {
 export const saliency: AttributionMethod<SaliencyOptions> = {
   name: 'saliency',
   kind: 'gradient',
+  absAware: true,
   description: 'Gradient of the score w.r.t. the input (Simonyan et al. 2013)',
   async attribute(model: Model, x: Tensor, options: SaliencyOptions = {}): Promise<AttributionResult> {
     const { gradient: g, targets, scores } = await inputGradient(model, x, options);

@@ -74,6 +74,7 @@ export function ablationWeights(y: number, ablated: ArrayLike<number>): Float64A
 export const ablationCam: AttributionMethod<AblationCamOptions> = {
   name: 'ablation-cam',
   kind: 'layer',
+  output: 'layer-map',
   description: 'Gradient-free CAM from the score drop when each channel is ablated (Desai & Ramaswamy 2020)',
   async attribute(model: Model, x: Tensor, options: AblationCamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

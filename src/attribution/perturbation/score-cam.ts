@@ -92,6 +92,7 @@ function imageSize(x: Tensor): [number, number] {
 export const scoreCam: AttributionMethod<ScoreCamOptions> = {
   name: 'score-cam',
   kind: 'perturbation',
+  output: 'layer-map',
   description: 'Score-weighted CAM: channels weighted by the score of the input they mask (Wang et al. 2020)',
   async attribute(model: Model, x: Tensor, options: ScoreCamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -5,14 +5,15 @@
 import { fileURLToPath } from 'node:url';
 import { closestNames, LucernaError } from '../../errors.js';
 import { OVERLAY_MODES, type OverlayMode } from '../../render/overlay.js';
-import { parseInteger, parseNumber } from './attribute-options.js';
+import { parseInteger, parseNumber } from '../parse.js';
+import { parseTargets, type TargetRequest } from '../targets.js';
 import { explainMethodNames } from './explain-methods.js';
 
 /** The methods of the default run, in report order. @example `DEFAULT_METHODS.join(',')` */
 export const DEFAULT_METHODS = ['grad-cam', 'guided-grad-cam', 'integrated-gradients', 'smoothgrad', 'occlusion', 'rise'] as const;
 
 /**
- * The bundled demo photo used when no --image is given (a CC0 photograph; see
+ * The bundled demo photo used when no --input is given (a CC0 photograph; see
  * assets/images/README.md). The same relative path works from src/ and dist/.
  *
  * @example `DEFAULT_IMAGE; // '/…/lucerna/assets/images/coffee.png'`
@@ -24,7 +25,7 @@ export const DEFAULT_OUT = 'lucerna-report.html';
 
 /** The flags as commander passes them. */
 export interface ExplainFlags {
-  readonly image?: string[];
+  readonly input?: string[];
   readonly methods?: string;
   readonly target?: string;
   readonly top?: string;
@@ -41,12 +42,6 @@ export interface ExplainFlags {
   readonly seed?: string;
   readonly batchSize?: string;
 }
-
-/** One requested target: the predicted class, a class index, or a label to look up. */
-export type TargetRequest =
-  | { readonly kind: 'argmax' }
-  | { readonly kind: 'index'; readonly index: number }
-  | { readonly kind: 'label'; readonly label: string };
 
 /** Method parameters; undefined ones get defaults that depend on the image size. */
 export interface MethodParams {
@@ -105,30 +100,6 @@ export function parseMethods(text: string | undefined): string[] {
   return names;
 }
 
-/**
- * Parses `--target`: `argmax` (default), a class index or a label, or a comma-separated list of
- * them (one grid column each).
- *
- * @example
- * ```ts
- * parseTargets('argmax,0'); // [{ kind: 'argmax' }, { kind: 'index', index: 0 }]
- * ```
- */
-export function parseTargets(text: string | undefined): TargetRequest[] {
-  if (text === undefined) return [{ kind: 'argmax' }];
-  const parts = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s);
-  if (parts.length === 0) throw new LucernaError('BAD_OPTION', '--target is empty', 'Pass argmax, a class index or a label');
-  return parts.map((p): TargetRequest => {
-    if (p === 'argmax') return { kind: 'argmax' };
-    if (/^\d+$/.test(p)) return { kind: 'index', index: Number(p) };
-    if (/^-\d+$/.test(p)) throw new LucernaError('BAD_OPTION', `--target ${p} is negative`, 'Class indices start at 0');
-    return { kind: 'label', label: p };
-  });
-}
-
 function parseMode(text: string | undefined): OverlayMode {
   if (text === undefined) return 'blended';
   if (!(OVERLAY_MODES as readonly string[]).includes(text))
@@ -151,7 +122,7 @@ export function parseExplainFlags(flags: ExplainFlags): ExplainOptions {
     throw new LucernaError('BAD_OPTION', `--stride ${stride} exceeds --window ${window}, which would leave pixels uncovered`);
   }
   return {
-    images: flags.image && flags.image.length > 0 ? [...flags.image] : [DEFAULT_IMAGE],
+    images: flags.input && flags.input.length > 0 ? [...flags.input] : [DEFAULT_IMAGE],
     methods: parseMethods(flags.methods),
     targets: parseTargets(flags.target),
     top: parseInteger(flags.top, '--top', 1) ?? 5,
