@@ -54,10 +54,15 @@ export function resolveTarget(request: TargetRequest, labels: readonly string[] 
     return request.index;
   }
   if (!labels || labels.length === 0) {
-    throw new LucernaError('BAD_TARGET', `--target "${request.label}" is a label, but the model has no class labels`, 'Pass a class index, or add labels to its .lucerna.json sidecar');
+    throw new LucernaError(
+      'BAD_TARGET',
+      `--target "${request.label}" is a label, but the model has no class labels`,
+      'Pass a class index, or add labels to its .lucerna.json sidecar',
+    );
   }
   const found = labels.findIndex((l) => l.toLowerCase() === request.label.toLowerCase());
-  if (found < 0) throw new LucernaError('BAD_TARGET', `No class labelled "${request.label}"`, `Closest labels: ${closestNames(request.label, labels, 3).join(', ')}`);
+  if (found < 0)
+    throw new LucernaError('BAD_TARGET', `No class labelled "${request.label}"`, `Closest labels: ${closestNames(request.label, labels, 3).join(', ')}`);
   return found;
 }
 

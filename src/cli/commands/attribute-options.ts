@@ -3,13 +3,13 @@
  * general parsers live in `../parse.ts`; `--target` is resolved by the command (labels need the model).
  */
 import type { BaselineSpec } from '../../attribution/baselines.js';
-import type { AttributionMethod } from '../../attribution/types.js';
 import { INTEGRATION_RULES, type IntegrationRule } from '../../attribution/integration.js';
+import type { AttributionMethod } from '../../attribution/types.js';
 import { LucernaError } from '../../errors.js';
 import { readBytes } from '../../io/files.js';
 import { npyToFloat32, parseNpy } from '../../io/npy.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { parseChoice, parseIntList, parseInteger, parseNumber, parseProbability } from '../parse.js';
+import { parseChoice, parseInteger, parseIntList, parseNumber, parseProbability } from '../parse.js';
 
 /** The method-related flags, as commander passes them (strings). */
 export interface RawMethodFlags {

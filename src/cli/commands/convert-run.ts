@@ -44,4 +44,3 @@ export async function runConvert(ctx: CommandContext, modelJson: string, out: st
     message: `${modelJson} → ${out} (input "${facts.input.name}" ${formatShapeList(facts.input.dims)} NCHW, was NHWC; outputs ${facts.outputs.map((o) => `"${o.name}"`).join(', ')}; sidecar ${sidecarPath(out)})`,
   };
 }
-

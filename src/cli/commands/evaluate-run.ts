@@ -13,8 +13,8 @@ import { reportHtml } from '../../metrics/report/html.js';
 import { EvaluationAccumulator, type EvaluationSummary, tableCsv } from '../../metrics/summary.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel } from '../model.js';
-import { singleTarget } from '../targets.js';
 import { formatTable } from '../table.js';
+import { singleTarget } from '../targets.js';
 import { type EvaluationInput, evaluationInputs, loadMask } from './evaluate-inputs.js';
 import { type EvaluateFlags, evaluationPlan } from './evaluate-options.js';
 import { type RunFeedback, runFeedback } from './evaluate-progress.js';
@@ -94,7 +94,11 @@ function humanMessage(summary: EvaluationSummary, paths: string[]): string {
  * const { summary } = await runEvaluate(ctx, 'm.onnx', { input: 'in/', methods: 'saliency', metrics: 'deletion', out: 'r.html' });
  * ```
  */
-export async function runEvaluate(ctx: CommandContext, modelPath: string | undefined, flags: EvaluateFlags): Promise<CommandResult & { summary: EvaluationSummary }> {
+export async function runEvaluate(
+  ctx: CommandContext,
+  modelPath: string | undefined,
+  flags: EvaluateFlags,
+): Promise<CommandResult & { summary: EvaluationSummary }> {
   const planned = evaluationPlan(flags);
   const inputs = await evaluationInputs(flags.input, flags.groundTruth);
   await using opened = await openModel(modelPath);

@@ -20,11 +20,11 @@ import { formatMs, formatPercent } from '../../render/report/escape.js';
 import { renderReportHtml } from '../../render/report/html.js';
 import { type ImageReport, type Prediction, type ReportData, type ReportModel, withoutImages } from '../../render/report/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { explainWithMethod } from './explain-maps.js';
-import { explainMethod } from './explain-methods.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, requireImageInput } from '../model.js';
 import { resolveTarget, type TargetRequest } from '../targets.js';
+import { explainWithMethod } from './explain-maps.js';
+import { explainMethod } from './explain-methods.js';
 import { classLabels, outputKind, probabilities } from './explain-model.js';
 import { type ExplainFlags, type ExplainOptions, parseExplainFlags } from './explain-options.js';
 

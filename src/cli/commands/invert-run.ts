@@ -49,20 +49,23 @@ export async function runInvert(ctx: CommandContext, modelPath: string | undefin
   const progress = progressBar('invert', !flags.json && ctx.io.isTTY);
   const signal = ctx.signal;
   const result = await invert(model, tensor, flags.layer, {
-      steps,
-      learningRate,
-      tvWeight,
-      seed,
-      pixels: loaded.pixels,
-      reference,
-      signal,
-      onStep: (s) => progress.onProgress?.(s, steps),
-    })
-    .finally(() => progress.stop());
+    steps,
+    learningRate,
+    tvWeight,
+    seed,
+    pixels: loaded.pixels,
+    reference,
+    signal,
+    onStep: (s) => progress.onProgress?.(s, steps),
+  }).finally(() => progress.stop());
   const rgb = planarToRgb(result.image, 0);
   await ctx.outputs.write(flags.out, await encodeRgbPng(rgb.rgb, rgb.width, rgb.height));
   const stem = flags.out.replace(/\.png$/i, '.loss');
-  const curves = await writeCurve(ctx.outputs, stem, result.loss, 'loss', { layer: result.layer, tvWeight: result.tvWeight, codeDistance: result.codeDistance });
+  const curves = await writeCurve(ctx.outputs, stem, result.loss, 'loss', {
+    layer: result.layer,
+    tvWeight: result.tvWeight,
+    codeDistance: result.codeDistance,
+  });
   const quality = psnr(result.image.data, reference.data);
   const seconds = (performance.now() - t0) / 1000;
   const finalDistance = result.codeDistance[result.codeDistance.length - 1] as number;

@@ -100,19 +100,18 @@ export async function runVisualize(ctx: CommandContext, modelPath: string | unde
   const progress = progressBar('visualize', !flags.json && ctx.io.isTTY);
   const signal = ctx.signal;
   const result = await visualize(model, objective, {
-      steps,
-      size,
-      batch,
-      parameterization,
-      decorrelate: flags.decorrelate,
-      transforms,
-      learningRate,
-      seed,
-      pixels: loaded.pixels,
-      signal,
-      onStep: (step) => progress.onProgress?.(step, steps),
-    })
-    .finally(() => progress.stop());
+    steps,
+    size,
+    batch,
+    parameterization,
+    decorrelate: flags.decorrelate,
+    transforms,
+    learningRate,
+    seed,
+    pixels: loaded.pixels,
+    signal,
+    onStep: (step) => progress.onProgress?.(step, steps),
+  }).finally(() => progress.stop());
   const outputs: string[] = [];
   for (let i = 0; i < batch; i++) {
     const image = planarToRgb(result.images, i);
