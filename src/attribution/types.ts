@@ -4,6 +4,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { MethodOption } from './options.js';
 
 /** Which class each sample is explained for. */
 export type TargetSpec =
@@ -53,6 +54,16 @@ export interface AttributionResult {
 /** What a method needs from the model. */
 export type MethodKind = 'gradient' | 'layer' | 'perturbation';
 
+/** What a method needs to run. */
+export interface MethodNeeds {
+  /** Gradients through the model (a compiled backward graph); false: forward passes only. */
+  readonly gradients: boolean;
+  /** An inner layer (`layer` option, with a default). */
+  readonly layer: boolean;
+  /** A reference input (`baseline` option, with a default). */
+  readonly baseline: boolean;
+}
+
 /**
  * One attribution method.
  *
@@ -74,5 +85,9 @@ export interface AttributionMethod<O extends CommonOptions = CommonOptions> {
   readonly output?: 'input' | 'layer-map';
   /** The method takes `abs` itself, because |·| changes its computation (mean of |g| ≠ |mean of g|). */
   readonly absAware?: boolean;
+  /** What it needs: gradients, a layer, a baseline. */
+  readonly needs: MethodNeeds;
+  /** Every option it takes besides the common ones (see `options.ts`); the CLI refuses the others. */
+  readonly options: readonly MethodOption[];
   attribute(model: Model, input: Tensor, options?: O): Promise<AttributionResult>;
 }

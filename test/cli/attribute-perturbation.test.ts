@@ -90,8 +90,9 @@ describe('lucerna attribute: bad perturbation options', () => {
   const cases: [string, string, string[], RegExp][] = [
     ['a zero window', 'occlusion', ['--window', '3,0,8'], /--window must be positive integers/],
     ['a keep probability above 1', 'rise', ['--keep', '2'], /--keep must be a probability/],
-    ['--center on a method other than rise', 'occlusion', ['--center'], /--center applies to rise only/],
-    ['--full-passes on a method other than occlusion', 'rise', ['--full-passes'], /--full-passes applies to occlusion and feature-ablation only/],
+    ['--center on a method other than rise', 'occlusion', ['--center'], /--center does not apply to occlusion\. occlusion takes --window, --stride/],
+    ['--full-passes on a method other than occlusion', 'rise', ['--full-passes'], /--full-passes does not apply to rise\. rise takes --masks/],
+    ['--upsample on a method without a layer map', 'saliency', ['--upsample'], /--upsample does not apply to saliency\. saliency takes --abs/],
     ['a float feature mask', 'feature-ablation', ['--feature-mask', inputNpy], /holds float32 values/],
     ['a window larger than the input', 'occlusion', ['--window', '3,64,64'], /window/i],
   ];

@@ -12,6 +12,7 @@ import type { Model } from '../../engine/model.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
+import { OPTIONS } from '../options.js';
 import { checkBatchSize, throwIfAborted } from '../rows.js';
 import { oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
@@ -92,6 +93,8 @@ async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, t
 export const deepLift: AttributionMethod<DeepLiftOptions> = {
   name: 'deeplift',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: true },
+  options: [OPTIONS.baseline],
   description: 'DeepLift with the rescale rule (Shrikumar et al. 2017)',
   async attribute(model: Model, x: Tensor, options: DeepLiftOptions = {}): Promise<AttributionResult> {
     const { targets, scores } = await forwardScores(model, x, options);

@@ -13,6 +13,7 @@ import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from '../cam/template.js';
 import { camLayer } from '../layers.js';
+import { LAYER_MAP_OPTIONS } from '../options.js';
 import { checkBatchSize, throwIfAborted } from '../rows.js';
 import { resolveTargets, scoreOutput, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
@@ -74,6 +75,8 @@ export function ablationWeights(y: number, ablated: ArrayLike<number>): Float64A
 export const ablationCam: AttributionMethod<AblationCamOptions> = {
   name: 'ablation-cam',
   kind: 'layer',
+  needs: { gradients: false, layer: true, baseline: false },
+  options: LAYER_MAP_OPTIONS,
   output: 'layer-map',
   description: 'Gradient-free CAM from the score drop when each channel is ablated (Desai & Ramaswamy 2020)',
   async attribute(model: Model, x: Tensor, options: AblationCamOptions = {}): Promise<AttributionResult> {

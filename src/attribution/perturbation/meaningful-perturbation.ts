@@ -24,6 +24,7 @@ import { fillNormal, normalFrom, seededRandom } from '../../tensor/random.js';
 import { formatShape, sizeOf, sliceBatch, type Tensor } from '../../tensor/tensor.js';
 import { gaussianBlur } from '../baselines.js';
 import { forwardScores } from '../forward.js';
+import { OPTIONS } from '../options.js';
 import { checkBatchSize, throwIfAborted } from '../rows.js';
 import { oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions, ScoreOptions } from '../types.js';
@@ -339,6 +340,8 @@ function imageSize(x: Tensor): [number, number] {
 export const meaningfulPerturbation: AttributionMethod<MeaningfulPerturbationOptions> = {
   name: 'meaningful-perturbation',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: true },
+  options: [OPTIONS.steps],
   description: 'The smallest smooth deletion mask that destroys the score, by optimisation (Fong & Vedaldi 2017)',
   async attribute(model: Model, x: Tensor, options: MeaningfulPerturbationOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -16,6 +16,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
+import { OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
 import { type IncrementalOption, withIncrementalScorer } from './incremental-scorer.js';
@@ -254,6 +255,8 @@ export async function occlude(scorer: Scorer, x: Tensor, options: OcclusionOptio
 export const occlusion: AttributionMethod<OcclusionOptions> = {
   name: 'occlusion',
   kind: 'perturbation',
+  needs: { gradients: false, layer: false, baseline: true },
+  options: [OPTIONS.window, OPTIONS.strides, OPTIONS.baseline, OPTIONS.fullPasses],
   description: 'Mean score drop when a sliding window is replaced by a baseline (Zeiler & Fergus 2014)',
   async attribute(model: Model, x: Tensor, options: OcclusionOptions = {}): Promise<AttributionResult> {
     const plan = planOcclusion(x, options);

@@ -15,6 +15,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
+import { OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type LinearTap, linearTaps } from '../upsample.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
@@ -222,6 +223,8 @@ export async function riseSaliency(scorer: Scorer, x: Tensor, options: RiseOptio
 export const rise: AttributionMethod<RiseOptions> = {
   name: 'rise',
   kind: 'perturbation',
+  needs: { gradients: false, layer: false, baseline: false },
+  options: [OPTIONS.masks, OPTIONS.cell, OPTIONS.keep, OPTIONS.seed, OPTIONS.center],
   description: 'Score-weighted average of random smooth masks (RISE, Petsiuk et al. 2018)',
   async attribute(model: Model, x: Tensor, options: RiseOptions = {}): Promise<AttributionResult> {
     const plan = planRise(x, options);

@@ -12,15 +12,19 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import * as flags from '../flags.js';
 import { parseTargets } from '../targets.js';
-import type { RawMethodFlags } from './attribute-options.js';
+import { methodFlagSpecs } from './attribute-options.js';
 
 /** Flags of `lucerna attribute`. */
-export interface AttributeFlags extends RawMethodFlags {
+export interface AttributeFlags {
   readonly input: string;
   readonly method: string;
   readonly out: string;
   readonly target?: string;
   readonly json?: boolean;
+  readonly abs?: boolean;
+  readonly relu?: boolean;
+  /** The method's own flags (see `attribute-options.ts`). */
+  readonly [flag: string]: unknown;
 }
 
 function outputKind(out: string): 'npy' | 'png' {
@@ -91,7 +95,7 @@ async function run(ctx: CommandContext, [given]: readonly (string | undefined)[]
   ]);
   const method = getMethod(f.method);
   const t0 = performance.now();
-  const options = await buildMethodOptions(method, f);
+  const options = await buildMethodOptions(method, f as Readonly<Record<string, unknown>>);
   await using opened = await openModel(given);
   const { model, labels } = opened;
   const target = singleTarget(requests, labels);
@@ -146,26 +150,7 @@ export const attributeCommand = defineCommand<AttributeFlags>({
     { flags: '--method <name>', description: `method: ${methodNames().join(', ')}`, required: true },
     flags.out('<file>', 'output: .npy for the raw attribution, .png for a heatmap', true),
     flags.target(),
-    flags.layer('layer tensor name for CAM methods (default: the last 4-D activation before pooling)'),
-    flags.steps('integration steps (integrated-gradients)'),
-    { flags: '--integration <rule>', description: 'riemann-left, riemann-right, riemann-middle, riemann-trapezoid or gauss-legendre' },
-    { flags: '--baseline <spec>', description: 'zeros, blur, uniform, a number, or a .npy file' },
-    { flags: '--samples <n>', description: 'noisy samples (smoothgrad, smoothgrad-sq, vargrad)' },
-    { flags: '--stdev <x>', description: 'noise standard deviation' },
-    { flags: '--noise <file>', description: 'exact noise [samples, C, H, W] as .npy' },
-    flags.seed(),
-    { flags: '--abs', description: 'absolute attributions' },
-    { flags: '--relu', description: 'keep only positive attributions (CAM: ReLU of the map)' },
-    { flags: '--upsample', description: 'upsample layer maps to the input size (bilinear)' },
-    { flags: '--window <c,h,w>', description: 'occlusion window per dimension' },
-    { flags: '--stride <c,h,w>', description: 'occlusion stride per dimension' },
-    { flags: '--full-passes', description: 'occlusion, feature-ablation: run every perturbation through the whole model (no incremental inference)' },
-    { flags: '--feature-mask <file.npy>', description: 'integer segment ids for feature-ablation ([1,1,H,W] shared by channels, or [1,C,H,W])' },
-    { flags: '--masks <n>', description: 'number of random masks (rise)' },
-    { flags: '--cell <n>', description: 'mask cell size in pixels (rise)' },
-    { flags: '--keep <p>', description: 'probability of keeping a cell (rise)' },
-    { flags: '--center', description: 'subtract the mean masked score, so pixels the score ignores get 0 (rise)' },
-    { flags: '--segments <n>', description: 'number of superpixels (lime, kernel-shap)' },
+    ...methodFlagSpecs(),
     flags.batchSize(),
     flags.json('print target, score, delta, timings and the output path as JSON'),
   ],
