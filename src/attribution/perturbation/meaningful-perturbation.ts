@@ -340,7 +340,7 @@ function imageSize(x: Tensor): [number, number] {
 export const meaningfulPerturbation: AttributionMethod<MeaningfulPerturbationOptions> = {
   name: 'meaningful-perturbation',
   kind: 'gradient',
-  needs: { gradients: true, layer: false, baseline: true },
+  needs: { gradients: true, layer: false, baseline: false },
   options: [OPTIONS.steps],
   description: 'The smallest smooth deletion mask that destroys the score, by optimisation (Fong & Vedaldi 2017)',
   async attribute(model: Model, x: Tensor, options: MeaningfulPerturbationOptions = {}): Promise<AttributionResult> {
