@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { displayPlane } from '../../src/cli/commands/explain-maps.js';
-import { occlusionGeometry, recipeFor } from '../../src/cli/commands/explain-methods.js';
+import { convergenceCheck, occlusionGeometry, recipeFor } from '../../src/cli/commands/explain-methods.js';
 import { classLabels, outputKind, probabilities } from '../../src/cli/commands/explain-model.js';
 import { parseExplainFlags } from '../../src/cli/commands/explain-options.js';
 import { parseTargets } from '../../src/cli/targets.js';
@@ -398,13 +398,52 @@ describe('lucerna explain: bad input', { concurrency: 3 }, () => {
   });
 });
 
+describe('explain: integrated gradients convergence (defect 8)', () => {
+  it('uses Gauss–Legendre by default and does not flag a converged map', async () => {
+    const r = await lucerna('explain', tinyCnn, '--input', coffee, '--methods', 'integrated-gradients', '--out', join(dir, 'ig-gl.html'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const method = JSON.parse(r.stdout).images[0].methods[0];
+    assert.equal(method.settings.integration, 'gauss-legendre');
+    assert.equal(method.cells[0].convergence.flagged, false);
+  });
+
+  it('flags a delta above 5% of the logit, with what to change, in the report data', async () => {
+    const args = ['--methods', 'integrated-gradients', '--steps', '2', '--integration', 'riemann-left'];
+    const r = await lucerna('explain', tinyCnn, '--input', coffee, ...args, '--out', join(dir, 'ig-left.html'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const cell = JSON.parse(r.stdout).images[0].methods[0].cells[0];
+    assert.equal(cell.convergence.flagged, true);
+    assert.ok(Math.abs(cell.convergence.relative - Math.abs(cell.delta) / Math.abs(cell.target.score)) < 1e-9);
+    assert.match(cell.convergence.advice, /Raise --steps \(now 2\) or use --integration gauss-legendre/);
+  });
+
+  it('convergenceCheck: hand-computed cases', () => {
+    const flagged = convergenceCheck('integrated-gradients', 2.0, 4.2, { steps: 64, integration: 'riemann-middle' });
+    assert.equal(flagged.flagged, true);
+    assert.ok(Math.abs(flagged.relative - 2 / 4.2) < 1e-12);
+    assert.equal(flagged.advice, 'Raise --steps (now 64) or use --integration gauss-legendre');
+    assert.deepEqual(convergenceCheck('integrated-gradients', -0.2, 4.2, { steps: 64 }), { delta: -0.2, score: 4.2, relative: 0.2 / 4.2, flagged: false });
+    assert.equal(convergenceCheck('integrated-gradients', 0.25, -4, { steps: 64, integration: 'gauss-legendre' }).advice, 'Raise --steps (now 64)');
+  });
+});
+
 describe('explain helpers', () => {
   it('parses targets, methods and parameters, with the documented defaults', () => {
     assert.deepEqual(parseTargets('argmax, 3,Drawing'), [{ kind: 'argmax' }, { kind: 'index', index: 3 }, { kind: 'label', label: 'Drawing' }]);
     assert.throws(() => parseTargets('-1'), /negative/);
     const o = parseExplainFlags({});
     assert.deepEqual(o.methods, DEFAULT_METHODS);
-    assert.deepEqual(o.params, { steps: 64, samples: 8, stdev: 0.15, window: undefined, stride: undefined, masks: 500, seed: 0, batchSize: 8 });
+    assert.deepEqual(o.params, {
+      steps: 64,
+      integration: 'gauss-legendre',
+      samples: 8,
+      stdev: 0.15,
+      window: undefined,
+      stride: undefined,
+      masks: 500,
+      seed: 0,
+      batchSize: 8,
+    });
     assert.equal(o.mode, 'blended');
     assert.equal(o.top, 5);
     assert.ok(o.images[0]?.endsWith('assets/images/coffee.png') && existsSync(o.images[0]));

@@ -12,7 +12,7 @@ import type { MethodOption } from '../../attribution/options.js';
 import type { AttributionMethod } from '../../attribution/types.js';
 import { LucernaError } from '../../errors.js';
 import type { OptionSpec } from '../command.js';
-import { parseChoice, parseIntList, parseInteger, parseNumber, parseProbability } from '../parse.js';
+import { parseChoice, parseInteger, parseIntList, parseNumber, parseProbability } from '../parse.js';
 
 /** The flags the command applies itself when the method does not take them. */
 const POSTPROCESS_FLAGS = new Set(['--abs', '--relu']);

@@ -3,9 +3,10 @@
  * defaults of the main job (chosen so the whole default run takes well under 20 s on 2 cores).
  */
 import { fileURLToPath } from 'node:url';
+import { INTEGRATION_RULES, type IntegrationRule } from '../../attribution/integration.js';
 import { closestNames, LucernaError } from '../../errors.js';
 import { OVERLAY_MODES, type OverlayMode } from '../../render/overlay.js';
-import { parseInteger, parseNumber } from '../parse.js';
+import { parseChoice, parseInteger, parseNumber } from '../parse.js';
 import { parseTargets, type TargetRequest } from '../targets.js';
 import { explainMethodNames } from './explain-methods.js';
 
@@ -34,6 +35,7 @@ export interface ExplainFlags {
   readonly json?: boolean;
   readonly mode?: string;
   readonly steps?: string;
+  readonly integration?: string;
   readonly samples?: string;
   readonly stdev?: string;
   readonly window?: string;
@@ -45,8 +47,10 @@ export interface ExplainFlags {
 
 /** Method parameters; undefined ones get defaults that depend on the image size. */
 export interface MethodParams {
-  /** Integrated Gradients steps (default 64, midpoint Riemann sum). */
+  /** Integrated Gradients steps (default 64). */
   readonly steps: number;
+  /** Integrated Gradients integration rule (default Gauss–Legendre). */
+  readonly integration: IntegrationRule;
   /** SmoothGrad samples (default 8). */
   readonly samples: number;
   /** SmoothGrad noise standard deviation, in input units (default 0.15). */
@@ -132,6 +136,7 @@ export function parseExplainFlags(flags: ExplainFlags): ExplainOptions {
     mode: parseMode(flags.mode),
     params: {
       steps: parseInteger(flags.steps, '--steps', 1) ?? 64,
+      integration: parseChoice(flags.integration, '--integration', INTEGRATION_RULES) ?? 'gauss-legendre',
       samples: parseInteger(flags.samples, '--samples', 1) ?? 8,
       stdev: parseNumber(flags.stdev, '--stdev', 0) ?? 0.15,
       window,

@@ -71,7 +71,7 @@ function packageVersion(): string {
 }
 
 async function cameraLayer(model: Model, options: ExplainOptions, inputShape: readonly number[]): Promise<ReportModel['layer']> {
-  const needed = options.methods.some((m) => explainMethod(m).kind === 'layer');
+  const needed = options.methods.some((m) => explainMethod(m).needs.layer);
   if (!needed && options.layer === undefined) return undefined;
   const info: LayerInfo = await requireLayer(model, options.layer ?? (await defaultCamLayer(model, inputShape)), inputShape);
   return { name: info.name, shape: [...info.shape], chosen: options.layer === undefined ? 'default' : 'given' };

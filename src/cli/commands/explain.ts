@@ -34,6 +34,7 @@ export const explainCommand = defineCommand<ExplainFlags>({
     flags.json('print the report data as JSON (without the images) instead of the summary'),
     { flags: '--mode <mode>', description: 'blended (default), heatmap, masked or alpha-scaling' },
     flags.steps('integrated-gradients steps (default 64)'),
+    { flags: '--integration <rule>', description: 'integrated-gradients rule: gauss-legendre (default), riemann-middle, riemann-trapezoid, …' },
     { flags: '--samples <n>', description: 'smoothgrad samples (default 8)' },
     { flags: '--stdev <x>', description: 'smoothgrad noise standard deviation (default 0.15)' },
     { flags: '--window <px>', description: 'occlusion window side (default a seventh of the image side)' },
