@@ -6,6 +6,7 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModelOrScorer } from './context.js';
+import type { MetricDescriptor } from './descriptor.js';
 import { type PixelCurveOptions, type PixelCurveResult, pixelCurve } from './pixel-curve.js';
 
 /**
@@ -20,3 +21,28 @@ import { type PixelCurveOptions, type PixelCurveResult, pixelCurve } from './pix
 export function insertion(source: ModelOrScorer, x: Tensor, attribution: Tensor, options: PixelCurveOptions = {}): Promise<PixelCurveResult> {
   return pixelCurve('insertion', source, x, attribution, { ...options, score: options.score ?? 'probability', baseline: options.baseline ?? 'blur' });
 }
+
+/**
+ * Insertion as a metric of `lucerna evaluate`: the area under the target's score as pixels are
+ * restored, most relevant first (Petsiuk et al. 2018, https://arxiv.org/abs/1806.07421).
+ *
+ * @example `await insertionMetric.evaluate(context); // { value: auc, curve }`
+ */
+export const insertionMetric: MetricDescriptor<'insertion'> = {
+  name: 'insertion',
+  description: 'Insertion AUC of the target score (Petsiuk et al. 2018)',
+  needsMask: false,
+  better: 'higher',
+  async evaluate(c) {
+    const s = c.settings;
+    const r = await insertion(c.model, c.x, c.attribution, {
+      target: c.target,
+      batchSize: s.batchSize,
+      signal: c.signal,
+      steps: s.curve.steps,
+      score: s.curve.score,
+      baseline: s.curve.insertionBaseline,
+    });
+    return { value: r.auc[0] as number, curve: { values: r.curves[0] as number[], fractions: r.fractions } };
+  },
+};

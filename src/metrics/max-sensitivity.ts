@@ -11,6 +11,7 @@ import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { seededRandom } from '../tensor/random.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
+import type { MetricDescriptor } from './descriptor.js';
 
 /** Options of {@link maxSensitivity}. */
 export interface MaxSensitivityOptions {
@@ -93,3 +94,26 @@ export async function maxSensitivity(
   }
   return { sensitivity, targets };
 }
+
+/**
+ * Relative max-sensitivity as a metric of `lucerna evaluate` (Yeh et al. 2019, https://arxiv.org/abs/1901.09392).
+ *
+ * @example `await maxSensitivityMetric.evaluate(context); // { value: 0.1 }`
+ */
+export const maxSensitivityMetric: MetricDescriptor<'max-sensitivity'> = {
+  name: 'max-sensitivity',
+  description: 'Relative max-sensitivity in an L∞ ball (Yeh et al. 2019)',
+  needsMask: false,
+  better: 'lower',
+  async evaluate(c) {
+    const s = c.settings;
+    const r = await maxSensitivity(c.model, c.method, c.x, {
+      ...s.sensitivity,
+      target: c.target,
+      methodOptions: c.methodOptions,
+      batchSize: s.batchSize,
+      signal: c.signal,
+    });
+    return { value: r.sensitivity[0] as number };
+  },
+};
