@@ -28,8 +28,9 @@ export interface RunControl {
 }
 
 /**
- * Scores every perturbed input; `onChunk(first, scores)` receives the target score of each input
- * of a chunk. Returns nothing: methods accumulate what they need chunk by chunk.
+ * Scores every perturbed input; `onChunk(first, scores, rows, classes)` receives the target score of
+ * each input of a chunk, and every class score (`rows`, [count, classes]) so several targets can
+ * be read from the same forward passes. Returns nothing: methods accumulate chunk by chunk.
  *
  * @example
  * ```ts
@@ -40,7 +41,7 @@ export async function scorePerturbations(
   scorer: Scorer,
   sampleShape: readonly number[],
   source: PerturbationSource,
-  onChunk: (first: number, scores: Float32Array) => void,
+  onChunk: (first: number, scores: Float32Array, rows: ArrayLike<number>, classes: number) => void,
   control: RunControl = {},
 ): Promise<void> {
   const per = sizeOf(sampleShape);
@@ -67,7 +68,7 @@ export async function scorePerturbations(
       if (t < 0 || t >= k) throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the scorer returned ${k} classes`);
       scores[r] = rows.data[r * k + t] as number;
     }
-    onChunk(first, scores);
+    onChunk(first, scores, rows.data, k);
     control.onProgress?.(first + count, source.count);
   }
 }
@@ -99,4 +100,43 @@ export async function scoreInputs(scorer: Scorer, x: Tensor, signal?: AbortSigna
     off += p.length;
   }
   return { data, shape: [n, k] };
+}
+
+/** Samples of a batch grouped by identical content: each group is perturbed and scored once. */
+export interface SampleGroups {
+  /** One sample index per group (its first member). */
+  readonly representatives: readonly number[];
+  /** The sample indices of each group, in order. */
+  readonly members: readonly (readonly number[])[];
+}
+
+function sameRow(a: ArrayLike<number>, i: number, j: number, per: number): boolean {
+  for (let k = 0; k < per; k++) if (a[i * per + k] !== a[j * per + k]) return false;
+  return true;
+}
+
+/**
+ * Groups the samples of `x` (and of the same-shaped `companions`, e.g. a baseline) whose values are
+ * all identical. A batch that repeats one image for several targets (as `lucerna explain` does)
+ * then needs one perturbation pass, whose class scores serve every target.
+ *
+ * @example
+ * ```ts
+ * groupIdenticalSamples(concatBatch([x, x, y])); // { representatives: [0, 2], members: [[0, 1], [2]] }
+ * ```
+ */
+export function groupIdenticalSamples(x: Tensor, companions: readonly Tensor[] = []): SampleGroups {
+  const n = x.shape[0] as number;
+  const per = sizeOf(x.shape.slice(1));
+  const representatives: number[] = [];
+  const members: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const g = representatives.findIndex((r) => sameRow(x.data, r, i, per) && companions.every((c) => sameRow(c.data, r, i, per)));
+    if (g >= 0) (members[g] as number[]).push(i);
+    else {
+      representatives.push(i);
+      members.push([i]);
+    }
+  }
+  return { representatives, members };
 }
