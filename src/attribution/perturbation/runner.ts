@@ -3,10 +3,11 @@
  * batches through a scorer, and hand back each chunk's target scores — with progress and
  * cancellation, and memory bounded by the batch size.
  */
+
+import { forEachChunk } from '../../engine/batching.js';
 import type { LocalEdit } from '../../engine/incremental/session.js';
 import { LucernaError } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
-import { throwIfAborted } from '../rows.js';
 import type { Scorer } from './scorer.js';
 
 /** A lazily generated set of perturbed inputs. */
@@ -47,9 +48,7 @@ export async function scorePerturbations(
   const per = sizeOf(sampleShape);
   const batch = Math.max(1, Math.min(scorer.batchSize, source.count));
   const buffer = new Float32Array(batch * per);
-  for (let first = 0; first < source.count; first += batch) {
-    throwIfAborted(control.signal);
-    const count = Math.min(batch, source.count - first);
+  await forEachChunk(source.count, batch, control, async (first, count) => {
     for (let r = 0; r < count; r++) source.fill(first + r, buffer.subarray(r * per, (r + 1) * per));
     const input: Tensor = { data: count === batch ? buffer : buffer.subarray(0, count * per), shape: [count, ...sampleShape] };
     const edit = source.edit;
@@ -69,8 +68,7 @@ export async function scorePerturbations(
       scores[r] = rows.data[r * k + t] as number;
     }
     onChunk(first, scores, rows.data, k);
-    control.onProgress?.(first + count, source.count);
-  }
+  });
 }
 
 /**
@@ -86,13 +84,11 @@ export async function scoreInputs(scorer: Scorer, x: Tensor, signal?: AbortSigna
   const per = sizeOf(x.shape.slice(1));
   const parts: Float32Array[] = [];
   let k = 0;
-  for (let first = 0; first < n; first += scorer.batchSize) {
-    throwIfAborted(signal);
-    const count = Math.min(scorer.batchSize, n - first);
+  await forEachChunk(n, scorer.batchSize, { signal }, async (first, count) => {
     const rows = await scorer.score({ data: x.data.subarray(first * per, (first + count) * per), shape: [count, ...x.shape.slice(1)] }, signal);
     k = rows.data.length / count;
     parts.push(Float32Array.from(rows.data));
-  }
+  });
   const data = new Float32Array(n * k);
   let off = 0;
   for (const p of parts) {
