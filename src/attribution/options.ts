@@ -106,3 +106,13 @@ export const OPTIONS = {
  * ```
  */
 export const LAYER_MAP_OPTIONS: readonly MethodOption[] = [OPTIONS.layer, OPTIONS.relu, OPTIONS.upsample];
+
+/**
+ * The options of the superpixel-sampling methods (LIME, KernelSHAP).
+ *
+ * @example
+ * ```ts
+ * const kernelShap = { …, options: SUPERPIXEL_OPTIONS };
+ * ```
+ */
+export const SUPERPIXEL_OPTIONS: readonly MethodOption[] = [OPTIONS.segments, OPTIONS.samples, OPTIONS.seed, OPTIONS.featureMask, OPTIONS.baseline];

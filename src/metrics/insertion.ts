@@ -7,7 +7,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModelOrScorer } from './context.js';
 import type { MetricDescriptor } from './descriptor.js';
-import { type PixelCurveOptions, type PixelCurveResult, pixelCurve } from './pixel-curve.js';
+import { type PixelCurveOptions, type PixelCurveResult, pixelCurve, pixelCurveOutcome } from './pixel-curve.js';
 
 /**
  * The insertion curve and its area for each sample. The score defaults to the softmax probability
@@ -33,16 +33,5 @@ export const insertionMetric: MetricDescriptor<'insertion'> = {
   description: 'Insertion AUC of the target score (Petsiuk et al. 2018)',
   needsMask: false,
   better: 'higher',
-  async evaluate(c) {
-    const s = c.settings;
-    const r = await insertion(c.model, c.x, c.attribution, {
-      target: c.target,
-      batchSize: s.batchSize,
-      signal: c.signal,
-      steps: s.curve.steps,
-      score: s.curve.score,
-      baseline: s.curve.insertionBaseline,
-    });
-    return { value: r.auc[0] as number, curve: { values: r.curves[0] as number[], fractions: r.fractions } };
-  },
+  evaluate: (c) => pixelCurveOutcome(c, 'insertion'),
 };
