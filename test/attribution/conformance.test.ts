@@ -7,6 +7,8 @@
  * value clearly while undeclared ones are refused.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { methodList, methodNames } from '../../src/attribution/methods.js';
 import { LAYER_MAP_OPTIONS, type MethodOption } from '../../src/attribution/options.js';
@@ -16,6 +18,7 @@ import { nodeRuntime } from '../../src/engine/node.js';
 import type { Runtime } from '../../src/engine/runtime.js';
 import { isLucernaError } from '../../src/errors.js';
 import { concatBatch, sliceBatch, type Tensor } from '../../src/tensor/tensor.js';
+import { root } from '../helpers/cli.js';
 import { assertClose } from '../helpers/compare.js';
 import { caseInput, oracle, oracleModelBytes } from '../helpers/oracle.js';
 
@@ -137,6 +140,14 @@ const BAD_VALUE: Record<MethodOption['type'], string | undefined> = {
 const keyOf = (flag: string) => (flag.split(' ')[0] as string).slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 describe('method descriptors', () => {
+  it('the README lists every registered method', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.deepEqual(
+      methodNames().filter((m) => !readme.includes(`\`${m}\``)),
+      [],
+    );
+  });
+
   for (const method of methodList()) {
     const flags = method.options.map((o) => o.flag);
     it(`${method.name}: needs match its options`, () => {
