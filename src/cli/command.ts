@@ -52,6 +52,8 @@ export interface CommandIO {
   readonly signal?: AbortSignal;
   /** Listen for SIGINT and, if the work does not stop in time, exit the process (the real CLI only). */
   readonly handleSigint?: boolean;
+  /** `--debug`: also print a `debug:` line when the run starts (after Ctrl-C is handled). */
+  readonly debug?: boolean;
 }
 
 /** What a command's `run` receives besides its arguments and flags. */
@@ -110,7 +112,7 @@ export function defineCommand<F>(spec: CommandSpec<F>): CommandSpec<F> {
 }
 
 /** How long a cancelled command may take to stop before the process exits anyway. */
-export const INTERRUPT_GRACE_MS = 4000;
+export const INTERRUPT_GRACE_MS = 3000;
 
 /** The attribute name commander gives an option (`--batch-size <n>` → `batchSize`). */
 function key(flags: string): string {
@@ -184,6 +186,7 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
     process.exit(130);
   };
   if (io.handleSigint) process.on('SIGINT', onSigint);
+  if (io.debug) io.stderr(`debug: ${spec.name} running; Ctrl-C stops it\n`);
   const ctx: CommandContext = { io, signal: controller.signal, outputs, warn: (message) => io.stderr(`warning: ${message}\n`) };
   try {
     const result = await spec.run(ctx, args, flags);

@@ -79,8 +79,9 @@ export function buildProgram(io: CommandIO = processIO): Command {
  * ```
  */
 export async function main(argv: readonly string[] = process.argv, io: CommandIO = processIO): Promise<number> {
-  const program = buildProgram(io);
-  return runCli(() => program.parseAsync([...argv]), { debug: argv.includes('--debug'), write: io.stderr });
+  const debug = argv.includes('--debug');
+  const program = buildProgram({ ...io, debug });
+  return runCli(() => program.parseAsync([...argv]), { debug, write: io.stderr });
 }
 
 function isEntryModule(): boolean {

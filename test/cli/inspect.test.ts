@@ -170,7 +170,8 @@ describe('lucerna inspect on bad input', () => {
   it('--debug adds the stack', async () => {
     const run = await lucerna('inspect', join(dir, 'nowhere.onnx'), '--debug');
     assert.equal(run.code, 1);
-    assert.match(stderrLines(run)[0] as string, /^error: Cannot find the model/);
+    assert.deepEqual(stderrLines(run)[0], 'debug: inspect running; Ctrl-C stops it');
+    assert.match(stderrLines(run)[1] as string, /^error: Cannot find the model/);
     assert.match(run.stderr, /\n\s+at /);
   });
 });

@@ -55,8 +55,9 @@ export async function lucernaWith(options: { signal?: AbortSignal }, ...args: st
 }
 
 /**
- * Runs the CLI as a child process from the sources (never a stale dist/ build). With `interruptAfter`
- * (a stderr/stdout pattern or a delay in ms) it sends SIGINT once the pattern shows or the delay ends.
+ * Runs the CLI as a child process from the sources (never a stale dist/ build). With
+ * `interruptAfterMs` it sends SIGINT that long after the command's run has started (pass `--debug`,
+ * which prints `debug: <command> running` then) and reports `ms` from the SIGINT to the exit.
  *
  * @example
  * ```ts
@@ -80,13 +81,16 @@ export function lucernaProcess(args: readonly string[], options: { interruptAfte
     child.stdout.on('data', (d) => {
       stdout += d;
     });
+    let timer: NodeJS.Timeout | undefined;
     child.stderr.on('data', (d) => {
       stderr += d;
+      if (!timer && /debug: \S+ running/.test(stderr)) {
+        timer = setTimeout(() => {
+          interruptedAt = performance.now();
+          child.kill('SIGINT');
+        }, options.interruptAfterMs);
+      }
     });
-    const timer = setTimeout(() => {
-      interruptedAt = performance.now();
-      child.kill('SIGINT');
-    }, options.interruptAfterMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       done({ code: code ?? (signal ? 128 : -1), stdout, stderr, ms: performance.now() - (interruptedAt || t0) });
