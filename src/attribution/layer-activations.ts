@@ -2,9 +2,11 @@
  * The activations of a layer for a batch, from a forward-only compiled plan (no seeds, no
  * gradients), batched by the internal batch size. Shared by CAM and Score-CAM.
  */
+
+import { forEachChunk } from '../engine/batching.js';
 import type { Model } from '../engine/model.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
-import { checkBatchSize, throwIfAborted } from './rows.js';
+import { checkBatchSize } from './rows.js';
 import type { CommonOptions } from './types.js';
 
 /**
@@ -25,14 +27,11 @@ export async function layerActivations(model: Model, x: Tensor, layer: string, o
   const layerPer = sizeOf(layerShape.slice(1));
   const out = new Float32Array(n * layerPer);
   const input = new Float32Array(batch * per);
-  for (let first = 0; first < n; first += batch) {
-    throwIfAborted(options.signal);
-    const count = Math.min(batch, n - first);
+  await forEachChunk(n, batch, options, async (first, count) => {
     input.fill(0);
     input.set(x.data.subarray(first * per, (first + count) * per));
     const result = await compiled.run({ input: { data: input, shape: [batch, ...sampleShape] }, seeds: {} });
     out.set((result.activations[layer] as Tensor).data.subarray(0, count * layerPer), first * layerPer);
-    options.onProgress?.(first + count, n);
-  }
+  });
   return { data: out, shape: [n, ...layerShape.slice(1)] };
 }

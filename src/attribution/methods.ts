@@ -79,9 +79,22 @@ for (const m of [
 ])
   registerMethod(m);
 
-/** Names of every registered method. */
+/** Names of every registered method. @example `methodNames().includes('grad-cam') // true` */
 export function methodNames(): string[] {
   return [...registry.keys()];
+}
+
+/**
+ * Every registered method's descriptor, in registry order (the CLI, the docs table and the
+ * conformance tests enumerate this).
+ *
+ * @example
+ * ```ts
+ * methodList().filter((m) => m.needs.layer).map((m) => m.name); // ['grad-cam', …, 'score-cam', 'ablation-cam']
+ * ```
+ */
+export function methodList(): AttributionMethod<CommonOptions>[] {
+  return [...registry.values()];
 }
 
 /**

@@ -7,6 +7,7 @@
  * size) serves any number of rows, and memory stays bounded by the batch size.
  */
 
+import { forEachChunk } from '../engine/batching.js';
 import type { GradientPlan, GradientResult, Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
@@ -56,10 +57,8 @@ export function checkBatchSize(batchSize: number | undefined): number {
   return b;
 }
 
-/** Throws an ABORTED error when the signal fired. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new LucernaError('ABORTED', 'The run was cancelled');
-}
+/** Throws an ABORTED error when the signal fired (re-exported from the batching core). */
+export { throwIfAborted } from '../engine/batching.js';
 
 /**
  * Runs every row of `source` through the compiled plan, chunk by chunk, calling `onChunk` with the
@@ -87,9 +86,7 @@ export async function runGradientRows(
   const per = sizeOf(sampleShape);
   const input = new Float32Array(batch * per);
   const all: RowTargets = { targets: [], scores: [] };
-  for (let first = 0; first < source.count; first += batch) {
-    throwIfAborted(options.signal);
-    const count = Math.min(batch, source.count - first);
+  await forEachChunk(source.count, batch, options, async (first, count) => {
     if (count < batch) input.fill(0, count * per); // zero padding rows; the others are overwritten
     const targets: number[] = [];
     for (let r = 0; r < count; r++) {
@@ -103,8 +100,7 @@ export async function runGradientRows(
     all.targets.push(...chosen);
     all.scores.push(...targetScores(rows, chosen, options.seed.startsWith('softmax(') ? 'probability' : 'logit'));
     onChunk(first, count, result);
-    options.onProgress?.(first + count, source.count);
-  }
+  });
   return all;
 }
 

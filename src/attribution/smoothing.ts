@@ -12,6 +12,7 @@ import { LucernaError } from '../errors.js';
 import { fillNormal, normalFrom, seededRandom } from '../tensor/random.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { forwardScores } from './forward.js';
+import { OPTIONS } from './options.js';
 import { throwIfAborted } from './rows.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from './types.js';
 
@@ -86,6 +87,9 @@ export function noiseTunnel<O extends CommonOptions>(
   return {
     name,
     kind: inner.kind,
+    absAware: true,
+    needs: inner.needs,
+    options: [...inner.options, OPTIONS.samples, OPTIONS.stdev, OPTIONS.noise, OPTIONS.seed],
     description: `${aggregation} over ${inner.name} (Smilkov et al. 2017; Adebayo et al. 2018)`,
     async attribute(model: Model, x: Tensor, options = {} as O & NoiseOptions): Promise<AttributionResult> {
       const { targets, scores } = await forwardScores(model, x, options);

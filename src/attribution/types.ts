@@ -4,6 +4,7 @@
  */
 import type { Model } from '../engine/model.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { MethodOption } from './options.js';
 
 /** Which class each sample is explained for. */
 export type TargetSpec =
@@ -53,6 +54,16 @@ export interface AttributionResult {
 /** What a method needs from the model. */
 export type MethodKind = 'gradient' | 'layer' | 'perturbation';
 
+/** What a method needs to run. */
+export interface MethodNeeds {
+  /** Gradients through the model (a compiled backward graph); false: forward passes only. */
+  readonly gradients: boolean;
+  /** An inner layer (`layer` option, with a default). */
+  readonly layer: boolean;
+  /** A reference input (`baseline` option, with a default). */
+  readonly baseline: boolean;
+}
+
 /**
  * One attribution method.
  *
@@ -67,5 +78,16 @@ export interface AttributionMethod<O extends CommonOptions = CommonOptions> {
   readonly kind: MethodKind;
   /** One-line description with the paper. */
   readonly description: string;
+  /**
+   * `layer-map`: the raw map is [N, 1, h, w] at a layer's resolution, and the method itself takes
+   * `relu` and `upsample` (the CAM family, Score-CAM and Ablation-CAM included). Default `input`.
+   */
+  readonly output?: 'input' | 'layer-map';
+  /** The method takes `abs` itself, because |·| changes its computation (mean of |g| ≠ |mean of g|). */
+  readonly absAware?: boolean;
+  /** What it needs: gradients, a layer, a baseline. */
+  readonly needs: MethodNeeds;
+  /** Every option it takes besides the common ones (see `options.ts`); the CLI refuses the others. */
+  readonly options: readonly MethodOption[];
   attribute(model: Model, input: Tensor, options?: O): Promise<AttributionResult>;
 }

@@ -7,14 +7,14 @@ import { CommanderError } from 'commander';
 import { isLucernaError, type LucernaError } from '../errors.js';
 
 /**
- * Exit codes of the CLI.
+ * Exit codes of the CLI (130 = stopped by Ctrl-C, as shells report SIGINT).
  *
  * @example
  * ```ts
  * process.exitCode = ExitCode.usage; // 2
  * ```
  */
-export const ExitCode = { ok: 0, error: 1, usage: 2 } as const;
+export const ExitCode = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
 
 /** Where error lines go (stderr by default; tests pass their own). */
 export type ErrorWriter = (text: string) => void;
@@ -68,6 +68,10 @@ export function reportError(e: unknown, options: { debug: boolean; write?: Error
   if (e instanceof CommanderError) {
     // commander has printed its message already (through formatUsageError); help and --version exit 0.
     return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  if (isLucernaError(e, 'ABORTED')) {
+    write(`interrupted: ${oneLine(e.message)}\n`);
+    return ExitCode.interrupted;
   }
   if (isLucernaError(e)) {
     write(`${formatLucernaError(e)}\n`);

@@ -1,6 +1,7 @@
 /**
- * The `lucerna` command line: program wiring only. Each command lives in its own file under
- * `commands/` and calls the library; errors are reported by `errors.ts`.
+ * The `lucerna` command line: program wiring only. Each command is one file under `commands/` that
+ * exports a {@link CommandSpec} (see `command.ts` and `README.md`); its `run` loads the heavy parts
+ * on demand, so `lucerna --help` and `--version` start fast.
  *
  * Run it as `lucerna <command>` (bin/lucerna.js) or, in a checkout, `npm run lucerna -- <command>`.
  */
@@ -8,26 +9,53 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { nodeRuntime } from '../engine/node.js';
-import { setDefaultRuntime } from '../engine/runtime.js';
-import { registerAttack } from './commands/attack.js';
-import { registerAttribute } from './commands/attribute.js';
-import { registerConvert } from './commands/convert.js';
-import { registerDatasetParts } from './commands/dataset-parts.js';
-import { registerEvaluate } from './commands/evaluate.js';
-import { registerExplain } from './commands/explain.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerInvert } from './commands/invert.js';
-import { registerStability } from './commands/stability.js';
-import { registerTopPatches } from './commands/top-patches.js';
-import { registerVisualize } from './commands/visualize.js';
+import { type CommandIO, type CommandSpec, type Flags, registerCommand } from './command.js';
+import { attackCommand } from './commands/attack.js';
+import { attributeCommand } from './commands/attribute.js';
+import { convertCommand } from './commands/convert.js';
+import { datasetPartsCommand } from './commands/dataset-parts.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { explainCommand } from './commands/explain.js';
+import { inspectCommand } from './commands/inspect.js';
+import { invertCommand } from './commands/invert.js';
+import { stabilityCommand } from './commands/stability.js';
+import { topPatchesCommand } from './commands/top-patches.js';
+import { visualizeCommand } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
+
+/** Every command, in help order. Adding a command is one line here (see src/cli/README.md). */
+export const COMMANDS: readonly CommandSpec<never>[] = [
+  inspectCommand,
+  attributeCommand,
+  convertCommand,
+  evaluateCommand,
+  explainCommand,
+  visualizeCommand,
+  invertCommand,
+  topPatchesCommand,
+  attackCommand,
+  datasetPartsCommand,
+  stabilityCommand,
+];
+
+/** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */
+export const GROUPS: Readonly<Record<string, string>> = {
+  dataset: 'generate data sets',
+};
 
 function packageVersion(): string {
   // The same relative path from src/cli/ and from dist/cli/.
   const pkg = createRequire(import.meta.url)('../../package.json') as { version?: string };
   return pkg.version ?? '0.0.0';
 }
+
+/** The process's own stdio, with Ctrl-C handled. */
+export const processIO: CommandIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTTY: Boolean(process.stderr.isTTY),
+  handleSigint: true,
+};
 
 /**
  * The commander program with every command registered. Usage errors are printed on one line and
@@ -38,42 +66,33 @@ function packageVersion(): string {
  * await buildProgram().parseAsync(['node', 'lucerna', 'inspect', 'model.onnx']);
  * ```
  */
-export function buildProgram(): Command {
-  setDefaultRuntime(nodeRuntime);
+export function buildProgram(io: CommandIO = processIO): Command {
   const program = new Command('lucerna')
     .description('Make what a convolutional network has learned visible and checkable')
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--debug', 'print stack traces with errors')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(formatUsageError(text)) })
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: (text, write) => write(formatUsageError(text)) })
     .showSuggestionAfterError(true);
   // Commands are added after the settings above so they inherit them.
-  registerInspect(program);
-  registerAttribute(program);
-  registerConvert(program);
-  registerEvaluate(program);
-  registerExplain(program);
-  registerVisualize(program);
-  registerInvert(program);
-  registerTopPatches(program);
-  registerAttack(program);
-  registerDatasetParts(program);
-  registerStability(program);
+  for (const spec of COMMANDS) registerCommand(program, spec as CommandSpec<Flags>, io, GROUPS);
   return program;
 }
 
 /**
  * Runs the CLI on `argv` (as in `process.argv`) and returns the exit code: 0, 1 for errors, 2 for
- * usage errors. `--debug` anywhere on the line adds stack traces.
+ * usage errors, 130 when cancelled. `--debug` anywhere on the line adds stack traces. Tests pass
+ * their own `io` to capture the output and to cancel.
  *
  * @example
  * ```ts
  * process.exitCode = await main(['node', 'lucerna', 'inspect', 'model.onnx', '--json']);
  * ```
  */
-export async function main(argv: readonly string[] = process.argv): Promise<number> {
-  const program = buildProgram();
-  return runCli(() => program.parseAsync([...argv]), { debug: argv.includes('--debug') });
+export async function main(argv: readonly string[] = process.argv, io: CommandIO = processIO): Promise<number> {
+  const debug = argv.includes('--debug');
+  const program = buildProgram({ ...io, debug });
+  return runCli(() => program.parseAsync([...argv]), { debug, write: io.stderr });
 }
 
 function isEntryModule(): boolean {

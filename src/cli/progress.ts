@@ -1,7 +1,6 @@
 /**
- * Progress bars and Ctrl-C for long CLI runs. A bar (with an ETA) is shown only on a TTY and not
- * in JSON mode; Ctrl-C aborts the run through an AbortSignal so it stops cleanly, leaving no
- * partial output behind.
+ * Progress bars for long CLI runs. A bar (with an ETA) is shown only on a TTY and not in JSON mode.
+ * (Ctrl-C is the command runner's, in `command.ts`.)
  */
 import cliProgress from 'cli-progress';
 
@@ -41,23 +40,4 @@ export function progressBar(label: string, enabled: boolean): ProgressReporter {
       if (started) bar.stop();
     },
   };
-}
-
-/**
- * An AbortSignal that fires on Ctrl-C (SIGINT) for the duration of `run`.
- *
- * @example
- * ```ts
- * await withInterrupt((signal) => method.attribute(model, x, { signal }));
- * ```
- */
-export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  try {
-    return await run(controller.signal);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
 }

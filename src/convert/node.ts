@@ -73,15 +73,20 @@ export async function convertLayersModelFile(modelJsonPath: string, options: Con
 }
 
 /**
- * Writes a converted model and its sidecar (`model.onnx` + `model.lucerna.json`), each atomically.
+ * Writes a converted model and its sidecar (`model.onnx` + `model.lucerna.json`), each atomically
+ * (or through `write`, e.g. a CLI run's staged outputs).
  *
  * @example
  * ```ts
  * await writeConvertedModel(await convertLayersModelFile('web_model/model.json'), 'model.onnx');
  * ```
  */
-export async function writeConvertedModel(converted: ConvertedModel, onnxPath: string): Promise<void> {
+export async function writeConvertedModel(
+  converted: ConvertedModel,
+  onnxPath: string,
+  write: (path: string, data: Uint8Array | string) => Promise<void> = writeFileAtomic,
+): Promise<void> {
   const sidecar = validateSidecar({ ...converted.sidecar, version: SIDECAR_VERSION }, sidecarPath(onnxPath));
-  await writeFileAtomic(sidecarPath(onnxPath), `${JSON.stringify(sidecar, null, 2)}\n`);
-  await writeFileAtomic(onnxPath, converted.onnx);
+  await write(sidecarPath(onnxPath), `${JSON.stringify(sidecar, null, 2)}\n`);
+  await write(onnxPath, converted.onnx);
 }

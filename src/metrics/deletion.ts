@@ -5,7 +5,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModelOrScorer } from './context.js';
-import { type PixelCurveOptions, type PixelCurveResult, pixelCurve } from './pixel-curve.js';
+import type { MetricDescriptor } from './descriptor.js';
+import { type PixelCurveOptions, type PixelCurveResult, pixelCurve, pixelCurveOutcome } from './pixel-curve.js';
 
 /**
  * The deletion curve and its area for each sample. The score defaults to the softmax probability
@@ -19,3 +20,17 @@ import { type PixelCurveOptions, type PixelCurveResult, pixelCurve } from './pix
 export function deletion(source: ModelOrScorer, x: Tensor, attribution: Tensor, options: PixelCurveOptions = {}): Promise<PixelCurveResult> {
   return pixelCurve('deletion', source, x, attribution, { ...options, score: options.score ?? 'probability', baseline: options.baseline ?? 'zeros' });
 }
+
+/**
+ * Deletion as a metric of `lucerna evaluate`: the area under the target's score as pixels are
+ * removed, most relevant first (Petsiuk et al. 2018, https://arxiv.org/abs/1806.07421).
+ *
+ * @example `await deletionMetric.evaluate(context); // { value: auc, curve }`
+ */
+export const deletionMetric: MetricDescriptor<'deletion'> = {
+  name: 'deletion',
+  description: 'Deletion AUC of the target score (Petsiuk et al. 2018)',
+  needsMask: false,
+  better: 'lower',
+  evaluate: (c) => pixelCurveOutcome(c, 'deletion'),
+};

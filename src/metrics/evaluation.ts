@@ -7,15 +7,11 @@ import type { BaselineSpec } from '../attribution/baselines.js';
 import type { AttributionMethod, CommonOptions, TargetSpec } from '../attribution/types.js';
 import type { Model } from '../engine/model.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { deletion } from './deletion.js';
-import { infidelity } from './infidelity.js';
-import { insertion } from './insertion.js';
-import { maxSensitivity } from './max-sensitivity.js';
-import { pointingGame } from './pointing-game.js';
-import { modelRandomization, type RandomizationMode, RandomizedModels, spreadStages } from './randomization.js';
+import type { MetricContext, RandomizationCurves } from './descriptor.js';
+import { type RandomizationMode, RandomizedModels } from './randomization.js';
 import type { MetricInfo, MetricName } from './registry.js';
-import { relevanceMassAccuracy } from './relevance-mass.js';
-import { relevanceRankAccuracy } from './relevance-rank.js';
+
+export type { RandomizationCurves } from './descriptor.js';
 
 /** Every setting of an evaluation run, with defaults filled in by {@link evaluationSettings}. */
 export interface EvaluationSettings {
@@ -82,15 +78,6 @@ export function evaluationSettings(partial: SettingsOverrides = {}): EvaluationS
  */
 export const INPUT_SCALED_METHODS: ReadonlySet<string> = new Set(['input-x-gradient', 'integrated-gradients', 'deeplift']);
 
-/** One randomization run of one image, as curves over the stages. */
-export interface RandomizationCurves {
-  /** The last layer randomized at each stage. */
-  readonly layers: readonly string[];
-  readonly spearman: readonly number[];
-  readonly spearmanAbs: readonly number[];
-  readonly ssim: readonly number[];
-}
-
 /** What one method scored on one image. */
 export interface ImageEvaluation {
   readonly method: string;
@@ -98,8 +85,8 @@ export interface ImageEvaluation {
   readonly target: number;
   /** One number per metric (NaN where it is undefined, e.g. an empty mask). */
   readonly values: Partial<Record<MetricName, number>>;
-  /** Deletion and insertion score curves over {@link ImageEvaluation.fractions}. */
-  readonly curves: { readonly deletion?: readonly number[]; readonly insertion?: readonly number[] };
+  /** Curves over {@link ImageEvaluation.fractions} of the metrics that draw one (deletion, insertion). */
+  readonly curves: Partial<Record<MetricName, readonly number[]>>;
   readonly fractions?: readonly number[];
   readonly randomization: Partial<Record<RandomizationMode, RandomizationCurves>>;
   /** The attribution every metric read (for the report's example maps). */
@@ -147,61 +134,33 @@ export class EvaluationSession implements AsyncDisposable {
     const methodOptions: Readonly<Record<string, unknown>> = { ...s.methodOptions, batchSize: s.batchSize, signal };
     const result = await method.attribute(this.model, x, { ...methodOptions, target: s.target } as CommonOptions);
     const target = result.targets[0] as number;
-    const a = result.attribution;
     const values: Partial<Record<MetricName, number>> = {};
-    const curves: { deletion?: number[]; insertion?: number[] } = {};
-    let fractions: number[] | undefined;
+    const curves: Partial<Record<MetricName, readonly number[]>> = {};
+    let fractions: readonly number[] | undefined;
     const randomization: Partial<Record<RandomizationMode, RandomizationCurves>> = {};
-    const run = { target, batchSize: s.batchSize, signal };
-    const curve = { ...run, steps: s.curve.steps, score: s.curve.score };
+    const context: MetricContext = {
+      model: this.model,
+      x,
+      attribution: result.attribution,
+      mask,
+      method,
+      methodOptions,
+      target,
+      settings: s,
+      signal,
+      inputScaled: INPUT_SCALED_METHODS.has(method.name),
+      randomizedModels: (mode) => this.models(mode),
+    };
     for (const metric of metrics) {
-      const name = metric.name;
-      if (name === 'deletion' || name === 'insertion') {
-        const r =
-          name === 'deletion'
-            ? await deletion(this.model, x, a, { ...curve, baseline: s.curve.deletionBaseline })
-            : await insertion(this.model, x, a, { ...curve, baseline: s.curve.insertionBaseline });
-        values[name] = r.auc[0] as number;
-        curves[name] = r.curves[0] as number[];
-        fractions = r.fractions;
-      } else if (name === 'pointing-game' || name === 'relevance-mass' || name === 'relevance-rank') {
-        if (!mask) throw new Error(`internal: ${name} needs a mask`);
-        const fn = name === 'pointing-game' ? pointingGame : name === 'relevance-mass' ? relevanceMassAccuracy : relevanceRankAccuracy;
-        values[name] = fn(a, mask, x.shape, { tolerance: s.pointing.tolerance })[0] as number;
-      } else if (name === 'randomization' || name === 'randomization-independent') {
-        const mode: RandomizationMode = name === 'randomization' ? 'cascading' : 'independent';
-        const models = this.models(mode);
-        const stages = spreadStages(models.layers.length, s.randomization.stages, mode);
-        const r = await modelRandomization(this.model, method, x, { models, stages, target, methodOptions, signal });
-        const first = (v: readonly number[]) => v[0] as number;
-        const curvesOf: RandomizationCurves = {
-          layers: r.stages.map((st) => st.layer),
-          spearman: r.stages.map((st) => first(st.spearman)),
-          spearmanAbs: r.stages.map((st) => first(st.spearmanAbs)),
-          ssim: r.stages.map((st) => first(st.ssim)),
-        };
-        randomization[mode] = curvesOf;
-        values[name] = curvesOf.spearmanAbs.reduce((p, v) => p + v, 0) / curvesOf.spearmanAbs.length;
-      } else if (name === 'infidelity-gaussian' || name === 'infidelity-square') {
-        const perturbation =
-          name === 'infidelity-gaussian'
-            ? ({ kind: 'gaussian', stdev: s.infidelity.stdev } as const)
-            : ({ kind: 'square', size: s.infidelity.squareSize } as const);
-        const r = await infidelity(this.model, x, a, {
-          ...run,
-          perturbation,
-          samples: s.infidelity.samples,
-          seed: s.infidelity.seed,
-          normalize: s.infidelity.normalize,
-          multiplyByInputs: INPUT_SCALED_METHODS.has(method.name),
-        });
-        values[name] = r.infidelity[0] as number;
-      } else if (name === 'max-sensitivity') {
-        const r = await maxSensitivity(this.model, method, x, { ...s.sensitivity, target, methodOptions, batchSize: s.batchSize, signal });
-        values[name] = r.sensitivity[0] as number;
+      const outcome = await metric.evaluate(context);
+      values[metric.name] = outcome.value;
+      if (outcome.curve) {
+        curves[metric.name] = outcome.curve.values;
+        fractions = outcome.curve.fractions;
       }
+      if (outcome.randomization) randomization[outcome.randomization.mode] = outcome.randomization.curves;
     }
-    return { method: method.name, target, values, curves, fractions, randomization, attribution: a };
+    return { method: method.name, target, values, curves, fractions, randomization, attribution: result.attribution };
   }
 
   /** Releases the randomized models. */

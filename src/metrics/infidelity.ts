@@ -19,6 +19,7 @@ import { LucernaError } from '../errors.js';
 import { normalFrom, seededRandom } from '../tensor/random.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type MetricRunOptions, type ModelOrScorer, metricContext } from './context.js';
+import type { MetricContext, MetricDescriptor, MetricOutcome } from './descriptor.js';
 
 /** A perturbation family. */
 export type InfidelityPerturbation =
@@ -187,3 +188,44 @@ export async function infidelity(source: ModelOrScorer, x: Tensor, attribution: 
   );
   return { infidelity: result, targets: context.targets };
 }
+
+async function infidelityOutcome(c: MetricContext, perturbation: InfidelityOptions['perturbation']): Promise<MetricOutcome> {
+  const s = c.settings.infidelity;
+  const r = await infidelity(c.model, c.x, c.attribution, {
+    target: c.target,
+    batchSize: c.settings.batchSize,
+    signal: c.signal,
+    perturbation,
+    samples: s.samples,
+    seed: s.seed,
+    normalize: s.normalize,
+    multiplyByInputs: c.inputScaled,
+  });
+  return { value: r.infidelity[0] as number };
+}
+
+/**
+ * Infidelity under Gaussian noise as a metric of `lucerna evaluate` (Yeh et al. 2019, https://arxiv.org/abs/1901.09392).
+ *
+ * @example `await infidelityGaussianMetric.evaluate(context); // { value: 0.01 }`
+ */
+export const infidelityGaussianMetric: MetricDescriptor<'infidelity-gaussian'> = {
+  name: 'infidelity-gaussian',
+  description: 'Infidelity under Gaussian noise, attribution scale fitted (Yeh et al. 2019)',
+  needsMask: false,
+  better: 'lower',
+  evaluate: (c) => infidelityOutcome(c, { kind: 'gaussian', stdev: c.settings.infidelity.stdev }),
+};
+
+/**
+ * Infidelity under square removal as a metric of `lucerna evaluate` (Yeh et al. 2019).
+ *
+ * @example `await infidelitySquareMetric.evaluate(context); // { value: 0.02 }`
+ */
+export const infidelitySquareMetric: MetricDescriptor<'infidelity-square'> = {
+  name: 'infidelity-square',
+  description: 'Infidelity under square removal, attribution scale fitted (Yeh et al. 2019)',
+  needsMask: false,
+  better: 'lower',
+  evaluate: (c) => infidelityOutcome(c, { kind: 'square', size: c.settings.infidelity.squareSize }),
+};

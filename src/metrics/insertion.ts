@@ -6,7 +6,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModelOrScorer } from './context.js';
-import { type PixelCurveOptions, type PixelCurveResult, pixelCurve } from './pixel-curve.js';
+import type { MetricDescriptor } from './descriptor.js';
+import { type PixelCurveOptions, type PixelCurveResult, pixelCurve, pixelCurveOutcome } from './pixel-curve.js';
 
 /**
  * The insertion curve and its area for each sample. The score defaults to the softmax probability
@@ -20,3 +21,17 @@ import { type PixelCurveOptions, type PixelCurveResult, pixelCurve } from './pix
 export function insertion(source: ModelOrScorer, x: Tensor, attribution: Tensor, options: PixelCurveOptions = {}): Promise<PixelCurveResult> {
   return pixelCurve('insertion', source, x, attribution, { ...options, score: options.score ?? 'probability', baseline: options.baseline ?? 'blur' });
 }
+
+/**
+ * Insertion as a metric of `lucerna evaluate`: the area under the target's score as pixels are
+ * restored, most relevant first (Petsiuk et al. 2018, https://arxiv.org/abs/1806.07421).
+ *
+ * @example `await insertionMetric.evaluate(context); // { value: auc, curve }`
+ */
+export const insertionMetric: MetricDescriptor<'insertion'> = {
+  name: 'insertion',
+  description: 'Insertion AUC of the target score (Petsiuk et al. 2018)',
+  needsMask: false,
+  better: 'higher',
+  evaluate: (c) => pixelCurveOutcome(c, 'insertion'),
+};

@@ -1,16 +1,10 @@
-/**
- * Max-sensitivity (Yeh et al. 2019, "On the (in)fidelity and sensitivity of explanations",
- * https://arxiv.org/abs/1901.09392): how much the explanation changes when the input moves a
- * little, SENS_max = max over ‖y − x‖∞ ≤ r of ‖Φ(y) − Φ(x)‖₂, estimated by Monte-Carlo with seeded
- * uniform samples in the L∞ ball. Lower is better. By default the change is relative,
- * divided by ‖Φ(x)‖₂ as Captum's `sensitivity_max` does, so methods of different scales compare.
- */
-import { throwIfAborted } from '../attribution/rows.js';
 import type { AttributionMethod, CommonOptions, TargetSpec } from '../attribution/types.js';
+import { forEachChunk } from '../engine/batching.js';
 import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { seededRandom } from '../tensor/random.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
+import type { MetricDescriptor } from './descriptor.js';
 
 /** Options of {@link maxSensitivity}. */
 export interface MaxSensitivityOptions {
@@ -80,16 +74,37 @@ export async function maxSensitivity(
     const reference = clean.attribution.data.subarray(i * mapPer, (i + 1) * mapPer);
     const norm = l2Distance(reference, new Float32Array(mapPer));
     let worst = 0;
-    for (let first = 0; first < samples; first += chunk) {
-      throwIfAborted(options.signal);
-      const count = Math.min(chunk, samples - first);
+    const progress = { offset: i * samples, total: n * samples };
+    await forEachChunk(samples, chunk, { signal: options.signal, onProgress: options.onProgress, progress }, async (_first, count) => {
       const batch = new Float32Array(count * per);
       for (let k = 0; k < batch.length; k++) batch[k] = (xi[k % per] as number) + (2 * uniform() - 1) * radius;
       const r = await method.attribute(model, { data: batch, shape: [count, ...x.shape.slice(1)] }, { ...base, target: new Array(count).fill(targets[i]) });
       for (let s = 0; s < count; s++) worst = Math.max(worst, l2Distance(r.attribution.data.subarray(s * mapPer, (s + 1) * mapPer), reference));
-      options.onProgress?.(i * samples + first + count, n * samples);
-    }
+    });
     sensitivity.push(options.relative === false ? worst : norm > 0 ? worst / norm : Number.NaN);
   }
   return { sensitivity, targets };
 }
+
+/**
+ * Relative max-sensitivity as a metric of `lucerna evaluate` (Yeh et al. 2019, https://arxiv.org/abs/1901.09392).
+ *
+ * @example `await maxSensitivityMetric.evaluate(context); // { value: 0.1 }`
+ */
+export const maxSensitivityMetric: MetricDescriptor<'max-sensitivity'> = {
+  name: 'max-sensitivity',
+  description: 'Relative max-sensitivity in an L∞ ball (Yeh et al. 2019)',
+  needsMask: false,
+  better: 'lower',
+  async evaluate(c) {
+    const s = c.settings;
+    const r = await maxSensitivity(c.model, c.method, c.x, {
+      ...s.sensitivity,
+      target: c.target,
+      methodOptions: c.methodOptions,
+      batchSize: s.batchSize,
+      signal: c.signal,
+    });
+    return { value: r.sensitivity[0] as number };
+  },
+};

@@ -10,6 +10,7 @@ import { type PerturbationSource, scorePerturbations } from '../attribution/pert
 import { LucernaError } from '../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type MetricRunOptions, type ModelOrScorer, metricTargets } from './context.js';
+import type { MetricContext, MetricOutcome } from './descriptor.js';
 import { attributionMaps, type MapReduction, planeOf, rankPixels } from './maps.js';
 import { trapezoidArea } from './stats.js';
 
@@ -130,4 +131,27 @@ export async function pixelCurve(
   const fractions = stepFractions(plane, step);
   const curves = Array.from({ length: n }, (_, i) => Array.from(scores.subarray(i * curveInputs.points, (i + 1) * curveInputs.points)));
   return { fractions, curves, auc: curves.map((c) => trapezoidArea(fractions, c)), targets: context.targets };
+}
+
+/**
+ * A deletion or insertion curve as a metric outcome for `lucerna evaluate`: the run's curve
+ * settings, the direction's baseline, and the area as the value.
+ *
+ * @example
+ * ```ts
+ * await pixelCurveOutcome(context, 'deletion'); // { value: auc, curve: { values, fractions } }
+ * ```
+ */
+export async function pixelCurveOutcome(c: MetricContext, direction: CurveDirection): Promise<MetricOutcome> {
+  const s = c.settings;
+  const baseline = direction === 'deletion' ? s.curve.deletionBaseline : s.curve.insertionBaseline;
+  const r = await pixelCurve(direction, c.model, c.x, c.attribution, {
+    target: c.target,
+    batchSize: s.batchSize,
+    signal: c.signal,
+    steps: s.curve.steps,
+    score: s.curve.score,
+    baseline,
+  });
+  return { value: r.auc[0] as number, curve: { values: r.curves[0] as number[], fractions: r.fractions } };
 }

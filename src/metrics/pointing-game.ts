@@ -5,6 +5,7 @@
  * NaN for an empty mask, where the game is undefined.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { type MetricDescriptor, requireMask } from './descriptor.js';
 import type { Plane } from './maps.js';
 import { type MaskMetricOptions, mapsWithMasks, objectPixels } from './masks.js';
 
@@ -60,3 +61,18 @@ export function pointingGame(attribution: Tensor, mask: Tensor, inputShape: read
     return objectNear(m, y, x, Math.max(0, tolerance)) ? 1 : 0;
   });
 }
+
+/**
+ * The pointing game as a metric of `lucerna evaluate` (Zhang et al. 2016, https://arxiv.org/abs/1608.00507).
+ *
+ * @example `await pointingGameMetric.evaluate(context); // { value: 1 } (a hit)`
+ */
+export const pointingGameMetric: MetricDescriptor<'pointing-game'> = {
+  name: 'pointing-game',
+  description: 'Pointing game hit rate (Zhang et al. 2016)',
+  needsMask: true,
+  better: 'higher',
+  evaluate: async (c) => ({
+    value: pointingGame(c.attribution, requireMask(c, 'pointing-game'), c.x.shape, { tolerance: c.settings.pointing.tolerance })[0] as number,
+  }),
+};

@@ -11,6 +11,7 @@ import type { AttributionMethod, CommonOptions, TargetSpec } from '../attributio
 import { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { MetricContext, MetricDescriptor, MetricOutcome, RandomizationCurves } from './descriptor.js';
 import { attributionMaps, planeOf } from './maps.js';
 import { type ParametrisedLayer, parametrisedLayers, randomizedCopy } from './randomize-weights.js';
 import { spearman } from './spearman.js';
@@ -210,3 +211,44 @@ export function spreadStages(layers: number, count: number, mode: RandomizationM
   const picks = Array.from({ length: count }, (_, i) => Math.round(first + ((last - first) * i) / (count - 1)));
   return [...new Set(picks)];
 }
+
+async function randomizationOutcome(c: MetricContext, mode: RandomizationMode): Promise<MetricOutcome> {
+  const models = c.randomizedModels(mode);
+  const stages = spreadStages(models.layers.length, c.settings.randomization.stages, mode);
+  const r = await modelRandomization(c.model, c.method, c.x, { models, stages, target: c.target, methodOptions: c.methodOptions, signal: c.signal });
+  const first = (v: readonly number[]) => v[0] as number;
+  const curves: RandomizationCurves = {
+    layers: r.stages.map((st) => st.layer),
+    spearman: r.stages.map((st) => first(st.spearman)),
+    spearmanAbs: r.stages.map((st) => first(st.spearmanAbs)),
+    ssim: r.stages.map((st) => first(st.ssim)),
+  };
+  return { value: curves.spearmanAbs.reduce((p, v) => p + v, 0) / curves.spearmanAbs.length, randomization: { mode, curves } };
+}
+
+/**
+ * Cascading model randomization as a metric of `lucerna evaluate` (Adebayo et al. 2018,
+ * https://arxiv.org/abs/1810.03292): the mean Spearman correlation of |map| over the stages.
+ *
+ * @example `await randomizationMetric.evaluate(context); // { value: 0.3, randomization: { mode: 'cascading', … } }`
+ */
+export const randomizationMetric: MetricDescriptor<'randomization'> = {
+  name: 'randomization',
+  description: 'Cascading model randomization: mean Spearman of |map| over the stages (Adebayo et al. 2018)',
+  needsMask: false,
+  better: 'lower',
+  evaluate: (c) => randomizationOutcome(c, 'cascading'),
+};
+
+/**
+ * Independent layer randomization as a metric of `lucerna evaluate` (Adebayo et al. 2018).
+ *
+ * @example `await independentRandomizationMetric.evaluate(context); // { value: 0.2, randomization: { mode: 'independent', … } }`
+ */
+export const independentRandomizationMetric: MetricDescriptor<'randomization-independent'> = {
+  name: 'randomization-independent',
+  description: 'Independent layer randomization: mean Spearman of |map| over the layers (Adebayo et al. 2018)',
+  needsMask: false,
+  better: 'lower',
+  evaluate: (c) => randomizationOutcome(c, 'independent'),
+};

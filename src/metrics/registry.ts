@@ -1,8 +1,17 @@
 /**
- * The metrics by name, as `lucerna evaluate --metrics` lists them: what each needs and which
- * direction is better, so reports can say so.
+ * The metrics by name, as `lucerna evaluate --metrics` lists them: each a descriptor that says what
+ * it needs, which direction is better, and how it scores one attribution (see `descriptor.ts`).
  */
 import { closestNames, LucernaError } from '../errors.js';
+import { deletionMetric } from './deletion.js';
+import type { MetricDescriptor } from './descriptor.js';
+import { infidelityGaussianMetric, infidelitySquareMetric } from './infidelity.js';
+import { insertionMetric } from './insertion.js';
+import { maxSensitivityMetric } from './max-sensitivity.js';
+import { pointingGameMetric } from './pointing-game.js';
+import { independentRandomizationMetric, randomizationMetric } from './randomization.js';
+import { relevanceMassMetric } from './relevance-mass.js';
+import { relevanceRankMetric } from './relevance-rank.js';
 
 /** A metric's name. */
 export type MetricName =
@@ -17,19 +26,12 @@ export type MetricName =
   | 'infidelity-square'
   | 'max-sensitivity';
 
-/** What a report needs to know about a metric. */
-export interface MetricInfo {
-  readonly name: MetricName;
-  /** One line with the paper. */
-  readonly description: string;
-  /** Needs a ground-truth mask per image. */
-  readonly needsMask: boolean;
-  /** Which direction is better. */
-  readonly better: 'lower' | 'higher';
-}
+/** What a report needs to know about a metric (its descriptor). */
+export type MetricInfo = MetricDescriptor<MetricName>;
 
 /**
- * Every metric, in report order.
+ * Every metric, in report order. Adding a metric is its descriptor (beside its implementation)
+ * plus one line here.
  *
  * @example
  * ```ts
@@ -37,31 +39,16 @@ export interface MetricInfo {
  * ```
  */
 export const METRICS: readonly MetricInfo[] = [
-  { name: 'deletion', description: 'Deletion AUC of the target score (Petsiuk et al. 2018)', needsMask: false, better: 'lower' },
-  { name: 'insertion', description: 'Insertion AUC of the target score (Petsiuk et al. 2018)', needsMask: false, better: 'higher' },
-  { name: 'pointing-game', description: 'Pointing game hit rate (Zhang et al. 2016)', needsMask: true, better: 'higher' },
-  { name: 'relevance-mass', description: 'Relevance mass accuracy (Arras et al. 2022)', needsMask: true, better: 'higher' },
-  { name: 'relevance-rank', description: 'Relevance rank accuracy (Arras et al. 2022)', needsMask: true, better: 'higher' },
-  {
-    name: 'randomization',
-    description: 'Cascading model randomization: mean Spearman of |map| over the stages (Adebayo et al. 2018)',
-    needsMask: false,
-    better: 'lower',
-  },
-  {
-    name: 'randomization-independent',
-    description: 'Independent layer randomization: mean Spearman of |map| over the layers (Adebayo et al. 2018)',
-    needsMask: false,
-    better: 'lower',
-  },
-  {
-    name: 'infidelity-gaussian',
-    description: 'Infidelity under Gaussian noise, attribution scale fitted (Yeh et al. 2019)',
-    needsMask: false,
-    better: 'lower',
-  },
-  { name: 'infidelity-square', description: 'Infidelity under square removal, attribution scale fitted (Yeh et al. 2019)', needsMask: false, better: 'lower' },
-  { name: 'max-sensitivity', description: 'Relative max-sensitivity in an L∞ ball (Yeh et al. 2019)', needsMask: false, better: 'lower' },
+  deletionMetric,
+  insertionMetric,
+  pointingGameMetric,
+  relevanceMassMetric,
+  relevanceRankMetric,
+  randomizationMetric,
+  independentRandomizationMetric,
+  infidelityGaussianMetric,
+  infidelitySquareMetric,
+  maxSensitivityMetric,
 ];
 
 /** Names of every metric. @example `metricNames().includes('deletion') // true` */

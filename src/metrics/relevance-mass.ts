@@ -5,6 +5,7 @@
  * no positive relevance.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { type MetricDescriptor, requireMask } from './descriptor.js';
 import { type MaskMetricOptions, mapsWithMasks, objectPixels } from './masks.js';
 
 /**
@@ -28,3 +29,16 @@ export function relevanceMassAccuracy(attribution: Tensor, mask: Tensor, inputSh
     return total > 0 ? inside / total : Number.NaN;
   });
 }
+
+/**
+ * Relevance mass accuracy as a metric of `lucerna evaluate` (Arras et al. 2022, https://arxiv.org/abs/2003.07258).
+ *
+ * @example `await relevanceMassMetric.evaluate(context); // { value: 0.8 }`
+ */
+export const relevanceMassMetric: MetricDescriptor<'relevance-mass'> = {
+  name: 'relevance-mass',
+  description: 'Relevance mass accuracy (Arras et al. 2022)',
+  needsMask: true,
+  better: 'higher',
+  evaluate: async (c) => ({ value: relevanceMassAccuracy(c.attribution, requireMask(c, 'relevance-mass'), c.x.shape)[0] as number }),
+};

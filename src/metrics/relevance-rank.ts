@@ -4,6 +4,7 @@
  * Channels are summed first; ties keep raster order. NaN for an empty mask.
  */
 import type { Tensor } from '../tensor/tensor.js';
+import { type MetricDescriptor, requireMask } from './descriptor.js';
 import { rankPixels } from './maps.js';
 import { type MaskMetricOptions, mapsWithMasks, objectPixels } from './masks.js';
 
@@ -25,3 +26,16 @@ export function relevanceRankAccuracy(attribution: Tensor, mask: Tensor, inputSh
     return hits / k;
   });
 }
+
+/**
+ * Relevance rank accuracy as a metric of `lucerna evaluate` (Arras et al. 2022, https://arxiv.org/abs/2003.07258).
+ *
+ * @example `await relevanceRankMetric.evaluate(context); // { value: 0.6 }`
+ */
+export const relevanceRankMetric: MetricDescriptor<'relevance-rank'> = {
+  name: 'relevance-rank',
+  description: 'Relevance rank accuracy (Arras et al. 2022)',
+  needsMask: true,
+  better: 'higher',
+  evaluate: async (c) => ({ value: relevanceRankAccuracy(c.attribution, requireMask(c, 'relevance-rank'), c.x.shape)[0] as number }),
+};

@@ -1,16 +1,24 @@
 /**
  * The conformance suite every registered method runs (Captum's config-table style): output shape,
- * batch equivalence (a batch of N with N targets equals N single calls), bad input, and no leaked
- * engine sessions after the model is disposed.
+ * batch equivalence (a batch of N with N targets, 8 rows per engine call, equals N single calls
+ * with 1 row per call), targets honoured, bad input, no leaked engine sessions after the model is
+ * disposed; and the descriptor's promises: what it needs matches the options it declares, every
+ * layer-map method takes --layer, --relu and --upsample, and every declared option refuses a bad
+ * value clearly while undeclared ones are refused.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { getMethod, methodNames } from '../../src/attribution/methods.js';
+import { methodList, methodNames } from '../../src/attribution/methods.js';
+import { LAYER_MAP_OPTIONS, type MethodOption } from '../../src/attribution/options.js';
+import { buildMethodOptions, methodFlagSpecs } from '../../src/cli/commands/attribute-options.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import type { Runtime } from '../../src/engine/runtime.js';
 import { isLucernaError } from '../../src/errors.js';
 import { concatBatch, sliceBatch, type Tensor } from '../../src/tensor/tensor.js';
+import { root } from '../helpers/cli.js';
 import { assertClose } from '../helpers/compare.js';
 import { caseInput, oracle, oracleModelBytes } from '../helpers/oracle.js';
 
@@ -88,18 +96,18 @@ describe('method conformance', () => {
     );
   });
 
-  for (const name of Object.keys(CONFIG)) {
+  for (const method of methodList()) {
+    const name = method.name;
     it(name, async () => {
-      const method = getMethod(name);
-      const options = CONFIG[name] as Record<string, unknown>;
+      const options = CONFIG[name] ?? {};
       const runtime = countingRuntime(nodeRuntime);
       const model = await Model.load(oracleModelBytes(cases[0]!), { runtime });
       try {
-        const batch = await method.attribute(model, x, { ...options, target: targets, batchSize: 5 });
+        const batch = await method.attribute(model, x, { ...options, target: targets, batchSize: 8 });
         expectedShape(batch.attribution, 2);
         assert.deepEqual([...batch.targets], targets);
         for (let i = 0; i < 2; i++) {
-          const single = await method.attribute(model, sliceBatch(x, i, 1), { ...options, target: targets[i], batchSize: 3 });
+          const single = await method.attribute(model, sliceBatch(x, i, 1), { ...options, target: targets[i], batchSize: 1 });
           assertClose(sliceBatch(batch.attribution, i, 1), single.attribution, 1e-4, `${name} sample ${i}`);
         }
         const nan = { data: Float32Array.from(x.data.subarray(0, 3072), (v, i) => (i === 7 ? Number.NaN : v)), shape: [1, 3, 32, 32] };
@@ -111,6 +119,67 @@ describe('method conformance', () => {
         await model.dispose();
       }
       assert.equal(runtime.open(), 0, 'sessions left open after dispose');
+    });
+  }
+});
+
+/** A value each option type refuses. */
+const BAD_VALUE: Record<MethodOption['type'], string | undefined> = {
+  integer: '1.5',
+  number: 'many',
+  probability: '2',
+  integers: '3,-1',
+  choice: 'sideways',
+  switch: undefined,
+  baseline: 'purple',
+  'tensor-file': '/nonexistent/lucerna.npy',
+  'segments-file': '/nonexistent/lucerna.npy',
+  text: undefined,
+};
+
+const keyOf = (flag: string) => (flag.split(' ')[0] as string).slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+describe('method descriptors', () => {
+  it('the README lists every registered method', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    assert.deepEqual(
+      methodNames().filter((m) => !readme.includes(`\`${m}\``)),
+      [],
+    );
+  });
+
+  for (const method of methodList()) {
+    const flags = method.options.map((o) => o.flag);
+    it(`${method.name}: needs match its options`, () => {
+      assert.equal(flags.includes('--layer <name>'), method.needs.layer, 'needs.layer ⇔ takes --layer');
+      assert.equal(flags.includes('--baseline <spec>'), method.needs.baseline, 'needs.baseline ⇔ takes --baseline');
+      assert.equal(method.needs.gradients, method.kind === 'gradient' || (method.kind === 'layer' && method.name !== 'cam' && method.name !== 'ablation-cam'));
+      if (method.output === 'layer-map')
+        for (const o of LAYER_MAP_OPTIONS) assert.ok(flags.includes(o.flag), `${method.name} has a layer map but not ${o.flag}`);
+      assert.equal(new Set(flags).size, flags.length, 'no option twice');
+    });
+
+    it(`${method.name}: bad option values and undeclared flags fail clearly`, async () => {
+      for (const option of method.options) {
+        const bad = BAD_VALUE[option.type];
+        if (bad === undefined) continue;
+        const long = option.flag.split(' ')[0] as string;
+        await assert.rejects(
+          buildMethodOptions(method, { [keyOf(option.flag)]: bad }),
+          (e: unknown) =>
+            isLucernaError(e) &&
+            e.message.includes(long) === (option.type !== 'tensor-file' && option.type !== 'segments-file') &&
+            (isLucernaError(e, 'BAD_OPTION') || isLucernaError(e, 'FILE_NOT_FOUND')),
+          `${method.name} ${long} ${bad}`,
+        );
+      }
+      const undeclared = methodFlagSpecs().find((s) => !flags.includes(s.flags) && !/^--(abs|relu)\b/.test(s.flags));
+      if (undeclared) {
+        await assert.rejects(
+          buildMethodOptions(method, { [keyOf(undeclared.flags)]: '1' }),
+          (e: unknown) => isLucernaError(e, 'BAD_OPTION') && /does not apply to/.test(e.message),
+        );
+      }
     });
   }
 });

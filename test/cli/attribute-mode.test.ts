@@ -8,12 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runAttribute } from '../../src/cli/commands/attribute.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
-import { isLucernaError } from '../../src/errors.js';
 import { decodeRgb } from '../../src/io/image.js';
 import { serializeNpy } from '../../src/io/npy.js';
+import { assertOneLineError, lucerna } from '../helpers/cli.js';
 import { caseInput, oracle, oracleDir, sharedDir } from '../helpers/oracle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-attr-mode-'));
@@ -34,8 +33,9 @@ describe('attribute --mode', () => {
   ] as const) {
     it(`${mode}: the map over the image at the input size${colourBar ? ', a colour bar under it' : ''}`, async () => {
       const out = join(dir, `${mode}.png`);
-      const r = await runAttribute(model, { input: photo, method: 'grad-cam', out, mode });
-      assert.deepEqual(r.outputs, [out]);
+      const r = await lucerna('attribute', model, '--input', photo, '--method', 'grad-cam', '--out', out, '--mode', mode, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).outputs, [out]);
       const png = await decodeRgb(new Uint8Array(readFileSync(out)));
       if (colourBar) {
         assert.equal(png.width, Math.max(inW, 200));
@@ -48,33 +48,34 @@ describe('attribute --mode', () => {
 
   const npy = join(dir, 'x.npy');
   writeFileSync(npy, serializeNpy(caseInput(c)));
-  const cases: [string, Parameters<typeof runAttribute>[1], RegExp][] = [
+  const cases: [string, string[], RegExp][] = [
     [
       'an unknown mode',
-      { input: photo, method: 'saliency', out: join(dir, 'bad', 'a.png'), mode: 'sparkles' },
+      ['--input', photo, '--method', 'saliency', '--out', join(dir, 'bad', 'a.png'), '--mode', 'sparkles'],
       /Unknown --mode "sparkles".*heatmap, blended, masked, alpha-scaling/,
     ],
     [
       'an image mode with an .npy input',
-      { input: npy, method: 'saliency', out: join(dir, 'bad', 'b.png'), mode: 'blended' },
+      ['--input', npy, '--method', 'saliency', '--out', join(dir, 'bad', 'b.png'), '--mode', 'blended'],
       /--mode blended draws the map over its image.*\.npy/,
     ],
     [
       '--mode with an .npy output',
-      { input: photo, method: 'saliency', out: join(dir, 'bad', 'c.npy'), mode: 'heatmap' },
+      ['--input', photo, '--method', 'saliency', '--out', join(dir, 'bad', 'c.npy'), '--mode', 'heatmap'],
       /--mode applies to a \.png output only/,
     ],
   ];
-  for (const [name, flags, pattern] of cases) {
-    it(`refuses ${name}, writing nothing`, async () => {
-      await assert.rejects(runAttribute(join(dir, 'no-such-model.onnx'), flags), (e) => isLucernaError(e, 'BAD_OPTION') && pattern.test(e.oneLine()));
+  for (const [name, args, pattern] of cases) {
+    it(`refuses ${name} before loading the model, writing nothing`, async () => {
+      assertOneLineError(await lucerna('attribute', join(dir, 'no-such-model.onnx'), ...args), 2, pattern);
       assert.equal(existsSync(join(dir, 'bad')), false);
     });
   }
 
   it('an .npy input still gives a heatmap PNG by default', async () => {
     const out = join(dir, 'npy.png');
-    await runAttribute(model, { input: npy, method: 'saliency', out });
+    const r = await lucerna('attribute', model, '--input', npy, '--method', 'saliency', '--out', out);
+    assert.equal(r.code, 0, r.stderr);
     assert.ok((await decodeRgb(new Uint8Array(readFileSync(out)))).width >= 200);
   });
 });

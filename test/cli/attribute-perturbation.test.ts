@@ -3,8 +3,7 @@
  * on a TTY, and a clean stop on Ctrl-C with nothing written.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,7 +12,7 @@ import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { npyToFloat32, parseNpy, serializeNpy } from '../../src/io/npy.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { assertOneLineError, bin, lucerna, root } from '../helpers/cli.js';
+import { assertOneLineError, lucerna, lucernaProcess } from '../helpers/cli.js';
 import { assertClose } from '../helpers/compare.js';
 import { caseInput, oracle, oracleDir, reference } from '../helpers/oracle.js';
 
@@ -91,8 +90,9 @@ describe('lucerna attribute: bad perturbation options', () => {
   const cases: [string, string, string[], RegExp][] = [
     ['a zero window', 'occlusion', ['--window', '3,0,8'], /--window must be positive integers/],
     ['a keep probability above 1', 'rise', ['--keep', '2'], /--keep must be a probability/],
-    ['--center on a method other than rise', 'occlusion', ['--center'], /--center applies to rise only/],
-    ['--full-passes on a method other than occlusion', 'rise', ['--full-passes'], /--full-passes applies to occlusion and feature-ablation only/],
+    ['--center on a method other than rise', 'occlusion', ['--center'], /--center does not apply to occlusion\. occlusion takes --window, --stride/],
+    ['--full-passes on a method other than occlusion', 'rise', ['--full-passes'], /--full-passes does not apply to rise\. rise takes --masks/],
+    ['--upsample on a method without a layer map', 'saliency', ['--upsample'], /--upsample does not apply to saliency\. saliency takes --abs/],
     ['a float feature mask', 'feature-ablation', ['--feature-mask', inputNpy], /holds float32 values/],
     ['a window larger than the input', 'occlusion', ['--window', '3,64,64'], /window/i],
   ];
@@ -107,18 +107,16 @@ describe('lucerna attribute: bad perturbation options', () => {
 });
 
 describe('Ctrl-C', () => {
-  it('stops a long run cleanly with one line and writes nothing', async () => {
+  it('ends a long run with exit code 130, one line, and writes nothing (subprocess)', async () => {
     const out = join(dir, 'interrupted.npy');
-    const child = spawn(process.execPath, [bin, ...base('rise', 'interrupted.npy'), '--masks', '400000', '--batch-size', '8'], { cwd: root });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    await new Promise((r) => setTimeout(r, 4000));
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('close', r));
-    assert.notEqual(code, 0);
-    const lines = stderr.split('\n').filter(Boolean);
-    assert.equal(lines.length, 1, stderr);
-    assert.match(lines[0] as string, /^error: The run was cancelled/);
+    const run = await lucernaProcess([...base('rise', 'interrupted.npy'), '--masks', '400000', '--batch-size', '8', '--debug'], { interruptAfterMs: 1000 });
+    assert.equal(run.code, 130, `${run.stderr} (${Math.round(run.ms)} ms after SIGINT)`);
+    const lines = run.stderr.split('\n').filter(Boolean);
+    assert.deepEqual(lines, ['debug: attribute running; Ctrl-C stops it', 'interrupted: nothing was written']);
     assert.equal(existsSync(out), false);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('interrupted')),
+      [],
+    );
   });
 });

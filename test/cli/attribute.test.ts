@@ -111,6 +111,20 @@ describe('lucerna attribute', () => {
   });
 });
 
+describe('lucerna attribute: layer maps (defect 7)', () => {
+  for (const method of ['score-cam', 'ablation-cam', 'grad-cam']) {
+    it(`${method} honours --upsample and --relu: an input-sized, non-negative map`, async () => {
+      const out = join(dir, `${method}-up.npy`);
+      const run = await lucerna('attribute', model, '--input', inputNpy, '--method', method, '--layer', layer, '--upsample', '--relu', '--out', out);
+      assert.equal(run.code, 0, run.stderr);
+      const map = readNpy(out);
+      const [, , h, w] = caseInput(c).shape;
+      assert.deepEqual(map.shape, [1, 1, h, w]);
+      assert.ok(map.data.every((v) => v >= 0));
+    });
+  }
+});
+
 describe('lucerna attribute: bad input', () => {
   const before = () => new Set(readdirSync(dir));
   const cases: [string, string[], RegExp][] = [

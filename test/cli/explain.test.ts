@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { displayPlane } from '../../src/cli/commands/explain-maps.js';
-import { occlusionGeometry, recipeFor } from '../../src/cli/commands/explain-methods.js';
+import { convergenceCheck, occlusionGeometry, recipeFor } from '../../src/cli/commands/explain-methods.js';
 import { classLabels, outputKind, probabilities } from '../../src/cli/commands/explain-model.js';
-import { parseExplainFlags, parseTargets } from '../../src/cli/commands/explain-options.js';
+import { parseExplainFlags } from '../../src/cli/commands/explain-options.js';
+import { parseTargets } from '../../src/cli/targets.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { externalReferences } from '../../src/render/report/self-contained.js';
 import { assertOneLineError, type CliRun, lucerna, root } from '../helpers/cli.js';
@@ -217,7 +218,7 @@ function writeTfjsModel(folder: string): string {
 describe('lucerna explain on small models', () => {
   it('explains two images for two targets with all six methods; --json prints the same data', async () => {
     const out = join(dir, 'tiny', 'report.html');
-    const r = await lucerna('explain', tinyCnn, '--image', coffee, astronaut, '--target', 'argmax,3', '--out', out, '--json', ...FAST);
+    const r = await lucerna('explain', tinyCnn, '--input', coffee, astronaut, '--target', 'argmax,3', '--out', out, '--json', ...FAST);
     assert.equal(r.code, 0, r.stderr);
     const data = JSON.parse(r.stdout);
     assert.equal(data.report, out);
@@ -268,7 +269,7 @@ describe('lucerna explain on small models', () => {
     const r = await lucerna(
       'explain',
       model,
-      '--image',
+      '--input',
       coffee,
       '--methods',
       'grad-cam,integrated-gradients',
@@ -303,7 +304,7 @@ describe('lucerna explain on small models', () => {
       const r = await lucerna(
         'explain',
         tinyCnn,
-        '--image',
+        '--input',
         coffee,
         '--methods',
         'integrated-gradients,grad-cam',
@@ -363,14 +364,14 @@ describe('lucerna explain: bad input', { concurrency: 3 }, () => {
   writeFileSync(notAFolder, 'not a folder');
 
   const cases: [string, string[], number, RegExp][] = [
-    ['a missing image', ['--image', join(dir, 'missing.png')], 1, /Cannot find the image: .*missing\.png/],
-    ['a missing second image', ['--image', coffee, join(dir, 'gone.jpg')], 1, /Cannot find the image: .*gone\.jpg/],
-    ['an image that is not an image', [tinyCnn, '--image', coffee, corrupt], 1, /Cannot decode .*corrupt\.png as an image/],
-    ['an unconvertible TF.js layer', [lstm, '--image', coffee], 1, /Cannot convert layer "memory" of class LSTM/],
-    ['a model whose input is not an image', [rank2, '--image', coffee], 1, /takes input "x" of shape \[1, 4\] \(rank 2\), not an image \[N, C, H, W\]/],
-    ['an unknown layer', [tinyCnn, '--image', coffee, '--layer', '/relu9/Relu_output_0'], 1, /No layer named "\/relu9\/Relu_output_0".*\/relu2\/Relu_output_0/],
-    ['an unknown class label', [tinyCnn, '--image', coffee, '--target', 'kitten'], 1, /No class labelled "kitten"/],
-    ['a target out of range', [tinyCnn, '--image', coffee, '--target', '10'], 1, /Target 10 is out of range: the model has 10 classes/],
+    ['a missing image', ['--input', join(dir, 'missing.png')], 1, /Cannot find the image: .*missing\.png/],
+    ['a missing second image', ['--input', coffee, join(dir, 'gone.jpg')], 1, /Cannot find the image: .*gone\.jpg/],
+    ['an image that is not an image', [tinyCnn, '--input', coffee, corrupt], 1, /Cannot decode .*corrupt\.png as an image/],
+    ['an unconvertible TF.js layer', [lstm, '--input', coffee], 1, /Cannot convert layer "memory" of class LSTM/],
+    ['a model whose input is not an image', [rank2, '--input', coffee], 1, /takes input "x" of shape \[1, 4\] \(rank 2\), not an image \[N, C, H, W\]/],
+    ['an unknown layer', [tinyCnn, '--input', coffee, '--layer', '/relu9/Relu_output_0'], 1, /No layer named "\/relu9\/Relu_output_0".*\/relu2\/Relu_output_0/],
+    ['an unknown class label', [tinyCnn, '--input', coffee, '--target', 'kitten'], 1, /No class labelled "kitten"/],
+    ['a target out of range', [tinyCnn, '--input', coffee, '--target', '10'], 1, /Target 10 is out of range: the model has 10 classes/],
     ['an unknown method', [tinyCnn, '--methods', 'grad-cam,grad-cm'], 2, /Unknown method "grad-cm".*Closest: grad-cam/],
     ['an unknown mode', [tinyCnn, '--mode', 'sparkles'], 2, /Unknown --mode "sparkles"/],
   ];
@@ -386,14 +387,43 @@ describe('lucerna explain: bad input', { concurrency: 3 }, () => {
   }
 
   it('an output directory that cannot be written: one line, exit 1, nothing written', async () => {
-    const r = await lucerna('explain', tinyCnn, '--image', coffee, '--out', join(notAFolder, 'sub', 'report.html'), ...FAST);
-    assertOneLineError(r, 1, /Cannot write the report to .*plain-file\/sub \(E(NOTDIR|EXIST)\)/);
+    const r = await lucerna('explain', tinyCnn, '--input', coffee, '--out', join(notAFolder, 'sub', 'report.html'), ...FAST);
+    assertOneLineError(r, 1, /Cannot write .*plain-file\/sub\/report\.html: .*plain-file is a file, not a folder/);
     assert.equal(readFileSync(notAFolder, 'utf8'), 'not a folder');
   });
 
   it('--out naming a directory is a usage error', async () => {
-    const r = await lucerna('explain', tinyCnn, '--image', coffee, '--out', dir, ...FAST);
-    assertOneLineError(r, 2, /--out .* is a directory/);
+    const r = await lucerna('explain', tinyCnn, '--input', coffee, '--out', dir, ...FAST);
+    assertOneLineError(r, 2, /--out .* is a folder/);
+  });
+});
+
+describe('explain: integrated gradients convergence (defect 8)', () => {
+  it('uses Gauss–Legendre by default and does not flag a converged map', async () => {
+    const r = await lucerna('explain', tinyCnn, '--input', coffee, '--methods', 'integrated-gradients', '--out', join(dir, 'ig-gl.html'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const method = JSON.parse(r.stdout).images[0].methods[0];
+    assert.equal(method.settings.integration, 'gauss-legendre');
+    assert.equal(method.cells[0].convergence.flagged, false);
+  });
+
+  it('flags a delta above 5% of the logit, with what to change, in the report data', async () => {
+    const args = ['--methods', 'integrated-gradients', '--steps', '2', '--integration', 'riemann-left'];
+    const r = await lucerna('explain', tinyCnn, '--input', coffee, ...args, '--out', join(dir, 'ig-left.html'), '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const cell = JSON.parse(r.stdout).images[0].methods[0].cells[0];
+    assert.equal(cell.convergence.flagged, true);
+    assert.ok(Math.abs(cell.convergence.relative - Math.abs(cell.delta) / Math.abs(cell.target.score)) < 1e-9);
+    assert.match(cell.convergence.advice, /Raise --steps \(now 2\) or use --integration gauss-legendre/);
+  });
+
+  it('convergenceCheck: hand-computed cases', () => {
+    const flagged = convergenceCheck('integrated-gradients', 2.0, 4.2, { steps: 64, integration: 'riemann-middle' });
+    assert.equal(flagged.flagged, true);
+    assert.ok(Math.abs(flagged.relative - 2 / 4.2) < 1e-12);
+    assert.equal(flagged.advice, 'Raise --steps (now 64) or use --integration gauss-legendre');
+    assert.deepEqual(convergenceCheck('integrated-gradients', -0.2, 4.2, { steps: 64 }), { delta: -0.2, score: 4.2, relative: 0.2 / 4.2, flagged: false });
+    assert.equal(convergenceCheck('integrated-gradients', 0.25, -4, { steps: 64, integration: 'gauss-legendre' }).advice, 'Raise --steps (now 64)');
   });
 });
 
@@ -403,7 +433,17 @@ describe('explain helpers', () => {
     assert.throws(() => parseTargets('-1'), /negative/);
     const o = parseExplainFlags({});
     assert.deepEqual(o.methods, DEFAULT_METHODS);
-    assert.deepEqual(o.params, { steps: 64, samples: 8, stdev: 0.15, window: undefined, stride: undefined, masks: 500, seed: 0, batchSize: 8 });
+    assert.deepEqual(o.params, {
+      steps: 64,
+      integration: 'gauss-legendre',
+      samples: 8,
+      stdev: 0.15,
+      window: undefined,
+      stride: undefined,
+      masks: 500,
+      seed: 0,
+      batchSize: 8,
+    });
     assert.equal(o.mode, 'blended');
     assert.equal(o.top, 5);
     assert.ok(o.images[0]?.endsWith('assets/images/coffee.png') && existsSync(o.images[0]));

@@ -170,7 +170,8 @@ describe('lucerna inspect on bad input', () => {
   it('--debug adds the stack', async () => {
     const run = await lucerna('inspect', join(dir, 'nowhere.onnx'), '--debug');
     assert.equal(run.code, 1);
-    assert.match(stderrLines(run)[0] as string, /^error: Cannot find the model/);
+    assert.deepEqual(stderrLines(run)[0], 'debug: inspect running; Ctrl-C stops it');
+    assert.match(stderrLines(run)[1] as string, /^error: Cannot find the model/);
     assert.match(run.stderr, /\n\s+at /);
   });
 });
@@ -202,11 +203,15 @@ describe('CLI error reporting', () => {
 });
 
 describe('lucerna inspect with no model', () => {
-  it('inspects the bundled MobileNetV2', async () => {
+  it('inspects the bundled MobileNetV2 in its logits variant (the one every command runs), also as "bundled"', async () => {
     const run = await lucerna('inspect', '--json');
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout) as ModelSummary & { file: string };
-    assert.match(summary.file, /nsfw-mobilenet_v2/);
+    assert.match(summary.file, /nsfw-mobilenet_v2-logits/);
     assert.equal(summary.defaultCamLayer, 'out_relu');
+    assert.ok(!summary.opCounts.Softmax, 'no final softmax');
+    const named = await lucerna('inspect', 'bundled', '--json');
+    assert.equal(named.code, 0, named.stderr);
+    assert.equal(JSON.parse(named.stdout).file, summary.file);
   });
 });

@@ -9,8 +9,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runDatasetParts } from '../../src/cli/commands/dataset-parts.js';
-import { runStability } from '../../src/cli/commands/stability.js';
 import { readLandmarkSet } from '../../src/datasets/node/landmark-set.js';
 import { writePartsDataset } from '../../src/datasets/node/parts-writer.js';
 import { partsSample } from '../../src/datasets/parts/generate.js';
@@ -82,9 +80,13 @@ describe('lucerna stability', () => {
     assertOneLineError(runs[1] as never, 1, /landmarks\.csv line \d+: landmark "beak" of img_0001\.png at \(33\.5, 4\) lies outside the 32×32 image/);
     assertOneLineError(runs[2] as never, 1, /Layer "logits" has shape \[\d+, 2\]; location instability needs a 4-D/);
     assertOneLineError(runs[3] as never, 2, /No image of .* has an object of class "fish"\. Classes found: bird/);
-    await assert.rejects(runStability(model, { dataset: set, layer: 'relu', protocol: 'paper' }), (e) => isLucernaError(e, 'BAD_OPTION'));
-    await assert.rejects(runStability(model, { dataset: set, layer: 'relu', protocol: 'icnn', selectRatio: '0' }), (e) => isLucernaError(e, 'BAD_OPTION'));
-    await assert.rejects(runStability(model, { dataset: join(dir, 'nowhere'), layer: 'relu' }), (e) => isLucernaError(e, 'FILE_NOT_FOUND'));
+    assertOneLineError(await lucerna('stability', model, '--dataset', set, '--layer', 'relu', '--protocol', 'paper'), 2, /Unknown --protocol "paper"/);
+    assertOneLineError(
+      await lucerna('stability', model, '--dataset', set, '--layer', 'relu', '--protocol', 'icnn', '--select-ratio', '0'),
+      2,
+      /--select-ratio must be a probability in \(0, 1\]/,
+    );
+    assertOneLineError(await lucerna('stability', model, '--dataset', join(dir, 'nowhere'), '--layer', 'relu'), 1, /nowhere/);
   });
 });
 
@@ -124,15 +126,14 @@ describe('lucerna dataset parts', () => {
     mkdirSync(join(dir, 'taken'));
     writeFileSync(join(dir, 'taken', 'x'), '');
     assertOneLineError(await lucerna('dataset', 'parts', '--out', join(dir, 'taken'), '--n', '3', '--seed', '1'), 2, /already exists and is not empty/);
-    const bad = (flags: Record<string, string>, pattern: RegExp) =>
-      assert.rejects(
-        runDatasetParts({ out: join(dir, 'p2'), n: '3', seed: '1', json: true, ...flags }),
-        (e) => isLucernaError(e, 'BAD_OPTION') && pattern.test(e.message),
-      );
+    const bad = async (flags: Record<string, string>, pattern: RegExp) => {
+      const args = Object.entries({ n: '3', seed: '1', ...flags }).flatMap(([k, v]) => [`--${k}`, v]);
+      assertOneLineError(await lucerna('dataset', 'parts', '--out', join(dir, 'p2'), ...args, '--json'), 2, pattern);
+    };
     await bad({ classes: '9' }, /--classes must be a whole number in 1…5/);
     await bad({ n: '0' }, /--n must be an integer ≥ 1/);
     await bad({ size: '8' }, /--size must be an integer ≥ 16/);
-    await assert.rejects(runDatasetParts({ out: join(dir, 'p2'), n: '3', seed: '1', bias: ['cat:background=stripes@0.9'], json: true }), /names class "cat"/);
+    await bad({ bias: 'cat:background=stripes@0.9' }, /names class "cat"/);
     const controller = new AbortController();
     const failing = writePartsDataset(join(dir, 'aborted'), {
       n: 20,

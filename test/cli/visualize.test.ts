@@ -33,7 +33,7 @@ before(() => {
 describe('lucerna visualize', () => {
   it('writes one PNG per channel and the objective curve', async () => {
     const out = join(dir, 'vis');
-    const run = await lucerna('visualize', model, '--layer', 'relu1', '--channel', '0,1', '--steps', '16', '--out', out);
+    const run = await lucerna('visualize', model, '--layer', 'relu1', '--channels', '0,1', '--steps', '16', '--out', out);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^visualize: channel\("relu1", 0, batch 0\) \+ channel\("relu1", 1, batch 1\): .* in 16 steps → /);
     for (const f of ['channel-0.png', 'channel-1.png']) assert.deepEqual(await pngSize(join(out, f)), [32, 32]);
@@ -68,13 +68,13 @@ describe('lucerna visualize', () => {
   });
 
   it('an unknown layer lists close names', async () => {
-    const run = await lucerna('visualize', model, '--layer', 'relu9', '--channel', '0', '--steps', '4', '--out', join(dir, 'bad1'));
+    const run = await lucerna('visualize', model, '--layer', 'relu9', '--channels', '0', '--steps', '4', '--out', join(dir, 'bad1'));
     assertOneLineError(run, 1, /No layer named "relu9" in the model\. Closest names: .*"relu1"/);
     assert.equal(existsSync(join(dir, 'bad1')), false);
   });
 
   it('a channel out of range names the range', async () => {
-    const run = await lucerna('visualize', model, '--layer', 'relu2', '--channel', '3,99', '--steps', '4', '--out', join(dir, 'bad2'));
+    const run = await lucerna('visualize', model, '--layer', 'relu2', '--channels', '3,99', '--steps', '4', '--out', join(dir, 'bad2'));
     assertOneLineError(run, 2, /Channel 99 is out of range: layer "relu2" has 8 channels\. Pick a channel from 0 to 7/);
     assert.equal(existsSync(join(dir, 'bad2')), false);
   });
@@ -88,7 +88,7 @@ describe('lucerna visualize', () => {
 describe('lucerna invert', () => {
   it('writes the reconstruction and its loss curve', async () => {
     const out = join(dir, 'inverted.png');
-    const run = await lucerna('invert', model, '--image', join(sharedImages, 'chelsea.png'), '--layer', 'relu1', '--steps', '150', '--out', out, '--json');
+    const run = await lucerna('invert', model, '--input', join(sharedImages, 'chelsea.png'), '--layer', 'relu1', '--steps', '150', '--out', out, '--json');
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout);
     assert.equal(summary.layer, 'relu1');
@@ -101,7 +101,7 @@ describe('lucerna invert', () => {
   });
 
   it('rejects an output that is not a PNG', async () => {
-    const run = await lucerna('invert', model, '--image', join(sharedImages, 'chelsea.png'), '--layer', 'relu1', '--out', join(dir, 'x.jpg'));
+    const run = await lucerna('invert', model, '--input', join(sharedImages, 'chelsea.png'), '--layer', 'relu1', '--out', join(dir, 'x.jpg'));
     assertOneLineError(run, 2, /--out must end in \.png/);
   });
 });
@@ -109,7 +109,7 @@ describe('lucerna invert', () => {
 describe('lucerna top-patches', () => {
   it('writes a montage per channel and index.json; an unreadable image is skipped with a warning and counted', async () => {
     const out = join(dir, 'patches');
-    const run = await lucerna('top-patches', model, '--images', images, '--layer', 'relu2', '--channels', '0,3', '--k', '2', '--batch-size', '3', '--out', out);
+    const run = await lucerna('top-patches', model, '--input', images, '--layer', 'relu2', '--channels', '0,3', '--k', '2', '--batch-size', '3', '--out', out);
     assert.equal(run.code, 0, run.stderr);
     const warnings = stderrLines(run);
     assert.equal(warnings.length, 1, run.stderr);
@@ -137,13 +137,13 @@ describe('lucerna top-patches', () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);
     writeFileSync(join(empty, 'readme.txt'), 'no images here');
-    const run = await lucerna('top-patches', model, '--images', empty, '--layer', 'relu1', '--out', join(dir, 'bad4'));
+    const run = await lucerna('top-patches', model, '--input', empty, '--layer', 'relu1', '--out', join(dir, 'bad4'));
     assertOneLineError(run, 1, /The folder .*empty has no images/);
     assert.equal(existsSync(join(dir, 'bad4')), false);
   });
 
   it('a missing folder is a clear error', async () => {
-    const run = await lucerna('top-patches', model, '--images', join(dir, 'nowhere'), '--layer', 'relu1', '--out', join(dir, 'bad5'));
+    const run = await lucerna('top-patches', model, '--input', join(dir, 'nowhere'), '--layer', 'relu1', '--out', join(dir, 'bad5'));
     assertOneLineError(run, 1, /Cannot find the image folder: .*nowhere/);
   });
 });

@@ -1,10 +1,13 @@
 /**
- * Runs the `lucerna` CLI as a child process and checks its error contract.
+ * Runs the `lucerna` CLI for tests: in-process through `main(argv)` with captured stdio (fast; the
+ * default), or as a child process for the few smoke tests that prove the executable, its exit
+ * codes and Ctrl-C.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
 
 export const root = resolve(fileURLToPath(import.meta.url), '../../..');
 export const bin = join(root, 'bin/lucerna.js');
@@ -15,18 +18,83 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the CLI from the sources (never a stale dist/ build). */
-export function lucerna(...args: string[]): Promise<CliRun> {
+/**
+ * Runs the CLI in this process on `args` and captures what it prints. `signal` stands in for Ctrl-C.
+ *
+ * @example
+ * ```ts
+ * const run = await lucerna('inspect', model, '--json');
+ * ```
+ */
+export async function lucerna(...args: string[]): Promise<CliRun> {
+  return lucernaWith({}, ...args);
+}
+
+/**
+ * {@link lucerna} with a cancellation signal (aborting it is Ctrl-C for the command).
+ *
+ * @example
+ * ```ts
+ * const run = await lucernaWith({ signal: AbortSignal.timeout(200) }, 'explain', '--out', 'r.html');
+ * ```
+ */
+export async function lucernaWith(options: { signal?: AbortSignal }, ...args: string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['node', 'lucerna', ...args], {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    isTTY: false,
+    signal: options.signal,
+  });
+  return { code, stdout, stderr };
+}
+
+/**
+ * Runs the CLI as a child process from the sources (never a stale dist/ build). With
+ * `interruptAfterMs` it sends SIGINT that long after the command's run has started (pass `--debug`,
+ * which prints `debug: <command> running` then) and reports `ms` from the SIGINT to the exit.
+ *
+ * @example
+ * ```ts
+ * const run = await lucernaProcess(['--version']);
+ * ```
+ */
+export function lucernaProcess(args: readonly string[], options: { interruptAfterMs?: number } = {}): Promise<CliRun & { ms: number }> {
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: root, env: { ...process.env, LUCERNA_FROM_SOURCE: '1' }, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
+    const t0 = performance.now();
+    if (options.interruptAfterMs === undefined) {
+      execFile(process.execPath, [bin, ...args], { cwd: root, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        done({ code, stdout, stderr });
-      },
-    );
+        done({ code, stdout, stderr, ms: performance.now() - t0 });
+      });
+      return;
+    }
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    let interruptedAt = 0;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (!timer && /debug: \S+ running/.test(stderr)) {
+        timer = setTimeout(() => {
+          interruptedAt = performance.now();
+          child.kill('SIGINT');
+        }, options.interruptAfterMs);
+      }
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code: code ?? (signal ? 128 : -1), stdout, stderr, ms: performance.now() - (interruptedAt || t0) });
+    });
   });
 }
 

@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { runEvaluate } from '../../src/cli/commands/evaluate.js';
-import { runExplain } from '../../src/cli/commands/explain.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { encodeRgbPng } from '../../src/io/image.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { normalFrom, seededRandom } from '../../src/tensor/random.js';
+import { lucerna } from '../helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SIZE = 224;
@@ -59,27 +58,31 @@ before(async () => {
   writeFileSync(model, cnn224());
   mkdirSync(images);
   for (const seed of [1, 2, 3]) writeFileSync(join(images, `photo-${seed}.png`), await imagePng(seed * 10));
-  await runExplain(model, {
-    image: [join(images, 'photo-1.png'), join(images, 'photo-2.png')],
-    target: 'argmax,3',
-    out: explainOut,
-    steps: '4',
-    samples: '2',
-    masks: '16',
-    window: '32',
-    stride: '32',
-    batchSize: '8',
-  });
-  await runEvaluate(model, {
-    images,
-    methods: 'saliency,grad-cam,guided-grad-cam',
-    metrics: 'deletion,insertion,randomization',
-    out: evaluateOut,
-    curveSteps: '8',
-    stages: '2',
-    batchSize: '8',
-    json: true,
-  });
+  // biome-ignore format: one flag and its value per line
+  const explain = await lucerna('explain', model,
+    '--input', join(images, 'photo-1.png'), join(images, 'photo-2.png'),
+    '--target', 'argmax,3',
+    '--out', explainOut,
+    '--steps', '4',
+    '--samples', '2',
+    '--masks', '16',
+    '--window', '32',
+    '--stride', '32',
+    '--batch-size', '8',
+  );
+  assert.equal(explain.code, 0, explain.stderr);
+  // biome-ignore format: one flag and its value per line
+  const evaluate = await lucerna('evaluate', model,
+    '--input', images,
+    '--methods', 'saliency,grad-cam,guided-grad-cam',
+    '--metrics', 'deletion,insertion,randomization',
+    '--out', evaluateOut,
+    '--curve-steps', '8',
+    '--stages', '2',
+    '--batch-size', '8',
+    '--json',
+  );
+  assert.equal(evaluate.code, 0, evaluate.stderr);
 });
 
 interface PageFacts {

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadModelWithPixels } from '../../src/cli/commands/visualization-io.js';
+import { openModel, pixelSettings } from '../../src/cli/model.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
@@ -58,8 +58,9 @@ describe('image-only functions on a model without image input', () => {
     setDefaultRuntime(nodeRuntime);
     const path = join(dir, 'tab.onnx');
     await writeFile(path, tabularModelBytes());
-    await assert.rejects(
-      loadModelWithPixels(path, 'lucerna visualize'),
+    await using opened = await openModel(path);
+    assert.throws(
+      () => pixelSettings(opened, 'lucerna visualize'),
       (e: unknown) => isLucernaError(e, 'UNSUPPORTED_MODEL') && e.message.startsWith('lucerna visualize needs a model that takes images [N, C, H, W]; '),
     );
   });

@@ -19,6 +19,7 @@ import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { forwardScores } from '../forward.js';
 import { layerActivations } from '../layer-activations.js';
 import { reduceAxes, requireLayer } from '../layers.js';
+import { LAYER_MAP_OPTIONS } from '../options.js';
 import { scoreOutput } from '../targets.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from './template.js';
@@ -140,6 +141,9 @@ async function checkLayerOption(model: Model, options: CamOptions, head: CamHead
 export const cam: AttributionMethod<CamOptions> = {
   name: 'cam',
   kind: 'layer',
+  needs: { gradients: false, layer: true, baseline: false },
+  options: LAYER_MAP_OPTIONS,
+  output: 'layer-map',
   description: 'Class activation mapping for GAP + linear heads (Zhou et al. 2016)',
   async attribute(model: Model, x: Tensor, options: CamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

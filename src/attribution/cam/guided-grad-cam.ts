@@ -11,6 +11,7 @@ import { LucernaError } from '../../errors.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
 import { inputGradient } from '../gradient/input-gradient.js';
 import { camLayer } from '../layers.js';
+import { OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { type UpsampleMode, upsample } from '../upsample.js';
 import { gradCamMap } from './grad-cam.js';
@@ -57,6 +58,8 @@ export function multiplyByMap(perInput: Tensor, map: Tensor): Tensor {
 export const guidedGradCam: AttributionMethod<GuidedGradCamOptions> = {
   name: 'guided-grad-cam',
   kind: 'layer',
+  needs: { gradients: true, layer: true, baseline: false },
+  options: [OPTIONS.layer],
   description: 'Guided backprop times the ReLU of Grad-CAM (Selvaraju et al. 2017)',
   async attribute(model: Model, x: Tensor, options: GuidedGradCamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -8,6 +8,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { camLayer, type LayerInfo } from '../layers.js';
+import { LAYER_MAP_OPTIONS } from '../options.js';
 import { type RowTargets, runGradientRows } from '../rows.js';
 import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
@@ -187,6 +188,9 @@ export function gradientCamMethod(variant: CamVariant): AttributionMethod<CamOpt
   return {
     name: variant.name,
     kind: 'layer',
+    needs: { gradients: true, layer: true, baseline: false },
+    options: LAYER_MAP_OPTIONS,
+    output: 'layer-map',
     description: variant.description,
     attribute: (model: Model, x: Tensor, options: CamOptions = {}) => runGradientCam(model, x, options, variant.combine),
   };

@@ -8,11 +8,13 @@
  * one-hot and the reference half with zeros (see `compiler/rulesets/deeplift.ts`).
  */
 import { deepliftRules } from '../../compiler/rulesets/deeplift.js';
+import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
-import { checkBatchSize, throwIfAborted } from '../rows.js';
+import { OPTIONS } from '../options.js';
+import { checkBatchSize } from '../rows.js';
 import { oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 
@@ -58,9 +60,7 @@ async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, t
   const multipliers = new Float32Array(n * per);
   const inputScores: number[] = [];
   const referenceScores: number[] = [];
-  for (let first = 0; first < n; first += pairs) {
-    throwIfAborted(options.signal);
-    const count = Math.min(pairs, n - first);
+  await forEachChunk(n, pairs, options, async (first, count) => {
     const chunkTargets = targets.slice(first, first + count);
     batch.fill(0);
     copyRows(x, first, count, batch, 0);
@@ -72,8 +72,7 @@ async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, t
     const rows = (start: number): Tensor => ({ data: scores.data.subarray(start * classes, (start + count) * classes), shape: [count, classes] });
     inputScores.push(...targetScores(rows(0), chunkTargets, options.score));
     referenceScores.push(...targetScores(rows(pairs), chunkTargets, options.score));
-    options.onProgress?.(first + count, n);
-  }
+  });
   return { multipliers: { data: multipliers, shape: [...x.shape] }, inputScores, referenceScores };
 }
 
@@ -92,6 +91,8 @@ async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, t
 export const deepLift: AttributionMethod<DeepLiftOptions> = {
   name: 'deeplift',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: true },
+  options: [OPTIONS.baseline],
   description: 'DeepLift with the rescale rule (Shrikumar et al. 2017)',
   async attribute(model: Model, x: Tensor, options: DeepLiftOptions = {}): Promise<AttributionResult> {
     const { targets, scores } = await forwardScores(model, x, options);

@@ -48,6 +48,8 @@ export const guidedClipRules: RuleSet = extendRuleSet(guidedRules, 'guided-clip'
 export const guidedBackpropClip: AttributionMethod<CommonOptions> = {
   name: 'guided-backprop-clip',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: false },
+  options: [],
   description: 'Guided backpropagation through ReLU and Clip/ReLU6 units (Springenberg et al. 2015)',
   async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
     const { gradient, targets, scores } = await inputGradient(model, x, { ...options, rules: guidedClipRules });

@@ -12,6 +12,8 @@ function ruleSetMethod(name: string, rules: string, description: string): Attrib
   return {
     name,
     kind: 'gradient',
+    needs: { gradients: true, layer: false, baseline: false },
+    options: [],
     description,
     async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
       const { gradient: g, targets, scores } = await inputGradient(model, x, { ...options, rules });

@@ -18,6 +18,8 @@ import { inputGradient } from './input-gradient.js';
 export const inputXGradient: AttributionMethod<CommonOptions> = {
   name: 'input-x-gradient',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: false },
+  options: [],
   description: 'Input times the gradient of the score (Shrikumar et al. 2016)',
   async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
     const { gradient: g, targets, scores } = await inputGradient(model, x, options);

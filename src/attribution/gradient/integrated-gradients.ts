@@ -11,6 +11,7 @@ import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
 import { type IntegrationRule, quadrature } from '../integration.js';
+import { OPTIONS } from '../options.js';
 import { runGradientRows } from '../rows.js';
 import { scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
@@ -49,6 +50,8 @@ export function sumPerSample(t: Tensor): number[] {
 export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> = {
   name: 'integrated-gradients',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: true },
+  options: [OPTIONS.steps, OPTIONS.integration, OPTIONS.baseline],
   description: 'Integrated Gradients (Sundararajan et al. 2017)',
   async attribute(model: Model, x: Tensor, options: IntegratedGradientsOptions = {}): Promise<AttributionResult> {
     const steps = options.steps ?? 50;

@@ -7,6 +7,7 @@
  */
 import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { inputGradient } from './input-gradient.js';
 
@@ -27,6 +28,9 @@ export interface SaliencyOptions extends CommonOptions {
 export const saliency: AttributionMethod<SaliencyOptions> = {
   name: 'saliency',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: false },
+  options: [OPTIONS.abs],
+  absAware: true,
   description: 'Gradient of the score w.r.t. the input (Simonyan et al. 2013)',
   async attribute(model: Model, x: Tensor, options: SaliencyOptions = {}): Promise<AttributionResult> {
     const { gradient: g, targets, scores } = await inputGradient(model, x, options);

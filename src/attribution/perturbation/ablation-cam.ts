@@ -9,11 +9,14 @@
  * activation with one channel zeroed (see `ablation-runners.ts`; graphs that cannot be cut there
  * rerun the whole model with a channel gate instead).
  */
+
+import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from '../cam/template.js';
 import { camLayer } from '../layers.js';
-import { checkBatchSize, throwIfAborted } from '../rows.js';
+import { LAYER_MAP_OPTIONS } from '../options.js';
+import { checkBatchSize } from '../rows.js';
 import { resolveTargets, scoreOutput, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type AblationRunner, ablationRunner } from './ablation-runners.js';
@@ -29,9 +32,7 @@ async function ablatedScores(runner: AblationRunner, targets: readonly number[],
   const c = runner.channels;
   const total = targets.length * c;
   const out = new Float64Array(total);
-  for (let first = 0; first < total; first += runner.batch) {
-    throwIfAborted(options.signal);
-    const count = Math.min(runner.batch, total - first);
+  await forEachChunk(total, runner.batch, options, async (first, count) => {
     const output = await runner.ablated(first, count);
     const k = output.data.length / runner.batch;
     const rowTargets = Array.from({ length: count }, (_, r) => targets[Math.floor((first + r) / c)] as number);
@@ -39,8 +40,7 @@ async function ablatedScores(runner: AblationRunner, targets: readonly number[],
     targetScores(rows, rowTargets, options.score).forEach((s, r) => {
       out[first + r] = s;
     });
-    options.onProgress?.(first + count, total);
-  }
+  });
   return out;
 }
 
@@ -74,6 +74,9 @@ export function ablationWeights(y: number, ablated: ArrayLike<number>): Float64A
 export const ablationCam: AttributionMethod<AblationCamOptions> = {
   name: 'ablation-cam',
   kind: 'layer',
+  needs: { gradients: false, layer: true, baseline: false },
+  options: LAYER_MAP_OPTIONS,
+  output: 'layer-map',
   description: 'Gradient-free CAM from the score drop when each channel is ablated (Desai & Ramaswamy 2020)',
   async attribute(model: Model, x: Tensor, options: AblationCamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -9,6 +9,8 @@
  * - {@link gatedAblation} runs the whole model with a per-row channel gate on the layer. It is the
  *   fallback for graphs that cannot be cut there (a side tensor that is not float32).
  */
+
+import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { outputTensor, type RuntimeSession } from '../../engine/runtime.js';
 import { isLucernaError, LucernaError } from '../../errors.js';
@@ -55,9 +57,7 @@ async function stackChunks(
   const per = sizeOf(sampleShape);
   const input = new Float32Array(batch * per);
   let stacked: Float32Array[] = [];
-  for (let first = 0; first < n; first += batch) {
-    throwIfAborted(signal);
-    const count = Math.min(batch, n - first);
+  await forEachChunk(n, batch, { signal }, async (first, count) => {
     input.fill(0);
     input.set(x.data.subarray(first * per, (first + count) * per));
     const outputs = await run({ data: input, shape: [batch, ...sampleShape] });
@@ -66,7 +66,7 @@ async function stackChunks(
       const rowSize = t.data.length / batch;
       (stacked[i] as Float32Array).set(t.data.subarray(0, count * rowSize), first * rowSize);
     });
-  }
+  });
   return stacked;
 }
 

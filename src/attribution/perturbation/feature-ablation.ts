@@ -12,6 +12,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
+import { OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
 import { type IncrementalOption, withIncrementalScorer } from './incremental-scorer.js';
@@ -290,6 +291,8 @@ export async function ablateFeatures(scorer: Scorer, x: Tensor, options: Feature
 export const featureAblation: AttributionMethod<FeatureAblationOptions> = {
   name: 'feature-ablation',
   kind: 'perturbation',
+  needs: { gradients: false, layer: false, baseline: true },
+  options: [OPTIONS.featureMask, OPTIONS.baseline, OPTIONS.fullPasses],
   description: 'Score drop when each feature of a mask is set to a baseline (feature ablation, as Captum)',
   async attribute(model: Model, x: Tensor, options: FeatureAblationOptions = {}): Promise<AttributionResult> {
     const plan = planAblation(x, options);

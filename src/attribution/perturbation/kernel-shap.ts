@@ -14,6 +14,7 @@
 import type { Model } from '../../engine/model.js';
 import { seededRandom } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { SUPERPIXEL_OPTIONS } from '../options.js';
 import type { AttributionResult } from '../types.js';
 import { constrainedLeastSquares } from './regression.js';
 import {
@@ -250,6 +251,8 @@ function withBaselineRow(c: WeightedCoalitions): CoalitionSet {
 export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
   name: 'kernel-shap',
   kind: 'perturbation',
+  needs: { gradients: false, layer: false, baseline: true },
+  options: SUPERPIXEL_OPTIONS,
   description: 'KernelSHAP over SLIC superpixels (Lundberg & Lee 2017)',
   async attribute(model: Model | undefined, x: Tensor, options: KernelShapOptions = {}): Promise<AttributionResult> {
     if (options.samples !== undefined) integerOption(options.samples, 0, 1, 'samples');

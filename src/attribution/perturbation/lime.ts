@@ -12,6 +12,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { SUPERPIXEL_OPTIONS } from '../options.js';
 import type { AttributionResult } from '../types.js';
 import { weightedRidge } from './regression.js';
 import {
@@ -100,6 +101,8 @@ export function limeWeights(set: CoalitionSet, kernelWidth: number): Float64Arra
 export const lime: BlackBoxMethod<LimeOptions> = {
   name: 'lime',
   kind: 'perturbation',
+  needs: { gradients: false, layer: false, baseline: true },
+  options: SUPERPIXEL_OPTIONS,
   description: 'LIME over SLIC superpixels (Ribeiro et al. 2016)',
   async attribute(model: Model | undefined, x: Tensor, options: LimeOptions = {}): Promise<AttributionResult> {
     const samples = integerOption(options.samples, DEFAULT_LIME_SAMPLES, 2, 'samples');

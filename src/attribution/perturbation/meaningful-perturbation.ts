@@ -13,6 +13,8 @@
  * compiled gradient of f flows through the upsampling and the blend to θ; the two small
  * regularisers and Adam run in TypeScript. The paper's jitter of the perturbed input is not used.
  */
+
+import { forEachChunk } from '../../engine/batching.js';
 import { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { emptyGraph, GraphBuilder } from '../../onnx/builder.js';
@@ -24,6 +26,7 @@ import { fillNormal, normalFrom, seededRandom } from '../../tensor/random.js';
 import { formatShape, sizeOf, sliceBatch, type Tensor } from '../../tensor/tensor.js';
 import { gaussianBlur } from '../baselines.js';
 import { forwardScores } from '../forward.js';
+import { OPTIONS } from '../options.js';
 import { checkBatchSize, throwIfAborted } from '../rows.js';
 import { oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions, ScoreOptions } from '../types.js';
@@ -339,6 +342,8 @@ function imageSize(x: Tensor): [number, number] {
 export const meaningfulPerturbation: AttributionMethod<MeaningfulPerturbationOptions> = {
   name: 'meaningful-perturbation',
   kind: 'gradient',
+  needs: { gradients: true, layer: false, baseline: false },
+  options: [OPTIONS.steps],
   description: 'The smallest smooth deletion mask that destroys the score, by optimisation (Fong & Vedaldi 2017)',
   async attribute(model: Model, x: Tensor, options: MeaningfulPerturbationOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);
@@ -351,8 +356,8 @@ export const meaningfulPerturbation: AttributionMethod<MeaningfulPerturbationOpt
     const batch = Math.min(checkBatchSize(options.batchSize), n);
     const deleted = new Float32Array(n * mh * mw);
     const curves: { scores: number[][]; loss: number[][] } = { scores: [], loss: [] };
-    for (let first = 0; first < n; first += batch) {
-      const count = Math.min(batch, n - first);
+    // Progress comes per optimisation step (onStep), so the chunk loop reports none itself.
+    await forEachChunk(n, batch, { signal: options.signal }, async (first, count) => {
       const onStep = (step: number) => options.onProgress?.(first * settings.steps + step * count, n * settings.steps);
       const chunk = await optimiseChunk(model, sliceBatch(x, first, count), targets.slice(first, first + count), settings, { ...scoreOptions, onStep });
       deleted.set(
@@ -361,7 +366,7 @@ export const meaningfulPerturbation: AttributionMethod<MeaningfulPerturbationOpt
       );
       curves.scores.push(...chunk.scores);
       curves.loss.push(...chunk.loss);
-    }
+    });
     const mask: Tensor = { data: deleted, shape: [n, 1, mh, mw] };
     const attribution = upsampleBilinear(mask, size);
     return { attribution, targets, scores, details: { ...curves, mask, maskSize: [mh, mw] } };

@@ -16,10 +16,11 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
+import { OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
 import { type IncrementalOption, withIncrementalScorer } from './incremental-scorer.js';
-import { scorePerturbations } from './runner.js';
+import { groupIdenticalSamples, scorePerturbations } from './runner.js';
 import type { Scorer } from './scorer.js';
 
 /** Options of {@link occlusion}. */
@@ -177,29 +178,33 @@ async function runOcclusion(ctx: PerturbationContext, x: Tensor, plan: Occlusion
   const n = x.shape[0] as number;
   const sums = new Float64Array(n * per);
   const positions = grid.positions;
+  // Identical samples (one image, several targets) share one pass: every target is read from it.
+  const { representatives, members } = groupIdenticalSamples(x, [baseline]);
+  const sampleOf = (index: number) => representatives[Math.floor(index / positions)] as number;
   await scorePerturbations(
     ctx.scorer,
     sampleShape,
     {
-      count: n * positions,
+      count: representatives.length * positions,
       fill(index, out) {
-        const base = Math.floor(index / positions) * per;
+        const base = sampleOf(index) * per;
         out.set(x.data.subarray(base, base + per));
         forEachWindowRun(sampleShape, grid, index % positions, (offset, length) => {
           out.set(baseline.data.subarray(base + offset, base + offset + length), offset);
         });
       },
-      target: (index) => ctx.targets[Math.floor(index / positions)] as number,
-      edit: (index) => ({ sample: Math.floor(index / positions), box: windowBox(sampleShape, grid, index % positions) }),
+      target: (index) => ctx.targets[sampleOf(index)] as number,
+      edit: (index) => ({ sample: sampleOf(index), box: windowBox(sampleShape, grid, index % positions) }),
     },
-    (first, scores) => {
+    (first, scores, rows, classes) => {
       for (let r = 0; r < scores.length; r++) {
-        const sample = Math.floor((first + r) / positions);
-        const drop = (ctx.scores[sample] as number) - (scores[r] as number);
-        const base = sample * per;
-        forEachWindowRun(sampleShape, grid, (first + r) % positions, (offset, length) => {
-          for (let k = base + offset; k < base + offset + length; k++) sums[k] = (sums[k] as number) + drop;
-        });
+        for (const sample of members[Math.floor((first + r) / positions)] as number[]) {
+          const drop = (ctx.scores[sample] as number) - (rows[r * classes + (ctx.targets[sample] as number)] as number);
+          const base = sample * per;
+          forEachWindowRun(sampleShape, grid, (first + r) % positions, (offset, length) => {
+            for (let k = base + offset; k < base + offset + length; k++) sums[k] = (sums[k] as number) + drop;
+          });
+        }
       }
     },
     options,
@@ -211,7 +216,7 @@ async function runOcclusion(ctx: PerturbationContext, x: Tensor, plan: Occlusion
     attribution: { data: attribution, shape: [...x.shape] },
     targets: ctx.targets,
     scores: ctx.scores,
-    details: { window: grid.window, strides: grid.strides, positions, forwardPasses: n * positions },
+    details: { window: grid.window, strides: grid.strides, positions, forwardPasses: representatives.length * positions },
   };
 }
 
@@ -254,6 +259,8 @@ export async function occlude(scorer: Scorer, x: Tensor, options: OcclusionOptio
 export const occlusion: AttributionMethod<OcclusionOptions> = {
   name: 'occlusion',
   kind: 'perturbation',
+  needs: { gradients: false, layer: false, baseline: true },
+  options: [OPTIONS.window, OPTIONS.strides, OPTIONS.baseline, OPTIONS.fullPasses],
   description: 'Mean score drop when a sliding window is replaced by a baseline (Zeiler & Fergus 2014)',
   async attribute(model: Model, x: Tensor, options: OcclusionOptions = {}): Promise<AttributionResult> {
     const plan = planOcclusion(x, options);

@@ -15,10 +15,11 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
+import { OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type LinearTap, linearTaps } from '../upsample.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
-import { scorePerturbations } from './runner.js';
+import { groupIdenticalSamples, scorePerturbations } from './runner.js';
 import type { Scorer } from './scorer.js';
 
 /** Options of {@link rise}. */
@@ -147,6 +148,8 @@ async function runRise(ctx: PerturbationContext, x: Tensor, plan: RisePlan, opti
   // For the centred map: Σᵢ Mᵢ and Σᵢ scoreᵢ per sample, so Σ (scoreᵢ − mean)·Mᵢ = Σ scoreᵢ·Mᵢ − mean·Σ Mᵢ.
   const maskSums = plan.center ? new Float64Array(n * hw) : undefined;
   const scoreSums = new Float64Array(n);
+  // Identical samples (one image, several targets) share one pass: every target is read from it.
+  const { representatives, members } = groupIdenticalSamples(x);
   // Masks rendered for the chunk being scored, reused when its scores come back.
   const rendered = new Map<number, Float32Array>();
   const spare: Float32Array[] = [];
@@ -154,28 +157,29 @@ async function runRise(ctx: PerturbationContext, x: Tensor, plan: RisePlan, opti
     ctx.scorer,
     [channels, height, width],
     {
-      count: n * count,
+      count: representatives.length * count,
       fill(index, out) {
         const mask = masks.render(index % count, spare.pop());
         rendered.set(index, mask);
-        const base = Math.floor(index / count) * per;
+        const base = (representatives[Math.floor(index / count)] as number) * per;
         for (let c = 0; c < channels; c++) {
           for (let k = 0; k < hw; k++) out[c * hw + k] = (x.data[base + c * hw + k] as number) * (mask[k] as number);
         }
       },
-      target: (index) => ctx.targets[Math.floor(index / count)] as number,
+      target: (index) => ctx.targets[representatives[Math.floor(index / count)] as number] as number,
     },
-    (first, scores) => {
+    (first, scores, rows, classes) => {
       for (let r = 0; r < scores.length; r++) {
         const index = first + r;
         const mask = rendered.get(index) ?? masks.render(index % count);
         rendered.delete(index);
-        const score = scores[r] as number;
-        const sample = Math.floor(index / count);
-        const base = sample * hw;
-        scoreSums[sample] = (scoreSums[sample] as number) + score;
-        for (let k = 0; k < hw; k++) sums[base + k] = (sums[base + k] as number) + score * (mask[k] as number);
-        if (maskSums) for (let k = 0; k < hw; k++) maskSums[base + k] = (maskSums[base + k] as number) + (mask[k] as number);
+        for (const sample of members[Math.floor(index / count)] as number[]) {
+          const score = rows[r * classes + (ctx.targets[sample] as number)] as number;
+          const base = sample * hw;
+          scoreSums[sample] = (scoreSums[sample] as number) + score;
+          for (let k = 0; k < hw; k++) sums[base + k] = (sums[base + k] as number) + score * (mask[k] as number);
+          if (maskSums) for (let k = 0; k < hw; k++) maskSums[base + k] = (maskSums[base + k] as number) + (mask[k] as number);
+        }
         spare.push(mask);
       }
     },
@@ -191,7 +195,7 @@ async function runRise(ctx: PerturbationContext, x: Tensor, plan: RisePlan, opti
     attribution: { data: attribution, shape: [n, 1, height, width] },
     targets: ctx.targets,
     scores: ctx.scores,
-    details: { masks: count, cell: plan.cell, keep, seed: plan.seed, center: plan.center, grid: masks.grid, forwardPasses: n * count },
+    details: { masks: count, cell: plan.cell, keep, seed: plan.seed, center: plan.center, grid: masks.grid, forwardPasses: representatives.length * count },
   };
 }
 
@@ -222,6 +226,8 @@ export async function riseSaliency(scorer: Scorer, x: Tensor, options: RiseOptio
 export const rise: AttributionMethod<RiseOptions> = {
   name: 'rise',
   kind: 'perturbation',
+  needs: { gradients: false, layer: false, baseline: false },
+  options: [OPTIONS.masks, OPTIONS.cell, OPTIONS.keep, OPTIONS.seed, OPTIONS.center],
   description: 'Score-weighted average of random smooth masks (RISE, Petsiuk et al. 2018)',
   async attribute(model: Model, x: Tensor, options: RiseOptions = {}): Promise<AttributionResult> {
     const plan = planRise(x, options);

@@ -3,10 +3,11 @@
  * batches through a scorer, and hand back each chunk's target scores — with progress and
  * cancellation, and memory bounded by the batch size.
  */
+
+import { forEachChunk } from '../../engine/batching.js';
 import type { LocalEdit } from '../../engine/incremental/session.js';
 import { LucernaError } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
-import { throwIfAborted } from '../rows.js';
 import type { Scorer } from './scorer.js';
 
 /** A lazily generated set of perturbed inputs. */
@@ -28,8 +29,9 @@ export interface RunControl {
 }
 
 /**
- * Scores every perturbed input; `onChunk(first, scores)` receives the target score of each input
- * of a chunk. Returns nothing: methods accumulate what they need chunk by chunk.
+ * Scores every perturbed input; `onChunk(first, scores, rows, classes)` receives the target score of
+ * each input of a chunk, and every class score (`rows`, [count, classes]) so several targets can
+ * be read from the same forward passes. Returns nothing: methods accumulate chunk by chunk.
  *
  * @example
  * ```ts
@@ -40,15 +42,13 @@ export async function scorePerturbations(
   scorer: Scorer,
   sampleShape: readonly number[],
   source: PerturbationSource,
-  onChunk: (first: number, scores: Float32Array) => void,
+  onChunk: (first: number, scores: Float32Array, rows: ArrayLike<number>, classes: number) => void,
   control: RunControl = {},
 ): Promise<void> {
   const per = sizeOf(sampleShape);
   const batch = Math.max(1, Math.min(scorer.batchSize, source.count));
   const buffer = new Float32Array(batch * per);
-  for (let first = 0; first < source.count; first += batch) {
-    throwIfAborted(control.signal);
-    const count = Math.min(batch, source.count - first);
+  await forEachChunk(source.count, batch, control, async (first, count) => {
     for (let r = 0; r < count; r++) source.fill(first + r, buffer.subarray(r * per, (r + 1) * per));
     const input: Tensor = { data: count === batch ? buffer : buffer.subarray(0, count * per), shape: [count, ...sampleShape] };
     const edit = source.edit;
@@ -67,9 +67,8 @@ export async function scorePerturbations(
       if (t < 0 || t >= k) throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the scorer returned ${k} classes`);
       scores[r] = rows.data[r * k + t] as number;
     }
-    onChunk(first, scores);
-    control.onProgress?.(first + count, source.count);
-  }
+    onChunk(first, scores, rows.data, k);
+  });
 }
 
 /**
@@ -85,13 +84,11 @@ export async function scoreInputs(scorer: Scorer, x: Tensor, signal?: AbortSigna
   const per = sizeOf(x.shape.slice(1));
   const parts: Float32Array[] = [];
   let k = 0;
-  for (let first = 0; first < n; first += scorer.batchSize) {
-    throwIfAborted(signal);
-    const count = Math.min(scorer.batchSize, n - first);
+  await forEachChunk(n, scorer.batchSize, { signal }, async (first, count) => {
     const rows = await scorer.score({ data: x.data.subarray(first * per, (first + count) * per), shape: [count, ...x.shape.slice(1)] }, signal);
     k = rows.data.length / count;
     parts.push(Float32Array.from(rows.data));
-  }
+  });
   const data = new Float32Array(n * k);
   let off = 0;
   for (const p of parts) {
@@ -99,4 +96,43 @@ export async function scoreInputs(scorer: Scorer, x: Tensor, signal?: AbortSigna
     off += p.length;
   }
   return { data, shape: [n, k] };
+}
+
+/** Samples of a batch grouped by identical content: each group is perturbed and scored once. */
+export interface SampleGroups {
+  /** One sample index per group (its first member). */
+  readonly representatives: readonly number[];
+  /** The sample indices of each group, in order. */
+  readonly members: readonly (readonly number[])[];
+}
+
+function sameRow(a: ArrayLike<number>, i: number, j: number, per: number): boolean {
+  for (let k = 0; k < per; k++) if (a[i * per + k] !== a[j * per + k]) return false;
+  return true;
+}
+
+/**
+ * Groups the samples of `x` (and of the same-shaped `companions`, e.g. a baseline) whose values are
+ * all identical. A batch that repeats one image for several targets (as `lucerna explain` does)
+ * then needs one perturbation pass, whose class scores serve every target.
+ *
+ * @example
+ * ```ts
+ * groupIdenticalSamples(concatBatch([x, x, y])); // { representatives: [0, 2], members: [[0, 1], [2]] }
+ * ```
+ */
+export function groupIdenticalSamples(x: Tensor, companions: readonly Tensor[] = []): SampleGroups {
+  const n = x.shape[0] as number;
+  const per = sizeOf(x.shape.slice(1));
+  const representatives: number[] = [];
+  const members: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const g = representatives.findIndex((r) => sameRow(x.data, r, i, per) && companions.every((c) => sameRow(c.data, r, i, per)));
+    if (g >= 0) (members[g] as number[]).push(i);
+    else {
+      representatives.push(i);
+      members.push([i]);
+    }
+  }
+  return { representatives, members };
 }

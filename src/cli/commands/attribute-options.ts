@@ -1,174 +1,136 @@
 /**
- * Turns the string flags of `lucerna attribute` into typed method options, validating each.
+ * The method flags of `lucerna attribute`, built from the method registry: each option a method
+ * declares (`AttributionMethod.options`, see `attribution/options.ts`) becomes one flag, parsed by
+ * its type. A flag the chosen method does not declare is refused with the list of what it takes,
+ * so nothing is silently ignored. `--abs` and `--relu` apply to every method: the method takes them
+ * when it declares them, else the command applies them to the result.
  */
+import { Option } from 'commander';
 import type { BaselineSpec } from '../../attribution/baselines.js';
-import { INTEGRATION_RULES, type IntegrationRule } from '../../attribution/integration.js';
+import { methodList } from '../../attribution/methods.js';
+import type { MethodOption } from '../../attribution/options.js';
+import type { AttributionMethod } from '../../attribution/types.js';
 import { LucernaError } from '../../errors.js';
-import { readBytes } from '../../io/files.js';
-import { npyToFloat32, parseNpy } from '../../io/npy.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import type { OptionSpec } from '../command.js';
+import { parseChoice, parseInteger, parseIntList, parseNumber, parseProbability } from '../parse.js';
 
-/** The method-related flags, as commander passes them (strings). */
-export interface RawMethodFlags {
-  readonly target?: string;
-  readonly layer?: string;
-  readonly steps?: string;
-  readonly integration?: string;
-  readonly baseline?: string;
-  readonly samples?: string;
-  readonly stdev?: string;
-  readonly noise?: string;
-  readonly seed?: string;
-  readonly abs?: boolean;
-  readonly relu?: boolean;
-  readonly upsample?: boolean;
-  readonly batchSize?: string;
-  readonly window?: string;
-  readonly stride?: string;
-  readonly featureMask?: string;
-  readonly masks?: string;
-  readonly cell?: string;
-  readonly keep?: string;
-  readonly center?: boolean;
-  readonly fullPasses?: boolean;
-  readonly segments?: string;
-}
+/** The flags the command applies itself when the method does not take them. */
+const POSTPROCESS_FLAGS = new Set(['--abs', '--relu']);
+
+const longOf = (flag: string) => flag.split(' ')[0] as string;
+const keyOf = (flag: string) => new Option(flag).attributeName();
 
 /**
- * Parses a list of positive integers such as `3,8,8`.
+ * One CLI option per distinct method option in the registry, its help naming the methods that take it.
  *
  * @example
  * ```ts
- * parseIntList('3,8,8', '--window'); // [3, 8, 8]
+ * methodFlagSpecs().find((o) => o.flags === '--upsample')?.description; // '… (grad-cam, …, score-cam, ablation-cam)'
  * ```
  */
-export function parseIntList(text: string | undefined, flag: string): number[] | undefined {
-  if (text === undefined) return undefined;
-  const parts = text.split(/[,x×]/).map((p) => p.trim());
-  const values = parts.map(Number);
-  if (parts.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new LucernaError('BAD_OPTION', `${flag} must be positive integers separated by commas (e.g. 3,8,8), got "${text}"`);
+export function methodFlagSpecs(): OptionSpec[] {
+  const byFlag = new Map<string, { option: MethodOption; methods: string[] }>();
+  for (const method of methodList()) {
+    for (const option of method.options) {
+      const entry = byFlag.get(option.flag) ?? { option, methods: [] };
+      entry.methods.push(method.name);
+      byFlag.set(option.flag, entry);
+    }
   }
-  return values;
+  return [...byFlag.values()].map(({ option, methods }) => {
+    const others = POSTPROCESS_FLAGS.has(longOf(option.flag)) ? '; other methods: applied to the result' : '';
+    return { flags: option.flag, description: `${option.help} (${methods.join(', ')}${others})` };
+  });
 }
 
-async function readFeatureMask(path: string | undefined) {
-  if (path === undefined) return undefined;
-  const array = parseNpy(await readBytes(path, 'the feature mask'), path);
-  if (array.dtype.startsWith('float')) {
-    throw new LucernaError('BAD_FILE', `The feature mask ${path} holds ${array.dtype} values`, 'Save integer segment ids (e.g. np.int32)');
-  }
-  return { data: array.data as ArrayLike<number> | BigInt64Array, shape: array.shape };
+async function readNpyFile(path: string, what: string) {
+  const [{ readBytes }, { parseNpy }] = await Promise.all([import('../../io/files.js'), import('../../io/npy.js')]);
+  return parseNpy(await readBytes(path, what), path);
 }
 
 /**
- * Parses an integer flag with bounds.
+ * `--baseline`: zeros, blur, uniform, a number, or a .npy file.
  *
  * @example
  * ```ts
- * parseInteger('32', '--steps', 1); // 32
+ * await parseBaseline('0.5'); // { constant: 0.5 }
  * ```
  */
-export function parseInteger(text: string | undefined, flag: string, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min) throw new LucernaError('BAD_OPTION', `${flag} must be an integer ≥ ${min}, got "${text}"`);
-  return v;
-}
-
-/** Parses a finite number flag. */
-export function parseNumber(text: string | undefined, flag: string, min = -Infinity): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isFinite(v) || v < min) throw new LucernaError('BAD_OPTION', `${flag} must be a number ≥ ${min}, got "${text}"`);
-  return v;
-}
-
-/** A probability flag in (0, 1]. */
-export function parseProbability(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!(v > 0 && v <= 1)) throw new LucernaError('BAD_OPTION', `${flag} must be a probability in (0, 1], got "${text}"`);
-  return v;
-}
-
-/** `--target`: a class index or `argmax`. */
-export function parseTarget(text: string | undefined): number | 'argmax' | undefined {
-  if (text === undefined || text === 'argmax') return text === undefined ? undefined : 'argmax';
-  return parseInteger(text, '--target', 0);
-}
-
-async function readNpyTensor(path: string, what: string): Promise<Tensor> {
-  return npyToFloat32(parseNpy(await readBytes(path, what), path));
-}
-
-/** `--baseline`: zeros, blur, uniform, a number, or a .npy file. */
 export async function parseBaseline(text: string | undefined): Promise<BaselineSpec | undefined> {
   if (text === undefined) return undefined;
   if (text === 'zeros' || text === 'blur') return text;
   if (text === 'uniform') return { uniform: [0, 1] };
   const n = Number(text);
   if (text.trim() !== '' && Number.isFinite(n)) return { constant: n };
-  if (text.toLowerCase().endsWith('.npy')) return readNpyTensor(text, 'the baseline');
+  if (text.toLowerCase().endsWith('.npy')) {
+    const { npyToFloat32 } = await import('../../io/npy.js');
+    return npyToFloat32(await readNpyFile(text, 'the baseline'));
+  }
   throw new LucernaError('BAD_OPTION', `--baseline "${text}" is not zeros, blur, uniform, a number or a .npy file`);
 }
 
-function parseIntegration(text: string | undefined): IntegrationRule | undefined {
-  if (text === undefined) return undefined;
-  if (!(INTEGRATION_RULES as readonly string[]).includes(text)) {
-    throw new LucernaError('BAD_OPTION', `Unknown --integration "${text}"`, `Use one of ${INTEGRATION_RULES.join(', ')}`);
+/** Parses one declared option's value by its type. */
+async function parseOption(option: MethodOption, value: unknown): Promise<unknown> {
+  const flag = longOf(option.flag);
+  const text = value as string;
+  switch (option.type) {
+    case 'integer':
+      return parseInteger(text, flag, option.min ?? -Infinity);
+    case 'number':
+      return parseNumber(text, flag, option.min);
+    case 'probability':
+      return parseProbability(text, flag);
+    case 'integers':
+      return parseIntList(text, flag);
+    case 'choice':
+      return parseChoice(text, flag, option.choices ?? []);
+    case 'switch':
+      return value ? (option.value ?? true) : undefined;
+    case 'baseline':
+      return parseBaseline(text);
+    case 'tensor-file': {
+      const { npyToFloat32 } = await import('../../io/npy.js');
+      return npyToFloat32(await readNpyFile(text, `the ${flag.slice(2)} file`));
+    }
+    case 'segments-file': {
+      const array = await readNpyFile(text, 'the feature mask');
+      if (array.dtype.startsWith('float')) {
+        throw new LucernaError('BAD_FILE', `The feature mask ${text} holds ${array.dtype} values`, 'Save integer segment ids (e.g. np.int32)');
+      }
+      return { data: array.data as ArrayLike<number> | BigInt64Array, shape: array.shape };
+    }
+    case 'text':
+      return text;
   }
-  return text as IntegrationRule;
 }
 
 /**
- * Builds the options object for a method from the CLI flags.
+ * Builds the options object for a method from the CLI flags: the flags it declares, parsed; any
+ * other method flag is a `BAD_OPTION` naming what the method takes.
  *
  * @example
  * ```ts
- * const options = await buildMethodOptions('integrated-gradients', { steps: '32' }, absAware, layerMethods);
+ * const options = await buildMethodOptions(getMethod('integrated-gradients'), { steps: '32' });
  * ```
  */
-export async function buildMethodOptions(
-  method: string,
-  flags: RawMethodFlags,
-  absAware: ReadonlySet<string>,
-  layerMethods: ReadonlySet<string>,
-): Promise<Record<string, unknown>> {
-  const options: Record<string, unknown> = {
-    target: parseTarget(flags.target),
-    layer: flags.layer,
-    steps: parseInteger(flags.steps, '--steps', 1),
-    integration: parseIntegration(flags.integration),
-    baseline: await parseBaseline(flags.baseline),
-    samples: parseInteger(flags.samples, '--samples', 1),
-    stdev: parseNumber(flags.stdev, '--stdev', 0),
-    noise: flags.noise ? await readNpyTensor(flags.noise, 'the noise') : undefined,
-    seed: parseInteger(flags.seed, '--seed', 0),
-    batchSize: parseInteger(flags.batchSize, '--batch-size', 1),
-    window: parseIntList(flags.window, '--window'),
-    strides: parseIntList(flags.stride, '--stride'),
-    featureMask: await readFeatureMask(flags.featureMask),
-    masks: parseInteger(flags.masks, '--masks', 1),
-    cell: parseInteger(flags.cell, '--cell', 1),
-    keep: parseProbability(flags.keep, '--keep'),
-    segments: parseInteger(flags.segments, '--segments', 1),
-  };
-  if (flags.abs && absAware.has(method)) options.abs = true;
-  if (flags.fullPasses) {
-    if (method !== 'occlusion' && method !== 'feature-ablation') {
-      throw new LucernaError('BAD_OPTION', `--full-passes applies to occlusion and feature-ablation only, not ${method}`);
+export async function buildMethodOptions(method: AttributionMethod, flags: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  const options: Record<string, unknown> = {};
+  const declared = new Map(method.options.map((o) => [o.flag, o]));
+  for (const spec of methodFlagSpecs()) {
+    const value = flags[keyOf(spec.flags)];
+    if (value === undefined) continue;
+    const option = declared.get(spec.flags);
+    if (option) {
+      const parsed = await parseOption(option, value);
+      if (parsed !== undefined) options[option.key] = parsed;
+    } else if (!POSTPROCESS_FLAGS.has(longOf(spec.flags))) {
+      const takes = method.options.map((o) => longOf(o.flag));
+      throw new LucernaError(
+        'BAD_OPTION',
+        `${longOf(spec.flags)} does not apply to ${method.name}`,
+        takes.length > 0 ? `${method.name} takes ${takes.join(', ')}` : `${method.name} takes only --target and --batch-size`,
+      );
     }
-    options.incremental = false;
   }
-  if (flags.center) {
-    if (method !== 'rise') throw new LucernaError('BAD_OPTION', `--center applies to rise only, not ${method}`);
-    options.center = true;
-  }
-  if (layerMethods.has(method)) {
-    if (flags.relu) options.relu = true;
-    if (flags.upsample) options.upsample = 'bilinear';
-  }
-  for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
   return options;
 }

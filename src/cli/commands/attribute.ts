@@ -1,95 +1,33 @@
 /**
- * `lucerna attribute <model.onnx> --input <x.npy|image> --method <name> --out <out.npy|out.png>`:
- * runs one attribution method and writes the raw map (.npy) or a heatmap (.png).
+ * `lucerna attribute [MODEL] --input <x.npy|image> --method <name> --out <out.npy|out.png>`: runs one
+ * attribution method and writes the raw map (.npy) or a heatmap (.png). MODEL defaults to the
+ * bundled model; `--target` takes a class index or a label from the model's sidecar.
  */
 import { extname } from 'node:path';
-import type { Command } from 'commander';
-import { getMethod, methodNames } from '../../attribution/methods.js';
-import { absolute, reduceChannels, relu } from '../../attribution/postprocess.js';
+import { methodNames } from '../../attribution/methods.js';
 import type { AttributionResult } from '../../attribution/types.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
-import { loadModelFile, readBytes } from '../../io/files.js';
-import { loadImageTensor, type RgbImage } from '../../io/image.js';
-import { npyToFloat32, parseNpy, serializeNpy } from '../../io/npy.js';
-import { readSidecar } from '../../io/sidecar.js';
-import { writeFileAtomic } from '../../io/write.js';
-import { type OverlayMode, parseOverlayMode } from '../../render/overlay.js';
-import { mapPng } from '../../render/png.js';
-import { sliceBatch, type Tensor } from '../../tensor/tensor.js';
-import { progressBar, withInterrupt } from '../progress.js';
-import { buildMethodOptions, type RawMethodFlags } from './attribute-options.js';
-import { displayPlane } from './explain-maps.js';
+import type { RgbImage } from '../../io/image.js';
+import type { OverlayMode } from '../../render/overlay.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { type CommandContext, defineCommand } from '../command.js';
+import * as flags from '../flags.js';
+import { parseTargets } from '../targets.js';
+import { methodFlagSpecs } from './attribute-options.js';
 
 /** Flags of `lucerna attribute`. */
-export interface AttributeFlags extends RawMethodFlags {
+export interface AttributeFlags {
   readonly input: string;
   readonly method: string;
   readonly out: string;
   readonly mode?: string;
+  readonly target?: string;
   readonly json?: boolean;
-}
-
-/** Methods whose `abs` changes the computation itself (mean of |g| ≠ |mean of g|). */
-const ABS_AWARE = new Set(['saliency', 'smoothgrad', 'smoothgrad-sq', 'vargrad']);
-/** Methods that own `relu` and `upsample` (the CAM family). */
-const LAYER_METHODS = new Set(['grad-cam', 'grad-cam-plus-plus', 'layer-cam', 'hires-cam', 'cam']);
-
-/**
- * Registers `attribute` on the program.
- *
- * @example
- * ```ts
- * registerAttribute(program); // lucerna attribute model.onnx --input x.npy --method saliency --out a.npy
- * ```
- */
-export function registerAttribute(program: Command): void {
-  program
-    .command('attribute')
-    .description('compute one attribution map and write it as .npy (raw) or .png (heatmap)')
-    .argument('<model>', 'ONNX model file')
-    .requiredOption('--input <file>', 'input: .npy used as is, or an image (PNG, JPEG, WebP)')
-    .requiredOption('--method <name>', `method: ${methodNames().join(', ')}`)
-    .requiredOption('--out <file>', 'output: .npy for the raw attribution, .png for a heatmap')
-    .option(
-      '--mode <mode>',
-      'PNG output: heatmap (default), blended, masked or alpha-scaling over the input image, as in explain; a colour bar is drawn under heatmap and blended',
-    )
-    .option('--target <class>', 'class index, or argmax (default)')
-    .option('--layer <tensor>', 'layer tensor name for CAM methods (default: the last 4-D activation before pooling)')
-    .option('--steps <n>', 'integration steps (integrated-gradients)')
-    .option('--integration <rule>', 'riemann-left, riemann-right, riemann-middle, riemann-trapezoid or gauss-legendre')
-    .option('--baseline <spec>', 'zeros, blur, uniform, a number, or a .npy file')
-    .option('--samples <n>', 'noisy samples (smoothgrad, smoothgrad-sq, vargrad)')
-    .option('--stdev <x>', 'noise standard deviation')
-    .option('--noise <file>', 'exact noise [samples, C, H, W] as .npy')
-    .option('--seed <n>', 'random seed')
-    .option('--abs', 'absolute attributions')
-    .option('--relu', 'keep only positive attributions (CAM: ReLU of the map)')
-    .option('--upsample', 'upsample layer maps to the input size (bilinear)')
-    .option('--window <c,h,w>', 'occlusion window per dimension')
-    .option('--stride <c,h,w>', 'occlusion stride per dimension')
-    .option('--full-passes', 'occlusion, feature-ablation: run every perturbation through the whole model (no incremental inference)')
-    .option('--feature-mask <file.npy>', 'integer segment ids for feature-ablation ([1,1,H,W] shared by channels, or [1,C,H,W])')
-    .option('--masks <n>', 'number of random masks (rise)')
-    .option('--cell <n>', 'mask cell size in pixels (rise)')
-    .option('--keep <p>', 'probability of keeping a cell (rise)')
-    .option('--center', 'subtract the mean masked score, so pixels the score ignores get 0 (rise)')
-    .option('--segments <n>', 'number of superpixels (lime, kernel-shap)')
-    .option('--batch-size <n>', 'rows per engine call')
-    .option('--json', 'print target, score, delta, timings and the output path as JSON')
-    .action(async (modelPath: string, flags: AttributeFlags) => {
-      const summary = await runAttribute(modelPath, flags);
-      process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${summary.message}\n`);
-    });
-}
-
-/** Reads the input: an .npy as is, or an image preprocessed for the model (with the image as the model sees it). */
-export async function readInput(model: Model, modelPath: string, inputPath: string): Promise<{ tensor: Tensor; image?: RgbImage }> {
-  if (isNpy(inputPath)) return { tensor: npyToFloat32(parseNpy(await readBytes(inputPath, 'the input'), inputPath)) };
-  const sidecar = await readSidecar(modelPath);
-  const loaded = await loadImageTensor(inputPath, { ...(sidecar?.preprocessing ?? {}), inputDims: model.input.dims });
-  return { tensor: loaded.tensor, image: loaded.image };
+  readonly abs?: boolean;
+  readonly relu?: boolean;
+  /** The method's own flags (see `attribute-options.ts`). */
+  readonly [flag: string]: unknown;
 }
 
 function isNpy(path: string): boolean {
@@ -97,11 +35,12 @@ function isNpy(path: string): boolean {
 }
 
 /** `--mode`: for PNG output only; every mode but `heatmap` needs an image input. Checked before any compute. */
-function pngMode(flags: AttributeFlags): OverlayMode {
-  const mode = parseOverlayMode(flags.mode, 'heatmap');
-  if (flags.mode !== undefined && outputKind(flags.out) !== 'png')
+async function pngMode(f: AttributeFlags): Promise<OverlayMode> {
+  const { parseOverlayMode } = await import('../../render/overlay.js');
+  const mode = parseOverlayMode(f.mode, 'heatmap');
+  if (f.mode !== undefined && outputKind(f.out) !== 'png')
     throw new LucernaError('BAD_OPTION', '--mode applies to a .png output only', 'Drop --mode, or write --out map.png');
-  if (mode !== 'heatmap' && isNpy(flags.input)) {
+  if (mode !== 'heatmap' && isNpy(f.input)) {
     throw new LucernaError(
       'BAD_OPTION',
       `--mode ${mode} draws the map over its image, but the input is an .npy array`,
@@ -117,19 +56,45 @@ function outputKind(out: string): 'npy' | 'png' {
   throw new LucernaError('BAD_OPTION', `--out must end in .npy or .png, got "${out}"`);
 }
 
-/** Applies the CLI's post-processing flags that the method did not take itself. */
-function postprocess(method: string, result: AttributionResult, flags: AttributeFlags): Tensor {
+/**
+ * Reads the input: an .npy as is, or an image preprocessed for the model (with the image as the model sees it).
+ *
+ * @example
+ * ```ts
+ * const { tensor, image } = await readInput(model, { preprocessing: {} }, 'cat.jpg');
+ * ```
+ */
+export async function readInput(model: Model, opened: { readonly preprocessing: object }, inputPath: string): Promise<{ tensor: Tensor; image?: RgbImage }> {
+  if (isNpy(inputPath)) {
+    const [{ readBytes }, { npyToFloat32, parseNpy }] = await Promise.all([import('../../io/files.js'), import('../../io/npy.js')]);
+    return { tensor: npyToFloat32(parseNpy(await readBytes(inputPath, 'the input'), inputPath)) };
+  }
+  const { loadImageTensor } = await import('../../io/image.js');
+  const loaded = await loadImageTensor(inputPath, { ...opened.preprocessing, inputDims: model.input.dims });
+  return { tensor: loaded.tensor, image: loaded.image };
+}
+
+/** Applies the post-processing flags that the method did not take itself. */
+async function postprocess(method: { readonly absAware?: boolean; readonly output?: string }, result: AttributionResult, f: AttributeFlags): Promise<Tensor> {
+  const { absolute, relu } = await import('../../attribution/postprocess.js');
   let t = result.attribution;
-  if (flags.abs && !ABS_AWARE.has(method)) t = absolute(t);
-  if (flags.relu && !LAYER_METHODS.has(method)) t = relu(t);
+  if (f.abs && !method.absAware) t = absolute(t);
+  if (f.relu && method.output !== 'layer-map') t = relu(t);
   return t;
 }
 
-async function writeOutput(out: string, t: Tensor, mode: OverlayMode, image: RgbImage | undefined): Promise<string[]> {
+async function writeOutput(ctx: CommandContext, out: string, t: Tensor, mode: OverlayMode, image: RgbImage | undefined): Promise<string[]> {
   if (outputKind(out) === 'npy') {
-    await writeFileAtomic(out, serializeNpy({ data: t.data, shape: t.shape }));
+    const { serializeNpy } = await import('../../io/npy.js');
+    await ctx.outputs.write(out, serializeNpy({ data: t.data, shape: t.shape }));
     return [out];
   }
+  const [{ reduceChannels }, { mapPng }, { displayPlane }, { sliceBatch }] = await Promise.all([
+    import('../../attribution/postprocess.js'),
+    import('../../render/png.js'),
+    import('./explain-maps.js'),
+    import('../../tensor/tensor.js'),
+  ]);
   const n = t.shape[0] as number;
   const paths: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -138,54 +103,88 @@ async function writeOutput(out: string, t: Tensor, mode: OverlayMode, image: Rgb
     const plane = image ? displayPlane(sample, 'sum', [image.height, image.width]).plane : sample.shape[1] === 1 ? sample : reduceChannels(sample, 'sum');
     const { png } = await mapPng(plane, { mode, ...(image ? { image } : {}) });
     const path = n === 1 ? out : out.replace(/\.png$/i, `-${i}.png`);
-    await writeFileAtomic(path, png);
+    await ctx.outputs.write(path, png);
     paths.push(path);
   }
   return paths;
 }
 
-/**
- * Runs the command and returns what it printed, for tests and the JSON mode.
- *
- * @example
- * ```ts
- * const s = await runAttribute('model.onnx', { input: 'x.npy', method: 'saliency', out: 'a.npy' });
- * ```
- */
-export async function runAttribute(modelPath: string, flags: AttributeFlags) {
-  const method = getMethod(flags.method);
-  outputKind(flags.out);
-  const mode = pngMode(flags);
+async function run(ctx: CommandContext, [given]: readonly (string | undefined)[], f: AttributeFlags) {
+  outputKind(f.out);
+  const mode = await pngMode(f);
+  const requests = parseTargets(f.target);
+  const [{ getMethod }, { buildMethodOptions }, { openModel }, { singleTarget }, { progressBar }] = await Promise.all([
+    import('../../attribution/methods.js'),
+    import('./attribute-options.js'),
+    import('../model.js'),
+    import('../targets.js'),
+    import('../progress.js'),
+  ]);
+  const method = getMethod(f.method);
   const t0 = performance.now();
-  await using model = await loadModelFile(modelPath);
-  const { tensor: input, image } = await readInput(model, modelPath, flags.input);
-  const options = await buildMethodOptions(method.name, flags, ABS_AWARE, LAYER_METHODS);
+  const options = await buildMethodOptions(method, f as Readonly<Record<string, unknown>>);
+  await using opened = await openModel(given);
+  const { model, labels } = opened;
+  const target = singleTarget(requests, labels);
+  const { tensor: input, image } = await readInput(model, opened, f.input);
   const t1 = performance.now();
-  const progress = progressBar(method.name, !flags.json);
+  const progress = progressBar(method.name, !f.json && ctx.io.isTTY);
   let result: AttributionResult;
   try {
-    result = await withInterrupt((signal) => method.attribute(model, input, { ...options, signal, onProgress: progress.onProgress }));
+    result = await method.attribute(model, input, { ...options, target, signal: ctx.signal, onProgress: progress.onProgress });
   } finally {
     progress.stop();
   }
   const t2 = performance.now();
-  const attribution = postprocess(method.name, result, flags);
-  const outputs = await writeOutput(flags.out, attribution, mode, image);
+  const attribution = await postprocess(method, result, f);
+  const outputs = await writeOutput(ctx, f.out, attribution, mode, image);
   const totalMs = performance.now() - t0;
   const targets = [...result.targets];
-  const labels = (await readSidecar(modelPath))?.labels;
+  const named = (t: number) => (labels?.[t] ? `${t} (${labels[t]})` : String(t));
   return {
-    method: method.name,
-    model: modelPath,
-    input: flags.input,
-    targets,
-    labels: labels ? targets.map((t) => labels[t] ?? String(t)) : undefined,
-    scores: [...result.scores],
-    delta: result.delta ? [...result.delta] : undefined,
-    shape: [...attribution.shape],
-    outputs,
-    details: result.details,
-    timings: { loadMs: Math.round(t1 - t0), attributeMs: Math.round(t2 - t1), totalMs: Math.round(totalMs) },
-    message: `${method.name}: target ${targets.map((t) => (labels?.[t] ? `${t} (${labels[t]})` : String(t))).join(', ')} → ${outputs.join(', ')} (${attribution.shape.join('×')}, ${Math.round(totalMs)} ms)`,
+    json: {
+      method: method.name,
+      model: opened.given,
+      input: f.input,
+      targets,
+      labels: labels ? targets.map((t) => labels[t] ?? String(t)) : undefined,
+      scores: [...result.scores],
+      delta: result.delta ? [...result.delta] : undefined,
+      shape: [...attribution.shape],
+      outputs,
+      details: result.details,
+      timings: { loadMs: Math.round(t1 - t0), attributeMs: Math.round(t2 - t1), totalMs: Math.round(totalMs) },
+    },
+    message: `${method.name}: target ${targets.map(named).join(', ')} → ${outputs.join(', ')} (${attribution.shape.join('×')}, ${Math.round(totalMs)} ms)`,
   };
 }
+
+/**
+ * `lucerna attribute`: one attribution map as .npy (raw) or .png (heatmap).
+ *
+ * @example
+ * ```sh
+ * lucerna attribute bundled --input cat.jpg --method saliency --out saliency.png
+ * ```
+ */
+export const attributeCommand = defineCommand<AttributeFlags>({
+  name: 'attribute',
+  description: 'compute one attribution map and write it as .npy (raw) or .png (heatmap)',
+  arguments: [flags.modelArgument()],
+  output: { kind: 'file' },
+  options: [
+    flags.input({ value: '<file>', description: 'input: .npy used as is, or an image (PNG, JPEG, WebP)', required: true, deprecated: ['--image'] }),
+    { flags: '--method <name>', description: `method: ${methodNames().join(', ')}`, required: true },
+    flags.out('<file>', 'output: .npy for the raw attribution, .png for a heatmap', true),
+    {
+      flags: '--mode <mode>',
+      description:
+        'PNG output: heatmap (default), blended, masked or alpha-scaling over the input image, as in explain; a colour bar is drawn under heatmap and blended',
+    },
+    flags.target(),
+    ...methodFlagSpecs(),
+    flags.batchSize(),
+    flags.json('print target, score, delta, timings and the output path as JSON'),
+  ],
+  run,
+});

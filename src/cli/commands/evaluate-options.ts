@@ -7,12 +7,13 @@ import type { AttributionMethod, CommonOptions } from '../../attribution/types.j
 import { LucernaError } from '../../errors.js';
 import { type EvaluationSettings, evaluationSettings } from '../../metrics/evaluation.js';
 import { type MetricInfo, resolveMetrics } from '../../metrics/registry.js';
-import { parseInteger, parseNumber, parseTarget } from './attribute-options.js';
+import { parseInteger, parseNumber, splitList } from '../parse.js';
+import { parseTargets, type TargetRequest } from '../targets.js';
 
 /** Flags of `lucerna evaluate`, as commander passes them. */
 export interface EvaluateFlags {
-  readonly images: string;
-  readonly masks?: string;
+  readonly input: string;
+  readonly groundTruth?: string;
   readonly methods: string;
   readonly metrics: string;
   readonly out: string;
@@ -24,7 +25,7 @@ export interface EvaluateFlags {
   readonly score?: string;
   readonly tolerance?: string;
   readonly stages?: string;
-  readonly samples?: string;
+  readonly infidelitySamples?: string;
   readonly stdev?: string;
   readonly square?: string;
   readonly radius?: string;
@@ -40,14 +41,8 @@ export interface EvaluationPlan {
   readonly methods: AttributionMethod<CommonOptions>[];
   readonly metrics: MetricInfo[];
   readonly settings: EvaluationSettings;
-}
-
-/** Splits a comma-separated list, dropping empty entries. @example `splitList('a, b,,c') // ['a', 'b', 'c']` */
-export function splitList(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  /** `--target`, resolved against the model's labels once it is open. */
+  readonly targets: readonly TargetRequest[];
 }
 
 /** `zeros`, `blur` or a constant. */
@@ -66,11 +61,11 @@ function parseScore(text: string | undefined): 'logit' | 'probability' | undefin
 
 /**
  * Validates the flags: unknown methods or metrics, mask metrics without `--masks`, the report
- * extension and every number. Nothing is read from disk.
+ * extension and every number (`--target` is resolved once the model's labels are known). Nothing is read from disk.
  *
  * @example
  * ```ts
- * const plan = evaluationPlan({ images: 'in/', methods: 'saliency', metrics: 'deletion', out: 'r.html' });
+ * const plan = evaluationPlan({ input: 'in/', methods: 'saliency', metrics: 'deletion', out: 'r.html' });
  * ```
  */
 export function evaluationPlan(flags: EvaluateFlags): EvaluationPlan {
@@ -79,17 +74,16 @@ export function evaluationPlan(flags: EvaluateFlags): EvaluationPlan {
   if (methodNames.length === 0) throw new LucernaError('BAD_OPTION', 'No method given', 'Pass --methods, e.g. --methods saliency,grad-cam');
   const methods = methodNames.map(getMethod);
   const needMasks = metrics.filter((m) => m.needsMask).map((m) => m.name);
-  if (needMasks.length > 0 && flags.masks === undefined) {
+  if (needMasks.length > 0 && flags.groundTruth === undefined) {
     throw new LucernaError(
       'BAD_OPTION',
       `The metric(s) ${needMasks.join(', ')} need ground-truth masks`,
-      'Pass --masks <dir> with a PNG mask per image (same file stem)',
+      'Pass --ground-truth <dir> with a PNG mask per image (same file stem)',
     );
   }
   if (!/\.html?$/i.test(flags.out)) throw new LucernaError('BAD_OPTION', `--out must end in .html, got "${flags.out}"`);
   const seed = parseInteger(flags.seed, '--seed', 0);
   const settings = evaluationSettings({
-    target: parseTarget(flags.target),
     batchSize: parseInteger(flags.batchSize, '--batch-size', 1),
     methodOptions: flags.layer ? { layer: flags.layer } : {},
     curve: {
@@ -101,7 +95,7 @@ export function evaluationPlan(flags: EvaluateFlags): EvaluationPlan {
     pointing: { tolerance: parseNumber(flags.tolerance, '--tolerance', 0) },
     randomization: { stages: parseInteger(flags.stages, '--stages', 1), seed },
     infidelity: {
-      samples: parseInteger(flags.samples, '--samples', 1),
+      samples: parseInteger(flags.infidelitySamples, '--infidelity-samples', 1),
       stdev: parseNumber(flags.stdev, '--stdev', Number.MIN_VALUE),
       squareSize: parseInteger(flags.square, '--square', 1),
       seed,
@@ -109,5 +103,5 @@ export function evaluationPlan(flags: EvaluateFlags): EvaluationPlan {
     },
     sensitivity: { samples: parseInteger(flags.sensitivitySamples, '--sensitivity-samples', 1), radius: parseNumber(flags.radius, '--radius', 0), seed },
   });
-  return { methods, metrics, settings };
+  return { methods, metrics, settings, targets: parseTargets(flags.target) };
 }

@@ -1,7 +1,7 @@
 /**
  * Feedback for `lucerna evaluate`: a progress bar over images × methods on a terminal
  * (cli-progress, on stderr), quiet otherwise, with warnings printed above the bar. Ctrl-C is
- * handled by `withInterrupt` in `../progress.ts`.
+ * handled by the command runner (`../command.ts`).
  */
 import cliProgress from 'cli-progress';
 
@@ -26,12 +26,12 @@ export interface RunFeedback {
  * const feedback = runFeedback(process.stderr.isTTY && !flags.json, images * methods);
  * ```
  */
-export function runFeedback(enabled: boolean, total: number): RunFeedback {
+export function runFeedback(enabled: boolean, total: number, stderr: (text: string) => void = (t) => process.stderr.write(t)): RunFeedback {
   if (!enabled) {
     return {
       tick: () => undefined,
       show: () => undefined,
-      warn: (text) => process.stderr.write(`warning: ${text}\n`),
+      warn: (text) => stderr(`warning: ${text}\n`),
       stop: () => undefined,
     };
   }

@@ -12,7 +12,7 @@ import { modeSign, type OverlayMode, renderOverlay } from '../../render/overlay.
 import type { MapCell, MethodReport, Prediction } from '../../render/report/types.js';
 import { displayRange, sharedDisplayRange } from '../../render/scale.js';
 import { concatBatch, sliceBatch, type Tensor } from '../../tensor/tensor.js';
-import { explainMethod, type RecipeContext, type Reduction, recipeFor, withDetails } from './explain-methods.js';
+import { convergenceCheck, explainMethod, type RecipeContext, type Reduction, recipeFor, withDetails } from './explain-methods.js';
 
 /** A map reduced to one plane at the input's resolution, with what was done to it. */
 export interface DisplayPlane {
@@ -108,7 +108,12 @@ export async function explainWithMethod(
       ...(overlay.colormap ? { colormap: overlay.colormap } : {}),
       clipped: overlay.clipped,
       stats: p.stats,
-      ...(result.delta ? { delta: result.delta[i] as number } : {}),
+      ...(result.delta
+        ? {
+            delta: result.delta[i] as number,
+            convergence: convergenceCheck(method.name, result.delta[i] as number, result.scores[i] as number, recipe.settings),
+          }
+        : {}),
       ...(overlay.mask ? { mask: overlay.mask } : {}),
     });
   }

@@ -3,33 +3,27 @@
  * the report can state it), and how the raw map is shown (sign, channel reduction, range floor).
  */
 import { getMethod, methodNames } from '../../attribution/methods.js';
-import { occlusion } from '../../attribution/perturbation/occlusion.js';
-import { rise } from '../../attribution/perturbation/rise.js';
 import type { AttributionMethod, CommonOptions } from '../../attribution/types.js';
-import type { SettingValue } from '../../render/report/types.js';
+import type { ConvergenceCheck, SettingValue } from '../../render/report/types.js';
 import type { RangeFloor, Sign } from '../../render/scale.js';
 import type { MethodParams } from './explain-options.js';
 
-// Occlusion and RISE are used directly when the registry does not list them (yet).
-const PERTURBATION_METHODS: readonly AttributionMethod<CommonOptions>[] = [occlusion, rise] as unknown as AttributionMethod<CommonOptions>[];
-
 /**
- * Every method `explain` can run: the registry's, plus occlusion and RISE.
+ * Every method `explain` can run: the registry's.
  *
  * @example `explainMethodNames().includes('rise'); // true`
  */
 export function explainMethodNames(): string[] {
-  return [...new Set([...methodNames(), ...PERTURBATION_METHODS.map((m) => m.name)])];
+  return methodNames();
 }
 
 /**
- * A method by name, from the registry or the perturbation methods.
+ * A method by name, from the registry (close names suggested for a typo).
  *
  * @example `explainMethod('occlusion').kind; // 'perturbation'`
  */
 export function explainMethod(name: string): AttributionMethod<CommonOptions> {
-  if (methodNames().includes(name)) return getMethod(name);
-  return PERTURBATION_METHODS.find((m) => m.name === name) ?? getMethod(name);
+  return getMethod(name);
 }
 
 /** How the channels of an input-shaped map are combined into one plane. */
@@ -62,8 +56,6 @@ export interface Recipe {
   readonly shareAcrossTargets?: boolean;
 }
 
-const CAM_TEMPLATE = new Set(['grad-cam', 'grad-cam-plus-plus', 'layer-cam', 'hires-cam', 'cam']);
-
 function scoreSetting(ctx: RecipeContext, probability = false): string {
   if (ctx.outputKind === 'probabilities') return 'probability (the model output)';
   return probability ? 'probability (softmax of the logits)' : 'logit';
@@ -89,7 +81,7 @@ export function occlusionGeometry(params: MethodParams, height: number, width: n
  * @example
  * ```ts
  * const r = recipeFor('integrated-gradients', { inputShape: [1, 3, 224, 224], outputKind: 'logits', params });
- * r.options; // { batchSize: 8, steps: 64, integration: 'riemann-middle', baseline: 'zeros' }
+ * r.options; // { batchSize: 8, steps: 64, integration: 'gauss-legendre', baseline: 'zeros' }
  * ```
  */
 export function recipeFor(name: string, ctx: RecipeContext): Recipe {
@@ -97,7 +89,7 @@ export function recipeFor(name: string, ctx: RecipeContext): Recipe {
   const batch = { batchSize: p.batchSize };
   const common = { score: scoreSetting(ctx), 'batch size': p.batchSize };
   const [, channels, height, width] = ctx.inputShape as [number, number, number, number];
-  if (CAM_TEMPLATE.has(name)) {
+  if (getMethod(name).output === 'layer-map') {
     return {
       options: { ...batch, layer: ctx.layer, relu: true, upsample: 'bilinear' },
       settings: { ...common, layer: ctx.layer ?? '', relu: true, upsampling: `bilinear to ${height}×${width}` },
@@ -115,8 +107,8 @@ export function recipeFor(name: string, ctx: RecipeContext): Recipe {
       };
     case 'integrated-gradients':
       return {
-        options: { ...batch, steps: p.steps, integration: 'riemann-middle', baseline: 'zeros' },
-        settings: { ...common, steps: p.steps, integration: 'riemann-middle', baseline: 'zeros' },
+        options: { ...batch, steps: p.steps, integration: p.integration, baseline: 'zeros' },
+        settings: { ...common, steps: p.steps, integration: p.integration, baseline: 'zeros' },
         sign: 'all',
         reduction: 'sum',
       };
@@ -186,4 +178,29 @@ export function withDetails(
     if ((plain || numbers) && !(k in out)) out[k] = v as SettingValue;
   }
   return out;
+}
+
+/** A completeness error above this fraction of the target's score is flagged in the report. */
+export const CONVERGENCE_TOLERANCE = 0.05;
+
+/**
+ * How far a path method's attributions are from adding up to the score difference (its
+ * convergence delta) relative to the explained score, flagged above {@link CONVERGENCE_TOLERANCE}
+ * with what to change. The report shows the flag; it is part of the report data.
+ *
+ * @example
+ * ```ts
+ * convergenceCheck('integrated-gradients', 2.0, 4.2, { steps: 64, integration: 'riemann-middle' });
+ * // { delta: 2, score: 4.2, relative: 0.476…, flagged: true, advice: 'Raise --steps (now 64) …' }
+ * ```
+ */
+export function convergenceCheck(method: string, delta: number, score: number, settings: Readonly<Record<string, unknown>>): ConvergenceCheck {
+  const relative = Math.abs(delta) / Math.max(Math.abs(score), 1e-12);
+  const flagged = !(relative <= CONVERGENCE_TOLERANCE);
+  if (!flagged) return { delta, score, relative, flagged };
+  const advice =
+    method === 'integrated-gradients'
+      ? `Raise --steps (now ${String(settings.steps)})${settings.integration === 'gauss-legendre' ? '' : ' or use --integration gauss-legendre'}`
+      : 'The attributions do not add up to the score difference from the baseline: check the baseline and the model’s nonlinearities';
+  return { delta, score, relative, flagged, advice };
 }

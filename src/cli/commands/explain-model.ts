@@ -1,96 +1,9 @@
 /**
- * The model side of `lucerna explain`: open the bundled model, an ONNX file or a TF.js
- * LayersModel (converted in memory), check that it takes images, and read its output as
- * logits or probabilities.
+ * The model's output as `lucerna explain` reads it: logits or probabilities, and class labels.
+ * (Opening the model is `../model.ts`, shared by every command.)
  */
-import { extname } from 'node:path';
 import { softmaxRows } from '../../attribution/targets.js';
-import { convertLayersModelFile } from '../../convert/node.js';
-import { defaultModelPath } from '../../convert/nsfwjs.js';
-import { Model } from '../../engine/model.js';
-import { LucernaError } from '../../errors.js';
-import { loadModelFile } from '../../io/files.js';
-import type { Preprocessing } from '../../io/preprocess.js';
-import { readSidecar } from '../../io/sidecar.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { formatShape } from '../../tensor/tensor.js';
-
-/** An opened model with what its sidecar says. */
-export interface ExplainModel {
-  readonly model: Model;
-  /** The model as the report names it. */
-  readonly name: string;
-  readonly source: 'bundled' | 'onnx' | 'tfjs';
-  readonly preprocessing: Preprocessing;
-  readonly labels?: readonly string[];
-}
-
-/**
- * Opens the model to explain: the bundled MobileNetV2 (its logits variant, so methods explain
- * logits; probabilities are shown as their softmax), a `.json` TF.js LayersModel (converted in
- * memory, final softmax dropped likewise), or an ONNX file with its optional sidecar.
- *
- * @example
- * ```ts
- * await using opened = await openExplainModel(undefined); // the bundled model
- * ```
- */
-export async function openExplainModel(given: string | undefined): Promise<ExplainModel & AsyncDisposable> {
-  const opened = await open(given);
-  return { ...opened, [Symbol.asyncDispose]: () => opened.model.dispose() };
-}
-
-async function open(given: string | undefined): Promise<ExplainModel> {
-  if (given === undefined) {
-    const path = await defaultModelPath({ logits: true });
-    const sidecar = await readSidecar(path);
-    const model = await loadModelFile(path, { name: 'nsfwjs MobileNetV2' });
-    return {
-      model,
-      name: 'nsfwjs MobileNetV2 (bundled; logits variant)',
-      source: 'bundled',
-      preprocessing: sidecar?.preprocessing ?? {},
-      labels: sidecar?.labels,
-    };
-  }
-  if (extname(given).toLowerCase() === '.json') {
-    const converted = await convertLayersModelFile(given, { logits: true });
-    const model = await Model.load(converted.onnx, { name: given });
-    return { model, name: given, source: 'tfjs', preprocessing: converted.sidecar.preprocessing ?? {}, labels: converted.sidecar.labels };
-  }
-  const sidecar = await readSidecar(given);
-  const model = await loadModelFile(given);
-  return { model, name: given, source: 'onnx', preprocessing: sidecar?.preprocessing ?? {}, labels: sidecar?.labels };
-}
-
-/**
- * Checks that the model takes an NCHW image batch [N, 1 or 3, H, W]; anything else is an
- * UNSUPPORTED_MODEL error naming the input's shape.
- *
- * @example
- * ```ts
- * requireImageInput(model, sidecar.preprocessing ?? {});
- * ```
- */
-export function requireImageInput(model: Model, preprocessing: Preprocessing): void {
-  const dims = model.input.dims;
-  const shape = formatShape(dims);
-  if (dims.length !== 4) {
-    throw new LucernaError(
-      'UNSUPPORTED_MODEL',
-      `${model.name} takes input "${model.input.name}" of shape ${shape} (rank ${dims.length}), not an image [N, C, H, W]`,
-      'lucerna explain needs an image classifier; use `lucerna attribute` with an .npy input for other models',
-    );
-  }
-  const channels = dims[1];
-  if (preprocessing.layout === 'NHWC' || (typeof channels === 'number' && channels !== 1 && channels !== 3)) {
-    throw new LucernaError(
-      'UNSUPPORTED_MODEL',
-      `${model.name} takes input ${shape}, which is not an NCHW image with 1 or 3 channels`,
-      'Export the model with NCHW input (TF.js models converted by Lucerna are NCHW)',
-    );
-  }
-}
 
 /**
  * Whether output rows already hold probabilities (each non-negative, summing to 1 within 1e-3)

@@ -3,16 +3,18 @@
  * defaults of the main job (chosen so the whole default run takes well under 20 s on 2 cores).
  */
 import { fileURLToPath } from 'node:url';
+import { INTEGRATION_RULES, type IntegrationRule } from '../../attribution/integration.js';
 import { closestNames, LucernaError } from '../../errors.js';
 import { type OverlayMode, parseOverlayMode } from '../../render/overlay.js';
-import { parseInteger, parseNumber } from './attribute-options.js';
+import { parseChoice, parseInteger, parseNumber } from '../parse.js';
+import { parseTargets, type TargetRequest } from '../targets.js';
 import { explainMethodNames } from './explain-methods.js';
 
 /** The methods of the default run, in report order. @example `DEFAULT_METHODS.join(',')` */
 export const DEFAULT_METHODS = ['grad-cam', 'guided-grad-cam', 'integrated-gradients', 'smoothgrad', 'occlusion', 'rise'] as const;
 
 /**
- * The bundled demo photo used when no --image is given (a CC0 photograph; see
+ * The bundled demo photo used when no --input is given (a CC0 photograph; see
  * assets/images/README.md). The same relative path works from src/ and dist/.
  *
  * @example `DEFAULT_IMAGE; // '/…/lucerna/assets/images/coffee.png'`
@@ -24,7 +26,7 @@ export const DEFAULT_OUT = 'lucerna-report.html';
 
 /** The flags as commander passes them. */
 export interface ExplainFlags {
-  readonly image?: string[];
+  readonly input?: string[];
   readonly methods?: string;
   readonly target?: string;
   readonly top?: string;
@@ -33,6 +35,7 @@ export interface ExplainFlags {
   readonly json?: boolean;
   readonly mode?: string;
   readonly steps?: string;
+  readonly integration?: string;
   readonly samples?: string;
   readonly stdev?: string;
   readonly window?: string;
@@ -42,16 +45,12 @@ export interface ExplainFlags {
   readonly batchSize?: string;
 }
 
-/** One requested target: the predicted class, a class index, or a label to look up. */
-export type TargetRequest =
-  | { readonly kind: 'argmax' }
-  | { readonly kind: 'index'; readonly index: number }
-  | { readonly kind: 'label'; readonly label: string };
-
 /** Method parameters; undefined ones get defaults that depend on the image size. */
 export interface MethodParams {
-  /** Integrated Gradients steps (default 64, midpoint Riemann sum). */
+  /** Integrated Gradients steps (default 64). */
   readonly steps: number;
+  /** Integrated Gradients integration rule (default Gauss–Legendre). */
+  readonly integration: IntegrationRule;
   /** SmoothGrad samples (default 8). */
   readonly samples: number;
   /** SmoothGrad noise standard deviation, in input units (default 0.15). */
@@ -105,30 +104,6 @@ export function parseMethods(text: string | undefined): string[] {
   return names;
 }
 
-/**
- * Parses `--target`: `argmax` (default), a class index or a label, or a comma-separated list of
- * them (one grid column each).
- *
- * @example
- * ```ts
- * parseTargets('argmax,0'); // [{ kind: 'argmax' }, { kind: 'index', index: 0 }]
- * ```
- */
-export function parseTargets(text: string | undefined): TargetRequest[] {
-  if (text === undefined) return [{ kind: 'argmax' }];
-  const parts = text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s);
-  if (parts.length === 0) throw new LucernaError('BAD_OPTION', '--target is empty', 'Pass argmax, a class index or a label');
-  return parts.map((p): TargetRequest => {
-    if (p === 'argmax') return { kind: 'argmax' };
-    if (/^\d+$/.test(p)) return { kind: 'index', index: Number(p) };
-    if (/^-\d+$/.test(p)) throw new LucernaError('BAD_OPTION', `--target ${p} is negative`, 'Class indices start at 0');
-    return { kind: 'label', label: p };
-  });
-}
-
 function parseMode(text: string | undefined): OverlayMode {
   return parseOverlayMode(text, 'blended');
 }
@@ -148,7 +123,7 @@ export function parseExplainFlags(flags: ExplainFlags): ExplainOptions {
     throw new LucernaError('BAD_OPTION', `--stride ${stride} exceeds --window ${window}, which would leave pixels uncovered`);
   }
   return {
-    images: flags.image && flags.image.length > 0 ? [...flags.image] : [DEFAULT_IMAGE],
+    images: flags.input && flags.input.length > 0 ? [...flags.input] : [DEFAULT_IMAGE],
     methods: parseMethods(flags.methods),
     targets: parseTargets(flags.target),
     top: parseInteger(flags.top, '--top', 1) ?? 5,
@@ -158,6 +133,7 @@ export function parseExplainFlags(flags: ExplainFlags): ExplainOptions {
     mode: parseMode(flags.mode),
     params: {
       steps: parseInteger(flags.steps, '--steps', 1) ?? 64,
+      integration: parseChoice(flags.integration, '--integration', INTEGRATION_RULES) ?? 'gauss-legendre',
       samples: parseInteger(flags.samples, '--samples', 1) ?? 8,
       stdev: parseNumber(flags.stdev, '--stdev', 0) ?? 0.15,
       window,

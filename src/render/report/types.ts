@@ -43,8 +43,22 @@ export interface MapCell {
   readonly stats: { readonly min: number; readonly max: number; readonly sum: number };
   /** Completeness error Σ attribution − (f(x) − f(baseline)), for path methods. */
   readonly delta?: number;
+  /** The delta relative to the explained score, flagged when above 5%, with what to change. */
+  readonly convergence?: ConvergenceCheck;
   /** `masked` mode: the value a pixel needed to be kept and the fraction kept. */
   readonly mask?: { readonly threshold: number; readonly kept: number };
+}
+
+/** A path method's convergence: its delta against the explained score (logit or probability). */
+export interface ConvergenceCheck {
+  readonly delta: number;
+  readonly score: number;
+  /** |delta| / |score|. */
+  readonly relative: number;
+  /** True when `relative` is above 5%: the map should not be trusted as is. */
+  readonly flagged: boolean;
+  /** What to change when flagged, e.g. `Raise --steps (now 64)`. */
+  readonly advice?: string;
 }
 
 /** How a method's maps were turned into pictures. */

@@ -1,0 +1,250 @@
+/**
+ * The shape of a CLI command: one file under `commands/` exports a {@link CommandSpec} made with
+ * {@link defineCommand}: its arguments, its options (shared ones from `flags.ts`) and its `run`.
+ * `run` loads the heavy parts (ONNX Runtime, sharp, the report kit) with `await import()`, so
+ * `lucerna --help` and `--version` load none of them.
+ *
+ * The runner ({@link registerCommand}) gives every command the same behaviour:
+ * - deprecated spellings of a flag still work and print one `note:` line on stderr;
+ * - required options are checked after those spellings are folded in;
+ * - the output path (`--out`) is checked before `run` starts;
+ * - files go through {@link StagedOutputs}: written beside their targets and renamed into place only
+ *   when `run` succeeds, so a failed or cancelled run leaves nothing behind;
+ * - Ctrl-C aborts `ctx.signal`; the command ends with exit code 130 and one line saying what was
+ *   written, at most {@link INTERRUPT_GRACE_MS} later even when the work in progress does not stop;
+ * - the result prints as `message`, or as JSON with `--json`.
+ */
+import { type Command, Option } from 'commander';
+import { LucernaError } from '../errors.js';
+import { checkOutputPath, type OutputKind, StagedOutputs } from '../io/write.js';
+
+/** A positional argument: `<name>` (required) or `[name]` (optional). */
+export interface ArgumentSpec {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** One option, declared once: commander flags, help text, and old spellings kept as aliases. */
+export interface OptionSpec {
+  /** Commander flags, e.g. `--batch-size <n>` or `--json`. */
+  readonly flags: string;
+  readonly description: string;
+  /** Checked after deprecated spellings are folded in (a usage error when missing). */
+  readonly required?: boolean;
+  /** Old spellings with the same value, e.g. `--image <file>`; each prints a note when used. */
+  readonly deprecated?: readonly string[];
+}
+
+/** Where `--out` points: a file or a folder, and the default when it may be left out. */
+export interface OutputSpec {
+  readonly kind: OutputKind;
+  /** The path used when `--out` is not given; without it, no `--out` means no file. */
+  readonly default?: string;
+}
+
+/** Writers for the command's text; tests capture them. */
+export interface CommandIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress bars are drawn only then). */
+  readonly isTTY: boolean;
+  /** An outside cancellation (tests use it as Ctrl-C). */
+  readonly signal?: AbortSignal;
+  /** Listen for SIGINT and, if the work does not stop in time, exit the process (the real CLI only). */
+  readonly handleSigint?: boolean;
+  /** `--debug`: also print a `debug:` line when the run starts (after Ctrl-C is handled). */
+  readonly debug?: boolean;
+}
+
+/** What a command's `run` receives besides its arguments and flags. */
+export interface CommandContext {
+  readonly io: CommandIO;
+  /** Aborted on Ctrl-C: pass it to every long call. */
+  readonly signal: AbortSignal;
+  /** Stage every output file here; they are renamed into place when `run` succeeds. */
+  readonly outputs: StagedOutputs;
+  /** Prints one `warning:` line on stderr. */
+  warn(message: string): void;
+}
+
+/** What a command prints: `message` (human) or `json` (with `--json`). */
+export interface CommandResult {
+  readonly message: string;
+  readonly json: unknown;
+}
+
+/** The flags as commander parsed them (strings, booleans, string lists). */
+export type Flags = Record<string, unknown>;
+
+/**
+ * One command: declaration plus run function.
+ *
+ * @example
+ * ```ts
+ * export const hello = defineCommand({
+ *   name: 'hello',
+ *   description: 'say hello',
+ *   options: [flags.json()],
+ *   run: async () => ({ message: 'hello', json: { hello: true } }),
+ * });
+ * ```
+ */
+export interface CommandSpec<F = Flags> {
+  /** The command's words: `attack`, or `dataset parts` for a subcommand of the group `dataset`. */
+  readonly name: string;
+  readonly description: string;
+  readonly arguments?: readonly ArgumentSpec[];
+  readonly options: readonly OptionSpec[];
+  /** Declared when the command writes to `--out`: checked before `run`. */
+  readonly output?: OutputSpec;
+  run(ctx: CommandContext, args: readonly (string | undefined)[], flags: F): Promise<CommandResult>;
+}
+
+/**
+ * Types a command declaration (identity at run time).
+ *
+ * @example
+ * ```ts
+ * export default defineCommand<MyFlags>({ name: 'x', description: '…', options: [], run });
+ * ```
+ */
+export function defineCommand<F>(spec: CommandSpec<F>): CommandSpec<F> {
+  return spec;
+}
+
+/** How long a cancelled command may take to stop before the process exits anyway. */
+export const INTERRUPT_GRACE_MS = 3000;
+
+/** The attribute name commander gives an option (`--batch-size <n>` → `batchSize`). */
+function key(flags: string): string {
+  return new Option(flags).attributeName();
+}
+
+function longName(flags: string): string {
+  return new Option(flags).long ?? flags;
+}
+
+/** Folds deprecated spellings into the current flag (with a note) and checks required options. */
+function normalizeFlags(spec: CommandSpec<Flags>, raw: Flags, io: CommandIO): Flags {
+  const flags: Flags = { ...raw };
+  for (const option of spec.options) {
+    const name = key(option.flags);
+    for (const old of option.deprecated ?? []) {
+      const oldKey = key(old);
+      if (flags[oldKey] === undefined) continue;
+      io.stderr(`note: ${longName(old)} is deprecated; use ${longName(option.flags)}\n`);
+      if (flags[name] === undefined) flags[name] = flags[oldKey];
+      delete flags[oldKey];
+    }
+    if (option.required && flags[name] === undefined) {
+      throw new LucernaError('BAD_OPTION', `required option '${option.flags}' not specified`, `Run lucerna ${spec.name} --help for usage`);
+    }
+  }
+  return flags;
+}
+
+/** Makes ONNX Runtime for Node the engine's runtime (loaded here, not at start-up). */
+async function useNodeRuntime(): Promise<void> {
+  const [{ nodeRuntime }, { setDefaultRuntime }] = await Promise.all([import('../engine/node.js'), import('../engine/runtime.js')]);
+  setDefaultRuntime(nodeRuntime);
+}
+
+/** The one line printed when a run is cancelled. */
+function interruptedLine(written: readonly string[]): string {
+  return written.length === 0 ? 'interrupted: nothing was written\n' : `interrupted: wrote only ${written.join(', ')}\n`;
+}
+
+/**
+ * Runs one command with the shared behaviour (see the module doc) and prints its result.
+ *
+ * @example
+ * ```ts
+ * await runCommand(spec, io, ['model.onnx'], { input: 'x.npy', out: 'a.npy' });
+ * ```
+ */
+export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: readonly (string | undefined)[], raw: Flags): Promise<void> {
+  const flags = normalizeFlags(spec, raw, io);
+  if (spec.output) {
+    const out = (flags.out as string | undefined) ?? spec.output.default;
+    if (out !== undefined) checkOutputPath(out, spec.output.kind, '--out');
+  }
+  await useNodeRuntime();
+  const controller = new AbortController();
+  const outputs = new StagedOutputs();
+  const abort = () => controller.abort();
+  io.signal?.addEventListener('abort', abort, { once: true });
+  if (io.signal?.aborted) abort();
+  let timer: NodeJS.Timeout | undefined;
+  const onSigint = () => {
+    if (controller.signal.aborted) return stopNow();
+    abort();
+    timer = setTimeout(stopNow, INTERRUPT_GRACE_MS);
+    timer.unref();
+  };
+  const stopNow = () => {
+    outputs.discard();
+    io.stderr(interruptedLine(outputs.written));
+    process.exit(130);
+  };
+  if (io.handleSigint) process.on('SIGINT', onSigint);
+  if (io.debug) io.stderr(`debug: ${spec.name} running; Ctrl-C stops it\n`);
+  const ctx: CommandContext = { io, signal: controller.signal, outputs, warn: (message) => io.stderr(`warning: ${message}\n`) };
+  try {
+    const result = await spec.run(ctx, args, flags);
+    if (controller.signal.aborted) throw new LucernaError('ABORTED', 'cancelled');
+    await outputs.commit();
+    io.stdout(flags.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.message}\n`);
+  } catch (e) {
+    outputs.discard();
+    if (controller.signal.aborted) throw new LucernaError('ABORTED', interruptedLine(outputs.written).replace(/^interrupted: |\n$/g, ''));
+    throw e;
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (io.handleSigint) process.off('SIGINT', onSigint);
+    io.signal?.removeEventListener('abort', abort);
+  }
+}
+
+/**
+ * The command `word` under `parent`: the one already registered, or a new one (a group, described
+ * by `groups[path]` until a spec of that name gives it its own description and action).
+ */
+function child(parent: Command, word: string, path: string, groups: Readonly<Record<string, string>>): Command {
+  return parent.commands.find((c) => c.name() === word) ?? parent.command(word).description(groups[path] ?? '');
+}
+
+/**
+ * Adds a command to the program: its arguments, options (deprecated spellings hidden from help)
+ * and an action that runs it through {@link runCommand}. A name of several words is a subcommand:
+ * `dataset parts` goes under the group `dataset`, created on first use with its description from
+ * `groups`. A group may also be a command itself (`dissect` and `dissect merge`).
+ *
+ * @example
+ * ```ts
+ * registerCommand(program, attributeCommand, io);
+ * registerCommand(program, datasetPartsCommand, io, { dataset: 'generate data sets' });
+ * ```
+ */
+export function registerCommand(program: Command, spec: CommandSpec<Flags>, io: CommandIO, groups: Readonly<Record<string, string>> = {}): Command {
+  const words = spec.name.split(' ');
+  let parent = program;
+  for (const [i, word] of words.slice(0, -1).entries()) {
+    parent = child(parent, word, words.slice(0, i + 1).join(' '), groups);
+    // A group's own options (when it is also a command) stop at the subcommand's name, so
+    // `dissect merge a/ --out m/` gives --out to `merge`.
+    parent.enablePositionalOptions();
+  }
+  const command = child(parent, words[words.length - 1] as string, spec.name, groups).description(spec.description);
+  for (const a of spec.arguments ?? []) command.argument(a.name, a.description);
+  for (const o of spec.options) {
+    command.addOption(new Option(o.flags, o.description));
+    for (const old of o.deprecated ?? []) command.addOption(new Option(old, `deprecated: use ${longName(o.flags)}`).hideHelp());
+  }
+  command.action(async (...received: unknown[]) => {
+    const count = spec.arguments?.length ?? 0;
+    const args = received.slice(0, count) as (string | undefined)[];
+    const flags = received[count] as Flags;
+    await runCommand(spec, io, args, flags);
+  });
+  return command;
+}

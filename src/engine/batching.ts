@@ -1,0 +1,54 @@
+/**
+ * The one batching loop: `total` rows cut into chunks of at most `batch`, with cancellation checked
+ * before each chunk and progress reported after it. Every method and metric that sends rows
+ * through the engine in chunks uses it (memory stays bounded by the chunk; the caller owns the
+ * buffers and what each chunk does).
+ */
+import { LucernaError } from '../errors.js';
+
+/** Cancellation and progress of a chunked run. */
+export interface ChunkControl {
+  readonly signal?: AbortSignal;
+  /** Called with (done, total) after each chunk. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Work done before this loop and the whole run's size, when the loop is part of a larger run. */
+  readonly progress?: { readonly offset: number; readonly total: number };
+}
+
+/**
+ * Throws an `ABORTED` error when the signal fired.
+ *
+ * @example
+ * ```ts
+ * throwIfAborted(options.signal);
+ * ```
+ */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LucernaError('ABORTED', 'The run was cancelled');
+}
+
+/**
+ * Calls `body(first, count)` for consecutive chunks of `[0, total)`, each at most `batch` rows.
+ *
+ * @example
+ * ```ts
+ * await forEachChunk(n, 8, { signal, onProgress }, async (first, count) => {
+ *   await session.run(rows(first, count));
+ * });
+ * ```
+ */
+export async function forEachChunk(
+  total: number,
+  batch: number,
+  control: ChunkControl,
+  body: (first: number, count: number) => Promise<void> | void,
+): Promise<void> {
+  const size = Math.max(1, Math.floor(batch));
+  for (let first = 0; first < total; first += size) {
+    throwIfAborted(control.signal);
+    const count = Math.min(size, total - first);
+    await body(first, count);
+    const offset = control.progress?.offset ?? 0;
+    control.onProgress?.(offset + first + count, control.progress?.total ?? total);
+  }
+}
