@@ -172,7 +172,9 @@ describe('rule 4: IoU and ties', () => {
     const iou = iouMatrix(handTally(), meta.primary);
     // red 1/(4+2−1), blue 2/(4+9−2), corner 2/(2+2−2), dots 2/(2+4−2); unitTotal (8) is not used.
     const expected = [0, 1 / 5, 2 / 11, 1, 2 / 4];
-    expected.forEach((e, l) => assert.ok(Math.abs((iou[l] as number) - e) < 1e-9, `label ${l}`));
+    expected.forEach((e, l) => {
+      assert.ok(Math.abs((iou[l] as number) - e) < 1e-9, `label ${l}`);
+    });
     const [row] = scoreUnits(handTally(), meta);
     assert.equal(row?.unit, 1);
     assert.equal(row?.category, 'part');
