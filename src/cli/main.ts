@@ -12,6 +12,7 @@ import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerConvert } from './commands/convert.js';
+import { registerDissect } from './commands/dissect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerVisualize(program);
   registerInvert(program);
   registerTopPatches(program);
+  registerDissect(program);
   return program;
 }
 
