@@ -84,4 +84,44 @@ describe('lucerna dissect', () => {
       (e) => isLucernaError(e, 'BAD_FILE') && /Cannot merge a thresholds shard with a tally shard/.test(e.message),
     );
   });
+
+  it('skips an image missing on disk with a one-line warning and counts it', async () => {
+    const set = join(dir, 'missing-image');
+    await writeColourSet(set);
+    await rm(join(set, 'images', 'img3.png'));
+    const run = await lucerna('dissect', model, '--dataset', set, '--layer', 'features', '--out', join(dir, 'missing-out'), '--quantile', '0.2', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const lines = stderrLines(run);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0] as string, /^warning: Skipped img3\.png: Cannot find .*img3\.png$/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.skipped, 1);
+    assert.equal(summary.images, 11);
+  });
+
+  it('says which file is missing from a folder that is not a Broden set, on one line', async () => {
+    const set = join(dir, 'not-broden');
+    await writeColourSet(set);
+    await rm(join(set, 'label.csv'));
+    const run = await lucerna('dissect', model, '--dataset', set, '--layer', 'features', '--out', join(dir, 'x'));
+    assertOneLineError(run, 1, /is not a Broden folder: label\.csv is missing/);
+  });
+
+  it('rejects an unknown layer (with the closest names), a layer that is not 4-D, and a segmentation whose size is not sh×sw', async () => {
+    const out = join(dir, 'bad');
+    await assert.rejects(
+      runDissect(model, { dataset: data, layer: 'featurs', out }),
+      (e) => isLucernaError(e, 'UNKNOWN_TENSOR') && /"features"/.test(e.oneLine()),
+    );
+    await assert.rejects(runDissect(model, { dataset: data, layer: 'logits', out }), (e) => isLucernaError(e, 'BAD_SHAPE') && /needs a 4-D/.test(e.message));
+    const set = join(dir, 'bad-size');
+    await writeColourSet(set);
+    const index = await readFile(join(set, 'index.csv'), 'utf8');
+    await writeFile(join(set, 'index.csv'), index.replace('img2.png,train,8,8,4,4', 'img2.png,train,8,8,4,5'));
+    await assert.rejects(
+      runDissect(model, { dataset: set, layer: 'features', out }),
+      (e) => isLucernaError(e, 'BAD_SHAPE') && /img2_color_1\.png is 4×4 but index\.csv says sh×sw = 4×5/.test(e.message),
+    );
+  });
 });

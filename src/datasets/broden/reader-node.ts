@@ -61,6 +61,9 @@ async function checkFolder(directory: string): Promise<void> {
   const info = await stat(directory).catch(() => undefined);
   if (!info) throw new LucernaError('FILE_NOT_FOUND', `Cannot find the data set folder ${directory}`, 'Check the path given to --dataset');
   if (!info.isDirectory()) throw new LucernaError('BAD_FILE', `${directory} is a file, not a Broden folder`, 'Give the folder that holds index.csv');
+}
+
+async function checkImagesFolder(directory: string): Promise<void> {
   const images = await stat(join(directory, 'images')).catch(() => undefined);
   if (!images?.isDirectory())
     throw new LucernaError(
@@ -160,6 +163,7 @@ export async function openBroden(directory: string, options: OpenBrodenOptions =
   const categories = chooseCategories(allCategories, index.categories, options.categories);
   const codes: Record<string, CategoryCode[]> = {};
   for (const c of categories) codes[c] = parseCategoryCodes(await readText(directory, `c_${c}.csv`), `c_${c}.csv`);
+  await checkImagesFolder(directory);
   const meta = brodenMeta(categories, labels, codes);
   const rows = index.rows.filter((r) => rowHasAnyData(r, categories));
   return {
