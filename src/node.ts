@@ -16,6 +16,7 @@ setDefaultRuntime(nodeRuntime);
 
 export * from './convert/node.js';
 export { defaultModelPath, loadNsfwjsMobileNetV2, nsfwjsLabels } from './convert/nsfwjs.js';
+export * from './datasets/broden/node.js';
 export { nodeRuntime } from './engine/node.js';
 export * from './index.js';
 export { loadModelFile, readBytes } from './io/files.js';

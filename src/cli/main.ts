@@ -12,6 +12,7 @@ import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerConvert } from './commands/convert.js';
+import { registerDataset } from './commands/dataset.js';
 import { registerDissect } from './commands/dissect.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerInvert(program);
   registerTopPatches(program);
   registerDissect(program);
+  registerDataset(program);
   return program;
 }
 
