@@ -14,7 +14,7 @@
 import type { BrodenMeta } from '../datasets/broden/format.js';
 import type { ImageLabels } from '../datasets/broden/labels.js';
 import type { Model } from '../engine/model.js';
-import { LucernaError } from '../errors.js';
+import { isLucernaError, LucernaError } from '../errors.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
 import { Tally } from './tally.js';
 import { CompactorSketch, TopTail, tailSize, thresholdLevel, type UnitQuantiles } from './threshold.js';
@@ -112,6 +112,19 @@ export function thresholdsOf(stores: readonly UnitQuantiles[], level: number): {
   return { thresholds, rankError };
 }
 
+/** The sample shape of the first readable item (unreadable ones before it are skipped). */
+async function firstSampleShape(items: readonly ConceptItem[], onSkip: (i: number, reason: string) => void): Promise<number[]> {
+  for (const [i, item] of items.entries()) {
+    try {
+      return (await item.image()).shape.slice(1);
+    } catch (e) {
+      if (!isLucernaError(e, 'BAD_FILE') && !isLucernaError(e, 'FILE_NOT_FOUND')) throw e;
+      onSkip(i, e.message);
+    }
+  }
+  throw new LucernaError('BAD_FILE', `None of the ${items.length} images could be read`, 'Check the images/ folder');
+}
+
 function positive(v: number | undefined, fallback: number, what: string): number {
   const x = v ?? fallback;
   if (!Number.isInteger(x) || x < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${x}`);
@@ -135,18 +148,20 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   const topK = positive(options.topImages, 4, 'number of top images');
   const { items, meta } = data;
   if (items.length === 0) throw new LucernaError('BAD_FILE', 'The concept data has no images', 'Check index.csv and the shard');
-  const sample = (await (items[0] as ConceptItem).image()).shape.slice(1);
-  await using trunk = await openLayerTrunk(model, options.layers, sample, batchSize);
   const skipped = new Map<number, string>();
   const onSkip = (i: number, reason: string) => {
     if (skipped.has(i)) return;
     skipped.set(i, reason);
     options.onWarning?.(`Skipped ${items[i]?.name}: ${reason}`);
   };
+  const sample = await firstSampleShape(items, onSkip);
+  await using trunk = await openLayerTrunk(model, options.layers, sample, batchSize);
   const nImages = Math.max(data.totalImages ?? items.length, items.length);
   const layers = trunk.layers.map((layer, li) => {
     const [units, h, w] = trunk.shapes[li] as [number, number, number];
     const given = options.thresholds?.[layer];
+    if (options.thresholds && !given)
+      throw new LucernaError('BAD_FILE', `The thresholds file has no thresholds for ${layer}`, 'Merge pass-1 shards of the same layers');
     if (given && given.length !== units) throw new LucernaError('BAD_FILE', `The thresholds of ${layer} have ${given.length} units, the layer has ${units}`);
     return {
       layer,

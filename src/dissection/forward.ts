@@ -6,6 +6,7 @@
 import { throwIfAborted } from '../attribution/rows.js';
 import { Model } from '../engine/model.js';
 import { isLucernaError, LucernaError } from '../errors.js';
+import type { Graph } from '../onnx/graph.js';
 import { concatBatch, formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { resolveLayer, trunkGraph } from '../visualization/program.js';
 
@@ -33,6 +34,22 @@ export interface LayerTrunk extends AsyncDisposable {
   ): Promise<void>;
 }
 
+/** The graph output that carries layer `name`. */
+function outputName(name: string): string {
+  return `${name}::lucerna_out`;
+}
+
+/**
+ * Gives every output its own Identity: an output that other nodes also read (one dissected layer
+ * feeding the next) would otherwise carry the output's declared shape into shape inference.
+ */
+function separateOutputs(graph: Graph): Graph {
+  for (const o of graph.outputs) graph.nodes.push({ opType: 'Identity', name: `${o.name}::lucerna_identity`, input: [o.name], output: [outputName(o.name)] });
+  graph.outputs = graph.outputs.map((o) => ({ ...o, name: outputName(o.name) }));
+  graph.invalidate();
+  return graph;
+}
+
 function reasonOf(e: unknown): string {
   return isLucernaError(e) ? e.message : (String((e as Error)?.message ?? e).split('\n')[0] ?? 'unknown error');
 }
@@ -53,11 +70,11 @@ export async function openLayerTrunk(model: Model, layers: readonly string[], sa
   if (layers.length === 0) throw new LucernaError('BAD_OPTION', 'Name at least one layer', 'Pass --layer <tensor>');
   const resolved = [...new Set(layers.map((l) => resolveLayer(model.graph, l)))];
   const dims = [batchSize, ...sampleShape];
-  const trunk = Model.fromGraph(trunkGraph(model.graph, resolved, dims), { runtime: model.runtime, ...model.options, name: model.name });
+  const trunk = Model.fromGraph(separateOutputs(trunkGraph(model.graph, resolved, dims)), { runtime: model.runtime, ...model.options, name: model.name });
   try {
     const prepared = await trunk.prepare(dims);
     const shapes = resolved.map((name) => {
-      const shape = prepared.shapes.get(name) ?? [];
+      const shape = prepared.shapes.get(name) ?? prepared.shapes.get(outputName(name)) ?? [];
       if (shape.length !== 4)
         throw new LucernaError(
           'BAD_SHAPE',
@@ -91,7 +108,7 @@ function makeTrunk(trunk: Model, layers: string[], shapes: [number, number, numb
         batch = [];
         await onBatch(
           indices,
-          layers.map((l) => (out[l] as Tensor).data),
+          layers.map((l) => (out[outputName(l)] as Tensor).data),
         );
       };
       for (let i = 0; i < items.length; i++) {

@@ -238,9 +238,6 @@ export async function runDissect(modelPath: string, flags: DissectFlags) {
       },
     ),
   ).finally(() => progress.stop());
-  if (given)
-    for (const l of result.layers)
-      if (!(l.layer in (thresholds ?? {}))) throw new LucernaError('BAD_FILE', `${flags.thresholds} has no thresholds for ${l.layer}`);
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   const skippedNote = result.skipped.length ? ` (${result.skipped.length} missing images skipped)` : '';
   if (flags.shard) {
