@@ -85,6 +85,16 @@ describe('lucerna dissect', () => {
     );
   });
 
+  it('dissects several layers in one forward pass, one feeding the next, with the numbers of single runs', async () => {
+    const both = await runDissect(model, { dataset: data, layer: 'conv,features,mix', out: join(dir, 'multi'), quantile: '0.2' });
+    assert.deepEqual(
+      both.layers.map((l) => l.layer),
+      ['conv', 'features', 'mix'],
+    );
+    await runDissect(model, { dataset: data, layer: 'features', out: join(dir, 'single'), quantile: '0.2' });
+    assert.equal(await readFile(join(dir, 'multi', 'features', 'tally.csv'), 'utf8'), await readFile(join(dir, 'single', 'features', 'tally.csv'), 'utf8'));
+  });
+
   it('skips an image missing on disk with a one-line warning and counts it', async () => {
     const set = join(dir, 'missing-image');
     await writeColourSet(set);

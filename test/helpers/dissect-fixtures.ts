@@ -4,7 +4,8 @@
  * The model maps [N, 3, 8, 8] to `features` [N, 4, 4, 4]: a 2×2, stride-2 convolution (each unit
  * sees one 2×2 block) then ReLU. Channel 0 is R − (G + B)/2 (a red detector), channel 1 is
  * B − (R + G)/2 (blue), channel 2 is G − (R + B)/2 (green), channel 3 is a constant 0.1 (it detects
- * nothing). `logits` [N, 4] (global average pool) is a 2-D tensor.
+ * nothing). A 1×1 convolution `mix` [N, 2, 4, 4] reads `features`; `logits` [N, 2] (global average
+ * pool) is a 2-D tensor.
  */
 
 import { BrodenWriter } from '../../src/datasets/broden/node.js';
@@ -28,7 +29,8 @@ export function colourModelBytes(): Uint8Array {
     build: (b) => {
       const conv = b.op('Conv', ['x', b.weight('w', w, [4, 3, 2, 2]), b.weight('b', [0, 0, 0, 0.1], [4])], { strides: [2, 2] }, { outputs: ['conv'] });
       b.op('Relu', [conv], {}, { outputs: [FEATURES] });
-      const pooled = b.op('GlobalAveragePool', [FEATURES]);
+      const mixed = b.op('Conv', [FEATURES, b.weight('mix.weight', [1, 0, 0, 0, 0, 1, 0, 0], [2, 4, 1, 1])], {}, { outputs: ['mix'] });
+      const pooled = b.op('GlobalAveragePool', [mixed]);
       b.op('Flatten', [pooled], {}, { outputs: ['logits'] });
     },
   });
