@@ -81,6 +81,8 @@ export interface Dissection {
   /** Images read. */
   readonly images: number;
   readonly skipped: readonly { readonly image: string; readonly reason: string }[];
+  /** Milliseconds over both passes: loading images, the forward pass, thresholds and tallies (`consume`). */
+  readonly timing: { readonly load: number; readonly forward: number; readonly consume: number };
 }
 
 /**
@@ -221,5 +223,6 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   }));
   const images = items.length - skipped.size;
   if (images === 0) throw new LucernaError('BAD_FILE', `None of the ${items.length} images could be read`, 'Check the images/ folder');
-  return { layers: results, images, skipped: [...skipped].map(([i, reason]) => ({ image: items[i]?.name ?? String(i), reason })) };
+  const timing = { ...trunk.timing };
+  return { layers: results, images, skipped: [...skipped].map(([i, reason]) => ({ image: items[i]?.name ?? String(i), reason })), timing };
 }

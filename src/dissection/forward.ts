@@ -22,6 +22,8 @@ export interface LayerTrunk extends AsyncDisposable {
   readonly layers: readonly string[];
   /** Per layer, `[C, h, w]`. */
   readonly shapes: readonly (readonly [number, number, number])[];
+  /** Milliseconds spent so far loading inputs, in the forward pass, and in `onBatch`. */
+  readonly timing: { load: number; forward: number; consume: number };
   /**
    * Runs the items in batches; calls `onBatch` with the loaded items' indices and, per layer, the
    * activations `[count, C, h, w]` (rows past `count` are padding). Unreadable items are passed to
@@ -92,9 +94,11 @@ export async function openLayerTrunk(model: Model, layers: readonly string[], sa
 
 function makeTrunk(trunk: Model, layers: string[], shapes: [number, number, number][], sampleShape: readonly number[], batchSize: number): LayerTrunk {
   const per = sizeOf(sampleShape);
+  const timing = { load: 0, forward: 0, consume: 0 };
   return {
     layers,
     shapes,
+    timing,
     async run(items, onBatch, options) {
       let batch: { index: number; tensor: Tensor }[] = [];
       let done = 0;
@@ -103,19 +107,25 @@ function makeTrunk(trunk: Model, layers: string[], shapes: [number, number, numb
         const padding = batchSize - batch.length;
         const parts = batch.map((b) => b.tensor);
         if (padding > 0) parts.push({ data: new Float32Array(per * padding), shape: [padding, ...sampleShape] });
+        const t0 = performance.now();
         const out = await trunk.run(concatBatch(parts));
+        const t1 = performance.now();
+        timing.forward += t1 - t0;
         const indices = batch.map((b) => b.index);
         batch = [];
         await onBatch(
           indices,
           layers.map((l) => (out[outputName(l)] as Tensor).data),
         );
+        timing.consume += performance.now() - t1;
       };
       for (let i = 0; i < items.length; i++) {
         throwIfAborted(options.signal);
         if (!options.skip?.has(i)) {
           try {
+            const t0 = performance.now();
             const tensor = await (items[i] as ForwardItem).image();
+            timing.load += performance.now() - t0;
             if (sizeOf(tensor.shape.slice(1)) !== per)
               throw new LucernaError('BAD_SHAPE', `${items[i]?.name} gives an input of shape ${formatShape(tensor.shape)}`);
             batch.push({ index: i, tensor });

@@ -88,7 +88,7 @@ describe('lucerna dissect', () => {
   it('dissects several layers in one forward pass, one feeding the next, with the numbers of single runs', async () => {
     const both = await runDissect(model, { dataset: data, layer: 'conv,features,mix', out: join(dir, 'multi'), quantile: '0.2' });
     assert.deepEqual(
-      both.layers.map((l) => l.layer),
+      (both as { layers: { layer: string }[] }).layers.map((l) => l.layer),
       ['conv', 'features', 'mix'],
     );
     await runDissect(model, { dataset: data, layer: 'features', out: join(dir, 'single'), quantile: '0.2' });

@@ -263,7 +263,8 @@ export async function runDissect(modelPath: string, flags: DissectFlags) {
   }));
   const summary = await writeOutputs(out, modelPath, dataset, set.meta, layers, { images: result.images, skipped: result.skipped, iouThreshold, reportUnits });
   const counts = summary.layers.map((l) => `${l.layer}: ${l.interpretable}/${l.units} interpretable`).join('; ');
-  return { ...summary, seconds, message: `dissect: ${result.images} images${skippedNote}; ${counts} → ${out} (${seconds} s)` };
+  const timing = Object.fromEntries(Object.entries(result.timing).map(([k, v]) => [k, Math.round(v) / 1000]));
+  return { ...summary, seconds, timing, message: `dissect: ${result.images} images${skippedNote}; ${counts} → ${out} (${seconds} s)` };
 }
 
 /**
