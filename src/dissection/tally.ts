@@ -29,6 +29,8 @@ export interface TallyState {
 }
 
 interface Taps {
+  /** Output indices whose first tap is i: start[i] … start[i + 1] − 1. */
+  readonly start: Int32Array;
   readonly i0: Int32Array;
   readonly i1: Int32Array;
   readonly l0: Float32Array;
@@ -37,7 +39,13 @@ interface Taps {
 
 function taps(inSize: number, outSize: number): Taps {
   const t = linearTaps(inSize, outSize);
+  const start = new Int32Array(inSize + 1);
+  for (let v = 0, dst = 0; v <= inSize; v++) {
+    while (dst < outSize && (t[dst]?.i0 as number) < v) dst++;
+    start[v] = dst;
+  }
   return {
+    start,
     i0: Int32Array.from(t, (x) => x.i0),
     i1: Int32Array.from(t, (x) => x.i1),
     l0: Float32Array.from(t, (x) => x.lambda0),
@@ -48,7 +56,8 @@ function taps(inSize: number, outSize: number): Taps {
 /**
  * The pixels of `map` (h × w) upsampled bilinearly to sh × sw (half-pixel centres, edges clamped,
  * as PyTorch's align_corners=False and PIL's bilinear resize) whose value exceeds `threshold`:
- * their flat indices into sh × sw, written to `out`; returns how many.
+ * their flat indices into sh × sw (block by block, not in raster order), written to `out`; returns
+ * how many.
  *
  * @example
  * ```ts
@@ -72,19 +81,35 @@ export function maskAbove(
   const tx = cache?.get(key(w, sw)) ?? taps(w, sw);
   cache?.set(key(h, sh), ty);
   cache?.set(key(w, sw), tx);
+  // An upsampled value is a convex blend of a 2×2 block of the map, so it cannot exceed the block's
+  // maximum: only blocks whose maximum exceeds the threshold are interpolated.
   let count = 0;
-  for (let y = 0; y < sh; y++) {
-    const r0 = offset + (ty.i0[y] as number) * w;
-    const r1 = offset + (ty.i1[y] as number) * w;
-    const a = ty.l0[y] as number;
-    const b = ty.l1[y] as number;
-    for (let x = 0; x < sw; x++) {
-      const x0 = tx.i0[x] as number;
-      const x1 = tx.i1[x] as number;
-      const c = tx.l0[x] as number;
-      const d = tx.l1[x] as number;
-      const v = a * (c * (map[r0 + x0] as number) + d * (map[r0 + x1] as number)) + b * (c * (map[r1 + x0] as number) + d * (map[r1 + x1] as number));
-      if (v > threshold) out[count++] = y * sw + x;
+  for (let i = 0; i < h; i++) {
+    const ys = ty.start[i] as number;
+    const ye = ty.start[i + 1] as number;
+    if (ys === ye) continue;
+    const r0 = offset + i * w;
+    const r1 = offset + Math.min(i + 1, h - 1) * w;
+    for (let j = 0; j < w; j++) {
+      const xs = tx.start[j] as number;
+      const xe = tx.start[j + 1] as number;
+      if (xs === xe) continue;
+      const j1 = Math.min(j + 1, w - 1);
+      const m00 = map[r0 + j] as number;
+      const m01 = map[r0 + j1] as number;
+      const m10 = map[r1 + j] as number;
+      const m11 = map[r1 + j1] as number;
+      if (!(m00 > threshold || m01 > threshold || m10 > threshold || m11 > threshold)) continue;
+      for (let y = ys; y < ye; y++) {
+        const a = ty.l0[y] as number;
+        const b = ty.l1[y] as number;
+        for (let x = xs; x < xe; x++) {
+          const c = tx.l0[x] as number;
+          const d = tx.l1[x] as number;
+          const v = a * (c * m00 + d * m01) + b * (c * m10 + d * m11);
+          if (v > threshold) out[count++] = y * sw + x;
+        }
+      }
     }
   }
   return count;

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { upsampleBilinear } from '../../src/attribution/upsample.js';
 import type { BrodenMeta } from '../../src/datasets/broden/format.js';
 import type { ImageLabels } from '../../src/datasets/broden/labels.js';
 import { countDetectors, iouMatrix, scoreUnits } from '../../src/dissection/score.js';
@@ -90,11 +91,39 @@ describe('rule 1: the threshold', () => {
 });
 
 describe('rule 2: the mask', () => {
+  it('equals thresholding the full bilinear upsampling (PyTorch align_corners=False), for any sizes', () => {
+    let seed = 5;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (const [h, w, sh, sw] of [
+      [7, 7, 112, 112],
+      [3, 5, 10, 7],
+      [6, 4, 3, 9],
+    ] as const) {
+      const map = Float32Array.from({ length: h * w }, rand);
+      const up = upsampleBilinear({ data: map, shape: [1, 1, h, w] }, [sh, sw]).data;
+      const t = 0.7;
+      const expected = [...up.keys()].filter((i) => (up[i] as number) > t);
+      const out = new Int32Array(sh * sw);
+      const count = maskAbove(map, 0, h, w, sh, sw, t, out);
+      assert.deepEqual(
+        [...out.subarray(0, count)].sort((a, b) => a - b),
+        expected,
+        `${h}×${w} → ${sh}×${sw}`,
+      );
+    }
+  });
+
   it('upsamples bilinearly with half-pixel centres and clamped edges, then keeps up > threshold', () => {
     // [[0, 1], [2, 3]] to 4×4: rows [0 .25 .75 1], [.5 .75 1.25 1.5], [1.5 1.75 2.25 2.5], [2 2.25 2.75 3].
     const out = new Int32Array(16);
     const count = maskAbove(Float32Array.of(0, 1, 2, 3), 0, 2, 2, 4, 4, 1.5, out);
-    assert.deepEqual([...out.subarray(0, count)], [9, 10, 11, 12, 13, 14, 15]);
+    assert.deepEqual(
+      [...out.subarray(0, count)].sort((a, b) => a - b),
+      [9, 10, 11, 12, 13, 14, 15],
+    );
     assert.equal(maskAbove(Float32Array.of(9, 0, 1, 2, 3), 1, 2, 2, 4, 4, 1.2, out), 10); // from offset 1: 1.25, 1.5 and the last two rows
   });
 });
