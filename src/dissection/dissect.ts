@@ -11,10 +11,12 @@
  * the merged thresholds, merge the tallies): see `merge.ts`.
  */
 
+import { throwIfAborted } from '../attribution/rows.js';
 import type { BrodenMeta } from '../datasets/broden/format.js';
 import type { ImageLabels } from '../datasets/broden/labels.js';
 import type { Model } from '../engine/model.js';
 import { isLucernaError, LucernaError } from '../errors.js';
+import type { ActivationCache } from './cache.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
 import { Tally } from './tally.js';
 import { CompactorSketch, TopTail, tailSize, thresholdLevel, type UnitQuantiles } from './threshold.js';
@@ -49,6 +51,13 @@ export interface DissectOptions {
   readonly exactBudget?: number;
   /** Level capacity of the sketch; default 8192. */
   readonly sketchCapacity?: number;
+  /**
+   * Where pass 1 leaves the activations for pass 2, which then skips the forward pass (and image
+   * decoding); without it, pass 2 runs the model again. Used only when both passes run.
+   */
+  readonly cache?: ActivationCache;
+  /** Bytes the cache may take (activations of all items); past it, pass 2 recomputes. Default unlimited. */
+  readonly cacheLimit?: number;
   /** Top images kept per unit for the report; default 4. */
   readonly topImages?: number;
   readonly signal?: AbortSignal;
@@ -172,10 +181,15 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
       stores: given ? undefined : unitStores(units, h * w, nImages, level, options.exactBudget ?? 2 ** 25, options.sketchCapacity ?? 8192),
     };
   });
+  const rowSizes = layers.map((l) => l.shape[0] * l.shape[1] * l.shape[2]);
+  const cacheBytes = 4 * items.length * rowSizes.reduce((a, b) => a + b, 0);
+  const cache =
+    layers.some((l) => l.stores) && !options.quantilesOnly && cacheBytes <= (options.cacheLimit ?? Number.POSITIVE_INFINITY) ? options.cache : undefined;
   if (layers.some((l) => l.stores)) {
     await trunk.run(
       items,
-      (indices, acts) => {
+      async (indices, acts) => {
+        await cache?.put(indices, acts, rowSizes);
         layers.forEach((l, li) => {
           const [units, h, w] = l.shape;
           const act = acts[li] as Float32Array;
@@ -193,22 +207,34 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   });
   const tallies = options.quantilesOnly ? [] : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length));
   const tops = options.quantilesOnly ? [] : finished.map((l) => new TopImages(l.shape[0], topK));
-  if (!options.quantilesOnly) {
-    await trunk.run(
-      items,
-      async (indices, acts) => {
-        for (const [b, index] of indices.entries()) {
-          const labels = await (items[index] as ConceptItem).labels();
-          finished.forEach((l, li) => {
-            const [units, h, w] = l.shape;
-            const act = acts[li] as Float32Array;
-            tallies[li]?.addImage(act, b * units * h * w, h, w, l.thresholds as Float64Array, labels, meta.primary);
-            tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '');
-          });
-        }
-      },
-      { skip: new Set(skipped.keys()), onSkip, signal: options.signal, onItem: (d) => options.onProgress?.('tally', d, items.length) },
-    );
+  const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {
+    for (const [b, index] of indices.entries()) {
+      const labels = await (items[index] as ConceptItem).labels();
+      finished.forEach((l, li) => {
+        const [units, h, w] = l.shape;
+        const act = acts[li] as Float32Array;
+        tallies[li]?.addImage(act, b * units * h * w, h, w, l.thresholds as Float64Array, labels, meta.primary);
+        tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '');
+      });
+    }
+  };
+  if (!options.quantilesOnly && cache) {
+    let done = 0;
+    for await (const batch of cache.batches()) {
+      throwIfAborted(options.signal);
+      const t0 = performance.now();
+      await count(batch.indices, batch.activations);
+      trunk.timing.consume += performance.now() - t0;
+      done += batch.indices.length;
+      options.onProgress?.('tally', done + skipped.size, items.length);
+    }
+  } else if (!options.quantilesOnly) {
+    await trunk.run(items, count, {
+      skip: new Set(skipped.keys()),
+      onSkip,
+      signal: options.signal,
+      onItem: (d) => options.onProgress?.('tally', d, items.length),
+    });
   }
   const results: LayerDissection[] = finished.map((l, li) => ({
     layer: l.layer,

@@ -20,6 +20,7 @@ import { checkShardFile, mergeShardFiles, type ShardFile, shardFile } from '../.
 import { Tally } from '../../dissection/tally.js';
 import { TopImages } from '../../dissection/top-images.js';
 import { LucernaError } from '../../errors.js';
+import { fileActivationCache } from '../../io/activation-cache.js';
 import { decodeRgb, encodeRgbPng, loadImageTensor, resizeRgb } from '../../io/image.js';
 import { writeFileAtomic } from '../../io/write.js';
 import { progressBar, withInterrupt } from '../progress.js';
@@ -38,8 +39,13 @@ export interface DissectFlags {
   readonly reportUnits?: string;
   readonly shard?: string;
   readonly thresholds?: string;
+  /** False with `--no-cache`. */
+  readonly cache?: boolean;
   readonly json?: boolean;
 }
+
+/** Pass 1 caches activations on disk for pass 2 when they take at most this many bytes. */
+const CACHE_LIMIT = 2 ** 31;
 
 function need(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new LucernaError('BAD_OPTION', `${flag} is required`, `Pass ${flag} <value>`);
@@ -221,11 +227,14 @@ export async function runDissect(modelPath: string, flags: DissectFlags) {
   const progress = progressBar('dissect', !flags.json);
   const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
   const thresholds = given ? Object.fromEntries(given.layers.map((l) => [l.layer, l.thresholds ?? []])) : undefined;
+  const cache = flags.cache !== false && !flags.shard && !given ? await fileActivationCache() : undefined;
   const result = await withInterrupt((signal) =>
     dissect(
       model,
       { meta: set.meta, items, totalImages: set.rows.length },
       {
+        cache,
+        cacheLimit: CACHE_LIMIT,
         layers: layerNames,
         quantile: given?.layers[0]?.quantile ?? quantile,
         batchSize,
@@ -237,7 +246,10 @@ export async function runDissect(modelPath: string, flags: DissectFlags) {
         onProgress: (pass, done, total) => progress.onProgress?.((pass === 'tally' && !given ? total : 0) + done, given ? total : 2 * total),
       },
     ),
-  ).finally(() => progress.stop());
+  ).finally(async () => {
+    progress.stop();
+    await cache?.[Symbol.asyncDispose]();
+  });
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   const skippedNote = result.skipped.length ? ` (${result.skipped.length} missing images skipped)` : '';
   if (flags.shard) {
@@ -329,6 +341,7 @@ export function registerDissect(program: Command): void {
     .option('--report-units <n>', 'units shown with images in the report, best first (default 64)')
     .option('--shard <i/n>', 'dissect slice i of n of the index: pass 1, or pass 2 with --thresholds')
     .option('--thresholds <file>', 'shard.json of merged pass-1 shards: skip pass 1')
+    .option('--no-cache', 'run the model again in pass 2 instead of caching pass-1 activations on disk (used up to 2 GiB)')
     .option('--json', 'print a JSON summary')
     .action(async (modelPath: string, flags: DissectFlags) => print(flags, await runDissect(modelPath, flags)));
   command
