@@ -32,7 +32,14 @@ export function thresholdLevel(quantile: number): number {
   return index / 999;
 }
 
-/** The fractional 0-based rank of level `q` among `n` sorted values: q·n − 0.5 clamped to [0, n − 1]. */
+/**
+ * The fractional 0-based rank of level `q` among `n` sorted values: q·n − 0.5 clamped to [0, n − 1].
+ *
+ * @example
+ * ```ts
+ * fractionalRank(0.5, 4); // 1.5
+ * ```
+ */
 export function fractionalRank(q: number, n: number): number {
   return Math.min(Math.max(q * n - 0.5, 0), n - 1);
 }

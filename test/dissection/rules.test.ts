@@ -132,16 +132,14 @@ function image(planes: number[][], scalars: number[] = []): ImageLabels {
   return { sh: 2, sw: 2, planes: planes.map((p) => Int32Array.from(p)), scalars };
 }
 
-/** One unit, 2×2 maps at the segmentation size (so the upsampling is the identity), threshold 1. */
-function handTally(): Tally {
-  const tally = new Tally(1, 5, 3);
-  const t = [1];
-  tally.addImage(
+/**
+ * The hand-computed images: one unit, 2×2 maps at the segmentation size (so the upsampling is the
+ * identity), threshold 1. A: planes color [red red blue –], part [corner – – –] and [– – – corner],
+ * texture dots; B: max 0.5 ≤ 1, so the unit does not count; C: mask on blue; D: mask on no label.
+ */
+const HAND: [Float32Array, ImageLabels][] = [
+  [
     Float32Array.of(5, 0, 0, 5),
-    0,
-    2,
-    2,
-    t,
     image(
       [
         [1, 1, 2, 0],
@@ -150,11 +148,15 @@ function handTally(): Tally {
       ],
       [4],
     ),
-    meta.primary,
-  );
-  tally.addImage(Float32Array.of(0, 0, 0, 0.5), 0, 2, 2, t, image([[2, 2, 2, 2]]), meta.primary); // max ≤ 1: the unit does not count
-  tally.addImage(Float32Array.of(3, 3, 0, 0), 0, 2, 2, t, image([[2, 2, 2, 2]]), meta.primary);
-  tally.addImage(Float32Array.of(5, 5, 5, 5), 0, 2, 2, t, image([[0, 0, 0, 0]]), meta.primary); // touches no label
+  ],
+  [Float32Array.of(0, 0, 0, 0.5), image([[2, 2, 2, 2]])],
+  [Float32Array.of(3, 3, 0, 0), image([[2, 2, 2, 2]])],
+  [Float32Array.of(5, 5, 5, 5), image([[0, 0, 0, 0]])],
+];
+
+function handTally(images = HAND): Tally {
+  const tally = new Tally(1, 5, 3);
+  for (const [map, labels] of images) tally.addImage(map, 0, 2, 2, [1], labels, meta.primary);
   return tally;
 }
 
@@ -169,30 +171,9 @@ describe('rule 3: the tallies', () => {
   });
 
   it('is additive: two halves merged equal one tally', () => {
-    const whole = handTally();
-    const a = new Tally(1, 5, 3);
-    a.addImage(
-      Float32Array.of(5, 0, 0, 5),
-      0,
-      2,
-      2,
-      [1],
-      image(
-        [
-          [1, 1, 2, 0],
-          [3, 0, 0, 0],
-          [0, 0, 0, 3],
-        ],
-        [4],
-      ),
-      meta.primary,
-    );
-    const b = new Tally(1, 5, 3);
-    b.addImage(Float32Array.of(0, 0, 0, 0.5), 0, 2, 2, [1], image([[2, 2, 2, 2]]), meta.primary);
-    b.addImage(Float32Array.of(3, 3, 0, 0), 0, 2, 2, [1], image([[2, 2, 2, 2]]), meta.primary);
-    b.addImage(Float32Array.of(5, 5, 5, 5), 0, 2, 2, [1], image([[0, 0, 0, 0]]), meta.primary);
-    a.merge(Tally.fromState(b.state()));
-    assert.deepEqual(a.state(), whole.state());
+    const a = handTally(HAND.slice(0, 1));
+    a.merge(Tally.fromState(handTally(HAND.slice(1)).state()));
+    assert.deepEqual(a.state(), handTally().state());
   });
 });
 
