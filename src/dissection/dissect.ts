@@ -208,8 +208,9 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   const tallies = options.quantilesOnly ? [] : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length));
   const tops = options.quantilesOnly ? [] : finished.map((l) => new TopImages(l.shape[0], topK));
   const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {
+    const all = await Promise.all(indices.map((index) => (items[index] as ConceptItem).labels()));
     for (const [b, index] of indices.entries()) {
-      const labels = await (items[index] as ConceptItem).labels();
+      const labels = all[b] as ImageLabels;
       finished.forEach((l, li) => {
         const [units, h, w] = l.shape;
         const act = acts[li] as Float32Array;

@@ -119,25 +119,32 @@ function makeTrunk(trunk: Model, layers: string[], shapes: [number, number, numb
         );
         timing.consume += performance.now() - t1;
       };
-      for (let i = 0; i < items.length; i++) {
+      // Each batch's images are decoded concurrently.
+      for (let i = 0; i < items.length; ) {
         throwIfAborted(options.signal);
-        if (!options.skip?.has(i)) {
-          try {
-            const t0 = performance.now();
-            const tensor = await (items[i] as ForwardItem).image();
-            timing.load += performance.now() - t0;
-            if (sizeOf(tensor.shape.slice(1)) !== per)
-              throw new LucernaError('BAD_SHAPE', `${items[i]?.name} gives an input of shape ${formatShape(tensor.shape)}`);
-            batch.push({ index: i, tensor });
-          } catch (e) {
-            if (!isLucernaError(e, 'BAD_FILE') && !isLucernaError(e, 'FILE_NOT_FOUND')) throw e;
-            options.onSkip?.(i, reasonOf(e));
-          }
-          if (batch.length === batchSize) await flush();
+        const chunk: number[] = [];
+        for (; chunk.length < batchSize && i < items.length; i++) {
+          if (options.skip?.has(i)) options.onItem?.(++done);
+          else chunk.push(i);
         }
-        options.onItem?.(++done);
+        const t0 = performance.now();
+        const loaded = await Promise.allSettled(chunk.map((j) => (items[j] as ForwardItem).image()));
+        timing.load += performance.now() - t0;
+        loaded.forEach((r, k) => {
+          const j = chunk[k] as number;
+          if (r.status === 'rejected') {
+            if (!isLucernaError(r.reason, 'BAD_FILE') && !isLucernaError(r.reason, 'FILE_NOT_FOUND')) throw r.reason;
+            options.onSkip?.(j, reasonOf(r.reason));
+            return;
+          }
+          if (sizeOf(r.value.shape.slice(1)) !== per)
+            throw new LucernaError('BAD_SHAPE', `${items[j]?.name} gives an input of shape ${formatShape(r.value.shape)}`);
+          batch.push({ index: j, tensor: r.value });
+        });
+        await flush();
+        done += chunk.length;
+        options.onItem?.(done);
       }
-      await flush();
     },
     [Symbol.asyncDispose]: () => trunk.dispose(),
   };

@@ -7,7 +7,7 @@
  * merges shard folders (thresholds → a thresholds file; tallies → the final outputs).
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BrodenMeta } from '../../datasets/broden/format.js';
 import { type BrodenDataset, openBroden } from '../../datasets/broden/node.js';
@@ -273,7 +273,12 @@ export async function runDissect(modelPath: string, flags: DissectFlags) {
     tally: l.tally as Tally,
     top: l.top as TopImages,
   }));
-  const summary = await writeOutputs(out, modelPath, dataset, set.meta, layers, { images: result.images, skipped: result.skipped, iouThreshold, reportUnits });
+  const summary = await writeOutputs(out, basename(modelPath), dataset, set.meta, layers, {
+    images: result.images,
+    skipped: result.skipped,
+    iouThreshold,
+    reportUnits,
+  });
   const counts = summary.layers.map((l) => `${l.layer}: ${l.interpretable}/${l.units} interpretable`).join('; ');
   const timing = Object.fromEntries(Object.entries(result.timing).map(([k, v]) => [k, Math.round(v) / 1000]));
   return { ...summary, seconds, timing, message: `dissect: ${result.images} images${skippedNote}; ${counts} → ${out} (${seconds} s)` };
