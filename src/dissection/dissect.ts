@@ -90,7 +90,7 @@ export interface Dissection {
   /** Images read. */
   readonly images: number;
   readonly skipped: readonly { readonly image: string; readonly reason: string }[];
-  /** Milliseconds over both passes: loading images, the forward pass, thresholds and tallies (`consume`). */
+  /** Milliseconds over both passes: decoding images and label planes, the forward pass, thresholds and tallies (`consume`). */
   readonly timing: { readonly load: number; readonly forward: number; readonly consume: number };
 }
 
@@ -208,7 +208,12 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   const tallies = options.quantilesOnly ? [] : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length));
   const tops = options.quantilesOnly ? [] : finished.map((l) => new TopImages(l.shape[0], topK));
   const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {
+    const t0 = performance.now();
     const all = await Promise.all(indices.map((index) => (items[index] as ConceptItem).labels()));
+    // Decoding label planes counts as loading, not as tallying.
+    const waited = performance.now() - t0;
+    trunk.timing.load += waited;
+    trunk.timing.consume -= cache ? 0 : waited;
     for (const [b, index] of indices.entries()) {
       const labels = all[b] as ImageLabels;
       finished.forEach((l, li) => {
@@ -224,8 +229,9 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
     for await (const batch of cache.batches()) {
       throwIfAborted(options.signal);
       const t0 = performance.now();
+      const load = trunk.timing.load;
       await count(batch.indices, batch.activations);
-      trunk.timing.consume += performance.now() - t0;
+      trunk.timing.consume += performance.now() - t0 - (trunk.timing.load - load);
       done += batch.indices.length;
       options.onProgress?.('tally', done + skipped.size, items.length);
     }
