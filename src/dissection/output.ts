@@ -13,10 +13,14 @@ import type { DetectorCounts, UnitScore } from './score.js';
  * @example
  * ```ts
  * pyFloat(3); // '3.0'
+ * pyFloat(0.00001234); // '1.234e-05'
  * ```
  */
 export function pyFloat(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  if (Number.isInteger(v)) return `${v}.0`;
   return String(v);
 }
 

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { upsampleBilinear } from '../../src/attribution/upsample.js';
 import type { BrodenMeta } from '../../src/datasets/broden/format.js';
 import type { ImageLabels } from '../../src/datasets/broden/labels.js';
+import { pyFloat } from '../../src/dissection/output.js';
 import { countDetectors, iouMatrix, scoreUnits } from '../../src/dissection/score.js';
 import { maskAbove, Tally } from '../../src/dissection/tally.js';
 import { CompactorSketch, quantileOfSorted, quantilesFromState, TopTail, tailSize, thresholdLevel } from '../../src/dissection/threshold.js';
@@ -225,5 +226,11 @@ describe('rule 4: IoU and ties', () => {
       [3, 1, 2],
     );
     assert.deepEqual(countDetectors(rows, meta.categories, 0.04).perCategory, { color: 1, part: 1, texture: 0 });
+  });
+});
+
+describe('tally.csv numbers', () => {
+  it('are written as Python writes floats', () => {
+    assert.deepEqual([3, 0, 0.25, 1.234e-5, 1e-4, 2e16, 0.1 + 0.2].map(pyFloat), ['3.0', '0.0', '0.25', '1.234e-05', '0.0001', '2e+16', '0.30000000000000004']);
   });
 });
