@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import sharp from 'sharp';
 import { parseCsvRows, parseIndexCell, primaryCategories } from '../../src/datasets/broden/index.js';
 import { openBroden } from '../../src/datasets/broden/node.js';
 import { isLucernaError } from '../../src/errors.js';
@@ -75,6 +76,54 @@ describe('Broden format', () => {
       await writeFile(join(dir, 'index.csv'), index.replace('a.png,train,4,4,2,2', 'a.png,train,4,4,3,2'));
       const set = await openBroden(dir);
       await assert.rejects(set.readLabels(set.rows[0]!), (e) => isLucernaError(e, 'BAD_SHAPE') && /2×2 but index\.csv says sh×sw = 3×2/.test(e.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a hand-written Broden folder: JPEG images, R + 256·G labels above 255, several planes, scene numbers, a "-" label row', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'broden-'));
+    try {
+      await mkdir(join(dir, 'images', 'ade'), { recursive: true });
+      await writeFile(
+        join(dir, 'index.csv'),
+        'image,split,ih,iw,sh,sw,object,part,scene\nade/a.jpg,train,4,4,2,2,ade/a_object.png,ade/a_part_1.png;ade/a_part_2.png,301\nade/b.jpg,val,4,4,2,2,,,\n',
+      );
+      await writeFile(join(dir, 'category.csv'), 'name,first,last,count,frequency\nobject,1,300,2,1\npart,2,2,1,1\nscene,301,301,1,1\n');
+      await writeFile(
+        join(dir, 'label.csv'),
+        'number,name,category,frequency,coverage,syns\n0,-,-,0,0.0,\n1,dog,object(1),1,0.5,dog\n2,leg,part(1),1,0.25,leg\n300,cat,object(1),1,0.25,cat;kitty\n301,kitchen,scene(1),1,1.0,kitchen\n',
+      );
+      await writeFile(join(dir, 'c_object.csv'), 'code,number,name,frequency,coverage\n1,1,dog,1,0.5\n2,300,cat,1,0.25\n');
+      await writeFile(join(dir, 'c_part.csv'), 'code,number,name,frequency,coverage\n1,2,leg,1,0.25\n');
+      await writeFile(join(dir, 'c_scene.csv'), 'code,number,name,frequency,coverage\n1,301,kitchen,1,1.0\n');
+      const png = (labels: number[]) =>
+        sharp(Buffer.from(labels.flatMap((l) => [l % 256, Math.floor(l / 256), 0])), { raw: { width: 2, height: 2, channels: 3 } })
+          .png()
+          .toBuffer();
+      await writeFile(join(dir, 'images', 'ade', 'a_object.png'), await png([1, 300, 0, 1]));
+      await writeFile(join(dir, 'images', 'ade', 'a_part_1.png'), await png([2, 0, 0, 0]));
+      await writeFile(join(dir, 'images', 'ade', 'a_part_2.png'), await png([0, 0, 0, 2]));
+      const jpg = await sharp({ create: { width: 4, height: 4, channels: 3, background: 'gray' } })
+        .jpeg()
+        .toBuffer();
+      await writeFile(join(dir, 'images', 'ade', 'a.jpg'), jpg);
+      const set = await openBroden(dir);
+      assert.equal(set.rows.length, 1); // b has no data in any category: dropped, as NetDissect-Lite does
+      assert.equal(set.dropped, 1);
+      assert.equal(set.meta.labelNames[300], 'cat');
+      assert.equal(set.meta.labelNames[0], '-');
+      assert.deepEqual([set.meta.primary[1], set.meta.primary[2], set.meta.primary[300], set.meta.primary[301]], [0, 1, 0, 2]);
+      const labels = await set.readLabels(set.rows[0]!);
+      assert.deepEqual(
+        labels.planes.map((p) => [...p]),
+        [
+          [1, 300, 0, 1],
+          [2, 0, 0, 0],
+          [0, 0, 0, 2],
+        ],
+      );
+      assert.deepEqual(labels.scalars, [301]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

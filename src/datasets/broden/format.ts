@@ -147,12 +147,12 @@ export function parseCategoryCsv(text: string, what = 'category.csv'): string[] 
   return records.map((r) => r.name as string);
 }
 
-function parseLabelCategories(cell: string, what: string): Record<string, number> {
+function parseLabelCategories(cell: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const part of cell.split(';').filter((p) => p !== '')) {
+    // Anything not written name(count) (such as a '-' placeholder) carries no category.
     const m = /^([^(]*)\(([^)]*)\)$/.exec(part);
-    if (!m) throw new LucernaError('BAD_FILE', `${what}: category "${part}" is not written name(count)`);
-    out[m[1] as string] = number(m[2]);
+    if (m) out[m[1] as string] = number(m[2]);
   }
   return out;
 }
@@ -171,7 +171,7 @@ export function parseLabelCsv(text: string, what = 'label.csv'): BrodenLabel[] {
   return records.map((r, i) => ({
     number: integer(r.number, `${what} line ${i + 2}: number`),
     name: r.name as string,
-    categories: parseLabelCategories(r.category ?? '', `${what} line ${i + 2}`),
+    categories: parseLabelCategories(r.category ?? ''),
     frequency: number(r.frequency),
     coverage: number(r.coverage),
     syns: (r.syns ?? '').split(';').filter((s) => s !== ''),
