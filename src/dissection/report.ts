@@ -53,7 +53,7 @@ function layerSection(l: ReportLayer, index: number): string {
   const cards = l.rows.map((r) => unitCard(r, l.images.get(r.unit) ?? [], counts.threshold)).join('');
   return `<section id="layer-${index}"><h2>${esc(l.layer)}</h2>
 <p>${counts.units} of ${l.rows.length} units are interpretable (IoU ≥ ${counts.threshold}); ${counts.uniqueDetectors} unique detectors.</p>
-${barChart(counts.perCategory)}
+<div class="charts"><div><h3>Interpretable units per category</h3>${barChart(counts.perCategory)}</div><div><h3>Unique detectors per category</h3>${barChart(counts.uniquePerCategory)}</div></div>
 <p>Category <select class="filter">${options}</select> Sort <select class="sort"><option value="desc">IoU, highest first</option><option value="asc">IoU, lowest first</option><option value="unit">unit</option></select></p>
 <div class="units">${cards}</div></section>`;
 }
@@ -79,7 +79,7 @@ const SCRIPT = `for (const s of document.querySelectorAll('section')) {
  */
 export function dissectionReportHtml(model: string, layers: readonly ReportLayer[]): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Network Dissection · ${esc(model)}</title>
-<style>body{font-family:sans-serif;margin:2em;color:#222}.units{display:flex;flex-wrap:wrap;gap:8px}.unit{border:1px solid #ddd;padding:4px;width:260px}.unit img{width:62px;height:62px;image-rendering:pixelated;margin:1px}.head{font-size:13px;margin-bottom:2px}.weak{color:#999}</style>
+<style>body{font-family:sans-serif;margin:2em;color:#222}.units{display:flex;flex-wrap:wrap;gap:8px}.unit{border:1px solid #ddd;padding:4px;width:260px}.unit img{width:62px;height:62px;image-rendering:pixelated;margin:1px}.head{font-size:13px;margin-bottom:2px}.weak{color:#999}.charts{display:flex;gap:32px}h3{font-size:14px}</style>
 </head><body><h1>Network Dissection of ${esc(model)}</h1>
 <p>Bau et al. 2017 (<a href="https://arxiv.org/abs/1704.05796">arXiv:1704.05796</a>), with NetDissect-Lite's thresholds, tallies and IoU.</p>
 ${layers.map(layerSection).join('\n')}
