@@ -17,4 +17,5 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   perturbation: benchPerturbation,
   metrics: benchMetrics,
   visualization: async (o) => (await import('./visualization.js')).benchVisualization(o),
+  dissection: async (o) => (await import('./dissection.js')).benchDissection(o),
 };

@@ -38,7 +38,11 @@ export { deconvnetRules, guidedRules, resolveRuleSet, ruleSets, standardRules } 
 export { redirectedReluRules } from './compiler/rulesets/redirected.js';
 export { extendRuleSet, type RuleSet, type VjpContext, type VjpRule } from './compiler/vjp.js';
 export * from './convert/index.js';
+// Concept data (Broden format, procedural concepts) and Network Dissection.
+export * from './datasets/broden/index.js';
+export * from './datasets/concepts/index.js';
 export * from './datasets/parts/index.js';
+export * from './dissection/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';
 export { ortRuntime } from './engine/ort-adapter.js';
 export { getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions, setDefaultRuntime } from './engine/runtime.js';

@@ -206,6 +206,22 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
 }
 
 /**
+ * A subcommand's flags, with those that commander gave to its parent command instead: when the
+ * group is also a command (`dissect` and `dissect merge`), the flags both declare (`--out`,
+ * `--json` …) are parsed by the parent. Only the subcommand's own options are taken from it.
+ */
+function withParentFlags(spec: CommandSpec<Flags>, own: Flags, parentFlags: Flags | undefined): Flags {
+  if (!parentFlags) return own;
+  const flags: Flags = { ...own };
+  for (const option of spec.options) {
+    for (const name of [option.flags, ...(option.deprecated ?? [])].map(key)) {
+      if (flags[name] === undefined && parentFlags[name] !== undefined) flags[name] = parentFlags[name];
+    }
+  }
+  return flags;
+}
+
+/**
  * The command `word` under `parent`: the one already registered, or a new one (a group, described
  * by `groups[path]` until a spec of that name gives it its own description and action).
  */
@@ -228,12 +244,7 @@ function child(parent: Command, word: string, path: string, groups: Readonly<Rec
 export function registerCommand(program: Command, spec: CommandSpec<Flags>, io: CommandIO, groups: Readonly<Record<string, string>> = {}): Command {
   const words = spec.name.split(' ');
   let parent = program;
-  for (const [i, word] of words.slice(0, -1).entries()) {
-    parent = child(parent, word, words.slice(0, i + 1).join(' '), groups);
-    // A group's own options (when it is also a command) stop at the subcommand's name, so
-    // `dissect merge a/ --out m/` gives --out to `merge`.
-    parent.enablePositionalOptions();
-  }
+  for (const [i, word] of words.slice(0, -1).entries()) parent = child(parent, word, words.slice(0, i + 1).join(' '), groups);
   const command = child(parent, words[words.length - 1] as string, spec.name, groups).description(spec.description);
   for (const a of spec.arguments ?? []) command.argument(a.name, a.description);
   for (const o of spec.options) {
@@ -243,8 +254,8 @@ export function registerCommand(program: Command, spec: CommandSpec<Flags>, io: 
   command.action(async (...received: unknown[]) => {
     const count = spec.arguments?.length ?? 0;
     const args = received.slice(0, count) as (string | undefined)[];
-    const flags = received[count] as Flags;
-    await runCommand(spec, io, args, flags);
+    const own = received[count] as Flags;
+    await runCommand(spec, io, args, withParentFlags(spec, own, parent === program ? undefined : parent.opts()));
   });
   return command;
 }

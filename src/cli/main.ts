@@ -13,7 +13,10 @@ import { type CommandIO, type CommandSpec, type Flags, registerCommand } from '.
 import { attackCommand } from './commands/attack.js';
 import { attributeCommand } from './commands/attribute.js';
 import { convertCommand } from './commands/convert.js';
+import { datasetConceptsCommand } from './commands/dataset-concepts.js';
 import { datasetPartsCommand } from './commands/dataset-parts.js';
+import { dissectCommand } from './commands/dissect.js';
+import { dissectMergeCommand } from './commands/dissect-merge.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -36,11 +39,14 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   attackCommand,
   datasetPartsCommand,
   stabilityCommand,
+  datasetConceptsCommand,
+  dissectCommand,
+  dissectMergeCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */
 export const GROUPS: Readonly<Record<string, string>> = {
-  dataset: 'generate data sets',
+  dataset: 'generate data sets (part-annotated figures, Broden-format concept sets)',
 };
 
 function packageVersion(): string {

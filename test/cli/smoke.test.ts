@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writePartsDataset } from '../../src/datasets/node/parts-writer.js';
-import { assertOneLineError, lucernaProcess, root } from '../helpers/cli.js';
+import { assertOneLineError, lucernaJson, lucernaProcess, root } from '../helpers/cli.js';
 import { oracleDir } from '../helpers/oracle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-smoke-'));
@@ -22,7 +22,13 @@ mkdirSync(images);
 copyFileSync(coffee, join(images, 'coffee.png'));
 const layer = '/relu1/Relu_output_0';
 const parts = join(dir, 'parts-in');
-before(() => writePartsDataset(parts, { n: 4, seed: 1, size: 16 }));
+const concepts = join(dir, 'concepts-in');
+before(async () => {
+  await writePartsDataset(parts, { n: 4, seed: 1, size: 16 });
+  // A concept set and two pass-1 shards of it (in-process), for the dissect rows.
+  await lucernaJson('dataset', 'concepts', '--out', concepts, '--n', '6', '--size', '32');
+  for (const i of [1, 2]) await lucernaJson('dissect', model, '--dataset', concepts, '--layer', layer, '--shard', `${i}/2`, '--out', join(dir, `s${i}`));
+});
 
 const cases: [string, string[], string[]][] = [
   ['inspect', ['inspect', model, '--json'], []],
@@ -38,6 +44,9 @@ const cases: [string, string[], string[]][] = [
   ['attack', ['attack', model, '--input', coffee, '--method', 'fgsm', '--epsilon', '0.01', '--out', join(dir, 'adv.png')], ['adv.png']],
   ['dataset parts', ['dataset', 'parts', '--out', join(dir, 'parts'), '--n', '3', '--seed', '1', '--size', '16'], ['parts/index.csv', 'parts/landmarks.csv']],
   ['stability', ['stability', model, '--dataset', parts, '--layer', layer, '--out', join(dir, 'stab')], ['stab/filters.csv', 'stab/report.html']],
+  ['dataset concepts', ['dataset', 'concepts', '--out', join(dir, 'concepts'), '--n', '4', '--size', '32'], ['concepts/index.csv']],
+  ['dissect', ['dissect', model, '--dataset', concepts, '--layer', layer, '--quantile', '0.2', '--out', join(dir, 'dis')], ['dis/result.json', 'dis/report.html']],
+  ['dissect merge', ['dissect', 'merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], ['merged/shard.json']],
 ];
 
 describe('every command runs as a process', { concurrency: true }, () => {

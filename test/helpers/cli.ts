@@ -113,3 +113,34 @@ export function assertOneLineError(run: CliRun, code: number, pattern: RegExp): 
   assert.doesNotMatch(run.stderr, /\n\s+at /);
   assert.equal(run.stdout, '');
 }
+
+/**
+ * Flags given as an object, as command-line words: `{ batchSize: '8', json: true }` →
+ * `['--batch-size', '8', '--json']` (false and undefined are left out).
+ *
+ * @example
+ * ```ts
+ * await lucerna('dissect', model, ...flagArgs({ dataset: 'set', layer: 'relu' }));
+ * ```
+ */
+export function flagArgs(flags: Readonly<Record<string, string | boolean | undefined>>): string[] {
+  return Object.entries(flags).flatMap(([k, v]) => {
+    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return v === undefined || v === false ? [] : v === true ? [flag] : [flag, v];
+  });
+}
+
+/**
+ * Runs a command in-process with `--json`, asserts it succeeded, and returns its JSON output.
+ *
+ * @example
+ * ```ts
+ * const summary = await lucernaJson('dataset', 'concepts', '--out', dir, '--n', '6');
+ * ```
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of its command's JSON
+export async function lucernaJson(...args: string[]): Promise<any> {
+  const run = await lucerna(...args, '--json');
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}

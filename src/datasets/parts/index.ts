@@ -1,10 +1,11 @@
 /**
  * The procedural part-annotated data set (issue #15), isomorphic: the generator, its figure
  * classes, the Broden encoding helpers and the bias rules. Writing to disk is in
- * `datasets/node/parts-writer.ts`.
+ * `datasets/node/parts-writer.ts`. The palette, textures and Broden label type carry a `PARTS_` /
+ * `Parts` prefix here because the concept set (`datasets/concepts`, `datasets/broden`) has its own.
  */
 export { type BiasRule, biasedBackground, parseBias } from './bias.js';
-export { type BrodenLabel, csvField, decodeLabelPlane, encodeLabelPlane, indexHeader, indexRow, LabelTally } from './broden.js';
+export { type BrodenLabel as PartsBrodenLabel, decodeLabelPlane, encodeLabelPlane, indexHeader, indexRow, LabelTally } from './broden.js';
 export { FIGURE_CLASSES, type FigureClass, type FigurePart, PART_NAMES } from './figures.js';
 export {
   classNames,
@@ -16,4 +17,4 @@ export {
   partsSample,
   type SampleAttributes,
 } from './generate.js';
-export { PALETTE, TEXTURES, type TextureName } from './textures.js';
+export { PALETTE as PARTS_PALETTE, TEXTURES as PARTS_TEXTURES, type TextureName } from './textures.js';

@@ -1,0 +1,62 @@
+/**
+ * Network Dissection benchmark: `lucerna dissect` (both passes, tally.csv, result.json and the HTML
+ * report) on 120 generated 224-px concept images, resnet18 (random torchvision weights) layer3 and
+ * layer4 in one run, against the bare forward pass of the same trunk over the same batches (image
+ * decoding included) in the same run. NetDissect-Lite (PyTorch 1.13, HTML off) takes 11.2–11.6 s for
+ * the same job on this 2-core machine (measured by the project's maintainers).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runJson } from '../src/cli/in-process.js';
+import { openBroden } from '../src/datasets/broden/node.js';
+import { openLayerTrunk } from '../src/dissection/forward.js';
+import { nodeRuntime } from '../src/engine/node.js';
+import { setDefaultRuntime } from '../src/engine/runtime.js';
+import { loadImageTensor } from '../src/io/image.js';
+import { BENCH_MODELS, loadBenchModel } from './models.js';
+import { type Section, table } from './report.js';
+import type { SectionOptions } from './sections.js';
+
+const LAYERS = ['/layer3/layer3.1/relu_1/Relu_output_0', '/layer4/layer4.1/relu_1/Relu_output_0'];
+
+export async function benchDissection(o: SectionOptions): Promise<Section> {
+  setDefaultRuntime(nodeRuntime);
+  const dir = await mkdtemp(join(tmpdir(), 'lucerna-bench-dissect-'));
+  try {
+    const data = join(dir, 'concepts');
+    await runJson('dataset', 'concepts', '--out', data, '--n', '120', '--seed', '1');
+    const resnet = BENCH_MODELS.find((m) => m.name === 'resnet18');
+    if (!resnet) throw new Error('resnet18 bench model missing');
+    const set = await openBroden(data);
+    const rows: string[][] = [];
+    for (let rep = 0; rep < (o.quick ? 1 : 2); rep++) {
+      const t0 = performance.now();
+      {
+        await using model = await loadBenchModel(resnet, 2);
+        await using trunk = await openLayerTrunk(model, LAYERS, [3, 224, 224], 8);
+        const items = set.rows.map((row) => ({ name: row.image, image: async () => (await loadImageTensor(set.imagePath(row), { size: [224, 224] })).tensor }));
+        await trunk.run(items, () => undefined, {});
+      }
+      const bare = (performance.now() - t0) / 1000;
+      const t1 = performance.now();
+      const s = await runJson('dissect', resnet.file, '--dataset', data, '--layer', LAYERS.join(','), '--out', join(dir, `out${rep}`));
+      const whole = (performance.now() - t1) / 1000;
+      const timing = (s as { timing?: Record<string, number> }).timing ?? {};
+      rows.push([
+        String(rep + 1),
+        bare.toFixed(2),
+        whole.toFixed(2),
+        (whole / bare).toFixed(2),
+        `${timing.load?.toFixed(2)} / ${timing.forward?.toFixed(2)} / ${timing.consume?.toFixed(2)}`,
+      ]);
+    }
+    const body = `120 concept images (224 px), resnet18 layer3 + layer4 in one run, batch 8, 2 threads.\n\n${table(
+      ['run', 'bare forward pass (s)', 'lucerna dissect, report included (s)', 'ratio', 'dissect split: decode / forward / thresholds+tallies (s)'],
+      rows,
+    )}\n\nNetDissect-Lite: 11.2–11.6 s for this job (HTML off); the goal is ≤ 4.5 s, and ≤ 1.5× the bare forward pass.`;
+    return { title: 'Network Dissection', body };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

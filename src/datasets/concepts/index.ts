@@ -1,0 +1,3 @@
+/** The procedural concept set (colours, shapes, parts, textures) in Broden format. */
+export * from './generate.js';
+export * from './shapes.js';

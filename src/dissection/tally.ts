@@ -1,0 +1,243 @@
+/**
+ * The tallies of Network Dissection (Bau et al. 2017, https://arxiv.org/abs/1704.05796), counted the
+ * way NetDissect-Lite's `tally_job` counts them, one image at a time:
+ * - `labelTotal[l]`: pixels of label l over every plane (a pixel counts once per plane it carries
+ *   l in); an image-level label adds sh·sw per image. Label 0 (no label) is never counted in planes.
+ * - A unit counts in an image only if its map's maximum exceeds its threshold. Its map is upsampled
+ *   bilinearly (half-pixel centres, edges clamped) to the segmentation size and `mask = up > t`.
+ * - `unitTotal[u]`: mask pixels; `both[u, l]`: mask pixels carrying l, once per plane; an image-level
+ *   label takes the whole mask.
+ * - `unitsCat[u, c]`: mask pixels of the images where the mask touches a label whose primary
+ *   category is c, or where the image has an image-level label of primary category c.
+ *
+ * All counts are sums over images, so tallies of disjoint image sets add ({@link Tally.merge}).
+ */
+import { linearTaps } from '../attribution/upsample.js';
+import type { ImageLabels } from '../datasets/broden/labels.js';
+import { LucernaError } from '../errors.js';
+
+/** Saved counts of a {@link Tally}. */
+export interface TallyState {
+  readonly units: number;
+  readonly labels: number;
+  readonly categories: number;
+  readonly images: number;
+  readonly both: number[];
+  readonly unitTotal: number[];
+  readonly unitsCat: number[];
+  readonly labelTotal: number[];
+}
+
+interface Taps {
+  /** Output indices whose first tap is i: start[i] … start[i + 1] − 1. */
+  readonly start: Int32Array;
+  readonly i0: Int32Array;
+  readonly i1: Int32Array;
+  readonly l0: Float32Array;
+  readonly l1: Float32Array;
+}
+
+function taps(inSize: number, outSize: number): Taps {
+  const t = linearTaps(inSize, outSize);
+  const start = new Int32Array(inSize + 1);
+  for (let v = 0, dst = 0; v <= inSize; v++) {
+    while (dst < outSize && (t[dst]?.i0 as number) < v) dst++;
+    start[v] = dst;
+  }
+  return {
+    start,
+    i0: Int32Array.from(t, (x) => x.i0),
+    i1: Int32Array.from(t, (x) => x.i1),
+    l0: Float32Array.from(t, (x) => x.lambda0),
+    l1: Float32Array.from(t, (x) => x.lambda1),
+  };
+}
+
+/**
+ * The pixels of `map` (h × w) upsampled bilinearly to sh × sw (half-pixel centres, edges clamped,
+ * as PyTorch's align_corners=False and PIL's bilinear resize) whose value exceeds `threshold`:
+ * their flat indices into sh × sw (block by block, not in raster order), written to `out`; returns
+ * how many.
+ *
+ * @example
+ * ```ts
+ * const out = new Int32Array(4 * 4);
+ * const count = maskAbove(Float32Array.of(0, 1, 2, 3), 0, 2, 2, 4, 4, 1.5, out);
+ * ```
+ */
+export function maskAbove(
+  map: Float32Array,
+  offset: number,
+  h: number,
+  w: number,
+  sh: number,
+  sw: number,
+  threshold: number,
+  out: Int32Array,
+  cache?: Map<string, Taps>,
+): number {
+  const key = (a: number, b: number) => `${a}>${b}`;
+  const ty = cache?.get(key(h, sh)) ?? taps(h, sh);
+  const tx = cache?.get(key(w, sw)) ?? taps(w, sw);
+  cache?.set(key(h, sh), ty);
+  cache?.set(key(w, sw), tx);
+  // An upsampled value is a convex blend of a 2×2 block of the map, so it cannot exceed the block's
+  // maximum: only blocks whose maximum exceeds the threshold are interpolated.
+  let count = 0;
+  for (let i = 0; i < h; i++) {
+    const ys = ty.start[i] as number;
+    const ye = ty.start[i + 1] as number;
+    if (ys === ye) continue;
+    const r0 = offset + i * w;
+    const r1 = offset + Math.min(i + 1, h - 1) * w;
+    for (let j = 0; j < w; j++) {
+      const xs = tx.start[j] as number;
+      const xe = tx.start[j + 1] as number;
+      if (xs === xe) continue;
+      const j1 = Math.min(j + 1, w - 1);
+      const m00 = map[r0 + j] as number;
+      const m01 = map[r0 + j1] as number;
+      const m10 = map[r1 + j] as number;
+      const m11 = map[r1 + j1] as number;
+      if (!(m00 > threshold || m01 > threshold || m10 > threshold || m11 > threshold)) continue;
+      for (let y = ys; y < ye; y++) {
+        const a = ty.l0[y] as number;
+        const b = ty.l1[y] as number;
+        for (let x = xs; x < xe; x++) {
+          const c = tx.l0[x] as number;
+          const d = tx.l1[x] as number;
+          const v = a * (c * m00 + d * m01) + b * (c * m10 + d * m11);
+          if (v > threshold) out[count++] = y * sw + x;
+        }
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * The additive counts of one layer's dissection.
+ *
+ * @example
+ * ```ts
+ * const tally = new Tally(512, meta.labelNames.length, meta.categories.length);
+ * tally.addImage(act, 0, 7, 7, thresholds, labels, meta.primary);
+ * ```
+ */
+export class Tally {
+  readonly both: Float64Array;
+  readonly unitTotal: Float64Array;
+  readonly unitsCat: Float64Array;
+  readonly labelTotal: Float64Array;
+  images = 0;
+  private mask = new Int32Array(0);
+  private readonly flags: Uint8Array;
+  private readonly cache = new Map<string, Taps>();
+
+  constructor(
+    readonly units: number,
+    readonly labels: number,
+    readonly categories: number,
+  ) {
+    this.both = new Float64Array(units * labels);
+    this.unitTotal = new Float64Array(units);
+    this.unitsCat = new Float64Array(units * categories);
+    this.labelTotal = new Float64Array(labels);
+    this.flags = new Uint8Array(categories);
+  }
+
+  private checkLabel(l: number): void {
+    if (!(l >= 0 && l < this.labels))
+      throw new LucernaError('BAD_FILE', `Label ${l} in a segmentation is not in label.csv`, `label.csv numbers go up to ${this.labels - 1}`);
+  }
+
+  /**
+   * Counts one image: `act` holds its [units, h, w] maps from `offset`; `thresholds` per unit;
+   * `primary` maps label numbers to category indices.
+   */
+  addImage(act: Float32Array, offset: number, h: number, w: number, thresholds: ArrayLike<number>, labels: ImageLabels, primary: Int32Array): void {
+    const { sh, sw, planes, scalars } = labels;
+    const area = sh * sw;
+    for (const s of scalars) {
+      this.checkLabel(s);
+      this.labelTotal[s] = (this.labelTotal[s] as number) + area;
+    }
+    for (const plane of planes) {
+      for (let i = 0; i < area; i++) {
+        const l = plane[i] as number;
+        if (l === 0) continue;
+        if (!(l < this.labels)) this.checkLabel(l);
+        this.labelTotal[l] = (this.labelTotal[l] as number) + 1;
+      }
+    }
+    if (this.mask.length < area) this.mask = new Int32Array(area);
+    const plane = h * w;
+    for (let u = 0; u < this.units; u++) {
+      const base = offset + u * plane;
+      const t = thresholds[u] as number;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let i = 0; i < plane; i++) if ((act[base + i] as number) > max) max = act[base + i] as number;
+      if (!(max > t)) continue;
+      this.addUnit(u, maskAbove(act, base, h, w, sh, sw, t, this.mask, this.cache), planes, scalars, primary);
+    }
+    this.images++;
+  }
+
+  private addUnit(u: number, count: number, planes: readonly Int32Array[], scalars: readonly number[], primary: Int32Array): void {
+    const flags = this.flags.fill(0);
+    const row = u * this.labels;
+    const mask = this.mask;
+    this.unitTotal[u] = (this.unitTotal[u] as number) + count;
+    for (const plane of planes) {
+      for (let k = 0; k < count; k++) {
+        const l = plane[mask[k] as number] as number;
+        if (l === 0) continue;
+        this.both[row + l] = (this.both[row + l] as number) + 1;
+        flags[primary[l] as number] = 1;
+      }
+    }
+    for (const s of scalars) {
+      flags[primary[s] as number] = 1;
+      this.both[row + s] = (this.both[row + s] as number) + count;
+    }
+    for (let c = 0; c < this.categories; c++) if (flags[c]) this.unitsCat[u * this.categories + c] = (this.unitsCat[u * this.categories + c] as number) + count;
+  }
+
+  /** Adds another tally of the same layer and vocabulary (a disjoint set of images). */
+  merge(other: Tally): void {
+    if (other.units !== this.units || other.labels !== this.labels || other.categories !== this.categories)
+      throw new LucernaError('BAD_FILE', 'Cannot merge tallies of different layers or label sets');
+    const add = (a: Float64Array, b: Float64Array) => {
+      for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
+    };
+    add(this.both, other.both);
+    add(this.unitTotal, other.unitTotal);
+    add(this.unitsCat, other.unitsCat);
+    add(this.labelTotal, other.labelTotal);
+    this.images += other.images;
+  }
+
+  state(): TallyState {
+    return {
+      units: this.units,
+      labels: this.labels,
+      categories: this.categories,
+      images: this.images,
+      both: Array.from(this.both),
+      unitTotal: Array.from(this.unitTotal),
+      unitsCat: Array.from(this.unitsCat),
+      labelTotal: Array.from(this.labelTotal),
+    };
+  }
+
+  /** Rebuilds a tally from {@link state}. */
+  static fromState(s: TallyState): Tally {
+    const t = new Tally(s.units, s.labels, s.categories);
+    t.both.set(s.both);
+    t.unitTotal.set(s.unitTotal);
+    t.unitsCat.set(s.unitsCat);
+    t.labelTotal.set(s.labelTotal);
+    t.images = s.images;
+    return t;
+  }
+}
