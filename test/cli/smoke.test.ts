@@ -45,7 +45,11 @@ const cases: [string, string[], string[]][] = [
   ['dataset parts', ['dataset', 'parts', '--out', join(dir, 'parts'), '--n', '3', '--seed', '1', '--size', '16'], ['parts/index.csv', 'parts/landmarks.csv']],
   ['stability', ['stability', model, '--dataset', parts, '--layer', layer, '--out', join(dir, 'stab')], ['stab/filters.csv', 'stab/report.html']],
   ['dataset concepts', ['dataset', 'concepts', '--out', join(dir, 'concepts'), '--n', '4', '--size', '32'], ['concepts/index.csv']],
-  ['dissect', ['dissect', model, '--dataset', concepts, '--layer', layer, '--quantile', '0.2', '--out', join(dir, 'dis')], ['dis/result.json', 'dis/report.html']],
+  [
+    'dissect',
+    ['dissect', model, '--dataset', concepts, '--layer', layer, '--quantile', '0.2', '--out', join(dir, 'dis')],
+    ['dis/result.json', 'dis/report.html'],
+  ],
   ['dissect merge', ['dissect', 'merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], ['merged/shard.json']],
 ];
 
