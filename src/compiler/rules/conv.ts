@@ -1,5 +1,5 @@
 /**
- * Vector-Jacobian rules for convolutions (gradients with respect to the data input only).
+ * Vector-Jacobian rules for convolutions: Conv's data, weight and bias; ConvTranspose's data only.
  *
  * dX of Conv is the transposed convolution of dY with the same weights. Which ops compute it is
  * chosen for ONNX Runtime's speed (see the shared notes on backward graphs, backward-graphs.md):
@@ -20,6 +20,7 @@ import { LucernaError } from '../../errors.js';
 import type { VjpContext, VjpRule } from '../vjp.js';
 import { convTransposeGeometry, flippedConvPads, transposeOutputPadding, type WindowGeometry, windowGeometry } from './conv-geometry.js';
 import { adjointWeight, convWithPads, cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
+import { convBiasGrad, convWeightGrad } from './conv-params.js';
 import { grad0 } from './util.js';
 
 const WEIGHT_ROLES = ['data', 'weight', 'bias'] as const;
@@ -94,7 +95,8 @@ const CONV_BACKWARD: Record<ConvBackward, (ctx: VjpContext, p: ConvBackwardInput
 };
 
 /**
- * Conv: dX by the formulation {@link convBackwardFormulation} picks; constant weights only.
+ * Conv: dX by the formulation {@link convBackwardFormulation} picks; dW and dB (when the plan
+ * differentiates the weight or bias, as training does) by {@link convWeightGrad} and {@link convBiasGrad}.
  *
  * @example
  * ```ts
@@ -102,16 +104,15 @@ const CONV_BACKWARD: Record<ConvBackward, (ctx: VjpContext, p: ConvBackwardInput
  * ```
  */
 export const convRule: VjpRule = (ctx) => {
-  requireConstantWeight(ctx, 1);
-  requireConstantWeight(ctx, 2);
-  if (!ctx.needsGrad(0)) return [];
   const xShape = ctx.shape(ctx.input(0));
   const w = ctx.input(1);
   const wShape = ctx.shape(w);
   const g = windowGeometry(ctx.node, xShape.slice(2), wShape.slice(2));
   const dy = { name: grad0(ctx), shape: ctx.shape(ctx.output(0)) };
-  const formulation = convBackwardFormulation(g, xShape[1] as number);
-  return [CONV_BACKWARD[formulation](ctx, { dy, w, wShape, xShape, g })];
+  const dX = ctx.needsGrad(0) ? CONV_BACKWARD[convBackwardFormulation(g, xShape[1] as number)](ctx, { dy, w, wShape, xShape, g }) : undefined;
+  const dW = ctx.needsGrad(1) ? convWeightGrad(ctx.b, { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g }) : undefined;
+  const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
+  return [dX, dW, dB];
 };
 
 /**
