@@ -13,7 +13,12 @@ import { float } from '../../src/onnx/attributes.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { COMPILER_OPSET, upgradeOpset } from '../../src/onnx/upgrade.js';
-import { gradCheck, rng, uniform } from '../helpers/gradcheck.js';
+import { type GradCheckSpec, gradCheck, rng, uniform } from '../helpers/gradcheck.js';
+
+/** Runs a finite-difference gradient check (as a test body: resolves to nothing). */
+async function check(spec: GradCheckSpec): Promise<void> {
+  await gradCheck(spec);
+}
 
 type Attrs = Record<string, number | number[] | string>;
 const size = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
@@ -71,7 +76,7 @@ describe('Conv weight and bias gradients against finite differences', () => {
 
 describe('other parameter gradients against finite differences', () => {
   it('BatchNormalization (running statistics): scale and bias', () =>
-    gradCheck({
+    check({
       inputs: [
         { name: 'x', shape: [2, 3, 4, 4] },
         { name: 'scale', shape: [3] },
@@ -87,7 +92,7 @@ describe('other parameter gradients against finite differences', () => {
         ),
     }));
   it('Gemm (transB, as PyTorch Linear): weight and bias', () =>
-    gradCheck({
+    check({
       inputs: [
         { name: 'x', shape: [3, 5] },
         { name: 'w', shape: [4, 5] },
@@ -97,7 +102,7 @@ describe('other parameter gradients against finite differences', () => {
       build: (b) => b.op('Gemm', ['x', 'w', 'c'], { transB: 1, alpha: float(0.7), beta: float(1.3) }, { outputs: ['y'] }),
     }));
   it('MatMul then Add: weight and bias', () =>
-    gradCheck({
+    check({
       inputs: [
         { name: 'x', shape: [3, 5] },
         { name: 'w', shape: [5, 4] },
@@ -107,7 +112,7 @@ describe('other parameter gradients against finite differences', () => {
       build: (b) => b.op('Add', [b.op('MatMul', ['x', 'w']), 'c'], {}, { outputs: ['y'] }),
     }));
   it('Mul by a per-channel scale and Add of a per-channel bias', () =>
-    gradCheck({
+    check({
       inputs: [
         { name: 'x', shape: [2, 3, 4, 4] },
         { name: 's', shape: [3, 1, 1] },
@@ -118,12 +123,11 @@ describe('other parameter gradients against finite differences', () => {
     }));
 });
 
-/** Values in [lo, hi) kept `margin` away from the kinks of piecewise-linear activations. */
 const N = 2;
 
 describe('small networks: every weight against finite differences', () => {
   it('depthwise-separable block with ReLU6 (Clip 0..6)', () =>
-    gradCheck({
+    check({
       inputs: [
         { name: 'x', shape: [N, 3, 6, 6] },
         { name: 'dw', shape: [3, 1, 3, 3] },
@@ -139,7 +143,7 @@ describe('small networks: every weight against finite differences', () => {
       },
     }));
   it('Conv, LeakyReLU, residual Add, Tanh', () =>
-    gradCheck({
+    check({
       inputs: [
         { name: 'x', shape: [N, 2, 5, 5] },
         { name: 'w1', shape: [2, 2, 3, 3] },
@@ -155,7 +159,7 @@ describe('small networks: every weight against finite differences', () => {
       },
     }));
   it('two fully connected layers with ReLU', () =>
-    gradCheck({
+    check({
       inputs: [
         { name: 'x', shape: [4, 6] },
         { name: 'fc1.weight', shape: [5, 6] },
