@@ -5,7 +5,7 @@
  * fed back as the next step's inputs without being copied.
  */
 import { prepareGraph } from '../engine/prepare.js';
-import type { Runtime, RuntimeSession, SessionOptions } from '../engine/runtime.js';
+import { outputTensor, type Runtime, type RuntimeSession, type SessionOptions } from '../engine/runtime.js';
 import { LucernaError } from '../errors.js';
 import type { Graph } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/proto.js';
@@ -160,7 +160,7 @@ export class Trainer implements AsyncDisposable {
     for (const [k, name] of Object.entries(step.scalars)) feeds[name] = { data: new Float32Array([scalars[k] as number]), shape: [] };
     for (const c of step.carried) feeds[c.input] = { data: this.current.get(c.input) as Float32Array, shape: c.dims };
     const out = await session.run(feeds);
-    const loss = (out[step.loss]?.data as Float32Array)[0] as number;
+    const loss = outputTensor(out[step.loss], step.loss).data[0] as number;
     if (!Number.isFinite(loss)) {
       throw new LucernaError(
         'NON_FINITE_LOSS',
@@ -170,7 +170,7 @@ export class Trainer implements AsyncDisposable {
     }
     for (const c of step.carried) this.current.set(c.input, out[c.output]?.data as Float32Array);
     this.stepCount++;
-    const correct = countCorrect(out[step.logits]?.data as Float32Array, classes, labels);
+    const correct = countCorrect(outputTensor(out[step.logits], step.logits).data, classes, labels);
     return { loss, correct, count: batch };
   }
 
