@@ -38,6 +38,7 @@ export type LucernaErrorCode =
   | 'BAD_DTYPE'
   | 'NON_FINITE_INPUT'
   | 'NON_FINITE_LOSS'
+  | 'INTERRUPTED'
   | 'UNKNOWN_TENSOR'
   | 'BAD_PLAN'
   | 'BAD_OPTION'

@@ -17,6 +17,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerInvert } from './commands/invert.js';
 import { registerTopPatches } from './commands/top-patches.js';
+import { registerTrain } from './commands/train.js';
 import { registerVisualize } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerVisualize(program);
   registerInvert(program);
   registerTopPatches(program);
+  registerTrain(program);
   return program;
 }
 

@@ -4,11 +4,11 @@
  * plain tensors, and the step counter. One {@link Trainer.step} is one ORT `run()`; its outputs are
  * fed back as the next step's inputs without being copied.
  */
-import { prepareGraph } from '../engine/prepare.js';
+import { type PreparedGraph, prepareGraph } from '../engine/prepare.js';
 import { outputTensor, type Runtime, type RuntimeSession, type SessionOptions } from '../engine/runtime.js';
 import { LucernaError } from '../errors.js';
 import type { Graph } from '../onnx/graph.js';
-import { encodeModel } from '../onnx/proto.js';
+import { DataType, encodeModel } from '../onnx/proto.js';
 import { readFloats } from '../onnx/tensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LossTerm, oneHotRows, softmaxCrossEntropy } from './loss.js';
@@ -47,6 +47,8 @@ export interface StepResult {
 interface Compiled {
   readonly step: StepGraph;
   readonly session: RuntimeSession;
+  /** The prepared forward graph (BatchNorm in inference form), for {@link Trainer.predict}. */
+  readonly prepared: PreparedGraph;
 }
 
 /**
@@ -81,6 +83,8 @@ export class Trainer implements AsyncDisposable {
   private readonly compiled = new Map<number, Promise<Compiled>>();
   /** Current values of everything carried between steps, by feed name. */
   private readonly current = new Map<string, Float32Array>();
+  private readonly dims = new Map<string, readonly number[]>();
+  private readonly predictors = new Map<number, Promise<RuntimeSession>>();
   private stepCount = 0;
   private disposed = false;
 
@@ -136,7 +140,8 @@ export class Trainer implements AsyncDisposable {
           this.current.set(carried.input, init ? readFloats(init) : new Float32Array(carried.dims.reduce((p, d) => p * d, 1)));
         }
         const session = await this.options.runtime.createSession(encodeModel(step.graph.toModel()), this.options.session);
-        return { step, session };
+        for (const c of step.carried) this.dims.set(c.input, c.dims);
+        return { step, session, prepared };
       })();
       this.compiled.set(batch, c);
     }
@@ -184,6 +189,37 @@ export class Trainer implements AsyncDisposable {
     return this.classesOf((await this.compile(batch)).step);
   }
 
+  /**
+   * Logits [B, K] of a batch with the current parameters and running statistics (BatchNorm in
+   * inference form, no update): what validation measures and what the checkpoint will compute.
+   */
+  async predict(x: Tensor): Promise<Tensor> {
+    if (this.disposed) throw new LucernaError('DISPOSED', 'The trainer was disposed');
+    const batch = x.shape[0] as number;
+    const { step, prepared } = await this.compile(batch);
+    let s = this.predictors.get(batch);
+    if (!s) {
+      const g = prepared.graph.clone();
+      for (const c of step.carried) {
+        if (!g.initializers.has(c.input)) continue;
+        g.initializers.delete(c.input);
+        g.inputs.push({ name: c.input, elemType: DataType.FLOAT, dims: [...c.dims] });
+      }
+      g.outputs = g.outputs.slice(0, 1);
+      s = this.options.runtime.createSession(encodeModel(g.toModel()), this.options.session);
+      this.predictors.set(batch, s);
+    }
+    const session = await s;
+    const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = { [step.input]: x };
+    for (const c of step.carried) if (session.inputNames.includes(c.input)) feeds[c.input] = { data: this.current.get(c.input) as Float32Array, shape: c.dims };
+    return outputTensor((await session.run(feeds, [step.logits]))[step.logits], step.logits);
+  }
+
+  /** Static dims of every carried tensor (parameters, optimizer slots, running statistics) compiled so far. */
+  carriedShapes(): ReadonlyMap<string, readonly number[]> {
+    return this.dims;
+  }
+
   /** Current parameters and running statistics, by initializer name (what a checkpoint stores). */
   values(): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
@@ -206,7 +242,10 @@ export class Trainer implements AsyncDisposable {
   async dispose(): Promise<void> {
     this.disposed = true;
     const all = [...this.compiled.values()];
+    const predictors = [...this.predictors.values()];
     this.compiled.clear();
+    this.predictors.clear();
     for (const c of all) await (await c.catch(() => undefined))?.session.dispose();
+    for (const p of predictors) await (await p.catch(() => undefined))?.dispose();
   }
 }
