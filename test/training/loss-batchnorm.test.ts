@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nodeRuntime } from '../../src/engine/node.js';
+import type { EngineTensor } from '../../src/engine/runtime.js';
 import { float } from '../../src/onnx/attributes.js';
 import { buildModel, type GraphBuilder } from '../../src/onnx/builder.js';
 import { rewriteBatchNormForTraining } from '../../src/training/batchnorm.js';
@@ -25,7 +26,7 @@ async function lossValue(logits: number[], labels: number[], classes: number, sm
   });
   const s = await nodeRuntime.createSession(bytes);
   try {
-    return ((await s.run({ z: { data: new Float32Array(logits), shape: [labels.length, classes] } })).loss?.data as Float32Array)[0] as number;
+    return ((await s.run({ z: { data: new Float32Array(logits), shape: [labels.length, classes] } })).loss as EngineTensor).data[0] as number;
   } finally {
     await s.dispose();
   }
@@ -99,8 +100,8 @@ describe('BatchNorm in train mode', () => {
       });
       const y = r.y?.data as Float32Array;
       assert.ok(Math.abs((y[0] as number) - (1 + (2 * (1 - 3)) / Math.sqrt(3.5 + 1e-5))) < 1e-5);
-      assert.ok(Math.abs(((r.m?.data as Float32Array)[0] as number) - (0.9 * 0.5 + 0.1 * 3)) < 1e-6);
-      assert.ok(Math.abs(((r.v?.data as Float32Array)[0] as number) - (0.9 * 1 + (0.1 * 14) / 3)) < 1e-6);
+      assert.ok(Math.abs(((r.m as EngineTensor).data[0] as number) - (0.9 * 0.5 + 0.1 * 3)) < 1e-6);
+      assert.ok(Math.abs(((r.v as EngineTensor).data[0] as number) - (0.9 * 1 + (0.1 * 14) / 3)) < 1e-6);
     } finally {
       await s.dispose();
     }

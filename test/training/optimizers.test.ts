@@ -12,12 +12,12 @@ import { rng, uniform } from '../helpers/gradcheck.js';
 const f = (...v: number[]) => new Float32Array(v);
 const close = (got: Float32Array, want: readonly number[], tol = 1e-6) => {
   assert.equal(got.length, want.length);
-  got.forEach((g, i) => assert.ok(Math.abs(g - (want[i] as number)) <= tol, `[${i}] ${g} vs ${want[i]}`));
+  for (const [i, g] of got.entries()) assert.ok(Math.abs(g - (want[i] as number)) <= tol, `[${i}] ${g} vs ${want[i]}`);
 };
 
 /** Runs `steps` reference updates with a fixed gradient. */
 function run(opt: Optimizer, hyper: OptimizerHyper, p0: number[], g: number[], lr: number, steps: number): Float32Array {
-  let param = f(...p0);
+  let param: Float32Array = f(...p0);
   let state: Record<string, Float32Array> = Object.fromEntries(opt.slots(hyper).map((s) => [s, new Float32Array(p0.length)]));
   for (let t = 1; t <= steps; t++) {
     const r = opt.update({ param, grad: f(...g), state }, hyper, opt.scalars(hyper, { lr, step: t }));
@@ -113,7 +113,8 @@ describe('ONNX emitters match the reference rules', () => {
   for (const [name, opt, hyper, lr] of cases) {
     it(name, async () => {
       const { emitted, reference } = await emittedSteps(opt, hyper, 64, 5, lr);
-      emitted.forEach((v, i) => assert.ok(Math.abs(v - (reference[i] as number)) <= 1e-6 * Math.max(1, Math.abs(v)), `[${i}] ${v} vs ${reference[i]}`));
+      for (const [i, v] of emitted.entries())
+        assert.ok(Math.abs(v - (reference[i] as number)) <= 1e-6 * Math.max(1, Math.abs(v)), `[${i}] ${v} vs ${reference[i]}`);
     });
   }
 });
