@@ -7,7 +7,7 @@
  */
 import { LucernaError } from '../errors.js';
 import type { Graph } from '../onnx/graph.js';
-import { decodeModel, encodeModel } from '../onnx/proto.js';
+import { encodeModel, type ModelProto, onnx } from '../onnx/proto.js';
 import { floatTensor, readFloats, tensorDims } from '../onnx/tensors.js';
 import type { OptimizerState } from './trainer.js';
 
@@ -65,7 +65,16 @@ export function optimizerStateBytes(state: OptimizerState, shapes: ReadonlyMap<s
  * ```
  */
 export function parseOptimizerState(bytes: Uint8Array, what: string): { state: OptimizerState; meta: OptimizerMeta; shapes: Map<string, number[]> } {
-  const model = decodeModel(bytes, what);
+  let model: ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new LucernaError(
+      'BAD_FILE',
+      `${what} is not a readable optimizer state file (${(e as Error).message})`,
+      'Resume from a checkpoint written by lucerna train',
+    );
+  }
   const raw = model.metadataProps?.find((p) => p.key === 'lucerna.optimizer')?.value;
   if (!raw) throw new LucernaError('BAD_FILE', `${what} is not a Lucerna optimizer state file`, 'Pass the .optimizer.onnx written next to a checkpoint');
   const meta = JSON.parse(raw) as OptimizerMeta;
