@@ -16,6 +16,7 @@ import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerInvert } from './commands/invert.js';
+import { registerModelCreate } from './commands/model-create.js';
 import { registerTopPatches } from './commands/top-patches.js';
 import { registerTrain } from './commands/train.js';
 import { registerVisualize } from './commands/visualize.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerInvert(program);
   registerTopPatches(program);
   registerTrain(program);
+  registerModelCreate(program);
   return program;
 }
 
