@@ -8,6 +8,7 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { fashionMnist } from '../../datasets/node/fashion-mnist.js';
+import { imageFolder } from '../../datasets/node/image-folder.js';
 import { npyDataset } from '../../datasets/node/npy.js';
 import { validationSplit } from '../../datasets/order.js';
 import { type Dataset, subset } from '../../datasets/types.js';
@@ -48,6 +49,10 @@ export interface TrainOptions {
   readonly bn: string;
   readonly freeze: string[];
   readonly val?: string;
+  readonly valDir?: string;
+  readonly crop: boolean;
+  readonly flip: boolean;
+  readonly jitter: string;
   readonly resume?: boolean;
   readonly optimization?: string;
   readonly out: string;
@@ -86,7 +91,7 @@ export function registerTrain(program: Command): void {
     .argument('<model>', 'ONNX model whose first output is the class logits [batch, classes]')
     .option('--inputs <x.npy>', 'inputs [N, …] as .npy (any numeric dtype)')
     .option('--labels <y.npy>', 'integer labels [N] as .npy')
-    .option('--dataset <dir|fashion-mnist>', 'fashion-mnist (the Debian package dataset-fashion-mnist)')
+    .option('--dataset <dir|fashion-mnist>', 'an image folder (one subfolder per class), or fashion-mnist (the Debian package dataset-fashion-mnist)')
     .option('--batch-size <n>', 'samples per step', '4')
     .option('--epochs <n>', 'passes over the training set (default 1)')
     .option('--steps <n>', 'exactly this many optimizer steps (1 = the first batch only)')
@@ -105,6 +110,10 @@ export function registerTrain(program: Command): void {
     .option('--bn <mode>', 'BatchNorm: train (batch statistics, running stats updated) or frozen (running stats unchanged)', 'train')
     .option('--freeze <pattern>', 'keep parameters whose name matches this glob fixed (repeatable)', collect, [])
     .option('--val <fraction>', 'hold out this fraction for validation (default 0 with --inputs, 0.1 with --dataset)')
+    .option('--val-dir <dir>', 'validation images in their own ImageFolder (instead of --val)')
+    .option('--no-crop', 'image folders: no random resized crop')
+    .option('--no-flip', 'image folders: no horizontal flip')
+    .option('--jitter <f>', 'image folders: colour jitter strength (0 turns it off)', '0.1')
     .option('--resume', "continue from the model's optimizer state (<model>.optimizer.onnx)")
     .option('--optimization <level>', 'ONNX Runtime graph optimisation: disabled, basic, extended or all', 'all')
     .requiredOption('--out <file>', 'checkpoint to write (.onnx)')
@@ -131,18 +140,32 @@ function oneOf<T extends string>(value: string, option: string, allowed: readonl
   return value as T;
 }
 
-async function openData(o: TrainOptions): Promise<Dataset> {
+/** The training data and, for image folders, the same files without augmentation (for validation). */
+async function openData(o: TrainOptions, graph: Graph, seed: number): Promise<{ train: Dataset; plain: Dataset; valDir?: Dataset }> {
   const npy = o.inputs !== undefined || o.labels !== undefined;
   if (npy && o.dataset !== undefined) throw new LucernaError('BAD_OPTION', 'Give either --inputs/--labels or --dataset, not both');
   if (npy) {
     if (!o.inputs || !o.labels) throw new LucernaError('BAD_OPTION', '--inputs and --labels go together', 'Pass both .npy files');
-    return npyDataset(o.inputs, o.labels);
+    const d = await npyDataset(o.inputs, o.labels);
+    return { train: d, plain: d };
   }
-  if (o.dataset === 'fashion-mnist') return fashionMnist('train');
-  if (o.dataset !== undefined) {
-    throw new LucernaError('BAD_OPTION', `--dataset "${o.dataset}" is not supported`, 'Use --dataset fashion-mnist, or --inputs x.npy --labels y.npy');
+  if (o.dataset === 'fashion-mnist') {
+    const d = await fashionMnist('train');
+    return { train: d, plain: d };
   }
-  throw new LucernaError('BAD_OPTION', 'No training data', 'Pass --inputs x.npy --labels y.npy or --dataset fashion-mnist');
+  if (o.dataset === undefined)
+    throw new LucernaError('BAD_OPTION', 'No training data', 'Pass --inputs x.npy --labels y.npy, --dataset <folder> or --dataset fashion-mnist');
+  const dims = graph.primaryInput().dims.slice(1);
+  if (dims.length !== 3 || dims.some((d) => typeof d !== 'number')) {
+    throw new LucernaError('UNSUPPORTED_MODEL', `An image folder needs a model with a static [C, H, W] input; this one takes [${dims.join(', ')}]`);
+  }
+  const sampleShape = dims as [number, number, number];
+  const jitter = num(o.jitter, '--jitter', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  const augment = { crop: o.crop, flip: o.flip, jitter };
+  const train = await imageFolder(o.dataset, { sampleShape, augment, seed });
+  const plain = await imageFolder(o.dataset, { sampleShape });
+  const valDir = o.valDir ? await imageFolder(o.valDir, { sampleShape, classNames: train.classNames }) : undefined;
+  return { train, plain, valDir };
 }
 
 function sampleShapeCheck(graph: Graph, data: Dataset): void {
@@ -234,12 +257,13 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
   const valFraction = o.val === undefined ? (o.dataset !== undefined ? 0.1 : 0) : num(o.val, '--val', (v) => v >= 0 && v < 1, 'a fraction in [0, 1)');
 
   const graph = graphFromBytes(await readBytes(modelPath, 'the model'), modelPath);
-  const all = await openData(o);
+  const data = await openData(o, graph, seed);
+  const all = data.train;
   if (all.size === 0) throw new LucernaError('BAD_FILE', 'The training data has no samples');
   sampleShapeCheck(graph, all);
-  const split = validationSplit(all.size, valFraction, seed);
+  const split = validationSplit(all.size, data.valDir ? 0 : valFraction, seed);
   const train = split.val.length > 0 ? subset(all, split.train) : all;
-  const val = split.val.length > 0 ? subset(all, split.val) : undefined;
+  const val = data.valDir ?? (split.val.length > 0 ? subset(data.plain, split.val) : undefined);
   const resume = o.resume ? await readOptimizerState(modelPath) : undefined;
   if (resume && resume.meta.optimizer !== optimizer.name) {
     throw new LucernaError(
@@ -254,7 +278,15 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
     { runtime: nodeRuntime, optimizer, hyper, bn, freeze: o.freeze, loss: [softmaxCrossEntropy({ labelSmoothing: smoothing })], session: { optimization } },
     resume?.state,
   );
-  await checkLabels(all, await trainer.classes(Math.min(batchSize, train.size)));
+  const classes = await trainer.classes(Math.min(batchSize, train.size));
+  await checkLabels(all, classes);
+  if (all.classNames && all.classNames.length !== classes) {
+    throw new LucernaError(
+      'BAD_TARGET',
+      `The data has ${all.classNames.length} classes, the model ${classes}`,
+      `Create the model with --classes ${all.classNames.length}`,
+    );
+  }
 
   const controller = new AbortController();
   const onSigint = () => controller.abort();
