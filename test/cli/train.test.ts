@@ -173,3 +173,23 @@ describe('lucerna train: checkpoints', () => {
     assert.equal(g.nodes.filter((n) => n.opType === 'BatchNormalization').length, 2);
   });
 });
+
+describe('lucerna train: Ctrl-C', () => {
+  it('finishes the current step, writes the checkpoint and exits 130', async () => {
+    const out = join(work, 'interrupted.onnx');
+    // SIGINT is sent (as an event) until the run ends; a million steps cannot finish first.
+    const timer = setInterval(() => process.emit('SIGINT'), 50);
+    let r: { code: number; stderr: string };
+    try {
+      r = await train(model, '--inputs', x8, '--labels', y8, '--batch-size', '2', '--steps', '1000000', '--out', out);
+    } finally {
+      clearInterval(timer);
+    }
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /^error: Interrupted after step \d+ of 1000000; checkpoint written to .*interrupted\.onnx\n$/);
+    assert.ok(existsSync(out));
+    assert.ok(existsSync(join(work, 'interrupted.optimizer.onnx')));
+    const trained = initializers(out);
+    assert.notDeepEqual(trained.get('fc.weight'), initializers(model).get('fc.weight'));
+  });
+});
