@@ -57,3 +57,4 @@ export { slic } from './segmentation/slic.js';
 export * from './tensor/random.js';
 export * from './tensor/tensor.js';
 export * from './visualization/index.js';
+export * from './training/index.js';

@@ -22,3 +22,7 @@ export { loadModelFile, readBytes } from './io/files.js';
 export * from './io/image.js';
 export * from './io/sidecar.js';
 export { writeFileAtomic } from './io/write.js';
+export * from './datasets/node/fashion-mnist.js';
+export * from './datasets/node/image-folder.js';
+export * from './datasets/node/npy.js';
+export * from './io/checkpoint.js';

@@ -37,7 +37,7 @@ export interface OptimizerState {
 }
 
 /** What one step reports. */
-export interface StepResult {
+export interface TrainStepResult {
   readonly loss: number;
   /** Samples whose arg-max logit is the label. */
   readonly correct: number;
@@ -152,7 +152,7 @@ export class Trainer implements AsyncDisposable {
    * One optimizer step on a batch: forward, loss, backward and update in one run.
    * Throws NON_FINITE_LOSS (and keeps the previous values) when the loss is not finite.
    */
-  async step(x: Tensor, labels: ArrayLike<number>, lr: number): Promise<StepResult> {
+  async step(x: Tensor, labels: ArrayLike<number>, lr: number): Promise<TrainStepResult> {
     if (this.disposed) throw new LucernaError('DISPOSED', 'The trainer was disposed');
     const batch = x.shape[0] as number;
     const { step, session } = await this.compile(batch);
