@@ -1,9 +1,10 @@
 /**
  * Writing and reading training checkpoints on disk: `trained.onnx` (the model with trained
  * initializers), its sidecar `trained.lucerna.json`, and the optimizer state
- * `trained.optimizer.onnx`. Each file is written atomically; the model is written last, so a
- * checkpoint whose model exists is complete.
+ * `trained.optimizer.onnx`. Each file is written atomically and the model last; when a write
+ * fails, the files already written are removed, so a checkpoint is there whole or not at all.
  */
+import { rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Graph } from '../onnx/graph.js';
 import { checkpointBytes, type OptimizerMeta, optimizerStateBytes, parseOptimizerState } from '../training/checkpoint.js';
@@ -43,17 +44,23 @@ export interface CheckpointContents {
 export async function writeCheckpoint(path: string, c: CheckpointContents): Promise<string[]> {
   const model = checkpointBytes(c.source, c.values);
   const state = optimizerStateBytes(c.optimizer.state, c.optimizer.shapes, c.optimizer.meta);
-  const written: string[] = [];
-  const optPath = optimizerStatePath(path);
-  await writeFileAtomic(optPath, state);
-  written.push(optPath);
+  const files: [string, Uint8Array | string][] = [[optimizerStatePath(path), state]];
   if (c.sidecar) {
     const sc = sidecarPath(path);
-    await writeFileAtomic(sc, `${JSON.stringify(validateSidecar({ ...c.sidecar, version: SIDECAR_VERSION }, sc), null, 2)}\n`);
-    written.push(sc);
+    files.push([sc, `${JSON.stringify(validateSidecar({ ...c.sidecar, version: SIDECAR_VERSION }, sc), null, 2)}\n`]);
   }
-  await writeFileAtomic(path, model);
-  written.push(path);
+  files.push([path, model]);
+  const written: string[] = [];
+  try {
+    for (const [p, data] of files) {
+      await writeFileAtomic(p, data);
+      written.push(p);
+    }
+  } catch (e) {
+    // All or nothing: a checkpoint without its model (or its state) is removed again.
+    for (const p of written) await rm(p, { force: true }).catch(() => undefined);
+    throw e;
+  }
   return written;
 }
 
