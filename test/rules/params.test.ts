@@ -74,6 +74,34 @@ describe('Conv weight and bias gradients against finite differences', () => {
   });
 });
 
+const convTransposeCases: ConvParamCase[] = [
+  {
+    name: 'ConvTranspose 3×3 stride 2 pad 1 output_padding 1',
+    x: [2, 3, 4, 5],
+    w: [3, 2, 3, 3],
+    attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] },
+  },
+  { name: 'ConvTranspose grouped 2, dilation 2', x: [2, 4, 4, 4], w: [4, 3, 3, 3], attrs: { group: 2, dilations: [2, 2], pads: [0, 1, 1, 0] } },
+  { name: 'ConvTranspose depthwise 4×4 stride 2 SAME_UPPER', x: [1, 3, 3, 4], w: [3, 1, 4, 4], attrs: { group: 3, strides: [2, 2], auto_pad: 'SAME_UPPER' } },
+];
+
+describe('ConvTranspose weight and bias gradients against finite differences', () => {
+  for (const c of convTransposeCases) {
+    it(c.name, () => {
+      const group = typeof c.attrs.group === 'number' ? c.attrs.group : 1;
+      return check({
+        inputs: [
+          { name: 'x', shape: c.x },
+          { name: 'w', shape: c.w },
+          { name: 'bias', shape: [(c.w[1] as number) * group] },
+        ],
+        output: 'y',
+        build: (b) => b.op('ConvTranspose', ['x', 'w', 'bias'], c.attrs, { outputs: ['y'] }),
+      });
+    });
+  }
+});
+
 describe('other parameter gradients against finite differences', () => {
   it('BatchNormalization (running statistics): scale and bias', () =>
     check({
