@@ -16,13 +16,13 @@ setDefaultRuntime(nodeRuntime);
 
 export * from './convert/node.js';
 export { defaultModelPath, loadNsfwjsMobileNetV2, nsfwjsLabels } from './convert/nsfwjs.js';
+export * from './datasets/node/fashion-mnist.js';
+export * from './datasets/node/image-folder.js';
+export * from './datasets/node/npy.js';
 export { nodeRuntime } from './engine/node.js';
 export * from './index.js';
+export * from './io/checkpoint.js';
 export { loadModelFile, readBytes } from './io/files.js';
 export * from './io/image.js';
 export * from './io/sidecar.js';
 export { writeFileAtomic } from './io/write.js';
-export * from './datasets/node/fashion-mnist.js';
-export * from './datasets/node/image-folder.js';
-export * from './datasets/node/npy.js';
-export * from './io/checkpoint.js';

@@ -8,30 +8,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { main } from '../../src/cli/main.js';
 import { serializeNpy } from '../../src/io/npy.js';
 import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import { readFloats } from '../../src/onnx/tensors.js';
+import { lucernaInProcess } from '../helpers/cli.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 
 const ORACLE = join(import.meta.dirname, '../../../shared/oracle-train/tiny_bn');
 const work = await mkdtemp(join(tmpdir(), 'lucerna-train-cli-'));
 after(() => rm(work, { recursive: true, force: true }));
 
-/** Runs the CLI in-process; returns the exit code and what went to stderr. */
-async function train(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await main(['node', 'lucerna', 'train', ...args]), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+const train = (...args: string[]) => lucernaInProcess('train', ...args);
 
 function assertOneLine(r: { code: number; stderr: string }, code: number, pattern: RegExp, out: string): void {
   assert.equal(r.code, code, r.stderr);

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { main } from '../../src/cli/main.js';
 import { colourJitter, flipHorizontal, randomResizedCropBox, sampleRandom } from '../../src/datasets/augment.js';
 import { imageFolder } from '../../src/datasets/node/image-folder.js';
 import { createModel } from '../../src/models/architectures.js';
+import { lucernaInProcess } from '../helpers/cli.js';
 
 const work = await mkdtemp(join(tmpdir(), 'lucerna-imagefolder-'));
 after(() => rm(work, { recursive: true, force: true }));
@@ -86,19 +86,7 @@ describe('augmentation functions', () => {
   });
 });
 
-async function train(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  let stderr = '';
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await main(['node', 'lucerna', 'train', ...args]), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
-}
+const train = (...args: string[]) => lucernaInProcess('train', ...args);
 
 describe('lucerna train --dataset <folder>', () => {
   const model = join(work, 'cnn.onnx');

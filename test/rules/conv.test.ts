@@ -5,7 +5,6 @@ import type { ConvBackward } from '../../src/compiler/rules/conv.js';
 import { resolveRuleSet } from '../../src/compiler/rulesets/index.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { probeGraph } from '../../src/engine/probe.js';
-import { LucernaError } from '../../src/errors.js';
 import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import { constantsToInitializers } from '../../src/onnx/constants.js';
 import type { NodeProto } from '../../src/onnx/proto.js';
