@@ -78,7 +78,7 @@ const resnet18: Body = (ctx, x, o) => {
   linear(ctx, globalPoolFlat(ctx, t), 'fc', 512, o.classes, LOGITS);
 };
 
-/** Every architecture, by its CLI name. */
+/** Every architecture, by its CLI name. @example `Object.keys(architectures) // ['small-cnn', 'vgg11-bn', 'resnet18']` */
 export const architectures: Readonly<Record<string, Body>> = { 'small-cnn': smallCnn, 'vgg11-bn': vgg11bn, resnet18 };
 
 /**

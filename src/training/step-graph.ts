@@ -54,9 +54,13 @@ export interface StepGraph {
   readonly carried: readonly Carried[];
 }
 
+/** The output that returns a carried tensor's next value. @example `nextName('fc.weight') // 'next:fc.weight'` */
 export const nextName = (name: string): string => `next:${name}`;
+/** The feed of one optimizer slot of one parameter. @example `slotName('exp_avg', 'fc.weight') // 'exp_avg:fc.weight'` */
 export const slotName = (slot: string, param: string): string => `${slot}:${param}`;
+/** The one-hot labels input [B, K]. @example `feeds[ONE_HOT] = { data: oneHotRows(labels, k), shape: [b, k] }` */
 export const ONE_HOT = 'labels_onehot';
+/** The scalar loss output. @example `out[LOSS].data[0]` */
 export const LOSS = 'loss';
 
 function promote(graph: Graph, name: string): ValueInfo {

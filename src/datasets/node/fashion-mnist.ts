@@ -11,10 +11,10 @@ import { LucernaError } from '../../errors.js';
 import { type IdxArray, parseIdx } from '../idx.js';
 import type { Dataset } from '../types.js';
 
-/** Where the Debian package installs the files. */
+/** Where the Debian package installs the files. @example `fashionMnist('test', FASHION_MNIST_DIR)` */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
-/** The ten class names, in label order. */
+/** The ten class names, in label order. @example `FASHION_MNIST_CLASSES[9] // 'Ankle boot'` */
 export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 async function readIdx(dir: string, file: string): Promise<IdxArray> {

@@ -6,7 +6,7 @@ import { adam, adamw } from './adam.js';
 import { sgd } from './sgd.js';
 import type { Optimizer } from './types.js';
 
-/** Every built-in optimizer, by its CLI name. */
+/** Every built-in optimizer, by its CLI name. @example `optimizers.adamw.name // 'adamw'` */
 export const optimizers: Readonly<Record<string, Optimizer>> = { sgd, adam, adamw };
 
 /**

@@ -20,7 +20,7 @@ export interface OptimizerHyper {
   readonly eps: number;
 }
 
-/** PyTorch's defaults: no momentum, no decay, Adam β (0.9, 0.999), ε 1e-8. */
+/** PyTorch's defaults: no momentum, no decay, Adam β (0.9, 0.999), ε 1e-8. @example `{ ...DEFAULT_HYPER, momentum: 0.9 }` */
 export const DEFAULT_HYPER: OptimizerHyper = { momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /** Per-parameter tensors of one update: the parameter, its gradient and its state slots. */
