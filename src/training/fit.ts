@@ -117,10 +117,18 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
     let sumLoss = 0;
     let correct = 0;
     let seen = 0;
-    let next: Promise<Batch> | undefined = batches[0] ? data.read(batches[0], epoch) : undefined;
+    // A prefetched read that fails while a step fails must not become an unhandled rejection.
+    const prefetch = (k: number): Promise<Batch> | undefined => {
+      const indices = batches[k];
+      if (!indices) return undefined;
+      const p = data.read(indices, epoch);
+      p.catch(() => undefined);
+      return p;
+    };
+    let next = prefetch(0);
     for (let k = 0; k < batches.length; k++) {
       const batch = await (next as Promise<Batch>);
-      next = batches[k + 1] ? data.read(batches[k + 1] as number[], epoch) : undefined;
+      next = prefetch(k + 1);
       const lr = learningRate(schedule, options.lr, { step: startStep + step, stepsPerEpoch: perEpoch, totalSteps: startStep + totalSteps });
       const started = performance.now();
       const r = await trainer.step(batch.x, batch.labels, lr);
@@ -132,7 +140,6 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
       options.onStep?.({ step, totalSteps, epoch, loss: r.loss, accuracy: r.correct / r.count, lr, ms: performance.now() - started });
       if (options.signal?.aborted) {
         interrupted = true;
-        await next?.catch(() => undefined);
         break;
       }
     }
