@@ -71,6 +71,12 @@ export interface CommandContext {
 export interface CommandResult {
   readonly message: string;
   readonly json: unknown;
+  /**
+   * Set when the run stopped early on Ctrl-C but what it wrote is complete and meant to be kept
+   * (a training checkpoint): the outputs are committed, the result printed, and the command ends
+   * with exit code 130 and this one-line message.
+   */
+  readonly interrupted?: string;
 }
 
 /** The flags as commander parsed them (strings, booleans, string lists). */
@@ -97,6 +103,8 @@ export interface CommandSpec<F = Flags> {
   readonly options: readonly OptionSpec[];
   /** Declared when the command writes to `--out`: checked before `run`. */
   readonly output?: OutputSpec;
+  /** How long Ctrl-C may take to stop the work (default {@link INTERRUPT_GRACE_MS}). */
+  readonly interruptGraceMs?: number;
   run(ctx: CommandContext, args: readonly (string | undefined)[], flags: F): Promise<CommandResult>;
 }
 
@@ -178,7 +186,7 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   const onSigint = () => {
     if (controller.signal.aborted) return stopNow();
     abort();
-    timer = setTimeout(stopNow, INTERRUPT_GRACE_MS);
+    timer = setTimeout(stopNow, spec.interruptGraceMs ?? INTERRUPT_GRACE_MS);
     timer.unref();
   };
   const stopNow = () => {
@@ -189,11 +197,13 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   if (io.handleSigint) process.on('SIGINT', onSigint);
   if (io.debug) io.stderr(`debug: ${spec.name} running; Ctrl-C stops it\n`);
   const ctx: CommandContext = { io, signal: controller.signal, outputs, warn: (message) => io.stderr(`warning: ${message}\n`) };
+  let interrupted: string | undefined;
   try {
     const result = await spec.run(ctx, args, flags);
-    if (controller.signal.aborted) throw new LucernaError('ABORTED', 'cancelled');
+    if (controller.signal.aborted && result.interrupted === undefined) throw new LucernaError('ABORTED', 'cancelled');
     await outputs.commit();
     io.stdout(flags.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.message}\n`);
+    interrupted = result.interrupted;
   } catch (e) {
     outputs.discard();
     if (controller.signal.aborted) throw new LucernaError('ABORTED', interruptedLine(outputs.written).replace(/^interrupted: |\n$/g, ''));
@@ -203,6 +213,7 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
     if (io.handleSigint) process.off('SIGINT', onSigint);
     io.signal?.removeEventListener('abort', abort);
   }
+  if (interrupted !== undefined) throw new LucernaError('INTERRUPTED', interrupted);
 }
 
 /**

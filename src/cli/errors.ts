@@ -76,6 +76,7 @@ export function reportError(e: unknown, options: { debug: boolean; write?: Error
   if (isLucernaError(e)) {
     write(`${formatLucernaError(e)}\n`);
     if (options.debug && e.stack) write(`${e.stack}\n`);
+    if (e.code === 'INTERRUPTED') return ExitCode.interrupted;
     return e.code === 'BAD_OPTION' ? ExitCode.usage : ExitCode.error;
   }
   const message = oneLine(String((e as Error)?.message ?? e)) || 'unknown failure';

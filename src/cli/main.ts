@@ -21,8 +21,10 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
+import { modelCreateCommand } from './commands/model-create.js';
 import { stabilityCommand } from './commands/stability.js';
 import { topPatchesCommand } from './commands/top-patches.js';
+import { trainCommand } from './commands/train.js';
 import { visualizeCommand } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -42,11 +44,14 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   datasetConceptsCommand,
   dissectCommand,
   dissectMergeCommand,
+  modelCreateCommand,
+  trainCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */
 export const GROUPS: Readonly<Record<string, string>> = {
   dataset: 'generate data sets (part-annotated figures, Broden-format concept sets)',
+  model: 'create models',
 };
 
 function packageVersion(): string {

@@ -5,11 +5,12 @@
  * subprocess test is its Ctrl-C test in attribute-perturbation.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writePartsDataset } from '../../src/datasets/node/parts-writer.js';
+import { serializeNpy } from '../../src/io/npy.js';
 import { assertOneLineError, lucernaJson, lucernaProcess, root } from '../helpers/cli.js';
 import { oracleDir } from '../helpers/oracle.js';
 
@@ -27,6 +28,10 @@ before(async () => {
   await writePartsDataset(parts, { n: 4, seed: 1, size: 16 });
   // A concept set and two pass-1 shards of it (in-process), for the dissect rows.
   await lucernaJson('dataset', 'concepts', '--out', concepts, '--n', '6', '--size', '32');
+  // A model and data for the train row.
+  await lucernaJson('model', 'create', 'small-cnn', '--classes', '2', '--input', '1x8x8', '--out', join(dir, 'to-train.onnx'));
+  writeFileSync(join(dir, 'x.npy'), serializeNpy({ data: new Float32Array(4 * 64).fill(0.5), shape: [4, 1, 8, 8] }));
+  writeFileSync(join(dir, 'y.npy'), serializeNpy({ data: new BigInt64Array([0n, 1n, 0n, 1n]), shape: [4] }));
   for (const i of [1, 2]) await lucernaJson('dissect', model, '--dataset', concepts, '--layer', layer, '--shard', `${i}/2`, '--out', join(dir, `s${i}`));
 });
 
@@ -49,6 +54,12 @@ const cases: [string, string[], string[]][] = [
     'dissect',
     ['dissect', model, '--dataset', concepts, '--layer', layer, '--quantile', '0.2', '--out', join(dir, 'dis')],
     ['dis/result.json', 'dis/report.html'],
+  ],
+  ['model create', ['model', 'create', 'small-cnn', '--classes', '2', '--input', '1x8x8', '--out', join(dir, 'created.onnx')], ['created.onnx']],
+  [
+    'train',
+    ['train', join(dir, 'to-train.onnx'), '--inputs', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--steps', '1', '--out', join(dir, 'trained.onnx')],
+    ['trained.onnx', 'trained.optimizer.onnx'],
   ],
   ['dissect merge', ['dissect', 'merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], ['merged/shard.json']],
 ];

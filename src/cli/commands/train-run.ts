@@ -1,0 +1,320 @@
+/**
+ * The work of `lucerna train [MODEL] (--inputs x.npy --labels y.npy | --dataset <dir> | --dataset fashion-mnist) … --out trained.onnx`:
+ * trains a classifier with the compiled one-run training step and writes a checkpoint (the same
+ * ONNX graph with trained initializers, its sidecar, and the optimizer state for `--resume`).
+ * Ctrl-C finishes the current step, writes the checkpoint and exits 130. Loaded by `train.ts`.
+ */
+import cliProgress from 'cli-progress';
+import { fashionMnist } from '../../datasets/node/fashion-mnist.js';
+import { imageFolder } from '../../datasets/node/image-folder.js';
+import { npyDataset } from '../../datasets/node/npy.js';
+import { validationSplit } from '../../datasets/order.js';
+import { type Dataset, subset } from '../../datasets/types.js';
+import { nodeRuntime } from '../../engine/node.js';
+import type { OptimizationLevel } from '../../engine/runtime.js';
+import { LucernaError } from '../../errors.js';
+import { checkpointFiles, readOptimizerState } from '../../io/checkpoint.js';
+import { readBytes } from '../../io/files.js';
+import { readSidecar } from '../../io/sidecar.js';
+import { graphFromBytes } from '../../onnx/builder.js';
+import type { Graph } from '../../onnx/graph.js';
+import { type EpochSummary, type FitResult, fit, type StepProgress } from '../../training/fit.js';
+import { softmaxCrossEntropy } from '../../training/loss.js';
+import { optimizerByName } from '../../training/optimizers/index.js';
+import type { Schedule } from '../../training/schedule.js';
+import { Trainer } from '../../training/trainer.js';
+import type { CommandContext, CommandResult } from '../command.js';
+import { modelFile } from '../model.js';
+
+/** Options of `lucerna train`, with the defaults of {@link TRAIN_DEFAULTS} filled in. */
+export interface TrainOptions {
+  readonly inputs?: string;
+  readonly labels?: string;
+  readonly dataset?: string;
+  readonly batchSize: string;
+  readonly epochs?: string;
+  readonly steps?: string;
+  readonly shuffle: boolean;
+  readonly seed: string;
+  readonly optimizer: string;
+  readonly lr?: string;
+  readonly momentum: string;
+  readonly nesterov?: boolean;
+  readonly weightDecay: string;
+  readonly schedule?: string;
+  readonly warmup: string;
+  readonly gamma: string;
+  readonly stepEpochs: string;
+  readonly labelSmoothing: string;
+  readonly bn: string;
+  readonly freeze: string[];
+  readonly val?: string;
+  readonly valDir?: string;
+  readonly crop: boolean;
+  readonly flip: boolean;
+  readonly jitter: string;
+  readonly resume?: boolean;
+  readonly optimization?: string;
+  readonly out: string;
+  readonly json?: boolean;
+}
+
+/** The defaults of the options that have one. @example `TRAIN_DEFAULTS.batchSize // '4'` */
+export const TRAIN_DEFAULTS = {
+  batchSize: '4',
+  seed: '0',
+  optimizer: 'sgd',
+  momentum: '0',
+  weightDecay: '0',
+  warmup: '0',
+  gamma: '0.1',
+  stepEpochs: '1',
+  labelSmoothing: '0',
+  bn: 'train',
+  jitter: '0.1',
+  optimization: 'all',
+} as const;
+
+/** What a run reports (the `--json` output). */
+export interface TrainSummary {
+  readonly model: string;
+  readonly out: string;
+  readonly files: readonly string[];
+  readonly steps: number;
+  readonly totalSteps: number;
+  readonly interrupted: boolean;
+  readonly trainable: readonly string[];
+  readonly frozen: readonly string[];
+  readonly losses: readonly number[];
+  readonly epochs: readonly EpochSummary[];
+  readonly seconds: number;
+}
+
+function num(text: string, option: string, check: (v: number) => boolean, want: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new LucernaError('BAD_OPTION', `${option} "${text}" is not ${want}`);
+  return v;
+}
+const positiveInt = (t: string, o: string) => num(t, o, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+const nonNegative = (t: string, o: string) => num(t, o, (v) => v >= 0, 'a number ≥ 0');
+
+function oneOf<T extends string>(value: string, option: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new LucernaError('BAD_OPTION', `${option} "${value}" is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+/** The training data and, for image folders, the same files without augmentation (for validation). */
+async function openData(o: TrainOptions, graph: Graph, seed: number): Promise<{ train: Dataset; plain: Dataset; valDir?: Dataset }> {
+  const npy = o.inputs !== undefined || o.labels !== undefined;
+  if (npy && o.dataset !== undefined) throw new LucernaError('BAD_OPTION', 'Give either --inputs/--labels or --dataset, not both');
+  if (npy) {
+    if (!o.inputs || !o.labels) throw new LucernaError('BAD_OPTION', '--inputs and --labels go together', 'Pass both .npy files');
+    const d = await npyDataset(o.inputs, o.labels);
+    return { train: d, plain: d };
+  }
+  if (o.dataset === 'fashion-mnist') {
+    const d = await fashionMnist('train');
+    return { train: d, plain: d };
+  }
+  if (o.dataset === undefined)
+    throw new LucernaError('BAD_OPTION', 'No training data', 'Pass --inputs x.npy --labels y.npy, --dataset <folder> or --dataset fashion-mnist');
+  const dims = graph.primaryInput().dims.slice(1);
+  if (dims.length !== 3 || dims.some((d) => typeof d !== 'number')) {
+    throw new LucernaError('UNSUPPORTED_MODEL', `An image folder needs a model with a static [C, H, W] input; this one takes [${dims.join(', ')}]`);
+  }
+  const sampleShape = dims as [number, number, number];
+  const jitter = num(o.jitter, '--jitter', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  const augment = { crop: o.crop, flip: o.flip, jitter };
+  const train = await imageFolder(o.dataset, { sampleShape, augment, seed });
+  const plain = await imageFolder(o.dataset, { sampleShape });
+  const valDir = o.valDir ? await imageFolder(o.valDir, { sampleShape, classNames: train.classNames }) : undefined;
+  return { train, plain, valDir };
+}
+
+function sampleShapeCheck(graph: Graph, data: Dataset): void {
+  const dims = graph.primaryInput().dims.slice(1);
+  const ok = dims.length === data.sampleShape.length && dims.every((d, i) => typeof d !== 'number' || d === data.sampleShape[i]);
+  if (!ok) {
+    throw new LucernaError(
+      'BAD_SHAPE',
+      `The model takes samples [${dims.join(', ')}], the data has [${data.sampleShape.join(', ')}]`,
+      'Give data of the shape the model expects',
+    );
+  }
+}
+
+async function checkLabels(data: Dataset, classes: number): Promise<void> {
+  const labels = await data.labels();
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i] as number;
+    if (l < 0 || l >= classes) {
+      throw new LucernaError(
+        'BAD_TARGET',
+        `Label ${l} of sample ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})`,
+        'Check the labels file',
+      );
+    }
+  }
+}
+
+function schedule(o: TrainOptions): Schedule {
+  const warmupSteps = nonNegative(o.warmup, '--warmup');
+  const kind = o.schedule === undefined ? 'constant' : oneOf(o.schedule, '--schedule', ['step', 'cosine'] as const);
+  return { kind, warmupSteps, gamma: nonNegative(o.gamma, '--gamma'), stepEpochs: positiveInt(o.stepEpochs, '--step-epochs') };
+}
+
+/** A progress bar on stderr with the loss, the accuracy and the time per step (TTY only). */
+function stepBar(enabled: boolean): { onStep?: (p: StepProgress) => void; stop(): void } {
+  if (!enabled) return { stop: () => undefined };
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'train [{bar}] {value}/{total} | epoch {epoch} | loss {loss} | acc {acc} | {ms} ms/step',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onStep(p) {
+      const payload = { epoch: p.epoch + 1, loss: p.loss.toFixed(4), acc: p.accuracy.toFixed(3), ms: p.ms.toFixed(0) };
+      if (!started) {
+        bar.start(p.totalSteps, 0, payload);
+        started = true;
+      }
+      bar.update(p.step, payload);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+/**
+ * Runs one training from CLI options and stages the checkpoint (also when interrupted).
+ *
+ * @example
+ * ```ts
+ * const { json } = await runTrain(ctx, 'm.onnx', { inputs: 'x.npy', labels: 'y.npy', out: 't.onnx' });
+ * ```
+ */
+export async function runTrain(
+  ctx: CommandContext,
+  given: string | undefined,
+  flags: Partial<TrainOptions> & { readonly out: string },
+): Promise<CommandResult> {
+  const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  const o: TrainOptions = { ...TRAIN_DEFAULTS, freeze: [], shuffle: true, crop: true, flip: true, ...defined, out: flags.out };
+  const started = performance.now();
+  const modelPath = await modelFile(given);
+  const batchSize = positiveInt(o.batchSize, '--batch-size');
+  if (o.epochs !== undefined && o.steps !== undefined) throw new LucernaError('BAD_OPTION', 'Give --epochs or --steps, not both');
+  const epochs = o.epochs === undefined ? 1 : positiveInt(o.epochs, '--epochs');
+  const steps = o.steps === undefined ? undefined : positiveInt(o.steps, '--steps');
+  const optimizer = optimizerByName(o.optimizer);
+  const lr = o.lr === undefined ? (optimizer.name === 'sgd' ? 0.01 : 0.001) : num(o.lr, '--lr', (v) => v > 0, 'a positive number');
+  const bn = oneOf(o.bn, '--bn', ['train', 'frozen'] as const);
+  const optimization = oneOf(o.optimization ?? 'all', '--optimization', ['disabled', 'basic', 'extended', 'all'] as const) as OptimizationLevel;
+  const seed = num(o.seed, '--seed', Number.isInteger, 'an integer');
+  const hyper = {
+    momentum: nonNegative(o.momentum, '--momentum'),
+    nesterov: o.nesterov === true,
+    weightDecay: nonNegative(o.weightDecay, '--weight-decay'),
+  };
+  if (hyper.nesterov && (optimizer.name !== 'sgd' || hyper.momentum === 0))
+    throw new LucernaError('BAD_OPTION', '--nesterov needs --optimizer sgd and a --momentum above 0');
+  const smoothing = num(o.labelSmoothing, '--label-smoothing', (v) => v >= 0 && v < 1, 'in [0, 1)');
+  const sched = schedule(o);
+  const valFraction = o.val === undefined ? (o.dataset !== undefined ? 0.1 : 0) : num(o.val, '--val', (v) => v >= 0 && v < 1, 'a fraction in [0, 1)');
+
+  const graph = graphFromBytes(await readBytes(modelPath, 'the model'), modelPath);
+  const data = await openData(o, graph, seed);
+  const all = data.train;
+  if (all.size === 0) throw new LucernaError('BAD_FILE', 'The training data has no samples');
+  sampleShapeCheck(graph, all);
+  const split = validationSplit(all.size, data.valDir ? 0 : valFraction, seed);
+  const train = split.val.length > 0 ? subset(all, split.train) : all;
+  const val = data.valDir ?? (split.val.length > 0 ? subset(data.plain, split.val) : undefined);
+  const resume = o.resume ? await readOptimizerState(modelPath) : undefined;
+  if (resume && resume.meta.optimizer !== optimizer.name) {
+    throw new LucernaError(
+      'BAD_OPTION',
+      `The optimizer state is for ${resume.meta.optimizer}, not ${optimizer.name}`,
+      `Pass --optimizer ${resume.meta.optimizer}`,
+    );
+  }
+  await using trainer = await Trainer.create(
+    graph,
+    all.sampleShape,
+    { runtime: nodeRuntime, optimizer, hyper, bn, freeze: o.freeze, loss: [softmaxCrossEntropy({ labelSmoothing: smoothing })], session: { optimization } },
+    resume?.state,
+  );
+  const classes = await trainer.classes(Math.min(batchSize, train.size));
+  await checkLabels(all, classes);
+  if (all.classNames && all.classNames.length !== classes) {
+    throw new LucernaError(
+      'BAD_TARGET',
+      `The data has ${all.classNames.length} classes, the model ${classes}`,
+      `Create the model with --classes ${all.classNames.length}`,
+    );
+  }
+
+  const bar = stepBar(!o.json && ctx.io.isTTY);
+  let result: FitResult;
+  try {
+    result = await fit(trainer, train, {
+      batchSize,
+      epochs,
+      steps,
+      shuffle: o.shuffle,
+      seed,
+      lr,
+      schedule: sched,
+      validation: val,
+      signal: ctx.signal,
+      onStep: bar.onStep,
+    });
+  } finally {
+    bar.stop();
+  }
+  const sidecar = (await readSidecar(modelPath)) ?? {};
+  const files = checkpointFiles(o.out, {
+    source: graph,
+    values: trainer.values(),
+    sidecar: all.classNames ? { ...sidecar, labels: all.classNames } : Object.keys(sidecar).length > 0 ? sidecar : undefined,
+    optimizer: {
+      state: trainer.optimizerState(),
+      shapes: trainer.carriedShapes(),
+      meta: { optimizer: optimizer.name, step: trainer.steps, hyper: trainer.hyper, lr, schedule: sched, bn },
+    },
+  });
+  for (const [path, data] of files) await ctx.outputs.write(path, data);
+  const totalSteps = steps ?? Math.ceil(train.size / batchSize) * epochs;
+  const summary: TrainSummary = {
+    model: given ?? 'bundled',
+    out: o.out,
+    files: files.map(([path]) => path),
+    steps: result.steps,
+    totalSteps,
+    interrupted: result.interrupted,
+    trainable: trainer.trainable,
+    frozen: trainer.frozen,
+    losses: result.losses,
+    epochs: result.epochs,
+    seconds: (performance.now() - started) / 1000,
+  };
+  return {
+    json: summary,
+    message: formatSummary(summary),
+    interrupted: result.interrupted ? `Interrupted after step ${summary.steps} of ${totalSteps}; checkpoint written to ${o.out}` : undefined,
+  };
+}
+
+function formatSummary(s: TrainSummary): string {
+  const lines = s.epochs.map((e) => {
+    const val = e.valLoss === undefined ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy ?? 0).toFixed(4)}`;
+    return `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}${val}`;
+  });
+  lines.push(`${s.steps} steps in ${s.seconds.toFixed(1)} s; ${s.trainable.length} trainable tensors${s.frozen.length ? `, ${s.frozen.length} frozen` : ''}`);
+  lines.push(`wrote ${s.files.join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,86 @@
+/**
+ * The training loop: exact step counts across epochs, `--steps 1` on the first batch, validation
+ * summaries, and cancellation at the end of a step.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Dataset } from '../../src/datasets/types.js';
+import { nodeRuntime } from '../../src/engine/node.js';
+import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
+import { crossEntropyOf, fit } from '../../src/training/fit.js';
+import { sgd } from '../../src/training/optimizers/index.js';
+import { Trainer } from '../../src/training/trainer.js';
+import { rng, uniform } from '../helpers/gradcheck.js';
+
+const graph = graphFromBytes(
+  buildModel({
+    inputs: [{ name: 'x', dims: ['n', 4] }],
+    outputs: ['logits'],
+    build: (b) =>
+      b.op('Gemm', ['x', b.weight('fc.weight', uniform(12, rng(1)), [3, 4]), b.weight('fc.bias', [0, 0, 0], [3])], { transB: 1 }, { outputs: ['logits'] }),
+  }),
+);
+
+/** An in-memory data set of `n` samples that records which indices were read. */
+function memoryData(n: number, reads: number[][]): Dataset {
+  const x = uniform(n * 4, rng(2));
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 3);
+  return {
+    size: n,
+    sampleShape: [4],
+    labels: async () => labels,
+    async read(indices) {
+      reads.push([...indices]);
+      const data = new Float32Array(indices.length * 4);
+      for (const [k, i] of indices.entries()) data.set(x.subarray(i * 4, i * 4 + 4), k * 4);
+      return { x: { data, shape: [indices.length, 4] }, labels: Int32Array.from(indices, (i) => labels[i] as number) };
+    },
+  };
+}
+
+describe('fit', () => {
+  it('--steps counts optimizer steps across epochs; a short last batch trains too', async () => {
+    const reads: number[][] = [];
+    await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd });
+    const r = await fit(trainer, memoryData(5, reads), { batchSize: 2, steps: 7, shuffle: false, lr: 0.1 });
+    assert.equal(r.steps, 7);
+    assert.equal(trainer.steps, 7);
+    assert.deepEqual(reads.slice(0, 4), [[0, 1], [2, 3], [4], [0, 1]]);
+    assert.equal(r.epochs.length, 3);
+  });
+  it('steps 1 takes the first batch only', async () => {
+    const reads: number[][] = [];
+    await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd });
+    const r = await fit(trainer, memoryData(6, reads), { batchSize: 3, steps: 1, shuffle: false, lr: 0.1 });
+    assert.equal(r.steps, 1);
+    assert.deepEqual(reads[0], [0, 1, 2]);
+  });
+  it('validation after each epoch matches a hand computation of the predictions', async () => {
+    await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd });
+    const val = memoryData(4, []);
+    const r = await fit(trainer, memoryData(6, []), { batchSize: 3, epochs: 2, lr: 0.1, seed: 1, validation: val });
+    const batch = await val.read([0, 1, 2, 3], 0);
+    const want = crossEntropyOf((await trainer.predict(batch.x)).data, 3, batch.labels);
+    assert.equal(r.epochs.length, 2);
+    assert.ok(Math.abs((r.epochs[1]?.valLoss as number) - want.loss) < 1e-6);
+    assert.equal(r.epochs[1]?.valAccuracy, want.correct / 4);
+  });
+  it('an aborted signal stops at the end of the current step', async () => {
+    const controller = new AbortController();
+    await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd });
+    const r = await fit(trainer, memoryData(10, []), {
+      batchSize: 2,
+      epochs: 3,
+      lr: 0.1,
+      signal: controller.signal,
+      onStep: (p) => p.step === 2 && controller.abort(),
+    });
+    assert.equal(r.interrupted, true);
+    assert.equal(r.steps, 2);
+  });
+  it('cross-entropy of logits by hand', () => {
+    const r = crossEntropyOf(new Float32Array([0, 0, 2, 0]), 2, [1, 0]);
+    assert.ok(Math.abs(r.loss - (Math.log(2) + Math.log(1 + Math.exp(-2))) / 2) < 1e-9);
+    assert.equal(r.correct, 1);
+  });
+});
