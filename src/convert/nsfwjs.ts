@@ -45,7 +45,11 @@ export const NSFWJS_PREPROCESSING: Preprocessing = {
 };
 
 function notInstalled(detail: string): LucernaError {
-  return new LucernaError('FILE_NOT_FOUND', `The nsfwjs package is not installed or incomplete (${detail})`, 'It is a development dependency: run `npm install` in a Lucerna checkout');
+  return new LucernaError(
+    'FILE_NOT_FOUND',
+    `The nsfwjs package is not installed or incomplete (${detail})`,
+    'It is a development dependency: run `npm install` in a Lucerna checkout',
+  );
 }
 
 /**
