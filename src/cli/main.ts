@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { nodeRuntime } from '../engine/node.js';
+import { cliRuntime } from '../engine/node-cache.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerConvert } from './commands/convert.js';
@@ -36,7 +36,7 @@ function packageVersion(): string {
  * ```
  */
 export function buildProgram(): Command {
-  setDefaultRuntime(nodeRuntime);
+  setDefaultRuntime(cliRuntime());
   const program = new Command('lucerna')
     .description('Make what a convolutional network has learned visible and checkable')
     .version(packageVersion(), '-V, --version', 'print the version')
