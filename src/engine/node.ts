@@ -10,14 +10,11 @@
  * README) and asks ONNX Runtime for those providers, with the CPU as the last fallback.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LucernaError } from '../errors.js';
-import { type OrtModule, ortRuntime, runtimeError } from './ort-adapter.js';
-import type { OptimizationLevel, Runtime } from './runtime.js';
+import { type OrtModule, ortRuntime } from './ort-adapter.js';
+import type { Runtime } from './runtime.js';
 
 /** The execution providers Lucerna lets a user ask for. */
 const PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml'] as const;
@@ -69,34 +66,6 @@ const providerOptions = () => {
 };
 
 /**
- * ONNX Runtime's optimized-model output: the graph after its optimisations at `level`, written by
- * a throw-away session to a temporary file and read back.
- */
-async function optimize(bytes: Uint8Array, level: OptimizationLevel): Promise<Uint8Array> {
-  const dir = await mkdtemp(join(tmpdir(), 'lucerna-optimize-'));
-  const path = join(dir, 'optimized.onnx');
-  try {
-    const ort = loadOrt(executionProviders()) as unknown as OptimizingOrt;
-    const session = await ort.InferenceSession.create(bytes, {
-      ...providerOptions(),
-      graphOptimizationLevel: level,
-      optimizedModelFilePath: path,
-      logSeverityLevel: 3,
-    });
-    await session.release();
-    return new Uint8Array(await readFile(path));
-  } catch (e) {
-    throw runtimeError(e, 'optimize the graph');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-interface OptimizingOrt {
-  InferenceSession: { create(bytes: Uint8Array, options: Record<string, unknown>): Promise<{ release(): Promise<void> }> };
-}
-
-/**
  * ONNX Runtime for Node: the CPU execution provider unless `LUCERNA_EXECUTION_PROVIDERS` opts into
  * a GPU one. The native module loads at the first session, not at import.
  *
@@ -105,7 +74,4 @@ interface OptimizingOrt {
  * const model = await Model.load(bytes, { runtime: nodeRuntime });
  * ```
  */
-export const nodeRuntime: Runtime = {
-  ...ortRuntime(() => loadOrt(executionProviders()), 'onnxruntime-node', providerOptions),
-  optimize,
-};
+export const nodeRuntime: Runtime = ortRuntime(() => loadOrt(executionProviders()), 'onnxruntime-node', providerOptions);

@@ -87,11 +87,6 @@ export interface Runtime {
   createSession(bytes: Uint8Array, options?: SessionOptions): Promise<RuntimeSession>;
   /** A store for compiled plans; without one every process compiles afresh. */
   readonly compileStore?: CompileStore;
-  /**
-   * The graph as the engine optimises it at `level` (ONNX Runtime's optimized-model output), which
-   * opens faster than the original. Engines without the feature leave it out.
-   */
-  optimize?(bytes: Uint8Array, level: OptimizationLevel): Promise<Uint8Array>;
 }
 
 let defaultRuntime: Runtime | undefined;
