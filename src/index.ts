@@ -39,7 +39,15 @@ export { extendRuleSet, type RuleSet, type VjpContext, type VjpRule } from './co
 export * from './convert/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';
 export { ortRuntime } from './engine/ort-adapter.js';
-export { getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions, setDefaultRuntime } from './engine/runtime.js';
+export {
+  type CompiledEntry,
+  type CompileStore,
+  getDefaultRuntime,
+  type Runtime,
+  type RuntimeSession,
+  type SessionOptions,
+  setDefaultRuntime,
+} from './engine/runtime.js';
 export * from './errors.js';
 // Formats, conversion and rendering (pure).
 export { npyToFloat32, parseNpy, serializeNpy } from './io/npy.js';

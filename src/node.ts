@@ -15,8 +15,10 @@ import { setDefaultRuntime } from './engine/runtime.js';
 setDefaultRuntime(nodeRuntime);
 
 export * from './convert/node.js';
+export { bundledModelPath } from './convert/default-model.js';
 export { defaultModelPath, loadNsfwjsMobileNetV2, nsfwjsLabels } from './convert/nsfwjs.js';
-export { nodeRuntime } from './engine/node.js';
+export { executionProviders, nodeRuntime } from './engine/node.js';
+export { cliRuntime, type DiskStoreOptions, diskCompileStore, withCompileCache } from './engine/node-cache.js';
 export * from './index.js';
 export { loadModelFile, readBytes } from './io/files.js';
 export * from './io/image.js';
