@@ -14,8 +14,8 @@ import { setDefaultRuntime } from './engine/runtime.js';
 
 setDefaultRuntime(nodeRuntime);
 
-export * from './convert/node.js';
 export { bundledModelPath } from './convert/default-model.js';
+export * from './convert/node.js';
 export { defaultModelPath, loadNsfwjsMobileNetV2, nsfwjsLabels } from './convert/nsfwjs.js';
 export { executionProviders, nodeRuntime } from './engine/node.js';
 export { cliRuntime, type DiskStoreOptions, diskCompileStore, withCompileCache } from './engine/node-cache.js';
