@@ -8,7 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LucernaError } from '../errors.js';
 import { userCacheDir } from '../io/cache-dir.js';
@@ -102,8 +102,10 @@ export interface DefaultModelOptions {
 export async function defaultModelPath(options: DefaultModelOptions = {}): Promise<string> {
   const shipped = await shippedModel();
   if (options.logits) return shipped;
-  const { size, mtimeMs } = await stat(shipped);
-  const file = `nsfw-mobilenet_v2-probabilities-${size}-${Math.round(mtimeMs)}.onnx`;
+  // Named after the shipped file's SHA-256 (its provenance record), so an upgraded model is derived anew.
+  const provenance = await readFile(join(dirname(shipped), 'PROVENANCE.json'), 'utf8').catch(() => '{}');
+  const sha = String((JSON.parse(provenance) as { sha256?: string }).sha256 ?? (await stat(shipped)).size).slice(0, 16);
+  const file = `nsfw-mobilenet_v2-probabilities-${sha}.onnx`;
   const candidates = options.cacheDir ? [options.cacheDir] : [join(userCacheDir(), 'models'), join(tmpdir(), 'lucerna-cache')];
   for (const dir of candidates) {
     const path = join(dir, file);
