@@ -40,7 +40,7 @@ export function registerInspect(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('--shape <dims>', 'input shape to probe with, e.g. 1x3x224x224 (needed when H or W is symbolic)')
     .action(async (given: string | undefined, options: InspectOptions) => {
-      const file = given ?? (await defaultModelPath());
+      const file = given ?? (await defaultModelPath({ logits: true }));
       const summary = await inspectModelFile(file, options);
       process.stdout.write(options.json ? `${JSON.stringify({ file, ...summary }, null, 2)}\n` : `${formatSummary(file, summary)}\n`);
     });
