@@ -45,7 +45,15 @@ export * from './datasets/parts/index.js';
 export * from './dissection/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';
 export { ortRuntime } from './engine/ort-adapter.js';
-export { getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions, setDefaultRuntime } from './engine/runtime.js';
+export {
+  type CompiledEntry,
+  type CompileStore,
+  getDefaultRuntime,
+  type Runtime,
+  type RuntimeSession,
+  type SessionOptions,
+  setDefaultRuntime,
+} from './engine/runtime.js';
 export * from './errors.js';
 // Formats, conversion and rendering (pure).
 export { npyToFloat32, parseNpy, serializeNpy } from './io/npy.js';

@@ -14,6 +14,7 @@ import { setDefaultRuntime } from './engine/runtime.js';
 
 setDefaultRuntime(nodeRuntime);
 
+export { bundledModelPath } from './convert/default-model.js';
 export * from './convert/node.js';
 export { defaultModelPath, loadNsfwjsMobileNetV2, nsfwjsLabels } from './convert/nsfwjs.js';
 export * from './datasets/broden/node.js';
@@ -22,7 +23,8 @@ export * from './datasets/node/image-folder.js';
 export { type LandmarkImage, readLandmarkSet } from './datasets/node/landmark-set.js';
 export * from './datasets/node/npy.js';
 export { partsLabels, type WritePartsOptions, type WritePartsResult, writePartsDataset } from './datasets/node/parts-writer.js';
-export { nodeRuntime } from './engine/node.js';
+export { executionProviders, nodeRuntime } from './engine/node.js';
+export { cliRuntime, type DiskStoreOptions, diskCompileStore, withCompileCache } from './engine/node-cache.js';
 export * from './index.js';
 export * from './io/checkpoint.js';
 export { loadModelFile, readBytes } from './io/files.js';

@@ -151,10 +151,10 @@ function normalizeFlags(spec: CommandSpec<Flags>, raw: Flags, io: CommandIO): Fl
   return flags;
 }
 
-/** Makes ONNX Runtime for Node the engine's runtime (loaded here, not at start-up). */
+/** Makes ONNX Runtime for Node, with the disk compile cache, the engine's runtime (loaded here, not at start-up). */
 async function useNodeRuntime(): Promise<void> {
-  const [{ nodeRuntime }, { setDefaultRuntime }] = await Promise.all([import('../engine/node.js'), import('../engine/runtime.js')]);
-  setDefaultRuntime(nodeRuntime);
+  const [{ cliRuntime }, { setDefaultRuntime }] = await Promise.all([import('../engine/node-cache.js'), import('../engine/runtime.js')]);
+  setDefaultRuntime(cliRuntime());
 }
 
 /** The one line printed when a run is cancelled. */

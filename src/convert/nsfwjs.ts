@@ -1,6 +1,8 @@
 /**
- * The bundled default model: nsfwjs' MobileNetV2 classifier (https://github.com/infinitered/nsfwjs,
- * MIT), converted from the installed `nsfwjs` package to ONNX at first use and cached.
+ * The converter's source for the bundled default model: nsfwjs' MobileNetV2 classifier
+ * (https://github.com/infinitered/nsfwjs, MIT), read from the `nsfwjs` package, a development
+ * dependency only: `scripts/build-default-model.ts` converts it into `assets/models/`, and users get
+ * that file (see `default-model.ts`).
  *
  * nsfwjs ships each model as UMD JavaScript modules: `dist/models/mobilenet_v2/model.min.js` exports
  * the model.json object (a Keras 2.2.4 functional model, weights uint8-quantised) and
@@ -10,22 +12,20 @@
  * 224×224. Output `dense_3`: softmax probabilities of the classes in {@link nsfwjsLabels} order.
  */
 
-import { access, constants, mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { LucernaError } from '../errors.js';
 import type { Preprocessing } from '../io/preprocess.js';
-import { sidecarPath } from '../io/sidecar.js';
 import { type ConvertedModel, convertLayersModelWithSidecar } from './convert.js';
-import { concatBytes, type LayersModelArtifacts, writeConvertedModel } from './node.js';
+import { concatBytes, type LayersModelArtifacts } from './node.js';
 import type { WeightsGroup } from './types.js';
 
 /**
- * Bump when a converter change alters the converted default model, so caches are rebuilt.
+ * Bump when a converter change alters the converted default model (recorded in the asset's provenance).
  *
- * @example `DEFAULT_MODEL_REVISION; // part of the cache file name`
+ * @example `DEFAULT_MODEL_REVISION; // 1`
  */
 export const DEFAULT_MODEL_REVISION = 1;
 
@@ -45,7 +45,11 @@ export const NSFWJS_PREPROCESSING: Preprocessing = {
 };
 
 function notInstalled(detail: string): LucernaError {
-  return new LucernaError('FILE_NOT_FOUND', `The nsfwjs package is not installed or incomplete (${detail})`, 'Run `npm install nsfwjs@4.4.0`');
+  return new LucernaError(
+    'FILE_NOT_FOUND',
+    `The nsfwjs package is not installed or incomplete (${detail})`,
+    'It is a development dependency: run `npm install` in a Lucerna checkout',
+  );
 }
 
 /**
@@ -153,58 +157,4 @@ export async function convertNsfwjsMobileNetV2(logits = false): Promise<Converte
   return convertLayersModelWithSidecar(modelJson, weightData, { logits, preprocessing: NSFWJS_PREPROCESSING, labels: await nsfwjsLabels() });
 }
 
-async function writableDir(dir: string): Promise<boolean> {
-  try {
-    await mkdir(dir, { recursive: true });
-    await access(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile() && s.size > 0,
-    () => false,
-  );
-}
-
-/** Options of {@link defaultModelPath}. */
-export interface DefaultModelOptions {
-  /** Cache folder; default `node_modules/.cache/lucerna` beside nsfwjs, else `<tmpdir>/lucerna-cache`. */
-  readonly cacheDir?: string;
-  /** Cache (and return) the variant without the final softmax, whose output holds logits. */
-  readonly logits?: boolean;
-}
-
-/**
- * The path of the default model (nsfwjs MobileNetV2 as ONNX, with its `.lucerna.json` sidecar),
- * converting it into the cache on first use. Writes are atomic, so concurrent first uses are safe.
- *
- * @example
- * ```ts
- * const path = await defaultModelPath();
- * const model = await loadModelFile(path);
- * ```
- */
-export async function defaultModelPath(options: DefaultModelOptions = {}): Promise<string> {
-  const packageDir = await nsfwjsPackageDir();
-  const version = await nsfwjsVersion();
-  const file = `nsfw-mobilenet_v2${options.logits ? '-logits' : ''}-nsfwjs${version}-r${DEFAULT_MODEL_REVISION}.onnx`;
-  const nodeModules = dirname(packageDir);
-  const candidates = options.cacheDir
-    ? [options.cacheDir]
-    : [...(basename(nodeModules) === 'node_modules' ? [join(nodeModules, '.cache', 'lucerna')] : []), join(tmpdir(), 'lucerna-cache')];
-  for (const dir of candidates) {
-    const path = join(dir, file);
-    if ((await exists(path)) && (await exists(sidecarPath(path)))) return path;
-  }
-  for (const dir of candidates) {
-    if (!(await writableDir(dir))) continue;
-    const path = join(dir, file);
-    await writeConvertedModel(await convertNsfwjsMobileNetV2(options.logits ?? false), path);
-    return path;
-  }
-  throw new LucernaError('BAD_FILE', `Cannot write the default model to ${candidates.join(' or ')}`, 'Pass a writable cacheDir');
-}
+export { type DefaultModelOptions, defaultModelPath } from './default-model.js';

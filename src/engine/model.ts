@@ -3,15 +3,16 @@
  * forward+backward plans. Every method of Lucerna works through it.
  */
 import { differentiate } from '../compiler/differentiate.js';
-import { resolveRuleSet } from '../compiler/rulesets/index.js';
+import { resolveRuleSet, ruleSets } from '../compiler/rulesets/index.js';
 import type { RuleSet } from '../compiler/vjp.js';
 import { LucernaError } from '../errors.js';
-import { makeAttributes } from '../onnx/attributes.js';
 import { graphFromBytes } from '../onnx/builder.js';
 import type { Graph, ValueInfo } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/proto.js';
 import { formatShapeList } from '../onnx/shape-format.js';
 import { assertFinite, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { compileKey, openCompiled } from './compile-cache.js';
+import { withHeads } from './heads.js';
 import { type PreparedGraph, prepareGraph } from './prepare.js';
 import { getDefaultRuntime, outputTensor, type Runtime, type RuntimeSession, type SessionOptions } from './runtime.js';
 
@@ -158,6 +159,8 @@ export class Model implements AsyncDisposable {
     readonly options: SessionOptions,
     /** Display name for messages. */
     readonly name: string,
+    /** The digest of the loaded bytes, when the runtime has a compile store (the model's identity in its keys). */
+    private readonly digest?: string,
   ) {}
 
   /**
@@ -170,7 +173,10 @@ export class Model implements AsyncDisposable {
    */
   static async load(bytes: Uint8Array, options: ModelOptions = {}): Promise<Model> {
     const name = options.name ?? 'the model';
-    return Model.fromGraph(graphFromBytes(bytes, name), { ...options, name });
+    const graph = graphFromBytes(bytes, name);
+    const runtime = options.runtime ?? getDefaultRuntime();
+    graph.primaryInput();
+    return new Model(graph, runtime, sessionOptionsOf(options), name, runtime.compileStore?.digest(bytes));
   }
 
   /**
@@ -184,12 +190,7 @@ export class Model implements AsyncDisposable {
    */
   static fromGraph(graph: Graph, options: ModelOptions = {}): Model {
     graph.primaryInput();
-    return new Model(
-      graph,
-      options.runtime ?? getDefaultRuntime(),
-      { threads: options.threads, optimization: options.optimization, spinning: options.spinning },
-      options.name ?? 'the model',
-    );
+    return new Model(graph, options.runtime ?? getDefaultRuntime(), sessionOptionsOf(options), options.name ?? 'the model');
   }
 
   /** The image input of the model. */
@@ -317,23 +318,32 @@ export class Model implements AsyncDisposable {
   }
 
   private async buildCompiled(plan: CompiledGradient['plan'], inputShape: readonly number[]): Promise<CompiledGradient> {
-    const prepared = withHeads(await this.prepare(inputShape), [...plan.seeds, ...plan.read]);
-    const d = differentiate(prepared.graph, prepared, plan, plan.rules);
-    const session = await this.runtime.createSession(encodeModel(d.graph.toModel()), this.sessionOptions(inputShape));
-    return new CompiledGradient(
-      session,
-      plan,
-      inputShape,
-      {
-        input: this.input.name,
-        outputs: this.outputNames,
-        seeds: d.seedInputs,
-        gradients: d.gradientOutputs,
-        reads: d.readOutputs,
-        shapes: prepared.shapes,
-      },
-      (x) => this.validateInput(x),
-    );
+    const options = this.sessionOptions(inputShape);
+    // Custom rule sets are not cached: their name does not identify their rules.
+    const key =
+      this.digest === undefined || this.runtime.compileStore === undefined || ruleSets[plan.rules.name] !== plan.rules
+        ? undefined
+        : compileKey(this.runtime.compileStore.tag, {
+            modelDigest: this.digest,
+            ...plan,
+            rules: plan.rules.name,
+            inputShape: [...inputShape],
+            optimization: options.optimization ?? 'all',
+          });
+    const build = async () => {
+      const prepared = withHeads(await this.prepare(inputShape), [...plan.seeds, ...plan.read]);
+      const d = differentiate(prepared.graph, prepared, plan, plan.rules);
+      const shapes = new Map<string, readonly number[]>();
+      for (const t of [...plan.seeds, ...plan.read, ...plan.wrt]) {
+        const s = prepared.shapes.get(t);
+        if (s) shapes.set(t, s);
+      }
+      const names = { seeds: d.seedInputs, gradients: d.gradientOutputs, reads: d.readOutputs, shapes };
+      return { bytes: encodeModel(d.graph.toModel()), names };
+    };
+    const { session, names } = await openCompiled(this.runtime, key, plan, build, options);
+    const all = { input: this.input.name, outputs: this.outputNames, ...names };
+    return new CompiledGradient(session, plan, inputShape, all, (x) => this.validateInput(x));
   }
 
   /** Every tensor name of the graph (for layer pickers and error suggestions). */
@@ -365,35 +375,6 @@ export class Model implements AsyncDisposable {
   }
 }
 
-/** Matches the head shorthands `softmax(<tensor>)` and `log_softmax(<tensor>)`: over the last axis of a tensor. */
-const HEAD = /^(softmax|log_softmax)\((.+)\)$/;
-/** The ONNX operator of each head shorthand. */
-const HEAD_OPS: Readonly<Record<string, string>> = { softmax: 'Softmax', log_softmax: 'LogSoftmax' };
-
-/**
- * Adds the heads named in a plan (`softmax(logits)`, `log_softmax(logits)`) as nodes after the forward graph, so they can
- * be seeded or read like any tensor.
- */
-function withHeads(prepared: PreparedGraph, names: readonly string[]): PreparedGraph {
-  const heads = [...new Set(names)].filter((n) => HEAD.test(n) && !prepared.shapes.has(n));
-  if (heads.length === 0) return prepared;
-  const graph = prepared.graph.clone();
-  const shapes = new Map(prepared.shapes);
-  const types = new Map(prepared.types);
-  for (const head of heads) {
-    const [, kind, source] = HEAD.exec(head) as unknown as [string, string, string];
-    graph.requireTensor(source);
-    graph.nodes.push({
-      name: `lucerna/${head}`,
-      opType: HEAD_OPS[kind] as string,
-      domain: '',
-      input: [source],
-      output: [head],
-      attribute: makeAttributes({ axis: -1 }),
-    });
-    shapes.set(head, prepared.shapes.get(source) ?? []);
-    types.set(head, 'float32');
-  }
-  graph.invalidate();
-  return { ...prepared, graph, shapes, types };
+function sessionOptionsOf(options: SessionOptions): SessionOptions {
+  return { threads: options.threads, optimization: options.optimization, spinning: options.spinning };
 }

@@ -1,18 +1,82 @@
 /**
- * The onnxruntime-node adapter. The only core-adjacent file that imports onnxruntime-node.
+ * The onnxruntime-node adapter. The only core-adjacent file that loads onnxruntime-node.
+ *
+ * Which copy runs: a packed Lucerna carries a CPU-only copy of onnxruntime-node in `vendor/`
+ * (copied at pack time by `scripts/vendor-onnxruntime.mjs`, so installing Lucerna runs no
+ * onnxruntime install script and downloads nothing). A checkout, which has no `vendor/`, uses the
+ * `onnxruntime-node` development dependency. The GPU providers are an explicit opt-in:
+ * `LUCERNA_EXECUTION_PROVIDERS=cuda` (or `tensorrt`, `dml`, `coreml`, comma-separated, in order)
+ * loads the `onnxruntime-node` package installed beside Lucerna with its CUDA libraries (see the
+ * README) and asks ONNX Runtime for those providers, with the CPU as the last fallback.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { totalmem } from 'node:os';
-import * as ort from 'onnxruntime-node';
+import { fileURLToPath } from 'node:url';
+import { LucernaError } from '../errors.js';
 import { type OrtModule, ortRuntime } from './ort-adapter.js';
 import type { Runtime } from './runtime.js';
 
+/** The execution providers Lucerna lets a user ask for. */
+const PROVIDERS = ['cpu', 'cuda', 'tensorrt', 'dml', 'coreml'] as const;
+
 /**
- * ONNX Runtime for Node (CPU execution provider), reporting the machine's memory for default
- * memory limits.
+ * The execution providers named in `LUCERNA_EXECUTION_PROVIDERS` (comma-separated), CPU last.
+ *
+ * @example
+ * ```ts
+ * executionProviders({ LUCERNA_EXECUTION_PROVIDERS: 'cuda' }); // ['cuda', 'cpu']
+ * ```
+ */
+export function executionProviders(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+  const raw = env.LUCERNA_EXECUTION_PROVIDERS?.trim();
+  if (!raw) return ['cpu'];
+  const names = raw.split(',').map((s) => s.trim().toLowerCase());
+  for (const n of names) {
+    if (!(PROVIDERS as readonly string[]).includes(n)) {
+      throw new LucernaError(
+        'BAD_OPTION',
+        `Unknown execution provider "${n}" in LUCERNA_EXECUTION_PROVIDERS`,
+        `Use a comma-separated list of ${PROVIDERS.join(', ')}`,
+      );
+    }
+  }
+  return [...new Set([...names, 'cpu'])];
+}
+
+function loadOrt(providers: readonly string[]): OrtModule {
+  const require = createRequire(import.meta.url);
+  // Same relative path from src/engine/ and dist/engine/.
+  const vendored = fileURLToPath(new URL('../../vendor/onnxruntime-node/dist/index.js', import.meta.url));
+  const gpu = providers.some((p) => p !== 'cpu');
+  if (!gpu && existsSync(vendored)) return require(vendored) as OrtModule;
+  try {
+    return require('onnxruntime-node') as OrtModule;
+  } catch (e) {
+    throw new LucernaError(
+      'RUNTIME_ERROR',
+      `Cannot load onnxruntime-node (${String((e as Error).message).split('\n')[0]})`,
+      gpu ? 'For GPU providers install it beside Lucerna: ONNXRUNTIME_NODE_INSTALL=cuda12 npm install onnxruntime-node@1.30.0' : 'Reinstall lucerna',
+    );
+  }
+}
+
+const providerOptions = () => {
+  const providers = executionProviders();
+  return providers.length > 1 ? { executionProviders: providers } : {};
+};
+
+/**
+ * ONNX Runtime for Node: the CPU execution provider unless `LUCERNA_EXECUTION_PROVIDERS` opts into
+ * a GPU one. The native module loads at the first session, not at import. It reports the
+ * machine's memory for default memory limits.
  *
  * @example
  * ```ts
  * const model = await Model.load(bytes, { runtime: nodeRuntime });
  * ```
  */
-export const nodeRuntime: Runtime = { ...ortRuntime(ort as unknown as OrtModule, 'onnxruntime-node'), memoryBytes: totalmem() };
+export const nodeRuntime: Runtime = {
+  ...ortRuntime(() => loadOrt(executionProviders()), 'onnxruntime-node', providerOptions),
+  memoryBytes: totalmem(),
+};

@@ -29,7 +29,8 @@ export function runtimeError(e: unknown, what: string): LucernaError {
 }
 
 /**
- * Wraps an onnxruntime module as a Lucerna {@link Runtime}.
+ * Wraps an onnxruntime module as a Lucerna {@link Runtime}. Pass a function to load the module at
+ * the first session instead of at import (a native runtime takes a while to load).
  *
  * @example
  * ```ts
@@ -37,14 +38,24 @@ export function runtimeError(e: unknown, what: string): LucernaError {
  * const runtime = ortRuntime(ort, 'onnxruntime-node');
  * ```
  */
-export function ortRuntime(ort: OrtModule, name: string, extraOptions: Record<string, unknown> = {}): Runtime {
+export function ortRuntime(
+  module: OrtModule | (() => OrtModule),
+  name: string,
+  extraOptions: Record<string, unknown> | (() => Record<string, unknown>) = {},
+): Runtime {
+  let loaded: OrtModule | undefined = typeof module === 'function' ? undefined : module;
+  const ortModule = (): OrtModule => {
+    loaded ??= (module as () => OrtModule)();
+    return loaded;
+  };
   return {
     name,
     async createSession(bytes: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
       let session: OrtSession;
       try {
+        const ort = ortModule();
         session = await ort.InferenceSession.create(bytes, {
-          ...extraOptions,
+          ...(typeof extraOptions === 'function' ? extraOptions() : extraOptions),
           graphOptimizationLevel: options.optimization ?? 'all',
           logSeverityLevel: 3,
           ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
@@ -52,6 +63,7 @@ export function ortRuntime(ort: OrtModule, name: string, extraOptions: Record<st
           ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
         });
       } catch (e) {
+        if (e instanceof LucernaError) throw e;
         throw runtimeError(e, 'load the graph');
       }
       let released = false;
@@ -61,7 +73,7 @@ export function ortRuntime(ort: OrtModule, name: string, extraOptions: Record<st
         async run(feeds, fetches) {
           if (released) throw new LucernaError('DISPOSED', 'This session was disposed');
           const ortFeeds: Record<string, unknown> = {};
-          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new ort.Tensor('float32', v.data, v.shape);
+          for (const [k, v] of Object.entries(feeds)) ortFeeds[k] = new (ortModule().Tensor)('float32', v.data, v.shape);
           let result: Awaited<ReturnType<OrtSession['run']>>;
           try {
             result = fetches ? await session.run(ortFeeds, fetches) : await session.run(ortFeeds);

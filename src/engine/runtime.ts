@@ -60,12 +60,35 @@ export interface RuntimeSession {
   dispose(): Promise<void>;
 }
 
+/** One stored compiled plan: a JSON description and the ONNX bytes to open. */
+export interface CompiledEntry {
+  readonly meta: string;
+  readonly model: Uint8Array;
+}
+
+/**
+ * Where a runtime keeps compiled plans between processes (the Node adapter's is a folder on disk;
+ * a browser has none). See `compile-cache.ts` for what is stored under which key.
+ */
+export interface CompileStore {
+  /** The engine build and settings stored bytes are valid for (folded into every key). */
+  readonly tag: string;
+  /** A collision-resistant digest of a model's bytes (its identity in keys). */
+  digest(bytes: Uint8Array): string;
+  /** The entry stored under `key`, or undefined when there is none or it is corrupt (then it is dropped). */
+  get(key: string): Promise<CompiledEntry | undefined>;
+  /** Stores an entry; concurrent writers of one key are safe. Failures to write are not errors. */
+  put(key: string, entry: CompiledEntry): Promise<void>;
+}
+
 /** An inference engine that can open ONNX graphs. */
 export interface Runtime {
   readonly name: string;
   /** The machine's memory in bytes, when the adapter can tell (Node: `os.totalmem()`); sets default memory limits. */
   readonly memoryBytes?: number;
   createSession(bytes: Uint8Array, options?: SessionOptions): Promise<RuntimeSession>;
+  /** A store for compiled plans; without one every process compiles afresh. */
+  readonly compileStore?: CompileStore;
 }
 
 let defaultRuntime: Runtime | undefined;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { formatUsageError, reportError } from '../../src/cli/errors.js';
+import { bundledModelPath } from '../../src/convert/default-model.js';
 import { LucernaError } from '../../src/errors.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import type { ModelSummary } from '../../src/onnx/inspect.js';
@@ -208,6 +209,7 @@ describe('lucerna inspect with no model', () => {
     assert.equal(run.code, 0, run.stderr);
     const summary = JSON.parse(run.stdout) as ModelSummary & { file: string };
     assert.match(summary.file, /nsfw-mobilenet_v2-logits/);
+    assert.equal(summary.file, bundledModelPath(), 'the shipped file, not a derived copy in the cache');
     assert.equal(summary.defaultCamLayer, 'out_relu');
     assert.ok(!summary.opCounts.Softmax, 'no final softmax');
     const named = await lucerna('inspect', 'bundled', '--json');

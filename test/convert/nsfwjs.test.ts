@@ -3,13 +3,15 @@
  * TF.js computes from the same model.json and weights (cpu backend), on real photos.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
 import { convertLayersModelWithSidecar } from '../../src/convert/convert.js';
-import { defaultModelPath, loadNsfwjsMobileNetV2, NSFWJS_PREPROCESSING, nsfwjsLabels } from '../../src/convert/nsfwjs.js';
+import { bundledModelPath } from '../../src/convert/default-model.js';
+import { convertNsfwjsMobileNetV2, defaultModelPath, loadNsfwjsMobileNetV2, NSFWJS_PREPROCESSING, nsfwjsLabels } from '../../src/convert/nsfwjs.js';
 import { readSidecar } from '../../src/io/sidecar.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { sharedDir } from '../helpers/oracle.js';
@@ -79,15 +81,24 @@ describe('nsfwjs MobileNetV2 as the default model', () => {
     assert.equal(NSFWJS_PREPROCESSING.normalization, 'unit');
   });
 
-  test('defaultModelPath converts once into the cache, with a sidecar, and reuses it', async () => {
+  test('the shipped asset is exactly what the converter makes from nsfwjs today', async () => {
+    const shipped = new Uint8Array(await readFile(bundledModelPath()));
+    const fresh = (await convertNsfwjsMobileNetV2(true)).onnx;
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+    assert.equal(sha(shipped), sha(fresh), 'rebuild with scripts/build-default-model.ts');
+    const provenance = JSON.parse(await readFile(join(bundledModelPath(), '../PROVENANCE.json'), 'utf8')) as { sha256: string };
+    assert.equal(provenance.sha256, sha(shipped));
+  });
+
+  test('defaultModelPath: the shipped logits file, and a probabilities variant derived once into the cache', async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'lucerna-default-model-'));
     try {
+      assert.equal(await defaultModelPath({ logits: true, cacheDir }), bundledModelPath());
       const path = await defaultModelPath({ cacheDir });
       assert.ok(path.startsWith(cacheDir) && path.endsWith('.onnx'));
       const first = await stat(path);
-      assert.ok(first.size > 1_000_000);
       assert.equal(await defaultModelPath({ cacheDir }), path);
-      assert.equal((await stat(path)).mtimeMs, first.mtimeMs, 'not converted again');
+      assert.equal((await stat(path)).mtimeMs, first.mtimeMs, 'not derived again');
       const sidecar = await readSidecar(path);
       assert.deepEqual(sidecar?.labels, ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
       assert.deepEqual(sidecar?.preprocessing, { ...NSFWJS_PREPROCESSING });
@@ -96,6 +107,12 @@ describe('nsfwjs MobileNetV2 as the default model', () => {
         graph.outputs.map((o) => o.name),
         ['dense_3'],
       );
+      // The derived variant computes what the converter's own softmax variant computes.
+      const input = await photoBatch();
+      const shape = [IMAGES.length, SIZE, SIZE, 3];
+      const derived = (await runOnnx(new Uint8Array(await readFile(path)), input, shape)).dense_3 as Float32Array;
+      const converted = (await runOnnx((await convertNsfwjsMobileNetV2(false)).onnx, input, shape)).dense_3 as Float32Array;
+      assertAllClose(derived, converted, 1e-6, 'derived vs converted probabilities');
     } finally {
       await rm(cacheDir, { recursive: true, force: true });
     }

@@ -5,11 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 
 export const root = resolve(fileURLToPath(import.meta.url), '../../..');
+
+// The CLI keeps compiled plans in the user's cache folder; tests keep theirs in a temporary one.
+process.env.LUCERNA_CACHE_DIR ??= mkdtempSync(join(tmpdir(), 'lucerna-test-cache-'));
 export const bin = join(root, 'bin/lucerna.js');
 
 export interface CliRun {
