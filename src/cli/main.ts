@@ -16,6 +16,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
+import { serveCommand } from './commands/serve.js';
 import { topPatchesCommand } from './commands/top-patches.js';
 import { visualizeCommand } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   visualizeCommand,
   invertCommand,
   topPatchesCommand,
+  serveCommand,
 ];
 
 function packageVersion(): string {
