@@ -75,7 +75,7 @@ export class ModelCache {
     }
     this.entries.set(key, entry);
     entry.users++;
-    this.evict();
+    await this.evict();
     try {
       return await work(await entry.loading);
     } finally {
@@ -92,13 +92,16 @@ export class ModelCache {
     return { model, preprocessing: sidecar?.preprocessing ?? {}, labels: sidecar?.labels };
   }
 
-  private evict(): void {
+  /** Drops the least recently used models beyond the capacity; unused ones are disposed now. */
+  private async evict(): Promise<void> {
+    const released: Promise<void>[] = [];
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.values().next().value as Entry;
       this.entries.delete(oldest.key);
       oldest.evicted = true;
-      if (oldest.users === 0) void this.release(oldest);
+      if (oldest.users === 0) released.push(this.release(oldest));
     }
+    await Promise.all(released);
   }
 
   private async release(entry: Entry): Promise<void> {
