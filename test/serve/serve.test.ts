@@ -39,13 +39,23 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function post(body: unknown, url = server.url): Promise<{ status: number; json: Record<string, any> }> {
+/** The fields of an answer these tests read. */
+interface Answer {
+  readonly targets: number[];
+  readonly scores: number[];
+  readonly shape: number[];
+  readonly encoding: string;
+  readonly attribution: unknown;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+async function post(body: unknown, url = server.url): Promise<{ status: number; json: Answer }> {
   const response = await fetch(`${url}/v1/attribute`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as Answer };
 }
 
 function request(extra: Record<string, unknown> = {}) {
@@ -69,12 +79,12 @@ describe('lucerna serve', () => {
     assert.deepEqual(a.json.targets, [3]);
     assert.deepEqual(a.json.shape, [1, 3, 32, 32]);
     assert.equal(a.json.encoding, 'base64');
-    const bytes = Buffer.from(a.json.attribution, 'base64');
+    const bytes = Buffer.from(a.json.attribution as string, 'base64');
     const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     assert.equal(flat.length, 3 * 32 * 32);
     assert.ok(flat.some((v) => v !== 0));
     const b = await post(request({ target: 3, encoding: 'nested' }));
-    assert.deepEqual(b.json.attribution.flat(3), [...flat]);
+    assert.deepEqual((b.json.attribution as number[][][][]).flat(3), [...flat]);
   });
 
   it('refuses bad requests with 400 and a one-line message', async () => {
