@@ -44,8 +44,8 @@ export function isUnder(root: string, path: string): boolean {
 
 /**
  * Resolves a path from a request: relative paths are taken from the first root; the real path
- * (symlinks followed) must lie under a root. Errors: FORBIDDEN_PATH (outside every root, checked
- * first on the path as written, then on its real path), FILE_NOT_FOUND.
+ * (symlinks followed) must lie under a root. Errors: FORBIDDEN_PATH (the real path is outside every
+ * root; for a missing file, the path as written is), FILE_NOT_FOUND (a missing file under a root).
  *
  * @example
  * ```ts
@@ -60,11 +60,12 @@ export async function resolveUnderRoots(roots: readonly string[], given: string,
       `the ${what} "${given}" is outside the folders this server may read`,
       'Start lucerna serve with --root <dir> for that folder',
     );
-  if (!roots.some((root) => isUnder(root, path))) throw forbidden();
   let real: string;
   try {
     real = await realpath(path);
   } catch {
+    // Say nothing about whether a file outside the roots exists.
+    if (!roots.some((root) => isUnder(root, path))) throw forbidden();
     throw new LucernaError('FILE_NOT_FOUND', `the ${what} "${given}" does not exist`);
   }
   if (!roots.some((root) => isUnder(root, real))) throw forbidden();

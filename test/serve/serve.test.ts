@@ -121,6 +121,8 @@ describe('lucerna serve', () => {
     assert.equal(input.status, 403);
     const missing = await post(request({ model: 'missing.onnx' }));
     assert.equal(missing.status, 404);
+    const missingOutside = await post(request({ model: '../outside/missing.onnx' }));
+    assert.equal(missingOutside.status, 403);
   });
 
   it('refuses a body above the cap with 413', async () => {
