@@ -1,7 +1,7 @@
 /**
  * `POST /v1/attribute`: one attribution map from a warm model. The input is a file under a root
  * (`.npy` as is, or an image preprocessed for the model) or inline base64 bytes; method options are
- * the ones `GET /v1/methods` lists, parsed exactly as `lucerna attribute` parses its flags (file
+ * the ones `GET /v1/methods` lists plus `batchSize` (rows per engine call), parsed exactly as `lucerna attribute` parses its flags (file
  * options, such as an `.npy` baseline, must also lie under a root).
  *
  * Node-only.
@@ -11,8 +11,8 @@ import { Option } from 'commander';
 import { getMethod } from '../attribution/methods.js';
 import type { AttributionMethod } from '../attribution/types.js';
 import { buildMethodOptions } from '../cli/commands/attribute-options.js';
+import { parseInteger } from '../cli/parse.js';
 import { parseTargets, singleTarget } from '../cli/targets.js';
-import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { loadImageTensor } from '../io/image.js';
 import { npyToFloat32, parseNpy } from '../io/npy.js';
@@ -52,15 +52,12 @@ export function optionName(flag: string): string {
 async function methodOptions(method: AttributionMethod, given: AttributeRequest['options'], roots: readonly string[]): Promise<Record<string, unknown>> {
   const declared = new Map(method.options.map((o) => [optionName(o.flag), o]));
   const flags: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(given)) {
+  const { batchSize, ...rest } = given;
+  for (const [name, value] of Object.entries(rest)) {
     const option = declared.get(name);
     if (!option) {
       const takes = [...declared.keys()];
-      throw new LucernaError(
-        'BAD_OPTION',
-        `option "${name}" does not apply to ${method.name}`,
-        takes.length > 0 ? `${method.name} takes ${takes.join(', ')}` : `${method.name} takes no options`,
-      );
+      throw new LucernaError('BAD_OPTION', `option "${name}" does not apply to ${method.name}`, `${method.name} takes ${[...takes, 'batchSize'].join(', ')}`);
     }
     const isFile =
       option.type === 'tensor-file' ||
@@ -69,7 +66,9 @@ async function methodOptions(method: AttributionMethod, given: AttributeRequest[
     if (isFile && typeof value !== 'string') throw new LucernaError('BAD_OPTION', `option "${name}" must be a path`);
     flags[name] = isFile ? await resolveUnderRoots(roots, value as string, `${name} file`) : option.type === 'switch' ? value : String(value);
   }
-  return buildMethodOptions(method, flags);
+  const options = await buildMethodOptions(method, flags);
+  if (batchSize !== undefined) options.batchSize = parseInteger(String(batchSize), 'batchSize', 1);
+  return options;
 }
 
 function decodeBase64(text: string): Uint8Array {
@@ -111,10 +110,6 @@ function encodeFloat32(data: Float32Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
 }
 
-async function attributeWith(model: Model, method: AttributionMethod, input: Tensor, options: Record<string, unknown>, signal: AbortSignal) {
-  return method.attribute(model, input, { ...options, signal });
-}
-
 /**
  * Runs one validated request on a warm model.
  *
@@ -139,7 +134,7 @@ export async function handleAttribute(request: AttributeRequest, deps: Attribute
     const target = singleTarget(requests, warm.labels);
     const input = await readInput(request.input, warm, deps.roots);
     const t1 = performance.now();
-    const result = await attributeWith(warm.model, method, input, { ...options, target }, deps.signal);
+    const result = await method.attribute(warm.model, input, { ...options, target, signal: deps.signal });
     const t2 = performance.now();
     const { data, shape } = result.attribution;
     const targets = [...result.targets];

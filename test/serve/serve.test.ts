@@ -99,6 +99,7 @@ describe('lucerna serve', () => {
       [request({ method: 'salency' }), /Unknown method "salency"/],
       [request({ options: { steps: 4 } }), /option "steps" does not apply to saliency/],
       [request({ method: 'integrated-gradients', options: { steps: 'many' } }), /--steps/],
+      [request({ options: { batchSize: 0 } }), /batchSize/],
       [request({ encoding: 'hex' }), /"encoding" must be one of base64, nested/],
     ];
     for (const [body, pattern] of cases) {
@@ -135,7 +136,7 @@ describe('lucerna serve', () => {
     const bodies = [
       request({ target: 1 }),
       request({ method: 'grad-cam', input: { npy: npyInput(1) } }),
-      request({ method: 'integrated-gradients', options: { steps: 4 }, input: { npy: npyInput(2) }, target: 5 }),
+      request({ method: 'integrated-gradients', options: { steps: 4, batchSize: 2 }, input: { npy: npyInput(2) }, target: 5 }),
       request({ target: 7, input: { npy: npyInput(3) } }),
     ];
     const sequential = [];
