@@ -47,7 +47,9 @@ export type LucernaErrorCode =
   | 'BAD_FILE'
   | 'RUNTIME_ERROR'
   | 'DISPOSED'
-  | 'ABORTED';
+  | 'ABORTED'
+  /** A path outside the folders a server may read (`lucerna serve --root`). */
+  | 'FORBIDDEN_PATH';
 
 /** True when `e` is a {@link LucernaError}, optionally with the given code. */
 export function isLucernaError(e: unknown, code?: LucernaErrorCode): e is LucernaError {

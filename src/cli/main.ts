@@ -22,6 +22,7 @@ import { explainCommand } from './commands/explain.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
+import { serveCommand } from './commands/serve.js';
 import { stabilityCommand } from './commands/stability.js';
 import { topPatchesCommand } from './commands/top-patches.js';
 import { trainCommand } from './commands/train.js';
@@ -46,6 +47,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   dissectMergeCommand,
   modelCreateCommand,
   trainCommand,
+  serveCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */

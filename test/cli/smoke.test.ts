@@ -5,13 +5,14 @@
  * subprocess test is its Ctrl-C test in attribute-perturbation.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writePartsDataset } from '../../src/datasets/node/parts-writer.js';
 import { serializeNpy } from '../../src/io/npy.js';
-import { assertOneLineError, lucernaJson, lucernaProcess, root } from '../helpers/cli.js';
+import { assertOneLineError, bin, lucernaJson, lucernaProcess, root } from '../helpers/cli.js';
 import { oracleDir } from '../helpers/oracle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-smoke-'));
@@ -73,6 +74,31 @@ describe('every command runs as a process', { concurrency: true }, () => {
       for (const f of files) assert.ok(existsSync(join(dir, f)), f);
     });
   }
+
+  it('serve (listens on loopback, answers /v1/health, Ctrl-C exits 130)', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--root', dir], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const m = /listening on (http:\/\/\S+)/.exec(stdout);
+        if (m) resolve(m[1] as string);
+      });
+      child.on('close', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = (await (await fetch(`${url}/v1/health`)).json()) as { ok: boolean };
+    assert.equal(health.ok, true);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.kill('SIGINT');
+    });
+    assert.equal(code, 130, stderr);
+  });
 
   it('convert (a missing model.json: one line, exit 1)', async () => {
     const run = await lucernaProcess(['convert', join(dir, 'missing.json'), join(dir, 'm.onnx')]);
