@@ -126,3 +126,22 @@ describe('cancellation', () => {
     assert.equal(existsSync(join(dir, 'cancelled')), false);
   });
 });
+
+describe('subcommands', () => {
+  it('a group lists its subcommands, and each has its own help', async () => {
+    const top = await lucerna('--help');
+    assert.match(top.stdout, /\n {2}dataset\s+generate data sets/);
+    assert.match(top.stdout, /\n {2}model\s+create models/);
+    const dataset = await lucerna('dataset', '--help');
+    assert.match(dataset.stdout, /\n {2}parts\b/);
+    assert.match(dataset.stdout, /\n {2}concepts\b/);
+    const parts = await lucerna('dataset', 'parts', '--help');
+    assert.match(parts.stdout, /--bias <rule\.\.\.>/);
+  });
+
+  it('a subcommand of a group that is also a command gets the flags both declare (dissect merge --out)', async () => {
+    const run = await lucerna('dissect', 'merge', join(dir, 'no-shard'), '--out', join(dir, 'merged'));
+    // --out reached `merge` (no usage error about it); the missing shard folder is the error.
+    assertOneLineError(run, 1, /no-shard.*shard\.json/);
+  });
+});
