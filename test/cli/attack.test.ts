@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { npyToFloat32, parseNpy, serializeNpy } from '../../src/io/npy.js';
 import { externalReferences } from '../../src/render/report/self-contained.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { assertOneLineError, lucerna } from '../helpers/cli.js';
+import { assertOneLineError, flagArgs, lucerna, lucernaJson } from '../helpers/cli.js';
 import { oracleDir, sharedDir } from '../helpers/oracle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-attack-'));
@@ -20,17 +20,8 @@ const attackDir = join(sharedDir, 'oracle-attack');
 const model = join(oracleDir, 'small_resnet', 'model.onnx');
 const readNpy = (path: string): Tensor => npyToFloat32(parseNpy(new Uint8Array(readFileSync(path))));
 
-/** `lucerna attack MODEL` in-process with flags given as an object (camelCase → --kebab-case); returns its --json output. */
-// biome-ignore lint/suspicious/noExplicitAny: the --json output, read field by field
-async function attack(model: string, flags: Record<string, string | boolean>): Promise<any> {
-  const args = Object.entries(flags).flatMap(([k, v]) => {
-    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return v === true ? [flag] : v === false ? [] : [flag, v];
-  });
-  const run = await lucerna('attack', model, ...args, '--json');
-  assert.equal(run.code, 0, run.stderr);
-  return JSON.parse(run.stdout);
-}
+/** `lucerna attack MODEL` in-process with flags given as an object; returns its --json output. */
+const attack = (model: string, flags: Record<string, string | boolean>) => lucernaJson('attack', model, ...flagArgs(flags));
 
 describe('lucerna attack', () => {
   it("writes PGD's adversarial input as .npy, equal to Captum (L2, bounded)", async () => {

@@ -20,20 +20,14 @@ import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { EYE_RANGE, markerModel, SIZE, TAIL_OFFSET, writeMarkerSet } from '../datasets/marker-set.js';
-import { lucerna } from '../helpers/cli.js';
+import { flagArgs, lucernaJson } from '../helpers/cli.js';
 
-/** `lucerna stability MODEL --json` in-process, flags as an object (camelCase → --kebab-case); its JSON output. */
+/** `lucerna stability MODEL --json` in-process, flags as an object; its JSON output. */
 async function runStability(
   model: string,
   flags: Record<string, string | boolean>,
-): Promise<{ json: { filters: { instability: number | null; images: number }[] } & Record<string, unknown> }> {
-  const args = Object.entries(flags).flatMap(([k, v]) => {
-    const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    return v === true ? [flag] : [flag, String(v)];
-  });
-  const run = await lucerna('stability', model, ...args, '--json');
-  assert.equal(run.code, 0, run.stderr);
-  return { json: JSON.parse(run.stdout) };
+): Promise<{ json: { instability: number | null; filters: { instability: number | null; images: number }[] } }> {
+  return { json: await lucernaJson('stability', model, ...flagArgs(flags)) };
 }
 
 /** Exact mean, std and 4th central moment of d = ‖U − E − off‖/diag, U uniform on the grid, E on EYE_RANGE². */
