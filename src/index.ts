@@ -37,6 +37,7 @@ export { deepliftRules } from './compiler/rulesets/deeplift.js';
 export { deconvnetRules, guidedRules, resolveRuleSet, ruleSets, standardRules } from './compiler/rulesets/index.js';
 export { extendRuleSet, type RuleSet, type VjpContext, type VjpRule } from './compiler/vjp.js';
 export * from './convert/index.js';
+export * from './datasets/parts/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';
 export { ortRuntime } from './engine/ort-adapter.js';
 export { getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions, setDefaultRuntime } from './engine/runtime.js';

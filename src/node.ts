@@ -16,6 +16,8 @@ setDefaultRuntime(nodeRuntime);
 
 export * from './convert/node.js';
 export { defaultModelPath, loadNsfwjsMobileNetV2, nsfwjsLabels } from './convert/nsfwjs.js';
+export { type LandmarkImage, readLandmarkSet } from './datasets/node/landmark-set.js';
+export { partsLabels, type WritePartsOptions, type WritePartsResult, writePartsDataset } from './datasets/node/parts-writer.js';
 export { nodeRuntime } from './engine/node.js';
 export * from './index.js';
 export { loadModelFile, readBytes } from './io/files.js';

@@ -12,11 +12,13 @@ import { nodeRuntime } from '../engine/node.js';
 import { setDefaultRuntime } from '../engine/runtime.js';
 import { registerAttribute } from './commands/attribute.js';
 import { registerConvert } from './commands/convert.js';
+import { registerDatasetParts } from './commands/dataset-parts.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerInvert } from './commands/invert.js';
 import { registerModelCreate } from './commands/model-create.js';
+import { registerStability } from './commands/stability.js';
 import { registerTopPatches } from './commands/top-patches.js';
 import { registerTrain } from './commands/train.js';
 import { registerVisualize } from './commands/visualize.js';
@@ -57,6 +59,8 @@ export function buildProgram(): Command {
   registerTopPatches(program);
   registerTrain(program);
   registerModelCreate(program);
+  registerDatasetParts(program);
+  registerStability(program);
   return program;
 }
 
