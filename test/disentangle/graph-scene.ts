@@ -58,6 +58,12 @@ export function scene(n: number, seed: number): SceneImage[] {
       { c: 1, x: head[0] + u(-5, 5), y: head[1] + u(-5, 5), a: 1 },
       { c: 2, x: u(4, 60), y: u(4, 60), a: u(0.5, 1) },
     ]);
-    return { maps: [lower, top], landmarks: new Map([['head', head], ['tail', tail]]) };
+    return {
+      maps: [lower, top],
+      landmarks: new Map([
+        ['head', head],
+        ['tail', tail],
+      ]),
+    };
   });
 }

@@ -18,14 +18,13 @@ import {
   normalisedDistance,
   parseGraph,
   resolveSettings,
-  type UnitPositions,
 } from '../../src/disentangle/graph/index.js';
 import { kmeans2d } from '../../src/disentangle/graph/kmeans.js';
 import { isLucernaError } from '../../src/errors.js';
 import { nodeInstability } from '../../src/metrics/graph-instability.js';
 import { locationInstability } from '../../src/metrics/location-instability.js';
 import { channelPeaks, unitCenter } from '../../src/metrics/peak-units.js';
-import { SIZE, type SceneImage, scene } from './graph-scene.js';
+import { type SceneImage, SIZE, scene } from './graph-scene.js';
 
 const layers = [
   { name: 'lower', channels: 3, height: 16, width: 16 },
@@ -43,7 +42,7 @@ function build(images: readonly SceneImage[]): ExplanatoryGraph {
 }
 
 /** Raw filters of every layer as units: each filter's maximum, as location instability sees it. */
-function filterUnits(im: SceneImage): UnitPositions {
+function filterUnits(im: SceneImage): { x: number[]; y: number[]; value: number[] } {
   const x: number[] = [];
   const y: number[] = [];
   const value: number[] = [];
@@ -77,8 +76,14 @@ describe('explanatory graph: pieces', () => {
     assert.equal(s.parents, 15);
     assert.deepEqual(resolveSettings({}, 2).patternsPerFilter, [20, 20]);
     assert.deepEqual(resolveSettings({}, 5).patternsPerFilter, [40, 40, 40, 20, 20]);
-    assert.throws(() => resolveSettings({ patternsPerFilter: [2] }, 2), (e) => isLucernaError(e, 'BAD_OPTION'));
-    assert.throws(() => resolveSettings({ parents: 0 }, 2), (e) => isLucernaError(e, 'BAD_OPTION'));
+    assert.throws(
+      () => resolveSettings({ patternsPerFilter: [2] }, 2),
+      (e) => isLucernaError(e, 'BAD_OPTION'),
+    );
+    assert.throws(
+      () => resolveSettings({ parents: 0 }, 2),
+      (e) => isLucernaError(e, 'BAD_OPTION'),
+    );
   });
   it('locates a part from the units that best predict the shots (hand-computed)', () => {
     // unit 0 sits 2 px left of the part every time; unit 1 wanders; unit 2 misses a shot.
@@ -93,23 +98,47 @@ describe('explanatory graph: pieces', () => {
     assert.deepEqual(locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [2, 0, 0] }), [32, 1]);
     assert.deepEqual(locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [0, 1, 1] }), [15, 15]);
     assert.equal(normalisedDistance([0, 0], [3, 4], [30, 40]), 0.1);
-    assert.throws(() => fitPartLocator([], 1), (e) => isLucernaError(e, 'BAD_OPTION'));
+    assert.throws(
+      () => fitPartLocator([], 1),
+      (e) => isLucernaError(e, 'BAD_OPTION'),
+    );
   });
   it('refuses peaks of the wrong shape, damaged files and graphs of another model', () => {
     const peaks = imagePeaks(scene(1, 1)[0]?.maps ?? [], SIZE, 3);
-    assert.throws(() => fitExplanatoryGraph([peaks.slice(0, 1)], source, settings), (e) => isLucernaError(e, 'BAD_SHAPE'));
-    assert.throws(() => fitExplanatoryGraph([], source, settings), (e) => isLucernaError(e, 'BAD_OPTION'));
-    assert.throws(() => parseGraph('{', 'g.json'), (e) => isLucernaError(e, 'BAD_FILE') && /not JSON/.test(e.message));
-    assert.throws(() => parseGraph('{"format":"x"}'), (e) => isLucernaError(e, 'BAD_FILE'));
-    assert.throws(() => parseGraph('{"format":"lucerna-explanatory-graph","version":2}'), (e) => isLucernaError(e, 'BAD_FILE') && /version 2/.test(e.message));
+    assert.throws(
+      () => fitExplanatoryGraph([peaks.slice(0, 1)], source, settings),
+      (e) => isLucernaError(e, 'BAD_SHAPE'),
+    );
+    assert.throws(
+      () => fitExplanatoryGraph([], source, settings),
+      (e) => isLucernaError(e, 'BAD_OPTION'),
+    );
+    assert.throws(
+      () => parseGraph('{', 'g.json'),
+      (e) => isLucernaError(e, 'BAD_FILE') && /not JSON/.test(e.message),
+    );
+    assert.throws(
+      () => parseGraph('{"format":"x"}'),
+      (e) => isLucernaError(e, 'BAD_FILE'),
+    );
+    assert.throws(
+      () => parseGraph('{"format":"lucerna-explanatory-graph","version":2}'),
+      (e) => isLucernaError(e, 'BAD_FILE') && /version 2/.test(e.message),
+    );
     const graph = build(scene(12, 2));
     const text = JSON.stringify(graph);
     assert.deepEqual(parseGraph(text), JSON.parse(text));
     const broken = JSON.parse(text);
     broken.edges[0].parent = broken.edges[0].child;
-    assert.throws(() => parseGraph(JSON.stringify(broken)), (e) => isLucernaError(e, 'BAD_FILE'));
+    assert.throws(
+      () => parseGraph(JSON.stringify(broken)),
+      (e) => isLucernaError(e, 'BAD_FILE'),
+    );
     checkGraphModel(graph, 'sha256:test', 'scene');
-    assert.throws(() => checkGraphModel(graph, 'sha256:other', 'other.onnx'), (e) => isLucernaError(e, 'BAD_OPTION') && /another model/.test(e.message));
+    assert.throws(
+      () => checkGraphModel(graph, 'sha256:other', 'other.onnx'),
+      (e) => isLucernaError(e, 'BAD_OPTION') && /another model/.test(e.message),
+    );
   });
 });
 
@@ -155,7 +184,10 @@ describe('explanatory graph on a scene with a known answer', () => {
     // The two-part filter itself: each of its nodes is far steadier than the filter.
     for (const n of graph.nodes.filter((m) => m.layer === 0 && m.filter === 0))
       assert.ok((nodes.filters[n.id]?.instability as number) < 0.5 * (filters.filters[0]?.instability as number));
-    assert.throws(() => nodeInstability([], { ...opts, protocol: 'icnn' }), (e) => isLucernaError(e, 'BAD_OPTION'));
+    assert.throws(
+      () => nodeInstability([], { ...opts, protocol: 'icnn' }),
+      (e) => isLucernaError(e, 'BAD_OPTION'),
+    );
   });
 
   it('three annotated heads locate the head better than the best filter and the mean position', () => {
@@ -163,8 +195,14 @@ describe('explanatory graph on a scene with a known answer', () => {
     const held = test.slice(3);
     const head = (im: SceneImage) => im.landmarks.get('head') as readonly [number, number];
     const nodeUnits = (im: SceneImage) => inferNodePositions(graph, imagePeaks(im.maps, SIZE, graph.settings.peaksPerFilter));
-    const graphLoc = fitPartLocator(shots.map((im) => ({ units: nodeUnits(im), part: head(im) })), 3);
-    const filterLoc = fitPartLocator(shots.map((im) => ({ units: filterUnits(im), part: head(im) })), 1);
+    const graphLoc = fitPartLocator(
+      shots.map((im) => ({ units: nodeUnits(im), part: head(im) })),
+      3,
+    );
+    const filterLoc = fitPartLocator(
+      shots.map((im) => ({ units: filterUnits(im), part: head(im) })),
+      1,
+    );
     const err = (f: (im: SceneImage) => [number, number]) => held.reduce((s, im) => s + normalisedDistance(f(im), head(im), SIZE), 0) / held.length;
     const graphErr = err((im) => locatePart(graphLoc, nodeUnits(im)));
     const filterErr = err((im) => locatePart(filterLoc, filterUnits(im)));

@@ -58,7 +58,9 @@ interface LayerFit {
 
 function byFilterOf(nodes: readonly WorkNode[], channels: number): number[][] {
   const out: number[][] = Array.from({ length: channels }, () => []);
-  nodes.forEach((n, k) => out[n.filter]?.push(k));
+  nodes.forEach((n, k) => {
+    out[n.filter]?.push(k);
+  });
   return out;
 }
 
@@ -77,7 +79,14 @@ function firedMean(p: NodePositions | null, fallback: readonly [number, number])
 }
 
 /** k-means of each filter's peaks: initial nodes and their positions per image. */
-function initialise(l: number, images: readonly ImagePeaks[], roots: readonly [number, number][], above: readonly NodePositions[] | null, settings: GraphSettings, channels: number) {
+function initialise(
+  l: number,
+  images: readonly ImagePeaks[],
+  roots: readonly [number, number][],
+  above: readonly NodePositions[] | null,
+  settings: GraphSettings,
+  channels: number,
+) {
   const filters: number[] = [];
   const seeds: number[][][] = []; // per node, per image: peak index or -1
   for (let f = 0; f < channels; f++) {
@@ -124,7 +133,15 @@ function initialise(l: number, images: readonly ImagePeaks[], roots: readonly [n
   });
 }
 
-function fitParents(k: number, fired: readonly number[], positions: readonly NodePositions[], above: readonly NodePositions[], aboveCount: number, settings: GraphSettings, floor: number): WorkEdge[] {
+function fitParents(
+  k: number,
+  fired: readonly number[],
+  positions: readonly NodePositions[],
+  above: readonly NodePositions[],
+  aboveCount: number,
+  settings: GraphSettings,
+  floor: number,
+): WorkEdge[] {
   const scored: { edge: WorkEdge; fit: number }[] = [];
   const gate2 = settings.gate * settings.gate;
   for (let u = 0; u < aboveCount; u++) {
@@ -145,7 +162,15 @@ function fitParents(k: number, fired: readonly number[], positions: readonly Nod
   return scored.slice(0, settings.parents).map((s) => s.edge);
 }
 
-function mStep(nodes: readonly WorkNode[], positions: readonly NodePositions[], roots: readonly [number, number][], above: readonly NodePositions[] | null, aboveCount: number, settings: GraphSettings, floor: number) {
+function mStep(
+  nodes: readonly WorkNode[],
+  positions: readonly NodePositions[],
+  roots: readonly [number, number][],
+  above: readonly NodePositions[] | null,
+  aboveCount: number,
+  settings: GraphSettings,
+  floor: number,
+) {
   const support: number[] = [];
   const next = nodes.map((node, k) => {
     const fired = positions.map((_, i) => i).filter((i) => ((positions[i] as NodePositions).value[k] as number) > 0);
@@ -162,7 +187,15 @@ function mStep(nodes: readonly WorkNode[], positions: readonly NodePositions[], 
   return { nodes: next, support };
 }
 
-function fitLayer(l: number, images: readonly ImagePeaks[], roots: readonly [number, number][], above: readonly NodePositions[] | null, settings: GraphSettings, source: GraphSource, step: () => void): LayerFit {
+function fitLayer(
+  l: number,
+  images: readonly ImagePeaks[],
+  roots: readonly [number, number][],
+  above: readonly NodePositions[] | null,
+  settings: GraphSettings,
+  source: GraphSource,
+  step: () => void,
+): LayerFit {
   const channels = (source.layers[l] as GraphLayer).channels;
   const diag = Math.hypot(source.inputSize[0], source.inputSize[1]);
   const floor = (settings.minSigma * diag) ** 2;
@@ -173,7 +206,9 @@ function fitLayer(l: number, images: readonly ImagePeaks[], roots: readonly [num
   const options = { unaryWeight: settings.unaryWeight, gate: settings.gate };
   const eStep = () => {
     const byFilter = byFilterOf(nodes, channels);
-    positions = images.map((img, i) => assignLayer(img[l] ?? [], nodes, byFilter, roots[i] as [number, number], above ? (above[i] as NodePositions) : null, options));
+    positions = images.map((img, i) =>
+      assignLayer(img[l] ?? [], nodes, byFilter, roots[i] as [number, number], above ? (above[i] as NodePositions) : null, options),
+    );
   };
   for (let it = 0; it < settings.iterations; it++) {
     nodes = mStep(nodes, positions, roots, above, aboveCount, settings, floor).nodes;
@@ -210,7 +245,12 @@ function checkPeaks(images: readonly ImagePeaks[], source: GraphSource): void {
  * graph.nodes.length;
  * ```
  */
-export function fitExplanatoryGraph(images: readonly ImagePeaks[], source: GraphSource, partial: Partial<GraphSettings> = {}, options: FitOptions = {}): ExplanatoryGraph {
+export function fitExplanatoryGraph(
+  images: readonly ImagePeaks[],
+  source: GraphSource,
+  partial: Partial<GraphSettings> = {},
+  options: FitOptions = {},
+): ExplanatoryGraph {
   const settings = resolveSettings(partial, source.layers.length);
   checkPeaks(images, source);
   const top = source.layers.length - 1;

@@ -20,8 +20,7 @@ export const PAPER_PATTERNS = [40, 40, 20, 20] as const;
  * ```
  */
 export function resolveSettings(partial: Partial<GraphSettings>, layers: number): GraphSettings {
-  const patterns =
-    partial.patternsPerFilter ?? Array.from({ length: layers }, (_, i) => PAPER_PATTERNS[PAPER_PATTERNS.length - layers + i] ?? 40);
+  const patterns = partial.patternsPerFilter ?? Array.from({ length: layers }, (_, i) => PAPER_PATTERNS[PAPER_PATTERNS.length - layers + i] ?? 40);
   const s: GraphSettings = {
     patternsPerFilter: [...patterns],
     parents: partial.parents ?? 15,
@@ -42,8 +41,7 @@ export function resolveSettings(partial: Partial<GraphSettings>, layers: number)
     ['--iterations', s.iterations],
     ['--min-support', s.minSupport],
   ];
-  for (const [name, v] of positiveInts)
-    if (!Number.isInteger(v) || v < 1) throw new LucernaError('BAD_OPTION', `${name} must be a positive integer, got ${v}`);
+  for (const [name, v] of positiveInts) if (!Number.isInteger(v) || v < 1) throw new LucernaError('BAD_OPTION', `${name} must be a positive integer, got ${v}`);
   if (!(s.unaryWeight >= 0)) throw new LucernaError('BAD_OPTION', `The unary weight must be ≥ 0, got ${s.unaryWeight}`);
   if (!(s.minSigma > 0)) throw new LucernaError('BAD_OPTION', `minSigma must be > 0, got ${s.minSigma}`);
   if (!(s.gate > 0)) throw new LucernaError('BAD_OPTION', `The gate must be > 0, got ${s.gate}`);
