@@ -15,6 +15,7 @@ import { registerConvert } from './commands/convert.js';
 import { registerDatasetParts } from './commands/dataset-parts.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerExplain } from './commands/explain.js';
+import { registerGraph } from './commands/graph.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerInvert } from './commands/invert.js';
 import { registerModelCreate } from './commands/model-create.js';
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerModelCreate(program);
   registerDatasetParts(program);
   registerStability(program);
+  registerGraph(program);
   return program;
 }
 

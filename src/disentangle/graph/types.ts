@@ -6,7 +6,8 @@
  * ```jsonc
  * {
  *   "format": "lucerna-explanatory-graph", "version": 1,
- *   "model": { "id": "sha256:…", "name": "net.onnx" },   // the mined model; another model is refused
+ *   "model": { "id": "sha256:…", "name": "/abs/net.onnx" }, // the mined model; another model is refused
+ *   "class": "bird",                                     // optional: the images' class
  *   "inputSize": [H, W],                                 // model input, pixels
  *   "layers": [{ "name": "relu3", "channels": 16, "height": 8, "width": 8 }, …], // lower → top
  *   "settings": { …GraphSettings },                      // every hyper-parameter, resolved
@@ -95,6 +96,8 @@ export interface ExplanatoryGraph {
   readonly format: 'lucerna-explanatory-graph';
   readonly version: 1;
   readonly model: { readonly id: string; readonly name: string };
+  /** The class of the images it was mined from, when known. */
+  readonly class?: string;
   readonly inputSize: readonly [number, number];
   readonly layers: readonly GraphLayer[];
   readonly settings: GraphSettings;
