@@ -10,8 +10,9 @@
  * - Only units that fired on every shot are candidates; they are ranked by the mean distance
  *   between that prediction and the annotation on the shots (ties: smaller index first), and the
  *   best `count` are kept (default 5 for nodes; the filter baseline uses 1).
- * - On a new image the part is the mean prediction of the kept units that fired there, or the mean
- *   annotated position when none fired (which is the mean-position baseline).
+ * - On a new image the part is the mean prediction of the kept units that fired there, weighted
+ *   by 1 / (1 px + residual)² so that a unit that was exact on the shots outweighs a loose one;
+ *   the mean annotated position when none fired (which is the mean-position baseline).
  * - The error is the distance to the true landmark divided by the input diagonal √(W² + H²), as
  *   in location instability.
  */
@@ -86,9 +87,10 @@ export function locatePart(locator: PartLocator, units: UnitPositions): [number,
   locator.units.forEach((u, j) => {
     if (!((units.value[u] as number) > 0)) return;
     const o = locator.offsets[j] as readonly [number, number];
-    sx += (units.x[u] as number) + o[0];
-    sy += (units.y[u] as number) + o[1];
-    m++;
+    const w = 1 / (1 + (locator.residuals[j] as number)) ** 2;
+    sx += w * ((units.x[u] as number) + o[0]);
+    sy += w * ((units.y[u] as number) + o[1]);
+    m += w;
   });
   return m ? [sx / m, sy / m] : [locator.fallback[0], locator.fallback[1]];
 }
