@@ -57,5 +57,5 @@ export { type Heatmap, type HeatmapOptions, renderHeatmap } from './render/heatm
 export { slic } from './segmentation/slic.js';
 export * from './tensor/random.js';
 export * from './tensor/tensor.js';
-export * from './training/index.js';
 export * from './visualization/index.js';
+export * from './training/index.js';
