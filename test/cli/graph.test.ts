@@ -103,6 +103,27 @@ describe('lucerna graph', () => {
     assert.equal(csv.length, 10);
   });
 
+  it('lucerna stability measures a graph’s nodes beside the filters of its layers', async () => {
+    const run = await lucerna('stability', join(out, 'graph.json'), '--dataset', set, '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const json = JSON.parse(run.stdout);
+    assert.equal(json.images, 12);
+    assert.deepEqual(
+      json.layers.map((l: { layer: string }) => l.layer),
+      ['relu1', 'relu2'],
+    );
+    for (const l of json.layers) assert.ok(typeof l.nodes === 'number' && typeof l.filters === 'number');
+    // Nodes of the red filter sit on the eye in every image: instability 0, as the red filter's.
+    const graph = parseGraph(readFileSync(join(out, 'graph.json'), 'utf8'));
+    const red = graph.nodes.filter((n) => n.layer === 0 && n.filter === 0 && n.support >= 6);
+    assert.ok(red.length > 0);
+    for (const n of red) assert.equal(json.nodes[n.id].instability, 0);
+    const icnn = await lucerna('stability', join(out, 'graph.json'), '--dataset', set, '--protocol', 'icnn');
+    assertOneLineError(icnn, 2, /default protocol only/);
+    const noLayer = await lucerna('stability', model, '--dataset', set);
+    assertOneLineError(noLayer, 2, /--layer is required/);
+  });
+
   it('refuses bad input with one-line errors and writes nothing', async () => {
     const bad = join(dir, 'bad');
     await assert.rejects(

@@ -17,12 +17,13 @@ import { stabilityReportHtml } from '../../metrics/report/stability-html.js';
 import { layerStability, type StabilityImage } from '../../metrics/stability.js';
 import { progressBar, withInterrupt } from '../progress.js';
 import { parseInteger, parseProbability } from './attribute-options.js';
+import { runGraphStability } from './stability-graph.js';
 import { loadModelWithPixels } from './visualization-io.js';
 
 /** Flags of `lucerna stability`. */
 export interface StabilityFlags {
   readonly dataset: string;
-  readonly layer: string;
+  readonly layer?: string;
   readonly class?: string;
   readonly protocol?: string;
   readonly topImages?: string;
@@ -44,9 +45,10 @@ export function registerStability(program: Command): void {
   program
     .command('stability')
     .description('location instability of each filter of a layer: how much its peak moves relative to the object landmarks across images')
-    .argument('<model>', 'ONNX model file')
+    .argument('<model>', 'ONNX model file, or a graph.json (then its nodes are measured beside the filters of its layers)')
     .requiredOption('--dataset <dir>', 'Broden-format data set with landmarks.csv (lucerna dataset parts writes one)')
-    .requiredOption('--layer <tensor>', 'layer (4-D activation tensor or node name)')
+    .option('--layer <tensor>', 'layer (4-D activation tensor or node name); required for a model')
+    .option('--model <file>', 'graph.json: the model (default: the one the graph records)')
     .option('--class <name>', 'count only images with an object of this class (default: every image with an object)')
     .option('--protocol <p>', 'default (the documented definition) or icnn (the ICNN authors’ code)', 'default')
     .option('--top-images <k>', 'icnn: images per filter and landmark, best peaks first (default 100)')
@@ -54,8 +56,8 @@ export function registerStability(program: Command): void {
     .option('--batch-size <n>', 'images per engine call (default 8)')
     .option('--out <dir>', 'write filters.csv, summary.json and report.html here')
     .option('--json', 'print the result as JSON')
-    .action(async (modelPath: string, flags: StabilityFlags) => {
-      const summary = await runStability(modelPath, flags);
+    .action(async (modelPath: string, flags: StabilityFlags & { model?: string }) => {
+      const summary = modelPath.endsWith('.json') ? await runGraphStability(modelPath, flags) : await runStability(modelPath, flags);
       process.stdout.write(flags.json ? `${JSON.stringify(summary.json, null, 2)}\n` : `${summary.message}\n`);
     });
 }
@@ -89,6 +91,8 @@ function parseProtocol(text: string | undefined): 'default' | 'icnn' {
  * ```
  */
 export async function runStability(modelPath: string, flags: StabilityFlags) {
+  const layer = flags.layer;
+  if (!layer) throw new LucernaError('BAD_OPTION', '--layer is required for a model', 'Name a conv layer, or pass a graph.json');
   const protocol = parseProtocol(flags.protocol);
   const topImages = parseInteger(flags.topImages, '--top-images', 1);
   const selectRatio = parseProbability(flags.selectRatio, '--select-ratio');
@@ -108,7 +112,7 @@ export async function runStability(modelPath: string, flags: StabilityFlags) {
   const progress = progressBar('stability', !flags.json);
   const result = await withInterrupt((signal) =>
     layerStability(model, images, {
-      layer: flags.layer,
+      layer,
       inputSize: [height, width],
       protocol,
       topImages,
