@@ -38,6 +38,7 @@ export { deconvnetRules, guidedRules, resolveRuleSet, ruleSets, standardRules } 
 export { extendRuleSet, type RuleSet, type VjpContext, type VjpRule } from './compiler/vjp.js';
 export * from './convert/index.js';
 export * from './datasets/parts/index.js';
+export * from './disentangle/graph/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';
 export { ortRuntime } from './engine/ort-adapter.js';
 export { getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions, setDefaultRuntime } from './engine/runtime.js';
@@ -57,5 +58,5 @@ export { type Heatmap, type HeatmapOptions, renderHeatmap } from './render/heatm
 export { slic } from './segmentation/slic.js';
 export * from './tensor/random.js';
 export * from './tensor/tensor.js';
-export * from './visualization/index.js';
 export * from './training/index.js';
+export * from './visualization/index.js';

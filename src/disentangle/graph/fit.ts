@@ -44,7 +44,7 @@ export interface GraphSource {
 }
 
 /** Options of {@link fitExplanatoryGraph}. */
-export interface FitOptions {
+export interface GraphFitOptions {
   readonly signal?: AbortSignal;
   /** Called after each EM iteration of each layer. */
   readonly onProgress?: (done: number, total: number) => void;
@@ -249,7 +249,7 @@ export function fitExplanatoryGraph(
   images: readonly ImagePeaks[],
   source: GraphSource,
   partial: Partial<GraphSettings> = {},
-  options: FitOptions = {},
+  options: GraphFitOptions = {},
 ): ExplanatoryGraph {
   const settings = resolveSettings(partial, source.layers.length);
   checkPeaks(images, source);
