@@ -113,6 +113,15 @@ describe('explanatory graph: pieces', () => {
       () => fitExplanatoryGraph([], source, settings),
       (e) => isLucernaError(e, 'BAD_OPTION'),
     );
+    const controller = new AbortController();
+    controller.abort();
+    assert.throws(
+      () => fitExplanatoryGraph([peaks], source, settings, { signal: controller.signal }),
+      (e) => isLucernaError(e, 'ABORTED'),
+    );
+    const seen: number[] = [];
+    fitExplanatoryGraph([peaks, peaks], source, { ...settings, iterations: 2 }, { onProgress: (done, total) => seen.push(done / total) });
+    assert.deepEqual(seen, [0.25, 0.5, 0.75, 1]);
     assert.throws(
       () => parseGraph('{', 'g.json'),
       (e) => isLucernaError(e, 'BAD_FILE') && /not JSON/.test(e.message),
