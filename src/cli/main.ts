@@ -19,6 +19,8 @@ import { dissectCommand } from './commands/dissect.js';
 import { dissectMergeCommand } from './commands/dissect-merge.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
+import { graphBuildCommand } from './commands/graph-build.js';
+import { graphLocateCommand } from './commands/graph-locate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
@@ -46,11 +48,14 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   dissectMergeCommand,
   modelCreateCommand,
   trainCommand,
+  graphBuildCommand,
+  graphLocateCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */
 export const GROUPS: Readonly<Record<string, string>> = {
   dataset: 'generate data sets (part-annotated figures, Broden-format concept sets)',
+  graph: 'explanatory graph: mine part patterns from a trained CNN, locate parts from a few examples',
   model: 'create models',
 };
 

@@ -24,8 +24,15 @@ copyFileSync(coffee, join(images, 'coffee.png'));
 const layer = '/relu1/Relu_output_0';
 const parts = join(dir, 'parts-in');
 const concepts = join(dir, 'concepts-in');
+const birds = join(dir, 'birds-in');
+const graph = join(dir, 'graph-in');
+/** Small explanatory-graph settings for the graph rows. */
+const graphSettings = ['--patterns', '2', '--parents', '1', '--peaks', '2', '--iterations', '1'];
 before(async () => {
   await writePartsDataset(parts, { n: 4, seed: 1, size: 16 });
+  // Birds and empty images, and a graph mined from them (in-process), for the graph rows.
+  await writePartsDataset(birds, { n: 12, seed: 1, size: 16, classes: 1 });
+  await lucernaJson('graph', 'build', model, '--dataset', birds, '--class', 'bird', '--layer', layer, ...graphSettings, '--out', graph);
   // A concept set and two pass-1 shards of it (in-process), for the dissect rows.
   await lucernaJson('dataset', 'concepts', '--out', concepts, '--n', '6', '--size', '32');
   // A model and data for the train row.
@@ -61,6 +68,17 @@ const cases: [string, string[], string[]][] = [
     ['train', join(dir, 'to-train.onnx'), '--inputs', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--steps', '1', '--out', join(dir, 'trained.onnx')],
     ['trained.onnx', 'trained.optimizer.onnx'],
   ],
+  [
+    'graph build',
+    ['graph', 'build', model, '--dataset', birds, '--class', 'bird', '--layer', layer, ...graphSettings, '--out', join(dir, 'g')],
+    ['g/graph.json'],
+  ],
+  [
+    'graph locate',
+    ['graph', 'locate', join(graph, 'graph.json'), '--dataset', birds, '--part', 'head', '--shots', '2', '--out', join(dir, 'loc')],
+    ['loc/locate.csv', 'loc/summary.json'],
+  ],
+  ['stability (graph)', ['stability', join(graph, 'graph.json'), '--dataset', birds, '--out', join(dir, 'gstab')], ['gstab/nodes.csv']],
   ['dissect merge', ['dissect', 'merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], ['merged/shard.json']],
 ];
 
