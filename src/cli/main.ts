@@ -21,6 +21,8 @@ import { registerModelCreate } from './commands/model-create.js';
 import { registerStability } from './commands/stability.js';
 import { registerTopPatches } from './commands/top-patches.js';
 import { registerTrain } from './commands/train.js';
+import { registerTreeBuild } from './commands/tree-build.js';
+import { registerTreeExplain } from './commands/tree-explain.js';
 import { registerVisualize } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -61,6 +63,8 @@ export function buildProgram(): Command {
   registerModelCreate(program);
   registerDatasetParts(program);
   registerStability(program);
+  registerTreeBuild(program);
+  registerTreeExplain(program);
   return program;
 }
 

@@ -1,0 +1,176 @@
+/**
+ * `lucerna tree build <model> --dataset <dir> --class <name> --layer <tensor> --out <dir>`:
+ * the decision tree of prediction rationales (Zhang et al., CVPR 2019,
+ * https://arxiv.org/abs/1802.00121) of one class, from its images in an ImageFolder data set
+ * (the class index is the folder's index among the sorted class folders, as `lucerna train`
+ * assigns it). Writes `<out>/tree.json` atomically.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { imageFolder } from '../../datasets/node/image-folder.js';
+import type { Dataset } from '../../datasets/types.js';
+import { buildTree } from '../../disentangle/tree/build.js';
+import { formatTreeFile, type TreeFile } from '../../disentangle/tree/format.js';
+import { computeRationales } from '../../disentangle/tree/rationale.js';
+import type { Rationale } from '../../disentangle/tree/types.js';
+import { Model } from '../../engine/model.js';
+import { nodeRuntime } from '../../engine/node.js';
+import { LucernaError } from '../../errors.js';
+import { readBytes } from '../../io/files.js';
+import { writeFileAtomic } from '../../io/write.js';
+import { progressBar, withInterrupt } from '../progress.js';
+import { parseInteger, parseNumber } from './attribute-options.js';
+
+/** Flags of `lucerna tree build`. */
+export interface TreeBuildFlags {
+  readonly dataset: string;
+  readonly class: string;
+  readonly layer: string;
+  readonly out: string;
+  readonly batchSize?: string;
+  readonly beta?: string;
+  readonly lambda0?: string;
+  readonly neighbours?: string;
+  readonly json?: boolean;
+}
+
+/** Fewest images of the class a tree is built from. */
+export const MIN_TREE_IMAGES = 10;
+
+/**
+ * Loads a model file with its SHA-256 (the identity a tree file records).
+ *
+ * @example
+ * ```ts
+ * const { model, sha256 } = await loadModelWithHash('model.onnx');
+ * ```
+ */
+export async function loadModelWithHash(path: string): Promise<{ model: Model; sha256: string }> {
+  const bytes = await readBytes(path, 'the model');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { model: await Model.load(bytes, { name: path, runtime: nodeRuntime }), sha256 };
+}
+
+/**
+ * The model's static [C, H, W] sample shape.
+ *
+ * @example
+ * ```ts
+ * const shape = imageSampleShape(model); // [3, 64, 64]
+ * ```
+ */
+export function imageSampleShape(model: Model): [number, number, number] {
+  const dims = model.graph.primaryInput().dims.slice(1);
+  if (dims.length !== 3 || dims.some((d) => typeof d !== 'number')) {
+    throw new LucernaError('UNSUPPORTED_MODEL', `The tree needs a model with a static [C, H, W] input; this one takes [${dims.join(', ')}]`);
+  }
+  return dims as [number, number, number];
+}
+
+/**
+ * Rationales of the samples `indices` of a data set, read and run `batchSize` at a time.
+ *
+ * @example
+ * ```ts
+ * const rs = await datasetRationales(model, data, [0, 1, 2], { layer: 'features', target: 0 });
+ * ```
+ */
+export async function datasetRationales(
+  model: Model,
+  data: Dataset,
+  indices: readonly number[],
+  o: { layer: string; target: number; batchSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+): Promise<Rationale[]> {
+  const batch = o.batchSize ?? 8;
+  const per = data.sampleShape.reduce((a, b) => a * b, 1);
+  const out: Rationale[] = [];
+  for (let first = 0; first < indices.length; first += batch) {
+    const chunk = indices.slice(first, first + batch);
+    const { x } = await data.read(chunk, 0);
+    const source = { count: chunk.length, fill: (row: number, buf: Float32Array) => buf.set(x.data.subarray(row * per, (row + 1) * per)) };
+    out.push(...(await computeRationales(model, data.sampleShape, source, { layer: o.layer, target: o.target, batchSize: batch, signal: o.signal })));
+    o.onProgress?.(first + chunk.length, indices.length);
+  }
+  return out;
+}
+
+/**
+ * Registers `tree build`, creating the `tree` group if needed.
+ *
+ * @example
+ * ```ts
+ * registerTreeBuild(program); // lucerna tree build m.onnx --dataset d --class bird --layer features --out t
+ * ```
+ */
+export function registerTreeBuild(program: Command): void {
+  const group = program.commands.find((c) => c.name() === 'tree') ?? program.command('tree').description('decision trees of prediction rationales');
+  group
+    .command('build <model>')
+    .description('build the decision tree of one class’s prediction rationales (Zhang et al. 2019)')
+    .requiredOption('--dataset <dir>', 'ImageFolder data set (one subfolder per class)')
+    .requiredOption('--class <name>', 'the class (subfolder) to explain')
+    .requiredOption('--layer <tensor>', 'the top conv layer (4-D activation)')
+    .requiredOption('--out <dir>', 'output folder for tree.json')
+    .option('--batch-size <n>', 'images per engine call (default 8)')
+    .option('--beta <b>', 'compactness weight β (default 1)')
+    .option('--lambda0 <l>', 'L1 weight λ₀ (default 1e-6)')
+    .option('--neighbours <k>', 'candidate merge partners per node (default 8)')
+    .option('--json', 'print a JSON summary')
+    .action(async (modelPath: string, flags: TreeBuildFlags) => {
+      const s = await runTreeBuild(modelPath, flags);
+      process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${s.message}\n`);
+    });
+}
+
+/**
+ * Runs `tree build` and returns its summary.
+ *
+ * @example
+ * ```ts
+ * const s = await runTreeBuild('m.onnx', { dataset: 'd', class: 'bird', layer: 'features', out: 't' });
+ * ```
+ */
+export async function runTreeBuild(modelPath: string, flags: TreeBuildFlags) {
+  const batchSize = parseInteger(flags.batchSize, '--batch-size', 1);
+  const beta = parseNumber(flags.beta, '--beta', 0) ?? 1;
+  const lambda0 = parseNumber(flags.lambda0, '--lambda0', 0) ?? 1e-6;
+  const neighbours = parseInteger(flags.neighbours, '--neighbours', 1) ?? 8;
+  const { model, sha256 } = await loadModelWithHash(modelPath);
+  await using m = model;
+  const sampleShape = imageSampleShape(m);
+  const data = await imageFolder(flags.dataset, { sampleShape });
+  const classes = data.classNames ?? [];
+  const target = classes.indexOf(flags.class);
+  if (target < 0) throw new LucernaError('BAD_OPTION', `No class "${flags.class}" in ${flags.dataset}`, `Classes: ${classes.join(', ')}`);
+  const labels = await data.labels();
+  const indices = [...labels.keys()].filter((i) => labels[i] === target);
+  if (indices.length < MIN_TREE_IMAGES) {
+    throw new LucernaError('BAD_OPTION', `Class "${flags.class}" has ${indices.length} images; a tree needs at least ${MIN_TREE_IMAGES}`, 'Add images of the class');
+  }
+  const t0 = performance.now();
+  const progress = progressBar('tree build', !flags.json);
+  const tree = await withInterrupt(async (signal) => {
+    try {
+      const rationales = await datasetRationales(m, data, indices, { layer: flags.layer, target, batchSize, signal, onProgress: progress.onProgress });
+      return buildTree(rationales, { beta, lambda0, neighbours, signal });
+    } finally {
+      progress.stop();
+    }
+  });
+  const file: TreeFile = {
+    format: 'lucerna-rationale-tree',
+    version: 1,
+    model: { sha256 },
+    layer: flags.layer,
+    class: { name: flags.class, index: target },
+    sampleShape,
+    options: { beta, lambda0, neighbours },
+    images: indices.map((i) => String(i)),
+    ...tree,
+  };
+  const path = join(flags.out, 'tree.json');
+  await writeFileAtomic(path, formatTreeFile(file));
+  const seconds = (performance.now() - t0) / 1000;
+  return { path, images: indices.length, nodes: tree.nodes.length, seconds, message: `Wrote ${path}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s` };
+}

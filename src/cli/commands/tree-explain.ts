@@ -1,0 +1,81 @@
+/**
+ * `lucerna tree explain <tree.json> <model> --input x.png [--json]`: the decision path of one
+ * image in a rationale tree (Zhang et al., CVPR 2019, https://arxiv.org/abs/1802.00121): at each
+ * level, the node taken, its cosine with the image's rationale, its predicted score and relative
+ * error, and the filters that contributed most with their percentages. The image is read as
+ * `tree build` reads data-set images (resized to the input, scaled to [0, 1]). A tree built from
+ * another model (different SHA-256) is refused.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { type PathStep, decisionPath } from '../../disentangle/tree/infer.js';
+import { parseTreeFile } from '../../disentangle/tree/format.js';
+import { computeRationales } from '../../disentangle/tree/rationale.js';
+import { LucernaError } from '../../errors.js';
+import { loadImageTensor } from '../../io/image.js';
+import { parseInteger } from './attribute-options.js';
+import { imageSampleShape, loadModelWithHash } from './tree-build.js';
+
+/** Flags of `lucerna tree explain`. */
+export interface TreeExplainFlags {
+  readonly input: string;
+  readonly top?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * Registers `tree explain`, creating the `tree` group if needed.
+ *
+ * @example
+ * ```ts
+ * registerTreeExplain(program); // lucerna tree explain out/tree.json m.onnx --input x.png
+ * ```
+ */
+export function registerTreeExplain(program: Command): void {
+  const group = program.commands.find((c) => c.name() === 'tree') ?? program.command('tree').description('decision trees of prediction rationales');
+  group
+    .command('explain <tree> <model>')
+    .description('the decision path of an image in a rationale tree, with each level’s top filters')
+    .requiredOption('--input <image>', 'the image to explain')
+    .option('--top <k>', 'filters listed per level (default 5)')
+    .option('--json', 'print the path as JSON')
+    .action(async (treePath: string, modelPath: string, flags: TreeExplainFlags) => {
+      const r = await runTreeExplain(treePath, modelPath, flags);
+      process.stdout.write(flags.json ? `${JSON.stringify(r, null, 2)}\n` : `${r.message}\n`);
+    });
+}
+
+function describeStep(s: PathStep): string {
+  const top = s.top.map((c) => `filter ${c.filter} ${c.percent.toFixed(1)}%`).join(', ');
+  return `depth ${s.depth}: node ${s.node} (cos ${s.similarity.toFixed(3)}, predicted ${s.predicted.toFixed(3)}, error ${(100 * s.relativeError).toFixed(1)}%): ${top}`;
+}
+
+/**
+ * Runs `tree explain` and returns the path.
+ *
+ * @example
+ * ```ts
+ * const { path } = await runTreeExplain('t/tree.json', 'm.onnx', { input: 'x.png' });
+ * ```
+ */
+export async function runTreeExplain(treePath: string, modelPath: string, flags: TreeExplainFlags) {
+  const top = parseInteger(flags.top, '--top', 1) ?? 5;
+  let text: string;
+  try {
+    text = await readFile(treePath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read the tree file ${treePath} (${code ?? 'error'})`);
+  }
+  const { model, sha256 } = await loadModelWithHash(modelPath);
+  await using m = model;
+  const tree = parseTreeFile(text, sha256);
+  const sampleShape = imageSampleShape(m);
+  const image = await loadImageTensor(flags.input, { inputDims: [1, ...sampleShape], resize: 'stretch', normalization: 'unit' });
+  const source = { count: 1, fill: (_row: number, buf: Float32Array) => buf.set(image.tensor.data) };
+  const [rationale] = await computeRationales(m, sampleShape, source, { layer: tree.layer, target: tree.class.index, batchSize: 1 });
+  if (!rationale) throw new LucernaError('RUNTIME_ERROR', 'No rationale was computed');
+  const path = decisionPath(tree, rationale, top);
+  const head = `Class "${tree.class.name}" score ${rationale.score.toFixed(3)}; decision path of ${flags.input}:`;
+  return { class: tree.class, score: rationale.score, path, message: [head, ...path.map(describeStep)].join('\n') };
+}
