@@ -146,7 +146,11 @@ export async function runTreeBuild(modelPath: string, flags: TreeBuildFlags) {
   const labels = await data.labels();
   const indices = [...labels.keys()].filter((i) => labels[i] === target);
   if (indices.length < MIN_TREE_IMAGES) {
-    throw new LucernaError('BAD_OPTION', `Class "${flags.class}" has ${indices.length} images; a tree needs at least ${MIN_TREE_IMAGES}`, 'Add images of the class');
+    throw new LucernaError(
+      'BAD_OPTION',
+      `Class "${flags.class}" has ${indices.length} images; a tree needs at least ${MIN_TREE_IMAGES}`,
+      'Add images of the class',
+    );
   }
   const t0 = performance.now();
   const progress = progressBar('tree build', !flags.json);
@@ -172,5 +176,11 @@ export async function runTreeBuild(modelPath: string, flags: TreeBuildFlags) {
   const path = join(flags.out, 'tree.json');
   await writeFileAtomic(path, formatTreeFile(file));
   const seconds = (performance.now() - t0) / 1000;
-  return { path, images: indices.length, nodes: tree.nodes.length, seconds, message: `Wrote ${path}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s` };
+  return {
+    path,
+    images: indices.length,
+    nodes: tree.nodes.length,
+    seconds,
+    message: `Wrote ${path}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s`,
+  };
 }

@@ -8,8 +8,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { type PathStep, decisionPath } from '../../disentangle/tree/infer.js';
 import { parseTreeFile } from '../../disentangle/tree/format.js';
+import { decisionPath, type PathStep } from '../../disentangle/tree/infer.js';
 import { computeRationales } from '../../disentangle/tree/rationale.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';

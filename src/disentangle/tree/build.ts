@@ -135,7 +135,13 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
       const a = active.get(u) as Active;
       const b = active.get(v) as Active;
       const samples = [...(nodes[u] as TreeNode).samples, ...(nodes[v] as TreeNode).samples];
-      const merged = fitMerged(addStats(a.stats, b.stats), a.gradSum.map((g, i) => g + (b.gradSum[i] as number)), samples, rationales, lambda0);
+      const merged = fitMerged(
+        addStats(a.stats, b.stats),
+        a.gradSum.map((g, i) => g + (b.gradSum[i] as number)),
+        samples,
+        rationales,
+        lambda0,
+      );
       c = merged.objective - a.objective - b.objective;
       costs.set(key, c);
     }

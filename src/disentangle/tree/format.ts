@@ -63,7 +63,8 @@ export function parseTreeFile(text: string, modelSha256?: string): TreeFile {
   } catch {
     throw new LucernaError('BAD_FILE', 'The tree file is not JSON', 'Pass the tree.json written by lucerna tree build');
   }
-  if (raw?.format !== 'lucerna-rationale-tree') throw new LucernaError('BAD_FILE', 'This is not a rationale tree file', 'Pass the tree.json written by lucerna tree build');
+  if (raw?.format !== 'lucerna-rationale-tree')
+    throw new LucernaError('BAD_FILE', 'This is not a rationale tree file', 'Pass the tree.json written by lucerna tree build');
   if (raw.version !== 1) throw new LucernaError('BAD_FILE', `Unsupported tree file version ${String(raw.version)}`, 'This Lucerna reads version 1');
   if (modelSha256 !== undefined && raw.model?.sha256 !== modelSha256) {
     throw new LucernaError('BAD_FILE', 'The tree was built for another model', 'Pass the model the tree was built from, or rebuild the tree for this one');
@@ -72,7 +73,10 @@ export function parseTreeFile(text: string, modelSha256?: string): TreeFile {
   if (typeof filters !== 'number' || !Array.isArray(raw.nodes) || raw.nodes.length === 0 || raw.root !== raw.nodes.length - 1) {
     throw new LucernaError('BAD_FILE', 'tree.json is malformed', 'Rebuild the tree with lucerna tree build');
   }
-  raw.nodes.forEach((n, i) => checkNode(n, i, filters, (raw.nodes as unknown[]).length));
+  const count = raw.nodes.length;
+  raw.nodes.forEach((n, i) => {
+    checkNode(n, i, filters, count);
+  });
   return raw as TreeFile;
 }
 

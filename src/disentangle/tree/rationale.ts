@@ -6,8 +6,9 @@
  * {@link Rationale}. With a piecewise-linear head, y = Σ_c ĝ_c·x̂_c + b exactly (b: the
  * biases' share), which is the first-order form the paper explains.
  */
-import { type RowSource, runGradientRows } from '../../attribution/rows.js';
+
 import { requireLayer } from '../../attribution/layers.js';
+import { type RowSource, runGradientRows } from '../../attribution/rows.js';
 import { scoreOutput, seedTensor } from '../../attribution/targets.js';
 import type { Model } from '../../engine/model.js';
 import type { Rationale } from './types.js';

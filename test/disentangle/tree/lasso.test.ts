@@ -30,14 +30,29 @@ describe('decision-mode lasso', () => {
   });
 
   it('a large lambda zeroes everything and predicts the mean', () => {
-    const fit = fitLasso(statsOf([[1, 0], [0, 1], [1, 1]], [1, 2, 3]), { lambda: 1e6 });
+    const fit = fitLasso(
+      statsOf(
+        [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        [1, 2, 3],
+      ),
+      { lambda: 1e6 },
+    );
     assert.deepEqual([...fit.alpha], [0, 0]);
     assert.ok(Math.abs(fit.bias - 2) < 1e-12);
     assert.ok(Math.abs(fit.halfRss - 1) < 1e-12);
   });
 
   it('the scale turns the fit into one on α∘s (the decision-mode form)', () => {
-    const rows = [[1, 2], [2, 1], [3, 5], [0, 1]];
+    const rows = [
+      [1, 2],
+      [2, 1],
+      [3, 5],
+      [0, 1],
+    ];
     const ys = rows.map(([a, b]) => 3 * (a as number) + 4 * (b as number));
     const fit = fitLasso(statsOf(rows, ys), { lambda: 0, scale: [3, 2] });
     assert.ok(Math.abs((fit.alpha[0] as number) - 1) < 1e-6);

@@ -15,7 +15,12 @@ export function tinyCnn(): Uint8Array {
     inputs: [{ name: 'input', dims: [1, 2, 4, 4] }],
     outputs: ['logits'],
     build: (b) => {
-      const relu = b.op('Relu', [b.op('Conv', ['input', b.weight('k', uniform(54, rng(1)), [3, 2, 3, 3])], { pads: [1, 1, 1, 1] })], {}, { outputs: ['features'] });
+      const relu = b.op(
+        'Relu',
+        [b.op('Conv', ['input', b.weight('k', uniform(54, rng(1)), [3, 2, 3, 3])], { pads: [1, 1, 1, 1] })],
+        {},
+        { outputs: ['features'] },
+      );
       const flat = b.op('Flatten', [relu], { axis: 1 });
       b.op('Gemm', [flat, b.weight('w', uniform(144, rng(2)), [3, 48]), b.weight('b', bias, [3])], { transB: 1 }, { outputs: ['logits'] });
     },
