@@ -24,6 +24,10 @@
  *   replaces its children in its neighbours' lists), so a build costs O(m·k) fits, not O(m²)
  *   per merge. `neighbours: Infinity` is the exhaustive search.
  * - Merging continues to a single root (the full hierarchy); no pruning.
+ *
+ * Cost: measured once (noisy, shared 2-core machine, 500 synthetic rationales, default 8
+ * neighbours): 32 s for C = 64 filters, 157 s for C = 256; the per-candidate fit is O(C²) per
+ * sweep, so the one-minute target holds only for narrow layers (C ≲ 64).
  */
 import { LucernaError } from '../../errors.js';
 import { addStats, fitLasso, rowStats, type SuffStats } from './lasso.js';
