@@ -6,7 +6,11 @@
  * predicts its own score exactly). Repeatedly merge the pair of active nodes whose merge best
  * trades fidelity against compactness into a new parent, until one root remains.
  *
- * Choices the paper leaves open, made here:
+ * The paper's full text was not at hand while this was written (only its abstract); the
+ * formulation below follows its outline (leaf per image, greedy pairwise merges, sparse modes
+ * α∘ḡ with λ = λ₀·√n, β = 1, λ₀ = 1e-6, cosine routing) and should be checked against Sec. 3.
+ *
+ * Choices the paper leaves open (or that could not be checked), made here:
  * - **Decision mode fit.** A merged node's mode is w = α∘ḡ with ḡ the mean rationale of its
  *   images; α minimises ½·Σ (y − b − (α∘ḡ)·x̂)² + λ·‖α‖₁ with λ = λ₀·√n (n: the node's images),
  *   an unpenalised bias b, solved by coordinate descent ({@link fitLasso}). This is a lasso on
