@@ -45,6 +45,8 @@ export interface BuildOptions {
   readonly lambda0?: number;
   /** Candidate neighbours per node. Default 8; Infinity for the exhaustive search. */
   readonly neighbours?: number;
+  /** Coordinate-descent stopping tolerance on α (max coefficient move per sweep). Default 1e-6. */
+  readonly tolerance?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (merged: number, total: number) => void;
 }
@@ -52,6 +54,7 @@ export interface BuildOptions {
 interface Active {
   stats: SuffStats;
   gradSum: Float64Array;
+  unitSum: Float64Array;
   objective: number;
   candidates: Set<number>;
 }
@@ -78,17 +81,37 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
 }
 
+const addVec = (p: Float64Array, q: Float64Array): Float64Array => p.map((v, i) => v + (q[i] as number));
+const ONES = (n: number): Float64Array => new Float64Array(n).fill(1);
+
+/** ĝ/‖ĝ‖ (0 for a zero rationale, whose cosine with anything is 0, as in {@link cosine}). */
+function unit(g: ArrayLike<number>): Float64Array {
+  let nn = 0;
+  for (let i = 0; i < g.length; i++) nn += (g[i] as number) ** 2;
+  const inv = nn === 0 ? 0 : 1 / Math.sqrt(nn);
+  return Float64Array.from(g, (v) => v * inv);
+}
+
+/**
+ * A node's mode and loss from its additive statistics: `unitSum` = Σ_I ĝ_I/‖ĝ_I‖, so that the
+ * cosine spread Σ_I (1 − cos(ĝ_I, ḡ)) = n − unitSum·ḡ/‖ḡ‖ costs O(C), not O(n·C).
+ */
 function fitMerged(
   stats: SuffStats,
   gradSum: Float64Array,
-  samples: readonly number[],
-  rationales: readonly Rationale[],
+  unitSum: Float64Array,
   lambda0: number,
+  tolerance: number,
 ): { mode: number[]; bias: number; objective: number } {
   const mean = gradSum.map((v) => v / stats.n);
-  const fit = fitLasso(stats, { lambda: lambda0 * Math.sqrt(stats.n), scale: mean });
-  let spread = 0;
-  for (const i of samples) spread += 1 - cosine((rationales[i] as Rationale).gradient, mean);
+  const fit = fitLasso(stats, { lambda: lambda0 * Math.sqrt(stats.n), scale: mean, prior: ONES(mean.length), tolerance });
+  let dot = 0;
+  let mm = 0;
+  for (let c = 0; c < mean.length; c++) {
+    dot += (unitSum[c] as number) * (mean[c] as number);
+    mm += (mean[c] as number) ** 2;
+  }
+  const spread = stats.n - (mm === 0 ? 0 : dot / Math.sqrt(mm));
   const meanSq = Math.max(stats.syy / stats.n, 1e-12);
   return { mode: Array.from(fit.alpha, (a, c) => a * (mean[c] as number)), bias: fit.bias, objective: spread + fit.halfRss / meanSq };
 }
@@ -117,6 +140,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
   const beta = options.beta ?? 1;
   const lambda0 = options.lambda0 ?? 1e-6;
   const k = options.neighbours ?? 8;
+  const tolerance = options.tolerance ?? 1e-6;
   if (!(k >= 1)) throw new LucernaError('BAD_OPTION', `neighbours must be at least 1, got ${k}`);
   const nodes: TreeNode[] = [];
   const active = new Map<number, Active>();
@@ -124,7 +148,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     const mode = Array.from(r.gradient);
     const bias = r.score - mode.reduce((s, w, c) => s + w * (r.features[c] as number), 0);
     nodes.push({ id: i, children: [], samples: [i], mode, bias, size: 1 });
-    active.set(i, { stats: rowStats(r.features, r.score), gradSum: Float64Array.from(r.gradient), objective: 0, candidates: new Set() });
+    active.set(i, { stats: rowStats(r.features, r.score), gradSum: Float64Array.from(r.gradient), unitSum: unit(r.gradient), objective: 0, candidates: new Set() });
   });
   const nearest = (id: number): Set<number> => {
     const mode = (nodes[id] as TreeNode).mode;
@@ -142,14 +166,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     if (c === undefined) {
       const a = active.get(u) as Active;
       const b = active.get(v) as Active;
-      const samples = [...(nodes[u] as TreeNode).samples, ...(nodes[v] as TreeNode).samples];
-      const merged = fitMerged(
-        addStats(a.stats, b.stats),
-        a.gradSum.map((g, i) => g + (b.gradSum[i] as number)),
-        samples,
-        rationales,
-        lambda0,
-      );
+      const merged = fitMerged(addStats(a.stats, b.stats), addVec(a.gradSum, b.gradSum), addVec(a.unitSum, b.unitSum), lambda0, tolerance);
       c = merged.objective - a.objective - b.objective;
       costs.set(key, c);
     }
@@ -173,9 +190,10 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     const a = active.get(u) as Active;
     const b = active.get(v) as Active;
     const stats = addStats(a.stats, b.stats);
-    const gradSum = a.gradSum.map((g, i) => g + (b.gradSum[i] as number));
+    const gradSum = addVec(a.gradSum, b.gradSum);
+    const unitSum = addVec(a.unitSum, b.unitSum);
     const samples = [...(nodes[u] as TreeNode).samples, ...(nodes[v] as TreeNode).samples];
-    const fit = fitMerged(stats, gradSum, samples, rationales, lambda0);
+    const fit = fitMerged(stats, gradSum, unitSum, lambda0, tolerance);
     const id = nodes.length;
     nodes.push({ id, children: [u, v], samples, mode: fit.mode, bias: fit.bias, size: stats.n });
     active.delete(u);
@@ -185,7 +203,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
       o.candidates.delete(v);
       if (had) o.candidates.add(id);
     }
-    active.set(id, { stats, gradSum, objective: fit.objective, candidates: new Set() });
+    active.set(id, { stats, gradSum, unitSum, objective: fit.objective, candidates: new Set() });
     (active.get(id) as Active).candidates = nearest(id);
     for (const [o, rest] of active) if (o !== id && rest.candidates.size === 0) rest.candidates = nearest(o);
     options.onProgress?.(merged + 1, total);

@@ -75,6 +75,8 @@ export interface LassoOptions {
   readonly lambda: number;
   /** Per-feature scale s: the fit is on columns s_c·x_c (the decision mode's α∘ḡ form). Default 1. */
   readonly scale?: ArrayLike<number>;
+  /** The coefficients' prior p: the L1 penalty is λ·‖α − p‖₁ (shrinks towards p). Default 0. */
+  readonly prior?: ArrayLike<number>;
   /** Maximum coordinate sweeps. Default 200. */
   readonly maxSweeps?: number;
   /** Stop when no coefficient moves more than this. Default 1e-9. */
@@ -110,16 +112,22 @@ export function fitLasso(stats: SuffStats, options: LassoOptions): LassoFit {
       gram[i * dim + j] = si * (s[j] as number) * ((stats.sxx[i * dim + j] as number) - n * (mx[i] as number) * (mx[j] as number));
     }
   }
-  const beta = new Float64Array(dim);
+  const prior = options.prior ?? new Float64Array(dim);
+  const beta = Float64Array.from(prior);
   // r = c − G·β, kept up to date.
   const r = Float64Array.from(cov);
+  for (let j = 0; j < dim; j++) {
+    const pj = prior[j] as number;
+    if (pj !== 0) for (let i = 0; i < dim; i++) r[i] = (r[i] as number) - (gram[i * dim + j] as number) * pj;
+  }
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let moved = 0;
     for (let j = 0; j < dim; j++) {
       const gjj = gram[j * dim + j] as number;
       if (gjj <= 1e-300) continue;
       const old = beta[j] as number;
-      const next = softThreshold((r[j] as number) + gjj * old, lambda) / gjj;
+      const pj = prior[j] as number;
+      const next = pj + softThreshold((r[j] as number) + gjj * (old - pj), lambda) / gjj;
       const d = next - old;
       if (d === 0) continue;
       beta[j] = next;
@@ -136,7 +144,7 @@ export function fitLasso(stats: SuffStats, options: LassoOptions): LassoFit {
   for (let j = 0; j < dim; j++) {
     bc += (beta[j] as number) * (cov[j] as number);
     br += (beta[j] as number) * (r[j] as number);
-    l1 += Math.abs(beta[j] as number);
+    l1 += Math.abs((beta[j] as number) - (prior[j] as number));
   }
   const halfRss = Math.max(0, 0.5 * (syyc - bc - br));
   const alpha = beta;
