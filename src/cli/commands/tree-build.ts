@@ -114,7 +114,7 @@ export function registerTreeBuild(program: Command): void {
     .requiredOption('--out <dir>', 'output folder for tree.json')
     .option('--batch-size <n>', 'images per engine call (default 8)')
     .option('--beta <b>', 'compactness weight β (default 1)')
-    .option('--lambda0 <l>', 'L1 weight λ₀ (default 1e-6)')
+    .option('--lambda0 <l>', 'refit α to the scores with L1 weight λ₀·√n on ‖α − 1‖₁ (default: none, modes are mean rationales)')
     .option('--neighbours <k>', 'candidate merge partners per node (default 8)')
     .option('--json', 'print a JSON summary')
     .action(async (modelPath: string, flags: TreeBuildFlags) => {
@@ -134,7 +134,7 @@ export function registerTreeBuild(program: Command): void {
 export async function runTreeBuild(modelPath: string, flags: TreeBuildFlags) {
   const batchSize = parseInteger(flags.batchSize, '--batch-size', 1);
   const beta = parseNumber(flags.beta, '--beta', 0) ?? 1;
-  const lambda0 = parseNumber(flags.lambda0, '--lambda0', 0) ?? 1e-6;
+  const lambda0 = parseNumber(flags.lambda0, '--lambda0', 0) ?? Number.POSITIVE_INFINITY;
   const neighbours = parseInteger(flags.neighbours, '--neighbours', 1) ?? 8;
   const { model, sha256 } = await loadModelWithHash(modelPath);
   await using m = model;
@@ -169,7 +169,7 @@ export async function runTreeBuild(modelPath: string, flags: TreeBuildFlags) {
     layer: flags.layer,
     class: { name: flags.class, index: target },
     sampleShape,
-    options: { beta, lambda0, neighbours },
+    options: { beta, lambda0: Number.isFinite(lambda0) ? lambda0 : null, neighbours: Number.isFinite(neighbours) ? neighbours : null },
     images: indices.map((i) => String(i)),
     ...tree,
   };

@@ -41,7 +41,11 @@ import type { DecisionTree, Rationale, TreeNode } from './types.js';
 export interface BuildOptions {
   /** Compactness weight β. Default 1 (the paper's). */
   readonly beta?: number;
-  /** λ₀, the L1 weight is λ₀·√n. Default 1e-6 (the paper's). */
+  /**
+   * λ₀: the weight of ‖α − 1‖₁ is λ₀·√n. Default Infinity: α = 1, the mode is the node's mean
+   * rationale ḡ (measured best for cosine routing; see the module comment). A finite λ₀ refits α
+   * to the node's scores.
+   */
   readonly lambda0?: number;
   /** Candidate neighbours per node. Default 8; Infinity for the exhaustive search. */
   readonly neighbours?: number;
@@ -104,7 +108,8 @@ function fitMerged(
   tolerance: number,
 ): { mode: number[]; bias: number; objective: number } {
   const mean = gradSum.map((v) => v / stats.n);
-  const fit = fitLasso(stats, { lambda: lambda0 * Math.sqrt(stats.n), scale: mean, prior: ONES(mean.length), tolerance });
+  const lambda = lambda0 === Number.POSITIVE_INFINITY ? lambda0 : lambda0 * Math.sqrt(stats.n);
+  const fit = fitLasso(stats, { lambda, scale: mean, prior: ONES(mean.length), tolerance });
   let dot = 0;
   let mm = 0;
   for (let c = 0; c < mean.length; c++) {
@@ -138,7 +143,7 @@ function checkRationales(rationales: readonly Rationale[]): number {
 export function buildTree(rationales: readonly Rationale[], options: BuildOptions = {}): DecisionTree {
   const filters = checkRationales(rationales);
   const beta = options.beta ?? 1;
-  const lambda0 = options.lambda0 ?? 1e-6;
+  const lambda0 = options.lambda0 ?? Number.POSITIVE_INFINITY;
   const k = options.neighbours ?? 8;
   const tolerance = options.tolerance ?? 1e-6;
   if (!(k >= 1)) throw new LucernaError('BAD_OPTION', `neighbours must be at least 1, got ${k}`);

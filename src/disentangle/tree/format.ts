@@ -4,7 +4,7 @@
  * { "format": "lucerna-rationale-tree", "version": 1,
  *   "model": { "sha256": "<hex of the ONNX file>" },   // a tree is refused for any other model
  *   "layer": "<tensor>", "class": { "name": "bird", "index": 2 }, "sampleShape": [3, 64, 64],
- *   "options": { "beta": 1, "lambda0": 1e-6, "neighbours": 8 },
+ *   "options": { "beta": 1, "lambda0": null, "neighbours": 8 },
  *   "filters": C, "root": id,
  *   "nodes": [ { "id", "children": [ids], "samples": [training image indices], "mode": [C weights], "bias", "size" } ],
  *   "images": [ "<data-set index of training image i>", … ] }
@@ -23,7 +23,7 @@ export interface TreeFile extends DecisionTree {
   readonly layer: string;
   readonly class: { readonly name: string; readonly index: number };
   readonly sampleShape: readonly number[];
-  readonly options: { readonly beta: number; readonly lambda0: number; readonly neighbours: number | null };
+  readonly options: { readonly beta: number; readonly lambda0: number | null; readonly neighbours: number | null };
   readonly images: readonly string[];
 }
 

@@ -150,5 +150,5 @@ export function fitLasso(stats: SuffStats, options: LassoOptions): LassoFit {
   const alpha = beta;
   let bias = my;
   for (let j = 0; j < dim; j++) bias -= (alpha[j] as number) * (s[j] as number) * (mx[j] as number);
-  return { alpha, bias, objective: halfRss + lambda * l1, halfRss };
+  return { alpha, bias, objective: halfRss + (l1 === 0 ? 0 : lambda * l1), halfRss };
 }
