@@ -56,7 +56,8 @@ export interface BuildOptions {
 }
 
 interface Active {
-  stats: SuffStats;
+  /** Sufficient statistics, kept only when α is refitted (finite λ₀). */
+  stats: SuffStats | undefined;
   gradSum: Float64Array;
   unitSum: Float64Array;
   objective: number;
@@ -86,6 +87,11 @@ export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 const addVec = (p: Float64Array, q: Float64Array): Float64Array => p.map((v, i) => v + (q[i] as number));
+const union = (a: Active, b: Active): Pick<Active, 'stats' | 'gradSum' | 'unitSum'> => ({
+  stats: a.stats && b.stats ? addStats(a.stats, b.stats) : undefined,
+  gradSum: addVec(a.gradSum, b.gradSum),
+  unitSum: addVec(a.unitSum, b.unitSum),
+});
 const ONES = (n: number): Float64Array => new Float64Array(n).fill(1);
 
 /** ĝ/‖ĝ‖ (0 for a zero rationale, whose cosine with anything is 0, as in {@link cosine}). */
@@ -101,24 +107,44 @@ function unit(g: ArrayLike<number>): Float64Array {
  * cosine spread Σ_I (1 − cos(ĝ_I, ḡ)) = n − unitSum·ḡ/‖ḡ‖ costs O(C), not O(n·C).
  */
 function fitMerged(
-  stats: SuffStats,
-  gradSum: Float64Array,
-  unitSum: Float64Array,
+  node: { readonly stats: SuffStats | undefined; readonly gradSum: Float64Array; readonly unitSum: Float64Array },
+  samples: readonly number[],
+  rationales: readonly Rationale[],
   lambda0: number,
   tolerance: number,
 ): { mode: number[]; bias: number; objective: number } {
-  const mean = gradSum.map((v) => v / stats.n);
-  const lambda = lambda0 === Number.POSITIVE_INFINITY ? lambda0 : lambda0 * Math.sqrt(stats.n);
-  const fit = fitLasso(stats, { lambda, scale: mean, prior: ONES(mean.length), tolerance });
+  const n = samples.length;
+  const mean = node.gradSum.map((v) => v / n);
+  let alpha: ArrayLike<number>;
+  let bias = 0;
+  let halfRss = 0;
+  let syy = 0;
+  if (node.stats === undefined) {
+    // α = 1: the bias and residuals of w = ḡ straight from the images, O(n·C).
+    alpha = ONES(mean.length);
+    const res = samples.map((i) => {
+      const r = rationales[i] as Rationale;
+      syy += r.score * r.score;
+      let e = r.score;
+      for (let c = 0; c < mean.length; c++) e -= (mean[c] as number) * (r.features[c] as number);
+      return e;
+    });
+    bias = res.reduce((s, e) => s + e, 0) / n;
+    for (const e of res) halfRss += 0.5 * (e - bias) ** 2;
+  } else {
+    const fit = fitLasso(node.stats, { lambda: lambda0 * Math.sqrt(n), scale: mean, prior: ONES(mean.length), tolerance });
+    ({ alpha, bias, halfRss } = fit);
+    syy = node.stats.syy;
+  }
   let dot = 0;
   let mm = 0;
   for (let c = 0; c < mean.length; c++) {
-    dot += (unitSum[c] as number) * (mean[c] as number);
+    dot += (node.unitSum[c] as number) * (mean[c] as number);
     mm += (mean[c] as number) ** 2;
   }
-  const spread = stats.n - (mm === 0 ? 0 : dot / Math.sqrt(mm));
-  const meanSq = Math.max(stats.syy / stats.n, 1e-12);
-  return { mode: Array.from(fit.alpha, (a, c) => a * (mean[c] as number)), bias: fit.bias, objective: spread + fit.halfRss / meanSq };
+  const spread = n - (mm === 0 ? 0 : dot / Math.sqrt(mm));
+  const meanSq = Math.max(syy / n, 1e-12);
+  return { mode: Array.from(mean, (g, c) => (alpha[c] as number) * g), bias, objective: spread + halfRss / meanSq };
 }
 
 function checkRationales(rationales: readonly Rationale[]): number {
@@ -146,6 +172,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
   const lambda0 = options.lambda0 ?? Number.POSITIVE_INFINITY;
   const k = options.neighbours ?? 8;
   const tolerance = options.tolerance ?? 1e-6;
+  const refit = Number.isFinite(lambda0);
   if (!(k >= 1)) throw new LucernaError('BAD_OPTION', `neighbours must be at least 1, got ${k}`);
   const nodes: TreeNode[] = [];
   const active = new Map<number, Active>();
@@ -153,7 +180,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     const mode = Array.from(r.gradient);
     const bias = r.score - mode.reduce((s, w, c) => s + w * (r.features[c] as number), 0);
     nodes.push({ id: i, children: [], samples: [i], mode, bias, size: 1 });
-    active.set(i, { stats: rowStats(r.features, r.score), gradSum: Float64Array.from(r.gradient), unitSum: unit(r.gradient), objective: 0, candidates: new Set() });
+    active.set(i, { stats: refit ? rowStats(r.features, r.score) : undefined, gradSum: Float64Array.from(r.gradient), unitSum: unit(r.gradient), objective: 0, candidates: new Set() });
   });
   const nearest = (id: number): Set<number> => {
     const mode = (nodes[id] as TreeNode).mode;
@@ -171,7 +198,8 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     if (c === undefined) {
       const a = active.get(u) as Active;
       const b = active.get(v) as Active;
-      const merged = fitMerged(addStats(a.stats, b.stats), addVec(a.gradSum, b.gradSum), addVec(a.unitSum, b.unitSum), lambda0, tolerance);
+      const samples = [...(nodes[u] as TreeNode).samples, ...(nodes[v] as TreeNode).samples];
+      const merged = fitMerged(union(a, b), samples, rationales, lambda0, tolerance);
       c = merged.objective - a.objective - b.objective;
       costs.set(key, c);
     }
@@ -194,13 +222,11 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     const [u, v] = best as [number, number];
     const a = active.get(u) as Active;
     const b = active.get(v) as Active;
-    const stats = addStats(a.stats, b.stats);
-    const gradSum = addVec(a.gradSum, b.gradSum);
-    const unitSum = addVec(a.unitSum, b.unitSum);
+    const { stats, gradSum, unitSum } = union(a, b);
     const samples = [...(nodes[u] as TreeNode).samples, ...(nodes[v] as TreeNode).samples];
-    const fit = fitMerged(stats, gradSum, unitSum, lambda0, tolerance);
+    const fit = fitMerged({ stats, gradSum, unitSum }, samples, rationales, lambda0, tolerance);
     const id = nodes.length;
-    nodes.push({ id, children: [u, v], samples, mode: fit.mode, bias: fit.bias, size: stats.n });
+    nodes.push({ id, children: [u, v], samples, mode: fit.mode, bias: fit.bias, size: samples.length });
     active.delete(u);
     active.delete(v);
     for (const [, o] of active) {
