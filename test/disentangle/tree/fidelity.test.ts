@@ -52,12 +52,14 @@ function trainCurve(tree: DecisionTree, images: readonly Rationale[]): number[] 
   walk(tree.root);
   const depth = Math.max(...chains.map((c) => c.length - 1));
   return Array.from({ length: depth + 1 }, (_, d) =>
-    mean(chains.map((c, i) => {
-      const node = tree.nodes[c[Math.min(d, c.length - 1)] as number];
-      assert.ok(node);
-      const r = images[i] as Rationale;
-      return Math.abs(predictedScore(node, r) - r.score) / Math.abs(r.score);
-    })),
+    mean(
+      chains.map((c, i) => {
+        const node = tree.nodes[c[Math.min(d, c.length - 1)] as number];
+        assert.ok(node);
+        const r = images[i] as Rationale;
+        return Math.abs(predictedScore(node, r) - r.score) / Math.abs(r.score);
+      }),
+    ),
   );
 }
 
