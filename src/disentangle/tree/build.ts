@@ -178,6 +178,8 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
   const tolerance = options.tolerance ?? 1e-6;
   const refit = Number.isFinite(lambda0);
   if (!(k >= 1)) throw new LucernaError('BAD_OPTION', `neighbours must be at least 1, got ${k}`);
+  if (!(lambda0 >= 0)) throw new LucernaError('BAD_OPTION', `lambda0 must be ≥ 0, got ${lambda0}`);
+  if (!(tolerance > 0)) throw new LucernaError('BAD_OPTION', `tolerance must be > 0, got ${tolerance}`);
   const nodes: TreeNode[] = [];
   const active = new Map<number, Active>();
   rationales.forEach((r, i) => {

@@ -68,6 +68,8 @@ describe('decision tree of rationales', () => {
     const { rationales } = clusters(3, 1);
     assert.throws(() => buildTree([...rationales, { features: new Float64Array(2), gradient: new Float64Array(2), score: 1 }]), /different numbers of filters/);
     assert.throws(() => buildTree(rationales, { signal: AbortSignal.abort() }), /cancelled/);
+    assert.throws(() => buildTree(rationales, { lambda0: -1 }), /lambda0 must be ≥ 0/);
+    assert.throws(() => buildTree(rationales, { tolerance: 0 }), /tolerance must be > 0/);
   });
 });
 

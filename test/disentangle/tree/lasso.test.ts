@@ -59,4 +59,26 @@ describe('decision-mode lasso', () => {
     assert.ok(Math.abs((fit.alpha[1] as number) - 2) < 1e-6);
     assert.ok(fit.halfRss < 1e-9);
   });
+
+  it('a prior p shrinks towards p: λ = ∞ keeps α = p (finite objective), λ = 0 is least squares whatever p', () => {
+    const stats = statsOf(
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      [1, 2, 3],
+    );
+    // α = (1, 1): residuals y − x₁ − x₂ = (0, 1, 1), b = 2/3, RSS = 4/9 + 1/9 + 1/9.
+    const kept = fitLasso(stats, { lambda: Number.POSITIVE_INFINITY, prior: [1, 1] });
+    assert.deepEqual([...kept.alpha], [1, 1]);
+    assert.ok(Math.abs(kept.bias - 2 / 3) < 1e-12);
+    assert.ok(Math.abs(kept.halfRss - 1 / 3) < 1e-12);
+    assert.ok(Math.abs(kept.objective - 1 / 3) < 1e-12);
+    // y = x₁ + 2·x₂ exactly.
+    const free = fitLasso(stats, { lambda: 0, prior: [5, -5], tolerance: 1e-14, maxSweeps: 10000 });
+    assert.ok(Math.abs((free.alpha[0] as number) - 1) < 1e-9);
+    assert.ok(Math.abs((free.alpha[1] as number) - 2) < 1e-9);
+    assert.ok(Math.abs(free.bias) < 1e-9);
+  });
 });
