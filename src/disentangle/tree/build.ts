@@ -30,7 +30,12 @@
  * linear regions, 16 filters, scores ≥ 1, 48 train / 48 held-out images, held-out routed by
  * cosine, tree cut at depth 0,1,2,…): 0.247, 0.258, 0.008, 0.006, 0.006, 0.007, … 0.007 at the
  * leaves. Below the level where the regions separate, splits are of noise and the error drifts
- * up slightly (a single image's rationale is a noisier mode than a region's mean).
+ * up slightly (a single image's rationale is a noisier mode than a region's mean). On a
+ * hand-built random CNN (conv 8 filters → ReLU → FC 16 → ReLU → FC, class bias 40 so scores lie
+ * in 21…53; 80 train / 80 held-out random images) the held-out error falls only from 0.232 at
+ * the root to 0.176 at the leaves, and not monotonically by depth (0.232, 0.218, 0.219, 0.209,
+ * 0.224, …): a random head has no shared decision modes to find. With the old score-fitted α it
+ * rose (0.244 → 0.257).
  *
  * Cost (one run each, shared 2-core machine at load ≈ 13, 500 synthetic rationales, 8
  * neighbours, default α = 1): 0.9 s for C = 64 filters, 0.6 s for C = 256 (before: 32 s and
