@@ -22,7 +22,7 @@ export interface Rationale {
 }
 
 /**
- * One node of the tree. Its decision mode is w = α∘ḡ (ḡ: the mean ĝ of its images, α: sparse),
+ * One node of the tree. Its decision mode is w = α∘ḡ (ḡ: the mean ĝ of its images; α = 1 unless refitted),
  * and it predicts an image's score as w·x̂ + bias.
  *
  * @example
