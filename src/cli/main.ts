@@ -27,6 +27,8 @@ import { modelCreateCommand } from './commands/model-create.js';
 import { stabilityCommand } from './commands/stability.js';
 import { topPatchesCommand } from './commands/top-patches.js';
 import { trainCommand } from './commands/train.js';
+import { treeBuildCommand } from './commands/tree-build.js';
+import { treeExplainCommand } from './commands/tree-explain.js';
 import { visualizeCommand } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -50,6 +52,8 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   trainCommand,
   graphBuildCommand,
   graphLocateCommand,
+  treeBuildCommand,
+  treeExplainCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */
@@ -57,6 +61,7 @@ export const GROUPS: Readonly<Record<string, string>> = {
   dataset: 'generate data sets (part-annotated figures, Broden-format concept sets)',
   graph: 'explanatory graph: mine part patterns from a trained CNN, locate parts from a few examples',
   model: 'create models',
+  tree: 'decision trees of prediction rationales',
 };
 
 function packageVersion(): string {

@@ -27,9 +27,18 @@ const concepts = join(dir, 'concepts-in');
 const birds = join(dir, 'birds-in');
 const graph = join(dir, 'graph-in');
 /** Small explanatory-graph settings for the graph rows. */
+const photos = join(dir, 'photos-in');
+const tree = join(dir, 'tree-in');
+/** `tree build` on an ImageFolder of 10 copies of one image (class a) and one other (class b). */
+const treeBuild = (out: string) => ['tree', 'build', model, '--dataset', photos, '--class', 'a', '--layer', layer, '--batch-size', '1', '--out', out];
 const graphSettings = ['--patterns', '2', '--parents', '1', '--peaks', '2', '--iterations', '1'];
 before(async () => {
   await writePartsDataset(parts, { n: 4, seed: 1, size: 16 });
+  mkdirSync(join(photos, 'a'), { recursive: true });
+  mkdirSync(join(photos, 'b'));
+  for (let i = 0; i < 10; i++) copyFileSync(coffee, join(photos, 'a', `${i}.png`));
+  copyFileSync(coffee, join(photos, 'b', '0.png'));
+  await lucernaJson(...treeBuild(tree));
   // Birds and empty images, and a graph mined from them (in-process), for the graph rows.
   await writePartsDataset(birds, { n: 12, seed: 1, size: 16, classes: 1 });
   await lucernaJson('graph', 'build', model, '--dataset', birds, '--class', 'bird', '--layer', layer, ...graphSettings, '--out', graph);
@@ -79,6 +88,8 @@ const cases: [string, string[], string[]][] = [
     ['loc/locate.csv', 'loc/summary.json'],
   ],
   ['stability (graph)', ['stability', join(graph, 'graph.json'), '--dataset', birds, '--out', join(dir, 'gstab')], ['gstab/nodes.csv']],
+  ['tree build', treeBuild(join(dir, 't')), ['t/tree.json']],
+  ['tree explain', ['tree', 'explain', join(tree, 'tree.json'), model, '--input', coffee], []],
   ['dissect merge', ['dissect', 'merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], ['merged/shard.json']],
 ];
 
