@@ -37,6 +37,8 @@ export type LucernaErrorCode =
   | 'BAD_SHAPE'
   | 'BAD_DTYPE'
   | 'NON_FINITE_INPUT'
+  | 'NON_FINITE_LOSS'
+  | 'INTERRUPTED'
   | 'UNKNOWN_TENSOR'
   | 'BAD_PLAN'
   | 'BAD_OPTION'

@@ -59,4 +59,5 @@ export * from './robust/index.js';
 export { slic } from './segmentation/slic.js';
 export * from './tensor/random.js';
 export * from './tensor/tensor.js';
+export * from './training/index.js';
 export * from './visualization/index.js';

@@ -14,7 +14,7 @@ import { isLucernaError, type LucernaError } from '../errors.js';
  * process.exitCode = ExitCode.usage; // 2
  * ```
  */
-export const ExitCode = { ok: 0, error: 1, usage: 2 } as const;
+export const ExitCode = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
 
 /** Where error lines go (stderr by default; tests pass their own). */
 export type ErrorWriter = (text: string) => void;
@@ -72,6 +72,7 @@ export function reportError(e: unknown, options: { debug: boolean; write?: Error
   if (isLucernaError(e)) {
     write(`${formatLucernaError(e)}\n`);
     if (options.debug && e.stack) write(`${e.stack}\n`);
+    if (e.code === 'INTERRUPTED') return ExitCode.interrupted;
     return e.code === 'BAD_OPTION' ? ExitCode.usage : ExitCode.error;
   }
   const message = oneLine(String((e as Error)?.message ?? e)) || 'unknown failure';

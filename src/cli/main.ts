@@ -19,7 +19,9 @@ import { registerExplain } from './commands/explain.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerInvert } from './commands/invert.js';
 import { registerStability } from './commands/stability.js';
+import { registerModelCreate } from './commands/model-create.js';
 import { registerTopPatches } from './commands/top-patches.js';
+import { registerTrain } from './commands/train.js';
 import { registerVisualize } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -59,6 +61,8 @@ export function buildProgram(): Command {
   registerAttack(program);
   registerDatasetParts(program);
   registerStability(program);
+  registerTrain(program);
+  registerModelCreate(program);
   return program;
 }
 

@@ -3,7 +3,8 @@
  * pass and the backward pass together.
  *
  * Seeds become extra graph inputs; gradients and requested activations become extra outputs.
- * Only nodes on a path from a `wrt` tensor to a seed get backward nodes; gradients of several
+ * `wrt` may name graph inputs, activations or initializers (weights, for training); an initializer
+ * is a constant unless it is named there. Only nodes on a path from a `wrt` tensor to a seed get backward nodes; gradients of several
  * consumers of one tensor are summed.
  */
 import { LucernaError, unknownTensorError } from '../errors.js';
@@ -78,7 +79,8 @@ function backwardReach(nodes: readonly NodeProto[], seeds: readonly string[]): S
 function checkNames(graph: Graph, plan: DifferentiationPlan): void {
   const names = graph.tensorNames();
   const known = new Set(names);
-  for (const t of [...plan.read, ...plan.seeds, ...plan.wrt]) if (!known.has(t)) throw unknownTensorError(t, names);
+  for (const t of [...plan.read, ...plan.seeds]) if (!known.has(t)) throw unknownTensorError(t, names);
+  for (const t of plan.wrt) if (!known.has(t) && !graph.isInitializer(t)) throw unknownTensorError(t, [...names, ...graph.initializers.keys()]);
   if (plan.seeds.length === 0 && plan.wrt.length > 0) throw new LucernaError('BAD_PLAN', 'A gradient plan needs at least one seed tensor');
 }
 
@@ -96,7 +98,9 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
   const nodes = graph.topoSorted();
   const fwd = forwardReach(nodes, plan.wrt, info, graph);
   const bwd = backwardReach(nodes, plan.seeds);
-  const active = (t: string) => t !== '' && fwd.has(t) && bwd.has(t) && !graph.isInitializer(t) && isFloat(info, graph, t);
+  // Initializers are constants unless the plan names them (parameter gradients for training).
+  const wrtSet = new Set(plan.wrt);
+  const active = (t: string) => t !== '' && fwd.has(t) && bwd.has(t) && (wrtSet.has(t) || !graph.isInitializer(t)) && isFloat(info, graph, t);
   const b = new GraphBuilder(graph, 'lucerna');
   const shapeOf = (t: string): readonly number[] => {
     const s = info.shapes.get(t);

@@ -339,3 +339,38 @@ export function serializeNpy(input: NpyInput, dtype: NpyDtype = defaultDtype(inp
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length);
   return out;
 }
+
+/** Where a `.npy` file's data starts, its dtype, shape and bytes per element (for streamed reads). */
+export interface NpyLayout {
+  readonly dtype: NpyDtype;
+  readonly shape: readonly number[];
+  readonly dataOffset: number;
+  readonly itemBytes: number;
+}
+
+/**
+ * Reads only the header of a `.npy` file (the first bytes of it are enough), so rows can be read
+ * from the file by offset instead of loading the whole array.
+ *
+ * @example
+ * ```ts
+ * const { shape, dataOffset, itemBytes } = parseNpyLayout(firstBytes, 'x.npy');
+ * ```
+ */
+export function parseNpyLayout(bytes: Uint8Array, what = 'the .npy file'): NpyLayout {
+  const { dtype, shape, dataOffset } = readHeader(bytes, what);
+  return { dtype, shape, dataOffset, itemBytes: DTYPES[dtype].bytes };
+}
+
+/**
+ * Decodes raw little-endian element bytes of one dtype to float32 (a streamed slice of a `.npy`).
+ *
+ * @example
+ * ```ts
+ * npyBytesToFloat32(rowBytes, 'uint8'); // Float32Array of the row's values
+ * ```
+ */
+export function npyBytesToFloat32(bytes: Uint8Array, dtype: NpyDtype): Float32Array {
+  const data = DTYPES[dtype].make(bytes.slice().buffer);
+  return npyToFloat32({ dtype, shape: [data.length], data }).data;
+}

@@ -45,3 +45,22 @@ export function assertOneLineError(run: CliRun, code: number, pattern: RegExp): 
   assert.doesNotMatch(run.stderr, /\n\s+at /);
   assert.equal(run.stdout, '');
 }
+
+/**
+ * Runs the CLI in-process through `main(argv)` (fast: no child process) and returns its exit code
+ * and what it wrote to stderr; stdout passes through.
+ */
+export async function lucernaInProcess(...args: string[]): Promise<{ code: number; stderr: string }> {
+  const { main } = await import('../../src/cli/main.js');
+  const write = process.stderr.write.bind(process.stderr);
+  let stderr = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await main(['node', 'lucerna', ...args]), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}

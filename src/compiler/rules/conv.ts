@@ -1,5 +1,5 @@
 /**
- * Vector-Jacobian rules for convolutions (gradients with respect to the data input only).
+ * Vector-Jacobian rules for convolutions (Conv and ConvTranspose): data, weight and bias.
  *
  * dX of Conv is the transposed convolution of dY with the same weights. Which ops compute it is
  * chosen for ONNX Runtime's speed (see the shared notes on backward graphs, backward-graphs.md):
@@ -16,23 +16,11 @@
  * The size arithmetic follows Dumoulin & Visin, "A guide to convolution arithmetic for deep
  * learning" (https://arxiv.org/abs/1603.07285).
  */
-import { LucernaError } from '../../errors.js';
 import type { VjpContext, VjpRule } from '../vjp.js';
 import { convTransposeGeometry, flippedConvPads, transposeOutputPadding, type WindowGeometry, windowGeometry } from './conv-geometry.js';
 import { adjointWeight, convWithPads, cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
+import { convBiasGrad, convWeightGrad } from './conv-params.js';
 import { grad0 } from './util.js';
-
-const WEIGHT_ROLES = ['data', 'weight', 'bias'] as const;
-
-function requireConstantWeight(ctx: VjpContext, i: 1 | 2): void {
-  if (!ctx.needsGrad(i)) return;
-  const role = WEIGHT_ROLES[i];
-  throw new LucernaError(
-    'NO_GRADIENT_RULE',
-    `Node "${ctx.node.name}" (${ctx.node.opType}) has a ${role} "${ctx.input(i)}" that depends on the differentiated tensors; gradients with respect to ${ctx.node.opType} ${role}s are not supported`,
-    'Differentiate with respect to the data input only, and export the model with constant weights (do_constant_folding=True)',
-  );
-}
 
 /** How the input gradient of one Conv is computed (see the file comment). */
 export type ConvBackward = 'pointwise' | 'flipped' | 'transpose';
@@ -94,7 +82,8 @@ const CONV_BACKWARD: Record<ConvBackward, (ctx: VjpContext, p: ConvBackwardInput
 };
 
 /**
- * Conv: dX by the formulation {@link convBackwardFormulation} picks; constant weights only.
+ * Conv: dX by the formulation {@link convBackwardFormulation} picks; dW and dB (when the plan
+ * differentiates the weight or bias, as training does) by {@link convWeightGrad} and {@link convBiasGrad}.
  *
  * @example
  * ```ts
@@ -102,21 +91,21 @@ const CONV_BACKWARD: Record<ConvBackward, (ctx: VjpContext, p: ConvBackwardInput
  * ```
  */
 export const convRule: VjpRule = (ctx) => {
-  requireConstantWeight(ctx, 1);
-  requireConstantWeight(ctx, 2);
-  if (!ctx.needsGrad(0)) return [];
   const xShape = ctx.shape(ctx.input(0));
   const w = ctx.input(1);
   const wShape = ctx.shape(w);
   const g = windowGeometry(ctx.node, xShape.slice(2), wShape.slice(2));
   const dy = { name: grad0(ctx), shape: ctx.shape(ctx.output(0)) };
-  const formulation = convBackwardFormulation(g, xShape[1] as number);
-  return [CONV_BACKWARD[formulation](ctx, { dy, w, wShape, xShape, g })];
+  const dX = ctx.needsGrad(0) ? CONV_BACKWARD[convBackwardFormulation(g, xShape[1] as number)](ctx, { dy, w, wShape, xShape, g }) : undefined;
+  const dW = ctx.needsGrad(1) ? convWeightGrad(ctx.b, { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g }) : undefined;
+  const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
+  return [dX, dW, dB];
 };
 
 /**
  * ConvTranspose: dX = Conv(dY, W) with the same strides, dilations, group and (effective) pads:
  * the adjoint of the adjoint. Negative effective pads (output_padding, a large output_shape) crop dY.
+ * dW and dB as for that Conv (see {@link convWeightGrad}).
  *
  * @example
  * ```ts
@@ -124,14 +113,18 @@ export const convRule: VjpRule = (ctx) => {
  * ```
  */
 export const convTransposeRule: VjpRule = (ctx) => {
-  requireConstantWeight(ctx, 1);
-  requireConstantWeight(ctx, 2);
-  if (!ctx.needsGrad(0)) return [];
+  const x = ctx.input(0);
+  const xShape = ctx.shape(x);
   const w = ctx.input(1);
   const yShape = ctx.shape(ctx.output(0));
-  const g = convTransposeGeometry(ctx.node, ctx.shape(ctx.input(0)).slice(2), ctx.shape(w).slice(2), yShape.slice(2));
+  const g = convTransposeGeometry(ctx.node, xShape.slice(2), ctx.shape(w).slice(2), yShape.slice(2));
   const dy = { name: grad0(ctx), shape: yShape };
-  return [convWithPads(ctx.b, dy, w, g.pads, g)];
+  const dX = ctx.needsGrad(0) ? convWithPads(ctx.b, dy, w, g.pads, g) : undefined;
+  // ConvTranspose is the adjoint of the Conv from Y to X with the same weight, so its weight
+  // gradient is that Conv's, with dY as the Conv's input and X as its output gradient.
+  const dW = ctx.needsGrad(1) ? convWeightGrad(ctx.b, { x: dy.name, xShape: yShape, dy: x, dyShape: xShape, g }) : undefined;
+  const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, yShape.length) : undefined;
+  return [dX, dW, dB];
 };
 
 /**

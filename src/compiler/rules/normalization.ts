@@ -15,20 +15,23 @@ function rejectParameterGrads(ctx: VjpContext, inputs: readonly number[], what: 
     const names = needed.map((i) => `"${ctx.input(i)}"`).join(', ');
     throw new LucernaError(
       'UNSUPPORTED_MODEL',
-      `Node "${ctx.node.name}" (${ctx.node.opType}) computes its ${what} ${names} from the input; only the gradient w.r.t. X is supported`,
-      'Export the model with these parameters as initializers',
+      `Node "${ctx.node.name}" (${ctx.node.opType}) computes its ${what} ${names} from the input; only X, scale and bias can be differentiated`,
+      'Export the model with its running statistics as initializers',
     );
   }
 }
 
 /**
- * BatchNormalization (Ioffe & Szegedy 2015, https://arxiv.org/abs/1502.03167) in inference mode, Y = (X − mean) · scale / √(var + ε) + B per channel (axis 1):
- * dX = dY · scale / √(var + ε). The per-channel factor is emitted from the initializers, so ORT folds
- * it to a constant at load. Training mode and in-graph parameters raise a clear error.
+ * BatchNormalization (Ioffe & Szegedy 2015, https://arxiv.org/abs/1502.03167) in inference mode,
+ * Y = (X − mean) · scale / √(var + ε) + B per channel (axis 1):
+ * dX = dY · scale / √(var + ε), dScale = Σ dY · (X − mean) / √(var + ε), dB = Σ dY (sums over every
+ * axis but 1). The running statistics are constants here (training's "frozen" mode); the per-channel
+ * factor is emitted from the initializers, so ORT folds it to a constant at load. Training mode and
+ * statistics computed in the graph raise a clear error.
  *
  * @example
  * ```ts
- * const [dX] = batchNormRule(ctx);
+ * const [dX, dScale, dB] = batchNormRule(ctx);
  * ```
  */
 export const batchNormRule: VjpRule = (ctx) => {
@@ -40,15 +43,25 @@ export const batchNormRule: VjpRule = (ctx) => {
       'Export the model in eval (inference) mode',
     );
   }
-  rejectParameterGrads(ctx, [1, 2, 3, 4], 'scale, bias, mean or variance');
+  rejectParameterGrads(ctx, [3, 4], 'mean or variance');
   rejectGradAtOutputs(ctx, [1, 2], 'the running mean/variance outputs');
-  const xShape = ctx.shape(ctx.input(0));
+  const x = ctx.input(0);
+  const xShape = ctx.shape(x);
   const channels = xShape[1] ?? 1;
+  const perChannel = (t: string) => reshapeTo(b, t, [channels, ...xShape.slice(2).map(() => 1)]);
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
   const invStd = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [ctx.input(4), b.scalar(eps)])])]);
-  const perChannel = b.op('Mul', [ctx.input(1), invStd]);
-  const factor = reshapeTo(b, perChannel, [channels, ...xShape.slice(2).map(() => 1)]);
-  return [b.op('Mul', [grad0(ctx), factor])];
+  const dy = grad0(ctx);
+  const sumAxes = [0, ...xShape.slice(2).map((_, i) => i + 2)];
+  const channelSum = (t: string) => b.op('ReduceSum', [t, b.constInt64(sumAxes)], { keepdims: 0 });
+  const dX = ctx.needsGrad(0) ? b.op('Mul', [dy, perChannel(b.op('Mul', [ctx.input(1), invStd]))]) : undefined;
+  let dScale: string | undefined;
+  if (ctx.needsGrad(1)) {
+    const xHat = b.op('Mul', [b.op('Sub', [x, perChannel(ctx.input(3))]), perChannel(invStd)]);
+    dScale = channelSum(b.op('Mul', [dy, xHat]));
+  }
+  const dBias = ctx.needsGrad(2) ? channelSum(dy) : undefined;
+  return [dX, dScale, dBias];
 };
 
 /**

@@ -1,0 +1,146 @@
+/**
+ * The training loop: epochs (or an exact number of steps) over a {@link Dataset} in seeded or file
+ * order, the learning rate from a schedule, validation after each epoch, progress callbacks, and
+ * cancellation that stops at the end of a step (the caller then writes a checkpoint).
+ */
+import { batchesOf, epochOrder } from '../datasets/order.js';
+import type { Batch, Dataset } from '../datasets/types.js';
+import { LucernaError } from '../errors.js';
+import { learningRate, type Schedule } from './schedule.js';
+import type { Trainer } from './trainer.js';
+
+/** How long and in which order to train. */
+export interface FitOptions {
+  readonly batchSize: number;
+  /** Epochs (default 1); ignored when `steps` is given. */
+  readonly epochs?: number;
+  /** Exactly this many optimizer steps (epochs repeat as needed); `1` is one step on the first batch. */
+  readonly steps?: number;
+  readonly shuffle?: boolean;
+  readonly seed?: number;
+  readonly lr: number;
+  readonly schedule?: Schedule;
+  readonly validation?: Dataset;
+  readonly signal?: AbortSignal;
+  onStep?(p: StepProgress): void;
+  onEpoch?(e: EpochSummary): void;
+}
+
+/** Progress after one step. */
+export interface StepProgress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly lr: number;
+  readonly ms: number;
+}
+
+/** One epoch's (or a partial last epoch's) averages. */
+export interface EpochSummary {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly valLoss?: number;
+  readonly valAccuracy?: number;
+}
+
+/** What a run did. */
+export interface FitResult {
+  readonly steps: number;
+  readonly epochs: readonly EpochSummary[];
+  readonly losses: readonly number[];
+  /** True when the signal stopped the run (at the end of a step). */
+  readonly interrupted: boolean;
+}
+
+/**
+ * Mean cross-entropy and correct count of logits [B, K] against labels (validation, in JS).
+ *
+ * @example
+ * ```ts
+ * crossEntropyOf(new Float32Array([0, 0]), 2, [1]); // { loss: 0.693…, correct: 1 }
+ * ```
+ */
+export function crossEntropyOf(logits: Float32Array, classes: number, labels: ArrayLike<number>): { loss: number; correct: number } {
+  let loss = 0;
+  let correct = 0;
+  for (let n = 0; n < labels.length; n++) {
+    const row = logits.subarray(n * classes, (n + 1) * classes);
+    let max = -Infinity;
+    let best = 0;
+    for (let k = 0; k < classes; k++) if ((row[k] as number) > max) [max, best] = [row[k] as number, k];
+    let sum = 0;
+    for (let k = 0; k < classes; k++) sum += Math.exp((row[k] as number) - max);
+    loss += Math.log(sum) + max - (row[labels[n] as number] as number);
+    if (best === labels[n]) correct++;
+  }
+  return { loss: loss / Math.max(1, labels.length), correct };
+}
+
+async function validate(trainer: Trainer, data: Dataset, batchSize: number): Promise<{ loss: number; accuracy: number }> {
+  let loss = 0;
+  let correct = 0;
+  for (const indices of batchesOf(epochOrder(data.size, { shuffle: false, seed: 0, epoch: 0 }), batchSize)) {
+    const batch = await data.read(indices, 0);
+    const logits = await trainer.predict(batch.x);
+    const r = crossEntropyOf(logits.data, logits.shape[1] as number, batch.labels);
+    loss += r.loss * indices.length;
+    correct += r.correct;
+  }
+  return { loss: loss / data.size, accuracy: correct / data.size };
+}
+
+/**
+ * Trains `trainer` on `data`. The next batch is read while the current step runs (a prefetch of one
+ * batch), so data loading overlaps compute without holding more than two batches.
+ *
+ * @example
+ * ```ts
+ * const result = await fit(trainer, data, { batchSize: 32, epochs: 5, lr: 0.05, shuffle: true, seed: 0 });
+ * ```
+ */
+export async function fit(trainer: Trainer, data: Dataset, options: FitOptions): Promise<FitResult> {
+  if (data.size === 0) throw new LucernaError('BAD_OPTION', 'The training set is empty');
+  const perEpoch = Math.ceil(data.size / options.batchSize);
+  const totalSteps = options.steps ?? perEpoch * (options.epochs ?? 1);
+  const schedule = options.schedule ?? { kind: 'constant' };
+  const startStep = trainer.steps;
+  const epochs: EpochSummary[] = [];
+  const losses: number[] = [];
+  let step = 0;
+  let interrupted = false;
+  for (let epoch = 0; step < totalSteps && !interrupted; epoch++) {
+    const order = epochOrder(data.size, { shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch });
+    const batches = batchesOf(order, options.batchSize).slice(0, totalSteps - step);
+    let sumLoss = 0;
+    let correct = 0;
+    let seen = 0;
+    let next: Promise<Batch> | undefined = batches[0] ? data.read(batches[0], epoch) : undefined;
+    for (let k = 0; k < batches.length; k++) {
+      const batch = await (next as Promise<Batch>);
+      next = batches[k + 1] ? data.read(batches[k + 1] as number[], epoch) : undefined;
+      const lr = learningRate(schedule, options.lr, { step: startStep + step, stepsPerEpoch: perEpoch, totalSteps: startStep + totalSteps });
+      const started = performance.now();
+      const r = await trainer.step(batch.x, batch.labels, lr);
+      step++;
+      losses.push(r.loss);
+      sumLoss += r.loss * r.count;
+      correct += r.correct;
+      seen += r.count;
+      options.onStep?.({ step, totalSteps, epoch, loss: r.loss, accuracy: r.correct / r.count, lr, ms: performance.now() - started });
+      if (options.signal?.aborted) {
+        interrupted = true;
+        await next?.catch(() => undefined);
+        break;
+      }
+    }
+    const summary: EpochSummary = { epoch, loss: sumLoss / Math.max(1, seen), accuracy: correct / Math.max(1, seen) };
+    const val = options.validation && options.validation.size > 0 && !interrupted ? await validate(trainer, options.validation, options.batchSize) : undefined;
+    const full = val ? { ...summary, valLoss: val.loss, valAccuracy: val.accuracy } : summary;
+    epochs.push(full);
+    options.onEpoch?.(full);
+  }
+  return { steps: step, epochs, losses, interrupted };
+}

@@ -1,0 +1,155 @@
+/**
+ * The training step as one ONNX graph: forward (BatchNorm in train or frozen mode), the loss terms,
+ * the backward pass from our compiler, and the optimizer update — so one `run()` is one step.
+ * Parameters, optimizer state and running statistics are graph inputs, and their next values are
+ * graph outputs that the next step feeds straight back.
+ *
+ * Names: parameter `p` is fed as `p` and comes back as `next:p`; its optimizer slot `s` is fed as
+ * `s:p` and comes back as `next:s:p`; running statistics as parameters. The one-hot labels are
+ * `labels_onehot`, the per-step scalars `opt:<name>`; the outputs start with the logits and `loss`.
+ */
+import { differentiate, seedInputName } from '../compiler/differentiate.js';
+import { standardRules } from '../compiler/rulesets/index.js';
+import type { PreparedGraph } from '../engine/prepare.js';
+import { probeGraph } from '../engine/probe.js';
+import type { Runtime, SessionOptions } from '../engine/runtime.js';
+import { LucernaError } from '../errors.js';
+import { GraphBuilder } from '../onnx/builder.js';
+import type { Graph, ValueInfo } from '../onnx/graph.js';
+import { DataType } from '../onnx/proto.js';
+import { floatTensor } from '../onnx/tensors.js';
+import { rewriteBatchNormForTraining } from './batchnorm.js';
+import type { LossTerm } from './loss.js';
+import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
+
+/** BatchNorm during training: batch statistics (and running updates), or the running ones, unchanged. */
+export type BatchNormMode = 'train' | 'frozen';
+
+/** What to compile into one step. */
+export interface StepGraphOptions {
+  readonly trainable: readonly string[];
+  readonly optimizer: Optimizer;
+  readonly hyper: OptimizerHyper;
+  readonly bn: BatchNormMode;
+  readonly loss: readonly LossTerm[];
+}
+
+/** A tensor fed in and returned updated. */
+export interface Carried {
+  readonly input: string;
+  readonly output: string;
+  readonly dims: readonly number[];
+}
+
+/** The compiled step graph and the names of its feeds and outputs. */
+export interface StepGraph {
+  readonly graph: Graph;
+  readonly input: string;
+  readonly oneHot: string;
+  readonly logits: string;
+  readonly loss: string;
+  /** Per-step scalar name → its graph input. */
+  readonly scalars: Readonly<Record<string, string>>;
+  /** Parameters, optimizer slots (`slot:param`) and running statistics, by their feed name. */
+  readonly carried: readonly Carried[];
+}
+
+/** The output that returns a carried tensor's next value. @example `nextName('fc.weight') // 'next:fc.weight'` */
+export const nextName = (name: string): string => `next:${name}`;
+/** The feed of one optimizer slot of one parameter. @example `slotName('exp_avg', 'fc.weight') // 'exp_avg:fc.weight'` */
+export const slotName = (slot: string, param: string): string => `${slot}:${param}`;
+/** The one-hot labels input [B, K]. @example `feeds[ONE_HOT] = { data: oneHotRows(labels, k), shape: [b, k] }` */
+export const ONE_HOT = 'labels_onehot';
+/** The scalar loss output. @example `out[LOSS].data[0]` */
+export const LOSS = 'loss';
+
+function promote(graph: Graph, name: string): ValueInfo {
+  const dims = graph.initializerDims(name);
+  graph.initializers.delete(name);
+  const info: ValueInfo = { name, elemType: DataType.FLOAT, dims };
+  graph.inputs.push(info);
+  return info;
+}
+
+function logitsOf(graph: Graph, shape: (t: string) => readonly number[]): { name: string; batch: number; classes: number } {
+  const name = graph.outputs[0]?.name ?? '';
+  const dims = shape(name);
+  if (dims.length !== 2) {
+    throw new LucernaError(
+      'UNSUPPORTED_MODEL',
+      `The model's first output "${name}" has shape [${dims.join(', ')}]; training needs class logits [batch, classes]`,
+    );
+  }
+  return { name, batch: dims[0] as number, classes: dims[1] as number };
+}
+
+/**
+ * Builds the step graph of a prepared (static-shaped) model.
+ *
+ * @example
+ * ```ts
+ * const step = await buildStepGraph(nodeRuntime, prepared, { trainable, optimizer: sgd, hyper, bn: 'train', loss: [softmaxCrossEntropy()] });
+ * ```
+ */
+export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, options: StepGraphOptions, session: SessionOptions = {}): Promise<StepGraph> {
+  const g = prepared.graph.clone();
+  const shapeOf = (t: string): readonly number[] => prepared.shapes.get(t) ?? g.initializerDims(t);
+  const input = g.primaryInput().name;
+  const logits = logitsOf(g, shapeOf);
+  const fb = new GraphBuilder(g, 'train');
+  const running = options.bn === 'train' ? rewriteBatchNormForTraining(g, fb, shapeOf) : [];
+  for (const p of options.trainable) {
+    if (!g.isInitializer(p))
+      throw new LucernaError('UNSUPPORTED_MODEL', `Parameter "${p}" is folded into a constant when the model is prepared; it cannot train`);
+  }
+  const carried: Carried[] = [];
+  for (const name of [...options.trainable, ...running.map((r) => r.name)]) promote(g, name);
+  g.inputs.push({ name: ONE_HOT, elemType: DataType.FLOAT, dims: [logits.batch, logits.classes] });
+  const ctx = { b: fb, logits: logits.name, batch: logits.batch, classes: logits.classes, oneHot: ONE_HOT, shape: shapeOf };
+  const terms = options.loss.map((t) => t.emit(ctx));
+  fb.op(terms.length === 1 ? 'Identity' : 'Sum', terms, {}, { outputs: [LOSS] });
+  g.outputs = [
+    { name: logits.name, elemType: DataType.FLOAT, dims: [logits.batch, logits.classes] },
+    { name: LOSS, elemType: DataType.FLOAT, dims: [] },
+  ];
+  const probe = await probeGraph(runtime, g, session);
+  const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, standardRules);
+  const graph = d.graph;
+  // The loss is seeded with 1 inside the graph.
+  const seed = seedInputName(LOSS);
+  graph.inputs = graph.inputs.filter((i) => i.name !== seed);
+  graph.initializers.set(seed, floatTensor(seed, [1], []));
+
+  const b = new GraphBuilder(graph, 'opt');
+  const scalarNames = Object.keys(options.optimizer.scalars(options.hyper, { lr: 1, step: 1 }));
+  const scalars: Record<string, string> = {};
+  for (const s of scalarNames) {
+    scalars[s] = `opt:${s}`;
+    graph.inputs.push({ name: scalars[s], elemType: DataType.FLOAT, dims: [] });
+  }
+  const outputs: ValueInfo[] = [...g.outputs];
+  const carry = (input: string, value: string, dims: readonly number[]) => {
+    const output = nextName(input);
+    b.op('Identity', [value], {}, { outputs: [output] });
+    outputs.push({ name: output, elemType: DataType.FLOAT, dims: [...dims] });
+    carried.push({ input, output, dims });
+  };
+  const slots = options.optimizer.slots(options.hyper);
+  for (const p of options.trainable) {
+    const dims = prepared.graph.initializerDims(p);
+    const state: Record<string, string> = {};
+    for (const s of slots) {
+      state[s] = slotName(s, p);
+      graph.inputs.push({ name: state[s], elemType: DataType.FLOAT, dims });
+    }
+    const grad = d.gradientOutputs.get(p) as string;
+    const next = options.optimizer.emit(b, { param: p, grad, state }, options.hyper, scalars);
+    carry(p, next.param, dims);
+    for (const s of slots) carry(slotName(s, p), next.state[s] as string, dims);
+  }
+  for (const r of running) carry(r.name, r.next, prepared.graph.initializerDims(r.name));
+  graph.outputs = outputs;
+  graph.nodes = graph.topoSorted();
+  graph.invalidate();
+  return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, scalars, carried };
+}
