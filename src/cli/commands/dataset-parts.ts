@@ -42,10 +42,11 @@ export function registerDatasetParts(program: Command): void {
     .option('--size <px>', 'image side in pixels (default 64)')
     .option('--classes <k>', 'object classes, 1…5 (default 5), plus none')
     .option('--val-fraction <f>', 'fraction of images in the val split (default 0.2)')
-    .option('--bias <rule>', 'plant a correlation in the train split, e.g. bird:background=stripes@0.95 or bird:head_colour=red@0.9 (repeatable)', (v: string, acc: string[] = []) => [
-      ...acc,
-      v,
-    ])
+    .option(
+      '--bias <rule>',
+      'plant a correlation in the train split, e.g. bird:background=stripes@0.95 or bird:head_colour=red@0.9 (repeatable)',
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
     .option('--json', 'print a JSON summary')
     .action(async (flags: DatasetPartsFlags) => {
       const summary = await runDatasetParts(flags);
