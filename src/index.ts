@@ -39,6 +39,7 @@ export { redirectedReluRules } from './compiler/rulesets/redirected.js';
 export { extendRuleSet, type RuleSet, type VjpContext, type VjpRule } from './compiler/vjp.js';
 export * from './convert/index.js';
 export * from './datasets/parts/index.js';
+export * from './diagnosis/bias/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';
 export { ortRuntime } from './engine/ort-adapter.js';
 export { getDefaultRuntime, type Runtime, type RuntimeSession, type SessionOptions, setDefaultRuntime } from './engine/runtime.js';
