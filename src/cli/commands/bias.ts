@@ -109,7 +109,7 @@ async function loadBatch(items: readonly Item[], preprocessing: Parameters<typeo
   const tensors = await Promise.all(items.map(async (i) => (await loadImageTensor(i.path, preprocessing)).tensor));
   const size = tensors[0]?.data.length ?? 0;
   const data = new Float32Array(size * tensors.length);
-  tensors.forEach((t, k) => data.set(t.data, k * size));
+  for (const [k, t] of tensors.entries()) data.set(t.data, k * size);
   return { data, shape: [tensors.length, ...(tensors[0]?.shape.slice(1) ?? [])] };
 }
 
