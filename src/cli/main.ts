@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { type CommandIO, type CommandSpec, type Flags, registerCommand } from './command.js';
 import { attackCommand } from './commands/attack.js';
 import { attributeCommand } from './commands/attribute.js';
+import { biasCommand } from './commands/bias.js';
 import { convertCommand } from './commands/convert.js';
 import { datasetConceptsCommand } from './commands/dataset-concepts.js';
 import { datasetPartsCommand } from './commands/dataset-parts.js';
@@ -54,6 +55,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   graphLocateCommand,
   treeBuildCommand,
   treeExplainCommand,
+  biasCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */

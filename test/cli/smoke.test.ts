@@ -39,6 +39,9 @@ before(async () => {
   for (let i = 0; i < 10; i++) copyFileSync(coffee, join(photos, 'a', `${i}.png`));
   copyFileSync(coffee, join(photos, 'b', '0.png'));
   await lucernaJson(...treeBuild(tree));
+  // A 3-class model for a 2-class part set (plus none), for the bias row.
+  await lucernaJson('model', 'create', 'small-cnn', '--classes', '3', '--input', '3x16x16', '--out', join(dir, 'three.onnx'));
+  await writePartsDataset(join(dir, 'bias-in'), { n: 12, seed: 1, size: 16, classes: 2, valFraction: 0.5 });
   // Birds and empty images, and a graph mined from them (in-process), for the graph rows.
   await writePartsDataset(birds, { n: 12, seed: 1, size: 16, classes: 1 });
   await lucernaJson('graph', 'build', model, '--dataset', birds, '--class', 'bird', '--layer', layer, ...graphSettings, '--out', graph);
@@ -90,6 +93,22 @@ const cases: [string, string[], string[]][] = [
   ['stability (graph)', ['stability', join(graph, 'graph.json'), '--dataset', birds, '--out', join(dir, 'gstab')], ['gstab/nodes.csv']],
   ['tree build', treeBuild(join(dir, 't')), ['t/tree.json']],
   ['tree explain', ['tree', 'explain', join(tree, 'tree.json'), model, '--input', coffee], []],
+  [
+    'bias',
+    [
+      'bias',
+      join(dir, 'three.onnx'),
+      '--dataset',
+      join(dir, 'bias-in'),
+      '--attributes',
+      join(dir, 'bias-in/attributes.csv'),
+      '--layer',
+      'Relu_3',
+      '--out',
+      join(dir, 'bias'),
+    ],
+    ['bias/bias.json', 'bias/report.html'],
+  ],
   ['dissect merge', ['dissect', 'merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], ['merged/shard.json']],
 ];
 
