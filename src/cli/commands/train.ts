@@ -21,6 +21,8 @@ import { readSidecar } from '../../io/sidecar.js';
 import { graphFromBytes } from '../../onnx/builder.js';
 import type { Graph } from '../../onnx/graph.js';
 import { type EpochSummary, type FitResult, fit, type StepProgress } from '../../training/fit.js';
+import { sumOfTerms } from '../../training/interpretable/filter-loss.js';
+import { type InterpretableOptions, setupInterpretable } from '../../training/interpretable/setup.js';
 import { softmaxCrossEntropy } from '../../training/loss.js';
 import { optimizerByName } from '../../training/optimizers/index.js';
 import type { Schedule } from '../../training/schedule.js';
@@ -57,6 +59,12 @@ export interface TrainOptions {
   readonly optimization?: string;
   readonly out: string;
   readonly json?: boolean;
+  readonly interpretable?: string;
+  readonly interpretableMode: string;
+  readonly filterLossWeight: string;
+  readonly tau?: string;
+  readonly beta?: string;
+  readonly alpha?: string;
 }
 
 /** What a run reports (the `--json` output). */
@@ -72,6 +80,8 @@ export interface TrainSummary {
   readonly losses: readonly number[];
   readonly epochs: readonly EpochSummary[];
   readonly seconds: number;
+  /** Interpretable training: each masked layer's filter categories (class indices). */
+  readonly interpretable?: Readonly<Record<string, readonly number[]>>;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -118,6 +128,12 @@ export function registerTrain(program: Command): void {
     .option('--optimization <level>', 'ONNX Runtime graph optimisation: disabled, basic, extended or all', 'all')
     .requiredOption('--out <file>', 'checkpoint to write (.onnx)')
     .option('--json', 'print the run summary as JSON')
+    .option('--interpretable <tensors>', 'interpretable CNN: mask these conv outputs (comma-separated) and add the filter loss')
+    .option('--interpretable-mode <mode>', 'interpretable CNN: single (object vs. none) or multi (each filter to the class it fires for most)', 'single')
+    .option('--filter-loss-weight <f>', "interpretable CNN: weight of each layer's filter loss", '1')
+    .option('--tau <f>', 'interpretable CNN: template scale τ (default 0.5/n²)')
+    .option('--beta <f>', 'interpretable CNN: template fall-off β (default 4)')
+    .option('--alpha <f>', 'interpretable CNN: prior mass of the positive templates α (default n²/(1+n²))')
     .action(async (model: string, options: TrainOptions) => {
       const summary = await runTrain(model, options);
       process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
@@ -192,6 +208,24 @@ async function checkLabels(data: Dataset, classes: number): Promise<void> {
       );
     }
   }
+}
+
+/** The interpretable-CNN options (`--interpretable` and its companions). */
+function interpretableOptions(o: TrainOptions): InterpretableOptions {
+  const tensors = (o.interpretable ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const positive = (t: string | undefined, name: string) => (t === undefined ? undefined : num(t, name, (v) => v > 0, 'a positive number'));
+  const alpha = o.alpha === undefined ? undefined : num(o.alpha, '--alpha', (v) => v > 0 && v < 1, 'in (0, 1)');
+  return {
+    tensors,
+    mode: oneOf(o.interpretableMode, '--interpretable-mode', ['single', 'multi'] as const),
+    weight: nonNegative(o.filterLossWeight, '--filter-loss-weight'),
+    tau: positive(o.tau, '--tau'),
+    beta: positive(o.beta, '--beta'),
+    alpha,
+  };
 }
 
 function schedule(o: TrainOptions): Schedule {
@@ -272,10 +306,20 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
       `Pass --optimizer ${resume.meta.optimizer}`,
     );
   }
+  const interp = o.interpretable ? await setupInterpretable(nodeRuntime, graph, all, interpretableOptions(o), { optimization }) : undefined;
+  const source = interp?.graph ?? graph;
   await using trainer = await Trainer.create(
-    graph,
+    source,
     all.sampleShape,
-    { runtime: nodeRuntime, optimizer, hyper, bn, freeze: o.freeze, loss: [softmaxCrossEntropy({ labelSmoothing: smoothing })], session: { optimization } },
+    {
+      runtime: nodeRuntime,
+      optimizer,
+      hyper,
+      bn,
+      freeze: o.freeze,
+      loss: [sumOfTerms([softmaxCrossEntropy({ labelSmoothing: smoothing }), ...(interp?.terms ?? [])])],
+      session: { optimization },
+    },
     resume?.state,
   );
   const classes = await trainer.classes(Math.min(batchSize, train.size));
@@ -312,7 +356,7 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
   }
   const sidecar = (await readSidecar(modelPath)) ?? {};
   const files = await writeCheckpoint(o.out, {
-    source: graph,
+    source,
     values: trainer.values(),
     sidecar: all.classNames ? { ...sidecar, labels: all.classNames } : Object.keys(sidecar).length > 0 ? sidecar : undefined,
     optimizer: {
@@ -334,6 +378,7 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
     losses: result.losses,
     epochs: result.epochs,
     seconds: (performance.now() - started) / 1000,
+    ...(interp ? { interpretable: Object.fromEntries(interp.categories) } : {}),
   };
 }
 
