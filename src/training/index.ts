@@ -16,3 +16,4 @@ export * from './parameters.js';
 export * from './schedule.js';
 export * from './step-graph.js';
 export * from './trainer.js';
+export * from './interpretable/index.js';
