@@ -109,17 +109,16 @@ function convModel(n: number, relu = true): ReturnType<typeof graphFromBytes> {
 }
 
 describe('mask layer', () => {
-  it('x_masked = max(x ∘ T_μ̂, 0) with μ̂ the arg-max cell (first on ties)', async () => {
+  it('x_masked = max(x ∘ T_μ̂/τ, 0) with μ̂ the arg-max cell (first on ties)', async () => {
     const g = convModel(3);
     insertMask(g, 'r', [1, 1, 3, 3]);
     const s = await nodeRuntime.createSession(encodeModel(g.toModel()));
     try {
-      const tau = 0.5 / 9;
       // peak at (0, 2); a tie at (2, 0) comes later in row-major order
       const x = new Float32Array([1, 2, 5, 0, 3, 1, 5, 0, 4]);
       const y = (await s.run({ in: { data: x, shape: [1, 1, 3, 3] } })).out?.data as Float32Array;
-      // T_(0,2): τ·[−1, −1/3, 1; −1, −1, −1/3; −1, −1, −1] → only the peak stays positive
-      const want = [0, 0, 5 * tau, 0, 0, 0, 0, 0, 0];
+      // T_(0,2)/τ = [−1, −1/3, 1; −1, −1, −1/3; −1, −1, −1] → only the peak stays, at weight 1
+      const want = [0, 0, 5, 0, 0, 0, 0, 0, 0];
       for (const [i, v] of want.entries()) close(y[i] as number, v);
     } finally {
       await s.dispose();
@@ -127,12 +126,12 @@ describe('mask layer', () => {
   });
   it('a wider template (β = 1) keeps the neighbourhood', async () => {
     const g = convModel(3);
-    insertMask(g, 'r', [1, 1, 3, 3], { tau: 1, beta: 1 });
+    insertMask(g, 'r', [1, 1, 3, 3], { tau: 0.25, beta: 1 });
     const s = await nodeRuntime.createSession(encodeModel(g.toModel()));
     try {
       const x = new Float32Array([1, 1, 1, 1, 9, 1, 1, 1, 1]);
       const y = (await s.run({ in: { data: x, shape: [1, 1, 3, 3] } })).out?.data as Float32Array;
-      // T_(1,1) with β = 1, n = 3: centre 1, edges 2/3, corners 1/3
+      // T_(1,1)/τ with β = 1, n = 3 (τ does not scale the mask): centre 1, edges 2/3, corners 1/3
       const want = [1 / 3, 2 / 3, 1 / 3, 2 / 3, 9, 2 / 3, 1 / 3, 2 / 3, 1 / 3];
       for (const [i, v] of want.entries()) close(y[i] as number, v);
     } finally {

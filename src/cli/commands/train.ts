@@ -21,7 +21,6 @@ import { readSidecar } from '../../io/sidecar.js';
 import { graphFromBytes } from '../../onnx/builder.js';
 import type { Graph } from '../../onnx/graph.js';
 import { type EpochSummary, type FitResult, fit, type StepProgress } from '../../training/fit.js';
-import { sumOfTerms } from '../../training/interpretable/filter-loss.js';
 import { type InterpretableOptions, setupInterpretable } from '../../training/interpretable/setup.js';
 import { softmaxCrossEntropy } from '../../training/loss.js';
 import { optimizerByName } from '../../training/optimizers/index.js';
@@ -317,7 +316,7 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
       hyper,
       bn,
       freeze: o.freeze,
-      loss: [sumOfTerms([softmaxCrossEntropy({ labelSmoothing: smoothing }), ...(interp?.terms ?? [])])],
+      loss: [softmaxCrossEntropy({ labelSmoothing: smoothing }), ...(interp?.terms ?? [])],
       session: { optimization },
     },
     resume?.state,

@@ -110,19 +110,3 @@ function emitFilterLoss(ctx: LossContext, o: FilterLossOptions): string {
 export function filterLoss(options: FilterLossOptions): LossTerm {
   return { name: `filter_loss:${options.tensor}`, emit: (ctx) => emitFilterLoss(ctx, options) };
 }
-
-/**
- * Several terms as one, added with `Add` (the compiler has a rule for Add; the step graph joins
- * several terms with `Sum`, which it cannot differentiate yet).
- *
- * @example
- * ```ts
- * const loss = sumOfTerms([softmaxCrossEntropy(), filterLoss({ tensor: 'relu5', categories })]);
- * ```
- */
-export function sumOfTerms(terms: readonly LossTerm[]): LossTerm {
-  return {
-    name: terms.map((t) => t.name).join('+'),
-    emit: (ctx) => terms.map((t) => t.emit(ctx)).reduce((a, b) => ctx.b.op('Add', [a, b])),
-  };
-}

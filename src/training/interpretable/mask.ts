@@ -10,6 +10,11 @@
  * would feed them a distribution they never saw. The template choice is piecewise constant in x
  * (ArgMax yields int64, which the compiler treats as a constant), so ∂x_masked/∂x = T_μ̂ where
  * x ∘ T_μ̂ > 0 and 0 elsewhere, exactly as the paper back-propagates through the mask.
+ *
+ * Scale: the mask multiplies by T_μ̂/τ (peak weight 1, as the authors' port does), while the filter
+ * loss keeps τ. With the paper's τ = 0.5/n² a mask of x ∘ T_μ̂ would scale the maps by about 0.002
+ * for a 13×13 map, so the layers above would see almost nothing and (we measured) the net stays at
+ * chance. τ only sets the sharpness of p(x|T) in the loss; the mask needs only the template's shape.
  */
 import { LucernaError, unknownTensorError } from '../../errors.js';
 import { GraphBuilder } from '../../onnx/builder.js';
@@ -70,7 +75,7 @@ export function insertMask(graph: Graph, tensor: string, dims: readonly number[]
   const b = new GraphBuilder(graph, `${tensor}/mask`);
   // Stored as float64 and cast, so training sees a constant, not a float32 weight to learn.
   const stored = b.unique('templates');
-  graph.initializers.set(stored, typedTensor(stored, DataType.DOUBLE, positiveTemplates(templateParams(n, options)), [n * n, n * n]));
+  graph.initializers.set(stored, typedTensor(stored, DataType.DOUBLE, positiveTemplates({ ...templateParams(n, options), tau: 1 }), [n * n, n * n]));
   const table = b.op('Cast', [stored], { to: DataType.FLOAT });
   const flat = b.op('Reshape', [tensor, b.constInt64([0, 0, -1])]);
   const peak = b.op('ArgMax', [flat], { axis: 2, keepdims: 0, select_last_index: 0 });
