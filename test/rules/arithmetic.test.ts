@@ -52,8 +52,7 @@ describe('Sum against finite differences', () => {
       output: 'y',
       build: (b) => b.op('Sum', ['a', 'b', 'c'], {}, { outputs: ['y'] }),
     }));
-  it('a single operand', () =>
-    check({ inputs: [{ name: 'a', shape: [2, 3] }], output: 'y', build: (b) => b.op('Sum', ['a'], {}, { outputs: ['y'] }) }));
+  it('a single operand', () => check({ inputs: [{ name: 'a', shape: [2, 3] }], output: 'y', build: (b) => b.op('Sum', ['a'], {}, { outputs: ['y'] }) }));
 });
 
 describe('element-wise arithmetic against finite differences', () => {
