@@ -48,6 +48,12 @@ describe('lucerna train --interpretable', () => {
     const summary = JSON.parse(r.stdout);
     assert.deepEqual(summary.interpretable.Relu_3, Array(64).fill(0)); // bird = 0, none = 1
     assert.ok(summary.losses.every(Number.isFinite));
+    // the filter loss comes back as its own curve, and the terms add up to the total
+    const ce = summary.termLosses.cross_entropy as number[];
+    const fl = summary.termLosses['filter_loss:Relu_3'] as number[];
+    assert.equal(fl.length, summary.losses.length);
+    summary.losses.forEach((l: number, i: number) => assert.ok(Math.abs(l - (ce[i] as number) - (fl[i] as number)) < 1e-4 * (1 + Math.abs(l)), `step ${i}`));
+    assert.ok(Number.isFinite(summary.epochs[0].terms['filter_loss:Relu_3']));
     const g = graphFromBytes(readFileSync(out));
     assert.ok(g.nodes.some((n) => n.opType === 'ArgMax'));
     assert.ok(g.consumers('Relu_3').some((n) => n.opType === 'Mul'));

@@ -77,6 +77,8 @@ export interface TrainSummary {
   readonly trainable: readonly string[];
   readonly frozen: readonly string[];
   readonly losses: readonly number[];
+  /** With several loss terms (e.g. cross-entropy and filter losses): each term's per-step curve. */
+  readonly termLosses?: Readonly<Record<string, readonly number[]>>;
   readonly epochs: readonly EpochSummary[];
   readonly seconds: number;
   /** Interpretable training: each masked layer's filter categories (class indices). */
@@ -375,6 +377,7 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
     trainable: trainer.trainable,
     frozen: trainer.frozen,
     losses: result.losses,
+    ...(result.termLosses ? { termLosses: result.termLosses } : {}),
     epochs: result.epochs,
     seconds: (performance.now() - started) / 1000,
     ...(interp ? { interpretable: Object.fromEntries(interp.categories) } : {}),
@@ -384,7 +387,10 @@ export async function runTrain(modelPath: string, o: TrainOptions): Promise<Trai
 function formatSummary(s: TrainSummary): string {
   const lines = s.epochs.map((e) => {
     const val = e.valLoss === undefined ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy ?? 0).toFixed(4)}`;
-    return `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}${val}`;
+    const terms = Object.entries(e.terms ?? {})
+      .map(([name, v]) => `  ${name} ${v.toFixed(4)}`)
+      .join('');
+    return `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}${terms}  acc ${e.accuracy.toFixed(4)}${val}`;
   });
   lines.push(`${s.steps} steps in ${s.seconds.toFixed(1)} s; ${s.trainable.length} trainable tensors${s.frozen.length ? `, ${s.frozen.length} frozen` : ''}`);
   lines.push(`wrote ${s.files.join(', ')}`);
