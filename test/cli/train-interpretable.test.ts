@@ -52,7 +52,9 @@ describe('lucerna train --interpretable', () => {
     const ce = summary.termLosses.cross_entropy as number[];
     const fl = summary.termLosses['filter_loss:Relu_3'] as number[];
     assert.equal(fl.length, summary.losses.length);
-    summary.losses.forEach((l: number, i: number) => assert.ok(Math.abs(l - (ce[i] as number) - (fl[i] as number)) < 1e-4 * (1 + Math.abs(l)), `step ${i}`));
+    for (const [i, l] of (summary.losses as number[]).entries()) {
+      assert.ok(Math.abs(l - (ce[i] as number) - (fl[i] as number)) < 1e-4 * (1 + Math.abs(l)), `step ${i}`);
+    }
     assert.ok(Number.isFinite(summary.epochs[0].terms['filter_loss:Relu_3']));
     const g = graphFromBytes(readFileSync(out));
     assert.ok(g.nodes.some((n) => n.opType === 'ArgMax'));
