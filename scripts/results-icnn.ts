@@ -1,0 +1,125 @@
+/**
+ * The interpretable-CNN comparison of Zhang, Wu & Zhu (CVPR 2018, https://arxiv.org/abs/1710.00935)
+ * on `lucerna dataset parts` figures: the same small-cnn (same seed, data and budget) trained
+ * ordinarily and as an interpretable CNN (mask + filter loss on the top conv layer), then the
+ * held-out accuracy of both and the location instability of that layer (`lucerna stability`,
+ * default protocol, on the conv output before the mask: the mask keeps the arg-max cell at weight
+ * 1 and only lowers the others, so the peak it reports is the same, and the receptive-field code
+ * does not go through the mask's Gather). Rows: single-category for two classes (each vs. none),
+ * and one multi-category run. Writes the section to `--out` (default RESULTS-icnn.md) and prints it.
+ *
+ * Run: `node --import tsx scripts/results-icnn.ts [--n 400] [--epochs 6] [--size 64] [--out RESULTS-icnn.md]`.
+ */
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runDatasetParts } from '../src/cli/commands/dataset-parts.js';
+import { runStability } from '../src/cli/commands/stability.js';
+import { runTrain, type TrainOptions } from '../src/cli/commands/train.js';
+import { createModel } from '../src/models/architectures.js';
+
+const { values } = parseArgs({
+  options: {
+    n: { type: 'string', default: '400' },
+    epochs: { type: 'string', default: '6' },
+    size: { type: 'string', default: '64' },
+    layer: { type: 'string', default: 'Relu_3' },
+    weight: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'RESULTS-icnn.md' },
+  },
+});
+const size = Number(values.size);
+const layer = values.layer as string;
+
+interface Row {
+  readonly name: string;
+  readonly plain: { acc: number; instability: number };
+  readonly icnn: { acc: number; instability: number; filterLoss: number };
+}
+
+const base = (dataset: string, out: string): TrainOptions => ({
+  dataset,
+  batchSize: '16',
+  epochs: values.epochs,
+  shuffle: true,
+  seed: '0',
+  optimizer: 'adam',
+  lr: '0.001',
+  momentum: '0',
+  weightDecay: '0',
+  warmup: '0',
+  gamma: '0.1',
+  stepEpochs: '1',
+  labelSmoothing: '0',
+  bn: 'train',
+  freeze: [],
+  val: '0.2',
+  crop: false,
+  flip: true,
+  jitter: '0.1',
+  out,
+  interpretableMode: 'single',
+  filterLossWeight: values.weight as string,
+});
+
+async function compare(work: string, name: string, parts: string, classes: string, k: number, mode: 'single' | 'multi', cls?: string): Promise<Row> {
+  const model = join(work, `${name}.onnx`);
+  writeFileSync(model, createModel('small-cnn', { classes: k, input: [3, size, size], seed: 0 }));
+  const measure = async (out: string) =>
+    (await runStability(out, { dataset: parts, layer, class: cls, protocol: 'default', json: true })).json.instability ?? Number.NaN;
+  const plainOut = join(work, `${name}-plain.onnx`);
+  const plain = await runTrain(model, base(classes, plainOut));
+  const icnnOut = join(work, `${name}-icnn.onnx`);
+  const icnn = await runTrain(model, { ...base(classes, icnnOut), interpretable: layer, interpretableMode: mode });
+  const last = (s: typeof plain) => s.epochs[s.epochs.length - 1];
+  return {
+    name,
+    plain: { acc: last(plain)?.valAccuracy ?? Number.NaN, instability: await measure(plainOut) },
+    icnn: {
+      acc: last(icnn)?.valAccuracy ?? Number.NaN,
+      instability: await measure(icnnOut),
+      filterLoss: last(icnn)?.terms?.[`filter_loss:${layer}`] ?? Number.NaN,
+    },
+  };
+}
+
+/** A class folder holding only `cls` and `none` (symlinks into the generated data). */
+function pairFolder(work: string, classes: string, cls: string): string {
+  const dir = join(work, `pair-${cls}`);
+  mkdirSync(dir);
+  for (const c of [cls, 'none']) symlinkSync(join(classes, c), join(dir, c));
+  return dir;
+}
+
+const work = await mkdtemp(join(tmpdir(), 'lucerna-results-icnn-'));
+try {
+  const parts = join(work, 'parts');
+  await runDatasetParts({ out: parts, n: values.n, seed: '1', size: values.size, classes: '2' });
+  const classes = join(parts, 'classes');
+  const rows: Row[] = [];
+  for (const cls of ['bird', 'fish']) rows.push(await compare(work, `single ${cls}`, parts, pairFolder(work, classes, cls), 2, 'single', cls));
+  rows.push(await compare(work, 'multi (bird, fish, none)', parts, classes, 3, 'multi'));
+  const f = (v: number) => v.toFixed(4);
+  const lines = [
+    '## Interpretable CNNs (issue #16)',
+    '',
+    `small-cnn (${size}×${size}), ${values.n} parts images (\`lucerna dataset parts --n ${values.n} --seed 1 --size ${size} --classes 2\`), ` +
+      `${values.epochs} epochs of Adam (lr 0.001, batch 16, seed 0, 20 % held out), filter loss weight ${values.weight} on \`${layer}\`; ` +
+      'location instability by `lucerna stability --layer ' +
+      `${layer}\` (default protocol, before the mask). Command: \`node --import tsx scripts/results-icnn.ts --n ${values.n} --epochs ${values.epochs}\`.`,
+    '',
+    '| run | acc (ordinary) | acc (interpretable) | instability (ordinary) | instability (interpretable) | ratio | final filter loss |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${f(r.plain.acc)} | ${f(r.icnn.acc)} | ${f(r.plain.instability)} | ${f(r.icnn.instability)} | ${f(r.icnn.instability / r.plain.instability)} | ${f(r.icnn.filterLoss)} |`,
+    ),
+    '',
+  ];
+  writeFileSync(values.out as string, lines.join('\n'));
+  process.stdout.write(lines.join('\n'));
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
