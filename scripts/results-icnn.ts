@@ -8,7 +8,7 @@
  * does not go through the mask's Gather). Rows: single-category for two classes (each vs. none),
  * and one multi-category run. Writes the section to `--out` (default RESULTS-icnn.md) and prints it.
  *
- * Run: `node --import tsx scripts/results-icnn.ts [--n 400] [--epochs 6] [--size 64] [--out RESULTS-icnn.md]`.
+ * Run: `node --import tsx scripts/results-icnn.ts [--n 400] [--epochs 6] [--size 64] [--weight 1] [--tau t] [--out RESULTS-icnn.md]`.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,7 +18,11 @@ import { parseArgs } from 'node:util';
 import { runDatasetParts } from '../src/cli/commands/dataset-parts.js';
 import { runStability } from '../src/cli/commands/stability.js';
 import { runTrain, type TrainOptions } from '../src/cli/commands/train.js';
+import { nodeRuntime } from '../src/engine/node.js';
+import { setDefaultRuntime } from '../src/engine/runtime.js';
 import { createModel } from '../src/models/architectures.js';
+
+setDefaultRuntime(nodeRuntime);
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '64' },
     layer: { type: 'string', default: 'Relu_3' },
     weight: { type: 'string', default: '1' },
+    tau: { type: 'string' },
     out: { type: 'string', default: 'RESULTS-icnn.md' },
   },
 });
@@ -62,6 +67,7 @@ const base = (dataset: string, out: string): TrainOptions => ({
   out,
   interpretableMode: 'single',
   filterLossWeight: values.weight as string,
+  tau: values.tau,
 });
 
 async function compare(work: string, name: string, parts: string, classes: string, k: number, mode: 'single' | 'multi', cls?: string): Promise<Row> {
@@ -106,9 +112,9 @@ try {
     '## Interpretable CNNs (issue #16)',
     '',
     `small-cnn (${size}×${size}), ${values.n} parts images (\`lucerna dataset parts --n ${values.n} --seed 1 --size ${size} --classes 2\`), ` +
-      `${values.epochs} epochs of Adam (lr 0.001, batch 16, seed 0, 20 % held out), filter loss weight ${values.weight} on \`${layer}\`; ` +
+      `${values.epochs} epochs of Adam (lr 0.001, batch 16, seed 0, 20 % held out), filter loss weight ${values.weight}, τ ${values.tau ?? '0.5/n²'} on \`${layer}\`; ` +
       'location instability by `lucerna stability --layer ' +
-      `${layer}\` (default protocol, before the mask). Command: \`node --import tsx scripts/results-icnn.ts --n ${values.n} --epochs ${values.epochs}\`.`,
+      `${layer}\` (default protocol, before the mask). Command: \`node --import tsx scripts/results-icnn.ts --n ${values.n} --epochs ${values.epochs} --size ${size} --weight ${values.weight}${values.tau ? ` --tau ${values.tau}` : ''}\`.`,
     '',
     '| run | acc (ordinary) | acc (interpretable) | instability (ordinary) | instability (interpretable) | ratio | final filter loss |',
     '| --- | --- | --- | --- | --- | --- | --- |',

@@ -132,7 +132,7 @@ export function registerTrain(program: Command): void {
     .option('--interpretable <tensors>', 'interpretable CNN: mask these conv outputs (comma-separated) and add the filter loss')
     .option('--interpretable-mode <mode>', 'interpretable CNN: single (object vs. none) or multi (each filter to the class it fires for most)', 'single')
     .option('--filter-loss-weight <f>', "interpretable CNN: weight of each layer's filter loss", '1')
-    .option('--tau <f>', 'interpretable CNN: template scale τ (default 0.5/n²)')
+    .option('--tau <f>', 'interpretable CNN: template scale τ of the filter loss (default 0.5/n²; the mask uses T/τ, peak 1)')
     .option('--beta <f>', 'interpretable CNN: template fall-off β (default 4)')
     .option('--alpha <f>', 'interpretable CNN: prior mass of the positive templates α (default n²/(1+n²))')
     .action(async (model: string, options: TrainOptions) => {
