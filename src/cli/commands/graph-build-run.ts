@@ -67,8 +67,9 @@ export async function runGraphBuild(ctx: CommandContext, modelPath: string | und
   const id = await modelId(file);
   const progress = progressBar('graph build', !flags.json && ctx.io.isTTY);
   const signal = ctx.signal;
-  const graph = await (async () => {
-    const total = images.length + settings.iterations * layerNames.length;
+  const total = images.length + settings.iterations * layerNames.length;
+  let fitted: ReturnType<typeof fitExplanatoryGraph>;
+  try {
     const { peaks, layers } = await collectGraphPeaks(model, images, {
       layers: layerNames,
       inputSize,
@@ -77,12 +78,14 @@ export async function runGraphBuild(ctx: CommandContext, modelPath: string | und
       signal,
       onProgress: (done) => progress.onProgress?.(done, total),
     });
-    const fitted = fitExplanatoryGraph(peaks, { model: { id, name: resolve(file) }, inputSize, layers }, settings, {
+    fitted = fitExplanatoryGraph(peaks, { model: { id, name: resolve(file) }, inputSize, layers }, settings, {
       signal,
       onProgress: (done) => progress.onProgress?.(images.length + done, total),
     });
-    return { ...fitted, class: flags.class };
-  })().finally(() => progress.stop());
+  } finally {
+    progress.stop();
+  }
+  const graph = { ...fitted, class: flags.class };
   const out = resolve(flags.out, 'graph.json');
   await ctx.outputs.write(out, `${JSON.stringify(graph)}\n`);
   const seconds = (performance.now() - t0) / 1000;
