@@ -12,6 +12,7 @@ import { Command } from 'commander';
 import { type CommandIO, type CommandSpec, type Flags, registerCommand } from './command.js';
 import { attackCommand } from './commands/attack.js';
 import { attributeCommand } from './commands/attribute.js';
+import { biasCommand } from './commands/bias.js';
 import { convertCommand } from './commands/convert.js';
 import { datasetConceptsCommand } from './commands/dataset-concepts.js';
 import { datasetPartsCommand } from './commands/dataset-parts.js';
@@ -19,6 +20,8 @@ import { dissectCommand } from './commands/dissect.js';
 import { dissectMergeCommand } from './commands/dissect-merge.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
+import { graphBuildCommand } from './commands/graph-build.js';
+import { graphLocateCommand } from './commands/graph-locate.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
@@ -26,6 +29,8 @@ import { serveCommand } from './commands/serve.js';
 import { stabilityCommand } from './commands/stability.js';
 import { topPatchesCommand } from './commands/top-patches.js';
 import { trainCommand } from './commands/train.js';
+import { treeBuildCommand } from './commands/tree-build.js';
+import { treeExplainCommand } from './commands/tree-explain.js';
 import { visualizeCommand } from './commands/visualize.js';
 import { formatUsageError, runCli } from './errors.js';
 
@@ -47,13 +52,20 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   dissectMergeCommand,
   modelCreateCommand,
   trainCommand,
+  graphBuildCommand,
+  graphLocateCommand,
+  treeBuildCommand,
+  treeExplainCommand,
+  biasCommand,
   serveCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */
 export const GROUPS: Readonly<Record<string, string>> = {
   dataset: 'generate data sets (part-annotated figures, Broden-format concept sets)',
+  graph: 'explanatory graph: mine part patterns from a trained CNN, locate parts from a few examples',
   model: 'create models',
+  tree: 'decision trees of prediction rationales',
 };
 
 function packageVersion(): string {

@@ -7,6 +7,7 @@
 export { type MetricRunOptions, type ModelOrScorer, metricContext, metricTargets } from './context.js';
 export { deletion } from './deletion.js';
 export { EvaluationSession, type EvaluationSettings, evaluationSettings, type ImageEvaluation, INPUT_SCALED_METHODS } from './evaluation.js';
+export { type NodeImage, nodeInstability } from './graph-instability.js';
 export { attributionLikeInput, type InfidelityOptions, type InfidelityPerturbation, type InfidelityResult, infidelity } from './infidelity.js';
 export { insertion } from './insertion.js';
 export {

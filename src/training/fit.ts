@@ -42,6 +42,8 @@ export interface EpochSummary {
   readonly epoch: number;
   readonly loss: number;
   readonly accuracy: number;
+  /** With several loss terms: each term's mean over the epoch's steps, by term name. */
+  readonly terms?: Readonly<Record<string, number>>;
   readonly valLoss?: number;
   readonly valAccuracy?: number;
 }
@@ -51,6 +53,8 @@ export interface FitResult {
   readonly steps: number;
   readonly epochs: readonly EpochSummary[];
   readonly losses: readonly number[];
+  /** With several loss terms: each term's value at every step, by term name. */
+  readonly termLosses?: Readonly<Record<string, readonly number[]>>;
   /** True when the signal stopped the run (at the end of a step). */
   readonly interrupted: boolean;
 }
@@ -109,6 +113,7 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
   const startStep = trainer.steps;
   const epochs: EpochSummary[] = [];
   const losses: number[] = [];
+  const termLosses: Record<string, number[]> = {};
   let step = 0;
   let interrupted = false;
   for (let epoch = 0; step < totalSteps && !interrupted; epoch++) {
@@ -117,6 +122,7 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
     let sumLoss = 0;
     let correct = 0;
     let seen = 0;
+    const termSums: Record<string, number> = {};
     // A prefetched read that fails while a step fails must not become an unhandled rejection.
     const prefetch = (k: number): Promise<Batch> | undefined => {
       const indices = batches[k];
@@ -134,6 +140,10 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
       const r = await trainer.step(batch.x, batch.labels, lr);
       step++;
       losses.push(r.loss);
+      for (const [name, v] of Object.entries(r.terms)) {
+        (termLosses[name] ??= []).push(v);
+        termSums[name] = (termSums[name] ?? 0) + v * r.count;
+      }
       sumLoss += r.loss * r.count;
       correct += r.correct;
       seen += r.count;
@@ -143,11 +153,14 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
         break;
       }
     }
-    const summary: EpochSummary = { epoch, loss: sumLoss / Math.max(1, seen), accuracy: correct / Math.max(1, seen) };
+    const several = Object.keys(termSums).length > 1;
+    const terms = Object.fromEntries(Object.entries(termSums).map(([name, v]) => [name, v / Math.max(1, seen)]));
+    const summary: EpochSummary = { epoch, loss: sumLoss / Math.max(1, seen), accuracy: correct / Math.max(1, seen), ...(several ? { terms } : {}) };
     const val = options.validation && options.validation.size > 0 && !interrupted ? await validate(trainer, options.validation, options.batchSize) : undefined;
     const full = val ? { ...summary, valLoss: val.loss, valAccuracy: val.accuracy } : summary;
     epochs.push(full);
     options.onEpoch?.(full);
   }
-  return { steps: step, epochs, losses, interrupted };
+  const several = Object.keys(termLosses).length > 1;
+  return { steps: step, epochs, losses, ...(several ? { termLosses } : {}), interrupted };
 }

@@ -10,6 +10,7 @@ export * from '../models/architectures.js';
 export * from './batchnorm.js';
 export * from './checkpoint.js';
 export * from './fit.js';
+export * from './interpretable/index.js';
 export * from './loss.js';
 export * from './optimizers/index.js';
 export * from './parameters.js';

@@ -48,6 +48,8 @@ export interface StepGraph {
   readonly oneHot: string;
   readonly logits: string;
   readonly loss: string;
+  /** Each loss term's scalar output, by term name (the total `loss` is their sum). */
+  readonly terms: Readonly<Record<string, string>>;
   /** Per-step scalar name → its graph input. */
   readonly scalars: Readonly<Record<string, string>>;
   /** Parameters, optimizer slots (`slot:param`) and running statistics, by their feed name. */
@@ -108,10 +110,17 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   const ctx = { b: fb, logits: logits.name, batch: logits.batch, classes: logits.classes, oneHot: ONE_HOT, shape: shapeOf };
   const terms = options.loss.map((t) => t.emit(ctx));
   fb.op(terms.length === 1 ? 'Identity' : 'Sum', terms, {}, { outputs: [LOSS] });
+  const termOutputs: Record<string, string> = {};
   g.outputs = [
     { name: logits.name, elemType: DataType.FLOAT, dims: [logits.batch, logits.classes] },
     { name: LOSS, elemType: DataType.FLOAT, dims: [] },
   ];
+  options.loss.forEach((t, i) => {
+    const name = terms[i] as string;
+    if (name === LOSS || termOutputs[t.name] !== undefined) return;
+    termOutputs[t.name] = name;
+    g.outputs.push({ name, elemType: DataType.FLOAT, dims: [] });
+  });
   const probe = await probeGraph(runtime, g, session);
   const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, standardRules);
   const graph = d.graph;
@@ -151,5 +160,5 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   graph.outputs = outputs;
   graph.nodes = graph.topoSorted();
   graph.invalidate();
-  return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, scalars, carried };
+  return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, terms: termOutputs, scalars, carried };
 }

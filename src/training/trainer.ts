@@ -42,6 +42,8 @@ export interface TrainStepResult {
   /** Samples whose arg-max logit is the label. */
   readonly correct: number;
   readonly count: number;
+  /** Each loss term's value on the batch, by term name (e.g. `cross_entropy`, `filter_loss:relu5`). */
+  readonly terms: Readonly<Record<string, number>>;
 }
 
 interface Compiled {
@@ -176,7 +178,9 @@ export class Trainer implements AsyncDisposable {
     for (const c of step.carried) this.current.set(c.input, out[c.output]?.data as Float32Array);
     this.stepCount++;
     const correct = countCorrect(outputTensor(out[step.logits], step.logits).data, classes, labels);
-    return { loss, correct, count: batch };
+    const terms: Record<string, number> = {};
+    for (const [name, output] of Object.entries(step.terms)) terms[name] = outputTensor(out[output], output).data[0] as number;
+    return { loss, correct, count: batch, terms };
   }
 
   private classesOf(step: StepGraph): number {

@@ -25,8 +25,27 @@ copyFileSync(coffee, join(images, 'coffee.png'));
 const layer = '/relu1/Relu_output_0';
 const parts = join(dir, 'parts-in');
 const concepts = join(dir, 'concepts-in');
+const birds = join(dir, 'birds-in');
+const graph = join(dir, 'graph-in');
+/** Small explanatory-graph settings for the graph rows. */
+const photos = join(dir, 'photos-in');
+const tree = join(dir, 'tree-in');
+/** `tree build` on an ImageFolder of 10 copies of one image (class a) and one other (class b). */
+const treeBuild = (out: string) => ['tree', 'build', model, '--dataset', photos, '--class', 'a', '--layer', layer, '--batch-size', '1', '--out', out];
+const graphSettings = ['--patterns', '2', '--parents', '1', '--peaks', '2', '--iterations', '1'];
 before(async () => {
   await writePartsDataset(parts, { n: 4, seed: 1, size: 16 });
+  mkdirSync(join(photos, 'a'), { recursive: true });
+  mkdirSync(join(photos, 'b'));
+  for (let i = 0; i < 10; i++) copyFileSync(coffee, join(photos, 'a', `${i}.png`));
+  copyFileSync(coffee, join(photos, 'b', '0.png'));
+  await lucernaJson(...treeBuild(tree));
+  // A 3-class model for a 2-class part set (plus none), for the bias row.
+  await lucernaJson('model', 'create', 'small-cnn', '--classes', '3', '--input', '3x16x16', '--out', join(dir, 'three.onnx'));
+  await writePartsDataset(join(dir, 'bias-in'), { n: 12, seed: 1, size: 16, classes: 2, valFraction: 0.5 });
+  // Birds and empty images, and a graph mined from them (in-process), for the graph rows.
+  await writePartsDataset(birds, { n: 12, seed: 1, size: 16, classes: 1 });
+  await lucernaJson('graph', 'build', model, '--dataset', birds, '--class', 'bird', '--layer', layer, ...graphSettings, '--out', graph);
   // A concept set and two pass-1 shards of it (in-process), for the dissect rows.
   await lucernaJson('dataset', 'concepts', '--out', concepts, '--n', '6', '--size', '32');
   // A model and data for the train row.
@@ -61,6 +80,35 @@ const cases: [string, string[], string[]][] = [
     'train',
     ['train', join(dir, 'to-train.onnx'), '--inputs', join(dir, 'x.npy'), '--labels', join(dir, 'y.npy'), '--steps', '1', '--out', join(dir, 'trained.onnx')],
     ['trained.onnx', 'trained.optimizer.onnx'],
+  ],
+  [
+    'graph build',
+    ['graph', 'build', model, '--dataset', birds, '--class', 'bird', '--layer', layer, ...graphSettings, '--out', join(dir, 'g')],
+    ['g/graph.json'],
+  ],
+  [
+    'graph locate',
+    ['graph', 'locate', join(graph, 'graph.json'), '--dataset', birds, '--part', 'head', '--shots', '2', '--out', join(dir, 'loc')],
+    ['loc/locate.csv', 'loc/summary.json'],
+  ],
+  ['stability (graph)', ['stability', join(graph, 'graph.json'), '--dataset', birds, '--out', join(dir, 'gstab')], ['gstab/nodes.csv']],
+  ['tree build', treeBuild(join(dir, 't')), ['t/tree.json']],
+  ['tree explain', ['tree', 'explain', join(tree, 'tree.json'), model, '--input', coffee], []],
+  [
+    'bias',
+    [
+      'bias',
+      join(dir, 'three.onnx'),
+      '--dataset',
+      join(dir, 'bias-in'),
+      '--attributes',
+      join(dir, 'bias-in/attributes.csv'),
+      '--layer',
+      'Relu_3',
+      '--out',
+      join(dir, 'bias'),
+    ],
+    ['bias/bias.json', 'bias/report.html'],
   ],
   ['dissect merge', ['dissect', 'merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'merged')], ['merged/shard.json']],
 ];

@@ -41,6 +41,20 @@ const PAIRS: readonly (readonly [readonly number[], readonly number[]])[] = [
   ],
 ];
 
+describe('Sum against finite differences', () => {
+  it('three operands with broadcasting ([2,3,4] + [4] + [3,1])', () =>
+    check({
+      inputs: [
+        { name: 'a', shape: [2, 3, 4] },
+        { name: 'b', shape: [4] },
+        { name: 'c', shape: [3, 1] },
+      ],
+      output: 'y',
+      build: (b) => b.op('Sum', ['a', 'b', 'c'], {}, { outputs: ['y'] }),
+    }));
+  it('a single operand', () => check({ inputs: [{ name: 'a', shape: [2, 3] }], output: 'y', build: (b) => b.op('Sum', ['a'], {}, { outputs: ['y'] }) }));
+});
+
 describe('element-wise arithmetic against finite differences', () => {
   for (const op of ['Add', 'Sub', 'Mul', 'Div']) {
     for (const [sa, sb] of PAIRS) {

@@ -85,7 +85,10 @@ export const datasetPartsCommand = defineCommand<DatasetPartsFlags>({
     { flags: '--size <px>', description: 'image side in pixels (default 64)' },
     { flags: '--classes <k>', description: 'object classes, 1…5 (default 5), plus none' },
     { flags: '--val-fraction <f>', description: 'fraction of images in the val split (default 0.2)' },
-    { flags: '--bias <rule...>', description: 'plant a correlation in the train split, e.g. bird:background=stripes@0.95 (repeatable)' },
+    {
+      flags: '--bias <rule...>',
+      description: 'plant a correlation in the train split, e.g. bird:background=stripes@0.95 or bird:head_colour=red@0.9 (repeatable)',
+    },
     flags.json('print a JSON summary'),
   ],
   run: (ctx, _args, f) => runDatasetParts(ctx, f),

@@ -6,7 +6,8 @@
  * Images are resized to the model input by stretching, and landmarks are scaled with them. With
  * `--out` it writes `filters.csv`, `summary.json` and `report.html` (histogram, and the peaks of the
  * 8 most and 8 least stable filters on a mean-shape canvas); without it, no file. Loaded by
- * `stability.ts` when the command runs.
+ * `stability.ts` when the command runs. A `graph.json` in place of the model goes to
+ * `stability-graph-run.ts` (the explanatory graph's nodes beside its layers' filters).
  */
 import { join } from 'node:path';
 import { type LandmarkImage, readLandmarkSet } from '../../datasets/node/landmark-set.js';
@@ -18,11 +19,14 @@ import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, pixelSettings } from '../model.js';
 import { parseChoice, parseInteger, parseProbability } from '../parse.js';
 import { progressBar } from '../progress.js';
+import { isGraphFile } from './graph-io.js';
 
 /** Flags of `lucerna stability`. */
 export interface StabilityFlags {
   readonly dataset: string;
-  readonly layer: string;
+  readonly layer?: string;
+  /** With a graph.json: the model (default: the one the graph records). */
+  readonly model?: string;
   readonly class?: string;
   readonly protocol?: string;
   readonly topImages?: string;
@@ -55,6 +59,10 @@ function countedImages(all: readonly LandmarkImage[], className: string | undefi
  * ```
  */
 export async function runStability(ctx: CommandContext, modelPath: string | undefined, flags: StabilityFlags): Promise<CommandResult> {
+  if (await isGraphFile(modelPath)) return (await import('./stability-graph-run.js')).runGraphStability(ctx, modelPath as string, flags);
+  const layer = flags.layer;
+  if (!layer) throw new LucernaError('BAD_OPTION', '--layer is required for a model', 'Name a conv layer, or pass a graph.json');
+  if (flags.model !== undefined) throw new LucernaError('BAD_OPTION', '--model goes with a graph.json', 'Give the model as the first argument');
   const protocol = parseChoice(flags.protocol, '--protocol', ['default', 'icnn'] as const) ?? 'default';
   const topImages = parseInteger(flags.topImages, '--top-images', 1);
   const selectRatio = parseProbability(flags.selectRatio, '--select-ratio');
@@ -74,7 +82,7 @@ export async function runStability(ctx: CommandContext, modelPath: string | unde
   }));
   const progress = progressBar('stability', !flags.json && ctx.io.isTTY);
   const result = await layerStability(model, images, {
-    layer: flags.layer,
+    layer,
     inputSize: [height, width],
     protocol,
     topImages,

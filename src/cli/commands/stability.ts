@@ -20,11 +20,17 @@ import type { StabilityFlags } from './stability-run.js';
 export const stabilityCommand = defineCommand<StabilityFlags>({
   name: 'stability',
   description: 'location instability of each filter of a layer: how much its peak moves relative to the object landmarks across images',
-  arguments: [flags.modelArgument()],
+  arguments: [
+    {
+      ...flags.modelArgument(),
+      description: `${flags.modelArgument().description}; or a graph.json (its nodes are measured beside the filters of its layers)`,
+    },
+  ],
   output: { kind: 'folder' },
   options: [
     { flags: '--dataset <dir>', description: 'Broden-format data set with landmarks.csv (lucerna dataset parts writes one)', required: true },
-    flags.layer('layer (4-D activation tensor or node name)', true),
+    flags.layer('layer (4-D activation tensor or node name); required for a model'),
+    { flags: '--model <file>', description: 'graph.json: the model (default: the one the graph records)' },
     { flags: '--class <name>', description: 'count only images with an object of this class (default: every image with an object)' },
     { flags: '--protocol <p>', description: 'default (the documented definition, the default) or icnn (the ICNN authors’ code)' },
     { flags: '--top-images <k>', description: 'icnn: images per filter and landmark, best peaks first (default 100)' },

@@ -19,6 +19,7 @@ import { readSidecar } from '../../io/sidecar.js';
 import { graphFromBytes } from '../../onnx/builder.js';
 import type { Graph } from '../../onnx/graph.js';
 import { type EpochSummary, type FitResult, fit, type StepProgress } from '../../training/fit.js';
+import { type InterpretableOptions, setupInterpretable } from '../../training/interpretable/setup.js';
 import { softmaxCrossEntropy } from '../../training/loss.js';
 import { optimizerByName } from '../../training/optimizers/index.js';
 import type { Schedule } from '../../training/schedule.js';
@@ -57,6 +58,13 @@ export interface TrainOptions {
   readonly optimization?: string;
   readonly out: string;
   readonly json?: boolean;
+  /** Interpretable CNN (Zhang et al. 2018): conv outputs to mask, comma-separated. */
+  readonly interpretable?: string;
+  readonly interpretableMode: string;
+  readonly filterLossWeight: string;
+  readonly tau?: string;
+  readonly beta?: string;
+  readonly alpha?: string;
 }
 
 /** The defaults of the options that have one. @example `TRAIN_DEFAULTS.batchSize // '4'` */
@@ -73,6 +81,8 @@ export const TRAIN_DEFAULTS = {
   bn: 'train',
   jitter: '0.1',
   optimization: 'all',
+  interpretableMode: 'single',
+  filterLossWeight: '1',
 } as const;
 
 /** What a run reports (the `--json` output). */
@@ -86,8 +96,12 @@ export interface TrainSummary {
   readonly trainable: readonly string[];
   readonly frozen: readonly string[];
   readonly losses: readonly number[];
+  /** With several loss terms (e.g. cross-entropy and filter losses): each term's per-step curve. */
+  readonly termLosses?: Readonly<Record<string, readonly number[]>>;
   readonly epochs: readonly EpochSummary[];
   readonly seconds: number;
+  /** Interpretable training: each masked layer's filter categories (class indices). */
+  readonly interpretable?: Readonly<Record<string, readonly number[]>>;
 }
 
 function num(text: string, option: string, check: (v: number) => boolean, want: string): number {
@@ -155,6 +169,24 @@ async function checkLabels(data: Dataset, classes: number): Promise<void> {
       );
     }
   }
+}
+
+/** The interpretable-CNN options (`--interpretable` and its companions). */
+function interpretableOptions(o: TrainOptions): InterpretableOptions {
+  const tensors = (o.interpretable ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  const positive = (t: string | undefined, name: string) => (t === undefined ? undefined : num(t, name, (v) => v > 0, 'a positive number'));
+  const alpha = o.alpha === undefined ? undefined : num(o.alpha, '--alpha', (v) => v > 0 && v < 1, 'in (0, 1)');
+  return {
+    tensors,
+    mode: oneOf(o.interpretableMode, '--interpretable-mode', ['single', 'multi'] as const),
+    weight: nonNegative(o.filterLossWeight, '--filter-loss-weight'),
+    tau: positive(o.tau, '--tau'),
+    beta: positive(o.beta, '--beta'),
+    alpha,
+  };
 }
 
 function schedule(o: TrainOptions): Schedule {
@@ -242,10 +274,20 @@ export async function runTrain(
       `Pass --optimizer ${resume.meta.optimizer}`,
     );
   }
+  const interp = o.interpretable ? await setupInterpretable(nodeRuntime, graph, all, interpretableOptions(o), { optimization }) : undefined;
+  const source = interp?.graph ?? graph;
   await using trainer = await Trainer.create(
-    graph,
+    source,
     all.sampleShape,
-    { runtime: nodeRuntime, optimizer, hyper, bn, freeze: o.freeze, loss: [softmaxCrossEntropy({ labelSmoothing: smoothing })], session: { optimization } },
+    {
+      runtime: nodeRuntime,
+      optimizer,
+      hyper,
+      bn,
+      freeze: o.freeze,
+      loss: [softmaxCrossEntropy({ labelSmoothing: smoothing }), ...(interp?.terms ?? [])],
+      session: { optimization },
+    },
     resume?.state,
   );
   const classes = await trainer.classes(Math.min(batchSize, train.size));
@@ -278,7 +320,7 @@ export async function runTrain(
   }
   const sidecar = (await readSidecar(modelPath)) ?? {};
   const files = checkpointFiles(o.out, {
-    source: graph,
+    source,
     values: trainer.values(),
     sidecar: all.classNames ? { ...sidecar, labels: all.classNames } : Object.keys(sidecar).length > 0 ? sidecar : undefined,
     optimizer: {
@@ -299,8 +341,10 @@ export async function runTrain(
     trainable: trainer.trainable,
     frozen: trainer.frozen,
     losses: result.losses,
+    ...(result.termLosses ? { termLosses: result.termLosses } : {}),
     epochs: result.epochs,
     seconds: (performance.now() - started) / 1000,
+    ...(interp ? { interpretable: Object.fromEntries(interp.categories) } : {}),
   };
   return {
     json: summary,
@@ -312,7 +356,10 @@ export async function runTrain(
 function formatSummary(s: TrainSummary): string {
   const lines = s.epochs.map((e) => {
     const val = e.valLoss === undefined ? '' : `  val loss ${e.valLoss.toFixed(4)}  val acc ${(e.valAccuracy ?? 0).toFixed(4)}`;
-    return `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}  acc ${e.accuracy.toFixed(4)}${val}`;
+    const terms = Object.entries(e.terms ?? {})
+      .map(([name, v]) => `  ${name} ${v.toFixed(4)}`)
+      .join('');
+    return `epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}${terms}  acc ${e.accuracy.toFixed(4)}${val}`;
   });
   lines.push(`${s.steps} steps in ${s.seconds.toFixed(1)} s; ${s.trainable.length} trainable tensors${s.frozen.length ? `, ${s.frozen.length} frozen` : ''}`);
   lines.push(`wrote ${s.files.join(', ')}`);

@@ -25,6 +25,19 @@ export const addRule: VjpRule = (ctx) => {
 };
 
 /**
+ * Sum (variadic, broadcasting): every operand receives dY summed over its broadcast axes, as in Add.
+ *
+ * @example
+ * ```ts
+ * const grads = sumRule(ctx); // one entry per input
+ * ```
+ */
+export const sumRule: VjpRule = (ctx) => {
+  const dy = grad0(ctx);
+  return (ctx.node.input ?? []).map((_, i) => operandGrad(ctx, i, () => dy));
+};
+
+/**
  * Sub: dA = dY, dB = −dY, each summed over its broadcast axes.
  *
  * @example
@@ -79,6 +92,7 @@ export const divRule: VjpRule = (ctx) => {
  */
 export const arithmeticRules: Record<string, VjpRule> = {
   Add: addRule,
+  Sum: sumRule,
   Sub: subRule,
   Mul: mulRule,
   Div: divRule,

@@ -5,13 +5,16 @@
  * validation split keep the uniform draw, so a model that learns the shortcut fails there.
  */
 import { LucernaError } from '../../errors.js';
-import { TEXTURES, type TextureName } from './textures.js';
+import { PART_NAMES } from './figures.js';
+import { PALETTE, TEXTURES, type TextureName } from './textures.js';
 
-/** One planted correlation. */
+/** One planted correlation: a background texture, or a part's main colour (`<part>_colour`). */
 export interface BiasRule {
   readonly className: string;
-  readonly attribute: 'background';
-  readonly value: TextureName;
+  /** `background` or `<part>_colour`. */
+  readonly attribute: string;
+  /** A texture name for `background`, a palette colour name for `<part>_colour`. */
+  readonly value: string;
   /** Probability in [0, 1] that a training image of the class gets `value`. */
   readonly rate: number;
 }
@@ -26,15 +29,18 @@ export interface BiasRule {
  */
 export function parseBias(text: string): BiasRule {
   const m = /^([\w-]+):(\w+)=(\w+)@([0-9.]+)$/.exec(text.trim());
-  const hint = `Write class:background=<${TEXTURES.join('|')}>@rate, e.g. bird:background=stripes@0.95`;
+  const hint = `Write class:background=<${TEXTURES.join('|')}>@rate or class:<part>_colour=<colour>@rate, e.g. bird:background=stripes@0.95 or bird:head_colour=red@0.9`;
   if (!m) throw new LucernaError('BAD_OPTION', `Cannot read the bias rule "${text}"`, hint);
   const [, className, attribute, value, rateText] = m as unknown as [string, string, string, string, string];
   const rate = Number(rateText);
-  if (attribute !== 'background')
-    throw new LucernaError('BAD_OPTION', `The bias rule "${text}" names attribute "${attribute}"; only background can be planted`, hint);
-  if (!(TEXTURES as readonly string[]).includes(value)) throw new LucernaError('BAD_OPTION', `Unknown background "${value}" in "${text}"`, hint);
+  const part = /^(\w+)_colour$/.exec(attribute)?.[1];
+  if (attribute !== 'background' && !(part && PART_NAMES.includes(part)))
+    throw new LucernaError('BAD_OPTION', `The bias rule "${text}" names attribute "${attribute}"; only background and <part>_colour can be planted`, hint);
+  if (attribute === 'background' && !(TEXTURES as readonly string[]).includes(value))
+    throw new LucernaError('BAD_OPTION', `Unknown background "${value}" in "${text}"`, hint);
+  if (part && !PALETTE.some((c) => c.name === value)) throw new LucernaError('BAD_OPTION', `Unknown colour "${value}" in "${text}"`, hint);
   if (!(rate >= 0 && rate <= 1)) throw new LucernaError('BAD_OPTION', `The rate in "${text}" must be in [0, 1]`, hint);
-  return { className, attribute: 'background', value: value as TextureName, rate };
+  return { className, attribute, value, rate };
 }
 
 /**
@@ -47,9 +53,27 @@ export function parseBias(text: string): BiasRule {
  * ```
  */
 export function biasedBackground(rules: readonly BiasRule[], className: string, u: number, v: number): TextureName | undefined {
-  const rule = rules.find((r) => r.className === className);
+  const rule = rules.find((r) => r.className === className && r.attribute === 'background');
   if (!rule) return undefined;
-  if (u < rule.rate) return rule.value;
+  if (u < rule.rate) return rule.value as TextureName;
   const others = TEXTURES.filter((t) => t !== rule.value);
   return others[Math.floor(v * others.length)];
+}
+
+/**
+ * The palette index a training image's `part` is forced to take as its main colour under `rules`,
+ * or undefined to keep the drawn colour `drawn`. `u` is a uniform draw in [0, 1); like the
+ * background rule, the rest (1 − rate) get any other colour, here the drawn one moved off `value`.
+ *
+ * @example
+ * ```ts
+ * biasedColour([parseBias('bird:head_colour=red@1')], 'bird', 'head', 5, 0.3); // 0 (red)
+ * ```
+ */
+export function biasedColour(rules: readonly BiasRule[], className: string, part: string, drawn: number, u: number): number | undefined {
+  const rule = rules.find((r) => r.className === className && r.attribute === `${part}_colour`);
+  if (!rule) return undefined;
+  const forced = PALETTE.findIndex((c) => c.name === rule.value);
+  if (u < rule.rate) return forced;
+  return drawn === forced ? (drawn + 1) % PALETTE.length : drawn;
 }

@@ -11,7 +11,7 @@
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import { type Backdrop, backdropColour, randomBackdrop } from './background.js';
-import { type BiasRule, biasedBackground } from './bias.js';
+import { type BiasRule, biasedBackground, biasedColour } from './bias.js';
 import { FIGURE_CLASSES, type FigurePart, PART_NAMES } from './figures.js';
 import { inside, type Placement, toCanonical, toImage } from './shapes.js';
 import { mix, PALETTE, type Rgb, randomTexture, type Texture, type TextureName, textureMix, twoColours } from './textures.js';
@@ -182,7 +182,13 @@ export function partsSample(seed: number, index: number, options: PartsOptions =
         attrs[part.name] = { present: false };
         continue;
       }
-      const [a, b] = twoColours(rng);
+      const [drawnA, b0] = twoColours(rng);
+      const planted =
+        split === 'train' && options.bias?.some((r) => r.attribute === `${part.name}_colour`)
+          ? biasedColour(options.bias, className, part.name, drawnA, rng())
+          : undefined;
+      const a = planted ?? drawnA;
+      const b = b0 === a ? (a + 1) % PALETTE.length : b0;
       const texture = randomTexture(rng, 0.15);
       drawn.push({ part, id: PART_NAMES.indexOf(part.name) + 1, colours: [(PALETTE[a] as { rgb: Rgb }).rgb, (PALETTE[b] as { rgb: Rgb }).rgb], texture });
       attrs[part.name] = { present: true, colour: PALETTE[a]?.name, colour2: PALETTE[b]?.name, texture: texture.name };

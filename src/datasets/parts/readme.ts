@@ -71,7 +71,7 @@ The figure is drawn in a canonical frame (facing right, within radius about 1.1)
 - The background is a texture from the same list in two palette colours mixed halfway with grey, covered by 2–5 distractor shapes (ellipses, triangles, bars) in full palette colours and textures, drawn behind the object so its masks stay exact.
 - Uniform noise of ±6 grey levels per channel. No anti-aliasing: a pixel belongs to a shape when its centre does.
 - Splits: an image is \`val\` with probability ${f.valFraction} (a draw of its own, independent of the rest), else \`train\`.
-${f.bias.length ? `\n## Planted correlations (train split only)\n${f.bias.map((b) => `- \`${b}\`: training images of the class get this background with that probability, else one of the other backgrounds uniformly; other classes and the val split are unbiased.`).join('\n')}\n` : ''}
+${f.bias.length ? `\n## Planted correlations (train split only)\n${f.bias.map((b) => `- \`${b}\`: training images of the class get this background (or this main colour of the part) with that probability, else another background uniformly (another colour); other classes and the val split are unbiased.`).join('\n')}\n` : ''}
 Part vocabulary of the generator: ${PART_NAMES.join(', ')}.
 `;
 }

@@ -1,0 +1,229 @@
+/**
+ * The work of `lucerna bias [MODEL] --dataset <dir> --attributes <attributes.csv> --layer <tensor> --out <dir>
+ * [--threshold 0.3] [--filters 3] [--batch-size 8] [--json]`: bias discovery (Zhang, Wang, Zhu,
+ * "Examining CNN Representations with respect to Dataset Bias", AAAI 2018,
+ * https://arxiv.org/abs/1710.10577) on a part data set written by `lucerna dataset parts`. The
+ * images come from its ImageFolder view (`classes/<class>/<image>`, sorted class names = the
+ * model's outputs, as `lucerna train --dataset` uses them); the split of each image from the
+ * `split` column of `attributes.csv`. Relations are mined on the unbiased `val` split; the model's
+ * accuracy is measured on both splits, and on the val images where the top flagged relation's cue
+ * agrees or conflicts with the class. Writes `bias.json` and `report.html` into `--out` (staged,
+ * renamed into place when the run succeeds): nothing is written on error. Loaded by `bias.ts`.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseCsv } from '../../datasets/parts/csv.js';
+import { attributeTable } from '../../diagnosis/bias/attributes.js';
+import { discoverBias } from '../../diagnosis/bias/discover.js';
+import type { BiasRelation } from '../../diagnosis/bias/relations.js';
+import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
+import { loadImageTensor } from '../../io/image.js';
+import { escapeHtml } from '../../render/report/escape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { CommandContext, CommandResult } from '../command.js';
+import { openModel, pixelSettings } from '../model.js';
+import { parseInteger, parseNumber } from '../parse.js';
+
+/** Flags of `lucerna bias`. */
+export interface BiasFlags {
+  readonly dataset: string;
+  readonly attributes: string;
+  readonly layer: string;
+  readonly out: string;
+  readonly threshold?: string;
+  readonly filters?: string;
+  readonly batchSize?: string;
+  readonly json?: boolean;
+}
+
+/** One image of the ImageFolder view. */
+interface Item {
+  readonly image: string;
+  readonly path: string;
+  readonly label: number;
+  readonly split: string;
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read ${what} ${path} (${code ?? (e as Error).message})`);
+  }
+}
+
+async function listDir(dir: string, hint?: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read ${dir} (${code ?? (e as Error).message})`, hint);
+  }
+}
+
+/** The images of `<dataset>/classes/`, classes sorted, with their split from attributes.csv. */
+async function readItems(dataset: string, attributes: string): Promise<{ classes: string[]; items: Item[] }> {
+  const root = join(dataset, 'classes');
+  const dirs = (await listDir(root, 'Pass a folder written by lucerna dataset parts')).filter((e) => e.endsWith('/')).sort();
+  const classes = dirs.map((d) => d.slice(0, -1));
+  const splits = new Map(parseCsv(attributes, ['image', 'split'], 'attributes.csv').map((r) => [r.image as string, r.split as string]));
+  const items: Item[] = [];
+  for (const [label, name] of classes.entries())
+    for (const f of (await listDir(join(root, name))).filter((e) => /\.png$/i.test(e)).sort())
+      items.push({ image: f, path: join(root, name, f), label, split: splits.get(f) ?? '' });
+  if (items.length === 0) throw new LucernaError('BAD_FILE', `${root} holds no class folders with images`, 'Pass a folder written by lucerna dataset parts');
+  return { classes, items };
+}
+
+async function loadBatch(items: readonly Item[], preprocessing: Parameters<typeof loadImageTensor>[1]): Promise<Tensor> {
+  const tensors = await Promise.all(items.map(async (i) => (await loadImageTensor(i.path, preprocessing)).tensor));
+  const size = tensors[0]?.data.length ?? 0;
+  const data = new Float32Array(size * tensors.length);
+  for (const [k, t] of tensors.entries()) data.set(t.data, k * size);
+  return { data, shape: [tensors.length, ...(tensors[0]?.shape.slice(1) ?? [])] };
+}
+
+/** Predicted class of every item, a batch at a time. */
+async function predict(
+  model: Model,
+  items: readonly Item[],
+  batchSize: number,
+  preprocessing: Parameters<typeof loadImageTensor>[1],
+  signal?: AbortSignal,
+): Promise<number[]> {
+  const out: number[] = [];
+  const name = model.outputNames[0] as string;
+  for (let s = 0; s < items.length; s += batchSize) {
+    signal?.throwIfAborted();
+    const batch = items.slice(s, s + batchSize);
+    const logits = (await model.run(await loadBatch(batch, preprocessing)))[name] as Tensor;
+    const k = logits.data.length / batch.length;
+    for (let n = 0; n < batch.length; n++) {
+      let best = 0;
+      for (let c = 1; c < k; c++) if ((logits.data[n * k + c] as number) > (logits.data[n * k + best] as number)) best = c;
+      out.push(best);
+    }
+  }
+  return out;
+}
+
+const accuracy = (pred: readonly number[], items: readonly Item[], keep: (i: number) => boolean = () => true) => {
+  let n = 0;
+  let right = 0;
+  items.forEach((it, i) => {
+    if (!keep(i)) return;
+    n++;
+    if (pred[i] === it.label) right++;
+  });
+  return { images: n, accuracy: n ? right / n : null };
+};
+
+/** Refuses an `--out` folder that holds anything (the results of another run are never mixed in). */
+async function requireEmptyFolder(out: string): Promise<void> {
+  const existing = await readdir(out).catch(() => null);
+  if (existing && existing.length > 0) throw new LucernaError('BAD_OPTION', `--out ${out} exists and is not empty`, 'Pass a new folder');
+}
+
+const fmt = (v: number | null) => (v === null ? '–' : v.toFixed(3));
+
+function reportHtml(json: ReturnType<typeof resultJson>): string {
+  const row = (r: BiasRelation, i: number) =>
+    `<tr${r.flagged ? ' class="f"' : ''}><td>${i + 1}</td><td>${escapeHtml(r.className)}</td><td>${escapeHtml(r.attribute)}</td><td>${fmt(r.network)}</td><td>${fmt(r.groundTruth)}</td><td>${fmt(r.bias)}</td><td>${r.filters.join(', ')}</td></tr>`;
+  const head = '<tr><th>#</th><th>class</th><th>attribute</th><th>network</th><th>ground truth</th><th>bias</th><th>filters</th></tr>';
+  const acc = Object.entries(json.accuracy)
+    .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${fmt(v.accuracy)}</td><td>${v.images}</td></tr>`)
+    .join('');
+  const settings = Object.entries(json.settings)
+    .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(String(v))}</td></tr>`)
+    .join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Bias discovery</title><style>
+body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}tr.f{background:#fde2e2}
+</style></head><body><h1>Bias discovery</h1>
+<p>Zhang, Wang, Zhu, <a href="https://arxiv.org/abs/1710.10577">Examining CNN Representations with respect to Dataset Bias</a> (AAAI 2018). Network relation: correlation of the class score's evidence on the attribute's filters with the attribute, on the unbiased val split; ground truth: phi coefficient of class and attribute on the same split; bias = network − ground truth.</p>
+<h2>Flagged relations (${json.flagged.length})</h2><table>${head}${json.flagged.map(row).join('')}</table>
+<h2>Accuracy</h2><table><tr><th>images</th><th>accuracy</th><th>count</th></tr>${acc}</table>
+<h2>All relations</h2><table>${head}${json.relations.map(row).join('')}</table>
+<h2>Settings</h2><table>${settings}</table></body></html>
+`;
+}
+
+function resultJson(relations: BiasRelation[], accuracyBy: Record<string, { images: number; accuracy: number | null }>, settings: Record<string, unknown>) {
+  return { flagged: relations.filter((r) => r.flagged), relations, accuracy: accuracyBy, settings };
+}
+
+/** Val images where the relation's cue agrees with the class (the direction the network leans). */
+function cueAgrees(r: BiasRelation, c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): (i: number) => boolean {
+  return (i) => (((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1)) === r.network >= 0;
+}
+
+/**
+ * Runs the command and returns its summary (`json` is what `--json` prints and `bias.json` holds).
+ *
+ * @example
+ * ```ts
+ * const { json } = await runBias(ctx, 'model.onnx', { dataset: 'data/parts', attributes: 'data/parts/attributes.csv', layer: 'relu2', out: 'bias' });
+ * ```
+ */
+export async function runBias(ctx: CommandContext, modelPath: string | undefined, flags: BiasFlags): Promise<CommandResult> {
+  const threshold = parseNumber(flags.threshold, '--threshold', 0) ?? 0.3;
+  const filtersPerAttribute = parseInteger(flags.filters, '--filters', 1) ?? 3;
+  const batchSize = parseInteger(flags.batchSize, '--batch-size', 1) ?? 8;
+  await requireEmptyFolder(flags.out);
+  const text = await readText(flags.attributes, 'the attributes file');
+  const { classes, items } = await readItems(flags.dataset, text);
+  const table = attributeTable(
+    text,
+    items.map((i) => i.image),
+  );
+  const val = items.filter((i) => i.split === 'val');
+  const train = items.filter((i) => i.split === 'train');
+  if (val.length === 0)
+    throw new LucernaError('BAD_FILE', 'attributes.csv marks no image as split "val"', 'Bias discovery mines relations on the unbiased val split');
+  const valIndicators = items.flatMap((it, n) => (it.split === 'val' ? [table.indicators[n] as number[]] : []));
+  const t0 = performance.now();
+  await using opened = await openModel(modelPath);
+  const { model } = opened;
+  const loaded = pixelSettings(opened, 'lucerna bias');
+  const preprocessing = { ...loaded.preprocessing, resize: 'stretch' as const, inputDims: model.input.dims };
+  const x = await loadBatch(val, preprocessing);
+  const relations = await discoverBias(
+    model,
+    x,
+    flags.layer,
+    { classes, labels: val.map((i) => i.label), attributes: table.names, indicators: valIndicators },
+    { threshold, filtersPerAttribute, batchSize, signal: ctx.signal },
+  );
+  const valPred = await predict(model, val, batchSize, preprocessing, ctx.signal);
+  const trainPred = await predict(model, train, batchSize, preprocessing, ctx.signal);
+  const accuracyBy: Record<string, { images: number; accuracy: number | null }> = {
+    'train (biased)': accuracy(trainPred, train),
+    'val (unbiased)': accuracy(valPred, val),
+  };
+  const top = relations.find((r) => r.flagged);
+  if (top) {
+    const agrees = cueAgrees(top, classes.indexOf(top.className), table.names.indexOf(top.attribute), val, valIndicators);
+    accuracyBy[`val, cue agrees (${top.className}:${top.attribute})`] = accuracy(valPred, val, agrees);
+    accuracyBy[`val, cue conflicts (${top.className}:${top.attribute})`] = accuracy(valPred, val, (i) => !agrees(i));
+  }
+  const settings = {
+    model: opened.given,
+    dataset: flags.dataset,
+    attributes: flags.attributes,
+    layer: flags.layer,
+    threshold,
+    filtersPerAttribute,
+    classes: classes.join(', '),
+    'reference images (val)': val.length,
+  };
+  const json = resultJson(relations, accuracyBy, settings);
+  await ctx.outputs.write(join(flags.out, 'bias.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await ctx.outputs.write(join(flags.out, 'report.html'), reportHtml(json));
+  const seconds = (performance.now() - t0) / 1000;
+  const first = top ? `; first: ${top.className}:${top.attribute} (bias ${top.bias.toFixed(3)})` : '';
+  return {
+    json,
+    message: `bias: ${json.flagged.length} of ${relations.length} relations flagged at ${threshold}${first} → ${flags.out} (${seconds.toFixed(1)} s)`,
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * `lucerna bias [MODEL] --dataset <dir> --attributes <attributes.csv> --layer <tensor> --out <dir>
+ * [--threshold 0.3] [--filters 3] [--batch-size 8] [--json]`: bias discovery (Zhang, Wang, Zhu,
+ * "Examining CNN Representations with respect to Dataset Bias", AAAI 2018,
+ * https://arxiv.org/abs/1710.10577) on a part data set written by `lucerna dataset parts`. The work
+ * is in `bias-run.ts`, loaded when the command runs.
+ */
+import { defineCommand } from '../command.js';
+import * as flags from '../flags.js';
+import type { BiasFlags } from './bias-run.js';
+
+/**
+ * `lucerna bias`: class–attribute relations the network relies on more (or less) than the
+ * unbiased split justifies; writes `bias.json` and `report.html`.
+ *
+ * @example
+ * ```sh
+ * lucerna bias model.onnx --dataset data/parts --attributes data/parts/attributes.csv --layer /relu2/Relu_output_0 --out bias/
+ * ```
+ */
+export const biasCommand = defineCommand<BiasFlags>({
+  name: 'bias',
+  description: 'bias discovery: class–attribute relations the network relies on more (or less) than the unbiased split justifies',
+  arguments: [flags.modelArgument()],
+  output: { kind: 'folder' },
+  options: [
+    { flags: '--dataset <dir>', description: 'data set written by lucerna dataset parts (its classes/ ImageFolder view)', required: true },
+    { flags: '--attributes <csv>', description: 'attributes.csv of that data set (image, split and attribute columns)', required: true },
+    flags.layer('conv layer (4-D activation tensor or node name)', true),
+    flags.out('<dir>', 'write bias.json and report.html here (must not exist or be empty)', true),
+    { flags: '--threshold <f>', description: 'absolute bias at which a relation is flagged (default 0.3)' },
+    { flags: '--filters <m>', description: 'filters that stand for one attribute value (default 3)' },
+    flags.batchSize(8),
+    flags.json(),
+  ],
+  run: async (ctx, [model], f) => (await import('./bias-run.js')).runBias(ctx, model, f),
+});

@@ -1,0 +1,127 @@
+/**
+ * What `lucerna graph build` and `lucerna graph locate` share: the model's identity (SHA-256 of
+ * its file), the images of one class of a landmark data set as lazily loaded model inputs, and
+ * reading `graph.json`.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { type LandmarkImage, readLandmarkSet } from '../../datasets/node/landmark-set.js';
+import { parseGraph } from '../../disentangle/graph/graph-file.js';
+import type { ExplanatoryGraph } from '../../disentangle/graph/types.js';
+import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
+import { loadImageTensor } from '../../io/image.js';
+import type { ResolvedPreprocessing } from '../../io/preprocess.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { OpenedModel } from '../model.js';
+
+const GRAPH_FORMAT = 'lucerna-explanatory-graph';
+
+/**
+ * `sha256:<hex>` of a model file: the identity a graph records.
+ *
+ * @example
+ * ```ts
+ * await modelId('net.onnx'); // 'sha256:…'
+ * ```
+ */
+export async function modelId(path: string): Promise<string> {
+  const bytes = await readFile(path);
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/**
+ * The file that identifies an opened model: its ONNX file (the bundled model's cached copy), or
+ * the TF.js `model.json` given.
+ *
+ * @example
+ * ```ts
+ * await modelId(await modelFile(opened));
+ * ```
+ */
+export async function modelFile(opened: Pick<OpenedModel, 'file' | 'given'>): Promise<string> {
+  return opened.file ?? opened.given;
+}
+
+/**
+ * Whether `path` is a `graph.json` written by `lucerna graph build` (a `.json` file whose `format`
+ * is the graph's), as opposed to a model: a TF.js `model.json` or an ONNX file.
+ *
+ * @example
+ * ```ts
+ * await isGraphFile('g/graph.json'); // true
+ * ```
+ */
+export async function isGraphFile(path: string | undefined): Promise<boolean> {
+  if (path === undefined || !path.toLowerCase().endsWith('.json')) return false;
+  try {
+    return (JSON.parse(await readFile(path, 'utf8')) as { format?: unknown })?.format === GRAPH_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/** One image of the class, ready for the engine, with landmarks in model-input pixels. */
+export interface ClassImage {
+  readonly image: string;
+  load(): Promise<Tensor>;
+  readonly landmarks: ReadonlyMap<string, readonly [number, number]>;
+  /** Image pixels → model-input pixels, `[sx, sy]`. */
+  readonly scale: readonly [number, number];
+}
+
+/**
+ * The images of `className` in a landmark data set, at least `needed` of them.
+ *
+ * @example
+ * ```ts
+ * const images = await classImages('data/parts', 'bird', 4, model, preprocessing);
+ * ```
+ */
+export async function classImages(
+  dataset: string,
+  className: string,
+  needed: number,
+  model: Model,
+  preprocessing: ResolvedPreprocessing,
+): Promise<ClassImage[]> {
+  const all = await readLandmarkSet(dataset);
+  const chosen = all.filter((i: LandmarkImage) => i.objects.has(className));
+  if (chosen.length === 0) {
+    const found = [...new Set(all.flatMap((i) => [...i.objects]))].sort();
+    throw new LucernaError(
+      'BAD_OPTION',
+      `No image of ${dataset} has an object of class "${className}"`,
+      found.length ? `Classes found: ${found.join(', ')}` : undefined,
+    );
+  }
+  if (chosen.length < needed)
+    throw new LucernaError('BAD_OPTION', `Class "${className}" has ${chosen.length} image${chosen.length === 1 ? '' : 's'}; at least ${needed} are needed`);
+  const [height, width] = preprocessing.size;
+  return chosen.map((i) => ({
+    image: i.image,
+    load: async () => (await loadImageTensor(i.path, { ...preprocessing, inputDims: model.input.dims })).tensor,
+    landmarks: new Map([...i.landmarks].map(([k, [x, y]]) => [k, [(x * width) / i.width, (y * height) / i.height] as const])),
+    scale: [width / i.width, height / i.height],
+  }));
+}
+
+/**
+ * Reads and checks `graph.json`.
+ *
+ * @example
+ * ```ts
+ * const graph = await readGraph('out/graph.json');
+ * ```
+ */
+export async function readGraph(path: string): Promise<ExplanatoryGraph> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new LucernaError('FILE_NOT_FOUND', `No graph file at ${path}`, 'Build one with lucerna graph build');
+    throw new LucernaError('BAD_FILE', `Cannot read ${path} (${code ?? (e as Error).message})`);
+  }
+  return parseGraph(text, path);
+}

@@ -1,0 +1,156 @@
+/**
+ * The work of `lucerna tree build [MODEL] --dataset <dir> --class <name> --layer <tensor> --out <dir>`:
+ * the decision tree of prediction rationales (Zhang et al., CVPR 2019,
+ * https://arxiv.org/abs/1802.00121) of one class, from its images in an ImageFolder data set
+ * (the class index is the folder's index among the sorted class folders, as `lucerna train`
+ * assigns it). Writes `<out>/tree.json` atomically. Loaded by `tree-build.ts` when the command runs.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { imageFolder } from '../../datasets/node/image-folder.js';
+import type { Dataset } from '../../datasets/types.js';
+import { buildTree } from '../../disentangle/tree/build.js';
+import { formatTreeFile, type TreeFile } from '../../disentangle/tree/format.js';
+import { computeRationales } from '../../disentangle/tree/rationale.js';
+import type { Rationale } from '../../disentangle/tree/types.js';
+import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
+import { readBytes } from '../../io/files.js';
+import type { CommandContext, CommandResult } from '../command.js';
+import { type OpenedModel, openModel } from '../model.js';
+import { parseInteger, parseNumber } from '../parse.js';
+import { progressBar } from '../progress.js';
+
+/** Flags of `lucerna tree build`. */
+export interface TreeBuildFlags {
+  readonly dataset: string;
+  readonly class: string;
+  readonly layer: string;
+  readonly out: string;
+  readonly batchSize?: string;
+  readonly beta?: string;
+  readonly lambda0?: string;
+  readonly neighbours?: string;
+  readonly json?: boolean;
+}
+
+/** Fewest images of the class a tree is built from. */
+export const MIN_TREE_IMAGES = 10;
+
+/**
+ * The SHA-256 (hex) of an opened model's file (the identity a tree file records): its ONNX file,
+ * the bundled model's cached copy, or the TF.js `model.json` given.
+ *
+ * @example
+ * ```ts
+ * await using opened = await openModel('model.onnx');
+ * const sha256 = await modelSha256(opened);
+ * ```
+ */
+export async function modelSha256(opened: Pick<OpenedModel, 'file' | 'given'>): Promise<string> {
+  const bytes = await readBytes(opened.file ?? opened.given, 'the model');
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * The model's static [C, H, W] sample shape.
+ *
+ * @example
+ * ```ts
+ * const shape = imageSampleShape(model); // [3, 64, 64]
+ * ```
+ */
+export function imageSampleShape(model: Model): [number, number, number] {
+  const dims = model.graph.primaryInput().dims.slice(1);
+  if (dims.length !== 3 || dims.some((d) => typeof d !== 'number')) {
+    throw new LucernaError('UNSUPPORTED_MODEL', `The tree needs a model with a static [C, H, W] input; this one takes [${dims.join(', ')}]`);
+  }
+  return dims as [number, number, number];
+}
+
+/**
+ * Rationales of the samples `indices` of a data set, read and run `batchSize` at a time.
+ *
+ * @example
+ * ```ts
+ * const rs = await datasetRationales(model, data, [0, 1, 2], { layer: 'features', target: 0 });
+ * ```
+ */
+export async function datasetRationales(
+  model: Model,
+  data: Dataset,
+  indices: readonly number[],
+  o: { layer: string; target: number; batchSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+): Promise<Rationale[]> {
+  const batch = o.batchSize ?? 8;
+  const per = data.sampleShape.reduce((a, b) => a * b, 1);
+  const out: Rationale[] = [];
+  for (let first = 0; first < indices.length; first += batch) {
+    const chunk = indices.slice(first, first + batch);
+    const { x } = await data.read(chunk, 0);
+    const source = { count: chunk.length, fill: (row: number, buf: Float32Array) => buf.set(x.data.subarray(row * per, (row + 1) * per)) };
+    out.push(...(await computeRationales(model, data.sampleShape, source, { layer: o.layer, target: o.target, batchSize: batch, signal: o.signal })));
+    o.onProgress?.(first + chunk.length, indices.length);
+  }
+  return out;
+}
+
+/**
+ * Runs `tree build` and returns its summary.
+ *
+ * @example
+ * ```ts
+ * const { json } = await runTreeBuild(ctx, 'm.onnx', { dataset: 'd', class: 'bird', layer: 'features', out: 't' });
+ * ```
+ */
+export async function runTreeBuild(ctx: CommandContext, modelPath: string | undefined, flags: TreeBuildFlags): Promise<CommandResult> {
+  const batchSize = parseInteger(flags.batchSize, '--batch-size', 1);
+  const beta = parseNumber(flags.beta, '--beta', 0) ?? 1;
+  const lambda0 = parseNumber(flags.lambda0, '--lambda0', 0) ?? Number.POSITIVE_INFINITY;
+  const neighbours = parseInteger(flags.neighbours, '--neighbours', 1) ?? 8;
+  await using opened = await openModel(modelPath);
+  const m = opened.model;
+  const sha256 = await modelSha256(opened);
+  const sampleShape = imageSampleShape(m);
+  const data = await imageFolder(flags.dataset, { sampleShape });
+  const classes = data.classNames ?? [];
+  const target = classes.indexOf(flags.class);
+  if (target < 0) throw new LucernaError('BAD_OPTION', `No class "${flags.class}" in ${flags.dataset}`, `Classes: ${classes.join(', ')}`);
+  const labels = await data.labels();
+  const indices = [...labels.keys()].filter((i) => labels[i] === target);
+  if (indices.length < MIN_TREE_IMAGES) {
+    throw new LucernaError(
+      'BAD_OPTION',
+      `Class "${flags.class}" has ${indices.length} images; a tree needs at least ${MIN_TREE_IMAGES}`,
+      'Add images of the class',
+    );
+  }
+  const t0 = performance.now();
+  const progress = progressBar('tree build', !flags.json && ctx.io.isTTY);
+  const signal = ctx.signal;
+  let tree: ReturnType<typeof buildTree>;
+  try {
+    const rationales = await datasetRationales(m, data, indices, { layer: flags.layer, target, batchSize, signal, onProgress: progress.onProgress });
+    tree = buildTree(rationales, { beta, lambda0, neighbours, signal });
+  } finally {
+    progress.stop();
+  }
+  const file: TreeFile = {
+    format: 'lucerna-rationale-tree',
+    version: 1,
+    model: { sha256 },
+    layer: flags.layer,
+    class: { name: flags.class, index: target },
+    sampleShape,
+    options: { beta, lambda0: Number.isFinite(lambda0) ? lambda0 : null, neighbours: Number.isFinite(neighbours) ? neighbours : null },
+    images: indices.map((i) => String(i)),
+    ...tree,
+  };
+  const path = join(flags.out, 'tree.json');
+  await ctx.outputs.write(path, formatTreeFile(file));
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    json: { path, images: indices.length, nodes: tree.nodes.length, seconds },
+    message: `Wrote ${path}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s`,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The work of `lucerna tree explain <tree.json> [MODEL] --input x.png [--json]`: the decision path of one
+ * image in a rationale tree (Zhang et al., CVPR 2019, https://arxiv.org/abs/1802.00121): at each
+ * level, the node taken, its cosine with the image's rationale, its predicted score and relative
+ * error, and the filters that contributed most with their percentages. The image is read as
+ * `tree build` reads data-set images (resized to the input, scaled to [0, 1]). A tree built from
+ * another model (different SHA-256) is refused. Loaded by `tree-explain.ts` when the command runs.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseTreeFile } from '../../disentangle/tree/format.js';
+import { decisionPath, type PathStep } from '../../disentangle/tree/infer.js';
+import { computeRationales } from '../../disentangle/tree/rationale.js';
+import { LucernaError } from '../../errors.js';
+import { loadImageTensor } from '../../io/image.js';
+import type { CommandContext, CommandResult } from '../command.js';
+import { openModel } from '../model.js';
+import { parseInteger } from '../parse.js';
+import { imageSampleShape, modelSha256 } from './tree-build-run.js';
+
+/** Flags of `lucerna tree explain`. */
+export interface TreeExplainFlags {
+  readonly input: string;
+  readonly top?: string;
+  readonly json?: boolean;
+}
+
+function describeStep(s: PathStep): string {
+  const top = s.top.map((c) => `filter ${c.filter} ${c.percent.toFixed(1)}%`).join(', ');
+  return `depth ${s.depth}: node ${s.node} (cos ${s.similarity.toFixed(3)}, predicted ${s.predicted.toFixed(3)}, error ${(100 * s.relativeError).toFixed(1)}%): ${top}`;
+}
+
+/**
+ * Runs `tree explain` and returns the path.
+ *
+ * @example
+ * ```ts
+ * const { json } = await runTreeExplain(ctx, 't/tree.json', 'm.onnx', { input: 'x.png' });
+ * ```
+ */
+export async function runTreeExplain(ctx: CommandContext, treePath: string, modelPath: string | undefined, flags: TreeExplainFlags): Promise<CommandResult> {
+  const top = parseInteger(flags.top, '--top', 1) ?? 5;
+  let text: string;
+  try {
+    text = await readFile(treePath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read the tree file ${treePath} (${code ?? 'error'})`);
+  }
+  await using opened = await openModel(modelPath);
+  const m = opened.model;
+  const sha256 = await modelSha256(opened);
+  const tree = parseTreeFile(text, sha256);
+  const sampleShape = imageSampleShape(m);
+  const image = await loadImageTensor(flags.input, { inputDims: [1, ...sampleShape], resize: 'stretch', normalization: 'unit' });
+  const source = { count: 1, fill: (_row: number, buf: Float32Array) => buf.set(image.tensor.data) };
+  const [rationale] = await computeRationales(m, sampleShape, source, { layer: tree.layer, target: tree.class.index, batchSize: 1, signal: ctx.signal });
+  if (!rationale) throw new LucernaError('RUNTIME_ERROR', 'No rationale was computed');
+  const path = decisionPath(tree, rationale, top);
+  const head = `Class "${tree.class.name}" score ${rationale.score.toFixed(3)}; decision path of ${flags.input}:`;
+  return { json: { class: tree.class, score: rationale.score, path }, message: [head, ...path.map(describeStep)].join('\n') };
+}

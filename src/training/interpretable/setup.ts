@@ -1,0 +1,154 @@
+/**
+ * Turns a classifier into an interpretable CNN before training (Zhang, Wu & Zhu, CVPR 2018,
+ * https://arxiv.org/abs/1710.00935): checks the named conv outputs, assigns every filter a
+ * category, inserts the mask layers and returns the filter-loss terms to train beside the
+ * cross-entropy.
+ *
+ * - `single`: object vs. `none`. The data must have exactly two classes, one of them named `none`;
+ *   every filter belongs to the other one.
+ * - `multi`: each filter belongs to the class whose images make it fire most — its mean activation
+ *   (the conv output, before any mask) over the first `assignSamples` training samples of each
+ *   class, measured on the network as it starts training.
+ */
+import type { Dataset } from '../../datasets/types.js';
+import { prepareGraph } from '../../engine/prepare.js';
+import { outputTensor, type Runtime, type SessionOptions } from '../../engine/runtime.js';
+import { LucernaError } from '../../errors.js';
+import type { Graph } from '../../onnx/graph.js';
+import { DataType, encodeModel } from '../../onnx/proto.js';
+import type { LossTerm } from '../loss.js';
+import { assignFilters, filterLoss } from './filter-loss.js';
+import { checkMaskable, insertMask } from './mask.js';
+import type { TemplateOptions } from './templates.js';
+
+/** How to make the network interpretable. */
+export interface InterpretableOptions extends TemplateOptions {
+  /** Conv outputs to mask (usually the top conv layer, or the top two). */
+  readonly tensors: readonly string[];
+  readonly mode: 'single' | 'multi';
+  /** Weight of each layer's filter loss (default 1). */
+  readonly weight?: number;
+  /** Samples read to assign filters in `multi` mode (default 256). */
+  readonly assignSamples?: number;
+  readonly batchSize?: number;
+}
+
+/** The masked graph, the loss terms and each layer's filter categories. */
+export interface InterpretableSetup {
+  readonly graph: Graph;
+  readonly terms: readonly LossTerm[];
+  readonly categories: ReadonlyMap<string, readonly number[]>;
+}
+
+/**
+ * The class every filter belongs to in single-category mode (the one that is not `none`).
+ *
+ * @example
+ * ```ts
+ * objectClass(['bird', 'none']); // 0
+ * ```
+ */
+export function objectClass(classNames: readonly string[] | undefined): number {
+  const none = classNames?.indexOf('none') ?? -1;
+  if (!classNames || none < 0) {
+    throw new LucernaError(
+      'BAD_TARGET',
+      `Single-category interpretable training needs negative images in a class named "none"; the data has ${classNames ? classNames.join(', ') : 'no class names'}`,
+      'Add a none/ folder of images without the object, or use --interpretable-mode multi',
+    );
+  }
+  if (classNames.length !== 2) {
+    throw new LucernaError(
+      'BAD_TARGET',
+      `Single-category interpretable training is object vs. none; the data has ${classNames.length} classes (${classNames.join(', ')})`,
+      'Use --interpretable-mode multi',
+    );
+  }
+  return none === 0 ? 1 : 0;
+}
+
+/** Mean activation [K, C] of each tensor's filters over each class's images. */
+async function meanActivations(
+  runtime: Runtime,
+  graph: Graph,
+  tensors: readonly string[],
+  data: Dataset,
+  classes: number,
+  o: InterpretableOptions,
+  session: SessionOptions,
+): Promise<Map<string, Float64Array>> {
+  const batch = Math.max(1, Math.min(o.batchSize ?? 16, data.size));
+  const prepared = await prepareGraph(runtime, graph, [batch, ...data.sampleShape], session);
+  const g = prepared.graph.clone();
+  g.outputs = tensors.map((t) => ({ name: t, elemType: DataType.FLOAT, dims: [...(prepared.shapes.get(t) ?? [])] }));
+  const sums = new Map(tensors.map((t) => [t, new Float64Array(classes * ((prepared.shapes.get(t) ?? [])[1] ?? 0))]));
+  const counts = new Float64Array(classes);
+  const s = await runtime.createSession(encodeModel(g.toModel()), session);
+  try {
+    const total = Math.min(data.size, o.assignSamples ?? 256);
+    for (let start = 0; start + batch <= total || start === 0; start += batch) {
+      const indices = Array.from({ length: batch }, (_, i) => (start + i) % data.size);
+      const { x, labels } = await data.read(indices, 0);
+      const out = await s.run({ [prepared.graph.primaryInput().name]: x }, tensors);
+      for (const t of tensors) {
+        const y = outputTensor(out[t], t);
+        const [, filters = 0, h = 1, w = 1] = y.shape;
+        const acc = sums.get(t) as Float64Array;
+        for (let n = 0; n < batch; n++) {
+          for (let c = 0; c < filters; c++) {
+            let m = 0;
+            for (let i = 0; i < h * w; i++) m += y.data[(n * filters + c) * h * w + i] as number;
+            const at = (labels[n] as number) * filters + c;
+            acc[at] = (acc[at] as number) + m / (h * w);
+          }
+        }
+      }
+      for (const l of labels) counts[l] = (counts[l] as number) + 1;
+    }
+  } finally {
+    await s.dispose();
+  }
+  for (const acc of sums.values()) {
+    const filters = acc.length / classes;
+    for (let k = 0; k < classes; k++)
+      for (let c = 0; c < filters; c++) acc[k * filters + c] = (acc[k * filters + c] as number) / Math.max(1, counts[k] as number);
+  }
+  return sums;
+}
+
+/**
+ * Masks `graph` (a copy) and builds the filter-loss terms.
+ *
+ * @example
+ * ```ts
+ * const { graph: masked, terms } = await setupInterpretable(nodeRuntime, graph, data, { tensors: ['features.relu5'], mode: 'single' });
+ * ```
+ */
+export async function setupInterpretable(
+  runtime: Runtime,
+  source: Graph,
+  data: Dataset,
+  o: InterpretableOptions,
+  session: SessionOptions = {},
+): Promise<InterpretableSetup> {
+  if (o.tensors.length === 0) throw new LucernaError('BAD_OPTION', '--interpretable names no tensor', 'Name the top conv layer output');
+  const classes = data.classNames?.length ?? 0;
+  const single = o.mode === 'single' ? objectClass(data.classNames) : -1;
+  const graph = source.clone();
+  const probe = await prepareGraph(runtime, graph, [1, ...data.sampleShape], session);
+  const dims = new Map(o.tensors.map((t) => [t, probe.shapes.get(t) ?? []]));
+  for (const t of o.tensors) checkMaskable(graph, t, dims.get(t) as readonly number[]);
+  const means =
+    single < 0 ? await meanActivations(runtime, graph, o.tensors, data, Math.max(classes, 1 + Math.max(...(await data.labels()))), o, session) : undefined;
+  const categories = new Map<string, readonly number[]>();
+  const terms: LossTerm[] = [];
+  for (const t of o.tensors) {
+    const filters = (dims.get(t) as readonly number[])[1] as number;
+    const mean = means?.get(t);
+    const cats = mean ? assignFilters(mean, mean.length / filters, filters) : Array<number>(filters).fill(single);
+    categories.set(t, cats);
+    terms.push(filterLoss({ tensor: t, categories: cats, weight: o.weight, tau: o.tau, beta: o.beta, alpha: o.alpha }));
+  }
+  for (const t of o.tensors) insertMask(graph, t, dims.get(t) as readonly number[], o);
+  return { graph, terms, categories };
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { saveRgbPng } from '../../../src/io/image.js';
+import { buildModel } from '../../../src/onnx/builder.js';
+import { assertOneLineError, lucerna } from '../../helpers/cli.js';
+import { rng, uniform } from '../../helpers/gradcheck.js';
+
+function rgbCnn(seed: number): Uint8Array {
+  return buildModel({
+    inputs: [{ name: 'input', dims: [1, 3, 6, 6] }],
+    outputs: ['logits'],
+    build: (b) => {
+      const relu = b.op(
+        'Relu',
+        [b.op('Conv', ['input', b.weight('k', uniform(4 * 27, rng(seed)), [4, 3, 3, 3])], { pads: [1, 1, 1, 1] })],
+        {},
+        { outputs: ['features'] },
+      );
+      const flat = b.op('Flatten', [relu], { axis: 1 });
+      b.op('Gemm', [flat, b.weight('w', uniform(2 * 144, rng(seed + 1)), [2, 144])], { transB: 1 }, { outputs: ['logits'] });
+    },
+  });
+}
+
+describe('lucerna tree build / explain', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lucerna-tree-'));
+    await writeFile(join(dir, 'model.onnx'), rgbCnn(1));
+    await writeFile(join(dir, 'other.onnx'), rgbCnn(5));
+    const random = rng(3);
+    for (const [cls, count] of [
+      ['a', 12],
+      ['b', 3],
+    ] as const) {
+      await mkdir(join(dir, 'data', cls), { recursive: true });
+      for (let i = 0; i < count; i++) {
+        const rgb = Uint8Array.from({ length: 6 * 6 * 3 }, () => Math.floor(random() * 256));
+        await saveRgbPng(join(dir, 'data', cls, `${i}.png`), rgb, 6, 6);
+      }
+    }
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('builds a tree.json and explains an image along its path', async () => {
+    const out = join(dir, 'out');
+    const run = await lucerna(
+      'tree',
+      'build',
+      join(dir, 'model.onnx'),
+      '--dataset',
+      join(dir, 'data'),
+      '--class',
+      'a',
+      '--layer',
+      'features',
+      '--out',
+      out,
+      '--batch-size',
+      '5',
+      '--json',
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
+    assert.equal(tree.version, 1);
+    assert.equal(tree.nodes.length, 23);
+    assert.equal(tree.filters, 4);
+    const explained = await lucerna('tree', 'explain', join(out, 'tree.json'), join(dir, 'model.onnx'), '--input', join(dir, 'data', 'a', '0.png'), '--json');
+    assert.equal(explained.code, 0, explained.stderr);
+    const r = JSON.parse(explained.stdout);
+    assert.equal(r.path[0].node, 22);
+    assert.equal(tree.nodes[r.path.at(-1).node].children.length, 0);
+  });
+
+  it('refuses a tree from another model, a small class and a missing layer, in one line', async () => {
+    const out = join(dir, 'out2');
+    const ok = await lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', join(dir, 'data'), '--class', 'a', '--layer', 'features', '--out', out);
+    assert.equal(ok.code, 0, ok.stderr);
+    const png = join(dir, 'data', 'a', '1.png');
+    assertOneLineError(await lucerna('tree', 'explain', join(out, 'tree.json'), join(dir, 'other.onnx'), '--input', png), 1, /built for another model/);
+    assertOneLineError(
+      await lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', join(dir, 'data'), '--class', 'b', '--layer', 'features', '--out', join(dir, 'o3')),
+      2,
+      /has 3 images; a tree needs at least 10/, // BAD_OPTION: the usage exit code
+    );
+    assertOneLineError(
+      await lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', join(dir, 'data'), '--class', 'a', '--layer', 'featurez', '--out', join(dir, 'o4')),
+      1,
+      /featurez/,
+    );
+    // Nothing half-written.
+    await assert.rejects(readFile(join(dir, 'o3', 'tree.json')));
+    await assert.rejects(readFile(join(dir, 'o4', 'tree.json')));
+  });
+});
