@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attributeFilters, mineRelations, pearson, type RelationInput } from '../../src/diagnosis/bias/relations.js';
+import { attributeFilters, mineRelations, type RelationInput } from '../../src/diagnosis/bias/relations.js';
+import { pearson } from '../../src/metrics/spearman.js';
 
 test('pearson: hand-computed values and the constant case', () => {
   // x = 1,2,3 (mean 2), y = 2,4,7 (mean 13/3): sxy = 5, sxx = 2, syy = (49 + 1 + 64)/9 = 38/3

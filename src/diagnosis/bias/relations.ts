@@ -19,6 +19,7 @@
  *   value reaches `threshold` (the network relies on it much more, or much less, than the data
  *   justifies). Relations are ranked by that absolute difference.
  */
+import { pearson } from '../../metrics/spearman.js';
 
 /** Per-image inputs of the relation mining, all over the same unbiased reference images. */
 export interface RelationInput {
@@ -57,38 +58,6 @@ export interface BiasRelation {
   /** network − groundTruth. */
   readonly bias: number;
   readonly flagged: boolean;
-}
-
-/**
- * Pearson correlation of two equally long series; 0 when either is constant.
- *
- * @example
- * ```ts
- * pearson([1, 2, 3], [2, 4, 7]); // ≈ 0.993
- * ```
- */
-export function pearson(x: readonly number[], y: readonly number[]): number {
-  const n = x.length;
-  if (n === 0 || y.length !== n) return 0;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i] as number;
-    my += y[i] as number;
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = (x[i] as number) - mx;
-    const dy = (y[i] as number) - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }
 
 /**
