@@ -21,6 +21,7 @@ import { parseExplainFlags } from '../../src/cli/commands/explain-options.js';
 import { parseTargets } from '../../src/cli/targets.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { externalReferences } from '../../src/render/report/self-contained.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { assertOneLineError, type CliRun, lucerna, root } from '../helpers/cli.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 import { oracle, oracleDir } from '../helpers/oracle.js';
@@ -28,7 +29,6 @@ import { oracle, oracleDir } from '../helpers/oracle.js';
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-explain-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const CHROMIUM = '/usr/bin/chromium';
 const DEFAULT_METHODS = ['grad-cam', 'guided-grad-cam', 'integrated-gradients', 'smoothgrad', 'occlusion', 'rise'];
 const coffee = join(root, 'assets/images/coffee.png');
 const astronaut = join(root, 'assets/images/astronaut.png');
@@ -126,24 +126,8 @@ describe('the README main command: npx lucerna explain', () => {
   });
 
   it('opens in headless Chromium offline, and every image loads', async () => {
-    assert.ok(
-      existsSync(CHROMIUM),
-      `Chromium is missing at ${CHROMIUM}: the report screenshot test needs Debian's chromium (apt-get install -y chromium; .ci/run installs it)`,
-    );
     assert.equal(result.code, 0, result.stderr);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
       const fetched: string[] = [];

@@ -5,7 +5,7 @@
  * with a 224×224 input (the size of the bundled model, so tiles are as wide as in real reports).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,9 +15,9 @@ import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { encodeRgbPng } from '../../src/io/image.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { normalFrom, seededRandom } from '../../src/tensor/random.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { lucerna } from '../helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SIZE = 224;
 const WIDTHS = [1400, 1920];
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-screens-'));
@@ -94,20 +94,7 @@ interface PageFacts {
 
 describe('report pages in Chromium at 1,400 and 1,920 px', () => {
   it('lay out without horizontal overflow, and every image loads', async () => {
-    assert.ok(existsSync(CHROMIUM), `Chromium is missing at ${CHROMIUM}: the screenshot test needs Debian's chromium (apt-get install -y chromium)`);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       for (const [name, file, minImages] of [
         ['explain', explainOut, 2 + 2 * 2 * 6],
