@@ -6,14 +6,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type LandmarkImage, readLandmarkSet } from '../../datasets/node/landmark-set.js';
-import { parseGraph } from '../../disentangle/graph/graph-file.js';
-import type { ExplanatoryGraph } from '../../disentangle/graph/types.js';
+import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
+import { checkGraphModel, parseGraph } from '../../disentangle/graph/graph-file.js';
+import type { ExplanatoryGraph, ImagePeaks } from '../../disentangle/graph/types.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
 import type { ResolvedPreprocessing } from '../../io/preprocess.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { OpenedModel } from '../model.js';
+import type { CommandContext } from '../command.js';
+import { type OpenedModel, openModel, pixelSettings } from '../model.js';
+import { progressBar } from '../progress.js';
 
 const GRAPH_FORMAT = 'lucerna-explanatory-graph';
 
@@ -124,4 +127,60 @@ export async function readGraph(path: string): Promise<ExplanatoryGraph> {
     throw new LucernaError('BAD_FILE', `Cannot read ${path} (${code ?? (e as Error).message})`);
   }
   return parseGraph(text, path);
+}
+
+/**
+ * Opens the model a graph was mined from (`--model`, else the path the graph records), refuses a
+ * model whose bytes differ from the graph's, and gives the stretch preprocessing every graph
+ * command uses. The caller owns (and disposes) `opened`.
+ *
+ * @example
+ * ```ts
+ * const { opened, preprocessing } = await openGraphModel(graph, flags.model, 'lucerna graph locate');
+ * ```
+ */
+export async function openGraphModel(
+  graph: ExplanatoryGraph,
+  modelFlag: string | undefined,
+  command: string,
+): Promise<{ opened: OpenedModel; preprocessing: ResolvedPreprocessing }> {
+  const opened = await openModel(modelFlag ?? graph.model.name);
+  try {
+    checkGraphModel(graph, await modelId(await modelFile(opened)), opened.given);
+    return { opened, preprocessing: { ...pixelSettings(opened, command).preprocessing, resize: 'stretch' } };
+  } catch (error) {
+    await opened[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/**
+ * The peaks of every graph layer on `images`, in batches, with a progress bar on a terminal.
+ *
+ * @example
+ * ```ts
+ * const peaks = await graphPeaks(ctx, 'stability', graph, model, images, preprocessing, 8, flags.json);
+ * ```
+ */
+export async function graphPeaks(
+  ctx: CommandContext,
+  label: string,
+  graph: ExplanatoryGraph,
+  model: Model,
+  images: readonly ClassImage[],
+  preprocessing: ResolvedPreprocessing,
+  batchSize: number,
+  json: boolean | undefined,
+): Promise<readonly ImagePeaks[]> {
+  const [height, width] = preprocessing.size;
+  const progress = progressBar(label, !json && ctx.io.isTTY);
+  const { peaks } = await collectGraphPeaks(model, images, {
+    layers: graph.layers.map((l) => l.name),
+    inputSize: [height, width],
+    peaksPerFilter: graph.settings.peaksPerFilter,
+    batchSize,
+    signal: ctx.signal,
+    onProgress: progress.onProgress,
+  }).finally(() => progress.stop());
+  return peaks;
 }

@@ -14,17 +14,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCsv } from '../../datasets/parts/csv.js';
-import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
-import { checkGraphModel } from '../../disentangle/graph/graph-file.js';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
 import { fitPartLocator, locatePart, normalisedDistance, type UnitPositions } from '../../disentangle/graph/locate.js';
 import type { ImagePeaks } from '../../disentangle/graph/types.js';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
-import { openModel, pixelSettings } from '../model.js';
 import { parseInteger } from '../parse.js';
-import { progressBar } from '../progress.js';
-import { type ClassImage, classImages, modelFile, modelId, readGraph } from './graph-io.js';
+import { type ClassImage, classImages, graphPeaks, openGraphModel, readGraph } from './graph-io.js';
 
 /** Flags of `lucerna graph locate`. */
 export interface GraphLocateFlags {
@@ -92,11 +88,9 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
   const className = flags.class ?? graph.class;
   if (className === undefined) throw new LucernaError('BAD_OPTION', 'The graph records no class', 'Pass --class');
   const clicks = flags.annotations ? await readClicks(flags.annotations, flags.part) : undefined;
-  await using opened = await openModel(flags.model ?? graph.model.name);
-  checkGraphModel(graph, await modelId(await modelFile(opened)), opened.given);
+  const { opened: graphModel, preprocessing } = await openGraphModel(graph, flags.model, 'lucerna graph locate');
+  await using opened = graphModel;
   const { model } = opened;
-  const loaded = pixelSettings(opened, 'lucerna graph locate');
-  const preprocessing = { ...loaded.preprocessing, resize: 'stretch' as const };
   const [height, width] = preprocessing.size;
   const all = (await classImages(flags.dataset, className, 1, model, preprocessing)).filter((i) => i.landmarks.has(flags.part));
   const needed = (shots ?? clicks?.size ?? 1) + 1;
@@ -106,17 +100,9 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
       `Class "${className}" has ${all.length} images with "${flags.part}"; at least ${needed} are needed (the shots and one to locate on)`,
     );
   const isShot = (im: ClassImage, k: number) => (clicks ? clicks.has(im.image) : k < (shots as number));
-  const progress = progressBar('graph locate', !flags.json && ctx.io.isTTY);
-  const peaks = await collectGraphPeaks(model, all, {
-    layers: graph.layers.map((l) => l.name),
-    inputSize: [height, width],
-    peaksPerFilter: graph.settings.peaksPerFilter,
-    batchSize,
-    signal: ctx.signal,
-    onProgress: progress.onProgress,
-  }).finally(() => progress.stop());
+  const peaks = await graphPeaks(ctx, 'graph locate', graph, model, all, preprocessing, batchSize, flags.json);
   const images = all.map((im, k) => {
-    const p = peaks.peaks[k] as ImagePeaks;
+    const p = peaks[k] as ImagePeaks;
     const click = clicks?.get(im.image);
     const truth = im.landmarks.get(flags.part) as readonly [number, number];
     // Clicks are in image pixels like landmarks.csv: scale them to the model input the same way.

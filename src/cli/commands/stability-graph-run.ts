@@ -7,18 +7,14 @@
  * protocol). Only the default protocol applies to nodes. `stability-run.ts` hands a graph here.
  */
 import { join } from 'node:path';
-import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
-import { checkGraphModel } from '../../disentangle/graph/graph-file.js';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
 import type { ImagePeaks } from '../../disentangle/graph/types.js';
 import { LucernaError } from '../../errors.js';
 import { nodeInstability } from '../../metrics/graph-instability.js';
 import { locationInstability } from '../../metrics/location-instability.js';
 import type { CommandContext, CommandResult } from '../command.js';
-import { openModel, pixelSettings } from '../model.js';
 import { parseInteger } from '../parse.js';
-import { progressBar } from '../progress.js';
-import { classImages, modelFile, modelId, readGraph } from './graph-io.js';
+import { classImages, graphPeaks, openGraphModel, readGraph } from './graph-io.js';
 
 /** Flags of the graph form of `lucerna stability`. */
 export interface GraphStabilityFlags {
@@ -56,22 +52,12 @@ export async function runGraphStability(ctx: CommandContext, graphPath: string, 
   const graph = await readGraph(graphPath);
   const className = flags.class ?? graph.class;
   if (className === undefined) throw new LucernaError('BAD_OPTION', 'The graph records no class', 'Pass --class');
-  await using opened = await openModel(flags.model ?? graph.model.name);
-  checkGraphModel(graph, await modelId(await modelFile(opened)), opened.given);
+  const { opened: graphModel, preprocessing } = await openGraphModel(graph, flags.model, 'lucerna stability');
+  await using opened = graphModel;
   const { model } = opened;
-  const loaded = pixelSettings(opened, 'lucerna stability');
-  const preprocessing = { ...loaded.preprocessing, resize: 'stretch' as const };
   const [height, width] = preprocessing.size;
   const images = await classImages(flags.dataset, className, 2, model, preprocessing);
-  const progress = progressBar('stability', !flags.json && ctx.io.isTTY);
-  const { peaks } = await collectGraphPeaks(model, images, {
-    layers: graph.layers.map((l) => l.name),
-    inputSize: [height, width],
-    peaksPerFilter: graph.settings.peaksPerFilter,
-    batchSize,
-    signal: ctx.signal,
-    onProgress: progress.onProgress,
-  }).finally(() => progress.stop());
+  const peaks = await graphPeaks(ctx, 'stability', graph, model, images, preprocessing, batchSize, flags.json);
   const options = { width, height };
   const nodes = nodeInstability(
     peaks.map((p, i) => ({ ...inferNodePositions(graph, p), landmarks: images[i]?.landmarks ?? new Map() })),
