@@ -6,12 +6,13 @@
  *
  * Node-only and heavy (it loads ONNX Runtime): commands import it inside their run function.
  */
+import { createHash } from 'node:crypto';
 import { extname } from 'node:path';
 import { convertLayersModelFile } from '../convert/node.js';
 import { defaultModelPath } from '../convert/nsfwjs.js';
 import { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
-import { loadModelFile } from '../io/files.js';
+import { loadModelFile, readBytes } from '../io/files.js';
 import { type PixelOptions, type Preprocessing, type ResolvedPreprocessing, resolvePreprocessing } from '../io/preprocess.js';
 import { readSidecar } from '../io/sidecar.js';
 import { formatShape } from '../tensor/tensor.js';
@@ -142,4 +143,18 @@ export function requireImageInput(model: Model, preprocessing: Preprocessing, co
       'Export the model with NCHW input (TF.js models converted by Lucerna are NCHW)',
     );
   }
+}
+
+/**
+ * SHA-256 (hex) of the file behind an opened model (the bundled model's shipped file, an ONNX
+ * file, or the TF.js `model.json` given): the identity that graph and tree files record.
+ *
+ * @example
+ * ```ts
+ * const sha256 = await modelSha256(opened);
+ * ```
+ */
+export async function modelSha256(opened: Pick<OpenedModel, 'file' | 'given'>): Promise<string> {
+  const bytes = await readBytes(opened.file ?? opened.given, 'the model');
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -16,7 +16,7 @@ import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, pixelSettings } from '../model.js';
 import { parseInteger, parseIntList, splitList } from '../parse.js';
 import { progressBar } from '../progress.js';
-import { classImages, modelFile, modelId } from './graph-io.js';
+import { classImages, graphModelId } from './graph-io.js';
 
 /** Fewest class images a graph is built from. */
 export const MIN_BUILD_IMAGES = 4;
@@ -63,8 +63,8 @@ export async function runGraphBuild(ctx: CommandContext, modelPath: string | und
   const preprocessing = { ...loaded.preprocessing, resize: 'stretch' as const };
   const inputSize = [preprocessing.size[0], preprocessing.size[1]] as [number, number];
   const images = await classImages(flags.dataset, flags.class, MIN_BUILD_IMAGES, model, preprocessing);
-  const file = await modelFile(opened);
-  const id = await modelId(file);
+  const file = opened.file ?? opened.given;
+  const id = await graphModelId(opened);
   const progress = progressBar('graph build', !flags.json && ctx.io.isTTY);
   const signal = ctx.signal;
   const total = images.length + settings.iterations * layerNames.length;

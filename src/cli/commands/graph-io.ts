@@ -1,9 +1,3 @@
-/**
- * What `lucerna graph build` and `lucerna graph locate` share: the model's identity (SHA-256 of
- * its file), the images of one class of a landmark data set as lazily loaded model inputs, and
- * reading `graph.json`.
- */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type LandmarkImage, readLandmarkSet } from '../../datasets/node/landmark-set.js';
 import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
@@ -15,35 +9,21 @@ import { loadImageTensor } from '../../io/image.js';
 import type { ResolvedPreprocessing } from '../../io/preprocess.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CommandContext } from '../command.js';
-import { type OpenedModel, openModel, pixelSettings } from '../model.js';
+import { modelSha256, type OpenedModel, openModel, pixelSettings } from '../model.js';
 import { progressBar } from '../progress.js';
 
 const GRAPH_FORMAT = 'lucerna-explanatory-graph';
 
 /**
- * `sha256:<hex>` of a model file: the identity a graph records.
+ * `sha256:<hex>` of the file behind an opened model: the identity a graph records.
  *
  * @example
  * ```ts
- * await modelId('net.onnx'); // 'sha256:…'
+ * await graphModelId(opened); // 'sha256:…'
  * ```
  */
-export async function modelId(path: string): Promise<string> {
-  const bytes = await readFile(path);
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-/**
- * The file that identifies an opened model: its ONNX file (the bundled model's cached copy), or
- * the TF.js `model.json` given.
- *
- * @example
- * ```ts
- * await modelId(await modelFile(opened));
- * ```
- */
-export async function modelFile(opened: Pick<OpenedModel, 'file' | 'given'>): Promise<string> {
-  return opened.file ?? opened.given;
+export async function graphModelId(opened: Pick<OpenedModel, 'file' | 'given'>): Promise<string> {
+  return `sha256:${await modelSha256(opened)}`;
 }
 
 /**
@@ -146,7 +126,7 @@ export async function openGraphModel(
 ): Promise<{ opened: OpenedModel; preprocessing: ResolvedPreprocessing }> {
   const opened = await openModel(modelFlag ?? graph.model.name);
   try {
-    checkGraphModel(graph, await modelId(await modelFile(opened)), opened.given);
+    checkGraphModel(graph, await graphModelId(opened), opened.given);
     return { opened, preprocessing: { ...pixelSettings(opened, command).preprocessing, resize: 'stretch' } };
   } catch (error) {
     await opened[Symbol.asyncDispose]();

@@ -1,11 +1,3 @@
-/**
- * The work of `lucerna tree build [MODEL] --dataset <dir> --class <name> --layer <tensor> --out <dir>`:
- * the decision tree of prediction rationales (Zhang et al., CVPR 2019,
- * https://arxiv.org/abs/1802.00121) of one class, from its images in an ImageFolder data set
- * (the class index is the folder's index among the sorted class folders, as `lucerna train`
- * assigns it). Writes `<out>/tree.json` atomically. Loaded by `tree-build.ts` when the command runs.
- */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { imageFolder } from '../../datasets/node/image-folder.js';
 import type { Dataset } from '../../datasets/types.js';
@@ -15,9 +7,8 @@ import { computeRationales } from '../../disentangle/tree/rationale.js';
 import type { Rationale } from '../../disentangle/tree/types.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
-import { readBytes } from '../../io/files.js';
 import type { CommandContext, CommandResult } from '../command.js';
-import { type OpenedModel, openModel } from '../model.js';
+import { modelSha256, openModel } from '../model.js';
 import { parseInteger, parseNumber } from '../parse.js';
 import { progressBar } from '../progress.js';
 
@@ -36,21 +27,6 @@ export interface TreeBuildFlags {
 
 /** Fewest images of the class a tree is built from. */
 export const MIN_TREE_IMAGES = 10;
-
-/**
- * The SHA-256 (hex) of an opened model's file (the identity a tree file records): its ONNX file,
- * the bundled model's cached copy, or the TF.js `model.json` given.
- *
- * @example
- * ```ts
- * await using opened = await openModel('model.onnx');
- * const sha256 = await modelSha256(opened);
- * ```
- */
-export async function modelSha256(opened: Pick<OpenedModel, 'file' | 'given'>): Promise<string> {
-  const bytes = await readBytes(opened.file ?? opened.given, 'the model');
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /**
  * The model's static [C, H, W] sample shape.

@@ -13,9 +13,9 @@ import { computeRationales } from '../../disentangle/tree/rationale.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
 import type { CommandContext, CommandResult } from '../command.js';
-import { openModel } from '../model.js';
+import { modelSha256, openModel } from '../model.js';
 import { parseInteger } from '../parse.js';
-import { imageSampleShape, modelSha256 } from './tree-build-run.js';
+import { imageSampleShape } from './tree-build-run.js';
 
 /** Flags of `lucerna tree explain`. */
 export interface TreeExplainFlags {
