@@ -1,18 +1,19 @@
 /**
  * Rebuilds only the active-QA section of RESULTS.md (`scripts/results/qa.ts`), replacing it in
  * place (or appending it): `node --import tsx scripts/results-qa.ts [--model parts-net.onnx]
- * [--seeds 10] [--questions 20] [--work dir]`. `npm run results` rebuilds every section.
+ * [--layer a,b] [--seeds 10] [--questions 20] [--work dir]`. `npm run results` rebuilds every section.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { qaSection } from './results/qa.js';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, seeds: { type: 'string' }, questions: { type: 'string' }, work: { type: 'string' } },
+  options: { model: { type: 'string' }, seeds: { type: 'string' }, questions: { type: 'string' }, work: { type: 'string' }, layer: { type: 'string' } },
 });
 const section = await qaSection({
   model: values.model,
   work: values.work,
+  layers: values.layer,
   seeds: values.seeds ? Number(values.seeds) : undefined,
   questions: values.questions ? Number(values.questions) : undefined,
 });

@@ -5,8 +5,7 @@
  */
 import { classImages, openGraphModel, readGraph } from '../../src/cli/commands/graph-io.js';
 import { collectGraphPeaks } from '../../src/disentangle/graph/collect.js';
-import { qaImages } from '../../src/disentangle/qa/index.js';
-import type { TruthImage } from './qa-experiment.js';
+import { qaImages, type TruthImage } from '../../src/disentangle/qa/index.js';
 
 /**
  * Images of the graph's class with their node and filter units, in data-set order.

@@ -11,10 +11,10 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runJson } from '../../src/cli/in-process.js';
+import { meanCurve, questionsToReach, simulateQa } from '../../src/disentangle/qa/index.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { chartSvg } from '../../src/render/report/chart.js';
-import { meanCurve, qaCurves, questionsToReach } from './qa-experiment.js';
 import { loadUnits } from './qa-units.js';
 
 /** Settings of the section (all have defaults). */
@@ -24,15 +24,18 @@ export interface QaSectionOptions {
   readonly work?: string;
   readonly seeds?: number;
   readonly questions?: number;
+  /** Graph layers (default: the vgg11-bn recipe's 8×8 and 4×4 layers; small-cnn's two conv layers when it is trained here). */
+  readonly layers?: string;
 }
 
-const LAYERS = 'Relu_23,Relu_33';
+/** The graph's layers per architecture: a third layer of vgg11-bn fails in ONNX Runtime (see the section's note). */
+const LAYERS = { 'vgg11-bn': 'Relu_23,Relu_33', 'small-cnn': 'Relu,Relu_3' };
 const PART = 'head';
 const RADIUS = 3;
 const INITIAL = 3;
 
 /** Trains the parts model by the recipe of `/work/notes-s4/parts-model.md` (vgg11-bn at 1/8 width), or small-cnn where `--width` is missing. */
-async function trainModel(work: string, data: string): Promise<{ path: string; commands: string[]; accuracy: number }> {
+async function trainModel(work: string, data: string): Promise<{ path: string; commands: string[]; accuracy: number; arch: keyof typeof LAYERS }> {
   const init = join(work, 'init.onnx');
   let create = ['model', 'create', 'vgg11-bn', '--classes', '3', '--input', '3x64x64', '--seed', '0', '--width', '0.125', '--out', init];
   try {
@@ -48,7 +51,8 @@ async function trainModel(work: string, data: string): Promise<{ path: string; c
   ];
   const summary = await runJson(...train);
   const last = summary.epochs[summary.epochs.length - 1];
-  return { path, commands: [create, train].map((c) => `lucerna ${c.join(' ')}`), accuracy: last?.valAccuracy ?? Number.NaN };
+  const arch = create[2] as keyof typeof LAYERS;
+  return { path, commands: [create, train].map((c) => `lucerna ${c.join(' ')}`), accuracy: last?.valAccuracy ?? Number.NaN, arch };
 }
 
 const f4 = (v: number) => v.toFixed(4);
@@ -72,7 +76,10 @@ export async function qaSection(options: QaSectionOptions = {}): Promise<string>
   const data = join(work, 'parts');
   const generate = ['dataset', 'parts', '--out', data, '--n', '1500', '--seed', '1', '--size', '64', '--classes', '2'];
   await runJson(...generate);
-  const trained = options.model ? { path: options.model, commands: [`(given) ${options.model}`], accuracy: Number.NaN } : await trainModel(work, data);
+  const trained = options.model
+    ? { path: options.model, commands: [`(given) ${options.model}`], accuracy: Number.NaN, arch: 'vgg11-bn' as const }
+    : await trainModel(work, data);
+  const layers = options.layers ?? LAYERS[trained.arch];
   const graphDir = join(work, 'graph');
   const build = [
     'graph',
@@ -83,7 +90,7 @@ export async function qaSection(options: QaSectionOptions = {}): Promise<string>
     '--class',
     'bird',
     '--layer',
-    LAYERS,
+    layers,
     '--patterns',
     '8,8',
     '--parents',
@@ -97,7 +104,7 @@ export async function qaSection(options: QaSectionOptions = {}): Promise<string>
   const units = await loadUnits(join(graphDir, 'graph.json'), data, PART);
   const split = <T>(all: readonly T[]) => ({ pool: all.filter((_, i) => i % 2 === 0), test: all.filter((_, i) => i % 2 === 1) });
   const run = (kind: 'nodes' | 'filters') =>
-    qaCurves({ ...split(units[kind]), inputSize: units.inputSize, seeds, questions, initial: INITIAL, radius: RADIUS });
+    simulateQa({ ...split(units[kind]), inputSize: units.inputSize, seeds, questions, initial: INITIAL, radius: RADIUS });
   const nodes = await run('nodes');
   const filters = await run('filters');
   const curve = { active: meanCurve(nodes.active), random: meanCurve(nodes.random), fActive: meanCurve(filters.active), fRandom: meanCurve(filters.random) };
@@ -165,7 +172,7 @@ ${rows.join('\n')}
 - 10 answers vs the 3-shot baseline: active ${f4(curve.active[10] as number)}, random ${f4(curve.random[10] as number)}, baseline ${f4(baseline)}.
 - Answers given (all seeds): active ${answers(nodes.answers.active)}; random ${answers(nodes.answers.random)}. Active asks more
   often where the guess is wrong, as intended.
-- Only 2 graph layers: \`graph build\` with a third layer of this model fails in ONNX Runtime shape inference
+- Only 2 graph layers: \`graph build\` with a third layer of vgg11-bn fails in ONNX Runtime shape inference
   ("Input tensor must have at least 3 dimensions", the trunk-graph issue listed in the last closing note).
 `;
 }
