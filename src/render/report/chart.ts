@@ -97,7 +97,7 @@ function valueScale(spec: ChartSpec): Plot.ScaleOptions {
 
 function lineMarks(spec: ChartSpec, categorical: boolean): Plot.Markish[] {
   const rows = spec.data.map((p) => ({ ...p, series: p.series ?? '' }));
-  const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#999' }), Plot.line(rows, { x: 'x', y: 'y', stroke: 'series', strokeWidth: 1.8 })];
+  const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#999' }), Plot.line(rows, { x: 'x', y: 'y', z: 'series', stroke: 'series', strokeWidth: 1.8 })];
   if (categorical || spec.data.length <= 24) marks.push(Plot.dot(rows, { x: 'x', y: 'y', fill: 'series', r: 2.5 }));
   return marks;
 }
