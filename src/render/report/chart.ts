@@ -55,8 +55,12 @@ export interface ChartSpec {
   readonly marginBottom?: number;
 }
 
-/** A fresh document for Plot to draw into. */
-function plotDocument(): Plot.PlotOptions['document'] {
+/**
+ * A fresh server-side document for Plot to draw into (the kit's other figures share it).
+ *
+ * @example `Plot.plot({ marks, document: plotDocument() })`
+ */
+export function plotDocument(): Plot.PlotOptions['document'] {
   return parseHTML('<!doctype html><html><head></head><body></body></html>').document as unknown as Plot.PlotOptions['document'];
 }
 
