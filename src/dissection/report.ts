@@ -1,73 +1,102 @@
 /**
- * A minimal self-contained HTML report of a dissection: per layer, the interpretable units per
- * category as a bar chart (Bau et al. 2017, Figure 4), the unique detectors, and per unit its label
- * and IoU with its top images (the thresholded mask drawn over them), with a category filter and a
- * sort by IoU. Isomorphic: data in, one HTML string out (images come as data URIs).
+ * The dissection report (`lucerna dissect`) as a page of the report kit: per layer, the
+ * interpretable units per category and the unique detectors as bar charts (Bau et al. 2017,
+ * arXiv:1704.05796, Figure 4), each category's mean best IoU (for `part`, the part interpretability
+ * of Zhang et al. 2018, arXiv:1710.00935), and per unit its label and IoU with its top images (the
+ * thresholded mask drawn over them). A category filter and a sort by IoU work without any script:
+ * radio buttons, `:has()` and the flex `order` of each card. Isomorphic: data in, one HTML string out.
  */
-import type { DetectorCounts, UnitScore } from './score.js';
+import { chart } from '../render/report/chart.js';
+import { escapeHtml } from '../render/report/escape.js';
+import { formatValue } from '../render/report/format.js';
+import { page, type Section } from '../render/report/page.js';
+import { table } from '../render/report/table.js';
+import { inlineImg } from '../render/report/tile.js';
+import { type DetectorCounts, meanBestIou, type UnitScore } from './score.js';
 
 /** One layer of the report. */
 export interface ReportLayer {
   readonly layer: string;
   readonly counts: DetectorCounts;
   readonly rows: readonly UnitScore[];
+  /** The mean best part IoU over units, when `part` was dissected. */
+  readonly partInterpretability?: number;
   /** Per 1-based unit number, its top images with the mask drawn (data URIs); units without any are listed without images. */
   readonly images: ReadonlyMap<number, readonly string[]>;
 }
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Options of {@link dissectionReportHtml}. */
+export interface DissectionReportOptions {
+  /** The `--where` restriction, e.g. `object=bird`. */
+  readonly where?: string;
 }
 
-/**
- * A horizontal SVG bar chart of interpretable units per category.
- *
- * @example
- * ```ts
- * barChart({ color: 12, texture: 3 });
- * ```
- */
-export function barChart(counts: Readonly<Record<string, number>>): string {
-  const entries = Object.entries(counts);
-  const max = Math.max(1, ...entries.map(([, v]) => v));
-  const row = 22;
-  const bars = entries
-    .map(([name, v], i) => {
-      const w = Math.round((v / max) * 300);
-      const y = i * row;
-      return `<text x="0" y="${y + 15}">${esc(name)}</text><rect x="90" y="${y + 3}" width="${w}" height="16" fill="#4c78a8"/><text x="${96 + w}" y="${y + 15}">${v}</text>`;
-    })
-    .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="440" height="${entries.length * row + 4}" font-family="sans-serif" font-size="12">${bars}</svg>`;
+/** Size of the top images as drawn (they are rendered at 96 × 96). */
+const THUMB = 96;
+
+/** Filter and sort without script: each layer's radio buttons select which cards show and their order. */
+function controlsCss(categories: number): string {
+  const filters = Array.from({ length: categories }, (_, k) => `section:has(input.cat-${k}:checked) .unit:not([data-cat="${k}"]) { display: none; }`).join(
+    '\n',
+  );
+  return `
+.units { display: flex; flex-wrap: wrap; gap: 8px; }
+.unit { border: 1px solid #ddd; border-radius: 4px; padding: 4px 6px; width: 272px; max-width: 100%; order: var(--desc); }
+.unit .imgs { display: flex; flex-wrap: wrap; gap: 2px; }
+.unit .imgs img { width: 62px; height: 62px; }
+.unit .weak { color: #999; }
+.controls label { margin-right: 10px; white-space: nowrap; }
+.controls { margin: 6px 0 10px; }
+section:has(input.sort-asc:checked) .unit { order: var(--asc); }
+section:has(input.sort-unit:checked) .unit { order: var(--unit); }
+${filters}`;
 }
 
-function unitCard(r: UnitScore, images: readonly string[], threshold: number): string {
-  const imgs = images.map((src) => `<img src="${src}" alt="top image of unit ${r.unit}">`).join('');
-  const label = r.score >= threshold ? esc(r.label) : `<span class="weak">${esc(r.label || '—')}</span>`;
-  return `<div class="unit" data-category="${esc(r.category)}" data-iou="${r.score}" data-unit="${r.unit}"><div class="head">unit ${r.unit} · ${label} <small>(${esc(r.category)}, IoU ${r.score.toFixed(3)})</small></div>${imgs}</div>`;
+function controls(index: number, categories: readonly string[]): string {
+  const radio = (name: string, cls: string, text: string, checked = false) =>
+    `<label><input type="radio" name="${name}-${index}" class="${cls}"${checked ? ' checked' : ''}> ${escapeHtml(text)}</label>`;
+  const filter = [radio('cat', 'cat-all', 'all', true), ...categories.map((c, k) => radio('cat', `cat-${k}`, c))].join('');
+  const sort = [
+    radio('sort', 'sort-desc', 'IoU, highest first', true),
+    radio('sort', 'sort-asc', 'IoU, lowest first'),
+    radio('sort', 'sort-unit', 'unit'),
+  ].join('');
+  return `<div class="controls"><div><b>Category</b> ${filter}</div><div><b>Sort</b> ${sort}</div></div>`;
 }
 
-function layerSection(l: ReportLayer, index: number): string {
+function unitCard(r: UnitScore, images: readonly string[], threshold: number, order: { desc: number; asc: number }, cat: number): string {
+  const imgs = images.map((src) => inlineImg({ png: src, width: THUMB, height: THUMB }, `top image of unit ${r.unit}`)).join('');
+  const label = r.score >= threshold ? `<b>${escapeHtml(r.label)}</b>` : `<span class="weak">${escapeHtml(r.label || '—')}</span>`;
+  return `<div class="unit" data-cat="${cat}" data-iou="${r.score}" data-unit="${r.unit}" style="--desc:${order.desc};--asc:${order.asc};--unit:${r.unit}"><div class="tile-title">unit ${r.unit} · ${label} <span class="muted">${escapeHtml(r.category)}, IoU ${formatValue(r.score)}</span></div><div class="imgs">${imgs}</div></div>`;
+}
+
+function categoryTable(l: ReportLayer, categories: readonly string[]): string {
+  const rows = categories.map((c) => [c, l.counts.perCategory[c] ?? 0, l.counts.uniquePerCategory[c] ?? 0, meanBestIou(l.rows, c) ?? Number.NaN]);
+  return table(rows, {
+    columns: ['category', `interpretable units (IoU ≥ ${l.counts.threshold})`, 'unique detectors', 'mean best IoU over units'],
+    rowHeaders: true,
+  });
+}
+
+function layerSection(l: ReportLayer, index: number): Section {
   const { counts } = l;
-  const options = ['all', ...Object.keys(counts.perCategory)].map((c) => `<option value="${esc(c)}">${esc(c)}</option>`).join('');
-  const cards = l.rows.map((r) => unitCard(r, l.images.get(r.unit) ?? [], counts.threshold)).join('');
-  return `<section id="layer-${index}"><h2>${esc(l.layer)}</h2>
-<p>${counts.units} of ${l.rows.length} units are interpretable (IoU ≥ ${counts.threshold}); ${counts.uniqueDetectors} unique detectors.</p>
-<div class="charts"><div><h3>Interpretable units per category</h3>${barChart(counts.perCategory)}</div><div><h3>Unique detectors per category</h3>${barChart(counts.uniquePerCategory)}</div></div>
-<p>Category <select class="filter">${options}</select> Sort <select class="sort"><option value="desc">IoU, highest first</option><option value="asc">IoU, lowest first</option><option value="unit">unit</option></select></p>
-<div class="units">${cards}</div></section>`;
+  const categories = Object.keys(counts.perCategory);
+  const bars = (title: string, values: Readonly<Record<string, number>>) =>
+    chart({ kind: 'bar', title, data: Object.entries(values).map(([x, y]) => ({ x, y })), y: { label: 'units' } });
+  const part =
+    l.partInterpretability === undefined
+      ? ''
+      : ` Part interpretability (the mean over units of each unit's best part IoU): <b>${escapeHtml(formatValue(l.partInterpretability))}</b>.`;
+  // Orders: the rows come sorted by score, highest first (ties: higher unit first).
+  const cards = l.rows.map((r, k) =>
+    unitCard(r, l.images.get(r.unit) ?? [], counts.threshold, { desc: k, asc: l.rows.length - 1 - k }, categories.indexOf(r.category)),
+  );
+  const body = `<p>${counts.units} of ${l.rows.length} units are interpretable (IoU ≥ ${counts.threshold}); ${counts.uniqueDetectors} unique detectors.${part}</p>
+<div class="charts">${bars('Interpretable units per category', counts.perCategory)}${bars('Unique detectors per category', counts.uniquePerCategory)}</div>
+${categoryTable(l, categories)}
+<h3>Units</h3>${controls(index, categories)}<div class="units">${cards.join('')}</div>`;
+  return { title: l.layer, id: `layer-${index}`, body };
 }
-
-const SCRIPT = `for (const s of document.querySelectorAll('section')) {
-  const box = s.querySelector('.units'), filter = s.querySelector('.filter'), sort = s.querySelector('.sort');
-  const apply = () => {
-    const cards = [...box.children];
-    const key = sort.value;
-    cards.sort((a, b) => key === 'unit' ? a.dataset.unit - b.dataset.unit : key === 'asc' ? a.dataset.iou - b.dataset.iou : b.dataset.iou - a.dataset.iou);
-    for (const c of cards) { c.hidden = filter.value !== 'all' && c.dataset.category !== filter.value; box.appendChild(c); }
-  };
-  filter.onchange = apply; sort.onchange = apply;
-}`;
 
 /**
  * The whole report page.
@@ -77,11 +106,12 @@ const SCRIPT = `for (const s of document.querySelectorAll('section')) {
  * const html = dissectionReportHtml('resnet18.onnx', [{ layer, counts, rows, images }]);
  * ```
  */
-export function dissectionReportHtml(model: string, layers: readonly ReportLayer[]): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Network Dissection · ${esc(model)}</title>
-<style>body{font-family:sans-serif;margin:2em;color:#222}.units{display:flex;flex-wrap:wrap;gap:8px}.unit{border:1px solid #ddd;padding:4px;width:260px}.unit img{width:62px;height:62px;image-rendering:pixelated;margin:1px}.head{font-size:13px;margin-bottom:2px}.weak{color:#999}.charts{display:flex;gap:32px}h3{font-size:14px}</style>
-</head><body><h1>Network Dissection of ${esc(model)}</h1>
-<p>Bau et al. 2017 (<a href="https://arxiv.org/abs/1704.05796">arXiv:1704.05796</a>), with NetDissect-Lite's thresholds, tallies and IoU.</p>
-${layers.map(layerSection).join('\n')}
-<script>${SCRIPT}</script></body></html>\n`;
+export function dissectionReportHtml(model: string, layers: readonly ReportLayer[], options: DissectionReportOptions = {}): string {
+  const most = Math.max(0, ...layers.map((l) => Object.keys(l.counts.perCategory).length));
+  const where = options.where ? ` · only images with ${options.where}, labels on its pixels` : '';
+  const header = `<p class="muted">Bau et al. 2017 (arXiv:1704.05796), with NetDissect-Lite's thresholds, tallies and IoU. A unit is labelled with the concept whose masks its top activations overlap best.</p>`;
+  return page(`Network Dissection of ${model}`, [`<style>${controlsCss(most)}</style>`, ...layers.map(layerSection)], {
+    subtitle: `${layers.length} layer${layers.length === 1 ? '' : 's'}${where}`,
+    header,
+  });
 }

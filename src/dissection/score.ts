@@ -131,3 +131,27 @@ export function countDetectors(rows: readonly UnitScore[], categories: readonly 
   const uniquePerCategory = Object.fromEntries(categories.map((c) => [c, unique[c]?.size ?? 0]));
   return { threshold, units, perCategory, uniqueDetectors: Object.values(uniquePerCategory).reduce((a, b) => a + b, 0), uniquePerCategory };
 }
+
+/**
+ * The mean over units of each unit's best IoU within `category` (its best label of that category,
+ * whether or not that category wins overall). For `part` this is the **part interpretability** of
+ * the interpretable-CNN paper's tables (Zhang et al. 2018, https://arxiv.org/abs/1710.00935, §4):
+ * how well, on average, a filter's top activations overlap one part. `undefined` without units or
+ * when the category was not dissected.
+ *
+ * @example
+ * ```ts
+ * meanBestIou(rows, 'part'); // e.g. 0.12
+ * ```
+ */
+export function meanBestIou(rows: readonly UnitScore[], category: string): number | undefined {
+  let sum = 0;
+  let n = 0;
+  for (const r of rows) {
+    const m = r.categories.find((c) => c.category === category);
+    if (!m) return undefined;
+    sum += m.iou;
+    n++;
+  }
+  return n > 0 ? sum / n : undefined;
+}

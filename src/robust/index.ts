@@ -12,13 +12,8 @@ export { type AttackOutcome, attackOutcome, type EvaluateOptions, forwardRows, l
 export { type FgsmOptions, fgsm } from './fgsm.js';
 export { GridBisection, type MinimalPerturbation, type MinimalPerturbationOptions, minimalPerturbation, pyFloorDiv } from './min-perturbation.js';
 export { DEFAULT_PGD_STEPS, type PgdOptions, pgd, randomStart } from './pgd.js';
-export {
-  minimalEpsilonSvg,
-  type RobustnessReportData,
-  type RobustnessReportImage,
-  renderRobustnessHtml,
-  successRateSvg,
-} from './report-html.js';
+// The page itself (`report-html.ts`) loads Observable Plot: import it directly, so `lucerna attack --help` stays light.
+export type { RobustnessReportData, RobustnessReportImage } from './report-html.js';
 export { type RobustnessOptions, type RobustnessResult, type RobustnessSample, robustnessStudy, successRates } from './robustness.js';
 export type { AttackMethod, AttackNorm, AttackOptions, AttackResult, PerSample } from './types.js';
 

@@ -53,8 +53,12 @@ export interface FitResult {
   readonly steps: number;
   readonly epochs: readonly EpochSummary[];
   readonly losses: readonly number[];
+  /** The training accuracy of every step's batch. */
+  readonly accuracies: readonly number[];
   /** With several loss terms: each term's value at every step, by term name. */
   readonly termLosses?: Readonly<Record<string, readonly number[]>>;
+  /** The last validation's confusion matrix: `[true class][predicted class]` counts. */
+  readonly confusion?: readonly (readonly number[])[];
   /** True when the signal stopped the run (at the end of a step). */
   readonly interrupted: boolean;
 }
@@ -83,17 +87,40 @@ export function crossEntropyOf(logits: Float32Array, classes: number, labels: Ar
   return { loss: loss / Math.max(1, labels.length), correct };
 }
 
-async function validate(trainer: Trainer, data: Dataset, batchSize: number): Promise<{ loss: number; accuracy: number }> {
+/**
+ * Adds the arg-max predictions of logits [B, K] to a confusion matrix `[true][predicted]` (K × K).
+ *
+ * @example
+ * ```ts
+ * const m = [[0, 0], [0, 0]];
+ * addToConfusion(m, new Float32Array([2, 1, 0, 3]), [0, 0]); // m = [[1, 1], [0, 0]]
+ * ```
+ */
+export function addToConfusion(matrix: number[][], logits: Float32Array, labels: ArrayLike<number>): void {
+  const classes = matrix.length;
+  for (let n = 0; n < labels.length; n++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if ((logits[n * classes + k] as number) > (logits[n * classes + best] as number)) best = k;
+    const row = matrix[labels[n] as number];
+    if (row) row[best] = (row[best] as number) + 1;
+  }
+}
+
+async function validate(trainer: Trainer, data: Dataset, batchSize: number): Promise<{ loss: number; accuracy: number; confusion: number[][] }> {
   let loss = 0;
   let correct = 0;
+  let confusion: number[][] = [];
   for (const indices of batchesOf(epochOrder(data.size, { shuffle: false, seed: 0, epoch: 0 }), batchSize)) {
     const batch = await data.read(indices, 0);
     const logits = await trainer.predict(batch.x);
-    const r = crossEntropyOf(logits.data, logits.shape[1] as number, batch.labels);
+    const classes = logits.shape[1] as number;
+    if (confusion.length !== classes) confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+    const r = crossEntropyOf(logits.data, classes, batch.labels);
+    addToConfusion(confusion, logits.data, batch.labels);
     loss += r.loss * indices.length;
     correct += r.correct;
   }
-  return { loss: loss / data.size, accuracy: correct / data.size };
+  return { loss: loss / data.size, accuracy: correct / data.size, confusion };
 }
 
 /**
@@ -113,6 +140,8 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
   const startStep = trainer.steps;
   const epochs: EpochSummary[] = [];
   const losses: number[] = [];
+  const accuracies: number[] = [];
+  let confusion: number[][] | undefined;
   const termLosses: Record<string, number[]> = {};
   let step = 0;
   let interrupted = false;
@@ -140,6 +169,7 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
       const r = await trainer.step(batch.x, batch.labels, lr);
       step++;
       losses.push(r.loss);
+      accuracies.push(r.correct / Math.max(1, r.count));
       for (const [name, v] of Object.entries(r.terms)) {
         (termLosses[name] ??= []).push(v);
         termSums[name] = (termSums[name] ?? 0) + v * r.count;
@@ -157,10 +187,11 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
     const terms = Object.fromEntries(Object.entries(termSums).map(([name, v]) => [name, v / Math.max(1, seen)]));
     const summary: EpochSummary = { epoch, loss: sumLoss / Math.max(1, seen), accuracy: correct / Math.max(1, seen), ...(several ? { terms } : {}) };
     const val = options.validation && options.validation.size > 0 && !interrupted ? await validate(trainer, options.validation, options.batchSize) : undefined;
+    if (val) confusion = val.confusion;
     const full = val ? { ...summary, valLoss: val.loss, valAccuracy: val.accuracy } : summary;
     epochs.push(full);
     options.onEpoch?.(full);
   }
   const several = Object.keys(termLosses).length > 1;
-  return { steps: step, epochs, losses, ...(several ? { termLosses } : {}), interrupted };
+  return { steps: step, epochs, losses, accuracies, ...(several ? { termLosses } : {}), ...(confusion ? { confusion } : {}), interrupted };
 }

@@ -134,3 +134,33 @@ describe('lucerna bias: output', () => {
     );
   });
 });
+
+describe('lucerna bias: Grad-CAM evidence in the report', () => {
+  it('shows, for each of the top flagged relations, Grad-CAM for its class on val images where the cue and the class disagree', async () => {
+    const out = join(work, 'evidence');
+    const r = await bias(cleanModel, '--dataset', clean, '--attributes', join(clean, 'attributes.csv'), '--layer', LAYER, '--threshold', '0', '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(readFileSync(join(out, 'bias.json'), 'utf8'));
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    const sections = html.split('<h2>Evidence: ').slice(1);
+    assert.equal(sections.length, Math.min(3, json.flagged.length));
+    let maps = 0;
+    let checked = 0;
+    for (const [k, section] of sections.entries()) {
+      const rel = json.flagged[k] as { className: string; attribute: string };
+      assert.ok(section.startsWith(`${rel.className}:${rel.attribute}</h2>`), 'the top flagged relations, in rank order');
+      const cams = section.match(/<img src="data:image\/png;base64,[^"]+"[^>]*alt="Grad-CAM for ([^"]+) on [^"]+"/g) ?? [];
+      const inputs = section.match(/<img src="data:image\/png;base64,[^"]+"[^>]*alt="parts_\d+\.png" class="input"/g) ?? [];
+      assert.ok(cams.length <= 4 && cams.length === inputs.length, `${cams.length} maps, ${inputs.length} images`);
+      for (const c of cams) assert.ok(c.includes(`Grad-CAM for ${rel.className} on`), 'the map is for the relation’s class');
+      // Every example disagrees: its class is the relation's class exactly when it lacks the cue.
+      for (const m of section.matchAll(/<div>([^<]+) → predicted [^<]+<\/div><div>(has|without) /g)) {
+        assert.equal(m[1] === rel.className, m[2] === 'without', m[0]);
+        checked++;
+      }
+      maps += cams.length;
+    }
+    assert.ok(maps > 0, 'some Grad-CAM map is shown');
+    assert.equal(checked, maps, 'every example says whether it has the cue');
+  });
+});

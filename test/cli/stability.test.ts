@@ -65,7 +65,7 @@ describe('lucerna stability', () => {
     assert.equal(summary.nullFilters, 0);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     assert.match(html, /The 8 most stable filters/);
-    assert.equal((html.match(/<figure>/g) ?? []).length, 2, 'two filters, each shown once');
+    assert.equal((html.match(/<figure class="chart positions">/g) ?? []).length, 2, 'two filters, each shown once');
     assert.deepEqual(externalReferences(html), []);
   });
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { meanShape, toMeanShape } from '../../src/metrics/report/stability-html.js';
+import { meanShape, toMeanShape } from '../../src/metrics/mean-shape.js';
 
 describe('stability report geometry', () => {
   it('averages landmarks over the images that have them', () => {

@@ -5,7 +5,7 @@ import { externalReferences } from '../../src/render/report/self-contained.js';
 import { fgsm } from '../../src/robust/fgsm.js';
 import { minimalPerturbation } from '../../src/robust/min-perturbation.js';
 import { pgd } from '../../src/robust/pgd.js';
-import { minimalEpsilonSvg, renderRobustnessHtml } from '../../src/robust/report-html.js';
+import { renderRobustnessHtml } from '../../src/robust/report-html.js';
 import { type RobustnessResult, robustnessStudy, successRates } from '../../src/robust/robustness.js';
 import { sliceBatch } from '../../src/tensor/tensor.js';
 import { normalInput, tinyCnn } from './fixtures.js';
@@ -58,28 +58,29 @@ describe('the robustness page', () => {
     epsilons: [0.1, 0.2],
     rates: [0.25, 0.75],
     searchMax: 0.5,
-    images: [
-      {
-        name: 'a.png',
-        label: '3 (cat)',
-        adversarialLabel: '5 (dog)',
-        minimalEpsilon: 0.12,
-        shownEpsilon: 0.12,
-        differenceMax: 0.12,
-        pictures: { original: dot, adversarial: dot, difference: dot, camBefore: dot, camAfter: dot },
-      },
-    ],
+    images: [0.12, 0.01, 0.26, null, null].map((minimalEpsilon, i) => ({
+      name: i ? `${i}.png` : 'a.png',
+      label: '3 (cat)',
+      adversarialLabel: '5 (dog)',
+      minimalEpsilon,
+      shownEpsilon: 0.12,
+      differenceMax: 0.12,
+      width: 8,
+      height: 8,
+      pictures: { original: dot, adversarial: dot, difference: dot, camBefore: dot, camAfter: dot },
+    })),
   });
   it('is self-contained and escapes names', () => {
     assert.deepEqual(externalReferences(page), []);
     assert.match(page, /m&lt;1&gt;\.onnx/);
     assert.match(page, /ε 0\.1: 25\.0% · ε 0\.2: 75\.0%/);
-    assert.equal((page.match(/<img /g) ?? []).length, 5);
+    assert.equal((page.match(/<img /g) ?? []).length, 25, 'five pictures per sample');
   });
-  it('bins the minimal ε and counts the samples that never flipped', () => {
-    const svg = minimalEpsilonSvg([0.01, 0.02, 0.26, null, null], 0.5, 2);
-    assert.match(svg, /\[0\.00, 0\.250\): 2/);
-    assert.match(svg, /\[0\.250, 0\.500\): 1/);
-    assert.match(svg, /no flip below 0\.5: 2/);
+  it('bins the minimal ε over [0, the search end) and counts the samples that never flipped', () => {
+    assert.match(page, /\[0, 0\.025\): 1/);
+    assert.match(page, /\[0\.1, 0\.125\): 1/);
+    assert.match(page, /\[0\.25, 0\.275\): 1/);
+    assert.equal((page.match(/\): 0</g) ?? []).length, 17, 'the other bins are empty');
+    assert.match(page, /no flip below 0\.5: 2/);
   });
 });

@@ -295,6 +295,8 @@ async function runReport(
         minimalEpsilon: r.minimalEpsilon,
         shownEpsilon: r.shownEpsilon,
         differenceMax: difference.max,
+        width: original.width,
+        height: original.height,
         pictures: {
           original: await png(original.rgb),
           adversarial: await png(adversarial.rgb),

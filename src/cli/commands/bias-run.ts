@@ -19,11 +19,12 @@ import type { BiasRelation } from '../../diagnosis/bias/relations.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
-import { escapeHtml } from '../../render/report/escape.js';
+import { biasPage, relationKey } from '../../render/report/bias.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, pixelSettings } from '../model.js';
 import { parseInteger, parseNumber } from '../parse.js';
+import { biasExamples } from './bias-maps.js';
 
 /** Flags of `lucerna bias`. */
 export interface BiasFlags {
@@ -126,29 +127,6 @@ async function requireEmptyFolder(out: string): Promise<void> {
   if (existing && existing.length > 0) throw new LucernaError('BAD_OPTION', `--out ${out} exists and is not empty`, 'Pass a new folder');
 }
 
-const fmt = (v: number | null) => (v === null ? '–' : v.toFixed(3));
-
-function reportHtml(json: ReturnType<typeof resultJson>): string {
-  const row = (r: BiasRelation, i: number) =>
-    `<tr${r.flagged ? ' class="f"' : ''}><td>${i + 1}</td><td>${escapeHtml(r.className)}</td><td>${escapeHtml(r.attribute)}</td><td>${fmt(r.network)}</td><td>${fmt(r.groundTruth)}</td><td>${fmt(r.bias)}</td><td>${r.filters.join(', ')}</td></tr>`;
-  const head = '<tr><th>#</th><th>class</th><th>attribute</th><th>network</th><th>ground truth</th><th>bias</th><th>filters</th></tr>';
-  const acc = Object.entries(json.accuracy)
-    .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${fmt(v.accuracy)}</td><td>${v.images}</td></tr>`)
-    .join('');
-  const settings = Object.entries(json.settings)
-    .map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(String(v))}</td></tr>`)
-    .join('');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Bias discovery</title><style>
-body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}tr.f{background:#fde2e2}
-</style></head><body><h1>Bias discovery</h1>
-<p>Zhang, Wang, Zhu, <a href="https://arxiv.org/abs/1710.10577">Examining CNN Representations with respect to Dataset Bias</a> (AAAI 2018). Network relation: correlation of the class score's evidence on the attribute's filters with the attribute, on the unbiased val split; ground truth: phi coefficient of class and attribute on the same split; bias = network − ground truth.</p>
-<h2>Flagged relations (${json.flagged.length})</h2><table>${head}${json.flagged.map(row).join('')}</table>
-<h2>Accuracy</h2><table><tr><th>images</th><th>accuracy</th><th>count</th></tr>${acc}</table>
-<h2>All relations</h2><table>${head}${json.relations.map(row).join('')}</table>
-<h2>Settings</h2><table>${settings}</table></body></html>
-`;
-}
-
 function resultJson(relations: BiasRelation[], accuracyBy: Record<string, { images: number; accuracy: number | null }>, settings: Record<string, unknown>) {
   return { flagged: relations.filter((r) => r.flagged), relations, accuracy: accuracyBy, settings };
 }
@@ -156,6 +134,27 @@ function resultJson(relations: BiasRelation[], accuracyBy: Record<string, { imag
 /** Val images where the relation's cue agrees with the class (the direction the network leans). */
 function cueAgrees(r: BiasRelation, c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): (i: number) => boolean {
   return (i) => (((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1)) === r.network >= 0;
+}
+
+/** Flagged relations shown with Grad-CAM maps, and images per relation. */
+const EVIDENCE_RELATIONS = 3;
+const EVIDENCE_IMAGES = 4;
+
+/** Val indices where the cue and the class disagree: alternately the class without the cue and the cue without the class. */
+function disagreeing(c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): number[] {
+  const classOnly: number[] = [];
+  const cueOnly: number[] = [];
+  items.forEach((it, i) => {
+    const cue = (indicators[i] as readonly number[])[j] === 1;
+    if (it.label === c && !cue) classOnly.push(i);
+    else if (it.label !== c && cue) cueOnly.push(i);
+  });
+  const out: number[] = [];
+  for (let k = 0; k < Math.max(classOnly.length, cueOnly.length); k++) {
+    if (k < classOnly.length) out.push(classOnly[k] as number);
+    if (k < cueOnly.length) out.push(cueOnly[k] as number);
+  }
+  return out;
 }
 
 /**
@@ -219,7 +218,21 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   };
   const json = resultJson(relations, accuracyBy, settings);
   await ctx.outputs.write(join(flags.out, 'bias.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await ctx.outputs.write(join(flags.out, 'report.html'), reportHtml(json));
+  const examples = new Map<string, Awaited<ReturnType<typeof biasExamples>>>();
+  for (const r of json.flagged.slice(0, EVIDENCE_RELATIONS)) {
+    const c = classes.indexOf(r.className);
+    const j = table.names.indexOf(r.attribute);
+    const chosen = disagreeing(c, j, val, valIndicators).slice(0, EVIDENCE_IMAGES);
+    const shown = await biasExamples(
+      chosen.map((i) => val[i] as Item),
+      chosen.map((i) => valPred[i] as number),
+      chosen.map((i) => (valIndicators[i] as number[])[j] === 1),
+      { model, layer: flags.layer, classes, preprocessing, target: c, signal: ctx.signal },
+      EVIDENCE_IMAGES,
+    );
+    examples.set(relationKey(r), shown);
+  }
+  await ctx.outputs.write(join(flags.out, 'report.html'), biasPage({ relations, accuracy: accuracyBy, examples, threshold, settings }));
   const seconds = (performance.now() - t0) / 1000;
   const first = top ? `; first: ${top.className}:${top.attribute} (bias ${top.bias.toFixed(3)})` : '';
   return {

@@ -15,7 +15,7 @@ import { type ConceptItem, dissect } from '../../dissection/dissect.js';
 import { layerResult, tallyCsv } from '../../dissection/output.js';
 import { maskOverlay } from '../../dissection/overlay.js';
 import { dissectionReportHtml, type ReportLayer } from '../../dissection/report.js';
-import { countDetectors, iouMatrix, scoreUnits } from '../../dissection/score.js';
+import { countDetectors, iouMatrix, meanBestIou, scoreUnits } from '../../dissection/score.js';
 import { checkShardFile, mergeShardFiles, type ShardFile, shardFile } from '../../dissection/shard.js';
 import { Tally } from '../../dissection/tally.js';
 import { TopImages } from '../../dissection/top-images.js';
@@ -26,6 +26,7 @@ import type { StagedOutputs } from '../../io/write.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, pixelSettings } from '../model.js';
 import { progressBar } from '../progress.js';
+import { type WhereRows, whereRows } from './dissect-where.js';
 
 /** Flags of `lucerna dissect`. */
 export interface DissectFlags {
@@ -34,6 +35,8 @@ export interface DissectFlags {
   readonly out?: string;
   readonly quantile?: string;
   readonly categories?: string;
+  /** `<category>=<label>`: only images of that object, labels only on its pixels. */
+  readonly where?: string;
   readonly batchSize?: string;
   readonly iouThreshold?: string;
   readonly top?: string;
@@ -101,11 +104,11 @@ async function readShard(path: string): Promise<ShardFile> {
   }
 }
 
-function conceptItems(set: BrodenDataset, rows: BrodenDataset['rows'], pixels: Parameters<typeof loadImageTensor>[1]): ConceptItem[] {
+function conceptItems(set: BrodenDataset, rows: BrodenDataset['rows'], pixels: Parameters<typeof loadImageTensor>[1], where?: WhereRows): ConceptItem[] {
   return rows.map((row) => ({
     name: row.image,
     image: async () => (await loadImageTensor(set.imagePath(row), pixels)).tensor,
-    labels: () => set.readLabels(row),
+    labels: () => (where ? where.labels(row) : set.readLabels(row)),
   }));
 }
 
@@ -154,7 +157,7 @@ async function writeOutputs(
   dataset: string,
   meta: BrodenMeta,
   layers: readonly FinalLayer[],
-  info: { images: number; skipped: readonly { image: string; reason: string }[]; iouThreshold: number; reportUnits: number },
+  info: { images: number; skipped: readonly { image: string; reason: string }[]; iouThreshold: number; reportUnits: number; where?: string },
 ) {
   const used = new Set<string>();
   const results = [];
@@ -164,9 +167,13 @@ async function writeOutputs(
     const iou = iouMatrix(l.tally, meta.primary);
     const rows = scoreUnits(l.tally, meta, iou);
     const counts = countDetectors(rows, meta.categories, info.iouThreshold);
+    const partInterpretability = meanBestIou(rows, 'part');
     const tallyPath = resolve(out, layerFolder(l.layer, used), 'tally.csv');
     await outputs.write(tallyPath, tallyCsv(rows, meta.categories));
-    results.push(layerResult({ ...l, images: l.tally.images }, rows, iou, meta, counts));
+    results.push({
+      ...layerResult({ ...l, images: l.tally.images }, rows, iou, meta, counts),
+      ...(partInterpretability === undefined ? {} : { partInterpretability }),
+    });
     summaries.push({
       layer: l.layer,
       tally: tallyPath,
@@ -174,15 +181,26 @@ async function writeOutputs(
       interpretable: counts.units,
       perCategory: counts.perCategory,
       uniqueDetectors: counts.uniqueDetectors,
+      ...(partInterpretability === undefined ? {} : { partInterpretability }),
     });
     const shown = rows.slice(0, info.reportUnits).map((r) => r.unit);
-    report.push({ layer: l.layer, counts, rows, images: await reportImages(dataset, l, shown) });
+    report.push({ layer: l.layer, counts, rows, partInterpretability, images: await reportImages(dataset, l, shown) });
   }
   const resultPath = resolve(out, 'result.json');
   const reportPath = resolve(out, 'report.html');
-  await outputs.write(resultPath, `${JSON.stringify({ model, dataset, images: info.images, skipped: info.skipped, layers: results }, null, 1)}\n`);
-  await outputs.write(reportPath, dissectionReportHtml(model, report));
-  return { layers: summaries, result: resultPath, report: reportPath, images: info.images, skipped: info.skipped.length };
+  await outputs.write(
+    resultPath,
+    `${JSON.stringify({ model, dataset, ...(info.where ? { where: info.where } : {}), images: info.images, skipped: info.skipped, layers: results }, null, 1)}\n`,
+  );
+  await outputs.write(reportPath, dissectionReportHtml(model, report, { where: info.where }));
+  return {
+    layers: summaries,
+    result: resultPath,
+    report: reportPath,
+    images: info.images,
+    skipped: info.skipped.length,
+    ...(info.where ? { where: info.where } : {}),
+  };
 }
 
 function finalLayers(file: ShardFile): FinalLayer[] {
@@ -224,12 +242,14 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
       'Pass the merged thresholds (shard.json of `dissect merge` over pass-1 shards)',
     );
   const set = await openBroden(dataset, { categories: flags.categories?.split(',').map((s) => s.trim()) });
-  const range = flags.shard ? shardRange(flags.shard, set.rows.length) : { start: 0, end: set.rows.length };
+  const where = flags.where ? await whereRows(dataset, set, flags.where, ctx.signal) : undefined;
+  const allRows = where?.rows ?? set.rows;
+  const range = flags.shard ? shardRange(flags.shard, allRows.length) : { start: 0, end: allRows.length };
   const t0 = performance.now();
   await using opened = await openModel(modelPath);
   const { model } = opened;
   const loaded = pixelSettings(opened, 'lucerna dissect');
-  const items = conceptItems(set, set.rows.slice(range.start, range.end), { inputDims: model.input.dims, ...loaded.preprocessing });
+  const items = conceptItems(set, allRows.slice(range.start, range.end), { inputDims: model.input.dims, ...loaded.preprocessing }, where);
   const progress = progressBar('dissect', !flags.json && ctx.io.isTTY);
   const warn = (m: string) => ctx.warn(m);
   const thresholds = given ? Object.fromEntries(given.layers.map((l) => [l.layer, l.thresholds ?? []])) : undefined;
@@ -237,7 +257,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
   const signal = ctx.signal;
   const result = await dissect(
     model,
-    { meta: set.meta, items, totalImages: set.rows.length },
+    { meta: set.meta, items, totalImages: allRows.length },
     {
       cache,
       cacheLimit: CACHE_LIMIT,
@@ -278,10 +298,14 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
     skipped: result.skipped,
     iouThreshold,
     reportUnits,
+    where: where ? `${where.clause.category}=${where.clause.label}` : undefined,
   });
-  const counts = summary.layers.map((l) => `${l.layer}: ${l.interpretable}/${l.units} interpretable`).join('; ');
+  const part = (l: { partInterpretability?: number }) =>
+    l.partInterpretability === undefined ? '' : `, part interpretability ${l.partInterpretability.toFixed(4)}`;
+  const counts = summary.layers.map((l) => `${l.layer}: ${l.interpretable}/${l.units} interpretable${part(l)}`).join('; ');
+  const whereNote = where ? ` of ${where.clause.label} (${where.excluded} others left out)` : '';
   const timing = Object.fromEntries(Object.entries(result.timing).map(([k, v]) => [k, Math.round(v) / 1000]));
-  return { json: { ...summary, seconds, timing }, message: `dissect: ${result.images} images${skippedNote}; ${counts} → ${out} (${seconds} s)` };
+  return { json: { ...summary, seconds, timing }, message: `dissect: ${result.images} images${whereNote}${skippedNote}; ${counts} → ${out} (${seconds} s)` };
 }
 
 /**

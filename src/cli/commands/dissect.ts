@@ -28,6 +28,10 @@ export const dissectCommand = defineCommand<DissectFlags>({
     flags.out('<dir>', 'output folder: <layer>/tally.csv, result.json, report.html (or shard.json with --shard)', true),
     { flags: '--quantile <q>', description: 'top quantile of activations that makes a mask (default 0.005)' },
     { flags: '--categories <c,...>', description: 'categories to use (default all in category.csv)' },
+    {
+      flags: '--where <category=label>',
+      description: 'only images containing this label (e.g. object=bird), with pixel labels kept on its pixels only (part dissection)',
+    },
     flags.batchSize(8),
     { flags: '--iou-threshold <t>', description: 'IoU from which a unit counts as interpretable (default 0.04)' },
     { flags: '--top <n>', description: 'top images kept per unit for the report (default 4)' },

@@ -5,11 +5,7 @@
  * Ctrl-C finishes the current step, writes the checkpoint and exits 130. Loaded by `train.ts`.
  */
 import cliProgress from 'cli-progress';
-import { fashionMnist } from '../../datasets/node/fashion-mnist.js';
-import { imageFolder } from '../../datasets/node/image-folder.js';
-import { npyDataset } from '../../datasets/node/npy.js';
-import { validationSplit } from '../../datasets/order.js';
-import { type Dataset, subset } from '../../datasets/types.js';
+import type { Dataset } from '../../datasets/types.js';
 import { nodeRuntime } from '../../engine/node.js';
 import type { OptimizationLevel } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
@@ -26,6 +22,8 @@ import type { Schedule } from '../../training/schedule.js';
 import { Trainer } from '../../training/trainer.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { modelFile } from '../model.js';
+import { openTrainData } from './train-data.js';
+import { trainReportFile } from './train-report.js';
 
 /** Options of `lucerna train`, with the defaults of {@link TRAIN_DEFAULTS} filled in. */
 export interface TrainOptions {
@@ -58,6 +56,8 @@ export interface TrainOptions {
   readonly optimization?: string;
   readonly out: string;
   readonly json?: boolean;
+  /** Write the HTML training report beside the checkpoint (default true; `--no-report`). */
+  readonly report: boolean;
   /** Interpretable CNN (Zhang et al. 2018): conv outputs to mask, comma-separated. */
   readonly interpretable?: string;
   readonly interpretableMode: string;
@@ -92,6 +92,9 @@ export interface TrainSummary {
   readonly files: readonly string[];
   readonly steps: number;
   readonly totalSteps: number;
+  /** Samples trained on and held out for validation. */
+  readonly trainSamples: number;
+  readonly valSamples: number;
   readonly interrupted: boolean;
   readonly trainable: readonly string[];
   readonly frozen: readonly string[];
@@ -115,34 +118,6 @@ const nonNegative = (t: string, o: string) => num(t, o, (v) => v >= 0, 'a number
 function oneOf<T extends string>(value: string, option: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) throw new LucernaError('BAD_OPTION', `${option} "${value}" is not one of ${allowed.join(', ')}`);
   return value as T;
-}
-
-/** The training data and, for image folders, the same files without augmentation (for validation). */
-async function openData(o: TrainOptions, graph: Graph, seed: number): Promise<{ train: Dataset; plain: Dataset; valDir?: Dataset }> {
-  const npy = o.inputs !== undefined || o.labels !== undefined;
-  if (npy && o.dataset !== undefined) throw new LucernaError('BAD_OPTION', 'Give either --inputs/--labels or --dataset, not both');
-  if (npy) {
-    if (!o.inputs || !o.labels) throw new LucernaError('BAD_OPTION', '--inputs and --labels go together', 'Pass both .npy files');
-    const d = await npyDataset(o.inputs, o.labels);
-    return { train: d, plain: d };
-  }
-  if (o.dataset === 'fashion-mnist') {
-    const d = await fashionMnist('train');
-    return { train: d, plain: d };
-  }
-  if (o.dataset === undefined)
-    throw new LucernaError('BAD_OPTION', 'No training data', 'Pass --inputs x.npy --labels y.npy, --dataset <folder> or --dataset fashion-mnist');
-  const dims = graph.primaryInput().dims.slice(1);
-  if (dims.length !== 3 || dims.some((d) => typeof d !== 'number')) {
-    throw new LucernaError('UNSUPPORTED_MODEL', `An image folder needs a model with a static [C, H, W] input; this one takes [${dims.join(', ')}]`);
-  }
-  const sampleShape = dims as [number, number, number];
-  const jitter = num(o.jitter, '--jitter', (v) => v >= 0 && v < 1, 'in [0, 1)');
-  const augment = { crop: o.crop, flip: o.flip, jitter };
-  const train = await imageFolder(o.dataset, { sampleShape, augment, seed });
-  const plain = await imageFolder(o.dataset, { sampleShape });
-  const valDir = o.valDir ? await imageFolder(o.valDir, { sampleShape, classNames: train.classNames }) : undefined;
-  return { train, plain, valDir };
 }
 
 function sampleShapeCheck(graph: Graph, data: Dataset): void {
@@ -235,7 +210,7 @@ export async function runTrain(
   flags: Partial<TrainOptions> & { readonly out: string },
 ): Promise<CommandResult> {
   const defined = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
-  const o: TrainOptions = { ...TRAIN_DEFAULTS, freeze: [], shuffle: true, crop: true, flip: true, ...defined, out: flags.out };
+  const o: TrainOptions = { ...TRAIN_DEFAULTS, freeze: [], shuffle: true, crop: true, flip: true, report: true, ...defined, out: flags.out };
   const started = performance.now();
   const modelPath = await modelFile(given);
   const batchSize = positiveInt(o.batchSize, '--batch-size');
@@ -256,16 +231,11 @@ export async function runTrain(
     throw new LucernaError('BAD_OPTION', '--nesterov needs --optimizer sgd and a --momentum above 0');
   const smoothing = num(o.labelSmoothing, '--label-smoothing', (v) => v >= 0 && v < 1, 'in [0, 1)');
   const sched = schedule(o);
-  const valFraction = o.val === undefined ? (o.dataset !== undefined ? 0.1 : 0) : num(o.val, '--val', (v) => v >= 0 && v < 1, 'a fraction in [0, 1)');
 
   const graph = graphFromBytes(await readBytes(modelPath, 'the model'), modelPath);
-  const data = await openData(o, graph, seed);
-  const all = data.train;
-  if (all.size === 0) throw new LucernaError('BAD_FILE', 'The training data has no samples');
+  const data = await openTrainData(o, graph, seed, (m) => ctx.warn(m));
+  const { all, train, val } = data;
   sampleShapeCheck(graph, all);
-  const split = validationSplit(all.size, data.valDir ? 0 : valFraction, seed);
-  const train = split.val.length > 0 ? subset(all, split.train) : all;
-  const val = data.valDir ?? (split.val.length > 0 ? subset(data.plain, split.val) : undefined);
   const resume = o.resume ? await readOptimizerState(modelPath) : undefined;
   if (resume && resume.meta.optimizer !== optimizer.name) {
     throw new LucernaError(
@@ -329,14 +299,47 @@ export async function runTrain(
       meta: { optimizer: optimizer.name, step: trainer.steps, hyper: trainer.hyper, lr, schedule: sched, bn },
     },
   });
-  for (const [path, data] of files) await ctx.outputs.write(path, data);
   const totalSteps = steps ?? Math.ceil(train.size / batchSize) * epochs;
+  if (o.report) {
+    const settings = {
+      optimizer: optimizer.name,
+      lr,
+      ...hyper,
+      schedule: sched,
+      batchSize,
+      epochs: steps === undefined ? epochs : undefined,
+      steps,
+      seed,
+      bn,
+      labelSmoothing: smoothing,
+      freeze: o.freeze,
+      shuffle: o.shuffle,
+      trainable: trainer.trainable.length,
+      frozen: trainer.frozen.length,
+    };
+    const report = trainReportFile(o.out, {
+      model: modelPath,
+      data: o.dataset ?? `${o.inputs} ${o.labels}`,
+      train,
+      val,
+      valSource: data.valSource,
+      result,
+      totalSteps,
+      seconds: (performance.now() - started) / 1000,
+      classNames: all.classNames,
+      settings,
+    });
+    files.push(report);
+  }
+  for (const [path, data] of files) await ctx.outputs.write(path, data);
   const summary: TrainSummary = {
     model: given ?? 'bundled',
     out: o.out,
     files: files.map(([path]) => path),
     steps: result.steps,
     totalSteps,
+    trainSamples: train.size,
+    valSamples: val?.size ?? 0,
     interrupted: result.interrupted,
     trainable: trainer.trainable,
     frozen: trainer.frozen,

@@ -29,7 +29,8 @@ export const trainCommand = defineCommand<Partial<TrainOptions> & { readonly out
     { flags: '--labels <y.npy>', description: 'integer labels [N] as .npy' },
     {
       flags: '--dataset <dir|fashion-mnist>',
-      description: 'an image folder (one subfolder per class), or fashion-mnist (the Debian package dataset-fashion-mnist)',
+      description:
+        'an image folder (one subfolder per class), a Broden folder with a classes/ view (index.csv split column: train/val), or fashion-mnist (the Debian package dataset-fashion-mnist)',
     },
     { flags: '--batch-size <n>', description: 'samples per step (default 4)' },
     { flags: '--epochs <n>', description: 'passes over the training set (default 1)' },
@@ -64,6 +65,7 @@ export const trainCommand = defineCommand<Partial<TrainOptions> & { readonly out
     { flags: '--tau <f>', description: 'interpretable CNN: template scale τ of the filter loss (default 0.5/n²; the mask uses T/τ, peak 1)' },
     { flags: '--beta <f>', description: 'interpretable CNN: template fall-off β (default 4)' },
     { flags: '--alpha <f>', description: 'interpretable CNN: prior mass of the positive templates α (default n²/(1+n²))' },
+    { flags: '--no-report', description: 'do not write the HTML report (<out>.report.html: curves, confusion matrix, settings)' },
     flags.out('<file>', 'checkpoint to write (.onnx)', true),
     flags.json('print the run summary as JSON'),
   ],

@@ -91,6 +91,11 @@ async function decode(path: string, o: ImageFolderOptions, random: () => number)
   }
 }
 
+/** An image folder: a {@link Dataset} that also lists its files (sample i is `files[i]`). */
+export interface ImageFolderDataset extends Dataset {
+  readonly files: readonly string[];
+}
+
 /**
  * Opens an image folder as a {@link Dataset}.
  *
@@ -99,7 +104,7 @@ async function decode(path: string, o: ImageFolderOptions, random: () => number)
  * const data = await imageFolder('data/train', { sampleShape: [3, 64, 64], augment: { crop: true, flip: true, jitter: 0.1 } });
  * ```
  */
-export async function imageFolder(dir: string, o: ImageFolderOptions): Promise<Dataset> {
+export async function imageFolder(dir: string, o: ImageFolderOptions): Promise<ImageFolderDataset> {
   const { classes, files, labels } = await scan(dir, o.classNames);
   const all = Int32Array.from(labels);
   const sample = o.sampleShape[0] * o.sampleShape[1] * o.sampleShape[2];
@@ -107,6 +112,7 @@ export async function imageFolder(dir: string, o: ImageFolderOptions): Promise<D
     throw new LucernaError('UNSUPPORTED_MODEL', `Image folders feed 1 or 3 channels; the model takes ${o.sampleShape[0]}`);
   return {
     size: files.length,
+    files,
     sampleShape: [...o.sampleShape],
     classNames: classes,
     labels: async () => all,

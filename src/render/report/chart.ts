@@ -57,8 +57,12 @@ export interface ChartSpec {
   readonly labelSeries?: boolean;
 }
 
-/** A fresh document for Plot to draw into. */
-function plotDocument(): Plot.PlotOptions['document'] {
+/**
+ * A fresh server-side document for Plot to draw into (the kit's other figures share it).
+ *
+ * @example `Plot.plot({ marks, document: plotDocument() })`
+ */
+export function plotDocument(): Plot.PlotOptions['document'] {
   return parseHTML('<!doctype html><html><head></head><body></body></html>').document as unknown as Plot.PlotOptions['document'];
 }
 
@@ -99,7 +103,7 @@ function valueScale(spec: ChartSpec): Plot.ScaleOptions {
 
 function lineMarks(spec: ChartSpec, categorical: boolean): Plot.Markish[] {
   const rows = spec.data.map((p) => ({ ...p, series: p.series ?? '' }));
-  const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#999' }), Plot.line(rows, { x: 'x', y: 'y', stroke: 'series', strokeWidth: 1.8 })];
+  const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#999' }), Plot.line(rows, { x: 'x', y: 'y', z: 'series', stroke: 'series', strokeWidth: 1.8 })];
   if (categorical || spec.data.length <= 24) marks.push(Plot.dot(rows, { x: 'x', y: 'y', fill: 'series', r: 2.5 }));
   if (spec.labelSeries)
     marks.push(Plot.text(rows, Plot.selectLast({ x: 'x', y: 'y', z: 'series', text: 'series', fill: 'series', textAnchor: 'start', dx: 6 })));

@@ -8,6 +8,7 @@
  * - {@link section}: one boxed section with a heading
  * - {@link table}`(rows, options)` and {@link settingsTable}`(settings)`: data tables; every parameter as readable rows
  * - {@link chart}`(spec)`: line and bar charts on Observable Plot, full width, value axis from 0
+ * - {@link histogram} and {@link positionsChart}: binned counts, and points on an image-shaped canvas
  * - {@link heatmapTile} and {@link tileGrid}: a map with its colour bar and caption, in a responsive grid
  * - {@link callout}: a visible warning (e.g. a convergence delta above 5 % of the logit) with a hint
  * - {@link escapeHtml}, {@link formatValue}, {@link formatPercent}, {@link formatMs}, {@link formatCount}
@@ -28,6 +29,7 @@ export { type EvaluationExample, type EvaluationPageOptions, type ExampleMap, ev
 export { fileName, formatCount, formatMs, formatPercent, formatValue } from './format.js';
 export { renderReportHtml } from './html.js';
 export { type PageOptions, page, type Section, section } from './page.js';
+export { binCounts, type HistogramSpec, histogram, type PositionsSpec, positionsChart } from './plots.js';
 export { externalReferences } from './self-contained.js';
 export { type Cell, humanKey, type RawHtml, raw, settingsTable, settingText, type TableOptions, table } from './table.js';
 export { type HeatmapTile, heatmapTile, inlineImg, tileGrid } from './tile.js';

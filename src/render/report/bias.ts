@@ -1,0 +1,120 @@
+/**
+ * The bias-discovery report (`lucerna bias`) as a page of the report kit: the flagged
+ * class–attribute relations ranked by |bias|, the accuracy on the biased and unbiased splits (and
+ * where the top cue agrees or conflicts with the class), per flagged relation its evidence filters
+ * and Grad-CAM maps on val images where the cue and the class disagree, every relation, and the
+ * settings. Zhang, Wang, Zhu, "Examining CNN Representations with respect to Dataset Bias",
+ * AAAI 2018 (arXiv:1710.10577).
+ */
+import type { BiasRelation } from '../../diagnosis/bias/relations.js';
+import { chart } from './chart.js';
+import { escapeHtml } from './escape.js';
+import { formatCount, formatValue } from './format.js';
+import { page, type Section } from './page.js';
+import { type Cell, settingsTable, table } from './table.js';
+import { heatmapTile, tileGrid } from './tile.js';
+
+/** A val image shown as evidence: where the cue and the relation's class disagree. */
+export interface BiasExample {
+  readonly name: string;
+  /** Its true class and the network's prediction (names). */
+  readonly className: string;
+  readonly predicted: string;
+  /** Whether the image has the cue (the attribute value). */
+  readonly cue: boolean;
+  readonly width: number;
+  readonly height: number;
+  /** The image, and Grad-CAM for the relation's class drawn over it (data URIs). */
+  readonly image: string;
+  readonly cam: string;
+}
+
+/** What the page shows. */
+export interface BiasReport {
+  readonly relations: readonly BiasRelation[];
+  readonly accuracy: Readonly<Record<string, { readonly images: number; readonly accuracy: number | null }>>;
+  /** Per flagged relation shown (`<class>:<attribute>`), its Grad-CAM examples. */
+  readonly examples: ReadonlyMap<string, readonly BiasExample[]>;
+  readonly threshold: number;
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The key of a relation in {@link BiasReport.examples}.
+ *
+ * @example `relationKey({ className: 'bird', attribute: 'background=stripes', … }); // 'bird:background=stripes'`
+ */
+export function relationKey(r: Pick<BiasRelation, 'className' | 'attribute'>): string {
+  return `${r.className}:${r.attribute}`;
+}
+
+function relationTable(relations: readonly BiasRelation[]): string {
+  const rows = relations.map((r, i): Cell[] => [
+    i + 1,
+    r.className,
+    r.attribute,
+    r.network,
+    r.groundTruth,
+    r.flagged ? { value: r.bias, className: 'best', title: 'flagged' } : r.bias,
+    r.filters.join(', '),
+  ]);
+  return table(rows, { columns: ['#', 'class', 'attribute', 'network', 'ground truth', 'bias', 'evidence filters'] });
+}
+
+function accuracySection(report: BiasReport): string {
+  const entries = Object.entries(report.accuracy).filter(([, v]) => v.accuracy !== null);
+  const bars = entries.length
+    ? chart({
+        kind: 'bar',
+        title: 'Accuracy',
+        data: entries.map(([k, v]) => ({ x: k, y: v.accuracy as number })),
+        y: { label: 'accuracy', domain: [0, 1], percent: true },
+        barLabel: (p) => `${formatValue(p.y * 100)}%`,
+      })
+    : '';
+  const rows = Object.entries(report.accuracy).map(([k, v]): Cell[] => [k, v.accuracy === null ? '–' : v.accuracy, v.images]);
+  return `${bars}${table(rows, { columns: ['images', 'accuracy', 'count'] })}`;
+}
+
+function evidence(r: BiasRelation, examples: readonly BiasExample[]): string {
+  const lead = `<p>Network relation ${escapeHtml(formatValue(r.network))}, ground truth ${escapeHtml(formatValue(r.groundTruth))}, bias <b>${escapeHtml(formatValue(r.bias))}</b>. Evidence filters: ${escapeHtml(r.filters.join(', ') || 'none')}.</p>`;
+  if (examples.length === 0) return `${lead}<p class="muted">No val image where the cue and the class disagree.</p>`;
+  const tiles = examples.flatMap((e, i) => {
+    const caption = [`${e.className} → predicted ${e.predicted}`, e.cue ? `has ${r.attribute}` : `without ${r.attribute}`];
+    return [
+      heatmapTile({ image: { png: e.image, width: e.width, height: e.height }, alt: e.name, title: e.name, caption, imageClass: 'input' }),
+      heatmapTile({
+        image: { png: e.cam, width: e.width, height: e.height },
+        alt: `Grad-CAM for ${r.className} on ${e.name}`,
+        title: `Grad-CAM: ${r.className}`,
+        subtitle: `#${i + 1}`,
+      }),
+    ];
+  });
+  return `${lead}<p class="muted">Val images where the cue and the class disagree, each with Grad-CAM (ReLU, bilinear) for ${escapeHtml(r.className)} at the dissected layer: does the evidence sit on the object or on the cue?</p>${tileGrid(tiles, 150)}`;
+}
+
+/**
+ * Renders the bias report page.
+ *
+ * @example
+ * ```ts
+ * const html = biasPage({ relations, accuracy, examples: new Map(), threshold: 0.3, settings: { layer: 'Relu_3' } });
+ * ```
+ */
+export function biasPage(report: BiasReport): string {
+  const flagged = report.relations.filter((r) => r.flagged);
+  const shown = flagged.filter((r) => report.examples.has(relationKey(r)));
+  const header = `<p class="muted">Network relation: correlation of the class score's evidence on the attribute's filters with the attribute, on the unbiased val split; ground truth: phi coefficient of class and attribute on the same split; bias = network − ground truth, flagged from |bias| ≥ ${escapeHtml(formatValue(report.threshold))}. Zhang, Wang, Zhu, AAAI 2018 (arXiv:1710.10577).</p>`;
+  const sections: Section[] = [
+    {
+      title: `Flagged relations (${flagged.length})`,
+      body: flagged.length ? relationTable(flagged) : '<p class="muted">No relation reaches the threshold.</p>',
+    },
+    { title: 'Accuracy on the biased and unbiased splits', body: accuracySection(report) },
+    ...shown.map((r) => ({ title: `Evidence: ${relationKey(r)}`, body: evidence(r, report.examples.get(relationKey(r)) ?? []) })),
+    { title: `All relations (${report.relations.length})`, body: relationTable(report.relations) },
+    { title: 'Settings', body: settingsTable(report.settings) },
+  ];
+  return page('Bias discovery', sections, { subtitle: `${formatCount(flagged.length, 'flagged relation')} of ${report.relations.length}`, header });
+}
