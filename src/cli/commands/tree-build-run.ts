@@ -22,6 +22,8 @@ export interface TreeBuildFlags {
   readonly beta?: string;
   readonly lambda0?: string;
   readonly neighbours?: string;
+  /** False with `--no-normalise`. */
+  readonly normalise?: boolean;
   readonly json?: boolean;
 }
 
@@ -107,7 +109,7 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   let tree: ReturnType<typeof buildTree>;
   try {
     const rationales = await datasetRationales(m, data, indices, { layer: flags.layer, target, batchSize, signal, onProgress: progress.onProgress });
-    tree = buildTree(rationales, { beta, lambda0, neighbours, signal });
+    tree = buildTree(rationales, { beta, lambda0, neighbours, normalise: flags.normalise !== false, signal });
   } finally {
     progress.stop();
   }

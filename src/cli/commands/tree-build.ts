@@ -33,6 +33,7 @@ export const treeBuildCommand = defineCommand<TreeBuildFlags>({
       description: 'refit α to the scores with L1 weight λ₀·√n on ‖α − 1‖₁ (default: none, modes are mean rationales)',
     },
     { flags: '--neighbours <k>', description: 'candidate merge partners per node (default 8)' },
+    { flags: '--no-normalise', description: 'compare raw rationales, without the paper’s per-filter scale by mean activation' },
     flags.json('print a JSON summary'),
   ],
   run: async (ctx, [model], f) => (await import('./tree-build-run.js')).runTreeBuild(ctx, model, f),
