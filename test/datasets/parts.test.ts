@@ -37,7 +37,11 @@ describe('procedural parts generator', () => {
       for (let i = classes; i < 40; i += classes + 1) {
         const s = partsSample(3, i, { size: 32, classes });
         assert.equal(s.className, 'none');
-        assert.equal(s.object.reduce((a, v) => a + v, 0), 0, `classes ${classes}, image ${i}`);
+        assert.equal(
+          s.object.reduce((a, v) => a + v, 0),
+          0,
+          `classes ${classes}, image ${i}`,
+        );
         assert.equal(s.landmarks.length, 0);
         assert.equal(s.attributes.pose, undefined);
       }
