@@ -24,7 +24,7 @@ import { decodeLabelPlane } from '../../src/datasets/parts/broden.js';
 import { FIGURE_CLASSES } from '../../src/datasets/parts/figures.js';
 import { collectGraphPeaks } from '../../src/disentangle/graph/collect.js';
 import { buildTree } from '../../src/disentangle/tree/build.js';
-import { depthFidelity, type FidelityImage, treeDepth } from '../../src/disentangle/tree/fidelity.js';
+import { depthFidelity, type FidelityImage, modesFidelity, treeDepth } from '../../src/disentangle/tree/fidelity.js';
 import { contributions } from '../../src/disentangle/tree/infer.js';
 import type { DecisionTree, Rationale } from '../../src/disentangle/tree/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
@@ -138,6 +138,9 @@ interface ModelRun {
   readonly name: string;
   readonly valAccuracy: number;
   readonly curve: ReturnType<typeof depthFidelity>;
+  /** Fidelity at the paper's decision modes, and how many there are. */
+  readonly modes: ReturnType<typeof modesFidelity>;
+  readonly modeCount: number;
   readonly depth: number;
   readonly nodes: number;
   readonly images: number;
@@ -195,6 +198,7 @@ async function runModel(name: string, modelPath: string, parts: string, dirs: { 
     positive: valLabels[i] === target,
   }));
   const curve = depthFidelity(tree, images, DEPTHS);
+  const modes = modesFidelity(tree, images);
   const scoreOf = (k: number, i: number): number => perClass[k]?.[i]?.score ?? Number.NEGATIVE_INFINITY;
   const argmax = (i: number): number => classes.reduce((best, _c, k) => (scoreOf(k, i) > scoreOf(best, i) ? k : best), 0);
   const valAccuracy = all.filter((i) => argmax(i) === valLabels[i]).length / all.length;
@@ -207,6 +211,8 @@ async function runModel(name: string, modelPath: string, parts: string, dirs: { 
     name,
     valAccuracy,
     curve,
+    modes,
+    modeCount: tree.modes?.length ?? 0,
     depth: treeDepth(tree),
     nodes: tree.nodes.length,
     images: train.length,
@@ -223,13 +229,16 @@ const pct = (v: number): string => (Number.isNaN(v) ? '–' : `${(100 * v).toFix
 function section(runs: readonly ModelRun[], commands: readonly string[], classes: readonly string[]): string {
   const depthName = (d: number): string => (Number.isFinite(d) ? String(d) : 'leaf');
   let md = `## Decision tree of rationales (#18): fidelity by depth, trained vs random\n\n`;
-  md += `Zhang et al., *Interpreting CNNs via Decision Trees* (CVPR 2019). Data: \`lucerna dataset parts\` (classes ${classes.join(', ')}; ${RECIPE.size} px; ${RECIPE.n} images), its own train/held-out split. Tree of class **${RECIPE.target}** at \`${RECIPE.layer}\`, built on the class's training images (default options: β = 1, α = 1, per-filter scale, 8 candidates). Held-out images of every class are routed by cosine; at depth d each is predicted by the node its path reaches there (its leaf if the path is shorter).\n\n`;
+  md += `Zhang et al., *Interpreting CNNs via Decision Trees* (CVPR 2019). Data: \`lucerna dataset parts\` (classes ${classes.join(', ')}; ${RECIPE.size} px; ${RECIPE.n} images), its own train/held-out split. Tree of class **${RECIPE.target}** at \`${RECIPE.layer}\`, built on the class's training images (default options: β = 1, α = 1, per-filter scale, 8 candidates). Held-out images of every class are routed by cosine; at depth d each is predicted by the node its path reaches there (its leaf if the path is shorter). The last row predicts each image by the node of the paper's stopping point (the nodes left when no merge gains any more, which the paper makes its root's children) that its path crosses.\n\n`;
   md += `- *relative error*: Σ|ŷ − y| / Σ|y| over held-out ${RECIPE.target} images and others alike (y: the ${RECIPE.target} logit);\n- *normalised error*: Σ|ŷ − y| / Σ|y − ȳ|, the same error against always predicting the mean score (1 = no better than a constant);\n- *agreement*: the tree's "is it a ${RECIPE.target}" (ŷ beats every other logit) equals the CNN's;\n- *accuracy*: the tree's yes/no against the labels (the CNN's own in the last column).\n\n`;
   for (const r of runs) {
     md += `**${r.name}** (held-out accuracy of the CNN over all ${classes.length} classes: ${pct(r.valAccuracy)}; tree: ${r.images} images, ${r.nodes} nodes, depth ${r.depth}, built in ${r.seconds.toFixed(1)} s with the rationales)\n\n`;
     md += `| depth | relative error | normalised error | agreement with the CNN | accuracy (tree) | accuracy (CNN) |\n|---|---|---|---|---|---|\n`;
     for (const c of r.curve)
       md += `| ${depthName(c.depth)} | ${c.relativeError.toFixed(3)} | ${c.normalisedError.toFixed(3)} | ${pct(c.agreement)} | ${pct(c.accuracy)} | ${pct(c.cnnAccuracy)} |\n`;
+    const m = r.modes;
+    if (m)
+      md += `| the paper's modes (${r.modeCount} node${r.modeCount === 1 ? '' : 's'}) | ${m.relativeError.toFixed(3)} | ${m.normalisedError.toFixed(3)} | ${pct(m.agreement)} | ${pct(m.accuracy)} | ${pct(m.cnnAccuracy)} |\n`;
     md += '\n';
   }
   const summary = runs.map((r) => {

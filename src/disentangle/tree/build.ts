@@ -25,7 +25,8 @@
  *   modes) as candidates; `neighbours: Infinity` is the paper's exhaustive search.
  * - **Per-filter scale.** Cosines compare ĝ∘s and w∘s, s_c = the filter's mean activation
  *   ({@link filterScale}): the paper's x_c/s_c, g_c·s_c normalisation (`normalise: false` turns it off).
- * - Merging continues to a single root; no pruning.
+ * - Merging continues to a single root; no pruning. The nodes active when the best gain first
+ *   drops to ≤ 0 (where the paper stops, its root's children) are kept as `modes`.
  *
  * Measured fidelity (mean |ŷ − y|/|y|, synthetic rationales of a piecewise-linear head with 4
  * linear regions, 16 filters, scores ≥ 1, 48 train / 48 held-out images, held-out routed by
@@ -259,6 +260,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     return c;
   };
   const total = rationales.length - 1;
+  let modes: number[] | undefined;
   for (let merged = 0; merged < total; merged++) {
     if (options.signal?.aborted) throw new LucernaError('ABORTED', 'Tree building was cancelled');
     let best: [number, number] | undefined;
@@ -272,6 +274,8 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
         }
       }
     }
+    // The paper stops here (no merge gains): the nodes still active are its root's children.
+    if (bestGain <= 0 && modes === undefined) modes = [...active.keys()].sort((a, b) => a - b);
     const [u, v] = best as [number, number];
     const a = active.get(u) as Active;
     const b = active.get(v) as Active;
@@ -292,5 +296,5 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     for (const [o, rest] of active) if (o !== id && rest.candidates.size === 0) rest.candidates = nearest(o);
     options.onProgress?.(merged + 1, total);
   }
-  return { nodes, root: nodes.length - 1, filters, ...(normalise ? { scale } : {}) };
+  return { nodes, root: nodes.length - 1, filters, modes: modes ?? [nodes.length - 1], ...(normalise ? { scale } : {}) };
 }

@@ -12,7 +12,7 @@
  *   class score, the tree when ŷ_I does; the fraction of images where both say the same;
  * - **accuracy** of the tree's yes/no against the true labels, beside the CNN's own.
  */
-import { decisionPath } from './infer.js';
+import { decisionPath, type PathStep } from './infer.js';
 import type { DecisionTree, Rationale } from './types.js';
 
 /** One image to score: its rationale for the tree's class, and optionally the rest of the decision. */
@@ -38,6 +38,48 @@ export interface DepthFidelity {
   readonly cnnAccuracy: number;
 }
 
+/** Scores the node each image's path yields under `pick`. */
+function fidelityOf(
+  images: readonly FidelityImage[],
+  paths: readonly PathStep[][],
+  pick: (path: readonly PathStep[]) => PathStep | undefined,
+  depth: number,
+): DepthFidelity {
+  const meanY = images.reduce((a, im) => a + im.rationale.score, 0) / Math.max(1, images.length);
+  const spread = images.reduce((a, im) => a + Math.abs(im.rationale.score - meanY), 0);
+  let err = 0;
+  let norm = 0;
+  let agree = 0;
+  let decided = 0;
+  let right = 0;
+  let cnnRight = 0;
+  let labelled = 0;
+  images.forEach((im, i) => {
+    const step = pick(paths[i] ?? []);
+    if (!step) return;
+    const y = im.rationale.score;
+    err += Math.abs(step.predicted - y);
+    norm += Math.abs(y);
+    if (im.otherMax === undefined) return;
+    const cnnSays = y > im.otherMax;
+    const treeSays = step.predicted > im.otherMax;
+    decided++;
+    if (cnnSays === treeSays) agree++;
+    if (im.positive === undefined) return;
+    labelled++;
+    if (treeSays === im.positive) right++;
+    if (cnnSays === im.positive) cnnRight++;
+  });
+  return {
+    depth,
+    relativeError: norm === 0 ? Number.NaN : err / norm,
+    normalisedError: spread === 0 ? Number.NaN : err / spread,
+    agreement: decided === 0 ? Number.NaN : agree / decided,
+    accuracy: labelled === 0 ? Number.NaN : right / labelled,
+    cnnAccuracy: labelled === 0 ? Number.NaN : cnnRight / labelled,
+  };
+}
+
 /**
  * Fidelity of `tree` on `images` at each of `depths` (`Infinity` for the leaves).
  *
@@ -48,42 +90,23 @@ export interface DepthFidelity {
  */
 export function depthFidelity(tree: DecisionTree, images: readonly FidelityImage[], depths: readonly number[]): DepthFidelity[] {
   const paths = images.map((im) => decisionPath(tree, im.rationale, 0));
-  const meanY = images.reduce((a, im) => a + im.rationale.score, 0) / Math.max(1, images.length);
-  const spread = images.reduce((a, im) => a + Math.abs(im.rationale.score - meanY), 0);
-  return depths.map((depth) => {
-    let err = 0;
-    let norm = 0;
-    let agree = 0;
-    let decided = 0;
-    let right = 0;
-    let cnnRight = 0;
-    let labelled = 0;
-    images.forEach((im, i) => {
-      const path = paths[i] ?? [];
-      const step = path[Math.min(depth, path.length - 1)];
-      if (!step) return;
-      const y = im.rationale.score;
-      err += Math.abs(step.predicted - y);
-      norm += Math.abs(y);
-      if (im.otherMax === undefined) return;
-      const cnnSays = y > im.otherMax;
-      const treeSays = step.predicted > im.otherMax;
-      decided++;
-      if (cnnSays === treeSays) agree++;
-      if (im.positive === undefined) return;
-      labelled++;
-      if (treeSays === im.positive) right++;
-      if (cnnSays === im.positive) cnnRight++;
-    });
-    return {
-      depth,
-      relativeError: norm === 0 ? Number.NaN : err / norm,
-      normalisedError: spread === 0 ? Number.NaN : err / spread,
-      agreement: decided === 0 ? Number.NaN : agree / decided,
-      accuracy: labelled === 0 ? Number.NaN : right / labelled,
-      cnnAccuracy: labelled === 0 ? Number.NaN : cnnRight / labelled,
-    };
-  });
+  return depths.map((depth) => fidelityOf(images, paths, (p) => p[Math.min(depth, p.length - 1)], depth));
+}
+
+/**
+ * Fidelity at the paper's decision modes (`tree.modes`, where the paper stops merging): each image
+ * is predicted by the mode its path passes through; `depth` is NaN. Undefined without modes.
+ *
+ * @example
+ * ```ts
+ * modesFidelity(tree, images)?.normalisedError;
+ * ```
+ */
+export function modesFidelity(tree: DecisionTree, images: readonly FidelityImage[]): DepthFidelity | undefined {
+  if (!tree.modes) return undefined;
+  const modes = new Set(tree.modes);
+  const paths = images.map((im) => decisionPath(tree, im.rationale, 0));
+  return fidelityOf(images, paths, (p) => p.find((s) => modes.has(s.node)), Number.NaN);
 }
 
 /**

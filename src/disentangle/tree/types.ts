@@ -55,4 +55,10 @@ export interface DecisionTree {
    * tree's images). Absent: no scaling (trees written before it existed).
    */
   readonly scale?: readonly number[];
+  /**
+   * The paper's decision modes: the nodes still unmerged when no merge gained any more (β − ΔL ≤ 0),
+   * where the paper stops merging and which it makes its root's children. A cut of the tree: every
+   * root-to-leaf path meets exactly one. `[root]` when every merge gained. Absent in older files.
+   */
+  readonly modes?: readonly number[];
 }

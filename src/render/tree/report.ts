@@ -65,7 +65,7 @@ function nodeTop(tree: DecisionTree, id: number, k: number, path: ReadonlyMap<nu
 function nodeSvg(
   x: number,
   y: number,
-  lines: { id: number; size: number; folded: number; top: Contribution[]; onPath: boolean },
+  lines: { id: number; size: number; folded: number; top: Contribution[]; onPath: boolean; mode: boolean },
   name: (f: number) => string,
 ): string {
   const h = 20 + ROW_H * lines.top.length + (lines.folded ? ROW_H : 0);
@@ -73,7 +73,7 @@ function nodeSvg(
   const top = y - h / 2;
   const stroke = lines.onPath ? '#d35400' : '#999';
   let s = `<g class="node"><rect x="${left}" y="${top}" width="${BOX_W}" height="${h}" rx="4" fill="#fff" stroke="${stroke}" stroke-width="${lines.onPath ? 2.5 : 1}"/>`;
-  s += `<text x="${left + 6}" y="${top + 14}" font-size="11" font-weight="600">node ${lines.id} · ${lines.size} image${lines.size === 1 ? '' : 's'}</text>`;
+  s += `<text x="${left + 6}" y="${top + 14}" font-size="11" font-weight="600">node ${lines.id} · ${lines.size} image${lines.size === 1 ? '' : 's'}${lines.mode ? ' · mode' : ''}</text>`;
   const widest = Math.max(1e-12, ...lines.top.map((c) => Math.abs(c.percent)));
   lines.top.forEach((c, i) => {
     const ry = top + 20 + i * ROW_H;
@@ -114,7 +114,9 @@ export async function treeSvg(tree: DecisionTree, o: Pick<TreeReportOptions, 'ma
     const b = l.boxes.get(d.id);
     const node = tree.nodes[d.id];
     const i = info.get(d.id);
-    return b && node && i ? nodeSvg(b.x, b.y, { id: d.id, size: node.size, folded: d.folded, top: i.top, onPath: path.has(d.id) }, name) : '';
+    return b && node && i
+      ? nodeSvg(b.x, b.y, { id: d.id, size: node.size, folded: d.folded, top: i.top, onPath: path.has(d.id), mode: tree.modes?.includes(d.id) ?? false }, name)
+      : '';
   });
   const w = Math.ceil(l.width);
   const h = Math.ceil(l.height);
@@ -146,7 +148,7 @@ export async function treeReportPage(tree: DecisionTree, o: TreeReportOptions): 
   }
   sections.push({
     title: 'Tree',
-    body: `<p class="muted">Top levels of the hierarchy, general modes at the top; bars: the filters contributing most to each node's decision mode (${o.path ? 'on the path: this image’s w·x̂; elsewhere: ' : ''}w·s, on the class’s mean activation), green positive, red negative; bar lengths relative to the node’s largest.</p>${await treeSvg(tree, { maxDepth: o.maxDepth, topK: k, path: o.path, filterName: name })}`,
+    body: `<p class="muted">Top levels of the hierarchy, general modes at the top; bars: the filters contributing most to each node's decision mode (${o.path ? 'on the path: this image’s w·x̂; elsewhere: ' : ''}w·s, on the class’s mean activation), green positive, red negative; bar lengths relative to the node’s largest. “mode”: where the paper stops merging (its root’s children).</p>${await treeSvg(tree, { maxDepth: o.maxDepth, topK: k, path: o.path, filterName: name })}`,
   });
   const drawn = drawnNodes(tree, o.maxDepth ?? 4, new Set(path.keys()));
   sections.push({

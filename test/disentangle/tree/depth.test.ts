@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTree } from '../../../src/disentangle/tree/build.js';
-import { depthFidelity, type FidelityImage, treeDepth } from '../../../src/disentangle/tree/fidelity.js';
+import { depthFidelity, type FidelityImage, modesFidelity, treeDepth } from '../../../src/disentangle/tree/fidelity.js';
 import { computeRationales } from '../../../src/disentangle/tree/rationale.js';
 import type { Rationale } from '../../../src/disentangle/tree/types.js';
 import { Model } from '../../../src/engine/model.js';
@@ -63,14 +63,14 @@ async function rationalesOf(model: Model, xs: readonly Float32Array[], target: n
   return computeRationales(model, [3, 6, 6], source, { layer: 'features', target, batchSize: 16 });
 }
 
-async function curve(head: number[]): Promise<ReturnType<typeof depthFidelity>> {
+async function curve(head: number[]): Promise<ReturnType<typeof depthFidelity> & { modes?: number }> {
   await using model = await Model.load(twoModeCnn(head), { runtime: nodeRuntime });
   const tree = buildTree(await rationalesOf(model, images(24, 1), 0));
   const heldOut = images(24, 2);
   const [mine, other] = await Promise.all([rationalesOf(model, heldOut, 0), rationalesOf(model, heldOut, 1)]);
   const probe: FidelityImage[] = mine.map((rationale, i) => ({ rationale, otherMax: (other[i] as Rationale).score, positive: true }));
   assert.ok(treeDepth(tree) >= 2);
-  return depthFidelity(tree, probe, [0, 1, Number.POSITIVE_INFINITY]);
+  return Object.assign(depthFidelity(tree, probe, [0, 1, Number.POSITIVE_INFINITY]), { modes: modesFidelity(tree, probe)?.normalisedError });
 }
 
 describe('decision tree fidelity by depth, through the gradient engine', () => {
@@ -84,6 +84,11 @@ describe('decision tree fidelity by depth, through the gradient engine', () => {
     assert.ok((one?.normalisedError as number) < 0.05 * root.normalisedError, `depth 1: ${one?.normalisedError} vs root ${root.normalisedError}`);
     assert.ok((leaves?.normalisedError as number) < 0.05 * root.normalisedError, `leaves: ${leaves?.normalisedError}`);
     assert.equal(leaves?.agreement, 1);
+  });
+
+  it('the paper’s stopping point (the decision modes) is as exact as depth 1 there', async () => {
+    const c = await curve([2, -1, -1, 2, 1, 3, -0.2, -0.2]);
+    assert.ok((c.modes as number) < 0.05 * (c[0]?.normalisedError as number), `modes: ${c.modes}`);
   });
 
   it('with one linear region (no modes to find), depth buys nothing: the root is already exact', async () => {
