@@ -5,7 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { dissectionSection } from './results/dissection.js';
 import { qaSection } from './results/qa.js';
+import { treeSection } from './results/tree.js';
 
-const sections = [await dissectionSection(), await qaSection()];
+const sections = [await dissectionSection(), await qaSection(), await treeSection()];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');

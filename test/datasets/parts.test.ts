@@ -32,6 +32,22 @@ describe('procedural parts generator', () => {
     }
   });
 
+  it('draws no figure in none images when fewer than 5 classes are used', () => {
+    for (const classes of [1, 2, 4]) {
+      for (let i = classes; i < 40; i += classes + 1) {
+        const s = partsSample(3, i, { size: 32, classes });
+        assert.equal(s.className, 'none');
+        assert.equal(
+          s.object.reduce((a, v) => a + v, 0),
+          0,
+          `classes ${classes}, image ${i}`,
+        );
+        assert.equal(s.landmarks.length, 0);
+        assert.equal(s.attributes.pose, undefined);
+      }
+    }
+  });
+
   it('keeps part masks inside the object mask, landmarks inside the image, and the eye on the head', () => {
     for (let i = 0; i < 60; i++) {
       const s = partsSample(9, i, { size: 64 });

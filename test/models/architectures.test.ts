@@ -53,6 +53,20 @@ describe('model create architectures', () => {
     for (const n of ['features.0.weight', 'features.1.weight', 'features.4.weight', 'features.26.weight', 'classifier.2.bias']) assert.ok(names.includes(n), n);
     assert.deepEqual(await logitsShape(bytes, [2, 3, 32, 32]), [2, 7]);
   });
+  it('--width scales the channels of vgg11-bn and small-cnn; width 1 is the default net, byte for byte', async () => {
+    const tiny = graphFromBytes(createModel('vgg11-bn', { classes: 3, input: [3, 32, 32], width: 1 / 8 }));
+    assert.deepEqual(tiny.initializerDims('features.0.weight'), [8, 3, 3, 3]);
+    assert.deepEqual(tiny.initializerDims('features.25.weight'), [64, 64, 3, 3]);
+    assert.deepEqual(tiny.initializerDims('classifier.0.weight'), [64, 64]);
+    assert.deepEqual(await logitsShape(createModel('vgg11-bn', { classes: 3, input: [3, 32, 32], width: 1 / 8 }), [2, 3, 32, 32]), [2, 3]);
+    const half = graphFromBytes(createModel('small-cnn', { classes: 2, input: [1, 8, 8], width: 0.5 }));
+    assert.deepEqual(half.initializerDims('conv2.weight'), [32, 16, 3, 3]);
+    assert.deepEqual(half.initializerDims('fc1.weight'), [64, 32 * 2 * 2]);
+    for (const arch of ['vgg11-bn', 'small-cnn'])
+      assert.deepEqual(createModel(arch, { classes: 3, input: [3, 32, 32], width: 1 }), createModel(arch, { classes: 3, input: [3, 32, 32] }));
+    assert.throws(() => createModel('vgg11-bn', { classes: 3, input: [3, 32, 32], width: 0 }), /--width 0 must be a number in \(0, 4\]/);
+    assert.throws(() => createModel('resnet18', { classes: 3, input: [3, 32, 32], width: 0.5 }), /--width applies to small-cnn and vgg11-bn/);
+  });
   it('small-cnn for 28×28 grey images learns a fixed batch (the loss falls)', async () => {
     const bytes = createModel('small-cnn', { classes: 4, input: [1, 28, 28], seed: 3 });
     assert.deepEqual(await logitsShape(bytes, [1, 1, 28, 28]), [1, 4]);

@@ -1,5 +1,5 @@
 /**
- * The `explain` and `evaluate` pages in headless Chromium (playwright-core) at 1,400 and 1,920 px
+ * The `explain`, `evaluate` and decision-tree (`tree build --report`, `tree explain --out`) pages in headless Chromium (playwright-core) at 1,400 and 1,920 px
  * wide: no horizontal overflow of the page (scrollWidth ≤ innerWidth), no element that scrolls or clips sideways (a
  * grid, chart or table wider than its box), every image loaded, nothing fetched. Both pages are generated in-process from a small CNN
  * with a 224×224 input (the size of the bundled model, so tiles are as wide as in real reports).
@@ -52,6 +52,8 @@ const model = join(dir, 'cnn224.onnx');
 const images = join(dir, 'images');
 const explainOut = join(dir, 'explain.html');
 const evaluateOut = join(dir, 'evaluate.html');
+const treeDir = join(dir, 'tree');
+const treePathOut = join(dir, 'tree-path.html');
 
 before(async () => {
   setDefaultRuntime(nodeRuntime);
@@ -83,6 +85,13 @@ before(async () => {
     '--json',
   );
   assert.equal(evaluate.code, 0, evaluate.stderr);
+  // The decision-tree pages (#18): 12 images of one class, the tree and one image's path.
+  mkdirSync(join(dir, 'classes', 'a'), { recursive: true });
+  for (let i = 0; i < 12; i++) writeFileSync(join(dir, 'classes', 'a', `${i}.png`), await imagePng(i * 7));
+  const tree = await lucerna('tree', 'build', model, '--dataset', join(dir, 'classes'), '--class', 'a', '--layer', 'features', '--out', treeDir, '--report');
+  assert.equal(tree.code, 0, tree.stderr);
+  const path = await lucerna('tree', 'explain', join(treeDir, 'tree.json'), model, '--input', join(images, 'photo-1.png'), '--out', treePathOut);
+  assert.equal(path.code, 0, path.stderr);
 });
 
 interface PageFacts {
@@ -99,6 +108,8 @@ describe('report pages in Chromium at 1,400 and 1,920 px', () => {
       for (const [name, file, minImages] of [
         ['explain', explainOut, 2 + 2 * 2 * 6],
         ['evaluate', evaluateOut, 3 * (1 + 3)],
+        ['tree build --report', join(treeDir, 'tree.html'), 0],
+        ['tree explain --out', treePathOut, 0],
       ] as const) {
         for (const width of WIDTHS) {
           const page = await browser.newPage({ viewport: { width, height: 900 } });

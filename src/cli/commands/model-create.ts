@@ -1,5 +1,5 @@
 /**
- * `lucerna model create <arch> --classes K --input 3x64x64 --out m.onnx [--seed S]`: writes an
+ * `lucerna model create <arch> --classes K --input 3x64x64 --out m.onnx [--seed S] [--width F]`: writes an
  * untrained small CNN (small-cnn, vgg11-bn, resnet18) with BatchNorm and PyTorch parameter names,
  * ready for `lucerna train`.
  */
@@ -7,7 +7,7 @@ import { LucernaError } from '../../errors.js';
 import { architectures, createModel } from '../../models/architectures.js';
 import { type CommandContext, type CommandResult, defineCommand } from '../command.js';
 import * as flags from '../flags.js';
-import { parseInteger, parseShape } from '../parse.js';
+import { parseInteger, parseNumber, parseShape } from '../parse.js';
 
 /** Options of `lucerna model create`. */
 export interface ModelCreateOptions {
@@ -15,6 +15,7 @@ export interface ModelCreateOptions {
   readonly input: string;
   readonly out: string;
   readonly seed?: string;
+  readonly width?: string;
   readonly json?: boolean;
 }
 
@@ -31,8 +32,9 @@ export async function runModelCreate(ctx: CommandContext, arch: string, o: Model
   if (input.length !== 3) throw new LucernaError('BAD_OPTION', `--input "${o.input}" must be CxHxW, e.g. 3x64x64`);
   const classes = parseInteger(o.classes, '--classes', 1) as number;
   const seed = parseInteger(o.seed, '--seed', 0) ?? 0;
-  await ctx.outputs.write(o.out, createModel(arch, { classes, input: input as [number, number, number], seed }));
-  return { json: { arch, classes, input, seed, out: o.out }, message: `wrote ${o.out}` };
+  const width = parseNumber(o.width, '--width');
+  await ctx.outputs.write(o.out, createModel(arch, { classes, input: input as [number, number, number], seed, width }));
+  return { json: { arch, classes, input, seed, ...(width === undefined ? {} : { width }), out: o.out }, message: `wrote ${o.out}` };
 }
 
 /**
@@ -53,6 +55,7 @@ export const modelCreateCommand = defineCommand<ModelCreateOptions>({
     { flags: '--input <CxHxW>', description: 'sample shape, e.g. 1x28x28 or 3x64x64', required: true },
     flags.out('<file>', 'ONNX file to write', true),
     { flags: '--seed <n>', description: 'seed of the initial weights (default 0)' },
+    { flags: '--width <f>', description: 'channel multiplier of small-cnn and vgg11-bn (default 1; e.g. 0.125 for a tiny vgg11-bn)' },
     flags.json(),
   ],
   run: (ctx, [arch], f) => runModelCreate(ctx, arch as string, f),

@@ -22,6 +22,10 @@ export interface TreeBuildFlags {
   readonly beta?: string;
   readonly lambda0?: string;
   readonly neighbours?: string;
+  readonly report?: boolean;
+  readonly reportDepth?: string;
+  /** False with `--no-normalise`. */
+  readonly normalise?: boolean;
   readonly json?: boolean;
 }
 
@@ -84,6 +88,7 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const beta = parseNumber(flags.beta, '--beta', 0) ?? 1;
   const lambda0 = parseNumber(flags.lambda0, '--lambda0', 0) ?? Number.POSITIVE_INFINITY;
   const neighbours = parseInteger(flags.neighbours, '--neighbours', 1) ?? 8;
+  const reportDepth = parseInteger(flags.reportDepth, '--report-depth', 0) ?? 3;
   await using opened = await openModel(modelPath);
   const m = opened.model;
   const sha256 = await modelSha256(opened);
@@ -107,7 +112,7 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   let tree: ReturnType<typeof buildTree>;
   try {
     const rationales = await datasetRationales(m, data, indices, { layer: flags.layer, target, batchSize, signal, onProgress: progress.onProgress });
-    tree = buildTree(rationales, { beta, lambda0, neighbours, signal });
+    tree = buildTree(rationales, { beta, lambda0, neighbours, normalise: flags.normalise !== false, signal });
   } finally {
     progress.stop();
   }
@@ -125,8 +130,27 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const path = join(flags.out, 'tree.json');
   await ctx.outputs.write(path, formatTreeFile(file));
   const seconds = (performance.now() - t0) / 1000;
+  let report: string | undefined;
+  if (flags.report) {
+    const { treeReportPage } = await import('../../render/tree/report.js');
+    report = join(flags.out, 'tree.html');
+    const html = await treeReportPage(tree, {
+      title: `Decision tree of rationales: ${flags.class}`,
+      subtitle: `${indices.length} images of "${flags.class}", layer ${flags.layer}, ${tree.nodes.length} nodes (Zhang et al., CVPR 2019)`,
+      maxDepth: reportDepth,
+      settings: {
+        model: modelPath ?? 'bundled',
+        dataset: flags.dataset,
+        class: flags.class,
+        layer: flags.layer,
+        ...file.options,
+        normalise: flags.normalise !== false,
+      },
+    });
+    await ctx.outputs.write(report, html);
+  }
   return {
-    json: { path, images: indices.length, nodes: tree.nodes.length, seconds },
-    message: `Wrote ${path}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s`,
+    json: { path, images: indices.length, nodes: tree.nodes.length, seconds, ...(report ? { report } : {}) },
+    message: `Wrote ${path}${report ? ` and ${report}` : ''}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s`,
   };
 }

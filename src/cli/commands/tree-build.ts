@@ -1,6 +1,6 @@
 /**
  * `lucerna tree build [MODEL] --dataset <dir> --class <name> --layer <tensor> --out <dir>
- * [--batch-size 8] [--beta 1] [--lambda0 l] [--neighbours 8] [--json]`: the decision tree of
+ * [--batch-size 8] [--beta 1] [--lambda0 l] [--neighbours 8] [--report] [--json]`: the decision tree of
  * prediction rationales (Zhang et al., CVPR 2019, https://arxiv.org/abs/1802.00121) of one class of
  * an ImageFolder data set. The work is in `tree-build-run.ts`, loaded when the command runs.
  */
@@ -33,6 +33,9 @@ export const treeBuildCommand = defineCommand<TreeBuildFlags>({
       description: 'refit α to the scores with L1 weight λ₀·√n on ‖α − 1‖₁ (default: none, modes are mean rationales)',
     },
     { flags: '--neighbours <k>', description: 'candidate merge partners per node (default 8)' },
+    { flags: '--report', description: 'also write <out>/tree.html: the top levels of the tree with each node’s top filters' },
+    { flags: '--report-depth <d>', description: 'levels drawn below the root in the report (default 3)' },
+    { flags: '--no-normalise', description: 'compare raw rationales, without the paper’s per-filter scale by mean activation' },
     flags.json('print a JSON summary'),
   ],
   run: async (ctx, [model], f) => (await import('./tree-build-run.js')).runTreeBuild(ctx, model, f),

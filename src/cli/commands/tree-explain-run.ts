@@ -21,6 +21,8 @@ import { imageSampleShape } from './tree-build-run.js';
 export interface TreeExplainFlags {
   readonly input: string;
   readonly top?: string;
+  readonly out?: string;
+  readonly reportDepth?: string;
   readonly json?: boolean;
 }
 
@@ -39,6 +41,7 @@ function describeStep(s: PathStep): string {
  */
 export async function runTreeExplain(ctx: CommandContext, treePath: string, modelPath: string | undefined, flags: TreeExplainFlags): Promise<CommandResult> {
   const top = parseInteger(flags.top, '--top', 1) ?? 5;
+  const reportDepth = parseInteger(flags.reportDepth, '--report-depth', 0) ?? 3;
   let text: string;
   try {
     text = await readFile(treePath, 'utf8');
@@ -57,5 +60,18 @@ export async function runTreeExplain(ctx: CommandContext, treePath: string, mode
   if (!rationale) throw new LucernaError('RUNTIME_ERROR', 'No rationale was computed');
   const path = decisionPath(tree, rationale, top);
   const head = `Class "${tree.class.name}" score ${rationale.score.toFixed(3)}; decision path of ${flags.input}:`;
-  return { json: { class: tree.class, score: rationale.score, path }, message: [head, ...path.map(describeStep)].join('\n') };
+  if (flags.out) {
+    const { treeReportPage } = await import('../../render/tree/report.js');
+    const html = await treeReportPage(tree, {
+      title: `Decision path: ${tree.class.name}`,
+      subtitle: `${flags.input}: score ${rationale.score.toFixed(3)}, ${path.length} levels, layer ${tree.layer} (Zhang et al., CVPR 2019)`,
+      path,
+      topK: Math.min(top, 5),
+      maxDepth: reportDepth,
+      settings: { tree: treePath, model: modelPath ?? 'bundled', input: flags.input, class: tree.class.name, layer: tree.layer, ...tree.options },
+    });
+    await ctx.outputs.write(flags.out, html);
+  }
+  const lines = [head, ...path.map(describeStep), ...(flags.out ? [`Wrote ${flags.out}`] : [])];
+  return { json: { class: tree.class, score: rationale.score, path, ...(flags.out ? { report: flags.out } : {}) }, message: lines.join('\n') };
 }

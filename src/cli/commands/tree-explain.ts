@@ -1,5 +1,5 @@
 /**
- * `lucerna tree explain <tree.json> [MODEL] --input <image> [--top 5] [--json]`: the decision path
+ * `lucerna tree explain <tree.json> [MODEL] --input <image> [--top 5] [--out report.html] [--json]`: the decision path
  * of one image in a rationale tree (Zhang et al., CVPR 2019, https://arxiv.org/abs/1802.00121).
  * The work is in `tree-explain-run.ts`, loaded when the command runs.
  */
@@ -19,7 +19,10 @@ export const treeExplainCommand = defineCommand<TreeExplainFlags>({
   name: 'tree explain',
   description: 'the decision path of an image in a rationale tree, with each level’s top filters',
   arguments: [{ name: '<tree>', description: 'tree.json written by lucerna tree build' }, flags.modelArgument()],
+  output: { kind: 'file' },
   options: [
+    flags.out('<report.html>', 'write an HTML report: the tree with the image’s path and its contributions at each level'),
+    { flags: '--report-depth <d>', description: 'levels drawn below the root besides the path (default 3)' },
     flags.input({ value: '<image>', description: 'the image to explain', required: true }),
     { flags: '--top <k>', description: 'filters listed per level (default 5)' },
     flags.json('print the path as JSON'),

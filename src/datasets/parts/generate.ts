@@ -167,7 +167,8 @@ export function partsSample(seed: number, index: number, options: PartsOptions =
   const rng = seededRandom(hash(seed, index, 2));
   const forced = split === 'train' ? biasedBackground(options.bias ?? [], className, rng(), rng()) : undefined;
   const backdrop = randomBackdrop(rng, size, forced);
-  const figureClass = FIGURE_CLASSES[classIndex];
+  // `none` is the last class index, which is a figure class whenever `classes` < 5: never draw one.
+  const figureClass = className === NONE_CLASS ? undefined : FIGURE_CLASSES[classIndex];
   let figure: Parameters<typeof paint>[2];
   const attrs: Record<string, PartAttributes> = {};
   const landmarks: Landmark[] = [];

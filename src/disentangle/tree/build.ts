@@ -2,9 +2,8 @@
  * Building the decision tree of prediction rationales bottom-up (Zhang et al., "Interpreting
  * CNNs via Decision Trees", CVPR 2019, https://arxiv.org/abs/1802.00121, Sec. 3).
  *
- * **From the paper** (its outline; the Sec. 3 equations could not be retrieved while this was
- * written — the search tools returned only the abstract and introduction — so the details below
- * are checked against the outline only): one leaf per positive training image whose mode is the
+ * **From the paper** (its outline, and the formulation as two public re-implementations agree on
+ * it; docs/tree.md lays the paper and this code side by side, step by step): one leaf per positive training image whose mode is the
  * image's own rationale; greedy pairwise merges into a parent until one root remains; a node's
  * decision mode has the form w = α∘ḡ (ḡ: the mean rationale of its images); a compactness weight
  * β per merge; λ = λ₀·√n; inference from the root to the child of highest cosine(ĝ, w).
@@ -24,7 +23,10 @@
  *   unit rationales, the RSS in O(n·C) from its images (O(C²·sweeps) when α is refitted).
  * - **Candidate pairs.** Each active node keeps its `neighbours` nearest active nodes (cosine of
  *   modes) as candidates; `neighbours: Infinity` is the paper's exhaustive search.
- * - Merging continues to a single root; no pruning.
+ * - **Per-filter scale.** Cosines compare ĝ∘s and w∘s, s_c = the filter's mean activation
+ *   ({@link filterScale}): the paper's x_c/s_c, g_c·s_c normalisation (`normalise: false` turns it off).
+ * - Merging continues to a single root; no pruning. The nodes active when the best gain first
+ *   drops to ≤ 0 (where the paper stops, its root's children) are kept as `modes`.
  *
  * Measured fidelity (mean |ŷ − y|/|y|, synthetic rationales of a piecewise-linear head with 4
  * linear regions, 16 filters, scores ≥ 1, 48 train / 48 held-out images, held-out routed by
@@ -58,6 +60,11 @@ export interface BuildOptions {
   readonly lambda0?: number;
   /** Candidate neighbours per node. Default 8; Infinity for the exhaustive search. */
   readonly neighbours?: number;
+  /**
+   * Compare rationales after the paper's per-filter normalisation ({@link filterScale}). Default
+   * true; false compares the raw ĝ (the behaviour before this option).
+   */
+  readonly normalise?: boolean;
   /** Coordinate-descent stopping tolerance on α (max coefficient move per sweep). Default 1e-6. */
   readonly tolerance?: number;
   readonly signal?: AbortSignal;
@@ -74,25 +81,50 @@ interface Active {
 }
 
 /**
- * The cosine similarity of two vectors (0 when either is zero).
+ * The cosine similarity of two vectors (0 when either is zero); with `scale` s, the cosine of a∘s
+ * and b∘s (the paper's per-filter normalisation, see {@link filterScale}).
  *
  * @example
  * ```ts
  * cosine([1, 0], [1, 1]); // ≈ 0.707
+ * cosine([1, 1], [1, 0], [1, 0]); // 1: filter 1 is scaled away
  * ```
  */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>, scale?: ArrayLike<number>): number {
   let ab = 0;
   let aa = 0;
   let bb = 0;
   for (let i = 0; i < a.length; i++) {
+    const s2 = scale ? (scale[i] as number) ** 2 : 1;
     const x = a[i] as number;
     const y = b[i] as number;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
+    ab += x * y * s2;
+    aa += x * x * s2;
+    bb += y * y * s2;
   }
   return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
+}
+
+/**
+ * The paper's per-filter scale s_c = mean over the images of x̂_c (the filter's mean total
+ * activation; 1 where that is not positive, so a dead filter neither vanishes nor divides by 0).
+ * Rationales are compared as ĝ∘s, i.e. as the paper's g_c·s_c with x_c/s_c: the product
+ * ĝ_c·x̂_c, and so every prediction and contribution, is unchanged, but a filter's weight in the
+ * cosine follows how much it fires, not the units of its gradient.
+ *
+ * @example
+ * ```ts
+ * filterScale([{ features: Float64Array.of(100, 0), gradient: Float64Array.of(1, 1), score: 1 }]); // [100, 1]
+ * ```
+ */
+export function filterScale(rationales: readonly Rationale[]): number[] {
+  const filters = (rationales[0] as Rationale).features.length;
+  const sum = new Float64Array(filters);
+  for (const r of rationales) for (let c = 0; c < filters; c++) sum[c] = (sum[c] as number) + (r.features[c] as number);
+  return Array.from(sum, (v) => {
+    const m = v / rationales.length;
+    return m > 0 && Number.isFinite(m) ? m : 1;
+  });
 }
 
 const addVec = (p: Float64Array, q: Float64Array): Float64Array => p.map((v, i) => v + (q[i] as number));
@@ -103,17 +135,18 @@ const union = (a: Active, b: Active): Pick<Active, 'stats' | 'gradSum' | 'unitSu
 });
 const ONES = (n: number): Float64Array => new Float64Array(n).fill(1);
 
-/** ĝ/‖ĝ‖ (0 for a zero rationale, whose cosine with anything is 0, as in {@link cosine}). */
-function unit(g: ArrayLike<number>): Float64Array {
+/** (ĝ∘s)/‖ĝ∘s‖ (0 for a zero rationale, whose cosine with anything is 0, as in {@link cosine}). */
+function unit(g: ArrayLike<number>, scale: ArrayLike<number>): Float64Array {
+  const gs = Float64Array.from(g, (v, i) => v * (scale[i] as number));
   let nn = 0;
-  for (let i = 0; i < g.length; i++) nn += (g[i] as number) ** 2;
+  for (let i = 0; i < gs.length; i++) nn += (gs[i] as number) ** 2;
   const inv = nn === 0 ? 0 : 1 / Math.sqrt(nn);
-  return Float64Array.from(g, (v) => v * inv);
+  return gs.map((v) => v * inv);
 }
 
 /**
- * A node's mode and loss from its additive statistics: `unitSum` = Σ_I ĝ_I/‖ĝ_I‖, so that the
- * cosine spread Σ_I (1 − cos(ĝ_I, ḡ)) = n − unitSum·ḡ/‖ḡ‖ costs O(C), not O(n·C).
+ * A node's mode and loss from its additive statistics: `unitSum` = Σ_I u_I with u_I = (ĝ_I∘s)/‖ĝ_I∘s‖,
+ * so that the cosine spread Σ_I (1 − cos(ĝ_I∘s, ḡ∘s)) = n − unitSum·(ḡ∘s)/‖ḡ∘s‖ costs O(C), not O(n·C).
  */
 function fitMerged(
   node: { readonly stats: SuffStats | undefined; readonly gradSum: Float64Array; readonly unitSum: Float64Array },
@@ -121,6 +154,7 @@ function fitMerged(
   rationales: readonly Rationale[],
   lambda0: number,
   tolerance: number,
+  scale: ArrayLike<number>,
 ): { mode: number[]; bias: number; objective: number } {
   const n = samples.length;
   const mean = node.gradSum.map((v) => v / n);
@@ -148,8 +182,9 @@ function fitMerged(
   let dot = 0;
   let mm = 0;
   for (let c = 0; c < mean.length; c++) {
-    dot += (node.unitSum[c] as number) * (mean[c] as number);
-    mm += (mean[c] as number) ** 2;
+    const ms = (mean[c] as number) * (scale[c] as number);
+    dot += (node.unitSum[c] as number) * ms;
+    mm += ms ** 2;
   }
   const spread = n - (mm === 0 ? 0 : dot / Math.sqrt(mm));
   const meanSq = Math.max(syy / n, 1e-12);
@@ -182,6 +217,8 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
   const k = options.neighbours ?? 8;
   const tolerance = options.tolerance ?? 1e-6;
   const refit = Number.isFinite(lambda0);
+  const normalise = options.normalise ?? true;
+  const scale = normalise ? filterScale(rationales) : new Array<number>(filters).fill(1);
   if (!(k >= 1)) throw new LucernaError('BAD_OPTION', `neighbours must be at least 1, got ${k}`);
   if (!(lambda0 >= 0)) throw new LucernaError('BAD_OPTION', `lambda0 must be ≥ 0, got ${lambda0}`);
   if (!(tolerance > 0)) throw new LucernaError('BAD_OPTION', `tolerance must be > 0, got ${tolerance}`);
@@ -194,7 +231,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     active.set(i, {
       stats: refit ? rowStats(r.features, r.score) : undefined,
       gradSum: Float64Array.from(r.gradient),
-      unitSum: unit(r.gradient),
+      unitSum: unit(r.gradient, scale),
       objective: 0,
       candidates: new Set(),
     });
@@ -202,7 +239,7 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
   const nearest = (id: number): Set<number> => {
     const mode = (nodes[id] as TreeNode).mode;
     const scored: [number, number][] = [];
-    for (const other of active.keys()) if (other !== id) scored.push([other, cosine(mode, (nodes[other] as TreeNode).mode)]);
+    for (const other of active.keys()) if (other !== id) scored.push([other, cosine(mode, (nodes[other] as TreeNode).mode, scale)]);
     scored.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     return new Set(scored.slice(0, Math.min(k, scored.length)).map(([o]) => o));
   };
@@ -216,13 +253,14 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
       const a = active.get(u) as Active;
       const b = active.get(v) as Active;
       const samples = [...(nodes[u] as TreeNode).samples, ...(nodes[v] as TreeNode).samples];
-      const merged = fitMerged(union(a, b), samples, rationales, lambda0, tolerance);
+      const merged = fitMerged(union(a, b), samples, rationales, lambda0, tolerance, scale);
       c = merged.objective - a.objective - b.objective;
       costs.set(key, c);
     }
     return c;
   };
   const total = rationales.length - 1;
+  let modes: number[] | undefined;
   for (let merged = 0; merged < total; merged++) {
     if (options.signal?.aborted) throw new LucernaError('ABORTED', 'Tree building was cancelled');
     let best: [number, number] | undefined;
@@ -236,12 +274,14 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
         }
       }
     }
+    // The paper stops here (no merge gains): the nodes still active are its root's children.
+    if (bestGain <= 0 && modes === undefined) modes = [...active.keys()].sort((a, b) => a - b);
     const [u, v] = best as [number, number];
     const a = active.get(u) as Active;
     const b = active.get(v) as Active;
     const { stats, gradSum, unitSum } = union(a, b);
     const samples = [...(nodes[u] as TreeNode).samples, ...(nodes[v] as TreeNode).samples];
-    const fit = fitMerged({ stats, gradSum, unitSum }, samples, rationales, lambda0, tolerance);
+    const fit = fitMerged({ stats, gradSum, unitSum }, samples, rationales, lambda0, tolerance, scale);
     const id = nodes.length;
     nodes.push({ id, children: [u, v], samples, mode: fit.mode, bias: fit.bias, size: samples.length });
     active.delete(u);
@@ -256,5 +296,5 @@ export function buildTree(rationales: readonly Rationale[], options: BuildOption
     for (const [o, rest] of active) if (o !== id && rest.candidates.size === 0) rest.candidates = nearest(o);
     options.onProgress?.(merged + 1, total);
   }
-  return { nodes, root: nodes.length - 1, filters };
+  return { nodes, root: nodes.length - 1, filters, modes: modes ?? [nodes.length - 1], ...(normalise ? { scale } : {}) };
 }

@@ -6,6 +6,8 @@
  *   "layer": "<tensor>", "class": { "name": "bird", "index": 2 }, "sampleShape": [3, 64, 64],
  *   "options": { "beta": 1, "lambda0": null, "neighbours": 8 },
  *   "filters": C, "root": id,
+ *   "scale": [C per-filter scales s_c],                 // optional: cosines compare ĝ∘s and w∘s
+ *   "modes": [node ids],                                // optional: where the paper stops merging
  *   "nodes": [ { "id", "children": [ids], "samples": [training image indices], "mode": [C weights], "bias", "size" } ],
  *   "images": [ "<data-set index of training image i>", … ] }
  * ```
@@ -74,6 +76,12 @@ export function parseTreeFile(text: string, modelSha256?: string): TreeFile {
     throw new LucernaError('BAD_FILE', 'tree.json is malformed', 'Rebuild the tree with lucerna tree build');
   }
   const count = raw.nodes.length;
+  if (raw.scale !== undefined && !(isNumberArray(raw.scale) && raw.scale.length === filters && raw.scale.every((v) => v > 0))) {
+    throw new LucernaError('BAD_FILE', 'tree.json: "scale" must hold one positive number per filter', 'Rebuild the tree with lucerna tree build');
+  }
+  if (raw.modes !== undefined && !(isNumberArray(raw.modes) && raw.modes.every((m) => Number.isInteger(m) && m >= 0 && m < raw.nodes!.length))) {
+    throw new LucernaError('BAD_FILE', 'tree.json: "modes" must hold node ids', 'Rebuild the tree with lucerna tree build');
+  }
   raw.nodes.forEach((n, i) => {
     checkNode(n, i, filters, count);
   });

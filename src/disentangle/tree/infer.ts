@@ -1,7 +1,8 @@
 /**
  * Inference in the decision tree of rationales (Zhang et al., CVPR 2019,
  * https://arxiv.org/abs/1802.00121): from the root, go to the child whose decision mode has the
- * highest cosine similarity with the image's rationale ĝ; the path is the explanation. At each
+ * highest cosine similarity with the image's rationale ĝ (after the tree's per-filter scale, when it
+ * has one: cos(ĝ∘s, w∘s)); the path is the explanation. At each
  * node, filter c contributes w_c·x̂_c to the predicted score w·x̂ + b; percentages are of
  * Σ_c |w_c·x̂_c| (the paper's normalisation of contributions to a distribution over parts).
  */
@@ -75,7 +76,7 @@ export function decisionPath(tree: DecisionTree, r: Rationale, topK = 5): PathSt
     steps.push({
       node: id,
       depth,
-      similarity: cosine(r.gradient, node.mode),
+      similarity: cosine(r.gradient, node.mode, tree.scale),
       predicted,
       relativeError: Math.abs(predicted - r.score) / Math.max(Math.abs(r.score), 1e-12),
       top: contributions(node.mode, r.features).slice(0, topK),
@@ -84,7 +85,7 @@ export function decisionPath(tree: DecisionTree, r: Rationale, topK = 5): PathSt
     let best = node.children[0] as number;
     let bestSim = -Infinity;
     for (const child of node.children) {
-      const sim = cosine(r.gradient, (tree.nodes[child] as TreeNode).mode);
+      const sim = cosine(r.gradient, (tree.nodes[child] as TreeNode).mode, tree.scale);
       if (sim > bestSim) {
         bestSim = sim;
         best = child;

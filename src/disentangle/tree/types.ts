@@ -49,4 +49,16 @@ export interface DecisionTree {
   readonly root: number;
   /** Number of filters C. */
   readonly filters: number;
+  /**
+   * Per-filter scale s_c used to compare rationales: cosines are taken between ĝ∘s and w∘s (the
+   * paper's x_c/s_c, g_c·s_c normalisation, s_c = the filter's mean activation x̂_c over the
+   * tree's images). Absent: no scaling (trees written before it existed).
+   */
+  readonly scale?: readonly number[];
+  /**
+   * The paper's decision modes: the nodes still unmerged when no merge gained any more (β − ΔL ≤ 0),
+   * where the paper stops merging and which it makes its root's children. A cut of the tree: every
+   * root-to-leaf path meets exactly one. `[root]` when every merge gained. Absent in older files.
+   */
+  readonly modes?: readonly number[];
 }

@@ -46,6 +46,19 @@ describe('decision tree of rationales', () => {
     });
   }
 
+  it('keeps where the paper stops merging: the two clusters are the decision modes', () => {
+    const { rationales, label } = clusters(12, 3);
+    const tree = buildTree(rationales);
+    // Merging inside a cluster gains (β = 1 beats a small spread); merging the clusters does not.
+    assert.deepEqual(
+      tree.modes,
+      [...(tree.nodes[tree.root]?.children ?? [])].sort((a, b) => a - b),
+    );
+    for (const m of tree.modes ?? []) assert.equal(new Set(tree.nodes[m]?.samples.map((i) => label[i])).size, 1);
+    // With β large enough every merge gains, and the only mode is the root.
+    assert.deepEqual(buildTree(rationales, { beta: 1e6 }).modes, [tree.root]);
+  });
+
   it('inference goes to the child with the highest cosine, down to a leaf', () => {
     const { rationales, label } = clusters(6, 5);
     const tree = buildTree(rationales);

@@ -75,6 +75,52 @@ describe('lucerna tree build / explain', () => {
     assert.equal(tree.nodes[r.path.at(-1).node].children.length, 0);
   });
 
+  it('writes the tree report with --report and the path report with --out', async () => {
+    const out = join(dir, 'out-report');
+    const built = await lucerna(
+      'tree',
+      'build',
+      join(dir, 'model.onnx'),
+      '--dataset',
+      join(dir, 'data'),
+      '--class',
+      'a',
+      '--layer',
+      'features',
+      '--out',
+      out,
+      '--report',
+      '--report-depth',
+      '2',
+    );
+    assert.equal(built.code, 0, built.stderr);
+    const html = await readFile(join(out, 'tree.html'), 'utf8');
+    const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
+    // The root and two levels below it: 1 + 2 + 4 node boxes (the 12-leaf tree is deeper than 2).
+    assert.equal(html.match(/<g class="node">/g)?.length, 7);
+    assert.match(html, new RegExp(`node ${tree.root} · 12 images`));
+    assert.match(html, /nodes below/);
+    const report = join(dir, 'path.html');
+    const explained = await lucerna(
+      'tree',
+      'explain',
+      join(out, 'tree.json'),
+      join(dir, 'model.onnx'),
+      '--input',
+      join(dir, 'data', 'a', '0.png'),
+      '--out',
+      report,
+      '--json',
+    );
+    assert.equal(explained.code, 0, explained.stderr);
+    const path = JSON.parse(explained.stdout).path as { node: number }[];
+    const page = await readFile(report, 'utf8');
+    assert.match(page, /Decision path/);
+    // Every node of the path is drawn, highlighted, down to its leaf.
+    assert.equal(page.match(/stroke="#d35400" stroke-width="2.5"\/><text/g)?.length, path.length);
+    assert.match(page, new RegExp(`node ${path.at(-1)?.node} · 1 image<`));
+  });
+
   it('refuses a tree from another model, a small class and a missing layer, in one line', async () => {
     const out = join(dir, 'out2');
     const ok = await lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', join(dir, 'data'), '--class', 'a', '--layer', 'features', '--out', out);
