@@ -222,7 +222,9 @@ left out of their mean, while the filter loss revives every filter. What the fil
 is make the filters silent on \`none\` images (the negative template explains them): the none/object
 activation ratio is what \`test/training/icnn-ordering.test.ts\` asserts at tiny scale. Accuracy is on
 200 (single) or 300 (multi) held-out images, so differences of a few points are within noise; part IoU
-and instability are over every image of the set.
+and instability are over every image of the set. In the multi-category row every filter goes to the
+class it fires for most at the start, \`none\` included, so the filters of \`none\` fire on \`none\` images and the
+none/object ratio does not fall there.
 `;
 }
 
