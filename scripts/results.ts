@@ -4,9 +4,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { dissectionSection } from './results/dissection.js';
+import { icnnSection } from './results/icnn.js';
 import { qaSection } from './results/qa.js';
 import { treeSection } from './results/tree.js';
 
-const sections = [await dissectionSection(), await qaSection(), await treeSection()];
+const sections = [await dissectionSection(), await icnnSection(), await qaSection(), await treeSection()];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');

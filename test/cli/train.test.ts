@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { serializeNpy } from '../../src/io/npy.js';
 import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import { readFloats } from '../../src/onnx/tensors.js';
-import { lucerna, lucernaWith } from '../helpers/cli.js';
+import { lucerna, lucernaJson, lucernaWith } from '../helpers/cli.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 
 const ORACLE = join(import.meta.dirname, '../../../shared/oracle-train/tiny_bn');
@@ -205,5 +205,18 @@ describe('lucerna model create', () => {
     assertOneLine(await lucerna('model', 'create', 'alexnet', '--classes', '3', '--input', '1x8x8', '--out', out), 2, /Unknown architecture "alexnet"/, out);
     assertOneLine(await lucerna('model', 'create', 'small-cnn', '--classes', '3', '--input', '8x8', '--out', out), 2, /--input "8x8" must be CxHxW/, out);
     assertOneLine(await lucerna('model', 'create', 'small-cnn', '--input', '1x8x8', '--out', out), 2, /--classes/, out);
+    assertOneLine(
+      await lucerna('model', 'create', 'vgg11-bn', '--classes', '3', '--input', '3x32x32', '--width', '0', '--out', out),
+      2,
+      /--width 0 must be/,
+      out,
+    );
+  });
+
+  it('--width scales the channels', async () => {
+    const created = join(work, 'narrow.onnx');
+    const json = await lucernaJson('model', 'create', 'vgg11-bn', '--classes', '3', '--input', '3x32x32', '--width', '0.125', '--out', created);
+    assert.equal(json.width, 0.125);
+    assert.deepEqual(graphFromBytes(new Uint8Array(readFileSync(created))).initializerDims('features.0.weight'), [8, 3, 3, 3]);
   });
 });

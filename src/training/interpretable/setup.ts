@@ -7,8 +7,8 @@
  * - `single`: object vs. `none`. The data must have exactly two classes, one of them named `none`;
  *   every filter belongs to the other one.
  * - `multi`: each filter belongs to the class whose images make it fire most — its mean activation
- *   (the conv output, before any mask) over the first `assignSamples` training samples of each
- *   class, measured on the network as it starts training.
+ *   (the conv output, before any mask) over `assignSamples` samples spread evenly over the
+ *   training data, measured on the network as it starts training.
  */
 import type { Dataset } from '../../datasets/types.js';
 import { prepareGraph } from '../../engine/prepare.js';
@@ -67,8 +67,19 @@ export function objectClass(classNames: readonly string[] | undefined): number {
   return none === 0 ? 1 : 0;
 }
 
-/** Mean activation [K, C] of each tensor's filters over each class's images. */
-async function meanActivations(
+/**
+ * Mean activation [K, C] (class-major) of each tensor's filters over each class's images, read
+ * from `o.assignSamples` (default 256) samples spread evenly over `data` (an image folder lists
+ * its samples class by class); a class with no sample there keeps zeros. Multi-category mode assigns filters from it; it also measures how
+ * silent an interpretable net's filters are on `none` images ({@link noneToObjectRatio}).
+ *
+ * @example
+ * ```ts
+ * const means = await meanActivations(nodeRuntime, graph, ['Relu_33'], data, 2, { tensors: ['Relu_33'], mode: 'single' }, {});
+ * means.get('Relu_33'); // Float64Array [2 × 64]
+ * ```
+ */
+export async function meanActivations(
   runtime: Runtime,
   graph: Graph,
   tensors: readonly string[],
@@ -87,7 +98,9 @@ async function meanActivations(
   try {
     const total = Math.min(data.size, o.assignSamples ?? 256);
     for (let start = 0; start + batch <= total || start === 0; start += batch) {
-      const indices = Array.from({ length: batch }, (_, i) => (start + i) % data.size);
+      // Spread over the whole set: an image folder lists its samples class by class, so the first
+      // `total` alone could all be of one class.
+      const indices = Array.from({ length: batch }, (_, i) => Math.floor((((start + i) % total) * data.size) / total));
       const { x, labels } = await data.read(indices, 0);
       const out = await s.run({ [prepared.graph.primaryInput().name]: x }, tensors);
       for (const t of tensors) {
@@ -114,6 +127,31 @@ async function meanActivations(
       for (let c = 0; c < filters; c++) acc[k * filters + c] = (acc[k * filters + c] as number) / Math.max(1, counts[k] as number);
   }
   return sums;
+}
+
+/**
+ * How much a layer's filters fire on `none` images relative to object images: the mean over the
+ * filters of their mean activation on `none` images divided by the same on the other classes' images
+ * (means [K, C] from {@link meanActivations}). The single-category filter loss explains `none`
+ * images by the negative template T⁻ = −τ, so an interpretable net's top filters should be far
+ * more silent there than an ordinary net's (Zhang, Wu & Zhu 2018, https://arxiv.org/abs/1710.00935).
+ *
+ * @example
+ * ```ts
+ * noneToObjectRatio(new Float64Array([2, 4, 0.5, 1]), 2, 1); // (0.75) / (3) = 0.25
+ * ```
+ */
+export function noneToObjectRatio(means: ArrayLike<number>, classes: number, none: number): number {
+  const filters = means.length / classes;
+  let object = 0;
+  let background = 0;
+  for (let k = 0; k < classes; k++) {
+    let sum = 0;
+    for (let c = 0; c < filters; c++) sum += means[k * filters + c] as number;
+    if (k === none) background = sum / filters;
+    else object += sum / filters / (classes - 1);
+  }
+  return background / object;
 }
 
 /**
