@@ -83,11 +83,24 @@ describe('CLI flags from the registry', () => {
     for (const own of EXPLAIN_OWN_FLAGS) assert.ok(declared.includes(own));
     const steps = explainCommand.options.find((o) => longOf(o.flags) === '--steps');
     assert.match(steps?.description ?? '', /integrated-gradients 64/);
+    const abs = explainCommand.options.find((o) => longOf(o.flags) === '--abs');
+    assert.doesNotMatch(abs?.description ?? '', /applied to the result/, 'explain does not post-process');
   });
 
   it("explain passes a method's own flags to the methods that take them and refuses the rest", async () => {
-    const given = await methodOverrides(['integrated-gradients', 'rise'], { baseline: 'blur', keep: '0.25', steps: '4' });
-    assert.deepEqual(given, { 'integrated-gradients': { baseline: 'blur' }, rise: { keep: 0.25 } });
+    const given = await methodOverrides(['integrated-gradients', 'rise', 'lime', 'occlusion'], {
+      baseline: 'blur',
+      keep: '0.25',
+      steps: '4',
+      samples: '30',
+      window: '8',
+    });
+    assert.deepEqual(given, {
+      'integrated-gradients': { baseline: 'blur', steps: 4 },
+      rise: { keep: 0.25 },
+      lime: { baseline: 'blur', samples: 30 },
+      occlusion: { baseline: 'blur' },
+    });
     await assert.rejects(methodOverrides(['grad-cam'], { segments: '9' }), /--segments applies to none of the methods run \(grad-cam\)/);
     const ctx = { inputShape: [1, 3, 32, 32], outputKind: 'logits' as const, params: parseExplainFlags({}).params, overrides: given };
     const ig = recipeFor('integrated-gradients', ctx);

@@ -26,6 +26,8 @@ export interface FlagSpecOptions {
   readonly exclude?: readonly string[];
   /** Per method, defaults the command uses instead of the method's own (e.g. `explain`'s quick run). */
   readonly defaults?: Readonly<Record<string, Readonly<Record<string, OptionDefault>>>>;
+  /** Whether the command applies `--abs`/`--relu` to methods that do not take them (`attribute` does). */
+  readonly postprocess?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export function methodFlagSpecs(spec: FlagSpecOptions = {}): OptionSpec[] {
     }
   }
   return [...byFlag.values()].map(({ option, methods }) => {
-    const others = POSTPROCESS_FLAGS.has(longOf(option.flag)) ? '; other methods: applied to the result' : '';
+    const others = spec.postprocess !== false && POSTPROCESS_FLAGS.has(longOf(option.flag)) ? '; other methods: applied to the result' : '';
     return { flags: option.flag, description: `${option.help} (${methods.join(', ')}${others})` };
   });
 }

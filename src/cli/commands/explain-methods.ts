@@ -243,8 +243,12 @@ export const EXPLAIN_PRESETS: Readonly<Record<string, Readonly<Record<string, Op
   rise: { masks: 500 },
 };
 
-/** Option keys explain sets from its own parsed flags (`MethodParams`), never from a method's parser. */
-const PARAM_KEYS = new Set(['steps', 'integration', 'samples', 'stdev', 'window', 'strides', 'masks', 'seed']);
+/**
+ * Option keys explain sets from its own parsed flags (`MethodParams`: one number in pixels for the
+ * occlusion window and stride), never from a method's parser. The other quick-run flags (`--steps`,
+ * `--samples`, …) parse to the same values both ways, so they reach every method that takes them.
+ */
+const PARAM_KEYS = new Set(['window', 'strides']);
 const PARAM_FLAGS = new Set(['--steps', '--integration', '--samples', '--stdev', '--window', '--stride', '--masks', '--seed']);
 
 /**

@@ -36,7 +36,7 @@ export const explainCommand = defineCommand<ExplainFlags>({
     flags.json('print the report data as JSON (without the images) instead of the summary'),
     { flags: '--mode <mode>', description: 'blended (default), heatmap, masked or alpha-scaling' },
     // Every method's own flags, from the registry, with explain's quick-run defaults in the help.
-    ...methodFlagSpecs({ exclude: EXPLAIN_OWN_FLAGS, defaults: EXPLAIN_PRESETS }),
+    ...methodFlagSpecs({ exclude: EXPLAIN_OWN_FLAGS, defaults: EXPLAIN_PRESETS, postprocess: false }),
     flags.batchSize(8),
   ],
   run: async (ctx, [model], f) => (await import('./explain-run.js')).explainRun(ctx, model, f),
