@@ -2,7 +2,8 @@
  * `npm run bench`: times every method against the bare ORT forward/backward cost on the same model
  * in the same run, and writes BENCHMARKS.md.
  *
- * Flags: --quick (fewer repetitions), --only core|methods|... (one section), --out <file>.
+ * Flags: --quick (fewer repetitions), --only <a,b> (those sections: `core` or a name of
+ * `sectionRunners` in sections.ts; an unknown name is refused), --out <file>.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,12 @@ const t0 = performance.now();
 const reps = values.quick ? 5 : 15;
 const sections: Section[] = [];
 const want = (name: string) => !values.only || values.only.split(',').includes(name);
+const known = ['core', ...Object.keys(sectionRunners)];
+const unknown = (values.only?.split(',') ?? []).filter((n) => !known.includes(n));
+if (unknown.length > 0) {
+  console.error(`unknown section ${unknown.join(', ')}; sections: ${known.join(', ')}`);
+  process.exit(2);
+}
 if (want('core')) sections.push(coreSection(await benchCore({ reps, batches: [1, 8], threads: [1, 2] })));
 for (const [name, run] of Object.entries(sectionRunners)) {
   if (want(name)) sections.push(await run({ reps, quick: values.quick ?? false }));

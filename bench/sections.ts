@@ -18,4 +18,7 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   metrics: benchMetrics,
   visualization: async (o) => (await import('./visualization.js')).benchVisualization(o),
   dissection: async (o) => (await import('./dissection.js')).benchDissection(o),
+  disentangle: async (o) => (await import('./disentangle.js')).benchDisentangle(o),
+  training: async (o) => (await import('./training.js')).benchTraining(o),
+  registry: async (o) => (await import('./registry.js')).benchRegistry(o),
 };

@@ -6,7 +6,13 @@
  * the flags a method declares, and refuses the others, so no flag is ever silently ignored.
  *
  * Options every method takes (`target`, `batchSize`, `signal`, `onProgress`) are not listed here.
+ *
+ * Defaults are declared once per method, as a plain object the implementation reads
+ * (`options.steps ?? IG_DEFAULTS.steps`) and {@link withDefaults} attaches to the option list, so
+ * the help text, the docs table and the run use the same value.
  */
+
+import type { MapDisplay } from './types.js';
 
 /** How a value is written on the command line. */
 export type OptionType =
@@ -46,6 +52,57 @@ export interface MethodOption {
   readonly choices?: readonly string[];
   /** What a `switch` sets (default `true`). */
   readonly value?: unknown;
+  /** The value used when the option is not given (see {@link withDefaults}). */
+  readonly default?: OptionDefault;
+}
+
+/**
+ * A declared default: a value of the option's type, or `{ text }` when it depends on the input
+ * (e.g. "a seventh of the image side").
+ */
+export type OptionDefault = string | number | boolean | readonly number[] | { readonly text: string };
+
+/**
+ * The options with their defaults attached by key: what a descriptor lists. Keys of `defaults`
+ * that name no option are an error (a typo would otherwise go unseen).
+ *
+ * @example
+ * ```ts
+ * const IG_DEFAULTS = { steps: 50, integration: 'gauss-legendre', baseline: 'zeros' } as const;
+ * const options = withDefaults([OPTIONS.steps, OPTIONS.integration, OPTIONS.baseline], IG_DEFAULTS);
+ * options[0].default; // 50
+ * ```
+ */
+export function withDefaults(options: readonly MethodOption[], defaults: Readonly<Record<string, OptionDefault>>): MethodOption[] {
+  for (const key of Object.keys(defaults)) if (!options.some((o) => o.key === key)) throw new Error(`withDefaults: no option has the key "${key}"`);
+  return options.map((o) => (o.key in defaults ? { ...o, default: defaults[o.key] } : o));
+}
+
+/**
+ * A default as the help text and the docs table write it.
+ *
+ * @example
+ * ```ts
+ * formatDefault([3, 8, 8]); // '3,8,8'
+ * formatDefault({ text: 'half the window' }); // 'half the window'
+ * ```
+ */
+export function formatDefault(value: OptionDefault): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object') return (value as { text: string }).text;
+  return String(value);
+}
+
+/**
+ * One option's help line with its default, e.g. `integration or optimisation steps (default 50)`.
+ *
+ * @example
+ * ```ts
+ * optionHelp({ ...OPTIONS.steps, default: 50 }); // 'integration or optimisation steps (default 50)'
+ * ```
+ */
+export function optionHelp(option: MethodOption): string {
+  return option.default === undefined ? option.help : `${option.help} (default ${formatDefault(option.default)})`;
 }
 
 /**
@@ -57,7 +114,13 @@ export interface MethodOption {
  * ```
  */
 export const OPTIONS = {
-  layer: { key: 'layer', flag: '--layer <name>', type: 'text', help: 'layer tensor or node name (default: the last 4-D activation before pooling)' },
+  layer: {
+    key: 'layer',
+    flag: '--layer <name>',
+    type: 'text',
+    help: 'layer tensor or node name',
+    default: { text: 'the last 4-D activation before pooling' },
+  },
   relu: { key: 'relu', flag: '--relu', type: 'switch', help: 'ReLU of the layer map (the paper’s map)' },
   upsample: { key: 'upsample', flag: '--upsample', type: 'switch', value: 'bilinear', help: 'upsample the layer map to the input size (bilinear)' },
   steps: { key: 'steps', flag: '--steps <n>', type: 'integer', min: 1, help: 'integration or optimisation steps' },
@@ -66,7 +129,7 @@ export const OPTIONS = {
     flag: '--integration <rule>',
     type: 'choice',
     choices: ['riemann-left', 'riemann-right', 'riemann-middle', 'riemann-trapezoid', 'gauss-legendre'],
-    help: 'integration rule (default gauss-legendre)',
+    help: 'integration rule',
   },
   baseline: { key: 'baseline', flag: '--baseline <spec>', type: 'baseline', help: 'zeros, blur, uniform, a number, or a .npy file' },
   samples: { key: 'samples', flag: '--samples <n>', type: 'integer', min: 1, help: 'samples (noisy copies, or perturbed sets for lime and kernel-shap)' },
@@ -106,6 +169,17 @@ export const OPTIONS = {
  * ```
  */
 export const LAYER_MAP_OPTIONS: readonly MethodOption[] = [OPTIONS.layer, OPTIONS.relu, OPTIONS.upsample];
+
+/**
+ * How a layer map is drawn: signed (a CAM before its ReLU can be negative), one channel. With
+ * `relu` it is one-sided (see `mapDisplay`).
+ *
+ * @example
+ * ```ts
+ * const camMethod = { …, output: 'layer-map', display: LAYER_MAP_DISPLAY };
+ * ```
+ */
+export const LAYER_MAP_DISPLAY: MapDisplay = { sign: 'all', reduction: 'none' };
 
 /**
  * The options of the superpixel-sampling methods (LIME, KernelSHAP).

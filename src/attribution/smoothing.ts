@@ -12,7 +12,7 @@ import { LucernaError } from '../errors.js';
 import { fillNormal, normalFrom, seededRandom } from '../tensor/random.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { forwardScores } from './forward.js';
-import { OPTIONS } from './options.js';
+import { OPTIONS, withDefaults } from './options.js';
 import { throwIfAborted } from './rows.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from './types.js';
 
@@ -44,6 +44,13 @@ function sampleRange(data: Float32Array): number {
 }
 
 /**
+ * The noise tunnel's defaults (SmoothGrad's 8 samples at σ = 0.1 in input units, seed 0).
+ *
+ * @example `NOISE_DEFAULTS.samples; // 8`
+ */
+export const NOISE_DEFAULTS = { samples: 8, stdev: 0.1, seed: 0 } as const;
+
+/**
  * The noise for one input sample: the user's tensor, or seeded Gaussian noise. Every sample of a
  * batch draws the same standard-normal noise (scaled by its own range in `relative` mode), so a
  * batch gives exactly the maps of its samples run one by one.
@@ -61,12 +68,12 @@ function noiseFor(sample: Float32Array, sampleShape: readonly number[], options:
     }
     return { noise: options.noise.data, count };
   }
-  const count = options.samples ?? 8;
+  const count = options.samples ?? NOISE_DEFAULTS.samples;
   if (!Number.isInteger(count) || count < 1) throw new LucernaError('BAD_OPTION', `samples must be a positive integer, got ${count}`);
-  const stdev = options.stdev ?? 0.1;
+  const stdev = options.stdev ?? NOISE_DEFAULTS.stdev;
   if (!(stdev >= 0) || !Number.isFinite(stdev)) throw new LucernaError('BAD_OPTION', `stdev must be a non-negative number, got ${stdev}`);
   const scale = options.stdevMode === 'relative' ? stdev * sampleRange(sample) : stdev;
-  const normal = normalFrom(seededRandom((options.seed ?? 0) >>> 0));
+  const normal = normalFrom(seededRandom((options.seed ?? NOISE_DEFAULTS.seed) >>> 0));
   return { noise: fillNormal(new Float32Array(count * per), normal, scale), count };
 }
 
@@ -89,7 +96,9 @@ export function noiseTunnel<O extends CommonOptions>(
     kind: inner.kind,
     absAware: true,
     needs: inner.needs,
-    options: [...inner.options, OPTIONS.samples, OPTIONS.stdev, OPTIONS.noise, OPTIONS.seed],
+    options: [...inner.options, ...withDefaults([OPTIONS.samples, OPTIONS.stdev, OPTIONS.noise, OPTIONS.seed], NOISE_DEFAULTS)],
+    // The mean of signed gradients stays signed; squares and variances are non-negative.
+    display: aggregation === 'smoothgrad' ? inner.display : { ...inner.display, sign: 'positive' },
     description: `${aggregation} over ${inner.name} (Smilkov et al. 2017; Adebayo et al. 2018)`,
     async attribute(model: Model, x: Tensor, options = {} as O & NoiseOptions): Promise<AttributionResult> {
       const { targets, scores } = await forwardScores(model, x, options);

@@ -65,6 +65,29 @@ export interface MethodNeeds {
 }
 
 /**
+ * How a method's map is drawn (Sec. 2 of the survey: saliency-style maps are read by sign and
+ * magnitude): which values the colour map shows, how the channels of an input-shaped map become
+ * one plane, and how the range is clipped. Post-processing the method itself does (`abs`, `relu`)
+ * is taken into account by {@link mapDisplay}.
+ */
+export interface MapDisplay {
+  /**
+   * `all`: signed, on a diverging colour map centred at 0; `positive`: the positive part on a
+   * sequential colour map (negatives shown as 0); `absolute`: |map| on a sequential colour map.
+   */
+  readonly sign: 'all' | 'positive' | 'absolute';
+  /** Channels → one plane: `sum`, `abs-sum` (Σ|·|), `mean`, or `none` (the map has one channel). */
+  readonly reduction: 'sum' | 'abs-sum' | 'mean' | 'none';
+  /**
+   * The bottom of a one-sided range: `zero` (default) or `percentile` (the 1st percentile, for
+   * maps with an offset such as RISE's). The top is always a high percentile (outliers clipped).
+   */
+  readonly floor?: 'zero' | 'percentile';
+  /** Whether maps of several targets may share one range (default true). */
+  readonly shareAcrossTargets?: boolean;
+}
+
+/**
  * One attribution method.
  *
  * @example
@@ -89,5 +112,23 @@ export interface AttributionMethod<O extends CommonOptions = CommonOptions> {
   readonly needs: MethodNeeds;
   /** Every option it takes besides the common ones (see `options.ts`); the CLI refuses the others. */
   readonly options: readonly MethodOption[];
+  /** How its raw map is drawn. */
+  readonly display: MapDisplay;
   attribute(model: Model, input: Tensor, options?: O): Promise<AttributionResult>;
+}
+
+/**
+ * How a method's map is drawn for the options it ran with: a map made non-negative by the
+ * method's own `abs` or `relu` is one-sided (`positive`); otherwise the descriptor's display.
+ *
+ * @example
+ * ```ts
+ * mapDisplay(saliency, { abs: true }).sign; // 'positive'
+ * mapDisplay(saliency, {}).sign; // 'all'
+ * ```
+ */
+export function mapDisplay(method: Pick<AttributionMethod, 'display' | 'options'>, options: Readonly<Record<string, unknown>>): MapDisplay {
+  const takes = (key: string) => method.options.some((o) => o.key === key);
+  const nonNegative = (takes('abs') && options.abs === true) || (takes('relu') && options.relu === true);
+  return nonNegative && method.display.sign === 'all' ? { ...method.display, sign: 'positive' } : method.display;
 }

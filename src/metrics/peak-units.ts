@@ -3,6 +3,7 @@
  * unit stands for. Used by location instability (Zhang et al. 2018, "Interpretable Convolutional
  * Neural Networks", https://arxiv.org/abs/1710.00935).
  */
+import { planeArgmax } from '../tensor/argmax.js';
 import type { ReceptiveField } from '../visualization/receptive-field.js';
 
 /** Peak of every channel of one sample: value, row and column of the largest unit. */
@@ -25,36 +26,14 @@ export interface ChannelPeaks {
  * ```
  */
 export function channelPeaks(act: ArrayLike<number>, offset: number, channels: number, h: number, w: number, order: 'row' | 'column' = 'row'): ChannelPeaks {
-  const plane = h * w;
   const value = new Float32Array(channels);
   const row = new Int32Array(channels);
   const col = new Int32Array(channels);
   for (let c = 0; c < channels; c++) {
-    const base = offset + c * plane;
-    let best = Number.NEGATIVE_INFINITY;
-    let at = 0;
-    if (order === 'row') {
-      for (let p = 0; p < plane; p++) {
-        const v = act[base + p] as number;
-        if (v > best) {
-          best = v;
-          at = p;
-        }
-      }
-    } else {
-      for (let j = 0; j < w; j++) {
-        for (let i = 0; i < h; i++) {
-          const v = act[base + i * w + j] as number;
-          if (v > best) {
-            best = v;
-            at = i * w + j;
-          }
-        }
-      }
-    }
-    value[c] = best;
-    row[c] = Math.floor(at / w);
-    col[c] = at % w;
+    const peak = planeArgmax(act, offset + c * h * w, h, w, order);
+    value[c] = peak.value;
+    row[c] = Math.floor(peak.at / w);
+    col[c] = peak.at % w;
   }
   return { value, row, col };
 }

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { colorBarSvg } from './colorbar.js';
 import { autoSign, planeOf, type RgbPixels } from './heatmap.js';
 import { modeSign, type Overlay, type OverlayMode, renderOverlay } from './overlay.js';
+import type { RangeFloor, Sign } from './scale.js';
 
 /** Options of {@link mapPng}. */
 export interface MapPngOptions {
@@ -18,6 +19,10 @@ export interface MapPngOptions {
   readonly image?: RgbPixels;
   /** Draw the colour bar (modes with a colormap only: `heatmap`, `blended`). Default true. */
   readonly colorBar?: boolean;
+  /** Which sign to show (the method's `display`); default: `all` when the plane has negatives, else `positive`. */
+  readonly sign?: Sign;
+  /** Bottom of one-sided ranges: `zero` (default) or a low percentile. */
+  readonly floor?: RangeFloor;
 }
 
 /** Width of the colour bar strip at least, so its three labels fit under a small map. */
@@ -58,7 +63,8 @@ export async function mapPng(plane: Tensor, options: MapPngOptions): Promise<{ p
       'Give an image as --input, or use --mode heatmap',
     );
   }
-  const overlay = renderOverlay(plane, options.image, { mode: options.mode, sign: modeSign(autoSign(values), options.mode) });
+  const sign = modeSign(options.sign ?? autoSign(values), options.mode);
+  const overlay = renderOverlay(plane, options.image, { mode: options.mode, sign, ...(options.floor ? { floor: options.floor } : {}) });
   const picture = await encodeRgbPng(overlay.rgb, overlay.width, overlay.height);
   if (options.colorBar === false || !overlay.colormap) return { png: picture, overlay };
   const width = Math.max(overlay.width, MIN_BAR_WIDTH);

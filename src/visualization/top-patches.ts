@@ -12,6 +12,7 @@
 import { Model } from '../engine/model.js';
 import { isLucernaError, LucernaError } from '../errors.js';
 import type { RgbImage } from '../io/image.js';
+import { planeArgmax } from '../tensor/argmax.js';
 import { concatBatch, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { requireImageModel } from './model-input.js';
 import { cropBox, montage } from './montage.js';
@@ -83,23 +84,6 @@ interface Hit {
   readonly x: number;
 }
 
-/** The strongest unit of every channel of one sample [C, h, w]: value and flat position. */
-function channelMaxima(act: Float32Array, offset: number, channels: readonly number[], plane: number): { score: number; at: number }[] {
-  return channels.map((c) => {
-    const base = offset + c * plane;
-    let score = Number.NEGATIVE_INFINITY;
-    let at = 0;
-    for (let p = 0; p < plane; p++) {
-      const v = act[base + p] as number;
-      if (v > score) {
-        score = v;
-        at = p;
-      }
-    }
-    return { score, at };
-  });
-}
-
 /** Streams the images through the trunk, batch by batch, filling the heaps. */
 class Ranker {
   private trunk?: Model;
@@ -157,8 +141,9 @@ class Ranker {
     const act = (out[this.tensor] as Tensor).data;
     const [, c, h, w] = this.layerShape as [number, number, number, number];
     rows.forEach((row, i) => {
-      channelMaxima(act, i * c * h * w, this.channels, h * w).forEach((m, k) => {
-        this.heaps[k]?.offer(m.score, { source: row.source, y: Math.floor(m.at / w), x: m.at % w });
+      this.channels.forEach((channel, k) => {
+        const m = planeArgmax(act, (i * c + channel) * h * w, h, w);
+        this.heaps[k]?.offer(m.value, { source: row.source, y: Math.floor(m.at / w), x: m.at % w });
       });
     });
   }

@@ -78,4 +78,19 @@ describe('attribute --mode', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok((await decodeRgb(new Uint8Array(readFileSync(out)))).width >= 200);
   });
+
+  it("draws the PNG as the method's descriptor says: sign, channel reduction, one-sided after --abs", async () => {
+    const cases: [string, string[], { sign: string; reduction: string }][] = [
+      ['guided-backprop', [], { sign: 'absolute', reduction: 'abs-sum' }],
+      ['saliency', ['--abs'], { sign: 'positive', reduction: 'sum' }],
+      ['input-x-gradient', [], { sign: 'all', reduction: 'sum' }],
+      ['input-x-gradient', ['--relu'], { sign: 'positive', reduction: 'sum' }],
+    ];
+    for (const [method, extra, display] of cases) {
+      const out = join(dir, `display-${method}${extra.join('')}.png`);
+      const r = await lucerna('attribute', model, '--input', photo, '--method', method, ...extra, '--out', out, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).display, display, `${method} ${extra.join(' ')}`);
+    }
+  });
 });

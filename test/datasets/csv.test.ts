@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { parseCsv, parseCsvRows } from '../../src/datasets/parts/csv.js';
+import { parseCsv, parseCsvRows } from '../../src/datasets/broden/csv.js';
 import { isLucernaError } from '../../src/errors.js';
 
 it('reads quoted fields, doubled quotes, CRLF and a BOM, and checks the header', () => {

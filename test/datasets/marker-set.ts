@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeLabelPlane } from '../../src/datasets/parts/broden.js';
+import { labelsToRgb } from '../../src/datasets/broden/labels.js';
 import { encodeRgbPng } from '../../src/io/image.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/tensor/random.js';
@@ -76,7 +76,7 @@ export async function writeMarkerSet(dir: string, spec: MarkerSetSpec): Promise<
       const number = classes.indexOf(job.className) + 1;
       for (let y = eye[1] - 1; y <= eye[1] + 1; y++) for (let x = eye[0] - 1; x <= eye[0] + 1; x++) plane[y * SIZE + x] = number;
       objectCell = name.replace('.png', '_object.png');
-      writeFileSync(join(dir, 'images', objectCell), await encodeRgbPng(encodeLabelPlane(plane), SIZE, SIZE));
+      writeFileSync(join(dir, 'images', objectCell), await encodeRgbPng(labelsToRgb(plane), SIZE, SIZE));
     }
     index.push(`${name},train,${SIZE},${SIZE},${SIZE},${SIZE},${objectCell},`);
     landmarks.push(`${name},eye,${eye[0] + 0.5},${eye[1] + 0.5}`);

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { labelsFromRgb, labelsToRgb } from '../../src/datasets/broden/labels.js';
 import { parseBias } from '../../src/datasets/parts/bias.js';
-import { decodeLabelPlane, encodeLabelPlane } from '../../src/datasets/parts/broden.js';
 import { FIGURE_CLASSES, PART_NAMES } from '../../src/datasets/parts/figures.js';
 import { classNames, partsSample } from '../../src/datasets/parts/generate.js';
 import { PALETTE } from '../../src/datasets/parts/textures.js';
@@ -171,8 +171,8 @@ describe('procedural parts generator', () => {
 
   it('encodes Broden label planes as R + 256·G', () => {
     const labels = [0, 1, 255, 256, 300, 65535];
-    const rgb = encodeLabelPlane(labels);
+    const rgb = labelsToRgb(labels);
     assert.deepEqual([...rgb.slice(12, 15)], [44, 1, 0]);
-    assert.deepEqual([...decodeLabelPlane(rgb)], labels);
+    assert.deepEqual([...labelsFromRgb(rgb, 3)], labels);
   });
 });

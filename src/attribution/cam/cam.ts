@@ -19,7 +19,7 @@ import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { forwardScores } from '../forward.js';
 import { layerActivations } from '../layer-activations.js';
 import { reduceAxes, requireLayer } from '../layers.js';
-import { LAYER_MAP_OPTIONS } from '../options.js';
+import { LAYER_MAP_DISPLAY, LAYER_MAP_OPTIONS } from '../options.js';
 import { scoreOutput } from '../targets.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from './template.js';
@@ -144,6 +144,7 @@ export const cam: AttributionMethod<CamOptions> = {
   needs: { gradients: false, layer: true, baseline: false },
   options: LAYER_MAP_OPTIONS,
   output: 'layer-map',
+  display: LAYER_MAP_DISPLAY,
   description: 'Class activation mapping for GAP + linear heads (Zhou et al. 2016)',
   async attribute(model: Model, x: Tensor, options: CamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -60,6 +60,7 @@ export const guidedGradCam: AttributionMethod<GuidedGradCamOptions> = {
   kind: 'layer',
   needs: { gradients: true, layer: true, baseline: false },
   options: [OPTIONS.layer],
+  display: { sign: 'absolute', reduction: 'abs-sum' },
   description: 'Guided backprop times the ReLU of Grad-CAM (Selvaraju et al. 2017)',
   async attribute(model: Model, x: Tensor, options: GuidedGradCamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -8,7 +8,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { camLayer, type LayerInfo } from '../layers.js';
-import { LAYER_MAP_OPTIONS } from '../options.js';
+import { LAYER_MAP_DISPLAY, LAYER_MAP_OPTIONS } from '../options.js';
 import { type RowTargets, runGradientRows } from '../rows.js';
 import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
@@ -191,6 +191,7 @@ export function gradientCamMethod(variant: CamVariant): AttributionMethod<CamOpt
     needs: { gradients: true, layer: true, baseline: false },
     options: LAYER_MAP_OPTIONS,
     output: 'layer-map',
+    display: LAYER_MAP_DISPLAY,
     description: variant.description,
     attribute: (model: Model, x: Tensor, options: CamOptions = {}) => runGradientCam(model, x, options, variant.combine),
   };

@@ -13,7 +13,7 @@ import type { Model } from '../../engine/model.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
-import { OPTIONS } from '../options.js';
+import { OPTIONS, withDefaults } from '../options.js';
 import { checkBatchSize } from '../rows.js';
 import { oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
@@ -92,7 +92,8 @@ export const deepLift: AttributionMethod<DeepLiftOptions> = {
   name: 'deeplift',
   kind: 'gradient',
   needs: { gradients: true, layer: false, baseline: true },
-  options: [OPTIONS.baseline],
+  options: withDefaults([OPTIONS.baseline], { baseline: 'zeros' }),
+  display: { sign: 'all', reduction: 'sum' },
   description: 'DeepLift with the rescale rule (Shrikumar et al. 2017)',
   async attribute(model: Model, x: Tensor, options: DeepLiftOptions = {}): Promise<AttributionResult> {
     const { targets, scores } = await forwardScores(model, x, options);

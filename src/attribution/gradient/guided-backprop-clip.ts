@@ -50,6 +50,7 @@ export const guidedBackpropClip: AttributionMethod<CommonOptions> = {
   kind: 'gradient',
   needs: { gradients: true, layer: false, baseline: false },
   options: [],
+  display: { sign: 'all', reduction: 'sum' },
   description: 'Guided backpropagation through ReLU and Clip/ReLU6 units (Springenberg et al. 2015)',
   async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
     const { gradient, targets, scores } = await inputGradient(model, x, { ...options, rules: guidedClipRules });

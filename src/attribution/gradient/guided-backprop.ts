@@ -14,6 +14,7 @@ function ruleSetMethod(name: string, rules: string, description: string): Attrib
     kind: 'gradient',
     needs: { gradients: true, layer: false, baseline: false },
     options: [],
+    display: { sign: 'absolute', reduction: 'abs-sum' },
     description,
     async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
       const { gradient: g, targets, scores } = await inputGradient(model, x, { ...options, rules });

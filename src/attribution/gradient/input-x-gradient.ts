@@ -20,6 +20,7 @@ export const inputXGradient: AttributionMethod<CommonOptions> = {
   kind: 'gradient',
   needs: { gradients: true, layer: false, baseline: false },
   options: [],
+  display: { sign: 'all', reduction: 'sum' },
   description: 'Input times the gradient of the score (Shrikumar et al. 2016)',
   async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
     const { gradient: g, targets, scores } = await inputGradient(model, x, options);

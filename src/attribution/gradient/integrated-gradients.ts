@@ -11,7 +11,7 @@ import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
 import { type IntegrationRule, quadrature } from '../integration.js';
-import { OPTIONS } from '../options.js';
+import { OPTIONS, withDefaults } from '../options.js';
 import { runGradientRows } from '../rows.js';
 import { scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
@@ -40,6 +40,13 @@ export function sumPerSample(t: Tensor): number[] {
 }
 
 /**
+ * Integrated Gradients' defaults, declared once: the run, the help text and the docs table read them.
+ *
+ * @example `IG_DEFAULTS.steps; // 50`
+ */
+export const IG_DEFAULTS = { steps: 50, integration: 'gauss-legendre', baseline: 'zeros' } as const;
+
+/**
  * Integrated Gradients with Captum's integration rules, any baseline, and the convergence delta.
  *
  * @example
@@ -51,14 +58,15 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
   name: 'integrated-gradients',
   kind: 'gradient',
   needs: { gradients: true, layer: false, baseline: true },
-  options: [OPTIONS.steps, OPTIONS.integration, OPTIONS.baseline],
+  options: withDefaults([OPTIONS.steps, OPTIONS.integration, OPTIONS.baseline], IG_DEFAULTS),
+  display: { sign: 'all', reduction: 'sum' },
   description: 'Integrated Gradients (Sundararajan et al. 2017)',
   async attribute(model: Model, x: Tensor, options: IntegratedGradientsOptions = {}): Promise<AttributionResult> {
-    const steps = options.steps ?? 50;
+    const steps = options.steps ?? IG_DEFAULTS.steps;
     if (!Number.isInteger(steps) || steps < 1) throw new LucernaError('BAD_OPTION', `steps must be a positive integer, got ${steps}`);
-    const { alphas, weights } = quadrature(options.integration ?? 'gauss-legendre', steps);
+    const { alphas, weights } = quadrature(options.integration ?? IG_DEFAULTS.integration, steps);
     const { targets, scores } = await forwardScores(model, x, options);
-    const baseline = resolveBaseline(options.baseline ?? 'zeros', x);
+    const baseline = resolveBaseline(options.baseline ?? IG_DEFAULTS.baseline, x);
     model.validateInput(baseline, 'Baseline');
     const sampleShape = x.shape.slice(1);
     const per = sizeOf(sampleShape);
@@ -102,6 +110,6 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
     const baselineScores = targetScores(baselineOut, targets, options.score);
     const sums = sumPerSample(result);
     const delta = sums.map((s, i) => s - ((scores[i] as number) - (baselineScores[i] as number)));
-    return { attribution: result, targets, scores, delta, details: { steps, integration: options.integration ?? 'gauss-legendre' } };
+    return { attribution: result, targets, scores, delta, details: { steps, integration: options.integration ?? IG_DEFAULTS.integration } };
   },
 };

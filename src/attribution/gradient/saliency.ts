@@ -30,6 +30,7 @@ export const saliency: AttributionMethod<SaliencyOptions> = {
   kind: 'gradient',
   needs: { gradients: true, layer: false, baseline: false },
   options: [OPTIONS.abs],
+  display: { sign: 'all', reduction: 'sum' },
   absAware: true,
   description: 'Gradient of the score w.r.t. the input (Simonyan et al. 2013)',
   async attribute(model: Model, x: Tensor, options: SaliencyOptions = {}): Promise<AttributionResult> {

@@ -15,7 +15,7 @@ import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from '../cam/template.js';
 import { camLayer } from '../layers.js';
-import { LAYER_MAP_OPTIONS } from '../options.js';
+import { LAYER_MAP_DISPLAY, LAYER_MAP_OPTIONS } from '../options.js';
 import { checkBatchSize } from '../rows.js';
 import { resolveTargets, scoreOutput, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
@@ -77,6 +77,7 @@ export const ablationCam: AttributionMethod<AblationCamOptions> = {
   needs: { gradients: false, layer: true, baseline: false },
   options: LAYER_MAP_OPTIONS,
   output: 'layer-map',
+  display: LAYER_MAP_DISPLAY,
   description: 'Gradient-free CAM from the score drop when each channel is ablated (Desai & Ramaswamy 2020)',
   async attribute(model: Model, x: Tensor, options: AblationCamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

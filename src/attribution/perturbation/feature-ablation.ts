@@ -12,7 +12,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
-import { OPTIONS } from '../options.js';
+import { OPTIONS, withDefaults } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
 import { type IncrementalOption, withIncrementalScorer } from './incremental-scorer.js';
@@ -40,6 +40,17 @@ export interface FeatureAblationOptions extends PerturbationOptions, Incremental
 
 /** Patch size in pixels of the default feature mask. @example `gridFeatureMask(224, 224, DEFAULT_FEATURE_CELL)` */
 export const DEFAULT_FEATURE_CELL = 8;
+
+/**
+ * Feature ablation's defaults: a grid of {@link DEFAULT_FEATURE_CELL}-pixel cells, zeros as the
+ * ablated value.
+ *
+ * @example `FEATURE_ABLATION_DEFAULTS.baseline; // 'zeros'`
+ */
+export const FEATURE_ABLATION_DEFAULTS = {
+  featureMask: { text: `a grid of ${DEFAULT_FEATURE_CELL}×${DEFAULT_FEATURE_CELL} cells` },
+  baseline: 'zeros',
+} as const;
 
 /**
  * A mask of square patches, `(y // cell) · ⌈W / cell⌉ + x // cell`, shaped [1, 1, H, W].
@@ -292,7 +303,8 @@ export const featureAblation: AttributionMethod<FeatureAblationOptions> = {
   name: 'feature-ablation',
   kind: 'perturbation',
   needs: { gradients: false, layer: false, baseline: true },
-  options: [OPTIONS.featureMask, OPTIONS.baseline, OPTIONS.fullPasses],
+  options: withDefaults([OPTIONS.featureMask, OPTIONS.baseline, OPTIONS.fullPasses], FEATURE_ABLATION_DEFAULTS),
+  display: { sign: 'all', reduction: 'sum' },
   description: 'Score drop when each feature of a mask is set to a baseline (feature ablation, as Captum)',
   async attribute(model: Model, x: Tensor, options: FeatureAblationOptions = {}): Promise<AttributionResult> {
     const plan = planAblation(x, options);

@@ -14,7 +14,7 @@
 import type { Model } from '../../engine/model.js';
 import { seededRandom } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { SUPERPIXEL_OPTIONS } from '../options.js';
+import { SUPERPIXEL_OPTIONS, withDefaults } from '../options.js';
 import type { AttributionResult } from '../types.js';
 import { constrainedLeastSquares } from './regression.js';
 import {
@@ -22,6 +22,7 @@ import {
   type CoalitionSet,
   integerOption,
   prepareSuperpixels,
+  SUPERPIXEL_DEFAULTS,
   type SuperpixelOptions,
   scoreCoalitions,
   seedOption,
@@ -252,7 +253,8 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
   name: 'kernel-shap',
   kind: 'perturbation',
   needs: { gradients: false, layer: false, baseline: true },
-  options: SUPERPIXEL_OPTIONS,
+  options: withDefaults(SUPERPIXEL_OPTIONS, { ...SUPERPIXEL_DEFAULTS, samples: { text: '2·segments + 2048' } }),
+  display: { sign: 'all', reduction: 'sum' },
   description: 'KernelSHAP over SLIC superpixels (Lundberg & Lee 2017)',
   async attribute(model: Model | undefined, x: Tensor, options: KernelShapOptions = {}): Promise<AttributionResult> {
     if (options.samples !== undefined) integerOption(options.samples, 0, 1, 'samples');

@@ -12,7 +12,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { SUPERPIXEL_OPTIONS } from '../options.js';
+import { SUPERPIXEL_OPTIONS, withDefaults } from '../options.js';
 import type { AttributionResult } from '../types.js';
 import { weightedRidge } from './regression.js';
 import {
@@ -21,6 +21,7 @@ import {
   integerOption,
   positiveOption,
   prepareSuperpixels,
+  SUPERPIXEL_DEFAULTS,
   type SuperpixelOptions,
   scoreCoalitions,
   seedOption,
@@ -102,7 +103,8 @@ export const lime: BlackBoxMethod<LimeOptions> = {
   name: 'lime',
   kind: 'perturbation',
   needs: { gradients: false, layer: false, baseline: true },
-  options: SUPERPIXEL_OPTIONS,
+  options: withDefaults(SUPERPIXEL_OPTIONS, { ...SUPERPIXEL_DEFAULTS, samples: DEFAULT_LIME_SAMPLES }),
+  display: { sign: 'all', reduction: 'sum' },
   description: 'LIME over SLIC superpixels (Ribeiro et al. 2016)',
   async attribute(model: Model | undefined, x: Tensor, options: LimeOptions = {}): Promise<AttributionResult> {
     const samples = integerOption(options.samples, DEFAULT_LIME_SAMPLES, 2, 'samples');

@@ -26,7 +26,7 @@ import { fillNormal, normalFrom, seededRandom } from '../../tensor/random.js';
 import { formatShape, sizeOf, sliceBatch, type Tensor } from '../../tensor/tensor.js';
 import { gaussianBlur } from '../baselines.js';
 import { forwardScores } from '../forward.js';
-import { OPTIONS } from '../options.js';
+import { OPTIONS, withDefaults } from '../options.js';
 import { checkBatchSize, throwIfAborted } from '../rows.js';
 import { oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions, ScoreOptions } from '../types.js';
@@ -343,7 +343,9 @@ export const meaningfulPerturbation: AttributionMethod<MeaningfulPerturbationOpt
   name: 'meaningful-perturbation',
   kind: 'gradient',
   needs: { gradients: true, layer: false, baseline: false },
-  options: [OPTIONS.steps],
+  options: withDefaults([OPTIONS.steps], { steps: MEANINGFUL_PERTURBATION_DEFAULTS.steps }),
+  // The deletion mask: 1 where deleting the pixel destroys the score.
+  display: { sign: 'positive', reduction: 'none' },
   description: 'The smallest smooth deletion mask that destroys the score, by optimisation (Fong & Vedaldi 2017)',
   async attribute(model: Model, x: Tensor, options: MeaningfulPerturbationOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

@@ -16,7 +16,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
-import { OPTIONS } from '../options.js';
+import { OPTIONS, withDefaults } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
 import { type IncrementalOption, withIncrementalScorer } from './incremental-scorer.js';
@@ -247,6 +247,18 @@ export async function occlude(scorer: Scorer, x: Tensor, options: OcclusionOptio
 }
 
 /**
+ * Occlusion's defaults: the window covers every sample dim but the last two fully and at most 8
+ * pixels in each of those; the stride is half the window.
+ *
+ * @example `OCCLUSION_DEFAULTS.baseline; // 'zeros'`
+ */
+export const OCCLUSION_DEFAULTS = {
+  window: { text: 'all channels × min(8, H) × min(8, W)' },
+  strides: { text: 'half the window' },
+  baseline: 'zeros',
+} as const;
+
+/**
  * Occlusion (Zeiler & Fergus 2014, https://arxiv.org/abs/1311.2901), equal to Captum's
  * `Occlusion`: each element gets the mean of f(x) − f(x with a window replaced by the baseline)
  * over the windows covering it. Output: the input's shape. `options.scorer` runs it on a black box.
@@ -260,7 +272,8 @@ export const occlusion: AttributionMethod<OcclusionOptions> = {
   name: 'occlusion',
   kind: 'perturbation',
   needs: { gradients: false, layer: false, baseline: true },
-  options: [OPTIONS.window, OPTIONS.strides, OPTIONS.baseline, OPTIONS.fullPasses],
+  options: withDefaults([OPTIONS.window, OPTIONS.strides, OPTIONS.baseline, OPTIONS.fullPasses], OCCLUSION_DEFAULTS),
+  display: { sign: 'all', reduction: 'mean' },
   description: 'Mean score drop when a sliding window is replaced by a baseline (Zeiler & Fergus 2014)',
   async attribute(model: Model, x: Tensor, options: OcclusionOptions = {}): Promise<AttributionResult> {
     const plan = planOcclusion(x, options);

@@ -15,7 +15,7 @@ import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import { formatShape, type Tensor } from '../../tensor/tensor.js';
-import { OPTIONS } from '../options.js';
+import { OPTIONS, withDefaults } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type LinearTap, linearTaps } from '../upsample.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
@@ -61,6 +61,13 @@ function checkInteger(value: number, what: string, min: number, max = Number.MAX
   }
   return value;
 }
+
+/**
+ * RISE's defaults (Petsiuk et al. 2018: 4,000 masks, p = 0.5; cells of a seventh of the longer side).
+ *
+ * @example `RISE_DEFAULTS.masks; // 4000`
+ */
+export const RISE_DEFAULTS = { masks: 4000, cell: { text: '⌈longer side / 7⌉' }, keep: 0.5, seed: 0 } as const;
 
 /**
  * Draws `count` RISE masks for an H × W image: the coarse grids and shifts now, the full masks on
@@ -127,10 +134,10 @@ interface RisePlan {
 function planRise(x: Tensor, options: RiseOptions): RisePlan {
   if (x.shape.length !== 4) throw new LucernaError('BAD_SHAPE', `RISE needs an image batch [N, C, H, W], got shape ${formatShape(x.shape)}`);
   const [, , height, width] = x.shape as [number, number, number, number];
-  const count = checkInteger(options.masks ?? 4000, 'masks', 1);
+  const count = checkInteger(options.masks ?? RISE_DEFAULTS.masks, 'masks', 1);
   const cell = checkInteger(options.cell ?? Math.ceil(Math.max(height, width) / 7), 'cell', 1, Math.max(height, width));
-  const seed = checkInteger(options.seed ?? 0, 'seed', 0, 2 ** 32 - 1);
-  const keep = options.keep ?? 0.5;
+  const seed = checkInteger(options.seed ?? RISE_DEFAULTS.seed, 'seed', 0, 2 ** 32 - 1);
+  const keep = options.keep ?? RISE_DEFAULTS.keep;
   if (typeof keep !== 'number' || !(keep > 0 && keep <= 1)) throw new LucernaError('BAD_OPTION', `RISE keep probability must be in (0, 1], got ${keep}`);
   const center = options.center ?? false;
   if (typeof center !== 'boolean') throw new LucernaError('BAD_OPTION', `RISE center must be true or false, got ${String(center)}`);
@@ -227,7 +234,10 @@ export const rise: AttributionMethod<RiseOptions> = {
   name: 'rise',
   kind: 'perturbation',
   needs: { gradients: false, layer: false, baseline: false },
-  options: [OPTIONS.masks, OPTIONS.cell, OPTIONS.keep, OPTIONS.seed, OPTIONS.center],
+  options: withDefaults([OPTIONS.masks, OPTIONS.cell, OPTIONS.keep, OPTIONS.seed, OPTIONS.center], RISE_DEFAULTS),
+  // Every pixel carries about the mean score (unless centred): clip the floor at a low percentile
+  // and keep each target's range, so the likelier class does not flatten the other's map.
+  display: { sign: 'positive', reduction: 'none', floor: 'percentile', shareAcrossTargets: false },
   description: 'Score-weighted average of random smooth masks (RISE, Petsiuk et al. 2018)',
   async attribute(model: Model, x: Tensor, options: RiseOptions = {}): Promise<AttributionResult> {
     const plan = planRise(x, options);

@@ -14,7 +14,7 @@ import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type CamOptions, checkCamOptions, finishCamMaps, weightedChannelSum } from '../cam/template.js';
 import { layerActivations } from '../layer-activations.js';
 import { camLayer } from '../layers.js';
-import { LAYER_MAP_OPTIONS } from '../options.js';
+import { LAYER_MAP_DISPLAY, LAYER_MAP_OPTIONS } from '../options.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
 import { upsampleBilinear } from '../upsample.js';
 import { type PerturbationOptions, perturbationContext } from './context.js';
@@ -96,6 +96,7 @@ export const scoreCam: AttributionMethod<ScoreCamOptions> = {
   needs: { gradients: false, layer: true, baseline: false },
   options: LAYER_MAP_OPTIONS,
   output: 'layer-map',
+  display: LAYER_MAP_DISPLAY,
   description: 'Score-weighted CAM: channels weighted by the score of the input they mask (Wang et al. 2020)',
   async attribute(model: Model, x: Tensor, options: ScoreCamOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);

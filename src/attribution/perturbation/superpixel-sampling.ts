@@ -15,6 +15,18 @@ import { scorePerturbations } from './runner.js';
 
 /** Default number of SLIC superpixels of LIME and KernelSHAP. */
 export const DEFAULT_SEGMENTS = 50;
+
+/**
+ * The defaults LIME and KernelSHAP share (their sample counts differ and are declared beside them).
+ *
+ * @example `SUPERPIXEL_DEFAULTS.segments; // 50`
+ */
+export const SUPERPIXEL_DEFAULTS = {
+  segments: DEFAULT_SEGMENTS,
+  seed: 0,
+  featureMask: { text: 'SLIC superpixels of the image' },
+  baseline: { text: 'the per-channel mean of the image' },
+} as const;
 /** Default SLIC compactness (as scikit-image). */
 export const DEFAULT_COMPACTNESS = 10;
 

@@ -8,7 +8,7 @@
 import { Option } from 'commander';
 import type { BaselineSpec } from '../../attribution/baselines.js';
 import { methodList } from '../../attribution/methods.js';
-import type { MethodOption } from '../../attribution/options.js';
+import { formatDefault, type MethodOption, type OptionDefault } from '../../attribution/options.js';
 import type { AttributionMethod } from '../../attribution/types.js';
 import { LucernaError } from '../../errors.js';
 import type { OptionSpec } from '../command.js';
@@ -20,25 +20,39 @@ const POSTPROCESS_FLAGS = new Set(['--abs', '--relu']);
 const longOf = (flag: string) => flag.split(' ')[0] as string;
 const keyOf = (flag: string) => new Option(flag).attributeName();
 
+/** What {@link methodFlagSpecs} may adjust for a command other than `attribute`. */
+export interface FlagSpecOptions {
+  /** Flags the command declares itself (left out here). */
+  readonly exclude?: readonly string[];
+  /** Per method, defaults the command uses instead of the method's own (e.g. `explain`'s quick run). */
+  readonly defaults?: Readonly<Record<string, Readonly<Record<string, OptionDefault>>>>;
+  /** Whether the command applies `--abs`/`--relu` to methods that do not take them (`attribute` does). */
+  readonly postprocess?: boolean;
+}
+
 /**
- * One CLI option per distinct method option in the registry, its help naming the methods that take it.
+ * One CLI option per distinct method option in the registry, its help naming the methods that
+ * take it with each one's default, e.g. `--steps <n>  integration or optimisation steps
+ * (integrated-gradients 50, meaningful-perturbation 300)`.
  *
  * @example
  * ```ts
  * methodFlagSpecs().find((o) => o.flags === '--upsample')?.description; // '… (grad-cam, …, score-cam, ablation-cam)'
  * ```
  */
-export function methodFlagSpecs(): OptionSpec[] {
+export function methodFlagSpecs(spec: FlagSpecOptions = {}): OptionSpec[] {
   const byFlag = new Map<string, { option: MethodOption; methods: string[] }>();
   for (const method of methodList()) {
     for (const option of method.options) {
+      if (spec.exclude?.includes(longOf(option.flag))) continue;
       const entry = byFlag.get(option.flag) ?? { option, methods: [] };
-      entry.methods.push(method.name);
+      const value = spec.defaults?.[method.name]?.[option.key] ?? option.default;
+      entry.methods.push(value === undefined || option.type === 'switch' ? method.name : `${method.name} ${formatDefault(value)}`);
       byFlag.set(option.flag, entry);
     }
   }
   return [...byFlag.values()].map(({ option, methods }) => {
-    const others = POSTPROCESS_FLAGS.has(longOf(option.flag)) ? '; other methods: applied to the result' : '';
+    const others = spec.postprocess !== false && POSTPROCESS_FLAGS.has(longOf(option.flag)) ? '; other methods: applied to the result' : '';
     return { flags: option.flag, description: `${option.help} (${methods.join(', ')}${others})` };
   });
 }
@@ -106,14 +120,19 @@ async function parseOption(option: MethodOption, value: unknown): Promise<unknow
 
 /**
  * Builds the options object for a method from the CLI flags: the flags it declares, parsed; any
- * other method flag is a `BAD_OPTION` naming what the method takes.
+ * other method flag is a `BAD_OPTION` naming what the method takes (`lenient`: ignored, for
+ * commands that run several methods and check the flags against all of them).
  *
  * @example
  * ```ts
  * const options = await buildMethodOptions(getMethod('integrated-gradients'), { steps: '32' });
  * ```
  */
-export async function buildMethodOptions(method: AttributionMethod, flags: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+export async function buildMethodOptions(
+  method: AttributionMethod,
+  flags: Readonly<Record<string, unknown>>,
+  lenient = false,
+): Promise<Record<string, unknown>> {
   const options: Record<string, unknown> = {};
   const declared = new Map(method.options.map((o) => [o.flag, o]));
   for (const spec of methodFlagSpecs()) {
@@ -123,7 +142,7 @@ export async function buildMethodOptions(method: AttributionMethod, flags: Reado
     if (option) {
       const parsed = await parseOption(option, value);
       if (parsed !== undefined) options[option.key] = parsed;
-    } else if (!POSTPROCESS_FLAGS.has(longOf(spec.flags))) {
+    } else if (!lenient && !POSTPROCESS_FLAGS.has(longOf(spec.flags))) {
       const takes = method.options.map((o) => longOf(o.flag));
       throw new LucernaError(
         'BAD_OPTION',

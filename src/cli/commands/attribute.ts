@@ -5,7 +5,7 @@
  */
 import { extname } from 'node:path';
 import { methodNames } from '../../attribution/methods.js';
-import type { AttributionResult } from '../../attribution/types.js';
+import type { AttributionMethod, AttributionResult, MapDisplay } from '../../attribution/types.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import type { RgbImage } from '../../io/image.js';
@@ -83,14 +83,30 @@ async function postprocess(method: { readonly absAware?: boolean; readonly outpu
   return t;
 }
 
-async function writeOutput(ctx: CommandContext, out: string, t: Tensor, mode: OverlayMode, image: RgbImage | undefined): Promise<string[]> {
+/**
+ * How the PNG draws the map: the method's `display` for the options it ran with, one-sided when
+ * the command applied `--abs` or `--relu` to the result itself.
+ */
+async function pngDisplay(method: AttributionMethod, options: Readonly<Record<string, unknown>>, f: AttributeFlags): Promise<MapDisplay> {
+  const { mapDisplay } = await import('../../attribution/types.js');
+  const display = mapDisplay(method, { ...options, abs: f.abs === true, relu: f.relu === true });
+  return (f.abs || f.relu) && display.sign === 'all' ? { ...display, sign: 'positive' } : display;
+}
+
+async function writeOutput(
+  ctx: CommandContext,
+  out: string,
+  t: Tensor,
+  mode: OverlayMode,
+  image: RgbImage | undefined,
+  display: MapDisplay,
+): Promise<string[]> {
   if (outputKind(out) === 'npy') {
     const { serializeNpy } = await import('../../io/npy.js');
     await ctx.outputs.write(out, serializeNpy({ data: t.data, shape: t.shape }));
     return [out];
   }
-  const [{ reduceChannels }, { mapPng }, { displayPlane }, { sliceBatch }] = await Promise.all([
-    import('../../attribution/postprocess.js'),
+  const [{ mapPng }, { displayPlane }, { sliceBatch }] = await Promise.all([
     import('../../render/png.js'),
     import('./explain-maps.js'),
     import('../../tensor/tensor.js'),
@@ -99,9 +115,11 @@ async function writeOutput(ctx: CommandContext, out: string, t: Tensor, mode: Ov
   const paths: string[] = [];
   for (let i = 0; i < n; i++) {
     const sample = sliceBatch(t, i, 1);
-    // Over an image: channels summed and a layer-resolution map upsampled (bilinear) to the image.
-    const plane = image ? displayPlane(sample, 'sum', [image.height, image.width]).plane : sample.shape[1] === 1 ? sample : reduceChannels(sample, 'sum');
-    const { png } = await mapPng(plane, { mode, ...(image ? { image } : {}) });
+    // Channels combined as the method's display says; over an image, a layer-resolution map is
+    // upsampled (bilinear) to the image.
+    const size: [number, number] = image ? [image.height, image.width] : [sample.shape[2] as number, sample.shape[3] as number];
+    const plane = sample.shape.length === 4 ? displayPlane(sample, display.reduction, size).plane : sample;
+    const { png } = await mapPng(plane, { mode, sign: display.sign, ...(display.floor ? { floor: display.floor } : {}), ...(image ? { image } : {}) });
     const path = n === 1 ? out : out.replace(/\.png$/i, `-${i}.png`);
     await ctx.outputs.write(path, png);
     paths.push(path);
@@ -137,7 +155,8 @@ async function run(ctx: CommandContext, [given]: readonly (string | undefined)[]
   }
   const t2 = performance.now();
   const attribution = await postprocess(method, result, f);
-  const outputs = await writeOutput(ctx, f.out, attribution, mode, image);
+  const display = await pngDisplay(method, options, f);
+  const outputs = await writeOutput(ctx, f.out, attribution, mode, image, display);
   const totalMs = performance.now() - t0;
   const targets = [...result.targets];
   const named = (t: number) => (labels?.[t] ? `${t} (${labels[t]})` : String(t));
@@ -152,6 +171,9 @@ async function run(ctx: CommandContext, [given]: readonly (string | undefined)[]
       delta: result.delta ? [...result.delta] : undefined,
       shape: [...attribution.shape],
       outputs,
+      ...(outputKind(f.out) === 'png'
+        ? { display: { sign: display.sign, reduction: display.reduction, ...(display.floor ? { floor: display.floor } : {}) } }
+        : {}),
       details: result.details,
       timings: { loadMs: Math.round(t1 - t0), attributeMs: Math.round(t2 - t1), totalMs: Math.round(totalMs) },
     },

@@ -12,7 +12,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCsv } from '../../datasets/parts/csv.js';
+import { parseCsv } from '../../datasets/broden/csv.js';
 import { attributeTable } from '../../diagnosis/bias/attributes.js';
 import { discoverBias } from '../../diagnosis/bias/discover.js';
 import type { BiasRelation } from '../../diagnosis/bias/relations.js';

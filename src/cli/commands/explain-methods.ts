@@ -3,7 +3,9 @@
  * the report can state it), and how the raw map is shown (sign, channel reduction, range floor).
  */
 import { getMethod, methodNames } from '../../attribution/methods.js';
-import type { AttributionMethod, CommonOptions } from '../../attribution/types.js';
+import type { OptionDefault } from '../../attribution/options.js';
+import { type AttributionMethod, type CommonOptions, type MapDisplay, mapDisplay } from '../../attribution/types.js';
+import { LucernaError } from '../../errors.js';
 import type { ConvergenceCheck, SettingValue } from '../../render/report/types.js';
 import type { RangeFloor, Sign } from '../../render/scale.js';
 import type { MethodParams } from './explain-options.js';
@@ -26,8 +28,8 @@ export function explainMethod(name: string): AttributionMethod<CommonOptions> {
   return getMethod(name);
 }
 
-/** How the channels of an input-shaped map are combined into one plane. */
-export type Reduction = 'sum' | 'abs-sum' | 'mean' | 'none';
+/** How the channels of an input-shaped map are combined into one plane (the descriptor's `display`). */
+export type Reduction = MapDisplay['reduction'];
 
 /** What a recipe needs to know about the run. */
 export interface RecipeContext {
@@ -38,6 +40,11 @@ export interface RecipeContext {
   /** Whether the model output holds logits or probabilities. */
   readonly outputKind: 'logits' | 'probabilities';
   readonly params: MethodParams;
+  /**
+   * Per method, the options its own flags set beyond explain's presets (e.g. `--baseline blur`,
+   * `--segments 30`); they win over the presets and are shown in the settings.
+   */
+  readonly overrides?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** One method's run and display plan. */
@@ -85,6 +92,36 @@ export function occlusionGeometry(params: MethodParams, height: number, width: n
  * ```
  */
 export function recipeFor(name: string, ctx: RecipeContext): Recipe {
+  const preset = presetFor(name, ctx);
+  const given = ctx.overrides?.[name] ?? {};
+  const options = { ...preset.options, ...given };
+  const settings = { ...preset.settings, ...settingValues(given) };
+  const display = mapDisplay(getMethod(name), options);
+  return {
+    options,
+    settings,
+    sign: display.sign,
+    reduction: display.reduction,
+    ...(display.floor ? { floor: display.floor } : {}),
+    ...(display.shareAcrossTargets === false ? { shareAcrossTargets: false } : {}),
+  };
+}
+
+/** Given options as report settings: plain values as they are, anything else (a tensor) named. */
+function settingValues(given: Readonly<Record<string, unknown>>): Record<string, SettingValue> {
+  const plain = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  return Object.fromEntries(
+    Object.entries(given).map(([k, v]) => [k, plain(v) || (Array.isArray(v) && v.every((x) => typeof x === 'number')) ? (v as SettingValue) : 'from a file']),
+  );
+}
+
+/** What explain runs a method with, before the user's own method flags. */
+interface Preset {
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly settings: Readonly<Record<string, SettingValue>>;
+}
+
+function presetFor(name: string, ctx: RecipeContext): Preset {
   const p = ctx.params;
   const batch = { batchSize: p.batchSize };
   const common = { score: scoreSetting(ctx), 'batch size': p.batchSize };
@@ -93,8 +130,6 @@ export function recipeFor(name: string, ctx: RecipeContext): Recipe {
     return {
       options: { ...batch, layer: ctx.layer, relu: true, upsample: 'bilinear' },
       settings: { ...common, layer: ctx.layer ?? '', relu: true, upsampling: `bilinear to ${height}×${width}` },
-      sign: 'positive',
-      reduction: 'none',
     };
   }
   switch (name) {
@@ -102,15 +137,11 @@ export function recipeFor(name: string, ctx: RecipeContext): Recipe {
       return {
         options: { ...batch, layer: ctx.layer },
         settings: { ...common, layer: ctx.layer ?? '', 'Grad-CAM factor': 'ReLU, bilinear upsampling', backprop: 'guided' },
-        sign: 'absolute',
-        reduction: 'abs-sum',
       };
     case 'integrated-gradients':
       return {
         options: { ...batch, steps: p.steps, integration: p.integration, baseline: 'zeros' },
         settings: { ...common, steps: p.steps, integration: p.integration, baseline: 'zeros' },
-        sign: 'all',
-        reduction: 'sum',
       };
     case 'smoothgrad':
     case 'smoothgrad-sq':
@@ -125,36 +156,28 @@ export function recipeFor(name: string, ctx: RecipeContext): Recipe {
           seed: p.seed,
           ...(name === 'smoothgrad' ? { inner: 'saliency, |gradient|' } : {}),
         },
-        sign: 'positive',
-        reduction: 'sum',
       };
     case 'occlusion': {
       const { window, stride } = occlusionGeometry(p, height, width);
       return {
         options: { ...batch, window: [channels, window, window], strides: [channels, stride, stride], baseline: 'zeros' },
         settings: { ...common, window: [channels, window, window], strides: [channels, stride, stride], baseline: 'zeros' },
-        sign: 'all',
-        reduction: 'mean',
       };
     }
     case 'rise':
       return {
         options: { ...batch, masks: p.masks, keep: 0.5, seed: p.seed, score: ctx.outputKind === 'logits' ? 'probability' : 'logit' },
         settings: { ...common, score: scoreSetting(ctx, true), masks: p.masks, keep: 0.5, seed: p.seed },
-        sign: 'positive',
-        reduction: 'none',
-        floor: 'percentile',
-        shareAcrossTargets: false,
       };
     case 'saliency':
-      return { options: { ...batch, abs: true }, settings: { ...common, abs: true }, sign: 'positive', reduction: 'sum' };
+      return { options: { ...batch, abs: true }, settings: { ...common, abs: true } };
     case 'guided-backprop':
     case 'deconvnet':
-      return { options: batch, settings: common, sign: 'absolute', reduction: 'abs-sum' };
+      return { options: batch, settings: common };
     case 'deeplift':
-      return { options: { ...batch, baseline: 'zeros' }, settings: { ...common, baseline: 'zeros' }, sign: 'all', reduction: 'sum' };
+      return { options: { ...batch, baseline: 'zeros' }, settings: { ...common, baseline: 'zeros' } };
     default:
-      return { options: batch, settings: common, sign: 'all', reduction: 'sum' };
+      return { options: batch, settings: common };
   }
 }
 
@@ -204,3 +227,62 @@ export function convergenceCheck(method: string, delta: number, score: number, s
       : 'The attributions do not add up to the score difference from the baseline: check the baseline and the model’s nonlinearities';
   return { delta, score, relative, flagged, advice };
 }
+
+/**
+ * Explain's quick-run defaults where they differ from the methods' own (so the default report
+ * takes well under 20 s on 2 cores); the flags' help shows these.
+ *
+ * @example `EXPLAIN_PRESETS['integrated-gradients']?.steps; // 64`
+ */
+export const EXPLAIN_PRESETS: Readonly<Record<string, Readonly<Record<string, OptionDefault>>>> = {
+  'integrated-gradients': { steps: 64 },
+  smoothgrad: { stdev: 0.15 },
+  'smoothgrad-sq': { stdev: 0.15 },
+  vargrad: { stdev: 0.15 },
+  occlusion: { window: { text: 'one number, the side in pixels: a seventh of the image side' }, strides: { text: 'one number: half the window' } },
+  rise: { masks: 500 },
+};
+
+/**
+ * Option keys explain sets from its own parsed flags (`MethodParams`: one number in pixels for the
+ * occlusion window and stride), never from a method's parser. The other quick-run flags (`--steps`,
+ * `--samples`, …) parse to the same values both ways, so they reach every method that takes them.
+ */
+const PARAM_KEYS = new Set(['window', 'strides']);
+const PARAM_FLAGS = new Set(['--steps', '--integration', '--samples', '--stdev', '--window', '--stride', '--masks', '--seed']);
+
+/**
+ * The method options the user's method flags set, per method run: each registry flag is parsed by
+ * every chosen method that declares it; a flag that none of them declares is a `BAD_OPTION`
+ * (except explain's quick-run flags such as `--steps`, which it always took for any method set).
+ *
+ * @example
+ * ```ts
+ * await methodOverrides(['integrated-gradients', 'rise'], { baseline: 'blur' }); // { 'integrated-gradients': { baseline: 'blur' }, rise: {} }
+ * ```
+ */
+export async function methodOverrides(methods: readonly string[], flags: Readonly<Record<string, unknown>>): Promise<Record<string, Record<string, unknown>>> {
+  const { buildMethodOptions, methodFlagSpecs } = await import('./attribute-options.js');
+  const { Option } = await import('commander');
+  const chosen = methods.map((m) => getMethod(m));
+  for (const spec of methodFlagSpecs({ exclude: EXPLAIN_OWN_FLAGS })) {
+    const option = new Option(spec.flags);
+    // explain's own run flags (--steps, --samples, …) may name methods not run, as they always could.
+    if (flags[option.attributeName()] === undefined || PARAM_FLAGS.has(option.long ?? '')) continue;
+    if (!chosen.some((m) => m.options.some((o) => o.flag === spec.flags)))
+      throw new LucernaError(
+        'BAD_OPTION',
+        `${option.long} applies to none of the methods run (${methods.join(', ')})`,
+        `Add a method that takes it to --methods`,
+      );
+  }
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of chosen) {
+    const given = await buildMethodOptions(m, flags, true);
+    out[m.name] = Object.fromEntries(Object.entries(given).filter(([k]) => !PARAM_KEYS.has(k)));
+  }
+  return out;
+}
+
+/** Registry flags that explain declares itself, with its own meaning. */
+export const EXPLAIN_OWN_FLAGS: readonly string[] = ['--layer'];

@@ -43,6 +43,8 @@ export interface ExplainFlags {
   readonly masks?: string;
   readonly seed?: string;
   readonly batchSize?: string;
+  /** Any other method flag from the registry (see `methodOverrides`). */
+  readonly [flag: string]: unknown;
 }
 
 /** Method parameters; undefined ones get defaults that depend on the image size. */

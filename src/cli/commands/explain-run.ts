@@ -24,7 +24,7 @@ import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, requireImageInput } from '../model.js';
 import { resolveTarget, type TargetRequest } from '../targets.js';
 import { explainWithMethod } from './explain-maps.js';
-import { explainMethod } from './explain-methods.js';
+import { explainMethod, methodOverrides, type RecipeContext } from './explain-methods.js';
 import { classLabels, outputKind, probabilities } from './explain-model.js';
 import { type ExplainFlags, type ExplainOptions, parseExplainFlags } from './explain-options.js';
 
@@ -103,7 +103,7 @@ async function explainImage(
   file: string,
   loaded: ImageTensor,
   options: ExplainOptions,
-  ctx: { labels?: readonly string[]; layer?: string },
+  ctx: { labels?: readonly string[]; layer?: string; overrides?: RecipeContext['overrides'] },
 ): Promise<{ report: ImageReport; kind: 'logits' | 'probabilities'; output: string; labels: string[] }> {
   const x = loaded.tensor;
   const output = model.outputNames[0] as string;
@@ -113,7 +113,7 @@ async function explainImage(
   const probs = probabilities(scores, kind);
   const top = topK({ data: probs, shape: [1, probs.length] }, Math.min(options.top, labels.length))[0] ?? [];
   const targets = resolveTargets(options.targets, scores, labels).map((i) => prediction(i, labels, scores, probs));
-  const recipeCtx = { layer: ctx.layer, inputShape: x.shape, outputKind: kind, params: options.params };
+  const recipeCtx = { layer: ctx.layer, inputShape: x.shape, outputKind: kind, params: options.params, overrides: ctx.overrides };
   const methods = [];
   for (const name of options.methods) methods.push(await explainWithMethod(model, x, loaded.image, targets, name, recipeCtx, options.mode));
   const report: ImageReport = {
@@ -142,6 +142,7 @@ function preprocessingSettings(p: object): Record<string, string | number | bool
 export async function runExplain(ctx: CommandContext, modelPath: string | undefined, flags: ExplainFlags): Promise<ExplainResult> {
   const t0 = performance.now();
   const options = parseExplainFlags(flags);
+  const overrides = await methodOverrides(options.methods, flags);
   for (const file of options.images) await readBytes(file, 'the image');
   await using opened = await openModel(modelPath);
   const { model } = opened;
@@ -156,7 +157,7 @@ export async function runExplain(ctx: CommandContext, modelPath: string | undefi
   let facts: { kind: 'logits' | 'probabilities'; output: string; labels: string[] } | undefined;
   for (const [i, file] of options.images.entries()) {
     throwIfAborted(ctx.signal);
-    const r = await explainImage(model, file, loaded[i] as ImageTensor, options, { labels: opened.labels, layer: layer?.name });
+    const r = await explainImage(model, file, loaded[i] as ImageTensor, options, { labels: opened.labels, layer: layer?.name, overrides });
     reports.push(r.report);
     facts ??= { kind: r.kind, output: r.output, labels: r.labels };
   }

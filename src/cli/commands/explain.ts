@@ -9,6 +9,8 @@
  */
 import { defineCommand } from '../command.js';
 import * as flags from '../flags.js';
+import { methodFlagSpecs } from './attribute-options.js';
+import { EXPLAIN_OWN_FLAGS, EXPLAIN_PRESETS } from './explain-methods.js';
 import { DEFAULT_METHODS, DEFAULT_OUT, type ExplainFlags } from './explain-options.js';
 
 /**
@@ -33,14 +35,8 @@ export const explainCommand = defineCommand<ExplainFlags>({
     flags.out('<file>', `the report file (default ${DEFAULT_OUT})`),
     flags.json('print the report data as JSON (without the images) instead of the summary'),
     { flags: '--mode <mode>', description: 'blended (default), heatmap, masked or alpha-scaling' },
-    flags.steps('integrated-gradients steps (default 64)'),
-    { flags: '--integration <rule>', description: 'integrated-gradients rule: gauss-legendre (default), riemann-middle, riemann-trapezoid, …' },
-    { flags: '--samples <n>', description: 'smoothgrad samples (default 8)' },
-    { flags: '--stdev <x>', description: 'smoothgrad noise standard deviation (default 0.15)' },
-    { flags: '--window <px>', description: 'occlusion window side (default a seventh of the image side)' },
-    { flags: '--stride <px>', description: 'occlusion stride (default half the window)' },
-    { flags: '--masks <n>', description: 'RISE masks (default 500)' },
-    flags.seed(),
+    // Every method's own flags, from the registry, with explain's quick-run defaults in the help.
+    ...methodFlagSpecs({ exclude: EXPLAIN_OWN_FLAGS, defaults: EXPLAIN_PRESETS, postprocess: false }),
     flags.batchSize(8),
   ],
   run: async (ctx, [model], f) => (await import('./explain-run.js')).explainRun(ctx, model, f),

@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCsv } from '../../datasets/parts/csv.js';
+import { parseCsv } from '../../datasets/broden/csv.js';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
 import { fitPartLocator, locatePart, normalisedDistance, type UnitPositions } from '../../disentangle/graph/locate.js';
 import type { ImagePeaks } from '../../disentangle/graph/types.js';

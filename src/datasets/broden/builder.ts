@@ -20,6 +20,11 @@ export interface BrodenSpec {
   readonly categories: readonly string[];
   /** Every label; label numbers are assigned 1, 2, … in this order. */
   readonly labels: readonly LabelSpec[];
+  /**
+   * The file (under `images/`) of plane `k` (0-based) of `count` planes of a category of image
+   * `name`; default `<name>_<category>_<k + 1>.png`.
+   */
+  readonly planeName?: (name: string, category: string, k: number, count: number) => string;
 }
 
 /** One plane of labels of a category, `sh·sw` label numbers row by row (0 = none). */
@@ -122,7 +127,7 @@ export class BrodenBuilder {
   /**
    * Adds one image: checks its labels, updates the statistics and returns its `index.csv` line, the
    * image path and the segmentation planes to encode. Planes are named
-   * `<name>_<category>_<k>.png`.
+   * `<name>_<category>_<k>.png` unless the spec names them.
    */
   add(record: BrodenRecord): { indexLine: string; imagePath: string; planes: PlaneFile[] } {
     const { name, sh, sw } = record;
@@ -159,7 +164,7 @@ export class BrodenBuilder {
         const v = plane[i] as number;
         if (v !== 0) pixels.set(v, (pixels.get(v) ?? 0) + 1);
       }
-      const path = `${name}_${cat}_${k + 1}.png`;
+      const path = this.spec.planeName?.(name, cat, k, given.length) ?? `${name}_${cat}_${k + 1}.png`;
       out.push({ path, labels: plane, width: sw, height: sh });
       return path;
     });

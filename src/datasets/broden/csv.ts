@@ -97,3 +97,22 @@ export function csvField(value: string | number): string {
 export function csvLine(values: readonly (string | number)[]): string {
   return `${values.map(csvField).join(',')}\n`;
 }
+
+/**
+ * Reads CSV text with a header into records, requiring the given columns; blank rows are
+ * skipped and short rows padded with ''. Lenient where {@link parseCsvRecords} is strict, for the
+ * side files of a set (`landmarks.csv`, `attributes.csv`). `what` names the file in errors.
+ *
+ * @example
+ * ```ts
+ * parseCsv('image,x\na.png,3\n', ['image', 'x'], 'landmarks.csv'); // [{ image: 'a.png', x: '3' }]
+ * ```
+ */
+export function parseCsv(text: string, required: readonly string[], what: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsvRows(text.replace(/^\uFEFF/, ''), what);
+  if (!header) throw new LucernaError('BAD_FILE', `${what} is empty`);
+  const missing = required.filter((c) => !header.includes(c));
+  if (missing.length)
+    throw new LucernaError('BAD_FILE', `${what} has no column ${missing.map((m) => `"${m}"`).join(', ')}`, `Its header must list ${required.join(',')}`);
+  return rows.filter((r) => r.some((f) => f !== '')).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+}

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { LucernaError } from '../../errors.js';
-import { decodeLabelPlane } from '../parts/broden.js';
-import { parseCsv } from '../parts/csv.js';
+import { parseCsv } from '../broden/csv.js';
+import { labelsFromRgb } from '../broden/labels.js';
 
 /** One image of the set. */
 export interface LandmarkImage {
@@ -39,7 +39,7 @@ async function readText(path: string, what: string, hint: string): Promise<strin
 async function planeLabels(path: string): Promise<Set<number>> {
   try {
     const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
-    return new Set(decodeLabelPlane(data, info.channels));
+    return new Set(labelsFromRgb(data, info.channels));
   } catch (e) {
     const reason = String((e as Error).message ?? e).split('\n')[0];
     throw new LucernaError('BAD_FILE', `Cannot read the segmentation ${path} (${reason})`);

@@ -4,15 +4,18 @@
  * one at a time; only per-label tallies stay in memory. The set is written into a temporary folder
  * beside the target and renamed at the end, so a failed or cancelled run leaves nothing.
  */
-import { type FileHandle, link, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, type FileHandle, link, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LucernaError } from '../../errors.js';
-import { encodeRgbPng } from '../../io/image.js';
+import { csvField } from '../broden/csv.js';
+import { BrodenWriter } from '../broden/writer-node.js';
 import { type BiasRule, parseBias } from '../parts/bias.js';
-import { type BrodenLabel, csvField, encodeLabelPlane, indexHeader, indexRow, LabelTally } from '../parts/broden.js';
-import { FIGURE_CLASSES, PART_NAMES } from '../parts/figures.js';
+import { PART_NAMES } from '../parts/figures.js';
 import { classNames, NONE_CLASS, type PartsSample, partsSample } from '../parts/generate.js';
+import { type PartsLabel, partsLabels } from '../parts/labels.js';
 import { partsReadme } from '../parts/readme.js';
+
+export { partsLabels };
 
 /** Options of {@link writePartsDataset}. */
 export interface WritePartsOptions {
@@ -34,27 +37,10 @@ export interface WritePartsResult {
   readonly out: string;
   readonly images: number;
   readonly classes: readonly string[];
-  readonly labels: readonly BrodenLabel[];
+  readonly labels: readonly PartsLabel[];
 }
 
 const CATEGORIES = ['object', 'part'] as const;
-
-/**
- * The labels of a set with these object classes: objects first, then the parts they use (sorted).
- *
- * @example
- * ```ts
- * partsLabels(['bird', 'none']).map((l) => l.name); // ['bird', 'beak', 'body', 'head', 'legs', 'tail', 'wings']
- * ```
- */
-export function partsLabels(classes: readonly string[]): BrodenLabel[] {
-  const objects = classes.filter((c) => c !== NONE_CLASS);
-  const parts = PART_NAMES.filter((p) => FIGURE_CLASSES.some((c) => objects.includes(c.name) && c.build(() => 0).some((q) => q.name === p)));
-  return [
-    ...objects.map((name, i) => ({ number: i + 1, name, category: 'object' })),
-    ...parts.map((name, i) => ({ number: objects.length + i + 1, name, category: 'part' })),
-  ];
-}
 
 async function checkTarget(out: string): Promise<void> {
   const entries = await readdir(out).catch((e: NodeJS.ErrnoException) => {
@@ -105,34 +91,21 @@ class Lines {
   }
 }
 
-async function writeSample(
-  tmp: string,
-  s: PartsSample,
-  labels: readonly BrodenLabel[],
-  tally: LabelTally,
-  lines: Lines,
-  parts: readonly string[],
-): Promise<void> {
+async function writeSample(tmp: string, s: PartsSample, broden: BrodenWriter, lines: Lines, parts: readonly string[]): Promise<void> {
   const stem = `parts_${String(s.index).padStart(6, '0')}`;
   const image = `${stem}.png`;
-  const png = await encodeRgbPng(s.rgb, s.size, s.size);
-  await writeFile(join(tmp, 'images', image), png);
-  // The ImageFolder view shares the bytes (a hard link) where the file system allows it.
-  await link(join(tmp, 'images', image), join(tmp, 'classes', s.className, image)).catch(() => writeFile(join(tmp, 'classes', s.className, image), png));
-  const planes: Record<string, string | undefined> = {};
+  const labels: Record<string, Uint8Array[] | Uint16Array[]> = {};
   if (s.className !== NONE_CLASS) {
-    const objectNumber = labels.find((l) => l.category === 'object' && l.name === s.className)?.number ?? 0;
-    const partNumber = PART_NAMES.map((p) => labels.find((l) => l.category === 'part' && l.name === p)?.number ?? 0);
-    const object = s.object.map((v) => v * objectNumber);
-    const part = Uint16Array.from(s.parts, (v) => (v ? (partNumber[v - 1] as number) : 0));
-    tally.add('object', object);
-    tally.add('part', part);
-    planes.object = `${stem}_object.png`;
-    planes.part = `${stem}_part.png`;
-    await writeFile(join(tmp, 'images', planes.object), await encodeRgbPng(encodeLabelPlane(object), s.size, s.size));
-    await writeFile(join(tmp, 'images', planes.part), await encodeRgbPng(encodeLabelPlane(part), s.size, s.size));
+    const objectNumber = broden.number(s.className);
+    const partNumber = PART_NAMES.map((p) => (broden.builder.spec.labels.some((l) => l.name === p) ? broden.number(p) : 0));
+    labels.object = [s.object.map((v) => v * objectNumber)];
+    labels.part = [Uint16Array.from(s.parts, (v) => (v ? (partNumber[v - 1] as number) : 0))];
   }
-  await lines.write('index.csv', [indexRow({ image, split: s.split, ih: s.size, iw: s.size, sh: s.size, sw: s.size }, CATEGORIES, planes)]);
+  await broden.add({ name: stem, split: s.split, image: { rgb: s.rgb, width: s.size, height: s.size }, sh: s.size, sw: s.size, labels });
+  // The ImageFolder view shares the bytes (a hard link) where the file system allows it.
+  const from = join(tmp, 'images', image);
+  const to = join(tmp, 'classes', s.className, image);
+  await link(from, to).catch(() => copyFile(from, to));
   await lines.write(
     'landmarks.csv',
     s.landmarks.map((l) => [csvField(image), csvField(l.name), fmt(l.x), fmt(l.y)].join(',')),
@@ -166,35 +139,36 @@ export async function writePartsDataset(out: string, options: WritePartsOptions)
   const parts = labels.filter((l) => l.category === 'part').map((l) => l.name);
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
   let lines: Lines | undefined;
+  let broden: BrodenWriter | undefined;
   try {
-    await mkdir(join(tmp, 'images'), { recursive: true });
-    for (const c of names) await mkdir(join(tmp, 'classes', c), { recursive: true });
-    lines = await Lines.open(tmp, {
-      'index.csv': indexHeader(CATEGORIES),
-      'landmarks.csv': 'image,landmark,x,y',
-      'attributes.csv': attributeHeader(parts),
+    broden = await BrodenWriter.create(tmp, {
+      categories: CATEGORIES,
+      labels: labels.map((l) => ({ name: l.name, category: l.category })),
+      planeName: (name, category) => `${name}_${category}.png`,
     });
-    const tally = new LabelTally(labels);
+    for (const c of names) await mkdir(join(tmp, 'classes', c), { recursive: true });
+    lines = await Lines.open(tmp, { 'landmarks.csv': 'image,landmark,x,y', 'attributes.csv': attributeHeader(parts) });
     for (let i = 0; i < n; i++) {
       if (options.signal?.aborted) throw new LucernaError('ABORTED', 'Cancelled; nothing was written');
-      await writeSample(tmp, partsSample(seed, i, generatorOptions), labels, tally, lines, parts);
+      await writeSample(tmp, partsSample(seed, i, generatorOptions), broden, lines, parts);
       options.onProgress?.(i + 1, n);
     }
     await lines.close();
     lines = undefined;
-    await writeFile(join(tmp, 'label.csv'), tally.labelCsv());
-    await writeFile(join(tmp, 'category.csv'), tally.categoryCsv(CATEGORIES));
-    for (const c of CATEGORIES) await writeFile(join(tmp, `c_${c}.csv`), tally.codeCsv(c));
+    await broden.close();
     const command = options.command ?? `lucerna dataset parts --out ${out} --n ${n} --seed ${seed} --size ${size} --classes ${classes}`;
     await writeFile(join(tmp, 'README.md'), partsReadme({ n, seed, size, classes: names, valFraction, bias: options.bias ?? [], labels, command }));
     await rm(target, { recursive: true, force: true }); // empty (checked above)
     await rename(tmp, target);
   } catch (e) {
     await lines?.close().catch(() => undefined);
+    await broden?.[Symbol.asyncDispose]().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    if (e instanceof LucernaError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError('BAD_FILE', `Cannot write the data set to ${out} (${code ?? (e as Error).message})`, 'Choose a folder you can write to');
+    if (e instanceof LucernaError && e.code !== 'BAD_FILE') throw e;
+    // The Broden writer names the temporary folder; say the target instead.
+    const reason =
+      e instanceof LucernaError ? (/\(([^()]*)\)$/.exec(e.message)?.[1] ?? e.message) : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new LucernaError('BAD_FILE', `Cannot write the data set to ${out} (${reason})`, 'Choose a folder you can write to');
   }
   return { out: target, images: n, classes: names, labels };
 }

@@ -1,11 +1,11 @@
 /**
  * The procedural part-annotated data set (issue #15), isomorphic: the generator, its figure
- * classes, the Broden encoding helpers and the bias rules. Writing to disk is in
+ * classes, its label vocabulary and the bias rules (the Broden files are written by
+ * `datasets/broden`'s `BrodenWriter`). Writing to disk is in
  * `datasets/node/parts-writer.ts`. The palette, textures and Broden label type carry a `PARTS_` /
  * `Parts` prefix here because the concept set (`datasets/concepts`, `datasets/broden`) has its own.
  */
 export { type BiasRule, biasedBackground, parseBias } from './bias.js';
-export { type BrodenLabel as PartsBrodenLabel, decodeLabelPlane, encodeLabelPlane, indexHeader, indexRow, LabelTally } from './broden.js';
 export { FIGURE_CLASSES, type FigureClass, type FigurePart, PART_NAMES } from './figures.js';
 export {
   classNames,
@@ -17,4 +17,5 @@ export {
   partsSample,
   type SampleAttributes,
 } from './generate.js';
+export type { PartsLabel, PartsLabel as PartsBrodenLabel } from './labels.js';
 export { PALETTE as PARTS_PALETTE, TEXTURES as PARTS_TEXTURES, type TextureName } from './textures.js';

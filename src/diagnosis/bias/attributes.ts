@@ -7,7 +7,7 @@
  * indicator. Pure and isomorphic.
  */
 
-import { parseCsv } from '../../datasets/parts/csv.js';
+import { parseCsv } from '../../datasets/broden/csv.js';
 import { LucernaError } from '../../errors.js';
 
 /** Attribute indicators aligned to a list of images. */

@@ -1,0 +1,125 @@
+/**
+ * Training-step timing (issue #13's speed case; section `training` of `npm run bench`, and
+ * `bench/train-step.ts` alone): ResNet-18, 10 classes, 64×64, SGD with momentum, BatchNorm in
+ * train mode. Two formulations of one step against the forward pass, in the same run:
+ * - `one-run`: forward, loss, backward and the SGD update in one ORT graph (what `lucerna train` runs);
+ * - `grads-out`: the same graph without the update; the gradients come back to JS, which updates
+ *   momentum and weights (PyTorch's formulas, float32);
+ * - `forward`: the inference forward pass alone, the unit of the arithmetic floor (≈ 3× forward for
+ *   forward + backward).
+ */
+import { nodeRuntime } from '../src/engine/node.js';
+import { prepareGraph } from '../src/engine/prepare.js';
+import { createModel } from '../src/models/architectures.js';
+import { graphFromBytes } from '../src/onnx/builder.js';
+import type { Graph } from '../src/onnx/graph.js';
+import { encodeModel } from '../src/onnx/proto.js';
+import { sgd } from '../src/training/optimizers/index.js';
+import type { Optimizer } from '../src/training/optimizers/types.js';
+import { Trainer } from '../src/training/trainer.js';
+import { type Section, table } from './report.js';
+import type { SectionOptions } from './sections.js';
+import { median, ms, ratio } from './timing.js';
+
+const SHAPE = [3, 64, 64];
+
+/** SGD whose graph part only returns the gradient; the update then runs in JS. */
+const gradsOut: Optimizer = {
+  ...sgd,
+  name: 'grads-out',
+  slots: () => [],
+  emit: (_b, t) => ({ param: t.grad, state: {} }),
+};
+
+interface StepCase {
+  readonly graph: Graph;
+  readonly x: { data: Float32Array; shape: number[] };
+  readonly labels: number[];
+  readonly reps: number;
+}
+
+async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean): Promise<number> {
+  await using trainer = await Trainer.create(c.graph, SHAPE, { runtime: nodeRuntime, optimizer, hyper: { momentum: 0.9 } });
+  const buffers = new Map<string, Float32Array>();
+  const times: number[] = [];
+  for (let r = 0; r < c.reps + 2; r++) {
+    const t0 = performance.now();
+    await trainer.step(c.x, c.labels, 0.01);
+    if (jsUpdate) {
+      // the carried values are the gradients here: apply momentum SGD to copies of the weights
+      for (const [name, g] of trainer.values()) {
+        const b = buffers.get(name) ?? new Float32Array(g.length);
+        for (let i = 0; i < g.length; i++) b[i] = Math.fround(0.9 * (b[i] as number) + (g[i] as number));
+        buffers.set(name, b);
+      }
+    }
+    if (r >= 2) times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+async function timeForward(c: StepCase): Promise<number> {
+  const prepared = await prepareGraph(nodeRuntime, c.graph, c.x.shape);
+  const session = await nodeRuntime.createSession(encodeModel(prepared.graph.toModel()));
+  try {
+    const times: number[] = [];
+    for (let r = 0; r < c.reps + 2; r++) {
+      const t0 = performance.now();
+      await session.run({ [prepared.graph.primaryInput().name]: c.x });
+      if (r >= 2) times.push(performance.now() - t0);
+    }
+    return median(times);
+  } finally {
+    await session.dispose();
+  }
+}
+
+/** Medians (ms) of the forward pass and the two step formulations. */
+export interface TrainStepTimes {
+  readonly batch: number;
+  readonly reps: number;
+  readonly forwardMs: number;
+  readonly oneRunMs: number;
+  readonly gradsOutMs: number;
+}
+
+/**
+ * Times one training step of ResNet-18 (64×64, 10 classes) both ways, and the forward pass; the
+ * two formulations alternate twice so a changing load hits both alike (best of the two kept).
+ *
+ * @example
+ * ```ts
+ * const t = await timeTrainStep(32, 5); // t.oneRunMs / (3 * t.forwardMs): the step against its floor
+ * ```
+ */
+export async function timeTrainStep(batch: number, reps: number): Promise<TrainStepTimes> {
+  const c: StepCase = {
+    graph: graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] })),
+    x: { data: new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)), shape: [batch, ...SHAPE] },
+    labels: Array.from({ length: batch }, (_, i) => i % 10),
+    reps,
+  };
+  const forwardMs = await timeForward(c);
+  const oneRuns: number[] = [];
+  const splits: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    splits.push(await timeSteps(c, gradsOut, true));
+    oneRuns.push(await timeSteps(c, sgd, false));
+  }
+  return { batch, reps, forwardMs, oneRunMs: Math.min(...oneRuns), gradsOutMs: Math.min(...splits) };
+}
+
+/** The `training` section: one step against three forward passes (its arithmetic floor). */
+export async function benchTraining(o: SectionOptions): Promise<Section> {
+  const t = await timeTrainStep(32, o.quick ? 2 : 5);
+  const floor = 3 * t.forwardMs;
+  const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, default threads; medians of ${t.reps} steps after 2 warm-up steps, best of two alternating rounds.\n\n${table(
+    ['what', 'time (ms)', 'ratio to 3 × forward (the floor)'],
+    [
+      ['forward pass (inference graph)', ms(t.forwardMs), ratio(t.forwardMs / floor)],
+      ['training step, one ORT run (what `lucerna train` runs)', ms(t.oneRunMs), ratio(t.oneRunMs / floor)],
+      ['training step, gradients out + SGD in JS', ms(t.gradsOutMs), ratio(t.gradsOutMs / floor)],
+    ],
+  )}`;
+  return { title: 'Training step', body };
+}
