@@ -6,7 +6,7 @@
  * `absent` when the image has no such landmark (the part was not drawn). So it drives the loop
  * headless, exactly as a careful person would.
  */
-import { parseCsv } from '../../datasets/parts/csv.js';
+import { parseCsv } from '../../datasets/broden/csv.js';
 import { LucernaError } from '../../errors.js';
 import type { QaOracle } from './loop.js';
 import type { Point, QaAnswer } from './types.js';
