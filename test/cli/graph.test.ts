@@ -113,6 +113,9 @@ describe('lucerna graph', () => {
     // The red dot sits on the eye: the graph's red node finds it to within the pooling cell.
     assert.ok(a.json.error.graph < a.json.error.mean, JSON.stringify(a.json.error));
     assert.ok(a.json.error.graph < 2 / Math.hypot(SIZE, SIZE), JSON.stringify(a.json.error));
+    // The template baseline matches the red detector's feature too (on relu1, chosen on the shots).
+    assert.ok(a.json.error.template < a.json.error.mean, JSON.stringify(a.json.error));
+    assert.ok(['relu1', 'relu2'].includes(a.json.templateLayer));
     const csv = readFileSync(join(dir, 'loc-a', 'locate.csv'), 'utf8')
       .trim()
       .split('\n');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type LandmarkImage, readLandmarkSet } from '../../datasets/node/landmark-set.js';
 import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
 import { checkGraphModel, parseGraph } from '../../disentangle/graph/graph-file.js';
-import type { ExplanatoryGraph, ImagePeaks } from '../../disentangle/graph/types.js';
+import type { ActivationMap, ExplanatoryGraph, ImagePeaks } from '../../disentangle/graph/types.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
@@ -135,7 +135,8 @@ export async function openGraphModel(
 }
 
 /**
- * The peaks of every graph layer on `images`, in batches, with a progress bar on a terminal.
+ * The peaks of every graph layer on `images`, in batches, with a progress bar on a terminal;
+ * `onMaps` sees each image's full maps before they are dropped.
  *
  * @example
  * ```ts
@@ -151,6 +152,7 @@ export async function graphPeaks(
   preprocessing: ResolvedPreprocessing,
   batchSize: number,
   json: boolean | undefined,
+  onMaps?: (image: number, maps: readonly ActivationMap[]) => void,
 ): Promise<readonly ImagePeaks[]> {
   const [height, width] = preprocessing.size;
   const progress = progressBar(label, !json && ctx.io.isTTY);
@@ -161,6 +163,7 @@ export async function graphPeaks(
     batchSize,
     signal: ctx.signal,
     onProgress: progress.onProgress,
+    ...(onMaps ? { onMaps } : {}),
   }).finally(() => progress.stop());
   return peaks;
 }

@@ -13,7 +13,7 @@ import { concatBatch, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { throwIfCancelled } from '../../visualization/optimize.js';
 import { resolveLayer, trunkGraph } from '../../visualization/program.js';
 import { mapPeaks } from './peaks.js';
-import type { GraphLayer, ImagePeaks } from './types.js';
+import type { ActivationMap, GraphLayer, ImagePeaks } from './types.js';
 
 /** Ops a conv output may pass through and still count as one (activations, normalisation, residual sums). */
 const PASS_THROUGH = new Set(['Relu', 'LeakyRelu', 'PRelu', 'Clip', 'BatchNormalization', 'Identity', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Add', 'Mul']);
@@ -57,6 +57,11 @@ export interface CollectOptions {
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with each image's full activation maps (lower → top) before they are dropped, for work
+   * that needs more than the peaks (the template baseline of part localisation). Copy what you keep.
+   */
+  readonly onMaps?: (image: number, maps: readonly ActivationMap[]) => void;
 }
 
 /**
@@ -103,13 +108,13 @@ export async function collectGraphPeaks(
       const zeros = padding > 0 ? [{ data: new Float32Array(sizeOf(sample) * padding), shape: [padding, ...sample] }] : [];
       const out = await trunk.run(concatBatch([...rows, ...zeros]));
       for (let r = 0; r < rows.length; r++) {
-        peaks.push(
-          layers.map((l) => {
-            const plane = l.channels * l.height * l.width;
-            const data = (out[l.name] as Tensor).data.subarray(r * plane, (r + 1) * plane);
-            return mapPeaks({ data, channels: l.channels, height: l.height, width: l.width }, options.inputSize, options.peaksPerFilter);
-          }),
-        );
+        const maps = layers.map((l) => {
+          const plane = l.channels * l.height * l.width;
+          const data = (out[l.name] as Tensor).data.subarray(r * plane, (r + 1) * plane);
+          return { data, channels: l.channels, height: l.height, width: l.width };
+        });
+        options.onMaps?.(start + r, maps);
+        peaks.push(maps.map((m) => mapPeaks(m, options.inputSize, options.peaksPerFilter)));
       }
       options.onProgress?.(start + rows.length, images.length);
     }
