@@ -22,6 +22,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { graphBuildCommand } from './commands/graph-build.js';
 import { graphLocateCommand } from './commands/graph-locate.js';
+import { graphReportCommand } from './commands/graph-report.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
@@ -54,6 +55,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   trainCommand,
   graphBuildCommand,
   graphLocateCommand,
+  graphReportCommand,
   treeBuildCommand,
   treeExplainCommand,
   biasCommand,

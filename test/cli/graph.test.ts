@@ -2,7 +2,7 @@
  * `lucerna graph build` and `lucerna graph locate` end to end on a hand-made two-layer model over
  * the marker set (a red dot on the eye, a blue dot anywhere): graph.json's documented shape and
  * the model's identity; --shots K and --annotations with the same clicks give the same answer, and
- * the graph locates the eye better than the mean position; one-line errors for a layer that is not
+ * the graph locates the eye better than the mean position; `graph report` writes the view; one-line errors for a layer that is not
  * a conv output, a class with too few images, a graph from another model, and a missing shot flag.
  */
 import assert from 'node:assert/strict';
@@ -141,6 +141,28 @@ describe('lucerna graph', () => {
     assertOneLineError(icnn, 2, /default protocol only/);
     const noLayer = await lucerna('stability', model, '--dataset', set);
     assertOneLineError(noLayer, 2, /--layer is required/);
+  });
+
+  it('graph report draws the nodes with their patches in a self-contained page', async () => {
+    const page = join(dir, 'graph.html');
+    const run = ok(await lucerna('graph', 'report', graphFile(), '--dataset', set, '--out', page, '--nodes', '2', '--json'));
+    const graph = parseGraph(readFileSync(graphFile(), 'utf8'));
+    const perLayer = graph.layers.map((_, l) => Math.min(2, graph.nodes.filter((n) => n.layer === l).length));
+    assert.equal(
+      run.shownNodes,
+      perLayer.reduce((a, b) => a + b, 0),
+    );
+    assert.equal(run.images, 12);
+    const html = readFileSync(page, 'utf8');
+    assert.equal((html.match(/class="detail" id="d\d+"/g) ?? []).length, run.shownNodes);
+    assert.ok((html.match(/<image /g) ?? []).length >= run.shownNodes, 'every shown node has a patch');
+    assert.doesNotMatch(html, /<script/i);
+    assertOneLineError(
+      await lucerna('graph', 'report', graphFile(), '--dataset', set, '--out', join(dir, 'bad.html'), '--model', other),
+      2,
+      /built from another model/,
+    );
+    assert.equal(existsSync(join(dir, 'bad.html')), false);
   });
 
   it('refuses bad input with one-line errors and writes nothing', async () => {

@@ -47,6 +47,8 @@ export async function isGraphFile(path: string | undefined): Promise<boolean> {
 /** One image of the class, ready for the engine, with landmarks in model-input pixels. */
 export interface ClassImage {
   readonly image: string;
+  /** The image file. */
+  readonly path: string;
   load(): Promise<Tensor>;
   readonly landmarks: ReadonlyMap<string, readonly [number, number]>;
   /** Image pixels → model-input pixels, `[sx, sy]`. */
@@ -83,6 +85,7 @@ export async function classImages(
   const [height, width] = preprocessing.size;
   return chosen.map((i) => ({
     image: i.image,
+    path: i.path,
     load: async () => (await loadImageTensor(i.path, { ...preprocessing, inputDims: model.input.dims })).tensor,
     landmarks: new Map([...i.landmarks].map(([k, [x, y]]) => [k, [(x * width) / i.width, (y * height) / i.height] as const])),
     scale: [width / i.width, height / i.height],
