@@ -14,26 +14,9 @@ import { after, before, describe, it } from 'node:test';
 import { parseGraph } from '../../src/disentangle/graph/graph-file.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
-import { buildModel } from '../../src/onnx/builder.js';
 import { type MarkerImage, SIZE, writeMarkerSet } from '../datasets/marker-set.js';
 import { assertOneLineError, lucerna } from '../helpers/cli.js';
-
-/** conv1 1×1 (red, blue detectors) → relu1 → 2×2 max pool → conv2 1×1 (scaled copy) → relu2 → global max. */
-function twoLayerModel(scale = 1): Uint8Array {
-  return buildModel({
-    inputs: [{ name: 'x', dims: ['N', 3, SIZE, SIZE] }],
-    outputs: ['logits'],
-    build: (b) => {
-      const c1 = b.op('Conv', ['x', b.weight('w1', [1, -1, -1, -1, -1, 1], [2, 3, 1, 1])], {}, { outputs: ['conv1'] });
-      b.op('Relu', [c1], {}, { outputs: ['relu1'] });
-      b.op('MaxPool', ['relu1'], { kernel_shape: [2, 2], strides: [2, 2] }, { outputs: ['pool'] });
-      const c2 = b.op('Conv', ['pool', b.weight('w2', [scale, 0, 0, scale], [2, 2, 1, 1])], {}, { outputs: ['conv2'] });
-      b.op('Relu', [c2], {}, { outputs: ['relu2'] });
-      const g = b.op('GlobalMaxPool', ['relu2']);
-      b.op('Flatten', [g], {}, { outputs: ['logits'] });
-    },
-  });
-}
+import { twoLayerModel } from '../helpers/graph-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-graph-cli-'));
 const model = join(dir, 'two.onnx');
