@@ -37,7 +37,21 @@ const graph: ExplanatoryGraph = {
 const png = { png: 'data:image/png;base64,iVBORw0KGgo=', width: 8, height: 8 };
 
 describe('explanatory graph: view', () => {
-  it('shows the best-supported nodes of each layer and the edges among them', () => {
+  it('below the top layer, shows the children of the shown nodes before better-supported strays', () => {
+    // Node 3 fired most often of layer 0, but its only parent (5) is not shown.
+    const strays = { ...graph, nodes: graph.nodes.map((n) => (n.id === 3 ? { ...n, support: 20 } : n)) };
+    assert.deepEqual(
+      selectView(strays, 2).nodes.map((n) => n.id),
+      [0, 2, 4, 6],
+    );
+    // With its parent shown, it comes first again.
+    assert.deepEqual(
+      selectView(strays, 3).nodes.map((n) => n.id),
+      [3, 0, 2, 4, 6, 5],
+    );
+  });
+
+  it('shows the best-supported nodes of the top layer and the edges among the shown', () => {
     const v = selectView(graph, 2);
     assert.deepEqual(
       v.nodes.map((n) => n.id),

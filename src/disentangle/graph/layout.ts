@@ -4,8 +4,10 @@
  * where, laid out by ELK's layered (Sugiyama) algorithm (elkjs, loaded on first use).
  *
  * Choices, ours:
- * - A whole graph has thousands of nodes; the view shows the `perLayer` nodes of each layer that
- *   fired on the most images (ties: lower id), and the edges between shown nodes.
+ * - A whole graph has thousands of nodes; the view shows `perLayer` nodes per layer: in the top
+ *   layer those that fired on the most images (ties: lower id); below, the children of the shown
+ *   nodes first (most shown parents, then support), so that the drawn hierarchy stays connected;
+ *   and the edges between shown nodes.
  * - The top conv layer is drawn at the top, as in the paper; each graph layer is one ELK partition,
  *   so a node without a shown edge still sits in its layer's row. Edges run parent → child.
  */
@@ -42,7 +44,7 @@ export interface GraphLayout {
 }
 
 /**
- * The `perLayer` best-supported nodes of each layer and the edges among them.
+ * `perLayer` nodes of each layer (the top layer's best-supported, then their children) and the edges among them.
  *
  * @example
  * ```ts
@@ -51,13 +53,20 @@ export interface GraphLayout {
  * ```
  */
 export function selectView(graph: ExplanatoryGraph, perLayer: number): GraphViewSelection {
-  const nodes = graph.layers.flatMap((_, l) =>
-    graph.nodes
-      .filter((n) => n.layer === l)
-      .sort((a, b) => b.support - a.support || a.id - b.id)
-      .slice(0, perLayer),
-  );
-  const shown = new Set(nodes.map((n) => n.id));
+  const shown = new Set<number>();
+  const parentsOf = new Map<number, number[]>();
+  for (const e of graph.edges) parentsOf.set(e.child, [...(parentsOf.get(e.child) ?? []), e.parent]);
+  const bySupport = (a: GraphNode, b: GraphNode) => b.support - a.support || a.id - b.id;
+  const rows: GraphNode[][] = [];
+  for (let l = graph.layers.length - 1; l >= 0; l--) {
+    const layer = graph.nodes.filter((n) => n.layer === l);
+    const linked = (n: GraphNode) => (parentsOf.get(n.id) ?? []).filter((p) => shown.has(p)).length;
+    // Below the top, children of the shown nodes first (most shown parents, then support), so the view stays connected.
+    const ranked = layer.sort((a, b) => linked(b) - linked(a) || bySupport(a, b)).slice(0, perLayer);
+    for (const n of ranked) shown.add(n.id);
+    rows[l] = ranked;
+  }
+  const nodes = rows.flat();
   return { nodes, edges: graph.edges.filter((e) => shown.has(e.child) && shown.has(e.parent)) };
 }
 

@@ -190,7 +190,7 @@ export function graphReportHtml(data: GraphReportData): string {
       { title: 'Settings', body: settingsTable({ model: graph.model.name, class: graph.class ?? '—', images: data.images, ...graph.settings }) },
     ],
     {
-      subtitle: `${formatCount(graph.nodes.length, 'node')} and ${formatCount(graph.edges.length, 'edge')} over ${formatCount(graph.layers.length, 'layer')}; the ${shown.size} best-supported nodes are drawn, top layer first`,
+      subtitle: `${formatCount(graph.nodes.length, 'node')} and ${formatCount(graph.edges.length, 'edge')} over ${formatCount(graph.layers.length, 'layer')}; ${shown.size} nodes are drawn (the top layer's best-supported and their descendants), top layer first`,
       ...(data.version ? { version: data.version } : {}),
     },
   );
