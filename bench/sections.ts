@@ -21,4 +21,5 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   disentangle: async (o) => (await import('./disentangle.js')).benchDisentangle(o),
   training: async (o) => (await import('./training.js')).benchTraining(o),
   registry: async (o) => (await import('./registry.js')).benchRegistry(o),
+  graph: async (o) => (await import('./graph.js')).benchGraph(o),
 };

@@ -7,7 +7,8 @@ import { dissectionSection } from './results/dissection.js';
 import { icnnSection } from './results/icnn.js';
 import { qaSection } from './results/qa.js';
 import { treeSection } from './results/tree.js';
+import { graphSection } from './results-graph.js';
 
-const sections = [await dissectionSection(), await icnnSection(), await qaSection(), await treeSection()];
+const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection()];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');

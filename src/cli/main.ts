@@ -23,6 +23,7 @@ import { explainCommand } from './commands/explain.js';
 import { graphBuildCommand } from './commands/graph-build.js';
 import { graphLocateCommand } from './commands/graph-locate.js';
 import { graphQaCommand } from './commands/graph-qa.js';
+import { graphReportCommand } from './commands/graph-report.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
@@ -56,6 +57,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   graphBuildCommand,
   graphLocateCommand,
   graphQaCommand,
+  graphReportCommand,
   treeBuildCommand,
   treeExplainCommand,
   biasCommand,

@@ -2,7 +2,7 @@
  * `lucerna graph build` and `lucerna graph locate` end to end on a hand-made two-layer model over
  * the marker set (a red dot on the eye, a blue dot anywhere): graph.json's documented shape and
  * the model's identity; --shots K and --annotations with the same clicks give the same answer, and
- * the graph locates the eye better than the mean position; one-line errors for a layer that is not
+ * the graph locates the eye better than the mean position; `graph report` writes the view; one-line errors for a layer that is not
  * a conv output, a class with too few images, a graph from another model, and a missing shot flag.
  */
 import assert from 'node:assert/strict';
@@ -14,26 +14,9 @@ import { after, before, describe, it } from 'node:test';
 import { parseGraph } from '../../src/disentangle/graph/graph-file.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
-import { buildModel } from '../../src/onnx/builder.js';
 import { type MarkerImage, SIZE, writeMarkerSet } from '../datasets/marker-set.js';
 import { assertOneLineError, lucerna } from '../helpers/cli.js';
-
-/** conv1 1×1 (red, blue detectors) → relu1 → 2×2 max pool → conv2 1×1 (scaled copy) → relu2 → global max. */
-function twoLayerModel(scale = 1): Uint8Array {
-  return buildModel({
-    inputs: [{ name: 'x', dims: ['N', 3, SIZE, SIZE] }],
-    outputs: ['logits'],
-    build: (b) => {
-      const c1 = b.op('Conv', ['x', b.weight('w1', [1, -1, -1, -1, -1, 1], [2, 3, 1, 1])], {}, { outputs: ['conv1'] });
-      b.op('Relu', [c1], {}, { outputs: ['relu1'] });
-      b.op('MaxPool', ['relu1'], { kernel_shape: [2, 2], strides: [2, 2] }, { outputs: ['pool'] });
-      const c2 = b.op('Conv', ['pool', b.weight('w2', [scale, 0, 0, scale], [2, 2, 1, 1])], {}, { outputs: ['conv2'] });
-      b.op('Relu', [c2], {}, { outputs: ['relu2'] });
-      const g = b.op('GlobalMaxPool', ['relu2']);
-      b.op('Flatten', [g], {}, { outputs: ['logits'] });
-    },
-  });
-}
+import { twoLayerModel } from '../helpers/graph-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-graph-cli-'));
 const model = join(dir, 'two.onnx');
@@ -113,6 +96,9 @@ describe('lucerna graph', () => {
     // The red dot sits on the eye: the graph's red node finds it to within the pooling cell.
     assert.ok(a.json.error.graph < a.json.error.mean, JSON.stringify(a.json.error));
     assert.ok(a.json.error.graph < 2 / Math.hypot(SIZE, SIZE), JSON.stringify(a.json.error));
+    // The template baseline matches the red detector's feature too (on relu1, chosen on the shots).
+    assert.ok(a.json.error.template < a.json.error.mean, JSON.stringify(a.json.error));
+    assert.ok(['relu1', 'relu2'].includes(a.json.templateLayer));
     const csv = readFileSync(join(dir, 'loc-a', 'locate.csv'), 'utf8')
       .trim()
       .split('\n');
@@ -158,6 +144,28 @@ describe('lucerna graph', () => {
     assertOneLineError(await qa('--part', 'wing', '--out', bad), 2, /has the landmark "wing"/);
     assertOneLineError(await qa('--radius', '-1', '--out', bad), 2, /--radius must be a number/);
     assert.equal(existsSync(bad), false);
+  });
+
+  it('graph report draws the nodes with their patches in a self-contained page', async () => {
+    const page = join(dir, 'graph.html');
+    const run = ok(await lucerna('graph', 'report', graphFile(), '--dataset', set, '--out', page, '--nodes', '2', '--json'));
+    const graph = parseGraph(readFileSync(graphFile(), 'utf8'));
+    const perLayer = graph.layers.map((_, l) => Math.min(2, graph.nodes.filter((n) => n.layer === l).length));
+    assert.equal(
+      run.shownNodes,
+      perLayer.reduce((a, b) => a + b, 0),
+    );
+    assert.equal(run.images, 12);
+    const html = readFileSync(page, 'utf8');
+    assert.equal((html.match(/class="detail" id="d\d+"/g) ?? []).length, run.shownNodes);
+    assert.ok((html.match(/<image /g) ?? []).length >= run.shownNodes, 'every shown node has a patch');
+    assert.doesNotMatch(html, /<script/i);
+    assertOneLineError(
+      await lucerna('graph', 'report', graphFile(), '--dataset', set, '--out', join(dir, 'bad.html'), '--model', other),
+      2,
+      /built from another model/,
+    );
+    assert.equal(existsSync(join(dir, 'bad.html')), false);
   });
 
   it('refuses bad input with one-line errors and writes nothing', async () => {

@@ -113,6 +113,7 @@ const cases: [string, string[], string[]][] = [
     ['qa/curve.json'],
   ],
   ['stability (graph)', ['stability', join(graph, 'graph.json'), '--dataset', birds, '--out', join(dir, 'gstab')], ['gstab/nodes.csv']],
+  ['graph report', ['graph', 'report', join(graph, 'graph.json'), '--dataset', birds, '--out', join(dir, 'graph.html')], ['graph.html']],
   ['tree build', treeBuild(join(dir, 't')), ['t/tree.json']],
   ['tree explain', ['tree', 'explain', join(tree, 'tree.json'), model, '--input', coffee], []],
   [

@@ -1,5 +1,5 @@
 /**
- * The `explain`, `evaluate` and decision-tree (`tree build --report`, `tree explain --out`) pages in headless Chromium (playwright-core) at 1,400 and 1,920 px
+ * The `explain`, `evaluate`, decision-tree (`tree build --report`, `tree explain --out`) and `graph report` pages in headless Chromium (playwright-core) at 1,400 and 1,920 px
  * wide: no horizontal overflow of the page (scrollWidth ≤ innerWidth), no element that scrolls or clips sideways (a
  * grid, chart or table wider than its box), every image loaded, nothing fetched. Both pages are generated in-process from a small CNN
  * with a 224×224 input (the size of the bundled model, so tiles are as wide as in real reports).
@@ -15,8 +15,10 @@ import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { encodeRgbPng } from '../../src/io/image.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { normalFrom, seededRandom } from '../../src/tensor/random.js';
+import { writeMarkerSet } from '../datasets/marker-set.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { lucerna } from '../helpers/cli.js';
+import { twoLayerModel } from '../helpers/graph-model.js';
 
 const SIZE = 224;
 const WIDTHS = [1400, 1920];
@@ -54,6 +56,7 @@ const explainOut = join(dir, 'explain.html');
 const evaluateOut = join(dir, 'evaluate.html');
 const treeDir = join(dir, 'tree');
 const treePathOut = join(dir, 'tree-path.html');
+const graphOut = join(dir, 'graph.html');
 
 before(async () => {
   setDefaultRuntime(nodeRuntime);
@@ -92,6 +95,22 @@ before(async () => {
   assert.equal(tree.code, 0, tree.stderr);
   const path = await lucerna('tree', 'explain', join(treeDir, 'tree.json'), model, '--input', join(images, 'photo-1.png'), '--out', treePathOut);
   assert.equal(path.code, 0, path.stderr);
+  // The explanatory graph's view, from the two-layer marker model of the graph tests.
+  const markers = join(dir, 'markers');
+  writeFileSync(join(dir, 'two.onnx'), twoLayerModel());
+  await writeMarkerSet(markers, { classes: { bird: { count: 8, redOffset: 0, tail: false } }, none: 0, seed: 5 });
+  // biome-ignore format: one flag and its value per line
+  const built = await lucerna('graph', 'build', join(dir, 'two.onnx'),
+    '--dataset', markers,
+    '--class', 'bird',
+    '--layer', 'relu1,relu2',
+    '--patterns', '2,2',
+    '--parents', '2',
+    '--out', join(dir, 'g'),
+  );
+  assert.equal(built.code, 0, built.stderr);
+  const report = await lucerna('graph', 'report', join(dir, 'g', 'graph.json'), '--dataset', markers, '--out', graphOut);
+  assert.equal(report.code, 0, report.stderr);
 });
 
 interface PageFacts {
@@ -102,6 +121,35 @@ interface PageFacts {
 }
 
 describe('report pages in Chromium at 1,400 and 1,920 px', () => {
+  it('graph report: a click on a node shows its detail and highlights its edges', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(pathToFileURL(graphOut).href, { waitUntil: 'load' });
+      // The first node with an edge: click it (a #fragment link), then read the styles.
+      const target = (await page.evaluate(`(() => {
+        const edge = document.querySelector('path.edge');
+        const id = edge && [...edge.classList].find((c) => c.startsWith('rel-')).slice(4);
+        return id;
+      })()`)) as string | null;
+      assert.ok(target, 'the view draws at least one edge');
+      const hidden = (await page.evaluate(`getComputedStyle(document.getElementById('d${target}')).display`)) as string;
+      assert.equal(hidden, 'none');
+      await page.click(`a[href="#d${target}"]`);
+      const facts = (await page.evaluate(`(() => ({
+        shown: getComputedStyle(document.getElementById('d${target}')).display,
+        related: [...document.querySelectorAll('path.edge.rel-${target}')].map((e) => getComputedStyle(e).stroke),
+        others: [...document.querySelectorAll('path.edge:not(.rel-${target})')].map((e) => getComputedStyle(e).opacity),
+      }))()`)) as { shown: string; related: string[]; others: string[] };
+      assert.equal(facts.shown, 'block');
+      assert.ok(facts.related.length > 0 && facts.related.every((c) => c === 'rgb(228, 87, 46)'), JSON.stringify(facts.related));
+      for (const o of facts.others) assert.ok(Number(o) < 0.5, `an unrelated edge stays dim (${o})`);
+      await page.close();
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('lay out without horizontal overflow, and every image loads', async () => {
     const browser = await launchChromium();
     try {
@@ -110,6 +158,7 @@ describe('report pages in Chromium at 1,400 and 1,920 px', () => {
         ['evaluate', evaluateOut, 3 * (1 + 3)],
         ['tree build --report', join(treeDir, 'tree.html'), 0],
         ['tree explain --out', treePathOut, 0],
+        ['graph', graphOut, 0],
       ] as const) {
         for (const width of WIDTHS) {
           const page = await browser.newPage({ viewport: { width, height: 900 } });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type LandmarkImage, readLandmarkSet } from '../../datasets/node/landmark-set.js';
 import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
 import { checkGraphModel, parseGraph } from '../../disentangle/graph/graph-file.js';
-import type { ExplanatoryGraph, ImagePeaks } from '../../disentangle/graph/types.js';
+import type { ActivationMap, ExplanatoryGraph, ImagePeaks } from '../../disentangle/graph/types.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
@@ -47,6 +47,8 @@ export async function isGraphFile(path: string | undefined): Promise<boolean> {
 /** One image of the class, ready for the engine, with landmarks in model-input pixels. */
 export interface ClassImage {
   readonly image: string;
+  /** The image file. */
+  readonly path: string;
   load(): Promise<Tensor>;
   readonly landmarks: ReadonlyMap<string, readonly [number, number]>;
   /** Image pixels → model-input pixels, `[sx, sy]`. */
@@ -83,6 +85,7 @@ export async function classImages(
   const [height, width] = preprocessing.size;
   return chosen.map((i) => ({
     image: i.image,
+    path: i.path,
     load: async () => (await loadImageTensor(i.path, { ...preprocessing, inputDims: model.input.dims })).tensor,
     landmarks: new Map([...i.landmarks].map(([k, [x, y]]) => [k, [(x * width) / i.width, (y * height) / i.height] as const])),
     scale: [width / i.width, height / i.height],
@@ -135,7 +138,8 @@ export async function openGraphModel(
 }
 
 /**
- * The peaks of every graph layer on `images`, in batches, with a progress bar on a terminal.
+ * The peaks of every graph layer on `images`, in batches, with a progress bar on a terminal;
+ * `onMaps` sees each image's full maps before they are dropped.
  *
  * @example
  * ```ts
@@ -151,6 +155,7 @@ export async function graphPeaks(
   preprocessing: ResolvedPreprocessing,
   batchSize: number,
   json: boolean | undefined,
+  onMaps?: (image: number, maps: readonly ActivationMap[]) => void,
 ): Promise<readonly ImagePeaks[]> {
   const [height, width] = preprocessing.size;
   const progress = progressBar(label, !json && ctx.io.isTTY);
@@ -161,6 +166,7 @@ export async function graphPeaks(
     batchSize,
     signal: ctx.signal,
     onProgress: progress.onProgress,
+    ...(onMaps ? { onMaps } : {}),
   }).finally(() => progress.stop());
   return peaks;
 }

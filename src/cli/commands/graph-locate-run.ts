@@ -7,8 +7,9 @@
  * stand in for the user's clicks; with `--annotations`, a CSV `image,landmark,x,y` (image pixels)
  * gives them. The nodes that best predict those clicks locate the part on every other image of the
  * class that has the landmark; the error is the distance to the true landmark over the input
- * diagonal. Two baselines are measured the same way: the best single raw filter of the graph's
- * layers (its maximum), and the mean clicked position. Writes `<out>/locate.csv` and
+ * diagonal. Three baselines are measured the same way: the best single raw filter of the graph's
+ * layers (its maximum), a feature template matched on the graph's layers (`template.ts`, the
+ * stand-in for a detector learnt from the same shots), and the mean clicked position. Writes `<out>/locate.csv` and
  * `<out>/summary.json`. Loaded by `graph-locate.ts` when the command runs.
  */
 import { readFile } from 'node:fs/promises';
@@ -16,7 +17,8 @@ import { join } from 'node:path';
 import { parseCsv } from '../../datasets/broden/csv.js';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
 import { fitPartLocator, locatePart, normalisedDistance, type UnitPositions } from '../../disentangle/graph/locate.js';
-import type { ImagePeaks } from '../../disentangle/graph/types.js';
+import { fitPartTemplate, matchTemplate } from '../../disentangle/graph/template.js';
+import type { ActivationMap, ImagePeaks } from '../../disentangle/graph/types.js';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { parseInteger } from '../parse.js';
@@ -100,19 +102,39 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
       `Class "${className}" has ${all.length} images with "${flags.part}"; at least ${needed} are needed (the shots and one to locate on)`,
     );
   const isShot = (im: ClassImage, k: number) => (clicks ? clicks.has(im.image) : k < (shots as number));
-  const peaks = await graphPeaks(ctx, 'graph locate', graph, model, all, preprocessing, batchSize, flags.json);
-  const images = all.map((im, k) => {
-    const p = peaks[k] as ImagePeaks;
+  const partOf = (im: ClassImage): readonly [number, number] => {
     const click = clicks?.get(im.image);
-    const truth = im.landmarks.get(flags.part) as readonly [number, number];
     // Clicks are in image pixels like landmarks.csv: scale them to the model input the same way.
-    const part: readonly [number, number] = click ? [click[0] * im.scale[0], click[1] * im.scale[1]] : truth;
-    return { im, shot: isShot(im, k), nodes: inferNodePositions(graph, p), filters: filterUnits(p), truth, part };
+    return click ? [click[0] * im.scale[0], click[1] * im.scale[1]] : (im.landmarks.get(flags.part) as readonly [number, number]);
+  };
+  const shotList = all.filter((im, k) => isShot(im, k));
+  const heldList = all.filter((im, k) => !isShot(im, k));
+  if (shotList.length === 0) throw new LucernaError('BAD_OPTION', `None of the annotated images is an image of class "${className}" with "${flags.part}"`);
+  if (heldList.length === 0) throw new LucernaError('BAD_OPTION', 'Every image is annotated; none is left to locate on');
+  // Shots first: their full maps give the template baseline, which is then matched on each held-out image as its maps pass.
+  const shotMaps: ActivationMap[][] = [];
+  const keepMaps = (i: number, maps: readonly ActivationMap[]) => {
+    shotMaps[i] = maps.map((m) => ({ ...m, data: Float32Array.from(m.data) }));
+  };
+  const shotPeaks = await graphPeaks(ctx, 'graph locate (shots)', graph, model, shotList, preprocessing, batchSize, flags.json, keepMaps);
+  const template = fitPartTemplate(
+    shotList.map((im, i) => ({ maps: shotMaps[i] as ActivationMap[], part: partOf(im) })),
+    [height, width],
+  );
+  const templateAt: [number, number][] = [];
+  const match = (i: number, maps: readonly ActivationMap[]) => {
+    templateAt[i] = matchTemplate(template, maps, [height, width]);
+  };
+  const heldPeaks = await graphPeaks(ctx, 'graph locate', graph, model, heldList, preprocessing, batchSize, flags.json, match);
+  const view = (im: ClassImage, p: ImagePeaks) => ({
+    im,
+    nodes: inferNodePositions(graph, p),
+    filters: filterUnits(p),
+    truth: im.landmarks.get(flags.part) as readonly [number, number],
+    part: partOf(im),
   });
-  const shotImages = images.filter((i) => i.shot);
-  const held = images.filter((i) => !i.shot);
-  if (shotImages.length === 0) throw new LucernaError('BAD_OPTION', `None of the annotated images is an image of class "${className}" with "${flags.part}"`);
-  if (held.length === 0) throw new LucernaError('BAD_OPTION', 'Every image is annotated; none is left to locate on');
+  const shotImages = shotList.map((im, i) => view(im, shotPeaks[i] as ImagePeaks));
+  const held = heldList.map((im, i) => ({ ...view(im, heldPeaks[i] as ImagePeaks), template: templateAt[i] as [number, number] }));
   const graphLoc = fitPartLocator(
     shotImages.map((i) => ({ units: i.nodes, part: i.part })),
     count,
@@ -131,14 +153,15 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
       truth: i.truth,
       eg: normalisedDistance(g, i.truth, [height, width]),
       ef: normalisedDistance(f, i.truth, [height, width]),
+      et: normalisedDistance(i.template, i.truth, [height, width]),
       em: normalisedDistance([m[0], m[1]], i.truth, [height, width]),
     };
   });
   const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
-  const error = { graph: mean((r) => r.eg), filter: mean((r) => r.ef), mean: mean((r) => r.em) };
+  const error = { graph: mean((r) => r.eg), filter: mean((r) => r.ef), template: mean((r) => r.et), mean: mean((r) => r.em) };
   const csv = [
-    'image,x,y,true_x,true_y,error_graph,error_filter,error_mean',
-    ...rows.map((r) => [r.image, r.g[0], r.g[1], r.truth[0], r.truth[1], r.eg, r.ef, r.em].join(',')),
+    'image,x,y,true_x,true_y,error_graph,error_filter,error_template,error_mean',
+    ...rows.map((r) => [r.image, r.g[0], r.g[1], r.truth[0], r.truth[1], r.eg, r.ef, r.et, r.em].join(',')),
     '',
   ].join('\n');
   const json = {
@@ -148,12 +171,13 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
     heldOut: rows.length,
     nodes: graphLoc.units,
     filter: filterLoc.units[0] ?? null,
+    templateLayer: graph.layers[template.layer]?.name ?? null,
     error,
   };
   await ctx.outputs.write(join(flags.out, 'locate.csv'), csv);
   await ctx.outputs.write(join(flags.out, 'summary.json'), `${JSON.stringify(json, null, 2)}\n`);
   return {
     json,
-    message: `graph locate ${flags.part}: ${shotImages.length} shots, ${rows.length} held out; mean normalised error graph ${error.graph.toFixed(4)}, best filter ${error.filter.toFixed(4)}, mean position ${error.mean.toFixed(4)} → ${flags.out}`,
+    message: `graph locate ${flags.part}: ${shotImages.length} shots, ${rows.length} held out; mean normalised error graph ${error.graph.toFixed(4)}, best filter ${error.filter.toFixed(4)}, template ${error.template.toFixed(4)}, mean position ${error.mean.toFixed(4)} → ${flags.out}`,
   };
 }

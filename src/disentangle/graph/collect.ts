@@ -13,7 +13,7 @@ import { concatBatch, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { throwIfCancelled } from '../../visualization/optimize.js';
 import { resolveLayer, trunkGraph } from '../../visualization/program.js';
 import { mapPeaks } from './peaks.js';
-import type { GraphLayer, ImagePeaks } from './types.js';
+import type { ActivationMap, GraphLayer, ImagePeaks } from './types.js';
 
 /** Ops a conv output may pass through and still count as one (activations, normalisation, residual sums). */
 const PASS_THROUGH = new Set(['Relu', 'LeakyRelu', 'PRelu', 'Clip', 'BatchNormalization', 'Identity', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Add', 'Mul']);
@@ -46,6 +46,20 @@ export function convLayer(graph: Graph, layer: string): string {
   throw new LucernaError('BAD_OPTION', `Layer "${layer}" is not a conv layer output`, 'Pick the output of a Conv or of its activation');
 }
 
+const copyName = (name: string) => `${name}::lucerna_graph`;
+
+/**
+ * Gives every output an Identity copy of its own: a mined layer that the next mined layer reads
+ * (relu3 → MaxPool → conv4) would otherwise carry the output's declared shape into ONNX Runtime's
+ * shape inference and fail to load.
+ */
+function ownOutputs(graph: Graph): Graph {
+  for (const o of graph.outputs) graph.nodes.push({ opType: 'Identity', name: copyName(o.name), input: [o.name], output: [copyName(o.name)] });
+  graph.outputs = graph.outputs.map((o) => ({ ...o, name: copyName(o.name) }));
+  graph.invalidate();
+  return graph;
+}
+
 /** Options of {@link collectGraphPeaks}. */
 export interface CollectOptions {
   /** Layer names, lower → top. */
@@ -57,6 +71,11 @@ export interface CollectOptions {
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with each image's full activation maps (lower → top) before they are dropped, for work
+   * that needs more than the peaks (the template baseline of part localisation). Copy what you keep.
+   */
+  readonly onMaps?: (image: number, maps: readonly ActivationMap[]) => void;
 }
 
 /**
@@ -86,10 +105,10 @@ export async function collectGraphPeaks(
       const sample = (rows[0] as Tensor).shape.slice(1);
       const dims = [batchSize, ...sample];
       if (!trunk) {
-        trunk = ModelClass.fromGraph(trunkGraph(model.graph, names, dims), { runtime: model.runtime, ...model.options, name: model.name });
+        trunk = ModelClass.fromGraph(ownOutputs(trunkGraph(model.graph, names, dims)), { runtime: model.runtime, ...model.options, name: model.name });
         const prepared = await trunk.prepare(dims);
         layers = names.map((name, l) => {
-          const shape = prepared.shapes.get(name) ?? [];
+          const shape = prepared.shapes.get(name) ?? prepared.shapes.get(copyName(name)) ?? [];
           if (shape.length !== 4)
             throw new LucernaError(
               'BAD_OPTION',
@@ -103,13 +122,13 @@ export async function collectGraphPeaks(
       const zeros = padding > 0 ? [{ data: new Float32Array(sizeOf(sample) * padding), shape: [padding, ...sample] }] : [];
       const out = await trunk.run(concatBatch([...rows, ...zeros]));
       for (let r = 0; r < rows.length; r++) {
-        peaks.push(
-          layers.map((l) => {
-            const plane = l.channels * l.height * l.width;
-            const data = (out[l.name] as Tensor).data.subarray(r * plane, (r + 1) * plane);
-            return mapPeaks({ data, channels: l.channels, height: l.height, width: l.width }, options.inputSize, options.peaksPerFilter);
-          }),
-        );
+        const maps = layers.map((l) => {
+          const plane = l.channels * l.height * l.width;
+          const data = (out[copyName(l.name)] as Tensor).data.subarray(r * plane, (r + 1) * plane);
+          return { data, channels: l.channels, height: l.height, width: l.width };
+        });
+        options.onMaps?.(start + r, maps);
+        peaks.push(maps.map((m) => mapPeaks(m, options.inputSize, options.peaksPerFilter)));
       }
       options.onProgress?.(start + rows.length, images.length);
     }

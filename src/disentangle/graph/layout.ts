@@ -1,0 +1,127 @@
+/**
+ * The layered view of an explanatory graph (Zhang et al. 2018, "Interpreting CNN Knowledge via an
+ * Explanatory Graph", https://arxiv.org/abs/1708.01785, Fig. 1 and 5): which nodes to show and
+ * where, laid out by ELK's layered (Sugiyama) algorithm (elkjs, loaded on first use).
+ *
+ * Choices, ours:
+ * - A whole graph has thousands of nodes; the view shows `perLayer` nodes per layer: in the top
+ *   layer those that fired on the most images (ties: lower id); below, the children of the shown
+ *   nodes first (most shown parents, then support), so that the drawn hierarchy stays connected;
+ *   and the edges between shown nodes.
+ * - The top conv layer is drawn at the top, as in the paper; each graph layer is one ELK partition,
+ *   so a node without a shown edge still sits in its layer's row. Edges run parent → child.
+ */
+import type { ExplanatoryGraph, GraphEdge, GraphNode } from './types.js';
+
+/** The nodes and edges a view shows. */
+export interface GraphViewSelection {
+  readonly nodes: readonly GraphNode[];
+  readonly edges: readonly GraphEdge[];
+}
+
+/** A laid-out node: its box, top-left corner. */
+export interface NodeBox {
+  readonly id: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A laid-out edge: its polyline from the parent to the child. */
+export interface EdgePath {
+  readonly child: number;
+  readonly parent: number;
+  readonly points: readonly (readonly [number, number])[];
+}
+
+/** The whole layout. */
+export interface GraphLayout {
+  readonly width: number;
+  readonly height: number;
+  readonly nodeWidth: number;
+  readonly nodeHeight: number;
+  readonly nodes: readonly NodeBox[];
+  readonly edges: readonly EdgePath[];
+}
+
+/**
+ * `perLayer` nodes of each layer (the top layer's best-supported, then their children) and the edges among them.
+ *
+ * @example
+ * ```ts
+ * const view = selectView(graph, 8);
+ * view.nodes.length; // ≤ 8 × graph.layers.length
+ * ```
+ */
+export function selectView(graph: ExplanatoryGraph, perLayer: number): GraphViewSelection {
+  const shown = new Set<number>();
+  const parentsOf = new Map<number, number[]>();
+  for (const e of graph.edges) parentsOf.set(e.child, [...(parentsOf.get(e.child) ?? []), e.parent]);
+  const bySupport = (a: GraphNode, b: GraphNode) => b.support - a.support || a.id - b.id;
+  const rows: GraphNode[][] = [];
+  for (let l = graph.layers.length - 1; l >= 0; l--) {
+    const layer = graph.nodes.filter((n) => n.layer === l);
+    const linked = (n: GraphNode) => (parentsOf.get(n.id) ?? []).filter((p) => shown.has(p)).length;
+    // Below the top, children of the shown nodes first (most shown parents, then support), so the view stays connected.
+    const ranked = layer.sort((a, b) => linked(b) - linked(a) || bySupport(a, b)).slice(0, perLayer);
+    for (const n of ranked) shown.add(n.id);
+    rows[l] = ranked;
+  }
+  const nodes = rows.flat();
+  return { nodes, edges: graph.edges.filter((e) => shown.has(e.child) && shown.has(e.parent)) };
+}
+
+interface ElkPointLike {
+  readonly x: number;
+  readonly y: number;
+}
+interface ElkResult {
+  readonly width?: number;
+  readonly height?: number;
+  readonly children?: readonly { id: string; x?: number; y?: number }[];
+  readonly edges?: readonly { id: string; sections?: readonly { startPoint: ElkPointLike; endPoint: ElkPointLike; bendPoints?: readonly ElkPointLike[] }[] }[];
+}
+
+/**
+ * Lays out a selection with ELK's layered algorithm, top layer first, every node a
+ * `nodeWidth` × `nodeHeight` box.
+ *
+ * @example
+ * ```ts
+ * const layout = await layoutView(selectView(graph, 8), graph.layers.length, 180, 90);
+ * layout.nodes[0]; // { id, x, y }
+ * ```
+ */
+export async function layoutView(selection: GraphViewSelection, layers: number, nodeWidth: number, nodeHeight: number): Promise<GraphLayout> {
+  // A CommonJS module: its exports object is the constructor, with itself as `default` too.
+  const ELK = (await import('elkjs/lib/elk.bundled.js')).default.default;
+  const elk = new ELK();
+  const result = (await elk.layout({
+    id: 'graph',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'DOWN',
+      'elk.partitioning.activate': 'true',
+      'elk.separateConnectedComponents': 'false',
+      'elk.edgeRouting': 'SPLINES',
+      'elk.spacing.nodeNode': '18',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+      'elk.padding': '[top=8,left=8,bottom=8,right=8]',
+    },
+    children: selection.nodes.map((n) => ({
+      id: `n${n.id}`,
+      width: nodeWidth,
+      height: nodeHeight,
+      layoutOptions: { 'elk.partitioning.partition': String(layers - 1 - n.layer) },
+    })),
+    edges: selection.edges.map((e, i) => ({ id: `e${i}`, sources: [`n${e.parent}`], targets: [`n${e.child}`] })),
+  })) as ElkResult;
+  const nodes = (result.children ?? []).map((c) => ({ id: Number(c.id.slice(1)), x: c.x ?? 0, y: c.y ?? 0 }));
+  const edges = selection.edges.map((e, i) => {
+    const section = result.edges?.find((r) => r.id === `e${i}`)?.sections?.[0];
+    const points: [number, number][] = section
+      ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint].map((p) => [p.x, p.y] as [number, number])
+      : [];
+    return { child: e.child, parent: e.parent, points };
+  });
+  return { width: result.width ?? 0, height: result.height ?? 0, nodeWidth, nodeHeight, nodes, edges };
+}
