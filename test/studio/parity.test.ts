@@ -10,6 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -137,5 +139,31 @@ describe('the core worker: layers, images, progress and cancel', { skip: !hasOra
     assert.equal(outcome.error?.code, 'ABORTED');
     const after = await attributeInPage(studio.page, 'saliency', x, {});
     assert.deepEqual(after.targets, [c.target]);
+  });
+});
+
+describe('the minimal page: model and image from disk, a method, a heatmap', { skip: !hasOracle() && 'no shared oracle' }, () => {
+  it('opens tiny_cnn and a PNG through the file inputs, runs grad-cam and draws its 16×16 map', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lucerna-page-'));
+    try {
+      const png = join(dir, 'image.png');
+      const rgb = new Uint8Array(40 * 48 * 3).map((_, i) => (i * 31) % 256);
+      await sharp(rgb, { raw: { width: 40, height: 48, channels: 3 } })
+        .png()
+        .toFile(png);
+      const page = studio.page;
+      const status = page.locator('lucerna-attribute-page [role=status]');
+      await page.locator('lucerna-attribute-page #model').setInputFiles(join(oracleDir, 'tiny_cnn', 'model.onnx'));
+      await status.filter({ hasText: 'Loaded' }).waitFor();
+      await page.locator('lucerna-attribute-page #image').setInputFiles(png);
+      await status.filter({ hasText: 'ready [1, 3, 32, 32]' }).waitFor();
+      await page.locator('lucerna-attribute-page #method').selectOption('grad-cam');
+      await page.locator('lucerna-attribute-page #run').click();
+      await status.filter({ hasText: 'grad-cam: class' }).waitFor();
+      const size = await page.locator('lucerna-attribute-page #heatmap').evaluate((c) => [(c as { width: number }).width, (c as { height: number }).height]);
+      assert.deepEqual(size, [16, 16]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
