@@ -6,6 +6,8 @@
 
 import { gradCam } from '../src/attribution/cam/index.js';
 import { saliency } from '../src/attribution/gradient/saliency.js';
+import type { Model } from '../src/engine/model.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { loadModelInPage, openStudio, timeInPage } from '../test/studio/studio-site.js';
 import { BENCH_MODELS, loadBenchModel, randomInput } from './models.js';
 import { type Section, table } from './report.js';
@@ -23,7 +25,9 @@ interface Row {
 export async function benchBrowser(o: SectionOptions): Promise<Section> {
   const bm = BENCH_MODELS.find((m) => m.name === 'mobilenet_v2')!;
   const reps = Math.max(3, Math.floor(o.reps / 2));
+  const forward = { attribute: (model: Model, x: Tensor, _options?: object) => model.run(x) };
   const calls = [
+    { method: 'forward', fn: forward, options: {} },
     { method: 'saliency', fn: saliency, options: { target: 1 } },
     { method: 'grad-cam', fn: gradCam, options: { target: 1 } },
   ];
@@ -55,7 +59,7 @@ export async function benchBrowser(o: SectionOptions): Promise<Section> {
       rows.map((r) => [r.method, String(r.threads), ms(r.nodeMs), ms(r.browserMs), ratio(r.browserMs / r.nodeMs)]),
     ),
     '',
-    '- MobileNetV2 (random weights), batch 1, 224×224, target class 1; Grad-CAM at the default layer. Medians after warm-up.',
+    '- MobileNetV2 (random weights), batch 1, 224×224, target class 1; Grad-CAM at the default layer; `forward` is the plain model run (the engine baseline for the two methods). Medians after warm-up.',
     "- Browser: the studio's core worker in headless Debian Chromium, timed on the page's UI thread from the call to the result (including the copy of the input into the worker and of the map back). 2 threads only in a cross-origin isolated page (the bench server sends COOP `same-origin` and COEP `require-corp`); without those headers the studio runs on 1 thread.",
     '- Node: the same method calls on onnxruntime-node with the same intra-op thread count.',
   ].join('\n');

@@ -16,6 +16,7 @@ interface PageCore {
   readonly ready: Promise<StudioSession['info']>;
   readonly core: {
     loadModel(bytes: Uint8Array, name?: string): Promise<unknown>;
+    predict(input: { data: Float32Array; shape: readonly number[] }): Promise<unknown>;
     listLayers(): Promise<{ name: string; shape: readonly number[]; isDefault: boolean }[]>;
     decodeImage(bytes: Uint8Array): Promise<{ data: Float32Array; shape: readonly number[] }>;
     attribute(
@@ -138,7 +139,7 @@ export async function attributeInPage(
 }
 
 /**
- * Median milliseconds of `reps` calls of `method` from the page's UI thread (client → worker →
+ * Median milliseconds of `reps` calls of `method` (or `forward`: the plain model run) from the page's UI thread (client → worker →
  * result back), after `warmup` untimed calls; the input crosses into the page once.
  */
 export async function timeInPage(
@@ -152,11 +153,13 @@ export async function timeInPage(
     async ({ method, data, shape, options, warmup, reps }) => {
       const x = { data: Float32Array.from(data), shape };
       // Each call sends a copy (the client moves no input buffers), so x stays usable.
-      for (let i = 0; i < warmup; i++) await window.lucerna.core.attribute(method, x, options);
+      // `forward` times the plain model run (the engine's baseline), anything else a registry method.
+      const call = () => (method === 'forward' ? window.lucerna.core.predict(x) : window.lucerna.core.attribute(method, x, options));
+      for (let i = 0; i < warmup; i++) await call();
       const times: number[] = [];
       for (let i = 0; i < reps; i++) {
         const t0 = performance.now();
-        await window.lucerna.core.attribute(method, x, options);
+        await call();
         times.push(performance.now() - t0);
       }
       times.sort((a, b) => a - b);
