@@ -22,4 +22,5 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   training: async (o) => (await import('./training.js')).benchTraining(o),
   registry: async (o) => (await import('./registry.js')).benchRegistry(o),
   graph: async (o) => (await import('./graph.js')).benchGraph(o),
+  browser: async (o) => (await import('./browser.js')).benchBrowser(o),
 };
