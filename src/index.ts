@@ -13,7 +13,7 @@ export { inputXGradient } from './attribution/gradient/input-x-gradient.js';
 export { type IntegratedGradientsOptions, integratedGradients } from './attribution/gradient/integrated-gradients.js';
 export { type SaliencyOptions, saliency } from './attribution/gradient/saliency.js';
 export { gaussLegendre, INTEGRATION_RULES, type IntegrationRule, quadrature } from './attribution/integration.js';
-export { camLayer, defaultCamLayer, requireLayer } from './attribution/layers.js';
+export { camLayer, camLayers, defaultCamLayer, requireLayer } from './attribution/layers.js';
 export { getMethod, methodNames, registerMethod, smoothGrad, smoothGradSquared, varGrad } from './attribution/methods.js';
 export { ablationCam } from './attribution/perturbation/ablation-cam.js';
 export { ablateFeatures, featureAblation } from './attribution/perturbation/feature-ablation.js';

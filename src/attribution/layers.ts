@@ -127,6 +127,21 @@ function notAnActivation(model: Model, prepared: PreparedGraph, name: string): L
 }
 
 /**
+ * Every layer a CAM method can read, in graph order: the float 4-D activations with a spatial
+ * extent (what a layer picker offers).
+ *
+ * @example
+ * ```ts
+ * (await camLayers(tinyCnn)).map((l) => l.name); // ['/conv1/Conv_output_0', '/relu1/Relu_output_0', …]
+ * ```
+ */
+export async function camLayers(model: Model, inputShape?: readonly number[]): Promise<LayerInfo[]> {
+  const prepared = await prepareForBatchOfOne(model, inputShape);
+  const order = prepared.graph.topoSorted().flatMap((n) => n.output ?? []);
+  return order.filter((t) => t && hasSpatialExtent(prepared, t)).map((t) => ({ name: t, shape: prepared.shapes.get(t) as unknown as LayerInfo['shape'] }));
+}
+
+/**
  * Validates a layer name (an activation tensor, or a node with one output): it must be a float
  * 4-D [N, C, h, w] activation of the model. Unknown names get the closest layer names.
  *

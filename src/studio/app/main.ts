@@ -1,0 +1,18 @@
+/**
+ * The studio's entry: starts the core worker, exposes its client as `window.lucerna` (for the
+ * console and for browser automation), and shows the minimal image + method page.
+ */
+import { CoreClient, startCoreWorker } from './core-client.js';
+import './views/attribute-page.js';
+
+declare global {
+  interface Window {
+    /** The page's core client and its first `hello` (automation and console use). */
+    lucerna: { core: CoreClient; ready: ReturnType<CoreClient['hello']> };
+  }
+}
+
+const core = new CoreClient(startCoreWorker());
+window.lucerna = { core, ready: core.hello() };
+const page = document.querySelector('lucerna-attribute-page');
+if (page) (page as HTMLElement & { core?: CoreClient }).core = core;

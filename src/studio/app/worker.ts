@@ -1,0 +1,66 @@
+/**
+ * The studio's core worker: registers onnxruntime-web as the runtime and answers the protocol's
+ * calls (`protocol.ts`) one at a time, posting progress and honouring `cancel`. All computation
+ * happens here, so the UI thread never blocks.
+ */
+import { setDefaultRuntime } from '../../engine/runtime.js';
+import { LucernaError } from '../../errors.js';
+import { type CoreState, errorData, HANDLERS } from './handlers.js';
+import { type CallType, type Request, type Response, WORKER_NAME } from './protocol.js';
+import { wasmThreads, webRuntime } from './web-runtime.js';
+
+interface WorkerScope {
+  readonly name: string;
+  postMessage(message: Response, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<Request>) => void): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+
+/** Transferable buffers of a result (tensor data), so large maps are moved, not copied. */
+function buffersOf(value: unknown, out: Set<ArrayBuffer> = new Set()): Set<ArrayBuffer> {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer && value.byteLength === value.buffer.byteLength) out.add(value.buffer);
+  } else if (value && typeof value === 'object') for (const v of Object.values(value)) buffersOf(v, out);
+  return out;
+}
+
+function start(): void {
+  const threads = wasmThreads(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency || 1);
+  const runtime = webRuntime(threads);
+  setDefaultRuntime(runtime);
+  const state: CoreState = { runtime, threads };
+  const running = new Map<number, AbortController>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const run = async (request: Exclude<Request, { type: 'cancel' }>, controller: AbortController): Promise<void> => {
+    try {
+      if (controller.signal.aborted) throw new LucernaError('ABORTED', 'Cancelled');
+      const { id, type, ...args } = request;
+      const onProgress = (done: number, total: number) => scope.postMessage({ id, type: 'progress', done, total });
+      const handler = HANDLERS[type as CallType] as (s: CoreState, a: unknown, c: unknown) => Promise<unknown>;
+      const value = await handler(state, args, { signal: controller.signal, onProgress });
+      scope.postMessage({ id, type: 'result', value }, [...buffersOf(value)]);
+    } catch (e) {
+      scope.postMessage({ id: request.id, type: 'error', error: errorData(e) });
+    } finally {
+      running.delete(request.id);
+    }
+  };
+
+  scope.addEventListener('message', (e) => {
+    const request = e.data;
+    if (request.type === 'cancel') {
+      running.get(request.target)?.abort();
+      return;
+    }
+    const controller = new AbortController();
+    running.set(request.id, controller);
+    // One call at a time: ONNX Runtime's wasm sessions are not re-entrant, and memory stays bounded.
+    queue = queue.then(() => run(request, controller));
+  });
+}
+
+// ONNX Runtime starts its WebAssembly threads from its own module URL; those workers are named
+// `em-pthread…` and must not start a second core.
+if (scope.name === WORKER_NAME) start();
