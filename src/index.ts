@@ -44,6 +44,7 @@ export * from './datasets/concepts/index.js';
 export * from './datasets/parts/index.js';
 export * from './diagnosis/bias/index.js';
 export * from './disentangle/graph/index.js';
+export * from './disentangle/qa/index.js';
 export * from './dissection/index.js';
 export { CompiledGradient, type GradientPlan, type GradientResult, Model, type ModelOptions } from './engine/model.js';
 export { ortRuntime } from './engine/ort-adapter.js';

@@ -1,0 +1,7 @@
+/** Active question-answering part learning (Zhang et al. 2017, https://arxiv.org/abs/1704.03173) on explanatory-graph nodes or filters. */
+export { type ActiveQaOptions, type QaClick, type QaOracle, type QaStep, runActiveQa } from './loop.js';
+export { landmarkTable, type SimulatedUserOptions, simulatedUser } from './oracle.js';
+export { fitPartModel, guessPart, type PartAnnotation, type PartModelSettings, partModelSettings } from './part-model.js';
+export { type QaGuess, QaSession } from './session.js';
+export type * from './types.js';
+export { filterUnits, type PeakImage, qaImages } from './units.js';

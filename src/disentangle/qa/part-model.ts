@@ -1,0 +1,163 @@
+/**
+ * The part model of active question-answering (Zhang et al. 2017, "Mining Object Parts from CNNs
+ * via Active Question-Answering", CVPR, https://arxiv.org/abs/1704.03173), adapted to units of an
+ * explanatory graph (https://arxiv.org/abs/1708.01785) or raw filters: a committee of units, each
+ * predicting the part at its own position plus a learnt offset, and the uncertainty of that
+ * committee on an image. The paper grows an And-Or graph of part templates; ours is the lighter
+ * node-selection model of few-shot localisation (`graph/locate.ts`), refitted after every answer.
+ *
+ * ## The fit (after every answer), model pixels
+ * Let t₁…t_N be the annotated part positions (answers `here`, and `yes` at the guess shown), and
+ * for a unit u let F_u be the annotated images where it fired (n_u of them), at p_{u,i}.
+ * - offset o_u = mean over F_u of (t_i − p_{u,i});
+ * - variance σ_u² = (Σ_{F_u} ‖t_i − p_{u,i} − o_u‖² + κ σ₀²) / (n_u − 1 + κ): the sample variance
+ *   of its offsets shrunk towards the prior σ₀² with weight κ (so one annotation gives σ₀²);
+ * - coverage c_u = (n_u + 1) / (N + 2), Laplace-smoothed firing rate on the annotated images;
+ * - the committee: the `committee` units of least σ_u² / c_u (ties: smaller index), each with
+ *   weight π_u ∝ 1 / σ_u²;
+ * - the fallback: m = mean of the t_i, σ_m² = (Σ ‖t_i − m‖² + κ σ₀²) / (N − 1 + κ); with no
+ *   visible annotation, the input centre and the variance of a uniform point, (W² + H²) / 12.
+ * Answers `absent` count in `absent` but move no unit: our units fire on almost every image, so
+ * firing is no evidence that the part is there.
+ *
+ * ## The guess and its uncertainty on an image
+ * A fired committee unit predicts p̂_u = p_u + o_u. The guess g is the π-weighted mean of the
+ * p̂_u of the units that fired (m when none did). The committee is read as a mixture: unit u
+ * contributes N(p̂_u, σ_u²) with weight π_u when it fired, and the fallback N(m, σ_m²) in its place
+ * when it did not. The **spread** is that mixture's expected squared distance from the guess,
+ *   S = Σ_u π_u (σ_u² + ‖μ_u − g‖²),
+ * high when the committee disagrees (query by committee) and when few of its units fired; the
+ * normalised **uncertainty** is √S over the input diagonal. Active selection asks about the
+ * image of largest uncertainty.
+ */
+import { LucernaError } from '../../errors.js';
+import type { UnitPositions } from '../graph/locate.js';
+import type { PartGuess, PartModel, PartUnit, Point } from './types.js';
+
+/** An annotated image as the fit sees it: its units and the part (model px), or null when absent. */
+export interface PartAnnotation {
+  readonly units: UnitPositions;
+  readonly part: Point | null;
+}
+
+/** Resolved settings of the fit. */
+export interface PartModelSettings {
+  readonly inputSize: Point;
+  readonly committee: number;
+  readonly priorVariance: number;
+  readonly priorWeight: number;
+}
+
+/**
+ * Checks and completes the fit's settings (defaults: committee 5, prior (0.1 × diagonal)², weight 1).
+ *
+ * @example
+ * ```ts
+ * partModelSettings({ inputSize: [64, 64] }).committee; // 5
+ * ```
+ */
+export function partModelSettings(options: { inputSize: Point; committee?: number; priorVariance?: number; priorWeight?: number }): PartModelSettings {
+  const [h, w] = options.inputSize;
+  if (!(h > 0 && w > 0)) throw new LucernaError('BAD_OPTION', `The input size must be positive, got ${h}×${w}`);
+  const committee = options.committee ?? 5;
+  if (!Number.isInteger(committee) || committee < 1) throw new LucernaError('BAD_OPTION', `The committee size must be a positive integer, got ${committee}`);
+  const priorVariance = options.priorVariance ?? 0.01 * (h * h + w * w);
+  if (!(priorVariance > 0)) throw new LucernaError('BAD_OPTION', `The prior variance must be positive, got ${priorVariance}`);
+  const priorWeight = options.priorWeight ?? 1;
+  if (!(priorWeight > 0)) throw new LucernaError('BAD_OPTION', `The prior weight must be positive, got ${priorWeight}`);
+  return { inputSize: [h, w], committee, priorVariance, priorWeight };
+}
+
+const fired = (units: UnitPositions, u: number) =>
+  (units.value[u] as number) > 0 && Number.isFinite(units.x[u] as number) && Number.isFinite(units.y[u] as number);
+
+/**
+ * Fits the part model to the annotations (see the module's TSDoc for the formulas).
+ *
+ * @example
+ * ```ts
+ * const model = fitPartModel([{ units, part: [30, 12] }, { units: other, part: null }], partModelSettings({ inputSize: [64, 64] }));
+ * model.units[0].offset; // [dx, dy] from the best unit to the part
+ * ```
+ */
+export function fitPartModel(annotations: readonly PartAnnotation[], settings: PartModelSettings): PartModel {
+  const { priorVariance: v0, priorWeight: k } = settings;
+  const seen = annotations.filter((a): a is PartAnnotation & { part: Point } => a.part !== null);
+  const n = seen.length;
+  const absent = annotations.length - n;
+  const [h, w] = settings.inputSize;
+  if (n === 0) return { units: [], fallback: [w / 2, h / 2], fallbackVariance: Math.max(v0, (w * w + h * h) / 12), visible: 0, absent };
+  const mx = seen.reduce((s, a) => s + a.part[0], 0) / n;
+  const my = seen.reduce((s, a) => s + a.part[1], 0) / n;
+  const spread = seen.reduce((s, a) => s + (a.part[0] - mx) ** 2 + (a.part[1] - my) ** 2, 0);
+  const fallbackVariance = (spread + k * v0) / (n - 1 + k);
+  const count = seen[0]?.units.value.length ?? 0;
+  const candidates: (Omit<PartUnit, 'weight'> & { cost: number })[] = [];
+  for (let u = 0; u < count; u++) {
+    let m = 0;
+    let ox = 0;
+    let oy = 0;
+    for (const a of seen) {
+      if (!fired(a.units, u)) continue;
+      m++;
+      ox += a.part[0] - (a.units.x[u] as number);
+      oy += a.part[1] - (a.units.y[u] as number);
+    }
+    if (m === 0) continue;
+    ox /= m;
+    oy /= m;
+    let ss = 0;
+    for (const a of seen) {
+      if (!fired(a.units, u)) continue;
+      ss += (a.part[0] - (a.units.x[u] as number) - ox) ** 2 + (a.part[1] - (a.units.y[u] as number) - oy) ** 2;
+    }
+    const variance = (ss + k * v0) / (m - 1 + k);
+    const coverage = (m + 1) / (n + 2);
+    candidates.push({ unit: u, offset: [ox, oy], variance, coverage, support: m, cost: variance / coverage });
+  }
+  candidates.sort((a, b) => a.cost - b.cost || a.unit - b.unit);
+  const kept = candidates.slice(0, settings.committee);
+  const total = kept.reduce((s, c) => s + 1 / c.variance, 0);
+  return {
+    units: kept.map(({ cost: _cost, ...c }) => ({ ...c, weight: 1 / c.variance / total })),
+    fallback: [mx, my],
+    fallbackVariance,
+    visible: n,
+    absent,
+  };
+}
+
+/**
+ * Where the part model puts the part on an image with these unit positions, and how uncertain it
+ * is (see the module's TSDoc).
+ *
+ * @example
+ * ```ts
+ * const g = guessPart(model, units, [64, 64]);
+ * g.model; // [x, y], model px
+ * g.uncertainty; // √spread / √(64² + 64²)
+ * ```
+ */
+export function guessPart(model: PartModel, units: UnitPositions, inputSize: Point): PartGuess {
+  let sx = 0;
+  let sy = 0;
+  let sw = 0;
+  for (const p of model.units) {
+    if (!fired(units, p.unit)) continue;
+    sx += p.weight * ((units.x[p.unit] as number) + p.offset[0]);
+    sy += p.weight * ((units.y[p.unit] as number) + p.offset[1]);
+    sw += p.weight;
+  }
+  const g: Point = sw > 0 ? [sx / sw, sy / sw] : [model.fallback[0], model.fallback[1]];
+  let spread = 0;
+  let count = 0;
+  for (const p of model.units) {
+    const on = fired(units, p.unit);
+    if (on) count++;
+    const mu: Point = on ? [(units.x[p.unit] as number) + p.offset[0], (units.y[p.unit] as number) + p.offset[1]] : model.fallback;
+    const variance = on ? p.variance : model.fallbackVariance;
+    spread += p.weight * (variance + (mu[0] - g[0]) ** 2 + (mu[1] - g[1]) ** 2);
+  }
+  if (model.units.length === 0) spread = model.fallbackVariance + (model.fallback[0] - g[0]) ** 2 + (model.fallback[1] - g[1]) ** 2;
+  return { model: g, spread, uncertainty: Math.sqrt(spread) / Math.hypot(inputSize[0], inputSize[1]), fired: count };
+}

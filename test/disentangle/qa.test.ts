@@ -1,0 +1,231 @@
+/**
+ * Active question-answering part learning: the part model's fit and uncertainty on hand-computed
+ * cases, the session's bookkeeping, the simulated user, and, on a tiny generated set with a known
+ * answer (`qa-scene.ts`), that active selection localises at least as well as random selection
+ * for the same number of questions, averaged over seeds.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { imagePeaks, normalisedDistance } from '../../src/disentangle/graph/index.js';
+import { fitPartModel, guessPart, landmarkTable, partModelSettings, QaSession, qaImages, runActiveQa, simulatedUser } from '../../src/disentangle/qa/index.js';
+import { isLucernaError } from '../../src/errors.js';
+import { QA_SIZE, qaScene } from './qa-scene.js';
+
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
+
+// Input 10×10: diagonal² 200, so the default prior variance is 0.01 · 200 = 2, weight 1.
+const settings = partModelSettings({ inputSize: [10, 10] });
+const annotations = [
+  { units: { x: [1, 5], y: [1, 5], value: [1, 1] }, part: [2, 2] as const },
+  { units: { x: [3, 5], y: [1, 7], value: [1, 1] }, part: [4, 2] as const },
+  { units: { x: [0, 0], y: [0, 0], value: [1, 1] }, part: null },
+];
+
+describe('active QA: the part model (hand-computed)', () => {
+  it('fits offsets, shrunk variances, coverage, weights and the fallback', () => {
+    const m = fitPartModel(annotations, settings);
+    // unit 0: offsets (1,1),(1,1) → o = (1,1), Σ‖dev‖² = 0, σ² = (0 + 2)/(2 − 1 + 1) = 1
+    // unit 1: offsets (−3,−3),(−1,−5) → o = (−2,−4), Σ‖dev‖² = 4, σ² = (4 + 2)/2 = 3
+    assert.deepEqual(
+      m.units.map((u) => u.unit),
+      [0, 1],
+    );
+    assert.deepEqual(m.units[0]?.offset, [1, 1]);
+    assert.deepEqual(m.units[1]?.offset, [-2, -4]);
+    close(m.units[0]?.variance as number, 1, 'σ₀²');
+    close(m.units[1]?.variance as number, 3, 'σ₁²');
+    close(m.units[0]?.coverage as number, 0.75, 'coverage (2 + 1)/(2 + 2)');
+    close(m.units[0]?.weight as number, 0.75, 'π₀ = 1 / (1 + 1/3)');
+    close(m.units[1]?.weight as number, 0.25, 'π₁');
+    assert.deepEqual(m.fallback, [3, 2]);
+    close(m.fallbackVariance, 2, 'σ_m² = (2 + 2)/2');
+    assert.equal(m.visible, 2);
+    assert.equal(m.absent, 1);
+    assert.deepEqual(
+      fitPartModel(annotations, { ...settings, committee: 1 }).units.map((u) => u.unit),
+      [0],
+    );
+  });
+
+  it('guesses the weighted mean of the fired units; the spread is the mixture’s squared error', () => {
+    const m = fitPartModel(annotations, settings);
+    // p̂₀ = (6,6), p̂₁ = (7,5); g = (6.25, 5.75); S = 0.75·(1 + 0.125) + 0.25·(3 + 1.125) = 1.875
+    const both = guessPart(m, { x: [5, 9], y: [5, 9], value: [1, 1] }, [10, 10]);
+    assert.deepEqual(both.model, [6.25, 5.75]);
+    close(both.spread, 1.875, 'S, both fired');
+    close(both.uncertainty, Math.sqrt(1.875) / Math.sqrt(200), 'uncertainty');
+    assert.equal(both.fired, 2);
+    // unit 1 silent (value 0, or a NaN position): its place goes to the fallback N((3,2), 2):
+    // g = (6,6), S = 0.75·1 + 0.25·(2 + 9 + 16) = 7.5
+    for (const units of [
+      { x: [5, 9], y: [5, 9], value: [1, 0] },
+      { x: [5, Number.NaN], y: [5, 9], value: [1, 1] },
+    ]) {
+      const one = guessPart(m, units, [10, 10]);
+      assert.deepEqual(one.model, [6, 6]);
+      close(one.spread, 7.5, 'S, one fired');
+      assert.equal(one.fired, 1);
+    }
+    // none fired: the fallback, S = 0.75·2 + 0.25·2
+    const none = guessPart(m, { x: [5, 9], y: [5, 9], value: [0, 0] }, [10, 10]);
+    assert.deepEqual(none.model, [3, 2]);
+    close(none.spread, 2, 'S, none fired');
+  });
+
+  it('with nothing visible: the input centre and a uniform point’s variance; bad settings are refused', () => {
+    const m = fitPartModel([annotations[2] as (typeof annotations)[number]], settings);
+    assert.deepEqual(m.units, []);
+    assert.deepEqual(m.fallback, [5, 5]);
+    close(m.fallbackVariance, 200 / 12, '(W² + H²)/12');
+    close(guessPart(m, annotations[0]?.units as never, [10, 10]).spread, 200 / 12, 'S');
+    for (const bad of [{ inputSize: [0, 10] as const }, { inputSize: [10, 10] as const, committee: 0 }, { inputSize: [10, 10] as const, priorVariance: -1 }])
+      assert.throws(
+        () => partModelSettings(bad),
+        (e) => isLucernaError(e, 'BAD_OPTION'),
+      );
+  });
+});
+
+describe('active QA: the session', () => {
+  const images = [
+    { id: 'a', units: { x: [1, 5], y: [1, 5], value: [1, 1] }, scale: [2, 2] as const },
+    { id: 'b', units: { x: [3, 5], y: [1, 7], value: [1, 1] } },
+    { id: 'c', units: { x: [5, 9], y: [5, 9], value: [1, 0] } }, // S = 7.5 once a and b are annotated
+    { id: 'd', units: { x: [5, 9], y: [5, 9], value: [1, 1] } }, // S = 1.875
+  ];
+
+  it('asks about the least certain image, shows its guess in image pixels, and counts questions', () => {
+    const s = new QaSession(images, { inputSize: [10, 10], part: 'head' });
+    s.answer('a', { kind: 'here', x: 1, y: 1 }); // image px × scale 2 → model (2, 2)
+    s.answer('b', { kind: 'here', x: 4, y: 2 });
+    assert.equal(s.answered, 0);
+    assert.deepEqual(
+      s.records.map((r) => r.part),
+      [
+        [2, 2],
+        [4, 2],
+      ],
+    );
+    const q = s.next();
+    assert.equal(q?.image, 'c');
+    assert.deepEqual(q?.guess, [6, 6]);
+    close(q?.uncertainty as number, Math.sqrt(7.5) / Math.sqrt(200), 'uncertainty of c');
+    assert.equal(s.next(), q, 'the same question until it is answered');
+    s.answer('c', { kind: 'yes' });
+    assert.equal(s.answered, 1);
+    assert.deepEqual(s.records.at(-1)?.part, [6, 6]);
+    assert.deepEqual(s.records.at(-1)?.guess, [6, 6]);
+    assert.equal(s.model.visible, 3);
+    assert.equal(s.next()?.image, 'd');
+    s.answer('d', { kind: 'absent' });
+    assert.equal(s.model.absent, 1);
+    assert.equal(s.remaining, 0);
+    assert.equal(s.next(), null);
+  });
+
+  it('random selection is seeded, never repeats, and answering another image drops the pending question', () => {
+    const order = (seed: number) => {
+      const s = new QaSession(images, { inputSize: [10, 10], selection: 'random', seed });
+      const seen: string[] = [];
+      for (let q = s.next(); q; q = s.next()) {
+        seen.push(q.image);
+        s.answer(q.image, { kind: 'absent' });
+      }
+      return seen;
+    };
+    assert.deepEqual(order(3), order(3));
+    assert.deepEqual([...order(3)].sort(), ['a', 'b', 'c', 'd']);
+    const s = new QaSession(images, { inputSize: [10, 10] });
+    const q = s.next();
+    const other = images.find((im) => im.id !== q?.image)?.id as string;
+    s.answer(other, { kind: 'here', x: 3, y: 3 });
+    assert.equal(s.answered, 0);
+    assert.notEqual(s.next()?.image, other);
+  });
+
+  it('refuses unknown images, duplicate ids, unequal unit counts and bad clicks', () => {
+    const bad = (f: () => unknown) => assert.throws(f, (e) => isLucernaError(e, 'BAD_OPTION'));
+    bad(() => new QaSession([images[0], images[0]] as never, { inputSize: [10, 10] }));
+    bad(() => new QaSession([images[0], { id: 'z', units: { x: [1], y: [1], value: [1] } }] as never, { inputSize: [10, 10] }));
+    bad(() => new QaSession(images, { inputSize: [10, 10], selection: 'greedy' as never }));
+    const s = new QaSession(images, { inputSize: [10, 10] });
+    bad(() => s.answer('nope', { kind: 'yes' }));
+    bad(() => s.answer('a', { kind: 'here', x: Number.NaN, y: 1 }));
+    bad(() => s.answer('a', { kind: 'maybe' } as never));
+  });
+});
+
+describe('active QA: the simulated user and the loop', () => {
+  it('answers yes within the radius, here at the landmark beyond it, absent without one', () => {
+    const table = landmarkTable('image,landmark,x,y\na.png,head,3,4\na.png,tail,9,9\nb.png,tail,1,1\n', 'head');
+    assert.deepEqual([...table], [['a.png', [3, 4]]]);
+    const user = simulatedUser({ truth: (id) => table.get(id), radius: 2 });
+    const ask = (image: string, guess: [number, number]) => user({ image, index: 0, guess, uncertainty: 0, number: 0 }, null as never);
+    assert.deepEqual(ask('a.png', [4, 5]), { kind: 'yes' });
+    assert.deepEqual(ask('a.png', [6, 4]), { kind: 'here', x: 3, y: 4 });
+    assert.deepEqual(ask('b.png', [6, 4]), { kind: 'absent' });
+    assert.throws(
+      () => landmarkTable('image,landmark,x,y\na.png,head,three,4\n', 'head'),
+      (e) => isLucernaError(e, 'BAD_FILE'),
+    );
+  });
+
+  it('runs initial clicks then questions, reports each step, stops when the images run out, and can be cancelled', async () => {
+    const images = qaScene(6, 1);
+    const truth = new Map(images.map((im) => [im.id, im.part]));
+    const seen: (string | null)[] = [];
+    const { session, steps } = await runActiveQa({
+      images,
+      inputSize: QA_SIZE,
+      initial: [{ image: images[0]?.id as string, x: images[0]?.part[0] as number, y: images[0]?.part[1] as number }],
+      questions: 20,
+      oracle: simulatedUser({ truth: (id) => truth.get(id), radius: 1 }),
+      onStep: (step) => void seen.push(step?.question.image ?? null),
+    });
+    assert.equal(steps.length, 5);
+    assert.equal(session.answered, 5);
+    assert.deepEqual(seen, [null, ...steps.map((s) => s.question.image)]);
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      runActiveQa({ images, inputSize: QA_SIZE, initial: [], questions: 3, oracle: () => ({ kind: 'absent' }), signal: controller.signal }),
+      (e) => isLucernaError(e, 'ABORTED'),
+    );
+  });
+
+  it('builds units from peaks: raw filters at their maxima without a graph', () => {
+    const map = { data: [0, 1, 0, 0, 0, 0, 0, 2, 0], channels: 1, height: 3, width: 3 };
+    const [im] = qaImages(null, [{ id: 'x', peaks: imagePeaks([map], [30, 30], 2) }]);
+    assert.deepEqual(im?.units, { x: [15], y: [25], value: [2] });
+  });
+});
+
+describe('active QA on a tiny generated set: active selection is at least as good as random', () => {
+  it('after a few questions, averaged over seeds', async () => {
+    const error = async (selection: 'active' | 'random', seed: number, questions: number) => {
+      const pool = qaScene(30, 10 + seed);
+      const held = qaScene(40, 100 + seed);
+      const truth = new Map(pool.map((im) => [im.id, im.part]));
+      const first = pool[0] as (typeof pool)[number];
+      const { session } = await runActiveQa({
+        images: pool,
+        inputSize: QA_SIZE,
+        committee: 3,
+        selection,
+        seed,
+        initial: [{ image: first.id, x: first.part[0], y: first.part[1] }],
+        questions,
+        oracle: simulatedUser({ truth: (id) => truth.get(id), radius: 2 }),
+      });
+      return held.reduce((s, im) => s + normalisedDistance(session.locate(im.units).model, im.part, QA_SIZE), 0) / held.length;
+    };
+    const seeds = [0, 1, 2, 3, 4, 5];
+    const mean = async (selection: 'active' | 'random', questions: number) =>
+      (await Promise.all(seeds.map((s) => error(selection, s, questions)))).reduce((a, b) => a + b, 0) / seeds.length;
+    for (const questions of [3, 5]) {
+      const active = await mean('active', questions);
+      const random = await mean('random', questions);
+      assert.ok(active <= random, `${questions} questions: active ${active.toFixed(4)} vs random ${random.toFixed(4)}`);
+    }
+  });
+});
