@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { ModelSummary } from '../../src/onnx/inspect.js';
 import { parseDissection, unitLabels } from '../../src/studio/shape/dissection.js';
 import { layerRows } from '../../src/studio/shape/model-rows.js';
+import { meanNormalisedError, partTruth, qaPool } from '../../src/studio/shape/qa-pool.js';
 
 const summary = {
   nodes: [
@@ -67,5 +68,50 @@ describe('studio dissection result', () => {
     assert.throws(() => parseDissection('{oops'), /result\.json: not valid JSON/);
     assert.throws(() => parseDissection('{"nodes":[]}'), /no "layers" list/);
     assert.throws(() => parseDissection(JSON.stringify({ layers: [{ layer: 'x', units: [{ unit: 0, score: 1 }] }] })), /a unit has no number/);
+  });
+});
+
+describe('studio QA pool', () => {
+  const listing = {
+    images: [
+      { path: 'images/a.png', url: '/a', split: 'train' },
+      { path: 'images/b.png', url: '/b', split: 'val' },
+      { path: 'images/c.png', url: '/c', split: 'val' },
+      { path: 'images/d.png', url: '/d', split: 'train' },
+    ],
+    landmarks: [
+      { image: 'images/a.png', part: 'head', x: 1, y: 2 },
+      { image: 'images/c.png', part: 'head', x: 3, y: 4 },
+      { image: 'images/d.png', part: 'tail', x: 5, y: 6 },
+    ],
+  };
+
+  it('asks about images with the part first, validation before training', () => {
+    assert.deepEqual(
+      qaPool(listing, 'head', 3).map((im) => im.path),
+      ['images/c.png', 'images/a.png', 'images/b.png'],
+    );
+    assert.deepEqual(partTruth(listing, 'head').get('images/c.png'), [3, 4]);
+    assert.equal(qaPool(listing, 'head', 0).length, 0);
+  });
+
+  it('scores guesses by mean distance over the diagonal', () => {
+    assert.equal(
+      meanNormalisedError(
+        [
+          [
+            [0, 0],
+            [3, 4],
+          ],
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+        10,
+      ),
+      0.25,
+    );
+    assert.equal(meanNormalisedError([], 10), undefined);
   });
 });

@@ -86,7 +86,11 @@ export async function collectGraphPeaks(
       const sample = (rows[0] as Tensor).shape.slice(1);
       const dims = [batchSize, ...sample];
       if (!trunk) {
-        trunk = ModelClass.fromGraph(trunkGraph(model.graph, names, dims), { runtime: model.runtime, ...model.options, name: model.name });
+        trunk = ModelClass.fromGraph(trunkGraph(model.graph, names, dims, (await model.prepare(dims)).shapes), {
+          runtime: model.runtime,
+          ...model.options,
+          name: model.name,
+        });
         const prepared = await trunk.prepare(dims);
         layers = names.map((name, l) => {
           const shape = prepared.shapes.get(name) ?? [];

@@ -18,6 +18,7 @@ import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Context, Hono } from 'hono';
 import { LucernaError } from '../../errors.js';
+import type { Preprocessing } from '../../io/preprocess.js';
 import { errorBody, handleErrors, limitBody } from '../../serve/app.js';
 import { readDatasetListing } from './dataset.js';
 import { contentType, pathSegments, type Roots, resolveInRoot } from './files.js';
@@ -28,10 +29,16 @@ export interface NamedFile {
   readonly url: string;
 }
 
+/** The model as the page sees it, with its sidecar's labels and preprocessing when it has one. */
+export interface NamedModel extends NamedFile {
+  readonly labels?: readonly string[];
+  readonly preprocessing?: Preprocessing;
+}
+
 /** What `GET /api/config` answers: everything the page may load. */
 export interface StudioConfig {
   readonly version: string;
-  readonly model?: NamedFile;
+  readonly model?: NamedModel;
   /** `url` is the dataset listing. */
   readonly dataset?: NamedFile;
   /** A `result.json` of `lucerna dissect`. */

@@ -8,6 +8,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LucernaError } from '../../errors.js';
+import { readSidecar } from '../../io/sidecar.js';
 import { listen } from '../../serve/server.js';
 import { createStudioApp, type NamedFile, type StudioConfig } from './app.js';
 
@@ -121,7 +122,22 @@ export function studioRoots(options: StudioOptions, version: string, maxUploadBy
  */
 export async function startStudio(options: StudioOptions): Promise<RunningStudio> {
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD;
-  const { roots, config } = studioRoots(options, options.version ?? '0.0.0', maxUploadBytes);
+  const named = studioRoots(options, options.version ?? '0.0.0', maxUploadBytes);
+  const { roots } = named;
+  let { config } = named;
+  if (config.model && options.model) {
+    // The sidecar's labels and preprocessing go to the page (one line on a bad sidecar).
+    const sidecar = await readSidecar(realpathSync(resolve(options.model)));
+    if (sidecar)
+      config = {
+        ...config,
+        model: {
+          ...config.model,
+          ...(sidecar.labels ? { labels: sidecar.labels } : {}),
+          ...(sidecar.preprocessing ? { preprocessing: sidecar.preprocessing } : {}),
+        },
+      };
+  }
   const saveDir = options.out === undefined ? undefined : realPath(options.out, 'the --out folder', 'folder');
   const host = options.host ?? '127.0.0.1';
   const app = createStudioApp({ roots, config, saveDir, loopback: LOOPBACK.has(host) });
