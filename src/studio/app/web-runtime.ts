@@ -7,7 +7,7 @@
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import * as ort from 'onnxruntime-web/wasm';
 import { type OrtModule, ortRuntime } from '../../engine/ort-adapter.js';
-import type { Runtime } from '../../engine/runtime.js';
+import type { Runtime, RuntimeSession } from '../../engine/runtime.js';
 
 /**
  * WebAssembly threads to use: 2 when the page is cross-origin isolated (SharedArrayBuffer is
@@ -20,6 +20,46 @@ import type { Runtime } from '../../engine/runtime.js';
  */
 export function wasmThreads(isolated: boolean, cores: number): number {
   return isolated ? Math.max(1, Math.min(2, cores)) : 1;
+}
+
+/** Resolves after pending tasks (such as a `cancel` message) had their turn: a macrotask, without setTimeout's clamping. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/**
+ * A runtime whose sessions let the worker's event loop turn before each engine run. The wasm
+ * engine resolves its runs as microtasks, so without this a long method would never see the
+ * `cancel` message that aborts it until it had finished.
+ *
+ * @example
+ * ```ts
+ * setDefaultRuntime(yieldingRuntime(webRuntime(1)));
+ * ```
+ */
+export function yieldingRuntime(runtime: Runtime): Runtime {
+  return {
+    ...runtime,
+    async createSession(bytes, options): Promise<RuntimeSession> {
+      const session = await runtime.createSession(bytes, options);
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        async run(feeds, fetches) {
+          await nextTask();
+          return session.run(feeds, fetches);
+        },
+        dispose: () => session.dispose(),
+      };
+    },
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { setDefaultRuntime } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
 import { type CoreState, errorData, HANDLERS } from './handlers.js';
 import { type CallType, type Request, type Response, WORKER_NAME } from './protocol.js';
-import { wasmThreads, webRuntime } from './web-runtime.js';
+import { wasmThreads, webRuntime, yieldingRuntime } from './web-runtime.js';
 
 interface WorkerScope {
   readonly name: string;
@@ -27,7 +27,7 @@ function buffersOf(value: unknown, out: Set<ArrayBuffer> = new Set()): Set<Array
 
 function start(): void {
   const threads = wasmThreads(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency || 1);
-  const runtime = webRuntime(threads);
+  const runtime = yieldingRuntime(webRuntime(threads));
   setDefaultRuntime(runtime);
   const state: CoreState = { runtime, threads };
   const running = new Map<number, AbortController>();

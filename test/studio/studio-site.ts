@@ -1,0 +1,136 @@
+/**
+ * The studio's browser app for tests and the browser bench: built once per process with Vite
+ * into a temporary folder, served on 127.0.0.1, opened in Debian's Chromium, with helpers that
+ * call the page's core client (`window.lucerna.core`).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import { root } from '../helpers/cli.js';
+import { type StaticSite, serveStatic } from '../helpers/static-site.js';
+
+/** The page's `window.lucerna` (see src/studio/app/main.ts), as far as these helpers use it. */
+interface PageCore {
+  readonly ready: Promise<StudioSession['info']>;
+  readonly core: {
+    loadModel(bytes: Uint8Array, name?: string): Promise<unknown>;
+    attribute(
+      method: string,
+      input: { data: Float32Array; shape: readonly number[] },
+      options?: Record<string, unknown>,
+      control?: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal },
+    ): Promise<{ attribution: { data: Float32Array; shape: readonly number[] }; targets: readonly number[] }>;
+  };
+}
+
+declare const window: { lucerna: PageCore };
+
+/** A served build of the studio in a running browser. */
+export interface StudioSession {
+  readonly browser: Browser;
+  readonly page: Page;
+  readonly site: StaticSite;
+  /** The core's self-description (threads, methods). */
+  readonly info: { threads: number; crossOriginIsolated: boolean; methods: { name: string; needs: { gradients: boolean } }[] };
+  close(): Promise<void>;
+}
+
+/** Builds the app with Vite (`src/studio/vite.config.ts`) into `outDir`. */
+export async function buildStudio(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'src/studio/vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+}
+
+/**
+ * Builds, serves (cross-origin isolated when `isolated`, so onnxruntime-web gets 2 threads) and
+ * opens the studio; `files` are extra URL paths → local files the page may fetch.
+ */
+export async function openStudio(options: { files?: Record<string, string>; isolated?: boolean } = {}): Promise<StudioSession> {
+  const out = await mkdtemp(join(tmpdir(), 'lucerna-studio-'));
+  await buildStudio(out);
+  const site = await serveStatic(out, { extra: options.files ?? {}, isolated: options.isolated ?? true });
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  // tsx compiles the functions these helpers pass to page.evaluate with esbuild's name helper; the page needs it too.
+  await page.addInitScript('globalThis.__name = (f) => f');
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(site.url);
+  const info = await page.evaluate(() => window.lucerna.ready);
+  if (errors.length) throw new Error(`The studio page failed: ${errors.join('; ')}`);
+  return {
+    browser,
+    page,
+    site,
+    info,
+    async close() {
+      await browser.close();
+      await site.close();
+      await rm(out, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Loads the model at URL path `modelPath` into the page's core. */
+export async function loadModelInPage(page: Page, modelPath: string): Promise<void> {
+  await page.evaluate(async (path) => {
+    const bytes = new Uint8Array(await (await fetch(path)).arrayBuffer());
+    await window.lucerna.core.loadModel(bytes, path);
+  }, modelPath);
+}
+
+/** What {@link cancelInPage} saw: the progress reports before the abort, and how the call ended. */
+export interface CancelOutcome {
+  readonly progress: [number, number][];
+  readonly error?: { name: string; code: string; message: string };
+}
+
+/**
+ * Starts `method` in the page and aborts it at its first progress report (the page's own
+ * AbortController, as a view's cancel button does).
+ */
+export async function cancelInPage(
+  page: Page,
+  method: string,
+  input: { data: Float32Array; shape: readonly number[] },
+  options: Record<string, unknown>,
+): Promise<CancelOutcome> {
+  return page.evaluate(
+    async ({ method, data, shape, options }) => {
+      const progress: [number, number][] = [];
+      const ctrl = new AbortController();
+      try {
+        await window.lucerna.core.attribute(method, { data: Float32Array.from(data), shape }, options, {
+          onProgress: (done: number, total: number) => {
+            progress.push([done, total]);
+            ctrl.abort();
+          },
+          signal: ctrl.signal,
+        });
+        return { progress };
+      } catch (e) {
+        const err = e as { name: string; code: string; message: string };
+        return { progress, error: { name: err.name, code: err.code, message: err.message } };
+      }
+    },
+    { method, data: Array.from(input.data), shape: [...input.shape], options },
+  );
+}
+
+/** One attribution computed in the page: values as a plain array, plus targets. */
+export async function attributeInPage(
+  page: Page,
+  method: string,
+  input: { data: Float32Array; shape: readonly number[] },
+  options: Record<string, unknown>,
+): Promise<{ values: number[]; shape: number[]; targets: number[] }> {
+  return page.evaluate(
+    async ({ method, data, shape, options }) => {
+      const r = await window.lucerna.core.attribute(method, { data: Float32Array.from(data), shape }, options);
+      return { values: Array.from(r.attribution.data), shape: [...r.attribution.shape], targets: [...r.targets] };
+    },
+    { method, data: Array.from(input.data), shape: [...input.shape], options },
+  );
+}
