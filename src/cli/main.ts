@@ -22,6 +22,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { explainCommand } from './commands/explain.js';
 import { graphBuildCommand } from './commands/graph-build.js';
 import { graphLocateCommand } from './commands/graph-locate.js';
+import { graphQaCommand } from './commands/graph-qa.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
@@ -55,6 +56,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   trainCommand,
   graphBuildCommand,
   graphLocateCommand,
+  graphQaCommand,
   treeBuildCommand,
   treeExplainCommand,
   biasCommand,

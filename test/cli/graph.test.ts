@@ -140,6 +140,26 @@ describe('lucerna graph', () => {
     assertOneLineError(noLayer, 2, /--layer is required/);
   });
 
+  it('graph qa --simulate writes the error-vs-questions curve of active and random selection', async () => {
+    const qa = (...args: string[]) => lucerna('graph', 'qa', graphFile(), '--simulate', set, '--part', 'eye', '--json', ...args);
+    const run = ok(await qa('--questions', '3', '--seeds', '2', '--initial', '1', '--out', join(dir, 'qa')));
+    const file = JSON.parse(readFileSync(join(dir, 'qa', 'curve.json'), 'utf8'));
+    assert.deepEqual(file, run);
+    assert.deepEqual([run.pool, run.test, run.units], [6, 6, 'nodes']);
+    assert.equal(run.error.active.length, 4);
+    assert.equal(run.error.active[0], run.error.random[0], 'the same initial clicks');
+    for (const kind of ['active', 'random'] as const) {
+      const a = run.answers[kind];
+      assert.equal(a.yes + a.here + a.absent, 2 * 3);
+      for (const e of run.error[kind]) assert.ok(e >= 0 && e < 1);
+    }
+    assert.equal(run.perSeed.baseline.length, 2);
+    const bad = join(dir, 'qa-bad');
+    assertOneLineError(await qa('--part', 'wing', '--out', bad), 2, /has the landmark "wing"/);
+    assertOneLineError(await qa('--radius', '-1', '--out', bad), 2, /--radius must be a number/);
+    assert.equal(existsSync(bad), false);
+  });
+
   it('refuses bad input with one-line errors and writes nothing', async () => {
     const bad = join(dir, 'bad');
     // Later flags win: each run repeats a flag of the good command with a bad value.

@@ -130,6 +130,12 @@ describe('chart', () => {
     assert.equal(yTicks(svg)[0], 0);
     assert.throws(() => chartSvg({ kind: 'line', data: points }), /one series/);
   });
+  it('writes several series to a stand-alone SVG when each line is labelled at its end', () => {
+    const svg = chartSvg({ kind: 'line', data: points, labelSeries: true, width: 640, height: 300 });
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="640"/);
+    assert.ok(!svg.includes('<div'), 'no HTML legend inside the SVG');
+    assert.ok(svg.includes('>a</text>') && svg.includes('>b &lt;c&gt;</text>'), 'both series named');
+  });
   it('refuses an unknown kind', () => {
     assert.throws(
       () => chart({ kind: 'pie' as 'line', data: points }),

@@ -3,5 +3,6 @@ export { type ActiveQaOptions, type QaClick, type QaOracle, type QaStep, runActi
 export { landmarkTable, type SimulatedUserOptions, simulatedUser } from './oracle.js';
 export { fitPartModel, guessPart, type PartAnnotation, type PartModelSettings, partModelSettings } from './part-model.js';
 export { type QaGuess, QaSession } from './session.js';
+export { type CurveOptions, type Curves, meanCurve, questionsToReach, simulateQa, type TruthImage } from './simulate.js';
 export type * from './types.js';
 export { filterUnits, type PeakImage, qaImages } from './units.js';

@@ -53,6 +53,8 @@ export interface ChartSpec {
   /** Left margin for long category labels (default 56, bars: from the longest label). */
   readonly marginLeft?: number;
   readonly marginBottom?: number;
+  /** `line`: write each series' name beside its last point (so a stand-alone SVG can show several series). */
+  readonly labelSeries?: boolean;
 }
 
 /** A fresh document for Plot to draw into. */
@@ -99,6 +101,8 @@ function lineMarks(spec: ChartSpec, categorical: boolean): Plot.Markish[] {
   const rows = spec.data.map((p) => ({ ...p, series: p.series ?? '' }));
   const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: '#999' }), Plot.line(rows, { x: 'x', y: 'y', stroke: 'series', strokeWidth: 1.8 })];
   if (categorical || spec.data.length <= 24) marks.push(Plot.dot(rows, { x: 'x', y: 'y', fill: 'series', r: 2.5 }));
+  if (spec.labelSeries)
+    marks.push(Plot.text(rows, Plot.selectLast({ x: 'x', y: 'y', z: 'series', text: 'series', fill: 'series', textAnchor: 'start', dx: 6 })));
   return marks;
 }
 
@@ -108,6 +112,7 @@ function lineOptions(spec: ChartSpec): Plot.PlotOptions {
   const xDomain = spec.x?.domain ?? (categorical ? [...new Set(spec.data.map((p) => p.x as string))] : undefined);
   return {
     marginLeft: spec.marginLeft ?? 56,
+    ...(spec.labelSeries ? { marginRight: 8 + 7 * Math.max(0, ...series.map((s) => s.length)) } : {}),
     marginBottom: spec.marginBottom ?? (spec.x?.tickRotate ? 90 : 40),
     x: {
       ...(categorical ? { type: 'point' as const } : {}),
@@ -117,7 +122,7 @@ function lineOptions(spec: ChartSpec): Plot.PlotOptions {
       ...(spec.x?.percent ? { percent: true } : {}),
     },
     y: valueScale(spec),
-    color: { domain: [...series], scheme: 'tableau10', legend: series.length > 1 },
+    color: { domain: [...series], scheme: 'tableau10', legend: series.length > 1 && !spec.labelSeries },
     marks: lineMarks(spec, categorical),
   };
 }
@@ -175,7 +180,8 @@ export function chart(spec: ChartSpec): string {
 
 /**
  * The same chart as a stand-alone `.svg` file (namespace, white background, title in the SVG). One
- * series only: a stand-alone file has no room for an HTML legend.
+ * series only, unless `labelSeries` names each line at its end: a stand-alone file has no room for
+ * an HTML legend.
  *
  * @example
  * ```ts
@@ -183,11 +189,12 @@ export function chart(spec: ChartSpec): string {
  * ```
  */
 export function chartSvg(spec: ChartSpec): string {
-  if (new Set(spec.data.map((p) => p.series ?? '')).size > 1) {
+  const several = new Set(spec.data.map((p) => p.series ?? '')).size > 1;
+  if (several && !(spec.labelSeries && spec.kind === 'line')) {
     throw new LucernaError('BAD_OPTION', 'A stand-alone SVG chart draws one series', 'Use chart() in an HTML page for several series');
   }
   const top = spec.title ? 28 : 0;
-  const markup = plotMarkup({ ...spec, series: undefined });
+  const markup = plotMarkup(several ? spec : { ...spec, series: undefined });
   const width = Number(markup.match(/viewBox="0 0 ([\d.]+) /)?.[1]);
   const height = Number(markup.match(/viewBox="0 0 [\d.]+ ([\d.]+)"/)?.[1]);
   const title = spec.title ? `<text x="12" y="19" font-size="14" font-weight="600" font-family="system-ui, sans-serif">${escapeHtml(spec.title)}</text>` : '';
