@@ -15,7 +15,7 @@ import { main } from '../../src/cli/main.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { lucerna, root } from '../helpers/cli.js';
 import { oracleDir } from '../helpers/oracle.js';
-import { ensureStudioBuilt } from '../helpers/studio-build.js';
+import { buildStudio } from './studio-site.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-studio-e2e-'));
 const shots = join(root, 'test-artifacts/studio');
@@ -31,7 +31,8 @@ const stop = new AbortController();
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
-  const app = await ensureStudioBuilt();
+  const app = join(dir, 'app');
+  await buildStudio(app);
   const made = await lucerna('dataset', 'parts', '--out', data, '--n', '12', '--seed', '3', '--size', '64', '--classes', '2');
   assert.equal(made.code, 0, made.stderr);
   copyFileSync(join(oracleDir, 'tiny_cnn/model.onnx'), model);
