@@ -36,8 +36,31 @@ before(async () => {
   const made = await lucerna('dataset', 'parts', '--out', data, '--n', '12', '--seed', '3', '--size', '64', '--classes', '2');
   assert.equal(made.code, 0, made.stderr);
   copyFileSync(join(oracleDir, 'tiny_cnn/model.onnx'), model);
+  const layers = '/relu1/Relu_output_0,/relu2/Relu_output_0';
+  const mined = await lucerna(
+    'graph',
+    'build',
+    model,
+    '--dataset',
+    data,
+    '--class',
+    'bird',
+    '--layer',
+    layers,
+    '--patterns',
+    '2,2',
+    '--parents',
+    '2',
+    '--peaks',
+    '2',
+    '--iterations',
+    '1',
+    '--out',
+    join(dir, 'g'),
+  );
+  assert.equal(mined.code, 0, mined.stderr);
   const listening = new Promise<string>((resolve) => {
-    stopped = main(['node', 'lucerna', 'studio', model, '--dataset', data, '--app', app, '--port', '0'], {
+    stopped = main(['node', 'lucerna', 'studio', model, '--dataset', data, '--graph', join(dir, 'g/graph.json'), '--app', app, '--port', '0'], {
       stdout: (text) => {
         const found = /open (http:\/\/\S+?)\/? /.exec(text);
         if (found) resolve(found[1] as string);
@@ -87,7 +110,7 @@ describe('lucerna studio in the browser', () => {
     });
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`${url}/`);
-    await status(page, /Loaded cnn\.onnx, 12 images/);
+    await status(page, /Loaded cnn\.onnx, 12 images, graph\.json/);
 
     // 1. The model: layers with shapes, the default Grad-CAM layer marked.
     await page.locator('#layers tr.default').first().waitFor();
@@ -109,7 +132,23 @@ describe('lucerna studio in the browser', () => {
     assert.equal(await canvas.evaluate((c) => (c as unknown as { width: number }).width), 32);
     await page.screenshot({ path: join(shots, '2-grad-cam.png'), fullPage: true });
 
-    // 3. Part QA: one initial click, then three answers by clicking.
+    // 3. The explanatory graph: nodes in rows, a click shows a node's details.
+    await page.click('#tab-graph');
+    const nodes = page.locator('svg#graph circle.node');
+    await nodes.first().waitFor();
+    assert.ok((await nodes.count()) > 2, 'the graph view draws nodes');
+    await nodes.first().click();
+    assert.match((await page.locator('#node-details').textContent()) ?? '', /node \d+: layer \/relu\d\/Relu_output_0, filter \d+/);
+    await page.screenshot({ path: join(shots, '3-graph.png'), fullPage: true });
+
+    // 4. A layer's units: top patches over the dataset.
+    await page.click('#tab-units');
+    await page.click('#units-scan');
+    await status(page, /units of .* over 12 images/);
+    assert.ok((await page.locator('.unit').count()) > 0, 'the units view lists units');
+    await page.screenshot({ path: join(shots, '4-units.png'), fullPage: true });
+
+    // 5. Part QA (units: the graph's nodes): one initial click, then three answers by clicking.
     await page.click('#tab-qa');
     const part = await page.locator('#qa-part').inputValue();
     const truth = landmarks(part);
@@ -135,7 +174,7 @@ describe('lucerna studio in the browser', () => {
     const afterAnswers = (await page.locator('#part-model').textContent()) ?? '';
     assert.notEqual(afterAnswers, before, 'the part model changed after the answers');
     assert.ok((await page.locator('#part-model tr').count()) > 1, 'the part model has units');
-    await page.screenshot({ path: join(shots, '3-part-qa.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, '5-part-qa.png'), fullPage: true });
 
     assert.deepEqual(errors, []);
     await page.close();
