@@ -95,6 +95,7 @@ describe('lucerna studio server', () => {
     assert.equal(index.headers['content-type'], 'text/html; charset=utf-8');
     assert.equal(index.headers['cross-origin-opener-policy'], 'same-origin');
     assert.equal(index.headers['cross-origin-embedder-policy'], 'require-corp');
+    assert.match(String(index.headers['content-security-policy']), /script-src 'self' 'wasm-unsafe-eval'/);
     assert.equal((await raw('/assets/ort.wasm')).headers['content-type'], 'application/wasm');
   });
 

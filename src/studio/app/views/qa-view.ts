@@ -119,6 +119,7 @@ export class QaView extends StateView {
 
   private ask = () => {
     this.question = this.session?.next() ?? null;
+    this.task.status = this.question ? 'Answer: Yes, click where the part is, or Not visible' : 'Every image is answered';
     this.version++;
   };
 
@@ -128,6 +129,7 @@ export class QaView extends StateView {
     session.answer(question.image, answer);
     if (answer.kind === 'here') this.clicks.set(question.image, [answer.x, answer.y]);
     this.question = session.next();
+    this.task.status = `Answer ${session.answered} recorded (${answer.kind}); the part model was refitted`;
     this.version++;
   }
 
