@@ -9,6 +9,7 @@ import type { ModelSummary } from '../../src/onnx/inspect.js';
 import { parseDissection, unitLabels } from '../../src/studio/shape/dissection.js';
 import { layerRows } from '../../src/studio/shape/model-rows.js';
 import { meanNormalisedError, partTruth, qaPool } from '../../src/studio/shape/qa-pool.js';
+import { unitTops } from '../../src/studio/shape/unit-tops.js';
 
 const summary = {
   nodes: [
@@ -113,5 +114,24 @@ describe('studio QA pool', () => {
       0.25,
     );
     assert.equal(meanNormalisedError([], 10), undefined);
+  });
+});
+
+describe('studio unit top patches', () => {
+  const filter = (x: number, y: number, value: number) => ({ x: [x], y: [y], value: [value] });
+  it('ranks images per channel by their peak and drops images where the unit is silent', () => {
+    const peaks = [[[filter(1, 1, 0.5), filter(2, 2, 0)]], [[filter(3, 3, 0.9), filter(4, 4, 0.2)]], [[filter(5, 5, 0.7), filter(6, 6, 0.1)]]];
+    const tops = unitTops(peaks, 2);
+    assert.deepEqual(
+      tops[0]?.hits.map((h) => [h.image, h.x, h.value]),
+      [
+        [1, 3, 0.9],
+        [2, 5, 0.7],
+      ],
+    );
+    assert.deepEqual(
+      tops[1]?.hits.map((h) => h.image),
+      [1, 2],
+    );
   });
 });

@@ -6,9 +6,9 @@
  * Peaks are computed in the core worker, with progress and Cancel.
  */
 import { css, html } from 'lit';
-import type { ImagePeaks } from '../../../disentangle/graph/types.js';
 import type { DatasetImage } from '../../server/dataset.js';
 import { unitLabels } from '../../shape/dissection.js';
+import { type UnitTop, unitTops } from '../../shape/unit-tops.js';
 import type { LayerEntry } from '../core-client.js';
 import { Task, taskBar } from '../task.js';
 import { StateView } from './state-view.js';
@@ -17,35 +17,6 @@ import { StateView } from './state-view.js';
 const SCANNED = 48;
 /** Patches shown per unit. */
 const TOP = 4;
-
-/** One unit's best images: index into the scanned list, peak position (model px) and value. */
-export interface UnitTop {
-  readonly channel: number;
-  readonly hits: readonly { readonly image: number; readonly x: number; readonly y: number; readonly value: number }[];
-}
-
-/**
- * Per channel of one layer, the `top` images with the largest peak, from per-image peaks.
- *
- * @example
- * ```ts
- * unitTops(peaks, 4)[0].hits[0].image; // the image where channel 0 fires most
- * ```
- */
-export function unitTops(peaks: readonly ImagePeaks[], top: number): UnitTop[] {
-  const channels = peaks[0]?.[0]?.length ?? 0;
-  return Array.from({ length: channels }, (_, channel) => {
-    const hits = peaks
-      .map((p, image) => {
-        const f = p[0]?.[channel];
-        return { image, x: f?.x[0] ?? 0, y: f?.y[0] ?? 0, value: f?.value[0] ?? 0 };
-      })
-      .filter((h) => h.value > 0)
-      .sort((a, b) => b.value - a.value)
-      .slice(0, top);
-    return { channel, hits };
-  });
-}
 
 /** `<lucerna-units-view>`: set `state`. */
 export class UnitsView extends StateView {
