@@ -174,6 +174,10 @@ describe('lucerna studio in the browser', () => {
     const afterAnswers = (await page.locator('#part-model').textContent()) ?? '';
     assert.notEqual(afterAnswers, before, 'the part model changed after the answers');
     assert.ok((await page.locator('#part-model tr').count()) > 1, 'the part model has units');
+    // The experiment on the same pool: a simulated user from landmarks.csv, active vs random.
+    await page.click('#qa-simulate');
+    await status(page, /Simulated \d+ questions × 3 seeds/);
+    assert.equal(await page.locator('svg#qa-curve path').count(), 2);
     await page.screenshot({ path: join(shots, '5-part-qa.png'), fullPage: true });
 
     assert.deepEqual(errors, []);

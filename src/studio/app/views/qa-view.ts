@@ -9,8 +9,8 @@
  * `graph.json` is loaded) are computed in the core worker; the session itself is cheap and runs here.
  */
 import { css, html } from 'lit';
-import { QaSession, qaImages } from '../../../disentangle/qa/index.js';
-import type { Point, QaAnswer, QaQuestion } from '../../../disentangle/qa/types.js';
+import { meanCurve, QaSession, qaImages, simulateQa, type TruthImage } from '../../../disentangle/qa/index.js';
+import type { Point, QaAnswer, QaImage, QaQuestion } from '../../../disentangle/qa/types.js';
 import type { DatasetImage } from '../../server/dataset.js';
 import { meanNormalisedError, partTruth, qaPool } from '../../shape/qa-pool.js';
 import type { LayerEntry } from '../core-client.js';
@@ -31,6 +31,7 @@ export class QaView extends StateView {
     session: { state: true },
     question: { state: true },
     version: { state: true },
+    curves: { state: true },
   };
   static override styles = css`
     .row { display: flex; gap: 16px; flex-wrap: wrap; align-items: flex-start; }
@@ -49,8 +50,12 @@ export class QaView extends StateView {
   declare question?: QaQuestion | null;
   /** Bumped after every answer, so the page redraws the part model. */
   declare version: number;
+  /** Mean error after 0…n answers of a simulated user, active and random, and the 3-shot baseline. */
+  declare curves?: { active: number[]; random: number[]; baseline: number };
   private readonly task = new Task(this);
   private pool: DatasetImage[] = [];
+  private images: QaImage[] = [];
+  private inputSize: readonly [number, number] = [1, 1];
   private clicks = new Map<string, Point>();
 
   constructor() {
@@ -94,6 +99,9 @@ export class QaView extends StateView {
         graph,
         this.pool.map((im, i) => ({ id: im.path, peaks: peaks[i] ?? [], scale: [w / (sizes[i]?.[0] ?? w), h / (sizes[i]?.[1] ?? h)] as const })),
       );
+      this.images = images;
+      this.inputSize = [h, w];
+      this.curves = undefined;
       this.session = new QaSession(images, { part: this.partName, inputSize: [h, w], selection: 'active' });
       this.clicks = new Map();
       this.question = undefined;
@@ -131,6 +139,51 @@ export class QaView extends StateView {
     this.question = session.next();
     this.task.status = `Answer ${session.answered} recorded (${answer.kind}); the part model was refitted`;
     this.version++;
+  }
+
+  /** The issue's experiment on this pool: a simulated user (landmarks.csv) answers, active vs random. */
+  private simulate = () =>
+    this.task.run('Simulating a user from landmarks.csv', async ({ signal }) => {
+      const state = this.state as StudioState;
+      const truth = partTruth(state.dataset ?? { landmarks: [] }, this.partName);
+      const all: TruthImage[] = this.images.map((im) => ({ ...im, truth: truth.get(im.id) ?? null }));
+      const inputSize = this.inputSize;
+      // Every third image is held out for scoring; images with the part come first, so both get some.
+      const pool = all.filter((_, i) => i % 3 !== 2);
+      const test = all.filter((_, i) => i % 3 === 2);
+      const initial = Math.min(3, pool.filter((im) => im.truth).length);
+      if (initial === 0 || !test.some((im) => im.truth)) return `Too few images with the ${this.partName} in landmarks.csv to simulate`;
+      const questions = Math.max(1, Math.min(10, pool.length - initial));
+      const size = sizeCache.get(this.pool[0]?.url ?? '') ?? [64, 64];
+      const c = await simulateQa({ pool, test, inputSize, seeds: [0, 1, 2], questions, initial, radius: 0.1 * Math.hypot(size[0], size[1]), signal });
+      const baseline = c.baseline.filter((v) => Number.isFinite(v));
+      this.curves = { active: meanCurve(c.active), random: meanCurve(c.random), baseline: baseline.reduce((a, b) => a + b, 0) / Math.max(1, baseline.length) };
+      return `Simulated ${questions} questions × 3 seeds after ${initial} clicks on ${pool.length} images, scored on ${test.length}`;
+    });
+
+  private curveChart() {
+    const c = this.curves;
+    if (!c) return '';
+    const W = 360;
+    const H = 160;
+    const n = Math.max(c.active.length, c.random.length, 2);
+    const top = Math.max(...c.active, ...c.random, c.baseline, 1e-6) * 1.1;
+    const x = (i: number) => 30 + (i / (n - 1)) * (W - 40);
+    const y = (v: number) => H - 20 - (v / top) * (H - 30);
+    const line = (values: number[]) => values.map((v, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
+    return html`<figure>
+      <svg id="qa-curve" width=${W} height=${H} viewBox="0 0 ${W} ${H}" role="img" aria-label="mean error against questions">
+        <line x1="30" y1=${H - 20} x2=${W - 10} y2=${H - 20} stroke="#999"></line>
+        <line x1="30" y1="10" x2="30" y2=${H - 20} stroke="#999"></line>
+        <path d=${line(c.active)} fill="none" stroke="#e8590c" stroke-width="2"></path>
+        <path d=${line(c.random)} fill="none" stroke="#4c6ef5" stroke-width="2" stroke-dasharray="4 3"></path>
+        <line x1="30" x2=${W - 10} y1=${y(c.baseline)} y2=${y(c.baseline)} stroke="#2b8a3e" stroke-dasharray="2 2"></line>
+        <text x="32" y="12" font-size="10">error ${top.toFixed(2)}</text>
+        <text x=${W - 90} y=${H - 6} font-size="10">questions ${n - 1}</text>
+      </svg>
+      <figcaption>Mean normalised error after each answer: <span style="color:#e8590c">active</span>, <span style="color:#4c6ef5">random</span>,
+        <span style="color:#2b8a3e">3-shot graph-locate baseline</span> (3 seeds).</figcaption>
+    </figure>`;
   }
 
   private save = () =>
@@ -212,6 +265,7 @@ export class QaView extends StateView {
         }
         <button id="qa-start" @click=${this.prepare} ?disabled=${this.task.busy}>Start a session</button>
         <button id="qa-ask" @click=${this.ask} ?disabled=${!this.session || this.clicks.size === 0 || q !== undefined}>Ask</button>
+        <button id="qa-simulate" @click=${this.simulate} ?disabled=${!this.session || this.task.busy || !state.dataset?.landmarks.length}>Simulate active vs random</button>
         ${state.config?.canSave ? html`<button id="qa-save" @click=${this.save} ?disabled=${!this.session || this.task.busy}>Save part model</button>` : ''}
       </div>
       ${taskBar(this.task)}
@@ -237,7 +291,7 @@ export class QaView extends StateView {
             ? html`<p>Every image is answered.</p>`
             : ''
       }
-      ${this.partModel()}`;
+      ${this.partModel()} ${this.curveChart()}`;
   }
 }
 
