@@ -18,4 +18,5 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   metrics: benchMetrics,
   visualization: async (o) => (await import('./visualization.js')).benchVisualization(o),
   dissection: async (o) => (await import('./dissection.js')).benchDissection(o),
+  browser: async (o) => (await import('./browser.js')).benchBrowser(o),
 };

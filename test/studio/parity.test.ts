@@ -5,27 +5,35 @@
  * small_mobilenet: ReLU6 = Clip, depthwise convolutions, residuals).
  *
  * Tolerance: max |browser − node| ≤ 1e-4 × max |node| (relative to the map's own scale, since
- * raw gradient maps range from 1e-4 to 1e2), and the explained classes are equal.
+ * raw gradient maps range from 1e-4 to 1e2; meaningful perturbation 5e-4, see below), and the
+ * explained classes are equal.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { camLayers, defaultCamLayer } from '../../src/attribution/layers.js';
 import { methodList } from '../../src/attribution/methods.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
+import { loadImageTensor } from '../../src/io/image.js';
 import { hasOracle, oracle, oracleDir, oracleTensor } from '../helpers/oracle.js';
-import { attributeInPage, cancelInPage, loadModelInPage, openStudio, type StudioSession } from './studio-site.js';
+import { attributeInPage, cancelInPage, decodeImageInPage, listLayersInPage, loadModelInPage, openStudio, type StudioSession } from './studio-site.js';
 
 const MODELS = ['tiny_cnn', 'small_mobilenet'] as const;
 const TOLERANCE = 1e-4;
-
 /**
- * Options per method where the defaults would be slow or random. Meaningful perturbation runs 2
- * Adam steps: Adam divides by the gradient's running RMS, so where a gradient is near zero a 1e-7
- * difference moves the mask by a full step; more steps compound that (on small_mobilenet 3 steps
- * give 6.7e-5 of the scale, 10 steps 2.6e-3), which is the optimiser's sensitivity, not the engine's.
+ * Meaningful perturbation's mask is optimised with Adam, whose step g / (√v + ε) divides by the
+ * gradient's own size, so where a gradient is tiny its absolute engine difference (about 1e-7 of
+ * the gradient map's scale) is magnified. Measured on small_mobilenet: 3.9e-5 absolute (7e-5 of the
+ * scale) after 1, 2 or 5 steps alike, so it does not compound. It gets 5e-4 of the scale.
  */
+const TOLERANCE_OF: Record<string, number> = { 'meaningful-perturbation': 5e-4 };
+
+/** Options per method where the defaults would be slow or random. */
 const OPTIONS: Record<string, Record<string, unknown>> = {
   'integrated-gradients': { steps: 8 },
   smoothgrad: { samples: 4, stdev: 0.1, seed: 3 },
@@ -80,7 +88,8 @@ describe('browser parity: gradient methods in Chromium (onnxruntime-web) equal N
           let diff = 0;
           for (let i = 0; i < web.values.length; i++) diff = Math.max(diff, Math.abs((web.values[i] as number) - (node.attribution.data[i] as number)));
           report.push(`${method.name} ${(diff / scale).toExponential(1)}`);
-          assert.ok(diff <= TOLERANCE * scale, `${method.name}: max |browser − node| = ${diff.toExponential(2)}, map scale ${scale.toExponential(2)}`);
+          const tolerance = TOLERANCE_OF[method.name] ?? TOLERANCE;
+          assert.ok(diff <= tolerance * scale, `${method.name}: max |browser − node| = ${diff.toExponential(2)}, map scale ${scale.toExponential(2)}`);
         }
       } finally {
         await model.dispose();
@@ -90,7 +99,34 @@ describe('browser parity: gradient methods in Chromium (onnxruntime-web) equal N
   }
 });
 
-describe('the core worker reports progress and honours cancel', { skip: !hasOracle() && 'no shared oracle' }, () => {
+describe('the core worker: layers, images, progress and cancel', { skip: !hasOracle() && 'no shared oracle' }, () => {
+  it('lists the layers Node lists, with the default CAM layer marked', async () => {
+    await loadModelInPage(studio.page, '/tiny_cnn.onnx');
+    await using model = await Model.load(readFileSync(join(oracleDir, 'tiny_cnn', 'model.onnx')), { runtime: nodeRuntime });
+    const expected = (await camLayers(model)).map((l) => ({ name: l.name, shape: [...l.shape], isDefault: l.name === '/relu2/Relu_output_0' }));
+    assert.equal(await defaultCamLayer(model), '/relu2/Relu_output_0');
+    assert.deepEqual(await listLayersInPage(studio.page), expected);
+    assert.ok(expected.length >= 4);
+  });
+
+  it('decodes a PNG with transparency into the tensor Node makes of it', async () => {
+    const rgba = new Uint8Array(32 * 32 * 4);
+    for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 97 + 13) % 256;
+    const png = new Uint8Array(
+      await sharp(rgba, { raw: { width: 32, height: 32, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+    await loadModelInPage(studio.page, '/tiny_cnn.onnx');
+    const node = await loadImageTensor(png, { inputDims: [1, 3, 32, 32] });
+    const web = await decodeImageInPage(studio.page, png);
+    assert.deepEqual(web.shape, node.tensor.shape);
+    let diff = 0;
+    for (let i = 0; i < web.values.length; i++) diff = Math.max(diff, Math.abs((web.values[i] as number) - (node.tensor.data[i] as number)));
+    // One 8-bit step of ImageNet normalisation is 1/255/0.225 ≈ 0.0174: allow one step of alpha rounding.
+    assert.ok(diff <= 0.018, `max |browser − node| = ${diff}`);
+  });
+
   it('a long integrated-gradients run stops at its first progress report, and the worker serves the next call', async () => {
     const c = oracle().cases.find((k) => k.id === 'tiny_cnn/blobs')!;
     const x = oracleTensor(c.input_file, c.input_shape);
@@ -103,5 +139,31 @@ describe('the core worker reports progress and honours cancel', { skip: !hasOrac
     assert.equal(outcome.error?.code, 'ABORTED');
     const after = await attributeInPage(studio.page, 'saliency', x, {});
     assert.deepEqual(after.targets, [c.target]);
+  });
+});
+
+describe('the minimal page: model and image from disk, a method, a heatmap', { skip: !hasOracle() && 'no shared oracle' }, () => {
+  it('opens tiny_cnn and a PNG through the file inputs, runs grad-cam and draws its 16×16 map', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lucerna-page-'));
+    try {
+      const png = join(dir, 'image.png');
+      const rgb = new Uint8Array(40 * 48 * 3).map((_, i) => (i * 31) % 256);
+      await sharp(rgb, { raw: { width: 40, height: 48, channels: 3 } })
+        .png()
+        .toFile(png);
+      const page = studio.page;
+      const status = page.locator('lucerna-attribute-page [role=status]');
+      await page.locator('lucerna-attribute-page #model').setInputFiles(join(oracleDir, 'tiny_cnn', 'model.onnx'));
+      await status.filter({ hasText: 'Loaded' }).waitFor();
+      await page.locator('lucerna-attribute-page #image').setInputFiles(png);
+      await status.filter({ hasText: 'ready [1, 3, 32, 32]' }).waitFor();
+      await page.locator('lucerna-attribute-page #method').selectOption('grad-cam');
+      await page.locator('lucerna-attribute-page #run').click();
+      await status.filter({ hasText: 'grad-cam: class' }).waitFor();
+      const size = await page.locator('lucerna-attribute-page #heatmap').evaluate((c) => [(c as { width: number }).width, (c as { height: number }).height]);
+      assert.deepEqual(size, [16, 16]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,6 +16,8 @@ interface PageCore {
   readonly ready: Promise<StudioSession['info']>;
   readonly core: {
     loadModel(bytes: Uint8Array, name?: string): Promise<unknown>;
+    listLayers(): Promise<{ name: string; shape: readonly number[]; isDefault: boolean }[]>;
+    decodeImage(bytes: Uint8Array): Promise<{ data: Float32Array; shape: readonly number[] }>;
     attribute(
       method: string,
       input: { data: Float32Array; shape: readonly number[] },
@@ -133,4 +135,46 @@ export async function attributeInPage(
     },
     { method, data: Array.from(input.data), shape: [...input.shape], options },
   );
+}
+
+/**
+ * Median milliseconds of `reps` calls of `method` from the page's UI thread (client → worker →
+ * result back), after `warmup` untimed calls; the input crosses into the page once.
+ */
+export async function timeInPage(
+  page: Page,
+  method: string,
+  input: { data: Float32Array; shape: readonly number[] },
+  options: Record<string, unknown>,
+  { warmup = 2, reps = 7 } = {},
+): Promise<number> {
+  return page.evaluate(
+    async ({ method, data, shape, options, warmup, reps }) => {
+      const x = { data: Float32Array.from(data), shape };
+      // Each call sends a copy (the client moves no input buffers), so x stays usable.
+      for (let i = 0; i < warmup; i++) await window.lucerna.core.attribute(method, x, options);
+      const times: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        await window.lucerna.core.attribute(method, x, options);
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)] as number;
+    },
+    { method, data: Array.from(input.data), shape: [...input.shape], options, warmup, reps },
+  );
+}
+
+/** The loaded model's layers as the page lists them. */
+export function listLayersInPage(page: Page): Promise<{ name: string; shape: readonly number[]; isDefault: boolean }[]> {
+  return page.evaluate(() => window.lucerna.core.listLayers());
+}
+
+/** An encoded image decoded by the page's core into the loaded model's input. */
+export async function decodeImageInPage(page: Page, bytes: Uint8Array): Promise<{ values: number[]; shape: number[] }> {
+  return page.evaluate(async (data) => {
+    const t = await window.lucerna.core.decodeImage(Uint8Array.from(data));
+    return { values: Array.from(t.data), shape: [...t.shape] };
+  }, Array.from(bytes));
 }

@@ -48,6 +48,9 @@ export async function decodeImage(bytes: Uint8Array, inputDims: readonly (number
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new LucernaError('RUNTIME_ERROR', 'This browser has no 2-D canvas');
+  // Transparent pixels are composited onto white, as the Node loader does by default.
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, width, height);
   ctx.imageSmoothingQuality = 'high';
   if (p.resize === 'stretch') ctx.drawImage(bitmap, 0, 0, width, height);
   else {
