@@ -47,29 +47,30 @@ describe('active QA: the part model (hand-computed)', () => {
     );
   });
 
-  it('guesses the weighted mean of the fired units; the spread is the mixture’s squared error', () => {
+  it('guesses the weighted mean of the fired units; the spread is their weighted disagreement', () => {
     const m = fitPartModel(annotations, settings);
-    // p̂₀ = (6,6), p̂₁ = (7,5); g = (6.25, 5.75); S = 0.75·(1 + 0.125) + 0.25·(3 + 1.125) = 1.875
+    // p̂₀ = (6,6), p̂₁ = (7,5); g = (6.25, 5.75); S = 0.75·0.125 + 0.25·1.125 = 0.375
     const both = guessPart(m, { x: [5, 9], y: [5, 9], value: [1, 1] }, [10, 10]);
     assert.deepEqual(both.model, [6.25, 5.75]);
-    close(both.spread, 1.875, 'S, both fired');
-    close(both.uncertainty, Math.sqrt(1.875) / Math.sqrt(200), 'uncertainty');
+    close(both.spread, 0.375, 'S, both fired');
+    close(both.uncertainty, Math.sqrt(0.375) / Math.sqrt(200), 'uncertainty');
     assert.equal(both.fired, 2);
-    // unit 1 silent (value 0, or a NaN position): its place goes to the fallback N((3,2), 2):
-    // g = (6,6), S = 0.75·1 + 0.25·(2 + 9 + 16) = 7.5
+    // unit 1 silent (value 0, or a NaN position): g = (6,6), and one unit cannot disagree: S = 0
     for (const units of [
       { x: [5, 9], y: [5, 9], value: [1, 0] },
       { x: [5, Number.NaN], y: [5, 9], value: [1, 1] },
     ]) {
       const one = guessPart(m, units, [10, 10]);
       assert.deepEqual(one.model, [6, 6]);
-      close(one.spread, 7.5, 'S, one fired');
+      close(one.spread, 0, 'S, one fired');
       assert.equal(one.fired, 1);
     }
-    // none fired: the fallback, S = 0.75·2 + 0.25·2
+    // none fired: the fallback, S = 0
     const none = guessPart(m, { x: [5, 9], y: [5, 9], value: [0, 0] }, [10, 10]);
     assert.deepEqual(none.model, [3, 2]);
-    close(none.spread, 2, 'S, none fired');
+    close(none.spread, 0, 'S, none fired');
+    // a wider disagreement counts more: p̂₁ = (9,5) → g = (6.75, 5.75), S = 0.75·(0.5625 + 0.0625) + 0.25·(5.0625 + 0.5625) = 1.875
+    close(guessPart(m, { x: [5, 11], y: [5, 9], value: [1, 1] }, [10, 10]).spread, 1.875, 'S, wider');
   });
 
   it('with nothing visible: the input centre and a uniform point’s variance; bad settings are refused', () => {
@@ -77,7 +78,7 @@ describe('active QA: the part model (hand-computed)', () => {
     assert.deepEqual(m.units, []);
     assert.deepEqual(m.fallback, [5, 5]);
     close(m.fallbackVariance, 200 / 12, '(W² + H²)/12');
-    close(guessPart(m, annotations[0]?.units as never, [10, 10]).spread, 200 / 12, 'S');
+    close(guessPart(m, annotations[0]?.units as never, [10, 10]).spread, 0, 'S without a committee');
     for (const bad of [{ inputSize: [0, 10] as const }, { inputSize: [10, 10] as const, committee: 0 }, { inputSize: [10, 10] as const, priorVariance: -1 }])
       assert.throws(
         () => partModelSettings(bad),
@@ -90,8 +91,8 @@ describe('active QA: the session', () => {
   const images = [
     { id: 'a', units: { x: [1, 5], y: [1, 5], value: [1, 1] }, scale: [2, 2] as const },
     { id: 'b', units: { x: [3, 5], y: [1, 7], value: [1, 1] } },
-    { id: 'c', units: { x: [5, 9], y: [5, 9], value: [1, 0] } }, // S = 7.5 once a and b are annotated
-    { id: 'd', units: { x: [5, 9], y: [5, 9], value: [1, 1] } }, // S = 1.875
+    { id: 'c', units: { x: [5, 9], y: [5, 9], value: [1, 1] } }, // S = 0.375 once a and b are annotated
+    { id: 'd', units: { x: [5, 11], y: [5, 9], value: [1, 1] } }, // S = 1.875
   ];
 
   it('asks about the least certain image, shows its guess in image pixels, and counts questions', () => {
@@ -107,17 +108,17 @@ describe('active QA: the session', () => {
       ],
     );
     const q = s.next();
-    assert.equal(q?.image, 'c');
-    assert.deepEqual(q?.guess, [6, 6]);
-    close(q?.uncertainty as number, Math.sqrt(7.5) / Math.sqrt(200), 'uncertainty of c');
+    assert.equal(q?.image, 'd');
+    assert.deepEqual(q?.guess, [6.75, 5.75]);
+    close(q?.uncertainty as number, Math.sqrt(1.875) / Math.sqrt(200), 'uncertainty of d');
     assert.equal(s.next(), q, 'the same question until it is answered');
-    s.answer('c', { kind: 'yes' });
+    s.answer('d', { kind: 'yes' });
     assert.equal(s.answered, 1);
-    assert.deepEqual(s.records.at(-1)?.part, [6, 6]);
-    assert.deepEqual(s.records.at(-1)?.guess, [6, 6]);
+    assert.deepEqual(s.records.at(-1)?.part, [6.75, 5.75]);
+    assert.deepEqual(s.records.at(-1)?.guess, [6.75, 5.75]);
     assert.equal(s.model.visible, 3);
-    assert.equal(s.next()?.image, 'd');
-    s.answer('d', { kind: 'absent' });
+    assert.equal(s.next()?.image, 'c');
+    s.answer('c', { kind: 'absent' });
     assert.equal(s.model.absent, 1);
     assert.equal(s.remaining, 0);
     assert.equal(s.next(), null);

@@ -22,13 +22,16 @@
  *
  * ## The guess and its uncertainty on an image
  * A fired committee unit predicts p̂_u = p_u + o_u. The guess g is the π-weighted mean of the
- * p̂_u of the units that fired (m when none did). The committee is read as a mixture: unit u
- * contributes N(p̂_u, σ_u²) with weight π_u when it fired, and the fallback N(m, σ_m²) in its place
- * when it did not. The **spread** is that mixture's expected squared distance from the guess,
- *   S = Σ_u π_u (σ_u² + ‖μ_u − g‖²),
- * high when the committee disagrees (query by committee) and when few of its units fired; the
- * normalised **uncertainty** is √S over the input diagonal. Active selection asks about the
- * image of largest uncertainty.
+ * p̂_u of the units that fired (m when none did). The **spread** is the committee's disagreement
+ * on the image (query by committee),
+ *   S = Σ_{u fired} π_u ‖p̂_u − g‖²,
+ * and the normalised **uncertainty** is √S over the input diagonal. Active selection asks about
+ * the image of largest S. An answer refits only the units that fired on that image and tells them
+ * apart by how far each was from the answer, so S measures what an answer can teach the committee;
+ * an image where fewer than two committee units fired has S = 0: there is nothing to arbitrate.
+ * (We also tried adding each component's variance σ_u², with the fallback N(m, σ_m²) standing in
+ * for silent units, i.e. the mixture's expected squared error; it chose odd images where few
+ * units fired, and on the RESULTS.md experiment it needed more questions than this measure.)
  */
 import { LucernaError } from '../../errors.js';
 import type { UnitPositions } from '../graph/locate.js';
@@ -152,12 +155,9 @@ export function guessPart(model: PartModel, units: UnitPositions, inputSize: Poi
   let spread = 0;
   let count = 0;
   for (const p of model.units) {
-    const on = fired(units, p.unit);
-    if (on) count++;
-    const mu: Point = on ? [(units.x[p.unit] as number) + p.offset[0], (units.y[p.unit] as number) + p.offset[1]] : model.fallback;
-    const variance = on ? p.variance : model.fallbackVariance;
-    spread += p.weight * (variance + (mu[0] - g[0]) ** 2 + (mu[1] - g[1]) ** 2);
+    if (!fired(units, p.unit)) continue;
+    count++;
+    spread += p.weight * ((units.x[p.unit] as number) + p.offset[0] - g[0]) ** 2 + p.weight * ((units.y[p.unit] as number) + p.offset[1] - g[1]) ** 2;
   }
-  if (model.units.length === 0) spread = model.fallbackVariance + (model.fallback[0] - g[0]) ** 2 + (model.fallback[1] - g[1]) ** 2;
   return { model: g, spread, uncertainty: Math.sqrt(spread) / Math.hypot(inputSize[0], inputSize[1]), fired: count };
 }

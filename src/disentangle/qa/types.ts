@@ -88,7 +88,7 @@ export interface PartModel {
 export interface PartGuess {
   /** The guess, model px. */
   readonly model: Point;
-  /** Expected squared distance of the part from the committee's mean, model px² (see `uncertainty`). */
+  /** The committee's disagreement, Σ over fired units of π_u ‖p̂_u − g‖², model px² (see `part-model.ts`). */
   readonly spread: number;
   /** √spread over the input diagonal: the normalised uncertainty. */
   readonly uncertainty: number;
