@@ -29,6 +29,7 @@ import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
 import { serveCommand } from './commands/serve.js';
 import { stabilityCommand } from './commands/stability.js';
+import { studioCommand } from './commands/studio.js';
 import { topPatchesCommand } from './commands/top-patches.js';
 import { trainCommand } from './commands/train.js';
 import { treeBuildCommand } from './commands/tree-build.js';
@@ -62,6 +63,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   treeExplainCommand,
   biasCommand,
   serveCommand,
+  studioCommand,
 ];
 
 /** The descriptions of command groups (the first word of a subcommand such as `dataset parts`). */

@@ -9,7 +9,7 @@
  *
  * Node-only.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { methodList } from '../attribution/methods.js';
@@ -51,8 +51,48 @@ export function httpStatus(code: LucernaErrorCode): ContentfulStatusCode {
   return STATUS[code] ?? 400;
 }
 
-function errorBody(code: string, message: string, hint?: string) {
+/**
+ * The JSON body of every error answer: `{ error: { code, message, hint? } }`.
+ *
+ * @example
+ * ```ts
+ * c.json(errorBody('NOT_FOUND', 'no route GET /x'), 404);
+ * ```
+ */
+export function errorBody(code: string, message: string, hint?: string) {
   return { error: { code, message, ...(hint ? { hint } : {}) } };
+}
+
+/**
+ * Answers every thrown error as {@link errorBody}: a LucernaError with its mapped status, anything
+ * else as a one-line 500 (never a stack trace).
+ *
+ * @example
+ * ```ts
+ * const app = new Hono();
+ * handleErrors(app);
+ * ```
+ */
+export function handleErrors(app: Hono): void {
+  app.onError((e, c) => {
+    if (isLucernaError(e)) return c.json(errorBody(e.code, e.message, e.hint), httpStatus(e.code));
+    return c.json(errorBody('INTERNAL', `internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}`), 500);
+  });
+}
+
+/**
+ * A body cap: a request larger than `maxBytes` gets 413 with a BODY_TOO_LARGE error and `hint`.
+ *
+ * @example
+ * ```ts
+ * app.post('/upload', limitBody(1 << 20, 'Send less'), handler);
+ * ```
+ */
+export function limitBody(maxBytes: number, hint: string): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: (c) => c.json(errorBody('BODY_TOO_LARGE', `the request body is larger than ${maxBytes} bytes`, hint), 413),
+  });
 }
 
 /**
@@ -65,10 +105,7 @@ function errorBody(code: string, message: string, hint?: string) {
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.onError((e, c) => {
-    if (isLucernaError(e)) return c.json(errorBody(e.code, e.message, e.hint), httpStatus(e.code));
-    return c.json(errorBody('INTERNAL', `internal error: ${String((e as Error)?.message ?? e).split('\n')[0]}`), 500);
-  });
+  handleErrors(app);
   app.notFound((c) =>
     c.json(errorBody('NOT_FOUND', `no route ${c.req.method} ${c.req.path}`, 'Routes: GET /v1/health, GET /v1/methods, POST /v1/attribute'), 404),
   );
@@ -93,18 +130,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.post(
     '/v1/attribute',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: (c) =>
-        c.json(
-          errorBody(
-            'BODY_TOO_LARGE',
-            `the request body is larger than ${deps.maxBodyBytes} bytes`,
-            'Pass the input as a path under a --root, or start the server with a larger --max-body',
-          ),
-          413,
-        ),
-    }),
+    limitBody(deps.maxBodyBytes, 'Pass the input as a path under a --root, or start the server with a larger --max-body'),
     async (c) => {
       let body: unknown;
       try {

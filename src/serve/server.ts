@@ -67,8 +67,43 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY,
     version: options.version ?? '0.0.0',
   });
+  const listening = await listen(app.fetch, { host: options.host, port: options.port, beforeClose: () => controller.abort() });
+  const close = () => listening.close(() => models.dispose());
+  const { url, host, port } = listening;
+  return { url, host, port, roots, stats: models.stats, close, [Symbol.asyncDispose]: close };
+}
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  /** Default {@link DEFAULT_HOST}. */
+  readonly host?: string;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Called first when closing (abort running work). */
+  readonly beforeClose?: () => void;
+}
+
+/** A listening HTTP server. `close(after?)` is idempotent: later calls return the first promise. */
+export interface Listening {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  close(after?: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Serves a fetch handler (a Hono app's `fetch`) on Node's http module, bound to `host` (loopback by
+ * default). Resolves once it listens; a port in use is one BAD_OPTION line.
+ *
+ * @example
+ * ```ts
+ * const listening = await listen(app.fetch, { port: 0 });
+ * await listening.close();
+ * ```
+ */
+export async function listen(fetch: (request: Request) => Response | Promise<Response>, options: ListenOptions = {}): Promise<Listening> {
   const host = options.host ?? DEFAULT_HOST;
-  const server = createAdaptorServer({ fetch: app.fetch });
+  const server = createAdaptorServer({ fetch });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
@@ -83,17 +118,17 @@ export async function startServer(options: ServeOptions = {}): Promise<RunningSe
   });
   const port = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
-  const close = () => {
+  const close = (after?: () => Promise<void>) => {
     closing ??= (async () => {
-      controller.abort();
+      options.beforeClose?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
-      await models.dispose();
+      await after?.();
     })();
     return closing;
   };
   const shown = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${shown}:${port}`, host, port, roots, stats: models.stats, close, [Symbol.asyncDispose]: close };
+  return { url: `http://${shown}:${port}`, host, port, close };
 }

@@ -160,14 +160,15 @@ export function resolveLayer(graph: Graph, layer: string): string {
 
 /**
  * The part of `graph` that computes `outputs`, which become its outputs, with the primary input
- * fixed to `inputDims`. Unused initializers are dropped.
+ * fixed to `inputDims`. Unused initializers are dropped. `shapes` (e.g. a prepared graph's) gives
+ * the outputs their declared shapes; without it they are declared rank 0.
  *
  * @example
  * ```ts
  * const trunk = trunkGraph(model.graph, ['/layer2/layer2.0/relu/Relu_output_0'], [1, 3, 64, 64]);
  * ```
  */
-export function trunkGraph(graph: Graph, outputs: readonly string[], inputDims: readonly number[]): Graph {
+export function trunkGraph(graph: Graph, outputs: readonly string[], inputDims: readonly number[], shapes?: ReadonlyMap<string, readonly number[]>): Graph {
   const g = graph.clone();
   const needed = new Set(outputs);
   const kept: NodeProto[] = [];
@@ -179,7 +180,8 @@ export function trunkGraph(graph: Graph, outputs: readonly string[], inputDims: 
   g.nodes = kept.reverse();
   const input = g.primaryInput().name;
   g.inputs = g.inputs.map((v) => (v.name === input ? { ...v, dims: [...inputDims] } : v));
-  g.outputs = outputs.map((name) => ({ name, elemType: DataType.FLOAT, dims: [] }));
+  // Declared shapes when known: onnxruntime-web refuses a declared rank 0 that inference contradicts.
+  g.outputs = outputs.map((name) => ({ name, elemType: DataType.FLOAT, dims: [...(shapes?.get(name) ?? [])] }));
   g.initializers = new Map([...g.initializers].filter(([name]) => needed.has(name)));
   g.invalidate();
   return g;

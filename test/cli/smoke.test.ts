@@ -170,6 +170,38 @@ describe('every command runs as a process', { concurrency: true }, () => {
     assert.equal(code, 130, stderr);
   });
 
+  it('studio (serves the app and the named files on loopback, Ctrl-C exits 130)', async () => {
+    const app = join(dir, 'studio-app');
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, 'index.html'), '<!doctype html><title>studio</title>');
+    const child = spawn(process.execPath, [bin, 'studio', model, '--dataset', birds, '--graph', join(graph, 'graph.json'), '--app', app, '--port', '0'], {
+      cwd: root,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const m = /open (http:\/\/\S+?)\/? /.exec(stdout);
+        if (m) resolve(m[1] as string);
+      });
+      child.on('close', (code) => reject(new Error(`studio exited with ${code}: ${stderr}`)));
+    });
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const config = (await (await fetch(`${url}/api/config`)).json()) as { graph: { url: string }; dataset: { url: string } };
+    assert.equal((await fetch(`${url}${config.graph.url}`)).status, 200);
+    const listing = (await (await fetch(`${url}${config.dataset.url}`)).json()) as { images: unknown[] };
+    assert.equal(listing.images.length, 12);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.kill('SIGINT');
+    });
+    assert.equal(code, 130, stderr);
+  });
+
   it('convert (a missing model.json: one line, exit 1)', async () => {
     const run = await lucernaProcess(['convert', join(dir, 'missing.json'), join(dir, 'm.onnx')]);
     assertOneLineError(run, 1, /missing\.json/);

@@ -17,14 +17,23 @@ export interface ServeFlags {
   readonly json?: boolean;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** Host names that reach only this machine. */
+export const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
 
-function version(): string {
+/** The package version (the same relative path from src/ and dist/). */
+export function version(): string {
   return (createRequire(import.meta.url)('../../../package.json') as { version?: string }).version ?? '0.0.0';
 }
 
-/** Resolves when the signal aborts or the process gets SIGTERM. */
-function untilStopped(signal: AbortSignal): Promise<void> {
+/**
+ * Resolves when the signal aborts or the process gets SIGTERM.
+ *
+ * @example
+ * ```ts
+ * await untilStopped(ctx.signal);
+ * ```
+ */
+export function untilStopped(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);

@@ -46,20 +46,6 @@ export function convLayer(graph: Graph, layer: string): string {
   throw new LucernaError('BAD_OPTION', `Layer "${layer}" is not a conv layer output`, 'Pick the output of a Conv or of its activation');
 }
 
-const copyName = (name: string) => `${name}::lucerna_graph`;
-
-/**
- * Gives every output an Identity copy of its own: a mined layer that the next mined layer reads
- * (relu3 → MaxPool → conv4) would otherwise carry the output's declared shape into ONNX Runtime's
- * shape inference and fail to load.
- */
-function ownOutputs(graph: Graph): Graph {
-  for (const o of graph.outputs) graph.nodes.push({ opType: 'Identity', name: copyName(o.name), input: [o.name], output: [copyName(o.name)] });
-  graph.outputs = graph.outputs.map((o) => ({ ...o, name: copyName(o.name) }));
-  graph.invalidate();
-  return graph;
-}
-
 /** Options of {@link collectGraphPeaks}. */
 export interface CollectOptions {
   /** Layer names, lower → top. */
@@ -105,10 +91,14 @@ export async function collectGraphPeaks(
       const sample = (rows[0] as Tensor).shape.slice(1);
       const dims = [batchSize, ...sample];
       if (!trunk) {
-        trunk = ModelClass.fromGraph(ownOutputs(trunkGraph(model.graph, names, dims)), { runtime: model.runtime, ...model.options, name: model.name });
+        trunk = ModelClass.fromGraph(trunkGraph(model.graph, names, dims, (await model.prepare(dims)).shapes), {
+          runtime: model.runtime,
+          ...model.options,
+          name: model.name,
+        });
         const prepared = await trunk.prepare(dims);
         layers = names.map((name, l) => {
-          const shape = prepared.shapes.get(name) ?? prepared.shapes.get(copyName(name)) ?? [];
+          const shape = prepared.shapes.get(name) ?? [];
           if (shape.length !== 4)
             throw new LucernaError(
               'BAD_OPTION',

@@ -4,6 +4,7 @@
  * the call in the worker, and its promise rejects with a {@link CoreError} of code `ABORTED`.
  */
 import type { Preprocessing } from '../../io/preprocess.js';
+import type { ModelSummary } from '../../onnx/inspect.js';
 import {
   type AttributionData,
   type Calls,
@@ -123,6 +124,19 @@ export class CoreClient {
    */
   attribute(method: string, input: TensorData, options: MethodOptionsData = {}, control: CallControl = {}): Promise<AttributionData> {
     return this.call('attribute', { method, input, options }, control);
+  }
+
+  /** The loaded model's summary (what `lucerna inspect` prints): layers, shapes, Grad-CAM candidates. */
+  summarize(): Promise<ModelSummary> {
+    return this.call('summarize', {});
+  }
+
+  /**
+   * Per image, the `peaksPerFilter` largest local maxima of every filter of `layers` (conv outputs,
+   * lower → top), in model-input pixels: the explanatory graph's and the QA session's input.
+   */
+  peaks(images: TensorData[], layers: string[], peaksPerFilter: number, control: CallControl = {}): Promise<Calls['peaks']['result']> {
+    return this.call('peaks', { images, layers, peaksPerFilter }, control);
   }
 
   /** Releases the loaded model's sessions. */

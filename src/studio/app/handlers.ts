@@ -5,9 +5,11 @@
 import { camLayers, defaultCamLayer } from '../../attribution/layers.js';
 import { getMethod, methodList } from '../../attribution/methods.js';
 import type { AttributionMethod } from '../../attribution/types.js';
+import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
 import { Model } from '../../engine/model.js';
 import type { Runtime } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
+import { summarizeModel } from '../../onnx/inspect.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { decodeImage } from './decode-image.js';
 import type { AttributionData, Calls, CallType, ErrorData, LayerEntry, MethodInfo, TensorData } from './protocol.js';
@@ -126,6 +128,21 @@ export const HANDLERS: { [K in CallType]: Handler<K> } = {
       ...(r.delta ? { delta: [...r.delta] } : {}),
       ...(details ? { details } : {}),
     };
+  },
+  async summarize(state) {
+    const model = requireModel(state);
+    const shape = model.inputShape(1);
+    const prepared = await model.prepare(shape);
+    const camLayer = await defaultCamLayer(model, shape).catch(() => undefined);
+    return summarizeModel(model.graph, { prepared, ...(camLayer ? { defaultCamLayer: camLayer } : {}) });
+  },
+  async peaks(state, { images, layers, peaksPerFilter }, ctx) {
+    const model = requireModel(state);
+    const first = images[0];
+    if (!first) return { peaks: [], layers: [] };
+    const inputSize: [number, number] = [first.shape[2] as number, first.shape[3] as number];
+    const lazy = images.map((t) => ({ load: async () => ({ data: t.data, shape: [...t.shape] }) }));
+    return collectGraphPeaks(model, lazy, { layers, inputSize, peaksPerFilter, signal: ctx.signal, onProgress: ctx.onProgress });
   },
   async 'dispose-model'(state) {
     const old = state.model;

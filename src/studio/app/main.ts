@@ -4,6 +4,8 @@
  */
 import { CoreClient, startCoreWorker } from './core-client.js';
 import './views/attribute-page.js';
+import { StudioState } from './studio-state.js';
+import './views/studio-shell.js';
 
 declare global {
   interface Window {
@@ -16,3 +18,5 @@ const core = new CoreClient(startCoreWorker());
 window.lucerna = { core, ready: core.hello() };
 const page = document.querySelector('lucerna-attribute-page');
 if (page) (page as HTMLElement & { core?: CoreClient }).core = core;
+const shell = document.querySelector('lucerna-studio');
+if (shell) (shell as HTMLElement & { state?: StudioState }).state = new StudioState(core);

@@ -7,7 +7,9 @@
 
 import type { MethodOption } from '../../attribution/options.js';
 import type { MethodKind, MethodNeeds } from '../../attribution/types.js';
+import type { GraphLayer, ImagePeaks } from '../../disentangle/graph/types.js';
 import type { Preprocessing } from '../../io/preprocess.js';
+import type { ModelSummary } from '../../onnx/inspect.js';
 
 /** A float32 tensor as it crosses the worker boundary. */
 export interface TensorData {
@@ -78,6 +80,10 @@ export interface Calls {
   predict: { args: { input: TensorData }; result: Record<string, TensorData> };
   attribute: { args: { method: string; input: TensorData; options: MethodOptionsData }; result: AttributionData };
   'dispose-model': { args: Record<string, never>; result: null };
+  /** What `lucerna inspect` shows: layers, shapes, Grad-CAM candidates (studio model view). */
+  summarize: { args: Record<string, never>; result: ModelSummary };
+  /** Per image, the peaks of every filter of the given conv layers (units view, QA view). */
+  peaks: { args: { images: TensorData[]; layers: string[]; peaksPerFilter: number }; result: { peaks: ImagePeaks[]; layers: GraphLayer[] } };
 }
 
 /** A call's name. */

@@ -1,0 +1,107 @@
+/**
+ * View 3, a layer's units: for each channel, the dataset images where it fires most, with the
+ * patch around its strongest response (top patches, Zeiler & Fergus 2014,
+ * https://arxiv.org/abs/1311.2901), and its Network Dissection label (Bau et al. 2017,
+ * https://arxiv.org/abs/1704.05796) when a `result.json` of `lucerna dissect` covers the layer.
+ * Peaks are computed in the core worker, with progress and Cancel.
+ */
+import { css, html } from 'lit';
+import type { DatasetImage } from '../../server/dataset.js';
+import { unitLabels } from '../../shape/dissection.js';
+import { type UnitTop, unitTops } from '../../shape/unit-tops.js';
+import type { LayerEntry } from '../core-client.js';
+import { Task, taskBar } from '../task.js';
+import { StateView } from './state-view.js';
+
+/** Images scanned for top patches. */
+const SCANNED = 48;
+/** Patches shown per unit. */
+const TOP = 4;
+
+/** `<lucerna-units-view>`: set `state`. */
+export class UnitsView extends StateView {
+  static override properties = { ...StateView.properties, layers: { state: true }, layer: { state: true }, tops: { state: true } };
+  static override styles = css`
+    .unit { display: flex; gap: 6px; align-items: center; border-bottom: 1px solid #eee; padding: 4px 0; }
+    .unit b { width: 9rem; font: 12px ui-monospace, monospace; }
+    .patch { width: 64px; height: 64px; background-repeat: no-repeat; image-rendering: pixelated; border: 1px solid #ccc; }
+    .label { font-size: 12px; color: #2b8a3e; }
+  `;
+  declare layers: readonly LayerEntry[];
+  declare layer: string;
+  declare tops?: UnitTop[];
+  private readonly task = new Task(this);
+  private scanned: DatasetImage[] = [];
+  private inputSize: readonly [number, number] = [1, 1];
+
+  constructor() {
+    super();
+    this.layers = [];
+    this.layer = '';
+  }
+
+  override async connectedCallback(): Promise<void> {
+    super.connectedCallback();
+    if (!this.state?.model || this.layers.length) return;
+    this.layers = await this.state.core.listLayers();
+    this.layer = this.layers.find((l) => l.isDefault)?.name ?? this.layers[0]?.name ?? '';
+  }
+
+  private scan = () =>
+    this.task.run(`Scanning images for ${this.layer}`, async ({ signal, onProgress }) => {
+      const state = this.state;
+      if (!state?.dataset?.images.length) return 'This view needs a dataset: start lucerna studio with --dataset <dir>';
+      this.scanned = state.dataset.images.slice(0, SCANNED);
+      const tensors = [];
+      for (const [i, im] of this.scanned.entries()) {
+        if (signal.aborted) throw new Error('Cancelled');
+        tensors.push(await state.imageTensor(im.url));
+        onProgress(i + 1, 2 * this.scanned.length);
+      }
+      this.inputSize = [tensors[0]?.shape[2] ?? 1, tensors[0]?.shape[3] ?? 1];
+      const { peaks } = await state.core.peaks(tensors, [this.layer], 1, {
+        signal,
+        onProgress: (d, t) => onProgress(this.scanned.length * (1 + (t ? d / t : 0)), 2 * this.scanned.length),
+      });
+      this.tops = unitTops(peaks, TOP);
+      return `${this.tops.length} units of ${this.layer} over ${this.scanned.length} images`;
+    });
+
+  /** A CSS background showing the patch of `image` around (x, y), a quarter of the input wide. */
+  private patch(image: DatasetImage, x: number, y: number) {
+    const [h, w] = this.inputSize;
+    const zoom = 4; // the patch is a quarter of the image: 64 px shows it at 4× of a 64 px square
+    const fx = x / w;
+    const fy = y / h;
+    const style = `background-image:url(${image.url});background-size:${64 * zoom}px ${64 * zoom}px;background-position:${-(fx * 64 * zoom - 32)}px ${-(fy * 64 * zoom - 32)}px`;
+    return html`<div class="patch" style=${style} title="${image.path} at (${x.toFixed(0)}, ${y.toFixed(0)})"></div>`;
+  }
+
+  override render() {
+    const state = this.state;
+    if (!state?.model) return html`<p>Load a model first.</p>`;
+    const labels = state.dissection ? unitLabels(state.dissection, this.layer) : undefined;
+    return html`<label
+        >Layer
+        <select id="units-layer" @change=${(e: Event) => {
+          this.layer = (e.target as HTMLSelectElement).value;
+          this.tops = undefined;
+        }}>
+          ${this.layers.map((l) => html`<option ?selected=${l.name === this.layer}>${l.name}</option>`)}
+        </select></label
+      >
+      <button id="units-scan" @click=${this.scan} ?disabled=${this.task.busy}>Find top patches</button>
+      ${state.dissection ? (labels ? html`<span>labels from result.json</span>` : html`<span>result.json does not cover this layer</span>`) : html`<span>load a result.json for Network Dissection labels</span>`}
+      ${taskBar(this.task)}
+      ${(this.tops ?? []).map((u) => {
+        const label = labels?.get(u.channel);
+        return html`<div class="unit" data-unit=${u.channel}>
+          <b>unit ${u.channel}</b>
+          ${u.hits.map((hit) => this.patch(this.scanned[hit.image] as DatasetImage, hit.x, hit.y))}
+          ${label ? html`<span class="label">${label.label} (${label.category}, IoU ${label.iou.toFixed(3)}${label.interpretable ? ', detector' : ''})</span>` : ''}
+        </div>`;
+      })}`;
+  }
+}
+
+customElements.define('lucerna-units-view', UnitsView);

@@ -1,0 +1,137 @@
+/**
+ * The pure data shaping of the studio views: the model view's rows (constants dropped, CAM
+ * candidates marked, search) and result.json of `lucerna dissect` (labels per channel, detectors,
+ * bad files refused with one line).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ModelSummary } from '../../src/onnx/inspect.js';
+import { parseDissection, unitLabels } from '../../src/studio/shape/dissection.js';
+import { layerRows } from '../../src/studio/shape/model-rows.js';
+import { meanNormalisedError, partTruth, qaPool } from '../../src/studio/shape/qa-pool.js';
+import { unitTops } from '../../src/studio/shape/unit-tops.js';
+
+const summary = {
+  nodes: [
+    { name: 'conv1', opType: 'Conv', domain: '', inputs: ['x'], outputs: [{ name: 'c1', shape: [1, 8, 16, 16], constant: false, cam: 'layer' }] },
+    { name: 'shape', opType: 'Shape', domain: '', inputs: ['c1'], outputs: [{ name: 's', shape: [4], constant: true }] },
+    { name: 'relu1', opType: 'Relu', domain: '', inputs: ['c1'], outputs: [{ name: 'r1', shape: [1, 8, 16, 16], constant: false, cam: 'default' }] },
+    { name: 'fc', opType: 'Gemm', domain: '', inputs: ['r1'], outputs: [{ name: 'logits', constant: false }] },
+  ],
+} as unknown as ModelSummary;
+
+describe('studio model view rows', () => {
+  it('lists outputs that depend on the input, with shapes and CAM candidates', () => {
+    assert.deepEqual(
+      layerRows(summary).map((r) => [r.index, r.op, r.tensor, r.shape, r.cam ?? '']),
+      [
+        [1, 'Conv', 'c1', '1×8×16×16', 'layer'],
+        [3, 'Relu', 'r1', '1×8×16×16', 'default'],
+        [4, 'Gemm', 'logits', '?', ''],
+      ],
+    );
+    assert.deepEqual(
+      layerRows(summary, { camOnly: true }).map((r) => r.tensor),
+      ['c1', 'r1'],
+    );
+    assert.deepEqual(
+      layerRows(summary, { search: 'GEMM' }).map((r) => r.tensor),
+      ['logits'],
+    );
+  });
+});
+
+describe('studio dissection result', () => {
+  const result = {
+    model: 'm.onnx',
+    dataset: 'broden',
+    layers: [
+      {
+        layer: 'Relu_33',
+        counts: { threshold: 0.04 },
+        units: [
+          { unit: 1, category: 'part', label: 'head', score: 0.12, iou: {} },
+          { unit: 2, category: 'object', label: 'bird', score: 0.01, iou: {} },
+        ],
+      },
+    ],
+  };
+
+  it('labels channels (0-based) and marks detectors at the threshold', () => {
+    const d = parseDissection(JSON.stringify(result));
+    const labels = unitLabels(d, 'Relu_33');
+    assert.deepEqual(labels?.get(0), { channel: 0, label: 'head', category: 'part', iou: 0.12, interpretable: true });
+    assert.equal(labels?.get(1)?.interpretable, false);
+    assert.equal(unitLabels(d, 'other'), undefined);
+  });
+
+  it('refuses a file that is not a dissection result with one line', () => {
+    assert.throws(() => parseDissection('{oops'), /result\.json: not valid JSON/);
+    assert.throws(() => parseDissection('{"nodes":[]}'), /no "layers" list/);
+    assert.throws(() => parseDissection(JSON.stringify({ layers: [{ layer: 'x', units: [{ unit: 0, score: 1 }] }] })), /a unit has no number/);
+  });
+});
+
+describe('studio QA pool', () => {
+  const listing = {
+    images: [
+      { path: 'images/a.png', url: '/a', split: 'train' },
+      { path: 'images/b.png', url: '/b', split: 'val' },
+      { path: 'images/c.png', url: '/c', split: 'val' },
+      { path: 'images/d.png', url: '/d', split: 'train' },
+    ],
+    landmarks: [
+      { image: 'images/a.png', part: 'head', x: 1, y: 2 },
+      { image: 'images/c.png', part: 'head', x: 3, y: 4 },
+      { image: 'images/d.png', part: 'tail', x: 5, y: 6 },
+    ],
+  };
+
+  it('asks about images with the part first, validation before training', () => {
+    assert.deepEqual(
+      qaPool(listing, 'head', 3).map((im) => im.path),
+      ['images/c.png', 'images/a.png', 'images/b.png'],
+    );
+    assert.deepEqual(partTruth(listing, 'head').get('images/c.png'), [3, 4]);
+    assert.equal(qaPool(listing, 'head', 0).length, 0);
+  });
+
+  it('scores guesses by mean distance over the diagonal', () => {
+    assert.equal(
+      meanNormalisedError(
+        [
+          [
+            [0, 0],
+            [3, 4],
+          ],
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+        10,
+      ),
+      0.25,
+    );
+    assert.equal(meanNormalisedError([], 10), undefined);
+  });
+});
+
+describe('studio unit top patches', () => {
+  const filter = (x: number, y: number, value: number) => ({ x: [x], y: [y], value: [value] });
+  it('ranks images per channel by their peak and drops images where the unit is silent', () => {
+    const peaks = [[[filter(1, 1, 0.5), filter(2, 2, 0)]], [[filter(3, 3, 0.9), filter(4, 4, 0.2)]], [[filter(5, 5, 0.7), filter(6, 6, 0.1)]]];
+    const tops = unitTops(peaks, 2);
+    assert.deepEqual(
+      tops[0]?.hits.map((h) => [h.image, h.x, h.value]),
+      [
+        [1, 3, 0.9],
+        [2, 5, 0.7],
+      ],
+    );
+    assert.deepEqual(
+      tops[1]?.hits.map((h) => h.image),
+      [1, 2],
+    );
+  });
+});
