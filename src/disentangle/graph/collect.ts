@@ -114,7 +114,7 @@ export async function collectGraphPeaks(
       for (let r = 0; r < rows.length; r++) {
         const maps = layers.map((l) => {
           const plane = l.channels * l.height * l.width;
-          const data = (out[copyName(l.name)] as Tensor).data.subarray(r * plane, (r + 1) * plane);
+          const data = (out[l.name] as Tensor).data.subarray(r * plane, (r + 1) * plane);
           return { data, channels: l.channels, height: l.height, width: l.width };
         });
         options.onMaps?.(start + r, maps);

@@ -8,7 +8,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseCsv } from '../../datasets/parts/csv.js';
+import { parseCsv } from '../../datasets/broden/csv.js';
 import { LucernaError } from '../../errors.js';
 
 /** One image of a listed dataset. */
