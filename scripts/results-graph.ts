@@ -31,7 +31,7 @@ export const GRAPH_RESULTS = {
   patterns: '8,8,4,4',
   parts: ['head', 'beak_tip', 'tail_tip', 'legs'],
   shots: 3,
-  train: ['--epochs', '8', '--batch-size', '32', '--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05', '--val', '0.2', '--no-crop', '--seed', '0'],
+  train: ['--epochs', '8', '--batch-size', '32', '--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05', '--no-crop', '--seed', '0'],
 } as const;
 
 interface LayerRow {

@@ -77,7 +77,7 @@ export interface IcnnRow {
 
 const trainFlags = (s: IcnnSettings, dataset: string, out: string): string[] => [
   ...['--dataset', dataset, '--batch-size', String(s.batch), '--epochs', String(s.epochs), '--seed', '0'],
-  ...['--optimizer', 'adamw', '--lr', String(s.lr), '--weight-decay', String(s.weightDecay), '--schedule', 'cosine', '--val', '0.2', '--no-crop', '--out', out],
+  ...['--optimizer', 'adamw', '--lr', String(s.lr), '--weight-decay', String(s.weightDecay), '--schedule', 'cosine', '--no-crop', '--out', out],
 ];
 
 /** Mean over the filters of their best part IoU, from a dissect tally.csv. */
@@ -189,7 +189,7 @@ weight ${s.weight}, τ ${s.tau}, β 4, α n²/(1+n²)).
 Data: \`lucerna dataset parts --n ${s.n} --seed 1 --size ${s.size} --classes 2\` (bird, fish, none); single-category
 rows train on {class, none}, the multi-category row on all three.
 Training: \`lucerna train <model> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed 0 --optimizer adamw
---lr ${s.lr} --weight-decay ${s.weightDecay} --schedule cosine --val 0.2 --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
+--lr ${s.lr} --weight-decay ${s.weightDecay} --schedule cosine --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
 --filter-loss-weight ${s.weight} --tau ${s.tau}]\`. Accuracy: the last epoch's, on the 20 % held out.
 Location instability: \`lucerna stability <model> --dataset parts --layer ${s.layer} [--class <class>]\` (default
 protocol, before the mask; lower is better). Part IoU: mean over the layer's filters of their best part

@@ -47,7 +47,7 @@ async function trainModel(work: string, data: string): Promise<{ path: string; c
   const path = join(work, 'parts-net.onnx');
   const train = [
     ...['train', init, '--dataset', join(data, 'classes'), '--batch-size', '32', '--epochs', '6', '--optimizer', 'adamw'],
-    ...['--lr', create[2] === 'vgg11-bn' ? '0.003' : '0.001', '--weight-decay', '0.05', '--val', '0.2', '--no-crop', '--seed', '0', '--out', path],
+    ...['--lr', create[2] === 'vgg11-bn' ? '0.003' : '0.001', '--weight-decay', '0.05', '--no-crop', '--seed', '0', '--out', path],
   ];
   const summary = await runJson(...train);
   const last = summary.epochs[summary.epochs.length - 1];
@@ -81,7 +81,7 @@ export async function qaSection(options: QaSectionOptions = {}): Promise<string>
         path: options.model,
         commands: [
           'lucerna model create vgg11-bn --classes 3 --input 3x64x64 --seed 0 --width 0.125 --out init.onnx',
-          'lucerna train init.onnx --dataset parts/classes --batch-size 32 --epochs 6 --optimizer adamw --lr 0.003 --weight-decay 0.05 --val 0.2 --no-crop --out parts-net.onnx',
+          'lucerna train init.onnx --dataset parts/classes --batch-size 32 --epochs 6 --optimizer adamw --lr 0.003 --weight-decay 0.05 --no-crop --out parts-net.onnx',
         ],
         given: `\`${options.model}\`, given; made by the recipe of the parts-model note of branch icnn (val accuracy 0.83 there), which this script runs itself without --model: `,
         accuracy: Number.NaN,

@@ -19,18 +19,18 @@ const work = await mkdtemp(join(tmpdir(), 'lucerna-parts-generalise-'));
 after(() => rm(work, { recursive: true, force: true }));
 
 describe('parts-data training recipe (tiny)', () => {
-  it('vgg11-bn at 1/8 width on 300 figures (bird, fish, none): held-out accuracy ≥ 0.5 (chance 0.33)', async () => {
-    await lucernaJson('dataset', 'parts', '--out', join(work, 'parts'), '--n', '300', '--seed', '1', '--size', '32', '--classes', '2');
+  it('vgg11-bn at 1/8 width on 400 figures (bird, fish, none): held-out accuracy ≥ 0.5 (chance 0.33)', async () => {
+    await lucernaJson('dataset', 'parts', '--out', join(work, 'parts'), '--n', '400', '--seed', '1', '--size', '32', '--classes', '2');
     const model = join(work, 'm.onnx');
     writeFileSync(model, createModel('vgg11-bn', { classes: 3, input: [3, 32, 32], seed: 0, width: 1 / 8 }));
     const summary = await lucernaJson(
       'train',
       model,
       ...['--dataset', join(work, 'parts', 'classes'), '--batch-size', '16', '--epochs', '5', '--optimizer', 'adamw', '--lr', '0.003'],
-      ...['--weight-decay', '0.05', '--val', '0.25', '--no-crop', '--out', join(work, 't.onnx')],
+      ...['--weight-decay', '0.05', '--no-crop', '--out', join(work, 't.onnx')],
     );
     const last = summary.epochs[summary.epochs.length - 1];
-    // 75 held-out images: at chance (1/3) the accuracy's standard deviation is 0.054, so 0.5 is 3σ above it.
+    // The generator's val split (index.csv, 20%: about 80 images): at chance (1/3) the accuracy's standard deviation is 0.053, so 0.5 is 3σ above it.
     assert.ok(last.valAccuracy >= 0.5, `held-out accuracy ${last.valAccuracy} (train ${last.accuracy})`);
   });
 });
