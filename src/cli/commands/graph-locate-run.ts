@@ -16,9 +16,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCsv } from '../../datasets/broden/csv.js';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
-import { fitPartLocator, locatePart, normalisedDistance, type UnitPositions } from '../../disentangle/graph/locate.js';
+import { fitPartLocator, locatePart, normalisedDistance } from '../../disentangle/graph/locate.js';
 import { fitPartTemplate, matchTemplate } from '../../disentangle/graph/template.js';
 import type { ActivationMap, ImagePeaks } from '../../disentangle/graph/types.js';
+import { filterUnits } from '../../disentangle/qa/units.js';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { parseInteger } from '../parse.js';
@@ -56,20 +57,6 @@ async function readClicks(path: string, part: string): Promise<Map<string, [numb
   }
   if (clicks.size === 0) throw new LucernaError('BAD_OPTION', `${path} has no click on "${part}"`);
   return clicks;
-}
-
-/** The raw filters of the graph's layers as units: each filter's maximum (its first peak). */
-function filterUnits(peaks: ImagePeaks): UnitPositions {
-  const x: number[] = [];
-  const y: number[] = [];
-  const value: number[] = [];
-  for (const layer of peaks)
-    for (const fp of layer) {
-      x.push(fp.x[0] ?? Number.NaN);
-      y.push(fp.y[0] ?? Number.NaN);
-      value.push(fp.value[0] ?? 0);
-    }
-  return { x, y, value };
 }
 
 /**
