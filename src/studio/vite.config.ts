@@ -1,5 +1,5 @@
 /**
- * Builds the studio's browser app (src/studio/app) into a static site in dist/studio: `npm run
+ * Builds the studio's browser app (src/studio/app) into a static site in dist/studio-app: `npm run
  * build:studio`. The core worker and onnxruntime-web's wasm file are bundled beside the page, so
  * the site needs no network and no backend; any static server (or `lucerna studio`) serves it.
  */
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 const app = fileURLToPath(new URL('./app', import.meta.url));
-const out = fileURLToPath(new URL('../../dist/studio', import.meta.url));
+const out = fileURLToPath(new URL('../../dist/studio-app', import.meta.url));
 
 export default defineConfig({
   root: app,

@@ -1,6 +1,6 @@
 /**
  * A tiny static file server on 127.0.0.1 for browser tests and the browser bench: serves a folder
- * (the built studio, dist/studio) plus named extra files (models, images), optionally with the
+ * (the built studio, dist/studio-app) plus named extra files (models, images), optionally with the
  * cross-origin isolation headers that let onnxruntime-web use WebAssembly threads.
  */
 import { readFile } from 'node:fs/promises';

@@ -24,16 +24,16 @@ export interface StudioFlags {
 }
 
 /**
- * The built app shipped with the package: `dist/studio` beside `src/` and `dist/` (this file sits
+ * The built app shipped with the package: `dist/studio-app` beside `src/` and `dist/` (this file sits
  * three folders below the package root in both).
  *
  * @example
  * ```ts
- * defaultAppDir(); // '/…/lucerna/dist/studio'
+ * defaultAppDir(); // '/…/lucerna/dist/studio-app'
  * ```
  */
 export function defaultAppDir(): string {
-  return fileURLToPath(new URL('../../../dist/studio/', import.meta.url));
+  return fileURLToPath(new URL('../../../dist/studio-app/', import.meta.url));
 }
 
 /**

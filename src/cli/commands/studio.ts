@@ -27,7 +27,7 @@ export const studioCommand = defineCommand<StudioFlags>({
     { flags: '--host <addr>', description: 'address to bind (default 127.0.0.1; anything else is reachable from other machines)' },
     { flags: '--port <n>', description: 'port (default 0: pick a free one and print the URL)' },
     { flags: '--max-upload <mib>', description: 'largest document the page may save, in MiB (default 8)' },
-    { flags: '--app <dir>', description: 'the built studio app (default: dist/studio of this package)' },
+    { flags: '--app <dir>', description: 'the built studio app (default: dist/studio-app of this package)' },
     flags.json('print the URL and settings as JSON when the studio stops'),
   ],
   run: async (ctx, [model], f) => (await import('./studio-run.js')).runStudio(ctx, model, f),

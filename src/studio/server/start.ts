@@ -66,7 +66,7 @@ function realPath(path: string, what: string, kind: 'file' | 'folder'): string {
  *
  * @example
  * ```ts
- * const { roots, config } = studioRoots({ appDir: 'dist/studio', dataset: 'data/parts' }, '0.1.0', 1 << 20);
+ * const { roots, config } = studioRoots({ appDir: 'dist/studio-app', dataset: 'data/parts' }, '0.1.0', 1 << 20);
  * ```
  */
 export function studioRoots(options: StudioOptions, version: string, maxUploadBytes: number): { roots: Map<string, string>; config: StudioConfig } {
@@ -116,7 +116,7 @@ export function studioRoots(options: StudioOptions, version: string, maxUploadBy
  *
  * @example
  * ```ts
- * await using studio = await startStudio({ appDir: 'dist/studio', model: 'cnn.onnx', port: 0 });
+ * await using studio = await startStudio({ appDir: 'dist/studio-app', model: 'cnn.onnx', port: 0 });
  * console.log(studio.url);
  * ```
  */
