@@ -11,7 +11,13 @@ import { StateView } from './state-view.js';
 
 /** `<lucerna-graph-view>`: set `state`. */
 export class GraphView extends StateView {
-  static override properties = { ...StateView.properties, perLayer: { state: true }, selected: { state: true }, layout: { state: true } };
+  static override properties = {
+    ...StateView.properties,
+    perLayer: { state: true },
+    selected: { state: true },
+    layout: { state: true },
+    layoutError: { state: true },
+  };
   static override styles = css`
     svg { border: 1px solid #ddd; background: #fff; max-width: 100%; height: auto; }
     .details { font: 12px ui-monospace, monospace; }
@@ -20,6 +26,8 @@ export class GraphView extends StateView {
   declare selected?: GraphNode;
   /** The layout of `laidOut`, once ELK has placed it. */
   declare layout?: GraphLayout;
+  /** Why the layout failed, if it did. */
+  declare layoutError?: string;
   private laidOut?: { readonly graph: object; readonly perLayer: number };
 
   constructor() {
@@ -34,15 +42,22 @@ export class GraphView extends StateView {
     const wanted = { graph, perLayer: this.perLayer };
     this.laidOut = wanted;
     this.layout = undefined;
-    void layoutGraph(graph, { maxNodesPerLayer: this.perLayer }).then((layout) => {
-      if (this.laidOut === wanted) this.layout = layout;
-    });
+    this.layoutError = undefined;
+    layoutGraph(graph, { maxNodesPerLayer: this.perLayer }).then(
+      (layout) => {
+        if (this.laidOut === wanted) this.layout = layout;
+      },
+      (e: unknown) => {
+        if (this.laidOut === wanted) this.layoutError = e instanceof Error ? e.message : String(e);
+      },
+    );
   }
 
   override render() {
     const graph = this.state?.graph;
     if (!graph) return html`<p>Load a graph.json (lucerna graph build), or start lucerna studio with --graph.</p>`;
     const layout = this.layout;
+    if (this.layoutError) return html`<p class="error">Could not lay out the graph: ${this.layoutError}</p>`;
     if (!layout) return html`<p>Laying out ${graph.nodes.length} nodes…</p>`;
     const sel = this.selected;
     const near = new Set<number>();
