@@ -1,6 +1,6 @@
 /**
  * The graph view's layout: rows per layer (top layer first), no overlaps within a row, children of
- * one parent side by side (dagre's crossing reduction, not the node order), and the per-layer cap.
+ * one parent side by side (ELK's crossing reduction, not the node order), and the per-layer cap.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -34,8 +34,8 @@ function graph(extra: GraphNode[] = []): ExplanatoryGraph {
 }
 
 describe('studio graph layout', () => {
-  it('puts each layer on its own row, top layer first, without overlaps', () => {
-    const layout = layoutGraph(graph([node(6, 0)]), { nodeSize: 18 });
+  it('puts each layer on its own row, top layer first, without overlaps', async () => {
+    const layout = await layoutGraph(graph([node(6, 0)]), { nodeSize: 18 });
     const ys = (layer: number) => new Set(layout.nodes.filter((n) => n.layer === layer).map((n) => n.y));
     assert.equal(ys(0).size, 1);
     assert.equal(ys(1).size, 1);
@@ -51,8 +51,8 @@ describe('studio graph layout', () => {
     assert.ok(layout.width >= Math.max(...layout.nodes.map((n) => n.x)));
   });
 
-  it('places the children of one parent side by side', () => {
-    const layout = layoutGraph(graph());
+  it('places the children of one parent side by side', async () => {
+    const layout = await layoutGraph(graph());
     const order = layout.nodes
       .filter((n) => n.layer === 0)
       .sort((a, b) => a.x - b.x)
@@ -62,8 +62,8 @@ describe('studio graph layout', () => {
     assert.equal(parentOf(order[2] as number), parentOf(order[3] as number), `order ${order}`);
   });
 
-  it('keeps the best-supported nodes per layer and counts the rest', () => {
-    const layout = layoutGraph(graph([node(6, 0, 99), node(7, 0, 1)]), { maxNodesPerLayer: 2 });
+  it('keeps the best-supported nodes per layer and counts the rest', async () => {
+    const layout = await layoutGraph(graph([node(6, 0, 99), node(7, 0, 1)]), { maxNodesPerLayer: 2 });
     const low = layout.nodes.filter((n) => n.layer === 0).map((n) => n.id);
     assert.deepEqual(low.sort(), [0, 6]);
     assert.equal(layout.hidden, 4);

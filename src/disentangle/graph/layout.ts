@@ -1,7 +1,7 @@
 /**
  * The layered view of an explanatory graph (Zhang et al. 2018, "Interpreting CNN Knowledge via an
  * Explanatory Graph", https://arxiv.org/abs/1708.01785, Fig. 1 and 5): which nodes to show and
- * where, laid out by ELK's layered (Sugiyama) algorithm (elkjs, loaded on first use).
+ * where, laid out by ELK's layered (Sugiyama) algorithm (the shared wrapper, src/render/layout/elk.ts).
  *
  * Choices, ours:
  * - A whole graph has thousands of nodes; the view shows `perLayer` nodes per layer: in the top
@@ -11,6 +11,7 @@
  * - The top conv layer is drawn at the top, as in the paper; each graph layer is one ELK partition,
  *   so a node without a shown edge still sits in its layer's row. Edges run parent → child.
  */
+import { layoutLayered } from '../../render/layout/elk.js';
 import type { ExplanatoryGraph, GraphEdge, GraphNode } from './types.js';
 
 /** The nodes and edges a view shows. */
@@ -70,17 +71,6 @@ export function selectView(graph: ExplanatoryGraph, perLayer: number): GraphView
   return { nodes, edges: graph.edges.filter((e) => shown.has(e.child) && shown.has(e.parent)) };
 }
 
-interface ElkPointLike {
-  readonly x: number;
-  readonly y: number;
-}
-interface ElkResult {
-  readonly width?: number;
-  readonly height?: number;
-  readonly children?: readonly { id: string; x?: number; y?: number }[];
-  readonly edges?: readonly { id: string; sections?: readonly { startPoint: ElkPointLike; endPoint: ElkPointLike; bendPoints?: readonly ElkPointLike[] }[] }[];
-}
-
 /**
  * Lays out a selection with ELK's layered algorithm, top layer first, every node a
  * `nodeWidth` × `nodeHeight` box.
@@ -92,36 +82,10 @@ interface ElkResult {
  * ```
  */
 export async function layoutView(selection: GraphViewSelection, layers: number, nodeWidth: number, nodeHeight: number): Promise<GraphLayout> {
-  // A CommonJS module: its exports object is the constructor, with itself as `default` too.
-  const ELK = (await import('elkjs/lib/elk.bundled.js')).default.default;
-  const elk = new ELK();
-  const result = (await elk.layout({
-    id: 'graph',
-    layoutOptions: {
-      'elk.algorithm': 'layered',
-      'elk.direction': 'DOWN',
-      'elk.partitioning.activate': 'true',
-      'elk.separateConnectedComponents': 'false',
-      'elk.edgeRouting': 'SPLINES',
-      'elk.spacing.nodeNode': '18',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
-      'elk.padding': '[top=8,left=8,bottom=8,right=8]',
-    },
-    children: selection.nodes.map((n) => ({
-      id: `n${n.id}`,
-      width: nodeWidth,
-      height: nodeHeight,
-      layoutOptions: { 'elk.partitioning.partition': String(layers - 1 - n.layer) },
-    })),
-    edges: selection.edges.map((e, i) => ({ id: `e${i}`, sources: [`n${e.parent}`], targets: [`n${e.child}`] })),
-  })) as ElkResult;
-  const nodes = (result.children ?? []).map((c) => ({ id: Number(c.id.slice(1)), x: c.x ?? 0, y: c.y ?? 0 }));
-  const edges = selection.edges.map((e, i) => {
-    const section = result.edges?.find((r) => r.id === `e${i}`)?.sections?.[0];
-    const points: [number, number][] = section
-      ? [section.startPoint, ...(section.bendPoints ?? []), section.endPoint].map((p) => [p.x, p.y] as [number, number])
-      : [];
-    return { child: e.child, parent: e.parent, points };
-  });
-  return { width: result.width ?? 0, height: result.height ?? 0, nodeWidth, nodeHeight, nodes, edges };
+  const boxes = selection.nodes.map((n) => ({ id: n.id, width: nodeWidth, height: nodeHeight, partition: layers - 1 - n.layer }));
+  const links = selection.edges.map((e) => [e.parent, e.child] as const);
+  const l = await layoutLayered(boxes, links, { nodeGap: 18, rankGap: 56, edgeRouting: 'SPLINES' });
+  const nodes = [...l.boxes].map(([id, at]) => ({ id, x: at.x, y: at.y }));
+  const edges = l.edges.map((e) => ({ child: e.to, parent: e.from, points: e.points.map((p) => [p.x, p.y] as [number, number]) }));
+  return { width: l.width, height: l.height, nodeWidth, nodeHeight, nodes, edges };
 }

@@ -1,15 +1,16 @@
 /**
  * The layout of an explanatory graph (Zhang et al. 2018, "Interpreting CNN Knowledge via an
  * Explanatory Graph", https://arxiv.org/abs/1708.01785) for the studio's graph view: one row per
- * mined layer (the top layer first, as the paper draws it), nodes ordered within a row by dagre's
- * crossing reduction, straight edges from a parent to its child. Large graphs keep the
+ * mined layer (the top layer first, as the paper draws it), nodes ordered within a row by ELK's
+ * layered crossing reduction (the shared wrapper, src/render/layout/elk.ts), straight edges from a
+ * parent to its child. Large graphs keep the
  * best-supported nodes of each layer so the picture stays readable; `hidden` says how many were
  * left out.
  *
  * Pure and isomorphic (no DOM): the view draws the result as SVG.
  */
-import dagre from '@dagrejs/dagre';
 import type { ExplanatoryGraph } from '../../disentangle/graph/types.js';
+import { layoutLayered } from '../../render/layout/elk.js';
 
 /** Options of {@link layoutGraph}. */
 export interface GraphLayoutOptions {
@@ -73,42 +74,32 @@ export function shownNodes(graph: ExplanatoryGraph, max: number): Set<number> {
 }
 
 /**
- * Lays out `graph` (see the module comment). Every node of a layer gets the same y; x comes from
- * dagre's ordering, so nodes with shared parents sit together and edges cross little.
+ * Lays out `graph` (see the module comment). Every node of a layer gets the same y (each layer is
+ * one ELK partition); x comes from ELK's ordering, so nodes with shared parents sit together and
+ * edges cross little.
  *
  * @example
  * ```ts
- * const layout = layoutGraph(parseGraph(text, 'graph.json'), { maxNodesPerLayer: 30 });
+ * const layout = await layoutGraph(parseGraph(text, 'graph.json'), { maxNodesPerLayer: 30 });
  * ```
  */
-export function layoutGraph(graph: ExplanatoryGraph, options: GraphLayoutOptions = {}): GraphLayout {
+export async function layoutGraph(graph: ExplanatoryGraph, options: GraphLayoutOptions = {}): Promise<GraphLayout> {
   const size = options.nodeSize ?? 18;
   const rowGap = options.rowGap ?? 90;
   const kept = shownNodes(graph, options.maxNodesPerLayer ?? 40);
   const top = graph.layers.length - 1;
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: options.nodeGap ?? 10, ranksep: rowGap - size, marginx: size, marginy: size });
-  g.setDefaultEdgeLabel(() => ({}));
-  // One invisible anchor per layer, chained top → bottom, keeps every node on its layer's rank.
-  for (let layer = top; layer >= 0; layer--) {
-    g.setNode(`a${layer}`, { width: 0, height: size });
-    if (layer < top) g.setEdge(`a${layer + 1}`, `a${layer}`, { minlen: 1, weight: 1 });
-  }
   const nodes = graph.nodes.filter((n) => kept.has(n.id));
-  for (const n of nodes) {
-    g.setNode(`n${n.id}`, { width: size, height: size });
-    // Between the anchors above and below: exactly on its layer's rank (dagre needs minlen ≥ 1).
-    if (n.layer < top) g.setEdge(`a${n.layer + 1}`, `n${n.id}`, { minlen: 1, weight: 0 });
-    if (n.layer > 0) g.setEdge(`n${n.id}`, `a${n.layer - 1}`, { minlen: 1, weight: 0 });
-  }
   const edges = graph.edges.filter((e) => kept.has(e.child) && kept.has(e.parent));
-  for (const e of edges) g.setEdge(`n${e.parent}`, `n${e.child}`, { minlen: 1, weight: 1 });
-  dagre.layout(g);
+  const laid = await layoutLayered(
+    nodes.map((n) => ({ id: n.id, width: size, height: size, partition: top - n.layer })),
+    edges.map((e) => [e.parent, e.child] as const),
+    { nodeGap: options.nodeGap ?? 10, rankGap: rowGap - size, edgeRouting: 'POLYLINE', padding: size },
+  );
   const rowY = (layer: number) => size + (top - layer) * rowGap;
   const byId = new Map<number, PlacedNode>();
   let width = 0;
   for (const n of nodes) {
-    const x = (g.node(`n${n.id}`) as { x: number }).x;
+    const x = (laid.boxes.get(n.id)?.x ?? 0) + size / 2;
     width = Math.max(width, x + size);
     byId.set(n.id, { id: n.id, layer: n.layer, filter: n.filter, support: n.support, x, y: rowY(n.layer) });
   }

@@ -1,33 +1,64 @@
 /**
  * View 4, an explanatory graph (Zhang et al. 2018, "Interpreting CNN Knowledge via an Explanatory
  * Graph", https://arxiv.org/abs/1708.01785) from `graph.json`: one row per mined layer, nodes
- * (part patterns) ordered by dagre to keep edges short; click a node for its filter, position,
+ * (part patterns) ordered by ELK (laid out off the render path) to keep edges short; click a node for its filter, position,
  * spread, support, parents and children.
  */
 import { css, html, svg } from 'lit';
 import type { GraphNode } from '../../../disentangle/graph/types.js';
-import { layoutGraph } from '../../shape/graph-layout.js';
+import { type GraphLayout, layoutGraph } from '../../shape/graph-layout.js';
 import { StateView } from './state-view.js';
 
 /** `<lucerna-graph-view>`: set `state`. */
 export class GraphView extends StateView {
-  static override properties = { ...StateView.properties, perLayer: { state: true }, selected: { state: true } };
+  static override properties = {
+    ...StateView.properties,
+    perLayer: { state: true },
+    selected: { state: true },
+    layout: { state: true },
+    layoutError: { state: true },
+  };
   static override styles = css`
     svg { border: 1px solid #ddd; background: #fff; max-width: 100%; height: auto; }
     .details { font: 12px ui-monospace, monospace; }
   `;
   declare perLayer: number;
   declare selected?: GraphNode;
+  /** The layout of `laidOut`, once ELK has placed it. */
+  declare layout?: GraphLayout;
+  /** Why the layout failed, if it did. */
+  declare layoutError?: string;
+  private laidOut?: { readonly graph: object; readonly perLayer: number };
 
   constructor() {
     super();
     this.perLayer = 30;
   }
 
+  override willUpdate(): void {
+    super.willUpdate();
+    const graph = this.state?.graph;
+    if (!graph || (this.laidOut?.graph === graph && this.laidOut.perLayer === this.perLayer)) return;
+    const wanted = { graph, perLayer: this.perLayer };
+    this.laidOut = wanted;
+    this.layout = undefined;
+    this.layoutError = undefined;
+    layoutGraph(graph, { maxNodesPerLayer: this.perLayer }).then(
+      (layout) => {
+        if (this.laidOut === wanted) this.layout = layout;
+      },
+      (e: unknown) => {
+        if (this.laidOut === wanted) this.layoutError = e instanceof Error ? e.message : String(e);
+      },
+    );
+  }
+
   override render() {
     const graph = this.state?.graph;
     if (!graph) return html`<p>Load a graph.json (lucerna graph build), or start lucerna studio with --graph.</p>`;
-    const layout = layoutGraph(graph, { maxNodesPerLayer: this.perLayer });
+    const layout = this.layout;
+    if (this.layoutError) return html`<p class="error">Could not lay out the graph: ${this.layoutError}</p>`;
+    if (!layout) return html`<p>Laying out ${graph.nodes.length} nodes…</p>`;
     const sel = this.selected;
     const near = new Set<number>();
     if (sel) for (const e of graph.edges) if (e.child === sel.id || e.parent === sel.id) near.add(e.child === sel.id ? e.parent : e.child);
