@@ -45,7 +45,7 @@ export async function benchBrowser(o: SectionOptions): Promise<Section> {
       await loadModelInPage(studio.page, '/model.onnx');
       const x = randomInput([1, 3, 224, 224]);
       for (const c of calls) {
-        const browserMs = await timeInPage(studio.page, c.method, x, c.options, { reps });
+        const browserMs = await timeInPage(studio.page, c.method, x, c.options, { warmup: 10, warmupMs: 4000, reps });
         rows.push({ method: c.method, threads, nodeMs: nodeMs[c.method] as number, browserMs });
         console.error(`browser ${c.method} ${threads} thread(s): node ${(nodeMs[c.method] as number).toFixed(1)} ms, browser ${browserMs.toFixed(1)} ms`);
       }
@@ -59,7 +59,7 @@ export async function benchBrowser(o: SectionOptions): Promise<Section> {
       rows.map((r) => [r.method, String(r.threads), ms(r.nodeMs), ms(r.browserMs), ratio(r.browserMs / r.nodeMs)]),
     ),
     '',
-    '- MobileNetV2 (random weights), batch 1, 224×224, target class 1; Grad-CAM at the default layer; `forward` is the plain model run (the engine baseline for the two methods). Medians after warm-up.',
+    '- MobileNetV2 (random weights), batch 1, 224×224, target class 1; Grad-CAM at the default layer; `forward` is the plain model run (the engine baseline for the two methods). Medians after warm-up: in the page at least 10 calls and 4 s per method, because V8 runs the wasm as baseline code first and optimises its hot functions over the first 10–20 calls.',
     "- Browser: the studio's core worker in headless Debian Chromium, timed on the page's UI thread from the call to the result (including the copy of the input into the worker and of the map back). 2 threads only in a cross-origin isolated page (the bench server sends COOP `same-origin` and COEP `require-corp`); without those headers the studio runs on 1 thread.",
     '- Node: the same method calls on onnxruntime-node with the same intra-op thread count.',
   ].join('\n');
