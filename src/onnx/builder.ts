@@ -140,12 +140,8 @@ export function buildModel(spec: ModelSpec): Uint8Array {
   const g = emptyGraph(spec.opset ?? 17);
   g.inputs = spec.inputs.map((i): ValueInfo => ({ name: i.name, elemType: i.elemType ?? DataType.FLOAT, dims: i.dims }));
   spec.build(new GraphBuilder(g));
-  g.outputs = spec.outputs.map((name): ValueInfo => ({ name, elemType: DataType.FLOAT, dims: [] }));
-  const model = g.toModel();
-  for (const o of model.graph?.output ?? []) {
-    if (o.type?.tensorType) o.type.tensorType.shape = undefined;
-  }
-  return encodeModel(model);
+  g.outputs = spec.outputs.map((name): ValueInfo => ({ name, elemType: DataType.FLOAT, dims: [], rankUnknown: true }));
+  return encodeModel(g.toModel());
 }
 
 /** Decodes and wraps model bytes as a {@link Graph}. */

@@ -13,6 +13,12 @@ export interface ValueInfo {
   readonly name: string;
   readonly elemType: number;
   readonly dims: readonly (number | string)[];
+  /**
+   * True when the model declares no shape at all (rank unknown). Then `dims` is empty but does not
+   * mean a scalar, and the value is written back without a shape: declaring rank 0 instead makes
+   * onnxruntime-web refuse the graph ("Mismatch between number of inferred and declared dimensions").
+   */
+  readonly rankUnknown?: boolean;
 }
 
 /** Supported range of the default-domain opset. */
@@ -25,7 +31,7 @@ function valueInfoOf(v: ValueInfoProto): ValueInfo {
     if (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0) return toNumber(d.dimValue);
     return d.dimParam || `?${i}`;
   });
-  return { name: v.name ?? '', elemType: tt?.elemType ?? 0, dims };
+  return { name: v.name ?? '', elemType: tt?.elemType ?? 0, dims, ...(tt && !tt.shape ? { rankUnknown: true } : {}) };
 }
 
 /** Builds a ValueInfoProto from a ValueInfo. */
@@ -35,7 +41,9 @@ export function valueInfoProto(v: ValueInfo): ValueInfoProto {
     type: {
       tensorType: {
         elemType: v.elemType,
-        shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d.startsWith('?') ? undefined : d })) },
+        shape: v.rankUnknown
+          ? undefined
+          : { dim: v.dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d.startsWith('?') ? undefined : d })) },
       },
     },
   };

@@ -9,7 +9,7 @@
  * explained classes are equal.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { methodList } from '../../src/attribution/methods.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { loadImageTensor } from '../../src/io/image.js';
+import { createModel } from '../../src/models/architectures.js';
 import { hasOracle, oracle, oracleDir, oracleTensor } from '../helpers/oracle.js';
 import { attributeInPage, cancelInPage, decodeImageInPage, listLayersInPage, loadModelInPage, openStudio, type StudioSession } from './studio-site.js';
 
@@ -51,13 +52,23 @@ function maxAbs(values: ArrayLike<number>): number {
 }
 
 let studio: StudioSession;
+let work: string;
 before(async () => {
   if (!hasOracle()) return;
-  const files = Object.fromEntries(MODELS.map((m) => [`/${m}.onnx`, join(oracleDir, m, 'model.onnx')]));
+  work = await mkdtemp(join(tmpdir(), 'lucerna-parity-'));
+  // A `lucerna model create` model: its logits output declares no shape (rank unknown).
+  writeFileSync(join(work, 'created.onnx'), createModel('small-cnn', { classes: 3, input: [3, 32, 32], seed: 0 }));
+  const files = {
+    ...Object.fromEntries(MODELS.map((m) => [`/${m}.onnx`, join(oracleDir, m, 'model.onnx')])),
+    '/created.onnx': join(work, 'created.onnx'),
+  };
   // One wasm thread: parity needs no threads, and spinning threads only slow a shared machine.
   studio = await openStudio({ files, isolated: false });
 });
-after(() => studio?.close());
+after(async () => {
+  await studio?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
 
 describe('browser parity: gradient methods in Chromium (onnxruntime-web) equal Node (onnxruntime-node)', { skip: !hasOracle() && 'no shared oracle' }, () => {
   it('the page runs the registry: every gradient method is offered', () => {
@@ -97,6 +108,23 @@ describe('browser parity: gradient methods in Chromium (onnxruntime-web) equal N
       console.error(`# ${name}: relative max diff ${report.join(', ')}`);
     });
   }
+});
+
+describe('models whose outputs declare no shape', { skip: !hasOracle() && 'no shared oracle' }, () => {
+  it('grad-cam on a `model create small-cnn` model loads in the page and matches Node', async () => {
+    const bytes = readFileSync(join(work, 'created.onnx'));
+    await using model = await Model.load(bytes, { runtime: nodeRuntime, name: 'created' });
+    const x = { data: Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37)), shape: [1, 3, 32, 32] };
+    const method = gradientMethods.find((m) => m.name === 'grad-cam')!;
+    await loadModelInPage(studio.page, '/created.onnx');
+    const [node, web] = await Promise.all([method.attribute(model, x, {}), attributeInPage(studio.page, 'grad-cam', x, {})]);
+    assert.deepEqual(web.shape, node.attribution.shape);
+    const scale = maxAbs(node.attribution.data);
+    assert.ok(scale > 0, 'the Node map is all zeros');
+    let diff = 0;
+    for (let i = 0; i < web.values.length; i++) diff = Math.max(diff, Math.abs((web.values[i] as number) - (node.attribution.data[i] as number)));
+    assert.ok(diff <= TOLERANCE * scale, `max |browser − node| = ${diff.toExponential(2)}, map scale ${scale.toExponential(2)}`);
+  });
 });
 
 describe('the core worker: layers, images, progress and cancel', { skip: !hasOracle() && 'no shared oracle' }, () => {
