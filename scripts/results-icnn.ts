@@ -7,19 +7,9 @@
  * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--lr 0.003] [--weight-decay 0.05] [--batch 32]
  * [--out RESULTS.md]`.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ICNN_DEFAULTS, type IcnnSettings, icnnSection } from './results/icnn.js';
-
-const HEADING = '## Interpretable CNNs';
-
-/** `document` with the section starting at {@link HEADING} replaced by `section` (appended when absent). */
-export function replaceSection(document: string, section: string): string {
-  const start = document.indexOf(HEADING);
-  if (start < 0) return `${document.trimEnd()}\n\n${section}`;
-  const next = document.indexOf('\n## ', start + HEADING.length);
-  return `${document.slice(0, start)}${section}${next < 0 ? '' : `\n${document.slice(next + 1)}`}`;
-}
+import { writeSection } from './results/section-file.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,11 +19,11 @@ const { values } = parseArgs({
 });
 const settings = Object.fromEntries(
   Object.entries(ICNN_DEFAULTS).map(([k, v]) => {
-    const given = values[k === 'weightDecay' ? 'weight-decay' : k] as string | undefined;
+    const given = (values as Record<string, unknown>)[k === 'weightDecay' ? 'weight-decay' : k] as string | undefined;
     return [k, given === undefined ? v : typeof v === 'number' ? Number(given) : given];
   }),
 ) as unknown as IcnnSettings;
 const section = await icnnSection(settings);
 const out = values.out as string;
-writeFileSync(out, replaceSection(existsSync(out) ? readFileSync(out, 'utf8') : '# Results\n', section));
+await writeSection('## Interpretable CNNs', section, out);
 process.stdout.write(section);

@@ -4,10 +4,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { dissectionSection } from './results/dissection.js';
+import { graphSection } from './results/graph.js';
 import { icnnSection } from './results/icnn.js';
 import { qaSection } from './results/qa.js';
 import { treeSection } from './results/tree.js';
-import { graphSection } from './results-graph.js';
 
 const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection()];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);

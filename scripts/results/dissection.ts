@@ -68,7 +68,7 @@ export async function dissectionSection(work = join(tmpdir(), 'lucerna-results-d
   const graph = graphFromBytes(new Uint8Array(await readFile(trained)), trained);
   await writeFile(random, encodeModel(randomizedCopy(graph, parametrisedLayers(graph), 0).toModel()));
   await writeFile(sidecarPath(random), await readFile(sidecarPath(trained)));
-  const runs = [];
+  const runs: { model: string; seconds: number; layers: LayerSummary[] }[] = [];
   for (const [model, path] of [
     ['trained (nsfwjs)', trained],
     ['random weights', random],

@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { datasetRationales, imageSampleShape } from '../../src/cli/commands/tree-build-run.js';
 import { runJson } from '../../src/cli/in-process.js';
 import { openModel } from '../../src/cli/model.js';
+import { labelsFromRgb } from '../../src/datasets/broden/labels.js';
 import { imageFolder } from '../../src/datasets/node/image-folder.js';
-import { decodeLabelPlane } from '../../src/datasets/parts/broden.js';
 import { FIGURE_CLASSES } from '../../src/datasets/parts/figures.js';
 import { collectGraphPeaks } from '../../src/disentangle/graph/collect.js';
 import { buildTree } from '../../src/disentangle/tree/build.js';
@@ -117,7 +117,7 @@ async function assignFilters(
     const maskFile = join(parts, 'images', f.replace('.png', '_part.png'));
     if (!(await exists(maskFile))) continue; // a "none" image: no figure, no parts
     const mask = await decodeRgb(maskFile);
-    const labels = decodeLabelPlane(mask.rgb, 3);
+    const labels = labelsFromRgb(mask.rgb, 3);
     for (const [c, fp] of (peaks[i]?.[0] ?? []).entries()) {
       counts[c] ??= new Map();
       if (!fp.value.length || (fp.value[0] as number) <= 0) continue;
