@@ -44,25 +44,13 @@ describe('lucerna tree build / explain', () => {
     }
   });
   after(() => rm(dir, { recursive: true, force: true }));
+  /** `tree build` of class `a` at `features` on the test set into `out`, plus `extra` flags. */
+  const buildTree = (out: string, ...extra: string[]) =>
+    lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', join(dir, 'data'), '--class', 'a', '--layer', 'features', '--out', out, ...extra);
 
   it('builds a tree.json and explains an image along its path', async () => {
     const out = join(dir, 'out');
-    const run = await lucerna(
-      'tree',
-      'build',
-      join(dir, 'model.onnx'),
-      '--dataset',
-      join(dir, 'data'),
-      '--class',
-      'a',
-      '--layer',
-      'features',
-      '--out',
-      out,
-      '--batch-size',
-      '5',
-      '--json',
-    );
+    const run = await buildTree(out, '--batch-size', '5', '--json');
     assert.equal(run.code, 0, run.stderr);
     const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
     assert.equal(tree.version, 1);
@@ -77,22 +65,7 @@ describe('lucerna tree build / explain', () => {
 
   it('writes the tree report with --report and the path report with --out', async () => {
     const out = join(dir, 'out-report');
-    const built = await lucerna(
-      'tree',
-      'build',
-      join(dir, 'model.onnx'),
-      '--dataset',
-      join(dir, 'data'),
-      '--class',
-      'a',
-      '--layer',
-      'features',
-      '--out',
-      out,
-      '--report',
-      '--report-depth',
-      '2',
-    );
+    const built = await buildTree(out, '--report', '--report-depth', '2');
     assert.equal(built.code, 0, built.stderr);
     const html = await readFile(join(out, 'tree.html'), 'utf8');
     const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
