@@ -188,6 +188,15 @@ function readHeader(bytes: Uint8Array, what: string): Header {
 }
 
 /**
+ * Copies bytes [start, end) into a fresh, aligned ArrayBuffer. `Uint8Array.prototype.slice` is called
+ * directly because a Node `Buffer`'s own `slice` returns a view that shares its (often pooled) memory,
+ * whose `.buffer` would hold unrelated bytes.
+ */
+function copyOut(bytes: Uint8Array, start: number, end: number): ArrayBuffer {
+  return Uint8Array.prototype.slice.call(bytes, start, end).buffer as ArrayBuffer;
+}
+
+/**
  * Parses the bytes of a `.npy` file. Errors are `BAD_FILE` with one line saying what is wrong:
  * not a .npy file, truncated, big-endian, Fortran order, object or structured arrays, or an
  * element type outside {@link NpyDtype}.
@@ -210,8 +219,7 @@ export function parseNpy(bytes: Uint8Array, what = 'the .npy file'): NpyArray {
       'Copy or save the file again',
     );
   }
-  // slice() copies into a fresh, aligned buffer; the input may sit at any byte offset.
-  const buffer = bytes.slice(dataOffset, dataOffset + byteLength).buffer;
+  const buffer = copyOut(bytes, dataOffset, dataOffset + byteLength);
   return { dtype, shape, data: info.make(buffer) };
 }
 
@@ -371,6 +379,6 @@ export function parseNpyLayout(bytes: Uint8Array, what = 'the .npy file'): NpyLa
  * ```
  */
 export function npyBytesToFloat32(bytes: Uint8Array, dtype: NpyDtype): Float32Array {
-  const data = DTYPES[dtype].make(bytes.slice().buffer);
+  const data = DTYPES[dtype].make(copyOut(bytes, 0, bytes.length));
   return npyToFloat32({ dtype, shape: [data.length], data }).data;
 }

@@ -435,6 +435,13 @@ describe('explain helpers', () => {
     assert.throws(() => parseExplainFlags({ window: '4', stride: '8' }), /--stride 8 exceeds --window 4/);
   });
 
+  it('help shows the occlusion window and stride as one number in pixels, as explain parses them', async () => {
+    const { explainCommand } = await import('../../src/cli/commands/explain.js');
+    const flags = explainCommand.options.map((o) => o.flags);
+    assert.ok(flags.includes('--window <px>') && flags.includes('--stride <px>'), flags.join(' '));
+    assert.ok(!flags.some((f) => f.includes('<c,h,w>')));
+  });
+
   it('occlusion windows default to a seventh of the image side with half-window strides', () => {
     assert.deepEqual(occlusionGeometry(parseExplainFlags({}).params, 224, 224), { window: 32, stride: 16 });
     assert.deepEqual(occlusionGeometry(parseExplainFlags({ window: '100' }).params, 32, 32), { window: 32, stride: 16 });

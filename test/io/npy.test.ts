@@ -221,3 +221,14 @@ describe('parseNpy on hand-built and damaged files', () => {
     assert.deepEqual(values(npy.data), [7, 9]);
   });
 });
+
+describe('parseNpy on Node Buffers', () => {
+  test("a pooled Buffer (a view into shared memory) gives its own values, not the pool's", () => {
+    const bytes = serializeNpy({ data: new Float32Array([1.5, -2, 3.25]), shape: [3] });
+    // Buffer.from copies small arrays into Node's shared pool, at a non-zero offset.
+    const pooled = Buffer.concat([Buffer.from([9, 9, 9]), Buffer.from(bytes)]).subarray(3);
+    assert.notEqual(pooled.byteOffset, 0);
+    assert.deepEqual(Array.from(parseNpy(pooled).data as Float32Array), [1.5, -2, 3.25]);
+    assert.deepEqual(Array.from(npyToFloat32(pooled).data), [1.5, -2, 3.25]);
+  });
+});

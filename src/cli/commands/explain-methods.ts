@@ -239,7 +239,7 @@ export const EXPLAIN_PRESETS: Readonly<Record<string, Readonly<Record<string, Op
   smoothgrad: { stdev: 0.15 },
   'smoothgrad-sq': { stdev: 0.15 },
   vargrad: { stdev: 0.15 },
-  occlusion: { window: { text: 'one number, the side in pixels: a seventh of the image side' }, strides: { text: 'one number: half the window' } },
+  occlusion: { window: { text: 'a seventh of the image side' }, strides: { text: 'half the window' } },
   rise: { masks: 500 },
 };
 

@@ -36,8 +36,19 @@ export const explainCommand = defineCommand<ExplainFlags>({
     flags.json('print the report data as JSON (without the images) instead of the summary'),
     { flags: '--mode <mode>', description: 'blended (default), heatmap, masked or alpha-scaling' },
     // Every method's own flags, from the registry, with explain's quick-run defaults in the help.
-    ...methodFlagSpecs({ exclude: EXPLAIN_OWN_FLAGS, defaults: EXPLAIN_PRESETS, postprocess: false }),
+    ...methodFlagSpecs({ exclude: EXPLAIN_OWN_FLAGS, defaults: EXPLAIN_PRESETS, postprocess: false }).map(explainPixelFlag),
     flags.batchSize(8),
   ],
   run: async (ctx, [model], f) => (await import('./explain-run.js')).explainRun(ctx, model, f),
 });
+
+/**
+ * explain takes the occlusion window and stride as one number in pixels (square, over every
+ * channel), where `attribute` takes one size per dimension: its help says so.
+ */
+function explainPixelFlag(spec: { flags: string; description: string }): { flags: string; description: string } {
+  const long = spec.flags.split(' ')[0];
+  if (long !== '--window' && long !== '--stride') return spec;
+  const what = long === '--window' ? 'occlusion window side in pixels, over every channel' : 'occlusion stride in pixels';
+  return { flags: `${long} <px>`, description: spec.description.replace(/^occlusion (window|stride) per dimension/, what) };
+}
