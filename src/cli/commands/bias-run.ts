@@ -5,7 +5,9 @@
  * https://arxiv.org/abs/1710.10577) on a part data set written by `lucerna dataset parts`. The
  * images come from its ImageFolder view (`classes/<class>/<image>`, sorted class names = the
  * model's outputs, as `lucerna train --dataset` uses them); the split of each image from the
- * `split` column of `attributes.csv`. Relations are mined on the unbiased `val` split; the model's
+ * `split` column of `attributes.csv`. Relations are mined on the unbiased `val` split (the bias of a
+ * relation is the partial correlation of class evidence and attribute given the true class; see
+ * `diagnosis/bias/relations.ts`; a warning when `--threshold` is below the level chance reaches); the model's
  * accuracy is measured on both splits, and on the val images where the top flagged relation's cue
  * agrees or conflicts with the class. Writes `bias.json` and `report.html` into `--out` (staged,
  * renamed into place when the run succeeds): nothing is written on error. Loaded by `bias.ts`.
@@ -15,7 +17,7 @@ import { join } from 'node:path';
 import { parseCsv } from '../../datasets/broden/csv.js';
 import { attributeTable } from '../../diagnosis/bias/attributes.js';
 import { discoverBias } from '../../diagnosis/bias/discover.js';
-import type { BiasRelation } from '../../diagnosis/bias/relations.js';
+import { type BiasRelation, noiseLevel } from '../../diagnosis/bias/relations.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
@@ -194,6 +196,11 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
     { classes, labels: val.map((i) => i.label), attributes: table.names, indicators: valIndicators },
     { threshold, filtersPerAttribute, batchSize, signal: ctx.signal },
   );
+  const noise = noiseLevel(val.length, relations.length);
+  if (threshold < noise)
+    ctx.warn(
+      `--threshold ${threshold} is below the ${noise.toFixed(3)} that chance alone reaches on ${val.length} val images over ${relations.length} relations: flags may be noise`,
+    );
   const valPred = await predict(model, val, batchSize, preprocessing, ctx.signal);
   const trainPred = await predict(model, train, batchSize, preprocessing, ctx.signal);
   const accuracyBy: Record<string, { images: number; accuracy: number | null }> = {
@@ -212,6 +219,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
     attributes: flags.attributes,
     layer: flags.layer,
     threshold,
+    'noise level (5 % family-wise)': Math.round(noise * 1000) / 1000,
     filtersPerAttribute,
     classes: classes.join(', '),
     'reference images (val)': val.length,
