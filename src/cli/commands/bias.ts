@@ -28,8 +28,11 @@ export const biasCommand = defineCommand<BiasFlags>({
     { flags: '--attributes <csv>', description: 'attributes.csv of that data set (image, split and attribute columns)', required: true },
     flags.layer('conv layer (4-D activation tensor or node name)', true),
     flags.out('<dir>', 'write bias.json and report.html here (must not exist or be empty)', true),
-    { flags: '--threshold <f>', description: 'absolute bias at which a relation is flagged (default 0.3)' },
-    { flags: '--filters <m>', description: 'filters that stand for one attribute value (default 3)' },
+    {
+      flags: '--threshold <f>',
+      description: 'absolute bias (partial correlation of class evidence and attribute given the class) at which a relation is flagged (default 0.3)',
+    },
+    { flags: '--filters <m>', description: 'evidence filters listed per relation (default 3)' },
     flags.batchSize(8),
     flags.json(),
   ],
