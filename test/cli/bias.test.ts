@@ -127,6 +127,10 @@ describe('lucerna bias: output', () => {
     assert.equal(json.settings.threshold, 0.5);
     assert.equal(json.accuracy['val (unbiased)'].images + json.accuracy['train (biased)'].images, 30);
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<h2>Flagged relations \(\d+\)<\/h2>/);
+    const predictions = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n');
+    assert.equal(predictions[0], 'image,split,class,predicted');
+    assert.equal(predictions.length, 31);
+    assert.ok(predictions.slice(1).every((l) => /^parts_\d+\.png,(train|val),(bird|fish|none),(bird|fish|none)$/.test(l)));
     assertOneLine(
       await bias(cleanModel, '--dataset', clean, '--attributes', join(clean, 'attributes.csv'), '--layer', LAYER, '--out', out),
       /exists and is not empty/,

@@ -10,7 +10,8 @@
  * `diagnosis/bias/relations.ts`; a warning when `--threshold` is below the level chance reaches); the model's
  * accuracy is measured on both splits, and on the val images where the top flagged relation's cue
  * agrees or conflicts with the class. Writes `bias.json` and `report.html` into `--out` (staged,
- * renamed into place when the run succeeds): nothing is written on error. Loaded by `bias.ts`.
+ * renamed into place when the run succeeds), and `predictions.csv` (each image's split, class and
+ * predicted class): nothing is written on error. Loaded by `bias.ts`.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -41,7 +42,7 @@ export interface BiasFlags {
 }
 
 /** One image of the ImageFolder view. */
-interface Item {
+export interface Item {
   readonly image: string;
   readonly path: string;
   readonly label: number;
@@ -138,6 +139,20 @@ function cueAgrees(r: BiasRelation, c: number, j: number, items: readonly Item[]
   return (i) => (((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1)) === r.network >= 0;
 }
 
+/**
+ * `predictions.csv`: image, split, true and predicted class of every image (val first), so that
+ * the accuracy can be split by any attribute afterwards.
+ *
+ * @example
+ * ```ts
+ * predictionsCsv([{ image: 'a.png', path: '', label: 0, split: 'val' }], [1], ['bird', 'fish']); // 'image,split,class,predicted\na.png,val,bird,fish\n'
+ * ```
+ */
+export function predictionsCsv(items: readonly Item[], predicted: readonly number[], classes: readonly string[]): string {
+  const rows = items.map((it, i) => `${it.image},${it.split},${classes[it.label]},${classes[predicted[i] as number]}`);
+  return `image,split,class,predicted\n${rows.join('\n')}\n`;
+}
+
 /** Flagged relations shown with Grad-CAM maps, and images per relation. */
 const EVIDENCE_RELATIONS = 3;
 const EVIDENCE_IMAGES = 4;
@@ -226,6 +241,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   };
   const json = resultJson(relations, accuracyBy, settings);
   await ctx.outputs.write(join(flags.out, 'bias.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await ctx.outputs.write(join(flags.out, 'predictions.csv'), predictionsCsv([...val, ...train], [...valPred, ...trainPred], classes));
   const examples = new Map<string, Awaited<ReturnType<typeof biasExamples>>>();
   for (const r of json.flagged.slice(0, EVIDENCE_RELATIONS)) {
     const c = classes.indexOf(r.className);
