@@ -1,7 +1,7 @@
 /**
  * `lucerna bias` through `main(argv)` in-process: bad input is one line on stderr and writes
  * nothing; a run on an untrained small-cnn writes bias.json and report.html with every relation.
- * (The tiny-scale proof on trained models does not hold yet; see the branch's commit history.)
+ * The proof on trained models (planted cue flagged first, clean model quiet) is bias-proof.test.ts.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -127,6 +127,10 @@ describe('lucerna bias: output', () => {
     assert.equal(json.settings.threshold, 0.5);
     assert.equal(json.accuracy['val (unbiased)'].images + json.accuracy['train (biased)'].images, 30);
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<h2>Flagged relations \(\d+\)<\/h2>/);
+    const predictions = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n');
+    assert.equal(predictions[0], 'image,split,class,predicted');
+    assert.equal(predictions.length, 31);
+    assert.ok(predictions.slice(1).every((l) => /^parts_\d+\.png,(train|val),(bird|fish|none),(bird|fish|none)$/.test(l)));
     assertOneLine(
       await bias(cleanModel, '--dataset', clean, '--attributes', join(clean, 'attributes.csv'), '--layer', LAYER, '--out', out),
       /exists and is not empty/,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attributeFilters, mineRelations, type RelationInput } from '../../src/diagnosis/bias/relations.js';
+import { mineRelations, noiseLevel, type RelationInput, withinClassCovariances, withinClassResiduals } from '../../src/diagnosis/bias/relations.js';
 import { pearson } from '../../src/metrics/spearman.js';
 
 test('pearson: hand-computed values and the constant case', () => {
@@ -10,61 +10,88 @@ test('pearson: hand-computed values and the constant case', () => {
   assert.equal(pearson([1, 0], [0, 1]), -1);
 });
 
-test('attributeFilters ranks filters by absolute correlation with the indicator', () => {
-  const activations = [
-    [0, 1, 5],
-    [1, 1, 4],
-    [0, 2, 5],
-    [1, 2, 4],
+test('withinClassResiduals and withinClassCovariances: hand-computed values; the covariances sum to that of the row sums', () => {
+  assert.deepEqual(withinClassResiduals([1, 3, 5, 5], [0, 0, 1, 1]), [-1, 1, 0, 0]);
+  const rows = [
+    [1, 0, 2],
+    [3, 1, 0],
+    [0, 4, 1],
+    [2, 2, 2],
   ];
-  // filter 0 = indicator (1), filter 2 = 5 − indicator (−1), filter 1 uncorrelated (0)
-  assert.deepEqual(attributeFilters(activations, [0, 1, 0, 1], 2), [0, 2]);
-  assert.deepEqual(attributeFilters(activations, [0, 1, 0, 1], 9), [0, 2, 1]);
+  const labels = [0, 0, 1, 1];
+  const a = [1, 0, 1, 0];
+  // class 0: a − mean = ±0.5, filter 0: −1, +1 → (−0.5 − 0.5)/4 = −0.25; class 1: filter 0: −1, +1 → −0.25
+  const cov = withinClassCovariances(rows, a, labels);
+  assert.ok(Math.abs((cov[0] as number) + 0.5) < 1e-12);
+  const sums = rows.map((r) => r.reduce((s, v) => s + v, 0));
+  const total = withinClassResiduals(sums, labels).reduce((s, v, i) => s + v * (withinClassResiduals(a, labels)[i] as number), 0) / 4;
+  assert.ok(Math.abs(cov.reduce((s, v) => s + v, 0) - total) < 1e-12);
 });
 
-/** 8 unbiased images: class bird/cat balanced, stripes independent of the class. */
-function reference(birdLeansOnStripes: boolean): RelationInput {
+test('noiseLevel: Fisher/Šidák bound shrinks with images, grows with relations', () => {
+  assert.ok(noiseLevel(400, 600) > 0.15 && noiseLevel(400, 600) < 0.25);
+  assert.ok(noiseLevel(1600, 600) < noiseLevel(400, 600));
+  assert.ok(noiseLevel(400, 6000) > noiseLevel(400, 600));
+  // one relation: the two-sided 5 % point, 1.96 / √(N − 4)
+  assert.ok(Math.abs(noiseLevel(10004, 1) - Math.tanh(1.959964 / 100)) < 1e-6);
+  assert.equal(noiseLevel(3, 10), 1);
+});
+
+/**
+ * 8 unbiased images: class bird/cat balanced, stripes independent of the class; the wing marks
+ * every bird. Filter 0 carries the stripes, filter 1 the wing, filter 2 noise that differs between
+ * classes only (as a class-defining part does).
+ */
+function reference(birdLeansOnStripes: number): RelationInput {
   const labels = [0, 0, 0, 0, 1, 1, 1, 1];
   const stripes = [1, 1, 0, 0, 1, 1, 0, 0];
   const wing = labels.map((y) => (y === 0 ? 1 : 0));
-  // filter 0 sees stripes, filter 1 sees the wing, filter 2 is noise
-  const activations = labels.map((_, n) => [3 * (stripes[n] as number), 2 * (wing[n] as number), n % 3]);
-  const bird = labels.map((_, n) => [birdLeansOnStripes ? 2 * (stripes[n] as number) : 0, 1.5 * (wing[n] as number), 0]);
+  const bird = labels.map((y, n) => [birdLeansOnStripes * (stripes[n] as number), 1.5 * (wing[n] as number), y === 0 ? 0.2 : -0.3]);
   const cat = labels.map((_, n) => [0, -1 * (wing[n] as number), 0]);
   return {
     classes: ['bird', 'cat'],
     labels,
     attributes: ['background=stripes', 'part=wing'],
     indicators: labels.map((_, n) => [stripes[n] as number, wing[n] as number]),
-    activations,
     rationale: [bird, cat],
   };
 }
 
 test('mineRelations flags the planted relation first on the biased model, nothing on the clean one', () => {
-  const biased = mineRelations(reference(true), { filtersPerAttribute: 1, threshold: 0.3 });
+  const biased = mineRelations(reference(2), { filtersPerAttribute: 2, threshold: 0.3 });
   assert.equal(biased[0]?.className, 'bird');
   assert.equal(biased[0]?.attribute, 'background=stripes');
-  assert.deepEqual(biased[0]?.filters, [0]);
-  assert.ok(Math.abs((biased[0]?.network ?? 0) - 1) < 1e-12);
+  assert.deepEqual(biased[0]?.filters, [0]); // only filter 0 moves with the stripes within a class
+  assert.ok(Math.abs((biased[0]?.bias ?? 0) - 1) < 1e-12);
   assert.equal(biased[0]?.groundTruth, 0);
+  assert.ok((biased[0]?.network ?? 0) > 0.3);
   assert.equal(biased[0]?.flagged, true);
   assert.equal(biased.filter((r) => r.flagged).length, 1);
-  // the wing is a real part of birds: network and ground truth agree (both 1 for bird, −1 for cat)
-  const wing = biased.find((r) => r.className === 'cat' && r.attribute === 'part=wing');
-  assert.ok(wing && Math.abs(wing.network + 1) < 1e-12 && Math.abs(wing.groundTruth + 1) < 1e-12 && !wing.flagged);
+  // the wing is a real part of birds: the network relies on it as much as the class does (bias 0),
+  // though network and ground-truth correlations are not both ±1
+  const wing = biased.find((r) => r.className === 'bird' && r.attribute === 'part=wing');
+  assert.ok(wing && wing.bias === 0 && !wing.flagged && Math.abs(wing.groundTruth - 1) < 1e-12 && wing.network < 0.99);
 
-  const clean = mineRelations(reference(false), { filtersPerAttribute: 1, threshold: 0.3 });
+  const clean = mineRelations(reference(0), { filtersPerAttribute: 1, threshold: 0.3 });
   assert.equal(clean.filter((r) => r.flagged).length, 0);
+  assert.ok(clean.every((r) => r.bias === 0));
 });
 
-test('mineRelations flags a relation the network under-uses', () => {
-  const input = reference(false);
-  // the bird score ignores the wing entirely although every bird has one
-  const rationale = [input.labels.map(() => [0, 0, 0]), input.rationale[1] ?? []];
-  const relations = mineRelations({ ...input, rationale }, { filtersPerAttribute: 1 });
+test('mineRelations flags a relation the network counts against the class (negative bias)', () => {
+  const relations = mineRelations(reference(-1), { filtersPerAttribute: 1 });
   const top = relations[0];
   assert.equal(top?.className, 'bird');
-  assert.equal(top?.attribute, 'part=wing');
-  assert.ok(top && top.bias === -1 && top.flagged);
+  assert.equal(top?.attribute, 'background=stripes');
+  assert.ok(top && Math.abs(top.bias + 1) < 1e-12 && top.flagged);
+  assert.deepEqual(top?.filters, [0]);
+});
+
+test('a weaker reliance gives a smaller bias, ranked below a stronger one', () => {
+  const input = reference(2);
+  // add noise within the class so the bias is not ±1: image 0 gets extra bird evidence on filter 2
+  const bird = (input.rationale[0] ?? []).map((row, n) => (n === 0 ? [row[0] as number, row[1] as number, (row[2] as number) + 1.5] : [...row]));
+  const strong = mineRelations({ ...input, rationale: [bird, input.rationale[1] ?? []] })[0]?.bias ?? 0;
+  const quarter = bird.map((r) => [(r[0] as number) / 4, r[1] as number, r[2] as number]);
+  const weak = mineRelations({ ...input, rationale: [quarter, input.rationale[1] ?? []] })[0]?.bias ?? 0;
+  assert.ok(strong > weak && weak > 0 && strong < 1, `${strong} ${weak}`);
 });

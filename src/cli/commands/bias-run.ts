@@ -5,17 +5,20 @@
  * https://arxiv.org/abs/1710.10577) on a part data set written by `lucerna dataset parts`. The
  * images come from its ImageFolder view (`classes/<class>/<image>`, sorted class names = the
  * model's outputs, as `lucerna train --dataset` uses them); the split of each image from the
- * `split` column of `attributes.csv`. Relations are mined on the unbiased `val` split; the model's
+ * `split` column of `attributes.csv`. Relations are mined on the unbiased `val` split (the bias of a
+ * relation is the partial correlation of class evidence and attribute given the true class; see
+ * `diagnosis/bias/relations.ts`; a warning when `--threshold` is below the level chance reaches); the model's
  * accuracy is measured on both splits, and on the val images where the top flagged relation's cue
  * agrees or conflicts with the class. Writes `bias.json` and `report.html` into `--out` (staged,
- * renamed into place when the run succeeds): nothing is written on error. Loaded by `bias.ts`.
+ * renamed into place when the run succeeds), and `predictions.csv` (each image's split, class and
+ * predicted class): nothing is written on error. Loaded by `bias.ts`.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCsv } from '../../datasets/broden/csv.js';
 import { attributeTable } from '../../diagnosis/bias/attributes.js';
 import { discoverBias } from '../../diagnosis/bias/discover.js';
-import type { BiasRelation } from '../../diagnosis/bias/relations.js';
+import { type BiasRelation, noiseLevel } from '../../diagnosis/bias/relations.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
@@ -39,7 +42,7 @@ export interface BiasFlags {
 }
 
 /** One image of the ImageFolder view. */
-interface Item {
+export interface Item {
   readonly image: string;
   readonly path: string;
   readonly label: number;
@@ -136,6 +139,20 @@ function cueAgrees(r: BiasRelation, c: number, j: number, items: readonly Item[]
   return (i) => (((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1)) === r.network >= 0;
 }
 
+/**
+ * `predictions.csv`: image, split, true and predicted class of every image (val first), so that
+ * the accuracy can be split by any attribute afterwards.
+ *
+ * @example
+ * ```ts
+ * predictionsCsv([{ image: 'a.png', path: '', label: 0, split: 'val' }], [1], ['bird', 'fish']); // 'image,split,class,predicted\na.png,val,bird,fish\n'
+ * ```
+ */
+export function predictionsCsv(items: readonly Item[], predicted: readonly number[], classes: readonly string[]): string {
+  const rows = items.map((it, i) => `${it.image},${it.split},${classes[it.label]},${classes[predicted[i] as number]}`);
+  return `image,split,class,predicted\n${rows.join('\n')}\n`;
+}
+
 /** Flagged relations shown with Grad-CAM maps, and images per relation. */
 const EVIDENCE_RELATIONS = 3;
 const EVIDENCE_IMAGES = 4;
@@ -194,6 +211,11 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
     { classes, labels: val.map((i) => i.label), attributes: table.names, indicators: valIndicators },
     { threshold, filtersPerAttribute, batchSize, signal: ctx.signal },
   );
+  const noise = noiseLevel(val.length, relations.length);
+  if (threshold < noise)
+    ctx.warn(
+      `--threshold ${threshold} is below the ${noise.toFixed(3)} that chance alone reaches on ${val.length} val images over ${relations.length} relations: flags may be noise`,
+    );
   const valPred = await predict(model, val, batchSize, preprocessing, ctx.signal);
   const trainPred = await predict(model, train, batchSize, preprocessing, ctx.signal);
   const accuracyBy: Record<string, { images: number; accuracy: number | null }> = {
@@ -212,12 +234,14 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
     attributes: flags.attributes,
     layer: flags.layer,
     threshold,
+    'noise level (5 % family-wise)': Math.round(noise * 1000) / 1000,
     filtersPerAttribute,
     classes: classes.join(', '),
     'reference images (val)': val.length,
   };
   const json = resultJson(relations, accuracyBy, settings);
   await ctx.outputs.write(join(flags.out, 'bias.json'), `${JSON.stringify(json, null, 2)}\n`);
+  await ctx.outputs.write(join(flags.out, 'predictions.csv'), predictionsCsv([...val, ...train], [...valPred, ...trainPred], classes));
   const examples = new Map<string, Awaited<ReturnType<typeof biasExamples>>>();
   for (const r of json.flagged.slice(0, EVIDENCE_RELATIONS)) {
     const c = classes.indexOf(r.className);

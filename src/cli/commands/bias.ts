@@ -11,7 +11,7 @@ import type { BiasFlags } from './bias-run.js';
 
 /**
  * `lucerna bias`: class–attribute relations the network relies on more (or less) than the
- * unbiased split justifies; writes `bias.json` and `report.html`.
+ * unbiased split justifies; writes `bias.json`, `report.html` and `predictions.csv`.
  *
  * @example
  * ```sh
@@ -27,9 +27,12 @@ export const biasCommand = defineCommand<BiasFlags>({
     { flags: '--dataset <dir>', description: 'data set written by lucerna dataset parts (its classes/ ImageFolder view)', required: true },
     { flags: '--attributes <csv>', description: 'attributes.csv of that data set (image, split and attribute columns)', required: true },
     flags.layer('conv layer (4-D activation tensor or node name)', true),
-    flags.out('<dir>', 'write bias.json and report.html here (must not exist or be empty)', true),
-    { flags: '--threshold <f>', description: 'absolute bias at which a relation is flagged (default 0.3)' },
-    { flags: '--filters <m>', description: 'filters that stand for one attribute value (default 3)' },
+    flags.out('<dir>', 'write bias.json, report.html and predictions.csv here (must not exist or be empty)', true),
+    {
+      flags: '--threshold <f>',
+      description: 'absolute bias (partial correlation of class evidence and attribute given the class) at which a relation is flagged (default 0.3)',
+    },
+    { flags: '--filters <m>', description: 'evidence filters listed per relation (default 3)' },
     flags.batchSize(8),
     flags.json(),
   ],

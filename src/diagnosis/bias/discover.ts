@@ -2,7 +2,8 @@
  * Bias discovery on a batch of unbiased reference images (Zhang, Wang, Zhu, "Examining CNN
  * Representations with respect to Dataset Bias", AAAI 2018, https://arxiv.org/abs/1710.10577):
  * the per-filter rationale of every class score at a conv layer ({@link filterRationale}), then
- * the class–attribute relations it implies compared with the ground truth ({@link mineRelations}).
+ * the class–attribute relations it implies compared with the ground truth ({@link mineRelations}:
+ * the partial correlation of the class evidence and the attribute given the true class).
  */
 import type { CommonOptions } from '../../attribution/types.js';
 import type { Model } from '../../engine/model.js';
@@ -37,6 +38,6 @@ export async function discoverBias(
   reference: BiasReference,
   options: CommonOptions & RelationOptions = {},
 ): Promise<BiasRelation[]> {
-  const { activations, rationale } = await filterRationale(model, x, layer, reference.classes.length, options);
-  return mineRelations({ ...reference, activations, rationale }, options);
+  const { rationale } = await filterRationale(model, x, layer, reference.classes.length, options);
+  return mineRelations({ ...reference, rationale }, options);
 }

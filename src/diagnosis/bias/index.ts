@@ -6,4 +6,12 @@
 export { type AttributeTable, attributeTable } from './attributes.js';
 export { type BiasReference, discoverBias } from './discover.js';
 export { type FilterRationale, filterRationale } from './rationale.js';
-export { attributeFilters, type BiasRelation, mineRelations, type RelationInput, type RelationOptions } from './relations.js';
+export {
+  type BiasRelation,
+  mineRelations,
+  noiseLevel,
+  type RelationInput,
+  type RelationOptions,
+  withinClassCovariances,
+  withinClassResiduals,
+} from './relations.js';

@@ -1,23 +1,40 @@
 /**
  * Mining the class–attribute relations a CNN's evidence implies and flagging the biased ones,
  * after Zhang, Wang, Zhu, "Examining CNN Representations with respect to Dataset Bias" (AAAI 2018,
- * https://arxiv.org/abs/1710.10577). Pure and isomorphic: the inputs are per-image numbers that a
- * caller computes with one batched gradient pass (the rationale, gradient × activation of a conv
- * layer summed over positions) on an unbiased reference split.
+ * https://arxiv.org/abs/1710.10577). The paper mines the relations between attributes that a
+ * network's inference patterns imply and flags those that contradict the ground-truth relations.
+ * Pure and isomorphic: the inputs are per-image numbers that a caller computes with one batched
+ * gradient pass (the rationale, gradient × activation of a conv layer summed over positions) on an
+ * unbiased reference split.
  *
- * Choices (ours, on the paper's idea):
- * - **Attribute filters.** The filters of attribute value `j` are the `filtersPerAttribute` filters
- *   whose summed activation correlates most (Pearson, absolute) with the indicator of `j` over the
- *   reference images: the filters that respond to that attribute.
- * - **The network's relation** between class `c` and `j` is the Pearson correlation, over the
- *   reference images, between the class-`c` score evidence carried by `j`'s filters (the sum of the
- *   class-`c` rationale over those filters) and the indicator of `j`: how strongly the class score
- *   leans on the attribute's evidence.
- * - **The ground-truth relation** is the phi coefficient (Pearson on indicators) between the true
- *   class `c` and `j` on the same unbiased split; on it a nuisance attribute has a relation near 0.
- * - **Bias** is the difference, network minus ground truth; a relation is flagged when its absolute
- *   value reaches `threshold` (the network relies on it much more, or much less, than the data
- *   justifies). Relations are ranked by that absolute difference.
+ * Choices (ours, on the paper's idea), for class `c` and attribute value `j` over the reference
+ * images:
+ * - **Evidence.** `e_n = Σ_k rationale[c][n][k]`, the class-`c` score's evidence at the layer: the
+ *   first-order decomposition of the score over the layer's filters (the decision-tree issue's
+ *   rationale).
+ * - **The network's relation** is `ρ(e, a_j)`, the Pearson correlation of that evidence with the
+ *   indicator of `j`. **The ground-truth relation** is `ρ(y_c, a_j)`, the phi coefficient of the
+ *   true class and `j` on the same unbiased split.
+ * - **Bias** is the partial correlation of the evidence and the attribute given the true class:
+ *   the Pearson correlation of their within-class residuals (each minus its mean over the images of
+ *   the same true class, all classes as groups). It is the network's relation less what the ground
+ *   truth explains: on the unbiased split, everything the attribute says about the class goes
+ *   through the true class, so a network that reads only the class has a bias near 0 on every
+ *   attribute, also on the parts that define a class and however imperfect it is. A network that
+ *   uses `j` as a cue for `c` (within one true class, images with `j` get more class-`c` evidence)
+ *   gets a positive bias; one that counts `j` against `c`, a negative one. An attribute that the
+ *   class determines (every bird has a beak) leaves nothing to measure, and gets bias 0. (A plain
+ *   difference `ρ(e, a) − ρ(y, a)` is not used: the two correlations are on different scales, since
+ *   a continuous score never correlates ±1 with a label, and conditioning only on "class `c` or
+ *   not" would count the differences between the other classes as bias.)
+ * - **Flagging.** A relation is flagged when `|bias| ≥ threshold` (default 0.3). With no reliance,
+ *   the sample partial correlation over N images has a standard deviation of about `1/√(N − 3)`;
+ *   {@link noiseLevel} gives the largest |bias| that chance alone reaches over R relations, and the
+ *   CLI warns when the threshold is below it. Relations are ranked by |bias|.
+ * - **Evidence filters.** The within-class covariance of `e` and `a` is the sum of the filters'
+ *   within-class covariances with `a` (the rationale is additive over filters), so each filter's
+ *   share of the bias is exact; the `filtersPerAttribute` filters with the largest share in the
+ *   bias's direction are reported as the relation's evidence filters.
  */
 import { pearson } from '../../metrics/spearman.js';
 
@@ -31,15 +48,13 @@ export interface RelationInput {
   readonly attributes: readonly string[];
   /** `indicators[n][j]` is 1 when image n has attribute value j, else 0. */
   readonly indicators: readonly (readonly number[])[];
-  /** `activations[n][k]`: filter k's activation of image n summed over positions. */
-  readonly activations: readonly (readonly number[])[];
   /** `rationale[c][n][k]`: gradient × activation of filter k for class c's score on image n, summed over positions. */
   readonly rationale: readonly (readonly (readonly number[])[])[];
 }
 
 /** Options of {@link mineRelations}. */
 export interface RelationOptions {
-  /** How many filters stand for one attribute value (default 3). */
+  /** How many evidence filters to report per relation (default 3). */
   readonly filtersPerAttribute?: number;
   /** The absolute bias at which a relation is flagged (default 0.3). */
   readonly threshold?: number;
@@ -49,39 +64,107 @@ export interface RelationOptions {
 export interface BiasRelation {
   readonly className: string;
   readonly attribute: string;
-  /** The attribute's filters, most correlated first. */
+  /** The filters that carry the bias, largest share first. */
   readonly filters: readonly number[];
-  /** The network's relation in [−1, 1]. */
+  /** The network's relation ρ(evidence, attribute) in [−1, 1]. */
   readonly network: number;
-  /** The ground-truth relation in [−1, 1]. */
+  /** The ground-truth relation ρ(class, attribute) in [−1, 1]. */
   readonly groundTruth: number;
-  /** network − groundTruth. */
+  /** The partial correlation ρ(evidence, attribute | class) in [−1, 1]. */
   readonly bias: number;
   readonly flagged: boolean;
 }
 
 /**
- * The `m` filters whose activation correlates most (in absolute value) with an indicator.
+ * The largest |partial correlation| that chance alone reaches, about once, over `relations`
+ * relations on `images` reference images: the two-sided normal quantile for a family-wise level of
+ * 5 % (Šidák), divided by √(images − 4) (Fisher's standard error with one variable controlled for).
  *
  * @example
  * ```ts
- * attributeFilters([[0, 5], [1, 0]], [0, 1], 1); // [0] (both are ±1; the lower index wins ties)
+ * noiseLevel(400, 600); // ≈ 0.21
  * ```
  */
-export function attributeFilters(activations: readonly (readonly number[])[], indicator: readonly number[], m: number): number[] {
-  const k = activations[0]?.length ?? 0;
-  const scores = Array.from({ length: k }, (_, f) =>
-    Math.abs(
-      pearson(
-        activations.map((a) => a[f] as number),
-        indicator,
-      ),
-    ),
-  );
-  return scores
-    .map((s, f) => [s, f] as const)
+export function noiseLevel(images: number, relations: number): number {
+  if (images <= 4) return 1;
+  const p = 1 - (1 - 0.05) ** (1 / Math.max(1, relations)); // two-sided tail per relation
+  return Math.min(1, Math.tanh(normalQuantile(1 - p / 2) / Math.sqrt(images - 4)));
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
+function normalQuantile(p: number): number {
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const poly = (k: readonly number[], x: number) => k.reduce((s, v) => s * x + v, 0);
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return poly(c, q) / (poly(d, q) * q + 1);
+  }
+  if (p > 1 - 0.02425) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (poly(a, r) * q) / (poly(b, r) * r + 1);
+}
+
+/**
+ * Each column's within-class covariance with an indicator (groups: the true classes in `labels`),
+ * over all rows: the columns' values sum to the within-class covariance of their sum.
+ *
+ * @example
+ * ```ts
+ * withinClassCovariances([[1, 0], [3, 0], [0, 0], [0, 0]], [1, 0, 1, 0], [0, 0, 1, 1]); // [-0.25, 0]
+ * ```
+ */
+export function withinClassCovariances(rows: readonly (readonly number[])[], indicator: readonly number[], labels: readonly number[]): number[] {
+  const k = rows[0]?.length ?? 0;
+  const out = new Array<number>(k).fill(0);
+  const groups = new Map<number, number[]>();
+  labels.forEach((l, i) => {
+    const g = groups.get(l);
+    if (g) g.push(i);
+    else groups.set(l, [i]);
+  });
+  for (const members of groups.values()) {
+    const meanA = members.reduce((s, i) => s + (indicator[i] as number), 0) / members.length;
+    for (let f = 0; f < k; f++) {
+      const meanR = members.reduce((s, i) => s + ((rows[i] as readonly number[])[f] as number), 0) / members.length;
+      let cov = 0;
+      for (const i of members) cov += (((rows[i] as readonly number[])[f] as number) - meanR) * ((indicator[i] as number) - meanA);
+      out[f] = (out[f] as number) + cov / rows.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * Each value minus the mean of its group (its true class in `labels`).
+ *
+ * @example
+ * ```ts
+ * withinClassResiduals([1, 3, 5, 5], [0, 0, 1, 1]); // [-1, 1, 0, 0]
+ * ```
+ */
+export function withinClassResiduals(values: readonly number[], labels: readonly number[]): number[] {
+  const sum = new Map<number, [number, number]>();
+  values.forEach((v, i) => {
+    const s = sum.get(labels[i] as number) ?? [0, 0];
+    sum.set(labels[i] as number, [s[0] + v, s[1] + 1]);
+  });
+  return values.map((v, i) => {
+    const [t, n] = sum.get(labels[i] as number) as [number, number];
+    return v - t / n;
+  });
+}
+
+/** The `m` filters with the largest share in the direction of `sign`, largest first (positive shares only). */
+function evidenceFilters(shares: readonly number[], sign: number, m: number): number[] {
+  return shares
+    .map((s, f) => [s * sign, f] as const)
+    .filter(([s]) => s > 0)
     .sort((a, b) => b[0] - a[0] || a[1] - b[1])
-    .slice(0, Math.min(m, k))
+    .slice(0, m)
     .map(([, f]) => f);
 }
 
@@ -98,19 +181,27 @@ export function mineRelations(input: RelationInput, options: RelationOptions = {
   const m = options.filtersPerAttribute ?? 3;
   const threshold = options.threshold ?? 0.3;
   const out: BiasRelation[] = [];
+  const classData = input.classes.map((_, c) => {
+    const rows = input.rationale[c] ?? [];
+    const evidence = rows.map((row) => row.reduce((s, v) => s + v, 0));
+    return { rows, y: input.labels.map((l) => (l === c ? 1 : 0)), evidence, residual: withinClassResiduals(evidence, input.labels) };
+  });
   input.attributes.forEach((attribute, j) => {
     const indicator = input.indicators.map((row) => row[j] as number);
-    const filters = attributeFilters(input.activations, indicator, m);
+    const residual = withinClassResiduals(indicator, input.labels);
     input.classes.forEach((className, c) => {
-      const rationale = input.rationale[c] ?? [];
-      const evidence = rationale.map((row) => filters.reduce((s, f) => s + (row[f] as number), 0));
-      const network = pearson(evidence, indicator);
-      const groundTruth = pearson(
-        input.labels.map((y) => (y === c ? 1 : 0)),
-        indicator,
-      );
-      const bias = network - groundTruth;
-      out.push({ className, attribute, filters, network, groundTruth, bias, flagged: Math.abs(bias) >= threshold });
+      const d = classData[c] as (typeof classData)[number];
+      const bias = pearson(d.residual, residual);
+      const filters = bias === 0 ? [] : evidenceFilters(withinClassCovariances(d.rows, indicator, input.labels), Math.sign(bias), m);
+      out.push({
+        className,
+        attribute,
+        filters,
+        network: pearson(d.evidence, indicator),
+        groundTruth: pearson(d.y, indicator),
+        bias,
+        flagged: Math.abs(bias) >= threshold,
+      });
     });
   });
   return out.sort((a, b) => Math.abs(b.bias) - Math.abs(a.bias));

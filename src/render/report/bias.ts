@@ -105,7 +105,7 @@ function evidence(r: BiasRelation, examples: readonly BiasExample[]): string {
 export function biasPage(report: BiasReport): string {
   const flagged = report.relations.filter((r) => r.flagged);
   const shown = flagged.filter((r) => report.examples.has(relationKey(r)));
-  const header = `<p class="muted">Network relation: correlation of the class score's evidence on the attribute's filters with the attribute, on the unbiased val split; ground truth: phi coefficient of class and attribute on the same split; bias = network − ground truth, flagged from |bias| ≥ ${escapeHtml(formatValue(report.threshold))}. Zhang, Wang, Zhu, AAAI 2018 (arXiv:1710.10577).</p>`;
+  const header = `<p class="muted">Network relation: correlation of the class score's evidence (gradient × activation summed over the layer's filters) with the attribute, on the unbiased val split; ground truth: phi coefficient of class and attribute on the same split; bias: the correlation of evidence and attribute within each true class (partial correlation given the class), flagged from |bias| ≥ ${escapeHtml(formatValue(report.threshold))}; evidence filters: the filters with the largest share of that within-class covariance. Zhang, Wang, Zhu, AAAI 2018 (arXiv:1710.10577).</p>`;
   const sections: Section[] = [
     {
       title: `Flagged relations (${flagged.length})`,
