@@ -73,6 +73,9 @@ describe('lucerna tree build / explain', () => {
     assert.equal(html.match(/<g class="node">/g)?.length, 7);
     assert.match(html, new RegExp(`node ${tree.root} · 12 images`));
     assert.match(html, /nodes below/);
+    // Each bar of a filter that fires on the node's images has its patch beside it: a 6×6 PNG here.
+    const patches = html.match(/<image class="patch" href="data:image\/png;base64,[A-Za-z0-9+/=]+"/g) ?? [];
+    assert.ok(patches.length >= 7 && patches.length <= 21, `${patches.length} patches`);
     const report = join(dir, 'path.html');
     const explained = await lucerna(
       'tree',
