@@ -12,7 +12,7 @@
  *   https://arxiv.org/abs/1710.00935): mask and filter loss on the top conv layer, each filter
  *   assigned to the class it fires for most (multi-category mode, the mode of a 3-class net).
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runJson } from '../../src/cli/in-process.js';
 
@@ -36,7 +36,7 @@ export interface PartsNets {
   readonly random: string;
   readonly trained: string;
   readonly interpretable: string;
-  /** Held-out accuracy of the last epoch (NaN when the nets were already there). */
+  /** Held-out accuracy (index.csv's val rows) of the last epoch, kept in `<net>.train.json`. */
   readonly accuracy: { readonly trained: number; readonly interpretable: number };
   readonly commands: readonly string[];
 }
@@ -48,10 +48,17 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-const lastValAccuracy = (summary: Record<string, unknown>): number => {
-  const epochs = summary.epochs as { valAccuracy?: number }[] | undefined;
-  return epochs?.at(-1)?.valAccuracy ?? Number.NaN;
-};
+/** Trains (unless `out` is there) and returns the last epoch's held-out accuracy, kept beside the net. */
+async function trainOnce(out: string, args: string[], commands: string[]): Promise<number> {
+  commands.push(`lucerna ${args.join(' ')}`);
+  const kept = out.replace(/\.onnx$/, '.train.json');
+  if (!(await exists(out)) || !(await exists(kept))) {
+    const summary = await runJson(...args);
+    const epochs = summary.epochs as { valAccuracy?: number }[] | undefined;
+    await writeFile(kept, JSON.stringify({ valAccuracy: epochs?.at(-1)?.valAccuracy ?? null }));
+  }
+  return (JSON.parse(await readFile(kept, 'utf8')) as { valAccuracy: number | null }).valAccuracy ?? Number.NaN;
+}
 
 /**
  * Makes (or finds) the data set and the nets in `work`.
@@ -69,23 +76,23 @@ export async function partsNets(work: string): Promise<PartsNets> {
   const trained = join(work, 'trained.onnx');
   const interpretable = join(work, 'interpretable.onnx');
   const commands: string[] = [];
-  const step = async (done: string, args: string[]): Promise<Record<string, unknown> | undefined> => {
+  const step = async (done: string, args: string[]): Promise<void> => {
     commands.push(`lucerna ${args.join(' ')}`);
-    return (await exists(done)) ? undefined : runJson(...args);
+    if (!(await exists(done))) await runJson(...args);
   };
   const n = String(s.n);
   await step(parts, ['dataset', 'parts', '--out', parts, '--n', n, '--seed', String(s.seed), '--size', String(s.size), '--classes', String(s.classes)]);
   const create = ['model', 'create', s.arch, '--classes', String(s.classes + 1), '--input', `3x${s.size}x${s.size}`, '--width', s.width];
   await step(init, [...create, '--seed', '0', '--out', init]);
   await step(random, [...create, '--seed', '1', '--out', random]);
-  const plain = await step(trained, ['train', init, '--dataset', parts, ...s.train, '--out', trained]);
-  const icnn = await step(interpretable, ['train', init, '--dataset', parts, ...s.train, ...s.interpretable, '--out', interpretable]);
+  const plain = await trainOnce(trained, ['train', init, '--dataset', parts, ...s.train, '--out', trained], commands);
+  const icnn = await trainOnce(interpretable, ['train', init, '--dataset', parts, ...s.train, ...s.interpretable, '--out', interpretable], commands);
   return {
     parts,
     random,
     trained,
     interpretable,
-    accuracy: { trained: plain ? lastValAccuracy(plain) : Number.NaN, interpretable: icnn ? lastValAccuracy(icnn) : Number.NaN },
+    accuracy: { trained: plain, interpretable: icnn },
     commands,
   };
 }

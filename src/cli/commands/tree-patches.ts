@@ -1,8 +1,9 @@
 /**
- * The image patches of `tree build --report` (Node side): for each (node, filter) the page draws,
+ * The image patches of `tree build --report` and `tree explain --out` (Node side): for each (node, filter) the page draws,
  * the square around the filter's peak on the node's image where it fires most
  * ({@link patchSources}), cut from the image stretched to the model input as the model saw it,
- * about 2.5 cells of the layer wide (as the explanatory-graph report), inlined as PNG.
+ * about 2.5 cells of the layer wide (as the explanatory-graph report), inlined as PNG. On an
+ * explained image's path, the patches are cut from that image.
  */
 import type { FilterPeaks } from '../../disentangle/tree/patches.js';
 import { patchSources } from '../../disentangle/tree/patches.js';
@@ -17,6 +18,43 @@ function crop(image: RgbImage, x: number, y: number, side: number): Uint8Array {
   const y0 = Math.min(image.height - s, Math.max(0, Math.round(y - s / 2)));
   const out = new Uint8Array(s * s * 3);
   for (let r = 0; r < s; r++) out.set(image.rgb.subarray(((y0 + r) * image.width + x0) * 3, ((y0 + r) * image.width + x0 + s) * 3), r * s * 3);
+  return out;
+}
+
+async function inline(rgb: RgbImage, x: number, y: number, side: number): Promise<InlineImage> {
+  const s = Math.min(side, rgb.width, rgb.height);
+  const png = await encodeRgbPng(crop(rgb, x, y, s), s, s);
+  return { png: `data:image/png;base64,${Buffer.from(png).toString('base64')}`, width: s, height: s };
+}
+
+/** About 2.5 cells of an h-row map, in input pixels (the explanatory-graph report's patch size). */
+const patchSide = (inputHeight: number, mapHeight: number): number => Math.max(8, Math.round((2.5 * inputHeight) / mapHeight));
+
+/**
+ * Patches of one image (`tree explain`): for each filter, the square around its peak on the image,
+ * keyed by filter; a filter that does not fire (peak ≤ 0) has none.
+ *
+ * @example
+ * ```ts
+ * const patches = await imagePatches('x.png', peaks, [3, 7], [64, 64]);
+ * ```
+ */
+export async function imagePatches(
+  file: string,
+  peaks: FilterPeaks,
+  filters: readonly number[],
+  inputSize: readonly [number, number],
+): Promise<Map<number, InlineImage>> {
+  const [H, W] = inputSize;
+  const rgb = await resizeRgb(await decodeRgb(file), W, H, 'stretch');
+  const out = new Map<number, InlineImage>();
+  for (const f of new Set(filters)) {
+    if (!((peaks.value[f] ?? 0) > 0)) continue;
+    const cell = peaks.cell[f] as number;
+    const x = ((cell % peaks.width) + 0.5) * (W / peaks.width);
+    const y = (Math.floor(cell / peaks.width) + 0.5) * (H / peaks.height);
+    out.set(f, await inline(rgb, x, y, patchSide(H, peaks.height)));
+  }
   return out;
 }
 
@@ -37,8 +75,7 @@ export async function treePatches(
   inputSize: readonly [number, number],
 ): Promise<Map<string, InlineImage>> {
   const [H, W] = inputSize;
-  const mapHeight = peaks[0]?.height ?? 1;
-  const side = Math.max(8, Math.round((2.5 * H) / mapHeight));
+  const side = patchSide(H, peaks[0]?.height ?? 1);
   const pixels = new Map<number, RgbImage>();
   const out = new Map<string, InlineImage>();
   for (const p of patchSources(tree, wanted, peaks, inputSize)) {
@@ -47,9 +84,7 @@ export async function treePatches(
       rgb = await resizeRgb(await decodeRgb(files[p.image] as string), W, H, 'stretch');
       pixels.set(p.image, rgb);
     }
-    const s = Math.min(side, W, H);
-    const png = await encodeRgbPng(crop(rgb, p.x, p.y, s), s, s);
-    out.set(`${p.node}:${p.filter}`, { png: `data:image/png;base64,${Buffer.from(png).toString('base64')}`, width: s, height: s });
+    out.set(`${p.node}:${p.filter}`, await inline(rgb, p.x, p.y, side));
   }
   return out;
 }

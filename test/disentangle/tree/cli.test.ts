@@ -95,6 +95,9 @@ describe('lucerna tree build / explain', () => {
     // Every node of the path is drawn, highlighted, down to its leaf.
     assert.equal(page.match(/stroke="#d35400" stroke-width="2.5"\/><text/g)?.length, path.length);
     assert.match(page, new RegExp(`node ${path.at(-1)?.node} · 1 image<`));
+    // Patches only on the path (cut from the explained image), at most one per drawn bar there.
+    const cut = page.match(/<image class="patch"/g)?.length ?? 0;
+    assert.ok(cut >= path.length && cut <= 4 * path.length, `${cut} patches on a path of ${path.length}`);
   });
 
   it('refuses a tree from another model, a small class and a missing layer, in one line', async () => {
