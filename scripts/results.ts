@@ -11,6 +11,6 @@ import { stabilitySection } from './results/stability.js';
 import { treeSection } from './results/tree.js';
 
 // The stability and tree sections share one work folder, so the parts nets are trained once.
-const sections = [await dissectionSection(), await stabilitySection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection()];
+const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection(), await stabilitySection()];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');
