@@ -37,6 +37,35 @@ async function bareForward(modelFile: string, images: readonly string[]): Promis
   for (let i = 0; i < tensors.length; i += BATCH) await model.run(concatBatch(tensors.slice(i, i + BATCH)));
 }
 
+/**
+ * Issue #18's target: `tree build` of one class of 500 images in under a minute on 2 cores. A
+ * 1,500-image parts set with 2 classes has exactly 500 birds (150 images, 50 birds, with
+ * `--quick`); one run, on the section's untrained ResNet-18, wall and CPU (user + system) time.
+ */
+async function treeAtScale(dir: string, modelFile: string, quick: boolean): Promise<{ images: number; wall: number; cpu: number }> {
+  const data = join(dir, 'parts-tree');
+  await runJson('dataset', 'parts', '--out', data, '--n', quick ? '150' : '1500', '--seed', '2', '--size', '64', '--classes', '2');
+  const images = (await readdir(join(data, 'classes', 'bird'))).length;
+  const cpu0 = process.cpuUsage();
+  const wall = await seconds(() =>
+    runJson(
+      'tree',
+      'build',
+      modelFile,
+      '--dataset',
+      join(data, 'classes'),
+      '--class',
+      'bird',
+      '--layer',
+      LAYERS[1] as string,
+      '--out',
+      join(dir, 'tree-scale'),
+    ),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  return { images, wall, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
 /** Runs the section. */
 export async function benchDisentangle(o: SectionOptions): Promise<Section> {
   setDefaultRuntime(nodeRuntime);
@@ -76,6 +105,7 @@ export async function benchDisentangle(o: SectionOptions): Promise<Section> {
         ),
       );
     }
+    const scale = await treeAtScale(dir, modelFile, o.quick);
     const base = median(bare);
     const row = (name: string, v: number[]) => [name, median(v).toFixed(2), (median(v) / base).toFixed(2)];
     const body = `${birds.length} bird images of a ${n}-image parts set (64 px), untrained ResNet-18 (\`lucerna model create resnet18 --input 3x64x64\`), batch ${BATCH}, 2 threads; medians of ${reps} interleaved runs, each opening the model anew (session creation included).\n\n${table(
@@ -87,6 +117,9 @@ export async function benchDisentangle(o: SectionOptions): Promise<Section> {
         row(`stability, layer ${LAYERS[1]}, every image with an object (${n}-image set), report included`, stability),
         row(`bias, layer ${LAYERS[1]}, every image of the set, report included`, bias),
       ],
+    )}\n\nIssue #18's speed target, building the tree of ${scale.images} bird images (goal for 500: under 60 s on 2 cores), one run of \`lucerna tree build <resnet18> --dataset <1,500-image parts set>/classes --class bird --layer ${LAYERS[1]}\` in-process (session creation, decoding, the rationales' gradient pass and the merging included):\n\n${table(
+      ['job', 'wall time (s)', 'CPU time, user + system (s)'],
+      [[`tree build, ${scale.images} images, layer ${LAYERS[1]}`, scale.wall.toFixed(2), scale.cpu.toFixed(2)]],
     )}`;
     return { title: 'Part-based commands: explanatory graph, decision tree, stability, bias', body };
   } finally {

@@ -7,8 +7,10 @@ import { dissectionSection } from './results/dissection.js';
 import { graphSection } from './results/graph.js';
 import { icnnSection } from './results/icnn.js';
 import { qaSection } from './results/qa.js';
+import { stabilitySection } from './results/stability.js';
 import { treeSection } from './results/tree.js';
 
-const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection()];
+// The stability and tree sections share one work folder, so the parts nets are trained once.
+const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection(), await stabilitySection()];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');

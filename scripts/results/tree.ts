@@ -8,10 +8,13 @@
  *    network is `model create` with another seed and no training.
  * 3. Per model: `tree build` on the class's training images, then on held-out images of every
  *    class, routed by cosine: the fidelity per depth ({@link depthFidelity}).
- * 4. Part contributions: each filter is assigned the part under its activation peak most often
- *    (held-out images of every class, part masks of the data set); a class's distinguishing parts
- *    are those no other generated class has. For the top nodes of the tree, the share of their
- *    top-3 contributing filters assigned to distinguishing parts, against the share of all filters.
+ * 4. Part contributions: each filter is assigned its best part by Network Dissection inside the
+ *    class's objects (`dissect --categories part --where object=<class>`, Bau et al.'s IoU); a
+ *    class's distinguishing parts are those no other generated class has. For the top nodes of the
+ *    tree, the share of their top-3 contributing filters assigned to distinguishing parts, against
+ *    the share of all filters. The paper builds its trees on an interpretable CNN (whose top
+ *    filters are parts), so the interpretable net trained the same way is measured beside the
+ *    ordinary one.
  */
 import { mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,34 +22,27 @@ import { join } from 'node:path';
 import { datasetRationales, imageSampleShape } from '../../src/cli/commands/tree-build-run.js';
 import { runJson } from '../../src/cli/in-process.js';
 import { openModel } from '../../src/cli/model.js';
-import { labelsFromRgb } from '../../src/datasets/broden/labels.js';
 import { imageFolder } from '../../src/datasets/node/image-folder.js';
 import { FIGURE_CLASSES } from '../../src/datasets/parts/figures.js';
-import { collectGraphPeaks } from '../../src/disentangle/graph/collect.js';
 import { buildTree } from '../../src/disentangle/tree/build.js';
-import { depthFidelity, type FidelityImage, modesFidelity, treeDepth } from '../../src/disentangle/tree/fidelity.js';
+import { type DepthFidelity, depthFidelity, type FidelityImage, layerFidelity, modesFidelity, treeDepth } from '../../src/disentangle/tree/fidelity.js';
 import { contributions } from '../../src/disentangle/tree/infer.js';
 import type { DecisionTree, Rationale } from '../../src/disentangle/tree/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
-import { decodeRgb, loadImageTensor } from '../../src/io/image.js';
+import { PARTS_NETS, partsNets } from './parts-nets.js';
 
-/** The experiment's settings; every number in the section comes from these. */
+/** The experiment's settings (the data and nets are {@link PARTS_NETS}). */
 export const RECIPE = {
-  n: 1500,
-  seed: 1,
-  size: 64,
-  classes: 2,
+  ...PARTS_NETS,
   target: 'bird',
-  arch: 'vgg11-bn',
-  width: '0.125',
-  /** The top conv layer (features.25 → BN → ReLU), 64 filters of 4×4. */
-  layer: 'Relu_33',
-  // The generalising recipe of the icnn branch (notes-s4/parts-model.md): val ≈ 0.83, chance 0.33.
-  train: ['--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05', '--batch-size', '32', '--epochs', '6', '--seed', '0', '--no-crop'],
+  /** The interpretable net's masked top conv output: the x of the paper's rationales. */
+  maskedLayer: `${PARTS_NETS.layer}/mask/masked`,
 };
 
 const DEPTHS = [0, 1, 2, 3, 4, 6, 8, 12, 16, Number.POSITIVE_INFINITY];
+/** The paper's tree layers: 1 the root, 2 the modes, k the (k − 2)-th level below them. */
+const LAYERS = [1, 2, 3, 4, 5, 7, Number.POSITIVE_INFINITY];
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
@@ -71,13 +67,6 @@ async function splitFolders(parts: string, work: string, classes: readonly strin
   return { train, val };
 }
 
-/** Files of an ImageFolder in the order `imageFolder` reads them (classes, then names, sorted). */
-async function folderFiles(dir: string, classes: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const c of [...classes].sort()) for (const f of (await readdir(join(dir, c))).sort()) out.push(f);
-  return out;
-}
-
 /** Part names of the generated classes no other generated class has. */
 export function distinguishingParts(target: string, classes: readonly string[]): Set<string> {
   const partsOf = (name: string): string[] =>
@@ -88,56 +77,33 @@ export function distinguishingParts(target: string, classes: readonly string[]):
   return new Set(partsOf(target).filter((p) => !others.has(p)));
 }
 
-/** Filter → the part under its activation peak most often (held-out images; peaks on the background are not counted), with that share. */
-async function assignFilters(
-  modelPath: string,
-  parts: string,
-  val: string,
-  classes: readonly string[],
-  layer: string,
-): Promise<{ part: string; share: number }[]> {
-  const labelNames = new Map(
-    (await readFile(join(parts, 'label.csv'), 'utf8'))
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(','))
-      .filter((f) => f[2]?.startsWith('part'))
-      .map((f) => [Number(f[0]), f[1] as string]),
-  );
-  await using opened = await openModel(modelPath);
-  const shape = imageSampleShape(opened.model);
-  const files = await folderFiles(val, classes);
-  const images = files.map((f) => ({
-    load: async () => (await loadImageTensor(join(parts, 'images', f), { inputDims: [1, ...shape], resize: 'stretch', normalization: 'unit' })).tensor,
-  }));
-  const { peaks } = await collectGraphPeaks(opened.model, images, { layers: [layer], inputSize: [shape[1], shape[2]], peaksPerFilter: 1, batchSize: 16 });
-  const counts: Map<string, number>[] = [];
-  for (const [i, f] of files.entries()) {
-    const maskFile = join(parts, 'images', f.replace('.png', '_part.png'));
-    if (!(await exists(maskFile))) continue; // a "none" image: no figure, no parts
-    const mask = await decodeRgb(maskFile);
-    const labels = labelsFromRgb(mask.rgb, 3);
-    for (const [c, fp] of (peaks[i]?.[0] ?? []).entries()) {
-      counts[c] ??= new Map();
-      if (!fp.value.length || (fp.value[0] as number) <= 0) continue;
-      const x = Math.min(mask.width - 1, Math.floor(((fp.x[0] as number) * mask.width) / shape[2]));
-      const y = Math.min(mask.height - 1, Math.floor(((fp.y[0] as number) * mask.height) / shape[1]));
-      const part = labelNames.get(labels[y * mask.width + x] as number);
-      if (part) counts[c]?.set(part, (counts[c]?.get(part) ?? 0) + 1);
-    }
+/**
+ * Filter → its best part by Network Dissection inside the target class's objects (the unit's
+ * highest part IoU; `iou` says how good a detector it is), from `dissect`'s tally.csv.
+ */
+async function assignFilters(modelPath: string, parts: string, layer: string, work: string, name: string): Promise<{ part: string; iou: number }[]> {
+  const out = join(work, `tree-dissect-${name.replace(/\W+/g, '-')}`);
+  const args = ['dissect', modelPath, '--dataset', parts, '--layer', layer, '--categories', 'part', '--where', `object=${RECIPE.target}`, '--out', out];
+  const summary = await runJson(...args, '--report-units', '4');
+  const tally = (summary.layers as { tally: string }[])[0]?.tally as string;
+  const [header, ...lines] = (await readFile(tally, 'utf8')).trim().split('\n');
+  const columns = (header ?? '').split(',');
+  const [unit, label, iou] = ['unit', 'part-label', 'part-iou'].map((c) => columns.indexOf(c)) as [number, number, number];
+  const assigned: { part: string; iou: number }[] = [];
+  for (const line of lines) {
+    const cells = line.split(',');
+    assigned[Number(cells[unit])] = { part: cells[label] ?? '', iou: Number(cells[iou]) };
   }
-  return counts.map((m) => {
-    const total = [...m.values()].reduce((a, b) => a + b, 0);
-    const [part, n] = [...m.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
-    return { part, share: total ? n / total : 0 };
-  });
+  return assigned;
 }
 
 interface ModelRun {
   readonly name: string;
+  readonly layer: string;
   readonly valAccuracy: number;
   readonly curve: ReturnType<typeof depthFidelity>;
+  /** Fidelity at the paper's tree layers (root, modes, below the modes). */
+  readonly layers: ReturnType<typeof layerFidelity>;
   /** Fidelity at the paper's decision modes, and how many there are. */
   readonly modes: ReturnType<typeof modesFidelity>;
   readonly modeCount: number;
@@ -145,11 +111,26 @@ interface ModelRun {
   readonly nodes: number;
   readonly images: number;
   readonly seconds: number;
-  readonly partShare: number;
-  readonly baseShare: number;
+  readonly parts: PartCheck;
+}
+
+/** The part-contribution check of one tree. */
+interface PartCheck {
   readonly nodesChecked: number;
-  /** Filters with at least one positive peak on the figure (the others are assigned no part). */
-  readonly assignedFilters: number;
+  /** Top-3 filters of the checked nodes (with repeats: a filter on top of several nodes counts each time). */
+  readonly picks: number;
+  readonly pickShare: number;
+  /** The same over the distinct filters among those picks. */
+  readonly distinct: number;
+  readonly distinctShare: number;
+  /** Share of all the layer's filters assigned to a distinguishing part: what a random pick gives. */
+  readonly baseShare: number;
+  /** Filters whose best part IoU reaches Bau et al.'s 0.04 (real part detectors), and among the top filters. */
+  readonly detectors: number;
+  readonly topDetectors: number;
+  /** Mean best part IoU of all filters and of the distinct top filters. */
+  readonly meanIou: number;
+  readonly topIou: number;
 }
 
 /** Mean contribution w_c·mean x̂_c of a node over its training images; its top-k filters. */
@@ -176,7 +157,39 @@ function topNodes(tree: DecisionTree, levels: number, min: number): number[] {
   return out;
 }
 
-async function runModel(name: string, modelPath: string, parts: string, dirs: { train: string; val: string }, classes: string[]): Promise<ModelRun> {
+function partCheck(tree: DecisionTree, train: readonly Rationale[], assigned: readonly { part: string; iou: number }[], classes: readonly string[]): PartCheck {
+  const special = distinguishingParts(RECIPE.target, classes);
+  const isSpecial = (f: number): boolean => special.has(assigned[f]?.part ?? '');
+  const checked = topNodes(tree, 4, 5);
+  const tops = checked.flatMap((id) => topFilters(tree, id, train, 3));
+  const distinct = [...new Set(tops)];
+  const share = (fs: readonly number[]): number => fs.filter(isSpecial).length / Math.max(1, fs.length);
+  const iou = (f: number): number => assigned[f]?.iou ?? 0;
+  const mean = (fs: readonly number[]): number => fs.reduce((a, f) => a + iou(f), 0) / Math.max(1, fs.length);
+  const all = [...assigned.keys()];
+  return {
+    nodesChecked: checked.length,
+    picks: tops.length,
+    pickShare: share(tops),
+    distinct: distinct.length,
+    distinctShare: share(distinct),
+    baseShare: share(all),
+    detectors: all.filter((f) => iou(f) >= 0.04).length,
+    topDetectors: distinct.filter((f) => iou(f) >= 0.04).length,
+    meanIou: mean(all),
+    topIou: mean(distinct),
+  };
+}
+
+async function runModel(
+  name: string,
+  modelPath: string,
+  layer: string,
+  work: string,
+  parts: string,
+  dirs: { train: string; val: string },
+  classes: string[],
+): Promise<ModelRun> {
   const target = classes.indexOf(RECIPE.target);
   await using opened = await openModel(modelPath);
   const m = opened.model;
@@ -185,131 +198,123 @@ async function runModel(name: string, modelPath: string, parts: string, dirs: { 
   const trainLabels = await trainData.labels();
   const positives = [...trainLabels.keys()].filter((i) => trainLabels[i] === target);
   const t0 = performance.now();
-  const train = await datasetRationales(m, trainData, positives, { layer: RECIPE.layer, target, batchSize: 16 });
+  const train = await datasetRationales(m, trainData, positives, { layer, target, batchSize: 16 });
   const tree = buildTree(train);
   const seconds = (performance.now() - t0) / 1000;
   const valData = await imageFolder(dirs.val, { sampleShape: shape, classNames: classes });
   const valLabels = await valData.labels();
   const all = [...valLabels.keys()];
-  const perClass = await Promise.all(classes.map(async (_c, k) => datasetRationales(m, valData, all, { layer: RECIPE.layer, target: k, batchSize: 16 })));
+  const perClass = await Promise.all(classes.map(async (_c, k) => datasetRationales(m, valData, all, { layer, target: k, batchSize: 16 })));
   const images: FidelityImage[] = all.map((i) => ({
     rationale: perClass[target]?.[i] as Rationale,
     otherMax: Math.max(...perClass.filter((_r, k) => k !== target).map((r) => (r[i] as Rationale).score)),
     positive: valLabels[i] === target,
   }));
-  const curve = depthFidelity(tree, images, DEPTHS);
-  const modes = modesFidelity(tree, images);
   const scoreOf = (k: number, i: number): number => perClass[k]?.[i]?.score ?? Number.NEGATIVE_INFINITY;
   const argmax = (i: number): number => classes.reduce((best, _c, k) => (scoreOf(k, i) > scoreOf(best, i) ? k : best), 0);
-  const valAccuracy = all.filter((i) => argmax(i) === valLabels[i]).length / all.length;
-  const assigned = await assignFilters(modelPath, parts, dirs.val, classes, RECIPE.layer);
-  const special = distinguishingParts(RECIPE.target, classes);
-  const isSpecial = (f: number): boolean => special.has(assigned[f]?.part ?? '');
-  const checked = topNodes(tree, 4, 5);
-  const tops = checked.flatMap((id) => topFilters(tree, id, train, 3));
+  const assigned = await assignFilters(modelPath, parts, layer, work, name);
   return {
     name,
-    valAccuracy,
-    curve,
-    modes,
+    layer,
+    valAccuracy: all.filter((i) => argmax(i) === valLabels[i]).length / all.length,
+    curve: depthFidelity(tree, images, DEPTHS),
+    layers: layerFidelity(tree, images, LAYERS),
+    modes: modesFidelity(tree, images),
     modeCount: tree.modes?.length ?? 0,
     depth: treeDepth(tree),
     nodes: tree.nodes.length,
     images: train.length,
     seconds,
-    partShare: tops.filter(isSpecial).length / Math.max(1, tops.length),
-    baseShare: assigned.filter((_a, f) => isSpecial(f)).length / Math.max(1, assigned.length),
-    nodesChecked: checked.length,
-    assignedFilters: assigned.filter((a) => a.part !== '').length,
+    parts: partCheck(tree, train, assigned, classes),
   };
 }
 
 const pct = (v: number): string => (Number.isNaN(v) ? '–' : `${(100 * v).toFixed(1)} %`);
+const depthName = (d: number): string => (Number.isFinite(d) ? String(d) : 'leaf');
+const row = (label: string, c: DepthFidelity): string =>
+  `| ${label} | ${c.relativeError.toFixed(3)} | ${c.normalisedError.toFixed(3)} | ${pct(c.agreement)} | ${pct(c.accuracy)} | ${pct(c.cnnAccuracy)} |\n`;
+const HEADER = `| relative error | normalised error | agreement with the CNN | accuracy (tree) | accuracy (CNN) |\n|---|---|---|---|---|---|\n`;
+
+function fidelityTables(r: ModelRun): string {
+  let md = `**${r.name}**, layer \`${r.layer}\` (held-out accuracy of the CNN over all 3 classes: ${pct(r.valAccuracy)}; tree: ${r.images} images, ${r.nodes} nodes, depth ${r.depth}, ${r.modeCount} mode${r.modeCount === 1 ? '' : 's'}, built in ${r.seconds.toFixed(1)} s with the rationales)\n\n`;
+  md += `By the paper's layers (1: root; 2: the modes; k: k − 2 levels below the modes):\n\n| layer ${HEADER}`;
+  for (const c of r.layers ?? []) md += row(depthName(c.depth), c);
+  md += `\nBy depth in our binary tree (the levels above the modes included):\n\n| depth ${HEADER}`;
+  for (const c of r.curve) md += row(depthName(c.depth), c);
+  return `${md}\n`;
+}
 
 function section(runs: readonly ModelRun[], commands: readonly string[], classes: readonly string[]): string {
-  const depthName = (d: number): string => (Number.isFinite(d) ? String(d) : 'leaf');
-  let md = `## Decision tree of rationales (#18): fidelity by depth, trained vs random\n\n`;
-  md += `Zhang et al., *Interpreting CNNs via Decision Trees* (CVPR 2019). Data: \`lucerna dataset parts\` (classes ${classes.join(', ')}; ${RECIPE.size} px; ${RECIPE.n} images), its own train/held-out split. Tree of class **${RECIPE.target}** at \`${RECIPE.layer}\`, built on the class's training images (default options: β = 1, α = 1, per-filter scale, 8 candidates). Held-out images of every class are routed by cosine; at depth d each is predicted by the node its path reaches there (its leaf if the path is shorter). The last row predicts each image by the node of the paper's stopping point (the nodes left when no merge gains any more, which the paper makes its root's children) that its path crosses.\n\n`;
+  let md = `## Decision tree of rationales (#18): fidelity by layer and depth, part contributions; trained, interpretable, random\n\n`;
+  md += `Zhang et al., *Interpreting CNNs via Decision Trees* (CVPR 2019). Data: \`lucerna dataset parts\` (classes ${classes.join(', ')}; ${RECIPE.size} px; ${RECIPE.n} images), its own train/held-out split. Tree of class **${RECIPE.target}**, built on the class's training images (default options: β = 1, α = 1, per-filter scale, 8 candidates), at the top conv layer: \`${RECIPE.layer}\` of the ordinary and the random net, and the masked output \`${RECIPE.maskedLayer}\` of the interpretable CNN (the paper's x). Held-out images of every class are routed by cosine and predicted by the node their path reaches at each layer (their leaf if the path is shorter).\n\n`;
+  md += `The paper's tree links its root straight to the decision modes (where merging stops), each with its binary merge history below it; ours merges on up to one root and keeps the modes as a cut (docs/tree.md), so we report both the paper's layers and our depths.\n\n`;
   md += `- *relative error*: Σ|ŷ − y| / Σ|y| over held-out ${RECIPE.target} images and others alike (y: the ${RECIPE.target} logit);\n- *normalised error*: Σ|ŷ − y| / Σ|y − ȳ|, the same error against always predicting the mean score (1 = no better than a constant);\n- *agreement*: the tree's "is it a ${RECIPE.target}" (ŷ beats every other logit) equals the CNN's;\n- *accuracy*: the tree's yes/no against the labels (the CNN's own in the last column).\n\n`;
+  for (const r of runs) md += fidelityTables(r);
+  md += `Reading: ${runs.map(orderingReading).join('; ')}. A random network's logit barely varies (hence its near-0 relative error), and the tree explains what variation it has much worse than a trained one.\n\n`;
+  md += `**Part contributions.** Each filter of the tree's layer is assigned its best part by Network Dissection inside ${RECIPE.target} figures (\`lucerna dissect <net> --dataset parts --layer <layer> --categories part --where object=${RECIPE.target}\`: the part of highest IoU, Bau et al.); ${RECIPE.target}'s distinguishing parts are those no other generated class has (${[...distinguishingParts(RECIPE.target, classes)].join(', ')}). For the nodes of the tree's top 4 levels with ≥ 5 images, their top-3 positively contributing filters (mode × the node's mean activation): the share assigned to a distinguishing part, counted per pick and over the distinct filters picked, against the share of all the layer's filters (what a random pick gives). A filter is a *detector* when its best part IoU reaches 0.04.\n\n`;
+  md += `| net | nodes checked | top picks on distinguishing parts | distinct top filters on distinguishing parts | all filters on distinguishing parts | detectors: top / all | mean best part IoU: top / all |\n|---|---|---|---|---|---|---|\n`;
   for (const r of runs) {
-    md += `**${r.name}** (held-out accuracy of the CNN over all ${classes.length} classes: ${pct(r.valAccuracy)}; tree: ${r.images} images, ${r.nodes} nodes, depth ${r.depth}, built in ${r.seconds.toFixed(1)} s with the rationales)\n\n`;
-    md += `| depth | relative error | normalised error | agreement with the CNN | accuracy (tree) | accuracy (CNN) |\n|---|---|---|---|---|---|\n`;
-    for (const c of r.curve)
-      md += `| ${depthName(c.depth)} | ${c.relativeError.toFixed(3)} | ${c.normalisedError.toFixed(3)} | ${pct(c.agreement)} | ${pct(c.accuracy)} | ${pct(c.cnnAccuracy)} |\n`;
-    const m = r.modes;
-    if (m)
-      md += `| the paper's modes (${r.modeCount} node${r.modeCount === 1 ? '' : 's'}) | ${m.relativeError.toFixed(3)} | ${m.normalisedError.toFixed(3)} | ${pct(m.agreement)} | ${pct(m.accuracy)} | ${pct(m.cnnAccuracy)} |\n`;
-    md += '\n';
+    const p = r.parts;
+    md += `| ${r.name} | ${p.nodesChecked} | ${pct(p.pickShare)} of ${p.picks} | ${pct(p.distinctShare)} of ${p.distinct} | ${pct(p.baseShare)} of 64 | ${p.topDetectors} of ${p.distinct} / ${p.detectors} of 64 | ${p.topIou.toFixed(3)} / ${p.meanIou.toFixed(3)} |\n`;
   }
-  const summary = runs.map((r) => {
-    const first = r.curve[0];
-    const last = r.curve.at(-1);
-    const best = r.curve.reduce((a, b) => (b.normalisedError < a.normalisedError ? b : a));
-    return `${r.name}: normalised error ${first?.normalisedError.toFixed(3)} at the root → ${last?.normalisedError.toFixed(3)} at the leaves (lowest ${best.normalisedError.toFixed(3)} at depth ${depthName(best.depth)}), agreement ${pct(first?.agreement ?? Number.NaN)} → ${pct(last?.agreement ?? Number.NaN)}`;
-  });
-  md += `Reading: ${summary.join('; ')}. Errors shrink towards the leaves, but not monotonically level by level: below the level where the modes separate, a node's mode is the mean of fewer, noisier rationales. A random network's logit barely varies (hence its near-0 relative error), and the tree explains what variation it has much worse than the trained network's.\n\n`;
-  md += `**Part contributions.** Each filter of \`${RECIPE.layer}\` is assigned the part under its activation peak most often on held-out images; ${RECIPE.target}'s distinguishing parts are those no other generated class has (${[...distinguishingParts(RECIPE.target, classes)].join(', ')}). For the nodes of the tree's top 4 levels with ≥ 5 images, the share of their top-3 positively contributing filters assigned to a distinguishing part, against the share of all filters so assigned (what a random pick would give):\n\n`;
-  md += `| model | nodes checked | top filters on distinguishing parts | all filters on distinguishing parts | filters with a peak on the figure |\n|---|---|---|---|---|\n`;
-  for (const r of runs) md += `| ${r.name} | ${r.nodesChecked} | ${pct(r.partShare)} | ${pct(r.baseShare)} | ${r.assignedFilters} |\n`;
-  md += `\nThe two shares are close when the tree's top filters are no more part-specific than filters in general: the check needs filters that are part detectors (the paper builds the tree on an interpretable CNN, #16); an ordinary network at this width, with a 4×4 top layer, does not provide them.\n`;
-  md += `\nCommands (the script \`scripts/results/tree.ts\` runs them in-process, then builds and scores the trees):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
+  md += `\n${partReading(runs)}\n`;
+  md += `\nCommands (the script \`scripts/results/tree.ts\` runs them in-process, then builds and scores the trees; rebuild this section alone with \`node --import tsx scripts/results-tree.ts [work-dir]\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
   return md;
 }
 
+/** Whether the errors shrink from the root to the leaves for one net, layer by layer or only overall. */
+function orderingReading(r: ModelRun): string {
+  const e = (r.layers ?? []).map((c) => c.normalisedError);
+  const rises = e.slice(1).filter((v, k) => v > (e[k] as number) + 1e-9).length;
+  const low = Math.min(...e);
+  const at = depthName(r.layers?.[e.indexOf(low)]?.depth ?? Number.NaN);
+  const root = e[0] as number;
+  const leaf = e.at(-1) as number;
+  const overall =
+    leaf < root
+      ? `falls from ${root.toFixed(3)} at the root to ${leaf.toFixed(3)} at the leaves`
+      : `does not fall from the root (${root.toFixed(3)}) to the leaves (${leaf.toFixed(3)})`;
+  const steps =
+    rises === 0
+      ? 'never rising from one layer to the next'
+      : `but rises at ${rises} step${rises === 1 ? '' : 's'} on the way (lowest ${low.toFixed(3)} at layer ${at})`;
+  return `${r.name}: the normalised error ${overall}, ${steps}`;
+}
+
+/** The plain reading of the part check: whether each net's top filters beat the base rate. */
+function partReading(runs: readonly ModelRun[]): string {
+  const lines = runs.map((r) => {
+    const p = r.parts;
+    const verdict = p.distinctShare > p.baseShare ? 'above' : p.distinctShare < p.baseShare ? 'below' : 'at';
+    return `${r.name}: ${pct(p.distinctShare)} of its distinct top filters against ${pct(p.baseShare)} of all filters (${verdict} the base rate)`;
+  });
+  return `Reading: ${lines.join('; ')}. With a few distinct filters per tree, a difference of one filter moves the share by several points, so only a large gap would mean anything; and the assignment is only as good as the filters are part detectors (the detector column): at a 4×4 top layer most filters' best part IoU is far below 0.04, in every net.`;
+}
+
 /**
- * Runs the experiment in `work` and returns the markdown section.
+ * Runs the experiment in `work` (reusing the data and nets found there) and returns the markdown section.
  *
  * @example
  * ```ts
- * const md = await treeSection('/tmp/lucerna-results-tree');
+ * const md = await treeSection('/tmp/lucerna-results-parts');
  * ```
  */
-export async function treeSection(work = join(tmpdir(), 'lucerna-results-tree')): Promise<string> {
+export async function treeSection(work = join(tmpdir(), 'lucerna-results-parts')): Promise<string> {
   setDefaultRuntime(nodeRuntime);
   await mkdir(work, { recursive: true });
-  const parts = join(work, 'parts');
-  const commands: string[] = [];
-  const run = async (...args: string[]): Promise<Record<string, unknown>> => {
-    commands.push(`lucerna ${args.join(' ')}`);
-    return runJson(...args);
-  };
-  const shapeArg = `3x${RECIPE.size}x${RECIPE.size}`;
-  if (!(await exists(parts))) {
-    await run(
-      'dataset',
-      'parts',
-      '--out',
-      parts,
-      '--n',
-      String(RECIPE.n),
-      '--seed',
-      String(RECIPE.seed),
-      '--size',
-      String(RECIPE.size),
-      '--classes',
-      String(RECIPE.classes),
-    );
-  } else commands.push(`lucerna dataset parts --out ${parts} --n ${RECIPE.n} --seed ${RECIPE.seed} --size ${RECIPE.size} --classes ${RECIPE.classes}`);
+  const nets = await partsNets(work);
+  const commands = [...nets.commands];
   const classes = [...FIGURE_CLASSES.slice(0, RECIPE.classes).map((c) => c.name), 'none'].sort();
-  const dirs = await splitFolders(parts, work, classes);
-  commands.push(`# train/ and val/: ImageFolder views of ${classes.join(', ')} split by index.csv's split column`);
-  const init = join(work, 'init.onnx');
-  const trained = join(work, 'trained.onnx');
-  const random = join(work, 'random.onnx');
-  const create = ['model', 'create', RECIPE.arch, '--classes', String(classes.length), '--input', shapeArg, '--width', RECIPE.width];
-  const trainArgs = ['train', init, '--dataset', dirs.train, '--val-dir', dirs.val, ...RECIPE.train, '--out', trained];
-  if (!(await exists(trained))) {
-    await run(...create, '--out', init, '--seed', '0');
-    await run(...create, '--out', random, '--seed', '1');
-    await run(...trainArgs);
-  } else
-    commands.push(
-      ...[`${create.join(' ')} --out ${init} --seed 0`, `${create.join(' ')} --out ${random} --seed 1`, trainArgs.join(' ')].map((c) => `lucerna ${c}`),
-    );
-  commands.push(`lucerna tree build ${trained} --dataset ${dirs.train} --class ${RECIPE.target} --layer ${RECIPE.layer} --out tree/`);
+  const dirs = await splitFolders(nets.parts, work, classes);
+  commands.push(
+    `# train/ and val/: ImageFolder views of ${classes.join(', ')} split by index.csv's split column`,
+    `lucerna tree build <net> --dataset ${dirs.train} --class ${RECIPE.target} --layer <layer> --out tree/ --report`,
+    `lucerna dissect <net> --dataset ${nets.parts} --layer <layer> --categories part --where object=${RECIPE.target} --out dissect/`,
+  );
   const runs = [
-    await runModel(`trained ${RECIPE.arch}`, trained, parts, dirs, classes),
-    await runModel(`random ${RECIPE.arch} (untrained, seed 1)`, random, parts, dirs, classes),
+    await runModel(`trained ${RECIPE.arch}`, nets.trained, RECIPE.layer, work, nets.parts, dirs, classes),
+    await runModel(`interpretable ${RECIPE.arch}`, nets.interpretable, RECIPE.maskedLayer, work, nets.parts, dirs, classes),
+    await runModel(`random ${RECIPE.arch} (untrained, seed 1)`, nets.random, RECIPE.layer, work, nets.parts, dirs, classes),
   ];
   return section(runs, commands, classes);
 }

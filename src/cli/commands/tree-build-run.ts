@@ -3,6 +3,7 @@ import { imageFolder } from '../../datasets/node/image-folder.js';
 import type { Dataset } from '../../datasets/types.js';
 import { buildTree } from '../../disentangle/tree/build.js';
 import { formatTreeFile, type TreeFile } from '../../disentangle/tree/format.js';
+import { type FilterPeaks, filterPeaks } from '../../disentangle/tree/patches.js';
 import { computeRationales } from '../../disentangle/tree/rationale.js';
 import type { Rationale } from '../../disentangle/tree/types.js';
 import type { Model } from '../../engine/model.js';
@@ -60,7 +61,15 @@ export async function datasetRationales(
   model: Model,
   data: Dataset,
   indices: readonly number[],
-  o: { layer: string; target: number; batchSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  o: {
+    layer: string;
+    target: number;
+    batchSize?: number;
+    signal?: AbortSignal;
+    onProgress?: (done: number, total: number) => void;
+    /** Each sample's per-filter peaks, by its position in `indices` (for the report's patches). */
+    onPeaks?: (k: number, peaks: FilterPeaks) => void;
+  },
 ): Promise<Rationale[]> {
   const batch = o.batchSize ?? 8;
   const per = data.sampleShape.reduce((a, b) => a * b, 1);
@@ -69,7 +78,10 @@ export async function datasetRationales(
     const chunk = indices.slice(first, first + batch);
     const { x } = await data.read(chunk, 0);
     const source = { count: chunk.length, fill: (row: number, buf: Float32Array) => buf.set(x.data.subarray(row * per, (row + 1) * per)) };
-    out.push(...(await computeRationales(model, data.sampleShape, source, { layer: o.layer, target: o.target, batchSize: batch, signal: o.signal })));
+    const onPeaks = o.onPeaks;
+    const onMaps =
+      onPeaks && ((row: number, a: Float32Array, map: { channels: number; height: number; width: number }) => onPeaks(first + row, filterPeaks(a, map)));
+    out.push(...(await computeRationales(model, data.sampleShape, source, { layer: o.layer, target: o.target, batchSize: batch, signal: o.signal, onMaps })));
     o.onProgress?.(first + chunk.length, indices.length);
   }
   return out;
@@ -110,8 +122,10 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const progress = progressBar('tree build', !flags.json && ctx.io.isTTY);
   const signal = ctx.signal;
   let tree: ReturnType<typeof buildTree>;
+  const peaks: FilterPeaks[] = [];
+  const onPeaks = flags.report ? (k: number, p: FilterPeaks) => void (peaks[k] = p) : undefined;
   try {
-    const rationales = await datasetRationales(m, data, indices, { layer: flags.layer, target, batchSize, signal, onProgress: progress.onProgress });
+    const rationales = await datasetRationales(m, data, indices, { layer: flags.layer, target, batchSize, signal, onProgress: progress.onProgress, onPeaks });
     tree = buildTree(rationales, { beta, lambda0, neighbours, normalise: flags.normalise !== false, signal });
   } finally {
     progress.stop();
@@ -132,9 +146,14 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const seconds = (performance.now() - t0) / 1000;
   let report: string | undefined;
   if (flags.report) {
-    const { treeReportPage } = await import('../../render/tree/report.js');
+    const { drawnFilters, treeReportPage } = await import('../../render/tree/report.js');
+    const { treePatches } = await import('./tree-patches.js');
     report = join(flags.out, 'tree.html');
+    const wanted = drawnFilters(tree, { maxDepth: reportDepth });
+    const files = indices.map((i) => data.files[i] as string);
+    const patches = await treePatches(tree, wanted, peaks, files, [sampleShape[1], sampleShape[2]]);
     const html = await treeReportPage(tree, {
+      patch: (node, filter) => patches.get(`${node}:${filter}`),
       title: `Decision tree of rationales: ${flags.class}`,
       subtitle: `${indices.length} images of "${flags.class}", layer ${flags.layer}, ${tree.nodes.length} nodes (Zhang et al., CVPR 2019)`,
       maxDepth: reportDepth,

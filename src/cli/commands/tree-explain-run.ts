@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseTreeFile } from '../../disentangle/tree/format.js';
 import { decisionPath, type PathStep } from '../../disentangle/tree/infer.js';
+import { type FilterPeaks, filterPeaks } from '../../disentangle/tree/patches.js';
 import { computeRationales } from '../../disentangle/tree/rationale.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
@@ -56,17 +57,37 @@ export async function runTreeExplain(ctx: CommandContext, treePath: string, mode
   const sampleShape = imageSampleShape(m);
   const image = await loadImageTensor(flags.input, { inputDims: [1, ...sampleShape], resize: 'stretch', normalization: 'unit' });
   const source = { count: 1, fill: (_row: number, buf: Float32Array) => buf.set(image.tensor.data) };
-  const [rationale] = await computeRationales(m, sampleShape, source, { layer: tree.layer, target: tree.class.index, batchSize: 1, signal: ctx.signal });
+  let peaks: FilterPeaks | undefined;
+  const onMaps = (_row: number, a: Float32Array, map: { channels: number; height: number; width: number }) => void (peaks = filterPeaks(a, map));
+  const [rationale] = await computeRationales(m, sampleShape, source, {
+    layer: tree.layer,
+    target: tree.class.index,
+    batchSize: 1,
+    signal: ctx.signal,
+    onMaps,
+  });
   if (!rationale) throw new LucernaError('RUNTIME_ERROR', 'No rationale was computed');
   const path = decisionPath(tree, rationale, top);
   const head = `Class "${tree.class.name}" score ${rationale.score.toFixed(3)}; decision path of ${flags.input}:`;
   if (flags.out) {
     const { treeReportPage } = await import('../../render/tree/report.js');
+    const { imagePatches } = await import('./tree-patches.js');
+    const k = Math.min(top, 5);
+    const onPath = new Set(path.map((s) => s.node));
+    const patches = peaks
+      ? await imagePatches(
+          flags.input,
+          peaks,
+          path.flatMap((s) => s.top.slice(0, k).map((c) => c.filter)),
+          [sampleShape[1], sampleShape[2]],
+        )
+      : new Map();
     const html = await treeReportPage(tree, {
+      patch: (node, filter) => (onPath.has(node) ? patches.get(filter) : undefined),
       title: `Decision path: ${tree.class.name}`,
       subtitle: `${flags.input}: score ${rationale.score.toFixed(3)}, ${path.length} levels, layer ${tree.layer} (Zhang et al., CVPR 2019)`,
       path,
-      topK: Math.min(top, 5),
+      topK: k,
       maxDepth: reportDepth,
       settings: { tree: treePath, model: modelPath ?? 'bundled', input: flags.input, class: tree.class.name, layer: tree.layer, ...tree.options },
     });

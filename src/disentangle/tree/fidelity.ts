@@ -110,6 +110,37 @@ export function modesFidelity(tree: DecisionTree, images: readonly FidelityImage
 }
 
 /**
+ * Fidelity by the paper's tree layers (its Sec. 4 tables report the tree "at each layer"): the
+ * paper's root links straight to the decision modes, and each mode keeps its binary merge history
+ * below it, so **layer 1** is the root, **layer 2** the mode on the image's path (`tree.modes`), and
+ * **layer k** the node k − 2 steps below that mode (the image's leaf when its path is shorter).
+ * `Infinity` is the leaves. Our tree's extra binary levels between the root and the modes are not
+ * layers of the paper's tree, so they are skipped here. Undefined without modes.
+ *
+ * @example
+ * ```ts
+ * const rows = layerFidelity(tree, images, [1, 2, 3, 5, Infinity]);
+ * ```
+ */
+export function layerFidelity(tree: DecisionTree, images: readonly FidelityImage[], layers: readonly number[]): DepthFidelity[] | undefined {
+  if (!tree.modes) return undefined;
+  const modes = new Set(tree.modes);
+  const paths = images.map((im) => decisionPath(tree, im.rationale, 0));
+  return layers.map((layer) =>
+    fidelityOf(
+      images,
+      paths,
+      (p) => {
+        if (layer <= 1) return p[0];
+        const at = p.findIndex((s) => modes.has(s.node));
+        return at < 0 ? undefined : p[Math.min(at + layer - 2, p.length - 1)];
+      },
+      layer,
+    ),
+  );
+}
+
+/**
  * The depth of the deepest leaf (the root is depth 0).
  *
  * @example

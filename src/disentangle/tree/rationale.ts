@@ -23,6 +23,11 @@ export interface RationaleOptions {
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Called with each row's activation at the layer, [C, h, w] flattened (a view: copy what you
+   * keep), before it is reduced; the report uses it to find where each filter fires.
+   */
+  readonly onMaps?: (row: number, activation: Float32Array, map: { channels: number; height: number; width: number }) => void;
 }
 
 /**
@@ -84,13 +89,18 @@ export async function computeRationales(
       signal: options.signal,
       onProgress: options.onProgress,
     },
-    (_first, count, result) => {
+    (first, count, result) => {
       const a = result.activations[layer.name];
       const g = result.gradients[layer.name];
       if (!a || !g) return;
       const size = a.data.length / (a.shape[0] as number);
       const pixels = size / channels;
       for (let r = 0; r < count; r++) {
+        options.onMaps?.(first + r, a.data.subarray(r * size, (r + 1) * size), {
+          channels,
+          height: layer.shape[2] ?? 1,
+          width: layer.shape[3] ?? pixels,
+        });
         reduced.push(reduceRationale(a.data.subarray(r * size, (r + 1) * size), g.data.subarray(r * size, (r + 1) * size), channels, pixels, 0));
       }
     },

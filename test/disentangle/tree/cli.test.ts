@@ -73,6 +73,9 @@ describe('lucerna tree build / explain', () => {
     assert.equal(html.match(/<g class="node">/g)?.length, 7);
     assert.match(html, new RegExp(`node ${tree.root} · 12 images`));
     assert.match(html, /nodes below/);
+    // Each bar of a filter that fires on the node's images has its patch beside it: a 6×6 PNG here.
+    const patches = html.match(/<image class="patch" href="data:image\/png;base64,[A-Za-z0-9+/=]+"/g) ?? [];
+    assert.ok(patches.length >= 7 && patches.length <= 21, `${patches.length} patches`);
     const report = join(dir, 'path.html');
     const explained = await lucerna(
       'tree',
@@ -92,6 +95,9 @@ describe('lucerna tree build / explain', () => {
     // Every node of the path is drawn, highlighted, down to its leaf.
     assert.equal(page.match(/stroke="#d35400" stroke-width="2.5"\/><text/g)?.length, path.length);
     assert.match(page, new RegExp(`node ${path.at(-1)?.node} · 1 image<`));
+    // Patches only on the path (cut from the explained image), at most one per drawn bar there.
+    const cut = page.match(/<image class="patch"/g)?.length ?? 0;
+    assert.ok(cut >= path.length && cut <= 4 * path.length, `${cut} patches on a path of ${path.length}`);
   });
 
   it('refuses a tree from another model, a small class and a missing layer, in one line', async () => {

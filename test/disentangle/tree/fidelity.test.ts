@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildTree } from '../../../src/disentangle/tree/build.js';
+import { depthFidelity, layerFidelity, modesFidelity } from '../../../src/disentangle/tree/fidelity.js';
 import { decisionPath, predictedScore } from '../../../src/disentangle/tree/infer.js';
 import type { DecisionTree, Rationale } from '../../../src/disentangle/tree/types.js';
 import { rng } from '../../helpers/gradcheck.js';
@@ -87,5 +88,45 @@ describe('decision tree fidelity', () => {
 
   it('the relative error on held-out images routed by the highest cosine shrinks from the root to the leaves', () => {
     assertShrinks(heldOutCurve(tree, heldOut));
+  });
+});
+
+describe("decision tree fidelity by the paper's layers (root, modes, below the modes)", () => {
+  const train = sample(40, 11);
+  const heldOut = sample(40, 12).map((rationale) => ({ rationale }));
+  const tree = buildTree(train);
+  const modes = new Set(tree.modes ?? []);
+
+  it('layer 1 is the root, layer 2 the mode on the path, the leaves the leaves', () => {
+    assert.ok(modes.size > 1, `expected several modes, got ${modes.size}`);
+    const [l1, l2, leaf] = layerFidelity(tree, heldOut, [1, 2, Number.POSITIVE_INFINITY]) ?? [];
+    const [d0, dLeaf] = depthFidelity(tree, heldOut, [0, Number.POSITIVE_INFINITY]);
+    assert.equal(l1?.relativeError, d0?.relativeError);
+    assert.equal(l2?.relativeError, modesFidelity(tree, heldOut)?.relativeError);
+    assert.equal(leaf?.relativeError, dLeaf?.relativeError);
+  });
+
+  it("layer k is k − 2 steps below the image's mode (its leaf when the path is shorter)", () => {
+    for (const im of heldOut.slice(0, 8)) {
+      const path = decisionPath(tree, im.rationale, 0);
+      const at = path.findIndex((s) => modes.has(s.node));
+      for (const k of [3, 4]) {
+        const step = path[Math.min(at + k - 2, path.length - 1)];
+        const want = Math.abs((step?.predicted as number) - im.rationale.score) / Math.abs(im.rationale.score);
+        const got = layerFidelity(tree, [im], [k])?.[0]?.relativeError as number;
+        assert.ok(Math.abs(got - want) < 1e-12, `layer ${k}: ${got} vs ${want}`);
+      }
+    }
+  });
+
+  it('on held-out images the error falls from the root to the modes and does not rise to the leaves', () => {
+    const rows = layerFidelity(tree, heldOut, [1, 2, 3, Number.POSITIVE_INFINITY]) ?? [];
+    const e = rows.map((r) => r.normalisedError);
+    assert.ok((e[1] as number) < (e[0] as number) / 2, `modes not better than the root: ${e.join(', ')}`);
+    for (let k = 2; k < e.length; k++) assert.ok((e[k] as number) <= (e[k - 1] as number) + 1e-9, `error rose at row ${k}: ${e.join(', ')}`);
+  });
+
+  it('is undefined for a tree without modes (an older file)', () => {
+    assert.equal(layerFidelity({ ...tree, modes: undefined }, heldOut, [1]), undefined);
   });
 });

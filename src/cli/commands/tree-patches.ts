@@ -1,0 +1,90 @@
+/**
+ * The image patches of `tree build --report` and `tree explain --out` (Node side): for each (node, filter) the page draws,
+ * the square around the filter's peak on the node's image where it fires most
+ * ({@link patchSources}), cut from the image stretched to the model input as the model saw it,
+ * about 2.5 cells of the layer wide (as the explanatory-graph report), inlined as PNG. On an
+ * explained image's path, the patches are cut from that image.
+ */
+import type { FilterPeaks } from '../../disentangle/tree/patches.js';
+import { patchSources } from '../../disentangle/tree/patches.js';
+import type { DecisionTree } from '../../disentangle/tree/types.js';
+import { decodeRgb, encodeRgbPng, type RgbImage, resizeRgb } from '../../io/image.js';
+import type { InlineImage } from '../../render/report/types.js';
+
+/** The `side`-pixel square around (x, y), shifted to stay inside the image. */
+function crop(image: RgbImage, x: number, y: number, side: number): Uint8Array {
+  const s = Math.min(side, image.width, image.height);
+  const x0 = Math.min(image.width - s, Math.max(0, Math.round(x - s / 2)));
+  const y0 = Math.min(image.height - s, Math.max(0, Math.round(y - s / 2)));
+  const out = new Uint8Array(s * s * 3);
+  for (let r = 0; r < s; r++) out.set(image.rgb.subarray(((y0 + r) * image.width + x0) * 3, ((y0 + r) * image.width + x0 + s) * 3), r * s * 3);
+  return out;
+}
+
+async function inline(rgb: RgbImage, x: number, y: number, side: number): Promise<InlineImage> {
+  const s = Math.min(side, rgb.width, rgb.height);
+  const png = await encodeRgbPng(crop(rgb, x, y, s), s, s);
+  return { png: `data:image/png;base64,${Buffer.from(png).toString('base64')}`, width: s, height: s };
+}
+
+/** About 2.5 cells of an h-row map, in input pixels (the explanatory-graph report's patch size). */
+const patchSide = (inputHeight: number, mapHeight: number): number => Math.max(8, Math.round((2.5 * inputHeight) / mapHeight));
+
+/**
+ * Patches of one image (`tree explain`): for each filter, the square around its peak on the image,
+ * keyed by filter; a filter that does not fire (peak ≤ 0) has none.
+ *
+ * @example
+ * ```ts
+ * const patches = await imagePatches('x.png', peaks, [3, 7], [64, 64]);
+ * ```
+ */
+export async function imagePatches(
+  file: string,
+  peaks: FilterPeaks,
+  filters: readonly number[],
+  inputSize: readonly [number, number],
+): Promise<Map<number, InlineImage>> {
+  const [H, W] = inputSize;
+  const rgb = await resizeRgb(await decodeRgb(file), W, H, 'stretch');
+  const out = new Map<number, InlineImage>();
+  for (const f of new Set(filters)) {
+    if (!((peaks.value[f] ?? 0) > 0)) continue;
+    const cell = peaks.cell[f] as number;
+    const x = ((cell % peaks.width) + 0.5) * (W / peaks.width);
+    const y = (Math.floor(cell / peaks.width) + 0.5) * (H / peaks.height);
+    out.set(f, await inline(rgb, x, y, patchSide(H, peaks.height)));
+  }
+  return out;
+}
+
+/**
+ * Patches keyed `node:filter`, for the pairs `wanted`; `files[i]` is the tree's image i.
+ *
+ * @example
+ * ```ts
+ * const patches = await treePatches(tree, drawnFilters(tree), peaks, files, [64, 64]);
+ * const html = await treeReportPage(tree, { title: 't', patch: (n, f) => patches.get(`${n}:${f}`) });
+ * ```
+ */
+export async function treePatches(
+  tree: DecisionTree,
+  wanted: readonly (readonly [number, number])[],
+  peaks: readonly FilterPeaks[],
+  files: readonly string[],
+  inputSize: readonly [number, number],
+): Promise<Map<string, InlineImage>> {
+  const [H, W] = inputSize;
+  const side = patchSide(H, peaks[0]?.height ?? 1);
+  const pixels = new Map<number, RgbImage>();
+  const out = new Map<string, InlineImage>();
+  for (const p of patchSources(tree, wanted, peaks, inputSize)) {
+    let rgb = pixels.get(p.image);
+    if (!rgb) {
+      rgb = await resizeRgb(await decodeRgb(files[p.image] as string), W, H, 'stretch');
+      pixels.set(p.image, rgb);
+    }
+    out.set(`${p.node}:${p.filter}`, await inline(rgb, p.x, p.y, side));
+  }
+  return out;
+}
