@@ -159,7 +159,7 @@ function mStep(
   return { nodes: next, support };
 }
 
-function fitLayer(
+function* fitLayer(
   l: number,
   images: readonly ImagePeaks[],
   roots: readonly [number, number][],
@@ -167,7 +167,7 @@ function fitLayer(
   settings: GraphSettings,
   source: GraphSource,
   step: () => void,
-): LayerFit {
+): Generator<void, LayerFit> {
   const channels = (source.layers[l] as GraphLayer).channels;
   const diag = Math.hypot(source.inputSize[0], source.inputSize[1]);
   const floor = (settings.minSigma * diag) ** 2;
@@ -184,10 +184,13 @@ function fitLayer(
   };
   for (let it = 0; it < settings.iterations; it++) {
     nodes = mStep(nodes, positions, roots, pool, settings, floor).nodes;
+    yield;
     eStep();
     step();
+    yield;
   }
   const last = mStep(nodes, positions, roots, pool, settings, floor);
+  yield;
   const keep = last.nodes.map((_, k) => k).filter((k) => (last.support[k] as number) >= settings.minSupport);
   nodes = keep.map((k) => last.nodes[k] as WorkNode);
   eStep();
@@ -206,23 +209,13 @@ function checkPeaks(images: readonly ImagePeaks[], source: GraphSource): void {
   }
 }
 
-/**
- * Learns the explanatory graph from the peaks of `images` (each: per layer lower → top, per
- * filter, its peaks in model-input pixels, from {@link imagePeaks}).
- *
- * @example
- * ```ts
- * const peaks = images.map((maps) => imagePeaks(maps, [64, 64], 5));
- * const graph = fitExplanatoryGraph(peaks, { model: { id, name: 'net.onnx' }, inputSize: [64, 64], layers }, { patternsPerFilter: [4, 2] });
- * graph.nodes.length;
- * ```
- */
-export function fitExplanatoryGraph(
+/** The whole fit as steps: it pauses (yields) after each M-step and E-step of each layer. */
+function* fitSteps(
   images: readonly ImagePeaks[],
   source: GraphSource,
-  partial: Partial<GraphSettings> = {},
-  options: GraphFitOptions = {},
-): ExplanatoryGraph {
+  partial: Partial<GraphSettings>,
+  options: GraphFitOptions,
+): Generator<void, ExplanatoryGraph> {
   const settings = resolveSettings(partial, source.layers.length);
   checkPeaks(images, source);
   const top = source.layers.length - 1;
@@ -237,7 +230,7 @@ export function fitExplanatoryGraph(
   let above: NodePositions[] | null = null;
   for (let l = top; l >= 0; l--) {
     throwIfCancelled(options.signal);
-    const fit = fitLayer(l, images, roots, above, settings, source, step);
+    const fit: LayerFit = yield* fitLayer(l, images, roots, above, settings, source, step);
     fits[l] = fit;
     above = fit.positions;
   }
@@ -267,4 +260,53 @@ export function fitExplanatoryGraph(
     nodes,
     edges,
   };
+}
+
+/**
+ * Learns the explanatory graph from the peaks of `images` (each: per layer lower → top, per
+ * filter, its peaks in model-input pixels, from {@link imagePeaks}).
+ *
+ * @example
+ * ```ts
+ * const peaks = images.map((maps) => imagePeaks(maps, [64, 64], 5));
+ * const graph = fitExplanatoryGraph(peaks, { model: { id, name: 'net.onnx' }, inputSize: [64, 64], layers }, { patternsPerFilter: [4, 2] });
+ * graph.nodes.length;
+ * ```
+ */
+export function fitExplanatoryGraph(
+  images: readonly ImagePeaks[],
+  source: GraphSource,
+  partial: Partial<GraphSettings> = {},
+  options: GraphFitOptions = {},
+): ExplanatoryGraph {
+  const steps = fitSteps(images, source, partial, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link fitExplanatoryGraph} that lets the event loop turn after every M-step and E-step, so a
+ * progress bar redraws and a cancel (Ctrl-C, a worker message) lands within one step, not after
+ * the whole fit. Same result.
+ *
+ * @example
+ * ```ts
+ * const graph = await fitExplanatoryGraphAsync(peaks, source, { patternsPerFilter: [4, 2] }, { signal, onProgress });
+ * ```
+ */
+export async function fitExplanatoryGraphAsync(
+  images: readonly ImagePeaks[],
+  source: GraphSource,
+  partial: Partial<GraphSettings> = {},
+  options: GraphFitOptions = {},
+): Promise<ExplanatoryGraph> {
+  const steps = fitSteps(images, source, partial, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    throwIfCancelled(options.signal);
+  }
 }
