@@ -1,6 +1,7 @@
 /**
- * The network the explanatory-graph results mine: VGG-11 with BatchNorm (Simonyan & Zisserman 2015,
- * https://arxiv.org/abs/1409.1556) at 1/8 of its width (8, 16, 32, 32, 64, 64, 64, 64 channels,
+ * The network of the explanatory graph's ordering test (`test/disentangle/graph-ordering.test.ts`;
+ * RESULTS.md now mines `lucerna model create vgg11-bn --width 0.125`, the same shape): VGG-11
+ * with BatchNorm (Simonyan & Zisserman 2015, https://arxiv.org/abs/1409.1556) at 1/8 of its width (8, 16, 32, 32, 64, 64, 64, 64 channels,
  * 2×2 max pooling after conv 1, 2, 4, 6 and 8), then global average pooling and a 64-unit hidden
  * layer. The paper mines VGG-16's top conv layers; this is the same shape at a size that the 64-px
  * parts figures and a shared CPU allow (the icnn helper's recipe showed it generalises on them).

@@ -85,21 +85,38 @@ describe('explanatory graph: pieces', () => {
       (e) => isLucernaError(e, 'BAD_OPTION'),
     );
   });
-  it('locates a part from the units that best predict the shots (hand-computed)', () => {
+  it("locates a part from the units that best predict the shots, pulled towards the shots' prior (hand-computed)", () => {
     // unit 0 sits 2 px left of the part every time; unit 1 wanders; unit 2 misses a shot.
     const shots = [
       { units: { x: [8, 0, 5], y: [10, 0, 5], value: [1, 1, 0] }, part: [10, 10] as const },
       { units: { x: [18, 9, 5], y: [20, 5, 5], value: [1, 1, 1] }, part: [20, 20] as const },
     ];
-    const loc = fitPartLocator(shots, 1);
-    assert.deepEqual(loc.units, [0]);
-    assert.deepEqual(loc.offsets, [[2, 0]]);
+    const loc = fitPartLocator(shots, 2, [32, 32]);
+    // Prior: μ = (15, 15), σ²_p = (2 · 50) / (2 · 1) = 50. Unit 0: scatter 0, σ² = (1 · 50 + 0) / (1 + 2) = 50 / 3.
+    // Unit 1: offsets (10, 10), (11, 15) → (10.5, 12.5), scatter 2 · 6.5 = 13, σ² = 63 / 3. Unit 2 missed a shot.
+    assert.deepEqual(loc.units, [0, 1]);
+    assert.deepEqual(loc.offsets, [
+      [2, 0],
+      [10.5, 12.5],
+    ]);
+    assert.deepEqual(loc.variances, [50 / 3, 21]);
     assert.deepEqual(loc.fallback, [15, 15]);
-    assert.deepEqual(locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [2, 0, 0] }), [32, 1]);
-    assert.deepEqual(locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [0, 1, 1] }), [15, 15]);
+    assert.equal(loc.priorVariance, 50);
+    // Only unit 0 fired, at 3× the prior's precision: (3 · 32 + 15) / 4 = 27.75, (3 · 1 + 15) / 4 = 4.5.
+    const [x, y] = locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [2, 0, 0] });
+    assert.ok(Math.abs(x - 27.75) < 1e-9 && Math.abs(y - 4.5) < 1e-9, `${x}, ${y}`);
+    // Both fired: the prior and both units, each by its precision.
+    const both = locatePart(loc, { x: [30, 9.5, 0], y: [1, 7.5, 0], value: [2, 1, 0] });
+    const [w0, w1, w2] = [1 / 50, 3 / 50, 1 / 21];
+    const sum = w0 + w1 + w2;
+    assert.ok(Math.abs(both[0] - (w0 * 15 + w1 * 32 + w2 * 20) / sum) < 1e-9 && Math.abs(both[1] - (w0 * 15 + w1 * 1 + w2 * 20) / sum) < 1e-9);
+    // Nothing fired: the mean annotated position.
+    assert.deepEqual(locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [0, 0, 1] }), [15, 15]);
+    // One shot: no spread to estimate, so the prior is as wide as a point uniform over the input.
+    assert.equal(fitPartLocator(shots.slice(0, 1), 1, [32, 32]).priorVariance, (32 * 32 * 2) / 24);
     assert.equal(normalisedDistance([0, 0], [3, 4], [30, 40]), 0.1);
     assert.throws(
-      () => fitPartLocator([], 1),
+      () => fitPartLocator([], 1, [32, 32]),
       (e) => isLucernaError(e, 'BAD_OPTION'),
     );
   });
@@ -206,11 +223,13 @@ describe('explanatory graph on a scene with a known answer', () => {
     const nodeUnits = (im: SceneImage) => inferNodePositions(graph, imagePeaks(im.maps, SIZE, graph.settings.peaksPerFilter));
     const graphLoc = fitPartLocator(
       shots.map((im) => ({ units: nodeUnits(im), part: head(im) })),
-      3,
+      20,
+      SIZE,
     );
     const filterLoc = fitPartLocator(
       shots.map((im) => ({ units: filterUnits(im), part: head(im) })),
       1,
+      SIZE,
     );
     const err = (f: (im: SceneImage) => [number, number]) => held.reduce((s, im) => s + normalisedDistance(f(im), head(im), SIZE), 0) / held.length;
     const graphErr = err((im) => locatePart(graphLoc, nodeUnits(im)));

@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
-import { fitExplanatoryGraph } from '../../disentangle/graph/fit.js';
+import { fitExplanatoryGraphAsync } from '../../disentangle/graph/fit.js';
 import { resolveSettings } from '../../disentangle/graph/settings.js';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
@@ -68,7 +68,7 @@ export async function runGraphBuild(ctx: CommandContext, modelPath: string | und
   const progress = progressBar('graph build', !flags.json && ctx.io.isTTY);
   const signal = ctx.signal;
   const total = images.length + settings.iterations * layerNames.length;
-  let fitted: ReturnType<typeof fitExplanatoryGraph>;
+  let fitted: Awaited<ReturnType<typeof fitExplanatoryGraphAsync>>;
   try {
     const { peaks, layers } = await collectGraphPeaks(model, images, {
       layers: layerNames,
@@ -78,7 +78,7 @@ export async function runGraphBuild(ctx: CommandContext, modelPath: string | und
       signal,
       onProgress: (done) => progress.onProgress?.(done, total),
     });
-    fitted = fitExplanatoryGraph(peaks, { model: { id, name: resolve(file) }, inputSize, layers }, settings, {
+    fitted = await fitExplanatoryGraphAsync(peaks, { model: { id, name: resolve(file) }, inputSize, layers }, settings, {
       signal,
       onProgress: (done) => progress.onProgress?.(images.length + done, total),
     });

@@ -1,6 +1,6 @@
 /**
  * The work of `lucerna graph locate <graph.json> --dataset <dir> --part <landmark> (--shots K | --annotations
- * clicks.csv) --out <dir> [--model <file>] [--class <name>] [--nodes 3] [--batch-size 8] [--json]`:
+ * clicks.csv) --out <dir> [--model <file>] [--class <name>] [--nodes 20] [--batch-size 8] [--json]`:
  * few-shot part localisation with an explanatory graph (Zhang et al. 2018,
  * https://arxiv.org/abs/1708.01785). The part is annotated on a few images of the graph's class:
  * with `--shots K`, the first K images of the class (in the data set's order) that have the landmark
@@ -24,6 +24,9 @@ import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { parseInteger } from '../parse.js';
 import { type ClassImage, classImages, graphPeaks, openGraphModel, readGraph } from './graph-io.js';
+
+/** Nodes kept by `graph locate` when `--nodes` is not given (see `locate.ts` for the rule). */
+export const DEFAULT_LOCATE_NODES = 20;
 
 /** Flags of `lucerna graph locate`. */
 export interface GraphLocateFlags {
@@ -71,7 +74,7 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
   if ((flags.shots === undefined) === (flags.annotations === undefined))
     throw new LucernaError('BAD_OPTION', 'Give exactly one of --shots K and --annotations clicks.csv');
   const shots = parseInteger(flags.shots, '--shots', 1);
-  const count = parseInteger(flags.nodes, '--nodes', 1) ?? 3;
+  const count = parseInteger(flags.nodes, '--nodes', 1) ?? DEFAULT_LOCATE_NODES;
   const batchSize = parseInteger(flags.batchSize, '--batch-size', 1) ?? 8;
   const graph = await readGraph(graphPath);
   const className = flags.class ?? graph.class;
@@ -125,10 +128,12 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
   const graphLoc = fitPartLocator(
     shotImages.map((i) => ({ units: i.nodes, part: i.part })),
     count,
+    [height, width],
   );
   const filterLoc = fitPartLocator(
     shotImages.map((i) => ({ units: i.filters, part: i.part })),
     1,
+    [height, width],
   );
   const rows = held.map((i) => {
     const g = locatePart(graphLoc, i.nodes);

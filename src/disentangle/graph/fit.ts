@@ -22,14 +22,15 @@
  * - Parents of a node V: among all nodes U of the layer above that fired with V on ≥ 2 images,
  *   Δ_UV is the mean of p_V − p_U and σ²_UV its variance; U's fit is the mean over V's images of
  *   log N(p_V − p_U; Δ_UV, σ²_UV), counting an image where U did not fire as a point at the gate
- *   radius; the `parents` best fits are kept.
+ *   radius; the `parents` best fits are kept (`parents.ts`).
  * - After the last iteration, nodes that fired on fewer than `minSupport` images are dropped and
  *   the layer's positions are recomputed without them before the layer below is learnt.
  */
 import { LucernaError } from '../../errors.js';
 import { throwIfCancelled } from '../../visualization/optimize.js';
-import { assignLayer, emptyPositions, referencePoint, type WorkEdge, type WorkNode } from './assign.js';
+import { assignLayer, emptyPositions, referencePoint, type WorkNode } from './assign.js';
 import { kmeans2d } from './kmeans.js';
+import { fitParents, type ParentPool, parentPool } from './parents.js';
 import { resolveSettings } from './settings.js';
 import type { ExplanatoryGraph, GraphEdge, GraphLayer, GraphNode, GraphSettings, ImagePeaks, NodePositions } from './types.js';
 
@@ -89,6 +90,7 @@ function initialise(
 ) {
   const filters: number[] = [];
   const seeds: number[][][] = []; // per node, per image: peak index or -1
+  const refs = images.map((_, i) => firedMean(above ? (above[i] as NodePositions) : null, roots[i] as [number, number]));
   for (let f = 0; f < channels; f++) {
     const xs: number[] = [];
     const ys: number[] = [];
@@ -96,7 +98,7 @@ function initialise(
     images.forEach((img, i) => {
       const fp = img[l]?.[f];
       if (!fp) return;
-      const ref = firedMean(above ? (above[i] as NodePositions) : null, roots[i] as [number, number]);
+      const ref = refs[i] as [number, number];
       for (let p = 0; p < fp.value.length; p++) {
         xs.push((fp.x[p] as number) - ref[0]);
         ys.push((fp.y[p] as number) - ref[1]);
@@ -133,41 +135,11 @@ function initialise(
   });
 }
 
-function fitParents(
-  k: number,
-  fired: readonly number[],
-  positions: readonly NodePositions[],
-  above: readonly NodePositions[],
-  aboveCount: number,
-  settings: GraphSettings,
-  floor: number,
-): WorkEdge[] {
-  const scored: { edge: WorkEdge; fit: number }[] = [];
-  const gate2 = settings.gate * settings.gate;
-  for (let u = 0; u < aboveCount; u++) {
-    const both = fired.filter((i) => ((above[i] as NodePositions).value[u] as number) > 0);
-    if (both.length < 2) continue;
-    const dx = both.map((i) => ((positions[i] as NodePositions).x[k] as number) - ((above[i] as NodePositions).x[u] as number));
-    const dy = both.map((i) => ((positions[i] as NodePositions).y[k] as number) - ((above[i] as NodePositions).y[u] as number));
-    const mx = dx.reduce((s, v) => s + v, 0) / both.length;
-    const my = dy.reduce((s, v) => s + v, 0) / both.length;
-    const ss = dx.reduce((s, v, j) => s + (v - mx) ** 2 + ((dy[j] as number) - my) ** 2, 0);
-    const variance = Math.max(floor, ss / (2 * both.length));
-    const logVar = Math.log(2 * Math.PI * variance);
-    const inside = -ss / (2 * variance) - both.length * logVar;
-    const outside = (fired.length - both.length) * (-gate2 / 2 - logVar);
-    scored.push({ edge: { parent: u, displacement: [mx, my], variance }, fit: (inside + outside) / fired.length });
-  }
-  scored.sort((a, b) => b.fit - a.fit || a.edge.parent - b.edge.parent);
-  return scored.slice(0, settings.parents).map((s) => s.edge);
-}
-
 function mStep(
   nodes: readonly WorkNode[],
   positions: readonly NodePositions[],
   roots: readonly [number, number][],
-  above: readonly NodePositions[] | null,
-  aboveCount: number,
+  pool: ParentPool | null,
   settings: GraphSettings,
   floor: number,
 ) {
@@ -181,13 +153,13 @@ function mStep(
     const mx = dx.reduce((s, v) => s + v, 0) / fired.length;
     const my = dy.reduce((s, v) => s + v, 0) / fired.length;
     const ss = dx.reduce((s, v, j) => s + (v - mx) ** 2 + ((dy[j] as number) - my) ** 2, 0);
-    const parents = above ? fitParents(k, fired, positions, above, aboveCount, settings, floor) : [];
+    const parents = pool ? fitParents(pool, k, fired, positions, settings, floor) : [];
     return { filter: node.filter, prior: [mx, my] as const, variance: Math.max(floor, ss / (2 * fired.length)), parents };
   });
   return { nodes: next, support };
 }
 
-function fitLayer(
+function* fitLayer(
   l: number,
   images: readonly ImagePeaks[],
   roots: readonly [number, number][],
@@ -195,11 +167,11 @@ function fitLayer(
   settings: GraphSettings,
   source: GraphSource,
   step: () => void,
-): LayerFit {
+): Generator<void, LayerFit> {
   const channels = (source.layers[l] as GraphLayer).channels;
   const diag = Math.hypot(source.inputSize[0], source.inputSize[1]);
   const floor = (settings.minSigma * diag) ** 2;
-  const aboveCount = above?.[0]?.value.length ?? 0;
+  const pool = above ? parentPool(above) : null;
   const init = initialise(l, images, roots, above, settings, channels);
   let positions = init.map((r) => r.pos);
   let nodes: WorkNode[] = (init[0]?.filters ?? []).map((filter) => ({ filter, prior: [0, 0], variance: floor, parents: [] }));
@@ -211,11 +183,14 @@ function fitLayer(
     );
   };
   for (let it = 0; it < settings.iterations; it++) {
-    nodes = mStep(nodes, positions, roots, above, aboveCount, settings, floor).nodes;
+    nodes = mStep(nodes, positions, roots, pool, settings, floor).nodes;
+    yield;
     eStep();
     step();
+    yield;
   }
-  const last = mStep(nodes, positions, roots, above, aboveCount, settings, floor);
+  const last = mStep(nodes, positions, roots, pool, settings, floor);
+  yield;
   const keep = last.nodes.map((_, k) => k).filter((k) => (last.support[k] as number) >= settings.minSupport);
   nodes = keep.map((k) => last.nodes[k] as WorkNode);
   eStep();
@@ -234,23 +209,13 @@ function checkPeaks(images: readonly ImagePeaks[], source: GraphSource): void {
   }
 }
 
-/**
- * Learns the explanatory graph from the peaks of `images` (each: per layer lower → top, per
- * filter, its peaks in model-input pixels, from {@link imagePeaks}).
- *
- * @example
- * ```ts
- * const peaks = images.map((maps) => imagePeaks(maps, [64, 64], 5));
- * const graph = fitExplanatoryGraph(peaks, { model: { id, name: 'net.onnx' }, inputSize: [64, 64], layers }, { patternsPerFilter: [4, 2] });
- * graph.nodes.length;
- * ```
- */
-export function fitExplanatoryGraph(
+/** The whole fit as steps: it pauses (yields) after each M-step and E-step of each layer. */
+function* fitSteps(
   images: readonly ImagePeaks[],
   source: GraphSource,
-  partial: Partial<GraphSettings> = {},
-  options: GraphFitOptions = {},
-): ExplanatoryGraph {
+  partial: Partial<GraphSettings>,
+  options: GraphFitOptions,
+): Generator<void, ExplanatoryGraph> {
   const settings = resolveSettings(partial, source.layers.length);
   checkPeaks(images, source);
   const top = source.layers.length - 1;
@@ -265,7 +230,7 @@ export function fitExplanatoryGraph(
   let above: NodePositions[] | null = null;
   for (let l = top; l >= 0; l--) {
     throwIfCancelled(options.signal);
-    const fit = fitLayer(l, images, roots, above, settings, source, step);
+    const fit: LayerFit = yield* fitLayer(l, images, roots, above, settings, source, step);
     fits[l] = fit;
     above = fit.positions;
   }
@@ -295,4 +260,53 @@ export function fitExplanatoryGraph(
     nodes,
     edges,
   };
+}
+
+/**
+ * Learns the explanatory graph from the peaks of `images` (each: per layer lower → top, per
+ * filter, its peaks in model-input pixels, from {@link imagePeaks}).
+ *
+ * @example
+ * ```ts
+ * const peaks = images.map((maps) => imagePeaks(maps, [64, 64], 5));
+ * const graph = fitExplanatoryGraph(peaks, { model: { id, name: 'net.onnx' }, inputSize: [64, 64], layers }, { patternsPerFilter: [4, 2] });
+ * graph.nodes.length;
+ * ```
+ */
+export function fitExplanatoryGraph(
+  images: readonly ImagePeaks[],
+  source: GraphSource,
+  partial: Partial<GraphSettings> = {},
+  options: GraphFitOptions = {},
+): ExplanatoryGraph {
+  const steps = fitSteps(images, source, partial, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link fitExplanatoryGraph} that lets the event loop turn after every M-step and E-step, so a
+ * progress bar redraws and a cancel (Ctrl-C, a worker message) lands within one step, not after
+ * the whole fit. Same result.
+ *
+ * @example
+ * ```ts
+ * const graph = await fitExplanatoryGraphAsync(peaks, source, { patternsPerFilter: [4, 2] }, { signal, onProgress });
+ * ```
+ */
+export async function fitExplanatoryGraphAsync(
+  images: readonly ImagePeaks[],
+  source: GraphSource,
+  partial: Partial<GraphSettings> = {},
+  options: GraphFitOptions = {},
+): Promise<ExplanatoryGraph> {
+  const steps = fitSteps(images, source, partial, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    throwIfCancelled(options.signal);
+  }
 }

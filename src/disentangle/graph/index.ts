@@ -1,5 +1,5 @@
 /** The explanatory graph (Zhang et al. 2018, https://arxiv.org/abs/1708.01785): mining, inference, part localisation. */
-export { fitExplanatoryGraph, type GraphFitOptions, type GraphSource } from './fit.js';
+export { fitExplanatoryGraph, fitExplanatoryGraphAsync, type GraphFitOptions, type GraphSource } from './fit.js';
 export { checkGraphModel, parseGraph } from './graph-file.js';
 export { inferNodePositions } from './infer.js';
 export { fitPartLocator, locatePart, normalisedDistance, type PartLocator, type PartShot, type UnitPositions } from './locate.js';

@@ -95,7 +95,7 @@ export async function simulateQa(o: CurveOptions): Promise<Curves> {
         units: im.units,
         part: [(im.truth as Point)[0] * (im.scale?.[0] ?? 1), (im.truth as Point)[1] * (im.scale?.[1] ?? 1)] as const,
       }));
-      const locator = fitPartLocator(shots, 3);
+      const locator = fitPartLocator(shots, 3, o.inputSize);
       out.baseline.push(testError(o.test, o.inputSize, (im) => locatePart(locator, im.units)));
     }
     for (const selection of ['active', 'random'] as const) {
