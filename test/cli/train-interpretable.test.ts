@@ -87,6 +87,21 @@ describe('lucerna train --interpretable', () => {
     assert.equal(cats.length, 64);
     assert.ok(cats.every((c) => c === 0 || c === 1));
   });
+  it('--filter-loss approx trains and still reports the paper’s −MI as the filter loss', async () => {
+    const out = join(work, 'approx.onnx');
+    const r = await run(model, '--dataset', classes, '--interpretable', 'Relu_3', '--filter-loss', 'approx', ...common, '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    const fl = JSON.parse(r.stdout).termLosses['filter_loss:Relu_3'] as number[];
+    assert.ok(
+      fl.every((v) => Number.isFinite(v) && v <= 1e-6),
+      `−MI ≤ 0 at every step: ${fl}`,
+    );
+    assert.ok(existsSync(out));
+  });
+  it('rejects an unknown --filter-loss form', async () => {
+    const out = join(work, 'bad5.onnx');
+    assertOneLine(await run(model, '--dataset', classes, '--interpretable', 'Relu_3', '--filter-loss', 'paper', ...common, '--out', out), /--filter-loss/, out);
+  });
   it('rejects a tensor that is not a conv output', async () => {
     const out = join(work, 'bad1.onnx');
     assertOneLine(await run(model, '--dataset', classes, '--interpretable', 'Flatten', ...common, '--out', out), /not a conv layer's output/, out);

@@ -62,6 +62,7 @@ export interface TrainOptions {
   readonly interpretable?: string;
   readonly interpretableMode: string;
   readonly filterLossWeight: string;
+  readonly filterLoss: string;
   readonly tau?: string;
   readonly beta?: string;
   readonly alpha?: string;
@@ -83,6 +84,7 @@ export const TRAIN_DEFAULTS = {
   optimization: 'all',
   interpretableMode: 'single',
   filterLossWeight: '1',
+  filterLoss: 'exact',
 } as const;
 
 /** What a run reports (the `--json` output). */
@@ -158,6 +160,7 @@ function interpretableOptions(o: TrainOptions): InterpretableOptions {
     tensors,
     mode: oneOf(o.interpretableMode, '--interpretable-mode', ['single', 'multi'] as const),
     weight: nonNegative(o.filterLossWeight, '--filter-loss-weight'),
+    form: oneOf(o.filterLoss, '--filter-loss', ['exact', 'approx'] as const),
     tau: positive(o.tau, '--tau'),
     beta: positive(o.beta, '--beta'),
     alpha,
