@@ -55,6 +55,11 @@ describe('lucerna train --interpretable', () => {
       assert.ok(Math.abs(l - (ce[i] as number) - (fl[i] as number)) < 1e-4 * (1 + Math.abs(l)), `step ${i}`);
     }
     assert.ok(Number.isFinite(summary.epochs[0].terms['filter_loss:Relu_3']));
+    // the report shows every filter's mean map over the object's images
+    const html = readFileSync(out.replace(/\.onnx$/, '.report.html'), 'utf8');
+    assert.match(html, /Interpretable filters: mean activation maps/);
+    assert.match(html, /over 12 bird images/);
+    assert.equal((html.match(/<figure class="filter-map">/g) ?? []).length, 64);
     const g = graphFromBytes(readFileSync(out));
     assert.ok(g.nodes.some((n) => n.opType === 'ArgMax'));
     assert.ok(g.consumers('Relu_3').some((n) => n.opType === 'Mul'));

@@ -23,7 +23,7 @@ import { Trainer } from '../../training/trainer.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { modelFile } from '../model.js';
 import { openTrainData } from './train-data.js';
-import { trainReportFile } from './train-report.js';
+import { interpretableMaps, trainReportFile } from './train-report.js';
 
 /** Options of `lucerna train`, with the defaults of {@link TRAIN_DEFAULTS} filled in. */
 export interface TrainOptions {
@@ -291,7 +291,9 @@ export async function runTrain(
   } finally {
     bar.stop();
   }
-  const sidecar = (await readSidecar(modelPath)) ?? {};
+  const read = (await readSidecar(modelPath)) ?? {};
+  // Image folders, Broden sets and Fashion-MNIST are read as pixels / 255: the trained model expects unit pixels.
+  const sidecar = o.dataset ? { ...read, preprocessing: { ...read.preprocessing, normalization: 'unit' as const } } : read;
   const files = checkpointFiles(o.out, {
     source,
     values: trainer.values(),
@@ -331,6 +333,7 @@ export async function runTrain(
       seconds: (performance.now() - started) / 1000,
       classNames: all.classNames,
       settings,
+      filterMaps: interp ? await interpretableMaps(files.at(-1)?.[1] as Uint8Array, interp.categories, all, { optimization }) : undefined,
     });
     files.push(report);
   }
