@@ -39,7 +39,7 @@ const f = (v: number | undefined, digits = 3) => (v === undefined || Number.isNa
  * const md = icnnMarkdown(ICNN_DEFAULTS, await icnnRows());
  * ```
  */
-export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread }: IcnnRun): string {
+export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure }: IcnnRun): string {
   const ratios = rows.map((r) => r.icnn.instability / r.plain.instability);
   const shared = rows.map((r) => sharedMeans(r.plain.perFilter, r.icnn.perFilter));
   const sharedRatios = shared.map((m) => m.b / m.a);
@@ -102,7 +102,16 @@ ${rows
   })
   .join('\n')}
 
-Against the paper (instability ≤ 0.8× ordinary; part interpretability higher; accuracy drop ≤ 5 points):
+${
+  figure
+    ? `![mean activation maps, ordinary vs interpretable](docs/results/icnn-maps.svg)
+
+The single-bird row's nets: each filter's mean activation map over the bird images (before the mask), the same
+filters (the first 8) in both nets, as in the paper's Figure 1.
+
+`
+    : ''
+}Against the paper (instability ≤ 0.8× ordinary; part interpretability higher; accuracy drop ≤ 5 points):
 instability ratio ${ratios.map((v) => f(v)).join(', ')} (${count(ratios)}); over the same filters ${sharedRatios.map((v) => f(v)).join(', ')} (${count(sharedRatios)});
 by the authors' protocol ${protocolRatios.map((v) => f(v)).join(', ')} (${count(protocolRatios)});
 accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (${drops.filter((v) => v <= 0.05).length} of ${rows.length} rows ≤ 5);

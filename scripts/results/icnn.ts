@@ -13,7 +13,7 @@
  * claims are reported against, not asserted here: the ordering test lives in `npm test`.
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runJson } from '../../src/cli/in-process.js';
@@ -23,6 +23,7 @@ import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
+import { ICNN_FIGURE, modelsFigure } from './icnn-figure.js';
 import { icnnMarkdown } from './icnn-markdown.js';
 
 /** The experiment's settings (each has a `scripts/results-icnn.ts` flag of the same name). */
@@ -183,10 +184,11 @@ export function landmarkSpread(csv: string): number {
   return spreads.reduce((a, b) => a + b, 0) / spreads.length;
 }
 
-/** The rows and the data's landmark spread ({@link landmarkSpread}). */
+/** The rows, the data's landmark spread ({@link landmarkSpread}) and the bird row's map figure (SVG). */
 export interface IcnnRun {
   readonly rows: readonly IcnnRow[];
   readonly landmarkSpread: number;
+  readonly figure?: string;
 }
 
 /**
@@ -206,8 +208,16 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRun
     const classes = join(parts, 'classes');
     const rows: IcnnRow[] = [];
     for (const cls of ['bird', 'fish']) rows.push(await compare(s, work, parts, `single ${cls}`, pairFolder(work, classes, cls), 2, cls));
+    const figure = await modelsFigure(
+      join(work, 'single-bird-plain.onnx'),
+      join(work, 'single-bird-icnn.onnx'),
+      join(work, 'pair-bird'),
+      s.layer,
+      s.size,
+      'bird',
+    );
     rows.push(await compare(s, work, parts, 'multi (bird, fish, none)', classes, 3));
-    return { rows, landmarkSpread: landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8')) };
+    return { rows, landmarkSpread: landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8')), figure };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -222,5 +232,10 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRun
  * ```
  */
 export async function icnnSection(s: IcnnSettings = ICNN_DEFAULTS): Promise<string> {
-  return icnnMarkdown(s, await icnnRows(s));
+  const run = await icnnRows(s);
+  if (run.figure) {
+    await mkdir('docs/results', { recursive: true });
+    await writeFile(ICNN_FIGURE, run.figure);
+  }
+  return icnnMarkdown(s, run);
 }
