@@ -48,24 +48,60 @@ export function mapsFigure(rows: readonly (readonly [string, FilterMaps])[], cou
 }
 
 /**
+ * How many different cells the filters' mean maps peak at (filters whose mean map is all zero are
+ * left out): 1 means every filter fires, on average, at the same place.
+ *
+ * @example
+ * ```ts
+ * distinctPeaks({ h: 1, w: 2, filters: 3, mean: new Float64Array([1, 0, 2, 0, 0, 3]) } as FilterMaps); // 2
+ * ```
+ */
+export function distinctPeaks(m: FilterMaps): number {
+  const cells = m.h * m.w;
+  const peaks = new Set<number>();
+  for (let f = 0; f < m.filters; f++) {
+    const map = m.mean.subarray(f * cells, (f + 1) * cells);
+    const max = Math.max(...map);
+    if (max > 0) peaks.add(map.indexOf(max));
+  }
+  return peaks.size;
+}
+
+/** The figure and, per net, {@link distinctPeaks} over all its filters. */
+export interface MapsFigure {
+  readonly svg: string;
+  readonly peaks: { readonly plain: number; readonly icnn: number };
+}
+
+/**
  * Reads both checkpoints' maps of `layer` over class `className` of the class folder `classes`
  * and returns the figure.
  *
  * @example
  * ```ts
- * const svg = await modelsFigure('plain.onnx', 'icnn.onnx', 'pair-bird', 'Relu_33', 128, 'bird');
+ * const { svg, peaks } = await modelsFigure('plain.onnx', 'icnn.onnx', 'pair-bird', 'Relu_33', 128, 'bird');
  * ```
  */
-export async function modelsFigure(plain: string, icnn: string, classes: string, layer: string, size: number, className: string, count = 8): Promise<string> {
+export async function modelsFigure(
+  plain: string,
+  icnn: string,
+  classes: string,
+  layer: string,
+  size: number,
+  className: string,
+  count = 8,
+): Promise<MapsFigure> {
   const data = await imageFolder(classes, { sampleShape: [3, size, size] });
   const k = data.classNames?.indexOf(className) ?? 0;
   const maps = async (model: string) => filterMaps(nodeRuntime, graphFromBytes(readFileSync(model)), layer, data, k);
-  return mapsFigure(
+  const [a, b] = [await maps(plain), await maps(icnn)];
+  const svg = mapsFigure(
     [
-      ['ordinary', await maps(plain)],
-      ['interpretable', await maps(icnn)],
+      ['ordinary', a],
+      ['interpretable', b],
     ],
     count,
     className,
   );
+  return { svg, peaks: { plain: distinctPeaks(a), icnn: distinctPeaks(b) } };
 }

@@ -107,7 +107,8 @@ ${
     ? `![mean activation maps, ordinary vs interpretable](docs/results/icnn-maps.svg)
 
 The single-bird row's nets: each filter's mean activation map over the bird images (before the mask), the same
-filters (the first 8) in both nets, as in the paper's Figure 1.
+filters (the first 8) in both nets, as in the paper's Figure 1. Over all ${filters} filters the mean maps peak at
+${figure.peaks.plain} distinct cells in the ordinary net and ${figure.peaks.icnn} in the interpretable one (of ${n * n}).
 
 `
     : ''

@@ -23,7 +23,7 @@ import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
-import { ICNN_FIGURE, modelsFigure } from './icnn-figure.js';
+import { ICNN_FIGURE, type MapsFigure, modelsFigure } from './icnn-figure.js';
 import { icnnMarkdown } from './icnn-markdown.js';
 
 /** The experiment's settings (each has a `scripts/results-icnn.ts` flag of the same name). */
@@ -188,7 +188,7 @@ export function landmarkSpread(csv: string): number {
 export interface IcnnRun {
   readonly rows: readonly IcnnRow[];
   readonly landmarkSpread: number;
-  readonly figure?: string;
+  readonly figure?: MapsFigure;
 }
 
 /**
@@ -235,7 +235,7 @@ export async function icnnSection(s: IcnnSettings = ICNN_DEFAULTS): Promise<stri
   const run = await icnnRows(s);
   if (run.figure) {
     await mkdir('docs/results', { recursive: true });
-    await writeFile(ICNN_FIGURE, run.figure);
+    await writeFile(ICNN_FIGURE, run.figure.svg);
   }
   return icnnMarkdown(s, run);
 }
