@@ -3,8 +3,8 @@
  * results` rebuilds every section with the defaults). Replaces the section that starts with
  * `## Interpretable CNNs` in place, or appends it, leaving the other sections as they are.
  *
- * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 64] [--epochs 6] [--arch vgg11-bn]
- * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--lr 0.003] [--weight-decay 0.05] [--batch 32]
+ * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 128] [--epochs 6] [--arch vgg11-bn]
+ * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--form exact|approx] [--lr 0.003] [--weight-decay 0.05] [--batch 32]
  * [--out RESULTS.md]`.
  */
 import { parseArgs } from 'node:util';

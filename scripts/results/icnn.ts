@@ -13,7 +13,7 @@
  * claims are reported against, not asserted here: the ordering test lives in `npm test`.
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runJson } from '../../src/cli/in-process.js';
@@ -23,6 +23,8 @@ import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
+import { ICNN_FIGURE, type MapsFigure, modelsFigure } from './icnn-figure.js';
+import { icnnMarkdown } from './icnn-markdown.js';
 
 /** The experiment's settings (each has a `scripts/results-icnn.ts` flag of the same name). */
 export interface IcnnSettings {
@@ -35,21 +37,27 @@ export interface IcnnSettings {
   readonly layer: string;
   readonly weight: number;
   readonly tau: number;
+  /** `exact` (the paper's −MI) or `approx` (the ICNN authors' approximate gradient), `--filter-loss`. */
+  readonly form: string;
   readonly lr: number;
   readonly weightDecay: number;
   readonly batch: number;
 }
 
-/** The defaults: the parts recipe of `/work/notes-s4/parts-model.md` (vgg11-bn at 1/8 width, 64 px). */
+/**
+ * The defaults: the parts recipe of `/work/notes-s4/parts-model.md` (vgg11-bn at 1/8 width) at
+ * 128 px, so the top conv maps are 8×8 (at 64 px they are 4×4, too coarse for the metric).
+ */
 export const ICNN_DEFAULTS: IcnnSettings = {
   n: 1500,
-  size: 64,
+  size: 128,
   epochs: 6,
   arch: 'vgg11-bn',
   width: 0.125,
   layer: 'Relu_33',
   weight: 1,
   tau: 0.01,
+  form: 'exact',
   lr: 0.003,
   weightDecay: 0.05,
   batch: 32,
@@ -59,6 +67,10 @@ export const ICNN_DEFAULTS: IcnnSettings = {
 export interface NetResult {
   readonly acc: number;
   readonly instability: number;
+  /** Per filter, the default-protocol instability (null: dead on the class). */
+  readonly perFilter: readonly (number | null)[];
+  /** The layer's instability by the ICNN authors' protocol (`--protocol icnn`, top 100 images). */
+  readonly icnnProtocol: number;
   readonly partIou: number;
   /** Filters with no positive peak on the class's images (left out of the instability mean). */
   readonly deadFilters: number;
@@ -89,10 +101,11 @@ function meanPartIou(tally: string): number {
   return values.reduce((a, v) => a + v, 0) / values.length;
 }
 
-type Measures = Pick<NetResult, 'instability' | 'partIou' | 'deadFilters' | 'noneRatio'>;
+type Measures = Pick<NetResult, 'instability' | 'perFilter' | 'icnnProtocol' | 'partIou' | 'deadFilters' | 'noneRatio'>;
 
 async function measure(s: IcnnSettings, work: string, parts: string, classes: string, model: string, cls: string | undefined): Promise<Measures> {
   const stability = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, ...(cls ? ['--class', cls] : []));
+  const icnn = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, '--protocol', 'icnn', ...(cls ? ['--class', cls] : []));
   const out = join(work, `dissect-${model.replace(/[^a-z0-9]/gi, '_')}`);
   const dissect = await runJson('dissect', model, '--dataset', parts, '--layer', s.layer, '--categories', 'part', '--out', out, '--report-units', '4');
   const data = await imageFolder(classes, { sampleShape: [3, s.size, s.size] });
@@ -100,6 +113,8 @@ async function measure(s: IcnnSettings, work: string, parts: string, classes: st
   const means = await meanActivations(nodeRuntime, graphFromBytes(readFileSync(model)), [s.layer], data, k, { tensors: [s.layer], mode: 'multi' }, {});
   return {
     instability: stability.instability ?? Number.NaN,
+    perFilter: (stability.filters as { instability: number | null }[]).map((f) => f.instability),
+    icnnProtocol: icnn.instability ?? Number.NaN,
     partIou: meanPartIou(dissect.layers[0].tally),
     deadFilters: (stability.filters as { instability: number | null }[]).filter((f) => f.instability === null).length,
     noneRatio: noneToObjectRatio(means.get(s.layer) as Float64Array, k, data.classNames?.indexOf('none') ?? k - 1),
@@ -129,6 +144,8 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
     String(s.weight),
     '--tau',
     String(s.tau),
+    '--filter-loss',
+    s.form,
   ];
   return { name, plain: await run(model.replace('.onnx', '-plain.onnx'), []), icnn: await run(model.replace('.onnx', '-icnn.onnx'), interpretable) };
 }
@@ -142,14 +159,47 @@ function pairFolder(work: string, classes: string, cls: string): string {
 }
 
 /**
+ * How far the landmarks move between images: the mean over the landmark names of the standard
+ * deviation of their x and of their y (pixels), from a parts data set's `landmarks.csv`.
+ *
+ * @example
+ * ```ts
+ * landmarkSpread('image,landmark,x,y\na.png,head,10,20\nb.png,head,14,20\n'); // (2 + 0) / 2 = 1
+ * ```
+ */
+export function landmarkSpread(csv: string): number {
+  const byName = new Map<string, [number[], number[]]>();
+  for (const line of csv.trim().split('\n').slice(1)) {
+    const [, name = '', x, y] = line.split(',');
+    let xy = byName.get(name);
+    if (!xy) byName.set(name, (xy = [[], []]));
+    xy[0].push(Number(x));
+    xy[1].push(Number(y));
+  }
+  const std = (v: number[]) => {
+    const m = v.reduce((a, b) => a + b, 0) / v.length;
+    return Math.sqrt(v.reduce((a, b) => a + (b - m) * (b - m), 0) / v.length);
+  };
+  const spreads = [...byName.values()].map(([x, y]) => (std(x) + std(y)) / 2);
+  return spreads.reduce((a, b) => a + b, 0) / spreads.length;
+}
+
+/** The rows, the data's landmark spread ({@link landmarkSpread}) and the bird row's map figure (SVG). */
+export interface IcnnRun {
+  readonly rows: readonly IcnnRow[];
+  readonly landmarkSpread: number;
+  readonly figure?: MapsFigure;
+}
+
+/**
  * Runs the three comparisons and returns the rows.
  *
  * @example
  * ```ts
- * const rows = await icnnRows({ ...ICNN_DEFAULTS, epochs: 2 });
+ * const { rows } = await icnnRows({ ...ICNN_DEFAULTS, epochs: 2 });
  * ```
  */
-export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRow[]> {
+export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRun> {
   setDefaultRuntime(nodeRuntime);
   const work = await mkdtemp(join(tmpdir(), 'lucerna-results-icnn-'));
   try {
@@ -158,74 +208,19 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRow
     const classes = join(parts, 'classes');
     const rows: IcnnRow[] = [];
     for (const cls of ['bird', 'fish']) rows.push(await compare(s, work, parts, `single ${cls}`, pairFolder(work, classes, cls), 2, cls));
+    const figure = await modelsFigure(
+      join(work, 'single-bird-plain.onnx'),
+      join(work, 'single-bird-icnn.onnx'),
+      join(work, 'pair-bird'),
+      s.layer,
+      s.size,
+      'bird',
+    );
     rows.push(await compare(s, work, parts, 'multi (bird, fish, none)', classes, 3));
-    return rows;
+    return { rows, landmarkSpread: landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8')), figure };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-const f = (v: number | undefined, digits = 3) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
-
-/**
- * The markdown section for `rows` measured with settings `s`.
- *
- * @example
- * ```ts
- * const md = icnnMarkdown(ICNN_DEFAULTS, await icnnRows());
- * ```
- */
-export function icnnMarkdown(s: IcnnSettings, rows: readonly IcnnRow[]): string {
-  const ratios = rows.map((r) => r.icnn.instability / r.plain.instability);
-  const drops = rows.map((r) => r.plain.acc - r.icnn.acc);
-  const partUp = rows.filter((r) => r.icnn.partIou > r.plain.partIou).length;
-  const flags = `--n ${s.n} --size ${s.size} --epochs ${s.epochs} --arch ${s.arch} --width ${s.width} --layer ${s.layer} --weight ${s.weight} --tau ${s.tau} --lr ${s.lr} --weight-decay ${s.weightDecay} --batch ${s.batch}`;
-  return `## Interpretable CNNs: ordinary vs interpretable, on parts figures (issue #16)
-
-Zhang, Wu & Zhu (CVPR 2018, https://arxiv.org/abs/1710.00935): the same ${s.arch} at width ${s.width}
-(${s.size}×${s.size} input; top conv layer \`${s.layer}\`) trained twice from the same initial weights,
-data, seed and budget: ordinary, and interpretable (mask + the paper's −MI filter loss on \`${s.layer}\`,
-weight ${s.weight}, τ ${s.tau}, β 4, α n²/(1+n²)).
-Data: \`lucerna dataset parts --n ${s.n} --seed 1 --size ${s.size} --classes 2\` (bird, fish, none); single-category
-rows train on {class, none}, the multi-category row on all three.
-Training: \`lucerna train <model> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed 0 --optimizer adamw
---lr ${s.lr} --weight-decay ${s.weightDecay} --schedule cosine --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
---filter-loss-weight ${s.weight} --tau ${s.tau}]\`. Accuracy: the last epoch's, on the 20 % held out.
-Location instability: \`lucerna stability <model> --dataset parts --layer ${s.layer} [--class <class>]\` (default
-protocol, before the mask; lower is better). Part IoU: mean over the layer's filters of their best part
-IoU, \`lucerna dissect <model> --dataset parts --layer ${s.layer} --categories part\` (higher is better).
-Dead filters: no positive peak on any image of the class (\`null\` in \`stability\`; the layer's instability is the
-mean over the others). None/object activation: the layer's mean activation on \`none\` images over that on object
-images (\`meanActivations\` in \`src/training/interpretable/setup.ts\`, 256 images spread over the set).
-Rebuild this section alone: \`node --import tsx scripts/results-icnn.ts ${flags}\`.
-
-| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-${rows
-  .map(
-    (r, i) =>
-      `| ${r.name} | ${f(r.plain.acc)} | ${f(r.icnn.acc)} | ${f(r.plain.instability, 4)} | ${f(r.icnn.instability, 4)} | ${f(ratios[i])} | ${r.plain.deadFilters} / ${r.icnn.deadFilters} | ${f(r.plain.partIou, 4)} | ${f(r.icnn.partIou, 4)} | ${f(r.plain.noneRatio)} / ${f(r.icnn.noneRatio)} | ${f(r.icnn.filterLoss)} | ${r.plain.seconds.toFixed(0)} / ${r.icnn.seconds.toFixed(0)} |`,
-  )
-  .join('\n')}
-
-Against the paper (instability ≤ 0.8× ordinary; part interpretability higher; accuracy drop ≤ 5 points):
-instability ratio ${ratios.map((v) => f(v)).join(', ')} (${ratios.filter((v) => v <= 0.8).length} of ${rows.length} rows ≤ 0.8);
-accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (${drops.filter((v) => v <= 0.05).length} of ${rows.length} rows ≤ 5);
-part IoU higher in ${partUp} of ${rows.length} rows.
-
-Reading the table. The top conv maps are ${s.size / 16}×${s.size / 16} here (vgg11-bn pools four times before its top conv): a
-peak's position is quantised to ${16}-px cells, a quantisation error of about 16/√12 ≈ 4.6 px, or
-${(4.6 / Math.hypot(s.size, s.size)).toFixed(3)} of the image diagonal — the size of the instabilities measured, so the metric
-can hardly tell a part filter from an object filter at this resolution (the paper's VGG-16 maps are 13×13 to
-14×14). Ordinary nets also leave many top filters dead on the class (never a positive peak); those are
-left out of their mean, while the filter loss revives every filter. What the filter loss clearly does
-is make the filters silent on \`none\` images (the negative template explains them): the none/object
-activation ratio is what \`test/training/icnn-ordering.test.ts\` asserts at tiny scale. Accuracy is on
-200 (single) or 300 (multi) held-out images, so differences of a few points are within noise; part IoU
-and instability are over every image of the set. In the multi-category row every filter goes to the
-class it fires for most at the start, \`none\` included, so the filters of \`none\` fire on \`none\` images and the
-none/object ratio does not fall there.
-`;
 }
 
 /**
@@ -237,5 +232,10 @@ none/object ratio does not fall there.
  * ```
  */
 export async function icnnSection(s: IcnnSettings = ICNN_DEFAULTS): Promise<string> {
-  return icnnMarkdown(s, await icnnRows(s));
+  const run = await icnnRows(s);
+  if (run.figure) {
+    await mkdir('docs/results', { recursive: true });
+    await writeFile(ICNN_FIGURE, run.figure.svg);
+  }
+  return icnnMarkdown(s, run);
 }

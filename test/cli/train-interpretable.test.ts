@@ -55,6 +55,11 @@ describe('lucerna train --interpretable', () => {
       assert.ok(Math.abs(l - (ce[i] as number) - (fl[i] as number)) < 1e-4 * (1 + Math.abs(l)), `step ${i}`);
     }
     assert.ok(Number.isFinite(summary.epochs[0].terms['filter_loss:Relu_3']));
+    // the report shows every filter's mean map over the object's images
+    const html = readFileSync(out.replace(/\.onnx$/, '.report.html'), 'utf8');
+    assert.match(html, /Interpretable filters: mean activation maps/);
+    assert.match(html, /over 12 bird images/);
+    assert.equal((html.match(/<figure class="filter-map">/g) ?? []).length, 64);
     const g = graphFromBytes(readFileSync(out));
     assert.ok(g.nodes.some((n) => n.opType === 'ArgMax'));
     assert.ok(g.consumers('Relu_3').some((n) => n.opType === 'Mul'));
@@ -86,6 +91,21 @@ describe('lucerna train --interpretable', () => {
     const cats: number[] = JSON.parse(r.stdout).interpretable.Relu_3;
     assert.equal(cats.length, 64);
     assert.ok(cats.every((c) => c === 0 || c === 1));
+  });
+  it('--filter-loss approx trains and still reports the paper’s −MI as the filter loss', async () => {
+    const out = join(work, 'approx.onnx');
+    const r = await run(model, '--dataset', classes, '--interpretable', 'Relu_3', '--filter-loss', 'approx', ...common, '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    const fl = JSON.parse(r.stdout).termLosses['filter_loss:Relu_3'] as number[];
+    assert.ok(
+      fl.every((v) => Number.isFinite(v) && v <= 1e-6),
+      `−MI ≤ 0 at every step: ${fl}`,
+    );
+    assert.ok(existsSync(out));
+  });
+  it('rejects an unknown --filter-loss form', async () => {
+    const out = join(work, 'bad5.onnx');
+    assertOneLine(await run(model, '--dataset', classes, '--interpretable', 'Relu_3', '--filter-loss', 'paper', ...common, '--out', out), /--filter-loss/, out);
   });
   it('rejects a tensor that is not a conv output', async () => {
     const out = join(work, 'bad1.onnx');

@@ -1,13 +1,15 @@
 /**
  * The interpretable-CNN comparison (Zhang, Wu & Zhu 2018, https://arxiv.org/abs/1710.00935) at a
- * tiny scale: the same vgg11-bn (1/8 width, 48 px, top conv maps 3×3) trained on bird vs. none
- * figures ordinarily and with the mask and filter loss on its top conv layer.
+ * tiny scale: the same vgg11-bn (1/8 width, 64 px) trained on bird vs. none figures ordinarily and
+ * with the mask and filter loss on the top conv layer of its 8×8 block (`Relu_23`; the top conv
+ * `Relu_33` has 4×4 maps, whose 16-px cells are as coarse as the effect, see docs/icnn.md).
  *
- * What is asserted is what holds on our data at this scale: the interpretable net's top filters are
- * far more silent on `none` images, relative to bird images, than the ordinary net's (the filter loss
- * explains `none` images by the negative template). The paper's location-instability ordering
- * (≤ 0.8× the ordinary net's) does NOT hold on our data at the sizes we can train here (RESULTS.md,
- * "Interpretable CNNs"), so it is not asserted.
+ * What is asserted is what holds at this scale:
+ * - the interpretable net's filters are more stable (lower location instability on the bird
+ *   images) than the ordinary net's. Over data seeds 2–5 the ratio was 0.90, 0.77, 0.73, 0.84, so
+ *   the paper's 0.8 is not asserted here; RESULTS.md reports it at full size;
+ * - they are far more silent on `none` images, relative to bird images (the filter loss explains
+ *   `none` images by the negative template).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,8 @@ import { lucernaJson } from '../helpers/cli.js';
 const work = await mkdtemp(join(tmpdir(), 'lucerna-icnn-ordering-'));
 after(() => rm(work, { recursive: true, force: true }));
 
-const LAYER = 'Relu_33';
+const LAYER = 'Relu_23';
+const SIZE = 64;
 
 async function ratio(model: string, data: Dataset): Promise<number> {
   const means = await meanActivations(nodeRuntime, graphFromBytes(readFileSync(model)), [LAYER], data, 2, { tensors: [LAYER], mode: 'single' }, {});
@@ -68,22 +71,27 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     for (let c = 0; c < filters; c++) assert.ok(Math.abs((row(0)[c] as number) - (row(1)[c] as number)) < 1e-5);
   });
 
-  it('the interpretable net’s top filters are silent on none images: none/bird activation ≤ 0.5× the ordinary net’s', async () => {
-    await lucernaJson('dataset', 'parts', '--out', join(work, 'parts'), '--n', '160', '--seed', '2', '--size', '48', '--classes', '1');
-    const classes = join(work, 'parts', 'classes');
+  it('interpretable filters are more stable, and silent on none images (none/bird activation ≤ 0.5× the ordinary net’s)', async () => {
+    const parts = join(work, 'parts');
+    await lucernaJson('dataset', 'parts', '--out', parts, '--n', '160', '--seed', '2', '--size', String(SIZE), '--classes', '1');
+    const classes = join(parts, 'classes');
     const model = join(work, 'm.onnx');
-    writeFileSync(model, createModel('vgg11-bn', { classes: 2, input: [3, 48, 48], seed: 0, width: 1 / 8 }));
+    writeFileSync(model, createModel('vgg11-bn', { classes: 2, input: [3, SIZE, SIZE], seed: 0, width: 1 / 8 }));
     // Batch 8 and a cosine schedule: with fewer, larger steps the BatchNorm running statistics are not
     // yet those of the final weights, and the checkpoint's outputs do not depend on the image.
     const flags = [
       ...['--dataset', classes, '--batch-size', '8', '--epochs', '4', '--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05'],
-      ...['--schedule', 'cosine', '--val', '0', '--no-crop'],
+      ...['--schedule', 'cosine', '--val', '0', '--no-crop', '--no-report'],
     ];
     await lucernaJson('train', model, ...flags, '--out', join(work, 'plain.onnx'));
     const icnn = await lucernaJson('train', model, ...flags, '--interpretable', LAYER, '--tau', '0.01', '--out', join(work, 'icnn.onnx'));
     const curve = icnn.termLosses[`filter_loss:${LAYER}`] as number[];
     assert.ok((curve.at(-1) as number) < (curve[0] as number), `filter loss ${curve[0]} → ${curve.at(-1)}`);
-    const data = await imageFolder(classes, { sampleShape: [3, 48, 48] });
+    const instability = async (m: string) =>
+      (await lucernaJson('stability', join(work, m), '--dataset', parts, '--layer', LAYER, '--class', 'bird')).instability as number;
+    const [plainInstability, icnnInstability] = [await instability('plain.onnx'), await instability('icnn.onnx')];
+    assert.ok(icnnInstability < plainInstability, `location instability: interpretable ${icnnInstability}, ordinary ${plainInstability}`);
+    const data = await imageFolder(classes, { sampleShape: [3, SIZE, SIZE] });
     const plain = await ratio(join(work, 'plain.onnx'), data);
     const interpretable = await ratio(join(work, 'icnn.onnx'), data);
     assert.ok(interpretable <= 0.5 * plain, `none/bird activation: interpretable ${interpretable}, ordinary ${plain}`);

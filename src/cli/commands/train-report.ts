@@ -5,8 +5,13 @@
  */
 import { basename } from 'node:path';
 import type { Dataset } from '../../datasets/types.js';
+import { nodeRuntime } from '../../engine/node.js';
+import type { SessionOptions } from '../../engine/runtime.js';
+import { graphFromBytes } from '../../onnx/builder.js';
+import type { TrainingReport } from '../../render/report/training.js';
 import { trainingPage } from '../../render/report/training.js';
 import type { FitResult } from '../../training/fit.js';
+import { filterMaps } from '../../training/interpretable/filter-maps.js';
 
 /** What the report is built from. */
 export interface TrainReportInput {
@@ -20,6 +25,7 @@ export interface TrainReportInput {
   readonly seconds: number;
   readonly classNames?: readonly string[];
   readonly settings: Readonly<Record<string, unknown>>;
+  readonly filterMaps?: TrainingReport['filterMaps'];
 }
 
 /**
@@ -57,6 +63,35 @@ export function trainReportFile(checkpoint: string, r: TrainReportInput): [strin
     confusion: r.result.confusion,
     classNames: r.classNames,
     settings: r.settings,
+    filterMaps: r.filterMaps,
   });
   return [trainReportPath(checkpoint), html];
+}
+
+/**
+ * The interpretable-CNN part of the report: for each masked layer and each class that owns filters,
+ * the mean activation maps and top images of those filters over that class's images, read from
+ * the trained checkpoint `model` (Zhang, Wu & Zhu 2018, https://arxiv.org/abs/1710.00935).
+ *
+ * @example
+ * ```ts
+ * const maps = await interpretableMaps(bytes, new Map([['Relu_33', Array(64).fill(0)]]), data, {});
+ * ```
+ */
+export async function interpretableMaps(
+  model: Uint8Array,
+  categories: ReadonlyMap<string, readonly number[]>,
+  data: Dataset,
+  session: SessionOptions,
+): Promise<NonNullable<TrainingReport['filterMaps']>> {
+  const graph = graphFromBytes(model);
+  const out: NonNullable<TrainingReport['filterMaps']>[number][] = [];
+  for (const [tensor, cats] of categories) {
+    for (const k of [...new Set(cats)].sort((a, b) => a - b)) {
+      const maps = await filterMaps(nodeRuntime, graph, tensor, data, k, { session });
+      const filters = cats.flatMap((c, f) => (c === k ? [f] : []));
+      out.push({ maps, className: data.classNames?.[k] ?? `class ${k}`, filters });
+    }
+  }
+  return out;
 }

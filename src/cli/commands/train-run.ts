@@ -23,7 +23,7 @@ import { Trainer } from '../../training/trainer.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { modelFile } from '../model.js';
 import { openTrainData } from './train-data.js';
-import { trainReportFile } from './train-report.js';
+import { interpretableMaps, trainReportFile } from './train-report.js';
 
 /** Options of `lucerna train`, with the defaults of {@link TRAIN_DEFAULTS} filled in. */
 export interface TrainOptions {
@@ -62,6 +62,7 @@ export interface TrainOptions {
   readonly interpretable?: string;
   readonly interpretableMode: string;
   readonly filterLossWeight: string;
+  readonly filterLoss: string;
   readonly tau?: string;
   readonly beta?: string;
   readonly alpha?: string;
@@ -83,6 +84,7 @@ export const TRAIN_DEFAULTS = {
   optimization: 'all',
   interpretableMode: 'single',
   filterLossWeight: '1',
+  filterLoss: 'exact',
 } as const;
 
 /** What a run reports (the `--json` output). */
@@ -158,6 +160,7 @@ function interpretableOptions(o: TrainOptions): InterpretableOptions {
     tensors,
     mode: oneOf(o.interpretableMode, '--interpretable-mode', ['single', 'multi'] as const),
     weight: nonNegative(o.filterLossWeight, '--filter-loss-weight'),
+    form: oneOf(o.filterLoss, '--filter-loss', ['exact', 'approx'] as const),
     tau: positive(o.tau, '--tau'),
     beta: positive(o.beta, '--beta'),
     alpha,
@@ -330,6 +333,7 @@ export async function runTrain(
       seconds: (performance.now() - started) / 1000,
       classNames: all.classNames,
       settings,
+      filterMaps: interp ? await interpretableMaps(files.at(-1)?.[1] as Uint8Array, interp.categories, all, { optimization }) : undefined,
     });
     files.push(report);
   }

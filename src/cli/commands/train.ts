@@ -61,6 +61,10 @@ export const trainCommand = defineCommand<Partial<TrainOptions> & { readonly out
       flags: '--interpretable-mode <mode>',
       description: 'interpretable CNN: single (default: object vs. none) or multi (each filter to the class it fires for most)',
     },
+    {
+      flags: '--filter-loss <form>',
+      description: "interpretable CNN: exact (default: the paper's −MI, differentiated exactly) or approx (the ICNN authors' approximate gradient)",
+    },
     { flags: '--filter-loss-weight <f>', description: "interpretable CNN: weight of each layer's filter loss (default 1)" },
     { flags: '--tau <f>', description: 'interpretable CNN: template scale τ of the filter loss (default 0.5/n²; the mask uses T/τ, peak 1)' },
     { flags: '--beta <f>', description: 'interpretable CNN: template fall-off β (default 4)' },

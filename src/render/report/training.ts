@@ -5,9 +5,11 @@
  * https://arxiv.org/abs/1710.00935), the validation confusion matrix, and every setting.
  */
 import type { EpochSummary } from '../../training/fit.js';
+import type { FilterMaps } from '../../training/interpretable/filter-maps.js';
 import { callout } from './callout.js';
 import { type ChartPoint, chart } from './chart.js';
 import { escapeHtml } from './escape.js';
+import { filterMapGrid } from './filter-maps.js';
 import { formatCount, formatPercent, formatValue } from './format.js';
 import { page, type Section } from './page.js';
 import { type Cell, raw, settingsTable, table } from './table.js';
@@ -39,6 +41,8 @@ export interface TrainingReport {
   /** Every setting of the run (drawn as the settings table). */
   readonly settings: Readonly<Record<string, unknown>>;
   readonly version?: string;
+  /** Interpretable CNN: per masked layer and class, the mean maps of the filters of that class. */
+  readonly filterMaps?: readonly { readonly maps: FilterMaps; readonly className?: string; readonly filters: readonly number[] }[];
 }
 
 /**
@@ -202,6 +206,10 @@ export function trainingPage(r: TrainingReport): string {
   const sections: Section[] = [];
   if (r.losses.length > 0) sections.push({ title: 'Per step', body: stepCharts(r) });
   if (r.epochs.length > 0) sections.push({ title: 'Per epoch', body: `${epochCharts(r)}${epochTable(r)}` });
+  if (r.filterMaps && r.filterMaps.length > 0) {
+    const body = r.filterMaps.map((f) => filterMapGrid(f.maps, { className: f.className, only: f.filters })).join('');
+    sections.push({ title: 'Interpretable filters: mean activation maps', id: 'filter-maps', body });
+  }
   sections.push({
     title: 'Validation confusion matrix',
     body: r.confusion

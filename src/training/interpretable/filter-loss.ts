@@ -24,6 +24,7 @@
  * The total is the sum over the filters of the layer.
  */
 import type { LossContext, LossTerm } from '../loss.js';
+import { emitApproxSurrogate, stopGradient } from './approx-loss.js';
 import { type TemplateOptions, templateColumns, templateLogPriors, templateParams } from './templates.js';
 
 /** The logit offset that removes an image from a positive template's normaliser. */
@@ -37,6 +38,11 @@ export interface FilterLossOptions extends TemplateOptions {
   readonly categories: readonly number[];
   /** Weight w of the term (default 1). */
   readonly weight?: number;
+  /**
+   * `exact` (default): the paper's −MI, differentiated by the compiler. `approx`: the same value is
+   * reported, but the gradient is the ICNN authors' approximation ({@link emitApproxSurrogate}).
+   */
+  readonly form?: 'exact' | 'approx';
 }
 
 /**
@@ -96,7 +102,13 @@ function emitFilterLoss(ctx: LossContext, o: FilterLossOptions): string {
   const prob = b.op('Softmax', [gated], { axis: 1 });
   const ratio = b.op('Sub', [b.op('LogSoftmax', [b.op('Add', [logP, logQ])], { axis: 2 }), logQ]);
   const mi = b.op('ReduceSum', [b.op('Mul', [b.op('Mul', [prob, ratio]), q])], { keepdims: 0 });
-  return b.op('Mul', [mi, b.scalar(-(o.weight ?? 1))], {}, { outputs: [b.unique('filter_loss')] });
+  const value = b.op('Mul', [mi, b.scalar(-(o.weight ?? 1))]);
+  if (o.form !== 'approx') return b.op('Identity', [value], {}, { outputs: [b.unique('filter_loss')] });
+  // The value stays −w·MI (comparable with the exact form); only the surrogate carries a gradient.
+  const memberCB = b.op('Transpose', [member], { perm: [1, 0] });
+  const surrogate = emitApproxSurrogate(ctx, maps, memberCB, p, o.weight ?? 1);
+  const gradientOnly = b.op('Sub', [surrogate, stopGradient(b, surrogate)]);
+  return b.op('Add', [stopGradient(b, value), gradientOnly], {}, { outputs: [b.unique('filter_loss')] });
 }
 
 /**

@@ -28,6 +28,8 @@ export interface InterpretableOptions extends TemplateOptions {
   readonly mode: 'single' | 'multi';
   /** Weight of each layer's filter loss (default 1). */
   readonly weight?: number;
+  /** `exact` (the paper's −MI, default) or `approx` (the authors' approximate gradient). */
+  readonly form?: 'exact' | 'approx';
   /** Samples read to assign filters in `multi` mode (default 256). */
   readonly assignSamples?: number;
   readonly batchSize?: number;
@@ -185,7 +187,7 @@ export async function setupInterpretable(
     const mean = means?.get(t);
     const cats = mean ? assignFilters(mean, mean.length / filters, filters) : Array<number>(filters).fill(single);
     categories.set(t, cats);
-    terms.push(filterLoss({ tensor: t, categories: cats, weight: o.weight, tau: o.tau, beta: o.beta, alpha: o.alpha }));
+    terms.push(filterLoss({ tensor: t, categories: cats, weight: o.weight, form: o.form, tau: o.tau, beta: o.beta, alpha: o.alpha }));
   }
   for (const t of o.tensors) insertMask(graph, t, dims.get(t) as readonly number[], o);
   return { graph, terms, categories };
