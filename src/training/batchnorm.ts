@@ -25,8 +25,8 @@ function reshape(b: GraphBuilder, x: string, shape: readonly number[]): string {
   return b.op('Reshape', [x, b.constInt64([...shape], [shape.length])]);
 }
 
-/** Feeds one node the batch statistics of its input (in place); returns its running-statistic updates. */
-function toBatchStatistics(b: GraphBuilder, node: NodeProto, xShape: readonly number[]): RunningUpdate[] {
+/** Feeds one node the batch statistics of its input (a copy replaces it); returns its running-statistic updates. */
+function toBatchStatistics(graph: Graph, b: GraphBuilder, node: NodeProto, xShape: readonly number[]): RunningUpdate[] {
   const [x = '', , , mean = '', variance = ''] = node.input ?? [];
   const channels = xShape[1] ?? 1;
   const axes = [0, ...xShape.slice(2).map((_, i) => i + 2)];
@@ -36,7 +36,9 @@ function toBatchStatistics(b: GraphBuilder, node: NodeProto, xShape: readonly nu
   const centered = b.op('Sub', [x, batchMean]);
   const batchVar = b.op('Mul', [b.op('ReduceSum', [b.op('Mul', [centered, centered]), b.constInt64(axes)], { keepdims: 1 }), b.scalar(1 / count)]);
   const [meanC, varC] = [reshape(b, batchMean, [channels]), reshape(b, batchVar, [channels])];
-  node.input = [...(node.input ?? []).slice(0, 3), meanC, varC];
+  // a copy, not an edit: a cloned graph shares its node objects with the graph it came from
+  const fed: NodeProto = { ...node, input: [...(node.input ?? []).slice(0, 3), meanC, varC] };
+  graph.nodes = graph.nodes.map((n) => (n === node ? fed : n));
   const blend = (running: string, batch: string, factor: number) =>
     b.op('Add', [b.op('Mul', [running, b.scalar(momentum)]), b.op('Mul', [batch, b.scalar((1 - momentum) * factor)])]);
   return [
@@ -46,7 +48,7 @@ function toBatchStatistics(b: GraphBuilder, node: NodeProto, xShape: readonly nu
 }
 
 /**
- * Feeds every BatchNormalization node of `graph` its batch statistics (in place) and
+ * Feeds every BatchNormalization node of `graph` its batch statistics (replacing the nodes in place) and
  * returns the running statistics with the tensors of their updated values.
  *
  * @example
@@ -56,7 +58,8 @@ function toBatchStatistics(b: GraphBuilder, node: NodeProto, xShape: readonly nu
  */
 export function rewriteBatchNormForTraining(graph: Graph, b: GraphBuilder, shape: (tensor: string) => readonly number[]): RunningUpdate[] {
   const updates: RunningUpdate[] = [];
-  for (const node of graph.nodes.filter((n) => n.opType === 'BatchNormalization')) updates.push(...toBatchStatistics(b, node, shape(node.input?.[0] ?? '')));
+  for (const node of graph.nodes.filter((n) => n.opType === 'BatchNormalization'))
+    updates.push(...toBatchStatistics(graph, b, node, shape(node.input?.[0] ?? '')));
   graph.invalidate();
   return updates;
 }
