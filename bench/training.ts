@@ -7,7 +7,11 @@
  *   momentum and weights (PyTorch's formulas, float32);
  * - `forward`: the inference forward pass alone, the unit of the arithmetic floor (≈ 3× forward for
  *   forward + backward).
+ * The section runs `train-step.ts` in a fresh process (so its peak RSS is the step's own), then
+ * PyTorch's same step (`python/train_step.py`) when `/usr/bin/python3` imports torch; 2 threads each.
  */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { nodeRuntime } from '../src/engine/node.js';
 import { prepareGraph } from '../src/engine/prepare.js';
 import { createModel } from '../src/models/architectures.js';
@@ -22,6 +26,9 @@ import type { SectionOptions } from './sections.js';
 import { median, ms, ratio } from './timing.js';
 
 const SHAPE = [3, 64, 64];
+/** Intra-op threads of every timed session (PyTorch gets the same). */
+export const STEP_THREADS = 2;
+const SESSION = { threads: STEP_THREADS };
 
 /** SGD whose graph part only returns the gradient; the update then runs in JS. */
 const gradsOut: Optimizer = {
@@ -39,7 +46,7 @@ interface StepCase {
 }
 
 async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean): Promise<number> {
-  await using trainer = await Trainer.create(c.graph, SHAPE, { runtime: nodeRuntime, optimizer, hyper: { momentum: 0.9 } });
+  await using trainer = await Trainer.create(c.graph, SHAPE, { runtime: nodeRuntime, optimizer, hyper: { momentum: 0.9 }, session: SESSION });
   const buffers = new Map<string, Float32Array>();
   const times: number[] = [];
   for (let r = 0; r < c.reps + 2; r++) {
@@ -60,7 +67,7 @@ async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean): 
 
 async function timeForward(c: StepCase): Promise<number> {
   const prepared = await prepareGraph(nodeRuntime, c.graph, c.x.shape);
-  const session = await nodeRuntime.createSession(encodeModel(prepared.graph.toModel()));
+  const session = await nodeRuntime.createSession(encodeModel(prepared.graph.toModel()), SESSION);
   try {
     const times: number[] = [];
     for (let r = 0; r < c.reps + 2; r++) {
@@ -109,17 +116,71 @@ export async function timeTrainStep(batch: number, reps: number): Promise<TrainS
   return { batch, reps, forwardMs, oneRunMs: Math.min(...oneRuns), gradsOutMs: Math.min(...splits) };
 }
 
-/** The `training` section: one step against three forward passes (its arithmetic floor). */
+/** What `train-step.ts` prints: the medians (ms) and the process's peak RSS (MB). */
+export interface StepRun extends TrainStepTimes {
+  readonly peakRssMB: number;
+}
+
+/** PyTorch's medians (ms) from `python/train_step.py`, or why there are none. */
+export type TorchRun =
+  | { readonly torch: string; readonly forwardMs: number; readonly stepMs: number; readonly formats: Record<string, { forwardMs: number; stepMs: number }> }
+  | { readonly skipped: string };
+
+function lastJsonLine(stdout: string): unknown {
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line);
+}
+
+function runOurs(reps: number): StepRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'train-step.ts'), '--reps', String(reps)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`train-step.ts failed: ${r.stderr}`);
+  return lastJsonLine(r.stdout) as StepRun;
+}
+
+/**
+ * PyTorch 1.13's step on the same case, if `/usr/bin/python3` has torch (a reference only: nothing
+ * else depends on it).
+ *
+ * @example
+ * ```ts
+ * const t = runTorch(5); // { torch: '1.13.0a0', forwardMs, stepMs, formats } or { skipped: '…' }
+ * ```
+ */
+export function runTorch(reps: number): TorchRun {
+  const python = '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return { skipped: `no PyTorch for ${python} (apt install python3-torch)` };
+  const script = resolve(import.meta.dirname, 'python', 'train_step.py');
+  const r = spawnSync(python, [script, '--batch', '32', '--reps', String(reps), '--threads', String(STEP_THREADS)], { encoding: 'utf8' });
+  if (r.status !== 0) return { skipped: `train_step.py failed: ${r.stderr.trim().split('\n').at(-1)}` };
+  return lastJsonLine(r.stdout) as TorchRun;
+}
+
+/** The `training` section: one step against three forward passes (its arithmetic floor) and PyTorch's step. */
 export async function benchTraining(o: SectionOptions): Promise<Section> {
-  const t = await timeTrainStep(32, o.quick ? 2 : 5);
+  const reps = o.quick ? 2 : 5;
+  const t = runOurs(reps);
+  const torch = runTorch(reps);
   const floor = 3 * t.forwardMs;
-  const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, default threads; medians of ${t.reps} steps after 2 warm-up steps, best of two alternating rounds.\n\n${table(
-    ['what', 'time (ms)', 'ratio to 3 × forward (the floor)'],
-    [
-      ['forward pass (inference graph)', ms(t.forwardMs), ratio(t.forwardMs / floor)],
-      ['training step, one ORT run (what `lucerna train` runs)', ms(t.oneRunMs), ratio(t.oneRunMs / floor)],
-      ['training step, gradients out + SGD in JS', ms(t.gradsOutMs), ratio(t.gradsOutMs / floor)],
-    ],
+  const vs = (mine: number, theirs: number | undefined) => (theirs === undefined ? '' : ratio(mine / theirs));
+  const pt = 'skipped' in torch ? undefined : torch;
+  const rows = [
+    ['forward pass (inference graph)', ms(t.forwardMs), ratio(t.forwardMs / floor), vs(t.forwardMs, pt?.forwardMs)],
+    ['training step, one ORT run (what `lucerna train` runs)', ms(t.oneRunMs), ratio(t.oneRunMs / floor), vs(t.oneRunMs, pt?.stepMs)],
+    ['training step, gradients out + SGD in JS', ms(t.gradsOutMs), ratio(t.gradsOutMs / floor), vs(t.gradsOutMs, pt?.stepMs)],
+  ];
+  let note = `PyTorch: skipped (${'skipped' in torch ? torch.skipped : ''}).`;
+  if (pt) {
+    rows.push([`PyTorch ${pt.torch} forward (eval, no_grad)`, ms(pt.forwardMs), ratio(pt.forwardMs / floor), '1.00×']);
+    rows.push([`PyTorch ${pt.torch} training step`, ms(pt.stepMs), ratio(pt.stepMs / floor), '1.00×']);
+    const formats = Object.entries(pt.formats)
+      .map(([k, v]) => `${k}: step ${ms(v.stepMs)} ms, forward ${ms(v.forwardMs)} ms`)
+      .join('; ');
+    note = `PyTorch: \`bench/python/train_step.py\` (plain-torch ResNet-18 with the same layers, \`torch.set_num_threads(${STEP_THREADS})\`, \`optim.SGD\` momentum 0.9, \`zero_grad\` + forward + loss + backward + step), the faster of its two memory formats (${formats}).`;
+  }
+  const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, ${STEP_THREADS} intra-op threads; medians of ${t.reps} steps after 2 warm-up steps, best of two alternating rounds, in a fresh process (\`bench/train-step.ts\`) whose peak RSS was ${Math.round(t.peakRssMB)} MB. ${note}\n\n${table(
+    ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward)'],
+    rows,
   )}`;
   return { title: 'Training step', body };
 }

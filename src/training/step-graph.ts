@@ -85,6 +85,14 @@ function logitsOf(graph: Graph, shape: (t: string) => readonly number[]): { name
   return { name, batch: dims[0] as number, classes: dims[1] as number };
 }
 
+/** Renames a node-produced tensor everywhere it appears (its producer and every consumer). */
+function renameTensor(graph: Graph, from: string, to: string): void {
+  const swap = (names: readonly string[] | null | undefined) => (names ?? []).map((t) => (t === from ? to : t));
+  // copies, not edits: a cloned graph shares its node objects with the graph it came from
+  graph.nodes = graph.nodes.map((n) => (n.output?.includes(from) || n.input?.includes(from) ? { ...n, input: swap(n.input), output: swap(n.output) } : n));
+  graph.invalidate();
+}
+
 /**
  * Builds the step graph of a prepared (static-shaped) model.
  *
@@ -137,9 +145,15 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
     graph.inputs.push({ name: scalars[s], elemType: DataType.FLOAT, dims: [] });
   }
   const outputs: ValueInfo[] = [...g.outputs];
+  const renamed = new Map<string, string>();
   const carry = (input: string, value: string, dims: readonly number[]) => {
     const output = nextName(input);
-    b.op('Identity', [value], {}, { outputs: [output] });
+    const current = renamed.get(value) ?? value;
+    // Name the producing node's output after the carried tensor: an Identity would copy it every step.
+    if (current === value && graph.producer(value) && !outputs.some((o) => o.name === value)) {
+      renameTensor(graph, value, output);
+      renamed.set(value, output);
+    } else b.op('Identity', [current], {}, { outputs: [output] });
     outputs.push({ name: output, elemType: DataType.FLOAT, dims: [...dims] });
     carried.push({ input, output, dims });
   };

@@ -4,10 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { differentiate } from '../../src/compiler/differentiate.js';
+import { standardRules } from '../../src/compiler/rulesets/index.js';
 import { nodeRuntime } from '../../src/engine/node.js';
+import { probeGraph } from '../../src/engine/probe.js';
 import type { EngineTensor } from '../../src/engine/runtime.js';
 import { float } from '../../src/onnx/attributes.js';
-import { buildModel, type GraphBuilder } from '../../src/onnx/builder.js';
+import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import { rewriteBatchNormForTraining } from '../../src/training/batchnorm.js';
 import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
 import { gradCheck } from '../helpers/gradcheck.js';
@@ -105,5 +108,24 @@ describe('BatchNorm in train mode', () => {
     } finally {
       await s.dispose();
     }
+  });
+  it('statistics computed from the input in any other form are refused with the node named, not differentiated as batch statistics', async () => {
+    const bytes = buildModel({
+      opset: 18,
+      inputs: [{ name: 'x', dims: [2, 3, 2, 2] }],
+      outputs: ['y'],
+      build: (b) => {
+        const axes = b.constInt64([0, 2, 3]);
+        const max = b.op('Reshape', [b.op('ReduceMax', ['x', axes], { keepdims: 1 }), b.constInt64([3])]);
+        const ones = b.weight('ones', [1, 1, 1], [3]);
+        b.op('BatchNormalization', ['x', ones, b.weight('zero', [0, 0, 0], [3]), max, ones], {}, { outputs: ['y'], name: 'bn_max' });
+      },
+    });
+    const graph = graphFromBytes(bytes);
+    const probe = await probeGraph(nodeRuntime, graph);
+    assert.throws(
+      () => differentiate(graph, probe, { seeds: ['y'], wrt: ['x'], read: [] }, standardRules),
+      (e: Error & { code?: string }) => e.code === 'UNSUPPORTED_MODEL' && /"bn_max"/.test(e.message) && /mean or variance/.test(e.message),
+    );
   });
 });
