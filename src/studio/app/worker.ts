@@ -7,6 +7,7 @@ import { setDefaultRuntime } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
 import { type CoreState, errorData, HANDLERS } from './handlers.js';
 import { type CallType, type Request, type Response, WORKER_NAME } from './protocol.js';
+import { wasmSource } from './wasm-source.js';
 import { wasmThreads, webRuntime, yieldingRuntime } from './web-runtime.js';
 
 interface WorkerScope {
@@ -27,7 +28,7 @@ function buffersOf(value: unknown, out: Set<ArrayBuffer> = new Set()): Set<Array
 
 function start(): void {
   const threads = wasmThreads(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency || 1);
-  const runtime = yieldingRuntime(webRuntime(threads));
+  const runtime = yieldingRuntime(webRuntime(threads, wasmSource()));
   setDefaultRuntime(runtime);
   const state: CoreState = { runtime, threads };
   const running = new Map<number, AbortController>();

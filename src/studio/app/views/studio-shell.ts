@@ -58,11 +58,14 @@ export class StudioShell extends LitElement {
   /** Loads what `lucerna studio` names; without a server, says how to open files instead. */
   private async loadServed(state: StudioState): Promise<string> {
     const info = await state.core.hello();
+    const noServer = `Ready (${info.runtime}, ${info.threads} thread(s)); no server: open a model file`;
+    // Opened from disk there is no server to ask (and Chromium logs an error for any file:// fetch).
+    if (location.protocol === 'file:') return noServer;
     let config: StudioConfig;
     try {
       config = await fetchJson<StudioConfig>('/api/config');
     } catch {
-      return `Ready (${info.runtime}, ${info.threads} thread(s)); no server: open a model file`;
+      return noServer;
     }
     state.config = config;
     const done: string[] = [];

@@ -1,0 +1,5 @@
+/** onnxruntime-web's wasm as base64, made by the single-file build's plugin (`vite.file.config.ts`). */
+declare module 'virtual:ort-wasm-base64' {
+  const base64: string;
+  export default base64;
+}
