@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { ortWebgpuAlias } from './vite.config.js';
 
 const app = fileURLToPath(new URL('./app', import.meta.url));
 const out = fileURLToPath(new URL('../../build/studio-file', import.meta.url));
@@ -62,7 +63,7 @@ export default defineConfig({
   root: app,
   base: './',
   logLevel: 'warn',
-  resolve: { alias: [swap('start-worker', 'start-worker-inline'), swap('wasm-source', 'wasm-source-inline')] },
+  resolve: { alias: [ortWebgpuAlias, swap('start-worker', 'start-worker-inline'), swap('wasm-source', 'wasm-source-inline')] },
   plugins: [ortWasmBase64(), inlineClassicScript()],
   build: {
     outDir: out,

@@ -61,15 +61,33 @@ before(async () => {
   );
   assert.equal(mined.code, 0, mined.stderr);
   const listening = new Promise<string>((resolve) => {
-    stopped = main(['node', 'lucerna', 'studio', model, '--dataset', data, '--graph', join(dir, 'g/graph.json'), '--app', app, '--port', '0', '--save-dir', join(dir, 'saved')], {
-      stdout: (text) => {
-        const found = /open (http:\/\/\S+?)\/? /.exec(text);
-        if (found) resolve(found[1] as string);
+    stopped = main(
+      [
+        'node',
+        'lucerna',
+        'studio',
+        model,
+        '--dataset',
+        data,
+        '--graph',
+        join(dir, 'g/graph.json'),
+        '--app',
+        app,
+        '--port',
+        '0',
+        '--save-dir',
+        join(dir, 'saved'),
+      ],
+      {
+        stdout: (text) => {
+          const found = /open (http:\/\/\S+?)\/? /.exec(text);
+          if (found) resolve(found[1] as string);
+        },
+        stderr: (text) => process.stderr.write(text),
+        isTTY: false,
+        signal: stop.signal,
       },
-      stderr: (text) => process.stderr.write(text),
-      isTTY: false,
-      signal: stop.signal,
-    });
+    );
   });
   url = await listening;
   browser = await launchChromium();

@@ -23,7 +23,7 @@ import { buildStudio } from './studio-site.js';
 
 declare const window: {
   lucerna: {
-    ready: Promise<{ threads: number; backend: string }>;
+    ready: Promise<{ threads: number; backend: string; backendReason: string }>;
     core: { attribute(m: string, x: { data: Float32Array; shape: number[] }, o: object): Promise<{ attribution: { data: Float32Array } }> };
   };
 };
@@ -67,6 +67,7 @@ describe('the studio opened from file:// (no server)', { skip: !hasOracle() && '
     await shellStatus.filter({ hasText: 'no server: open a model file' }).waitFor();
     const info = await page.evaluate(() => window.lucerna.ready);
     assert.equal(info.threads, 1, 'a page from disk is not cross-origin isolated');
+    assert.equal(info.backend, 'wasm', info.backendReason);
 
     const model = join(oracleDir, 'tiny_cnn/model.onnx');
     await page.locator('#open-model').setInputFiles(model);

@@ -36,7 +36,13 @@ export interface StudioSession {
   readonly page: Page;
   readonly site: StaticSite;
   /** The core's self-description (threads, methods). */
-  readonly info: { threads: number; crossOriginIsolated: boolean; methods: { name: string; needs: { gradients: boolean } }[] };
+  readonly info: {
+    threads: number;
+    backend: string;
+    backendReason: string;
+    crossOriginIsolated: boolean;
+    methods: { name: string; needs: { gradients: boolean } }[];
+  };
   close(): Promise<void>;
 }
 

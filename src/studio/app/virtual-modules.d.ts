@@ -3,3 +3,8 @@ declare module 'virtual:ort-wasm-base64' {
   const base64: string;
   export default base64;
 }
+
+/** onnxruntime-web's WebGPU build without its engine bundled (Vite aliases it to `dist/ort.webgpu.min.mjs`). */
+declare module 'lucerna:ort-webgpu' {
+  export * from 'onnxruntime-web';
+}

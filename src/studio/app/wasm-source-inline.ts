@@ -32,3 +32,15 @@ export function base64Bytes(base64: string): Uint8Array {
 export function wasmSource(): WasmSource {
   return { binary: base64Bytes(wasmBase64) };
 }
+
+/**
+ * None: a page from disk may fetch no engine files, so it runs on WebAssembly.
+ *
+ * @example
+ * ```ts
+ * webgpuEngineBase(); // undefined
+ * ```
+ */
+export function webgpuEngineBase(): string | undefined {
+  return undefined;
+}

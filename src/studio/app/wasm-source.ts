@@ -17,3 +17,16 @@ import type { WasmSource } from './web-runtime.js';
 export function wasmSource(): WasmSource {
   return { url: wasmUrl };
 }
+
+/**
+ * The folder the WebGPU engine would be in (`ort-webgpu/` beside the page; this module is the
+ * worker's chunk in `assets/`).
+ *
+ * @example
+ * ```ts
+ * webgpuEngineBase(); // 'http://127.0.0.1:41234/ort-webgpu/'
+ * ```
+ */
+export function webgpuEngineBase(): string | undefined {
+  return new URL('../ort-webgpu/', import.meta.url).href;
+}
