@@ -5,8 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { imageToModel, modelToImage, QaSession } from '../../src/disentangle/qa/index.js';
+import { centerCropGeometry } from '../../src/io/preprocess.js';
 import type { ModelSummary } from '../../src/onnx/inspect.js';
 import { parseDissection, unitLabels } from '../../src/studio/shape/dissection.js';
+import { imageFrame } from '../../src/studio/shape/image-frame.js';
 import { layerRows } from '../../src/studio/shape/model-rows.js';
 import { meanNormalisedError, partTruth, qaPool } from '../../src/studio/shape/qa-pool.js';
 import { unitTops } from '../../src/studio/shape/unit-tops.js';
@@ -133,5 +136,48 @@ describe('studio unit top patches', () => {
       tops[1]?.hits.map((h) => h.image),
       [1, 2],
     );
+  });
+});
+
+describe('studio image frame: clicks on the shown image ↔ model pixels, per preprocessing', () => {
+  it('stretch scales each axis, with no offset', () => {
+    const frame = imageFrame([64, 48], [32, 32], 'stretch');
+    assert.deepEqual(frame, { scale: [0.5, 32 / 48], offset: [0, 0] });
+    assert.deepEqual(imageToModel(frame, [64, 48]), [32, 32]);
+  });
+
+  it('center-crop scales the short side to fit and offsets by the crop corner, as the decoder draws it', () => {
+    const frame = imageFrame([640, 480], [224, 224], 'center-crop');
+    const g = centerCropGeometry(640, 480, 224, 224);
+    assert.deepEqual(frame.offset, [37, 0]);
+    assert.deepEqual(frame.scale, [g.resizeWidth / 640, 224 / 480]);
+    // The crop's left edge in the picture maps to model x = 0, its centre to the model's centre.
+    const left = 37 / (g.resizeWidth / 640);
+    assert.ok(Math.abs((imageToModel(frame, [left, 0])[0] as number) - 0) < 1e-9);
+    const [cx, cy] = imageToModel(frame, [320, 240]);
+    assert.ok(Math.abs(cx - 112) <= 0.5 && Math.abs(cy - 112) < 1e-9, `${cx}, ${cy}`);
+    // A stretch-only mapping would put the picture's centre-right point elsewhere: the fix matters.
+    const stretch = imageFrame([640, 480], [224, 224], 'stretch');
+    assert.ok(Math.abs((imageToModel(stretch, [480, 240])[0] as number) - (imageToModel(frame, [480, 240])[0] as number)) > 10);
+    for (const p of [
+      [0, 0],
+      [123.5, 401],
+      [639, 479],
+    ] as const) {
+      const back = modelToImage(frame, imageToModel(frame, p));
+      assert.ok(Math.abs(back[0] - p[0]) < 1e-9 && Math.abs(back[1] - p[1]) < 1e-9);
+    }
+  });
+
+  it('a QA session takes clicks and hands out guesses in image px through the frame', () => {
+    const frame = imageFrame([80, 40], [32, 32], 'center-crop'); // scale 0.8, crop from x = 16
+    const units = { x: [10], y: [20], value: [1] };
+    const images = ['a', 'b', 'c'].map((id) => ({ id, units, ...frame }));
+    const session = new QaSession(images, { inputSize: [32, 32] });
+    // The part is 5 model px right of the unit: image x = (15 + 16) / 0.8.
+    session.answer('a', { kind: 'here', x: 31 / 0.8, y: 20 / 0.8 });
+    assert.deepEqual(session.records[0]?.part, [15, 20]);
+    const g = session.guess('b').guess;
+    assert.ok(Math.abs(g[0] - 31 / 0.8) < 1e-9 && Math.abs(g[1] - 25) < 1e-9, `${g}`);
   });
 });

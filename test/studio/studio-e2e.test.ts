@@ -31,6 +31,7 @@ const stop = new AbortController();
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
+  mkdirSync(join(dir, 'saved'));
   const app = join(dir, 'app');
   await buildStudio(app);
   const made = await lucerna('dataset', 'parts', '--out', data, '--n', '12', '--seed', '3', '--size', '64', '--classes', '2');
@@ -60,15 +61,33 @@ before(async () => {
   );
   assert.equal(mined.code, 0, mined.stderr);
   const listening = new Promise<string>((resolve) => {
-    stopped = main(['node', 'lucerna', 'studio', model, '--dataset', data, '--graph', join(dir, 'g/graph.json'), '--app', app, '--port', '0'], {
-      stdout: (text) => {
-        const found = /open (http:\/\/\S+?)\/? /.exec(text);
-        if (found) resolve(found[1] as string);
+    stopped = main(
+      [
+        'node',
+        'lucerna',
+        'studio',
+        model,
+        '--dataset',
+        data,
+        '--graph',
+        join(dir, 'g/graph.json'),
+        '--app',
+        app,
+        '--port',
+        '0',
+        '--save-dir',
+        join(dir, 'saved'),
+      ],
+      {
+        stdout: (text) => {
+          const found = /open (http:\/\/\S+?)\/? /.exec(text);
+          if (found) resolve(found[1] as string);
+        },
+        stderr: (text) => process.stderr.write(text),
+        isTTY: false,
+        signal: stop.signal,
       },
-      stderr: (text) => process.stderr.write(text),
-      isTTY: false,
-      signal: stop.signal,
-    });
+    );
   });
   url = await listening;
   browser = await launchChromium();
@@ -174,6 +193,14 @@ describe('lucerna studio in the browser', () => {
     const afterAnswers = (await page.locator('#part-model').textContent()) ?? '';
     assert.notEqual(afterAnswers, before, 'the part model changed after the answers');
     assert.ok((await page.locator('#part-model tr').count()) > 1, 'the part model has units');
+    // Save the part model by clicking: the file holds the model shown and every answer.
+    await page.click('#qa-save');
+    await status(page, /Saved qa-.*\.json in the --save-dir folder/);
+    const saved = JSON.parse(readFileSync(join(dir, 'saved', `qa-${part.replace(/[^A-Za-z0-9_-]/g, '_')}.json`), 'utf8'));
+    assert.equal(saved.part, part);
+    assert.equal(saved.records.length, 4, 'one initial click and three answers');
+    assert.equal(saved.records.filter((r: { guess: unknown }) => r.guess !== null).length, 3);
+    assert.ok(saved.model.units.length > 0 && saved.model.visible === 4);
     // The experiment on the same pool: a simulated user from landmarks.csv, active vs random.
     await page.click('#qa-simulate');
     await status(page, /Simulated \d+ questions × 3 seeds/);

@@ -36,14 +36,23 @@ export interface StudioSession {
   readonly page: Page;
   readonly site: StaticSite;
   /** The core's self-description (threads, methods). */
-  readonly info: { threads: number; crossOriginIsolated: boolean; methods: { name: string; needs: { gradients: boolean } }[] };
+  readonly info: {
+    threads: number;
+    backend: string;
+    backendReason: string;
+    crossOriginIsolated: boolean;
+    methods: { name: string; needs: { gradients: boolean } }[];
+  };
   close(): Promise<void>;
 }
 
-/** Builds the app with Vite (`src/studio/vite.config.ts`) into `outDir`. */
-export async function buildStudio(outDir: string): Promise<void> {
+/**
+ * Builds the app with Vite into `outDir`: the served site (`src/studio/vite.config.ts`), or with
+ * `config: 'vite.file.config.ts'` the single file that opens from disk.
+ */
+export async function buildStudio(outDir: string, config = 'vite.config.ts'): Promise<void> {
   const { build } = await import('vite');
-  await build({ configFile: join(root, 'src/studio/vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  await build({ configFile: join(root, 'src/studio', config), logLevel: 'error', build: { outDir, emptyOutDir: true } });
 }
 
 /**

@@ -11,6 +11,7 @@
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import type { UnitPositions } from '../graph/locate.js';
+import { imageToModel, modelToImage } from './frame.js';
 import { fitPartModel, guessPart, type PartModelSettings, partModelSettings } from './part-model.js';
 import type { PartGuess, PartModel, Point, QaAnswer, QaImage, QaOptions, QaQuestion, QaRecord, QaSelection } from './types.js';
 
@@ -119,8 +120,7 @@ export class QaSession {
     const i = this.find(image);
     const im = this.images[i] as QaImage;
     const g = this.locate(im.units);
-    const [sx, sy] = im.scale ?? [1, 1];
-    return { image, guess: [g.model[0] / sx, g.model[1] / sy], uncertainty: g.uncertainty, fired: g.fired };
+    return { image, guess: modelToImage(im, g.model), uncertainty: g.uncertainty, fired: g.fired };
   }
 
   /**
@@ -169,16 +169,15 @@ export class QaSession {
   answer(image: string, answer: QaAnswer): PartModel {
     const i = this.find(image);
     const im = this.images[i] as QaImage;
-    const [sx, sy] = im.scale ?? [1, 1];
     const shown = this.pending?.index === i ? this.pending.guess : null;
     let part: Point | null;
     if (answer.kind === 'absent') part = null;
     else if (answer.kind === 'yes') {
       const g = shown ?? this.guess(image).guess;
-      part = [g[0] * sx, g[1] * sy];
+      part = imageToModel(im, g);
     } else if (answer.kind === 'here') {
       if (!Number.isFinite(answer.x) || !Number.isFinite(answer.y)) throw new LucernaError('BAD_OPTION', `The click on "${image}" is not a finite point`);
-      part = [answer.x * sx, answer.y * sy];
+      part = imageToModel(im, [answer.x, answer.y]);
     } else throw new LucernaError('BAD_OPTION', `Unknown answer kind "${String((answer as { kind: unknown }).kind)}"`, 'Use yes, here or absent');
     if (shown) this.questions++;
     const record: QaRecord = { image, answer, part, guess: shown };

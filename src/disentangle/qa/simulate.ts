@@ -11,6 +11,7 @@
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import { fitPartLocator, locatePart, normalisedDistance } from '../graph/locate.js';
+import { imageToModel } from './frame.js';
 import { runActiveQa } from './loop.js';
 import { simulatedUser } from './oracle.js';
 import type { Point, QaImage, QaSelection } from './types.js';
@@ -47,10 +48,7 @@ export interface Curves {
 /** Mean normalised error (model px) over the test images that show the part. */
 function testError(test: readonly TruthImage[], inputSize: readonly [number, number], at: (im: TruthImage) => readonly [number, number]): number {
   const seen = test.filter((im) => im.truth);
-  const model = (im: TruthImage): [number, number] => {
-    const [sx, sy] = im.scale ?? [1, 1];
-    return [(im.truth as Point)[0] * sx, (im.truth as Point)[1] * sy];
-  };
+  const model = (im: TruthImage): [number, number] => [...imageToModel(im, im.truth as Point)];
   return seen.reduce((s, im) => s + normalisedDistance([...at(im)] as [number, number], model(im), inputSize), 0) / seen.length;
 }
 
@@ -93,7 +91,7 @@ export async function simulateQa(o: CurveOptions): Promise<Curves> {
     else {
       const shots = clicks.map((im) => ({
         units: im.units,
-        part: [(im.truth as Point)[0] * (im.scale?.[0] ?? 1), (im.truth as Point)[1] * (im.scale?.[1] ?? 1)] as const,
+        part: imageToModel(im, im.truth as Point),
       }));
       const locator = fitPartLocator(shots, 3, o.inputSize);
       out.baseline.push(testError(o.test, o.inputSize, (im) => locatePart(locator, im.units)));

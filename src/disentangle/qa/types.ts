@@ -7,7 +7,8 @@
  * - **image pixels**: the picture the user sees and clicks, like `landmarks.csv`. Every answer and
  *   every guess a session hands out is in image pixels.
  * - **model pixels**: the model input the units (graph nodes or filters) are placed in. An image's
- *   `scale` maps image pixels to model pixels (default `[1, 1]`).
+ *   `scale` and `offset` map image pixels to model pixels, `model = image × scale − offset`
+ *   (default `[1, 1]` and `[0, 0]`; a centre crop has an offset, see `frame.ts`).
  */
 import type { UnitPositions } from '../graph/locate.js';
 
@@ -30,6 +31,8 @@ export interface QaImage {
   readonly units: UnitPositions;
   /** Image pixels → model pixels, `[sx, sy]` (default `[1, 1]`). */
   readonly scale?: Point;
+  /** Subtracted after scaling, model px: the crop's top-left corner (default `[0, 0]`). */
+  readonly offset?: Point;
 }
 
 /** How the next question is chosen. */

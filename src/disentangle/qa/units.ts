@@ -31,11 +31,12 @@ export function filterUnits(peaks: ImagePeaks): UnitPositions {
   return { x, y, value };
 }
 
-/** One image's id, its peaks, and optionally its image-px → model-px scale. */
+/** One image's id, its peaks, and optionally its image-px → model-px scale and offset (`frame.ts`). */
 export interface PeakImage {
   readonly id: string;
   readonly peaks: ImagePeaks;
   readonly scale?: Point;
+  readonly offset?: Point;
 }
 
 /**
@@ -53,5 +54,6 @@ export function qaImages(graph: ExplanatoryGraph | null, images: readonly PeakIm
     id: im.id,
     units: graph ? inferNodePositions(graph, im.peaks) : filterUnits(im.peaks),
     ...(im.scale ? { scale: im.scale } : {}),
+    ...(im.offset ? { offset: im.offset } : {}),
   }));
 }

@@ -5,19 +5,18 @@
  */
 import type { Preprocessing } from '../../io/preprocess.js';
 import type { ModelSummary } from '../../onnx/inspect.js';
-import {
-  type AttributionData,
-  type Calls,
-  type CallType,
-  type CoreInfo,
-  type ErrorData,
-  type LayerEntry,
-  type MethodOptionsData,
-  type ModelInfo,
-  type Request,
-  type Response,
-  type TensorData,
-  WORKER_NAME,
+import type {
+  AttributionData,
+  Calls,
+  CallType,
+  CoreInfo,
+  ErrorData,
+  LayerEntry,
+  MethodOptionsData,
+  ModelInfo,
+  Request,
+  Response,
+  TensorData,
 } from './protocol.js';
 
 /** A failed call: the core's error code, its one-line message and hint. */
@@ -57,18 +56,6 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
   onProgress?: (done: number, total: number) => void;
-}
-
-/**
- * Starts the core worker (the module `worker.ts`, bundled by Vite).
- *
- * @example
- * ```ts
- * const core = new CoreClient(startCoreWorker());
- * ```
- */
-export function startCoreWorker(): Worker {
-  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: WORKER_NAME });
 }
 
 /**
@@ -195,3 +182,4 @@ export class CoreClient {
 
 export type { Preprocessing } from '../../io/preprocess.js';
 export type { AttributionData, CoreInfo, LayerEntry, MethodInfo, MethodOptionsData, ModelInfo, TensorData } from './protocol.js';
+export { startCoreWorker } from './start-worker.js';

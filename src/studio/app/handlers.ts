@@ -11,6 +11,7 @@ import type { Runtime } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
 import { summarizeModel } from '../../onnx/inspect.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { BackendChoice } from './backend.js';
 import { decodeImage } from './decode-image.js';
 import type { AttributionData, Calls, CallType, ErrorData, LayerEntry, MethodInfo, TensorData } from './protocol.js';
 
@@ -18,6 +19,8 @@ import type { AttributionData, Calls, CallType, ErrorData, LayerEntry, MethodInf
 export interface CoreState {
   readonly runtime: Runtime;
   readonly threads: number;
+  /** The execution provider in use and why it was chosen. */
+  readonly backend: BackendChoice;
   model?: Model;
 }
 
@@ -88,6 +91,8 @@ export const HANDLERS: { [K in CallType]: Handler<K> } = {
     return {
       runtime: state.runtime.name,
       threads: state.threads,
+      backend: state.backend.backend,
+      backendReason: state.backend.reason,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       methods: methodList().map(methodInfo),
     };

@@ -2,7 +2,8 @@
  * The studio's entry: starts the core worker, exposes its client as `window.lucerna` (for the
  * console and for browser automation), and shows the minimal image + method page.
  */
-import { CoreClient, startCoreWorker } from './core-client.js';
+import { CoreClient } from './core-client.js';
+import { startCoreWorker } from './start-worker.js';
 import './views/attribute-page.js';
 import { StudioState } from './studio-state.js';
 import './views/studio-shell.js';

@@ -36,6 +36,10 @@ export interface CoreInfo {
   readonly runtime: string;
   /** WebAssembly threads ONNX Runtime uses: 2 when the page is cross-origin isolated, else 1. */
   readonly threads: number;
+  /** The execution provider: `webgpu` where the browser has an adapter and the app the engine, else `wasm`. */
+  readonly backend: 'webgpu' | 'wasm';
+  /** Why that one, for a person ("no WebGPU adapter", …). */
+  readonly backendReason: string;
   readonly crossOriginIsolated: boolean;
   /** Every method of the registry, in registry order. */
   readonly methods: readonly MethodInfo[];

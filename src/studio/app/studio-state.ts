@@ -8,7 +8,7 @@
  */
 import { parseGraph } from '../../disentangle/graph/graph-file.js';
 import type { ExplanatoryGraph } from '../../disentangle/graph/types.js';
-import type { Preprocessing } from '../../io/preprocess.js';
+import { type Preprocessing, type ResizeMode, resolvePreprocessing } from '../../io/preprocess.js';
 import type { RgbPixels } from '../../render/heatmap.js';
 import type { StudioConfig } from '../server/app.js';
 import type { DatasetListing } from '../server/dataset.js';
@@ -55,6 +55,16 @@ export class StudioState extends EventTarget {
     this.changed();
   }
 
+  /** How images become the model input: the sidecar's resize, else the default for the model (see `defaultPreprocessing`). */
+  resizeMode(): ResizeMode {
+    if (this.preprocessing?.resize) return this.preprocessing.resize;
+    try {
+      return resolvePreprocessing(this.preprocessing ?? {}, this.model?.inputDims).resize;
+    } catch {
+      return 'center-crop';
+    }
+  }
+
   /** An image URL as the model's input tensor. */
   async imageTensor(url: string): Promise<TensorData> {
     return this.core.decodeImage(await fetchBytes(url), this.preprocessing);
@@ -78,6 +88,32 @@ export class StudioState extends EventTarget {
 export function defaultPreprocessing(model: Pick<ModelInfo, 'inputDims'>): Preprocessing | undefined {
   const side = model.inputDims[2];
   return typeof side === 'number' && side < 128 ? { normalization: 'unit', resize: 'stretch' } : undefined;
+}
+
+const sizeCache = new Map<string, readonly [number, number]>();
+
+/** An image's natural `[width, height]` if {@link naturalSize} has measured it. @example `knownSize(url) ?? [64, 64]` */
+export function knownSize(url: string): readonly [number, number] | undefined {
+  return sizeCache.get(url);
+}
+
+/**
+ * An image's natural `[width, height]` (cached; the views show and take clicks at this size).
+ *
+ * @example
+ * ```ts
+ * const [w, h] = await naturalSize(image.url);
+ * ```
+ */
+export async function naturalSize(url: string): Promise<readonly [number, number]> {
+  const known = sizeCache.get(url);
+  if (known) return known;
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  const size = [img.naturalWidth, img.naturalHeight] as const;
+  sizeCache.set(url, size);
+  return size;
 }
 
 /** Fetches a URL's bytes; a failed request is an Error with the server's one-line message. */

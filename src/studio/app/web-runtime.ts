@@ -1,13 +1,16 @@
 /**
  * onnxruntime-web (WebAssembly, CPU) as Lucerna's {@link Runtime}, through the same
  * {@link ortRuntime} adapter the Node build uses. Only the plain SIMD+threads wasm build is used;
- * Vite copies its `.wasm` file next to the bundle, so nothing is fetched from elsewhere.
+ * its `.wasm` comes from `wasm-source.ts` (a file Vite copies next to the bundle, or bytes inlined
+ * into the single-file build), so nothing is fetched from elsewhere.
  */
 
-import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import * as ort from 'onnxruntime-web/wasm';
 import { type OrtModule, ortRuntime } from '../../engine/ort-adapter.js';
 import type { Runtime, RuntimeSession } from '../../engine/runtime.js';
+
+/** Where the engine's `.wasm` is: a URL, or its bytes (a page opened from `file://` may fetch nothing). */
+export type WasmSource = { readonly url: string } | { readonly binary: Uint8Array };
 
 /**
  * WebAssembly threads to use: 2 when the page is cross-origin isolated (SharedArrayBuffer is
@@ -41,7 +44,7 @@ function nextTask(): Promise<void> {
  *
  * @example
  * ```ts
- * setDefaultRuntime(yieldingRuntime(webRuntime(1)));
+ * setDefaultRuntime(yieldingRuntime(webRuntime(1, wasmSource())));
  * ```
  */
 export function yieldingRuntime(runtime: Runtime): Runtime {
@@ -67,13 +70,14 @@ export function yieldingRuntime(runtime: Runtime): Runtime {
  *
  * @example
  * ```ts
- * setDefaultRuntime(webRuntime(2));
+ * setDefaultRuntime(webRuntime(2, wasmSource()));
  * ```
  */
-export function webRuntime(threads: number): Runtime {
+export function webRuntime(threads: number, wasm: WasmSource): Runtime {
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
-  ort.env.wasm.wasmPaths = { wasm: wasmUrl };
+  if ('binary' in wasm) ort.env.wasm.wasmBinary = wasm.binary;
+  else ort.env.wasm.wasmPaths = { wasm: wasm.url };
   ort.env.logLevel = 'error';
   return ortRuntime(ort as unknown as OrtModule, 'onnxruntime-web', { executionProviders: ['wasm'] });
 }

@@ -5,8 +5,10 @@
  */
 import { setDefaultRuntime } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
+import { type BackendChoice, chooseBackend, type GpuLike, WEBGPU_ENGINE } from './backend.js';
 import { type CoreState, errorData, HANDLERS } from './handlers.js';
 import { type CallType, type Request, type Response, WORKER_NAME } from './protocol.js';
+import { wasmSource, webgpuEngineBase } from './wasm-source.js';
 import { wasmThreads, webRuntime, yieldingRuntime } from './web-runtime.js';
 
 interface WorkerScope {
@@ -25,13 +27,30 @@ function buffersOf(value: unknown, out: Set<ArrayBuffer> = new Set()): Set<Array
   return out;
 }
 
-function start(): void {
+/** WebGPU when the browser has an adapter and the app has the engine, else wasm (see `backend.ts`). */
+async function createState(): Promise<CoreState> {
+  const base = webgpuEngineBase();
+  const engineThere = async () => base !== undefined && (await fetch(new URL(WEBGPU_ENGINE.wasm, base), { method: 'HEAD' })).ok;
+  const choice: BackendChoice = await chooseBackend((navigator as { gpu?: GpuLike }).gpu, engineThere);
+  if (choice.backend === 'webgpu' && base) {
+    const { webgpuRuntime } = await import('./webgpu-runtime.js');
+    const runtime = yieldingRuntime(webgpuRuntime(base));
+    setDefaultRuntime(runtime);
+    return { runtime, threads: 1, backend: choice };
+  }
   const threads = wasmThreads(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency || 1);
-  const runtime = yieldingRuntime(webRuntime(threads));
+  const runtime = yieldingRuntime(webRuntime(threads, wasmSource()));
   setDefaultRuntime(runtime);
-  const state: CoreState = { runtime, threads };
+  return { runtime, threads, backend: choice };
+}
+
+function start(): void {
   const running = new Map<number, AbortController>();
-  let queue: Promise<unknown> = Promise.resolve();
+  let state: CoreState | undefined;
+  // Calls wait for the backend choice (messages are taken at once, so none is lost meanwhile).
+  let queue: Promise<unknown> = createState().then((s) => {
+    state = s;
+  });
 
   const run = async (request: Exclude<Request, { type: 'cancel' }>, controller: AbortController): Promise<void> => {
     try {
@@ -39,6 +58,7 @@ function start(): void {
       const { id, type, ...args } = request;
       const onProgress = (done: number, total: number) => scope.postMessage({ id, type: 'progress', done, total });
       const handler = HANDLERS[type as CallType] as (s: CoreState, a: unknown, c: unknown) => Promise<unknown>;
+      if (!state) throw new LucernaError('RUNTIME_ERROR', 'The engine did not start');
       const value = await handler(state, args, { signal: controller.signal, onProgress });
       scope.postMessage({ id, type: 'result', value }, [...buffersOf(value)]);
     } catch (e) {

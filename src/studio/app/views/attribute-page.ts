@@ -7,6 +7,7 @@ import { css, html, LitElement } from 'lit';
 import { reduceChannels } from '../../../attribution/postprocess.js';
 import { toRgba } from '../../../render/canvas.js';
 import { renderHeatmap } from '../../../render/heatmap.js';
+import { engineLine } from '../backend.js';
 import { type CoreClient, CoreError, type CoreInfo, type TensorData } from '../core-client.js';
 
 /** Reads a picked file's bytes. */
@@ -56,7 +57,7 @@ export class AttributePage extends LitElement {
   override async updated(changed: Map<string, unknown>): Promise<void> {
     if (changed.has('core') && this.core && !this.info) {
       this.info = await this.core.hello();
-      this.status = `Ready: ${this.info.runtime}, ${this.info.threads} thread(s). Open a model.`;
+      this.status = `Ready: ${engineLine(this.info)}. Open a model.`;
     }
   }
 

@@ -12,9 +12,10 @@ import { css, html } from 'lit';
 import { meanCurve, QaSession, qaImages, simulateQa, type TruthImage } from '../../../disentangle/qa/index.js';
 import type { Point, QaAnswer, QaImage, QaQuestion } from '../../../disentangle/qa/types.js';
 import type { DatasetImage } from '../../server/dataset.js';
+import { imageFrame } from '../../shape/image-frame.js';
 import { meanNormalisedError, partTruth, qaPool } from '../../shape/qa-pool.js';
 import type { LayerEntry } from '../core-client.js';
-import type { StudioState } from '../studio-state.js';
+import { knownSize, naturalSize, type StudioState } from '../studio-state.js';
 import { Task, taskBar } from '../task.js';
 import { StateView } from './state-view.js';
 
@@ -95,9 +96,11 @@ export class QaView extends StateView {
       });
       const [h, w] = [tensors[0]?.shape[2] ?? 1, tensors[0]?.shape[3] ?? 1];
       const sizes = await Promise.all(this.pool.map((im) => naturalSize(im.url)));
+      // Clicks are on the shown picture; the units live in model pixels, placed as the preprocessing put them.
+      const resize = state.resizeMode();
       const images = qaImages(
         graph,
-        this.pool.map((im, i) => ({ id: im.path, peaks: peaks[i] ?? [], scale: [w / (sizes[i]?.[0] ?? w), h / (sizes[i]?.[1] ?? h)] as const })),
+        this.pool.map((im, i) => ({ id: im.path, peaks: peaks[i] ?? [], ...imageFrame(sizes[i] ?? [w, h], [h, w], resize) })),
       );
       this.images = images;
       this.inputSize = [h, w];
@@ -154,7 +157,7 @@ export class QaView extends StateView {
       const initial = Math.min(3, pool.filter((im) => im.truth).length);
       if (initial === 0 || !test.some((im) => im.truth)) return `Too few images with the ${this.partName} in landmarks.csv to simulate`;
       const questions = Math.max(1, Math.min(10, pool.length - initial));
-      const size = sizeCache.get(this.pool[0]?.url ?? '') ?? [64, 64];
+      const size = knownSize(this.pool[0]?.url ?? '') ?? [64, 64];
       const c = await simulateQa({ pool, test, inputSize, seeds: [0, 1, 2], questions, initial, radius: 0.1 * Math.hypot(size[0], size[1]), signal });
       const baseline = c.baseline.filter((v) => Number.isFinite(v));
       this.curves = { active: meanCurve(c.active), random: meanCurve(c.random), baseline: baseline.reduce((a, b) => a + b, 0) / Math.max(1, baseline.length) };
@@ -208,7 +211,7 @@ export class QaView extends StateView {
       const t = truth.get(im.path);
       if (t) pairs.push([session.guess(im.path).guess, t]);
     }
-    const [w, h] = sizeCache.get(this.pool[0]?.url ?? '') ?? [64, 64];
+    const [w, h] = knownSize(this.pool[0]?.url ?? '') ?? [64, 64];
     const error = meanNormalisedError(pairs, Math.hypot(w, h));
     return error === undefined ? '' : `mean error vs landmarks.csv: ${(error * 100).toFixed(1)} % of the diagonal over ${pairs.length} images`;
   }
@@ -216,7 +219,7 @@ export class QaView extends StateView {
   private shot(im: DatasetImage, onClick: (e: MouseEvent) => void, guess?: Point) {
     const click = this.clicks.get(im.path);
     const at = (p: Point, [w, h]: readonly [number, number]) => `left:${(p[0] / w) * 100}%;top:${(p[1] / h) * 100}%`;
-    const size = sizeCache.get(im.url) ?? ([64, 64] as const);
+    const size = knownSize(im.url) ?? ([64, 64] as const);
     return html`<div class="shot" data-image=${im.path} @click=${onClick}>
       <img src=${im.url} alt=${im.path} draggable="false" />
       ${guess ? html`<div class="mark guess" style=${at(guess, size)}></div>` : ''}
@@ -293,20 +296,6 @@ export class QaView extends StateView {
       }
       ${this.partModel()} ${this.curveChart()}`;
   }
-}
-
-const sizeCache = new Map<string, readonly [number, number]>();
-
-/** An image's natural size (cached; the page shows and clicks images at this size). */
-async function naturalSize(url: string): Promise<readonly [number, number]> {
-  const known = sizeCache.get(url);
-  if (known) return known;
-  const img = new Image();
-  img.src = url;
-  await img.decode();
-  const size = [img.naturalWidth, img.naturalHeight] as const;
-  sizeCache.set(url, size);
-  return size;
 }
 
 customElements.define('lucerna-qa-view', QaView);

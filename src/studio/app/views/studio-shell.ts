@@ -7,6 +7,7 @@ import { css, html, LitElement } from 'lit';
 import type { Preprocessing } from '../../../io/preprocess.js';
 import type { StudioConfig } from '../../server/app.js';
 import type { DatasetListing } from '../../server/dataset.js';
+import { engineLine } from '../backend.js';
 import { fetchBytes, fetchJson, type StudioState } from '../studio-state.js';
 import { Task, taskBar } from '../task.js';
 import './compare-view.js';
@@ -27,7 +28,7 @@ type Tab = (typeof TABS)[number][0];
 
 /** `<lucerna-studio>`: set `state`. */
 export class StudioShell extends LitElement {
-  static override properties = { state: { attribute: false }, tab: { state: true }, version: { state: true } };
+  static override properties = { state: { attribute: false }, tab: { state: true }, version: { state: true }, engine: { state: true } };
   static override styles = css`
     nav button { font: inherit; padding: 4px 12px; border: 1px solid #ccc; background: #f6f6f6; cursor: pointer; }
     nav button[aria-selected='true'] { background: #fff; border-bottom-color: #fff; font-weight: 600; }
@@ -38,6 +39,8 @@ export class StudioShell extends LitElement {
   declare state?: StudioState;
   declare tab: Tab;
   declare version: number;
+  /** The engine in use (WebGPU or wasm) and why. */
+  declare engine?: { line: string; reason: string };
   private readonly task = new Task(this);
   private started = false;
 
@@ -58,11 +61,15 @@ export class StudioShell extends LitElement {
   /** Loads what `lucerna studio` names; without a server, says how to open files instead. */
   private async loadServed(state: StudioState): Promise<string> {
     const info = await state.core.hello();
+    this.engine = { line: engineLine(info), reason: info.backendReason };
+    const noServer = `Ready (${engineLine(info)}); no server: open a model file`;
+    // Opened from disk there is no server to ask (and Chromium logs an error for any file:// fetch).
+    if (location.protocol === 'file:') return noServer;
     let config: StudioConfig;
     try {
       config = await fetchJson<StudioConfig>('/api/config');
     } catch {
-      return `Ready (${info.runtime}, ${info.threads} thread(s)); no server: open a model file`;
+      return noServer;
     }
     state.config = config;
     const done: string[] = [];
@@ -84,7 +91,7 @@ export class StudioShell extends LitElement {
       done.unshift(m.name);
     }
     state.changed();
-    return `Loaded ${done.join(', ') || 'nothing'} (${info.runtime}, ${info.threads} thread(s))`;
+    return `Loaded ${done.join(', ') || 'nothing'} (${engineLine(info)})`;
   }
 
   private openFile(kind: 'model' | 'graph' | 'dissection', e: Event): void {
@@ -122,6 +129,7 @@ export class StudioShell extends LitElement {
         <label>Model <input id="open-model" type="file" accept=".onnx" @change=${(e: Event) => this.openFile('model', e)} /></label>
         <label>graph.json <input type="file" accept=".json" @change=${(e: Event) => this.openFile('graph', e)} /></label>
         <label>result.json <input type="file" accept=".json" @change=${(e: Event) => this.openFile('dissection', e)} /></label>
+        ${this.engine ? html`<span id="engine" title=${this.engine.reason}>engine: ${this.engine.line} (${this.engine.reason})</span>` : ''}
       </header>
       ${taskBar(this.task)}
       <nav role="tablist">

@@ -6,10 +6,13 @@
  * Peaks are computed in the core worker, with progress and Cancel.
  */
 import { css, html } from 'lit';
+import { modelToImage } from '../../../disentangle/qa/frame.js';
 import type { DatasetImage } from '../../server/dataset.js';
 import { unitLabels } from '../../shape/dissection.js';
+import { type ImageFrame, imageFrame } from '../../shape/image-frame.js';
 import { type UnitTop, unitTops } from '../../shape/unit-tops.js';
 import type { LayerEntry } from '../core-client.js';
+import { naturalSize } from '../studio-state.js';
 import { Task, taskBar } from '../task.js';
 import { StateView } from './state-view.js';
 
@@ -32,7 +35,8 @@ export class UnitsView extends StateView {
   declare tops?: UnitTop[];
   private readonly task = new Task(this);
   private scanned: DatasetImage[] = [];
-  private inputSize: readonly [number, number] = [1, 1];
+  /** Per scanned image, its natural size and its frame (model px ↔ image px, per the preprocessing). */
+  private frames: { size: readonly [number, number]; frame: ImageFrame }[] = [];
 
   constructor() {
     super();
@@ -58,7 +62,14 @@ export class UnitsView extends StateView {
         tensors.push(await state.imageTensor(im.url));
         onProgress(i + 1, 2 * this.scanned.length);
       }
-      this.inputSize = [tensors[0]?.shape[2] ?? 1, tensors[0]?.shape[3] ?? 1];
+      const input: [number, number] = [tensors[0]?.shape[2] ?? 1, tensors[0]?.shape[3] ?? 1];
+      const resize = state.resizeMode();
+      this.frames = await Promise.all(
+        this.scanned.map(async (im) => {
+          const size = await naturalSize(im.url);
+          return { size, frame: imageFrame(size, input, resize) };
+        }),
+      );
       const { peaks } = await state.core.peaks(tensors, [this.layer], 1, {
         signal,
         onProgress: (d, t) => onProgress(this.scanned.length * (1 + (t ? d / t : 0)), 2 * this.scanned.length),
@@ -67,12 +78,14 @@ export class UnitsView extends StateView {
       return `${this.tops.length} units of ${this.layer} over ${this.scanned.length} images`;
     });
 
-  /** A CSS background showing the patch of `image` around (x, y), a quarter of the input wide. */
-  private patch(image: DatasetImage, x: number, y: number) {
-    const [h, w] = this.inputSize;
+  /** A CSS background showing the patch of image `index` around (x, y) model px, a quarter of the picture wide. */
+  private patch(index: number, x: number, y: number) {
+    const image = this.scanned[index] as DatasetImage;
+    const { size, frame } = this.frames[index] ?? { size: [1, 1] as const, frame: { scale: [1, 1] as const, offset: [0, 0] as const } };
     const zoom = 4; // the patch is a quarter of the image: 64 px shows it at 4× of a 64 px square
-    const fx = x / w;
-    const fy = y / h;
+    const [ix, iy] = modelToImage(frame, [x, y]);
+    const fx = ix / size[0];
+    const fy = iy / size[1];
     const style = `background-image:url(${image.url});background-size:${64 * zoom}px ${64 * zoom}px;background-position:${-(fx * 64 * zoom - 32)}px ${-(fy * 64 * zoom - 32)}px`;
     return html`<div class="patch" style=${style} title="${image.path} at (${x.toFixed(0)}, ${y.toFixed(0)})"></div>`;
   }
@@ -97,7 +110,7 @@ export class UnitsView extends StateView {
         const label = labels?.get(u.channel);
         return html`<div class="unit" data-unit=${u.channel}>
           <b>unit ${u.channel}</b>
-          ${u.hits.map((hit) => this.patch(this.scanned[hit.image] as DatasetImage, hit.x, hit.y))}
+          ${u.hits.map((hit) => this.patch(hit.image, hit.x, hit.y))}
           ${label ? html`<span class="label">${label.label} (${label.category}, IoU ${label.iou.toFixed(3)}${label.interpretable ? ', detector' : ''})</span>` : ''}
         </div>`;
       })}`;

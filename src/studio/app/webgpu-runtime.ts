@@ -1,0 +1,26 @@
+/**
+ * onnxruntime-web's WebGPU build as Lucerna's {@link Runtime} (loaded only when the worker chose
+ * WebGPU, see `backend.ts`). Its engine (`ort-wasm-simd-threaded.asyncify.{mjs,wasm}`, 27 MiB) is
+ * not bundled: `LUCERNA_STUDIO_WEBGPU=1 npm run build:studio` copies it into the app's
+ * `ort-webgpu/` folder, which `engineBase` names. Operators WebGPU lacks run on its CPU provider.
+ */
+import * as ort from 'lucerna:ort-webgpu';
+import { type OrtModule, ortRuntime } from '../../engine/ort-adapter.js';
+import type { Runtime } from '../../engine/runtime.js';
+import { WEBGPU_ENGINE } from './backend.js';
+
+/**
+ * Configures the WebGPU build (one wasm thread; its engine under `engineBase`) and wraps it.
+ *
+ * @example
+ * ```ts
+ * setDefaultRuntime(webgpuRuntime(new URL('../ort-webgpu/', import.meta.url).href));
+ * ```
+ */
+export function webgpuRuntime(engineBase: string): Runtime {
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = { mjs: new URL(WEBGPU_ENGINE.mjs, engineBase).href, wasm: new URL(WEBGPU_ENGINE.wasm, engineBase).href };
+  ort.env.logLevel = 'error';
+  return ortRuntime(ort as unknown as OrtModule, 'onnxruntime-web', { executionProviders: ['webgpu', 'wasm'] });
+}
