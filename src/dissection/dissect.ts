@@ -18,6 +18,7 @@ import type { Model } from '../engine/model.js';
 import { isLucernaError, LucernaError } from '../errors.js';
 import type { ActivationCache } from './cache.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
+import { lookahead } from './lookahead.js';
 import { Tally } from './tally.js';
 import { CompactorSketch, TopTail, tailSize, thresholdLevel, type UnitQuantiles } from './threshold.js';
 import { TopImages } from './top-images.js';
@@ -207,9 +208,11 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   });
   const tallies = options.quantilesOnly ? [] : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length));
   const tops = options.quantilesOnly ? [] : finished.map((l) => new TopImages(l.shape[0], topK));
+  const order = items.flatMap((_, i) => (skipped.has(i) ? [] : [i]));
+  const labelsAhead = lookahead(order, (i) => (items[i] as ConceptItem).labels(), 2 * batchSize);
   const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {
     const t0 = performance.now();
-    const all = await Promise.all(indices.map((index) => (items[index] as ConceptItem).labels()));
+    const all = await Promise.all(indices.map((index) => labelsAhead.get(index)));
     // Decoding label planes counts as loading, not as tallying.
     const waited = performance.now() - t0;
     trunk.timing.load += waited;

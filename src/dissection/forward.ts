@@ -5,8 +5,10 @@
  */
 import { throwIfAborted } from '../attribution/rows.js';
 import { Model } from '../engine/model.js';
+import { outputTensor, type RuntimeSession } from '../engine/runtime.js';
 import { isLucernaError, LucernaError } from '../errors.js';
 import type { Graph } from '../onnx/graph.js';
+import { encodeModel } from '../onnx/proto.js';
 import { concatBatch, formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { resolveLayer, trunkGraph } from '../visualization/program.js';
 
@@ -72,27 +74,79 @@ export async function openLayerTrunk(model: Model, layers: readonly string[], sa
   if (layers.length === 0) throw new LucernaError('BAD_OPTION', 'Name at least one layer', 'Pass --layer <tensor>');
   const resolved = [...new Set(layers.map((l) => resolveLayer(model.graph, l)))];
   const dims = [batchSize, ...sampleShape];
+  const direct = await directTrunk(model, resolved, dims);
+  if (direct) return makeTrunk(direct.runBatch, direct.dispose, resolved, checkedShapes(resolved, direct.shapes), sampleShape, batchSize);
   const trunk = Model.fromGraph(separateOutputs(trunkGraph(model.graph, resolved, dims)), { runtime: model.runtime, ...model.options, name: model.name });
   try {
     const prepared = await trunk.prepare(dims);
-    const shapes = resolved.map((name) => {
-      const shape = prepared.shapes.get(name) ?? prepared.shapes.get(outputName(name)) ?? [];
-      if (shape.length !== 4)
-        throw new LucernaError(
-          'BAD_SHAPE',
-          `Layer "${name}" has shape ${formatShape(shape)}; dissection needs a 4-D [N, C, H, W] activation`,
-          'Pick a convolutional layer',
-        );
-      return shape.slice(1) as unknown as [number, number, number];
-    });
-    return makeTrunk(trunk, resolved, shapes, sampleShape, batchSize);
+    const shapes = checkedShapes(resolved, new Map(resolved.map((name) => [name, prepared.shapes.get(name) ?? prepared.shapes.get(outputName(name)) ?? []])));
+    const runBatch = async (x: Tensor) => {
+      const out = await trunk.run(x);
+      return resolved.map((l) => (out[outputName(l)] as Tensor).data);
+    };
+    return makeTrunk(runBatch, () => trunk.dispose(), resolved, shapes, sampleShape, batchSize);
   } catch (e) {
     await trunk.dispose();
     throw e;
   }
 }
 
-function makeTrunk(trunk: Model, layers: string[], shapes: [number, number, number][], sampleShape: readonly number[], batchSize: number): LayerTrunk {
+/** Per layer `[C, h, w]`, or BAD_SHAPE for a layer that is not a 4-D activation. */
+function checkedShapes(layers: readonly string[], shapes: ReadonlyMap<string, readonly number[]>): [number, number, number][] {
+  return layers.map((name) => {
+    const shape = shapes.get(name) ?? [];
+    if (shape.length !== 4)
+      throw new LucernaError(
+        'BAD_SHAPE',
+        `Layer "${name}" has shape ${formatShape(shape)}; dissection needs a 4-D [N, C, H, W] activation`,
+        'Pick a convolutional layer',
+      );
+    return shape.slice(1) as unknown as [number, number, number];
+  });
+}
+
+type BatchRunner = (x: Tensor) => Promise<Float32Array[]>;
+
+/**
+ * The trunk as one ONNX Runtime session built straight from the model's nodes at the batch shape,
+ * without the engine's preparation (two probe sessions that expose every tensor, constant folding,
+ * opset upgrade): for resnet18 that preparation cost more CPU than the forward pass of 120 images.
+ * The layer shapes come from one run on zeros. A graph ORT cannot run that way (a Reshape that
+ * fixes the batch to the exported one) gives undefined, and the caller takes the prepared path.
+ */
+async function directTrunk(
+  model: Model,
+  layers: readonly string[],
+  dims: readonly number[],
+): Promise<{ runBatch: BatchRunner; dispose: () => Promise<void>; shapes: Map<string, readonly number[]> } | undefined> {
+  const graph = separateOutputs(trunkGraph(model.graph, layers, dims));
+  let session: RuntimeSession | undefined;
+  try {
+    session = await model.runtime.createSession(encodeModel(graph.toModel()), { ...model.options, spinning: model.options.spinning ?? false });
+    const input = graph.primaryInput().name;
+    const open = session;
+    const runBatch: BatchRunner = async (x) => {
+      const out = await open.run({ [input]: x });
+      return layers.map((l) => outputTensor(out[outputName(l)], l).data);
+    };
+    const probe = await open.run({ [input]: { data: new Float32Array(sizeOf(dims)), shape: dims } });
+    const shapes = new Map(layers.map((l) => [l, [...(probe[outputName(l)]?.dims ?? [])]] as const));
+    if ([...shapes.values()].some((s) => s[0] !== dims[0])) throw new Error('batch not carried through');
+    return { runBatch, dispose: () => open.dispose(), shapes };
+  } catch {
+    await session?.dispose();
+    return undefined;
+  }
+}
+
+function makeTrunk(
+  runBatch: BatchRunner,
+  dispose: () => Promise<void>,
+  layers: string[],
+  shapes: [number, number, number][],
+  sampleShape: readonly number[],
+  batchSize: number,
+): LayerTrunk {
   const per = sizeOf(sampleShape);
   const timing = { load: 0, forward: 0, consume: 0 };
   return {
@@ -108,30 +162,29 @@ function makeTrunk(trunk: Model, layers: string[], shapes: [number, number, numb
         const parts = batch.map((b) => b.tensor);
         if (padding > 0) parts.push({ data: new Float32Array(per * padding), shape: [padding, ...sampleShape] });
         const t0 = performance.now();
-        const out = await trunk.run(concatBatch(parts));
+        const out = await runBatch(concatBatch(parts));
         const t1 = performance.now();
         timing.forward += t1 - t0;
         const indices = batch.map((b) => b.index);
         batch = [];
-        await onBatch(
-          indices,
-          layers.map((l) => (out[outputName(l)] as Tensor).data),
-        );
+        await onBatch(indices, out);
         timing.consume += performance.now() - t1;
       };
-      // Each batch's images are decoded concurrently.
-      for (let i = 0; i < items.length; ) {
+      // Each batch's images are decoded concurrently, and the next batch's while this one runs
+      // (sharp decodes on libuv's threads; ONNX Runtime runs on the main thread and its pool).
+      const chunks = chunksOf(items.length, batchSize, options.skip);
+      const load = (ids: readonly number[]) => Promise.allSettled(ids.map((j) => (items[j] as ForwardItem).image()));
+      let pending = chunks[0] ? load(chunks[0].ids) : undefined;
+      for (const [k, chunk] of chunks.entries()) {
         throwIfAborted(options.signal);
-        const chunk: number[] = [];
-        for (; chunk.length < batchSize && i < items.length; i++) {
-          if (options.skip?.has(i)) options.onItem?.(++done);
-          else chunk.push(i);
-        }
+        if (chunk.skipped > 0) options.onItem?.((done += chunk.skipped));
         const t0 = performance.now();
-        const loaded = await Promise.allSettled(chunk.map((j) => (items[j] as ForwardItem).image()));
+        const loaded = await (pending as ReturnType<typeof load>);
+        const next = chunks[k + 1];
+        pending = next ? load(next.ids) : undefined;
         timing.load += performance.now() - t0;
-        loaded.forEach((r, k) => {
-          const j = chunk[k] as number;
+        loaded.forEach((r, i) => {
+          const j = chunk.ids[i] as number;
           if (r.status === 'rejected') {
             if (!isLucernaError(r.reason, 'BAD_FILE') && !isLucernaError(r.reason, 'FILE_NOT_FOUND')) throw r.reason;
             options.onSkip?.(j, reasonOf(r.reason));
@@ -142,10 +195,34 @@ function makeTrunk(trunk: Model, layers: string[], shapes: [number, number, numb
           batch.push({ index: j, tensor: r.value });
         });
         await flush();
-        done += chunk.length;
-        options.onItem?.(done);
+        done += chunk.ids.length;
+        if (chunk.ids.length > 0) options.onItem?.(done);
       }
     },
-    [Symbol.asyncDispose]: () => trunk.dispose(),
+    [Symbol.asyncDispose]: dispose,
   };
+}
+
+/**
+ * Splits item indices `0…n-1` into batches of `size`, leaving out `skip`; each batch counts the
+ * skipped items met since the previous one (a last batch may hold only skipped ones).
+ *
+ * @example
+ * ```ts
+ * chunksOf(5, 2, new Set([1])); // [{ ids: [0, 2], skipped: 1 }, { ids: [3, 4], skipped: 0 }]
+ * ```
+ */
+export function chunksOf(n: number, size: number, skip?: ReadonlySet<number>): { ids: number[]; skipped: number }[] {
+  const chunks: { ids: number[]; skipped: number }[] = [];
+  let current = { ids: [] as number[], skipped: 0 };
+  for (let i = 0; i < n; i++) {
+    if (skip?.has(i)) current.skipped++;
+    else current.ids.push(i);
+    if (current.ids.length === size) {
+      chunks.push(current);
+      current = { ids: [], skipped: 0 };
+    }
+  }
+  if (current.ids.length > 0 || current.skipped > 0) chunks.push(current);
+  return chunks;
 }

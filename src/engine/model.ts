@@ -159,9 +159,20 @@ export class Model implements AsyncDisposable {
     readonly options: SessionOptions,
     /** Display name for messages. */
     readonly name: string,
-    /** The digest of the loaded bytes, when the runtime has a compile store (the model's identity in its keys). */
-    private readonly digest?: string,
+    /**
+     * The digest of the loaded bytes, when the runtime has a compile store (the model's identity in
+     * its keys). Computed at the first compile: hashing a 45 MB model costs ~0.1 s, which commands
+     * that never compile a gradient (dissect, LIME…) should not pay.
+     */
+    private readonly digestOf?: () => string,
   ) {}
+
+  private digestMemo?: string;
+
+  private get digest(): string | undefined {
+    if (this.digestMemo === undefined && this.digestOf) this.digestMemo = this.digestOf();
+    return this.digestMemo;
+  }
 
   /**
    * Parses ONNX bytes. Errors: NOT_ONNX, TRUNCATED_FILE, UNSUPPORTED_OPSET, UNSUPPORTED_MODEL.
@@ -176,7 +187,8 @@ export class Model implements AsyncDisposable {
     const graph = graphFromBytes(bytes, name);
     const runtime = options.runtime ?? getDefaultRuntime();
     graph.primaryInput();
-    return new Model(graph, runtime, sessionOptionsOf(options), name, runtime.compileStore?.digest(bytes));
+    const store = runtime.compileStore;
+    return new Model(graph, runtime, sessionOptionsOf(options), name, store ? () => store.digest(bytes) : undefined);
   }
 
   /**

@@ -2,10 +2,10 @@
  * The flags of `lucerna explain`, parsed and validated before anything is loaded, and the
  * defaults of the main job (chosen so the whole default run takes well under 20 s on 2 cores).
  */
-import { fileURLToPath } from 'node:url';
 import { INTEGRATION_RULES, type IntegrationRule } from '../../attribution/integration.js';
 import { closestNames, LucernaError } from '../../errors.js';
 import { type OverlayMode, parseOverlayMode } from '../../render/overlay.js';
+import { packagePath } from '../package-root.js';
 import { parseChoice, parseInteger, parseNumber } from '../parse.js';
 import { parseTargets, type TargetRequest } from '../targets.js';
 import { explainMethodNames } from './explain-methods.js';
@@ -19,7 +19,7 @@ export const DEFAULT_METHODS = ['grad-cam', 'guided-grad-cam', 'integrated-gradi
  *
  * @example `DEFAULT_IMAGE; // '/…/lucerna/assets/images/coffee.png'`
  */
-export const DEFAULT_IMAGE = fileURLToPath(new URL('../../../assets/images/coffee.png', import.meta.url));
+export const DEFAULT_IMAGE = packagePath('assets/images/coffee.png');
 
 /** The default report file, in the working directory. @example `DEFAULT_OUT; // 'lucerna-report.html'` */
 export const DEFAULT_OUT = 'lucerna-report.html';

@@ -6,7 +6,6 @@
  * Everything is checked before any work (flags, images, the output folder, the model's input), and
  * the report is written atomically at the end: a failed run leaves no partial report.
  */
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { defaultCamLayer, type LayerInfo, requireLayer } from '../../attribution/layers.js';
 import { throwIfAborted } from '../../attribution/rows.js';
@@ -22,6 +21,7 @@ import { type ImageReport, type Prediction, type ReportData, type ReportModel, w
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, requireImageInput } from '../model.js';
+import { packageVersion as lucernaVersion } from '../package-root.js';
 import { resolveTarget, type TargetRequest } from '../targets.js';
 import { explainWithMethod } from './explain-maps.js';
 import { explainMethod, methodOverrides, type RecipeContext } from './explain-methods.js';
@@ -67,7 +67,7 @@ function prediction(index: number, labels: readonly string[], scores: Tensor, pr
 }
 
 function packageVersion(): string {
-  return (createRequire(import.meta.url)('../../../package.json') as { version?: string }).version ?? '0.0.0';
+  return lucernaVersion();
 }
 
 async function cameraLayer(model: Model, options: ExplainOptions, inputShape: readonly number[]): Promise<ReportModel['layer']> {

@@ -2,9 +2,9 @@
  * The work of `lucerna serve`: starts the server, prints its URL, and serves until Ctrl-C (exit
  * code 130, through the runner) or SIGTERM (exit 0); both close the server and dispose every model.
  */
-import { createRequire } from 'node:module';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
+import { packageVersion } from '../package-root.js';
 import { parseInteger, parseNumber } from '../parse.js';
 
 /** Flags of `lucerna serve`. */
@@ -20,9 +20,9 @@ export interface ServeFlags {
 /** Host names that reach only this machine. */
 export const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** The package version (the same relative path from src/ and dist/). */
+/** The package version. */
 export function version(): string {
-  return (createRequire(import.meta.url)('../../../package.json') as { version?: string }).version ?? '0.0.0';
+  return packageVersion();
 }
 
 /**

@@ -2,10 +2,10 @@
  * The work of `lucerna studio`: checks the flags, starts the studio server, prints its URL and
  * serves until Ctrl-C (exit code 130, through the runner) or SIGTERM (exit 0).
  */
-import { fileURLToPath } from 'node:url';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { modelFile } from '../model.js';
+import { packagePath } from '../package-root.js';
 import { parseInteger, parseNumber } from '../parse.js';
 import { LOOPBACK, untilStopped, version } from './serve-run.js';
 
@@ -33,7 +33,7 @@ export interface StudioFlags {
  * ```
  */
 export function defaultAppDir(): string {
-  return fileURLToPath(new URL('../../../dist/studio-app/', import.meta.url));
+  return `${packagePath('dist/studio-app')}/`;
 }
 
 /**
