@@ -3,12 +3,13 @@
  * seeds. Run with `npm run results` (minutes; not part of `npm test`).
  */
 import { writeFile } from 'node:fs/promises';
+import { biasSection } from './results/bias.js';
 import { dissectionSection } from './results/dissection.js';
 import { graphSection } from './results/graph.js';
 import { icnnSection } from './results/icnn.js';
 import { qaSection } from './results/qa.js';
 import { treeSection } from './results/tree.js';
 
-const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection()];
+const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection(), await biasSection()];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');
