@@ -3,6 +3,7 @@
  * seeds. Run with `npm run results` (minutes; not part of `npm test`).
  */
 import { writeFile } from 'node:fs/promises';
+import { biasSection } from './results/bias.js';
 import { dissectionSection } from './results/dissection.js';
 import { graphSection } from './results/graph.js';
 import { icnnSection } from './results/icnn.js';
@@ -11,6 +12,14 @@ import { stabilitySection } from './results/stability.js';
 import { treeSection } from './results/tree.js';
 
 // The stability and tree sections share one work folder, so the parts nets are trained once.
-const sections = [await dissectionSection(), await icnnSection(), await graphSection(), await qaSection(), await treeSection(), await stabilitySection()];
+const sections = [
+  await dissectionSection(),
+  await icnnSection(),
+  await graphSection(),
+  await qaSection(),
+  await treeSection(),
+  await stabilitySection(),
+  await biasSection(),
+];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');

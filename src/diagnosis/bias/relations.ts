@@ -118,24 +118,35 @@ function normalQuantile(p: number): number {
  * ```
  */
 export function withinClassCovariances(rows: readonly (readonly number[])[], indicator: readonly number[], labels: readonly number[]): number[] {
+  return covariancesWith(residualRows(rows, labels), indicator);
+}
+
+/** Each row minus the mean row of its group (its true class in `labels`). */
+function residualRows(rows: readonly (readonly number[])[], labels: readonly number[]): Float64Array[] {
   const k = rows[0]?.length ?? 0;
-  const out = new Array<number>(k).fill(0);
-  const groups = new Map<number, number[]>();
-  labels.forEach((l, i) => {
-    const g = groups.get(l);
-    if (g) g.push(i);
-    else groups.set(l, [i]);
+  const sums = new Map<number, { sum: Float64Array; n: number }>();
+  rows.forEach((row, i) => {
+    const l = labels[i] as number;
+    const g = sums.get(l) ?? { sum: new Float64Array(k), n: 0 };
+    for (let f = 0; f < k; f++) g.sum[f] = (g.sum[f] as number) + (row[f] as number);
+    g.n++;
+    sums.set(l, g);
   });
-  for (const members of groups.values()) {
-    const meanA = members.reduce((s, i) => s + (indicator[i] as number), 0) / members.length;
-    for (let f = 0; f < k; f++) {
-      const meanR = members.reduce((s, i) => s + ((rows[i] as readonly number[])[f] as number), 0) / members.length;
-      let cov = 0;
-      for (const i of members) cov += (((rows[i] as readonly number[])[f] as number) - meanR) * ((indicator[i] as number) - meanA);
-      out[f] = (out[f] as number) + cov / rows.length;
-    }
-  }
-  return out;
+  return rows.map((row, i) => {
+    const g = sums.get(labels[i] as number) as { sum: Float64Array; n: number };
+    return Float64Array.from(row, (v, f) => v - (g.sum[f] as number) / g.n);
+  });
+}
+
+/** Σ_n residual[n][f] · indicator[n] / N per column: within each group the residuals sum to 0, so the indicator's own group mean drops out. */
+function covariancesWith(residual: readonly Float64Array[], indicator: readonly number[]): number[] {
+  const k = residual[0]?.length ?? 0;
+  const out = new Float64Array(k);
+  residual.forEach((row, n) => {
+    const a = indicator[n] as number;
+    if (a !== 0) for (let f = 0; f < k; f++) out[f] = (out[f] as number) + a * (row[f] as number);
+  });
+  return Array.from(out, (v) => v / Math.max(1, residual.length));
 }
 
 /**
@@ -184,7 +195,12 @@ export function mineRelations(input: RelationInput, options: RelationOptions = {
   const classData = input.classes.map((_, c) => {
     const rows = input.rationale[c] ?? [];
     const evidence = rows.map((row) => row.reduce((s, v) => s + v, 0));
-    return { rows, y: input.labels.map((l) => (l === c ? 1 : 0)), evidence, residual: withinClassResiduals(evidence, input.labels) };
+    return {
+      rows: residualRows(rows, input.labels),
+      y: input.labels.map((l) => (l === c ? 1 : 0)),
+      evidence,
+      residual: withinClassResiduals(evidence, input.labels),
+    };
   });
   input.attributes.forEach((attribute, j) => {
     const indicator = input.indicators.map((row) => row[j] as number);
@@ -192,7 +208,7 @@ export function mineRelations(input: RelationInput, options: RelationOptions = {
     input.classes.forEach((className, c) => {
       const d = classData[c] as (typeof classData)[number];
       const bias = pearson(d.residual, residual);
-      const filters = bias === 0 ? [] : evidenceFilters(withinClassCovariances(d.rows, indicator, input.labels), Math.sign(bias), m);
+      const filters = bias === 0 ? [] : evidenceFilters(covariancesWith(d.rows, indicator), Math.sign(bias), m);
       out.push({
         className,
         attribute,
