@@ -24,6 +24,8 @@ export interface TreeExplainFlags {
   readonly top?: string;
   readonly out?: string;
   readonly reportDepth?: string;
+  /** tally.csv of a part dissection of the tree's layer: names the report's filters. */
+  readonly parts?: string;
   readonly json?: boolean;
 }
 
@@ -43,6 +45,7 @@ function describeStep(s: PathStep): string {
 export async function runTreeExplain(ctx: CommandContext, treePath: string, modelPath: string | undefined, flags: TreeExplainFlags): Promise<CommandResult> {
   const top = parseInteger(flags.top, '--top', 1) ?? 5;
   const reportDepth = parseInteger(flags.reportDepth, '--report-depth', 0) ?? 3;
+  if (flags.parts && !flags.out) throw new LucernaError('BAD_OPTION', '--parts names the filters of the report: add --out <report.html>');
   let text: string;
   try {
     text = await readFile(treePath, 'utf8');
@@ -82,7 +85,9 @@ export async function runTreeExplain(ctx: CommandContext, treePath: string, mode
           [sampleShape[1], sampleShape[2]],
         )
       : new Map();
+    const filterName = flags.parts ? await (await import('./tree-parts.js')).filterPartNames(flags.parts, tree.filters) : undefined;
     const html = await treeReportPage(tree, {
+      filterName,
       patch: (node, filter) => (onPath.has(node) ? patches.get(filter) : undefined),
       title: `Decision path: ${tree.class.name}`,
       subtitle: `${flags.input}: score ${rationale.score.toFixed(3)}, ${path.length} levels, layer ${tree.layer} (Zhang et al., CVPR 2019)`,

@@ -100,6 +100,25 @@ describe('lucerna tree build / explain', () => {
     assert.ok(cut >= path.length && cut <= 4 * path.length, `${cut} patches on a path of ${path.length}`);
   });
 
+  it('names the report filters by part with --parts (a dissection tally), and refuses a bad one', async () => {
+    const tally = join(dir, 'tally.csv');
+    await writeFile(tally, 'unit,category,label,score,part-label,part-iou\n2,part,beak,0.3,beak,0.3\n0,part,pectoral_fin,0.1,pectoral_fin,0.1\n');
+    const out = join(dir, 'out-parts');
+    const built = await buildTree(out, '--report', '--parts', tally);
+    assert.equal(built.code, 0, built.stderr);
+    const html = await readFile(join(out, 'tree.html'), 'utf8');
+    assert.match(html, /f2 beak/);
+    assert.match(html, /f0 pectoral…/);
+    assert.doesNotMatch(html, /filter 2\b/);
+    await writeFile(join(dir, 'bad-tally.csv'), 'unit,category,label,score\n9,part,beak,0.3\n');
+    assertOneLineError(
+      await buildTree(join(dir, 'out-bad'), '--report', '--parts', join(dir, 'bad-tally.csv')),
+      1,
+      /lists unit 9, but the tree's layer has 4 filters/,
+    );
+    assertOneLineError(await buildTree(join(dir, 'out-bad2'), '--parts', tally), 2, /--parts names the filters of the report: add --report/);
+  });
+
   it('refuses a tree from another model, a small class and a missing layer, in one line', async () => {
     const out = join(dir, 'out2');
     const ok = await lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', join(dir, 'data'), '--class', 'a', '--layer', 'features', '--out', out);
