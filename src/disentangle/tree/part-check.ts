@@ -5,7 +5,7 @@
  * most to the tree's general decision modes are filters of the class's distinguishing parts,
  * against the share of all filters so assigned (what picking filters at random gives).
  */
-import { contributions } from './infer.js';
+import { type Contribution, contributions } from './infer.js';
 import type { DecisionTree, Rationale } from './types.js';
 
 /** One filter's part and how well it matches it (IoU; Bau et al. call ≥ 0.04 a detector). */
@@ -43,6 +43,11 @@ export interface PartCheck {
   /** Mean IoU of all filters and of the distinct top filters. */
   readonly meanIou: number;
   readonly topIou: number;
+  /**
+   * How concentrated the checked modes are: the mean over the checked nodes of their top filters'
+   * share of Σ|w_c·x̂_c| (k/C when every filter contributes alike, 1 when the top k do all of it).
+   */
+  readonly topMass: number;
 }
 
 /**
@@ -54,15 +59,19 @@ export interface PartCheck {
  * ```
  */
 export function topFilters(tree: DecisionTree, id: number, train: readonly Rationale[], k: number): number[] {
+  return nodeContributions(tree, id, train)
+    .filter((c) => c.value > 0)
+    .slice(0, k)
+    .map((c) => c.filter);
+}
+
+function nodeContributions(tree: DecisionTree, id: number, train: readonly Rationale[]): Contribution[] {
   const node = tree.nodes[id];
   if (!node) return [];
   const mean = new Float64Array(tree.filters);
   for (const i of node.samples)
     for (let c = 0; c < tree.filters; c++) mean[c] = (mean[c] as number) + ((train[i] as Rationale).features[c] as number) / node.samples.length;
-  return contributions(node.mode, mean)
-    .filter((c) => c.value > 0)
-    .slice(0, k)
-    .map((c) => c.filter);
+  return contributions(node.mode, mean);
 }
 
 /**
@@ -109,6 +118,13 @@ export function partCheck(
   const mean = (fs: readonly number[]): number => fs.reduce((a, f) => a + iou(f), 0) / Math.max(1, fs.length);
   const all = [...assigned.keys()];
   const detector = o.detector ?? 0.04;
+  const k = o.top ?? 3;
+  const mass = checked.map((id) =>
+    nodeContributions(tree, id, train)
+      .filter((c) => c.value > 0)
+      .slice(0, k)
+      .reduce((a, c) => a + c.percent / 100, 0),
+  );
   return {
     nodesChecked: checked.length,
     picks: tops.length,
@@ -120,5 +136,6 @@ export function partCheck(
     topDetectors: distinct.filter((f) => iou(f) >= detector).length,
     meanIou: mean(all),
     topIou: mean(distinct),
+    topMass: mass.reduce((a, v) => a + v, 0) / Math.max(1, mass.length),
   };
 }

@@ -33,6 +33,8 @@ describe('part-contribution check', () => {
     assert.equal(r.distinct, 2);
     assert.deepEqual([r.detectors, r.topDetectors], [2, 2]);
     assert.ok(Math.abs(r.topIou - 0.2) < 1e-12 && Math.abs(r.meanIou - (0.4 + 0.06) / 8) < 1e-12);
+    // Gradients 3 vs 0.2 on features of mean 1: the top 2 carry about 6 / (6 + 6·0.2) of the mass.
+    assert.ok(r.topMass > 0.75 && r.topMass < 0.9, `top mass ${r.topMass}`);
   });
 
   it('finds none when the modes lean on the other parts', () => {
