@@ -98,6 +98,16 @@ describe('lucerna tree build / explain', () => {
     // Patches only on the path (cut from the explained image), at most one per drawn bar there.
     const cut = page.match(/<image class="patch"/g)?.length ?? 0;
     assert.ok(cut >= path.length && cut <= 4 * path.length, `${cut} patches on a path of ${path.length}`);
+    // One heatmap per filter that contributes positively on the path (4 filters at most), each captioned with its nodes.
+    const steps = JSON.parse(explained.stdout).path as { node: number; top: { filter: number; value: number }[] }[];
+    const positive = new Set(steps.flatMap((s) => s.top.filter((c) => c.value > 0).map((c) => c.filter)));
+    assert.match(page, /Where the contributing filters fire/);
+    assert.equal(page.match(/<figure class="tile"/g)?.length, positive.size);
+    // Captioned with the nodes where the filter is a top contributor (a range for more than 3 steps).
+    assert.match(
+      page,
+      new RegExp(`<div>(node ${steps[0]?.node}: [0-9.]+ %|nodes ${steps[0]?.node} … ${steps.at(-1)?.node} \\(\\d+ steps\\): [0-9.]+–[0-9.]+ %)</div>`),
+    );
   });
 
   it('names the report filters by part with --parts (a dissection tally), and refuses a bad one', async () => {
