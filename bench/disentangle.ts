@@ -42,9 +42,10 @@ async function bareForward(modelFile: string, images: readonly string[]): Promis
  * 1,500-image parts set with 2 classes has exactly 500 birds (150 images, 50 birds, with
  * `--quick`); one run, on the section's untrained ResNet-18, wall and CPU (user + system) time.
  */
-async function treeAtScale(dir: string, modelFile: string, quick: boolean): Promise<{ images: number; wall: number; cpu: number }> {
+async function treeAtScale(dir: string, modelFile: string, quick: boolean): Promise<{ images: number; set: number; wall: number; cpu: number }> {
   const data = join(dir, 'parts-tree');
-  await runJson('dataset', 'parts', '--out', data, '--n', quick ? '150' : '1500', '--seed', '2', '--size', '64', '--classes', '2');
+  const set = quick ? 150 : 1500;
+  await runJson('dataset', 'parts', '--out', data, '--n', String(set), '--seed', '2', '--size', '64', '--classes', '2');
   const images = (await readdir(join(data, 'classes', 'bird'))).length;
   const cpu0 = process.cpuUsage();
   const wall = await seconds(() =>
@@ -63,7 +64,7 @@ async function treeAtScale(dir: string, modelFile: string, quick: boolean): Prom
     ),
   );
   const cpu = process.cpuUsage(cpu0);
-  return { images, wall, cpu: (cpu.user + cpu.system) / 1e6 };
+  return { images, set, wall, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** Runs the section. */
@@ -117,7 +118,7 @@ export async function benchDisentangle(o: SectionOptions): Promise<Section> {
         row(`stability, layer ${LAYERS[1]}, every image with an object (${n}-image set), report included`, stability),
         row(`bias, layer ${LAYERS[1]}, every image of the set, report included`, bias),
       ],
-    )}\n\nIssue #18's speed target, building the tree of ${scale.images} bird images (goal for 500: under 60 s on 2 cores), one run of \`lucerna tree build <resnet18> --dataset <1,500-image parts set>/classes --class bird --layer ${LAYERS[1]}\` in-process (session creation, decoding, the rationales' gradient pass and the merging included):\n\n${table(
+    )}\n\nIssue #18's speed target, building the tree of ${scale.images} bird images (goal for 500: under 60 s on 2 cores), one run of \`lucerna tree build <resnet18> --dataset <${scale.set.toLocaleString('en')}-image parts set>/classes --class bird --layer ${LAYERS[1]}\` in-process (session creation, decoding, the rationales' gradient pass and the merging included):\n\n${table(
       ['job', 'wall time (s)', 'CPU time, user + system (s)'],
       [[`tree build, ${scale.images} images, layer ${LAYERS[1]}`, scale.wall.toFixed(2), scale.cpu.toFixed(2)]],
     )}`;

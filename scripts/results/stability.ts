@@ -18,6 +18,8 @@ const CLASSES = ['bird', 'fish'] as const;
 /** What one net measures on one class's images. */
 interface ClassMeasures {
   readonly instability: number;
+  /** Standard error of that mean over the counted filters (their SD / √count). */
+  readonly stderr: number;
   /** Filters with fewer than 2 counted images (no positive peak): left out of the mean. */
   readonly nullFilters: number;
   /** The ICNN authors' protocol (top 100 images per filter, sample SD, receptive-field centres). */
@@ -42,8 +44,12 @@ async function measure(model: string, parts: string, work: string, cls: string):
   const icnn = await runJson(...stabilityArgs, '--protocol', 'icnn');
   const dissect = await runJson(...dissectArgs, '--report-units', '4');
   const summary = (dissect.layers as { partInterpretability?: number; perCategory?: Record<string, number> }[])[0];
+  const counted = (plain.filters as { instability: number | null }[]).flatMap((f) => (f.instability === null ? [] : [f.instability]));
+  const mean = counted.reduce((a, v) => a + v, 0) / Math.max(1, counted.length);
+  const sd = Math.sqrt(counted.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, counted.length - 1));
   return {
     instability: plain.instability as number,
+    stderr: sd / Math.sqrt(Math.max(1, counted.length)),
     nullFilters: (plain.filters as { instability: number | null }[]).filter((f) => f.instability === null).length,
     icnn: icnn.instability as number,
     partInterpretability: summary?.partInterpretability ?? Number.NaN,
@@ -72,13 +78,13 @@ function markdown(rows: readonly NetRow[], commands: readonly string[]): string 
   const [random, trained] = rows;
   let md = `## Location instability and part interpretability: trained vs random (#15)\n\n`;
   md += `The top conv layer \`${s.layer}\` (64 filters, 4×4 maps) of ${s.arch} at width ${s.width} on \`lucerna dataset parts\` (${s.n} images, ${s.size} px, bird, fish, none): with random weights (\`model create --seed 1\`, never trained), trained with the recipe that generalises (AdamW, lr 0.003, weight decay 0.05, 6 epochs, \`--no-crop\`, on index.csv's train rows), and, as a third row, trained the same way as an interpretable CNN (multi-category filter loss and mask on \`${s.layer}\`, measured before the mask).\n\n`;
-  md += `- *instability*: \`lucerna stability\`, the documented default protocol (docs/stability.md), over every image of the class (train and val rows); lower is more stable; *null* filters never fire on the class and are left out of the mean;\n`;
+  md += `- *instability*: \`lucerna stability\`, the documented default protocol (docs/stability.md), over every image of the class (train and val rows); lower is more stable; ± the standard error of the mean over the counted filters; *null* filters never fire on the class and are left out of the mean;\n`;
   md += `- *ICNN protocol*: \`--protocol icnn\` (the authors' code: each filter's top 100 images, sample SD, receptive-field centres);\n`;
   md += `- *part interpretability*: \`lucerna dissect --categories part --where object=<class>\`, the mean over the 64 units of their best part IoU inside the class's objects (NetDissect-Lite, top 0.5 % activations); *part units*: units whose best part IoU ≥ 0.04.\n\n`;
   md += `| net | held-out accuracy | class | instability | null filters | instability (ICNN protocol) | part interpretability | part units |\n|---|---|---|---|---|---|---|---|\n`;
   for (const r of rows)
     r.classes.forEach((c, k) => {
-      md += `| ${r.name} | ${Number.isFinite(r.accuracy) ? `${(100 * r.accuracy).toFixed(1)} %` : 'untrained'} | ${CLASSES[k]} | ${f(c.instability)} | ${c.nullFilters} | ${f(c.icnn)} | ${f(c.partInterpretability)} | ${c.partUnits} |\n`;
+      md += `| ${r.name} | ${Number.isFinite(r.accuracy) ? `${(100 * r.accuracy).toFixed(1)} %` : 'untrained'} | ${CLASSES[k]} | ${f(c.instability)} ± ${f(c.stderr)} | ${c.nullFilters} | ${f(c.icnn)} | ${f(c.partInterpretability)} | ${c.partUnits} |\n`;
     });
   if (random && trained) {
     const verdict = CLASSES.map((cls, k) => {

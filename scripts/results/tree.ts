@@ -26,8 +26,8 @@ import { imageFolder } from '../../src/datasets/node/image-folder.js';
 import { FIGURE_CLASSES } from '../../src/datasets/parts/figures.js';
 import { buildTree } from '../../src/disentangle/tree/build.js';
 import { type DepthFidelity, depthFidelity, type FidelityImage, layerFidelity, modesFidelity, treeDepth } from '../../src/disentangle/tree/fidelity.js';
-import { contributions } from '../../src/disentangle/tree/infer.js';
-import type { DecisionTree, Rationale } from '../../src/disentangle/tree/types.js';
+import { type PartCheck, partCheck } from '../../src/disentangle/tree/part-check.js';
+import type { Rationale } from '../../src/disentangle/tree/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { PARTS_NETS, partsNets } from './parts-nets.js';
@@ -114,73 +114,6 @@ interface ModelRun {
   readonly parts: PartCheck;
 }
 
-/** The part-contribution check of one tree. */
-interface PartCheck {
-  readonly nodesChecked: number;
-  /** Top-3 filters of the checked nodes (with repeats: a filter on top of several nodes counts each time). */
-  readonly picks: number;
-  readonly pickShare: number;
-  /** The same over the distinct filters among those picks. */
-  readonly distinct: number;
-  readonly distinctShare: number;
-  /** Share of all the layer's filters assigned to a distinguishing part: what a random pick gives. */
-  readonly baseShare: number;
-  /** Filters whose best part IoU reaches Bau et al.'s 0.04 (real part detectors), and among the top filters. */
-  readonly detectors: number;
-  readonly topDetectors: number;
-  /** Mean best part IoU of all filters and of the distinct top filters. */
-  readonly meanIou: number;
-  readonly topIou: number;
-}
-
-/** Mean contribution w_c·mean x̂_c of a node over its training images; its top-k filters. */
-function topFilters(tree: DecisionTree, id: number, train: readonly Rationale[], k: number): number[] {
-  const node = tree.nodes[id];
-  if (!node) return [];
-  const mean = new Float64Array(tree.filters);
-  for (const i of node.samples)
-    for (let c = 0; c < tree.filters; c++) mean[c] = (mean[c] as number) + ((train[i] as Rationale).features[c] as number) / node.samples.length;
-  return contributions(node.mode, mean)
-    .filter((c) => c.value > 0)
-    .slice(0, k)
-    .map((c) => c.filter);
-}
-
-/** Nodes of the top `levels` levels with at least `min` images. */
-function topNodes(tree: DecisionTree, levels: number, min: number): number[] {
-  const out: number[] = [];
-  let level = [tree.root];
-  for (let d = 0; d < levels && level.length; d++) {
-    out.push(...level.filter((id) => (tree.nodes[id]?.size ?? 0) >= min));
-    level = level.flatMap((id) => [...(tree.nodes[id]?.children ?? [])]);
-  }
-  return out;
-}
-
-function partCheck(tree: DecisionTree, train: readonly Rationale[], assigned: readonly { part: string; iou: number }[], classes: readonly string[]): PartCheck {
-  const special = distinguishingParts(RECIPE.target, classes);
-  const isSpecial = (f: number): boolean => special.has(assigned[f]?.part ?? '');
-  const checked = topNodes(tree, 4, 5);
-  const tops = checked.flatMap((id) => topFilters(tree, id, train, 3));
-  const distinct = [...new Set(tops)];
-  const share = (fs: readonly number[]): number => fs.filter(isSpecial).length / Math.max(1, fs.length);
-  const iou = (f: number): number => assigned[f]?.iou ?? 0;
-  const mean = (fs: readonly number[]): number => fs.reduce((a, f) => a + iou(f), 0) / Math.max(1, fs.length);
-  const all = [...assigned.keys()];
-  return {
-    nodesChecked: checked.length,
-    picks: tops.length,
-    pickShare: share(tops),
-    distinct: distinct.length,
-    distinctShare: share(distinct),
-    baseShare: share(all),
-    detectors: all.filter((f) => iou(f) >= 0.04).length,
-    topDetectors: distinct.filter((f) => iou(f) >= 0.04).length,
-    meanIou: mean(all),
-    topIou: mean(distinct),
-  };
-}
-
 async function runModel(
   name: string,
   modelPath: string,
@@ -225,7 +158,7 @@ async function runModel(
     nodes: tree.nodes.length,
     images: train.length,
     seconds,
-    parts: partCheck(tree, train, assigned, classes),
+    parts: partCheck(tree, train, assigned, distinguishingParts(RECIPE.target, classes)),
   };
 }
 
@@ -251,11 +184,11 @@ function section(runs: readonly ModelRun[], commands: readonly string[], classes
   md += `- *relative error*: Σ|ŷ − y| / Σ|y| over held-out ${RECIPE.target} images and others alike (y: the ${RECIPE.target} logit);\n- *normalised error*: Σ|ŷ − y| / Σ|y − ȳ|, the same error against always predicting the mean score (1 = no better than a constant);\n- *agreement*: the tree's "is it a ${RECIPE.target}" (ŷ beats every other logit) equals the CNN's;\n- *accuracy*: the tree's yes/no against the labels (the CNN's own in the last column).\n\n`;
   for (const r of runs) md += fidelityTables(r);
   md += `Reading: ${runs.map(orderingReading).join('; ')}. A random network's logit barely varies (hence its near-0 relative error), and the tree explains what variation it has much worse than a trained one.\n\n`;
-  md += `**Part contributions.** Each filter of the tree's layer is assigned its best part by Network Dissection inside ${RECIPE.target} figures (\`lucerna dissect <net> --dataset parts --layer <layer> --categories part --where object=${RECIPE.target}\`: the part of highest IoU, Bau et al.); ${RECIPE.target}'s distinguishing parts are those no other generated class has (${[...distinguishingParts(RECIPE.target, classes)].join(', ')}). For the nodes of the tree's top 4 levels with ≥ 5 images, their top-3 positively contributing filters (mode × the node's mean activation): the share assigned to a distinguishing part, counted per pick and over the distinct filters picked, against the share of all the layer's filters (what a random pick gives). A filter is a *detector* when its best part IoU reaches 0.04.\n\n`;
-  md += `| net | nodes checked | top picks on distinguishing parts | distinct top filters on distinguishing parts | all filters on distinguishing parts | detectors: top / all | mean best part IoU: top / all |\n|---|---|---|---|---|---|---|\n`;
+  md += `**Part contributions.** Each filter of the tree's layer is assigned its best part by Network Dissection inside ${RECIPE.target} figures (\`lucerna dissect <net> --dataset parts --layer <layer> --categories part --where object=${RECIPE.target}\`: the part of highest IoU, Bau et al.); ${RECIPE.target}'s distinguishing parts are those no other generated class has (${[...distinguishingParts(RECIPE.target, classes)].join(', ')}). For the nodes of the tree's top 4 levels with ≥ 5 images, their top-3 positively contributing filters (mode × the node's mean activation): the share assigned to a distinguishing part, counted per pick and over the distinct filters picked, against the share of all the layer's filters (what a random pick gives). A filter is a *detector* when its best part IoU reaches 0.04. *Top-3 share of the mode*: the top 3 filters' share of Σ|w_c·x̂_c| at a checked node, averaged (3/64 = 4.7 % when all filters contribute alike): how much there is to single out.\n\n`;
+  md += `| net | nodes checked | top picks on distinguishing parts | distinct top filters on distinguishing parts | all filters on distinguishing parts | detectors: top / all | mean best part IoU: top / all | top-3 share of the mode |\n|---|---|---|---|---|---|---|---|\n`;
   for (const r of runs) {
     const p = r.parts;
-    md += `| ${r.name} | ${p.nodesChecked} | ${pct(p.pickShare)} of ${p.picks} | ${pct(p.distinctShare)} of ${p.distinct} | ${pct(p.baseShare)} of 64 | ${p.topDetectors} of ${p.distinct} / ${p.detectors} of 64 | ${p.topIou.toFixed(3)} / ${p.meanIou.toFixed(3)} |\n`;
+    md += `| ${r.name} | ${p.nodesChecked} | ${pct(p.pickShare)} of ${p.picks} | ${pct(p.distinctShare)} of ${p.distinct} | ${pct(p.baseShare)} of 64 | ${p.topDetectors} of ${p.distinct} / ${p.detectors} of 64 | ${p.topIou.toFixed(3)} / ${p.meanIou.toFixed(3)} | ${pct(p.topMass)} |\n`;
   }
   md += `\n${partReading(runs)}\n`;
   md += `\nCommands (the script \`scripts/results/tree.ts\` runs them in-process, then builds and scores the trees; rebuild this section alone with \`node --import tsx scripts/results-tree.ts [work-dir]\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;

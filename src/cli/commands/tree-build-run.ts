@@ -25,6 +25,8 @@ export interface TreeBuildFlags {
   readonly neighbours?: string;
   readonly report?: boolean;
   readonly reportDepth?: string;
+  /** tally.csv of a part dissection of the layer: names the report's filters. */
+  readonly parts?: string;
   /** False with `--no-normalise`. */
   readonly normalise?: boolean;
   readonly json?: boolean;
@@ -101,6 +103,7 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const lambda0 = parseNumber(flags.lambda0, '--lambda0', 0) ?? Number.POSITIVE_INFINITY;
   const neighbours = parseInteger(flags.neighbours, '--neighbours', 1) ?? 8;
   const reportDepth = parseInteger(flags.reportDepth, '--report-depth', 0) ?? 3;
+  if (flags.parts && !flags.report) throw new LucernaError('BAD_OPTION', '--parts names the filters of the report: add --report');
   await using opened = await openModel(modelPath);
   const m = opened.model;
   const sha256 = await modelSha256(opened);
@@ -152,8 +155,10 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
     const wanted = drawnFilters(tree, { maxDepth: reportDepth });
     const files = indices.map((i) => data.files[i] as string);
     const patches = await treePatches(tree, wanted, peaks, files, [sampleShape[1], sampleShape[2]]);
+    const filterName = flags.parts ? await (await import('./tree-parts.js')).filterPartNames(flags.parts, tree.filters) : undefined;
     const html = await treeReportPage(tree, {
       patch: (node, filter) => patches.get(`${node}:${filter}`),
+      filterName,
       title: `Decision tree of rationales: ${flags.class}`,
       subtitle: `${indices.length} images of "${flags.class}", layer ${flags.layer}, ${tree.nodes.length} nodes (Zhang et al., CVPR 2019)`,
       maxDepth: reportDepth,

@@ -34,6 +34,7 @@ export const treeBuildCommand = defineCommand<TreeBuildFlags>({
     },
     { flags: '--neighbours <k>', description: 'candidate merge partners per node (default 8)' },
     { flags: '--report', description: 'also write <out>/tree.html: the top levels of the tree with each node’s top filters' },
+    { flags: '--parts <tally.csv>', description: 'name the report’s filters by part: tally.csv of lucerna dissect --categories part at this layer' },
     { flags: '--report-depth <d>', description: 'levels drawn below the root in the report (default 3)' },
     { flags: '--no-normalise', description: 'compare raw rationales, without the paper’s per-filter scale by mean activation' },
     flags.json('print a JSON summary'),

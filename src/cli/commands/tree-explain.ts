@@ -22,6 +22,7 @@ export const treeExplainCommand = defineCommand<TreeExplainFlags>({
   output: { kind: 'file' },
   options: [
     flags.out('<report.html>', 'write an HTML report: the tree with the image’s path and its contributions at each level'),
+    { flags: '--parts <tally.csv>', description: 'name the report’s filters by part: tally.csv of lucerna dissect --categories part at the tree’s layer' },
     { flags: '--report-depth <d>', description: 'levels drawn below the root besides the path (default 3)' },
     flags.input({ value: '<image>', description: 'the image to explain', required: true }),
     { flags: '--top <k>', description: 'filters listed per level (default 5)' },

@@ -88,3 +88,50 @@ export async function treePatches(
   }
   return out;
 }
+
+/**
+ * The explained image's heatmaps for `tree explain --out`: for each filter that contributes
+ * positively at some step of the path, its activation map upsampled (bilinear) and blended over the
+ * image, all on one scale (0 to the largest activation shown) so their strengths compare. `steps`
+ * gives, per filter, the path nodes where it is a top contributor with its share there.
+ *
+ * @example
+ * ```ts
+ * const tiles = await pathHeatmaps('x.png', activation, map, [[3, ['node 9: 21.0 %']]], [64, 64], (f) => `filter ${f}`);
+ * ```
+ */
+export async function pathHeatmaps(
+  file: string,
+  activation: Float32Array,
+  map: { channels: number; height: number; width: number },
+  filters: readonly (readonly [filter: number, where: readonly string[]])[],
+  inputSize: readonly [number, number],
+  name: (filter: number) => string,
+): Promise<string> {
+  const { upsampleBilinear } = await import('../../attribution/upsample.js');
+  const { renderOverlay } = await import('../../render/overlay.js');
+  const { heatmapTile, tileGrid } = await import('../../render/report/tile.js');
+  const { pixelsToDataUri } = await import('../../render/node.js');
+  const [H, W] = inputSize;
+  const rgb = await resizeRgb(await decodeRgb(file), W, H, 'stretch');
+  const plane = map.height * map.width;
+  const top = Math.max(1e-12, ...filters.flatMap(([f]) => Array.from(activation.subarray(f * plane, (f + 1) * plane))));
+  const zoom = Math.max(1, Math.floor(192 / W));
+  const tiles: string[] = [];
+  for (const [f, where] of filters) {
+    const small = { data: activation.slice(f * plane, (f + 1) * plane), shape: [1, 1, map.height, map.width] };
+    const overlay = renderOverlay(upsampleBilinear(small, [H, W]), rgb, { mode: 'blended', sign: 'positive', scale: top });
+    tiles.push(
+      heatmapTile({
+        // Small inputs are drawn at a whole multiple of their size (pixelated), so the colour bar has room.
+        image: { png: await pixelsToDataUri(overlay), width: W * zoom, height: H * zoom },
+        alt: `${name(f)} on the explained image`,
+        title: name(f),
+        scale: { colormap: overlay.colormap ?? 'inferno', range: overlay.range, clipped: overlay.clipped, id: `tree-heat-${f}` },
+        caption: where,
+        imageClass: 'map',
+      }),
+    );
+  }
+  return tileGrid(tiles, 160);
+}

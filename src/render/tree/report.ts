@@ -36,6 +36,8 @@ export interface TreeReportOptions {
    * bar; none when absent. {@link drawnFilters} lists the pairs the page asks for.
    */
   readonly patch?: (node: number, filter: number) => InlineImage | undefined;
+  /** Sections placed after the decision path (e.g. the image's heatmaps, from `tree explain`). */
+  readonly sections?: readonly Section[];
   /** Every setting of the run, shown as a table. */
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly version?: string;
@@ -186,6 +188,7 @@ export async function treeReportPage(tree: DecisionTree, o: TreeReportOptions): 
       body: table(rows, { columns: ['depth', 'node', 'cosine', 'predicted score', 'relative error', 'top filters (share of the prediction)'] }),
     });
   }
+  sections.push(...(o.sections ?? []));
   sections.push({
     title: 'Tree',
     body: `<p class="muted">Top levels of the hierarchy, general modes at the top; bars: the filters contributing most to each node's decision mode (${o.path ? 'on the path: this image’s w·x̂; elsewhere: ' : ''}w·s, on the class’s mean activation), green positive, red negative; bar lengths relative to the node’s largest.${o.patch ? ' Beside each bar, the filter’s patch: where it fires most on the node’s images (around its peak).' : ''} “mode”: where the paper stops merging (its root’s children).</p>${await treeSvg(tree, { maxDepth: o.maxDepth, topK: k, path: o.path, filterName: name, patch: o.patch })}`,

@@ -98,6 +98,35 @@ describe('lucerna tree build / explain', () => {
     // Patches only on the path (cut from the explained image), at most one per drawn bar there.
     const cut = page.match(/<image class="patch"/g)?.length ?? 0;
     assert.ok(cut >= path.length && cut <= 4 * path.length, `${cut} patches on a path of ${path.length}`);
+    // One heatmap per filter that contributes positively on the path (4 filters at most), each captioned with its nodes.
+    const steps = JSON.parse(explained.stdout).path as { node: number; top: { filter: number; value: number }[] }[];
+    const positive = new Set(steps.flatMap((s) => s.top.filter((c) => c.value > 0).map((c) => c.filter)));
+    assert.match(page, /Where the contributing filters fire/);
+    assert.equal(page.match(/<figure class="tile"/g)?.length, positive.size);
+    // Captioned with the nodes where the filter is a top contributor (a range for more than 3 steps).
+    assert.match(
+      page,
+      new RegExp(`<div>(node ${steps[0]?.node}: [0-9.]+ %|nodes ${steps[0]?.node} … ${steps.at(-1)?.node} \\(\\d+ steps\\): [0-9.]+–[0-9.]+ %)</div>`),
+    );
+  });
+
+  it('names the report filters by part with --parts (a dissection tally), and refuses a bad one', async () => {
+    const tally = join(dir, 'tally.csv');
+    await writeFile(tally, 'unit,category,label,score,part-label,part-iou\n2,part,beak,0.3,beak,0.3\n0,part,pectoral_fin,0.1,pectoral_fin,0.1\n');
+    const out = join(dir, 'out-parts');
+    const built = await buildTree(out, '--report', '--parts', tally);
+    assert.equal(built.code, 0, built.stderr);
+    const html = await readFile(join(out, 'tree.html'), 'utf8');
+    assert.match(html, /f2 beak/);
+    assert.match(html, /f0 pectoral…/);
+    assert.doesNotMatch(html, /filter 2\b/);
+    await writeFile(join(dir, 'bad-tally.csv'), 'unit,category,label,score\n9,part,beak,0.3\n');
+    assertOneLineError(
+      await buildTree(join(dir, 'out-bad'), '--report', '--parts', join(dir, 'bad-tally.csv')),
+      1,
+      /lists unit 9, but the tree's layer has 4 filters/,
+    );
+    assertOneLineError(await buildTree(join(dir, 'out-bad2'), '--parts', tally), 2, /--parts names the filters of the report: add --report/);
   });
 
   it('refuses a tree from another model, a small class and a missing layer, in one line', async () => {

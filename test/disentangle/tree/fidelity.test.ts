@@ -74,6 +74,16 @@ describe('decision tree fidelity', () => {
   const heldOut = sample(40, 12);
   const tree = buildTree(train);
 
+  it('the n×n projection table gives the same tree as the O(n·C) residuals', () => {
+    const plain = buildTree(train, { table: false });
+    assert.deepEqual(
+      tree.nodes.map((n) => [n.children, n.samples]),
+      plain.nodes.map((n) => [n.children, n.samples]),
+    );
+    assert.deepEqual(tree.modes, plain.modes);
+    for (const [i, n] of tree.nodes.entries()) assert.ok(Math.abs(n.bias - (plain.nodes[i]?.bias as number)) < 1e-9 * (1 + Math.abs(n.bias)));
+  });
+
   it('each leaf predicts its own training image exactly', () => {
     for (const node of tree.nodes) {
       if (node.children.length > 0) continue;
