@@ -1,7 +1,7 @@
 /**
  * Writes BENCHMARKS.md from one benchmark run.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { CoreRow } from './core.js';
 import { ms, ratio } from './timing.js';
@@ -51,16 +51,45 @@ export function coreSection(rows: readonly CoreRow[]): Section {
 }
 
 /** Writes the whole file. */
-export function writeReport(path: string, sections: readonly Section[], startedAt: Date, seconds: number): void {
+export function writeReport(path: string, sections: readonly Section[], startedAt: Date, seconds: number, partial = false): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const date = startedAt.toISOString().slice(0, 10);
+  if (partial && existsSync(path)) {
+    const note = `Sections ${sections.map((s) => `"${s.title}"`).join(', ')} rerun with \`npm run bench -- --only\` on ${date} (${seconds.toFixed(0)} s); the others are from the full run above.`;
+    writeFileSync(path, mergeSections(readFileSync(path, 'utf8'), sections, note));
+    return;
+  }
   const header = [
     '# Benchmarks',
     '',
-    `Measured by \`npm run bench\` on ${startedAt.toISOString().slice(0, 10)}: ${cpus().length} cores (${cpu}), Node ${process.version}, onnxruntime-node. Medians of repeated runs after warm-up; every ratio compares numbers measured in the same run. Total time ${seconds.toFixed(0)} s.`,
+    `Measured by \`npm run bench\` on ${date}: ${cpus().length} cores (${cpu}), Node ${process.version}, onnxruntime-node. Medians of repeated runs after warm-up; every ratio compares numbers measured in the same run. Total time ${seconds.toFixed(0)} s.`,
     '',
     'Models: torchvision MobileNetV2 and ResNet-18 with random weights from `../shared/models` (224×224 input).',
     '',
   ].join('\n');
   const text = header + sections.map((s) => `## ${s.title}\n\n${s.body}\n`).join('\n');
   writeFileSync(path, text);
+}
+
+/**
+ * An existing BENCHMARKS.md with the given sections replaced in place (matched by their `## title`
+ * line) and new ones appended; every other section, hand-written ones included, is kept. `note`
+ * goes under the first paragraph of the header, replacing an earlier partial-rerun note.
+ *
+ * @example
+ * ```ts
+ * mergeSections('# B\n\nhead\n\n## A\n\nold\n', [{ title: 'A', body: 'new' }], 'rerun'); // '# B\n\nhead\n\nrerun\n\n## A\n\nnew\n'
+ * ```
+ */
+export function mergeSections(existing: string, sections: readonly Section[], note: string): string {
+  const parts = existing.split(/^(?=## )/m);
+  const head = (parts.shift() ?? '').replace(/\n*Sections .* rerun with `npm run bench -- --only`.*\n/g, '\n').trimEnd();
+  const byTitle = new Map(sections.map((s) => [s.title, `## ${s.title}\n\n${s.body}\n`]));
+  const kept = parts.map((p) => {
+    const title = p.slice(3, p.indexOf('\n') < 0 ? undefined : p.indexOf('\n')).trim();
+    const replacement = byTitle.get(title);
+    byTitle.delete(title);
+    return replacement === undefined ? p.trimEnd() + '\n' : replacement;
+  });
+  return [`${head}\n\n${note}\n`, ...kept, ...byTitle.values()].join('\n');
 }

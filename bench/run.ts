@@ -3,7 +3,8 @@
  * in the same run, and writes BENCHMARKS.md.
  *
  * Flags: --quick (fewer repetitions), --only <a,b> (those sections: `core` or a name of
- * `sectionRunners` in sections.ts; an unknown name is refused), --out <file>.
+ * `sectionRunners` in sections.ts; an unknown name is refused; only those sections of an existing
+ * --out file are replaced, the rest is kept), --out <file>.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,5 +35,5 @@ if (want('core')) sections.push(coreSection(await benchCore({ reps, batches: [1,
 for (const [name, run] of Object.entries(sectionRunners)) {
   if (want(name)) sections.push(await run({ reps, quick: values.quick ?? false }));
 }
-writeReport(values.out as string, sections, startedAt, (performance.now() - t0) / 1000);
+writeReport(values.out as string, sections, startedAt, (performance.now() - t0) / 1000, values.only !== undefined);
 console.error(`wrote ${values.out}`);
