@@ -288,9 +288,7 @@ export async function runTrain(
   } finally {
     bar.stop();
   }
-  const read = (await readSidecar(modelPath)) ?? {};
-  // Image folders, Broden sets and Fashion-MNIST are read as pixels / 255: the trained model expects unit pixels.
-  const sidecar = o.dataset ? { ...read, preprocessing: { ...read.preprocessing, normalization: 'unit' as const } } : read;
+  const sidecar = (await readSidecar(modelPath)) ?? {};
   const files = checkpointFiles(o.out, {
     source,
     values: trainer.values(),
