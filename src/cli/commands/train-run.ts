@@ -288,7 +288,9 @@ export async function runTrain(
   } finally {
     bar.stop();
   }
-  const sidecar = (await readSidecar(modelPath)) ?? {};
+  const read = (await readSidecar(modelPath)) ?? {};
+  // Image folders, Broden sets and Fashion-MNIST are read as pixels / 255: the trained model expects unit pixels.
+  const sidecar = o.dataset ? { ...read, preprocessing: { ...read.preprocessing, normalization: 'unit' as const } } : read;
   const files = checkpointFiles(o.out, {
     source,
     values: trainer.values(),
