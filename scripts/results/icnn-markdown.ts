@@ -119,7 +119,7 @@ accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (
 part IoU higher in ${partUp} of ${rows.length} rows.
 
 Reading the table.
-- Resolution decides the instability comparison. A peak is placed at the centre of its 16-px cell, a quantisation
+- Resolution matters for the instability comparison. A peak is placed at the centre of its 16-px cell, a quantisation
   error of about 16/√12 ≈ 4.6 px per axis, ${f(4.6 / Math.hypot(s.size, s.size))} of the diagonal here. The figures' landmarks move by
   about ${f(landmarkSpread, 1)} px here (standard deviation per axis, ${f(landmarkSpread / Math.hypot(s.size, s.size))} of the diagonal), so at 64 px (4×4 maps, quantisation 0.051 of the diagonal) a filter
   that follows a part and one that stays put measure alike: the same comparison at \`--size 64\` gave interpretable/ordinary
@@ -127,8 +127,19 @@ Reading the table.
 - Why the paper's exact loss does not, by itself, pull a filter onto one part: its normaliser Z_T = Σ_x e^{tr(x·T)} runs
   over the batch, so a map shared by every object image changes the loss only through its sum. The positive templates
   reward what tells the object images apart, a peak that moves between them, never a peak they share
-  (\`test/training/icnn-gradient.test.ts\`; \`docs/icnn.md\` derives it). The mask does the localising: layers above see
-  only the neighbourhood of each map's peak.
+  (\`test/training/icnn-gradient.test.ts\`; \`docs/icnn.md\` derives it). What it does reward strongly is firing on
+  object images and not on \`none\` images (through T⁻), and the mask passes on only each map's peak neighbourhood.${
+    figure
+      ? figure.peaks.icnn < figure.peaks.plain
+        ? `
+- The interpretable filters are also more alike: in the bird row their mean maps peak at ${figure.peaks.icnn} distinct cell${figure.peaks.icnn === 1 ? '' : 's'}
+  against ${figure.peaks.plain} for the ordinary filters (figure above): they converge on one region, which by itself keeps
+  their peaks steady relative to the object, where the paper's interpretable filters each take a different part.`
+        : `
+- The interpretable filters are not more alike: in the bird row their mean maps peak at ${figure.peaks.icnn} distinct cells
+  against ${figure.peaks.plain} for the ordinary filters (figure above).`
+      : ''
+  }
 - The filter loss revives the filters an ordinary net leaves dead on the class; the "same filters" column compares like with like.
 - What the loss always does is silence the filters on \`none\` images (the negative template explains them); in the
   multi-category row every filter goes to the class it fires for most at the start, \`none\` included, so the
