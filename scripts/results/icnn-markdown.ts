@@ -75,6 +75,7 @@ Part IoU: mean over the layer's filters of their best part IoU, \`lucerna dissec
 (higher is better). None/object activation: the layer's mean activation on \`none\` images over that on object
 images (\`meanActivations\` in \`src/training/interpretable/setup.ts\`, 256 images spread over the set).
 Filter loss: the last epoch's mean of the term, the sum over the ${filters} filters of −MI(X;T) (each ≥ −log(n²+1) = ${f(-Math.log(n * n + 1), 2)}).
+Train s: wall-clock seconds on a shared, loaded machine (noisy).
 Rebuild this section alone: \`node --import tsx scripts/results-icnn.ts ${flags}\`.
 
 | run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
@@ -144,6 +145,9 @@ Reading the table.
 - What the loss always does is silence the filters on \`none\` images (the negative template explains them); in the
   multi-category row every filter goes to the class it fires for most at the start, \`none\` included, so the
   filters of \`none\` fire on \`none\` images and that ratio does not fall there.
+- The multi-category row measures every filter on every object image, birds and fish alike (the default protocol
+  without \`--class\`), while the filter loss shapes each filter only on its own class's images (a filter of \`none\`
+  only on \`none\` images). A per-category measurement (each filter on its own class's images) is not part of this table.
 - Accuracy is on 200 (single) or 300 (multi) held-out images, so differences of a few points are within noise; part IoU
   and instability are over every image of the set.
 `;
