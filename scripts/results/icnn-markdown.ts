@@ -44,6 +44,7 @@ export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure }: 
   const shared = rows.map((r) => sharedMeans(r.plain.perFilter, r.icnn.perFilter));
   const sharedRatios = shared.map((m) => m.b / m.a);
   const protocolRatios = rows.map((r) => r.icnn.icnnProtocol / r.plain.icnnProtocol);
+  const own = rows.map((r) => (r.plain.ownClass && r.icnn.ownClass ? sharedMeans(r.plain.ownClass, r.icnn.ownClass) : undefined));
   const drops = rows.map((r) => r.plain.acc - r.icnn.acc);
   const partUp = rows.filter((r) => r.icnn.partIou > r.plain.partIou).length;
   const n = s.size / 16;
@@ -68,6 +69,9 @@ weight 1 and only lowers the others, so the peak is the same):
   every image where the filter fires; the layer's value is the mean over its non-null filters);
 - same filters: the mean over the filters that are non-null in both nets (a dead filter — no positive peak on any image
   of the class — is null and drops out of its own net's default mean only);
+- own class (multi-category row only): each filter of bird or fish on the images of its own class
+  (\`--class\`), the class the interpretable run assigned it (both nets start from the same weights); filters of
+  \`none\` are left out;
 - authors' protocol: the same command with \`--protocol icnn\` (per landmark the filter's top 100 images, sample
   standard deviation), the protocol of the paper's own numbers.
 
@@ -78,8 +82,8 @@ Filter loss: the last epoch's mean of the term, the sum over the ${filters} filt
 Train s: wall-clock seconds on a shared, loaded machine (noisy).
 Rebuild this section alone: \`node --import tsx scripts/results-icnn.ts ${flags}\`.
 
-| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows
   .map((r, i) => {
     const m = shared[i] as { a: number; b: number; filters: number };
@@ -92,6 +96,7 @@ ${rows
       f(ratios[i]),
       `${f(m.a, 4)} / ${f(m.b, 4)} (${f(sharedRatios[i])}, ${m.filters})`,
       `${f(r.plain.icnnProtocol, 4)} / ${f(r.icnn.icnnProtocol, 4)} (${f(protocolRatios[i])})`,
+      own[i] ? `${f(own[i]?.a, 4)} / ${f(own[i]?.b, 4)} (${f((own[i]?.b ?? 0) / (own[i]?.a ?? 1))}, ${own[i]?.filters})` : '–',
       `${r.plain.deadFilters} / ${r.icnn.deadFilters}`,
       f(r.plain.partIou, 4),
       f(r.icnn.partIou, 4),
@@ -115,7 +120,9 @@ ${figure.peaks.plain} distinct cells in the ordinary net and ${figure.peaks.icnn
     : ''
 }Against the paper (instability ≤ 0.8× ordinary; part interpretability higher; accuracy drop ≤ 5 points):
 instability ratio ${ratios.map((v) => f(v)).join(', ')} (${count(ratios)}); over the same filters ${sharedRatios.map((v) => f(v)).join(', ')} (${count(sharedRatios)});
-by the authors' protocol ${protocolRatios.map((v) => f(v)).join(', ')} (${count(protocolRatios)});
+by the authors' protocol ${protocolRatios.map((v) => f(v)).join(', ')} (${count(protocolRatios)});${own
+    .flatMap((m, i) => (m ? [` ${rows[i]?.name}, each filter on its own class: ${f(m.b / m.a)}${m.b / m.a <= 0.8 ? ' (≤ 0.8)' : ''};`] : []))
+    .join('')}
 accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (${drops.filter((v) => v <= 0.05).length} of ${rows.length} rows ≤ 5);
 part IoU higher in ${partUp} of ${rows.length} rows.
 
@@ -147,7 +154,7 @@ Reading the table.
   filters of \`none\` fire on \`none\` images and that ratio does not fall there.
 - The multi-category row measures every filter on every object image, birds and fish alike (the default protocol
   without \`--class\`), while the filter loss shapes each filter only on its own class's images (a filter of \`none\`
-  only on \`none\` images). A per-category measurement (each filter on its own class's images) is not part of this table.
+  only on \`none\` images). The "own class" column measures each filter where it was trained instead.
 - Accuracy is on 200 (single) or 300 (multi) held-out images, so differences of a few points are within noise; part IoU
   and instability are over every image of the set.
 `;
