@@ -141,14 +141,20 @@ Reading the table.
       ? figure.peaks.icnn < figure.peaks.plain
         ? `
 - The interpretable filters are also more alike: in the bird row their mean maps peak at ${figure.peaks.icnn} distinct cell${figure.peaks.icnn === 1 ? '' : 's'}
-  against ${figure.peaks.plain} for the ordinary filters (figure above): they converge on one region, which by itself keeps
-  their peaks steady relative to the object, where the paper's interpretable filters each take a different part.`
+  against ${figure.peaks.plain} for the ordinary filters (figure above): they converge on one region. That keeps their peaks steady relative to the
+  object without each filter taking its own part, as the paper's interpretable filters do.`
         : `
 - The interpretable filters are not more alike: in the bird row their mean maps peak at ${figure.peaks.icnn} distinct cells
   against ${figure.peaks.plain} for the ordinary filters (figure above).`
       : ''
   }
-- The filter loss revives the filters an ordinary net leaves dead on the class; the "same filters" column compares like with like.
+- ${
+    rows.some((r) => r.plain.deadFilters > r.icnn.deadFilters)
+      ? 'The filter loss revives filters an ordinary net leaves dead on the class; the "same filters" column compares like with like.'
+      : rows.every((r) => r.plain.deadFilters === 0 && r.icnn.deadFilters === 0)
+        ? 'No net has a dead filter here, so the "same filters" column equals the default one.'
+        : 'The "same filters" column compares the two nets over the filters alive in both.'
+  }
 - What the loss always does is silence the filters on \`none\` images (the negative template explains them); in the
   multi-category row every filter goes to the class it fires for most at the start, \`none\` included, so the
   filters of \`none\` fire on \`none\` images and that ratio does not fall there.
