@@ -11,7 +11,7 @@ import { graphFromBytes } from '../../src/onnx/builder.js';
 import { mapSvg } from '../../src/render/report/filter-maps.js';
 import { type FilterMaps, filterMaps } from '../../src/training/interpretable/filter-maps.js';
 
-/** Where the figure goes, relative to the repository. */
+/** Where the figure goes, relative to the repository. @example `writeFile(ICNN_FIGURE, svg)` */
 export const ICNN_FIGURE = 'docs/results/icnn-maps.svg';
 
 /**

@@ -78,6 +78,8 @@ export interface NetResult {
   readonly noneRatio: number;
   readonly seconds: number;
   readonly filterLoss?: number;
+  /** Multi-category rows: per filter, its instability on its own class's images (null for `none` filters). */
+  readonly ownClass?: readonly (number | null)[];
 }
 
 /** One row: the same net trained both ways. */
@@ -126,6 +128,7 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   writeFileSync(model, createModel(s.arch, { classes: k, input: [3, s.size, s.size], seed: 0, width: s.width }));
   const run = async (out: string, extra: string[]): Promise<NetResult> => {
     const summary = await runJson('train', model, ...trainFlags(s, classes, out), ...extra);
+    if (summary.interpretable) lastCategories.set(out, summary.interpretable[s.layer]);
     const last = summary.epochs[summary.epochs.length - 1];
     const filterLoss = last.terms?.[`filter_loss:${s.layer}`];
     return {
@@ -147,7 +150,52 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
     '--filter-loss',
     s.form,
   ];
-  return { name, plain: await run(model.replace('.onnx', '-plain.onnx'), []), icnn: await run(model.replace('.onnx', '-icnn.onnx'), interpretable) };
+  const plainOut = model.replace('.onnx', '-plain.onnx');
+  const icnnOut = model.replace('.onnx', '-icnn.onnx');
+  const plain = await run(plainOut, []);
+  const icnn = await run(icnnOut, interpretable);
+  if (cls) return { name, plain, icnn };
+  // Multi-category: both nets start from the same weights, so the interpretable run's assignment holds for both.
+  const categories = lastCategories.get(icnnOut) as readonly number[];
+  const names = (await imageFolder(classes, { sampleShape: [3, s.size, s.size] })).classNames ?? [];
+  return {
+    name,
+    plain: { ...plain, ownClass: await ownClassInstability(s.layer, parts, plainOut, categories, names) },
+    icnn: { ...icnn, ownClass: await ownClassInstability(s.layer, parts, icnnOut, categories, names) },
+  };
+}
+
+/** The filter categories each interpretable training reported, by checkpoint. */
+const lastCategories = new Map<string, readonly number[]>();
+
+/**
+ * Per filter, its default-protocol instability on the images of its own class (`--class`), or
+ * null for filters of `none` (and dead ones): the multi-category counterpart of a single-category
+ * row, where each filter is measured on the class it is trained on.
+ *
+ * @example
+ * ```ts
+ * const own = await ownClassInstability('Relu_33', 'parts', 'icnn.onnx', [0, 2, 1], ['bird', 'fish', 'none']);
+ * ```
+ */
+export async function ownClassInstability(
+  layer: string,
+  parts: string,
+  model: string,
+  categories: readonly number[],
+  classNames: readonly string[],
+): Promise<(number | null)[]> {
+  const perClass = new Map<number, (number | null)[]>();
+  for (const k of new Set(categories)) {
+    const name = classNames[k];
+    if (name === undefined || name === 'none') continue;
+    const r = await runJson('stability', model, '--dataset', parts, '--layer', layer, '--class', name);
+    perClass.set(
+      k,
+      (r.filters as { instability: number | null }[]).map((f) => f.instability),
+    );
+  }
+  return categories.map((k, f) => perClass.get(k)?.[f] ?? null);
 }
 
 /** A class folder holding only `cls` and `none` (symlinks into the generated data). */

@@ -29,10 +29,17 @@ import { DataType } from '../../onnx/proto.js';
 import type { LossContext } from '../loss.js';
 import { positiveTemplates, type TemplateParams } from './templates.js';
 
-/** The port's sharpness a of the batch softmax over strengths. */
+/** The port's sharpness a of the batch softmax over strengths. @example `Math.exp(1 / APPROX_SHARPNESS) // e²` */
 export const APPROX_SHARPNESS = 0.5;
 
-/** `t` as a constant for the compiler: a float64 round trip carries no gradient. */
+/**
+ * `t` as a constant for the compiler: a float64 round trip carries no gradient.
+ *
+ * @example
+ * ```ts
+ * const weights = stopGradient(b, softWeightsTensor); // same values, no backward path
+ * ```
+ */
 export function stopGradient(b: LossContext['b'], t: string): string {
   return b.op('Cast', [b.op('Cast', [t], { to: DataType.DOUBLE })], { to: DataType.FLOAT });
 }
