@@ -24,6 +24,8 @@ export interface CoreState {
   readonly threads: number;
   /** The execution provider in use and why it was chosen. */
   readonly backend: BackendChoice;
+  /** WebGPU only: how many sessions moved to the CPU (WebGPU could not run their graph). */
+  readonly moved?: { readonly sessions: number };
   model?: Model;
 }
 
@@ -96,6 +98,7 @@ export const HANDLERS: { [K in CallType]: Handler<K> } = {
       threads: state.threads,
       backend: state.backend.backend,
       backendReason: state.backend.reason,
+      ...(state.moved ? { sessionsOnCpu: state.moved.sessions } : {}),
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       methods: methodList().map(methodInfo),
     };

@@ -40,6 +40,8 @@ export interface CoreInfo {
   readonly backend: 'webgpu' | 'wasm';
   /** Why that one, for a person ("no WebGPU adapter", …). */
   readonly backendReason: string;
+  /** WebGPU only: sessions moved to the CPU so far, because WebGPU could not create or run their graph. */
+  readonly sessionsOnCpu?: number;
   readonly crossOriginIsolated: boolean;
   /** Every method of the registry, in registry order. */
   readonly methods: readonly MethodInfo[];
