@@ -8,8 +8,8 @@ import type { Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Launches headless Chromium, failing with an install hint when it is missing. */
-export async function launchChromium(): Promise<Browser> {
+/** Launches headless Chromium (with `extraArgs`), failing with an install hint when it is missing. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   assert.ok(
     existsSync(CHROMIUM),
     `Chromium is missing at ${CHROMIUM}: the screenshot tests need Debian's chromium (apt-get install -y chromium; .ci/run installs it)`,
@@ -17,6 +17,15 @@ export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...extraArgs,
+    ],
   });
 }

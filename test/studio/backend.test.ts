@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Runtime, RuntimeSession } from '../../src/engine/runtime.js';
 import { chooseBackend, engineLine } from '../../src/studio/app/backend.js';
+import { cpuFallback } from '../../src/studio/app/webgpu-fallback.js';
 
 /** A fake `navigator.gpu` and a probe that records whether it was asked. */
 function fakes(adapter: () => Promise<unknown>, engine: boolean) {
@@ -63,5 +65,60 @@ describe('studio engine choice: WebGPU or wasm', () => {
   it('the status line names the engine', () => {
     assert.equal(engineLine({ runtime: 'onnxruntime-web', backend: 'wasm', threads: 2 }), 'onnxruntime-web, wasm, 2 thread(s)');
     assert.equal(engineLine({ runtime: 'onnxruntime-web', backend: 'webgpu', threads: 1 }), 'onnxruntime-web, WebGPU');
+  });
+});
+
+/** A fake runtime whose sessions answer `name`, fail to run when `failRun`, or fail to load when `failLoad`. */
+function fakeRuntime(name: string, log: string[], { failRun = false, failLoad = false } = {}): Runtime {
+  return {
+    name,
+    async createSession(): Promise<RuntimeSession> {
+      log.push(`${name} create`);
+      if (failLoad) throw new Error(`${name} cannot load`);
+      return {
+        inputNames: ['x'],
+        outputNames: ['y'],
+        async run() {
+          log.push(`${name} run`);
+          if (failRun) throw new Error('The Indices output is not supported yet');
+          return { y: { type: 'float32', data: Float32Array.of(name === 'gpu' ? 1 : 2), dims: [1] } };
+        },
+        async dispose() {
+          log.push(`${name} dispose`);
+        },
+      };
+    },
+  };
+}
+
+describe('cpuFallback: a graph WebGPU cannot run moves to the CPU', () => {
+  it('runs on the GPU while it can', async () => {
+    const log: string[] = [];
+    const moved = { sessions: 0 };
+    const session = await cpuFallback(fakeRuntime('gpu', log), fakeRuntime('cpu', log), moved).createSession(new Uint8Array());
+    assert.deepEqual((await session.run({})).y?.data, Float32Array.of(1));
+    assert.deepEqual(log, ['gpu create', 'gpu run']);
+    assert.equal(moved.sessions, 0);
+  });
+
+  it('repeats a failed run on a CPU session and stays there; a failed load goes to the CPU at once', async () => {
+    const log: string[] = [];
+    const moved = { sessions: 0 };
+    const session = await cpuFallback(fakeRuntime('gpu', log, { failRun: true }), fakeRuntime('cpu', log), moved).createSession(new Uint8Array());
+    assert.deepEqual((await session.run({})).y?.data, Float32Array.of(2));
+    assert.deepEqual((await session.run({})).y?.data, Float32Array.of(2));
+    assert.deepEqual(log, ['gpu create', 'gpu run', 'cpu create', 'gpu dispose', 'cpu run', 'cpu run']);
+    assert.equal(moved.sessions, 1);
+    const log2: string[] = [];
+    const s2 = await cpuFallback(fakeRuntime('gpu', log2, { failLoad: true }), fakeRuntime('cpu', log2), moved).createSession(new Uint8Array());
+    assert.deepEqual((await s2.run({})).y?.data, Float32Array.of(2));
+    assert.deepEqual(log2, ['gpu create', 'cpu create', 'cpu run']);
+    assert.equal(moved.sessions, 2);
+  });
+
+  it('a graph the CPU cannot run either fails with the CPU’s error', async () => {
+    const log: string[] = [];
+    const session = await cpuFallback(fakeRuntime('gpu', log, { failRun: true }), fakeRuntime('cpu', log, { failRun: true })).createSession(new Uint8Array());
+    await assert.rejects(session.run({}), /not supported/);
   });
 });

@@ -20,6 +20,7 @@ import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { loadImageTensor } from '../../src/io/image.js';
 import { createModel } from '../../src/models/architectures.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { hasOracle, oracle, oracleDir, oracleTensor } from '../helpers/oracle.js';
 import { attributeInPage, cancelInPage, decodeImageInPage, listLayersInPage, loadModelInPage, openStudio, type StudioSession } from './studio-site.js';
 
@@ -62,7 +63,7 @@ before(async () => {
     '/created.onnx': join(work, 'created.onnx'),
   };
   // One wasm thread: parity needs no threads, and spinning threads only slow a shared machine.
-  studio = await openStudio({ files, isolated: false });
+  studio = await openStudio({ files, isolated: false, webgpuEngine: true });
 });
 after(async () => {
   await studio?.close();
@@ -201,6 +202,54 @@ describe('the minimal page: model and image from disk, a method, a heatmap', { s
       assert.deepEqual(size, [16, 16]);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The page's core as these WebGPU checks use it. */
+type GpuPage = {
+  lucerna: {
+    core: {
+      hello(): Promise<{ backend: string; backendReason: string; sessionsOnCpu?: number }>;
+      predict(x: { data: Float32Array; shape: number[] }): Promise<Record<string, { data: Float32Array }>>;
+    };
+  };
+};
+
+describe('WebGPU where the browser has an adapter (Chromium with SwiftShader’s software adapter)', { skip: !hasOracle() && 'no shared oracle' }, () => {
+  it('the worker chooses WebGPU and runs the model on it with Node’s numbers', async () => {
+    // The same served build, with the engine LUCERNA_STUDIO_WEBGPU=1 adds, in a browser that has an
+    // adapter. A software adapter compiles every shader on the CPU (a small_mobilenet gradient takes a
+    // minute here), so this runs tiny_cnn's forward pass; cpuFallback is tested in backend.test.ts.
+    const browser = await launchChromium(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan']);
+    try {
+      const page = await browser.newPage();
+      await page.addInitScript('globalThis.__name = (f) => f');
+      await page.goto(studio.site.url);
+      const hello = () => page.evaluate(() => (globalThis as unknown as GpuPage).lucerna.core.hello());
+      const info = await hello();
+      assert.equal(info.backend, 'webgpu', info.backendReason);
+      assert.match((await page.locator('#engine').textContent()) ?? '', /engine: onnxruntime-web, WebGPU \(a WebGPU adapter\)/);
+      const c = oracle().cases.find((k) => k.id === 'tiny_cnn/blobs')!;
+      const x = oracleTensor(c.input_file, c.input_shape);
+      await using model = await Model.load(readFileSync(join(oracleDir, 'tiny_cnn', 'model.onnx')), { runtime: nodeRuntime });
+      const node = Object.values(await model.run(x))[0]!.data;
+      await loadModelInPage(page, '/tiny_cnn.onnx');
+      const web = await page.evaluate(
+        async ({ data, shape }) => {
+          const core = (globalThis as unknown as GpuPage).lucerna.core;
+          return Array.from(Object.values(await core.predict({ data: Float32Array.from(data), shape }))[0]!.data);
+        },
+        { data: Array.from(x.data), shape: [...x.shape] },
+      );
+      assert.equal(web.length, node.length);
+      const scale = maxAbs(node);
+      let diff = 0;
+      for (let i = 0; i < web.length; i++) diff = Math.max(diff, Math.abs((web[i] as number) - (node[i] as number)));
+      assert.ok(diff <= TOLERANCE * scale, `logits on WebGPU: max |browser − node| = ${diff.toExponential(2)}, scale ${scale.toExponential(2)}`);
+      assert.equal((await hello()).sessionsOnCpu, 0, 'the forward pass ran on WebGPU, not moved to the CPU');
+    } finally {
+      await browser.close();
     }
   });
 });

@@ -165,7 +165,30 @@ describe('lucerna studio in the browser', () => {
     await page.click('#units-scan');
     await status(page, /units of .* over 12 images/);
     assert.ok((await page.locator('.unit').count()) > 0, 'the units view lists units');
+    // Feature visualizations of the same units, in the worker (a few steps), beside their patches.
+    const units = await page.locator('.unit').count();
+    await page.locator('#units-steps').fill('4');
+    await page.locator('#units-steps').dispatchEvent('change');
+    await page.click('#units-visualize');
+    await status(page, /Feature visualizations of \d+ units of .* \(4 steps\)/);
+    assert.equal(await page.locator('img.vis').count(), units, 'one visualization per listed unit');
+    assert.equal(
+      await page
+        .locator('img.vis')
+        .first()
+        .evaluate((im) => (im as unknown as { naturalWidth: number }).naturalWidth),
+      32,
+    );
     await page.screenshot({ path: join(shots, '4-units.png'), fullPage: true });
+    // A long run stops at Cancel, once it has shown progress.
+    await page.locator('#units-steps').fill('100000');
+    await page.locator('#units-steps').dispatchEvent('change');
+    await page.click('#units-visualize');
+    const bar = page.locator('lucerna-units-view progress').nth(1);
+    for (let i = 0; i < 600 && (await bar.evaluate((p) => (p as unknown as { value: number }).value)) === 0; i++) await page.waitForTimeout(50);
+    assert.ok((await bar.evaluate((p) => (p as unknown as { value: number }).value)) > 0, 'the visualization reported progress');
+    await page.locator('lucerna-units-view .cancel').nth(1).click();
+    await status(page, /^Cancelled$/);
 
     // 5. Part QA (units: the graph's nodes): one initial click, then three answers by clicking.
     await page.click('#tab-qa');

@@ -3,10 +3,12 @@
  * into a temporary folder, served on 127.0.0.1, opened in Debian's Chromium, with helpers that
  * call the page's core client (`window.lucerna.core`).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { WEBGPU_ENGINE } from '../../src/studio/app/backend.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { root } from '../helpers/cli.js';
 import { type StaticSite, serveStatic } from '../helpers/static-site.js';
@@ -59,9 +61,15 @@ export async function buildStudio(outDir: string, config = 'vite.config.ts'): Pr
  * Builds, serves (cross-origin isolated when `isolated`, so onnxruntime-web gets 2 threads) and
  * opens the studio; `files` are extra URL paths → local files the page may fetch.
  */
-export async function openStudio(options: { files?: Record<string, string>; isolated?: boolean } = {}): Promise<StudioSession> {
+export async function openStudio(options: { files?: Record<string, string>; isolated?: boolean; webgpuEngine?: boolean } = {}): Promise<StudioSession> {
   const out = await mkdtemp(join(tmpdir(), 'lucerna-studio-'));
   await buildStudio(out);
+  // What LUCERNA_STUDIO_WEBGPU=1 adds to a build: onnxruntime-web's WebGPU engine in ort-webgpu/.
+  if (options.webgpuEngine) {
+    await mkdir(join(out, 'ort-webgpu'));
+    for (const file of Object.values(WEBGPU_ENGINE))
+      await copyFile(createRequire(import.meta.url).resolve(`onnxruntime-web/${file}`), join(out, 'ort-webgpu', file));
+  }
   const site = await serveStatic(out, { extra: options.files ?? {}, isolated: options.isolated ?? true });
   const browser = await launchChromium();
   const page = await browser.newPage();

@@ -11,12 +11,14 @@ import type {
   CallType,
   CoreInfo,
   ErrorData,
+  FeatureVisualizations,
   LayerEntry,
   MethodOptionsData,
   ModelInfo,
   Request,
   Response,
   TensorData,
+  VisualizeArgs,
 } from './protocol.js';
 
 /** A failed call: the core's error code, its one-line message and hint. */
@@ -124,6 +126,14 @@ export class CoreClient {
    */
   peaks(images: TensorData[], layers: string[], peaksPerFilter: number, control: CallControl = {}): Promise<Calls['peaks']['result']> {
     return this.call('peaks', { images, layers, peaksPerFilter }, control);
+  }
+
+  /**
+   * Feature visualizations (activation maximisation, the core's `visualize`): one image per channel
+   * of `layer`, optimised together for `steps` steps; progress per step, cancellable.
+   */
+  visualize(args: VisualizeArgs, control: CallControl = {}): Promise<FeatureVisualizations> {
+    return this.call('visualize', args, control);
   }
 
   /** Releases the loaded model's sessions. */

@@ -9,8 +9,11 @@ import { collectGraphPeaks } from '../../disentangle/graph/collect.js';
 import { Model } from '../../engine/model.js';
 import type { Runtime } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
+import { resolvePreprocessing } from '../../io/preprocess.js';
 import { summarizeModel } from '../../onnx/inspect.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { visualize } from '../../visualization/activation-maximization.js';
+import { channel, sum } from '../../visualization/objectives.js';
 import type { BackendChoice } from './backend.js';
 import { decodeImage } from './decode-image.js';
 import type { AttributionData, Calls, CallType, ErrorData, LayerEntry, MethodInfo, TensorData } from './protocol.js';
@@ -21,6 +24,8 @@ export interface CoreState {
   readonly threads: number;
   /** The execution provider in use and why it was chosen. */
   readonly backend: BackendChoice;
+  /** WebGPU only: how many sessions moved to the CPU (WebGPU could not run their graph). */
+  readonly moved?: { readonly sessions: number };
   model?: Model;
 }
 
@@ -93,6 +98,7 @@ export const HANDLERS: { [K in CallType]: Handler<K> } = {
       threads: state.threads,
       backend: state.backend.backend,
       backendReason: state.backend.reason,
+      ...(state.moved ? { sessionsOnCpu: state.moved.sessions } : {}),
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       methods: methodList().map(methodInfo),
     };
@@ -148,6 +154,20 @@ export const HANDLERS: { [K in CallType]: Handler<K> } = {
     const inputSize: [number, number] = [first.shape[2] as number, first.shape[3] as number];
     const lazy = images.map((t) => ({ load: async () => ({ data: t.data, shape: [...t.shape] }) }));
     return collectGraphPeaks(model, lazy, { layers, inputSize, peaksPerFilter, signal: ctx.signal, onProgress: ctx.onProgress });
+  },
+  async visualize(state, { layer, channels, steps, preprocessing, seed }, ctx) {
+    const model = requireModel(state);
+    if (channels.length === 0) throw new LucernaError('BAD_OPTION', 'No units to visualise');
+    const p = resolvePreprocessing(preprocessing ?? {}, model.input.dims);
+    const r = await visualize(model, sum(channels.map((c, i) => channel(layer, c, { batch: i }))), {
+      steps,
+      batch: channels.length,
+      seed: seed ?? 0,
+      pixels: { normalization: p.normalization, layout: p.layout, channelOrder: p.channelOrder, channels: p.channels },
+      signal: ctx.signal,
+      onStep: (step) => ctx.onProgress(step, steps),
+    });
+    return { images: tensorData(r.images), curve: [...r.curve] };
   },
   async 'dispose-model'(state) {
     const old = state.model;

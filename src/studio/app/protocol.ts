@@ -40,6 +40,8 @@ export interface CoreInfo {
   readonly backend: 'webgpu' | 'wasm';
   /** Why that one, for a person ("no WebGPU adapter", …). */
   readonly backendReason: string;
+  /** WebGPU only: sessions moved to the CPU so far, because WebGPU could not create or run their graph. */
+  readonly sessionsOnCpu?: number;
   readonly crossOriginIsolated: boolean;
   /** Every method of the registry, in registry order. */
   readonly methods: readonly MethodInfo[];
@@ -75,6 +77,28 @@ export interface AttributionData {
 /** Options of an attribution call: the method's own options plus the common ones, as plain data. */
 export type MethodOptionsData = Readonly<Record<string, unknown>>;
 
+/** Arguments of a `visualize` call. */
+export interface VisualizeArgs {
+  /** A float 4-D activation (a CAM-able layer). */
+  readonly layer: string;
+  /** Channels to visualise, one image each. */
+  readonly channels: readonly number[];
+  /** Optimisation steps. */
+  readonly steps: number;
+  /** The model's preprocessing (normalisation, layout), as for `decode-image`. */
+  readonly preprocessing?: Preprocessing;
+  /** Seed of the start image and the random transforms (default 0). */
+  readonly seed?: number;
+}
+
+/** What `visualize` returns. */
+export interface FeatureVisualizations {
+  /** [channels, 3, H, W], RGB in (0, 1), in the order of the channels asked for. */
+  readonly images: TensorData;
+  /** The summed objective after each step. */
+  readonly curve: readonly number[];
+}
+
 /** Each call: its arguments and its result. */
 export interface Calls {
   hello: { args: Record<string, never>; result: CoreInfo };
@@ -88,6 +112,8 @@ export interface Calls {
   summarize: { args: Record<string, never>; result: ModelSummary };
   /** Per image, the peaks of every filter of the given conv layers (units view, QA view). */
   peaks: { args: { images: TensorData[]; layers: string[]; peaksPerFilter: number }; result: { peaks: ImagePeaks[]; layers: GraphLayer[] } };
+  /** Feature visualizations: one image per channel of `layer`, optimised together (units view). */
+  visualize: { args: VisualizeArgs; result: FeatureVisualizations };
 }
 
 /** A call's name. */

@@ -154,6 +154,20 @@ export function drawRgb(canvas: HTMLCanvasElement, pixels: RgbPixels): void {
 }
 
 /**
+ * RGB pixels as a PNG `data:` URL (for an `<img>` in a template).
+ *
+ * @example
+ * ```ts
+ * html`<img src=${pixelsDataUrl(planarToRgb(result.images, 0))} />`;
+ * ```
+ */
+export function pixelsDataUrl(pixels: RgbPixels): string {
+  const canvas = document.createElement('canvas');
+  drawRgb(canvas, pixels);
+  return canvas.toDataURL('image/png');
+}
+
+/**
  * The model input as RGB pixels (undoing the normalisation by min–max per image, which is what a
  * person needs to recognise it), for drawing under a heatmap.
  */

@@ -34,9 +34,10 @@ async function createState(): Promise<CoreState> {
   const choice: BackendChoice = await chooseBackend((navigator as { gpu?: GpuLike }).gpu, engineThere);
   if (choice.backend === 'webgpu' && base) {
     const { webgpuRuntime } = await import('./webgpu-runtime.js');
-    const runtime = yieldingRuntime(webgpuRuntime(base));
+    const moved = { sessions: 0 };
+    const runtime = yieldingRuntime(webgpuRuntime(base, moved));
     setDefaultRuntime(runtime);
-    return { runtime, threads: 1, backend: choice };
+    return { runtime, threads: 1, backend: choice, moved };
   }
   const threads = wasmThreads(globalThis.crossOriginIsolated === true, navigator.hardwareConcurrency || 1);
   const runtime = yieldingRuntime(webRuntime(threads, wasmSource()));
