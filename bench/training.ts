@@ -28,7 +28,6 @@ import { median, ms, ratio } from './timing.js';
 const SHAPE = [3, 64, 64];
 /** Intra-op threads of every timed session (PyTorch gets the same). */
 export const STEP_THREADS = 2;
-const SESSION = { threads: STEP_THREADS };
 
 /** SGD whose graph part only returns the gradient; the update then runs in JS. */
 const gradsOut: Optimizer = {
@@ -43,14 +42,17 @@ interface StepCase {
   readonly x: { data: Float32Array; shape: number[] };
   readonly labels: number[];
   readonly reps: number;
+  readonly threads: number;
 }
 
-async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean): Promise<number> {
-  await using trainer = await Trainer.create(c.graph, SHAPE, { runtime: nodeRuntime, optimizer, hyper: { momentum: 0.9 }, session: SESSION });
+async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean): Promise<{ ms: number; cpuMs: number }> {
+  await using trainer = await Trainer.create(c.graph, SHAPE, { runtime: nodeRuntime, optimizer, hyper: { momentum: 0.9 }, session: { threads: c.threads } });
   const buffers = new Map<string, Float32Array>();
   const times: number[] = [];
+  let cpu = 0;
   for (let r = 0; r < c.reps + 2; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await trainer.step(c.x, c.labels, 0.01);
     if (jsUpdate) {
       // the carried values are the gradients here: apply momentum SGD to copies of the weights
@@ -60,14 +62,18 @@ async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean): 
         buffers.set(name, b);
       }
     }
-    if (r >= 2) times.push(performance.now() - t0);
+    if (r >= 2) {
+      times.push(performance.now() - t0);
+      const u = process.cpuUsage(c0);
+      cpu += (u.user + u.system) / 1000;
+    }
   }
-  return median(times);
+  return { ms: median(times), cpuMs: cpu / c.reps };
 }
 
 async function timeForward(c: StepCase): Promise<number> {
   const prepared = await prepareGraph(nodeRuntime, c.graph, c.x.shape);
-  const session = await nodeRuntime.createSession(encodeModel(prepared.graph.toModel()), SESSION);
+  const session = await nodeRuntime.createSession(encodeModel(prepared.graph.toModel()), { threads: c.threads });
   try {
     const times: number[] = [];
     for (let r = 0; r < c.reps + 2; r++) {
@@ -88,6 +94,8 @@ export interface TrainStepTimes {
   readonly forwardMs: number;
   readonly oneRunMs: number;
   readonly gradsOutMs: number;
+  /** Mean process CPU ms (every thread) of one one-run step: with 1 thread, the load-independent work. */
+  readonly oneRunCpuMs: number;
 }
 
 /**
@@ -99,21 +107,23 @@ export interface TrainStepTimes {
  * const t = await timeTrainStep(32, 5); // t.oneRunMs / (3 * t.forwardMs): the step against its floor
  * ```
  */
-export async function timeTrainStep(batch: number, reps: number): Promise<TrainStepTimes> {
+export async function timeTrainStep(batch: number, reps: number, threads = STEP_THREADS): Promise<TrainStepTimes> {
   const c: StepCase = {
     graph: graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] })),
     x: { data: new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)), shape: [batch, ...SHAPE] },
     labels: Array.from({ length: batch }, (_, i) => i % 10),
     reps,
+    threads,
   };
   const forwardMs = await timeForward(c);
-  const oneRuns: number[] = [];
+  const oneRuns: { ms: number; cpuMs: number }[] = [];
   const splits: number[] = [];
   for (let round = 0; round < 2; round++) {
-    splits.push(await timeSteps(c, gradsOut, true));
+    splits.push((await timeSteps(c, gradsOut, true)).ms);
     oneRuns.push(await timeSteps(c, sgd, false));
   }
-  return { batch, reps, forwardMs, oneRunMs: Math.min(...oneRuns), gradsOutMs: Math.min(...splits) };
+  const best = oneRuns.reduce((a, b) => (b.ms < a.ms ? b : a));
+  return { batch, reps, forwardMs, oneRunMs: best.ms, gradsOutMs: Math.min(...splits), oneRunCpuMs: best.cpuMs };
 }
 
 /** What `train-step.ts` prints: the medians (ms) and the process's peak RSS (MB). */

@@ -6,7 +6,9 @@ mode, torch.set_num_threads(2) unless --threads says otherwise. Times the traini
 (zero_grad, forward, loss, backward, optimizer step) and the inference forward pass (eval mode,
 no_grad) on the same input, in both memory formats (contiguous NCHW, PyTorch's default, and
 channels_last, which Debian's oneDNN build runs several times faster), and prints the medians in
-ms as one JSON line: `forwardMs`/`stepMs` are the faster format's, `formats` holds both.
+ms as one JSON line: `forwardMs`/`stepMs` are the faster format's, `formats` holds both, and
+`*CpuMs` the mean process CPU time per call (all threads: with --threads 1, the load-independent
+measure of work).
 
 Run: /usr/bin/python3 bench/python/train_step.py [--batch 32] [--reps 5] [--threads 2]
 """
@@ -61,13 +63,17 @@ class ResNet18(nn.Module):
 
 
 def median_ms(fn, reps, warmup=2):
+    """Median wall ms of the timed calls, and their mean process CPU ms (every thread)."""
     times = []
+    cpu = 0.0
     for r in range(reps + warmup):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         fn()
         if r >= warmup:
             times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+            cpu += (time.process_time() - c0) * 1000
+    return statistics.median(times), cpu / reps
 
 
 def main():
@@ -104,10 +110,11 @@ def time_format(a, fmt):
             model(x)
 
     model.train()
-    step_ms = median_ms(step, a.reps)
+    step_ms, step_cpu = median_ms(step, a.reps)
     model.eval()
-    forward_ms = median_ms(forward, a.reps)
-    return {"forwardMs": round(forward_ms, 1), "stepMs": round(step_ms, 1)}
+    forward_ms, forward_cpu = median_ms(forward, a.reps)
+    return {"forwardMs": round(forward_ms, 1), "stepMs": round(step_ms, 1),
+            "forwardCpuMs": round(forward_cpu, 1), "stepCpuMs": round(step_cpu, 1)}
 
 
 if __name__ == "__main__":

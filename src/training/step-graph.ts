@@ -19,6 +19,7 @@ import type { Graph, ValueInfo } from '../onnx/graph.js';
 import { DataType } from '../onnx/proto.js';
 import { floatTensor } from '../onnx/tensors.js';
 import { rewriteBatchNormForTraining } from './batchnorm.js';
+import { rewriteDropoutForTraining } from './dropout.js';
 import type { LossTerm } from './loss.js';
 import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
 
@@ -32,6 +33,8 @@ export interface StepGraphOptions {
   readonly hyper: OptimizerHyper;
   readonly bn: BatchNormMode;
   readonly loss: readonly LossTerm[];
+  /** Seed of the Dropout masks (node k gets seed + k; default 0). */
+  readonly seed?: number;
 }
 
 /** A tensor fed in and returned updated. */
@@ -108,6 +111,7 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   const logits = logitsOf(g, shapeOf);
   const fb = new GraphBuilder(g, 'train');
   const running = options.bn === 'train' ? rewriteBatchNormForTraining(g, fb, shapeOf) : [];
+  rewriteDropoutForTraining(g, fb, options.seed ?? 0);
   for (const p of options.trainable) {
     if (!g.isInitializer(p))
       throw new LucernaError('UNSUPPORTED_MODEL', `Parameter "${p}" is folded into a constant when the model is prepared; it cannot train`);

@@ -26,6 +26,8 @@ export interface TrainerOptions {
   readonly freeze?: readonly string[];
   /** Loss terms (default: softmax cross-entropy). */
   readonly loss?: readonly LossTerm[];
+  /** Seed of the Dropout masks, if the model has Dropout (default 0). */
+  readonly seed?: number;
   /** Session options of the step (lower `optimization` for exact parity tests). */
   readonly session?: SessionOptions;
 }
@@ -133,6 +135,7 @@ export class Trainer implements AsyncDisposable {
             hyper: this.hyper,
             bn: this.options.bn ?? 'train',
             loss: this.options.loss ?? [softmaxCrossEntropy()],
+            seed: this.options.seed ?? 0,
           },
           this.options.session,
         );

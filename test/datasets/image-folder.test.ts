@@ -100,6 +100,14 @@ describe('lucerna train --dataset <folder>', () => {
   const cases: [string, () => string, RegExp][] = [
     ['a missing folder', () => join(work, 'nowhere'), /Cannot read the image folder .*nowhere \(ENOENT\)/],
     [
+      'a regular file given as the folder',
+      () => {
+        writeFileSync(join(work, 'not-a-folder'), 'x');
+        return join(work, 'not-a-folder');
+      },
+      /Cannot read the image folder .*not-a-folder \(ENOTDIR\)/,
+    ],
+    [
       'a folder without class subfolders',
       () => {
         mkdirSync(join(work, 'flat'), { recursive: true });

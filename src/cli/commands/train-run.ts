@@ -258,6 +258,7 @@ export async function runTrain(
       hyper,
       bn,
       freeze: o.freeze,
+      seed,
       loss: [softmaxCrossEntropy({ labelSmoothing: smoothing }), ...(interp?.terms ?? [])],
       session: { optimization },
     },
