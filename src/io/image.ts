@@ -24,6 +24,25 @@ export interface RgbImage {
   readonly height: number;
 }
 
+/**
+ * The `side`-pixel square of `image` around (x, y), shifted to stay inside the image (and no larger
+ * than it), as interleaved RGB bytes. The explanatory-graph and decision-tree reports cut their
+ * part patches with it (Zhang et al. 2018, https://arxiv.org/abs/1708.01785).
+ *
+ * @example
+ * ```ts
+ * const patch = cropSquare(image, 40, 12, 16); // 16×16×3 bytes centred on (40, 12)
+ * ```
+ */
+export function cropSquare(image: RgbImage, x: number, y: number, side: number): Uint8Array {
+  const s = Math.min(side, image.width, image.height);
+  const x0 = Math.min(image.width - s, Math.max(0, Math.round(x - s / 2)));
+  const y0 = Math.min(image.height - s, Math.max(0, Math.round(y - s / 2)));
+  const out = new Uint8Array(s * s * 3);
+  for (let r = 0; r < s; r++) out.set(image.rgb.subarray(((y0 + r) * image.width + x0) * 3, ((y0 + r) * image.width + x0 + s) * 3), r * s * 3);
+  return out;
+}
+
 /** Options of {@link loadImageTensor}: preprocessing plus what the model tells. */
 export interface ImageTensorOptions extends Preprocessing {
   /** The model's ONNX input dims (`model.input.dims`); size, layout and channels default from them. */

@@ -12,7 +12,7 @@ import { layoutView, selectView } from '../../disentangle/graph/layout.js';
 import { graphReportHtml, type NodeExample, type NodeVisual } from '../../disentangle/graph/report-html.js';
 import type { ExplanatoryGraph, NodePositions } from '../../disentangle/graph/types.js';
 import { LucernaError } from '../../errors.js';
-import { decodeRgb, encodeRgbPng, type RgbImage, resizeRgb } from '../../io/image.js';
+import { cropSquare, decodeRgb, encodeRgbPng, type RgbImage, resizeRgb } from '../../io/image.js';
 import type { InlineImage } from '../../render/report/types.js';
 import { throwIfCancelled } from '../../visualization/optimize.js';
 import type { CommandContext, CommandResult } from '../command.js';
@@ -37,16 +37,6 @@ const THUMB = 112;
 async function inline(rgb: Uint8Array, width: number, height: number): Promise<InlineImage> {
   const png = await encodeRgbPng(rgb, width, height);
   return { png: `data:image/png;base64,${Buffer.from(png).toString('base64')}`, width, height };
-}
-
-/** The `side`-pixel square around (x, y), shifted to stay inside the image. */
-function crop(image: RgbImage, x: number, y: number, side: number): Uint8Array {
-  const s = Math.min(side, image.width, image.height);
-  const x0 = Math.min(image.width - s, Math.max(0, Math.round(x - s / 2)));
-  const y0 = Math.min(image.height - s, Math.max(0, Math.round(y - s / 2)));
-  const out = new Uint8Array(s * s * 3);
-  for (let r = 0; r < s; r++) out.set(image.rgb.subarray(((y0 + r) * image.width + x0) * 3, ((y0 + r) * image.width + x0 + s) * 3), r * s * 3);
-  return out;
 }
 
 /** Images where `id` fired, strongest first. */
@@ -103,7 +93,7 @@ async function nodeVisuals(
     for (const i of best) {
       const [x, y] = at(positions[i] as NodePositions, id) as [number, number];
       const s = Math.min(side, W, H);
-      patches.push(await inline(crop(await rgbOf(i), x, y, s), s, s));
+      patches.push(await inline(cropSquare(await rgbOf(i), x, y, s), s, s));
     }
     const rel = relatives.get(id) ?? { parents: [], children: [] };
     const examples: NodeExample[] = [];

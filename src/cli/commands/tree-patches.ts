@@ -8,22 +8,12 @@
 import type { FilterPeaks } from '../../disentangle/tree/patches.js';
 import { patchSources } from '../../disentangle/tree/patches.js';
 import type { DecisionTree } from '../../disentangle/tree/types.js';
-import { decodeRgb, encodeRgbPng, type RgbImage, resizeRgb } from '../../io/image.js';
+import { cropSquare, decodeRgb, encodeRgbPng, type RgbImage, resizeRgb } from '../../io/image.js';
 import type { InlineImage } from '../../render/report/types.js';
-
-/** The `side`-pixel square around (x, y), shifted to stay inside the image. */
-function crop(image: RgbImage, x: number, y: number, side: number): Uint8Array {
-  const s = Math.min(side, image.width, image.height);
-  const x0 = Math.min(image.width - s, Math.max(0, Math.round(x - s / 2)));
-  const y0 = Math.min(image.height - s, Math.max(0, Math.round(y - s / 2)));
-  const out = new Uint8Array(s * s * 3);
-  for (let r = 0; r < s; r++) out.set(image.rgb.subarray(((y0 + r) * image.width + x0) * 3, ((y0 + r) * image.width + x0 + s) * 3), r * s * 3);
-  return out;
-}
 
 async function inline(rgb: RgbImage, x: number, y: number, side: number): Promise<InlineImage> {
   const s = Math.min(side, rgb.width, rgb.height);
-  const png = await encodeRgbPng(crop(rgb, x, y, s), s, s);
+  const png = await encodeRgbPng(cropSquare(rgb, x, y, s), s, s);
   return { png: `data:image/png;base64,${Buffer.from(png).toString('base64')}`, width: s, height: s };
 }
 
