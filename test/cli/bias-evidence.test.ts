@@ -90,6 +90,10 @@ describe('lucerna bias: evidence filters', () => {
       }
     }
     assert.ok(patches > 0, 'some patch is shown');
+    // The relation tables name every evidence filter with its label.
+    const first = json.relations[0] as { filters: number[] };
+    const cell = first.filters.map((f) => `${f} (${units.get(f)?.label})`).join(', ');
+    assert.ok(first.filters.length > 0 && html.includes(`>${cell}</td>`), cell);
   });
 
   it('shows the patches without labels when no dissection is given, and refuses a dissection of another layer in one line, writing nothing', async () => {

@@ -273,7 +273,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   const full = { ...json, evidence: evidenceJson(filters) };
   await ctx.outputs.write(join(flags.out, 'bias.json'), `${JSON.stringify(full, null, 2)}\n`);
   await ctx.outputs.write(join(flags.out, 'predictions.csv'), predictionsCsv([...val, ...train], [...valPred, ...trainPred], classes));
-  await ctx.outputs.write(join(flags.out, 'report.html'), biasPage({ relations, accuracy: accuracyBy, examples, filters, threshold, settings }));
+  await ctx.outputs.write(join(flags.out, 'report.html'), biasPage({ relations, accuracy: accuracyBy, examples, filters, labels, threshold, settings }));
   const seconds = (performance.now() - t0) / 1000;
   const first = top ? `; first: ${top.className}:${top.attribute} (bias ${top.bias.toFixed(3)})` : '';
   return {

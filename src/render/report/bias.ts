@@ -52,6 +52,8 @@ export interface BiasReport {
   readonly examples: ReadonlyMap<string, readonly BiasExample[]>;
   /** Per flagged relation (`<class>:<attribute>`), its evidence filters' patches and labels. */
   readonly filters?: ReadonlyMap<string, readonly FilterEvidence[]>;
+  /** Dissection labels by filter (0-based), shown beside the evidence filters of every relation. */
+  readonly labels?: ReadonlyMap<number, { readonly label: string }>;
   readonly threshold: number;
   readonly settings: Readonly<Record<string, unknown>>;
 }
@@ -65,7 +67,13 @@ export function relationKey(r: Pick<BiasRelation, 'className' | 'attribute'>): s
   return `${r.className}:${r.attribute}`;
 }
 
-function relationTable(relations: readonly BiasRelation[]): string {
+/** A filter's number, with its dissection label when one is known: `14 (fish)`. */
+function filterCell(f: number, labels?: ReadonlyMap<number, { readonly label: string }>): string {
+  const label = labels?.get(f)?.label;
+  return label === undefined ? String(f) : `${f} (${label})`;
+}
+
+function relationTable(relations: readonly BiasRelation[], labels?: BiasReport['labels']): string {
   const rows = relations.map((r, i): Cell[] => [
     i + 1,
     r.className,
@@ -73,7 +81,7 @@ function relationTable(relations: readonly BiasRelation[]): string {
     r.network,
     r.groundTruth,
     r.flagged ? { value: r.bias, className: 'best', title: 'flagged' } : r.bias,
-    r.filters.join(', '),
+    r.filters.map((f) => filterCell(f, labels)).join(', '),
   ]);
   return table(rows, { columns: ['#', 'class', 'attribute', 'network', 'ground truth', 'bias', 'evidence filters'] });
 }
@@ -148,14 +156,14 @@ export function biasPage(report: BiasReport): string {
   const sections: Section[] = [
     {
       title: `Flagged relations (${flagged.length})`,
-      body: flagged.length ? relationTable(flagged) : '<p class="muted">No relation reaches the threshold.</p>',
+      body: flagged.length ? relationTable(flagged, report.labels) : '<p class="muted">No relation reaches the threshold.</p>',
     },
     { title: 'Accuracy on the biased and unbiased splits', body: accuracySection(report) },
     ...shown.map((r) => ({
       title: `Evidence: ${relationKey(r)}`,
       body: evidence(r, report.examples.get(relationKey(r)) ?? [], report.filters?.get(relationKey(r)) ?? []),
     })),
-    { title: `All relations (${report.relations.length})`, body: relationTable(report.relations) },
+    { title: `All relations (${report.relations.length})`, body: relationTable(report.relations, report.labels) },
     { title: 'Settings', body: settingsTable(report.settings) },
   ];
   return page('Bias discovery', sections, { subtitle: `${formatCount(flagged.length, 'flagged relation')} of ${report.relations.length}`, header });
