@@ -38,3 +38,28 @@ export function nodeInstability(images: readonly NodeImage[], options: Instabili
   });
   return locationInstability(clean, { ...options, protocol: 'default' });
 }
+
+/**
+ * A node's positions kept only on the images where it holds its filter's strongest peak (value 0
+ * elsewhere): measured this way, a node sees the same evidence as its raw filter, whose position is
+ * its maximum on every image, and the two differ only in how the graph splits that evidence into
+ * part patterns. `nodes[id]` gives each node's layer and filter; `maxima[layer][filter]` is the
+ * filter's maximum on the image (≤ 0 where it did not fire).
+ *
+ * @example
+ * ```ts
+ * const at = atFilterMaximum(inferNodePositions(graph, peaks), graph.nodes, peaks.map((l) => l.map((f) => f.value[0] ?? 0)));
+ * ```
+ */
+export function atFilterMaximum<T extends Omit<NodeImage, 'landmarks'>>(
+  positions: T,
+  nodes: readonly { readonly layer: number; readonly filter: number }[],
+  maxima: readonly (readonly number[])[],
+): T {
+  const value = Float64Array.from(positions.value as ArrayLike<number>, (v, id) => {
+    const n = nodes[id];
+    const top = n ? (maxima[n.layer]?.[n.filter] ?? 0) : 0;
+    return v > 0 && top > 0 && v >= top ? v : 0;
+  });
+  return { ...positions, value };
+}

@@ -114,7 +114,7 @@ describe('lucerna graph', () => {
       json.layers.map((l: { layer: string }) => l.layer),
       ['relu1', 'relu2'],
     );
-    for (const l of json.layers) assert.ok(typeof l.nodes === 'number' && typeof l.filters === 'number');
+    for (const l of json.layers) assert.ok(typeof l.nodes === 'number' && typeof l.filters === 'number' && typeof l.nodesAtFilterMaximum === 'number');
     // Nodes of the red filter sit on the eye in every image: instability 0, as the red filter's.
     const graph = parseGraph(readFileSync(join(out, 'graph.json'), 'utf8'));
     const red = graph.nodes.filter((n) => n.layer === 0 && n.filter === 0 && n.support >= 6);

@@ -105,6 +105,9 @@ describe('explanatory graph: pieces', () => {
     // Only unit 0 fired, at 3× the prior's precision: (3 · 32 + 15) / 4 = 27.75, (3 · 1 + 15) / 4 = 4.5.
     const [x, y] = locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [2, 0, 0] });
     assert.ok(Math.abs(x - 27.75) < 1e-9 && Math.abs(y - 4.5) < 1e-9, `${x}, ${y}`);
+    // Without the prior, a unit predicts on its own: its position plus its offset.
+    assert.deepEqual(locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [2, 0, 0] }, { prior: false }), [32, 1]);
+    assert.deepEqual(locatePart(loc, { x: [30, 0, 0], y: [1, 0, 0], value: [0, 0, 1] }, { prior: false }), [15, 15]);
     // Both fired: the prior and both units, each by its precision.
     const both = locatePart(loc, { x: [30, 9.5, 0], y: [1, 7.5, 0], value: [2, 1, 0] });
     const [w0, w1, w2] = [1 / 50, 3 / 50, 1 / 21];

@@ -8,7 +8,8 @@
  * gives them. The nodes that best predict those clicks locate the part on every other image of the
  * class that has the landmark; the error is the distance to the true landmark over the input
  * diagonal. Three baselines are measured the same way: the best single raw filter of the graph's
- * layers (its maximum), a feature template matched on the graph's layers (`template.ts`, the
+ * layers (its maximum; scored on its own and, as `filterWithPrior`, averaged with the clicks' mean
+ * position as the graph's nodes are), a feature template matched on the graph's layers (`template.ts`, the
  * stand-in for a detector learnt from the same shots), and the mean clicked position. Writes `<out>/locate.csv` and
  * `<out>/summary.json`. Loaded by `graph-locate.ts` when the command runs.
  */
@@ -137,7 +138,8 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
   );
   const rows = held.map((i) => {
     const g = locatePart(graphLoc, i.nodes);
-    const f = locatePart(filterLoc, i.filters);
+    const f = locatePart(filterLoc, i.filters, { prior: false });
+    const fp = locatePart(filterLoc, i.filters);
     const m = graphLoc.fallback;
     return {
       image: i.im.image,
@@ -145,15 +147,22 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
       truth: i.truth,
       eg: normalisedDistance(g, i.truth, [height, width]),
       ef: normalisedDistance(f, i.truth, [height, width]),
+      efp: normalisedDistance(fp, i.truth, [height, width]),
       et: normalisedDistance(i.template, i.truth, [height, width]),
       em: normalisedDistance([m[0], m[1]], i.truth, [height, width]),
     };
   });
   const mean = (f: (r: (typeof rows)[number]) => number) => rows.reduce((s, r) => s + f(r), 0) / rows.length;
-  const error = { graph: mean((r) => r.eg), filter: mean((r) => r.ef), template: mean((r) => r.et), mean: mean((r) => r.em) };
+  const error = {
+    graph: mean((r) => r.eg),
+    filter: mean((r) => r.ef),
+    filterWithPrior: mean((r) => r.efp),
+    template: mean((r) => r.et),
+    mean: mean((r) => r.em),
+  };
   const csv = [
-    'image,x,y,true_x,true_y,error_graph,error_filter,error_template,error_mean',
-    ...rows.map((r) => [r.image, r.g[0], r.g[1], r.truth[0], r.truth[1], r.eg, r.ef, r.et, r.em].join(',')),
+    'image,x,y,true_x,true_y,error_graph,error_filter,error_filter_with_prior,error_template,error_mean',
+    ...rows.map((r) => [r.image, r.g[0], r.g[1], r.truth[0], r.truth[1], r.eg, r.ef, r.efp, r.et, r.em].join(',')),
     '',
   ].join('\n');
   const json = {
@@ -170,6 +179,6 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
   await ctx.outputs.write(join(flags.out, 'summary.json'), `${JSON.stringify(json, null, 2)}\n`);
   return {
     json,
-    message: `graph locate ${flags.part}: ${shotImages.length} shots, ${rows.length} held out; mean normalised error graph ${error.graph.toFixed(4)}, best filter ${error.filter.toFixed(4)}, template ${error.template.toFixed(4)}, mean position ${error.mean.toFixed(4)} → ${flags.out}`,
+    message: `graph locate ${flags.part}: ${shotImages.length} shots, ${rows.length} held out; mean normalised error graph ${error.graph.toFixed(4)}, best filter ${error.filter.toFixed(4)} (${error.filterWithPrior.toFixed(4)} with the prior), template ${error.template.toFixed(4)}, mean position ${error.mean.toFixed(4)} → ${flags.out}`,
   };
 }

@@ -4,13 +4,15 @@
  * al. 2018, "Interpreting CNN Knowledge via an Explanatory Graph", https://arxiv.org/abs/1708.01785,
  * Table 1), each node's inferred position in place of a filter's peak, beside the raw filters of the
  * same layers on the same images (the filter's maximum, cell-centre positions: the default
- * protocol). Only the default protocol applies to nodes. `stability-run.ts` hands a graph here.
+ * protocol). Each layer also gets `nodesAtFilterMaximum`: the nodes measured only where they hold
+ * their filter's maximum (`atFilterMaximum`), the same evidence as the filter's. Only the default
+ * protocol applies to nodes. `stability-run.ts` hands a graph here.
  */
 import { join } from 'node:path';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
 import type { ImagePeaks } from '../../disentangle/graph/types.js';
 import { LucernaError } from '../../errors.js';
-import { nodeInstability } from '../../metrics/graph-instability.js';
+import { atFilterMaximum, nodeInstability } from '../../metrics/graph-instability.js';
 import { locationInstability } from '../../metrics/location-instability.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { parseInteger } from '../parse.js';
@@ -59,8 +61,20 @@ export async function runGraphStability(ctx: CommandContext, graphPath: string, 
   const images = await classImages(flags.dataset, className, 2, model, preprocessing);
   const peaks = await graphPeaks(ctx, 'stability', graph, model, images, preprocessing, batchSize, flags.json);
   const options = { width, height };
+  const positions = peaks.map((p) => inferNodePositions(graph, p));
   const nodes = nodeInstability(
-    peaks.map((p, i) => ({ ...inferNodePositions(graph, p), landmarks: images[i]?.landmarks ?? new Map() })),
+    positions.map((at, i) => ({ ...at, landmarks: images[i]?.landmarks ?? new Map() })),
+    options,
+  );
+  const atMaximum = nodeInstability(
+    positions.map((at, i) => ({
+      ...atFilterMaximum(
+        at,
+        graph.nodes,
+        (peaks[i] ?? []).map((layer) => layer.map((f) => f.value[0] ?? 0)),
+      ),
+      landmarks: images[i]?.landmarks ?? new Map(),
+    })),
     options,
   );
   const layers = graph.layers.map((layer, l) => {
@@ -72,6 +86,7 @@ export async function runGraphStability(ctx: CommandContext, graphPath: string, 
     return {
       layer: layer.name,
       nodes: mean(ids.map((id) => nodes.filters[id]?.instability ?? null)),
+      nodesAtFilterMaximum: mean(ids.map((id) => atMaximum.filters[id]?.instability ?? null)),
       filters: filters.instability,
       nodeCount: ids.length,
       filterCount: layer.channels,

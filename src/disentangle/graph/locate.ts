@@ -17,7 +17,8 @@
  *   certainty than its evidence allows, while a unit that is exact on every shot still outweighs
  *   the prior 3 to 1.
  * - **Selection.** The `count` units with the smallest σ²_u (ties: smaller index) are kept (default
- *   20 for nodes in `graph locate`; the single-filter baseline keeps 1 and uses the same rule).
+ *   20 for nodes in `graph locate`; the single-filter baseline keeps 1, chosen by the same rule,
+ *   and is scored both on its own, without the prior, and with it).
  * - **Combination.** On a new image, the part is the precision-weighted mean of the prior and of
  *   the kept units that fired there: (μ/σ²_p + Σ (p_u + o_u)/σ²_u) / (1/σ²_p + Σ 1/σ²_u). A unit
  *   that did not fire says nothing; when none fired, the answer is μ (the mean-position baseline).
@@ -116,15 +117,17 @@ export function fitPartLocator(shots: readonly PartShot[], count: number, inputS
 }
 
 /**
- * Where the locator puts the part on an image.
+ * Where the locator puts the part on an image. With `prior: false` the shots' mean position is
+ * left out of the average (it is still the answer when no kept unit fired): how a single unit
+ * predicts the part on its own, the literal "best single filter" baseline.
  *
  * @example
  * ```ts
  * locatePart(fitPartLocator(shots, 1, [64, 64]), units); // [x, y]
  * ```
  */
-export function locatePart(locator: PartLocator, units: UnitPositions): [number, number] {
-  const w0 = 1 / locator.priorVariance;
+export function locatePart(locator: PartLocator, units: UnitPositions, options: { readonly prior?: boolean } = {}): [number, number] {
+  const w0 = options.prior === false ? 0 : 1 / locator.priorVariance;
   let sx = w0 * locator.fallback[0];
   let sy = w0 * locator.fallback[1];
   let m = w0;
@@ -136,7 +139,7 @@ export function locatePart(locator: PartLocator, units: UnitPositions): [number,
     sy += w * ((units.y[u] as number) + o[1]);
     m += w;
   });
-  return [sx / m, sy / m];
+  return m > 0 ? [sx / m, sy / m] : [locator.fallback[0], locator.fallback[1]];
 }
 
 /**
