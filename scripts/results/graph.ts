@@ -142,6 +142,8 @@ export async function graphSection(work = join(tmpdir(), 'lucerna-results-graph'
     const fit = await runJson('train', random, '--dataset', join(data, 'classes'), ...R.train, '--out', trained);
     await writeFile(summaryFile, JSON.stringify({ ...fit, seconds: Math.round((performance.now() - t0) / 1000) }));
   }
+  // The untrained net is read as the trained one is (pixels / 255, as \`train\` records for its checkpoint), so the two differ only in their weights.
+  await writeFile(join(work, 'net-random.lucerna.json'), JSON.stringify({ version: 1, preprocessing: { normalization: 'unit' }, labels: made.classes }));
   const fit = JSON.parse(await readFile(summaryFile, 'utf8'));
   const trainSeconds = fit.seconds as number;
   const last = fit.epochs[fit.epochs.length - 1] as { accuracy?: number; valAccuracy?: number };
@@ -165,7 +167,7 @@ export async function graphSection(work = join(tmpdir(), 'lucerna-results-graph'
 
 Zhang et al., "Interpreting CNN Knowledge via an Explanatory Graph" (AAAI 2018). Data: \`lucerna dataset parts --out parts ${flags(dataArgs)}\` (${made.images} images, classes ${made.classes.join(', ')}).
 Network: \`lucerna model create ${flags(R.create)} --out net.onnx\`, VGG-11 with BatchNorm at 1/8 width (conv channels 8, 16, 32, 32, 64, 64, 64, 64), global average pooling and a 64-unit hidden layer; the mined layers are its top four conv layers, as in the paper (\`${R.layers.join('`, `')}\`: 8×8, 8×8, 4×4, 4×4).
-Trained: \`lucerna train net.onnx --dataset parts/classes ${flags(R.train)} --out trained.onnx\` (the parts recipe of the interpretable-CNN section; held-out images are the data set's own split in \`index.csv\`; ${trainSeconds} s wall-clock on this shared machine): train accuracy ${f4(last.accuracy ?? null)}, held-out accuracy ${f4(last.valAccuracy ?? null)} (chance ${f4(1 / made.classes.length)}). "Random weights" is the same network before training. The graph only mines and measures the ${R.className} images.
+Trained: \`lucerna train net.onnx --dataset parts/classes ${flags(R.train)} --out trained.onnx\` (the parts recipe of the interpretable-CNN section; held-out images are the data set's own split in \`index.csv\`; ${trainSeconds} s wall-clock on this shared machine): train accuracy ${f4(last.accuracy ?? null)}, held-out accuracy ${f4(last.valAccuracy ?? null)} (chance ${f4(1 / made.classes.length)}). "Random weights" is the same network before training, read with the same pixels (/ 255; a sidecar \`net.lucerna.json\` says so). The graph only mines and measures the ${R.className} images.
 Per model:
 \`\`\`
 lucerna graph build <model> --dataset parts --class ${R.className} --layer ${R.layers.join(',')} --patterns ${R.patterns} --out g   # 15 parents, 5 peaks, 5 EM iterations (defaults)
