@@ -32,3 +32,16 @@ it('refuses an unknown part or colour in a colour rule', () => {
       rule,
     );
 });
+
+it('refuses a rule on the none class or an absent class, with a hint that lists only the classes a rule can name', async () => {
+  const { writePartsDataset } = await import('../../src/datasets/node/parts-writer.js');
+  for (const [rule, said] of [
+    ['none:background=stripes@1', /"none"/],
+    ['cat:head_colour=red@1', /"cat"/],
+  ] as const)
+    await assert.rejects(
+      writePartsDataset(`/nonexistent/never-written-${rule}`, { n: 4, seed: 1, size: 16, classes: 2, bias: [rule] }),
+      (e) => isLucernaError(e, 'BAD_OPTION') && said.test(e.message) && e.hint === 'Classes: bird, fish',
+      rule,
+    );
+});

@@ -1,6 +1,6 @@
 /**
  * The work of `lucerna bias [MODEL] --dataset <dir> --attributes <attributes.csv> --layer <tensor> --out <dir>
- * [--threshold 0.3] [--filters 3] [--batch-size 8] [--json]`: bias discovery (Zhang, Wang, Zhu,
+ * [--threshold 0.3] [--filters 3] [--dissection <result.json>] [--batch-size 8] [--json]`: bias discovery (Zhang, Wang, Zhu,
  * "Examining CNN Representations with respect to Dataset Bias", AAAI 2018,
  * https://arxiv.org/abs/1710.10577) on a part data set written by `lucerna dataset parts`. The
  * images come from its ImageFolder view (`classes/<class>/<image>`, sorted class names = the
@@ -9,7 +9,10 @@
  * relation is the partial correlation of class evidence and attribute given the true class; see
  * `diagnosis/bias/relations.ts`; a warning when `--threshold` is below the level chance reaches); the model's
  * accuracy is measured on both splits, and on the val images where the top flagged relation's cue
- * agrees or conflicts with the class. Writes `bias.json` and `report.html` into `--out` (staged,
+ * agrees or conflicts with the class. For the top flagged relations, the report shows the
+ * evidence filters' top patches on the val images with the cue (and their labels and IoU from
+ * `--dissection`, a `result.json` of `lucerna dissect` at the same layer) and Grad-CAM on val
+ * images where the cue and the class disagree. Writes `bias.json` and `report.html` into `--out` (staged,
  * renamed into place when the run succeeds), and `predictions.csv` (each image's split, class and
  * predicted class): nothing is written on error. Loaded by `bias.ts`.
  */
@@ -22,11 +25,12 @@ import { type BiasRelation, noiseLevel } from '../../diagnosis/bias/relations.js
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
-import { biasPage, relationKey } from '../../render/report/bias.js';
+import { biasPage, type FilterEvidence, relationKey } from '../../render/report/bias.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, pixelSettings } from '../model.js';
 import { parseInteger, parseNumber } from '../parse.js';
+import { filterEvidence, readDissectionLabels } from './bias-evidence.js';
 import { biasExamples } from './bias-maps.js';
 
 /** Flags of `lucerna bias`. */
@@ -37,6 +41,7 @@ export interface BiasFlags {
   readonly out: string;
   readonly threshold?: string;
   readonly filters?: string;
+  readonly dissection?: string;
   readonly batchSize?: string;
   readonly json?: boolean;
 }
@@ -134,6 +139,11 @@ function resultJson(relations: BiasRelation[], accuracyBy: Record<string, { imag
   return { flagged: relations.filter((r) => r.flagged), relations, accuracy: accuracyBy, settings };
 }
 
+/** `bias.json`'s `evidence`: per shown relation, its filters' labels and top patches (no images). */
+function evidenceJson(filters: ReadonlyMap<string, readonly FilterEvidence[]>) {
+  return Object.fromEntries([...filters].map(([k, list]) => [k, list.map(({ montage: _, ...rest }) => rest)]));
+}
+
 /** Val images where the relation's cue agrees with the class (the direction the network leans). */
 function cueAgrees(r: BiasRelation, c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): (i: number) => boolean {
   return (i) => (((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1)) === r.network >= 0;
@@ -202,6 +212,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   await using opened = await openModel(modelPath);
   const { model } = opened;
   const loaded = pixelSettings(opened, 'lucerna bias');
+  const labels = flags.dissection ? await readDissectionLabels(flags.dissection, flags.layer, model) : undefined;
   const preprocessing = { ...loaded.preprocessing, resize: 'stretch' as const, inputDims: model.input.dims };
   const x = await loadBatch(val, preprocessing);
   const relations = await discoverBias(
@@ -236,16 +247,19 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
     threshold,
     'noise level (5 % family-wise)': Math.round(noise * 1000) / 1000,
     filtersPerAttribute,
+    ...(flags.dissection ? { dissection: flags.dissection } : {}),
     classes: classes.join(', '),
     'reference images (val)': val.length,
   };
   const json = resultJson(relations, accuracyBy, settings);
-  await ctx.outputs.write(join(flags.out, 'bias.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await ctx.outputs.write(join(flags.out, 'predictions.csv'), predictionsCsv([...val, ...train], [...valPred, ...trainPred], classes));
   const examples = new Map<string, Awaited<ReturnType<typeof biasExamples>>>();
+  const filters = new Map<string, FilterEvidence[]>();
   for (const r of json.flagged.slice(0, EVIDENCE_RELATIONS)) {
     const c = classes.indexOf(r.className);
     const j = table.names.indexOf(r.attribute);
+    const withCue = val.filter((_, i) => (valIndicators[i] as number[])[j] === 1);
+    const evidence = { model, layer: flags.layer, preprocessing, labels, batchSize, signal: ctx.signal };
+    filters.set(relationKey(r), await filterEvidence(r.filters, withCue, evidence));
     const chosen = disagreeing(c, j, val, valIndicators).slice(0, EVIDENCE_IMAGES);
     const shown = await biasExamples(
       chosen.map((i) => val[i] as Item),
@@ -256,11 +270,14 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
     );
     examples.set(relationKey(r), shown);
   }
-  await ctx.outputs.write(join(flags.out, 'report.html'), biasPage({ relations, accuracy: accuracyBy, examples, threshold, settings }));
+  const full = { ...json, evidence: evidenceJson(filters) };
+  await ctx.outputs.write(join(flags.out, 'bias.json'), `${JSON.stringify(full, null, 2)}\n`);
+  await ctx.outputs.write(join(flags.out, 'predictions.csv'), predictionsCsv([...val, ...train], [...valPred, ...trainPred], classes));
+  await ctx.outputs.write(join(flags.out, 'report.html'), biasPage({ relations, accuracy: accuracyBy, examples, filters, labels, threshold, settings }));
   const seconds = (performance.now() - t0) / 1000;
   const first = top ? `; first: ${top.className}:${top.attribute} (bias ${top.bias.toFixed(3)})` : '';
   return {
-    json,
+    json: full,
     message: `bias: ${json.flagged.length} of ${relations.length} relations flagged at ${threshold}${first} → ${flags.out} (${seconds.toFixed(1)} s)`,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `lucerna bias [MODEL] --dataset <dir> --attributes <attributes.csv> --layer <tensor> --out <dir>
- * [--threshold 0.3] [--filters 3] [--batch-size 8] [--json]`: bias discovery (Zhang, Wang, Zhu,
+ * [--threshold 0.3] [--filters 3] [--dissection <result.json>] [--batch-size 8] [--json]`: bias discovery (Zhang, Wang, Zhu,
  * "Examining CNN Representations with respect to Dataset Bias", AAAI 2018,
  * https://arxiv.org/abs/1710.10577) on a part data set written by `lucerna dataset parts`. The work
  * is in `bias-run.ts`, loaded when the command runs.
@@ -33,6 +33,10 @@ export const biasCommand = defineCommand<BiasFlags>({
       description: 'absolute bias (partial correlation of class evidence and attribute given the class) at which a relation is flagged (default 0.3)',
     },
     { flags: '--filters <m>', description: 'evidence filters listed per relation (default 3)' },
+    {
+      flags: '--dissection <path>',
+      description: 'result.json of lucerna dissect (or its folder) at the same layer: label each evidence filter with its concept and IoU',
+    },
     flags.batchSize(8),
     flags.json(),
   ],

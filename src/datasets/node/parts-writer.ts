@@ -127,9 +127,16 @@ export async function writePartsDataset(out: string, options: WritePartsOptions)
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new LucernaError('BAD_OPTION', `--seed must be a whole number in 0…2^32−1, got ${seed}`);
   const bias: BiasRule[] = (options.bias ?? []).map(parseBias);
   const names = classNames(classes);
+  const plantable = names.filter((c) => c !== NONE_CLASS);
   for (const b of bias) {
-    if (!names.includes(b.className) || b.className === NONE_CLASS)
-      throw new LucernaError('BAD_OPTION', `The bias rule names class "${b.className}", which is not in this set`, `Classes: ${names.join(', ')}`);
+    if (b.className === NONE_CLASS)
+      throw new LucernaError(
+        'BAD_OPTION',
+        `The bias rule names class "${NONE_CLASS}" (the background-only images); plant the cue on an object class`,
+        `Classes: ${plantable.join(', ')}`,
+      );
+    if (!names.includes(b.className))
+      throw new LucernaError('BAD_OPTION', `The bias rule names class "${b.className}", which is not in this set`, `Classes: ${plantable.join(', ')}`);
   }
   const generatorOptions = { size, classes, valFraction, bias };
   partsSample(seed, 0, generatorOptions); // validates the options before touching the disk

@@ -13,6 +13,7 @@ import { formatCount, formatValue } from './format.js';
 import { page, type Section } from './page.js';
 import { type Cell, settingsTable, table } from './table.js';
 import { heatmapTile, tileGrid } from './tile.js';
+import type { InlineImage } from './types.js';
 
 /** A val image shown as evidence: where the cue and the relation's class disagree. */
 export interface BiasExample {
@@ -29,12 +30,30 @@ export interface BiasExample {
   readonly cam: string;
 }
 
+/** An evidence filter of a flagged relation: its top patches, and its dissection label when known. */
+export interface FilterEvidence {
+  readonly filter: number;
+  /** The filter's best concept in the given dissection, its category and IoU, and whether it counts as a detector. */
+  readonly label?: string;
+  readonly category?: string;
+  readonly iou?: number;
+  readonly interpretable?: boolean;
+  /** Where the filter fires most on the val images that show the cue, best first (field boxes in input pixels). */
+  readonly patches: readonly { readonly image: string; readonly score: number; readonly box: { top: number; left: number; bottom: number; right: number } }[];
+  /** Those patches side by side. */
+  readonly montage?: InlineImage;
+}
+
 /** What the page shows. */
 export interface BiasReport {
   readonly relations: readonly BiasRelation[];
   readonly accuracy: Readonly<Record<string, { readonly images: number; readonly accuracy: number | null }>>;
   /** Per flagged relation shown (`<class>:<attribute>`), its Grad-CAM examples. */
   readonly examples: ReadonlyMap<string, readonly BiasExample[]>;
+  /** Per flagged relation (`<class>:<attribute>`), its evidence filters' patches and labels. */
+  readonly filters?: ReadonlyMap<string, readonly FilterEvidence[]>;
+  /** Dissection labels by filter (0-based), shown beside the evidence filters of every relation. */
+  readonly labels?: ReadonlyMap<number, { readonly label: string }>;
   readonly threshold: number;
   readonly settings: Readonly<Record<string, unknown>>;
 }
@@ -48,7 +67,13 @@ export function relationKey(r: Pick<BiasRelation, 'className' | 'attribute'>): s
   return `${r.className}:${r.attribute}`;
 }
 
-function relationTable(relations: readonly BiasRelation[]): string {
+/** A filter's number, with its dissection label when one is known: `14 (fish)`. */
+function filterCell(f: number, labels?: ReadonlyMap<number, { readonly label: string }>): string {
+  const label = labels?.get(f)?.label;
+  return label === undefined ? String(f) : `${f} (${label})`;
+}
+
+function relationTable(relations: readonly BiasRelation[], labels?: BiasReport['labels']): string {
   const rows = relations.map((r, i): Cell[] => [
     i + 1,
     r.className,
@@ -56,7 +81,7 @@ function relationTable(relations: readonly BiasRelation[]): string {
     r.network,
     r.groundTruth,
     r.flagged ? { value: r.bias, className: 'best', title: 'flagged' } : r.bias,
-    r.filters.join(', '),
+    r.filters.map((f) => filterCell(f, labels)).join(', '),
   ]);
   return table(rows, { columns: ['#', 'class', 'attribute', 'network', 'ground truth', 'bias', 'evidence filters'] });
 }
@@ -76,8 +101,30 @@ function accuracySection(report: BiasReport): string {
   return `${bars}${table(rows, { columns: ['images', 'accuracy', 'count'] })}`;
 }
 
-function evidence(r: BiasRelation, examples: readonly BiasExample[]): string {
-  const lead = `<p>Network relation ${escapeHtml(formatValue(r.network))}, ground truth ${escapeHtml(formatValue(r.groundTruth))}, bias <b>${escapeHtml(formatValue(r.bias))}</b>. Evidence filters: ${escapeHtml(r.filters.join(', ') || 'none')}.</p>`;
+/** `12 (head, part, IoU 0.081)`, or the bare number without a label. */
+function filterName(f: FilterEvidence): string {
+  return f.label === undefined ? `filter ${f.filter}` : `filter ${f.filter}: ${f.label} (${f.category}, IoU ${formatValue(f.iou ?? 0)})`;
+}
+
+function patchTiles(r: BiasRelation, filters: readonly FilterEvidence[]): string {
+  if (filters.length === 0) return '';
+  const tiles = filters.map((f) =>
+    f.montage
+      ? heatmapTile({
+          image: f.montage,
+          alt: `Top patches of filter ${f.filter}`,
+          title: filterName(f),
+          caption: f.patches.map((p) => `${p.image} (${formatValue(p.score)})`),
+          imageClass: 'patches',
+        })
+      : `<figure class="tile"><div class="tile-title">${escapeHtml(filterName(f))}</div><figcaption>no val image shows ${escapeHtml(r.attribute)}</figcaption></figure>`,
+  );
+  return `<p class="muted">The evidence filters' top patches: the receptive fields where each fires most on the val images that show ${escapeHtml(r.attribute)} (peak activation in brackets)${filters.some((f) => f.label !== undefined) ? ', with the unit label and IoU from the given dissection' : ''}.</p>${tileGrid(tiles, 280)}`;
+}
+
+function evidence(r: BiasRelation, examples: readonly BiasExample[], filters: readonly FilterEvidence[]): string {
+  const names = filters.length ? filters.map(filterName).join('; ') : r.filters.join(', ') || 'none';
+  const lead = `<p>Network relation ${escapeHtml(formatValue(r.network))}, ground truth ${escapeHtml(formatValue(r.groundTruth))}, bias <b>${escapeHtml(formatValue(r.bias))}</b>. Evidence filters: ${escapeHtml(names)}.</p>${patchTiles(r, filters)}`;
   if (examples.length === 0) return `${lead}<p class="muted">No val image where the cue and the class disagree.</p>`;
   const tiles = examples.flatMap((e, i) => {
     const caption = [`${e.className} → predicted ${e.predicted}`, e.cue ? `has ${r.attribute}` : `without ${r.attribute}`];
@@ -109,11 +156,14 @@ export function biasPage(report: BiasReport): string {
   const sections: Section[] = [
     {
       title: `Flagged relations (${flagged.length})`,
-      body: flagged.length ? relationTable(flagged) : '<p class="muted">No relation reaches the threshold.</p>',
+      body: flagged.length ? relationTable(flagged, report.labels) : '<p class="muted">No relation reaches the threshold.</p>',
     },
     { title: 'Accuracy on the biased and unbiased splits', body: accuracySection(report) },
-    ...shown.map((r) => ({ title: `Evidence: ${relationKey(r)}`, body: evidence(r, report.examples.get(relationKey(r)) ?? []) })),
-    { title: `All relations (${report.relations.length})`, body: relationTable(report.relations) },
+    ...shown.map((r) => ({
+      title: `Evidence: ${relationKey(r)}`,
+      body: evidence(r, report.examples.get(relationKey(r)) ?? [], report.filters?.get(relationKey(r)) ?? []),
+    })),
+    { title: `All relations (${report.relations.length})`, body: relationTable(report.relations, report.labels) },
     { title: 'Settings', body: settingsTable(report.settings) },
   ];
   return page('Bias discovery', sections, { subtitle: `${formatCount(flagged.length, 'flagged relation')} of ${report.relations.length}`, header });
