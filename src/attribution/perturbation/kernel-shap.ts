@@ -39,6 +39,18 @@ export interface KernelShapOptions extends SuperpixelOptions {
   readonly samples?: number;
 }
 
+/**
+ * The default number of coalitions for `features` superpixels: 2K + 2048, `shap`'s `auto`.
+ *
+ * @example `defaultCoalitions(50); // 2148`
+ */
+export function defaultCoalitions(features: number): number {
+  return 2 * features + 2048;
+}
+
+/** The default size sampling of the coalitions left after enumeration. */
+export const DEFAULT_COALITION_SAMPLING: CoalitionSampling = 'kernel';
+
 /** Coalitions with their regression weights. */
 export interface WeightedCoalitions extends CoalitionSet {
   /** Kernel weight of each row (they sum to 1). */
@@ -273,7 +285,9 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
     if (options.samples !== undefined) integerOption(options.samples, 0, 1, 'samples');
     const seed = seedOption(options.seed);
     const problem = await prepareSuperpixels(model, x, options, 'KernelSHAP');
-    const coalitions = problem.segmentations.map((s) => shapleyCoalitions(s.count, options.samples ?? 2 * s.count + 2048, seed));
+    const coalitions = problem.segmentations.map((s) =>
+      shapleyCoalitions(s.count, options.samples ?? defaultCoalitions(s.count), seed, DEFAULT_COALITION_SAMPLING),
+    );
     const scores = await scoreCoalitions(problem, coalitions.map(withBaselineRow), options);
     const baselineScores = scores.map((s) => s[0] as number);
     const fits = coalitions.map((c, i) => {
