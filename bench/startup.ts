@@ -83,7 +83,21 @@ export async function benchStartup(o: SectionOptions): Promise<Section> {
             timeProcess(PYTHON, [script, m.python, input, join(dir, 'py.npy'), '--steps', '32', '--samples', '8', '--batch', '8']),
           )
         : undefined;
-      rows.push([m.label, s(cold), cpu(cold), s(warm), cpu(warm), s(viaNpx), s(py), ratio(warm, py), ratio(cold, py), py ? `≤ ${m.goal}×` : '']);
+      const cpuRatio = warm?.cpu !== undefined && py?.cpu ? `${(warm.cpu / py.cpu).toFixed(2)}×` : '';
+      rows.push([
+        m.label,
+        s(cold),
+        cpu(cold),
+        s(warm),
+        cpu(warm),
+        s(viaNpx),
+        s(py),
+        cpu(py),
+        ratio(warm, py),
+        cpuRatio,
+        ratio(cold, py),
+        py ? `≤ ${m.goal}×` : '',
+      ]);
     }
     const methodTable = table(
       [
@@ -94,7 +108,9 @@ export async function benchStartup(o: SectionOptions): Promise<Section> {
         'CPU (s)',
         'npx, warm (s)',
         'PyTorch process (s)',
+        'CPU (s)',
         'warm / PyTorch',
+        'CPU warm / PyTorch',
         'cold / PyTorch',
         'goal',
       ],

@@ -17,7 +17,7 @@ The target is each row's arg-max class, as Lucerna's default.
 Usage: /usr/bin/python3 bench/python/gradients.py METHOD IN.npy OUT.npy [--steps 32] [--samples 8] [--batch 32]
 """
 import argparse
-import math
+import resource
 
 import numpy as np
 import torch
@@ -146,6 +146,8 @@ def main():
     else:
         result = smoothgrad(model, x, target, a.samples, a.batch)
     np.save(a.output, result.numpy())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"cpu_seconds={usage.ru_utime + usage.ru_stime:.3f}")
 
 
 if __name__ == "__main__":
