@@ -17,6 +17,8 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   perturbation: benchPerturbation,
   metrics: benchMetrics,
   visualization: async (o) => (await import('./visualization.js')).benchVisualization(o),
+  superpixel: async (o) => (await import('./superpixel.js')).benchSuperpixel(o),
+  startup: async (o) => (await import('./startup.js')).benchStartup(o),
   dissection: async (o) => (await import('./dissection.js')).benchDissection(o),
   disentangle: async (o) => (await import('./disentangle.js')).benchDisentangle(o),
   training: async (o) => (await import('./training.js')).benchTraining(o),

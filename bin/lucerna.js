@@ -57,20 +57,33 @@ function newestSource(dir) {
   return newest;
 }
 
+let sourcesTime = null;
+/** The newest source time, walked once (undefined in an installed package). */
+function sourcesNewest() {
+  if (sourcesTime === null) sourcesTime = newestSource(sourceDir);
+  return sourcesTime;
+}
+
 function useBuild() {
   if (process.env.LUCERNA_FROM_SOURCE === '1') return false;
   if (process.env.LUCERNA_FROM_DIST === '1') return true;
-  const sources = newestSource(sourceDir);
+  const sources = sourcesNewest();
   if (sources === undefined) return true;
   const build = mtime(fileURLToPath(built));
   return build !== undefined && build > sources;
 }
 
-/** The bundle when it was made from the current dist/ (not older than dist/cli/main.js). */
+/**
+ * The bundle when there is one and, in a checkout, it was made from the current dist/ (not older
+ * than dist/cli/main.js). An installed package always takes its bundle: the build made both, and
+ * npm's extraction order sets the file times.
+ */
 function entryOfBuild() {
   const bundle = mtime(fileURLToPath(bundled));
+  if (bundle === undefined) return built;
+  if (sourcesNewest() === undefined) return bundled;
   const build = mtime(fileURLToPath(built));
-  return bundle !== undefined && (build === undefined || bundle >= build) ? bundled : built;
+  return build === undefined || bundle >= build ? bundled : built;
 }
 
 async function loadCli() {

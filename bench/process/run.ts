@@ -1,7 +1,7 @@
 /**
  * Whole-process timing for the benchmark: runs a command as a fresh process and returns its wall
- * time and, for Node children, its CPU time (all threads), read through a preload that writes
- * `process.cpuUsage()` at exit. Python children report wall time only.
+ * time and its CPU time (all threads): for Node children through a preload that writes
+ * `process.cpuUsage()` at exit; other programs may print `cpu_seconds=<x>` as their last output.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 export interface ProcessTime {
   /** Wall seconds, spawn to exit. */
   readonly wall: number;
-  /** CPU seconds of a Node child (undefined for other programs). */
+  /** CPU seconds of the child (a Node child, or one that printed `cpu_seconds=`). */
   readonly cpu?: number;
   readonly stdout: string;
 }
@@ -52,7 +52,8 @@ export async function timeProcess(command: string, args: readonly string[], opti
     });
     const wall = (performance.now() - t0) / 1000;
     if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    const cpu = node ? Number(readFileSync(cpuFile, 'utf8').trim().split('\n').pop()) : undefined;
+    const reported = /cpu_seconds=([0-9.]+)\s*$/.exec(stdout)?.[1];
+    const cpu = node ? Number(readFileSync(cpuFile, 'utf8').trim().split('\n').pop()) : reported === undefined ? undefined : Number(reported);
     return { wall, cpu, stdout };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -71,8 +72,8 @@ export async function medianProcess(reps: number, run: () => Promise<ProcessTime
 export const repoRoot = resolve(import.meta.dirname, '../..');
 
 /**
- * Builds `dist` when it is older than `src` (what `bin/lucerna.js` checks), so whole-process rows
- * time the built CLI rather than tsx.
+ * Builds `dist` and its bundle (`npm run build`) when `dist` is older than `src` (what
+ * `bin/lucerna.js` checks), so whole-process rows time the built, bundled CLI rather than tsx.
  *
  * @example `await ensureBuild();`
  */
@@ -80,6 +81,7 @@ export async function ensureBuild(): Promise<void> {
   const probe = await timeProcess(process.execPath, ['-e', FRESH_CHECK], { cwd: repoRoot });
   if (probe.stdout.trim() === 'fresh') return;
   await timeProcess(process.execPath, [resolve(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: repoRoot });
+  await timeProcess(process.execPath, [resolve(repoRoot, 'scripts/bundle-cli.mjs')], { cwd: repoRoot });
 }
 
 // Same rule as bin/lucerna.js: dist/cli/main.js newer than every non-test .ts under src/.

@@ -76,6 +76,33 @@ describe('Shapley kernel and coalitions', () => {
     assert.deepEqual(shapleyCoalitions(12, 300, 4).z, c.z);
     assert.notDeepEqual(shapleyCoalitions(12, 300, 5).z, c.z);
   });
+
+  it('leverage sampling draws sizes evenly and reweights them to the kernel mass of each size', () => {
+    const k = 16;
+    const perSize = (c: ReturnType<typeof shapleyCoalitions>) => {
+      const rows = new Array<number>(k + 1).fill(0);
+      const mass = new Array<number>(k + 1).fill(0);
+      for (let r = 0; r < c.count; r++) {
+        const s = sum(c.z.subarray(r * k, (r + 1) * k));
+        rows[s] = (rows[s] as number) + 1;
+        mass[s] = (mass[s] as number) + (c.weights[r] as number);
+      }
+      return { rows, mass };
+    };
+    const kernel = perSize(shapleyCoalitions(k, 600, 3, 'kernel'));
+    const leverage = perSize(shapleyCoalitions(k, 600, 3, 'leverage'));
+    // Middle sizes get many more rows than under the kernel, which favours small and large ones.
+    const middle = (p: { rows: number[] }) => p.rows.slice(6, 11).reduce((a, b) => a + b, 0);
+    assert.ok(middle(leverage) > 1.3 * middle(kernel), `rows of sizes 6–10: ${middle(leverage)} vs ${middle(kernel)}`);
+    // Each size's total weight stays near its exact share of the kernel mass, (K−1)/(s(K−s)) normalised.
+    const shares = Array.from({ length: k + 1 }, (_, s) => (s === 0 || s === k ? 0 : (k - 1) / (s * (k - s))));
+    const total = shares.reduce((a, b) => a + b, 0);
+    for (let s = 3; s <= 13; s++) {
+      const expected = (shares[s] as number) / total;
+      assert.ok(Math.abs((leverage.mass[s] as number) - expected) < 0.4 * expected, `size ${s}: ${leverage.mass[s]} vs ${expected}`);
+    }
+    assert.ok(Math.abs(leverage.mass.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  });
 });
 
 describe('KernelSHAP on black boxes with known Shapley values', () => {

@@ -22,6 +22,19 @@ describe('LIME sampling and kernel', () => {
     assert.notDeepEqual(limeCoalitions(20, 500, 4).z, a.z);
   });
 
+  it('paired: every second coalition after the first is the complement of the one before', () => {
+    const a = limeCoalitions(20, 501, 3, true);
+    for (let r = 2; r < 501; r += 2)
+      for (let k = 0; k < 20; k++) assert.equal((a.z[r * 20 + k] as number) + (a.z[(r - 1) * 20 + k] as number), 1, `row ${r}, feature ${k}`);
+    // Each superpixel is on in exactly half of the 500 paired rows.
+    for (let k = 0; k < 20; k++) {
+      let on = 0;
+      for (let r = 1; r < 501; r++) on += a.z[r * 20 + k] as number;
+      assert.equal(on, 250);
+    }
+    assert.deepEqual([...limeCoalitions(20, 501, 3, false).z.subarray(20, 40)], [...a.z.subarray(20, 40)]);
+  });
+
   it('weights by √exp(−d²/σ²) of the cosine distance to the all-ones vector', () => {
     const set = { z: Uint8Array.from([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]), count: 3, features: 4 };
     const w = limeWeights(set, DEFAULT_KERNEL_WIDTH);

@@ -39,6 +39,18 @@ export interface KernelShapOptions extends SuperpixelOptions {
   readonly samples?: number;
 }
 
+/**
+ * The default number of coalitions for `features` superpixels: 2K + 2048, `shap`'s `auto`.
+ *
+ * @example `defaultCoalitions(50); // 2148`
+ */
+export function defaultCoalitions(features: number): number {
+  return 2 * features + 2048;
+}
+
+/** The default size sampling of the coalitions left after enumeration. */
+export const DEFAULT_COALITION_SAMPLING: CoalitionSampling = 'kernel';
+
 /** Coalitions with their regression weights. */
 export interface WeightedCoalitions extends CoalitionSet {
   /** Kernel weight of each row (they sum to 1). */
@@ -109,16 +121,16 @@ class CoalitionRows {
     this.weights.push(weight);
   }
 
-  /** Adds the mask with weight 1 or, if already sampled, adds 1 to its weight. Returns true when new. */
-  count(mask: Uint8Array): boolean {
+  /** Adds the mask with weight `w` or, if already sampled, adds `w` to its weight. Returns true when new. */
+  count(mask: Uint8Array, w = 1): boolean {
     const key = mask.join('');
     const at = this.index.get(key);
     if (at !== undefined) {
-      this.weights[at] = (this.weights[at] as number) + 1;
+      this.weights[at] = (this.weights[at] as number) + w;
       return false;
     }
     this.index.set(key, this.rows.length);
-    this.add(mask, 1);
+    this.add(mask, w);
     return true;
   }
 
@@ -166,11 +178,23 @@ function randomCoalition(features: number, size: number, next: () => number, per
   return mask;
 }
 
+/**
+ * How the sizes left after enumeration are drawn: `kernel` (`shap`'s rule: in proportion to each
+ * size's Shapley kernel mass, every draw weighing the same) or `leverage` (Musco & Witter 2024,
+ * "Provably Accurate Shapley Value Estimation via Leverage Score Sampling",
+ * https://arxiv.org/abs/2410.01917: every size equally often, each draw weighted by its size's
+ * kernel mass over its draw probability, so the regression is unchanged in expectation).
+ */
+export type CoalitionSampling = 'kernel' | 'leverage';
+
 /** Draws coalitions from the groups not enumerated, until `budget` distinct rows or 4 × budget draws. */
-function sampleGroups(rows: CoalitionRows, groups: readonly SizeGroup[], budget: number, features: number, seed: number): void {
+function sampleGroups(rows: CoalitionRows, groups: readonly SizeGroup[], budget: number, features: number, seed: number, sampling: CoalitionSampling): void {
   const next = seededRandom(seed);
-  const drawWeights = groups.map((g) => (g.paired ? g.weight / 2 : g.weight));
+  // One draw gives a coalition and, in a paired group, its complement: per draw, a group's mass is
+  // halved for a pair, and its draw probability is its share of `drawWeights`.
+  const drawWeights = groups.map((g) => (sampling === 'leverage' ? 1 : g.paired ? g.weight / 2 : g.weight));
   const totalDraw = drawWeights.reduce((a, b) => a + b, 0);
+  const rowWeight = groups.map((g, i) => (sampling === 'leverage' ? (g.paired ? g.weight / 2 : g.weight) / ((drawWeights[i] as number) / totalDraw) : 1));
   const perm = new Int32Array(features);
   let left = budget;
   for (let draw = 0; left > 0 && draw < 4 * budget; draw++) {
@@ -178,13 +202,14 @@ function sampleGroups(rows: CoalitionRows, groups: readonly SizeGroup[], budget:
     let g = 0;
     while (g < groups.length - 1 && u >= (drawWeights[g] as number)) u -= drawWeights[g++] as number;
     const group = groups[g] as SizeGroup;
+    const w = rowWeight[g] as number;
     const mask = randomCoalition(features, group.size, next, perm);
-    if (rows.count(mask)) left--;
+    if (rows.count(mask, w)) left--;
     if (!group.paired) continue;
     const other = complement(mask);
-    if (rows.has(other)) rows.count(other);
+    if (rows.has(other)) rows.count(other, w);
     else if (left > 0) {
-      rows.count(other);
+      rows.count(other, w);
       left--;
     }
   }
@@ -200,7 +225,7 @@ function sampleGroups(rows: CoalitionRows, groups: readonly SizeGroup[], budget:
  * const c = shapleyCoalitions(4, 100, 0); // all 14 coalitions, c.exact === true
  * ```
  */
-export function shapleyCoalitions(features: number, budget: number, seed: number): WeightedCoalitions {
+export function shapleyCoalitions(features: number, budget: number, seed: number, sampling: CoalitionSampling = 'kernel'): WeightedCoalitions {
   const rows = new CoalitionRows(features);
   const groups = sizeGroups(features);
   let left = budget;
@@ -220,7 +245,7 @@ export function shapleyCoalitions(features: number, budget: number, seed: number
   const exact = g === groups.length;
   if (exact || left <= 0) return rows.toSet(exact);
   const fixed = rows.rows.length;
-  sampleGroups(rows, groups.slice(g), left, features, seed);
+  sampleGroups(rows, groups.slice(g), left, features, seed, sampling);
   let sampled = 0;
   for (let i = fixed; i < rows.weights.length; i++) sampled += rows.weights[i] as number;
   for (let i = fixed; i < rows.weights.length; i++) rows.weights[i] = ((rows.weights[i] as number) * remaining) / sampled;
@@ -260,7 +285,9 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
     if (options.samples !== undefined) integerOption(options.samples, 0, 1, 'samples');
     const seed = seedOption(options.seed);
     const problem = await prepareSuperpixels(model, x, options, 'KernelSHAP');
-    const coalitions = problem.segmentations.map((s) => shapleyCoalitions(s.count, options.samples ?? 2 * s.count + 2048, seed));
+    const coalitions = problem.segmentations.map((s) =>
+      shapleyCoalitions(s.count, options.samples ?? defaultCoalitions(s.count), seed, DEFAULT_COALITION_SAMPLING),
+    );
     const scores = await scoreCoalitions(problem, coalitions.map(withBaselineRow), options);
     const baselineScores = scores.map((s) => s[0] as number);
     const fits = coalitions.map((c, i) => {

@@ -1,0 +1,84 @@
+/**
+ * LIME and KernelSHAP at their default settings on the bundled model (issue #12 defect 12): time
+ * per image (wall and CPU of all threads) for the earlier defaults and today's, in the same run,
+ * and each one's agreement with a high-sample reference of the same method (Spearman over
+ * superpixels and top-5 overlap, seeds 1–3): the fidelity check. The issue measured 24 s (LIME)
+ * and 35 s (KernelSHAP) per image; the goal is ≥ 3× faster at equal fidelity.
+ */
+import { fileURLToPath } from 'node:url';
+import '../src/node.js';
+import { DEFAULT_COALITION_SAMPLING, defaultCoalitions, kernelShap } from '../src/attribution/perturbation/kernel-shap.js';
+import { DEFAULT_LIME_SAMPLES, lime } from '../src/attribution/perturbation/lime.js';
+import { prepareSuperpixels } from '../src/attribution/perturbation/superpixel-sampling.js';
+import { openModel } from '../src/cli/model.js';
+import { loadImageTensor } from '../src/io/image.js';
+import { type Section, table } from './report.js';
+import type { SectionOptions } from './sections.js';
+import { limeEstimate, shapEstimate, spearman, topOverlap } from './superpixel-fidelity.js';
+import { median } from './timing.js';
+
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wall: number; cpu: number }> {
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0 };
+}
+
+export async function benchSuperpixel(o: SectionOptions): Promise<Section> {
+  const image = fileURLToPath(new URL('../assets/images/coffee.png', import.meta.url));
+  await using opened = await openModel('bundled');
+  const { model } = opened;
+  const { tensor: x } = await loadImageTensor(image, { ...opened.preprocessing, inputDims: model.input.dims });
+  const problem = await prepareSuperpixels(model, x, { target: 0, batchSize: 32 }, 'LIME');
+  const k = problem.segmentations[0]?.count as number;
+  const seeds = o.quick ? [1] : [1, 2, 3];
+  const refSamples = o.quick ? 3000 : 8000;
+  const limeRef = await limeEstimate(problem, refSamples, 999, false);
+  const shapRef = await shapEstimate(problem, refSamples, 999, 'kernel');
+  const settings = [
+    { label: 'LIME, earlier default: 1,000 independent samples', issue: 24, run: (s: number) => limeEstimate(problem, 1000, s, false), ref: limeRef },
+    {
+      label: `LIME, default: ${DEFAULT_LIME_SAMPLES} samples in complementary pairs`,
+      issue: 24,
+      run: (s: number) => limeEstimate(problem, DEFAULT_LIME_SAMPLES, s, true),
+      ref: limeRef,
+    },
+    {
+      label: `KernelSHAP, earlier default: 2K + 2048 = ${2 * k + 2048} coalitions, kernel sampling`,
+      issue: 35,
+      run: (s: number) => shapEstimate(problem, 2 * k + 2048, s, 'kernel'),
+      ref: shapRef,
+    },
+    {
+      label: `KernelSHAP, default: ${defaultCoalitions(k)} coalitions, ${DEFAULT_COALITION_SAMPLING} sampling`,
+      issue: 35,
+      run: (s: number) => shapEstimate(problem, defaultCoalitions(k), s, DEFAULT_COALITION_SAMPLING),
+      ref: shapRef,
+    },
+  ];
+  const rows: string[][] = [];
+  for (const st of settings) {
+    const runs = [];
+    for (const seed of seeds) runs.push(await timed(() => st.run(seed)));
+    const wall = median(runs.map((r) => r.wall));
+    const rho = runs.map((r) => spearman(r.value, st.ref).toFixed(3)).join(' / ');
+    const top = runs.map((r) => topOverlap(r.value, st.ref, 5).toFixed(1)).join(' / ');
+    rows.push([st.label, wall.toFixed(2), median(runs.map((r) => r.cpu)).toFixed(2), rho, top, `${(st.issue / wall).toFixed(1)}×`]);
+  }
+  // The whole method call at its defaults (SLIC segmentation and the clean forward pass included).
+  const whole = [];
+  for (const method of [lime, kernelShap]) {
+    const r = await timed(() => method.attribute(model, x, { target: 0 } as never));
+    whole.push([`\`${method.name}\` with no options (the whole call)`, r.wall.toFixed(2), r.cpu.toFixed(2), '', '', '']);
+  }
+  const body = `Bundled MobileNetV2 (224 px), \`assets/images/coffee.png\` (${k} SLIC superpixels), target 0, scorer batch 32, default threads; each setting timed once per seed (${seeds.join(', ')}) on a shared superpixel problem, medians. Fidelity: the Spearman correlation and top-5 overlap of the superpixel weights with a ${refSamples}-sample reference of the same method (independent LIME samples; kernel-sampled KernelSHAP coalitions), per seed.\n\n${table(
+    ['setting', 'wall per image (s)', 'CPU (s)', 'Spearman with reference', 'top-5 overlap', 'issue #12 figure ÷ wall'],
+    [...rows, ...whole],
+  )}\n\nIssue #12 measured 24 s (LIME) and 35 s (KernelSHAP) per image; the goal is ≥ 3× faster without losing fidelity (the Spearman and top-5 columns of a default should match its earlier default's).`;
+  return { title: 'LIME and KernelSHAP at their defaults (bundled model)', body };
+}

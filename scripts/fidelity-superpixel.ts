@@ -1,0 +1,68 @@
+/**
+ * Fidelity of LIME and KernelSHAP at reduced sample counts (issue #12 defect 12), not a test: on
+ * the bundled model and a bundled photo, each estimate's superpixel weights are compared with a
+ * high-sample reference of the same method (Spearman rank correlation over superpixels, and the
+ * overlap of the top 5), over several seeds. The check's pieces are in bench/superpixel-fidelity.ts;
+ * the bench's `superpixel` section runs the defaults.
+ *
+ * @example
+ * ```sh
+ * node --import tsx scripts/fidelity-superpixel.ts --methods lime --reference 6000 --seeds 1,2,3
+ * ```
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import '../src/node.js';
+import { limeEstimate, shapEstimate, spearman, topOverlap } from '../bench/superpixel-fidelity.js';
+import { prepareSuperpixels } from '../src/attribution/perturbation/superpixel-sampling.js';
+import { openModel } from '../src/cli/model.js';
+import { loadImageTensor } from '../src/io/image.js';
+
+const { values } = parseArgs({
+  options: {
+    methods: { type: 'string', default: 'lime,kernel-shap' },
+    image: { type: 'string', default: 'coffee.png' },
+    reference: { type: 'string', default: '8000' },
+    seeds: { type: 'string', default: '1,2,3' },
+  },
+});
+
+const image = fileURLToPath(new URL(`../assets/images/${values.image}`, import.meta.url));
+await using opened = await openModel('bundled');
+const { model } = opened;
+const { tensor: x } = await loadImageTensor(image, { ...opened.preprocessing, inputDims: model.input.dims });
+const problem = await prepareSuperpixels(model, x, { target: 0, batchSize: 32 }, 'LIME');
+const features = problem.segmentations[0]?.count as number;
+const methods = (values.methods as string).split(',');
+const seeds = (values.seeds as string).split(',').map(Number);
+const agreement = (w: Float64Array, ref: Float64Array) => `${spearman(w, ref).toFixed(3)} (top-5 ${topOverlap(w, ref, 5).toFixed(1)})`;
+
+if (methods.includes('lime')) {
+  const reference = await limeEstimate(problem, Number(values.reference), 999, false);
+  console.log(`LIME, ${values.image}, ${features} superpixels, reference ${values.reference} samples (independent)`);
+  for (const [samples, paired] of [
+    [1000, false],
+    [1000, true],
+    [500, true],
+    [333, true],
+    [333, false],
+  ] as const) {
+    const rows = [];
+    for (const seed of seeds) rows.push(agreement(await limeEstimate(problem, samples, seed, paired), reference));
+    console.log(`${String(samples).padStart(5)} ${paired ? 'paired     ' : 'independent'}: ${rows.join('  ')}`);
+  }
+}
+
+if (methods.includes('kernel-shap')) {
+  const reference = await shapEstimate(problem, Number(values.reference), 999, 'kernel');
+  console.log(`KernelSHAP, ${values.image}, ${features} superpixels, reference ${values.reference} coalitions (kernel sampling)`);
+  for (const [budget, sampling] of [
+    [2 * features + 2048, 'kernel'],
+    [1000, 'leverage'],
+    [716, 'leverage'],
+  ] as const) {
+    const rows = [];
+    for (const seed of seeds) rows.push(agreement(await shapEstimate(problem, budget, seed, sampling), reference));
+    console.log(`${String(budget).padStart(5)} ${sampling.padEnd(8)}: ${rows.join('  ')}`);
+  }
+}
