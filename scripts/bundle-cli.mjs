@@ -23,5 +23,9 @@ await build({
   external: ['onnxruntime-node', 'onnxruntime-common', 'onnxruntime-web', 'sharp', 'playwright-core', 'elkjs', 'vite', 'lit', 'nsfwjs', '@tensorflow/*', 'tsx'],
   // Bundled CommonJS packages (protobufjs) call require; give the ES chunks one.
   banner: { js: "import { createRequire as __lucernaRequire } from 'node:module'; const require = __lucernaRequire(import.meta.url);" },
+  // Whitespace and syntax only: names stay readable in the rare stack trace. Keeps the package small
+  // (the packed install has a 400 MiB cap).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
