@@ -124,7 +124,7 @@ export async function qaSection(options: QaSectionOptions = {}): Promise<string>
   const margin = [10, questions].map((q) => {
     const target = curve.random[q] as number;
     const reach = questionsToReach(curve.active, target);
-    return `random selection reaches ${f4(target)} after ${q} questions; active selection reaches it after ${reach ?? `more than ${questions}`}`;
+    return `random selection reaches ${f4(target)} after ${q} questions; active selection ${reach === null ? `is above it after ${questions}` : `is at or below it from ${reach} questions on`}`;
   });
   const seedWins = (q: number) => nodes.active.filter((c, i) => (c[q] as number) <= (nodes.random[i]?.[q] as number)).length;
   const winsAt = curve.active.map((a, q) => a <= (curve.random[q] as number)).filter(Boolean).length;
@@ -154,8 +154,9 @@ export async function qaSection(options: QaSectionOptions = {}): Promise<string>
 
 Zhang et al. (CVPR 2017, https://arxiv.org/abs/1704.03173) ask a person only where the part model is
 unsure. Ours (\`src/disentangle/qa/\`, docs/qa.md): the part model is a committee of 5 explanatory-graph
-nodes (or raw filters) with learnt offsets; a question goes to the pool image where the committee's
-predictions disagree most (Σ over fired units of π_u ‖p̂_u − g‖²); the model is refitted after every answer.
+nodes (or raw filters) with learnt offsets, ranked by variance over firing rate on all pool images; a question goes to
+the pool image where the committee's expected squared error is largest (its disagreement Σ over fired units of
+π_u ‖p̂_u − g‖², plus the pooled variance 1 / Σ σ_u⁻², σ_m² when none fired); the model is refitted after every answer.
 
 Commands (in \`${work}\`):
 - data: \`lucerna ${generate.join(' ')}\` (bird images: ${units.nodes.length}; pool = even positions, ${split(units.nodes).pool.length}; test = odd positions, ${split(units.nodes).test.length})

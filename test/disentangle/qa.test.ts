@@ -7,7 +7,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { imagePeaks, normalisedDistance } from '../../src/disentangle/graph/index.js';
-import { fitPartModel, guessPart, landmarkTable, partModelSettings, QaSession, qaImages, runActiveQa, simulatedUser } from '../../src/disentangle/qa/index.js';
+import {
+  firingRates,
+  fitPartModel,
+  guessPart,
+  landmarkTable,
+  meanCurve,
+  partModelSettings,
+  QaSession,
+  qaImages,
+  questionsToReach,
+  runActiveQa,
+  simulatedUser,
+} from '../../src/disentangle/qa/index.js';
 import { isLucernaError } from '../../src/errors.js';
 import { QA_SIZE, qaScene } from './qa-scene.js';
 
@@ -47,30 +59,46 @@ describe('active QA: the part model (hand-computed)', () => {
     );
   });
 
-  it('guesses the weighted mean of the fired units; the spread is their weighted disagreement', () => {
+  it('guesses the weighted mean of the fired units; the spread is their disagreement plus the pooled variance', () => {
     const m = fitPartModel(annotations, settings);
-    // p̂₀ = (6,6), p̂₁ = (7,5); g = (6.25, 5.75); S = 0.75·0.125 + 0.25·1.125 = 0.375
+    // p̂₀ = (6,6), p̂₁ = (7,5); g = (6.25, 5.75); disagreement 0.75·0.125 + 0.25·1.125 = 0.375,
+    // pooled variance 1 / (1/1 + 1/3) = 0.75: S = 1.125
     const both = guessPart(m, { x: [5, 9], y: [5, 9], value: [1, 1] }, [10, 10]);
     assert.deepEqual(both.model, [6.25, 5.75]);
-    close(both.spread, 0.375, 'S, both fired');
-    close(both.uncertainty, Math.sqrt(0.375) / Math.sqrt(200), 'uncertainty');
+    close(both.spread, 1.125, 'S, both fired');
+    close(both.uncertainty, Math.sqrt(1.125) / Math.sqrt(200), 'uncertainty');
     assert.equal(both.fired, 2);
-    // unit 1 silent (value 0, or a NaN position): g = (6,6), and one unit cannot disagree: S = 0
+    // unit 1 silent (value 0, or a NaN position): g = (6,6), no disagreement, but unit 0's own σ² = 1 remains
     for (const units of [
       { x: [5, 9], y: [5, 9], value: [1, 0] },
       { x: [5, Number.NaN], y: [5, 9], value: [1, 1] },
     ]) {
       const one = guessPart(m, units, [10, 10]);
       assert.deepEqual(one.model, [6, 6]);
-      close(one.spread, 0, 'S, one fired');
+      close(one.spread, 1, 'S, one fired');
       assert.equal(one.fired, 1);
     }
-    // none fired: the fallback, S = 0
+    // none fired: the fallback and its variance σ_m² = 2
     const none = guessPart(m, { x: [5, 9], y: [5, 9], value: [0, 0] }, [10, 10]);
     assert.deepEqual(none.model, [3, 2]);
-    close(none.spread, 0, 'S, none fired');
-    // a wider disagreement counts more: p̂₁ = (9,5) → g = (6.75, 5.75), S = 0.75·(0.5625 + 0.0625) + 0.25·(5.0625 + 0.5625) = 1.875
-    close(guessPart(m, { x: [5, 11], y: [5, 9], value: [1, 1] }, [10, 10]).spread, 1.875, 'S, wider');
+    close(none.spread, 2, 'S, none fired');
+    // a wider disagreement counts more: p̂₁ = (9,5) → g = (6.75, 5.75), S = 0.75·(0.5625 + 0.0625) + 0.25·(5.0625 + 0.5625) + 0.75 = 2.625
+    close(guessPart(m, { x: [5, 11], y: [5, 9], value: [1, 1] }, [10, 10]).spread, 2.625, 'S, wider');
+  });
+
+  it('takes the coverage from the firing rates of all the images when given', () => {
+    // 4 images: unit 0 fires on all, (4 + 1)/(4 + 2); unit 1 not on the last, (3 + 1)/(4 + 2)
+    const firing = firingRates([...annotations.map((a) => a.units), { x: [1, 1], y: [1, 1], value: [1, 0] }]);
+    close(firing[0] as number, 5 / 6, 'unit 0');
+    close(firing[1] as number, 4 / 6, 'unit 1');
+    const m = fitPartModel(annotations, settings, [0.5, 0.1]);
+    assert.deepEqual(
+      m.units.map((u) => [u.unit, u.coverage]),
+      [
+        [0, 0.5],
+        [1, 0.1],
+      ],
+    );
   });
 
   it('with nothing visible: the input centre and a uniform point’s variance; bad settings are refused', () => {
@@ -78,7 +106,7 @@ describe('active QA: the part model (hand-computed)', () => {
     assert.deepEqual(m.units, []);
     assert.deepEqual(m.fallback, [5, 5]);
     close(m.fallbackVariance, 200 / 12, '(W² + H²)/12');
-    close(guessPart(m, annotations[0]?.units as never, [10, 10]).spread, 0, 'S without a committee');
+    close(guessPart(m, annotations[0]?.units as never, [10, 10]).spread, 200 / 12, 'S without a committee: σ_m²');
     for (const bad of [{ inputSize: [0, 10] as const }, { inputSize: [10, 10] as const, committee: 0 }, { inputSize: [10, 10] as const, priorVariance: -1 }])
       assert.throws(
         () => partModelSettings(bad),
@@ -91,8 +119,8 @@ describe('active QA: the session', () => {
   const images = [
     { id: 'a', units: { x: [1, 5], y: [1, 5], value: [1, 1] }, scale: [2, 2] as const },
     { id: 'b', units: { x: [3, 5], y: [1, 7], value: [1, 1] } },
-    { id: 'c', units: { x: [5, 9], y: [5, 9], value: [1, 1] } }, // S = 0.375 once a and b are annotated
-    { id: 'd', units: { x: [5, 11], y: [5, 9], value: [1, 1] } }, // S = 1.875
+    { id: 'c', units: { x: [5, 9], y: [5, 9], value: [1, 1] } }, // S = 1.125 once a and b are annotated
+    { id: 'd', units: { x: [5, 11], y: [5, 9], value: [1, 1] } }, // S = 2.625
   ];
 
   it('asks about the least certain image, shows its guess in image pixels, and counts questions', () => {
@@ -110,7 +138,7 @@ describe('active QA: the session', () => {
     const q = s.next();
     assert.equal(q?.image, 'd');
     assert.deepEqual(q?.guess, [6.75, 5.75]);
-    close(q?.uncertainty as number, Math.sqrt(1.875) / Math.sqrt(200), 'uncertainty of d');
+    close(q?.uncertainty as number, Math.sqrt(2.625) / Math.sqrt(200), 'uncertainty of d');
     assert.equal(s.next(), q, 'the same question until it is answered');
     s.answer('d', { kind: 'yes' });
     assert.equal(s.answered, 1);
@@ -194,6 +222,19 @@ describe('active QA: the simulated user and the loop', () => {
     );
   });
 
+  it('counts the questions from which a curve stays at or below an error', () => {
+    assert.equal(questionsToReach([0.1, 0.05, 0.04], 0.05), 1);
+    assert.equal(questionsToReach([0.1, 0.04, 0.06, 0.05], 0.05), 3, 'a dip that rises again does not count');
+    assert.equal(questionsToReach([0.1, 0.04, 0.06], 0.05), null);
+    assert.deepEqual(
+      meanCurve([
+        [1, 2],
+        [3, 4, 5],
+      ]),
+      [2, 3],
+    );
+  });
+
   it('builds units from peaks: raw filters at their maxima without a graph', () => {
     const map = { data: [0, 1, 0, 0, 0, 0, 0, 2, 0], channels: 1, height: 3, width: 3 };
     const [im] = qaImages(null, [{ id: 'x', peaks: imagePeaks([map], [30, 30], 2) }]);
@@ -202,31 +243,47 @@ describe('active QA: the simulated user and the loop', () => {
 });
 
 describe('active QA on a tiny generated set: active selection is at least as good as random', () => {
-  it('after a few questions, averaged over seeds', async () => {
-    const error = async (selection: 'active' | 'random', seed: number, questions: number) => {
-      const pool = qaScene(30, 10 + seed);
-      const held = qaScene(40, 100 + seed);
-      const truth = new Map(pool.map((im) => [im.id, im.part]));
-      const first = pool[0] as (typeof pool)[number];
-      const { session } = await runActiveQa({
-        images: pool,
-        inputSize: QA_SIZE,
-        committee: 3,
-        selection,
-        seed,
-        initial: [{ image: first.id, x: first.part[0], y: first.part[1] }],
-        questions,
-        oracle: simulatedUser({ truth: (id) => truth.get(id), radius: 2 }),
-      });
-      return held.reduce((s, im) => s + normalisedDistance(session.locate(im.units).model, im.part, QA_SIZE), 0) / held.length;
-    };
+  /** Mean held-out error after 0…questions answers, averaged over seeds. */
+  const curve = async (selection: 'active' | 'random', questions: number) => {
     const seeds = [0, 1, 2, 3, 4, 5];
-    const mean = async (selection: 'active' | 'random', questions: number) =>
-      (await Promise.all(seeds.map((s) => error(selection, s, questions)))).reduce((a, b) => a + b, 0) / seeds.length;
-    for (const questions of [3, 5]) {
-      const active = await mean('active', questions);
-      const random = await mean('random', questions);
-      assert.ok(active <= random, `${questions} questions: active ${active.toFixed(4)} vs random ${random.toFixed(4)}`);
-    }
+    const curves = await Promise.all(
+      seeds.map(async (seed) => {
+        const pool = qaScene(30, 10 + seed);
+        const held = qaScene(40, 100 + seed);
+        const truth = new Map(pool.map((im) => [im.id, im.part]));
+        const first = pool[0] as (typeof pool)[number];
+        const out: number[] = [];
+        await runActiveQa({
+          images: pool,
+          inputSize: QA_SIZE,
+          committee: 3,
+          selection,
+          seed,
+          initial: [{ image: first.id, x: first.part[0], y: first.part[1] }],
+          questions,
+          oracle: simulatedUser({ truth: (id) => truth.get(id), radius: 2 }),
+          onStep: (_step, session) =>
+            void out.push(held.reduce((s, im) => s + normalisedDistance(session.locate(im.units).model, im.part, QA_SIZE), 0) / held.length),
+        });
+        return out;
+      }),
+    );
+    return Array.from({ length: questions + 1 }, (_, q) => curves.reduce((s, c) => s + (c[q] as number), 0) / seeds.length);
+  };
+
+  it('after a few questions, averaged over seeds', async () => {
+    const active = await curve('active', 5);
+    const random = await curve('random', 5);
+    for (const q of [3, 5])
+      assert.ok((active[q] as number) <= (random[q] as number), `${q} questions: active ${active[q]?.toFixed(4)} vs random ${random[q]?.toFixed(4)}`);
+  });
+
+  it('more answers do not make the active part model worse', async () => {
+    // A committee that drifts to units the questions never check shows as an error curve that rises with answers.
+    const active = await curve('active', 15);
+    const text = active.map((e) => e.toFixed(4)).join(' ');
+    for (let q = 1; q < active.length; q++) assert.ok((active[q] as number) <= (active[0] as number), `error above the start after ${q}: ${text}`);
+    const best = Math.min(...active.slice(0, 6));
+    assert.ok((active.at(-1) as number) <= best * 1.1, `error after 15 answers above the best of the first 5: ${text}`);
   });
 });

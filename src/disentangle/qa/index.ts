@@ -2,7 +2,7 @@
 export { type Framed, imageToModel, modelToImage } from './frame.js';
 export { type ActiveQaOptions, type QaClick, type QaOracle, type QaStep, runActiveQa } from './loop.js';
 export { landmarkTable, type SimulatedUserOptions, simulatedUser } from './oracle.js';
-export { fitPartModel, guessPart, type PartAnnotation, type PartModelSettings, partModelSettings } from './part-model.js';
+export { firingRates, fitPartModel, guessPart, type PartAnnotation, type PartModelSettings, partModelSettings } from './part-model.js';
 export { type QaGuess, QaSession } from './session.js';
 export { type CurveOptions, type Curves, meanCurve, questionsToReach, simulateQa, type TruthImage } from './simulate.js';
 export type * from './types.js';

@@ -12,7 +12,11 @@
  * - offset o_u = mean over F_u of (t_i − p_{u,i});
  * - variance σ_u² = (Σ_{F_u} ‖t_i − p_{u,i} − o_u‖² + κ σ₀²) / (n_u − 1 + κ): the sample variance
  *   of its offsets shrunk towards the prior σ₀² with weight κ (so one annotation gives σ₀²);
- * - coverage c_u = (n_u + 1) / (N + 2), Laplace-smoothed firing rate on the annotated images;
+ * - coverage c_u = (f_u + 1) / (P + 2), the Laplace-smoothed firing rate on all P images of the
+ *   session (f_u of them fired; {@link firingRates}). Not on the annotated images: active selection
+ *   asks where committee units fired, so their firing rate there overstates how often they fire;
+ *   on the RESULTS.md graph this pulled the committee to nodes firing on a quarter of the images.
+ *   (Without `firing`, the rate on the annotated images, (n_u + 1) / (N + 2), stands in.)
  * - the committee: the `committee` units of least σ_u² / c_u (ties: smaller index), each with
  *   weight π_u ∝ 1 / σ_u²;
  * - the fallback: m = mean of the t_i, σ_m² = (Σ ‖t_i − m‖² + κ σ₀²) / (N − 1 + κ); with no
@@ -22,16 +26,14 @@
  *
  * ## The guess and its uncertainty on an image
  * A fired committee unit predicts p̂_u = p_u + o_u. The guess g is the π-weighted mean of the
- * p̂_u of the units that fired (m when none did). The **spread** is the committee's disagreement
- * on the image (query by committee),
- *   S = Σ_{u fired} π_u ‖p̂_u − g‖²,
+ * p̂_u of the units that fired (m when none did). The **spread** is the committee's expected squared
+ * error on the image: its disagreement there (query by committee) plus the variance of the pooled
+ * prediction,
+ *   S = Σ_{u fired} π_u ‖p̂_u − g‖² + 1 / Σ_{u fired} σ_u⁻²   (σ_m² when none fired),
  * and the normalised **uncertainty** is √S over the input diagonal. Active selection asks about
- * the image of largest S. An answer refits only the units that fired on that image and tells them
- * apart by how far each was from the answer, so S measures what an answer can teach the committee;
- * an image where fewer than two committee units fired has S = 0: there is nothing to arbitrate.
- * (We also tried adding each component's variance σ_u², with the fallback N(m, σ_m²) standing in
- * for silent units, i.e. the mixture's expected squared error; it chose odd images where few
- * units fired, and on the RESULTS.md experiment it needed more questions than this measure.)
+ * the image of largest S. The disagreement alone is 0 where fewer than two committee units fire;
+ * active selection then never asked about those images, so a committee of units that rarely fire
+ * together never had its errors checked, and the error rose with the answers (docs/qa.md).
  */
 import { LucernaError } from '../../errors.js';
 import type { UnitPositions } from '../graph/locate.js';
@@ -75,7 +77,23 @@ const fired = (units: UnitPositions, u: number) =>
   (units.value[u] as number) > 0 && Number.isFinite(units.x[u] as number) && Number.isFinite(units.y[u] as number);
 
 /**
- * Fits the part model to the annotations (see the module's TSDoc for the formulas).
+ * Laplace-smoothed firing rate of every unit on a set of images, (f_u + 1) / (P + 2): the coverage
+ * of the fit over all the session's images (firing is observable without any answer).
+ *
+ * @example
+ * ```ts
+ * firingRates([{ x: [1, 2], y: [1, 2], value: [1, 0] }]); // [2/3, 1/3]
+ * ```
+ */
+export function firingRates(images: readonly UnitPositions[]): number[] {
+  const count = images[0]?.value.length ?? 0;
+  return Array.from({ length: count }, (_, u) => (images.filter((im) => fired(im, u)).length + 1) / (images.length + 2));
+}
+
+/**
+ * Fits the part model to the annotations (see the module's TSDoc for the formulas). `firing`
+ * ({@link firingRates} of the session's images) gives the coverage; without it, the firing rate
+ * on the annotated images stands in (biased under active selection: see the module's TSDoc).
  *
  * @example
  * ```ts
@@ -83,7 +101,7 @@ const fired = (units: UnitPositions, u: number) =>
  * model.units[0].offset; // [dx, dy] from the best unit to the part
  * ```
  */
-export function fitPartModel(annotations: readonly PartAnnotation[], settings: PartModelSettings): PartModel {
+export function fitPartModel(annotations: readonly PartAnnotation[], settings: PartModelSettings, firing?: readonly number[]): PartModel {
   const { priorVariance: v0, priorWeight: k } = settings;
   const seen = annotations.filter((a): a is PartAnnotation & { part: Point } => a.part !== null);
   const n = seen.length;
@@ -115,7 +133,7 @@ export function fitPartModel(annotations: readonly PartAnnotation[], settings: P
       ss += (a.part[0] - (a.units.x[u] as number) - ox) ** 2 + (a.part[1] - (a.units.y[u] as number) - oy) ** 2;
     }
     const variance = (ss + k * v0) / (m - 1 + k);
-    const coverage = (m + 1) / (n + 2);
+    const coverage = firing ? (firing[u] as number) : (m + 1) / (n + 2);
     candidates.push({ unit: u, offset: [ox, oy], variance, coverage, support: m, cost: variance / coverage });
   }
   candidates.sort((a, b) => a.cost - b.cost || a.unit - b.unit);
@@ -153,11 +171,14 @@ export function guessPart(model: PartModel, units: UnitPositions, inputSize: Poi
   }
   const g: Point = sw > 0 ? [sx / sw, sy / sw] : [model.fallback[0], model.fallback[1]];
   let spread = 0;
+  let precision = 0;
   let count = 0;
   for (const p of model.units) {
     if (!fired(units, p.unit)) continue;
     count++;
+    precision += 1 / p.variance;
     spread += p.weight * ((units.x[p.unit] as number) + p.offset[0] - g[0]) ** 2 + p.weight * ((units.y[p.unit] as number) + p.offset[1] - g[1]) ** 2;
   }
+  spread += precision > 0 ? 1 / precision : model.fallbackVariance;
   return { model: g, spread, uncertainty: Math.sqrt(spread) / Math.hypot(inputSize[0], inputSize[1]), fired: count };
 }

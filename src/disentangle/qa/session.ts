@@ -12,7 +12,7 @@ import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import type { UnitPositions } from '../graph/locate.js';
 import { imageToModel, modelToImage } from './frame.js';
-import { fitPartModel, guessPart, type PartModelSettings, partModelSettings } from './part-model.js';
+import { firingRates, fitPartModel, guessPart, type PartModelSettings, partModelSettings } from './part-model.js';
 import type { PartGuess, PartModel, Point, QaAnswer, QaImage, QaOptions, QaQuestion, QaRecord, QaSelection } from './types.js';
 
 /** A guess on one of the session's images, in image pixels. */
@@ -53,6 +53,7 @@ export class QaSession {
   private pending: QaQuestion | null = null;
   private questions = 0;
   private fitted: PartModel;
+  private readonly firing: number[];
 
   /**
    * @param images the images (ids unique; every image's `units` of the same length)
@@ -73,7 +74,8 @@ export class QaSession {
     });
     this.images = images;
     this.random = seededRandom(options.seed ?? 0);
-    this.fitted = fitPartModel([], this.settings);
+    this.firing = firingRates(images.map((im) => im.units));
+    this.fitted = fitPartModel([], this.settings, this.firing);
   }
 
   /** The current part model (refitted after every answer). */
@@ -186,6 +188,7 @@ export class QaSession {
     this.fitted = fitPartModel(
       [...this.answers].map(([k, r]) => ({ units: (this.images[k] as QaImage).units, part: r.part })),
       this.settings,
+      this.firing,
     );
     this.pending = null;
     return this.fitted;

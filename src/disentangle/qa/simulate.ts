@@ -124,14 +124,17 @@ export function meanCurve(curves: readonly (readonly number[])[]): number[] {
 }
 
 /**
- * The fewest questions after which a mean curve is at or below `error` (null if never).
+ * The fewest questions from which a mean curve stays at or below `error` up to its end (null if
+ * its last point is above): a curve that dips below and rises again has not reached it.
  *
  * @example
  * ```ts
  * questionsToReach([0.1, 0.05, 0.04], 0.05); // 1
+ * questionsToReach([0.1, 0.04, 0.06, 0.05], 0.05); // 3
  * ```
  */
 export function questionsToReach(curve: readonly number[], error: number): number | null {
-  const q = curve.findIndex((e) => e <= error + 1e-12);
-  return q < 0 ? null : q;
+  let q = curve.length;
+  while (q > 0 && (curve[q - 1] as number) <= error + 1e-12) q--;
+  return q === curve.length ? null : q;
 }
