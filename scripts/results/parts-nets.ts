@@ -12,9 +12,10 @@
  *   https://arxiv.org/abs/1710.00935): mask and filter loss on the top conv layer, each filter
  *   assigned to the class it fires for most (multi-category mode, the mode of a 3-class net).
  */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runJson } from '../../src/cli/in-process.js';
+import { sidecarPath } from '../../src/io/sidecar.js';
 
 /** The settings; every number of the sections that use these nets comes from here. */
 export const PARTS_NETS = {
@@ -87,6 +88,8 @@ export async function partsNets(work: string): Promise<PartsNets> {
   await step(random, [...create, '--seed', '1', '--out', random]);
   const plain = await trainOnce(trained, ['train', init, '--dataset', parts, ...s.train, '--out', trained], commands);
   const icnn = await trainOnce(interpretable, ['train', init, '--dataset', parts, ...s.train, ...s.interpretable, '--out', interpretable], commands);
+  // The random net reads the same pixels as the trained ones (unit pixels, labels): the trained sidecar.
+  await copyFile(sidecarPath(trained), sidecarPath(random));
   return {
     parts,
     random,
