@@ -74,7 +74,8 @@ export function writeReport(path: string, sections: readonly Section[], startedA
 /**
  * An existing BENCHMARKS.md with the given sections replaced in place (matched by their `## title`
  * line) and new ones appended; every other section, hand-written ones included, is kept. `note`
- * goes under the first paragraph of the header, replacing an earlier partial-rerun note.
+ * is added to the header, below any earlier partial-rerun notes (they still say which sections
+ * they measured).
  *
  * @example
  * ```ts
@@ -83,7 +84,7 @@ export function writeReport(path: string, sections: readonly Section[], startedA
  */
 export function mergeSections(existing: string, sections: readonly Section[], note: string): string {
   const parts = existing.split(/^(?=## )/m);
-  const head = (parts.shift() ?? '').replace(/\n*Sections .* rerun with `npm run bench -- --only`.*\n/g, '\n').trimEnd();
+  const head = (parts.shift() ?? '').trimEnd();
   const byTitle = new Map(sections.map((s) => [s.title, `## ${s.title}\n\n${s.body}\n`]));
   const kept = parts.map((p) => {
     const title = p.slice(3, p.indexOf('\n') < 0 ? undefined : p.indexOf('\n')).trim();

@@ -15,12 +15,13 @@ describe('bench report: --only replaces its sections and keeps the rest', () => 
     assert.match(out, /Measured on day 1\.\n\nrerun note\n/);
   });
 
-  it("appends a new section, and a second partial run replaces the first one's note", () => {
+  it('appends a new section, and a second partial run adds its note below the first one', () => {
     const note = 'Sections "Start-up" rerun with `npm run bench -- --only` on 2026-12-03 (5 s); the others are from the full run above.';
     const once = mergeSections(existing, [{ title: 'Start-up', body: 'fresh' }], note);
     assert.ok(once.trimEnd().endsWith('## Start-up\n\nfresh'));
     const twice = mergeSections(once, [{ title: 'Core', body: 'new core' }], note.replace('Start-up', 'Core'));
-    assert.equal(twice.match(/rerun with/g)?.length, 1);
+    assert.equal(twice.match(/rerun with/g)?.length, 2);
+    assert.ok(twice.indexOf('Sections "Start-up"') < twice.indexOf('Sections "Core"'));
     assert.match(twice, /## Start-up\n\nfresh\n/);
   });
 });
