@@ -16,6 +16,35 @@ import { assertOneLineError, bin, lucernaJson, lucernaProcess, root } from '../h
 import { oracleDir } from '../helpers/oracle.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-smoke-'));
+
+/**
+ * Starts a long-running command (`serve`, `studio`) as a process, resolves once its stdout prints
+ * a URL matching `pattern` (rejects if it exits first); `interrupt()` sends Ctrl-C and gives the
+ * exit code.
+ */
+async function startServer(args: string[], pattern: RegExp): Promise<{ url: string; stderr: () => string; interrupt: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      const m = pattern.exec(stdout);
+      if (m) resolve(m[1] as string);
+    });
+    child.on('close', (code) => reject(new Error(`${args[0]} exited with ${code}: ${stderr}`)));
+  });
+  const interrupt = () =>
+    new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.kill('SIGINT');
+    });
+  return { url, stderr: () => stderr, interrupt };
+}
+
 after(() => rmSync(dir, { recursive: true, force: true }));
 const model = join(oracleDir, 'tiny_cnn/model.onnx');
 const coffee = join(root, 'assets/images/coffee.png');
@@ -146,60 +175,29 @@ describe('every command runs as a process', { concurrency: true }, () => {
   }
 
   it('serve (listens on loopback, answers /v1/health, Ctrl-C exits 130)', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--root', dir], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        stdout += d;
-        const m = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (m) resolve(m[1] as string);
-      });
-      child.on('close', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
+    const server = await startServer(['serve', '--port', '0', '--root', dir], /listening on (http:\/\/\S+)/);
+    const url = server.url;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const health = (await (await fetch(`${url}/v1/health`)).json()) as { ok: boolean };
     assert.equal(health.ok, true);
-    const code = await new Promise<number | null>((resolve) => {
-      child.on('close', resolve);
-      child.kill('SIGINT');
-    });
-    assert.equal(code, 130, stderr);
+    assert.equal(await server.interrupt(), 130, server.stderr());
   });
 
   it('studio (serves the app and the named files on loopback, Ctrl-C exits 130)', async () => {
     const app = join(dir, 'studio-app');
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, 'index.html'), '<!doctype html><title>studio</title>');
-    const child = spawn(process.execPath, [bin, 'studio', model, '--dataset', birds, '--graph', join(graph, 'graph.json'), '--app', app, '--port', '0'], {
-      cwd: root,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d) => {
-        stdout += d;
-        const m = /open (http:\/\/\S+?)\/? /.exec(stdout);
-        if (m) resolve(m[1] as string);
-      });
-      child.on('close', (code) => reject(new Error(`studio exited with ${code}: ${stderr}`)));
-    });
+    const server = await startServer(
+      ['studio', model, '--dataset', birds, '--graph', join(graph, 'graph.json'), '--app', app, '--port', '0'],
+      /open (http:\/\/\S+?)\/? /,
+    );
+    const url = server.url;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const config = (await (await fetch(`${url}/api/config`)).json()) as { graph: { url: string }; dataset: { url: string } };
     assert.equal((await fetch(`${url}${config.graph.url}`)).status, 200);
     const listing = (await (await fetch(`${url}${config.dataset.url}`)).json()) as { images: unknown[] };
     assert.equal(listing.images.length, 12);
-    const code = await new Promise<number | null>((resolve) => {
-      child.on('close', resolve);
-      child.kill('SIGINT');
-    });
-    assert.equal(code, 130, stderr);
+    assert.equal(await server.interrupt(), 130, server.stderr());
   });
 
   it('convert (a missing model.json: one line, exit 1)', async () => {
