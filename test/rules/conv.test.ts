@@ -175,6 +175,16 @@ const conv2d: ConvCase[] = [
   { name: 'grouped (2 groups, 2→3 channels each) stride 1', x: [1, 4, 5, 6], w: [6, 2, 3, 3], attrs: { group: 2, pads: [1, 0, 1, 2] }, expect: 'flipped' },
   { name: 'grouped stride 2', x: [1, 4, 7, 6], w: [6, 2, 3, 3], attrs: { group: 2, strides: [2, 2], pads: [1, 1, 1, 1] }, expect: 'transpose' },
   { name: 'grouped pointwise stride 2', x: [1, 4, 7, 6], w: [6, 2, 1, 1], attrs: { group: 2, strides: [2, 2] }, expect: 'pointwise' },
+  { name: 'wide dense 3×3 pad 1 at 2×2, batch 2 (Gemm + col2im)', x: [2, 32, 2, 2], w: [32, 32, 3, 3], attrs: { pads: [1, 1, 1, 1] }, expect: 'gemm' },
+  {
+    name: 'wide dense 3×3 stride 2, dilations 1×2, asymmetric pads (Gemm + col2im)',
+    x: [1, 32, 5, 4],
+    w: [33, 32, 3, 3],
+    attrs: { strides: [2, 2], dilations: [1, 2], pads: [1, 0, 0, 1] },
+    bias: true,
+    expect: 'gemm',
+  },
+  { name: 'wide dense 3×3 with 6 output positions stays flipped', x: [1, 32, 2, 3], w: [32, 32, 3, 3], attrs: { pads: [1, 1, 1, 1] }, expect: 'flipped' },
 ];
 
 const conv1d: ConvCase[] = [
@@ -183,6 +193,7 @@ const conv1d: ConvCase[] = [
   { name: '1-D depthwise k3 stride 2, odd size', x: [1, 3, 9], w: [3, 1, 3], attrs: { group: 3, strides: [2], pads: [1, 0] }, expect: 'flipped' },
   { name: '1-D depthwise k4 stride 2 SAME_LOWER', x: [1, 3, 10], w: [3, 1, 4], attrs: { group: 3, strides: [2], auto_pad: 'SAME_LOWER' }, expect: 'flipped' },
   { name: '1-D pointwise stride 2, odd size', x: [1, 3, 9], w: [2, 3, 1], attrs: { strides: [2] }, expect: 'pointwise' },
+  { name: '1-D wide dense k3 stride 2 (Gemm + col2im)', x: [2, 32, 5], w: [32, 32, 3], attrs: { strides: [2], pads: [1, 0] }, expect: 'gemm' },
 ];
 
 const conv3d: ConvCase[] = [
@@ -311,7 +322,12 @@ function runCases(cases: readonly ConvCase[]): void {
       const build = buildConv(c, 100 + k);
       await gradCheck({ inputs: [{ name: 'x', shape: c.x }], output: 'y', build, maxEntries: 120, seed: 7 + k });
       const { nodes, seed, grad } = await backwardOf(build, [{ name: 'x', shape: c.x }]);
-      assertFormulation(dataPath(nodes, seed, grad), c.expect, c.name);
+      if (c.expect === 'gemm') {
+        // one Gemm over the whole batch; no convolution at all
+        const ops = nodes.map((n) => n.opType);
+        assert.equal(ops.filter((o) => o === 'Gemm').length, 1, ops.join(' '));
+        assert.ok(!ops.some((o) => o === 'Conv' || o === 'ConvTranspose'), ops.join(' '));
+      } else assertFormulation(dataPath(nodes, seed, grad), c.expect, c.name);
     });
   }
 }

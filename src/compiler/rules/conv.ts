@@ -10,6 +10,9 @@
  *   This never emits a depthwise ConvTranspose, which ORT runs about 10× slower.
  * - `transpose` (dense or grouped k×k with stride > 1): ConvTranspose with an output_padding
  *   that restores X's exact size; it stayed the fastest there.
+ * - `gemm` (dense k×k with at least 32 input and output channels and at most 4 output positions
+ *   per image): one Gemm over the whole batch, then col2im (conv-gemm.ts); ORT's Conv and
+ *   ConvTranspose run one skinny product per image there, 2–5× slower.
  *
  * dX of ConvTranspose is a plain Conv of dY with the same weights and geometry.
  *
@@ -17,24 +20,31 @@
  * learning" (https://arxiv.org/abs/1603.07285).
  */
 import type { VjpContext, VjpRule } from '../vjp.js';
+import { GEMM_INPUT_GRAD_POSITIONS, GEMM_MIN_CHANNELS, GEMM_WEIGHT_GRAD_POSITIONS, gemmInputGrad, gemmWeightGrad } from './conv-gemm.js';
 import { convTransposeGeometry, flippedConvPads, transposeOutputPadding, type WindowGeometry, windowGeometry } from './conv-geometry.js';
 import { adjointWeight, convWithPads, cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
 import { convBiasGrad, convWeightGrad } from './conv-params.js';
 import { grad0 } from './util.js';
 
 /** How the input gradient of one Conv is computed (see the file comment). */
-export type ConvBackward = 'pointwise' | 'flipped' | 'transpose';
+export type ConvBackward = 'pointwise' | 'flipped' | 'transpose' | 'gemm';
+
+/** A dense Conv with many channels and few output positions (see conv-gemm.ts). */
+function wideAndSmall(g: WindowGeometry, channels: readonly [number, number], positions: number, most: number): boolean {
+  return g.group === 1 && Math.min(...channels) >= GEMM_MIN_CHANNELS && positions <= most;
+}
 
 /**
  * Picks the fastest exact formulation of a Conv's input gradient.
  *
  * @example
  * ```ts
- * convBackwardFormulation(windowGeometry(node, [56, 56], [3, 3]), 64); // 'flipped' for a 3×3 stride-1 conv
+ * convBackwardFormulation(windowGeometry(node, [56, 56], [3, 3]), 64, 64, 56 * 56); // 'flipped' for a 3×3 stride-1 conv
  * ```
  */
-export function convBackwardFormulation(g: WindowGeometry, inChannels: number): ConvBackward {
+export function convBackwardFormulation(g: WindowGeometry, inChannels: number, outChannels = 1, positions = Number.POSITIVE_INFINITY): ConvBackward {
   if (g.kernel.every((k) => k === 1)) return 'pointwise';
+  if (wideAndSmall(g, [inChannels, outChannels], positions, GEMM_INPUT_GRAD_POSITIONS)) return 'gemm';
   const depthwise = g.group > 1 && g.group === inChannels;
   if (depthwise || g.strides.every((s) => s === 1)) return 'flipped';
   return 'transpose';
@@ -79,7 +89,23 @@ const CONV_BACKWARD: Record<ConvBackward, (ctx: VjpContext, p: ConvBackwardInput
   pointwise: pointwiseBackward,
   flipped: flippedBackward,
   transpose: transposeBackward,
+  gemm: (ctx, p) => gemmInputGrad(ctx.b, p),
 };
+
+/**
+ * Whether a Conv's weight gradient runs as one Gemm ({@link gemmWeightGrad}): dense 1×1 kernels
+ * always (the swapped-roles convolution is a matrix-vector product per input channel there), and
+ * wide dense convs with at most 16 output positions per image.
+ *
+ * @example
+ * ```ts
+ * weightGradByGemm(g, [256, 512], 4); // true for ResNet-18's last stage at 64×64 inputs
+ * ```
+ */
+export function weightGradByGemm(g: WindowGeometry, channels: readonly [number, number], positions: number): boolean {
+  if (g.group !== 1) return false;
+  return g.kernel.every((k) => k === 1) || wideAndSmall(g, channels, positions, GEMM_WEIGHT_GRAD_POSITIONS);
+}
 
 /**
  * Conv: dX by the formulation {@link convBackwardFormulation} picks; dW and dB (when the plan
@@ -96,8 +122,12 @@ export const convRule: VjpRule = (ctx) => {
   const wShape = ctx.shape(w);
   const g = windowGeometry(ctx.node, xShape.slice(2), wShape.slice(2));
   const dy = { name: grad0(ctx), shape: ctx.shape(ctx.output(0)) };
-  const dX = ctx.needsGrad(0) ? CONV_BACKWARD[convBackwardFormulation(g, xShape[1] as number)](ctx, { dy, w, wShape, xShape, g }) : undefined;
-  const dW = ctx.needsGrad(1) ? convWeightGrad(ctx.b, { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g }) : undefined;
+  const channels: [number, number] = [xShape[1] as number, wShape[0] as number];
+  const positions = dy.shape.slice(2).reduce((p, d) => p * d, 1);
+  const form = convBackwardFormulation(g, channels[0], channels[1], positions);
+  const dX = ctx.needsGrad(0) ? CONV_BACKWARD[form](ctx, { dy, w, wShape, xShape, g }) : undefined;
+  const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g };
+  const dW = ctx.needsGrad(1) ? (weightGradByGemm(g, channels, positions) ? gemmWeightGrad : convWeightGrad)(ctx.b, wg) : undefined;
   const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
   return [dX, dW, dB];
 };
