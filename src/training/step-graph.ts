@@ -20,6 +20,7 @@ import { DataType } from '../onnx/proto.js';
 import { floatTensor } from '../onnx/tensors.js';
 import { rewriteBatchNormForTraining } from './batchnorm.js';
 import { rewriteDropoutForTraining } from './dropout.js';
+import { lowerWideConvs } from './gemm-convs.js';
 import type { LossTerm } from './loss.js';
 import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
 
@@ -136,6 +137,8 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   const probe = await probeGraph(runtime, g, session);
   const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, standardRules);
   const graph = d.graph;
+  const forwardConvs = new Set(g.nodes.filter((n) => n.opType === 'Conv' && n.name).map((n) => n.name as string));
+  lowerWideConvs(graph, (t) => prepared.shapes.get(t) ?? prepared.graph.initializerDims(t), forwardConvs);
   // The loss is seeded with 1 inside the graph.
   const seed = seedInputName(LOSS);
   graph.inputs = graph.inputs.filter((i) => i.name !== seed);

@@ -132,3 +132,48 @@ export function gemmInputGrad(b: GraphBuilder, p: GemmInputGradInput): string {
   const sum = b.op('Sum', parts);
   return b.op('Transpose', [sum], { perm: [1, 0, ...[...Array(r).keys()].map((i) => i + 2)] });
 }
+
+/** What a Conv's forward pass as a Gemm needs. */
+export interface GemmConvInput {
+  readonly x: Shaped;
+  readonly w: string;
+  readonly wShape: readonly number[];
+  readonly bias?: string;
+  readonly g: WindowGeometry;
+  readonly outSpatial: readonly number[];
+  /** The name of the result (the Conv's output, so that its consumers are untouched). */
+  readonly output: string;
+}
+
+/**
+ * A dense Conv's forward pass as one Gemm over the whole batch: Y rows = im2col(X) · W²ᵀ (+ bias),
+ * with the im2col columns in the weight's own (c, tap…) order so the weight is only reshaped.
+ * For the training step (faster than ORT's Conv under the same conditions as the `gemm` backward).
+ *
+ * @example
+ * ```ts
+ * gemmConvForward(b, { x: { name: 'x', shape: [32, 512, 2, 2] }, w: 'w', wShape: [512, 512, 3, 3], g, outSpatial: [2, 2], output: 'y' });
+ * ```
+ */
+export function gemmConvForward(b: GraphBuilder, p: GemmConvInput): string {
+  const [batch = 1, channels = 1, ...spatial] = p.x.shape;
+  const r = spatial.length;
+  const out = p.wShape[0] as number;
+  const positions = product(p.outSpatial);
+  const taps = kernelTaps(p.g.kernel);
+  let x = p.x.name;
+  if (p.g.pads.some((q) => q > 0)) x = b.op('Pad', [x, b.constInt64([0, 0, ...p.g.pads.slice(0, r), 0, 0, ...p.g.pads.slice(r)])], { mode: 'constant' });
+  const axes = [...Array(r).keys()].map((a) => a + 2);
+  const pieces = taps.map((tap) => {
+    const starts = tap.map((j, a) => j * (p.g.dilations[a] as number));
+    const ends = starts.map((s0, a) => s0 + ((p.outSpatial[a] as number) - 1) * (p.g.strides[a] as number) + 1);
+    const sliced = b.op('Slice', [x, b.constInt64(starts), b.constInt64(ends), b.constInt64(axes), b.constInt64(p.g.strides)]);
+    return b.op('Unsqueeze', [sliced, b.constInt64([2])]);
+  });
+  const cols = reshapeTo(b, b.op('Concat', pieces, { axis: 2 }), [batch, channels * taps.length, positions]);
+  const rows = reshapeTo(b, b.op('Transpose', [cols], { perm: [0, 2, 1] }), [batch * positions, channels * taps.length]);
+  const w2 = reshapeTo(b, p.w, [out, channels * taps.length]);
+  const y = b.op('Gemm', p.bias ? [rows, w2, p.bias] : [rows, w2], { transB: 1 });
+  const last = reshapeTo(b, y, [batch, ...p.outSpatial, out]);
+  return b.op('Transpose', [last], { perm: [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)] }, { outputs: [p.output] });
+}

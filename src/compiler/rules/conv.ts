@@ -108,6 +108,19 @@ export function weightGradByGemm(g: WindowGeometry, channels: readonly [number, 
 }
 
 /**
+ * Whether a Conv's forward pass is faster as one Gemm ({@link gemmConvForward}) than as ORT's Conv:
+ * the same wide, dense, few-position convs whose input gradient is a Gemm (1×1 kernels excluded).
+ *
+ * @example
+ * ```ts
+ * forwardByGemm(g, [512, 512], 4); // true for ResNet-18's layer4 at 64×64 inputs
+ * ```
+ */
+export function forwardByGemm(g: WindowGeometry, channels: readonly [number, number], positions: number): boolean {
+  return !g.kernel.every((k) => k === 1) && wideAndSmall(g, channels, positions, GEMM_INPUT_GRAD_POSITIONS);
+}
+
+/**
  * Conv: dX by the formulation {@link convBackwardFormulation} picks; dW and dB (when the plan
  * differentiates the weight or bias, as training does) by {@link convWeightGrad} and {@link convBiasGrad}.
  *
