@@ -202,6 +202,13 @@ describe('filter loss −MI(X;T)', () => {
   it('assignFilters picks the class a filter fires for most', () => {
     assert.deepEqual(assignFilters([1, 5, 3, 2], 2, 2), [1, 0]);
   });
+  it('assignFilters never gives a filter to an excluded class (none)', () => {
+    // 3 classes × 2 filters: filter 0 fires most on class 2 (none), then class 1; filter 1 on class 0
+    const means = [1, 9, 4, 2, 7, 3];
+    assert.deepEqual(assignFilters(means, 3, 2), [2, 0]);
+    assert.deepEqual(assignFilters(means, 3, 2, [2]), [1, 0]);
+    assert.throws(() => assignFilters(means, 3, 2, [0, 1, 2]), /excluded/);
+  });
 });
 
 describe('training with the filter loss', () => {
