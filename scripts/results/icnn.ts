@@ -22,6 +22,7 @@ import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
+import { assignFilters } from '../../src/training/interpretable/filter-loss.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
 import { ICNN_FIGURE, type MapsFigure, modelsFigure } from './icnn-figure.js';
 import { icnnMarkdown } from './icnn-markdown.js';
@@ -78,8 +79,15 @@ export interface NetResult {
   readonly noneRatio: number;
   readonly seconds: number;
   readonly filterLoss?: number;
-  /** Multi-category rows: per filter, its instability on its own class's images (null for `none` filters). */
+  /**
+   * Multi-category rows: per filter, its instability on the images of its own class, the object
+   * class where its mean peak is highest in this net (the ICNN authors' multi-class protocol);
+   * `ownClassIcnn` the same by `--protocol icnn`.
+   */
   readonly ownClass?: readonly (number | null)[];
+  readonly ownClassIcnn?: readonly (number | null)[];
+  /** Multi-category rows: how many of the net's filters each object class owns by that rule. */
+  readonly ownClassCounts?: Readonly<Record<string, number>>;
 }
 
 /** One row: the same net trained both ways. */
@@ -128,7 +136,6 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   writeFileSync(model, createModel(s.arch, { classes: k, input: [3, s.size, s.size], seed: 0, width: s.width }));
   const run = async (out: string, extra: string[]): Promise<NetResult> => {
     const summary = await runJson('train', model, ...trainFlags(s, classes, out), ...extra);
-    if (summary.interpretable) lastCategories.set(out, summary.interpretable[s.layer]);
     const last = summary.epochs[summary.epochs.length - 1];
     const filterLoss = last.terms?.[`filter_loss:${s.layer}`];
     return {
@@ -155,47 +162,76 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   const plain = await run(plainOut, []);
   const icnn = await run(icnnOut, interpretable);
   if (cls) return { name, plain, icnn };
-  // Multi-category: both nets start from the same weights, so the interpretable run's assignment holds for both.
-  const categories = lastCategories.get(icnnOut) as readonly number[];
-  const names = (await imageFolder(classes, { sampleShape: [3, s.size, s.size] })).classNames ?? [];
   return {
     name,
-    plain: { ...plain, ownClass: await ownClassInstability(s.layer, parts, plainOut, categories, names) },
-    icnn: { ...icnn, ownClass: await ownClassInstability(s.layer, parts, icnnOut, categories, names) },
+    plain: { ...plain, ...(await ownClassInstability(s, parts, classes, plainOut)) },
+    icnn: { ...icnn, ...(await ownClassInstability(s, parts, classes, icnnOut)) },
   };
 }
 
-/** The filter categories each interpretable training reported, by checkpoint. */
-const lastCategories = new Map<string, readonly number[]>();
-
 /**
- * Per filter, its default-protocol instability on the images of its own class (`--class`), or
- * null for filters of `none` (and dead ones): the multi-category counterpart of a single-category
- * row, where each filter is measured on the class it is trained on.
+ * Per filter, its value in the per-class table of the class it is assigned to (null where that
+ * class has no table, or the filter is null there).
  *
  * @example
  * ```ts
- * const own = await ownClassInstability('Relu_33', 'parts', 'icnn.onnx', [0, 2, 1], ['bird', 'fish', 'none']);
+ * pickOwnClass([0, 1, 0], new Map([[0, [0.1, 0.2, null]], [1, [0.3, 0.4, 0.5]]])); // [0.1, 0.4, null]
+ * ```
+ */
+export function pickOwnClass(categories: readonly number[], perClass: ReadonlyMap<number, readonly (number | null)[]>): (number | null)[] {
+  return categories.map((k, f) => perClass.get(k)?.[f] ?? null);
+}
+
+/**
+ * The ICNN authors' multi-category stability protocol (`step_computeStability_multiClass.m` in
+ * zqs1022/interpretableCNN): each filter is measured on the images of the object class where it
+ * fires most in this net (the mean over the class's images of its peak), by both protocols.
+ *
+ * @example
+ * ```ts
+ * const own = await ownClassInstability(ICNN_DEFAULTS, 'parts', 'parts/classes', 'icnn.onnx');
  * ```
  */
 export async function ownClassInstability(
-  layer: string,
+  s: IcnnSettings,
   parts: string,
+  classes: string,
   model: string,
-  categories: readonly number[],
-  classNames: readonly string[],
-): Promise<(number | null)[]> {
-  const perClass = new Map<number, (number | null)[]>();
+): Promise<Pick<NetResult, 'ownClass' | 'ownClassIcnn' | 'ownClassCounts'>> {
+  const data = await imageFolder(classes, { sampleShape: [3, s.size, s.size] });
+  const names = data.classNames ?? [];
+  const peaks = (
+    await meanActivations(
+      nodeRuntime,
+      graphFromBytes(readFileSync(model)),
+      [s.layer],
+      data,
+      names.length,
+      { tensors: [s.layer], mode: 'multi', assignSamples: 512 },
+      {},
+      'peak',
+    )
+  ).get(s.layer) as Float64Array;
+  const filters = peaks.length / names.length;
+  const categories = assignFilters(peaks, names.length, filters, [names.indexOf('none')]);
+  const byDefault = new Map<number, (number | null)[]>();
+  const byIcnn = new Map<number, (number | null)[]>();
+  const counts: Record<string, number> = {};
   for (const k of new Set(categories)) {
-    const name = classNames[k];
-    if (name === undefined || name === 'none') continue;
-    const r = await runJson('stability', model, '--dataset', parts, '--layer', layer, '--class', name);
-    perClass.set(
-      k,
-      (r.filters as { instability: number | null }[]).map((f) => f.instability),
-    );
+    const name = names[k] as string;
+    counts[name] = categories.filter((c) => c === k).length;
+    for (const [table, extra] of [
+      [byDefault, []],
+      [byIcnn, ['--protocol', 'icnn']],
+    ] as const) {
+      const r = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, '--class', name, ...extra);
+      table.set(
+        k,
+        (r.filters as { instability: number | null }[]).map((f) => f.instability),
+      );
+    }
   }
-  return categories.map((k, f) => perClass.get(k)?.[f] ?? null);
+  return { ownClass: pickOwnClass(categories, byDefault), ownClassIcnn: pickOwnClass(categories, byIcnn), ownClassCounts: counts };
 }
 
 /** A class folder holding only `cls` and `none` (symlinks into the generated data). */

@@ -69,6 +69,15 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     );
     // identical inputs: both classes have the same mean activations
     for (let c = 0; c < filters; c++) assert.ok(Math.abs((row(0)[c] as number) - (row(1)[c] as number)) < 1e-5);
+    // reduce 'peak': the mean over images of each map's maximum, never below the spatial mean
+    const peaks = (await meanActivations(nodeRuntime, graph, ['Relu_3'], data, 2, { tensors: ['Relu_3'], mode: 'multi', assignSamples: 64 }, {}, 'peak')).get(
+      'Relu_3',
+    ) as Float64Array;
+    for (let i = 0; i < means.length; i++) assert.ok((peaks[i] as number) >= (means[i] as number) - 1e-6, `filter ${i}`);
+    assert.ok(
+      peaks.some((v, i) => v > (means[i] as number) + 1e-4),
+      'some map is not flat',
+    );
   });
 
   it('interpretable filters are more stable, and silent on none images (none/bird activation ≤ 0.5× the ordinary net’s)', async () => {

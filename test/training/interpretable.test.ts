@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { LucernaError } from '../../src/errors.js';
+import { createModel } from '../../src/models/architectures.js';
 import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { seededRandom } from '../../src/tensor/random.js';
 import { assignFilters, filterLoss } from '../../src/training/interpretable/filter-loss.js';
-import { insertMask } from '../../src/training/interpretable/mask.js';
+import { checkMaskable, insertMask } from '../../src/training/interpretable/mask.js';
 import { positiveTemplates, templateColumns, templateLogPriors, templateParams } from '../../src/training/interpretable/templates.js';
 import { oneHotRows } from '../../src/training/loss.js';
 import { adam } from '../../src/training/optimizers/index.js';
@@ -154,6 +155,29 @@ describe('mask layer', () => {
       (e: unknown) => e instanceof LucernaError && e.code === 'UNKNOWN_TENSOR',
     );
   });
+  it("accepts the ReLU after a ResNet block's residual Add (ResNet-18's top conv layer), not the Add of non-conv tensors", () => {
+    const g = graphFromBytes(createModel('resnet18', { classes: 2, input: [3, 96, 96], seed: 0 }));
+    const top = g.nodes.filter((n) => n.opType === 'Relu' && g.producer(n.input?.[0] ?? '')?.opType === 'Add').at(-1);
+    const tensor = top?.output?.[0] as string;
+    assert.ok(tensor, 'resnet18 ends its blocks with Add → Relu');
+    assert.doesNotThrow(() => checkMaskable(g, tensor, [1, 512, 3, 3]));
+    const masked = insertMask(g, tensor, [1, 512, 3, 3]);
+    assert.ok(g.consumers(tensor).some((n) => n.opType === 'Mul') && g.consumers(masked).length > 0);
+    const plain = buildModel({
+      inputs: [
+        { name: 'a', dims: [1, 1, 3, 3] },
+        { name: 'b', dims: [1, 1, 3, 3] },
+      ],
+      outputs: ['r'],
+      build: (b) => {
+        b.op('Relu', [b.op('Add', ['a', 'b'])], {}, { outputs: ['r'] });
+      },
+    });
+    assert.throws(
+      () => checkMaskable(graphFromBytes(plain), 'r', [1, 1, 3, 3]),
+      (e: unknown) => e instanceof LucernaError && /not a conv layer's output/.test(e.message),
+    );
+  });
 });
 
 describe('filter loss −MI(X;T)', () => {
@@ -201,6 +225,13 @@ describe('filter loss −MI(X;T)', () => {
   });
   it('assignFilters picks the class a filter fires for most', () => {
     assert.deepEqual(assignFilters([1, 5, 3, 2], 2, 2), [1, 0]);
+  });
+  it('assignFilters never gives a filter to an excluded class (none)', () => {
+    // 3 classes × 2 filters: filter 0 fires most on class 2 (none), then class 1; filter 1 on class 0
+    const means = [1, 9, 4, 2, 7, 3];
+    assert.deepEqual(assignFilters(means, 3, 2), [2, 0]);
+    assert.deepEqual(assignFilters(means, 3, 2, [2]), [1, 0]);
+    assert.throws(() => assignFilters(means, 3, 2, [0, 1, 2]), /excluded/);
   });
 });
 

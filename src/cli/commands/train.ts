@@ -59,7 +59,7 @@ export const trainCommand = defineCommand<Partial<TrainOptions> & { readonly out
     { flags: '--interpretable <tensors>', description: 'interpretable CNN: mask these conv outputs (comma-separated) and add the filter loss' },
     {
       flags: '--interpretable-mode <mode>',
-      description: 'interpretable CNN: single (default: object vs. none) or multi (each filter to the class it fires for most)',
+      description: 'interpretable CNN: single (default: object vs. none) or multi (each filter to the object class it fires for most; none owns no filter)',
     },
     {
       flags: '--filter-loss <form>',

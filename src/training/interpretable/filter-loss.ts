@@ -63,17 +63,23 @@ export function assignmentMatrix(categories: readonly number[], classes: number)
 
 /**
  * Multi-category assignment: each filter goes to the class whose images make it fire most, given
- * the mean activation [K, C] of each filter over each class's images (ties: the lower class).
+ * a per-class activation statistic [K, C] of each filter (ties: the lower class). Classes in
+ * `exclude` never own a filter: the paper's categories are object categories, so a `none` class
+ * of background images only supplies negatives (as the ICNN authors' multi-class code, where a
+ * filter's negatives are the images of every other category).
  *
  * @example
  * ```ts
  * assignFilters(new Float32Array([1, 5, 3, 2]), 2, 2); // [1, 0]
+ * assignFilters(new Float32Array([1, 5, 3, 2]), 2, 2, [1]); // [0, 0]
  * ```
  */
-export function assignFilters(meanActivation: ArrayLike<number>, classes: number, filters: number): number[] {
+export function assignFilters(meanActivation: ArrayLike<number>, classes: number, filters: number, exclude: readonly number[] = []): number[] {
+  const owners = Array.from({ length: classes }, (_, k) => k).filter((k) => !exclude.includes(k));
+  if (owners.length === 0) throw new Error(`assignFilters: every one of the ${classes} classes is excluded`);
   return Array.from({ length: filters }, (_, c) => {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if ((meanActivation[k * filters + c] as number) > (meanActivation[best * filters + c] as number)) best = k;
+    let best = owners[0] as number;
+    for (const k of owners) if ((meanActivation[k * filters + c] as number) > (meanActivation[best * filters + c] as number)) best = k;
     return best;
   });
 }

@@ -27,8 +27,21 @@ import { positiveTemplates, type TemplateOptions, templateParams } from './templ
 const PASS_THROUGH = new Set(['Relu', 'BatchNormalization']);
 
 /**
+ * Whether `tensor` is a conv layer's output: the Conv's own output, or that output after
+ * BatchNormalization and/or ReLU, or a residual sum (Add) one of whose inputs is such an output —
+ * the ReLU that ends a ResNet block, the top "conv layer" of a ResNet.
+ */
+function fromConv(graph: Graph, tensor: string, depth = 0): boolean {
+  let node = graph.producer(tensor);
+  while (node && PASS_THROUGH.has(node.opType ?? '')) node = graph.producer(node.input?.[0] ?? '');
+  if (node?.opType === 'Add' && depth === 0) return (node.input ?? []).some((i) => fromConv(graph, i, depth + 1));
+  return node?.opType === 'Conv';
+}
+
+/**
  * Checks that `tensor` is a conv layer's output (the Conv's own output, or that output after
- * BatchNormalization and/or ReLU) and that its map [B, C, n, n] is square and at least 3×3.
+ * BatchNormalization and/or ReLU, or the ReLU after a ResNet block's residual Add) and that its map
+ * [B, C, n, n] is square and at least 3×3.
  *
  * @example
  * ```ts
@@ -37,13 +50,11 @@ const PASS_THROUGH = new Set(['Relu', 'BatchNormalization']);
  */
 export function checkMaskable(graph: Graph, tensor: string, dims: readonly number[]): void {
   if (!graph.hasTensor(tensor)) throw unknownTensorError(tensor, graph.tensorNames());
-  let node = graph.producer(tensor);
-  while (node && PASS_THROUGH.has(node.opType ?? '')) node = graph.producer(node.input?.[0] ?? '');
-  if (node?.opType !== 'Conv') {
+  if (!fromConv(graph, tensor)) {
     throw new LucernaError(
       'BAD_OPTION',
       `--interpretable "${tensor}" is not a conv layer's output`,
-      'Name the output of a Conv node (or of the ReLU/BatchNorm right after it)',
+      'Name the output of a Conv node (or of the ReLU/BatchNorm right after it, or of the ReLU after a residual Add)',
     );
   }
   const [, , h, w] = dims;

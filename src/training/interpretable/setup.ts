@@ -6,9 +6,11 @@
  *
  * - `single`: object vs. `none`. The data must have exactly two classes, one of them named `none`;
  *   every filter belongs to the other one.
- * - `multi`: each filter belongs to the class whose images make it fire most — its mean activation
- *   (the conv output, before any mask) over `assignSamples` samples spread evenly over the
- *   training data, measured on the network as it starts training.
+ * - `multi`: each filter belongs to the object class whose images make it fire most — the mean over
+ *   the class's images of the filter's peak (the conv output, before any mask; the statistic the
+ *   ICNN authors' code assigns filters by), over `assignSamples` samples spread evenly over the
+ *   training data, measured on the network as it starts training. A class named `none` owns no
+ *   filter: its images are negatives for every filter (the paper's categories are object categories).
  */
 import type { Dataset } from '../../datasets/types.js';
 import { prepareGraph } from '../../engine/prepare.js';
@@ -70,7 +72,8 @@ export function objectClass(classNames: readonly string[] | undefined): number {
 }
 
 /**
- * Mean activation [K, C] (class-major) of each tensor's filters over each class's images, read
+ * Mean activation [K, C] (class-major) of each tensor's filters over each class's images (with
+ * `reduce` `peak`: the mean over the class's images of each map's maximum), read
  * from `o.assignSamples` (default 256) samples spread evenly over `data` (an image folder lists
  * its samples class by class); a class with no sample there keeps zeros. Multi-category mode assigns filters from it; it also measures how
  * silent an interpretable net's filters are on `none` images ({@link noneToObjectRatio}).
@@ -89,6 +92,7 @@ export async function meanActivations(
   classes: number,
   o: InterpretableOptions,
   session: SessionOptions,
+  reduce: 'mean' | 'peak' = 'mean',
 ): Promise<Map<string, Float64Array>> {
   const batch = Math.max(1, Math.min(o.batchSize ?? 16, data.size));
   const prepared = await prepareGraph(runtime, graph, [batch, ...data.sampleShape], session);
@@ -112,9 +116,14 @@ export async function meanActivations(
         for (let n = 0; n < batch; n++) {
           for (let c = 0; c < filters; c++) {
             let m = 0;
-            for (let i = 0; i < h * w; i++) m += y.data[(n * filters + c) * h * w + i] as number;
+            let top = Number.NEGATIVE_INFINITY;
+            for (let i = 0; i < h * w; i++) {
+              const v = y.data[(n * filters + c) * h * w + i] as number;
+              m += v;
+              if (v > top) top = v;
+            }
             const at = (labels[n] as number) * filters + c;
-            acc[at] = (acc[at] as number) + m / (h * w);
+            acc[at] = (acc[at] as number) + (reduce === 'peak' ? top : m / (h * w));
           }
         }
       }
@@ -179,13 +188,17 @@ export async function setupInterpretable(
   const dims = new Map(o.tensors.map((t) => [t, probe.shapes.get(t) ?? []]));
   for (const t of o.tensors) checkMaskable(graph, t, dims.get(t) as readonly number[]);
   const means =
-    single < 0 ? await meanActivations(runtime, graph, o.tensors, data, Math.max(classes, 1 + Math.max(...(await data.labels()))), o, session) : undefined;
+    single < 0
+      ? await meanActivations(runtime, graph, o.tensors, data, Math.max(classes, 1 + Math.max(...(await data.labels()))), o, session, 'peak')
+      : undefined;
+  const none = data.classNames?.indexOf('none') ?? -1;
+  const exclude = none >= 0 && classes > 1 ? [none] : [];
   const categories = new Map<string, readonly number[]>();
   const terms: LossTerm[] = [];
   for (const t of o.tensors) {
     const filters = (dims.get(t) as readonly number[])[1] as number;
     const mean = means?.get(t);
-    const cats = mean ? assignFilters(mean, mean.length / filters, filters) : Array<number>(filters).fill(single);
+    const cats = mean ? assignFilters(mean, mean.length / filters, filters, exclude) : Array<number>(filters).fill(single);
     categories.set(t, cats);
     terms.push(filterLoss({ tensor: t, categories: cats, weight: o.weight, form: o.form, tau: o.tau, beta: o.beta, alpha: o.alpha }));
   }

@@ -1,0 +1,55 @@
+/**
+ * The RESULTS.md interpretable-CNN section's bookkeeping (scripts/results/icnn*.ts): the
+ * multi-category row is judged by the ICNN authors' multi-class protocol (each filter on its own
+ * class's images, `step_computeStability_multiClass.m` in zqs1022/interpretableCNN), the
+ * single-category rows on their class's images.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ICNN_DEFAULTS, type IcnnRow, type NetResult, pickOwnClass } from '../../scripts/results/icnn.js';
+import { icnnMarkdown } from '../../scripts/results/icnn-markdown.js';
+
+const net = (instability: number, extra: Partial<NetResult> = {}): NetResult => ({
+  acc: 0.9,
+  instability,
+  perFilter: [instability, instability],
+  icnnProtocol: instability,
+  partIou: 0.01,
+  deadFilters: 0,
+  noneRatio: 0.5,
+  seconds: 1,
+  ...extra,
+});
+
+describe('interpretable-CNN results section', () => {
+  it('pickOwnClass takes each filter from its own class’s table', () => {
+    assert.deepEqual(
+      pickOwnClass(
+        [0, 1, 0],
+        new Map([
+          [0, [0.1, 0.2, null]],
+          [1, [0.3, 0.4, 0.5]],
+        ]),
+      ),
+      [0.1, 0.4, null],
+    );
+    assert.deepEqual(pickOwnClass([2], new Map([[0, [0.1]]])), [null]);
+  });
+
+  it('judges the multi-category row on each filter’s own class, and says so', () => {
+    const rows: IcnnRow[] = [
+      { name: 'single bird', plain: net(0.1), icnn: net(0.07) },
+      {
+        name: 'multi',
+        // every object image: 1.0 (worse); own class: 0.06 / 0.1 = 0.6 by default, 0.09 / 0.1 = 0.9 by the authors' protocol
+        plain: net(0.1, { ownClass: [0.1, 0.1], ownClassIcnn: [0.1, 0.1], ownClassCounts: { bird: 1, fish: 1 } }),
+        icnn: net(0.1, { ownClass: [0.05, 0.07], ownClassIcnn: [0.09, 0.09], ownClassCounts: { bird: 2 } }),
+      },
+    ];
+    const md = icnnMarkdown(ICNN_DEFAULTS, { rows, landmarkSpread: 10 });
+    assert.match(md, /instability ratio 0\.700, 0\.600 \(2 of 2 rows ≤ 0\.8\); by the authors' protocol 0\.700, 0\.900 \(1 of 2 rows ≤ 0\.8\)/);
+    assert.match(md, /Every filter on every object image instead: 0\.700, 1\.000 \(1 of 2 rows ≤ 0\.8\)/);
+    assert.match(md, /Filters per class in multi: ordinary bird 1, fish 1; interpretable bird 2\./);
+    assert.match(md, /0\.1000 \/ 0\.0600 \(0\.600, 2\); 0\.1000 \/ 0\.0900 \(0\.900\)/);
+  });
+});
