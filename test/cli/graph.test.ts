@@ -114,14 +114,28 @@ describe('lucerna graph', () => {
       json.layers.map((l: { layer: string }) => l.layer),
       ['relu1', 'relu2'],
     );
-    for (const l of json.layers) assert.ok(typeof l.nodes === 'number' && typeof l.filters === 'number' && typeof l.nodesAtFilterMaximum === 'number');
+    // The graph paper's protocol by default; issue #15's definition beside it.
+    assert.equal(json.protocol, 'graph');
+    for (const l of json.layers) {
+      assert.ok(typeof l.nodes === 'number' && typeof l.filters === 'number', JSON.stringify(l));
+      assert.ok(l.measuredNodes <= l.filterCount && l.measuredFilters <= l.filterCount);
+      assert.ok(typeof l.other.nodesAtFilterMaximum === 'number');
+    }
+    const every = JSON.parse((await lucerna('stability', join(out, 'graph.json'), '--dataset', set, '--protocol', 'default', '--json')).stdout);
+    assert.equal(every.protocol, 'default');
+    assert.deepEqual(
+      every.layers.map((l: { nodes: number }) => l.nodes),
+      json.layers.map((l: { other: { nodes: number } }) => l.other.nodes),
+    );
     // Nodes of the red filter sit on the eye in every image: instability 0, as the red filter's.
     const graph = parseGraph(readFileSync(join(out, 'graph.json'), 'utf8'));
     const red = graph.nodes.filter((n) => n.layer === 0 && n.filter === 0 && n.support >= 6);
     assert.ok(red.length > 0);
-    for (const n of red) assert.equal(json.nodes[n.id].instability, 0);
+    for (const n of red) assert.equal(every.nodes[n.id].instability, 0);
     const icnn = await lucerna('stability', join(out, 'graph.json'), '--dataset', set, '--protocol', 'icnn');
-    assertOneLineError(icnn, 2, /default protocol only/);
+    assertOneLineError(icnn, 2, /graph or the default protocol only/);
+    const ratio = await lucerna('stability', join(out, 'graph.json'), '--dataset', set, '--select-ratio', '0.5');
+    assertOneLineError(ratio, 2, /--select-ratio is for the icnn protocol/);
     const noLayer = await lucerna('stability', model, '--dataset', set);
     assertOneLineError(noLayer, 2, /--layer is required/);
   });

@@ -3,8 +3,11 @@
  * https://arxiv.org/abs/1708.01785, Table 1), end to end through the CLI: on 30 generated bird
  * figures and the VGG-11/8 network of `npm run results` (`scripts/results/graph-net.ts`, its seed-0
  * initial weights: training it takes minutes), the nodes mined from its top four conv layers have a
- * lower location instability than the raw filters of the same layers, layer by layer. RESULTS.md
- * holds the full-size run with the trained network.
+ * lower location instability than the raw filters of the same layers, layer by layer, by the
+ * paper's protocol (`lucerna stability`'s default for a graph: the best-ranked units, each on its
+ * top images; `src/metrics/graph-protocol.ts`). RESULTS.md holds the full-size run with the trained
+ * network; `test/metrics/graph-protocol.test.ts` shows on a scene with a known answer that the
+ * ordering comes from splitting filters into part nodes (one node per filter does not give it).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

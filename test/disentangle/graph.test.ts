@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import {
   checkGraphModel,
   type ExplanatoryGraph,
+  firingFractions,
   fitExplanatoryGraph,
   fitPartLocator,
   imagePeaks,
@@ -122,6 +123,25 @@ describe('explanatory graph: pieces', () => {
       () => fitPartLocator([], 1, [32, 32]),
       (e) => isLucernaError(e, 'BAD_OPTION'),
     );
+  });
+
+  it('keeps only units that fire on most unlabelled images, unless none of them fits the shots', () => {
+    const shots = [
+      { units: { x: [8, 0, 5], y: [10, 0, 5], value: [1, 1, 0] }, part: [10, 10] as const },
+      { units: { x: [18, 9, 5], y: [20, 5, 5], value: [1, 1, 1] }, part: [20, 20] as const },
+    ];
+    const pool = [
+      { x: [0, 0, 0], y: [0, 0, 0], value: [1, 1, 1] },
+      { x: [0, 0, 0], y: [0, 0, 0], value: [0, 1, 1] },
+      { x: [0, 0, 0], y: [0, 0, 0], value: [0, 2, 0] },
+    ];
+    const rates = firingFractions(pool);
+    assert.deepEqual([...rates], [1 / 3, 1, 2 / 3]);
+    // Unit 0 fits the shots exactly but fires on a third of the pool: below 0.7, so unit 1 is kept.
+    assert.deepEqual(fitPartLocator(shots, 2, [32, 32], { rates }).units, [1]);
+    assert.deepEqual(fitPartLocator(shots, 2, [32, 32], { rates, minRate: 0.3 }).units, [0, 1]);
+    // No frequent unit fired on every shot: the rate is not applied.
+    assert.deepEqual(fitPartLocator(shots, 2, [32, 32], { rates: [0, 0.5, 1] }).units, [0, 1]);
   });
   it('refuses peaks of the wrong shape, damaged files and graphs of another model', () => {
     const peaks = imagePeaks(scene(1, 1)[0]?.maps ?? [], SIZE, 3);

@@ -1,6 +1,6 @@
 /**
  * The work of `lucerna graph locate <graph.json> --dataset <dir> --part <landmark> (--shots K | --annotations
- * clicks.csv) --out <dir> [--model <file>] [--class <name>] [--nodes 20] [--batch-size 8] [--json]`:
+ * clicks.csv) --out <dir> [--model <file>] [--class <name>] [--nodes 10] [--batch-size 8] [--json]`:
  * few-shot part localisation with an explanatory graph (Zhang et al. 2018,
  * https://arxiv.org/abs/1708.01785). The part is annotated on a few images of the graph's class:
  * with `--shots K`, the first K images of the class (in the data set's order) that have the landmark
@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCsv } from '../../datasets/broden/csv.js';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
-import { fitPartLocator, locatePart, normalisedDistance } from '../../disentangle/graph/locate.js';
+import { firingFractions, fitPartLocator, locatePart, normalisedDistance } from '../../disentangle/graph/locate.js';
 import { fitPartTemplate, matchTemplate } from '../../disentangle/graph/template.js';
 import type { ActivationMap, ImagePeaks } from '../../disentangle/graph/types.js';
 import { filterUnits } from '../../disentangle/qa/units.js';
@@ -27,7 +27,7 @@ import { parseInteger } from '../parse.js';
 import { type ClassImage, classImages, graphPeaks, openGraphModel, readGraph } from './graph-io.js';
 
 /** Nodes kept by `graph locate` when `--nodes` is not given (see `locate.ts` for the rule). */
-export const DEFAULT_LOCATE_NODES = 20;
+export const DEFAULT_LOCATE_NODES = 10;
 
 /** Flags of `lucerna graph locate`. */
 export interface GraphLocateFlags {
@@ -126,15 +126,19 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
   });
   const shotImages = shotList.map((im, i) => view(im, shotPeaks[i] as ImagePeaks));
   const held = heldList.map((im, i) => ({ ...view(im, heldPeaks[i] as ImagePeaks), template: templateAt[i] as [number, number] }));
+  // Firing rates over every image given (shots and held out), without their landmarks: the locator keeps frequent units only.
+  const pool = [...shotImages, ...held];
   const graphLoc = fitPartLocator(
     shotImages.map((i) => ({ units: i.nodes, part: i.part })),
     count,
     [height, width],
+    { rates: firingFractions(pool.map((i) => i.nodes)) },
   );
   const filterLoc = fitPartLocator(
     shotImages.map((i) => ({ units: i.filters, part: i.part })),
     1,
     [height, width],
+    { rates: firingFractions(pool.map((i) => i.filters)) },
   );
   const rows = held.map((i) => {
     const g = locatePart(graphLoc, i.nodes);

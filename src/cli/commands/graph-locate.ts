@@ -1,6 +1,6 @@
 /**
  * `lucerna graph locate <graph.json> --dataset <dir> --part <landmark> (--shots K | --annotations
- * clicks.csv) --out <dir> [--model <file>] [--class <name>] [--nodes 20] [--batch-size 8] [--json]`:
+ * clicks.csv) --out <dir> [--model <file>] [--class <name>] [--nodes 10] [--batch-size 8] [--json]`:
  * few-shot part localisation with an explanatory graph (Zhang et al. 2018,
  * https://arxiv.org/abs/1708.01785). The work is in `graph-locate-run.ts`, loaded when it runs.
  */
@@ -32,7 +32,8 @@ export const graphLocateCommand = defineCommand<GraphLocateFlags>({
     { flags: '--class <name>', description: 'the class (default: the graph’s)' },
     {
       flags: '--nodes <n>',
-      description: "nodes that vote for the part, each by its fit on the clicks, with the clicks' mean position as a prior (default 20)",
+      description:
+        "nodes that vote for the part, each by its fit on the clicks, with the clicks' mean position as a prior; only nodes firing on ≥ 70 % of the images (default 10)",
     },
     flags.batchSize(8),
     flags.json('print the summary as JSON'),

@@ -30,6 +30,8 @@ export interface StabilityFlags {
   readonly class?: string;
   readonly protocol?: string;
   readonly topImages?: string;
+  /** With a graph.json: units measured per layer (the graph protocol). */
+  readonly topUnits?: string;
   readonly selectRatio?: string;
   readonly batchSize?: string;
   readonly out?: string;

@@ -32,8 +32,13 @@ export const stabilityCommand = defineCommand<StabilityFlags>({
     flags.layer('layer (4-D activation tensor or node name); required for a model'),
     { flags: '--model <file>', description: 'graph.json: the model (default: the one the graph records)' },
     { flags: '--class <name>', description: 'count only images with an object of this class (default: every image with an object)' },
-    { flags: '--protocol <p>', description: 'default (the documented definition, the default) or icnn (the ICNN authors’ code)' },
-    { flags: '--top-images <k>', description: 'icnn: images per filter and landmark, best peaks first (default 100)' },
+    {
+      flags: '--protocol <p>',
+      description:
+        'default (the documented definition, the default) or icnn (the ICNN authors’ code); a graph.json: graph (the graph paper’s, its default) or default',
+    },
+    { flags: '--top-images <k>', description: 'icnn: images per filter and landmark, best peaks first (default 100); graph: images per unit (default 20)' },
+    { flags: '--top-units <n>', description: 'graph: best-ranked nodes and filters measured per layer (default: the layer’s filter count)' },
     { flags: '--select-ratio <r>', description: 'icnn: fraction of the most stable filters averaged for the layer (default 1)' },
     flags.batchSize(8),
     flags.out('<dir>', 'write filters.csv, summary.json and report.html here'),

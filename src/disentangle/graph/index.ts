@@ -2,7 +2,16 @@
 export { fitExplanatoryGraph, fitExplanatoryGraphAsync, type GraphFitOptions, type GraphSource } from './fit.js';
 export { checkGraphModel, parseGraph } from './graph-file.js';
 export { inferNodePositions } from './infer.js';
-export { fitPartLocator, locatePart, normalisedDistance, type PartLocator, type PartShot, type UnitPositions } from './locate.js';
+export {
+  firingFractions,
+  fitPartLocator,
+  type LocatorOptions,
+  locatePart,
+  normalisedDistance,
+  type PartLocator,
+  type PartShot,
+  type UnitPositions,
+} from './locate.js';
 export { imagePeaks, mapPeaks } from './peaks.js';
 export { PAPER_PATTERNS, resolveSettings } from './settings.js';
 export type * from './types.js';

@@ -4,7 +4,7 @@
  * a node's position is one of its filter's peaks, chosen by the peak's activation and by where the
  * node's parents sit (the same step as the fitting's E-step, `assign.ts`).
  */
-import { assignLayer, referencePoint, type WorkNode } from './assign.js';
+import { assignLayer, geometricScore, referencePoint, type WorkNode } from './assign.js';
 import type { ExplanatoryGraph, ImagePeaks, NodePositions } from './types.js';
 
 interface WorkLayer {
@@ -65,6 +65,46 @@ export function inferNodePositions(graph: ExplanatoryGraph, peaks: ImagePeaks): 
       out.value[id] = pos.value[k] as number;
     });
     above = pos;
+  }
+  return out;
+}
+
+/**
+ * Every node's inference score on one image (indexed by node id, 0 where it did not fire): its
+ * activation^unaryWeight times exp(−m²/2), with m² the squared Mahalanobis distance between its
+ * inferred position and where its fired parents (or, with none, its prior) expect it, the terms
+ * `assignLayer` ranks peaks by. It is high where the node fires strongly at the place the graph
+ * predicts, our counterpart of the authors' per-image node score (activation near the expected
+ * place times the parents' agreement), which their evaluation ranks nodes and images by
+ * (`src/metrics/graph-protocol.ts`). The Gaussian is left unnormalised so that a node's score is
+ * at most its activation and does not grow with a tighter variance.
+ *
+ * @example
+ * ```ts
+ * const at = inferNodePositions(graph, peaks);
+ * nodeScores(graph, peaks, at)[7]; // node 7's score on this image
+ * ```
+ */
+export function nodeScores(graph: ExplanatoryGraph, peaks: ImagePeaks, at: NodePositions = inferNodePositions(graph, peaks)): Float64Array {
+  const layers = workLayers(graph);
+  const out = new Float64Array(graph.nodes.length);
+  const top = layers.length - 1;
+  const root = referencePoint(peaks[top] ?? [], graph.inputSize);
+  const local = (l: number): NodePositions | null => {
+    const layer = layers[l];
+    if (!layer) return null;
+    const pick = (a: Float64Array) => Float64Array.from(layer.ids, (id) => a[id] as number);
+    return { x: pick(at.x), y: pick(at.y), value: pick(at.value) };
+  };
+  for (let l = top; l >= 0; l--) {
+    const layer = layers[l] as WorkLayer;
+    const above = l < top ? local(l + 1) : null;
+    layer.ids.forEach((id, k) => {
+      const v = at.value[id] as number;
+      if (!(v > 0)) return;
+      const g = geometricScore(layer.nodes[k] as WorkNode, at.x[id] as number, at.y[id] as number, root, above);
+      out[id] = v ** graph.settings.unaryWeight * Math.exp(-g.mahal / 2);
+    });
   }
   return out;
 }

@@ -16,9 +16,14 @@
  *   With 3 shots a unit can fit by chance; the shrinkage keeps such a unit from claiming more
  *   certainty than its evidence allows, while a unit that is exact on every shot still outweighs
  *   the prior 3 to 1.
+ * - **Frequent units only.** Given the units' firing rates over a pool of unlabelled images of the
+ *   class (`graph locate` uses every image it is given, shots and the images to locate, without
+ *   their landmarks), only units that fire on at least `minRate` (default 0.7) of them are
+ *   candidates; when none is, the rate is not applied. A unit that fires on few images leaves most
+ *   of them to the prior, and fewer candidates means fewer that fit 3 shots by chance.
  * - **Selection.** The `count` units with the smallest σ²_u (ties: smaller index) are kept (default
- *   20 for nodes in `graph locate`; the single-filter baseline keeps 1, chosen by the same rule,
- *   and is scored both on its own, without the prior, and with it).
+ *   10 for nodes in `graph locate`; the single-filter baseline keeps 1, chosen by the same rule,
+ *   frequent filters included, and is scored both on its own, without the prior, and with it).
  * - **Combination.** On a new image, the part is the precision-weighted mean of the prior and of
  *   the kept units that fired there: (μ/σ²_p + Σ (p_u + o_u)/σ²_u) / (1/σ²_p + Σ 1/σ²_u). A unit
  *   that did not fire says nothing; when none fired, the answer is μ (the mean-position baseline).
@@ -33,6 +38,16 @@
  * 0.040 → 0.023); the prior lowered it on tail tip and legs and moved head and beak tip by
  * < 0.001. κ from 0.25 to 2 changed the error there by < 0.001; κ = 1 rather than 2 because at 2
  * the prior pulled a unit that is exact on every shot (the CLI test's synthetic eye) off by 2 px.
+ *
+ * The firing-rate rule and 10 nodes (was 20, every unit a candidate) were chosen the same way,
+ * after the 20-node rule lost to the best filter on one 3-shot set (the QA section's graph: layers
+ * `Relu_23,Relu_33`, 8 patterns, 8 parents; head 0.0494 against 0.0419). On seed-2 data, for both
+ * graph settings of RESULTS.md on the same trained net, over 40 random 3-shot sets per part: no
+ * rule beats the best filter on every set (the beak tip is the hardest: 16–28 of 40 wins); the
+ * graph's mean error (QA graph / 4-layer graph, mean over the 4 parts) was 0.0818 / 0.0782 with
+ * 20 nodes, 0.0821 / 0.0804 with 10, and 0.0810–0.0803 / 0.0797–0.0767 with the rate rule at
+ * 0.5–0.7 and 10 or 20 nodes; 0.7 with 10 nodes had the lowest sum and the most wins on the QA
+ * graph's beak tip (26 of 40). The best filter: 0.1050 / 0.1033, with the prior 0.0935 / 0.0917.
  */
 import { LucernaError } from '../../errors.js';
 
@@ -66,6 +81,32 @@ export interface PartLocator {
   readonly priorVariance: number;
 }
 
+/** Options of {@link fitPartLocator}. */
+export interface LocatorOptions {
+  /** Per unit, the fraction of a pool of unlabelled images it fires on ({@link firingFractions}). */
+  readonly rates?: ArrayLike<number>;
+  /** Only units firing on at least this fraction are candidates (default {@link MIN_FIRING_RATE}). */
+  readonly minRate?: number;
+}
+
+/** The smallest firing rate of a candidate unit, when rates are given. */
+export const MIN_FIRING_RATE = 0.7;
+
+/**
+ * Per unit, the fraction of `pool` on which it fired (value > 0).
+ *
+ * @example
+ * ```ts
+ * firingFractions([{ x: [0, 0], y: [0, 0], value: [1, 0] }, { x: [0, 0], y: [0, 0], value: [2, 3] }]); // [1, 0.5]
+ * ```
+ */
+export function firingFractions(pool: readonly UnitPositions[]): Float64Array {
+  const n = pool[0]?.value.length ?? 0;
+  const out = new Float64Array(n);
+  for (const im of pool) for (let u = 0; u < n; u++) if ((im.value[u] as number) > 0) out[u] = (out[u] as number) + 1;
+  return out.map((c) => (pool.length ? c / pool.length : 0));
+}
+
 /** Degrees of freedom the prior's variance counts for in a unit's variance (κ). */
 const SHRINK = 1;
 
@@ -83,11 +124,11 @@ function priorVariance(shots: readonly PartShot[], mean: readonly [number, numbe
  *
  * @example
  * ```ts
- * const loc = fitPartLocator(shots, 20, [64, 64]);
+ * const loc = fitPartLocator(shots, 10, [64, 64], { rates: firingFractions(unlabelledUnits) });
  * locatePart(loc, unitsOnNewImage); // [x, y]
  * ```
  */
-export function fitPartLocator(shots: readonly PartShot[], count: number, inputSize: readonly [number, number]): PartLocator {
+export function fitPartLocator(shots: readonly PartShot[], count: number, inputSize: readonly [number, number], options: LocatorOptions = {}): PartLocator {
   if (shots.length === 0) throw new LucernaError('BAD_OPTION', 'Part localisation needs at least one annotated image');
   if (!Number.isInteger(count) || count < 1) throw new LucernaError('BAD_OPTION', `The number of units must be a positive integer, got ${count}`);
   const k = shots.length;
@@ -95,8 +136,13 @@ export function fitPartLocator(shots: readonly PartShot[], count: number, inputS
   const fallback: [number, number] = [shots.reduce((s, t) => s + t.part[0], 0) / k, shots.reduce((s, t) => s + t.part[1], 0) / k];
   const prior = priorVariance(shots, fallback, inputSize);
   const ranked: { unit: number; offset: [number, number]; residual: number; variance: number }[] = [];
+  const { rates, minRate = MIN_FIRING_RATE } = options;
+  const frequent = (u: number) => rates === undefined || (rates[u] as number) >= minRate;
+  const firedOnShots = (u: number) => shots.every((s) => (s.units.value[u] as number) > 0);
+  let anyFrequent = false;
+  for (let u = 0; u < n && !anyFrequent; u++) anyFrequent = frequent(u) && firedOnShots(u);
   for (let u = 0; u < n; u++) {
-    if (!shots.every((s) => (s.units.value[u] as number) > 0)) continue;
+    if (!firedOnShots(u) || (anyFrequent && !frequent(u))) continue;
     const ox = shots.reduce((s, t) => s + t.part[0] - (t.units.x[u] as number), 0) / k;
     const oy = shots.reduce((s, t) => s + t.part[1] - (t.units.y[u] as number), 0) / k;
     const miss = shots.map((t) => Math.hypot((t.units.x[u] as number) + ox - t.part[0], (t.units.y[u] as number) + oy - t.part[1]));
