@@ -3,6 +3,10 @@
  * CVPR 2019, https://arxiv.org/abs/1802.00121, Sec. 4): each image is routed from the root by
  * the highest cosine ({@link decisionPath}) and predicted, at depth d, by the node its path
  * reaches there (by its leaf when the path is shorter). Reported per depth:
+ * - **the paper's error** mean_I |ŷ_I − y_I| / (max_I y_I − min_I y_I): the mean absolute error over
+ *   the value range of the scores, as the public TensorFlow re-implementation of this paper
+ *   computes its "prediction error" per tree layer (the paper's own Sec. 4 text was not readable
+ *   here; docs/tree.md);
  * - **relative error** Σ_I |ŷ_I − y_I| / Σ_I |y_I| (a ratio of sums, so images whose score is
  *   near 0 do not dominate it as a mean of ratios would);
  * - **normalised error** Σ_I |ŷ_I − y_I| / Σ_I |y_I − ȳ|: the error against that of always
@@ -27,6 +31,8 @@ export interface FidelityImage {
 /** Fidelity at one depth. */
 export interface DepthFidelity {
   readonly depth: number;
+  /** The paper's error: mean |ŷ − y| / (max y − min y) over the scored images (NaN when all y are equal). */
+  readonly rangeError: number;
   readonly relativeError: number;
   /** Σ|ŷ − y| / Σ|y − ȳ|. */
   readonly normalisedError: number;
@@ -47,7 +53,11 @@ function fidelityOf(
 ): DepthFidelity {
   const meanY = images.reduce((a, im) => a + im.rationale.score, 0) / Math.max(1, images.length);
   const spread = images.reduce((a, im) => a + Math.abs(im.rationale.score - meanY), 0);
+  const range =
+    images.reduce((a, im) => Math.max(a, im.rationale.score), Number.NEGATIVE_INFINITY) -
+    images.reduce((a, im) => Math.min(a, im.rationale.score), Number.POSITIVE_INFINITY);
   let err = 0;
+  let scored = 0;
   let norm = 0;
   let agree = 0;
   let decided = 0;
@@ -60,6 +70,7 @@ function fidelityOf(
     const y = im.rationale.score;
     err += Math.abs(step.predicted - y);
     norm += Math.abs(y);
+    scored++;
     if (im.otherMax === undefined) return;
     const cnnSays = y > im.otherMax;
     const treeSays = step.predicted > im.otherMax;
@@ -72,6 +83,7 @@ function fidelityOf(
   });
   return {
     depth,
+    rangeError: scored === 0 || !(range > 0) ? Number.NaN : err / scored / range,
     relativeError: norm === 0 ? Number.NaN : err / norm,
     normalisedError: spread === 0 ? Number.NaN : err / spread,
     agreement: decided === 0 ? Number.NaN : agree / decided,

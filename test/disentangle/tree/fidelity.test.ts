@@ -140,3 +140,15 @@ describe("decision tree fidelity by the paper's layers (root, modes, below the m
     assert.equal(layerFidelity({ ...tree, modes: undefined }, heldOut, [1]), undefined);
   });
 });
+
+describe("the paper's error: mean |ŷ − y| over the range of y", () => {
+  it('divides the mean absolute error by max y − min y, beside Σ|ŷ − y| / Σ|y|', () => {
+    // One leaf predicting ŷ = x̂ (mode 1, bias 0); scores 1, 3, 3 against predictions 1, 2, 4.
+    const tree: DecisionTree = { nodes: [{ id: 0, children: [], samples: [0], mode: [1], bias: 0, size: 1 }], root: 0, filters: 1 };
+    const im = (x: number, y: number) => ({ rationale: { features: Float64Array.of(x), gradient: Float64Array.of(1), score: y } });
+    const [row] = depthFidelity(tree, [im(1, 1), im(2, 3), im(4, 3)], [0]);
+    assert.ok(Math.abs((row?.rangeError as number) - 2 / 3 / 2) < 1e-12, `range error ${row?.rangeError}`);
+    assert.ok(Math.abs((row?.relativeError as number) - 2 / 7) < 1e-12, `relative error ${row?.relativeError}`);
+    assert.ok(Number.isNaN(depthFidelity(tree, [im(1, 3), im(2, 3)], [0])[0]?.rangeError), 'equal scores have no range');
+  });
+});
