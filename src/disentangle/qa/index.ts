@@ -1,5 +1,5 @@
 /** Active question-answering part learning (Zhang et al. 2017, https://arxiv.org/abs/1704.03173) on explanatory-graph nodes or filters. */
-export { type Framed, imageToModel, modelToImage } from './frame.js';
+export { type Framed, type ImageFrame, imageFrame, imageToModel, insideModel, modelToImage } from './frame.js';
 export { type ActiveQaOptions, type QaClick, type QaOracle, type QaStep, runActiveQa } from './loop.js';
 export { landmarkTable, type SimulatedUserOptions, simulatedUser } from './oracle.js';
 export { firingRates, fitPartModel, guessPart, type PartAnnotation, type PartModelSettings, partModelSettings } from './part-model.js';
