@@ -18,6 +18,7 @@ import {
   qaImages,
   questionsToReach,
   runActiveQa,
+  selectionMargin,
   simulatedUser,
 } from '../../src/disentangle/qa/index.js';
 import { isLucernaError } from '../../src/errors.js';
@@ -235,6 +236,8 @@ describe('active QA: the simulated user and the loop', () => {
     assert.equal(questionsToReach([0.1, 0.05, 0.04], 0.05), 1);
     assert.equal(questionsToReach([0.1, 0.04, 0.06, 0.05], 0.05), 3, 'a dip that rises again does not count');
     assert.equal(questionsToReach([0.1, 0.04, 0.06], 0.05), null);
+    assert.deepEqual(selectionMargin([0.05, 0.03, 0.02, 0.02], [0.05, 0.04, 0.035, 0.03]), { error: 0.03, random: 3, active: 1 });
+    assert.deepEqual(selectionMargin([0.05, 0.03, 0.02, 0.04], [0.05, 0.02, 0.035, 0.03]), { error: 0.03, random: 3, active: null });
     assert.deepEqual(
       meanCurve([
         [1, 2],

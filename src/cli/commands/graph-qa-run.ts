@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import type { ImagePeaks } from '../../disentangle/graph/types.js';
-import { imageFrame, insideModel, meanCurve, qaImages, simulateQa, type TruthImage } from '../../disentangle/qa/index.js';
+import { imageFrame, insideModel, meanCurve, PART_MODEL_DEFAULTS, qaImages, simulateQa, type TruthImage } from '../../disentangle/qa/index.js';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { pixelSettings } from '../model.js';
@@ -62,7 +62,7 @@ export async function runGraphQa(ctx: CommandContext, graphPath: string, flags: 
   const initial = parseInteger(flags.initial, '--initial', 0) ?? 3;
   const seeds = parseInteger(flags.seeds, '--seeds', 1) ?? 5;
   const radius = parseNumber(flags.radius, '--radius', 0) ?? 3;
-  const committee = parseInteger(flags.committee, '--committee', 1) ?? 5;
+  const committee = parseInteger(flags.committee, '--committee', 1) ?? PART_MODEL_DEFAULTS.committee;
   const batchSize = parseInteger(flags.batchSize, '--batch-size', 1) ?? 8;
   const units = unitKind(flags);
   const graph = await readGraph(graphPath);

@@ -1,6 +1,6 @@
 /**
  * `lucerna graph qa <graph.json> --simulate <dataset> --part <landmark> --out <dir> [--questions 20]
- * [--initial 3] [--seeds 5] [--radius 3] [--committee 5] [--units filters|nodes] [--model <file>]
+ * [--initial 3] [--seeds 5] [--radius 3] [--committee 10] [--units filters|nodes] [--model <file>]
  * [--class <name>] [--batch-size 8] [--json]`: active question-answering part learning (Zhang et al.
  * 2017, https://arxiv.org/abs/1704.03173) run headless with a simulated user from `landmarks.csv`,
  * active against random question selection. Images are read with the model's own preprocessing
@@ -31,7 +31,7 @@ export const graphQaCommand = defineCommand<GraphQaFlags>({
     { flags: '--initial <n>', description: 'initial clicks per run, on pool images drawn with the seed (default 3)' },
     { flags: '--seeds <n>', description: 'runs per selection, seeds 0…n−1 (default 5)' },
     { flags: '--radius <px>', description: 'the simulated user says yes within this many image pixels (default 3)' },
-    { flags: '--committee <n>', description: 'units in the part model (default 5)' },
+    { flags: '--committee <n>', description: 'units in the part model (default 10)' },
     {
       flags: '--units <kind>',
       description:
