@@ -145,7 +145,7 @@ describe('lucerna graph', () => {
     const run = ok(await qa('--questions', '3', '--seeds', '2', '--initial', '1', '--out', join(dir, 'qa')));
     const file = JSON.parse(readFileSync(join(dir, 'qa', 'curve.json'), 'utf8'));
     assert.deepEqual(file, run);
-    assert.deepEqual([run.pool, run.test, run.units], [6, 6, 'nodes']);
+    assert.deepEqual([run.pool, run.test, run.units], [6, 6, 'filters'], 'raw filters by default');
     assert.equal(run.error.active.length, 4);
     assert.equal(run.error.active[0], run.error.random[0], 'the same initial clicks');
     for (const kind of ['active', 'random'] as const) {

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { imageFrame } from '../../src/disentangle/qa/frame.js';
 import { imageToModel, modelToImage, QaSession } from '../../src/disentangle/qa/index.js';
 import { centerCropGeometry } from '../../src/io/preprocess.js';
 import type { ModelSummary } from '../../src/onnx/inspect.js';
 import { parseDissection, unitLabels } from '../../src/studio/shape/dissection.js';
-import { imageFrame } from '../../src/studio/shape/image-frame.js';
 import { layerRows } from '../../src/studio/shape/model-rows.js';
 import { meanNormalisedError, partTruth, qaPool } from '../../src/studio/shape/qa-pool.js';
 import { unitTops } from '../../src/studio/shape/unit-tops.js';

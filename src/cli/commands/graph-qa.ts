@@ -1,9 +1,10 @@
 /**
  * `lucerna graph qa <graph.json> --simulate <dataset> --part <landmark> --out <dir> [--questions 20]
- * [--initial 3] [--seeds 5] [--radius 3] [--committee 5] [--filters] [--model <file>] [--class <name>]
- * [--batch-size 8] [--json]`: active question-answering part learning (Zhang et al. 2017,
- * https://arxiv.org/abs/1704.03173) run headless with a simulated user from `landmarks.csv`,
- * active against random question selection. The work is in `graph-qa-run.ts`, loaded when it runs.
+ * [--initial 3] [--seeds 5] [--radius 3] [--committee 10] [--units filters|nodes] [--model <file>]
+ * [--class <name>] [--batch-size 8] [--json]`: active question-answering part learning (Zhang et al.
+ * 2017, https://arxiv.org/abs/1704.03173) run headless with a simulated user from `landmarks.csv`,
+ * active against random question selection. Images are read with the model's own preprocessing
+ * (a centre crop included) and landmarks mapped through it. The work is in `graph-qa-run.ts`, loaded when it runs.
  */
 import { defineCommand } from '../command.js';
 import * as flags from '../flags.js';
@@ -30,8 +31,13 @@ export const graphQaCommand = defineCommand<GraphQaFlags>({
     { flags: '--initial <n>', description: 'initial clicks per run, on pool images drawn with the seed (default 3)' },
     { flags: '--seeds <n>', description: 'runs per selection, seeds 0…n−1 (default 5)' },
     { flags: '--radius <px>', description: 'the simulated user says yes within this many image pixels (default 3)' },
-    { flags: '--committee <n>', description: 'units in the part model (default 5)' },
-    { flags: '--filters', description: 'use raw filters as units instead of graph nodes' },
+    { flags: '--committee <n>', description: 'units in the part model (default 10)' },
+    {
+      flags: '--units <kind>',
+      description:
+        'the part model’s units: filters (raw filters of the graph’s layers; the default, active selection clearly wins with them) or nodes (graph nodes)',
+    },
+    { flags: '--filters', description: 'the same as --units filters (the default)' },
     { flags: '--model <file>', description: 'the model (default: the one recorded in the graph)' },
     { flags: '--class <name>', description: 'the class (default: the graph’s)' },
     flags.batchSize(8),

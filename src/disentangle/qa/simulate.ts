@@ -138,3 +138,27 @@ export function questionsToReach(curve: readonly number[], error: number): numbe
   while (q > 0 && (curve[q - 1] as number) <= error + 1e-12) q--;
   return q === curve.length ? null : q;
 }
+
+/** How many questions each selection needs to reach one error: {@link selectionMargin}. */
+export interface SelectionMargin {
+  /** The error both are measured against: random selection's after its last question. */
+  readonly error: number;
+  /** Questions from which random selection stays at or below it. */
+  readonly random: number;
+  /** Questions from which active selection stays at or below it (null if its last point is above). */
+  readonly active: number | null;
+}
+
+/**
+ * The margin of active over random selection, in questions: both mean curves are asked when they
+ * reach, and stay at or below, random selection's final error ({@link questionsToReach}).
+ *
+ * @example
+ * ```ts
+ * selectionMargin([0.05, 0.03, 0.02, 0.02], [0.05, 0.04, 0.035, 0.03]); // { error: 0.03, random: 3, active: 1 }
+ * ```
+ */
+export function selectionMargin(active: readonly number[], random: readonly number[]): SelectionMargin {
+  const error = random[random.length - 1] as number;
+  return { error, random: questionsToReach(random, error) ?? random.length - 1, active: questionsToReach(active, error) };
+}

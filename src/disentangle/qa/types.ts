@@ -48,7 +48,7 @@ export interface QaOptions {
   readonly selection?: QaSelection;
   /** Seed of the random selection (default 0). */
   readonly seed?: number;
-  /** Units kept in the part model, its committee (default 5). */
+  /** Units kept in the part model, its committee (default 10). */
   readonly committee?: number;
   /**
    * Prior variance (model px², a 2-D mean squared distance) of a unit's prediction before any

@@ -9,10 +9,10 @@
  * `graph.json` is loaded) are computed in the core worker; the session itself is cheap and runs here.
  */
 import { css, html } from 'lit';
+import { imageFrame } from '../../../disentangle/qa/frame.js';
 import { meanCurve, QaSession, qaImages, simulateQa, type TruthImage } from '../../../disentangle/qa/index.js';
 import type { Point, QaAnswer, QaImage, QaQuestion } from '../../../disentangle/qa/types.js';
 import type { DatasetImage } from '../../server/dataset.js';
-import { imageFrame } from '../../shape/image-frame.js';
 import { meanNormalisedError, partTruth, qaPool } from '../../shape/qa-pool.js';
 import type { LayerEntry } from '../core-client.js';
 import { knownSize, naturalSize, type StudioState } from '../studio-state.js';

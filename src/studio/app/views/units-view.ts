@@ -7,11 +7,10 @@
  * layer. Peaks and visualizations are computed in the core worker, each with progress and Cancel.
  */
 import { css, html } from 'lit';
-import { modelToImage } from '../../../disentangle/qa/frame.js';
+import { type ImageFrame, imageFrame, modelToImage } from '../../../disentangle/qa/frame.js';
 import { planarToRgb } from '../../../visualization/montage.js';
 import type { DatasetImage } from '../../server/dataset.js';
 import { unitLabels } from '../../shape/dissection.js';
-import { type ImageFrame, imageFrame } from '../../shape/image-frame.js';
 import { type UnitTop, unitTops } from '../../shape/unit-tops.js';
 import type { LayerEntry } from '../core-client.js';
 import { naturalSize, pixelsDataUrl } from '../studio-state.js';

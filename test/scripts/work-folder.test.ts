@@ -1,0 +1,47 @@
+/**
+ * The results scripts' work folder (`scripts/results/work-folder.ts`): a rerun reuses a step whose
+ * command is unchanged and whose outputs exist; a folder of someone else's files, or an output made
+ * by another command, is refused with one line, and nothing is ever deleted.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openWorkFolder } from '../../scripts/results/work-folder.js';
+
+const root = mkdtempSync(join(tmpdir(), 'lucerna-work-folder-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('results work folder', () => {
+  it('runs a step once, then reuses it while its command and outputs are unchanged', async () => {
+    const path = join(root, 'work');
+    const out = join(path, 'data.txt');
+    let runs = 0;
+    const make = async () => {
+      runs++;
+      writeFileSync(out, 'made');
+      return { images: 3 };
+    };
+    const first = await openWorkFolder(path);
+    assert.deepEqual(await first.step('data', ['gen', '--n', '3'], [out], make), { images: 3 });
+    const again = await openWorkFolder(path);
+    assert.deepEqual(await again.step('data', ['gen', '--n', '3'], [out], make), { images: 3 });
+    assert.equal(runs, 1);
+    assert.deepEqual(again.reused, ['data']);
+    await assert.rejects(again.step('data', ['gen', '--n', '4'], [out], make), /data\.txt exists but was made by another command.*nothing is deleted/);
+    assert.equal(readFileSync(out, 'utf8'), 'made');
+    rmSync(out);
+    assert.deepEqual(await again.step('data', ['gen', '--n', '4'], [out], make), { images: 3 }, 'a missing output is made again');
+    assert.equal(runs, 2);
+  });
+
+  it('refuses a folder holding files it did not write, and keeps them', async () => {
+    const path = join(root, 'theirs');
+    mkdirSync(path);
+    writeFileSync(join(path, 'thesis.tex'), 'precious');
+    await assert.rejects(openWorkFolder(path), /holds files this script did not write.*nothing is deleted/);
+    assert.equal(readFileSync(join(path, 'thesis.tex'), 'utf8'), 'precious');
+    assert.equal(existsSync(join(path, 'steps.json')), false);
+  });
+});
