@@ -9,11 +9,12 @@
  * 2. Models: one `lucerna model create` (seed 0) trained by {@link RECIPE} on each training set
  *    (same seed, same budget).
  * 3. `lucerna bias` on each evaluation set: relations mined on its unbiased half, accuracy on both.
- * 4. Scoring: every class–attribute relation of every model is planted (a rule names it),
- *    a mirror (the rule's attribute value with another class: the rule lowers that class's share of
- *    the value in training, so the data carry this relation too, with the opposite sign) or
- *    unplanted. Precision and recall of the flags, strictly (mirrors count as false flags) and with
- *    mirrors as part of their rule.
+ * 4. Scoring: every relation (an attribute value favouring one class over another) of every
+ *    model is planted (the rule's value favouring the rule's class, over either other class), a
+ *    side effect (the rule's value between two other classes, or against the rule's class: the
+ *    rule lowers the other classes' share of the value in training, so the data carry these too)
+ *    or unplanted. Precision and recall of the flags, strictly (side effects count as false flags)
+ *    and per rule's attribute value.
  */
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,7 +49,7 @@ export const MODELS: readonly { readonly key: string; readonly name: string; rea
   { key: 'part-colours', name: 'wing and tail colours', rules: ['bird:wings_colour=yellow@0.95', 'fish:tail_colour=green@0.95'] },
 ];
 
-type Kind = 'planted' | 'mirror' | 'unplanted';
+type Kind = 'planted' | 'side effect' | 'unplanted';
 
 /** A cue counts as learned when its in-class accuracy gap beats the clean model's by this much. */
 const LEARNED = 0.1;
@@ -64,18 +65,18 @@ const parseRule = (text: string): Rule => {
 };
 
 /**
- * Whether a relation is the one a rule plants, a mirror of it (the rule's attribute value with
- * another class), or unplanted.
+ * Whether a relation is one a rule plants (the rule's value favouring the rule's class, over any
+ * other class), a side effect of it (the same value favouring another class), or unplanted.
  *
  * @example
  * ```ts
- * relationKind({ className: 'fish', attribute: 'body_colour=red' }, ['bird:body_colour=red@0.95']); // 'mirror'
+ * relationKind({ className: 'fish', attribute: 'body_colour=red' }, ['bird:body_colour=red@0.95']); // 'side effect'
  * ```
  */
 export function relationKind(r: Pick<BiasRelation, 'className' | 'attribute'>, rules: readonly string[]): Kind {
   const parsed = rules.map(parseRule);
   if (parsed.some((p) => p.className === r.className && p.attribute === r.attribute)) return 'planted';
-  return parsed.some((p) => p.attribute === r.attribute) ? 'mirror' : 'unplanted';
+  return parsed.some((p) => p.attribute === r.attribute) ? 'side effect' : 'unplanted';
 }
 
 interface Accuracy {
@@ -165,7 +166,7 @@ async function exists(path: string): Promise<boolean> {
 
 const pct = (a: Accuracy | undefined): string => (a?.accuracy == null ? '–' : `${(100 * a.accuracy).toFixed(1)} %`);
 const num = (v: number): string => (v >= 0 ? ` ${v.toFixed(3)}` : v.toFixed(3)).trim();
-const key = (r: Pick<BiasRelation, 'className' | 'attribute'>): string => `${r.className}:${r.attribute}`;
+const key = (r: Pick<BiasRelation, 'className' | 'against' | 'attribute'>): string => `${r.attribute} → ${r.className} over ${r.against}`;
 
 /** Precision and recall of the flags over every relation of the runs. */
 export function scoreFlags(
@@ -173,35 +174,38 @@ export function scoreFlags(
   at: 'flag' | 'noise' = 'flag',
 ): {
   planted: number;
-  mirrors: number;
+  sideEffects: number;
   unplanted: number;
   flags: Record<Kind, number>;
-  plantedFound: number;
+  /** Rules with a flagged planted relation (strict), and with any flag on their attribute value. */
   rulesFound: number;
+  rulesTouched: number;
   rules: number;
 } {
-  const flags: Record<Kind, number> = { planted: 0, mirror: 0, unplanted: 0 };
+  const flags: Record<Kind, number> = { planted: 0, 'side effect': 0, unplanted: 0 };
   let planted = 0;
-  let mirrors = 0;
+  let sideEffects = 0;
   let unplanted = 0;
   let rulesFound = 0;
+  let rulesTouched = 0;
   let rules = 0;
   for (const run of runs) {
     const flagged = (r: BiasRelation): boolean => (at === 'flag' ? r.flagged : Math.abs(r.bias) >= run.noise);
     for (const r of run.relations) {
       const kind = relationKind(r, run.rules);
       if (kind === 'planted') planted++;
-      else if (kind === 'mirror') mirrors++;
+      else if (kind === 'side effect') sideEffects++;
       else unplanted++;
       if (flagged(r)) flags[kind]++;
     }
     for (const rule of run.rules) {
       rules++;
       const p = parseRule(rule);
-      if (run.relations.some((r) => flagged(r) && r.attribute === p.attribute)) rulesFound++;
+      if (run.relations.some((r) => flagged(r) && r.attribute === p.attribute && r.className === p.className)) rulesFound++;
+      if (run.relations.some((r) => flagged(r) && r.attribute === p.attribute)) rulesTouched++;
     }
   }
-  return { planted, mirrors, unplanted, flags, plantedFound: flags.planted, rulesFound, rules };
+  return { planted, sideEffects, unplanted, flags, rulesFound, rulesTouched, rules };
 }
 
 function rankOf(run: ModelRun, rule: string): { rank: number; relation: BiasRelation | undefined } {
@@ -213,8 +217,8 @@ function rankOf(run: ModelRun, rule: string): { rank: number; relation: BiasRela
 function section(runs: readonly ModelRun[], commands: readonly string[]): string {
   const total = runs[0]?.relations.length ?? 0;
   let md = `## Bias discovery (#20): models trained with planted cues against a clean one\n\n`;
-  md += `Zhang, Wang, Zhu, *Examining CNN Representations with respect to Dataset Bias* (AAAI 2018). Data: \`lucerna dataset parts\` (bird, fish, none; ${RECIPE.size} px; ${RECIPE.n} training images, seed ${RECIPE.seed}); each rule \`class:attribute=value@0.95\` gives that value to 95 % of the class's **training** images (the rest draw another value), the val split stays unbiased. Every model starts from the same \`model create ${RECIPE.arch} --width ${RECIPE.width}\` (seed 0) and is trained with the same recipe and budget (${RECIPE.train.join(' ')}). \`lucerna bias\` runs on a held-out set with the same rules (seed ${RECIPE.evalSeed}, half biased \`train\` split, half unbiased \`val\` split): relations are mined on the unbiased half at \`${RECIPE.layer}\` over every class × attribute value (${total} relations per model), flagged at |bias| ≥ ${RECIPE.threshold}.\n\n`;
-  md += `Bias of a relation (class c, attribute value j): the correlation, within each true class, between the class-c evidence (gradient × activation summed over the layer's filters) and the indicator of j (the partial correlation given the class; \`src/diagnosis/bias/relations.ts\`). Near 0 for a network that reads only the class; chance alone reaches about the *noise* column over all relations (5 % family-wise).\n\n`;
+  md += `Zhang, Wang, Zhu, *Examining CNN Representations with respect to Dataset Bias* (AAAI 2018). Data: \`lucerna dataset parts\` (bird, fish, none; ${RECIPE.size} px; ${RECIPE.n} training images, seed ${RECIPE.seed}); each rule \`class:attribute=value@0.95\` gives that value to 95 % of the class's **training** images (the rest draw another value), the val split stays unbiased. Every model starts from the same \`model create ${RECIPE.arch} --width ${RECIPE.width}\` (seed 0) and is trained with the same recipe and budget (${RECIPE.train.join(' ')}). \`lucerna bias\` runs on a held-out set with the same rules (seed ${RECIPE.evalSeed}, half biased \`train\` split, half unbiased \`val\` split): relations are mined on the unbiased half at \`${RECIPE.layer}\`: every attribute value × pair of classes (${total} relations per model), flagged at bias ≥ ${RECIPE.threshold}.\n\n`;
+  md += `A relation is an attribute value favouring one class over another (docs/bias.md: a softmax ignores evidence added to every class alike, so only how a cue moves one class against another is defined; what an earlier version listed as a relation and its mirror, \`fish:blue\` + and \`bird:blue\` −, is one relation, *blue → fish over bird*). Its bias: the correlation, within each true class, between the evidence for the first class minus the second (gradient × activation summed over the layer's filters) and the indicator of the value (the partial correlation given the class, oriented ≥ 0; \`src/diagnosis/bias/relations.ts\`). Near 0 for a network that reads only the class; chance alone reaches about the *noise* column over all relations (5 % family-wise).\n\n`;
   md += `| model | planted rules | accuracy: biased held-out | unbiased held-out | gap | flagged | noise | first relation (bias) |\n|---|---|---|---|---|---|---|---|\n`;
   for (const r of runs) {
     const biased = r.accuracy['train (biased)'];
@@ -224,7 +228,7 @@ function section(runs: readonly ModelRun[], commands: readonly string[]): string
     const firstText = first ? `${key(first)} (${num(first.bias)}, ${relationKind(first, r.rules)})` : '–';
     md += `| ${r.name} | ${r.rules.join(', ') || '–'} | ${pct(biased)} | ${pct(unbiased)} | ${gap} | ${r.relations.filter((x) => x.flagged).length} | ${r.noise.toFixed(3)} | ${firstText} |\n`;
   }
-  md += `\nEach planted relation (rank among the model's ${total} relations by |bias|):\n\n`;
+  md += `\nEach planted rule's strongest relation (the rule's value favouring the rule's class over another; rank among the model's ${total} relations by bias):\n\n`;
   md += `| model | planted relation | rank | bias | network | ground truth | flagged | evidence filters |\n|---|---|---|---|---|---|---|---|\n`;
   for (const r of runs)
     for (const rule of r.rules) {
@@ -258,17 +262,18 @@ function section(runs: readonly ModelRun[], commands: readonly string[]): string
     for (const x of r.relations.filter((y) => y.flagged)) md += `| ${r.name} | ${key(x)} | ${num(x.bias)} | ${relationKind(x, r.rules)} |\n`;
   const ratio = (a: number, b: number): string => (b ? `${a}/${b} = ${((100 * a) / b).toFixed(0)} %` : '–');
   const s = scoreFlags(runs);
-  const flagged = s.flags.planted + s.flags.mirror + s.flags.unplanted;
-  md += `\nOver all ${runs.length} models: ${s.planted} planted relations, ${s.mirrors} mirrors, ${s.unplanted} unplanted relations; ${flagged} flags (${s.flags.planted} planted, ${s.flags.mirror} mirrors, ${s.flags.unplanted} unplanted).\n\n`;
-  md += `| threshold | counting | flags | precision | recall |\n|---|---|---|---|---|\n`;
+  const flagged = s.flags.planted + s.flags['side effect'] + s.flags.unplanted;
+  md += `\nOver all ${runs.length} models: ${s.rules} planted rules (${s.planted} planted relations: each rule's value favouring its class over each other class), ${s.sideEffects} side effects, ${s.unplanted} unplanted relations; ${flagged} flags (${s.flags.planted} planted, ${s.flags['side effect']} side effects, ${s.flags.unplanted} unplanted).\n\n`;
+  md += `| threshold | counting | flags | precision | recall (rules found) | recall (learned rules found) |\n|---|---|---|---|---|---|\n`;
   for (const at of ['flag', 'noise'] as const) {
     const t = scoreFlags(runs, at);
-    const n = t.flags.planted + t.flags.mirror + t.flags.unplanted;
+    const n = t.flags.planted + t.flags['side effect'] + t.flags.unplanted;
     const name = at === 'flag' ? `${RECIPE.threshold} (the default)` : 'the chance level (noise column)';
-    md += `| ${name} | strict: only the named relation is planted | ${n} | ${ratio(t.flags.planted, n)} | ${ratio(t.flags.planted, t.planted)} |\n`;
-    md += `| ${name} | per rule: a flag on the rule's attribute value, any class, finds the rule | ${n} | ${ratio(t.flags.planted + t.flags.mirror, n)} | ${ratio(t.rulesFound, t.rules)} |\n`;
+    const learnedFound = at === 'flag' ? ratio(learnedFlagged, learned) : '–';
+    md += `| ${name} | strict: a flag counts if it is a planted relation; a rule is found by a flagged planted relation | ${n} | ${ratio(t.flags.planted, n)} | ${ratio(t.rulesFound, t.rules)} | ${learnedFound} |\n`;
+    md += `| ${name} | per rule's value: a flag on a rule's attribute value, any pair of classes, counts and finds the rule | ${n} | ${ratio(t.flags.planted + t.flags['side effect'], n)} | ${ratio(t.rulesTouched, t.rules)} | – |\n`;
   }
-  md += `\nA mirror is the rule's attribute value with another class: a rule that gives 95 % of fish a blue body also makes blue bodies rare among birds in training, so a network that learned "blue → fish" gives blue birds less bird evidence (a negative bias on bird:body_colour=blue).\n`;
+  md += `\nA side effect is the rule's attribute value favouring another class: a rule that gives 95 % of fish a blue body also makes blue bodies rare among birds in training, so *blue → none over bird* is in the biased data too.\n`;
   md += `\nCommands (the script \`scripts/results/bias.ts\` runs them in-process, then scores \`bias.json\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
   return md;
 }

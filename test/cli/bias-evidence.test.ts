@@ -55,16 +55,13 @@ describe('lucerna bias: evidence filters', () => {
       ]),
     );
     const rows = parseCsv(readFileSync(join(data, 'attributes.csv'), 'utf8'), ['image', 'split'], 'attributes.csv');
-    const shown = json.flagged.slice(0, 3) as { className: string; attribute: string; filters: number[] }[];
-    assert.deepEqual(
-      Object.keys(json.evidence),
-      shown.map((x) => `${x.className}:${x.attribute}`),
-      'the top flagged relations, in rank order',
-    );
+    const shown = json.flagged.slice(0, 3) as { className: string; against: string; attribute: string; filters: number[] }[];
+    const keyOf = (x: { className: string; against: string; attribute: string }) => `${x.className}>${x.against}:${x.attribute}`;
+    assert.deepEqual(Object.keys(json.evidence), shown.map(keyOf), 'the top flagged relations, in rank order');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     let patches = 0;
     for (const rel of shown) {
-      const list = json.evidence[`${rel.className}:${rel.attribute}`] as Evidence[];
+      const list = json.evidence[keyOf(rel)] as Evidence[];
       assert.deepEqual(
         list.map((f) => f.filter),
         rel.filters,
@@ -82,7 +79,7 @@ describe('lucerna bias: evidence filters', () => {
         for (let k = 1; k < f.patches.length; k++) assert.ok((f.patches[k - 1]?.score as number) >= (f.patches[k]?.score as number), 'best first');
         assert.equal(new Set(f.patches.map((p) => p.image)).size, f.patches.length, 'one patch per image');
         if (f.patches.length) {
-          const section = html.split(`<h2>Evidence: ${rel.className}:${rel.attribute}</h2>`)[1]?.split('<h2>')[0] ?? '';
+          const section = html.split(`<h2>Evidence: ${keyOf(rel).replace('>', '&gt;')}</h2>`)[1]?.split('<h2>')[0] ?? '';
           assert.match(section, new RegExp(`<img src="data:image/png;base64,[^"]+"[^>]*alt="Top patches of filter ${f.filter}"`));
           assert.ok(section.includes(`filter ${f.filter}: ${unit.label} (`), 'the label is shown with the filter');
           patches += f.patches.length;

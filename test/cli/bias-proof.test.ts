@@ -1,14 +1,18 @@
 /**
  * The bias-discovery proof at tiny scale (issue #20; the full run is `scripts/results/bias.ts`):
  * the same vgg11-bn (1/8 width) is trained with the same seed and budget on a parts set with a
- * planted cue (fish bodies blue in the training split) and on the same set without it; `lucerna
- * bias` must rank a relation of the planted cue first on the biased model and flag it, and flag
- * nothing on the clean model at the same threshold (the default, 0.3). Half of the 600 images are
- * in the unbiased val split, and the relations are read on the body-colour and background columns
- * of attributes.csv (45 relations), so that 0.3 stays above the |bias| chance reaches there
- * (`noiseLevel(300, 45)` ≈ 0.2). Measured when written: the planted relation 0.323, the clean
- * model's largest |bias| 0.224 (with 400 images and 80 val ones, chance reached 0.34 and the clean
- * model was flagged).
+ * planted cue (every training bird on a plain background) and on the same set without it; `lucerna
+ * bias` must rank a relation of the planted cue first on the biased model (plain backgrounds favour
+ * bird over another class) and flag it, and flag nothing on the clean model at the same threshold
+ * (the default, 0.3). 750 images, 300 for training and 450 in the unbiased val split, and the
+ * relations are read on the body-colour and background columns of attributes.csv (45 relations:
+ * 15 values × 3 pairs of classes), so that 0.3 stays well above the |bias| chance reaches there
+ * (`noiseLevel(450, 45)` ≈ 0.15).
+ *
+ * Measured when written (data seed 1, and seed 2 as a check): the planted relation 0.485 (0.530),
+ * the clean model's largest bias 0.174 (0.166). The earlier cue, blue fish bodies on 600 images
+ * (300 val), was learned too weakly at this size for a margin: 0.305–0.376 over data seeds and
+ * val sizes, against the same 0.3.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,10 +28,11 @@ after(() => rm(work, { recursive: true, force: true }));
 const SIZE = 32;
 const LAYER = 'Relu_33'; // the top conv block of vgg11-bn, [N, 64, 2, 2] at 32 px
 const THRESHOLD = '0.3'; // the default
-const RULE = 'fish:body_colour=blue@1';
+const RULE = 'bird:background=plain@1';
 
 interface Relation {
   className: string;
+  against: string;
   attribute: string;
   bias: number;
   flagged: boolean;
@@ -52,7 +57,7 @@ async function trainAndExamine(name: string, rules: string[]): Promise<Relation[
     '--out',
     data,
     '--n',
-    '600',
+    '750',
     '--seed',
     '1',
     '--size',
@@ -60,7 +65,7 @@ async function trainAndExamine(name: string, rules: string[]): Promise<Relation[
     '--classes',
     '2',
     '--val-fraction',
-    '0.5',
+    '0.6',
     ...rules.flatMap((r) => ['--bias', r]),
   );
   const init = join(work, `${name}-init.onnx`);
@@ -97,12 +102,12 @@ before(async () => {
 });
 
 describe('lucerna bias on trained models (tiny)', () => {
-  it('ranks a relation of the planted cue (blue bodies) first on the biased model, and flags it', () => {
+  it('ranks a relation of the planted cue (plain backgrounds) first on the biased model, and flags it', () => {
     const first = biased[0] as Relation;
-    assert.equal(first.attribute, 'body_colour=blue', JSON.stringify(biased.slice(0, 3)));
-    assert.ok(first.flagged && Math.abs(first.bias) >= Number(THRESHOLD), JSON.stringify(biased.slice(0, 3)));
-    // the sign says who gains: blue is evidence for fish, against the other classes
-    assert.equal(first.className === 'fish', first.bias > 0, JSON.stringify(first));
+    assert.equal(first.attribute, 'background=plain', JSON.stringify(biased.slice(0, 3)));
+    assert.ok(first.flagged && first.bias >= Number(THRESHOLD), JSON.stringify(biased.slice(0, 3)));
+    // the relation says who gains: plain backgrounds favour bird (over fish or none)
+    assert.equal(first.className, 'bird', JSON.stringify(first));
   });
   it('the trained models record the unit pixels they were trained on (else bias would read them wrongly)', () => {
     const sidecar = JSON.parse(readFileSync(join(work, 'clean.lucerna.json'), 'utf8'));

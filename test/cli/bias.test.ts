@@ -107,14 +107,18 @@ describe('lucerna bias: bad input', () => {
 });
 
 describe('lucerna bias: output', () => {
-  it('writes bias.json (every class–attribute relation, ranked) and report.html, and refuses a non-empty --out', async () => {
+  it('writes bias.json (every relation, ranked) and report.html, and refuses a non-empty --out', async () => {
     const out = join(work, 'out');
     const r = await bias(cleanModel, '--dataset', clean, '--attributes', join(clean, 'attributes.csv'), '--layer', LAYER, '--threshold', '0.5', '--out', out);
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(readFileSync(join(out, 'bias.json'), 'utf8'));
-    const names = new Set(json.relations.map((x: { className: string; attribute: string }) => `${x.className}:${x.attribute}`));
+    // one relation per attribute value and unordered pair of classes, oriented so that its bias is ≥ 0
+    const names = new Set(
+      json.relations.map((x: { className: string; against: string; attribute: string }) => `${[x.className, x.against].sort().join('|')}:${x.attribute}`),
+    );
     assert.equal(names.size, json.relations.length);
-    assert.ok(names.has('bird:background=stripes') && names.has('none:head_colour=red'));
+    assert.ok(names.has('bird|fish:background=stripes') && names.has('fish|none:head_colour=red') && names.has('bird|none:head_colour=red'));
+    assert.ok(json.relations.every((x: { bias: number }) => x.bias >= 0));
     const abs = json.relations.map((x: { bias: number }) => Math.abs(x.bias));
     assert.deepEqual(
       abs,
@@ -151,8 +155,8 @@ describe('lucerna bias: Grad-CAM evidence in the report', () => {
     let maps = 0;
     let checked = 0;
     for (const [k, section] of sections.entries()) {
-      const rel = json.flagged[k] as { className: string; attribute: string };
-      assert.ok(section.startsWith(`${rel.className}:${rel.attribute}</h2>`), 'the top flagged relations, in rank order');
+      const rel = json.flagged[k] as { className: string; against: string; attribute: string };
+      assert.ok(section.startsWith(`${rel.className}&gt;${rel.against}:${rel.attribute}</h2>`), 'the top flagged relations, in rank order');
       const cams = section.match(/<img src="data:image\/png;base64,[^"]+"[^>]*alt="Grad-CAM for ([^"]+) on [^"]+"/g) ?? [];
       const inputs = section.match(/<img src="data:image\/png;base64,[^"]+"[^>]*alt="parts_\d+\.png" class="input"/g) ?? [];
       assert.ok(cams.length <= 4 && cams.length === inputs.length, `${cams.length} maps, ${inputs.length} images`);

@@ -59,7 +59,9 @@ function reference(birdLeansOnStripes: number): RelationInput {
 
 test('mineRelations flags the planted relation first on the biased model, nothing on the clean one', () => {
   const biased = mineRelations(reference(2), { filtersPerAttribute: 2, threshold: 0.3 });
+  assert.equal(biased.length, 2); // one pair of classes × two attribute values
   assert.equal(biased[0]?.className, 'bird');
+  assert.equal(biased[0]?.against, 'cat');
   assert.equal(biased[0]?.attribute, 'background=stripes');
   assert.deepEqual(biased[0]?.filters, [0]); // only filter 0 moves with the stripes within a class
   assert.ok(Math.abs((biased[0]?.bias ?? 0) - 1) < 1e-12);
@@ -68,21 +70,22 @@ test('mineRelations flags the planted relation first on the biased model, nothin
   assert.equal(biased[0]?.flagged, true);
   assert.equal(biased.filter((r) => r.flagged).length, 1);
   // the wing is a real part of birds: the network relies on it as much as the class does (bias 0),
-  // though network and ground-truth correlations are not both ±1
-  const wing = biased.find((r) => r.className === 'bird' && r.attribute === 'part=wing');
-  assert.ok(wing && wing.bias === 0 && !wing.flagged && Math.abs(wing.groundTruth - 1) < 1e-12 && wing.network < 0.99);
+  // though network and ground-truth correlations are not both 1
+  const wing = biased.find((r) => r.attribute === 'part=wing');
+  assert.ok(wing && wing.bias === 0 && !wing.flagged && Math.abs(wing.groundTruth - 1) < 1e-12 && wing.network < 0.99, JSON.stringify(wing));
 
   const clean = mineRelations(reference(0), { filtersPerAttribute: 1, threshold: 0.3 });
   assert.equal(clean.filter((r) => r.flagged).length, 0);
   assert.ok(clean.every((r) => r.bias === 0));
 });
 
-test('mineRelations flags a relation the network counts against the class (negative bias)', () => {
+test('a cue the network counts against a class is the relation favouring the other class', () => {
   const relations = mineRelations(reference(-1), { filtersPerAttribute: 1 });
   const top = relations[0];
-  assert.equal(top?.className, 'bird');
+  assert.equal(top?.className, 'cat');
+  assert.equal(top?.against, 'bird');
   assert.equal(top?.attribute, 'background=stripes');
-  assert.ok(top && Math.abs(top.bias + 1) < 1e-12 && top.flagged);
+  assert.ok(top && Math.abs(top.bias - 1) < 1e-12 && top.flagged);
   assert.deepEqual(top?.filters, [0]);
 });
 
@@ -94,4 +97,45 @@ test('a weaker reliance gives a smaller bias, ranked below a stronger one', () =
   const quarter = bird.map((r) => [(r[0] as number) / 4, r[1] as number, r[2] as number]);
   const weak = mineRelations({ ...input, rationale: [quarter, input.rationale[1] ?? []] })[0]?.bias ?? 0;
   assert.ok(strong > weak && weak > 0 && strong < 1, `${strong} ${weak}`);
+});
+
+/**
+ * Three classes, 12 images; a blue body (independent of the class here) adds fish evidence and
+ * takes bird evidence away, as a network trained on "95 % of fish are blue" does. Filter 1 is
+ * per-image noise shared by every class score (a softmax ignores it).
+ */
+function threeClasses(shared: number): RelationInput {
+  const labels = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2];
+  const blue = [1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 1, 1];
+  const noise = [0.3, -1.2, 0.8, 0.1, -0.5, 0.9, -0.2, 0.4, 1.1, -0.7, 0.2, -0.6];
+  const wobble = [0.1, 0, -0.1, 0.05, 0, 0.1, -0.05, 0, 0.02, -0.1, 0, 0.08];
+  const score = (sign: number) => labels.map((_, n) => [sign * (blue[n] as number) + (wobble[n] as number), shared * (noise[n] as number), 0]);
+  return {
+    classes: ['bird', 'fish', 'none'],
+    labels,
+    attributes: ['body_colour=blue'],
+    indicators: blue.map((b) => [b]),
+    rationale: [score(-1), score(1), score(0)],
+  };
+}
+
+test('a relation and its mirror are one relation: the cue favours fish over bird, listed once', () => {
+  const relations = mineRelations(threeClasses(0), { filtersPerAttribute: 1 });
+  assert.equal(relations.length, 3); // 3 pairs of classes × 1 attribute value
+  const top = relations[0];
+  assert.deepEqual([top?.className, top?.against, top?.attribute], ['fish', 'bird', 'body_colour=blue']);
+  assert.ok(top && top.bias > 0.9 && top.flagged, JSON.stringify(top));
+  assert.ok(relations.every((r) => r.bias >= 0));
+  assert.equal(relations.filter((r) => r.attribute === 'body_colour=blue' && [r.className, r.against].sort().join() === 'bird,fish').length, 1);
+});
+
+test('relations do not change when the same evidence is added to every class score (the softmax cannot see it)', () => {
+  const a = mineRelations(threeClasses(0));
+  const b = mineRelations(threeClasses(5));
+  assert.equal(a.length, b.length);
+  a.forEach((r, i) => {
+    const s = b[i];
+    assert.deepEqual([s?.className, s?.against, s?.attribute], [r.className, r.against, r.attribute]);
+    assert.ok(Math.abs((s?.bias as number) - r.bias) < 1e-12);
+  });
 });

@@ -125,6 +125,7 @@ before(async () => {
   });
   const relation = (className: string, attribute: string, bias: number): BiasRelation => ({
     className,
+    against: 'none',
     attribute,
     filters: [3, 17, 40],
     network: bias,
@@ -132,12 +133,12 @@ before(async () => {
     bias,
     flagged: Math.abs(bias) >= 0.3,
   });
-  const relations = [relation('bird', 'background=stripes', 0.8), relation('fish', 'head_colour=red', -0.4), relation('bird', 'tail_present=1', 0.1)];
+  const relations = [relation('bird', 'background=stripes', 0.8), relation('fish', 'head_colour=red', 0.4), relation('bird', 'tail_present=1', 0.1)];
   const example = { name: 'parts_000001.png', className: 'bird', predicted: 'bird', cue: false, width: 64, height: 64, image: picture, cam: picture };
   pages.bias = biasPage({
     relations,
     accuracy: { 'train (biased)': { images: 80, accuracy: 0.95 }, 'val (unbiased)': { images: 20, accuracy: 0.6 } },
-    examples: new Map([['bird:background=stripes', [example, { ...example, className: 'fish', cue: true }]]]),
+    examples: new Map([['bird>none:background=stripes', [example, { ...example, className: 'fish', cue: true }]]]),
     threshold: 0.3,
     settings: { layer: 'Relu_3', threshold: 0.3 },
   });

@@ -144,9 +144,9 @@ function evidenceJson(filters: ReadonlyMap<string, readonly FilterEvidence[]>) {
   return Object.fromEntries([...filters].map(([k, list]) => [k, list.map(({ montage: _, ...rest }) => rest)]));
 }
 
-/** Val images where the relation's cue agrees with the class (the direction the network leans). */
-function cueAgrees(r: BiasRelation, c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): (i: number) => boolean {
-  return (i) => (((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1)) === r.network >= 0;
+/** Val images where the relation's cue agrees with the class it favours (has the cue exactly when of that class). */
+function cueAgrees(c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): (i: number) => boolean {
+  return (i) => ((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1);
 }
 
 /**
@@ -235,7 +235,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   };
   const top = relations.find((r) => r.flagged);
   if (top) {
-    const agrees = cueAgrees(top, classes.indexOf(top.className), table.names.indexOf(top.attribute), val, valIndicators);
+    const agrees = cueAgrees(classes.indexOf(top.className), table.names.indexOf(top.attribute), val, valIndicators);
     accuracyBy[`val, cue agrees (${top.className}:${top.attribute})`] = accuracy(valPred, val, agrees);
     accuracyBy[`val, cue conflicts (${top.className}:${top.attribute})`] = accuracy(valPred, val, (i) => !agrees(i));
   }
@@ -275,7 +275,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   await ctx.outputs.write(join(flags.out, 'predictions.csv'), predictionsCsv([...val, ...train], [...valPred, ...trainPred], classes));
   await ctx.outputs.write(join(flags.out, 'report.html'), biasPage({ relations, accuracy: accuracyBy, examples, filters, labels, threshold, settings }));
   const seconds = (performance.now() - t0) / 1000;
-  const first = top ? `; first: ${top.className}:${top.attribute} (bias ${top.bias.toFixed(3)})` : '';
+  const first = top ? `; first: ${top.attribute} favours ${top.className} over ${top.against} (bias ${top.bias.toFixed(3)})` : '';
   return {
     json: full,
     message: `bias: ${json.flagged.length} of ${relations.length} relations flagged at ${threshold}${first} → ${flags.out} (${seconds.toFixed(1)} s)`,

@@ -10,7 +10,7 @@ import * as flags from '../flags.js';
 import type { BiasFlags } from './bias-run.js';
 
 /**
- * `lucerna bias`: class–attribute relations the network relies on more (or less) than the
+ * `lucerna bias`: relations (an attribute value favouring one class over another) the network relies on more (or less) than the
  * unbiased split justifies; writes `bias.json`, `report.html` and `predictions.csv`.
  *
  * @example
@@ -20,7 +20,7 @@ import type { BiasFlags } from './bias-run.js';
  */
 export const biasCommand = defineCommand<BiasFlags>({
   name: 'bias',
-  description: 'bias discovery: class–attribute relations the network relies on more (or less) than the unbiased split justifies',
+  description: 'bias discovery: relations (an attribute value favouring one class over another) the network relies on more than the unbiased split justifies',
   arguments: [flags.modelArgument()],
   output: { kind: 'folder' },
   options: [

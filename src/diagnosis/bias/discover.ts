@@ -2,7 +2,7 @@
  * Bias discovery on a batch of unbiased reference images (Zhang, Wang, Zhu, "Examining CNN
  * Representations with respect to Dataset Bias", AAAI 2018, https://arxiv.org/abs/1710.10577):
  * the per-filter rationale of every class score at a conv layer ({@link filterRationale}), then
- * the class–attribute relations it implies compared with the ground truth ({@link mineRelations}:
+ * the relations it implies (an attribute value favouring one class over another) compared with the ground truth ({@link mineRelations}:
  * the partial correlation of the class evidence and the attribute given the true class).
  */
 import type { CommonOptions } from '../../attribution/types.js';
@@ -24,7 +24,7 @@ export interface BiasReference {
 }
 
 /**
- * Every class–attribute relation at `layer`, ranked by absolute bias, flagged at the threshold.
+ * Every relation (attribute value × pair of classes) at `layer`, ranked by bias, flagged at the threshold.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Mining the class–attribute relations a CNN's evidence implies and flagging the biased ones,
+ * Mining the relations between attributes and classes that a CNN's evidence implies and flagging the biased ones,
  * after Zhang, Wang, Zhu, "Examining CNN Representations with respect to Dataset Bias" (AAAI 2018,
  * https://arxiv.org/abs/1710.10577). The paper mines the relations between attributes that a
  * network's inference patterns imply and flags those that contradict the ground-truth relations.
@@ -7,30 +7,37 @@
  * gradient pass (the rationale, gradient × activation of a conv layer summed over positions) on an
  * unbiased reference split.
  *
- * Choices (ours, on the paper's idea), for class `c` and attribute value `j` over the reference
+ * Choices (ours, on the paper's idea; docs/bias.md), for an attribute value `j` over the reference
  * images:
- * - **Evidence.** `e_n = Σ_k rationale[c][n][k]`, the class-`c` score's evidence at the layer: the
- *   first-order decomposition of the score over the layer's filters (the decision-tree issue's
- *   rationale).
+ * - **A relation is a cue and a pair of classes.** The paper's relation says how the network's
+ *   inference of one attribute uses another. A classifier's classes compete through a softmax,
+ *   which is unchanged when the same amount is added to every class score, so the evidence for one
+ *   class alone is not defined: only how a cue moves one class against another is. A relation is
+ *   therefore "`j` favours class `c` over class `c'`", one per unordered pair of classes, oriented
+ *   so that its bias is ≥ 0. What an earlier version reported as two relations, `fish:blue` (+)
+ *   and its mirror `bird:blue` (−), is this one relation, `blue` favours fish over bird.
+ * - **Evidence.** `e_n = Σ_k (rationale[c][n][k] − rationale[c'][n][k])`, the difference of the two
+ *   class scores' rationales at the layer (gradient × activation summed over positions, the
+ *   decision-tree issue's rationale): the first-order decomposition of the score margin y_c − y_c'
+ *   over the layer's filters.
  * - **The network's relation** is `ρ(e, a_j)`, the Pearson correlation of that evidence with the
- *   indicator of `j`. **The ground-truth relation** is `ρ(y_c, a_j)`, the phi coefficient of the
- *   true class and `j` on the same unbiased split.
+ *   indicator of `j`. **The ground-truth relation** is `ρ(t, a_j)` with `t_n` = 1 for an image of
+ *   `c`, −1 for one of `c'`, 0 otherwise, on the same unbiased split.
  * - **Bias** is the partial correlation of the evidence and the attribute given the true class:
  *   the Pearson correlation of their within-class residuals (each minus its mean over the images of
  *   the same true class, all classes as groups). It is the network's relation less what the ground
  *   truth explains: on the unbiased split, everything the attribute says about the class goes
  *   through the true class, so a network that reads only the class has a bias near 0 on every
  *   attribute, also on the parts that define a class and however imperfect it is. A network that
- *   uses `j` as a cue for `c` (within one true class, images with `j` get more class-`c` evidence)
- *   gets a positive bias; one that counts `j` against `c`, a negative one. An attribute that the
- *   class determines (every bird has a beak) leaves nothing to measure, and gets bias 0. (A plain
- *   difference `ρ(e, a) − ρ(y, a)` is not used: the two correlations are on different scales, since
- *   a continuous score never correlates ±1 with a label, and conditioning only on "class `c` or
- *   not" would count the differences between the other classes as bias.)
- * - **Flagging.** A relation is flagged when `|bias| ≥ threshold` (default 0.3). With no reliance,
+ *   uses `j` as a cue for `c` against `c'` (within one true class, images with `j` get a larger
+ *   margin for `c` over `c'`) gets a positive bias. An attribute that the class determines (every
+ *   bird has a beak) leaves nothing to measure, and gets bias 0. (A plain difference
+ *   `ρ(e, a) − ρ(t, a)` is not used: the two correlations are on different scales, since a
+ *   continuous score never correlates ±1 with a label.)
+ * - **Flagging.** A relation is flagged when `bias ≥ threshold` (default 0.3). With no reliance,
  *   the sample partial correlation over N images has a standard deviation of about `1/√(N − 3)`;
  *   {@link noiseLevel} gives the largest |bias| that chance alone reaches over R relations, and the
- *   CLI warns when the threshold is below it. Relations are ranked by |bias|.
+ *   CLI warns when the threshold is below it. Relations are ranked by bias.
  * - **Evidence filters.** The within-class covariance of `e` and `a` is the sum of the filters'
  *   within-class covariances with `a` (the rationale is additive over filters), so each filter's
  *   share of the bias is exact; the `filtersPerAttribute` filters with the largest share in the
@@ -60,17 +67,20 @@ export interface RelationOptions {
   readonly threshold?: number;
 }
 
-/** One mined class–attribute relation. */
+/** One mined relation: the attribute value favours `className` over `against`. */
 export interface BiasRelation {
+  /** The class the cue favours. */
   readonly className: string;
+  /** The class it is favoured over. */
+  readonly against: string;
   readonly attribute: string;
   /** The filters that carry the bias, largest share first. */
   readonly filters: readonly number[];
-  /** The network's relation ρ(evidence, attribute) in [−1, 1]. */
+  /** The network's relation ρ(evidence of `className` minus `against`, attribute) in [−1, 1]. */
   readonly network: number;
-  /** The ground-truth relation ρ(class, attribute) in [−1, 1]. */
+  /** The ground-truth relation ρ(t, attribute) in [−1, 1], t = 1 for `className`, −1 for `against`, 0 otherwise. */
   readonly groundTruth: number;
-  /** The partial correlation ρ(evidence, attribute | class) in [−1, 1]. */
+  /** The partial correlation ρ(evidence, attribute | class) in [0, 1] (the orientation makes it ≥ 0). */
   readonly bias: number;
   readonly flagged: boolean;
 }
@@ -180,7 +190,8 @@ function evidenceFilters(shares: readonly number[], sign: number, m: number): nu
 }
 
 /**
- * Mines every class–attribute relation, ranked by absolute bias (largest first).
+ * Mines every relation (attribute value × unordered pair of classes, oriented so that the bias is
+ * ≥ 0), ranked by bias (largest first). Fewer than two classes give no relation.
  *
  * @example
  * ```ts
@@ -192,33 +203,34 @@ export function mineRelations(input: RelationInput, options: RelationOptions = {
   const m = options.filtersPerAttribute ?? 3;
   const threshold = options.threshold ?? 0.3;
   const out: BiasRelation[] = [];
-  const classData = input.classes.map((_, c) => {
-    const rows = input.rationale[c] ?? [];
-    const evidence = rows.map((row) => row.reduce((s, v) => s + v, 0));
-    return {
-      rows: residualRows(rows, input.labels),
-      y: input.labels.map((l) => (l === c ? 1 : 0)),
-      evidence,
-      residual: withinClassResiduals(evidence, input.labels),
-    };
-  });
-  input.attributes.forEach((attribute, j) => {
-    const indicator = input.indicators.map((row) => row[j] as number);
-    const residual = withinClassResiduals(indicator, input.labels);
-    input.classes.forEach((className, c) => {
-      const d = classData[c] as (typeof classData)[number];
-      const bias = pearson(d.residual, residual);
-      const filters = bias === 0 ? [] : evidenceFilters(covariancesWith(d.rows, indicator), Math.sign(bias), m);
-      out.push({
-        className,
-        attribute,
-        filters,
-        network: pearson(d.evidence, indicator),
-        groundTruth: pearson(d.y, indicator),
-        bias,
-        flagged: Math.abs(bias) >= threshold,
+  const indicators = input.attributes.map((_, j) => input.indicators.map((row) => row[j] as number));
+  const attributeResiduals = indicators.map((indicator) => withinClassResiduals(indicator, input.labels));
+  for (let c = 0; c < input.classes.length; c++) {
+    for (let o = c + 1; o < input.classes.length; o++) {
+      const mine = input.rationale[c] ?? [];
+      const other = input.rationale[o] ?? [];
+      const rows = mine.map((row, n) => row.map((v, k) => v - ((other[n] as readonly number[])[k] as number)));
+      const evidence = rows.map((row) => row.reduce((s, v) => s + v, 0));
+      const residual = withinClassResiduals(evidence, input.labels);
+      const rowResiduals = residualRows(rows, input.labels);
+      const truth = input.labels.map((l) => (l === c ? 1 : l === o ? -1 : 0));
+      input.attributes.forEach((attribute, j) => {
+        const indicator = indicators[j] as number[];
+        const raw = pearson(residual, attributeResiduals[j] as number[]);
+        const sign = raw < 0 ? -1 : 1;
+        const bias = sign * raw;
+        out.push({
+          className: input.classes[sign > 0 ? c : o] as string,
+          against: input.classes[sign > 0 ? o : c] as string,
+          attribute,
+          filters: bias === 0 ? [] : evidenceFilters(covariancesWith(rowResiduals, indicator), sign, m),
+          network: sign * pearson(evidence, indicator),
+          groundTruth: sign * pearson(truth, indicator),
+          bias,
+          flagged: bias >= threshold,
+        });
       });
-    });
-  });
-  return out.sort((a, b) => Math.abs(b.bias) - Math.abs(a.bias));
+    }
+  }
+  return out.sort((a, b) => b.bias - a.bias);
 }

@@ -1,6 +1,6 @@
 /**
  * The bias-discovery report (`lucerna bias`) as a page of the report kit: the flagged
- * class–attribute relations ranked by |bias|, the accuracy on the biased and unbiased splits (and
+ * relations (an attribute value favouring one class over another) ranked by bias, the accuracy on the biased and unbiased splits (and
  * where the top cue agrees or conflicts with the class), per flagged relation its evidence filters
  * and Grad-CAM maps on val images where the cue and the class disagree, every relation, and the
  * settings. Zhang, Wang, Zhu, "Examining CNN Representations with respect to Dataset Bias",
@@ -61,10 +61,10 @@ export interface BiasReport {
 /**
  * The key of a relation in {@link BiasReport.examples}.
  *
- * @example `relationKey({ className: 'bird', attribute: 'background=stripes', … }); // 'bird:background=stripes'`
+ * @example `relationKey({ className: 'bird', against: 'fish', attribute: 'background=stripes', … }); // 'bird>fish:background=stripes'`
  */
-export function relationKey(r: Pick<BiasRelation, 'className' | 'attribute'>): string {
-  return `${r.className}:${r.attribute}`;
+export function relationKey(r: Pick<BiasRelation, 'className' | 'against' | 'attribute'>): string {
+  return `${r.className}>${r.against}:${r.attribute}`;
 }
 
 /** A filter's number, with its dissection label when one is known: `14 (fish)`. */
@@ -77,13 +77,14 @@ function relationTable(relations: readonly BiasRelation[], labels?: BiasReport['
   const rows = relations.map((r, i): Cell[] => [
     i + 1,
     r.className,
+    r.against,
     r.attribute,
     r.network,
     r.groundTruth,
     r.flagged ? { value: r.bias, className: 'best', title: 'flagged' } : r.bias,
     r.filters.map((f) => filterCell(f, labels)).join(', '),
   ]);
-  return table(rows, { columns: ['#', 'class', 'attribute', 'network', 'ground truth', 'bias', 'evidence filters'] });
+  return table(rows, { columns: ['#', 'favours', 'over', 'attribute', 'network', 'ground truth', 'bias', 'evidence filters'] });
 }
 
 function accuracySection(report: BiasReport): string {
@@ -152,7 +153,7 @@ function evidence(r: BiasRelation, examples: readonly BiasExample[], filters: re
 export function biasPage(report: BiasReport): string {
   const flagged = report.relations.filter((r) => r.flagged);
   const shown = flagged.filter((r) => report.examples.has(relationKey(r)));
-  const header = `<p class="muted">Network relation: correlation of the class score's evidence (gradient × activation summed over the layer's filters) with the attribute, on the unbiased val split; ground truth: phi coefficient of class and attribute on the same split; bias: the correlation of evidence and attribute within each true class (partial correlation given the class), flagged from |bias| ≥ ${escapeHtml(formatValue(report.threshold))}; evidence filters: the filters with the largest share of that within-class covariance. Zhang, Wang, Zhu, AAAI 2018 (arXiv:1710.10577).</p>`;
+  const header = `<p class="muted">A relation: an attribute value favouring one class over another (a softmax only sees how a cue moves one class against another). Network relation: correlation of the evidence for the first class minus the second (gradient × activation summed over the layer's filters) with the attribute, on the unbiased val split; ground truth: correlation of the attribute with 1 for the first class, −1 for the second, 0 otherwise, on the same split; bias: the correlation of evidence and attribute within each true class (partial correlation given the class, oriented ≥ 0), flagged from bias ≥ ${escapeHtml(formatValue(report.threshold))}; evidence filters: the filters with the largest share of that within-class covariance. Zhang, Wang, Zhu, AAAI 2018 (arXiv:1710.10577).</p>`;
   const sections: Section[] = [
     {
       title: `Flagged relations (${flagged.length})`,
