@@ -1,36 +1,39 @@
 /**
- * A unit's thresholded mask drawn over an image: the map upsampled (bilinear, half-pixel centres)
- * to the image size, pixels outside `up > threshold` dimmed, the mask's edge drawn in orange.
+ * A unit's thresholded mask as drawn over an image in the dissection report: the map upsampled
+ * (bilinear, half-pixel centres) to the drawing size and `up > threshold`, as palette indices —
+ * pixels outside the mask dimmed, the mask's edge in orange, the inside clear — so the picture
+ * underneath is encoded once however many units show it.
  */
-import type { RgbImage } from '../io/image.js';
 import { maskAbove } from './tally.js';
 
+/** Palette of {@link maskShades}: clear inside, outside dimmed to 30 % (black at 70 %), orange edge. */
+export const MASK_PALETTE: readonly (readonly [number, number, number, number])[] = [
+  [0, 0, 0, 0],
+  [0, 0, 0, 179],
+  [255, 140, 0, 255],
+];
+
 /**
- * Draws the mask of `map` (h × w) at `threshold` over `image`.
+ * The mask of `map` (h × w) at `threshold`, drawn at `height × width`: per pixel 0 (inside), 1
+ * (outside) or 2 (inside, on the edge of the mask or of the picture), indices into {@link MASK_PALETTE}.
  *
  * @example
  * ```ts
- * const shown = maskOverlay(image, top.map, 7, 7, thresholds[u]);
+ * const shades = maskShades(top.map, 7, 7, 96, 96, thresholds[u]);
  * ```
  */
-export function maskOverlay(image: RgbImage, map: Float32Array, h: number, w: number, threshold: number): RgbImage {
-  const { width, height, rgb } = image;
+export function maskShades(map: Float32Array, h: number, w: number, height: number, width: number, threshold: number): Uint8Array {
   const idx = new Int32Array(width * height);
   const count = maskAbove(map, 0, h, w, height, width, threshold, idx);
-  const inside = new Uint8Array(width * height);
-  for (let k = 0; k < count; k++) inside[idx[k] as number] = 1;
-  const out = new Uint8Array(rgb.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      const on = inside[p] === 1;
-      const edge =
-        on && (x === 0 || y === 0 || x === width - 1 || y === height - 1 || !inside[p - 1] || !inside[p + 1] || !inside[p - width] || !inside[p + width]);
-      for (let c = 0; c < 3; c++) {
-        const v = rgb[p * 3 + c] as number;
-        out[p * 3 + c] = edge ? ([255, 140, 0][c] as number) : on ? v : Math.round(v * 0.3);
-      }
-    }
+  const out = new Uint8Array(width * height).fill(1);
+  for (let k = 0; k < count; k++) out[idx[k] as number] = 0;
+  for (let k = 0; k < count; k++) {
+    const p = idx[k] as number;
+    const x = p % width;
+    const y = (p - x) / width;
+    const edge =
+      x === 0 || y === 0 || x === width - 1 || y === height - 1 || out[p - 1] === 1 || out[p + 1] === 1 || out[p - width] === 1 || out[p + width] === 1;
+    if (edge) out[p] = 2;
   }
-  return { rgb: out, width, height };
+  return out;
 }

@@ -21,9 +21,15 @@ export interface ReportLayer {
   readonly rows: readonly UnitScore[];
   /** The mean best part IoU over units, when `part` was dissected. */
   readonly partInterpretability?: number;
-  /** Per 1-based unit number, its top images with the mask drawn (data URIs); units without any are listed without images. */
-  readonly images: ReadonlyMap<number, readonly string[]>;
+  /** Per 1-based unit number, its top images with the mask drawn; units without any are listed without images. */
+  readonly images: ReadonlyMap<number, readonly TopImageView[]>;
 }
+
+/**
+ * A top image as drawn: one data URI with the mask already drawn in, or a picture and a mask to
+ * lay over it (data URIs; a picture shared by several units is written once in the page).
+ */
+export type TopImageView = string | { readonly picture: string; readonly mask: string };
 
 /** Options of {@link dissectionReportHtml}. */
 export interface DissectionReportOptions {
@@ -44,6 +50,7 @@ function controlsCss(categories: number): string {
 .unit { border: 1px solid #ddd; border-radius: 4px; padding: 4px 6px; width: 272px; max-width: 100%; order: var(--desc); }
 .unit .imgs { display: flex; flex-wrap: wrap; gap: 2px; }
 .unit .imgs img { width: 62px; height: 62px; }
+.unit .imgs .pic { display: inline-block; width: 62px; height: 62px; background-size: 100% 100%; }
 .unit .weak { color: #999; }
 .controls label { margin-right: 10px; white-space: nowrap; }
 .controls { margin: 6px 0 10px; }
@@ -64,8 +71,34 @@ function controls(index: number, categories: readonly string[]): string {
   return `<div class="controls"><div><b>Category</b> ${filter}</div><div><b>Sort</b> ${sort}</div></div>`;
 }
 
-function unitCard(r: UnitScore, images: readonly string[], threshold: number, order: { desc: number; asc: number }, cat: number): string {
-  const imgs = images.map((src) => inlineImg({ png: src, width: THUMB, height: THUMB }, `top image of unit ${r.unit}`)).join('');
+/** CSS classes of the pictures under masks: each picture's data URI is written once. */
+class Pictures {
+  private readonly classes = new Map<string, string>();
+  classOf(picture: string): string {
+    let name = this.classes.get(picture);
+    if (!name) this.classes.set(picture, (name = `pic-${this.classes.size}`));
+    return name;
+  }
+  css(): string {
+    return [...this.classes].map(([uri, name]) => `.${name} { background-image: url("${uri}"); }`).join('\n');
+  }
+}
+
+function topImage(view: TopImageView, unit: number, pictures: Pictures): string {
+  const alt = `top image of unit ${unit}`;
+  if (typeof view === 'string') return inlineImg({ png: view, width: THUMB, height: THUMB }, alt);
+  return `<span class="pic ${pictures.classOf(view.picture)}">${inlineImg({ png: view.mask, width: THUMB, height: THUMB }, alt)}</span>`;
+}
+
+function unitCard(
+  r: UnitScore,
+  images: readonly TopImageView[],
+  threshold: number,
+  order: { desc: number; asc: number },
+  cat: number,
+  pictures: Pictures,
+): string {
+  const imgs = images.map((view) => topImage(view, r.unit, pictures)).join('');
   const label = r.score >= threshold ? `<b>${escapeHtml(r.label)}</b>` : `<span class="weak">${escapeHtml(r.label || '—')}</span>`;
   return `<div class="unit" data-cat="${cat}" data-iou="${r.score}" data-unit="${r.unit}" style="--desc:${order.desc};--asc:${order.asc};--unit:${r.unit}"><div class="tile-title">unit ${r.unit} · ${label} <span class="muted">${escapeHtml(r.category)}, IoU ${formatValue(r.score)}</span></div><div class="imgs">${imgs}</div></div>`;
 }
@@ -78,7 +111,7 @@ function categoryTable(l: ReportLayer, categories: readonly string[]): string {
   });
 }
 
-function layerSection(l: ReportLayer, index: number): Section {
+function layerSection(l: ReportLayer, index: number, pictures: Pictures): Section {
   const { counts } = l;
   const categories = Object.keys(counts.perCategory);
   const bars = (title: string, values: Readonly<Record<string, number>>) =>
@@ -89,7 +122,7 @@ function layerSection(l: ReportLayer, index: number): Section {
       : ` Part interpretability (the mean over units of each unit's best part IoU): <b>${escapeHtml(formatValue(l.partInterpretability))}</b>.`;
   // Orders: the rows come sorted by score, highest first (ties: higher unit first).
   const cards = l.rows.map((r, k) =>
-    unitCard(r, l.images.get(r.unit) ?? [], counts.threshold, { desc: k, asc: l.rows.length - 1 - k }, categories.indexOf(r.category)),
+    unitCard(r, l.images.get(r.unit) ?? [], counts.threshold, { desc: k, asc: l.rows.length - 1 - k }, categories.indexOf(r.category), pictures),
   );
   const body = `<p>${counts.units} of ${l.rows.length} units are interpretable (IoU ≥ ${counts.threshold}); ${counts.uniqueDetectors} unique detectors.${part}</p>
 <div class="charts">${bars('Interpretable units per category', counts.perCategory)}${bars('Unique detectors per category', counts.uniquePerCategory)}</div>
@@ -110,7 +143,9 @@ export function dissectionReportHtml(model: string, layers: readonly ReportLayer
   const most = Math.max(0, ...layers.map((l) => Object.keys(l.counts.perCategory).length));
   const where = options.where ? ` · only images with ${options.where}, labels on its pixels` : '';
   const header = `<p class="muted">Bau et al. 2017 (arXiv:1704.05796), with NetDissect-Lite's thresholds, tallies and IoU. A unit is labelled with the concept whose masks its top activations overlap best.</p>`;
-  return page(`Network Dissection of ${model}`, [`<style>${controlsCss(most)}</style>`, ...layers.map(layerSection)], {
+  const pictures = new Pictures();
+  const sections = layers.map((l, k) => layerSection(l, k, pictures));
+  return page(`Network Dissection of ${model}`, [`<style>${controlsCss(most)}\n${pictures.css()}</style>`, ...sections], {
     subtitle: `${layers.length} layer${layers.length === 1 ? '' : 's'}${where}`,
     header,
   });

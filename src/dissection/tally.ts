@@ -37,7 +37,7 @@ interface Taps {
   readonly l1: Float32Array;
 }
 
-function taps(inSize: number, outSize: number): Taps {
+function makeTaps(inSize: number, outSize: number): Taps {
   const t = linearTaps(inSize, outSize);
   const start = new Int32Array(inSize + 1);
   for (let v = 0, dst = 0; v <= inSize; v++) {
@@ -53,6 +53,16 @@ function taps(inSize: number, outSize: number): Taps {
   };
 }
 
+/** Taps by (input size, output size): a run meets only a few sizes. */
+const TAPS = new Map<number, Taps>();
+
+function taps(inSize: number, outSize: number): Taps {
+  const key = inSize * 0x10000 + outSize;
+  let t = TAPS.get(key);
+  if (!t) TAPS.set(key, (t = makeTaps(inSize, outSize)));
+  return t;
+}
+
 /**
  * The pixels of `map` (h × w) upsampled bilinearly to sh × sw (half-pixel centres, edges clamped,
  * as PyTorch's align_corners=False and PIL's bilinear resize) whose value exceeds `threshold`:
@@ -65,22 +75,9 @@ function taps(inSize: number, outSize: number): Taps {
  * const count = maskAbove(Float32Array.of(0, 1, 2, 3), 0, 2, 2, 4, 4, 1.5, out);
  * ```
  */
-export function maskAbove(
-  map: Float32Array,
-  offset: number,
-  h: number,
-  w: number,
-  sh: number,
-  sw: number,
-  threshold: number,
-  out: Int32Array,
-  cache?: Map<string, Taps>,
-): number {
-  const key = (a: number, b: number) => `${a}>${b}`;
-  const ty = cache?.get(key(h, sh)) ?? taps(h, sh);
-  const tx = cache?.get(key(w, sw)) ?? taps(w, sw);
-  cache?.set(key(h, sh), ty);
-  cache?.set(key(w, sw), tx);
+export function maskAbove(map: Float32Array, offset: number, h: number, w: number, sh: number, sw: number, threshold: number, out: Int32Array): number {
+  const ty = taps(h, sh);
+  const tx = taps(w, sw);
   // An upsampled value is a convex blend of a 2×2 block of the map, so it cannot exceed the block's
   // maximum: only blocks whose maximum exceeds the threshold are interpolated.
   let count = 0;
@@ -132,7 +129,6 @@ export class Tally {
   images = 0;
   private mask = new Int32Array(0);
   private readonly flags: Uint8Array;
-  private readonly cache = new Map<string, Taps>();
 
   constructor(
     readonly units: number,
@@ -178,7 +174,7 @@ export class Tally {
       let max = Number.NEGATIVE_INFINITY;
       for (let i = 0; i < plane; i++) if ((act[base + i] as number) > max) max = act[base + i] as number;
       if (!(max > t)) continue;
-      this.addUnit(u, maskAbove(act, base, h, w, sh, sw, t, this.mask, this.cache), planes, scalars, primary);
+      this.addUnit(u, maskAbove(act, base, h, w, sh, sw, t, this.mask), planes, scalars, primary);
     }
     this.images++;
   }

@@ -110,6 +110,31 @@ export async function decodeRgb(source: string | Uint8Array, background: readonl
 }
 
 /**
+ * A small JPEG of an image file stretched to `width × height` (flattened on white), in one libvips
+ * pass: for report thumbnails. Errors: FILE_NOT_FOUND, BAD_FILE.
+ *
+ * @example
+ * ```ts
+ * const jpeg = await thumbnailJpeg('images/cat.jpg', 96, 96);
+ * ```
+ */
+export async function thumbnailJpeg(source: string | Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const what = describe(source);
+  const bytes = typeof source === 'string' ? await readBytes(source, 'the image') : source;
+  try {
+    const buf = await sharp(bytes, { autoOrient: true })
+      .flatten({ background: checkBackground(WHITE) })
+      .toColourspace('srgb')
+      .resize(width, height, { fit: 'fill' })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (e) {
+    throw decodeError(what, e);
+  }
+}
+
+/**
  * Resizes an RGB image to `width × height`, either `stretch` (directly) or `center-crop`
  * (short side to fit, then the centre window; see {@link centerCropGeometry}). Lanczos-3 filter.
  *

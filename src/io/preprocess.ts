@@ -267,6 +267,7 @@ export function rgbToTensor(rgb: Uint8Array, width: number, height: number, opti
   const channels = options.channels;
   const { mean, std } = resolveNormalization(options.normalization, channels);
   const order = options.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  if (channels === 3) return colourTensor(rgb, width, height, order, mean, std, options.layout);
   const hwc = new Float32Array(plane * channels);
   for (let p = 0; p < plane; p++) {
     for (let c = 0; c < channels; c++) {
@@ -277,6 +278,28 @@ export function rgbToTensor(rgb: Uint8Array, width: number, height: number, opti
   }
   if (options.layout === 'NHWC') return { data: hwc, shape: [1, height, width, channels] };
   return { data: hwcToChw(hwc, height, width, channels), shape: [1, channels, height, width] };
+}
+
+/** {@link rgbToTensor} for three channels: each colour's 256 values normalised once, written straight to the layout. */
+function colourTensor(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  order: readonly number[],
+  mean: readonly number[],
+  std: readonly number[],
+  layout: PixelOptions['layout'],
+): Tensor {
+  const plane = width * height;
+  const data = new Float32Array(plane * 3);
+  const table = new Float32Array(256);
+  for (let c = 0; c < 3; c++) {
+    const colour = order[c] as number;
+    for (let v = 0; v < 256; v++) table[v] = (v / 255 - (mean[colour] as number)) / (std[colour] as number);
+    if (layout === 'NHWC') for (let p = 0; p < plane; p++) data[p * 3 + c] = table[rgb[p * 3 + colour] as number] as number;
+    else for (let p = 0, o = c * plane; p < plane; p++) data[o + p] = table[rgb[p * 3 + colour] as number] as number;
+  }
+  return { data, shape: layout === 'NHWC' ? [1, height, width, 3] : [1, 3, height, width] };
 }
 
 function luma(rgb: Uint8Array, p: number): number {

@@ -78,7 +78,15 @@ before(async () => {
   const counts = countDetectors(rows, ['color', 'part'], 0.04);
   pages.dissection = dissectionReportHtml(
     'm.onnx',
-    [{ layer: 'Relu_3', counts, rows, partInterpretability: 0.07, images: new Map(rows.map((r) => [r.unit, [thumb, thumb, thumb, thumb]])) }],
+    [
+      {
+        layer: 'Relu_3',
+        counts,
+        rows,
+        partInterpretability: 0.07,
+        images: new Map(rows.map((r) => [r.unit, [r.unit === 1 ? { picture: thumb, mask: thumb } : thumb, thumb, thumb, thumb]])),
+      },
+    ],
     {
       where: 'object=bird',
     },

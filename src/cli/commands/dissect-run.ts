@@ -13,15 +13,16 @@ import type { BrodenMeta } from '../../datasets/broden/format.js';
 import { type BrodenDataset, openBroden } from '../../datasets/broden/node.js';
 import { type ConceptItem, dissect } from '../../dissection/dissect.js';
 import { layerResult, tallyCsv } from '../../dissection/output.js';
-import { maskOverlay } from '../../dissection/overlay.js';
-import { dissectionReportHtml, type ReportLayer } from '../../dissection/report.js';
+import { MASK_PALETTE, maskShades } from '../../dissection/overlay.js';
+import { dissectionReportHtml, type ReportLayer, type TopImageView } from '../../dissection/report.js';
 import { countDetectors, iouMatrix, meanBestIou, scoreUnits } from '../../dissection/score.js';
 import { checkShardFile, mergeShardFiles, type ShardFile, shardFile } from '../../dissection/shard.js';
 import { Tally } from '../../dissection/tally.js';
 import { TopImages } from '../../dissection/top-images.js';
 import { LucernaError } from '../../errors.js';
 import { fileActivationCache } from '../../io/activation-cache.js';
-import { decodeRgb, encodeRgbPng, loadImageTensor, resizeRgb } from '../../io/image.js';
+import { loadImageTensor, thumbnailJpeg } from '../../io/image.js';
+import { encodePalettePng } from '../../io/png.js';
 import type { StagedOutputs } from '../../io/write.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, pixelSettings } from '../model.js';
@@ -132,17 +133,36 @@ function layerFolder(layer: string, used: Set<string>): string {
   return name;
 }
 
-async function reportImages(dataset: string, layer: FinalLayer, units: readonly number[]): Promise<Map<number, string[]>> {
+/** Report thumbnails by image name, each decoded once whatever the number of units showing it. */
+type Thumbnails = Map<string, Promise<string | undefined>>;
+
+const THUMB = 96;
+
+function thumbnail(dataset: string, name: string, thumbs: Thumbnails): Promise<string | undefined> {
+  let t = thumbs.get(name);
+  if (!t) {
+    t = thumbnailJpeg(join(dataset, 'images', name), THUMB, THUMB).then(
+      (jpeg) => `data:image/jpeg;base64,${Buffer.from(jpeg.buffer, jpeg.byteOffset, jpeg.byteLength).toString('base64')}`,
+      () => undefined,
+    );
+    thumbs.set(name, t);
+  }
+  return t;
+}
+
+async function reportImages(dataset: string, layer: FinalLayer, units: readonly number[], thumbs: Thumbnails): Promise<Map<number, TopImageView[]>> {
   const [, h, w] = layer.shape as [number, number, number];
-  const out = new Map<number, string[]>();
-  for (const unit of units) {
-    const list: string[] = [];
-    for (const t of layer.top.of(unit - 1)) {
-      const image = await decodeRgb(join(dataset, 'images', t.name)).catch(() => undefined);
-      if (!image) continue;
-      const small = await resizeRgb(image, 96, 96, 'stretch');
-      const shown = maskOverlay(small, t.map, h, w, layer.thresholds[unit - 1] as number);
-      list.push(`data:image/png;base64,${Buffer.from(await encodeRgbPng(shown.rgb, shown.width, shown.height)).toString('base64')}`);
+  const tops = units.map((unit) => layer.top.of(unit - 1));
+  // Every thumbnail starts decoding (on libuv's threads) before the masks are drawn here.
+  for (const list of tops) for (const t of list) void thumbnail(dataset, t.name, thumbs);
+  const out = new Map<number, TopImageView[]>();
+  for (const [k, unit] of units.entries()) {
+    const list: TopImageView[] = [];
+    for (const t of tops[k] ?? []) {
+      const picture = await thumbnail(dataset, t.name, thumbs);
+      if (!picture) continue;
+      const png = encodePalettePng(maskShades(t.map, h, w, THUMB, THUMB, layer.thresholds[unit - 1] as number), THUMB, THUMB, MASK_PALETTE);
+      list.push({ picture, mask: `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}` });
     }
     out.set(unit, list);
   }
@@ -163,6 +183,7 @@ async function writeOutputs(
   const results = [];
   const summaries = [];
   const report: ReportLayer[] = [];
+  const thumbs: Thumbnails = new Map();
   for (const l of layers) {
     const iou = iouMatrix(l.tally, meta.primary);
     const rows = scoreUnits(l.tally, meta, iou);
@@ -184,7 +205,7 @@ async function writeOutputs(
       ...(partInterpretability === undefined ? {} : { partInterpretability }),
     });
     const shown = rows.slice(0, info.reportUnits).map((r) => r.unit);
-    report.push({ layer: l.layer, counts, rows, partInterpretability, images: await reportImages(dataset, l, shown) });
+    report.push({ layer: l.layer, counts, rows, partInterpretability, images: await reportImages(dataset, l, shown, thumbs) });
   }
   const resultPath = resolve(out, 'result.json');
   const reportPath = resolve(out, 'report.html');

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { LucernaError } from '../../errors.js';
+import { decodeSimplePng } from '../../io/png.js';
 import {
   type BrodenIndexRow,
   type BrodenMeta,
@@ -92,7 +93,11 @@ function chooseCategories(all: readonly string[], indexColumns: readonly string[
  */
 export async function decodeLabelPng(bytes: Uint8Array, what: string): Promise<{ labels: Int32Array; width: number; height: number }> {
   try {
-    const { data, info } = await sharp(bytes).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    // Plain 8-bit RGB(A) PNGs (what Broden and `dataset concepts` write) are decoded here, the rest
+    // by libvips (which also turns grey into three equal channels).
+    const plain = decodeSimplePng(bytes);
+    const simple = plain && plain.channels >= 3 ? plain : undefined;
+    const { data, info } = simple ? { data: simple.data, info: simple } : await sharp(bytes).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const labels = info.channels === 1 ? Int32Array.from(pixels) : labelsFromRgb(pixels, info.channels);
     return { labels, width: info.width, height: info.height };
