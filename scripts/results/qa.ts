@@ -183,7 +183,7 @@ the pool image where the committee's expected squared error is largest (its disa
 π_u ‖p̂_u − g‖², plus the pooled variance 1 / Σ σ_u⁻², σ_m² when none fired); the model is refitted after every answer.
 The units are **raw filters** of the graph's layers by default (\`lucerna graph qa\`, the studio), because active selection
 clearly beats random with them; explanatory-graph nodes are measured beside them. The committee size and the cap were chosen
-on QA seeds 100–119 of this data; the seeds below (0…${seeds.length - 1}) were run once, after.
+on QA seeds 100–109 and 200–209 of this data (docs/qa.md); the seeds below (0…${seeds.length - 1}) were run after.
 
 Commands (in \`${work}\`; a rerun reuses each step recorded in its \`steps.json\` and deletes nothing):
 - data: \`lucerna ${generate.join(' ')}\` (bird images: ${units.nodes.length}; pool = even positions, ${split(units.nodes).pool.length}; test = odd positions, ${split(units.nodes).test.length})
