@@ -11,7 +11,8 @@ import { centerCropGeometry } from '../../src/io/preprocess.js';
 import type { ModelSummary } from '../../src/onnx/inspect.js';
 import { parseDissection, unitLabels } from '../../src/studio/shape/dissection.js';
 import { layerRows } from '../../src/studio/shape/model-rows.js';
-import { meanNormalisedError, partTruth, qaPool } from '../../src/studio/shape/qa-pool.js';
+import { patchWindow } from '../../src/studio/shape/patch-window.js';
+import { marginText, meanNormalisedError, partTruth, qaPool } from '../../src/studio/shape/qa-pool.js';
 import { unitTops } from '../../src/studio/shape/unit-tops.js';
 
 const summary = {
@@ -179,5 +180,34 @@ describe('studio image frame: clicks on the shown image ↔ model pixels, per pr
     assert.deepEqual(session.records[0]?.part, [15, 20]);
     const g = session.guess('b').guess;
     assert.ok(Math.abs(g[0] - 31 / 0.8) < 1e-9 && Math.abs(g[1] - 25) < 1e-9, `${g}`);
+  });
+});
+
+describe('studio top-patch window', () => {
+  it('centres the window on the peak and slides it inside the picture at the edges, so no margin shows', () => {
+    // 64×64 picture: a 16 px window shown at 64 px (zoom 4)
+    assert.deepEqual(patchWindow([64, 64], [32, 20], 64), { size: [256, 256], position: [-96, -48] });
+    assert.deepEqual(patchWindow([64, 64], [2, 62], 64), { size: [256, 256], position: [0, -192] });
+    // a wide picture: the window is a quarter of the short side, and every corner stays inside
+    for (const at of [
+      [0, 0],
+      [119, 79],
+      [60, 40],
+      [-5, 90],
+    ] as const) {
+      const w = patchWindow([120, 80], at, 64);
+      assert.deepEqual(w.size, [384, 256]);
+      for (const a of [0, 1] as const) {
+        assert.ok(w.position[a] <= 0, `${at}: window starts before the picture`);
+        assert.ok(w.position[a] >= -(w.size[a] - 64), `${at}: window ends after the picture`);
+      }
+    }
+  });
+});
+
+describe('studio QA margin', () => {
+  it('states how many questions each selection needs to reach random selection’s final error', () => {
+    assert.equal(marginText({ error: 0.03, random: 10, active: 2 }), 'To reach random selection’s final error (0.0300): random needs 10 questions, active 2.');
+    assert.match(marginText({ error: 0.03, random: 10, active: null }), /active does not within them/);
   });
 });

@@ -190,12 +190,13 @@ describe('lucerna studio in the browser', () => {
     await page.locator('lucerna-units-view .cancel').nth(1).click();
     await status(page, /^Cancelled$/);
 
-    // 5. Part QA (units: the graph's nodes): one initial click, then three answers by clicking.
+    // 5. Part QA (units: raw filters of the graph's layers, the default; graph nodes are a choice): one initial click, then three answers by clicking.
     await page.click('#tab-qa');
     const part = await page.locator('#qa-part').inputValue();
     const truth = landmarks(part);
+    assert.equal(await page.locator('#qa-units').inputValue(), 'filters');
     await page.click('#qa-start');
-    await status(page, /Click the .* in 1–3 of these images/);
+    await status(page, /Click the .* in 1–3 of these images, then press Ask \(units: the filters of /);
     const shot = page.locator('.shot').first();
     const firstImage = (await shot.getAttribute('data-image')) as string;
     const [fx, fy] = truth.get(firstImage) ?? [32, 32];
@@ -228,6 +229,10 @@ describe('lucerna studio in the browser', () => {
     await page.click('#qa-simulate');
     await status(page, /Simulated \d+ questions × 3 seeds/);
     assert.equal(await page.locator('svg#qa-curve path').count(), 2);
+    assert.match(
+      (await page.locator('#qa-margin').textContent()) ?? '',
+      /To reach random selection’s final error \(0\.\d{4}\): random needs \d+ questions, active (\d+|does not within them)\./,
+    );
     await page.screenshot({ path: join(shots, '5-part-qa.png'), fullPage: true });
 
     assert.deepEqual(errors, []);

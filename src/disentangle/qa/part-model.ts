@@ -59,8 +59,9 @@ export interface PartModelSettings {
 
 /**
  * Defaults of the fit. A committee of 10 rather than 5: graph nodes fire on a quarter of the images
- * at the median, so 5 nodes left images where one or none fired; chosen on QA seeds 100–119 of the
- * RESULTS.md data (not the seeds it reports), where 10 beat 5 and 20 for nodes and filters alike.
+ * at the median, so 5 nodes left images where one or none fired; chosen on QA seeds 100–109 and
+ * 200–209 of the RESULTS.md data (not the seeds it reports), where 10 beat 5 for nodes and filters,
+ * and 20 helped filters but not nodes (docs/qa.md).
  *
  * @example
  * ```ts

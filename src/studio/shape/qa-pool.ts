@@ -4,6 +4,7 @@
  * the part model's guesses are from the landmarks the data set ships (the page's running score).
  * Pure and isomorphic.
  */
+import type { SelectionMargin } from '../../disentangle/qa/simulate.js';
 import type { Point } from '../../disentangle/qa/types.js';
 import type { DatasetImage, DatasetListing } from '../server/dataset.js';
 
@@ -52,4 +53,16 @@ export function meanNormalisedError(pairs: readonly (readonly [Point, Point])[],
   let sum = 0;
   for (const [[gx, gy], [tx, ty]] of pairs) sum += Math.hypot(gx - tx, gy - ty);
   return sum / pairs.length / diagonal;
+}
+
+/**
+ * The margin of active over random selection in questions, as one sentence.
+ *
+ * @example
+ * ```ts
+ * marginText({ error: 0.03, random: 10, active: 2 }); // 'To reach random selection’s final error (0.0300): random needs 10 questions, active 2.'
+ * ```
+ */
+export function marginText(m: SelectionMargin): string {
+  return `To reach random selection’s final error (${m.error.toFixed(4)}): random needs ${m.random} questions, active ${m.active === null ? 'does not within them' : m.active}.`;
 }

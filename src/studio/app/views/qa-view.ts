@@ -5,15 +5,17 @@
  * session asks where its part model is least certain — yes / no, it is here (a click) / not
  * visible — and watch the part model (its committee of graph nodes or filters) update.
  *
- * The units' positions (peaks of the graph's layers, or of one conv layer's filters when no
- * `graph.json` is loaded) are computed in the core worker; the session itself is cheap and runs here.
+ * The units are raw filters by default (of the graph's layers when a `graph.json` is loaded, else of
+ * one conv layer): on the RESULTS.md data active selection clearly beats random with them, and only
+ * narrowly with graph nodes, which remain a choice. Their positions are computed in the core
+ * worker; the session itself is cheap and runs here.
  */
 import { css, html } from 'lit';
 import { imageFrame } from '../../../disentangle/qa/frame.js';
-import { meanCurve, QaSession, qaImages, simulateQa, type TruthImage } from '../../../disentangle/qa/index.js';
+import { meanCurve, QaSession, qaImages, type SelectionMargin, selectionMargin, simulateQa, type TruthImage } from '../../../disentangle/qa/index.js';
 import type { Point, QaAnswer, QaImage, QaQuestion } from '../../../disentangle/qa/types.js';
 import type { DatasetImage } from '../../server/dataset.js';
-import { meanNormalisedError, partTruth, qaPool } from '../../shape/qa-pool.js';
+import { marginText, meanNormalisedError, partTruth, qaPool } from '../../shape/qa-pool.js';
 import type { LayerEntry } from '../core-client.js';
 import { knownSize, naturalSize, type StudioState } from '../studio-state.js';
 import { Task, taskBar } from '../task.js';
@@ -29,6 +31,7 @@ export class QaView extends StateView {
     partName: { state: true },
     layers: { state: true },
     layer: { state: true },
+    unitKind: { state: true },
     session: { state: true },
     question: { state: true },
     version: { state: true },
@@ -47,23 +50,28 @@ export class QaView extends StateView {
   declare partName: string;
   declare layers: readonly LayerEntry[];
   declare layer: string;
+  /** The part model's units: raw filters (the default) or, with a graph, its nodes. */
+  declare unitKind: 'filters' | 'nodes';
   declare session?: QaSession;
   declare question?: QaQuestion | null;
   /** Bumped after every answer, so the page redraws the part model. */
   declare version: number;
   /** Mean error after 0…n answers of a simulated user, active and random, and the 3-shot baseline. */
-  declare curves?: { active: number[]; random: number[]; baseline: number };
+  declare curves?: { active: number[]; random: number[]; baseline: number; margin: SelectionMargin };
   private readonly task = new Task(this);
   private pool: DatasetImage[] = [];
   private images: QaImage[] = [];
   private inputSize: readonly [number, number] = [1, 1];
   private clicks = new Map<string, Point>();
+  /** The current session's units: graph nodes, or the filters of these layers (flat index, layer-major). */
+  private units: { nodes: boolean; layers: readonly { name: string; channels: number }[] } = { nodes: false, layers: [] };
 
   constructor() {
     super();
     this.partName = '';
     this.layers = [];
     this.layer = '';
+    this.unitKind = 'filters';
     this.version = 0;
   }
 
@@ -88,6 +96,7 @@ export class QaView extends StateView {
         onProgress(i + 1, 2 * this.pool.length);
       }
       const graph = state.graph ?? null;
+      const nodes = graph !== null && this.unitKind === 'nodes';
       const layers = graph ? graph.layers.map((l) => l.name) : [this.layer];
       const peaksPerFilter = graph ? graph.settings.peaksPerFilter : 1;
       const { peaks } = await state.core.peaks(tensors, layers, peaksPerFilter, {
@@ -99,17 +108,19 @@ export class QaView extends StateView {
       // Clicks are on the shown picture; the units live in model pixels, placed as the preprocessing put them.
       const resize = state.resizeMode();
       const images = qaImages(
-        graph,
+        nodes ? graph : null,
         this.pool.map((im, i) => ({ id: im.path, peaks: peaks[i] ?? [], ...imageFrame(sizes[i] ?? [w, h], [h, w], resize) })),
       );
       this.images = images;
+      this.units = { nodes, layers: layers.map((name, i) => ({ name, channels: peaks[0]?.[i]?.length ?? 0 })) };
       this.inputSize = [h, w];
       this.curves = undefined;
       this.session = new QaSession(images, { part: this.partName, inputSize: [h, w], selection: 'active' });
       this.clicks = new Map();
       this.question = undefined;
       this.version++;
-      return `Click the ${this.partName} in 1–3 of these images, then press Ask (units: ${graph ? `${graph.nodes.length} graph nodes` : `filters of ${this.layer}`})`;
+      const units = nodes ? `${graph.nodes.length} graph nodes` : `the filters of ${layers.join(', ')}`;
+      return `Click the ${this.partName} in 1–3 of these images, then press Ask (units: ${units})`;
     });
 
   private clickAt(e: MouseEvent): Point {
@@ -160,7 +171,8 @@ export class QaView extends StateView {
       const size = knownSize(this.pool[0]?.url ?? '') ?? [64, 64];
       const c = await simulateQa({ pool, test, inputSize, seeds: [0, 1, 2], questions, initial, radius: 0.1 * Math.hypot(size[0], size[1]), signal });
       const baseline = c.baseline.filter((v) => Number.isFinite(v));
-      this.curves = { active: meanCurve(c.active), random: meanCurve(c.random), baseline: baseline.reduce((a, b) => a + b, 0) / Math.max(1, baseline.length) };
+      const [active, random] = [meanCurve(c.active), meanCurve(c.random)];
+      this.curves = { active, random, baseline: baseline.reduce((a, b) => a + b, 0) / Math.max(1, baseline.length), margin: selectionMargin(active, random) };
       return `Simulated ${questions} questions × 3 seeds after ${initial} clicks on ${pool.length} images, scored on ${test.length}`;
     });
 
@@ -186,6 +198,7 @@ export class QaView extends StateView {
       </svg>
       <figcaption>Mean normalised error after each answer: <span style="color:#e8590c">active</span>, <span style="color:#4c6ef5">random</span>,
         <span style="color:#2b8a3e">3-shot graph-locate baseline</span> (3 seeds).</figcaption>
+      <p id="qa-margin">${marginText(c.margin)}</p>
     </figure>`;
   }
 
@@ -193,7 +206,14 @@ export class QaView extends StateView {
     this.task.run('Saving', async () => {
       const session = this.session as QaSession;
       const name = `qa-${this.partName.replace(/[^A-Za-z0-9_-]/g, '_')}.json`;
-      const body = JSON.stringify({ part: this.partName, layer: this.state?.graph ? 'graph' : this.layer, model: session.model, records: session.records });
+      const { nodes, layers } = this.units;
+      const body = JSON.stringify({
+        part: this.partName,
+        units: nodes ? 'nodes' : 'filters',
+        layers: layers.map((l) => l.name),
+        model: session.model,
+        records: session.records,
+      });
       const response = await fetch(`/api/save/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const reply = (await response.json()) as { saved?: string; error?: { message: string } };
       if (!response.ok) throw new Error(reply.error?.message ?? `HTTP ${response.status}`);
@@ -233,8 +253,14 @@ export class QaView extends StateView {
     const graph = this.state?.graph;
     const m = session.model;
     const name = (unit: number) => {
-      const node = graph?.nodes[unit];
-      return node ? `node ${unit} (${graph?.layers[node.layer]?.name}:${node.filter})` : `filter ${unit}`;
+      const node = this.units.nodes ? graph?.nodes[unit] : undefined;
+      if (node) return `node ${unit} (${graph?.layers[node.layer]?.name}:${node.filter})`;
+      let f = unit;
+      for (const l of this.units.layers) {
+        if (f < l.channels) return `filter ${l.name}:${f}`;
+        f -= l.channels;
+      }
+      return `filter ${unit}`;
     };
     return html`<h3>Part model of “${session.part}”</h3>
       <p id="qa-counts" data-answered=${session.answered} data-version=${this.version}>
@@ -263,7 +289,10 @@ export class QaView extends StateView {
         }</label>
         ${
           state.graph
-            ? html`<span>units: the nodes of graph.json</span>`
+            ? html`<label>Units <select id="qa-units" @change=${(e: Event) => (this.unitKind = (e.target as HTMLSelectElement).value as 'filters' | 'nodes')}>
+                <option value="filters" ?selected=${this.unitKind === 'filters'}>filters of the graph’s layers</option>
+                <option value="nodes" ?selected=${this.unitKind === 'nodes'}>graph nodes</option>
+              </select></label>`
             : html`<label>Layer <select id="qa-layer" @change=${(e: Event) => (this.layer = (e.target as HTMLSelectElement).value)}>${this.layers.map((l) => html`<option ?selected=${l.name === this.layer}>${l.name}</option>`)}</select></label>`
         }
         <button id="qa-start" @click=${this.prepare} ?disabled=${this.task.busy}>Start a session</button>

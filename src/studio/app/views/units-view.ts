@@ -11,6 +11,7 @@ import { type ImageFrame, imageFrame, modelToImage } from '../../../disentangle/
 import { planarToRgb } from '../../../visualization/montage.js';
 import type { DatasetImage } from '../../server/dataset.js';
 import { unitLabels } from '../../shape/dissection.js';
+import { patchWindow } from '../../shape/patch-window.js';
 import { type UnitTop, unitTops } from '../../shape/unit-tops.js';
 import type { LayerEntry } from '../core-client.js';
 import { naturalSize, pixelsDataUrl } from '../studio-state.js';
@@ -124,15 +125,12 @@ export class UnitsView extends StateView {
       return `Feature visualizations of ${channels.length} units of ${layer} (${steps} steps)`;
     });
 
-  /** A CSS background showing the patch of image `index` around (x, y) model px, a quarter of the picture wide. */
+  /** A CSS background showing the patch of image `index` around (x, y) model px, a quarter of the picture's short side wide, kept inside the picture. */
   private patch(index: number, x: number, y: number) {
     const image = this.scanned[index] as DatasetImage;
     const { size, frame } = this.frames[index] ?? { size: [1, 1] as const, frame: { scale: [1, 1] as const, offset: [0, 0] as const } };
-    const zoom = 4; // the patch is a quarter of the image: 64 px shows it at 4× of a 64 px square
-    const [ix, iy] = modelToImage(frame, [x, y]);
-    const fx = ix / size[0];
-    const fy = iy / size[1];
-    const style = `background-image:url(${image.url});background-size:${64 * zoom}px ${64 * zoom}px;background-position:${-(fx * 64 * zoom - 32)}px ${-(fy * 64 * zoom - 32)}px`;
+    const w = patchWindow(size, modelToImage(frame, [x, y]), 64);
+    const style = `background-image:url(${image.url});background-size:${w.size[0]}px ${w.size[1]}px;background-position:${w.position[0]}px ${w.position[1]}px`;
     return html`<div class="patch" style=${style} title="${image.path} at (${x.toFixed(0)}, ${y.toFixed(0)})"></div>`;
   }
 
