@@ -3,23 +3,26 @@
  * results` rebuilds every section with the defaults). Replaces the section that starts with
  * `## Interpretable CNNs` in place, or appends it, leaving the other sections as they are.
  *
- * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 128] [--epochs 6] [--arch vgg11-bn]
- * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--form exact|approx] [--lr 0.003] [--weight-decay 0.05] [--batch 32]
+ * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 128] [--pretrain 4] [--epochs 2] [--arch vgg11-bn]
+ * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--form exact|approx] [--lr 0.003] [--finetune-lr 0.0003]
+ * [--weight-decay 0.05] [--batch 32]
  * [--out RESULTS.md]`.
  */
 import { parseArgs } from 'node:util';
 import { ICNN_DEFAULTS, type IcnnSettings, icnnSection } from './results/icnn.js';
 import { writeSection } from './results/section-file.js';
 
+/** `weightDecay` → `weight-decay`. */
+const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const { values } = parseArgs({
   options: {
-    ...Object.fromEntries(Object.keys(ICNN_DEFAULTS).map((k) => [k === 'weightDecay' ? 'weight-decay' : k, { type: 'string' as const }])),
+    ...Object.fromEntries(Object.keys(ICNN_DEFAULTS).map((k) => [flag(k), { type: 'string' as const }])),
     out: { type: 'string', default: 'RESULTS.md' },
   },
 });
 const settings = Object.fromEntries(
   Object.entries(ICNN_DEFAULTS).map(([k, v]) => {
-    const given = (values as Record<string, unknown>)[k === 'weightDecay' ? 'weight-decay' : k] as string | undefined;
+    const given = (values as Record<string, unknown>)[flag(k)] as string | undefined;
     return [k, given === undefined ? v : typeof v === 'number' ? Number(given) : given];
   }),
 ) as unknown as IcnnSettings;

@@ -60,20 +60,30 @@ export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure }: 
   const n = s.size / 16;
   const filters = rows[0]?.icnn.perFilter.length ?? 0;
   const count = (v: readonly number[]) => `${v.filter((x) => x <= 0.8).length} of ${rows.length} rows ≤ 0.8`;
-  const flags = `--n ${s.n} --size ${s.size} --epochs ${s.epochs} --arch ${s.arch} --width ${s.width} --layer ${s.layer} --weight ${s.weight} --tau ${s.tau} --form ${s.form} --lr ${s.lr} --weight-decay ${s.weightDecay} --batch ${s.batch}`;
+  const flags = `--n ${s.n} --size ${s.size} --pretrain ${s.pretrain} --epochs ${s.epochs} --arch ${s.arch} --width ${s.width} --layer ${s.layer} --weight ${s.weight} --tau ${s.tau} --form ${s.form} --lr ${s.lr} --finetune-lr ${s.finetuneLr} --weight-decay ${s.weightDecay} --batch ${s.batch}`;
+  const lr = s.pretrain > 0 ? s.finetuneLr : s.lr;
+  const start =
+    s.pretrain > 0
+      ? `Both nets of a row start from the same ordinary net, trained ${s.pretrain} epochs from the random initialisation
+(\`lucerna train <model> --dataset <classes> --epochs ${s.pretrain} --lr ${s.lr}\`, the other flags as below), and are then
+trained ${s.epochs} more epochs at a tenth of the rate, ordinarily and as an interpretable CNN: the paper fine-tunes an
+ImageNet-trained net both ways, and this pretraining stands in for it. From the random initialisation instead
+(\`--pretrain 0 --epochs 6 --lr 0.003\`) the interpretable filters all converged on one cell (\`docs/icnn.md\`).`
+      : 'Both nets of a row start from the same random initialisation.';
   const form = s.form === 'approx' ? "the ICNN authors' approximate gradient (`--filter-loss approx`)" : "the paper's −MI filter loss, differentiated exactly";
   return `## Interpretable CNNs: ordinary vs interpretable, on parts figures (issue #16)
 
 Zhang, Wu & Zhu (CVPR 2018, https://arxiv.org/abs/1710.00935): the same ${s.arch} at width ${s.width}
-(${s.size}×${s.size} input; top conv layer \`${s.layer}\`, ${n}×${n} maps) trained twice from the same initial weights,
+(${s.size}×${s.size} input; top conv layer \`${s.layer}\`, ${n}×${n} maps) trained twice from the same weights,
 data, seed and budget: ordinary, and interpretable (mask + ${form} on \`${s.layer}\`,
 weight ${s.weight}, τ ${s.tau}, β 4, α n²/(1+n²)). The method, the mask's peak rule and the analysis below: \`docs/icnn.md\`.
 Data: \`lucerna dataset parts --n ${s.n} --seed 1 --size ${s.size} --classes 2\` (bird, fish, none); single-category
 rows train on {class, none}, the multi-category row on all three (filters are assigned to bird or fish only;
 \`none\` images are negatives for every filter, as in the paper, whose categories are object categories).
-Training: \`lucerna train <model> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed 0 --optimizer adamw
---lr ${s.lr} --weight-decay ${s.weightDecay} --schedule cosine --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
---filter-loss-weight ${s.weight} --tau ${s.tau} --filter-loss ${s.form}]\`. Accuracy: the last epoch's, on the 20 % held out.
+${start}
+Training: \`lucerna train <start> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed 0 --optimizer adamw
+--lr ${lr} --weight-decay ${s.weightDecay} --schedule cosine --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
+--filter-loss-weight ${s.weight} --tau ${s.tau} --filter-loss ${s.form}]\`. Accuracy: the last epoch's, on the trainer's default 10 % held out.
 Location instability (lower is better), of the conv output before the mask (the mask keeps the arg-max cell at
 weight 1 and only lowers the others, so the peak is the same):
 - default: \`lucerna stability <model> --dataset parts --layer ${s.layer} [--class <class>]\` (issue #15's protocol,
@@ -91,7 +101,7 @@ Part IoU: mean over the layer's filters of their best part IoU, \`lucerna dissec
 (higher is better). None/object activation: the layer's mean activation on \`none\` images over that on object
 images (\`meanActivations\` in \`src/training/interpretable/setup.ts\`, 256 images spread over the set).
 Filter loss: the last epoch's mean of the term, the sum over the ${filters} filters of −MI(X;T) (each ≥ −log(n²+1) = ${f(-Math.log(n * n + 1), 2)}).
-Train s: wall-clock seconds on a shared, loaded machine (noisy).
+Train s: wall-clock seconds on a shared, loaded machine (noisy)${s.pretrain > 0 ? ', the shared pretraining + each training' : ''}.
 Rebuild this section alone: \`node --import tsx scripts/results-icnn.ts ${flags}\`.
 
 | run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters); authors' protocol (ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
@@ -116,7 +126,9 @@ ${rows
       f(r.icnn.partIou, 4),
       `${f(r.plain.noneRatio)} / ${f(r.icnn.noneRatio)}`,
       f(r.icnn.filterLoss),
-      `${r.plain.seconds.toFixed(0)} / ${r.icnn.seconds.toFixed(0)}`,
+      r.pretrainSeconds
+        ? `${r.pretrainSeconds.toFixed(0)} + ${r.plain.seconds.toFixed(0)} / ${r.pretrainSeconds.toFixed(0)} + ${r.icnn.seconds.toFixed(0)}`
+        : `${r.plain.seconds.toFixed(0)} / ${r.icnn.seconds.toFixed(0)}`,
     ];
     return `| ${cells.join(' | ')} |`;
   })
@@ -180,7 +192,7 @@ Reading the table.
   (the default protocol without \`--class\`), while the filter loss shapes each filter only on its own class's images
   (the others are its negatives). The "own class" column measures each filter where it fires most, as the authors'
   multi-category evaluation does; that is the row's value against the paper.
-- Accuracy is on 200 (single) or 300 (multi) held-out images, so differences of a few points are within noise; part IoU
+- Accuracy is on about 100 (single) or 150 (multi) held-out images, so differences of a few points are within noise; part IoU
   and instability are over every image of the set.
 `;
 }

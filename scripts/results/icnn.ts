@@ -31,6 +31,12 @@ import { icnnMarkdown } from './icnn-markdown.js';
 export interface IcnnSettings {
   readonly n: number;
   readonly size: number;
+  /**
+   * Epochs of ordinary training that both nets start from (0: both start from the random
+   * initialisation). The paper fine-tunes an ImageNet-trained net both ways; this is its stand-in.
+   */
+  readonly pretrain: number;
+  /** Epochs of each of the two trainings compared (after the shared pretraining, if any). */
   readonly epochs: number;
   readonly arch: string;
   readonly width: number;
@@ -40,7 +46,10 @@ export interface IcnnSettings {
   readonly tau: number;
   /** `exact` (the paper's −MI) or `approx` (the ICNN authors' approximate gradient), `--filter-loss`. */
   readonly form: string;
+  /** Learning rate of the pretraining (or of the two trainings when there is none). */
   readonly lr: number;
+  /** Learning rate of the two trainings after a pretraining (the paper fine-tunes at a low rate). */
+  readonly finetuneLr: number;
   readonly weightDecay: number;
   readonly batch: number;
 }
@@ -52,7 +61,8 @@ export interface IcnnSettings {
 export const ICNN_DEFAULTS: IcnnSettings = {
   n: 1500,
   size: 128,
-  epochs: 6,
+  pretrain: 4,
+  epochs: 2,
   arch: 'vgg11-bn',
   width: 0.125,
   layer: 'Relu_33',
@@ -60,6 +70,7 @@ export const ICNN_DEFAULTS: IcnnSettings = {
   tau: 0.01,
   form: 'exact',
   lr: 0.003,
+  finetuneLr: 0.0003,
   weightDecay: 0.05,
   batch: 32,
 };
@@ -95,11 +106,13 @@ export interface IcnnRow {
   readonly name: string;
   readonly plain: NetResult;
   readonly icnn: NetResult;
+  /** Wall-clock seconds of the shared pretraining (0 without one). */
+  readonly pretrainSeconds?: number;
 }
 
-const trainFlags = (s: IcnnSettings, dataset: string, out: string): string[] => [
-  ...['--dataset', dataset, '--batch-size', String(s.batch), '--epochs', String(s.epochs), '--seed', '0'],
-  ...['--optimizer', 'adamw', '--lr', String(s.lr), '--weight-decay', String(s.weightDecay), '--schedule', 'cosine', '--no-crop', '--out', out],
+const trainFlags = (s: IcnnSettings, dataset: string, out: string, epochs: number, lr: number): string[] => [
+  ...['--dataset', dataset, '--batch-size', String(s.batch), '--epochs', String(epochs), '--seed', '0'],
+  ...['--optimizer', 'adamw', '--lr', String(lr), '--weight-decay', String(s.weightDecay), '--schedule', 'cosine', '--no-crop', '--out', out],
 ];
 
 /** Mean over the filters of their best part IoU, from a dissect tally.csv. */
@@ -134,8 +147,12 @@ async function measure(s: IcnnSettings, work: string, parts: string, classes: st
 async function compare(s: IcnnSettings, work: string, parts: string, name: string, classes: string, k: number, cls?: string): Promise<IcnnRow> {
   const model = join(work, `${name.replace(/\W+/g, '-')}.onnx`);
   writeFileSync(model, createModel(s.arch, { classes: k, input: [3, s.size, s.size], seed: 0, width: s.width }));
+  // Both nets start from the same weights: the random initialisation, or an ordinary pretraining of it.
+  const start = s.pretrain > 0 ? model.replace('.onnx', '-base.onnx') : model;
+  const pretrainSeconds = s.pretrain > 0 ? (await runJson('train', model, ...trainFlags(s, classes, start, s.pretrain, s.lr))).seconds : 0;
+  const lr = s.pretrain > 0 ? s.finetuneLr : s.lr;
   const run = async (out: string, extra: string[]): Promise<NetResult> => {
-    const summary = await runJson('train', model, ...trainFlags(s, classes, out), ...extra);
+    const summary = await runJson('train', start, ...trainFlags(s, classes, out, s.epochs, lr), ...extra);
     const last = summary.epochs[summary.epochs.length - 1];
     const filterLoss = last.terms?.[`filter_loss:${s.layer}`];
     return {
@@ -161,9 +178,10 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   const icnnOut = model.replace('.onnx', '-icnn.onnx');
   const plain = await run(plainOut, []);
   const icnn = await run(icnnOut, interpretable);
-  if (cls) return { name, plain, icnn };
+  if (cls) return { name, plain, icnn, pretrainSeconds };
   return {
     name,
+    pretrainSeconds,
     plain: { ...plain, ...(await ownClassInstability(s, parts, classes, plainOut)) },
     icnn: { ...icnn, ...(await ownClassInstability(s, parts, classes, icnnOut)) },
   };
