@@ -47,7 +47,12 @@
  * graph's mean error (QA graph / 4-layer graph, mean over the 4 parts) was 0.0818 / 0.0782 with
  * 20 nodes, 0.0821 / 0.0804 with 10, and 0.0810–0.0803 / 0.0797–0.0767 with the rate rule at
  * 0.5–0.7 and 10 or 20 nodes; 0.7 with 10 nodes had the lowest sum and the most wins on the QA
- * graph's beak tip (26 of 40). The best filter: 0.1050 / 0.1033, with the prior 0.0935 / 0.0917.
+ * graph's beak tip (26 of 40). The best filter (every filter a candidate): 0.1050 / 0.1033, with
+ * the prior 0.0935 / 0.0917. Also tried there and dropped, each worse for the graph: re-estimating
+ * the candidates' variances from their agreement with the others on the unlabelled images (it
+ * helped the single filter: 0.078 / 0.077), reweighting each image's predictions robustly (Cauchy
+ * weights), and shrinking each unit's variance towards its own spread about the image's reference
+ * point.
  */
 import { LucernaError } from '../../errors.js';
 
