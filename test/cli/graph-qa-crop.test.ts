@@ -105,6 +105,7 @@ describe('lucerna graph qa follows the model’s crop', () => {
       const padded = (await qa(wide, `wide-${units}`, '--units', units)).json;
       assert.equal(padded.resize, 'center-crop');
       assert.equal(padded.units, units);
+      assert.equal(padded.margin.error, padded.error.random.at(-1), 'the margin is measured at random selection’s final error');
       for (const kind of ['active', 'random'] as const)
         for (const [q, e] of (padded.error[kind] as number[]).entries())
           assert.ok(Math.abs(e - plain.error[kind][q]) < 1e-12, `${units} ${kind} ${q}: ${e} vs ${plain.error[kind][q]}`);

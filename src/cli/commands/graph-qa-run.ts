@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import type { ImagePeaks } from '../../disentangle/graph/types.js';
-import { imageFrame, insideModel, meanCurve, PART_MODEL_DEFAULTS, qaImages, simulateQa, type TruthImage } from '../../disentangle/qa/index.js';
+import { imageFrame, insideModel, meanCurve, PART_MODEL_DEFAULTS, qaImages, selectionMargin, simulateQa, type TruthImage } from '../../disentangle/qa/index.js';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { pixelSettings } from '../model.js';
@@ -104,6 +104,7 @@ export async function runGraphQa(ctx: CommandContext, graphPath: string, flags: 
   const active = meanCurve(curves.active);
   const random = meanCurve(curves.random);
   const baseline = initial > 0 ? mean(curves.baseline) : null;
+  const margin = selectionMargin(active, random);
   const json = {
     part: flags.part,
     class: className,
@@ -113,13 +114,16 @@ export async function runGraphQa(ctx: CommandContext, graphPath: string, flags: 
     test: Math.floor(all.length / 2),
     settings: { questions, initial, seeds, radius, committee },
     error: { active, random, baseline },
+    /** Questions each selection needs to reach, and stay at, random selection's final error. */
+    margin,
     perSeed: { active: curves.active, random: curves.random, baseline: initial > 0 ? curves.baseline : null },
     answers: curves.answers,
   };
   await ctx.outputs.write(join(flags.out, 'curve.json'), `${JSON.stringify(json, null, 2)}\n`);
   const last = active.length - 1;
+  const reach = `to reach ${margin.error.toFixed(4)} random needs ${margin.random} questions, active ${margin.active ?? `more than ${last}`}`;
   return {
     json,
-    message: `graph qa ${flags.part}: after ${last} questions (mean of ${seeds} seeds) active ${active[last]?.toFixed(4)}, random ${random[last]?.toFixed(4)}${baseline === null ? '' : `, ${initial}-click locate baseline ${baseline.toFixed(4)}`} → ${join(flags.out, 'curve.json')}`,
+    message: `graph qa ${flags.part} (${units}): after ${last} questions (mean of ${seeds} seeds) active ${active[last]?.toFixed(4)}, random ${random[last]?.toFixed(4)}${baseline === null ? '' : `, ${initial}-click locate baseline ${baseline.toFixed(4)}`}; ${reach} → ${join(flags.out, 'curve.json')}`,
   };
 }
