@@ -197,9 +197,9 @@ Protocol: per seed (${seeds.length} seeds, 0…${seeds.length - 1}), ${INITIAL} 
 ${questions} questions answered by a simulated user from \`landmarks.csv\` ("yes" when the guess is within ${RADIUS} px of the true
 ${PART}, else a click on it; "absent" when the image has no ${PART} landmark). Random selection draws with the same seed. Error:
 mean distance to the true ${PART} over the test birds, divided by the 64 px image diagonal. The 3-shot baseline of the
-explanatory-graph issue (\`graph locate\`'s rule: the 3 nodes that best predict the clicks) from the same ${INITIAL} clicks, on the
+explanatory-graph issue (\`graph locate\`'s rule and defaults: among the nodes that fire on at least 70 % of the images, the 10 that best predict the clicks) from the same ${INITIAL} clicks, on the
 same test birds: **${f4(baseline.nodes)}** (mean over seeds; per seed ${results.nodes.baseline.map(f4).join(', ')}); the same rule on
-the 3 best filters: ${f4(baseline.filters)}.
+filters: ${f4(baseline.filters)}.
 
 | questions | active (filters) | random (filters) | active (nodes) | random (nodes) |
 |---|---|---|---|---|

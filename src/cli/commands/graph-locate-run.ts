@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCsv } from '../../datasets/broden/csv.js';
 import { inferNodePositions } from '../../disentangle/graph/infer.js';
-import { firingFractions, fitPartLocator, locatePart, normalisedDistance } from '../../disentangle/graph/locate.js';
+import { DEFAULT_LOCATE_UNITS, firingFractions, fitPartLocator, locatePart, normalisedDistance } from '../../disentangle/graph/locate.js';
 import { fitPartTemplate, matchTemplate } from '../../disentangle/graph/template.js';
 import type { ActivationMap, ImagePeaks } from '../../disentangle/graph/types.js';
 import { filterUnits } from '../../disentangle/qa/units.js';
@@ -27,7 +27,7 @@ import { parseInteger } from '../parse.js';
 import { type ClassImage, classImages, graphPeaks, openGraphModel, readGraph } from './graph-io.js';
 
 /** Nodes kept by `graph locate` when `--nodes` is not given (see `locate.ts` for the rule). */
-export const DEFAULT_LOCATE_NODES = 10;
+export const DEFAULT_LOCATE_NODES = DEFAULT_LOCATE_UNITS;
 
 /** Flags of `lucerna graph locate`. */
 export interface GraphLocateFlags {

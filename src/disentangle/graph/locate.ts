@@ -99,6 +99,9 @@ export interface LocatorOptions {
 /** The smallest firing rate of a candidate unit, when rates are given. */
 export const MIN_FIRING_RATE = 0.7;
 
+/** Units kept by `graph locate` (and by the QA baseline) when no count is given. */
+export const DEFAULT_LOCATE_UNITS = 10;
+
 /**
  * Per unit, the fraction of `pool` on which it fired (value > 0).
  *

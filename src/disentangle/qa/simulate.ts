@@ -10,7 +10,7 @@
  */
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
-import { fitPartLocator, locatePart, normalisedDistance } from '../graph/locate.js';
+import { DEFAULT_LOCATE_UNITS, firingFractions, fitPartLocator, locatePart, normalisedDistance } from '../graph/locate.js';
 import { imageToModel } from './frame.js';
 import { runActiveQa } from './loop.js';
 import { simulatedUser } from './oracle.js';
@@ -39,7 +39,7 @@ export interface CurveOptions {
 export interface Curves {
   readonly active: number[][];
   readonly random: number[][];
-  /** The graph-locate baseline (3 best units) from the same initial clicks, per seed (NaN without clicks). */
+  /** The `graph locate` baseline (its rule and unit count, firing rates over the unlabelled pool and test images) from the same initial clicks, per seed (NaN without clicks). */
   readonly baseline: number[];
   /** Answers of each kind, summed over seeds, per selection. */
   readonly answers: Record<QaSelection, Record<'yes' | 'here' | 'absent', number>>;
@@ -78,6 +78,8 @@ export async function simulateQa(o: CurveOptions): Promise<Curves> {
   if (!o.test.some((im) => im.truth)) throw new LucernaError('BAD_OPTION', 'No test image shows the part');
   const truth = new Map(o.pool.map((im) => [im.id, im.truth]));
   const oracle = simulatedUser({ truth: (id) => truth.get(id), radius: o.radius });
+  // `graph locate`'s rule: frequent units only, by their firing rates on every image (landmarks unused).
+  const rates = firingFractions([...o.pool, ...o.test].map((im) => im.units));
   const out: Curves = {
     active: [],
     random: [],
@@ -93,7 +95,7 @@ export async function simulateQa(o: CurveOptions): Promise<Curves> {
         units: im.units,
         part: imageToModel(im, im.truth as Point),
       }));
-      const locator = fitPartLocator(shots, 3, o.inputSize);
+      const locator = fitPartLocator(shots, DEFAULT_LOCATE_UNITS, o.inputSize, { rates });
       out.baseline.push(testError(o.test, o.inputSize, (im) => locatePart(locator, im.units)));
     }
     for (const selection of ['active', 'random'] as const) {
