@@ -213,7 +213,7 @@ ${rows.join('\n')}
 - Active error ≤ random error at ${kinds.map((k) => `${winsAt(k)} of ${curve[k].active.length} points for ${k}`).join(', ')} (0 questions included, where both are equal); per seed, active ≤ random after 10 questions in ${kinds.map((k) => `${seedWins(k, 10)}`).join(' and ')} of ${seeds.length} seeds (filters and nodes), after ${questions} in ${kinds.map((k) => `${seedWins(k, questions)}`).join(' and ')}.
 - 10 answers vs the 3-shot graph baseline (${f4(baseline.nodes)}): filters active ${f4(curve.filters.active[10] as number)}, random ${f4(curve.filters.random[10] as number)}; nodes active ${f4(curve.nodes.active[10] as number)}, random ${f4(curve.nodes.random[10] as number)}.
 - Answers given (all seeds): ${kinds.map((k) => `${k}: active ${answers(results[k].answers.active)}; random ${answers(results[k].answers.random)}`).join('; ')} ("here" means the guess shown was wrong).
-- Only 2 graph layers: \`graph build\` with a third layer of vgg11-bn fails in ONNX Runtime shape inference
-  ("Input tensor must have at least 3 dimensions", the trunk-graph issue listed in the last closing note).
+- The graph has 2 layers (the QA settings, kept from earlier runs so the curves stay comparable); the explanatory-graph
+  section mines 4 layers of the same trained net (an earlier note here said a third layer failed in ONNX Runtime shape inference: it no longer does).
 `;
 }
