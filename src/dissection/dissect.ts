@@ -19,7 +19,7 @@ import { isLucernaError, LucernaError } from '../errors.js';
 import type { ActivationCache } from './cache.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
 import { lookahead } from './lookahead.js';
-import { Tally } from './tally.js';
+import { Tally, unitMaxima } from './tally.js';
 import { CompactorSketch, TopTail, tailSize, thresholdLevel, type UnitQuantiles } from './threshold.js';
 import { TopImages } from './top-images.js';
 
@@ -91,8 +91,11 @@ export interface Dissection {
   /** Images read. */
   readonly images: number;
   readonly skipped: readonly { readonly image: string; readonly reason: string }[];
-  /** Milliseconds over both passes: decoding images and label planes, the forward pass, thresholds and tallies (`consume`). */
-  readonly timing: { readonly load: number; readonly forward: number; readonly consume: number };
+  /**
+   * Milliseconds: opening the layers' trunk (cutting the graph, the ONNX Runtime session), then over
+   * both passes decoding images and label planes, the forward pass, thresholds and tallies (`consume`).
+   */
+  readonly timing: { readonly trunk: number; readonly load: number; readonly forward: number; readonly consume: number };
 }
 
 /**
@@ -167,7 +170,9 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
     options.onWarning?.(`Skipped ${items[i]?.name}: ${reason}`);
   };
   const sample = await firstSampleShape(items, onSkip);
+  const opening = performance.now();
   await using trunk = await openLayerTrunk(model, options.layers, sample, batchSize);
+  const trunkMs = performance.now() - opening;
   const nImages = Math.max(data.totalImages ?? items.length, items.length);
   const layers = trunk.layers.map((layer, li) => {
     const [units, h, w] = trunk.shapes[li] as [number, number, number];
@@ -210,6 +215,7 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   const tops = options.quantilesOnly ? [] : finished.map((l) => new TopImages(l.shape[0], topK));
   const order = items.flatMap((_, i) => (skipped.has(i) ? [] : [i]));
   const labelsAhead = lookahead(order, (i) => (items[i] as ConceptItem).labels(), 2 * batchSize);
+  const scratch = finished.map((l) => new Float32Array(l.shape[0]));
   const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {
     const t0 = performance.now();
     const all = await Promise.all(indices.map((index) => labelsAhead.get(index)));
@@ -222,8 +228,9 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
       finished.forEach((l, li) => {
         const [units, h, w] = l.shape;
         const act = acts[li] as Float32Array;
-        tallies[li]?.addImage(act, b * units * h * w, h, w, l.thresholds as Float64Array, labels, meta.primary);
-        tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '');
+        const maxima = unitMaxima(act, b * units * h * w, units, h * w, scratch[li]);
+        tallies[li]?.addImage(act, b * units * h * w, h, w, l.thresholds as Float64Array, labels, meta.primary, maxima);
+        tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '', maxima);
       });
     }
   };
@@ -259,6 +266,6 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   }));
   const images = items.length - skipped.size;
   if (images === 0) throw new LucernaError('BAD_FILE', `None of the ${items.length} images could be read`, 'Check the images/ folder');
-  const timing = { ...trunk.timing };
+  const timing = { trunk: trunkMs, ...trunk.timing };
   return { layers: results, images, skipped: [...skipped].map(([i, reason]) => ({ image: items[i]?.name ?? String(i), reason })), timing };
 }

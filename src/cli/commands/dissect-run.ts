@@ -268,6 +268,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
   const range = flags.shard ? shardRange(flags.shard, allRows.length) : { start: 0, end: allRows.length };
   const t0 = performance.now();
   await using opened = await openModel(modelPath);
+  const modelMs = performance.now() - t0;
   const { model } = opened;
   const loaded = pixelSettings(opened, 'lucerna dissect');
   const items = conceptItems(set, allRows.slice(range.start, range.end), { inputDims: model.input.dims, ...loaded.preprocessing }, where);
@@ -314,6 +315,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
     tally: l.tally as Tally,
     top: l.top as TopImages,
   }));
+  const t1 = performance.now();
   const summary = await writeOutputs(ctx.outputs, out, basename(opened.given), dataset, set.meta, layers, {
     images: result.images,
     skipped: result.skipped,
@@ -325,7 +327,8 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
     l.partInterpretability === undefined ? '' : `, part interpretability ${l.partInterpretability.toFixed(4)}`;
   const counts = summary.layers.map((l) => `${l.layer}: ${l.interpretable}/${l.units} interpretable${part(l)}`).join('; ');
   const whereNote = where ? ` of ${where.clause.label} (${where.excluded} others left out)` : '';
-  const timing = Object.fromEntries(Object.entries(result.timing).map(([k, v]) => [k, Math.round(v) / 1000]));
+  const ms = { model: modelMs, ...result.timing, outputs: performance.now() - t1 };
+  const timing = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v) / 1000]));
   return { json: { ...summary, seconds, timing }, message: `dissect: ${result.images} images${whereNote}${skippedNote}; ${counts} → ${out} (${seconds} s)` };
 }
 
