@@ -16,6 +16,7 @@ import type { BrodenMeta } from '../datasets/broden/format.js';
 import type { ImageLabels } from '../datasets/broden/labels.js';
 import type { Model } from '../engine/model.js';
 import { isLucernaError, LucernaError } from '../errors.js';
+import { sizeOf, type Tensor } from '../tensor/tensor.js';
 import type { ActivationCache } from './cache.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
 import { lookahead } from './lookahead.js';
@@ -140,6 +141,34 @@ async function firstSampleShape(items: readonly ConceptItem[], onSkip: (i: numbe
   throw new LucernaError('BAD_FILE', `None of the ${items.length} images could be read`, 'Check the images/ folder');
 }
 
+/** Bytes of decoded model inputs {@link prefetchInputs} may hold while the session is built. */
+const PREFETCH_BYTES = 64 * 2 ** 20;
+
+/**
+ * The items, the first `count` of which start loading now: building the session keeps one core
+ * busy, and their decoding (on libuv's threads) takes the other instead of competing with the
+ * forward pass later. Each early load is handed out once; a later call loads again.
+ *
+ * @example
+ * ```ts
+ * const inputs = prefetchInputs(items, 16);
+ * ```
+ */
+export function prefetchInputs<T extends ForwardItem>(items: readonly T[], count: number): T[] {
+  return items.map((item, i) => {
+    if (i >= count) return item;
+    let early: Promise<Tensor> | undefined = item.image();
+    early.catch(() => undefined);
+    const wrapped: T = Object.create(item);
+    wrapped.image = () => {
+      const p = early ?? item.image();
+      early = undefined;
+      return p;
+    };
+    return wrapped;
+  });
+}
+
 function positive(v: number | undefined, fallback: number, what: string): number {
   const x = v ?? fallback;
   if (!Number.isInteger(x) || x < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${x}`);
@@ -170,6 +199,7 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
     options.onWarning?.(`Skipped ${items[i]?.name}: ${reason}`);
   };
   const sample = await firstSampleShape(items, onSkip);
+  const inputs = prefetchInputs(items, Math.max(2 * batchSize, Math.floor(PREFETCH_BYTES / (4 * sizeOf(sample)))));
   const opening = performance.now();
   await using trunk = await openLayerTrunk(model, options.layers, sample, batchSize);
   const trunkMs = performance.now() - opening;
@@ -193,7 +223,7 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
     layers.some((l) => l.stores) && !options.quantilesOnly && cacheBytes <= (options.cacheLimit ?? Number.POSITIVE_INFINITY) ? options.cache : undefined;
   if (layers.some((l) => l.stores)) {
     await trunk.run(
-      items,
+      inputs,
       async (indices, acts) => {
         await cache?.put(indices, acts, rowSizes);
         layers.forEach((l, li) => {
@@ -246,7 +276,7 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
       options.onProgress?.('tally', done + skipped.size, items.length);
     }
   } else if (!options.quantilesOnly) {
-    await trunk.run(items, count, {
+    await trunk.run(inputs, count, {
       skip: new Set(skipped.keys()),
       onSkip,
       signal: options.signal,
