@@ -66,6 +66,8 @@ export interface DissectOptions {
   /** Progress: the pass, images done, images in the pass. */
   readonly onProgress?: (pass: 'thresholds' | 'tally', done: number, total: number) => void;
   readonly onWarning?: (message: string) => void;
+  /** Called once the top images are final, before pass 2 when pass 1 runs (per layer, in order). */
+  readonly onTopImages?: (tops: readonly TopImages[]) => void;
 }
 
 /** One layer's dissection (or the part a shard computed). */
@@ -221,7 +223,13 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   const cacheBytes = 4 * items.length * rowSizes.reduce((a, b) => a + b, 0);
   const cache =
     layers.some((l) => l.stores) && !options.quantilesOnly && cacheBytes <= (options.cacheLimit ?? Number.POSITIVE_INFINITY) ? options.cache : undefined;
-  if (layers.some((l) => l.stores)) {
+  const pass1 = layers.some((l) => l.stores);
+  // Top images need no thresholds: when pass 1 runs they are picked there, so a caller can start
+  // on them (the report's thumbnails) while pass 2 counts.
+  const tops = options.quantilesOnly ? [] : layers.map((l) => new TopImages(l.shape[0], topK));
+  const topsInPass1 = pass1 && tops.length > 0;
+  const scratch = layers.map((l) => new Float32Array(l.shape[0]));
+  if (pass1) {
     await trunk.run(
       inputs,
       async (indices, acts) => {
@@ -229,23 +237,25 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
         layers.forEach((l, li) => {
           const [units, h, w] = l.shape;
           const act = acts[li] as Float32Array;
-          indices.forEach((_, b) => {
+          indices.forEach((index, b) => {
             for (let u = 0; u < units; u++) l.stores?.[u]?.add(act, (b * units + u) * h * w, (b * units + u + 1) * h * w);
+            if (!topsInPass1) return;
+            const maxima = unitMaxima(act, b * units * h * w, units, h * w, scratch[li]);
+            tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '', maxima);
           });
         });
       },
       { onSkip, signal: options.signal, onItem: (d) => options.onProgress?.('thresholds', d, items.length) },
     );
+    if (topsInPass1) options.onTopImages?.(tops);
   }
   const finished = layers.map((l) => {
     const read = l.stores ? thresholdsOf(l.stores, level) : undefined;
     return { ...l, thresholds: l.given ?? read?.thresholds, rankError: read?.rankError ?? 0 };
   });
   const tallies = options.quantilesOnly ? [] : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length));
-  const tops = options.quantilesOnly ? [] : finished.map((l) => new TopImages(l.shape[0], topK));
   const order = items.flatMap((_, i) => (skipped.has(i) ? [] : [i]));
   const labelsAhead = lookahead(order, (i) => (items[i] as ConceptItem).labels(), 2 * batchSize);
-  const scratch = finished.map((l) => new Float32Array(l.shape[0]));
   const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {
     const t0 = performance.now();
     const all = await Promise.all(indices.map((index) => labelsAhead.get(index)));
@@ -260,7 +270,7 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
         const act = acts[li] as Float32Array;
         const maxima = unitMaxima(act, b * units * h * w, units, h * w, scratch[li]);
         tallies[li]?.addImage(act, b * units * h * w, h, w, l.thresholds as Float64Array, labels, meta.primary, maxima);
-        tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '', maxima);
+        if (!topsInPass1) tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '', maxima);
       });
     }
   };
