@@ -65,7 +65,7 @@ export async function benchDissection(o: SectionOptions): Promise<Section> {
         proc.wall.toFixed(2),
         (proc.wall / bare).toFixed(2),
         proc.cpu?.toFixed(2) ?? '',
-        `${timing.load?.toFixed(2)} / ${timing.forward?.toFixed(2)} / ${timing.consume?.toFixed(2)}`,
+        ['model', 'trunk', 'load', 'forward', 'consume', 'outputs'].map((k) => timing[k]?.toFixed(2) ?? '?').join(' / '),
       ]);
     }
     const body = `120 concept images (224 px), resnet18 layer3 + layer4 in one run, batch 8, 2 threads.\n\n${table(
@@ -78,7 +78,7 @@ export async function benchDissection(o: SectionOptions): Promise<Section> {
         'whole process `node bin/lucerna.js dissect` (s)',
         'ratio',
         'whole process CPU (s, all threads)',
-        'in-process split: decode / forward / thresholds+tallies (s)',
+        'in-process split: model / trunk session / decode / forward / thresholds+tallies / outputs+report (s)',
       ],
       rows,
     )}\n\nThe bare forward pass opens the model, decodes the 120 images and runs the same trunk on the same batches of 8, in this process. NetDissect-Lite: 11.2–11.6 s for this job (HTML off); the goal is ≤ 4.5 s for the whole process, and ≤ 1.5× the bare forward pass.`;

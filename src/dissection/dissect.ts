@@ -16,10 +16,11 @@ import type { BrodenMeta } from '../datasets/broden/format.js';
 import type { ImageLabels } from '../datasets/broden/labels.js';
 import type { Model } from '../engine/model.js';
 import { isLucernaError, LucernaError } from '../errors.js';
+import { sizeOf, type Tensor } from '../tensor/tensor.js';
 import type { ActivationCache } from './cache.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
 import { lookahead } from './lookahead.js';
-import { Tally } from './tally.js';
+import { Tally, unitMaxima } from './tally.js';
 import { CompactorSketch, TopTail, tailSize, thresholdLevel, type UnitQuantiles } from './threshold.js';
 import { TopImages } from './top-images.js';
 
@@ -65,6 +66,8 @@ export interface DissectOptions {
   /** Progress: the pass, images done, images in the pass. */
   readonly onProgress?: (pass: 'thresholds' | 'tally', done: number, total: number) => void;
   readonly onWarning?: (message: string) => void;
+  /** Called once the top images are final, before pass 2 when pass 1 runs (per layer, in order). */
+  readonly onTopImages?: (tops: readonly TopImages[]) => void;
 }
 
 /** One layer's dissection (or the part a shard computed). */
@@ -91,8 +94,11 @@ export interface Dissection {
   /** Images read. */
   readonly images: number;
   readonly skipped: readonly { readonly image: string; readonly reason: string }[];
-  /** Milliseconds over both passes: decoding images and label planes, the forward pass, thresholds and tallies (`consume`). */
-  readonly timing: { readonly load: number; readonly forward: number; readonly consume: number };
+  /**
+   * Milliseconds: opening the layers' trunk (cutting the graph, the ONNX Runtime session), then over
+   * both passes decoding images and label planes, the forward pass, thresholds and tallies (`consume`).
+   */
+  readonly timing: { readonly trunk: number; readonly load: number; readonly forward: number; readonly consume: number };
 }
 
 /**
@@ -137,6 +143,34 @@ async function firstSampleShape(items: readonly ConceptItem[], onSkip: (i: numbe
   throw new LucernaError('BAD_FILE', `None of the ${items.length} images could be read`, 'Check the images/ folder');
 }
 
+/** Bytes of decoded model inputs {@link prefetchInputs} may hold while the session is built. */
+const PREFETCH_BYTES = 64 * 2 ** 20;
+
+/**
+ * The items, the first `count` of which start loading now: building the session keeps one core
+ * busy, and their decoding (on libuv's threads) takes the other instead of competing with the
+ * forward pass later. Each early load is handed out once; a later call loads again.
+ *
+ * @example
+ * ```ts
+ * const inputs = prefetchInputs(items, 16);
+ * ```
+ */
+export function prefetchInputs<T extends ForwardItem>(items: readonly T[], count: number): T[] {
+  return items.map((item, i) => {
+    if (i >= count) return item;
+    let early: Promise<Tensor> | undefined = item.image();
+    early.catch(() => undefined);
+    const wrapped: T = Object.create(item);
+    wrapped.image = () => {
+      const p = early ?? item.image();
+      early = undefined;
+      return p;
+    };
+    return wrapped;
+  });
+}
+
 function positive(v: number | undefined, fallback: number, what: string): number {
   const x = v ?? fallback;
   if (!Number.isInteger(x) || x < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${x}`);
@@ -167,7 +201,10 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
     options.onWarning?.(`Skipped ${items[i]?.name}: ${reason}`);
   };
   const sample = await firstSampleShape(items, onSkip);
+  const inputs = prefetchInputs(items, Math.max(2 * batchSize, Math.floor(PREFETCH_BYTES / (4 * sizeOf(sample)))));
+  const opening = performance.now();
   await using trunk = await openLayerTrunk(model, options.layers, sample, batchSize);
+  const trunkMs = performance.now() - opening;
   const nImages = Math.max(data.totalImages ?? items.length, items.length);
   const layers = trunk.layers.map((layer, li) => {
     const [units, h, w] = trunk.shapes[li] as [number, number, number];
@@ -186,28 +223,37 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   const cacheBytes = 4 * items.length * rowSizes.reduce((a, b) => a + b, 0);
   const cache =
     layers.some((l) => l.stores) && !options.quantilesOnly && cacheBytes <= (options.cacheLimit ?? Number.POSITIVE_INFINITY) ? options.cache : undefined;
-  if (layers.some((l) => l.stores)) {
+  const pass1 = layers.some((l) => l.stores);
+  // Top images need no thresholds: when pass 1 runs they are picked there, so a caller can start
+  // on them (the report's thumbnails) while pass 2 counts.
+  const tops = options.quantilesOnly ? [] : layers.map((l) => new TopImages(l.shape[0], topK));
+  const topsInPass1 = pass1 && tops.length > 0;
+  const scratch = layers.map((l) => new Float32Array(l.shape[0]));
+  if (pass1) {
     await trunk.run(
-      items,
+      inputs,
       async (indices, acts) => {
         await cache?.put(indices, acts, rowSizes);
         layers.forEach((l, li) => {
           const [units, h, w] = l.shape;
           const act = acts[li] as Float32Array;
-          indices.forEach((_, b) => {
+          indices.forEach((index, b) => {
             for (let u = 0; u < units; u++) l.stores?.[u]?.add(act, (b * units + u) * h * w, (b * units + u + 1) * h * w);
+            if (!topsInPass1) return;
+            const maxima = unitMaxima(act, b * units * h * w, units, h * w, scratch[li]);
+            tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '', maxima);
           });
         });
       },
       { onSkip, signal: options.signal, onItem: (d) => options.onProgress?.('thresholds', d, items.length) },
     );
+    if (topsInPass1) options.onTopImages?.(tops);
   }
   const finished = layers.map((l) => {
     const read = l.stores ? thresholdsOf(l.stores, level) : undefined;
     return { ...l, thresholds: l.given ?? read?.thresholds, rankError: read?.rankError ?? 0 };
   });
   const tallies = options.quantilesOnly ? [] : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length));
-  const tops = options.quantilesOnly ? [] : finished.map((l) => new TopImages(l.shape[0], topK));
   const order = items.flatMap((_, i) => (skipped.has(i) ? [] : [i]));
   const labelsAhead = lookahead(order, (i) => (items[i] as ConceptItem).labels(), 2 * batchSize);
   const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {
@@ -222,8 +268,9 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
       finished.forEach((l, li) => {
         const [units, h, w] = l.shape;
         const act = acts[li] as Float32Array;
-        tallies[li]?.addImage(act, b * units * h * w, h, w, l.thresholds as Float64Array, labels, meta.primary);
-        tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '');
+        const maxima = unitMaxima(act, b * units * h * w, units, h * w, scratch[li]);
+        tallies[li]?.addImage(act, b * units * h * w, h, w, l.thresholds as Float64Array, labels, meta.primary, maxima);
+        if (!topsInPass1) tops[li]?.offer(act, b * units * h * w, h, w, index, items[index]?.name ?? '', maxima);
       });
     }
   };
@@ -239,7 +286,7 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
       options.onProgress?.('tally', done + skipped.size, items.length);
     }
   } else if (!options.quantilesOnly) {
-    await trunk.run(items, count, {
+    await trunk.run(inputs, count, {
       skip: new Set(skipped.keys()),
       onSkip,
       signal: options.signal,
@@ -259,6 +306,6 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   }));
   const images = items.length - skipped.size;
   if (images === 0) throw new LucernaError('BAD_FILE', `None of the ${items.length} images could be read`, 'Check the images/ folder');
-  const timing = { ...trunk.timing };
+  const timing = { trunk: trunkMs, ...trunk.timing };
   return { layers: results, images, skipped: [...skipped].map(([i, reason]) => ({ image: items[i]?.name ?? String(i), reason })), timing };
 }

@@ -113,6 +113,24 @@ export function maskAbove(map: Float32Array, offset: number, h: number, w: numbe
 }
 
 /**
+ * The maximum of each of `units` maps of `plane` values from `offset` (−∞ for an empty map), into `out`.
+ *
+ * @example
+ * ```ts
+ * unitMaxima(Float32Array.of(1, 5, 2, 0), 0, 2, 2); // Float32Array [5, 2]
+ * ```
+ */
+export function unitMaxima(act: Float32Array, offset: number, units: number, plane: number, out = new Float32Array(units)): Float32Array {
+  for (let u = 0; u < units; u++) {
+    const base = offset + u * plane;
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < plane; i++) if ((act[base + i] as number) > max) max = act[base + i] as number;
+    out[u] = max;
+  }
+  return out;
+}
+
+/**
  * The additive counts of one layer's dissection.
  *
  * @example
@@ -149,9 +167,19 @@ export class Tally {
 
   /**
    * Counts one image: `act` holds its [units, h, w] maps from `offset`; `thresholds` per unit;
-   * `primary` maps label numbers to category indices.
+   * `primary` maps label numbers to category indices; `maxima`, when given, each map's maximum
+   * ({@link unitMaxima}), else they are computed here.
    */
-  addImage(act: Float32Array, offset: number, h: number, w: number, thresholds: ArrayLike<number>, labels: ImageLabels, primary: Int32Array): void {
+  addImage(
+    act: Float32Array,
+    offset: number,
+    h: number,
+    w: number,
+    thresholds: ArrayLike<number>,
+    labels: ImageLabels,
+    primary: Int32Array,
+    maxima?: Float32Array,
+  ): void {
     const { sh, sw, planes, scalars } = labels;
     const area = sh * sw;
     for (const s of scalars) {
@@ -168,12 +196,11 @@ export class Tally {
     }
     if (this.mask.length < area) this.mask = new Int32Array(area);
     const plane = h * w;
+    const max = maxima ?? unitMaxima(act, offset, this.units, plane);
     for (let u = 0; u < this.units; u++) {
       const base = offset + u * plane;
       const t = thresholds[u] as number;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < plane; i++) if ((act[base + i] as number) > max) max = act[base + i] as number;
-      if (!(max > t)) continue;
+      if (!((max[u] as number) > t)) continue;
       this.addUnit(u, maskAbove(act, base, h, w, sh, sw, t, this.mask), planes, scalars, primary);
     }
     this.images++;

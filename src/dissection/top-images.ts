@@ -46,13 +46,13 @@ export class TopImages {
     if (list.length > this.k) list.pop();
   }
 
-  /** Offers one image's maps `[units, h, w]` from `offset`. */
-  offer(act: Float32Array, offset: number, h: number, w: number, index: number, name: string): void {
+  /** Offers one image's maps `[units, h, w]` from `offset`; `maxima`, when given, holds each map's maximum. */
+  offer(act: Float32Array, offset: number, h: number, w: number, index: number, name: string, maxima?: Float32Array): void {
     const plane = h * w;
     for (let u = 0; u < this.units; u++) {
       const base = offset + u * plane;
-      let max = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < plane; i++) if ((act[base + i] as number) > max) max = act[base + i] as number;
+      let max = maxima ? (maxima[u] as number) : Number.NEGATIVE_INFINITY;
+      if (!maxima) for (let i = 0; i < plane; i++) if ((act[base + i] as number) > max) max = act[base + i] as number;
       const list = this.lists[u] as TopImage[];
       if (list.length === this.k && !(max > (list.at(-1) as TopImage).max)) continue;
       this.insert(u, { index, name, max, map: act.slice(base, base + plane) });

@@ -1,6 +1,7 @@
 /**
  * The library entry point: pass 2 from a cache equals pass 2 recomputed; the sketch store gives the
- * exact thresholds until it compacts, and reports a rank-error bound once it does; cancellation.
+ * exact thresholds until it compacts, and reports a rank-error bound once it does; the top images
+ * picked in pass 1 equal those pass 2 picks alone; cancellation.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -51,6 +52,29 @@ describe('dissect()', () => {
     const compacted = await dissect(model, data, { ...options, exactBudget: 1, sketchCapacity: 16, quantilesOnly: true });
     assert.ok((compacted.layers[0]?.rankError ?? 0) > 0);
     assert.equal(compacted.layers[0]?.tally, undefined);
+  });
+
+  it('picks the top images in pass 1, reported before pass 2, as pass 2 alone picks them', async () => {
+    await using model = await Model.load(colourModelBytes(), { runtime: nodeRuntime });
+    const options = { layers: [FEATURES], quantile: 0.2, batchSize: 5 };
+    const events: string[] = [];
+    let early: unknown;
+    const full = await dissect(model, data, {
+      ...options,
+      onTopImages: (tops) => {
+        events.push('tops');
+        early = tops[0]?.state();
+      },
+      onProgress: (pass) => {
+        if (events.at(-1) !== pass) events.push(pass);
+      },
+    });
+    assert.deepEqual(events, ['thresholds', 'tops', 'tally']);
+    const layer = full.layers[0];
+    const given = await dissect(model, data, { ...options, thresholds: { [layer?.layer as string]: layer?.thresholds as Float64Array } });
+    assert.deepEqual(layer?.top?.state(), early);
+    assert.deepEqual(given.layers[0]?.top?.state(), early);
+    assert.deepEqual(given.layers[0]?.tally?.state(), layer?.tally?.state());
   });
 
   it('stops with ABORTED when cancelled', async () => {

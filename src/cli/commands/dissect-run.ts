@@ -150,6 +150,17 @@ function thumbnail(dataset: string, name: string, thumbs: Thumbnails): Promise<s
   return t;
 }
 
+/**
+ * Starts the thumbnails of every unit's top images while pass 2 counts, when there are not many
+ * more of them than the report can show (`shown` units per layer); the report then finds them ready.
+ */
+function prefetchThumbnails(dataset: string, tops: readonly TopImages[], shown: number, thumbs: Thumbnails): void {
+  const names = new Set<string>();
+  for (const top of tops) for (let u = 0; u < top.units; u++) for (const t of top.of(u)) names.add(t.name);
+  if (names.size > 2 * shown * Math.max(1, ...tops.map((t) => t.k)) * tops.length) return;
+  for (const name of names) void thumbnail(dataset, name, thumbs);
+}
+
 async function reportImages(dataset: string, layer: FinalLayer, units: readonly number[], thumbs: Thumbnails): Promise<Map<number, TopImageView[]>> {
   const [, h, w] = layer.shape as [number, number, number];
   const tops = units.map((unit) => layer.top.of(unit - 1));
@@ -178,12 +189,12 @@ async function writeOutputs(
   meta: BrodenMeta,
   layers: readonly FinalLayer[],
   info: { images: number; skipped: readonly { image: string; reason: string }[]; iouThreshold: number; reportUnits: number; where?: string },
+  thumbs: Thumbnails = new Map(),
 ) {
   const used = new Set<string>();
   const results = [];
   const summaries = [];
   const report: ReportLayer[] = [];
-  const thumbs: Thumbnails = new Map();
   for (const l of layers) {
     const iou = iouMatrix(l.tally, meta.primary);
     const rows = scoreUnits(l.tally, meta, iou);
@@ -268,6 +279,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
   const range = flags.shard ? shardRange(flags.shard, allRows.length) : { start: 0, end: allRows.length };
   const t0 = performance.now();
   await using opened = await openModel(modelPath);
+  const modelMs = performance.now() - t0;
   const { model } = opened;
   const loaded = pixelSettings(opened, 'lucerna dissect');
   const items = conceptItems(set, allRows.slice(range.start, range.end), { inputDims: model.input.dims, ...loaded.preprocessing }, where);
@@ -275,6 +287,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
   const warn = (m: string) => ctx.warn(m);
   const thresholds = given ? Object.fromEntries(given.layers.map((l) => [l.layer, l.thresholds ?? []])) : undefined;
   const cache = flags.cache !== false && !flags.shard && !given ? await fileActivationCache() : undefined;
+  const thumbs: Thumbnails = new Map();
   const signal = ctx.signal;
   const result = await dissect(
     model,
@@ -290,6 +303,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
       topImages,
       signal,
       onWarning: warn,
+      onTopImages: (tops) => prefetchThumbnails(dataset, tops, reportUnits, thumbs),
       onProgress: (pass, done, total) => progress.onProgress?.((pass === 'tally' && !given ? total : 0) + done, given ? total : 2 * total),
     },
   ).finally(async () => {
@@ -314,18 +328,29 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
     tally: l.tally as Tally,
     top: l.top as TopImages,
   }));
-  const summary = await writeOutputs(ctx.outputs, out, basename(opened.given), dataset, set.meta, layers, {
-    images: result.images,
-    skipped: result.skipped,
-    iouThreshold,
-    reportUnits,
-    where: where ? `${where.clause.category}=${where.clause.label}` : undefined,
-  });
+  const t1 = performance.now();
+  const summary = await writeOutputs(
+    ctx.outputs,
+    out,
+    basename(opened.given),
+    dataset,
+    set.meta,
+    layers,
+    {
+      images: result.images,
+      skipped: result.skipped,
+      iouThreshold,
+      reportUnits,
+      where: where ? `${where.clause.category}=${where.clause.label}` : undefined,
+    },
+    thumbs,
+  );
   const part = (l: { partInterpretability?: number }) =>
     l.partInterpretability === undefined ? '' : `, part interpretability ${l.partInterpretability.toFixed(4)}`;
   const counts = summary.layers.map((l) => `${l.layer}: ${l.interpretable}/${l.units} interpretable${part(l)}`).join('; ');
   const whereNote = where ? ` of ${where.clause.label} (${where.excluded} others left out)` : '';
-  const timing = Object.fromEntries(Object.entries(result.timing).map(([k, v]) => [k, Math.round(v) / 1000]));
+  const ms = { model: modelMs, ...result.timing, outputs: performance.now() - t1 };
+  const timing = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Math.round(v) / 1000]));
   return { json: { ...summary, seconds, timing }, message: `dissect: ${result.images} images${whereNote}${skippedNote}; ${counts} → ${out} (${seconds} s)` };
 }
 
