@@ -83,6 +83,13 @@ function chooseCategories(all: readonly string[], indexColumns: readonly string[
   return chosen;
 }
 
+/** Label numbers of decoded pixels: the grey value of a grey (or grey + alpha) image, else `R + 256·G`. */
+function labelsOfPixels(pixels: Uint8Array, channels: number): Int32Array {
+  if (channels === 1) return Int32Array.from(pixels);
+  if (channels === 2) return Int32Array.from({ length: pixels.length / 2 }, (_, i) => pixels[2 * i] as number);
+  return labelsFromRgb(pixels, channels);
+}
+
 /**
  * Decodes a segmentation PNG to label numbers (`R + 256·G`; a grey PNG gives its grey value).
  *
@@ -96,11 +103,12 @@ export async function decodeLabelPng(bytes: Uint8Array, what: string): Promise<{
     // Plain 8-bit RGB(A) PNGs (what Broden and `dataset concepts` write) are decoded here, the rest
     // by libvips (which also turns grey into three equal channels).
     const plain = decodeSimplePng(bytes);
-    const simple = plain && plain.channels >= 3 ? plain : undefined;
-    const { data, info } = simple ? { data: simple.data, info: simple } : await sharp(bytes).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    const labels = info.channels === 1 ? Int32Array.from(pixels) : labelsFromRgb(pixels, info.channels);
-    return { labels, width: info.width, height: info.height };
+    if (plain) return { labels: labelsOfPixels(plain.data, plain.channels), width: plain.width, height: plain.height };
+    // libvips turns grey into three equal channels, so a grey PNG's label is read from its first channel alone.
+    const grey = ((await sharp(bytes).metadata()).channels ?? 3) <= 2;
+    const image = grey ? sharp(bytes).extractChannel(0) : sharp(bytes);
+    const { data, info } = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    return { labels: labelsOfPixels(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.channels), width: info.width, height: info.height };
   } catch (e) {
     const reason = String((e as Error)?.message ?? e).split('\n')[0];
     throw new LucernaError('BAD_FILE', `Cannot decode the segmentation ${what} (${reason})`);
