@@ -3,12 +3,16 @@
  * small inputs) as one Gemm over the batch instead of ORT's Conv, which computes one skinny
  * product per image there (about 2× slower at 512 channels and 2×2 positions; BENCHMARKS.md,
  * training section). The swap happens after differentiation, so the backward graph is the Conv
- * rule's; the Conv's output keeps its name, and the checkpoint keeps the Conv.
+ * rule's; the Conv's output keeps its name, and the checkpoint keeps the Conv. When the rule's
+ * weight gradient is its channels-last Gemm (gemmWeightGrad), it is rebuilt on the forward pass's
+ * im2col rows, which are already in the weight's order: no second im2col and no transpose of dW.
  */
 
 import { forwardByGemm } from '../compiler/rules/conv.js';
 import { gemmConvForward } from '../compiler/rules/conv-gemm.js';
 import { windowGeometry } from '../compiler/rules/conv-geometry.js';
+import { reshapeTo } from '../compiler/rules/util.js';
+import { attrInt, attrInts } from '../onnx/attributes.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/proto.js';
@@ -22,7 +26,12 @@ import type { NodeProto } from '../onnx/proto.js';
  * lowerWideConvs(stepGraph, (t) => prepared.shapes.get(t) ?? stepGraph.initializerDims(t), forwardNodeNames);
  * ```
  */
-export function lowerWideConvs(graph: Graph, shape: (tensor: string) => readonly number[], only: ReadonlySet<string>): number {
+export function lowerWideConvs(
+  graph: Graph,
+  shape: (tensor: string) => readonly number[],
+  only: ReadonlySet<string>,
+  gradients: ReadonlyMap<string, string> = new Map(),
+): number {
   const b = new GraphBuilder(graph, 'gemm');
   const replaced = new Set<NodeProto>();
   for (const node of graph.nodes) {
@@ -42,12 +51,58 @@ export function lowerWideConvs(graph: Graph, shape: (tensor: string) => readonly
       )
     )
       continue;
-    gemmConvForward(b, { x: { name: x, shape: xShape }, w, wShape, ...(bias ? { bias } : {}), g, outSpatial, output: node.output?.[0] as string });
+    const { rows } = gemmConvForward(b, {
+      x: { name: x, shape: xShape },
+      w,
+      wShape,
+      ...(bias ? { bias } : {}),
+      g,
+      outSpatial,
+      output: node.output?.[0] as string,
+    });
     replaced.add(node);
+    const grad = gradients.get(w);
+    if (grad) reuseRowsForWeightGrad(graph, b, grad, rows, wShape);
   }
   if (replaced.size > 0) {
     graph.nodes = graph.nodes.filter((n) => !replaced.has(n));
-    graph.invalidate();
+    pruneDeadNodes(graph);
   }
   return replaced.size;
+}
+
+/**
+ * If `grad` is Identity(Transpose(Reshape(Gemm(dY rows, channels-last im2col, transA)))) — the Conv
+ * rule's gemmWeightGrad — points the Identity at Gemm(dY rows, `rows`, transA) reshaped to W.
+ */
+function reuseRowsForWeightGrad(graph: Graph, b: GraphBuilder, grad: string, rows: string, wShape: readonly number[]): void {
+  const from = (t: string | undefined, op: string) => {
+    const n = t === undefined ? undefined : graph.producer(t);
+    return n?.opType === op ? n : undefined;
+  };
+  const identity = from(grad, 'Identity');
+  const transpose = from(identity?.input?.[0], 'Transpose');
+  const gemm = from(from(transpose?.input?.[0], 'Reshape')?.input?.[0], 'Gemm');
+  const r = wShape.length - 2;
+  const expected = [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)];
+  if (!identity || !transpose || !gemm || attrInts(transpose, 'perm', []).join() !== expected.join()) return;
+  if (attrInt(gemm, 'transA', 0) !== 1 || attrInt(gemm, 'transB', 0) !== 0 || (gemm.input ?? []).length !== 2) return;
+  const flat = b.op('Gemm', [gemm.input?.[0] as string, rows], { transA: 1 });
+  const dW = reshapeTo(b, flat, wShape);
+  graph.nodes = graph.nodes.map((n) => (n === identity ? { ...n, input: [dW] } : n));
+  graph.invalidate();
+}
+
+/** Removes nodes none of whose outputs is read by a node or the graph (until none is left), then unread initializers. */
+function pruneDeadNodes(graph: Graph): void {
+  let read = new Set<string>();
+  for (;;) {
+    read = new Set<string>(graph.outputs.map((o) => o.name));
+    for (const n of graph.nodes) for (const i of n.input ?? []) read.add(i);
+    const live = graph.nodes.filter((n) => (n.output ?? []).some((o) => read.has(o)));
+    if (live.length === graph.nodes.length) break;
+    graph.nodes = live;
+  }
+  for (const name of [...graph.initializers.keys()]) if (!read.has(name)) graph.initializers.delete(name);
+  graph.invalidate();
 }

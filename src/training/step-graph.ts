@@ -36,6 +36,8 @@ export interface StepGraphOptions {
   readonly loss: readonly LossTerm[];
   /** Seed of the Dropout masks (node k gets seed + k; default 0). */
   readonly seed?: number;
+  /** Run wide convs with few output positions as one Gemm (gemm-convs.ts; default true). */
+  readonly gemmConvs?: boolean;
 }
 
 /** A tensor fed in and returned updated. */
@@ -137,8 +139,6 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   const probe = await probeGraph(runtime, g, session);
   const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, standardRules);
   const graph = d.graph;
-  const forwardConvs = new Set(g.nodes.filter((n) => n.opType === 'Conv' && n.name).map((n) => n.name as string));
-  lowerWideConvs(graph, (t) => prepared.shapes.get(t) ?? prepared.graph.initializerDims(t), forwardConvs);
   // The loss is seeded with 1 inside the graph.
   const seed = seedInputName(LOSS);
   graph.inputs = graph.inputs.filter((i) => i.name !== seed);
@@ -179,6 +179,9 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   }
   for (const r of running) carry(r.name, r.next, prepared.graph.initializerDims(r.name));
   graph.outputs = outputs;
+  // after every output is in place: the lowering prunes the nodes that nothing reads any more
+  const forwardConvs = new Set(g.nodes.filter((n) => n.opType === 'Conv' && n.name).map((n) => n.name as string));
+  if (options.gemmConvs !== false) lowerWideConvs(graph, (t) => prepared.shapes.get(t) ?? prepared.graph.initializerDims(t), forwardConvs, d.gradientOutputs);
   graph.nodes = graph.topoSorted();
   graph.invalidate();
   return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, terms: termOutputs, scalars, carried };

@@ -148,14 +148,15 @@ export interface GemmConvInput {
 /**
  * A dense Conv's forward pass as one Gemm over the whole batch: Y rows = im2col(X) · W²ᵀ (+ bias),
  * with the im2col columns in the weight's own (c, tap…) order so the weight is only reshaped.
+ * Returns the output and the im2col rows [N·P, C·taps], which the weight gradient can reuse.
  * For the training step (faster than ORT's Conv under the same conditions as the `gemm` backward).
  *
  * @example
  * ```ts
- * gemmConvForward(b, { x: { name: 'x', shape: [32, 512, 2, 2] }, w: 'w', wShape: [512, 512, 3, 3], g, outSpatial: [2, 2], output: 'y' });
+ * const { rows } = gemmConvForward(b, { x: { name: 'x', shape: [32, 512, 2, 2] }, w: 'w', wShape: [512, 512, 3, 3], g, outSpatial: [2, 2], output: 'y' });
  * ```
  */
-export function gemmConvForward(b: GraphBuilder, p: GemmConvInput): string {
+export function gemmConvForward(b: GraphBuilder, p: GemmConvInput): { readonly output: string; readonly rows: string } {
   const [batch = 1, channels = 1, ...spatial] = p.x.shape;
   const r = spatial.length;
   const out = p.wShape[0] as number;
@@ -175,5 +176,6 @@ export function gemmConvForward(b: GraphBuilder, p: GemmConvInput): string {
   const w2 = reshapeTo(b, p.w, [out, channels * taps.length]);
   const y = b.op('Gemm', p.bias ? [rows, w2, p.bias] : [rows, w2], { transB: 1 });
   const last = reshapeTo(b, y, [batch, ...p.outSpatial, out]);
-  return b.op('Transpose', [last], { perm: [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)] }, { outputs: [p.output] });
+  const output = b.op('Transpose', [last], { perm: [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)] }, { outputs: [p.output] });
+  return { output, rows };
 }
