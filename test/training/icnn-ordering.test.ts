@@ -8,8 +8,11 @@
  * - the interpretable net's filters are more stable (lower location instability on the bird
  *   images) than the ordinary net's. Over data seeds 2–5 the ratio was 0.90, 0.77, 0.73, 0.84, so
  *   the paper's 0.8 is not asserted here; RESULTS.md reports it at full size;
+ * - their part interpretability (mean best part IoU, `lucerna dissect --categories part`) is higher;
  * - they are far more silent on `none` images, relative to bird images (the filter loss explains
  *   `none` images by the negative template).
+ * The tiny nets train from scratch: a shared pretraining with a short fine-tune (RESULTS.md's
+ * protocol) left the instability ratio at 0.99 at this size (seed 2: 3 + 1 epochs).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -80,7 +83,7 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     );
   });
 
-  it('interpretable filters are more stable, and silent on none images (none/bird activation ≤ 0.5× the ordinary net’s)', async () => {
+  it('interpretable filters are more stable, more part-interpretable, and silent on none images (none/bird activation ≤ 0.5× the ordinary net’s)', async () => {
     const parts = join(work, 'parts');
     await lucernaJson('dataset', 'parts', '--out', parts, '--n', '160', '--seed', '2', '--size', String(SIZE), '--classes', '1');
     const classes = join(parts, 'classes');
@@ -100,6 +103,16 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
       (await lucernaJson('stability', join(work, m), '--dataset', parts, '--layer', LAYER, '--class', 'bird')).instability as number;
     const [plainInstability, icnnInstability] = [await instability('plain.onnx'), await instability('icnn.onnx')];
     assert.ok(icnnInstability < plainInstability, `location instability: interpretable ${icnnInstability}, ordinary ${plainInstability}`);
+    // Part interpretability (mean over the filters of their best part IoU, NetDissect on the figures' parts):
+    // over data seeds 2 and 3 it was 0.023 vs 0.011 and 0.039 vs 0.015 (interpretable vs ordinary).
+    const partIou = async (m: string) => {
+      const r = await lucernaJson('dissect', join(work, m), '--dataset', parts, '--layer', LAYER, '--categories', 'part', '--out', join(work, `d-${m}`));
+      const [header, ...rows] = readFileSync(r.layers[0].tally, 'utf8').trim().split('\n');
+      const at = (header ?? '').split(',').indexOf('part-iou');
+      return rows.reduce((sum, l) => sum + Number(l.split(',')[at]), 0) / rows.length;
+    };
+    const [plainIou, icnnIou] = [await partIou('plain.onnx'), await partIou('icnn.onnx')];
+    assert.ok(icnnIou > plainIou, `part IoU: interpretable ${icnnIou}, ordinary ${plainIou}`);
     const data = await imageFolder(classes, { sampleShape: [3, SIZE, SIZE] });
     const plain = await ratio(join(work, 'plain.onnx'), data);
     const interpretable = await ratio(join(work, 'icnn.onnx'), data);
