@@ -13,7 +13,8 @@ import { standardRules } from '../../src/compiler/rulesets/index.js';
 import { compileKey, decodeNames, encodeNames } from '../../src/engine/compile-cache.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
-import { diskCompileStore, packEntry, unpackEntry, withCompileCache } from '../../src/engine/node-cache.js';
+import { crc32, diskCompileStore, packEntry, unpackEntry, withCompileCache } from '../../src/engine/node-cache.js';
+import { isOrtFormat } from '../../src/engine/ort-adapter.js';
 import type { CompileStore, Runtime } from '../../src/engine/runtime.js';
 import { userCacheDir } from '../../src/io/cache-dir.js';
 import { buildModel } from '../../src/onnx/builder.js';
@@ -64,7 +65,7 @@ function counting(store: CompileStore): Runtime & { sessions: number } {
   return runtime;
 }
 
-/** A store that records its puts. */
+/** A store that records its puts (of a built graph, or of the graph ORT optimised). */
 function recording(dir: string, options: { warn?: (m: string) => void; maxBytes?: number } = {}): CompileStore & { puts: number } {
   const inner = diskCompileStore({ dir, tag: 'test', ...options });
   const store = {
@@ -75,6 +76,12 @@ function recording(dir: string, options: { warn?: (m: string) => void; maxBytes?
     put(key: string, entry: Parameters<CompileStore['put']>[1]) {
       store.puts++;
       return inner.put(key, entry);
+    },
+    reserve: inner.reserve,
+    async adopt(key: string, meta: string, path: string) {
+      const adopted = (await inner.adopt?.(key, meta, path)) ?? false;
+      if (adopted) store.puts++;
+      return adopted;
     },
   };
   return store;
@@ -110,6 +117,38 @@ describe('compile cache', () => {
       assertClose(r.activations.relu as Tensor, reference.activations.relu as Tensor, 1e-5, 'read activation');
     }
     assert.equal((await readdir(dir)).filter((f) => f.endsWith('.lcc')).length, 1);
+  });
+
+  test('the stored graph is ORT format, opened in place; argmax plans (seeded in the graph) hit too', async () => {
+    const dir = await tempDir();
+    const store = recording(dir);
+    const bytes = tinyCnn(7);
+    const argmaxPlan = { seeds: ['logits'], read: ['relu'], seedMode: 'argmax' as const };
+    const run = async (runtime: Runtime) => {
+      await using model = await Model.load(bytes, { runtime });
+      return await (await model.compile(argmaxPlan, x.shape)).run({ input: x });
+    };
+    const reference = await run(nodeRuntime);
+    const cold = await run(counting(store));
+    const second = counting(store);
+    const warm = await run(second);
+    assert.equal(store.puts + (await readdir(dir)).length, 1 + 1, 'one entry, stored once');
+    assert.equal(second.sessions, 1, 'an argmax plan opens the stored graph');
+    for (const r of [cold, warm]) assertClose(r.gradients.x as Tensor, reference.gradients.x as Tensor, 1e-5, 'argmax gradient');
+    const [file] = await readdir(dir);
+    const key = compileKey(store.tag, {
+      modelDigest: store.digest(bytes),
+      seeds: ['logits'],
+      wrt: ['x'],
+      read: ['relu'],
+      rules: 'standard',
+      seedMode: 'argmax',
+      inputShape: x.shape,
+      optimization: 'all',
+    });
+    const entry = unpackEntry(key, await readFile(join(dir, file as string)));
+    assert.ok(entry, 'the key matches');
+    assert.ok(isOrtFormat(entry.model), 'the entry holds the graph as ORT optimised it');
   });
 
   test('a changed model or plan misses the cache', async () => {
@@ -195,6 +234,11 @@ describe('compile cache', () => {
       inputShape: [1, 3],
       optimization: 'all' as const,
     };
+    assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+    assert.equal(crc32(new TextEncoder().encode('56789'), crc32(new TextEncoder().encode('1234'))), 0xcbf43926, 'continued');
+    assert.equal(decodeNames(entry.meta, { seeds: ['logits'], wrt: ['x'], read: [] }), undefined, 'an input plan needs its seed inputs');
+    const argmaxMeta = encodeNames({ seeds: new Map(), gradients: new Map([['x', 'g']]), reads: new Map(), shapes: new Map() });
+    assert.ok(decodeNames(argmaxMeta, { seeds: ['logits'], wrt: ['x'], read: [], seedMode: 'argmax' }), 'an argmax plan has none');
     assert.notEqual(compileKey('t', parts), compileKey('t', { ...parts, inputShape: [2, 3] }));
     assert.notEqual(compileKey('t', parts), compileKey('u', parts));
   });
