@@ -17,6 +17,7 @@ import { crc32, diskCompileStore, packEntry, unpackEntry, withCompileCache } fro
 import { isOrtFormat } from '../../src/engine/ort-adapter.js';
 import type { CompileStore, Runtime } from '../../src/engine/runtime.js';
 import { userCacheDir } from '../../src/io/cache-dir.js';
+import { fileIdentity, loadModelFile } from '../../src/io/files.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -149,6 +150,42 @@ describe('compile cache', () => {
     const entry = unpackEntry(key, await readFile(join(dir, file as string)));
     assert.ok(entry, 'the key matches');
     assert.ok(isOrtFormat(entry.model), 'the entry holds the graph as ORT optimised it');
+  });
+
+  test('a model file is named by its identity, not a hash of all its bytes; rewriting it misses', async () => {
+    const dir = await tempDir();
+    const store = recording(await tempDir());
+    const path = join(dir, 'tiny.onnx');
+    await writeFile(path, tinyCnn(8));
+    const fromFile = async (runtime: Runtime) => {
+      await using model = await loadModelFile(path, { runtime });
+      return await (await model.compile(plan, x.shape)).run({ input: x, seeds: { logits: seed } });
+    };
+    const digestCalls = { n: 0 };
+    const counted: CompileStore = {
+      ...store,
+      digest: (b) => {
+        digestCalls.n++;
+        return store.digest(b);
+      },
+    };
+    await fromFile(counting(counted));
+    const hit = counting(counted);
+    await fromFile(hit);
+    assert.equal(hit.sessions, 1, 'the same file hits');
+    assert.equal(digestCalls.n, 0, 'no whole-model digest');
+    const other = tinyCnn(9);
+    assert.equal(other.length, tinyCnn(8).length, 'same size, other weights');
+    await writeFile(path, other);
+    const rewritten = counting(counted);
+    const r = await fromFile(rewritten);
+    assert.ok(rewritten.sessions > 1, 'a rewritten file misses');
+    assertClose(r.gradients.x as Tensor, (await gradients(other, nodeRuntime)).gradients.x as Tensor, 1e-5, 'the new weights');
+    const stat = { dev: 1n, ino: 2n, size: 3n, mtimeNs: 4n, ctimeNs: 5n };
+    const bytes = new Uint8Array([1, 2, 3]);
+    assert.ok(fileIdentity(stat, stat, bytes));
+    assert.equal(fileIdentity(stat, { ...stat, mtimeNs: 6n }, bytes), undefined, 'changed while read');
+    assert.notEqual(fileIdentity(stat, stat, bytes), fileIdentity(stat, stat, new Uint8Array([1, 2, 4])), 'sampled bytes count');
   });
 
   test('a changed model or plan misses the cache', async () => {
