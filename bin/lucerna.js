@@ -131,7 +131,8 @@ function useBuild() {
 function entryOfBuild() {
   const bundle = mtime(fileURLToPath(bundled));
   if (bundle === undefined) return built;
-  if (sourcesNewest() === undefined) return bundled;
+  // An installed package has no src/ (a stat, not the walk: LUCERNA_FROM_DIST=1 skips it).
+  if (mtime(sourceDir) === undefined) return bundled;
   const build = mtime(fileURLToPath(built));
   return build === undefined || bundle >= build ? bundled : built;
 }
