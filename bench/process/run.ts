@@ -1,7 +1,7 @@
 /**
  * Whole-process timing for the benchmark: runs a command as a fresh process and returns its wall
  * time and its CPU time (all threads): for Node children through a preload that writes
- * `process.cpuUsage()` at exit; other programs may print `cpu_seconds=<x>` as their last output.
+ * `process.cpuUsage()` at exit (summed over the Node processes it starts); other programs may print `cpu_seconds=<x>` as their last output.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -53,7 +53,9 @@ export async function timeProcess(command: string, args: readonly string[], opti
     const wall = (performance.now() - t0) / 1000;
     if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const reported = /cpu_seconds=([0-9.]+)\s*$/.exec(stdout)?.[1];
-    const cpu = node ? Number(readFileSync(cpuFile, 'utf8').trim().split('\n').pop()) : reported === undefined ? undefined : Number(reported);
+    // Every Node process of the run appends its own CPU time (the CLI may run its work in a child).
+    const nodeCpu = () => readFileSync(cpuFile, 'utf8').trim().split('\n').reduce((sum, line) => sum + Number(line), 0);
+    const cpu = node ? nodeCpu() : reported === undefined ? undefined : Number(reported);
     return { wall, cpu, stdout };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,24 +5,34 @@
  * concurrent processes never read half an entry) and a checksum that catches corrupt entries:
  * those are dropped, rebuilt and reported once.
  *
- * An entry file: the magic `LUCCACHE`, two little-endian uint32 lengths (meta, model), the SHA-256
- * of key + meta + model, the meta (UTF-8 JSON) and the model bytes.
+ * An entry file: the magic `LUCCACH2`; little-endian uint32 lengths of the key, the meta and the
+ * model, the CRC-32 of key + meta + model and the model's offset; then the key (UTF-8, compared
+ * whole on reading), the meta (UTF-8 JSON), zeros up to a multiple of 64 and the model bytes: the
+ * ORT-format graph ONNX Runtime wrote when it optimised the plan (opened in place, see
+ * `compile-cache.ts`), or the compiled ONNX graph when it could not. A hit reads the file once
+ * and hands ONNX Runtime a view of it: no copy, and a checksum instead of a cryptographic hash
+ * (CRC-32 runs at memory speed; the file name already hashes the key).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { userCacheDir } from '../io/cache-dir.js';
 import { nodeRuntime } from './node.js';
 import type { CompiledEntry, CompileStore, Runtime } from './runtime.js';
 
-const MAGIC = Buffer.from('LUCCACHE');
-const HEADER = MAGIC.length + 8 + 32;
+const MAGIC = Buffer.from('LUCCACH2');
+/** Magic, then five uint32: key, meta and model lengths, CRC-32, model offset. */
+const HEADER = MAGIC.length + 20;
+/** The model starts at a multiple of this (ORT reads ORT-format bytes in place). */
+const ALIGN = 64;
 const SUFFIX = '.lcc';
 /** Default size cap of the compile cache folder. */
-export const DEFAULT_CACHE_MAX_BYTES = 512 * 1024 * 1024;
+export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 
 const sha256 = (...parts: (Uint8Array | string)[]) => {
   const h = createHash('sha256');
@@ -30,36 +40,79 @@ const sha256 = (...parts: (Uint8Array | string)[]) => {
   return h.digest();
 };
 
+let crcTable: Uint32Array | undefined;
+
 /**
- * Packs an entry into the on-disk format.
+ * CRC-32 (the zlib polynomial) of `data`, continuing from `value`: zlib's when Node has it
+ * (20.15 and later), else a table-driven fallback.
+ *
+ * @example `crc32(new TextEncoder().encode('123456789')); // 0xcbf43926`
+ */
+export function crc32(data: Uint8Array, value = 0): number {
+  const native = (zlib as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
+  if (native) return native(data, value);
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let c = ~value >>> 0;
+  for (let i = 0; i < data.length; i++) c = (crcTable[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+/** The header, key, meta and padding of an entry whose model has `modelLength` bytes and checksum `crc`. */
+function entryHead(key: Buffer, meta: Buffer, modelLength: number, crc: number): Buffer {
+  const offset = Math.ceil((HEADER + key.length + meta.length) / ALIGN) * ALIGN;
+  const head = Buffer.alloc(offset);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(key.length, MAGIC.length);
+  head.writeUInt32LE(meta.length, MAGIC.length + 4);
+  head.writeUInt32LE(modelLength, MAGIC.length + 8);
+  head.writeUInt32LE(crc, MAGIC.length + 12);
+  head.writeUInt32LE(offset, MAGIC.length + 16);
+  key.copy(head, HEADER);
+  meta.copy(head, HEADER + key.length);
+  return head;
+}
+
+/** An entry as two pieces, the head and the model, written in turn so the model is never copied. */
+function entryParts(key: string, entry: CompiledEntry): [Uint8Array, Uint8Array] {
+  const k = Buffer.from(key, 'utf8');
+  const meta = Buffer.from(entry.meta, 'utf8');
+  const crc = crc32(entry.model, crc32(meta, crc32(k)));
+  return [entryHead(k, meta, entry.model.length, crc), entry.model];
+}
+
+/**
+ * Packs an entry into the on-disk format (one buffer; the store itself writes the two pieces).
  *
  * @example `const file = packEntry(key, { meta, model });`
  */
 export function packEntry(key: string, entry: CompiledEntry): Uint8Array {
-  const meta = Buffer.from(entry.meta, 'utf8');
-  const header = Buffer.alloc(HEADER);
-  MAGIC.copy(header, 0);
-  header.writeUInt32LE(meta.length, MAGIC.length);
-  header.writeUInt32LE(entry.model.length, MAGIC.length + 4);
-  sha256(key, meta, entry.model).copy(header, MAGIC.length + 8);
-  return Buffer.concat([header, meta, entry.model]);
+  return Buffer.concat(entryParts(key, entry));
 }
 
 /**
- * Unpacks an entry, or undefined when the bytes are not a whole, intact entry for `key`.
+ * Unpacks an entry, or undefined when the bytes are not a whole, intact entry for `key`. The
+ * model is a view of `bytes`, not a copy.
  *
  * @example `const entry = unpackEntry(key, await readFile(path));`
  */
 export function unpackEntry(key: string, bytes: Uint8Array): CompiledEntry | undefined {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  const metaLength = buf.readUInt32LE(MAGIC.length);
-  const modelLength = buf.readUInt32LE(MAGIC.length + 4);
-  if (buf.length !== HEADER + metaLength + modelLength) return undefined;
-  const meta = buf.subarray(HEADER, HEADER + metaLength);
-  const model = buf.subarray(HEADER + metaLength);
-  if (!sha256(key, meta, model).equals(buf.subarray(MAGIC.length + 8, HEADER))) return undefined;
-  return { meta: meta.toString('utf8'), model: new Uint8Array(model) };
+  const field = (i: number) => buf.readUInt32LE(MAGIC.length + 4 * i);
+  const [keyLength, metaLength, modelLength, crc, offset] = [field(0), field(1), field(2), field(3), field(4)];
+  if (offset < HEADER + keyLength + metaLength || buf.length !== offset + modelLength) return undefined;
+  const k = buf.subarray(HEADER, HEADER + keyLength);
+  if (!k.equals(Buffer.from(key, 'utf8'))) return undefined;
+  const meta = buf.subarray(HEADER + keyLength, HEADER + keyLength + metaLength);
+  let model: Uint8Array = new Uint8Array(bytes.buffer, bytes.byteOffset + offset, modelLength);
+  if (crc32(model, crc32(meta, crc32(k))) !== crc) return undefined;
+  // ORT reads FlatBuffers in place: keep them 8-byte aligned (a pooled small read may not be).
+  if (model.byteOffset % 8 !== 0) model = model.slice();
+  return { meta: meta.toString('utf8'), model };
 }
 
 /**
@@ -91,7 +144,7 @@ export function codeFingerprint(): string {
 export interface DiskStoreOptions {
   /** The folder (default `<user cache>/compiled`, see `userCacheDir`). */
   readonly dir?: string;
-  /** Size cap in bytes (default `$LUCERNA_CACHE_MAX_MB` MiB, else 512 MiB). */
+  /** Size cap in bytes (default `$LUCERNA_CACHE_MAX_MB` MiB, else 1 GiB). */
   readonly maxBytes?: number;
   /** Where the one-line notes about corrupt entries go (default: stderr). */
   readonly warn?: (message: string) => void;
@@ -148,7 +201,7 @@ export function diskCompileStore(options: DiskStoreOptions = {}): CompileStore {
     digest: (bytes) => sha256(bytes).toString('hex'),
     async get(key) {
       const path = fileOf(key);
-      const bytes = await readFile(path).catch(() => undefined);
+      const bytes = await readThroughChunk(path).catch(() => undefined);
       if (!bytes) return undefined;
       const entry = unpackEntry(key, bytes);
       if (!entry) {
@@ -164,25 +217,117 @@ export function diskCompileStore(options: DiskStoreOptions = {}): CompileStore {
       return entry;
     },
     async put(key, entry) {
-      const path = fileOf(key);
-      const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      const tmp = tmpOf(key);
       try {
         await mkdir(dir, { recursive: true });
-        await writeFile(tmp, packEntry(key, entry));
-        await rename(tmp, path);
-        await evict(dir, maxBytes);
+        await writeParts(tmp, entryParts(key, entry));
+        await commit(tmp, key);
       } catch {
         // A cache that cannot be written only costs time.
         await rm(tmp, { force: true }).catch(() => undefined);
       }
     },
+    async reserve(key) {
+      const created = await mkdir(dir, { recursive: true }).then(
+        () => true,
+        () => false,
+      );
+      return created ? `${tmpOf(key).slice(0, -'.tmp'.length)}.ort.tmp` : undefined;
+    },
+    async adopt(key, meta, path) {
+      const tmp = tmpOf(key);
+      try {
+        await appendModelFile(tmp, key, meta, path);
+        await commit(tmp, key);
+        return true;
+      } catch {
+        await rm(tmp, { force: true }).catch(() => undefined);
+        return false;
+      } finally {
+        await rm(path, { force: true }).catch(() => undefined);
+      }
+    },
   };
+
+  function tmpOf(key: string): string {
+    return `${fileOf(key)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  }
+
+  async function commit(tmp: string, key: string): Promise<void> {
+    await rename(tmp, fileOf(key));
+    await evict(dir, maxBytes);
+  }
+}
+
+/**
+ * Reads a whole file through one 4 MiB buffer, copied into the result piece by piece. Measured on
+ * a 117 MB entry: 0.55 s of CPU against 0.71 s for `readFile` and a checksum pass, since the
+ * result's fresh pages are first touched by the copy rather than by the kernel and again by the
+ * checksum.
+ */
+async function readThroughChunk(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const out = Buffer.allocUnsafeSlow(size);
+    const chunk = Buffer.allocUnsafeSlow(Math.min(size, 4 * 1024 * 1024));
+    for (let done = 0; done < size; ) {
+      const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, size - done), done);
+      if (bytesRead === 0) break;
+      out.set(chunk.subarray(0, bytesRead), done);
+      done += bytesRead;
+    }
+    return out;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Writes `parts` to `path` one after another. */
+async function writeParts(path: string, parts: readonly Uint8Array[]): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    for (const p of parts) await file.write(p);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Writes an entry whose model is the file at `modelPath`: the head, then the model copied through
+ * one small buffer (the checksum computed on the way), then the head again with the checksum.
+ */
+async function appendModelFile(path: string, key: string, meta: string, modelPath: string): Promise<void> {
+  const k = Buffer.from(key, 'utf8');
+  const m = Buffer.from(meta, 'utf8');
+  const source = await open(modelPath, 'r');
+  const target = await open(path, 'w');
+  try {
+    const { size } = await source.stat();
+    if (size <= 0 || size > 0xffffffff) throw new Error('no model file');
+    const head = entryHead(k, m, size, 0);
+    await target.write(head);
+    const chunk = Buffer.allocUnsafe(Math.min(size, 4 * 1024 * 1024));
+    let crc = crc32(m, crc32(k));
+    for (let done = 0; done < size; ) {
+      const { bytesRead } = await source.read(chunk, 0, chunk.length, done);
+      if (bytesRead === 0) throw new Error('the model file shrank');
+      const piece = chunk.subarray(0, bytesRead);
+      crc = crc32(piece, crc);
+      await target.write(piece);
+      done += bytesRead;
+    }
+    await target.write(entryHead(k, m, size, crc), 0, head.length, 0);
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
 }
 
 /** onnxruntime-node's version, the platform and the execution providers. */
 function nodeRuntimeTag(): string {
   const providers = process.env.LUCERNA_EXECUTION_PROVIDERS ?? 'cpu';
-  return `${nodeRuntime.name}@${ortVersion()} ${process.platform}-${process.arch} ${providers}`;
+  // ORT-format graphs optimised at level `all` carry kernels laid out for this CPU's vector width.
+  return `${nodeRuntime.name}@${ortVersion()} ${process.platform}-${process.arch} ${cpus()[0]?.model ?? 'cpu'} ${providers}`;
 }
 
 function ortVersion(): string {

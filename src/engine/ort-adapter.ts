@@ -22,6 +22,34 @@ interface OrtSession {
   release(): Promise<void>;
 }
 
+/**
+ * Whether `bytes` are an ORT-format model (a FlatBuffer with the file identifier `ORTM`) rather
+ * than an ONNX protobuf.
+ *
+ * @example `isOrtFormat(bytes); // false for an .onnx file`
+ */
+export function isOrtFormat(bytes: Uint8Array): boolean {
+  return bytes.length > 8 && bytes[4] === 0x4f && bytes[5] === 0x52 && bytes[6] === 0x54 && bytes[7] === 0x4d;
+}
+
+/**
+ * The per-session configuration entries (ORT's `session.*` keys) for `options` and the model format.
+ * ORT-format bytes are used in place, weights included: no parse copy and no initializer copy.
+ */
+function sessionConfig(options: SessionOptions, ortFormat: boolean): Record<string, unknown> {
+  const session: Record<string, unknown> = {};
+  if (options.spinning === false) session.intra_op = { allow_spinning: '0' };
+  if (ortFormat) {
+    session.use_ort_model_bytes_directly = '1';
+    session.use_ort_model_bytes_for_initializers = '1';
+  }
+  if (options.saveOptimizedTo !== undefined) session.save_model_format = 'ORT';
+  return Object.keys(session).length > 0 ? { extra: { session } } : {};
+}
+
+/** The model bytes each in-place (ORT-format) session reads from. */
+const heldBytes = new WeakMap<object, Uint8Array>();
+
 /** Turns an engine failure into a one-line Lucerna error. */
 export function runtimeError(e: unknown, what: string): LucernaError {
   const msg = String((e as Error)?.message ?? e).split('\n')[0] ?? '';
@@ -52,20 +80,25 @@ export function ortRuntime(
     name,
     async createSession(bytes: Uint8Array, options: SessionOptions = {}): Promise<RuntimeSession> {
       let session: OrtSession;
+      const ortFormat = isOrtFormat(bytes);
       try {
         const ort = ortModule();
         session = await ort.InferenceSession.create(bytes, {
           ...(typeof extraOptions === 'function' ? extraOptions() : extraOptions),
           graphOptimizationLevel: options.optimization ?? 'all',
           logSeverityLevel: 3,
-          ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
-          ...(options.memoryArena === false ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
+          enableMemPattern: options.memoryPattern === true && options.memoryArena !== false,
+          ...sessionConfig(options, ortFormat),
+          ...(options.saveOptimizedTo !== undefined ? { optimizedModelFilePath: options.saveOptimizedTo } : {}),
+          ...(options.memoryArena === false ? { enableCpuMemArena: false } : {}),
           ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
         });
       } catch (e) {
         if (e instanceof LucernaError) throw e;
         throw runtimeError(e, 'load the graph');
       }
+      // ORT reads ORT-format bytes in place for the session's lifetime: hold them as long as it.
+      if (ortFormat) heldBytes.set(session, bytes);
       let released = false;
       return {
         inputNames: session.inputNames,
@@ -90,6 +123,7 @@ export function ortRuntime(
           if (released) return;
           released = true;
           await session.release();
+          heldBytes.delete(session);
         },
       };
     },

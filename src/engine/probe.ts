@@ -3,7 +3,7 @@
  * all node outputs become graph outputs and the graph runs once on zeros.
  */
 import type { Graph } from '../onnx/graph.js';
-import { encodeModel } from '../onnx/proto.js';
+import { DataType, encodeModel, type ModelProto, type TensorProto, toNumbers } from '../onnx/proto.js';
 import { sizeOf } from '../tensor/tensor.js';
 import type { EngineTensor, Runtime, SessionOptions } from './runtime.js';
 
@@ -15,6 +15,44 @@ export interface ProbeResult {
   readonly types: ReadonlyMap<string, string>;
   /** The probed values of every tensor. Drop the reference once folded. */
   readonly values: ReadonlyMap<string, EngineTensor>;
+}
+
+/** Float initializers at least this large (bytes) are fed to a probe instead of encoded into it. */
+const FED_BYTES = 4096;
+
+/** A float32 view of little-endian float bytes (a copy only when they are not 4-byte aligned). */
+function floatView(raw: Uint8Array): Float32Array {
+  if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+  return new Float32Array(raw.slice().buffer);
+}
+
+/**
+ * Turns the model's large float initializers into graph inputs and returns their feeds, views of
+ * the weights as loaded. A probe then neither encodes its weights nor has ONNX Runtime parse and
+ * copy them (twice); with optimisation off an input computes exactly what the initializer did. On
+ * ResNet-18 that is 45 MB less to encode and about 90 MB less for ORT to allocate per probe.
+ */
+function weightsAsInputs(model: ModelProto): Record<string, { data: Float32Array; shape: readonly number[] }> {
+  const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
+  const g = model.graph;
+  if (!g) return feeds;
+  const kept: TensorProto[] = [];
+  const inputs = [...(g.input ?? [])];
+  for (const t of g.initializer ?? []) {
+    const raw = t.rawData;
+    if (t.dataType !== DataType.FLOAT || !t.name || !raw || raw.byteLength < FED_BYTES || raw.byteLength % 4 !== 0) {
+      kept.push(t);
+      continue;
+    }
+    const dims = toNumbers(t.dims);
+    feeds[t.name] = { data: floatView(raw), shape: dims };
+    // IR < 4 models may list initializers as inputs already.
+    if (!inputs.some((i) => i.name === t.name))
+      inputs.push({ name: t.name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  }
+  g.initializer = kept;
+  g.input = inputs;
+  return feeds;
 }
 
 /**
@@ -29,9 +67,9 @@ export async function probeGraph(runtime: Runtime, graph: Graph, options: Sessio
   const model = graph.toModel();
   const names = [...new Set(graph.nodes.flatMap((n) => (n.output ?? []).filter((o) => o)))];
   if (model.graph) model.graph.output = names.map((name) => ({ name }));
+  const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = weightsAsInputs(model);
   const session = await runtime.createSession(encodeModel(model), { ...options, optimization: 'disabled', memoryArena: false });
   try {
-    const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {};
     for (const input of graph.inputs) {
       const dims = input.dims.map((d) => (typeof d === 'number' ? d : 1));
       feeds[input.name] = { data: new Float32Array(sizeOf(dims)), shape: dims };

@@ -13,9 +13,11 @@ import { standardRules } from '../../src/compiler/rulesets/index.js';
 import { compileKey, decodeNames, encodeNames } from '../../src/engine/compile-cache.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
-import { diskCompileStore, packEntry, unpackEntry, withCompileCache } from '../../src/engine/node-cache.js';
+import { crc32, diskCompileStore, packEntry, unpackEntry, withCompileCache } from '../../src/engine/node-cache.js';
+import { isOrtFormat } from '../../src/engine/ort-adapter.js';
 import type { CompileStore, Runtime } from '../../src/engine/runtime.js';
 import { userCacheDir } from '../../src/io/cache-dir.js';
+import { fileIdentity, loadModelFile } from '../../src/io/files.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
@@ -64,7 +66,7 @@ function counting(store: CompileStore): Runtime & { sessions: number } {
   return runtime;
 }
 
-/** A store that records its puts. */
+/** A store that records its puts (of a built graph, or of the graph ORT optimised). */
 function recording(dir: string, options: { warn?: (m: string) => void; maxBytes?: number } = {}): CompileStore & { puts: number } {
   const inner = diskCompileStore({ dir, tag: 'test', ...options });
   const store = {
@@ -75,6 +77,12 @@ function recording(dir: string, options: { warn?: (m: string) => void; maxBytes?
     put(key: string, entry: Parameters<CompileStore['put']>[1]) {
       store.puts++;
       return inner.put(key, entry);
+    },
+    reserve: inner.reserve,
+    async adopt(key: string, meta: string, path: string) {
+      const adopted = (await inner.adopt?.(key, meta, path)) ?? false;
+      if (adopted) store.puts++;
+      return adopted;
     },
   };
   return store;
@@ -110,6 +118,74 @@ describe('compile cache', () => {
       assertClose(r.activations.relu as Tensor, reference.activations.relu as Tensor, 1e-5, 'read activation');
     }
     assert.equal((await readdir(dir)).filter((f) => f.endsWith('.lcc')).length, 1);
+  });
+
+  test('the stored graph is ORT format, opened in place; argmax plans (seeded in the graph) hit too', async () => {
+    const dir = await tempDir();
+    const store = recording(dir);
+    const bytes = tinyCnn(7);
+    const argmaxPlan = { seeds: ['logits'], read: ['relu'], seedMode: 'argmax' as const };
+    const run = async (runtime: Runtime) => {
+      await using model = await Model.load(bytes, { runtime });
+      return await (await model.compile(argmaxPlan, x.shape)).run({ input: x });
+    };
+    const reference = await run(nodeRuntime);
+    const cold = await run(counting(store));
+    const second = counting(store);
+    const warm = await run(second);
+    assert.equal(store.puts + (await readdir(dir)).length, 1 + 1, 'one entry, stored once');
+    assert.equal(second.sessions, 1, 'an argmax plan opens the stored graph');
+    for (const r of [cold, warm]) assertClose(r.gradients.x as Tensor, reference.gradients.x as Tensor, 1e-5, 'argmax gradient');
+    const [file] = await readdir(dir);
+    const key = compileKey(store.tag, {
+      modelDigest: store.digest(bytes),
+      seeds: ['logits'],
+      wrt: ['x'],
+      read: ['relu'],
+      rules: 'standard',
+      seedMode: 'argmax',
+      inputShape: x.shape,
+      optimization: 'all',
+    });
+    const entry = unpackEntry(key, await readFile(join(dir, file as string)));
+    assert.ok(entry, 'the key matches');
+    assert.ok(isOrtFormat(entry.model), 'the entry holds the graph as ORT optimised it');
+  });
+
+  test('a model file is named by its identity, not a hash of all its bytes; rewriting it misses', async () => {
+    const dir = await tempDir();
+    const store = recording(await tempDir());
+    const path = join(dir, 'tiny.onnx');
+    await writeFile(path, tinyCnn(8));
+    const fromFile = async (runtime: Runtime) => {
+      await using model = await loadModelFile(path, { runtime });
+      return await (await model.compile(plan, x.shape)).run({ input: x, seeds: { logits: seed } });
+    };
+    const digestCalls = { n: 0 };
+    const counted: CompileStore = {
+      ...store,
+      digest: (b) => {
+        digestCalls.n++;
+        return store.digest(b);
+      },
+    };
+    await fromFile(counting(counted));
+    const hit = counting(counted);
+    await fromFile(hit);
+    assert.equal(hit.sessions, 1, 'the same file hits');
+    assert.equal(digestCalls.n, 0, 'no whole-model digest');
+    const other = tinyCnn(9);
+    assert.equal(other.length, tinyCnn(8).length, 'same size, other weights');
+    await writeFile(path, other);
+    const rewritten = counting(counted);
+    const r = await fromFile(rewritten);
+    assert.ok(rewritten.sessions > 1, 'a rewritten file misses');
+    assertClose(r.gradients.x as Tensor, (await gradients(other, nodeRuntime)).gradients.x as Tensor, 1e-5, 'the new weights');
+    const stat = { dev: 1n, ino: 2n, size: 3n, mtimeNs: 4n, ctimeNs: 5n };
+    const bytes = new Uint8Array([1, 2, 3]);
+    assert.ok(fileIdentity(stat, stat, bytes));
+    assert.equal(fileIdentity(stat, { ...stat, mtimeNs: 6n }, bytes), undefined, 'changed while read');
+    assert.notEqual(fileIdentity(stat, stat, bytes), fileIdentity(stat, stat, new Uint8Array([1, 2, 4])), 'sampled bytes count');
   });
 
   test('a changed model or plan misses the cache', async () => {
@@ -195,6 +271,11 @@ describe('compile cache', () => {
       inputShape: [1, 3],
       optimization: 'all' as const,
     };
+    assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+    assert.equal(crc32(new TextEncoder().encode('56789'), crc32(new TextEncoder().encode('1234'))), 0xcbf43926, 'continued');
+    assert.equal(decodeNames(entry.meta, { seeds: ['logits'], wrt: ['x'], read: [] }), undefined, 'an input plan needs its seed inputs');
+    const argmaxMeta = encodeNames({ seeds: new Map(), gradients: new Map([['x', 'g']]), reads: new Map(), shapes: new Map() });
+    assert.ok(decodeNames(argmaxMeta, { seeds: ['logits'], wrt: ['x'], read: [], seedMode: 'argmax' }), 'an argmax plan has none');
     assert.notEqual(compileKey('t', parts), compileKey('t', { ...parts, inputShape: [2, 3] }));
     assert.notEqual(compileKey('t', parts), compileKey('u', parts));
   });

@@ -24,3 +24,30 @@ it('a batch of 5 prepared from probes at 1 and 2 has exactly the shapes of a dir
     for (const [tensor, dims] of direct.shapes) assert.deepEqual([...(prepared.shapes.get(tensor) ?? [])], [...dims], `${name} ${tensor}`);
   }
 });
+
+it('a probe feeds large float weights as inputs: they are not encoded, and every value is as with initializers', async () => {
+  const c = oracle().cases.find((k) => k.model === 'small_resnet')!;
+  const graph = graphFromBytes(oracleModelBytes(c));
+  const { probeGraph } = await import('../../src/engine/probe.js');
+  const { encodeModel } = await import('../../src/onnx/proto.js');
+  const opened: number[] = [];
+  const runtime = {
+    ...nodeRuntime,
+    createSession: (b: Uint8Array, o?: object) => {
+      opened.push(b.length);
+      return nodeRuntime.createSession(b, o);
+    },
+  };
+  const probed = await probeGraph(runtime, graph);
+  const whole = encodeModel(graph.toModel()).length;
+  assert.ok((opened[0] as number) < whole / 4, `the probe graph has ${opened[0]} of ${whole} bytes`);
+  const outputs = graph.nodes.flatMap((n) => n.output ?? []).filter((o) => o);
+  const model = graph.toModel();
+  if (model.graph) model.graph.output = outputs.map((name) => ({ name }));
+  const session = await nodeRuntime.createSession(encodeModel(model), { optimization: 'disabled' });
+  const input = graph.inputs[0]!;
+  const dims = input.dims.map((d) => (typeof d === 'number' ? d : 1));
+  const reference = await session.run({ [input.name]: { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), shape: dims } });
+  await session.dispose();
+  for (const name of outputs) assert.deepEqual(probed.values.get(name)?.data, reference[name]?.data, name);
+});
