@@ -8,6 +8,7 @@
 import { type CoalitionSampling, shapleyCoalitions } from '../src/attribution/perturbation/kernel-shap.js';
 import { limeCoalitions, limeWeights } from '../src/attribution/perturbation/lime.js';
 import { constrainedLeastSquares, weightedRidge } from '../src/attribution/perturbation/regression.js';
+import { permutationWalks, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
 import { type SuperpixelProblem, scoreCoalitions } from '../src/attribution/perturbation/superpixel-sampling.js';
 
 /** Spearman rank correlation (average ranks for ties). @example `spearman([1, 2, 3], [1, 3, 2]) // 0.5` */
@@ -69,4 +70,12 @@ export async function shapEstimate(problem: SuperpixelProblem, budget: number, s
   const fb = (scores as Float64Array)[0] as number;
   const y = (scores as Float64Array).subarray(1).map((v) => v - fb);
   return constrainedLeastSquares({ rows: c.count, cols: features, data: c.z }, y, c.weights, (problem.context.scores[0] as number) - fb).x;
+}
+
+/** Shapley values from antithetic permutation walks within a budget of `samples` scores. @example `await walkEstimate(problem, 712, 1)` */
+export async function walkEstimate(problem: SuperpixelProblem, samples: number, seed: number): Promise<Float64Array> {
+  const features = problem.segmentations[0]?.count as number;
+  const walks = permutationWalks(features, walkPairs(features, samples), seed);
+  const [scores] = await scoreCoalitions(problem, [walks.set], opts);
+  return walkShapley(walks, scores as Float64Array, problem.context.scores[0] as number);
 }

@@ -7,13 +7,13 @@
  *
  * @example
  * ```sh
- * node --import tsx scripts/fidelity-superpixel.ts --methods lime --reference 6000 --seeds 1,2,3
+ * node --import tsx scripts/fidelity-superpixel.ts --methods kernel-shap --reference 8000 --seeds 1,2,3,4,5,6,7
  * ```
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import '../src/node.js';
-import { limeEstimate, shapEstimate, spearman, topOverlap } from '../bench/superpixel-fidelity.js';
+import { limeEstimate, shapEstimate, spearman, topOverlap, walkEstimate } from '../bench/superpixel-fidelity.js';
 import { prepareSuperpixels } from '../src/attribution/perturbation/superpixel-sampling.js';
 import { openModel } from '../src/cli/model.js';
 import { loadImageTensor } from '../src/io/image.js';
@@ -54,15 +54,26 @@ if (methods.includes('lime')) {
 }
 
 if (methods.includes('kernel-shap')) {
-  const reference = await shapEstimate(problem, Number(values.reference), 999, 'kernel');
-  console.log(`KernelSHAP, ${values.image}, ${features} superpixels, reference ${values.reference} coalitions (kernel sampling)`);
-  for (const [budget, sampling] of [
-    [2 * features + 2048, 'kernel'],
+  // The reference is the mean of a converged regression and converged permutation walks, so
+  // neither estimator is judged against its own kind.
+  const regression = await shapEstimate(problem, Number(values.reference), 999, 'kernel');
+  const walks = await walkEstimate(problem, Number(values.reference), 999);
+  const reference = regression.map((v, i) => (v + (walks[i] as number)) / 2);
+  console.log(
+    `KernelSHAP, ${values.image}, ${features} superpixels, reference: mean of ${values.reference} regression coalitions and ${values.reference} walk scores (they agree at ${spearman(regression, walks).toFixed(3)})`,
+  );
+  const auto = 2 * features + 2048;
+  for (const [budget, estimator] of [
+    [auto, 'kernel'],
+    [Math.floor(auto / 3), 'kernel'],
+    [Math.floor(auto / 3), 'walks'],
     [1000, 'leverage'],
-    [716, 'leverage'],
   ] as const) {
     const rows = [];
-    for (const seed of seeds) rows.push(agreement(await shapEstimate(problem, budget, seed, sampling), reference));
-    console.log(`${String(budget).padStart(5)} ${sampling.padEnd(8)}: ${rows.join('  ')}`);
+    for (const seed of seeds) {
+      const w = estimator === 'walks' ? await walkEstimate(problem, budget, seed) : await shapEstimate(problem, budget, seed, estimator);
+      rows.push(agreement(w, reference));
+    }
+    console.log(`${String(budget).padStart(5)} ${estimator.padEnd(8)}: ${rows.join('  ')}`);
   }
 }

@@ -157,6 +157,13 @@ export const OPTIONS = {
   keep: { key: 'keep', flag: '--keep <p>', type: 'probability', help: 'probability of keeping a cell' },
   center: { key: 'center', flag: '--center', type: 'switch', help: 'subtract the mean masked score, so pixels the score ignores get 0' },
   segments: { key: 'segments', flag: '--segments <n>', type: 'integer', min: 1, help: 'number of superpixels' },
+  estimator: {
+    key: 'estimator',
+    flag: '--estimator <name>',
+    type: 'choice',
+    choices: ['permutation', 'regression'],
+    help: 'Shapley estimator: antithetic permutation walks, or the kernel regression',
+  },
 } as const satisfies Record<string, MethodOption>;
 
 /**

@@ -74,7 +74,11 @@ describe('CLI flags from the registry', () => {
     const steps = methodFlagSpecs().find((o) => o.flags === '--steps <n>');
     assert.match(steps?.description ?? '', /integrated-gradients 50/);
     assert.match(steps?.description ?? '', /meaningful-perturbation 300/);
-    assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--samples')?.description ?? '', /lime 500.*kernel-shap 2·segments \+ 2048/);
+    assert.match(
+      methodFlagSpecs().find((o) => longOf(o.flags) === '--samples')?.description ?? '',
+      /lime 500.*kernel-shap \(2·segments \+ 2048\) \/ 3, or 2·segments \+ 2048 for the regression/,
+    );
+    assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--estimator')?.description ?? '', /kernel-shap permutation/);
   });
 
   it('explain takes every registry flag, with its quick-run defaults in the help', () => {

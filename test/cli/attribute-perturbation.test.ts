@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { kernelShap } from '../../src/attribution/perturbation/kernel-shap.js';
 import { rise } from '../../src/attribution/perturbation/rise.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
@@ -84,11 +85,28 @@ describe('lucerna attribute: perturbation methods', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(JSON.parse(run.stdout).shape, [1, 3, 32, 32]);
   });
+
+  it('kernel-shap --estimator regression is the library regression; the default is the permutation walks', async () => {
+    const flags = ['--segments', '16', '--samples', '300', '--seed', '1'];
+    assert.equal((await lucerna(...base('kernel-shap', 'ks-reg.npy'), ...flags, '--estimator', 'regression')).code, 0);
+    assert.equal((await lucerna(...base('kernel-shap', 'ks-walk.npy'), ...flags)).code, 0);
+    await using m = await Model.load(readFileSync(model), { runtime: nodeRuntime });
+    const options = { target: c.target, segments: 16, samples: 300, seed: 1 };
+    for (const [file, estimator] of [
+      ['ks-reg.npy', 'regression'],
+      ['ks-walk.npy', 'permutation'],
+    ] as const) {
+      const r = await kernelShap.attribute(m, caseInput(c), { ...options, estimator });
+      assertClose(readNpy(join(dir, file)), r.attribution, 1e-6, estimator);
+    }
+    assert.notDeepEqual(readNpy(join(dir, 'ks-reg.npy')).data, readNpy(join(dir, 'ks-walk.npy')).data);
+  });
 });
 
 describe('lucerna attribute: bad perturbation options', () => {
   const cases: [string, string, string[], RegExp][] = [
     ['a zero window', 'occlusion', ['--window', '3,0,8'], /--window must be positive integers/],
+    ['an unknown Shapley estimator', 'kernel-shap', ['--estimator', 'banzhaf'], /--estimator/],
     ['a keep probability above 1', 'rise', ['--keep', '2'], /--keep must be a probability/],
     ['--center on a method other than rise', 'occlusion', ['--center'], /--center does not apply to occlusion\. occlusion takes --window, --stride/],
     ['--full-passes on a method other than occlusion', 'rise', ['--full-passes'], /--full-passes does not apply to rise\. rise takes --masks/],

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Times every test file alone, as `npm test` runs it (one file per process, serially), and prints
+# one tab-separated line per file: CPU seconds (user + sys, children included), wall seconds, exit
+# code, path; slowest by CPU first. CPU time is the fair measure on a shared machine.
+#   bash scripts/test-times.sh [file or folder ...] > times.tsv
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export LUCERNA_CACHE_DIR="${LUCERNA_CACHE_DIR:-$(mktemp -d)}"
+stamp="$(mktemp)"
+trap 'rm -f "$stamp"' EXIT
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(src test)
+for f in $(find "${targets[@]}" -name '*.test.ts' | sort); do
+  /usr/bin/time -f '%U %S %e' -o "$stamp" node --import tsx --test --test-concurrency=1 --test-reporter=dot "$f" >/dev/null 2>&1
+  code=$?
+  read -r user sys wall < <(tail -n 1 "$stamp")
+  awk -v u="$user" -v s="$sys" -v w="$wall" -v c="$code" -v f="$f" 'BEGIN { printf "%.2f\t%.2f\t%d\t%s\n", u + s, w, c, f }'
+done | sort -t$'\t' -k1,1 -rn
