@@ -173,7 +173,11 @@ describe('lucerna bias: Grad-CAM evidence in the report', () => {
     // The accuracy split by the top relation's cue covers exactly the val images of its two classes.
     const top = json.flagged[0] as { className: string; against: string; attribute: string };
     const pair = `val ${top.className} and ${top.against}, ${top.attribute}`;
-    const rows = readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(join(out, 'predictions.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const inPair = rows.filter((c) => c[1] === 'val' && (c[2] === top.className || c[2] === top.against)).length;
     assert.equal(json.accuracy[`${pair}: cue agrees`].images + json.accuracy[`${pair}: cue conflicts`].images, inPair);
     assert.equal(checked, maps, 'every example says whether it has the cue');
