@@ -5,6 +5,7 @@
  * runs its steps through it.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,14 @@ describe('bias results script in its work folder', () => {
     mkdirSync(path);
     writeFileSync(join(path, 'notes.txt'), 'mine');
     await assert.rejects(biasSection(path), /holds files this script did not write.*nothing is deleted/);
+    assert.deepEqual(readdirSync(path), ['notes.txt']);
+    // The script says so in one line and exits 1.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results-bias.ts', '--work', path], {
+      encoding: 'utf8',
+      cwd: new URL('../..', import.meta.url),
+    });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /^error: .*holds files this script did not write.*nothing is deleted\)\n$/);
     assert.deepEqual(readdirSync(path), ['notes.txt']);
   });
 
