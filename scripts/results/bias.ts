@@ -16,14 +16,15 @@
  *    or unplanted. Precision and recall of the flags, strictly (side effects count as false flags)
  *    and per rule's attribute value.
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runJson } from '../../src/cli/in-process.js';
 import { parseCsv } from '../../src/datasets/broden/csv.js';
 import type { BiasRelation } from '../../src/diagnosis/bias/relations.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
+import { openWorkFolder } from './work-folder.js';
 
 /** The experiment's settings; every number in the section comes from these. */
 export const RECIPE = {
@@ -157,13 +158,6 @@ async function valImages(evalSet: string, biasOut: string): Promise<ValImage[]> 
     .map((r) => ({ className: r.class as string, predicted: r.predicted as string, attributes: attributes.get(r.image as string) ?? {} }));
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 const pct = (a: Accuracy | undefined): string => (a?.accuracy == null ? '–' : `${(100 * a.accuracy).toFixed(1)} %`);
 const num = (v: number): string => (v >= 0 ? ` ${v.toFixed(3)}` : v.toFixed(3)).trim();
 const key = (r: Pick<BiasRelation, 'className' | 'against' | 'attribute'>): string => `${r.attribute} → ${r.className} over ${r.against}`;
@@ -274,12 +268,76 @@ function section(runs: readonly ModelRun[], commands: readonly string[]): string
     md += `| ${name} | per rule's value: a flag on a rule's attribute value, any pair of classes, counts and finds the rule | ${n} | ${ratio(t.flags.planted + t.flags['side effect'], n)} | ${ratio(t.rulesTouched, t.rules)} | – |\n`;
   }
   md += `\nA side effect is the rule's attribute value favouring another class: a rule that gives 95 % of fish a blue body also makes blue bodies rare among birds in training, so *blue → none over bird* is in the biased data too.\n`;
-  md += `\nCommands (the script \`scripts/results/bias.ts\` runs them in-process, then scores \`bias.json\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
+  md += `\nCommands (the script \`scripts/results/bias.ts\` runs them in-process in its work folder \`$WORK\`, then scores \`bias.json\`; a rerun reuses each step recorded in its \`steps.json\` and deletes nothing):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
   return md;
 }
 
+/** One step of the experiment: its name in `steps.json`, the command and the path it writes. */
+export interface BiasStep {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly output: string;
+}
+
 /**
- * Runs the experiment in `work` (reusing data sets and models found there) and returns the section.
+ * The experiment's commands in the work folder `work`, in order: the initial net, then per model
+ * (`MODELS`) its training set, evaluation set, training and `lucerna bias` run.
+ *
+ * @example
+ * ```ts
+ * biasSteps('/tmp/w')[0]; // { name: 'create', args: ['model', 'create', 'vgg11-bn', …], output: '/tmp/w/init.onnx' }
+ * ```
+ */
+export function biasSteps(work: string): BiasStep[] {
+  const init = join(work, 'init.onnx');
+  const shape = `3x${RECIPE.size}x${RECIPE.size}`;
+  const steps: BiasStep[] = [
+    {
+      name: 'create',
+      args: ['model', 'create', RECIPE.arch, '--classes', String(RECIPE.classes + 1), '--input', shape, '--width', RECIPE.width, '--seed', '0', '--out', init],
+      output: init,
+    },
+  ];
+  for (const m of MODELS) {
+    const dir = join(work, m.key);
+    const common = ['--size', String(RECIPE.size), '--classes', String(RECIPE.classes), ...m.rules.flatMap((r) => ['--bias', r])];
+    const trainSet = join(dir, 'train-set');
+    const evalSet = join(dir, 'eval-set');
+    const model = join(dir, 'model.onnx');
+    const out = join(dir, 'bias');
+    steps.push(
+      {
+        name: `${m.key}/train-set`,
+        args: ['dataset', 'parts', '--out', trainSet, '--n', String(RECIPE.n), '--seed', String(RECIPE.seed), ...common],
+        output: trainSet,
+      },
+      {
+        name: `${m.key}/eval-set`,
+        args: ['dataset', 'parts', '--out', evalSet, '--n', String(RECIPE.n), '--seed', String(RECIPE.evalSeed), '--val-fraction', '0.5', ...common],
+        output: evalSet,
+      },
+      { name: `${m.key}/train`, args: ['train', init, '--dataset', trainSet, ...RECIPE.train, '--out', model], output: model },
+      {
+        name: `${m.key}/bias`,
+        args: ['bias', model, '--dataset', evalSet, '--attributes', join(evalSet, 'attributes.csv'), '--layer', RECIPE.layer, '--out', out],
+        output: out,
+      },
+    );
+  }
+  return steps;
+}
+
+interface BiasJson {
+  readonly relations: BiasRelation[];
+  readonly accuracy: Record<string, Accuracy>;
+  readonly settings: Record<string, number>;
+}
+
+/**
+ * Runs the experiment in the work folder `work` (`scripts/results/work-folder.ts`: a rerun reuses
+ * every step recorded in its `steps.json` whose command is unchanged and whose outputs are still
+ * there; a folder of someone else's files is refused with one line, and nothing is deleted) and
+ * returns the section.
  *
  * @example
  * ```ts
@@ -288,51 +346,26 @@ function section(runs: readonly ModelRun[], commands: readonly string[]): string
  */
 export async function biasSection(work = join(tmpdir(), 'lucerna-results-bias')): Promise<string> {
   setDefaultRuntime(nodeRuntime);
-  await mkdir(work, { recursive: true });
-  const commands: string[] = [];
-  const run = async (args: string[], skip = false): Promise<Record<string, unknown>> => {
-    commands.push(`lucerna ${args.join(' ')}`);
-    return skip ? {} : runJson(...args);
-  };
-  const init = join(work, 'init.onnx');
-  const shape = `3x${RECIPE.size}x${RECIPE.size}`;
-  await run(
-    ['model', 'create', RECIPE.arch, '--classes', String(RECIPE.classes + 1), '--input', shape, '--width', RECIPE.width, '--seed', '0', '--out', init],
-    await exists(init),
-  );
+  const folder = await openWorkFolder(work);
+  const results = new Map<string, unknown>();
+  for (const s of biasSteps(work)) {
+    await mkdir(dirname(s.output), { recursive: true });
+    results.set(s.name, await folder.step(s.name, s.args, [s.output], () => runJson(...s.args)));
+  }
   const runs: ModelRun[] = [];
   for (const m of MODELS) {
+    const json = results.get(`${m.key}/bias`) as BiasJson;
     const dir = join(work, m.key);
-    await mkdir(dir, { recursive: true });
-    const rules = m.rules.flatMap((r) => ['--bias', r]);
-    const common = ['--size', String(RECIPE.size), '--classes', String(RECIPE.classes), ...rules];
-    const trainSet = join(dir, 'train-set');
-    const evalSet = join(dir, 'eval-set');
-    const model = join(dir, 'model.onnx');
-    await run(['dataset', 'parts', '--out', trainSet, '--n', String(RECIPE.n), '--seed', String(RECIPE.seed), ...common], await exists(trainSet));
-    await run(
-      ['dataset', 'parts', '--out', evalSet, '--n', String(RECIPE.n), '--seed', String(RECIPE.evalSeed), '--val-fraction', '0.5', ...common],
-      await exists(evalSet),
-    );
-    const trainArgs = ['train', init, '--dataset', trainSet, ...RECIPE.train, '--out', model];
-    await run(trainArgs, await exists(model));
-    const out = join(dir, 'bias');
-    await rm(out, { recursive: true, force: true });
-    const json = (await run(['bias', model, '--dataset', evalSet, '--attributes', join(evalSet, 'attributes.csv'), '--layer', RECIPE.layer, '--out', out])) as {
-      relations: BiasRelation[];
-      accuracy: Record<string, Accuracy>;
-      settings: Record<string, number>;
-    };
     runs.push({
       ...m,
       relations: json.relations,
       accuracy: json.accuracy,
       noise: json.settings['noise level (5 % family-wise)'] ?? Number.NaN,
-      val: await valImages(evalSet, out),
+      val: await valImages(join(dir, 'eval-set'), join(dir, 'bias')),
     });
   }
   return section(
     runs,
-    commands.map((c) => c.replaceAll(work, '$WORK')),
+    biasSteps(work).map((s) => `lucerna ${s.args.join(' ')}`.replaceAll(work, '$WORK')),
   );
 }

@@ -164,11 +164,22 @@ describe('lucerna bias: Grad-CAM evidence in the report', () => {
       // Every example disagrees: its class is the relation's class exactly when it lacks the cue.
       for (const m of section.matchAll(/<div>([^<]+) → predicted [^<]+<\/div><div>(has|without) /g)) {
         assert.equal(m[1] === rel.className, m[2] === 'without', m[0]);
+        assert.ok(m[1] === rel.className || m[1] === rel.against, `an image of the relation's two classes: ${m[0]}`);
         checked++;
       }
       maps += cams.length;
     }
     assert.ok(maps > 0, 'some Grad-CAM map is shown');
+    // The accuracy split by the top relation's cue covers exactly the val images of its two classes.
+    const top = json.flagged[0] as { className: string; against: string; attribute: string };
+    const pair = `val ${top.className} and ${top.against}, ${top.attribute}`;
+    const rows = readFileSync(join(out, 'predictions.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const inPair = rows.filter((c) => c[1] === 'val' && (c[2] === top.className || c[2] === top.against)).length;
+    assert.equal(json.accuracy[`${pair}: cue agrees`].images + json.accuracy[`${pair}: cue conflicts`].images, inPair);
     assert.equal(checked, maps, 'every example says whether it has the cue');
   });
 });

@@ -155,7 +155,7 @@ describe('lucerna graph', () => {
     }
     assert.equal(run.perSeed.baseline.length, 2);
     const bad = join(dir, 'qa-bad');
-    assertOneLineError(await qa('--part', 'wing', '--out', bad), 2, /has the landmark "wing"/);
+    assertOneLineError(await qa('--part', 'wing', '--out', bad), 2, /has the landmark "wing"\. Its images have: eye$/);
     assertOneLineError(await qa('--radius', '-1', '--out', bad), 2, /--radius must be a number/);
     assert.equal(existsSync(bad), false);
   });

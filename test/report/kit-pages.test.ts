@@ -145,7 +145,11 @@ before(async () => {
   const example = { name: 'parts_000001.png', className: 'bird', predicted: 'bird', cue: false, width: 64, height: 64, image: picture, cam: picture };
   pages.bias = biasPage({
     relations,
-    accuracy: { 'train (biased)': { images: 80, accuracy: 0.95 }, 'val (unbiased)': { images: 20, accuracy: 0.6 } },
+    accuracy: {
+      'train (biased)': { images: 80, accuracy: 0.95 },
+      'val (unbiased)': { images: 20, accuracy: 0.6 },
+      'val none and bird, dorsal_fin_present=0: cue conflicts': { images: 11, accuracy: 0.9 },
+    },
     examples: new Map([['bird>none:background=stripes', [example, { ...example, className: 'fish', cue: true }]]]),
     threshold: 0.3,
     settings: { layer: 'Relu_3', threshold: 0.3 },
@@ -159,6 +163,7 @@ interface PageFacts {
   readonly images: { complete: boolean; width: number; alt: string }[];
   readonly wide: string[];
   readonly scripts: number;
+  readonly clipped: string[];
 }
 
 const FACTS = `(() => {
@@ -171,6 +176,14 @@ const FACTS = `(() => {
     images: [...document.images].map((i) => ({ complete: i.complete, width: i.naturalWidth, alt: i.alt })),
     wide: wide.map((e) => e.tagName + '.' + e.className + ' ' + e.scrollWidth + '>' + e.clientWidth),
     scripts: document.scripts.length,
+    // chart text cut off at its picture's edge
+    clipped: [...document.querySelectorAll('svg text')]
+      .filter((t) => {
+        const box = t.getBoundingClientRect();
+        const svg = t.ownerSVGElement.getBoundingClientRect();
+        return box.width > 0 && (box.left < svg.left - 1 || box.right > svg.right + 1);
+      })
+      .map((t) => t.textContent),
   };
 })()`;
 
@@ -194,6 +207,7 @@ describe('kit report pages in Chromium', () => {
       assert.ok(facts.scrollWidth <= facts.innerWidth, `${name}: page ${facts.scrollWidth} px wide in ${facts.innerWidth}`);
       assert.deepEqual(facts.wide, [], `${name}: a box scrolls sideways`);
       assert.equal(facts.scripts, 0, `${name}: no script`);
+      assert.deepEqual(facts.clipped, [], `${name}: chart text cut off`);
       assert.ok(facts.images.length >= (minImages[name] ?? 0), `${name}: ${facts.images.length} images`);
       for (const img of facts.images) assert.ok(img.complete && img.width > 0, `${name}: image not loaded: ${img.alt}`);
       assert.deepEqual(fetched, [], `${name}: nothing fetched`);

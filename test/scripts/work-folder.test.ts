@@ -1,13 +1,16 @@
 /**
  * The results scripts' work folder (`scripts/results/work-folder.ts`): a rerun reuses a step whose
  * command is unchanged and whose outputs exist; a folder of someone else's files, or an output made
- * by another command, is refused with one line, and nothing is ever deleted.
+ * by another command, is refused with one line, and nothing is ever deleted; `scripts/results/bias.ts`
+ * runs its steps through it.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { biasSection, biasSteps } from '../../scripts/results/bias.js';
 import { openWorkFolder } from '../../scripts/results/work-folder.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lucerna-work-folder-'));
@@ -43,5 +46,42 @@ describe('results work folder', () => {
     await assert.rejects(openWorkFolder(path), /holds files this script did not write.*nothing is deleted/);
     assert.equal(readFileSync(join(path, 'thesis.tex'), 'utf8'), 'precious');
     assert.equal(existsSync(join(path, 'steps.json')), false);
+  });
+});
+
+describe('bias results script in its work folder', () => {
+  it('refuses a folder of foreign files and writes nothing there', async () => {
+    const path = join(root, 'bias-theirs');
+    mkdirSync(path);
+    writeFileSync(join(path, 'notes.txt'), 'mine');
+    await assert.rejects(biasSection(path), /holds files this script did not write.*nothing is deleted/);
+    assert.deepEqual(readdirSync(path), ['notes.txt']);
+    // The script says so in one line and exits 1.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results-bias.ts', '--work', path], {
+      encoding: 'utf8',
+      cwd: new URL('../..', import.meta.url),
+    });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /^error: .*holds files this script did not write.*nothing is deleted\)\n$/);
+    assert.deepEqual(readdirSync(path), ['notes.txt']);
+  });
+
+  it('reuses its recorded steps and refuses, without deleting it, an output it did not record', async () => {
+    const path = join(root, 'bias-ours');
+    const steps = biasSteps(path);
+    const bias = steps.find((s) => s.name === 'clean/bias');
+    assert.ok(bias);
+    // Every step before `clean/bias` is recorded with its command and has its output.
+    const recorded = steps.slice(0, steps.indexOf(bias));
+    mkdirSync(join(path, 'clean'), { recursive: true });
+    for (const s of recorded) writeFileSync(s.output, 'made');
+    const manifest = { format: 'lucerna-results-work', steps: Object.fromEntries(recorded.map((s) => [s.name, { command: s.args, summary: {} }])) };
+    writeFileSync(join(path, 'steps.json'), JSON.stringify(manifest));
+    // A folder the user put where the bias run would write: the old script removed it.
+    mkdirSync(bias.output);
+    writeFileSync(join(bias.output, 'findings.md'), 'precious');
+    await assert.rejects(biasSection(path), /clean[/\\]bias exists but is not recorded for step "clean\/bias".*nothing is deleted/);
+    assert.equal(readFileSync(join(bias.output, 'findings.md'), 'utf8'), 'precious');
+    for (const s of recorded) assert.equal(readFileSync(s.output, 'utf8'), 'made', `${s.name} reused, not rerun`);
   });
 });

@@ -8,11 +8,11 @@
  * `split` column of `attributes.csv`. Relations are mined on the unbiased `val` split (the bias of a
  * relation is the partial correlation of class evidence and attribute given the true class; see
  * `diagnosis/bias/relations.ts`; a warning when `--threshold` is below the level chance reaches); the model's
- * accuracy is measured on both splits, and on the val images where the top flagged relation's cue
- * agrees or conflicts with the class. For the top flagged relations, the report shows the
+ * accuracy is measured on both splits, and on the val images of the top flagged relation's two
+ * classes where its cue agrees or conflicts with the class. For the top flagged relations, the report shows the
  * evidence filters' top patches on the val images with the cue (and their labels and IoU from
  * `--dissection`, a `result.json` of `lucerna dissect` at the same layer) and Grad-CAM on val
- * images where the cue and the class disagree. Writes `bias.json` and `report.html` into `--out` (staged,
+ * images of the relation's two classes where the cue and the class disagree. Writes `bias.json` and `report.html` into `--out` (staged,
  * renamed into place when the run succeeds), and `predictions.csv` (each image's split, class and
  * predicted class): nothing is written on error. Loaded by `bias.ts`.
  */
@@ -144,9 +144,16 @@ function evidenceJson(filters: ReadonlyMap<string, readonly FilterEvidence[]>) {
   return Object.fromEntries([...filters].map(([k, list]) => [k, list.map(({ montage: _, ...rest }) => rest)]));
 }
 
-/** Val images where the relation's cue agrees with the class it favours (has the cue exactly when of that class). */
-function cueAgrees(c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): (i: number) => boolean {
-  return (i) => ((items[i] as Item).label === c) === ((indicators[i] as readonly number[])[j] === 1);
+/**
+ * Splits the val images of a relation's two classes (`c` favoured over `o`): whether the cue
+ * agrees with the class (has the cue exactly when of class `c`); images of other classes are in
+ * neither part, since the relation says nothing about them.
+ */
+function cueAgrees(c: number, o: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]) {
+  const label = (i: number) => (items[i] as Item).label;
+  const agrees = (i: number) => (label(i) === c) === ((indicators[i] as readonly number[])[j] === 1);
+  const inPair = (i: number) => label(i) === c || label(i) === o;
+  return { agrees: (i: number) => inPair(i) && agrees(i), conflicts: (i: number) => inPair(i) && !agrees(i) };
 }
 
 /**
@@ -167,14 +174,14 @@ export function predictionsCsv(items: readonly Item[], predicted: readonly numbe
 const EVIDENCE_RELATIONS = 3;
 const EVIDENCE_IMAGES = 4;
 
-/** Val indices where the cue and the class disagree: alternately the class without the cue and the cue without the class. */
-function disagreeing(c: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): number[] {
+/** Val indices of the relation's classes `c` (favoured) and `o` where the cue and the class disagree: alternately `c` without the cue and `o` with it. */
+function disagreeing(c: number, o: number, j: number, items: readonly Item[], indicators: readonly (readonly number[])[]): number[] {
   const classOnly: number[] = [];
   const cueOnly: number[] = [];
   items.forEach((it, i) => {
     const cue = (indicators[i] as readonly number[])[j] === 1;
     if (it.label === c && !cue) classOnly.push(i);
-    else if (it.label !== c && cue) cueOnly.push(i);
+    else if (it.label === o && cue) cueOnly.push(i);
   });
   const out: number[] = [];
   for (let k = 0; k < Math.max(classOnly.length, cueOnly.length); k++) {
@@ -235,9 +242,10 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   };
   const top = relations.find((r) => r.flagged);
   if (top) {
-    const agrees = cueAgrees(classes.indexOf(top.className), table.names.indexOf(top.attribute), val, valIndicators);
-    accuracyBy[`val, cue agrees (${top.className}:${top.attribute})`] = accuracy(valPred, val, agrees);
-    accuracyBy[`val, cue conflicts (${top.className}:${top.attribute})`] = accuracy(valPred, val, (i) => !agrees(i));
+    const split = cueAgrees(classes.indexOf(top.className), classes.indexOf(top.against), table.names.indexOf(top.attribute), val, valIndicators);
+    const pair = `${top.className} and ${top.against}, ${top.attribute}`;
+    accuracyBy[`val ${pair}: cue agrees`] = accuracy(valPred, val, split.agrees);
+    accuracyBy[`val ${pair}: cue conflicts`] = accuracy(valPred, val, split.conflicts);
   }
   const settings = {
     model: opened.given,
@@ -260,7 +268,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
     const withCue = val.filter((_, i) => (valIndicators[i] as number[])[j] === 1);
     const evidence = { model, layer: flags.layer, preprocessing, labels, batchSize, signal: ctx.signal };
     filters.set(relationKey(r), await filterEvidence(r.filters, withCue, evidence));
-    const chosen = disagreeing(c, j, val, valIndicators).slice(0, EVIDENCE_IMAGES);
+    const chosen = disagreeing(c, classes.indexOf(r.against), j, val, valIndicators).slice(0, EVIDENCE_IMAGES);
     const shown = await biasExamples(
       chosen.map((i) => val[i] as Item),
       chosen.map((i) => valPred[i] as number),

@@ -72,8 +72,14 @@ export async function runGraphQa(ctx: CommandContext, graphPath: string, flags: 
   await using opened = graphModel;
   const { preprocessing } = pixelSettings(opened, 'lucerna graph qa');
   const images = await classImages(flags.simulate, className, initial + 2, opened.model, preprocessing);
-  if (!images.some((im) => im.landmarks.has(flags.part)))
-    throw new LucernaError('BAD_OPTION', `No image of class "${className}" in ${flags.simulate} has the landmark "${flags.part}"`);
+  if (!images.some((im) => im.landmarks.has(flags.part))) {
+    const names = [...new Set(images.flatMap((im) => [...im.landmarks.keys()]))].sort();
+    throw new LucernaError(
+      'BAD_OPTION',
+      `No image of class "${className}" in ${flags.simulate} has the landmark "${flags.part}"`,
+      names.length ? `Its images have: ${names.join(', ')}` : 'Its images have no landmarks (landmarks.csv)',
+    );
+  }
   const peaks = await graphPeaks(ctx, 'graph qa', graph, opened.model, images, preprocessing, batchSize, flags.json);
   const inputSize: [number, number] = [preprocessing.size[0], preprocessing.size[1]];
   // classImages gives stretch scales (input / natural size) and landmarks in stretched px: undo both.

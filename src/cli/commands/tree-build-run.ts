@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { brodenClassView } from '../../datasets/node/broden-split.js';
 import { imageFolder } from '../../datasets/node/image-folder.js';
 import type { Dataset } from '../../datasets/types.js';
 import { buildTree } from '../../disentangle/tree/build.js';
@@ -108,7 +109,8 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const m = opened.model;
   const sha256 = await modelSha256(opened);
   const sampleShape = imageSampleShape(m);
-  const data = await imageFolder(flags.dataset, { sampleShape });
+  // A Broden folder (what `lucerna dataset parts` writes) is read through its classes/ view, as train and graph build do.
+  const data = await imageFolder((await brodenClassView(flags.dataset))?.classes ?? flags.dataset, { sampleShape });
   const classes = data.classNames ?? [];
   const target = classes.indexOf(flags.class);
   if (target < 0) throw new LucernaError('BAD_OPTION', `No class "${flags.class}" in ${flags.dataset}`, `Classes: ${classes.join(', ')}`);

@@ -22,7 +22,11 @@ export const treeBuildCommand = defineCommand<TreeBuildFlags>({
   arguments: [flags.modelArgument()],
   output: { kind: 'folder' },
   options: [
-    { flags: '--dataset <dir>', description: 'ImageFolder data set (one subfolder per class)', required: true },
+    {
+      flags: '--dataset <dir>',
+      description: 'ImageFolder data set (one subfolder per class), or a Broden folder with a classes/ view (what lucerna dataset parts writes)',
+      required: true,
+    },
     { flags: '--class <name>', description: 'the class (subfolder) to explain', required: true },
     flags.layer('the top conv layer (4-D activation)', true),
     flags.out('<dir>', 'output folder for tree.json', true),

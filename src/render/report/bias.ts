@@ -96,6 +96,8 @@ function accuracySection(report: BiasReport): string {
         data: entries.map(([k, v]) => ({ x: k, y: v.accuracy as number })),
         y: { label: 'accuracy', domain: [0, 1], percent: true },
         barLabel: (p) => `${formatValue(p.y * 100)}%`,
+        // The cue rows name the relation: room for the whole label (the chart's default stops at 220 px).
+        marginLeft: Math.min(480, Math.max(60, 7 * Math.max(...entries.map(([k]) => k.length)) + 12)),
       })
     : '';
   const rows = Object.entries(report.accuracy).map(([k, v]): Cell[] => [k, v.accuracy === null ? '–' : v.accuracy, v.images]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -61,6 +61,19 @@ describe('lucerna tree build / explain', () => {
     const r = JSON.parse(explained.stdout);
     assert.equal(r.path[0].node, 22);
     assert.equal(tree.nodes[r.path.at(-1).node].children.length, 0);
+  });
+
+  it('reads a Broden folder (what dataset parts writes) through its classes/ view', async () => {
+    const broden = join(dir, 'broden');
+    await mkdir(broden);
+    await symlink(join(dir, 'data'), join(broden, 'classes'));
+    const rows = Array.from({ length: 12 }, (_, i) => `a/${i}.png,train,6,6,6,6`);
+    await writeFile(join(broden, 'index.csv'), `image,split,ih,iw,sh,sw\n${rows.join('\n')}\n`);
+    const out = join(dir, 'out-broden');
+    const run = await lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', broden, '--class', 'a', '--layer', 'features', '--out', out);
+    assert.equal(run.code, 0, run.stderr);
+    const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
+    assert.equal(tree.nodes.length, 23, 'the same 12 images of class a');
   });
 
   it('writes the tree report with --report and the path report with --out', async () => {
