@@ -54,7 +54,11 @@ export async function timeProcess(command: string, args: readonly string[], opti
     if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
     const reported = /cpu_seconds=([0-9.]+)\s*$/.exec(stdout)?.[1];
     // Every Node process of the run appends its own CPU time (the CLI may run its work in a child).
-    const nodeCpu = () => readFileSync(cpuFile, 'utf8').trim().split('\n').reduce((sum, line) => sum + Number(line), 0);
+    const nodeCpu = () =>
+      readFileSync(cpuFile, 'utf8')
+        .trim()
+        .split('\n')
+        .reduce((sum, line) => sum + Number(line), 0);
     const cpu = node ? nodeCpu() : reported === undefined ? undefined : Number(reported);
     return { wall, cpu, stdout };
   } finally {
