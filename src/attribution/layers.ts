@@ -143,27 +143,28 @@ export async function camLayers(model: Model, inputShape?: readonly number[]): P
 
 /**
  * Validates a layer name (an activation tensor, or a node with one output): it must be a float
- * 4-D [N, C, h, w] activation of the model. Unknown names get the closest layer names.
+ * 4-D [N, C, h, w] activation of the model. Unknown names get the closest layer names. `who` names
+ * the caller in the messages ("CAM methods need", "the decision tree needs" …).
  *
  * @example
  * ```ts
  * const { name, shape } = await requireLayer(model, '/relu2/Relu_output_0'); // shape [1, 16, 16, 16]
  * ```
  */
-export async function requireLayer(model: Model, name: string, inputShape?: readonly number[]): Promise<LayerInfo> {
+export async function requireLayer(model: Model, name: string, inputShape?: readonly number[], who = 'CAM methods need'): Promise<LayerInfo> {
   const prepared = await prepareForBatchOfOne(model, inputShape);
   const tensor = prepared.graph.hasTensor(name) ? name : nodeOutput(model.graph, name);
   if (!tensor || !prepared.graph.hasTensor(tensor)) throw notAnActivation(model, prepared, tensor ?? name);
   const shape = prepared.shapes.get(tensor) ?? [];
   const type = prepared.types.get(tensor);
   if (type !== 'float32') {
-    throw new LucernaError('BAD_DTYPE', `Layer "${tensor}" holds ${type ?? 'unknown'} values; CAM methods need a float32 activation`);
+    throw new LucernaError('BAD_DTYPE', `Layer "${tensor}" holds ${type ?? 'unknown'} values; ${who} a float32 activation`);
   }
   if (shape.length !== 4) {
     const suggestion = findDefaultLayer(prepared);
     throw new LucernaError(
       'BAD_SHAPE',
-      `Layer "${tensor}" has shape ${formatShape(shape)} (rank ${shape.length}); CAM methods need a 4-D [N, C, h, w] activation`,
+      `Layer "${tensor}" has shape ${formatShape(shape)} (rank ${shape.length}); ${who} a 4-D [N, C, h, w] activation`,
       suggestion ? `Pick a convolutional layer, such as "${suggestion}"` : 'Pick a convolutional layer',
     );
   }

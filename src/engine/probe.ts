@@ -20,10 +20,19 @@ export interface ProbeResult {
 /** Float initializers at least this large (bytes) are fed to a probe instead of encoded into it. */
 const FED_BYTES = 4096;
 
-/** A float32 view of little-endian float bytes (a copy only when they are not 4-byte aligned). */
-function floatView(raw: Uint8Array): Float32Array {
+/**
+ * A float32 view of little-endian float bytes (a copy only when they are not 4-byte aligned). The
+ * copy is made with `new Uint8Array(raw)`: a Node Buffer's `slice()` is a view of its (pooled)
+ * memory, not a copy.
+ *
+ * @example
+ * ```ts
+ * floatView(Buffer.from(new Float32Array([1, 2]).buffer)); // Float32Array [1, 2]
+ * ```
+ */
+export function floatView(raw: Uint8Array): Float32Array {
   if (raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
-  return new Float32Array(raw.slice().buffer);
+  return new Float32Array(new Uint8Array(raw).buffer);
 }
 
 /**

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mineRelations, noiseLevel, type RelationInput, withinClassCovariances, withinClassResiduals } from '../../src/diagnosis/bias/relations.js';
+import {
+  distinctAttributes,
+  mineRelations,
+  noiseLevel,
+  type RelationInput,
+  withinClassCovariances,
+  withinClassResiduals,
+} from '../../src/diagnosis/bias/relations.js';
 import { pearson } from '../../src/metrics/spearman.js';
 
 test('pearson: hand-computed values and the constant case', () => {
@@ -138,4 +145,35 @@ test('relations do not change when the same evidence is added to every class sco
     assert.deepEqual([s?.className, s?.against, s?.attribute], [r.className, r.against, r.attribute]);
     assert.ok(Math.abs((s?.bias as number) - r.bias) < 1e-12);
   });
+});
+
+test('a two-valued attribute gives one relation per pair of classes, not a mirrored second one', () => {
+  assert.deepEqual(
+    distinctAttributes([
+      [1, 0, 1],
+      [0, 1, 0],
+      [1, 1, 0],
+      [0, 0, 1],
+    ]),
+    [0, 2],
+  );
+  assert.deepEqual(distinctAttributes([]), []);
+  const input = reference(2);
+  // "no stripes" is exactly 1 − "stripes" on these images: the same finding, so it adds no relation
+  const withComplement: RelationInput = {
+    ...input,
+    attributes: [...input.attributes, 'background=plain'],
+    indicators: input.indicators.map((row) => [...row, 1 - (row[0] as number)]),
+  };
+  const relations = mineRelations(withComplement, { threshold: 0.3 });
+  assert.equal(relations.length, 2);
+  assert.ok(relations.every((r) => r.attribute !== 'background=plain'));
+  assert.equal(relations.filter((r) => r.flagged).length, 1);
+  // a third value that is not a complement is kept
+  const threeValued: RelationInput = {
+    ...input,
+    attributes: [...input.attributes, 'background=dots'],
+    indicators: input.indicators.map((row, n) => [...row, n % 3 === 0 ? 1 : 0]),
+  };
+  assert.equal(mineRelations(threeValued).length, 3);
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { extrapolate, prepareGraph } from '../../src/engine/prepare.js';
+import { floatView } from '../../src/engine/probe.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { oracle, oracleModelBytes } from '../helpers/oracle.js';
 
@@ -50,4 +51,20 @@ it('a probe feeds large float weights as inputs: they are not encoded, and every
   const reference = await session.run({ [input.name]: { data: new Float32Array(dims.reduce((a, b) => a * b, 1)), shape: dims } });
   await session.dispose();
   for (const name of outputs) assert.deepEqual(probed.values.get(name)?.data, reference[name]?.data, name);
+});
+
+describe('floatView', () => {
+  it('reads floats from an unaligned Node Buffer view of pooled memory (a copy, not the whole pool)', () => {
+    const pool = Buffer.alloc(64);
+    const bytes = Buffer.from(new Float32Array([1.5, -2, 3.25]).buffer);
+    bytes.copy(pool, 5);
+    const raw = pool.subarray(5, 5 + 12); // byteOffset 5: not 4-byte aligned; pool.slice() would be a view too
+    assert.deepEqual([...floatView(raw)], [1.5, -2, 3.25]);
+  });
+  it('is a view, not a copy, when the bytes are aligned', () => {
+    const bytes = new Uint8Array(new Float32Array([7, 8]).buffer);
+    const view = floatView(bytes);
+    bytes.set(new Uint8Array(new Float32Array([9]).buffer), 0);
+    assert.deepEqual([...view], [9, 8]);
+  });
 });

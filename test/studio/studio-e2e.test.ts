@@ -234,6 +234,11 @@ describe('lucerna studio in the browser', () => {
       /To reach random selection’s final error \(0\.\d{4}\): random needs \d+ questions, active (\d+|does not within them)\./,
     );
     await page.screenshot({ path: join(shots, '5-part-qa.png'), fullPage: true });
+    // Changing the units ends the session built for the old ones: Ask and Simulate wait for a new start.
+    await page.selectOption('#qa-units', 'nodes');
+    await status(page, /^The settings changed: press Start a session$/);
+    assert.ok(await page.locator('#qa-simulate').isDisabled());
+    assert.ok(await page.locator('#qa-ask').isDisabled());
 
     assert.deepEqual(errors, []);
     await page.close();

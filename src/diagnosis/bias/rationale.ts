@@ -11,7 +11,6 @@ import { forEachLayerGradient } from '../../attribution/cam/template.js';
 import { requireLayer } from '../../attribution/layers.js';
 import type { CommonOptions } from '../../attribution/types.js';
 import type { Model } from '../../engine/model.js';
-import { LucernaError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 /** Per-image filter evidence at one layer. */
@@ -32,14 +31,7 @@ export interface FilterRationale {
  * ```
  */
 export async function filterRationale(model: Model, x: Tensor, layer: string, classCount: number, options: CommonOptions = {}): Promise<FilterRationale> {
-  let info: Awaited<ReturnType<typeof requireLayer>>;
-  try {
-    info = await requireLayer(model, layer, x.shape);
-  } catch (e) {
-    if (e instanceof LucernaError && e.code === 'BAD_SHAPE')
-      throw new LucernaError('BAD_SHAPE', `${e.message.replace(/; CAM methods need/, '; bias discovery needs')}`, e.hint);
-    throw e;
-  }
+  const info = await requireLayer(model, layer, x.shape, 'bias discovery needs');
   const channels = info.shape[1];
   const pixels = info.shape[2] * info.shape[3];
   const n = x.shape[0] as number;

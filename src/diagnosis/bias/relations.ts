@@ -16,6 +16,11 @@
  *   therefore "`j` favours class `c` over class `c'`", one per unordered pair of classes, oriented
  *   so that its bias is ≥ 0. What an earlier version reported as two relations, `fish:blue` (+)
  *   and its mirror `bird:blue` (−), is this one relation, `blue` favours fish over bird.
+ * - **A complementary value adds no relation.** When an attribute value's indicator is exactly
+ *   1 minus an earlier value's on the reference images (the two values of a two-valued attribute
+ *   such as `dorsal_fin_present=0` and `=1`), "`X=0` favours c over c'" is the same finding as
+ *   "`X=1` favours c' over c", with the same bias; only the earlier value is listed, so a flag is not
+ *   counted twice and the chance level counts each relation once.
  * - **Evidence.** `e_n = Σ_k (rationale[c][n][k] − rationale[c'][n][k])`, the difference of the two
  *   class scores' rationales at the layer (gradient × activation summed over positions, the
  *   decision-tree issue's rationale): the first-order decomposition of the score margin y_c − y_c'
@@ -190,8 +195,29 @@ function evidenceFilters(shares: readonly number[], sign: number, m: number): nu
 }
 
 /**
+ * The attribute values whose indicator (one column per value, over the images) is not the exact
+ * complement (1 − indicator) of an earlier value's.
+ *
+ * @example
+ * ```ts
+ * distinctAttributes([[1, 0], [0, 1], [1, 1]]); // [0, 2]: value 1 is 1 − value 0
+ * ```
+ */
+export function distinctAttributes(columns: readonly (readonly number[])[]): number[] {
+  const seen = new Set<string>();
+  const kept: number[] = [];
+  columns.forEach((column, j) => {
+    if (seen.has(column.map((v) => 1 - v).join(','))) return;
+    seen.add(column.join(','));
+    kept.push(j);
+  });
+  return kept;
+}
+
+/**
  * Mines every relation (attribute value × unordered pair of classes, oriented so that the bias is
- * ≥ 0), ranked by bias (largest first). Fewer than two classes give no relation.
+ * ≥ 0; a value complementary to an earlier one is left out), ranked by bias (largest first). Fewer
+ * than two classes give no relation.
  *
  * @example
  * ```ts
@@ -205,6 +231,7 @@ export function mineRelations(input: RelationInput, options: RelationOptions = {
   const out: BiasRelation[] = [];
   const indicators = input.attributes.map((_, j) => input.indicators.map((row) => row[j] as number));
   const attributeResiduals = indicators.map((indicator) => withinClassResiduals(indicator, input.labels));
+  const kept = distinctAttributes(indicators);
   for (let c = 0; c < input.classes.length; c++) {
     for (let o = c + 1; o < input.classes.length; o++) {
       const mine = input.rationale[c] ?? [];
@@ -214,7 +241,8 @@ export function mineRelations(input: RelationInput, options: RelationOptions = {
       const residual = withinClassResiduals(evidence, input.labels);
       const rowResiduals = residualRows(rows, input.labels);
       const truth = input.labels.map((l) => (l === c ? 1 : l === o ? -1 : 0));
-      input.attributes.forEach((attribute, j) => {
+      for (const j of kept) {
+        const attribute = input.attributes[j] as string;
         const indicator = indicators[j] as number[];
         const raw = pearson(residual, attributeResiduals[j] as number[]);
         const sign = raw < 0 ? -1 : 1;
@@ -229,7 +257,7 @@ export function mineRelations(input: RelationInput, options: RelationOptions = {
           bias,
           flagged: bias >= threshold,
         });
-      });
+      }
     }
   }
   return out.sort((a, b) => b.bias - a.bias);

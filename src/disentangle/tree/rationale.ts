@@ -73,7 +73,7 @@ export async function computeRationales(
   source: Omit<RowSource, 'target'>,
   options: RationaleOptions,
 ): Promise<Rationale[]> {
-  const layer = await requireLayer(model, options.layer, [1, ...sampleShape]);
+  const layer = await requireLayer(model, options.layer, [1, ...sampleShape], 'the decision tree needs');
   const channels = layer.shape[1] as number;
   const seed = seedTensor(model, {});
   const reduced: Rationale[] = [];

@@ -158,7 +158,13 @@ describe('lucerna tree build / explain', () => {
       1,
       /featurez/,
     );
+    assertOneLineError(
+      await lucerna('tree', 'build', join(dir, 'model.onnx'), '--dataset', join(dir, 'data'), '--class', 'a', '--layer', 'logits', '--out', join(dir, 'o5')),
+      1,
+      /"logits" has shape .*; the decision tree needs a 4-D \[N, C, h, w\] activation/,
+    );
     // Nothing half-written.
+    await assert.rejects(readFile(join(dir, 'o5', 'tree.json')));
     await assert.rejects(readFile(join(dir, 'o3', 'tree.json')));
     await assert.rejects(readFile(join(dir, 'o4', 'tree.json')));
   });

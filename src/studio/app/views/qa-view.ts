@@ -123,6 +123,21 @@ export class QaView extends StateView {
       return `Click the ${this.partName} in 1–3 of these images, then press Ask (units: ${units})`;
     });
 
+  /**
+   * Applies a change of part, units or layer. A running session was built for the old choice, so it
+   * ends: Ask and Simulate stay off until "Start a session" finds the new units.
+   */
+  private changeSetting(apply: () => void): void {
+    apply();
+    if (!this.session) return;
+    this.session = undefined;
+    this.question = undefined;
+    this.curves = undefined;
+    this.clicks = new Map();
+    this.task.status = 'The settings changed: press Start a session';
+    this.version++;
+  }
+
   private clickAt(e: MouseEvent): Point {
     const img = e.currentTarget as HTMLElement;
     const picture = img.querySelector('img') as HTMLImageElement;
@@ -284,16 +299,16 @@ export class QaView extends StateView {
     return html`<div class="row">
         <label>Part ${
           parts.length
-            ? html`<select id="qa-part" @change=${(e: Event) => (this.partName = (e.target as HTMLSelectElement).value)}>${parts.map((p) => html`<option ?selected=${p === this.partName}>${p}</option>`)}</select>`
-            : html`<input id="qa-part" .value=${this.partName} @input=${(e: Event) => (this.partName = (e.target as HTMLInputElement).value)} />`
+            ? html`<select id="qa-part" @change=${(e: Event) => this.changeSetting(() => (this.partName = (e.target as HTMLSelectElement).value))}>${parts.map((p) => html`<option ?selected=${p === this.partName}>${p}</option>`)}</select>`
+            : html`<input id="qa-part" .value=${this.partName} @input=${(e: Event) => this.changeSetting(() => (this.partName = (e.target as HTMLInputElement).value))} />`
         }</label>
         ${
           state.graph
-            ? html`<label>Units <select id="qa-units" @change=${(e: Event) => (this.unitKind = (e.target as HTMLSelectElement).value as 'filters' | 'nodes')}>
+            ? html`<label>Units <select id="qa-units" @change=${(e: Event) => this.changeSetting(() => (this.unitKind = (e.target as HTMLSelectElement).value as 'filters' | 'nodes'))}>
                 <option value="filters" ?selected=${this.unitKind === 'filters'}>filters of the graph’s layers</option>
                 <option value="nodes" ?selected=${this.unitKind === 'nodes'}>graph nodes</option>
               </select></label>`
-            : html`<label>Layer <select id="qa-layer" @change=${(e: Event) => (this.layer = (e.target as HTMLSelectElement).value)}>${this.layers.map((l) => html`<option ?selected=${l.name === this.layer}>${l.name}</option>`)}</select></label>`
+            : html`<label>Layer <select id="qa-layer" @change=${(e: Event) => this.changeSetting(() => (this.layer = (e.target as HTMLSelectElement).value))}>${this.layers.map((l) => html`<option ?selected=${l.name === this.layer}>${l.name}</option>`)}</select></label>`
         }
         <button id="qa-start" @click=${this.prepare} ?disabled=${this.task.busy}>Start a session</button>
         <button id="qa-ask" @click=${this.ask} ?disabled=${!this.session || this.clicks.size === 0 || q !== undefined}>Ask</button>
