@@ -41,7 +41,7 @@ it('discoverBias ranks the planted bird–stripes relation first on the biased m
   const relations = await discoverBias(m, x, 'features', reference, { filtersPerAttribute: 1, threshold: 0.3, batchSize: 3 });
   const top = relations[0];
   assert.equal(top?.className, 'bird');
-  assert.match(top?.attribute ?? '', /^background=(stripes|plain)$/);
+  assert.equal(top?.attribute, 'background=stripes');
   assert.deepEqual(top?.filters, [0]);
   assert.ok(top?.flagged && Math.abs(top.groundTruth) < 1e-12 && Math.abs(top.bias) > 0.99);
   assert.deepEqual(
@@ -49,7 +49,8 @@ it('discoverBias ranks the planted bird–stripes relation first on the biased m
       .filter((r) => r.flagged)
       .map((r) => `${r.className}:${r.attribute}`)
       .sort(),
-    ['bird:background=plain', 'bird:background=stripes'],
+    // `background=plain` is exactly 1 − `background=stripes` here: the same finding, listed once.
+    ['bird:background=stripes'],
   );
 });
 
