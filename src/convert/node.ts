@@ -4,6 +4,7 @@
  */
 import { dirname, join } from 'node:path';
 import { LucernaError } from '../errors.js';
+import { concatBytes } from '../io/bytes-node.js';
 import { readBytes } from '../io/files.js';
 import { SIDECAR_VERSION, sidecarPath, validateSidecar } from '../io/sidecar.js';
 import { writeFileAtomic } from '../io/write.js';
@@ -14,24 +15,6 @@ import type { WeightsGroup } from './types.js';
 export interface LayersModelArtifacts {
   readonly modelJson: object;
   readonly weightData: Uint8Array;
-}
-
-/**
- * Concatenates byte arrays.
- *
- * @example
- * ```ts
- * concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]); // Uint8Array [1, 2, 3]
- * ```
- */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
-  return out;
 }
 
 /**

@@ -17,9 +17,10 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { LucernaError } from '../errors.js';
+import { concatBytes } from '../io/bytes-node.js';
 import type { Preprocessing } from '../io/preprocess.js';
 import { type ConvertedModel, convertLayersModelWithSidecar } from './convert.js';
-import { concatBytes, type LayersModelArtifacts } from './node.js';
+import type { LayersModelArtifacts } from './node.js';
 import type { WeightsGroup } from './types.js';
 
 /**

@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import zlib from 'node:zlib';
+import { crc32 } from '../io/bytes-node.js';
 import { userCacheDir } from '../io/cache-dir.js';
 import { nodeRuntime } from './node.js';
 import type { CompiledEntry, CompileStore, Runtime } from './runtime.js';
@@ -39,27 +39,6 @@ const sha256 = (...parts: (Uint8Array | string)[]) => {
   for (const p of parts) h.update(p);
   return h.digest();
 };
-
-let crcTable: Uint32Array | undefined;
-
-/**
- * CRC-32 (the zlib polynomial) of `data`, continuing from `value`: zlib's when Node has it
- * (20.15 and later), else a table-driven fallback.
- *
- * @example `crc32(new TextEncoder().encode('123456789')); // 0xcbf43926`
- */
-export function crc32(data: Uint8Array, value = 0): number {
-  const native = (zlib as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
-  if (native) return native(data, value);
-  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  let c = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) c = (crcTable[(c ^ (data[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return ~c >>> 0;
-}
 
 /** The header, key, meta and padding of an entry whose model has `modelLength` bytes and checksum `crc`. */
 function entryHead(key: Buffer, meta: Buffer, modelLength: number, crc: number): Buffer {

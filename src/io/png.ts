@@ -4,7 +4,8 @@
  * alpha, RGB and RGBA images without transparency or colour chunks (Broden segmentations) in. The format is W3C's PNG specification
  * (https://www.w3.org/TR/png-3/). Node-only (zlib).
  */
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { concatBytes, crc32 } from './bytes-node.js';
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
@@ -15,16 +16,6 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
   view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -53,7 +44,7 @@ export function encodePalettePng(
   const alpha = Uint8Array.from(palette, (p) => p[3]);
   const rows = new Uint8Array(height * (width + 1));
   for (let y = 0; y < height; y++) rows.set(indices.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  return concat([
+  return concatBytes([
     SIGNATURE,
     chunk('IHDR', header),
     chunk('PLTE', rgb),
@@ -149,7 +140,7 @@ export function decodeSimplePng(bytes: Uint8Array): DecodedPng | undefined {
   }
   if (width === 0 || height === 0 || channels === 0 || data.length === 0) throw new RangeError('PNG without header or data');
   const stride = width * channels;
-  const raw = inflateSync(data.length === 1 ? (data[0] as Uint8Array) : concat(data));
+  const raw = inflateSync(data.length === 1 ? (data[0] as Uint8Array) : concatBytes(data));
   if (raw.length < height * (stride + 1)) throw new RangeError('PNG data too short');
   const out = new Uint8Array(height * stride);
   unfilter(raw, out, height, stride, channels);
