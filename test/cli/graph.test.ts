@@ -138,6 +138,8 @@ describe('lucerna graph', () => {
     assertOneLineError(ratio, 2, /--select-ratio is for the icnn protocol/);
     const noLayer = await lucerna('stability', model, '--dataset', set);
     assertOneLineError(noLayer, 2, /--layer is required/);
+    const noUnits = await lucerna('stability', join(out, 'graph.json'), '--dataset', set, '--top-units', '0');
+    assertOneLineError(noUnits, 2, /--top-units/);
   });
 
   it('graph qa --simulate writes the error-vs-questions curve of active and random selection', async () => {
