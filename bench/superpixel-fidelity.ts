@@ -6,7 +6,7 @@
  * and the overlap of the top 5.
  */
 import { type CoalitionSampling, shapleyCoalitions } from '../src/attribution/perturbation/kernel-shap.js';
-import { limeCoalitions, limeWeights } from '../src/attribution/perturbation/lime.js';
+import { type LimeSampling, limeDesign, limeWeights, scoreLimeSets } from '../src/attribution/perturbation/lime.js';
 import { constrainedLeastSquares, weightedRidge } from '../src/attribution/perturbation/regression.js';
 import { permutationWalks, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
 import { type SuperpixelProblem, scoreCoalitions } from '../src/attribution/perturbation/superpixel-sampling.js';
@@ -52,11 +52,16 @@ export function topOverlap(a: ArrayLike<number>, b: ArrayLike<number>, k: number
 
 const opts = { target: 0, batchSize: 32 };
 
-/** LIME's superpixel weights (kernel width 0.25, ridge 1, as the method's defaults). @example `await limeEstimate(problem, 500, 1, true)` */
-export async function limeEstimate(problem: SuperpixelProblem, samples: number, seed: number, paired: boolean): Promise<Float64Array> {
+/**
+ * LIME's superpixel weights (kernel width 0.25, ridge 1, as the method's defaults) from `samples`
+ * coalitions of the given design, scored as the method scores them (the first from the clean pass).
+ *
+ * @example `await limeEstimate(problem, 385, 1, 'balanced')`
+ */
+export async function limeEstimate(problem: SuperpixelProblem, samples: number, seed: number, sampling: LimeSampling): Promise<Float64Array> {
   const features = problem.segmentations[0]?.count as number;
-  const set = limeCoalitions(features, samples, seed, paired);
-  const [scores] = await scoreCoalitions(problem, [set], opts);
+  const set = limeDesign(features, samples, seed, sampling);
+  const [scores] = await scoreLimeSets(problem, [set], opts);
   return weightedRidge({ rows: set.count, cols: features, data: set.z }, scores as Float64Array, limeWeights(set, 0.25), { alpha: 1 }).coef;
 }
 

@@ -3,11 +3,12 @@
  * the bundled model and a bundled photo, each estimate's superpixel weights are compared with a
  * high-sample reference of the same method (Spearman rank correlation over superpixels, and the
  * overlap of the top 5), over several seeds. The check's pieces are in bench/superpixel-fidelity.ts;
- * the bench's `superpixel` section runs the defaults.
+ * the bench's `superpixel` section runs the defaults. Settings are chosen here on seeds 101–108 (the
+ * default); the bench reports seeds 1–7, which no setting was picked on.
  *
  * @example
  * ```sh
- * node --import tsx scripts/fidelity-superpixel.ts --methods kernel-shap --reference 8000 --seeds 1,2,3,4,5,6,7
+ * node --import tsx scripts/fidelity-superpixel.ts --methods lime --reference 8000
  * ```
  */
 import { fileURLToPath } from 'node:url';
@@ -23,7 +24,7 @@ const { values } = parseArgs({
     methods: { type: 'string', default: 'lime,kernel-shap' },
     image: { type: 'string', default: 'coffee.png' },
     reference: { type: 'string', default: '8000' },
-    seeds: { type: 'string', default: '1,2,3' },
+    seeds: { type: 'string', default: '101,102,103,104,105,106,107,108' },
   },
 });
 
@@ -38,18 +39,20 @@ const seeds = (values.seeds as string).split(',').map(Number);
 const agreement = (w: Float64Array, ref: Float64Array) => `${spearman(w, ref).toFixed(3)} (top-5 ${topOverlap(w, ref, 5).toFixed(1)})`;
 
 if (methods.includes('lime')) {
-  const reference = await limeEstimate(problem, Number(values.reference), 999, false);
+  const reference = await limeEstimate(problem, Number(values.reference), 999, 'independent');
   console.log(`LIME, ${values.image}, ${features} superpixels, reference ${values.reference} samples (independent)`);
-  for (const [samples, paired] of [
-    [1000, false],
-    [1000, true],
-    [500, true],
-    [333, true],
-    [333, false],
+  for (const [samples, sampling] of [
+    [1000, 'independent'],
+    [500, 'paired'],
+    [305, 'paired'],
+    [305, 'balanced'],
+    [385, 'balanced'],
+    [449, 'balanced'],
+    [513, 'balanced'],
   ] as const) {
     const rows = [];
-    for (const seed of seeds) rows.push(agreement(await limeEstimate(problem, samples, seed, paired), reference));
-    console.log(`${String(samples).padStart(5)} ${paired ? 'paired     ' : 'independent'}: ${rows.join('  ')}`);
+    for (const seed of seeds) rows.push(agreement(await limeEstimate(problem, samples, seed, sampling), reference));
+    console.log(`${String(samples).padStart(5)} ${sampling.padEnd(11)}: ${rows.join('  ')}`);
   }
 }
 

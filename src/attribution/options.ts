@@ -164,6 +164,13 @@ export const OPTIONS = {
     choices: ['permutation', 'regression'],
     help: 'Shapley estimator: antithetic permutation walks, or the kernel regression',
   },
+  sampling: {
+    key: 'sampling',
+    flag: '--sampling <design>',
+    type: 'choice',
+    choices: ['balanced', 'paired', 'independent'],
+    help: 'LIME coalitions: folded randomised orthogonal arrays, complementary pairs, or independent fair coins (the lime package); each row is fair coins',
+  },
 } as const satisfies Record<string, MethodOption>;
 
 /**

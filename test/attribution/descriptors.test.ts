@@ -76,7 +76,7 @@ describe('CLI flags from the registry', () => {
     assert.match(steps?.description ?? '', /meaningful-perturbation 300/);
     assert.match(
       methodFlagSpecs().find((o) => longOf(o.flags) === '--samples')?.description ?? '',
-      /lime 500.*kernel-shap \(2·segments \+ 2048\) \/ 3, or 2·segments \+ 2048 for the regression/,
+      /lime 513.*kernel-shap \(2·segments \+ 2048\) \/ 3, or 2·segments \+ 2048 for the regression/,
     );
     assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--estimator')?.description ?? '', /kernel-shap permutation/);
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_KERNEL_WIDTH, lime, limeCoalitions, limeWeights } from '../../src/attribution/perturbation/lime.js';
+import { DEFAULT_KERNEL_WIDTH, DEFAULT_LIME_SAMPLING, lime, limeCoalitions, limeWeights } from '../../src/attribution/perturbation/lime.js';
+import { weightedRidge } from '../../src/attribution/perturbation/regression.js';
 import { functionScorer } from '../../src/attribution/perturbation/scorer.js';
 import { channelMeanBaseline, rgbFromInput } from '../../src/attribution/perturbation/superpixel-sampling.js';
 import { Model } from '../../src/engine/model.js';
@@ -88,7 +89,8 @@ describe('LIME on a model that looks at one region', () => {
   it('reports progress and stops when cancelled', async () => {
     const seen: [number, number][] = [];
     await lime.attribute(model, x, { target: 0, samples: 50, batchSize: 16, onProgress: (d, t) => seen.push([d, t]) });
-    assert.deepEqual(seen.at(-1), [50, 50]);
+    // 49 inputs are scored: the clean pass stands for the unperturbed first sample.
+    assert.deepEqual(seen.at(-1), [49, 49]);
     assert.equal(seen.length, 4);
     const controller = new AbortController();
     controller.abort();
@@ -125,6 +127,37 @@ describe('LIME on a linear black box', () => {
     assert.ok((detail<number[]>(r, 'r2')[0] as number) > 0.999999);
   });
 
+  it("sampling 'independent' is the lime package's sampler (fair coins, the same fit), and the default is balanced", async () => {
+    const r = await lime.attribute(undefined, x, { scorer: linear, target: 0, featureMask: mask, samples: 40, seed: 3, sampling: 'independent' });
+    assert.equal(detail(r, 'sampling'), 'independent');
+    const set = limeCoalitions(5, 40, 3);
+    const b = channelMeanBaseline(x);
+    const y = Array.from({ length: 40 }, (_, row) => {
+      let s = 0;
+      for (let j = 0; j < 3 * h * w; j++) {
+        const on = set.z[row * 5 + Math.floor((j % w) / 2)] === 1;
+        s += (v[j] as number) * ((on ? x.data[j] : b.data[j]) as number);
+      }
+      return Math.fround(s);
+    });
+    const want = weightedRidge({ rows: 40, cols: 5, data: set.z }, y, limeWeights(set, DEFAULT_KERNEL_WIDTH), { alpha: 1 }).coef;
+    const got = detail<Float64Array[]>(r, 'weights')[0] as Float64Array;
+    for (let k = 0; k < 5; k++) assert.ok(Math.abs((got[k] as number) - (want[k] as number)) < 1e-4, `feature ${k}: ${got[k]} vs ${want[k]}`);
+    const byDefault = await lime.attribute(undefined, x, { scorer: linear, target: 0, featureMask: mask, samples: 40, seed: 3 });
+    assert.equal(DEFAULT_LIME_SAMPLING, 'balanced');
+    assert.equal(detail(byDefault, 'sampling'), 'balanced');
+  });
+
+  it('scores the unperturbed input once: the clean pass stands for the first sample', async () => {
+    let rows = 0;
+    const counting = functionScorer(async (batch) => {
+      rows += batch.shape[0] as number;
+      return linear.score(batch);
+    });
+    await lime.attribute(undefined, x, { scorer: counting, target: 0, featureMask: mask, samples: 40, seed: 3 });
+    assert.equal(rows, 1 + 39);
+  });
+
   it('with the default ridge shrinks the weights towards zero', async () => {
     const free = await lime.attribute(undefined, x, { scorer: linear, target: 0, featureMask: mask, alpha: 0, samples: 200, seed: 3 });
     const ridge = await lime.attribute(undefined, x, { scorer: linear, target: 0, featureMask: mask, samples: 200, seed: 3 });
@@ -156,6 +189,7 @@ describe('LIME options', () => {
       [{ segments: 0 }, 'BAD_OPTION', /segments must be an integer ≥ 1/],
       [{ compactness: Number.NaN }, 'BAD_OPTION', /compactness must be a positive number/],
       [{ seed: 0.5 }, 'BAD_OPTION', /seed must be an integer/],
+      [{ sampling: 'sobol' }, 'BAD_OPTION', /sampling must be balanced, paired or independent, got sobol/],
       [{ featureMask: { data: new Int32Array(10), shape: [2, 5] } }, 'BAD_SHAPE', /feature mask has shape \[2, 5\]/],
       [{ featureMask: { data: new Float32Array(H * W).fill(0.5), shape: [H, W] } }, 'BAD_OPTION', /integer ids/],
       [{ featureMask: { data: new Int32Array(H * W), shape: [H, W] }, segments: 10 }, 'BAD_OPTION', /featureMask replaces SLIC/],
