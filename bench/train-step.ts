@@ -1,18 +1,22 @@
 /**
  * Training-step timing alone (see `training.ts`): `node --import tsx bench/train-step.ts [--reps 5]
- * [--batch 32] [--threads 2]`. Prints the medians in ms and the peak RSS in MB as one JSON line (the `training`
- * section of the benchmark runs it in a fresh process).
+ * [--batch 32] [--threads 2]`. Prints the medians in ms, a profiled breakdown of the step (step-profile.ts) and
+ * the peak RSS in MB as one JSON line (the `training` section of the benchmark runs it in a fresh process).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { profileTrainStep } from './step-profile.js';
 import { timeTrainStep } from './training.js';
 
 const { values } = parseArgs({
   options: { reps: { type: 'string', default: '5' }, batch: { type: 'string', default: '32' }, threads: { type: 'string', default: '2' } },
 });
 const t = await timeTrainStep(Number(values.batch), Number(values.reps), Number(values.threads));
-// VmHWM: this process's own peak (getrusage's would include a parent's size at spawn)
+// VmHWM: this process's own peak (getrusage's would include a parent's size at spawn), before the profiled session
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+// where the time goes (ORT's profiler, 3 steps after a warm-up; the profiled steps run a little slower)
+const p = await profileTrainStep(Number(values.batch), 3, Number(values.threads));
+const round1 = (v: number) => Math.round(v * 10) / 10;
 console.log(
   JSON.stringify({
     batch: t.batch,
@@ -23,6 +27,12 @@ console.log(
     gradsOutMs: Math.round(t.gradsOutMs),
     oneRunCpuMs: Math.round(t.oneRunCpuMs),
     threads: Number(values.threads),
+    profile: {
+      wallMs: round1(p.wallMs),
+      modelRunMs: round1(p.modelRunMs),
+      kernelMs: round1(p.kernelMs),
+      categories: Object.fromEntries(Object.entries(p.categories).map(([k, v]) => [k, round1(v)])),
+    },
     peakRssMB: hwm ? Math.round(Number(hwm[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024),
   }),
 );

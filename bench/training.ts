@@ -126,9 +126,39 @@ export async function timeTrainStep(batch: number, reps: number, threads = STEP_
   return { batch, reps, forwardMs, oneRunMs: best.ms, gradsOutMs: Math.min(...splits), oneRunCpuMs: best.cpuMs };
 }
 
-/** What `train-step.ts` prints: the medians (ms) and the process's peak RSS (MB). */
+/** The profiled breakdown `train-step.ts` prints (ms per step; see step-profile.ts). */
+export interface StepBreakdown {
+  readonly wallMs: number;
+  readonly modelRunMs: number;
+  readonly kernelMs: number;
+  readonly categories: Readonly<Record<string, number>>;
+}
+
+/** What `train-step.ts` prints: the medians (ms), the profiled breakdown and the process's peak RSS (MB). */
 export interface StepRun extends TrainStepTimes {
   readonly peakRssMB: number;
+  readonly profile?: StepBreakdown;
+}
+
+/**
+ * The "where the time goes" table: each kernel category, ORT's work outside the kernels and the
+ * binding's (feeds, and every output copied into a fresh JS array), in ms per step and as a share
+ * of the profiled step.
+ *
+ * @example
+ * ```ts
+ * breakdownTable({ wallMs: 300, modelRunMs: 270, kernelMs: 260, categories: { 'optimizer update (element-wise)': 20 } });
+ * ```
+ */
+export function breakdownTable(p: StepBreakdown): string {
+  const share = (v: number) => `${((100 * v) / p.wallMs).toFixed(1)} %`;
+  const rows = Object.entries(p.categories)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => [k, ms(v), share(v)]);
+  rows.push(['ORT outside the kernels (model_run − kernels)', ms(p.modelRunMs - p.kernelMs), share(p.modelRunMs - p.kernelMs)]);
+  rows.push(['the binding: feeds in, every output copied to JS (run() − model_run)', ms(p.wallMs - p.modelRunMs), share(p.wallMs - p.modelRunMs)]);
+  rows.push(['profiled step (JS `run()`)', ms(p.wallMs), '100 %']);
+  return table(['where the step goes', 'ms per step', 'share'], rows);
 }
 
 /** PyTorch's medians (ms) from `python/train_step.py`, or why there are none. */
@@ -192,5 +222,8 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
     ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward)'],
     rows,
   )}`;
-  return { title: 'Training step', body };
+  const breakdown = t.profile
+    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over 3 steps after a warm-up in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.\n\n${breakdownTable(t.profile)}`
+    : '';
+  return { title: 'Training step', body: body + breakdown };
 }

@@ -93,8 +93,12 @@ function reuseRowsForWeightGrad(graph: Graph, b: GraphBuilder, grad: string, row
   graph.invalidate();
 }
 
-/** Removes nodes none of whose outputs is read by a node or the graph (until none is left), then unread initializers. */
-function pruneDeadNodes(graph: Graph): void {
+/**
+ * Removes nodes none of whose outputs is read by a node or the graph (until none is left), then unread initializers.
+ *
+ * @example `pruneDeadNodes(stepGraph); // after a rewrite left its old nodes unread`
+ */
+export function pruneDeadNodes(graph: Graph): void {
   let read = new Set<string>();
   for (;;) {
     read = new Set<string>(graph.outputs.map((o) => o.name));

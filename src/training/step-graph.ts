@@ -20,6 +20,7 @@ import { DataType } from '../onnx/proto.js';
 import { floatTensor } from '../onnx/tensors.js';
 import { rewriteBatchNormForTraining } from './batchnorm.js';
 import { rewriteDropoutForTraining } from './dropout.js';
+import { fuseMomentumIntoGemm } from './fuse-momentum.js';
 import { lowerWideConvs } from './gemm-convs.js';
 import type { LossTerm } from './loss.js';
 import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
@@ -38,6 +39,8 @@ export interface StepGraphOptions {
   readonly seed?: number;
   /** Run wide convs with few output positions as one Gemm (gemm-convs.ts; default true). */
   readonly gemmConvs?: boolean;
+  /** Fold momentum updates into the Gemm that computes their gradient (fuse-momentum.ts; default true). */
+  readonly fuseMomentum?: boolean;
 }
 
 /** A tensor fed in and returned updated. */
@@ -181,7 +184,9 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   graph.outputs = outputs;
   // after every output is in place: the lowering prunes the nodes that nothing reads any more
   const forwardConvs = new Set(g.nodes.filter((n) => n.opType === 'Conv' && n.name).map((n) => n.name as string));
-  if (options.gemmConvs !== false) lowerWideConvs(graph, (t) => prepared.shapes.get(t) ?? prepared.graph.initializerDims(t), forwardConvs, d.gradientOutputs);
+  const known = (t: string) => prepared.shapes.get(t) ?? prepared.graph.initializerDims(t);
+  if (options.gemmConvs !== false) lowerWideConvs(graph, known, forwardConvs, d.gradientOutputs);
+  if (options.fuseMomentum !== false) fuseMomentumIntoGemm(graph, known);
   graph.nodes = graph.topoSorted();
   graph.invalidate();
   return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, terms: termOutputs, scalars, carried };

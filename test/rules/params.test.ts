@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { differentiate } from '../../src/compiler/differentiate.js';
+import { weightGradByGemm } from '../../src/compiler/rules/conv.js';
 import { weightGradEndPads } from '../../src/compiler/rules/conv-params.js';
 import { standardRules } from '../../src/compiler/rulesets/index.js';
 import { nodeRuntime } from '../../src/engine/node.js';
@@ -46,6 +47,7 @@ const convCases: ConvParamCase[] = [
     w: [33, 32, 3, 3],
     attrs: { dilations: [2, 2], pads: [1, 0, 2, 1] },
   },
+  { name: 'wide dense 3×3 pad 1, 30 positions (one Gemm: small im2col)', x: [2, 32, 6, 5], w: [32, 32, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
   { name: '1-D wide dense k3 stride 2 (one Gemm)', x: [2, 32, 5], w: [32, 32, 3], attrs: { strides: [2], pads: [1, 2] } },
   { name: 'grouped (2 groups, 2→3 channels each)', x: [2, 4, 5, 6], w: [6, 2, 3, 3], attrs: { group: 2, pads: [1, 0, 1, 2] } },
   { name: 'grouped stride 2', x: [2, 4, 7, 6], w: [6, 2, 3, 3], attrs: { group: 2, strides: [2, 2], pads: [1, 1, 1, 1] } },
@@ -75,6 +77,14 @@ describe('Conv weight and bias gradients against finite differences', () => {
       assert.equal(grads.bias?.length, m);
     });
   }
+  it('picks the Gemm weight gradient for wide 3×3 convs while their im2col stays at most 16 M values', () => {
+    const g3 = { kernel: [3, 3], strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1 };
+    assert.equal(weightGradByGemm(g3, [64, 64], 16 * 16, 32), true); // ResNet-18 layer1 at 64 px: 4.7 M values
+    assert.equal(weightGradByGemm(g3, [64, 64], 56 * 56, 32), false); // layer1 at 224 px: 57.8 M values
+    assert.equal(weightGradByGemm(g3, [16, 64], 16 * 16, 32), false); // narrow: the swapped-roles Conv
+    assert.equal(weightGradByGemm({ ...g3, kernel: [5, 5] }, [64, 64], 16 * 16, 32), false); // 25 taps: not measured
+    assert.equal(weightGradByGemm({ ...g3, group: 2 }, [64, 64], 16 * 16, 32), false);
+  });
   it('the weight-gradient convolution covers exactly the kernel (hand-computed end pads)', () => {
     // n = 5, k = 3, s = 1, pb = 1 → m = 5: pe = 2 + 4 − 1 − 4 = 1
     assert.deepEqual(weightGradEndPads({ kernel: [3], strides: [1], dilations: [1], pads: [1, 1], group: 1 }, [5], [5]), [1]);

@@ -22,6 +22,16 @@ import { reshapeTo } from './util.js';
 export const GEMM_INPUT_GRAD_POSITIONS = 4;
 /** Output positions per image at or below which a wide dense Conv's weight gradient runs as a Gemm. */
 export const GEMM_WEIGHT_GRAD_POSITIONS = 16;
+/**
+ * Largest im2col matrix (values: batch · output positions · taps · input channels) for which a wide
+ * dense Conv with at most {@link GEMM_WEIGHT_GRAD_TAPS} taps gets its weight gradient as a Gemm at any
+ * number of positions: 1.2–1.8× faster than the swapped-roles Conv for ResNet-18's layer1–3 at
+ * 64 px (batch 32), the small CNN's conv2 at batch 128 and 64-channel 32×32 maps, with 1 and 2 threads
+ * (BENCHMARKS.md, training section); the cap bounds the transient im2col at 64 MB.
+ */
+export const GEMM_WEIGHT_GRAD_MAX_VALUES = 16 * 1024 * 1024;
+/** Most kernel taps of a Conv whose weight gradient may run as a Gemm at many positions (3×3 measured). */
+export const GEMM_WEIGHT_GRAD_TAPS = 9;
 /** Fewest input and output channels of a "wide" Conv (narrower ones are cheap either way). */
 export const GEMM_MIN_CHANNELS = 32;
 

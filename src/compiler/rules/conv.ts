@@ -20,7 +20,15 @@
  * learning" (https://arxiv.org/abs/1603.07285).
  */
 import type { VjpContext, VjpRule } from '../vjp.js';
-import { GEMM_INPUT_GRAD_POSITIONS, GEMM_MIN_CHANNELS, GEMM_WEIGHT_GRAD_POSITIONS, gemmInputGrad, gemmWeightGrad } from './conv-gemm.js';
+import {
+  GEMM_INPUT_GRAD_POSITIONS,
+  GEMM_MIN_CHANNELS,
+  GEMM_WEIGHT_GRAD_MAX_VALUES,
+  GEMM_WEIGHT_GRAD_POSITIONS,
+  GEMM_WEIGHT_GRAD_TAPS,
+  gemmInputGrad,
+  gemmWeightGrad,
+} from './conv-gemm.js';
 import { convTransposeGeometry, flippedConvPads, transposeOutputPadding, type WindowGeometry, windowGeometry } from './conv-geometry.js';
 import { adjointWeight, convWithPads, cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
 import { convBiasGrad, convWeightGrad } from './conv-params.js';
@@ -94,17 +102,22 @@ const CONV_BACKWARD: Record<ConvBackward, (ctx: VjpContext, p: ConvBackwardInput
 
 /**
  * Whether a Conv's weight gradient runs as one Gemm ({@link gemmWeightGrad}): dense 1×1 kernels
- * always (the swapped-roles convolution is a matrix-vector product per input channel there), and
- * wide dense convs with at most 16 output positions per image.
+ * always (the swapped-roles convolution is a matrix-vector product per input channel there), wide
+ * dense convs with at most 16 output positions per image, and wide dense convs with small kernels
+ * (at most 9 taps) whose im2col matrix over the batch holds at most 16 M values.
  *
  * @example
  * ```ts
  * weightGradByGemm(g, [256, 512], 4); // true for ResNet-18's last stage at 64×64 inputs
+ * weightGradByGemm(g3x3, [64, 64], 256, 32); // true: 32 · 256 · 9 · 64 = 4.7 M values
  * ```
  */
-export function weightGradByGemm(g: WindowGeometry, channels: readonly [number, number], positions: number): boolean {
+export function weightGradByGemm(g: WindowGeometry, channels: readonly [number, number], positions: number, batch = 1): boolean {
   if (g.group !== 1) return false;
-  return g.kernel.every((k) => k === 1) || wideAndSmall(g, channels, positions, GEMM_WEIGHT_GRAD_POSITIONS);
+  if (g.kernel.every((k) => k === 1) || wideAndSmall(g, channels, positions, GEMM_WEIGHT_GRAD_POSITIONS)) return true;
+  const taps = g.kernel.reduce((p, k) => p * k, 1);
+  const values = batch * positions * taps * channels[0];
+  return Math.min(...channels) >= GEMM_MIN_CHANNELS && taps <= GEMM_WEIGHT_GRAD_TAPS && values <= GEMM_WEIGHT_GRAD_MAX_VALUES;
 }
 
 /**
@@ -140,7 +153,7 @@ export const convRule: VjpRule = (ctx) => {
   const form = convBackwardFormulation(g, channels[0], channels[1], positions);
   const dX = ctx.needsGrad(0) ? CONV_BACKWARD[form](ctx, { dy, w, wShape, xShape, g }) : undefined;
   const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g };
-  const dW = ctx.needsGrad(1) ? (weightGradByGemm(g, channels, positions) ? gemmWeightGrad : convWeightGrad)(ctx.b, wg) : undefined;
+  const dW = ctx.needsGrad(1) ? (weightGradByGemm(g, channels, positions, xShape[0] ?? 1) ? gemmWeightGrad : convWeightGrad)(ctx.b, wg) : undefined;
   const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
   return [dX, dW, dB];
 };

@@ -1,0 +1,175 @@
+/**
+ * Where one training step's time goes, from ONNX Runtime's own profiler: the issue's case
+ * (ResNet-18, 10 classes, 64×64, SGD momentum, BatchNorm in train mode) compiled as `lucerna train`
+ * compiles it, run a few times in a profiled session, each node's kernel time put in one category.
+ * Also the time outside the kernels: ORT's own per-run work (model_run minus the kernels) and the
+ * binding's (the JS call minus model_run: wrapping the feeds and copying every output, the new
+ * weights and momentum buffers included, into fresh JS arrays).
+ * Used by `train-step.ts` (the bench's `training` section) and `train-step-profile.ts` (per op and node).
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeRuntime } from '../src/engine/node.js';
+import { prepareGraph } from '../src/engine/prepare.js';
+import { createModel } from '../src/models/architectures.js';
+import { graphFromBytes } from '../src/onnx/builder.js';
+import { encodeModel } from '../src/onnx/proto.js';
+import { readFloats } from '../src/onnx/tensors.js';
+import { oneHotRows, softmaxCrossEntropy } from '../src/training/loss.js';
+import { sgd } from '../src/training/optimizers/index.js';
+import { DEFAULT_HYPER } from '../src/training/optimizers/types.js';
+import { splitParameters } from '../src/training/parameters.js';
+import { buildStepGraph } from '../src/training/step-graph.js';
+
+/** One profiled node event (ORT's Chrome-trace JSON). */
+export interface NodeEvent {
+  readonly name: string;
+  readonly op: string;
+  /** Microseconds. */
+  readonly dur: number;
+  readonly shapes: string;
+}
+
+/** A profiled step, averaged over the profiled runs (ms per step). */
+export interface StepProfile {
+  readonly nodes: number;
+  readonly runs: number;
+  /** The JS `run()` call, ORT's model_run event, and the sum of kernel times, per step. */
+  readonly wallMs: number;
+  readonly modelRunMs: number;
+  readonly kernelMs: number;
+  /** Kernel ms per step by category (see {@link categoryOf}). */
+  readonly categories: Record<string, number>;
+  /** Every node event of the profiled runs (after the warm-up run). */
+  readonly events: readonly NodeEvent[];
+}
+
+const ARITHMETIC = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'FusedConv', 'FusedGemm']);
+const MOVEMENT = new Set([
+  'Transpose',
+  'Slice',
+  'Pad',
+  'Concat',
+  'Split',
+  'Reshape',
+  'Expand',
+  'Unsqueeze',
+  'Squeeze',
+  'Resize',
+  'ReorderInput',
+  'ReorderOutput',
+  'Identity',
+  'Flatten',
+]);
+const POOLING = new Set(['MaxPool', 'ScatterElements', 'GlobalAveragePool', 'AveragePool']);
+
+/**
+ * The category of one node: its part of the step (forward nodes keep the model's names; the
+ * compiler's are `lucerna/` (backward), `train/` (BatchNorm's batch statistics), `opt/` and
+ * `fused/` (the optimizer update), `gemm/` (the Gemm-lowered convs)) and its kind of work.
+ *
+ * @example
+ * ```ts
+ * categoryOf('lucerna/Conv_node_12', 'Conv'); // 'convolutions and matrix products, backward'
+ * ```
+ */
+export function categoryOf(name: string, op: string): string {
+  const part = /^(lucerna|train|opt|fused|gemm)\//.exec(name)?.[1] ?? 'forward';
+  if (part === 'opt' || (part === 'fused' && op !== 'Gemm')) return 'optimizer update (element-wise)';
+  if (ARITHMETIC.has(op)) return `convolutions and matrix products, ${part === 'lucerna' || part === 'fused' ? 'backward' : 'forward'}`;
+  if (part === 'train') return 'BatchNorm batch statistics (forward)';
+  if (MOVEMENT.has(op)) return 'layout and data movement (Transpose, Slice, Pad, Concat, …)';
+  if (POOLING.has(op)) return 'pooling and its backward (MaxPool, ScatterElements)';
+  return part === 'lucerna' ? 'element-wise backward (BatchNorm, ReLU masks, adds)' : 'element-wise forward (BatchNorm, ReLU, adds, loss)';
+}
+
+interface TraceEvent {
+  readonly cat: string;
+  readonly name: string;
+  readonly dur: number;
+  readonly ts: number;
+  readonly args?: { op_name?: string; input_type_shape?: Record<string, number[]>[] };
+}
+
+/**
+ * Profiles `steps` training steps (after one warm-up run) of the issue's case at `batch` with
+ * `threads` intra-op threads.
+ *
+ * @example
+ * ```ts
+ * const p = await profileTrainStep(32, 3, 2); // p.categories['optimizer update (element-wise)']
+ * ```
+ */
+export async function profileTrainStep(batch: number, steps: number, threads: number): Promise<StepProfile> {
+  const source = graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] }));
+  const { trainable } = splitParameters(source);
+  const prepared = await prepareGraph(nodeRuntime, source, [batch, 3, 64, 64]);
+  const hyper = { ...DEFAULT_HYPER, momentum: 0.9 };
+  const step = await buildStepGraph(nodeRuntime, prepared, { trainable, optimizer: sgd, hyper, bn: 'train', loss: [softmaxCrossEntropy()] });
+  const prefix = `train-step-profile-${process.pid}`;
+  const ort = createRequire(import.meta.url)('onnxruntime-node');
+  const session = await ort.InferenceSession.create(encodeModel(step.graph.toModel()), {
+    enableProfiling: true,
+    profileFilePrefix: join(tmpdir(), prefix),
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  const tensor = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims);
+  const feeds: Record<string, unknown> = {
+    [step.input]: tensor(
+      new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)),
+      [batch, 3, 64, 64],
+    ),
+    [step.oneHot]: tensor(
+      oneHotRows(
+        Array.from({ length: batch }, (_, i) => i % 10),
+        10,
+      ),
+      [batch, 10],
+    ),
+  };
+  const scalars = sgd.scalars(hyper, { lr: 0.01, step: 1 });
+  for (const [k, name] of Object.entries(step.scalars)) feeds[name] = tensor(new Float32Array([scalars[k] as number]), []);
+  for (const c of step.carried) {
+    const init = source.initializers.get(c.input);
+    feeds[c.input] = tensor(init ? readFloats(init) : new Float32Array(c.dims.reduce((p, d) => p * d, 1)), c.dims);
+  }
+  let wall = 0;
+  for (let i = 0; i < steps + 1; i++) {
+    const t0 = performance.now();
+    const out = await session.run(feeds);
+    if (i > 0) wall += performance.now() - t0;
+    // feed the new values back, as the trainer does
+    for (const c of step.carried) feeds[c.input] = out[c.output];
+  }
+  session.endProfiling();
+  await session.release();
+  // onnxruntime-node returns nothing from endProfiling: take the newest file with the prefix
+  const file = readdirSync(tmpdir())
+    .filter((f) => f.startsWith(prefix))
+    .sort()
+    .at(-1);
+  if (!file) throw new Error('ORT wrote no profile');
+  const trace = JSON.parse(readFileSync(join(tmpdir(), file), 'utf8')) as TraceEvent[];
+  rmSync(join(tmpdir(), file));
+  const runs = trace.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const first = runs[1]?.ts ?? 0;
+  const events: NodeEvent[] = trace
+    .filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= first)
+    .map((e) => ({
+      name: e.name.replace(/_kernel_time$/, ''),
+      op: e.args?.op_name ?? '?',
+      dur: e.dur,
+      shapes: (e.args?.input_type_shape ?? []).map((t) => JSON.stringify(Object.values(t)[0])).join(' '),
+    }));
+  const categories: Record<string, number> = {};
+  for (const e of events) {
+    const c = categoryOf(e.name, e.op);
+    categories[c] = (categories[c] ?? 0) + e.dur / 1000 / steps;
+  }
+  const kernelMs = events.reduce((a, e) => a + e.dur, 0) / 1000 / steps;
+  const modelRunMs = runs.slice(1).reduce((a, e) => a + e.dur, 0) / 1000 / steps;
+  return { nodes: step.graph.nodes.length, runs: steps, wallMs: wall / steps, modelRunMs, kernelMs, categories, events };
+}
