@@ -84,14 +84,36 @@ export function physicalCores(cpuinfo: string, available: number): number | unde
  * default means to be. On this 2-core bench machine (a VM that exposes no cache topology) ORT's
  * own default gave one thread: per-thread CPU of a batch-8 ResNet-18 loop showed only the calling
  * thread working, and every CLI gradient command ran on one core. Undefined (ORT's own choice)
- * where /proc/cpuinfo is missing or names no cores.
+ * where /proc/cpuinfo is missing or names no cores. `LUCERNA_THREADS=<n>` overrides it (say 1 on a
+ * machine shared with other jobs); a model's own `threads` option overrides both.
  */
 function defaultThreads(): number | undefined {
+  const chosen = envThreads();
+  if (chosen !== undefined) return chosen;
   try {
     return physicalCores(readFileSync('/proc/cpuinfo', 'utf8'), availableParallelism());
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The thread count named in `LUCERNA_THREADS`, or undefined when it is unset or empty; anything but
+ * a positive integer is a one-line BAD_OPTION error.
+ *
+ * @example
+ * ```ts
+ * envThreads({ LUCERNA_THREADS: '1' }); // 1
+ * ```
+ */
+export function envThreads(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
+  const raw = env.LUCERNA_THREADS?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new LucernaError('BAD_OPTION', `LUCERNA_THREADS must be a positive integer, got "${raw}"`, 'Unset it to use the physical cores');
+  }
+  return n;
 }
 
 let threadsMemo: { value: number | undefined } | undefined;
