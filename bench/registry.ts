@@ -50,8 +50,16 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
   'layer-cam': { options: {}, cost: one('fwd+bwd'), text: 'default layer' },
   'hires-cam': { options: {}, cost: one('fwd+bwd'), text: 'default layer' },
   cam: { options: {}, cost: one('fwd'), text: 'default layer' },
-  'guided-grad-cam': { options: {}, cost: one('fwd+bwd', 2), text: 'default layer (two graphs)' },
-  deeplift: { options: {}, cost: one('fwd+bwd'), text: 'zeros reference (input and reference in one batch of 2)' },
+  'guided-grad-cam': {
+    options: {},
+    cost: one('fwd+bwd'),
+    text: 'default layer (one graph: one forward, the standard backward to the layer and the guided one to the input)',
+  },
+  deeplift: {
+    options: {},
+    cost: one('fwd+bwd'),
+    text: 'zeros reference (input and reference in one batch of 2; explicit target, so no forward pass of its own)',
+  },
   'score-cam': { options: {}, cost: (c) => ({ count: c + 1, unit: 'fwd' }), text: 'default layer, one masked pass per channel' },
   'ablation-cam': { options: {}, cost: one('fwd'), text: 'default layer, channels ablated in the graph after it' },
   'meaningful-perturbation': { options: { steps: 20 }, cost: one('fwd+bwd', 20), text: '20 steps' },

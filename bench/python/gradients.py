@@ -11,6 +11,12 @@ writes it. Methods:
                    two forward+backward passes)
   ig               Integrated Gradients, zero baseline, Gauss-Legendre steps (Captum's default
                    rule), rows in batches of --batch
+  ig-captum        Integrated Gradients exactly as Captum's IntegratedGradients.attribute computes
+                   it at its defaults (internal_batch_size=None, method="gausslegendre"): all
+                   steps x N rows in ONE forward and ONE backward. Captum-default batching,
+                   reimplemented here because Captum can't be installed here (no pip access); read
+                   from captum/attr/_core/integrated_gradients.py (_attribute) and
+                   captum/_utils/gradient.py (compute_gradients), written as our own code.
   smoothgrad       mean of input gradients over --samples noisy copies (Captum NoiseTunnel)
 The target is each row's arg-max class, as Lucerna's default.
 
@@ -109,6 +115,27 @@ def integrated_gradients(model, x, target, steps, batch):
     return total
 
 
+def integrated_gradients_captum_default(model, x, target, steps):
+    """Captum's IntegratedGradients(model).attribute(x, target=target, n_steps=steps), defaults.
+
+    Rows are step-major, as Captum concatenates them: [alpha_0 * x (all N), alpha_1 * x, ...];
+    the target is repeated per step; one forward and one torch.autograd.grad over all of them;
+    gradients scaled by the step sizes, summed over steps, times (input - baseline).
+    """
+    nodes, weights = np.polynomial.legendre.leggauss(steps)
+    step_sizes = (0.5 * weights).tolist()
+    alphas = (0.5 * (1 + nodes)).tolist()
+    baseline = 0
+    scaled = torch.cat([baseline + alpha * (x - baseline) for alpha in alphas], dim=0).requires_grad_()
+    expanded_target = target.repeat(steps)
+    with torch.autograd.set_grad_enabled(True):
+        outputs = torch.gather(model(scaled), 1, expanded_target.reshape(-1, 1))
+        (grads,) = torch.autograd.grad(torch.unbind(outputs), (scaled,))
+    scaled_grads = grads.contiguous().view(steps, -1) * torch.tensor(step_sizes).float().view(steps, 1)
+    total = torch.sum(scaled_grads.reshape((steps, x.shape[0]) + tuple(x.shape[1:])), dim=0)
+    return total * (x - baseline)
+
+
 def smoothgrad(model, x, target, samples, batch):
     sd = 0.1 * (x.amax((1, 2, 3)) - x.amin((1, 2, 3)))
     noisy = x.repeat_interleave(samples, 0) + torch.randn(x.shape[0] * samples, *x.shape[1:]) * sd.repeat_interleave(samples)[:, None, None, None]
@@ -119,7 +146,7 @@ def smoothgrad(model, x, target, samples, batch):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("method", choices=["saliency", "grad-cam", "guided-grad-cam", "ig", "smoothgrad"])
+    p.add_argument("method", choices=["saliency", "grad-cam", "guided-grad-cam", "ig", "ig-captum", "smoothgrad"])
     p.add_argument("input")
     p.add_argument("output")
     p.add_argument("--steps", type=int, default=32)
@@ -143,10 +170,13 @@ def main():
         result = guided_backprop(model, x, target) * cam
     elif a.method == "ig":
         result = integrated_gradients(model, x, target, a.steps, a.batch)
+    elif a.method == "ig-captum":
+        result = integrated_gradients_captum_default(model, x, target, a.steps)
     else:
         result = smoothgrad(model, x, target, a.samples, a.batch)
     np.save(a.output, result.numpy())
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"peak_rss_mb={usage.ru_maxrss / 1024:.0f}")
     print(f"cpu_seconds={usage.ru_utime + usage.ru_stime:.3f}")
 
 

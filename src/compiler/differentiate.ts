@@ -38,6 +38,18 @@ export interface DifferentiatedGraph {
   readonly readOutputs: ReadonlyMap<string, string>;
   /** Number of forward nodes that got a backward rule. */
   readonly differentiatedNodes: number;
+  /** Seeded tensor → the tensor that seeds it (its seed input, or the in-graph arg-max one-hot). */
+  readonly seedGradients: ReadonlyMap<string, string>;
+}
+
+/**
+ * Options for a further backward pass over an already augmented graph (see {@link differentiate}).
+ */
+export interface BranchOptions {
+  /** Distinguishes this pass's gradient outputs: `grad:<tag>:<tensor>`. */
+  readonly tag: string;
+  /** The seeds of the earlier pass ({@link DifferentiatedGraph.seedGradients}): reused, not added again. */
+  readonly seedGradients: ReadonlyMap<string, string>;
 }
 
 /** Static information about the forward graph. */
@@ -47,7 +59,7 @@ export interface ForwardInfo {
 }
 
 export const seedInputName = (tensor: string): string => `seed:${tensor}`;
-export const gradientOutputName = (tensor: string): string => `grad:${tensor}`;
+export const gradientOutputName = (tensor: string, tag?: string): string => (tag === undefined ? `grad:${tensor}` : `grad:${tag}:${tensor}`);
 export const readOutputName = (tensor: string): string => `read:${tensor}`;
 
 function isFloat(info: ForwardInfo, graph: Graph, name: string): boolean {
@@ -87,12 +99,18 @@ function checkNames(graph: Graph, plan: DifferentiationPlan): void {
 /**
  * Builds the forward+backward graph for `plan` under `ruleSet`.
  *
+ * Given `branch`, `forward` is a graph this function already augmented, and a second backward pass
+ * (its own rule set and `wrt`) is added beside the first: both share one forward pass and the
+ * first pass's seeds. Only tensors of `info` (the original forward graph) are differentiated, so
+ * the earlier backward nodes are left alone.
+ *
  * @example
  * ```ts
  * const d = differentiate(prepared.graph, prepared, { read: [], seeds: ['logits'], wrt: ['input'] }, standardRules);
+ * const both = differentiate(d.graph, prepared, { read: [], seeds: ['logits'], wrt: ['input'] }, guidedRules, { tag: 'b1', seedGradients: d.seedGradients });
  * ```
  */
-export function differentiate(forward: Graph, info: ForwardInfo, plan: DifferentiationPlan, ruleSet: RuleSet): DifferentiatedGraph {
+export function differentiate(forward: Graph, info: ForwardInfo, plan: DifferentiationPlan, ruleSet: RuleSet, branch?: BranchOptions): DifferentiatedGraph {
   checkNames(forward, plan);
   const graph = forward.clone();
   const nodes = graph.topoSorted();
@@ -127,15 +145,17 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
   };
 
   const seedInputs = new Map<string, string>();
+  const seedGradients = new Map<string, string>();
   for (const s of plan.seeds) {
-    if (plan.seedMode === 'argmax') {
-      addGrad(s, argmaxOneHot(b, s, shapeOf(s)));
-      continue;
+    let seed = branch?.seedGradients.get(s);
+    if (seed === undefined && plan.seedMode === 'argmax') seed = argmaxOneHot(b, s, shapeOf(s));
+    if (seed === undefined) {
+      seed = seedInputName(s);
+      graph.inputs.push({ name: seed, elemType: DataType.FLOAT, dims: [...shapeOf(s)] });
     }
-    const name = seedInputName(s);
-    seedInputs.set(s, name);
-    graph.inputs.push({ name, elemType: DataType.FLOAT, dims: [...shapeOf(s)] });
-    addGrad(s, name);
+    if (plan.seedMode !== 'argmax') seedInputs.set(s, seed);
+    seedGradients.set(s, seed);
+    addGrad(s, seed);
   }
 
   let differentiatedNodes = 0;
@@ -179,7 +199,7 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
         'Seed a tensor computed after it',
       );
     }
-    const name = gradientOutputName(w);
+    const name = gradientOutputName(w, branch?.tag);
     b.op('Identity', [g], {}, { outputs: [name] });
     gradientOutputs.set(w, name);
     newOutputs.push({ name, elemType: DataType.FLOAT, dims: [...shapeOf(w)] });
@@ -192,7 +212,7 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
     newOutputs.push({ name, elemType: DataType.FLOAT, dims: [...shapeOf(r)] });
   }
   graph.outputs = [...graph.outputs, ...newOutputs];
-  return { graph, seedInputs, gradientOutputs, readOutputs, differentiatedNodes };
+  return { graph, seedInputs, gradientOutputs, readOutputs, differentiatedNodes, seedGradients };
 }
 
 /** One-hot of the arg-max over the last axis of `tensor`: an in-graph seed for the predicted class. */

@@ -30,6 +30,8 @@ export interface CompiledNames {
   readonly reads: ReadonlyMap<string, string>;
   /** Shapes of the seeded, read and differentiated tensors. */
   readonly shapes: ReadonlyMap<string, readonly number[]>;
+  /** The gradient outputs of each further backward pass (a plan's `also`), in order. */
+  readonly branches?: readonly ReadonlyMap<string, string>[];
 }
 
 /** What a cache key is made of. The rule set is named: only built-in rule sets are cached. */
@@ -42,6 +44,8 @@ export interface CompileKeyParts {
   readonly seedMode: string;
   readonly inputShape: readonly number[];
   readonly optimization: OptimizationLevel;
+  /** Further backward passes (rule set name and `wrt`), when the plan has any. */
+  readonly also?: readonly { readonly rules: string; readonly wrt: readonly string[] }[];
 }
 
 /**
@@ -62,7 +66,8 @@ export function compileKey(tag: string, parts: CompileKeyParts): string {
  * @example `encodeNames(names); // '{"seeds":[["logits","lucerna/seed/logits"]],…}'`
  */
 export function encodeNames(names: CompiledNames): string {
-  return JSON.stringify({ seeds: [...names.seeds], gradients: [...names.gradients], reads: [...names.reads], shapes: [...names.shapes] });
+  const branches = names.branches && names.branches.length > 0 ? { branches: names.branches.map((m) => [...m]) } : {};
+  return JSON.stringify({ seeds: [...names.seeds], gradients: [...names.gradients], reads: [...names.reads], shapes: [...names.shapes], ...branches });
 }
 
 const isPairList = (v: unknown): v is [string, string][] =>
@@ -79,6 +84,8 @@ export interface PlanNames {
   readonly read: readonly string[];
   /** `argmax` plans seed inside the graph and have no seed inputs (default `input`). */
   readonly seedMode?: string;
+  /** The `wrt` tensors of each further backward pass. */
+  readonly also?: readonly (readonly string[])[];
 }
 
 /**
@@ -95,9 +102,20 @@ export function decodeNames(meta: string, plan: PlanNames): CompiledNames | unde
     return undefined;
   }
   if (!raw || !isPairList(raw.seeds) || !isPairList(raw.gradients) || !isPairList(raw.reads) || !isShapeList(raw.shapes)) return undefined;
-  const names: CompiledNames = { seeds: new Map(raw.seeds), gradients: new Map(raw.gradients), reads: new Map(raw.reads), shapes: new Map(raw.shapes) };
+  const rawBranches = raw.branches ?? [];
+  if (!Array.isArray(rawBranches) || !rawBranches.every(isPairList)) return undefined;
+  const branches = rawBranches.map((b) => new Map(b));
+  const names: CompiledNames = {
+    seeds: new Map(raw.seeds),
+    gradients: new Map(raw.gradients),
+    reads: new Map(raw.reads),
+    shapes: new Map(raw.shapes),
+    branches,
+  };
   const seeded = plan.seedMode === 'argmax' || plan.seeds.every((s) => names.seeds.has(s));
-  const complete = seeded && plan.wrt.every((w) => names.gradients.has(w)) && plan.read.every((r) => names.reads.has(r));
+  const also = plan.also ?? [];
+  const branched = branches.length === also.length && also.every((wrt, i) => wrt.every((w) => branches[i]?.has(w)));
+  const complete = seeded && branched && plan.wrt.every((w) => names.gradients.has(w)) && plan.read.every((r) => names.reads.has(r));
   return complete ? names : undefined;
 }
 

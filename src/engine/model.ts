@@ -56,6 +56,21 @@ export interface GradientPlan {
    * tensor's arg-max, computed in the graph — the predicted class, explained in one run.
    */
   readonly seedMode?: 'input' | 'argmax';
+  /**
+   * Further backward passes in the same run: each shares the forward pass and the seeds, with its
+   * own rule set and `wrt` (guided Grad-CAM: Grad-CAM's standard gradient at a layer and guided
+   * backprop's at the input, one forward pass for both). Their gradients are in
+   * {@link GradientResult.branches}, in this order.
+   */
+  readonly also?: readonly GradientBranch[];
+}
+
+/** A further backward pass of a {@link GradientPlan}. */
+export interface GradientBranch {
+  /** Its rule set (built-in name or a custom {@link RuleSet}). */
+  readonly rules: string | RuleSet;
+  /** Tensors to differentiate with respect to (default: the model input). */
+  readonly wrt?: readonly string[];
 }
 
 /** The result of one compiled run. */
@@ -66,6 +81,8 @@ export interface GradientResult {
   readonly activations: Record<string, Tensor>;
   /** Gradients, by `wrt` tensor name. */
   readonly gradients: Record<string, Tensor>;
+  /** The gradients of each of the plan's `also` passes, by `wrt` tensor name (empty without them). */
+  readonly branches: Record<string, Tensor>[];
 }
 
 function shapeKey(shape: readonly number[]): string {
@@ -79,7 +96,10 @@ export class CompiledGradient {
   constructor(
     private readonly session: RuntimeSession,
     /** The plan, with defaults filled in. */
-    readonly plan: Required<Omit<GradientPlan, 'rules'>> & { readonly rules: RuleSet },
+    readonly plan: Required<Omit<GradientPlan, 'rules' | 'also'>> & {
+      readonly rules: RuleSet;
+      readonly also: readonly { readonly rules: RuleSet; readonly wrt: readonly string[] }[];
+    },
     /** Input shape this plan was compiled for. */
     readonly inputShape: readonly number[],
     private readonly names: {
@@ -89,6 +109,7 @@ export class CompiledGradient {
       gradients: ReadonlyMap<string, string>;
       reads: ReadonlyMap<string, string>;
       shapes: ReadonlyMap<string, readonly number[]>;
+      branches?: readonly ReadonlyMap<string, string>[];
     },
     private readonly validate: (x: Tensor) => void,
   ) {}
@@ -132,7 +153,7 @@ export class CompiledGradient {
     };
     const outputs: Record<string, Tensor> = {};
     for (const o of this.names.outputs) outputs[o] = outputTensor(raw[o], o);
-    return { outputs, activations: pick(this.names.reads), gradients: pick(this.names.gradients) };
+    return { outputs, activations: pick(this.names.reads), gradients: pick(this.names.gradients), branches: (this.names.branches ?? []).map(pick) };
   }
 
   /** Releases the session. The owning {@link Model} also does this on dispose. */
@@ -326,8 +347,10 @@ export class Model implements AsyncDisposable {
     this.assertLive();
     const rules = resolveRuleSet(plan.rules);
     const seedMode = plan.seedMode ?? 'input';
-    const full = { seeds: [...plan.seeds], wrt: [...(plan.wrt ?? [this.input.name])], read: [...(plan.read ?? [])], rules, seedMode };
-    const key = JSON.stringify([full.seeds, full.wrt, full.read, rules.name, seedMode, shapeKey(inputShape)]);
+    const also = (plan.also ?? []).map((a) => ({ rules: resolveRuleSet(a.rules), wrt: [...(a.wrt ?? [this.input.name])] }));
+    const full = { seeds: [...plan.seeds], wrt: [...(plan.wrt ?? [this.input.name])], read: [...(plan.read ?? [])], rules, seedMode, also };
+    const alsoKey = also.map((a) => [a.rules.name, a.wrt]);
+    const key = JSON.stringify([full.seeds, full.wrt, full.read, rules.name, seedMode, shapeKey(inputShape), ...(also.length > 0 ? [alsoKey] : [])]);
     let c = this.compiled.get(key);
     if (!c) {
       c = this.buildCompiled(full, inputShape);
@@ -340,28 +363,40 @@ export class Model implements AsyncDisposable {
   private async buildCompiled(plan: CompiledGradient['plan'], inputShape: readonly number[]): Promise<CompiledGradient> {
     const options = this.sessionOptions(inputShape);
     // Custom rule sets are not cached: their name does not identify their rules.
+    const builtIn = [plan.rules, ...plan.also.map((a) => a.rules)].every((r) => ruleSets[r.name] === r);
     const key =
-      this.digest === undefined || this.runtime.compileStore === undefined || ruleSets[plan.rules.name] !== plan.rules
+      this.digest === undefined || this.runtime.compileStore === undefined || !builtIn
         ? undefined
         : compileKey(this.runtime.compileStore.tag, {
             modelDigest: this.digest,
-            ...plan,
+            seeds: plan.seeds,
+            wrt: plan.wrt,
+            read: plan.read,
             rules: plan.rules.name,
+            seedMode: plan.seedMode,
+            ...(plan.also.length > 0 ? { also: plan.also.map((a) => ({ rules: a.rules.name, wrt: a.wrt })) } : {}),
             inputShape: [...inputShape],
             optimization: options.optimization ?? 'all',
           });
     const build = async () => {
       const prepared = withHeads(await this.prepare(inputShape), [...plan.seeds, ...plan.read]);
-      const d = differentiate(prepared.graph, prepared, plan, plan.rules);
+      const first = differentiate(prepared.graph, prepared, plan, plan.rules);
+      let d = first;
+      const branches: ReadonlyMap<string, string>[] = [];
+      for (const [i, a] of plan.also.entries()) {
+        const branchPlan = { seeds: plan.seeds, wrt: a.wrt, read: [], seedMode: plan.seedMode };
+        d = differentiate(d.graph, prepared, branchPlan, a.rules, { tag: `b${i + 1}`, seedGradients: first.seedGradients });
+        branches.push(d.gradientOutputs);
+      }
       const shapes = new Map<string, readonly number[]>();
-      for (const t of [...plan.seeds, ...plan.read, ...plan.wrt]) {
+      for (const t of [...plan.seeds, ...plan.read, ...plan.wrt, ...plan.also.flatMap((a) => a.wrt)]) {
         const s = prepared.shapes.get(t);
         if (s) shapes.set(t, s);
       }
-      const names = { seeds: d.seedInputs, gradients: d.gradientOutputs, reads: d.readOutputs, shapes };
+      const names = { seeds: first.seedInputs, gradients: first.gradientOutputs, reads: first.readOutputs, shapes, branches };
       return { bytes: encodeModel(d.graph.toModel()), names };
     };
-    const { session, names } = await openCompiled(this.runtime, key, plan, build, options);
+    const { session, names } = await openCompiled(this.runtime, key, { ...plan, also: plan.also.map((a) => a.wrt) }, build, options);
     const all = { input: this.input.name, outputs: this.outputNames, ...names };
     return new CompiledGradient(session, plan, inputShape, all, (x) => this.validateInput(x));
   }

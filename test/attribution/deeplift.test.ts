@@ -96,6 +96,29 @@ describe('DeepLift: batches, baselines and scores', () => {
     }
   });
 
+  it('explicit targets run no forward pass of their own: fewer sessions, the same map and scores as the predicted-class path', async () => {
+    const c = tinyCases[0] as OracleCase;
+    const x = caseInput(c);
+    let sessions = 0;
+    const runtime = {
+      ...nodeRuntime,
+      createSession(bytes: Uint8Array, options?: Parameters<typeof nodeRuntime.createSession>[1]) {
+        sessions++;
+        return nodeRuntime.createSession(bytes, options);
+      },
+    };
+    await using predicted = await Model.load(oracleModelBytes(c), { runtime });
+    const viaForward = await deepLift.attribute(predicted, x);
+    const afterPredicted = sessions;
+    await using given = await Model.load(oracleModelBytes(c), { runtime });
+    const direct = await deepLift.attribute(given, x, { target: viaForward.targets });
+    assert.ok(sessions - afterPredicted < afterPredicted, 'fewer sessions: no forward-only session (nor its shape probe)');
+    assertClose(direct.attribution, viaForward.attribution, 1e-6, 'map');
+    assert.ok(Math.abs((direct.scores[0] as number) - (viaForward.scores[0] as number)) <= 1e-5 * Math.abs(viaForward.scores[0] as number), 'score');
+    assert.ok(Math.abs((direct.delta?.[0] as number) - (viaForward.delta?.[0] as number)) < 1e-6, 'delta');
+    await assert.rejects(deepLift.attribute(given, x, { target: 1000 }), (e) => isLucernaError(e, 'BAD_TARGET') && /out of range/.test(e.message));
+  });
+
   it('completeness holds for blur, uniform and constant baselines (f(r) from a separate forward run)', async () => {
     const c = tinyCases[1] as OracleCase;
     await using m = await loadCase(c);

@@ -6,7 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { guidedGradCam } from '../../src/attribution/cam/guided-grad-cam.js';
+import { gradCamMap } from '../../src/attribution/cam/grad-cam.js';
+import { gradCamAndGuided, guidedGradCam } from '../../src/attribution/cam/guided-grad-cam.js';
+import { gradientCamMaps } from '../../src/attribution/cam/template.js';
+import { inputGradient } from '../../src/attribution/gradient/input-gradient.js';
+import { camLayer } from '../../src/attribution/layers.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { isLucernaError } from '../../src/errors.js';
@@ -93,5 +97,28 @@ describe('guided Grad-CAM = Captum guided backprop × Captum bilinear ReLU Grad-
             expected[(i * ch + k) * h * w + p] = (guided.data[(i * ch + k) * h * w + p] as number) * (map.data[i * h * w + p] as number);
       assertClose(r.attribution, { data: expected, shape: guided.shape }, 1e-4, c.id);
     });
+  }
+});
+
+describe('guided Grad-CAM: one graph (two backward passes) = the two graphs it replaces', () => {
+  // The oracle nets have ReLUs between the Grad-CAM layer and the logits, so the standard and the
+  // guided gradients at the layer differ: a graph that mixed the two passes up would fail here.
+  for (const c of oracle().cases.slice(0, 3)) {
+    for (const target of [c.target, undefined]) {
+      it(`${c.id}, target ${target ?? 'arg-max (in the graph)'}`, async () => {
+        await using model = await Model.load(oracleModelBytes(c), { runtime: nodeRuntime });
+        const x = caseInput(c);
+        const layer = await camLayer(model, oracle().models[c.model]?.gradcam_layer.onnx_tensor as string, x.shape);
+        const one = await gradCamAndGuided(model, x, layer, { target });
+        const camOnly = await gradientCamMaps(model, x, layer, gradCamMap, { target });
+        const guidedOnly = await inputGradient(model, x, { target: camOnly.targets, rules: 'guided' });
+        const plain = await inputGradient(model, x, { target: camOnly.targets });
+        assert.deepEqual(one.targets, camOnly.targets);
+        assertClose(one.maps, camOnly.maps, 1e-5, 'Grad-CAM factor');
+        assertClose(one.guided, guidedOnly.gradient, 1e-5, 'guided factor');
+        const differs = plain.gradient.data.some((v, i) => Math.abs(v - (guidedOnly.gradient.data[i] as number)) > 1e-3 * Math.abs(v));
+        assert.ok(differs, 'the case must tell guided from standard gradients');
+      });
+    }
   }
 });

@@ -204,6 +204,34 @@ describe('compile cache', () => {
     assert.equal(again.sessions, 1);
   });
 
+  test('a plan with a second backward pass (also) is stored whole: a hit returns both passes; its key differs from the one-pass plan', async () => {
+    const store = recording(await tempDir());
+    const bytes = tinyCnn(3);
+    const both = { seeds: ['logits'], wrt: ['relu'], read: ['relu'], also: [{ rules: 'guided', wrt: ['x'] }] };
+    const run = async (runtime: Runtime, p: typeof both | typeof plan) => {
+      await using model = await Model.load(bytes, { runtime });
+      return await (await model.compile(p, x.shape)).run({ input: x, seeds: { logits: seed } });
+    };
+    const standardAtRelu = await run(nodeRuntime, { seeds: ['logits'], wrt: ['relu'], read: ['relu'] } as typeof both);
+    const guidedAtInput = await run(nodeRuntime, { ...plan, rules: 'guided' } as typeof plan);
+    await run(counting(store), plan);
+    await run(counting(store), both);
+    assert.equal(store.puts, 2, 'the two-pass plan has its own entry');
+    const hit = counting(store);
+    const warm = await run(hit, both);
+    assert.equal(hit.sessions, 1, 'a hit opens the stored two-pass graph');
+    assertClose(warm.gradients.relu as Tensor, standardAtRelu.gradients.relu as Tensor, 1e-5, 'first pass');
+    assertClose(warm.branches[0]?.x as Tensor, guidedAtInput.gradients.x as Tensor, 1e-5, 'second pass');
+    const names = { seeds: new Map([['logits', 'seed:logits']]), gradients: new Map([['relu', 'grad:relu']]), reads: new Map(), shapes: new Map() };
+    const meta = encodeNames({ ...names, branches: [new Map([['x', 'grad:b1:x']])] });
+    assert.ok(decodeNames(meta, { seeds: ['logits'], wrt: ['relu'], read: [], also: [['x']] }), 'meta names both passes');
+    assert.equal(
+      decodeNames(encodeNames(names), { seeds: ['logits'], wrt: ['relu'], read: [], also: [['x']] }),
+      undefined,
+      'an entry without the second pass is stale',
+    );
+  });
+
   test('a corrupt entry is detected, rebuilt and reported once', async () => {
     const dir = await tempDir();
     const warnings: string[] = [];

@@ -5,17 +5,21 @@
  * default, as pytorch-grad-cam and Captum's `LayerAttribution.interpolate` draw CAMs; nearest
  * neighbours (the default of Captum's `GuidedGradCam.attribute(interpolate_mode=...)`) shows the
  * layer's cells as blocks and stays available as `interpolation: 'nearest'`.
+ *
+ * Both factors come from ONE compiled graph: one forward pass, the standard backward pass to the
+ * layer (Grad-CAM) and the guided backward pass to the input beside it (the plan's `also`), where
+ * two graphs would run the forward pass twice and alternate two sessions' thread pools.
  */
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
-import { formatShape, type Tensor } from '../../tensor/tensor.js';
-import { inputGradient } from '../gradient/input-gradient.js';
-import { camLayer } from '../layers.js';
+import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
+import { camLayer, type LayerInfo } from '../layers.js';
 import { OPTIONS } from '../options.js';
+import { type RowTargets, runGradientRows } from '../rows.js';
+import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { type UpsampleMode, upsample } from '../upsample.js';
 import { gradCamMap } from './grad-cam.js';
-import { gradientCamMaps } from './template.js';
 
 /** Options of {@link guidedGradCam}: the layer of its Grad-CAM factor and how that factor is upsampled (its ReLU is fixed, as in Captum). */
 export interface GuidedGradCamOptions extends CommonOptions {
@@ -47,6 +51,55 @@ export function multiplyByMap(perInput: Tensor, map: Tensor): Tensor {
 }
 
 /**
+ * The raw Grad-CAM maps [N, 1, h, w] at `layer` and the guided-backprop input gradients [N, ...]
+ * of the same targets, from one compiled forward pass with two backward passes.
+ *
+ * @example
+ * ```ts
+ * const { maps, guided, targets } = await gradCamAndGuided(model, x, layer, { target: 3 });
+ * ```
+ */
+export async function gradCamAndGuided(
+  model: Model,
+  x: Tensor,
+  layer: LayerInfo,
+  options: CommonOptions,
+): Promise<RowTargets & { maps: Tensor; guided: Tensor }> {
+  const [, channels, h, w] = layer.shape;
+  const pixels = h * w;
+  const n = x.shape[0] as number;
+  const sampleShape = x.shape.slice(1);
+  const per = sizeOf(sampleShape);
+  const maps = new Float32Array(n * pixels);
+  const guided = new Float32Array(n * per);
+  const targets = explicitTargets(options.target, n);
+  const seed = seedTensor(model, options);
+  const inputName = model.input.name;
+  const plan = { seeds: [seed], wrt: [layer.name], read: [layer.name], also: [{ rules: 'guided', wrt: [inputName] }] };
+  const resolved = await runGradientRows(
+    model,
+    sampleShape,
+    {
+      count: n,
+      fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
+      target: targets ? (row) => targets[row] as number : undefined,
+    },
+    { ...options, plan, seed, output: scoreOutput(model, options), inputChecked: true },
+    (first, count, result) => {
+      const a = (result.activations[layer.name] as Tensor).data;
+      const g = (result.gradients[layer.name] as Tensor).data;
+      const size = channels * pixels;
+      for (let r = 0; r < count; r++) {
+        const at = r * size;
+        maps.set(gradCamMap(a.subarray(at, at + size), g.subarray(at, at + size), channels, pixels), (first + r) * pixels);
+      }
+      guided.set(((result.branches[0] as Record<string, Tensor>)[inputName] as Tensor).data.subarray(0, count * per), first * per);
+    },
+  );
+  return { ...resolved, maps: { data: maps, shape: [n, 1, h, w] }, guided: { data: guided, shape: [...x.shape] } };
+}
+
+/**
  * Guided Grad-CAM: the input's shape, fine-grained like guided backprop but class-discriminative
  * like Grad-CAM.
  *
@@ -66,11 +119,10 @@ export const guidedGradCam: AttributionMethod<GuidedGradCamOptions> = {
     model.validateInput(x);
     if (x.shape.length !== 4) throw new LucernaError('BAD_SHAPE', `Guided Grad-CAM needs a 4-D [N, C, H, W] image input, got ${formatShape(x.shape)}`);
     const layer = await camLayer(model, options.layer, x.shape);
-    const { maps, targets, scores } = await gradientCamMaps(model, x, layer, gradCamMap, options);
+    const { maps, guided, targets, scores } = await gradCamAndGuided(model, x, layer, options);
     for (let i = 0; i < maps.data.length; i++) maps.data[i] = Math.max(0, maps.data[i] as number);
     const mode = options.interpolation ?? 'bilinear';
     const upsampled = upsample(maps, [x.shape[2] as number, x.shape[3] as number], mode);
-    const { gradient: guided } = await inputGradient(model, x, { ...options, target: targets, rules: 'guided' });
     return { attribution: multiplyByMap(guided, upsampled), targets, scores, details: { layer: layer.name, interpolation: mode } };
   },
 };

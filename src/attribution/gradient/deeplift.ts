@@ -10,12 +10,13 @@
 import { deepliftRules } from '../../compiler/rulesets/deeplift.js';
 import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
+import { LucernaError } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
 import { OPTIONS, withDefaults } from '../options.js';
 import { checkBatchSize } from '../rows.js';
-import { oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
+import { explicitTargets, oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 
 /**
@@ -56,6 +57,7 @@ async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, t
   const output = scoreOutput(model, options);
   const compiled = await model.compile({ seeds: [seed], rules: deepliftRules }, inputShape);
   const seedShape = compiled.shapeOf(seed);
+  checkTargets(targets, seedShape[seedShape.length - 1] as number);
   const batch = new Float32Array(2 * pairs * per);
   const multipliers = new Float32Array(n * per);
   const inputScores: number[] = [];
@@ -74,6 +76,14 @@ async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, t
     referenceScores.push(...targetScores(rows(pairs), chunkTargets, options.score));
   });
   return { multipliers: { data: multipliers, shape: [...x.shape] }, inputScores, referenceScores };
+}
+
+function checkTargets(targets: readonly number[], classes: number): void {
+  for (const t of targets) {
+    if (!Number.isInteger(t) || t < 0 || t >= classes) {
+      throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
+    }
+  }
 }
 
 /**
@@ -96,10 +106,16 @@ export const deepLift: AttributionMethod<DeepLiftOptions> = {
   display: { sign: 'all', reduction: 'sum' },
   description: 'DeepLift with the rescale rule (Shrikumar et al. 2017)',
   async attribute(model: Model, x: Tensor, options: DeepLiftOptions = {}): Promise<AttributionResult> {
-    const { targets, scores } = await forwardScores(model, x, options);
+    model.validateInput(x);
+    // Explicit targets need no forward pass of their own: the input half of the DeepLift run
+    // scores them. Only the predicted class needs one first (it chooses the seed).
+    const given = explicitTargets(options.target, x.shape[0] as number);
+    const forward = given ? undefined : await forwardScores(model, x, options);
+    const targets = given ?? (forward?.targets as number[]);
     const reference = resolveBaseline(options.baseline, x);
     model.validateInput(reference, 'Baseline');
     const m = await deepliftMultipliers(model, x, reference, targets, options);
+    const scores = forward?.scores ?? m.inputScores;
     const per = sizeOf(x.shape.slice(1));
     const attribution = m.multipliers;
     const delta: number[] = [];
