@@ -31,7 +31,7 @@ export interface TreeBuildFlags {
   readonly parts?: string;
   /** False with `--no-normalise`. */
   readonly normalise?: boolean;
-  /** Held-out images (an ImageFolder with the same classes) to report the tree's fidelity on. */
+  /** Held-out images (an ImageFolder with the same classes) to report the tree's fidelity on; `none`: no held-out images. */
   readonly heldOut?: string;
   readonly json?: boolean;
 }
@@ -119,12 +119,12 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const target = classes.indexOf(flags.class);
   if (target < 0) throw new LucernaError('BAD_OPTION', `No class "${flags.class}" in ${flags.dataset}`, `Classes: ${classes.join(', ')}`);
   const labels = await data.labels();
-  // Its index.csv's val rows are held out (unless --held-out names other images): the tree is built without them.
-  const split = view && !flags.heldOut ? valIndices(view.splitOf, data.files) : [];
+  // Its index.csv's val rows are held out (unless --held-out names other images, or none): the tree is built without them.
+  const split = view && flags.heldOut === undefined ? valIndices(view.splitOf, data.files) : [];
   const held = new Set(split);
   const indices = [...labels.keys()].filter((i) => labels[i] === target && !held.has(i));
   let heldOutSet: HeldOutSet | undefined = split.length > 0 ? { data, indices: split, source: `the val split of ${flags.dataset}` } : undefined;
-  if (flags.heldOut) {
+  if (flags.heldOut !== undefined && flags.heldOut !== 'none') {
     const other = await imageFolder((await brodenClassView(flags.heldOut))?.classes ?? flags.heldOut, { sampleShape, classNames: classes });
     heldOutSet = { data: other, indices: [...other.files.keys()], source: flags.heldOut };
   }

@@ -43,7 +43,7 @@ export const treeBuildCommand = defineCommand<TreeBuildFlags>({
     {
       flags: '--held-out <dir>',
       description:
-        'held-out images (ImageFolder, same classes) to report the fidelity on: the paper’s error and Σ|ŷ − y|/Σ|y| at the root, modes and leaves (default: the val rows of a Broden --dataset, which the tree is then built without)',
+        'held-out images (ImageFolder, same classes) to report the fidelity on: the paper’s error and Σ|ŷ − y|/Σ|y| at the root, modes and leaves (default: the val rows of a Broden --dataset, which the tree is then built without; none: build on every image, score none)',
     },
     { flags: '--no-normalise', description: 'compare raw rationales, without the paper’s per-filter scale by mean activation' },
     flags.json('print a JSON summary'),

@@ -115,6 +115,11 @@ describe('lucerna tree build / explain', () => {
     assert.match(text.stdout, /held-out fidelity \(the val split of .*\), root → modes → leaves/);
     assert.match(text.stdout, /\n {2}2 images of "a": error \d\.\d{4} → \d\.\d{4} → \d\.\d{4}; relative \d\.\d{4} → /);
     assert.match(text.stdout, /\n {2}all 4 held-out images: error /);
+    // --held-out none: every image of the class, nothing scored.
+    const all = await lucerna(...args, '--held-out', 'none', '--json');
+    assert.equal(all.code, 0, all.stderr);
+    assert.equal(JSON.parse(all.stdout).images, 12);
+    assert.equal(JSON.parse(all.stdout).heldOut, undefined);
     // --held-out names other images: the whole class is built on, the folder is scored.
     const heldRun = await buildTree(join(dir, 'out-ho'), '--held-out', join(dir, 'data'), '--json');
     assert.equal(heldRun.code, 0, heldRun.stderr);
