@@ -266,7 +266,8 @@ export function registerCommand(program: Command, spec: CommandSpec<Flags>, io: 
   const command = child(parent, words[words.length - 1] as string, spec.name, groups).description(spec.description);
   for (const a of spec.arguments ?? []) command.argument(a.name, a.description);
   for (const o of spec.options) {
-    command.addOption(new Option(o.flags, o.description));
+    // commander's help does not mark options that runCommand requires; say so in their line.
+    command.addOption(new Option(o.flags, o.required ? `${o.description} (required)` : o.description));
     for (const old of o.deprecated ?? []) command.addOption(new Option(old, `deprecated: use ${longName(o.flags)}`).hideHelp());
   }
   command.action(async (...received: unknown[]) => {
