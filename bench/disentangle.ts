@@ -61,6 +61,8 @@ async function treeAtScale(dir: string, modelFile: string, quick: boolean): Prom
       LAYERS[1] as string,
       '--out',
       join(dir, 'tree-scale'),
+      '--held-out',
+      'none',
     ),
   );
   const cpu = process.cpuUsage(cpu0);
@@ -93,7 +95,21 @@ export async function benchDisentangle(o: SectionOptions): Promise<Section> {
       const t = join(dir, `tree${r}`);
       tree.push(
         await seconds(() =>
-          runJson('tree', 'build', modelFile, '--dataset', join(data, 'classes'), '--class', 'bird', '--layer', LAYERS[1] as string, '--out', t),
+          runJson(
+            'tree',
+            'build',
+            modelFile,
+            '--dataset',
+            join(data, 'classes'),
+            '--class',
+            'bird',
+            '--layer',
+            LAYERS[1] as string,
+            '--out',
+            t,
+            '--held-out',
+            'none',
+          ),
         ),
       );
       stability.push(

@@ -24,6 +24,7 @@ import { parseCsv } from '../../src/datasets/broden/csv.js';
 import type { BiasRelation } from '../../src/diagnosis/bias/relations.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
+import { RUN_FROM, relativeToWork } from './shown-command.js';
 import { openWorkFolder } from './work-folder.js';
 
 /** The experiment's settings; every number in the section comes from these. */
@@ -268,7 +269,7 @@ function section(runs: readonly ModelRun[], commands: readonly string[]): string
     md += `| ${name} | per rule's value: a flag on a rule's attribute value, any pair of classes, counts and finds the rule | ${n} | ${ratio(t.flags.planted + t.flags['side effect'], n)} | ${ratio(t.rulesTouched, t.rules)} | – |\n`;
   }
   md += `\nA side effect is the rule's attribute value favouring another class: a rule that gives 95 % of fish a blue body also makes blue bodies rare among birds in training, so *blue → none over bird* is in the biased data too.\n`;
-  md += `\nCommands (the script \`scripts/results/bias.ts\` runs them in-process in its work folder \`$WORK\`, then scores \`bias.json\`; a rerun reuses each step recorded in its \`steps.json\` and deletes nothing):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
+  md += `\nCommands (the script \`scripts/results/bias.ts\` runs them in-process in its work folder, then scores \`bias.json\`; ${RUN_FROM}; a rerun reuses each step recorded in its \`steps.json\` and deletes nothing):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
   return md;
 }
 
@@ -366,6 +367,6 @@ export async function biasSection(work = join(tmpdir(), 'lucerna-results-bias'))
   }
   return section(
     runs,
-    biasSteps(work).map((s) => `lucerna ${s.args.join(' ')}`.replaceAll(work, '$WORK')),
+    biasSteps(work).map((s) => relativeToWork(`lucerna ${s.args.join(' ')}`, work)),
   );
 }

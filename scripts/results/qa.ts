@@ -17,6 +17,7 @@ import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { chartSvg } from '../../src/render/report/chart.js';
 import { loadUnits } from './qa-units.js';
+import { RUN_FROM, relativeToWork } from './shown-command.js';
 import { openWorkFolder, type WorkFolder } from './work-folder.js';
 
 /** Settings of the section (all have defaults). */
@@ -174,6 +175,7 @@ export async function qaSection(options: QaSectionOptions = {}): Promise<string>
   );
   const answers = (a: Record<string, number>) => `${a.yes} yes, ${a.here} here, ${a.absent} absent`;
   const committee = PART_MODEL_DEFAULTS.committee;
+  const shown = (command: string): string => relativeToWork(command, work);
   return `## Active question-answering part learning: active vs random questions
 
 Zhang et al. (CVPR 2017, https://arxiv.org/abs/1704.03173) ask a person only where the part model is
@@ -185,11 +187,11 @@ The units are **raw filters** of the graph's layers by default (\`lucerna graph 
 clearly beats random with them; explanatory-graph nodes are measured beside them. The committee size and the cap were chosen
 on QA seeds 100–109 and 200–209 of this data (docs/qa.md); the seeds below (0…${seeds.length - 1}) were run after.
 
-Commands (in \`${work}\`; a rerun reuses each step recorded in its \`steps.json\` and deletes nothing):
-- data: \`lucerna ${generate.join(' ')}\` (bird images: ${units.nodes.length}; pool = even positions, ${split(units.nodes).pool.length}; test = odd positions, ${split(units.nodes).test.length})
-- model: ${'given' in trained ? trained.given : ''}${trained.commands.map((c) => `\`${c}\``).join(', then ')}${Number.isFinite(trained.accuracy) ? ` (val accuracy ${trained.accuracy.toFixed(3)})` : ''}
-- graph: \`lucerna ${build.join(' ')}\` (${built.nodes} nodes, ${built.edges} edges)
-- 3-shot baseline as a command: \`lucerna ${locate.join(' ')}\`: mean normalised error on ${located.heldOut} held-out birds: graph ${f4(located.error.graph)}, best filter ${f4(located.error.filter)}, mean position ${f4(located.error.mean)}
+Commands (the script runs them in its work folder; ${RUN_FROM}; a rerun reuses each step recorded in its \`steps.json\` and deletes nothing):
+- data: \`${shown(`lucerna ${generate.join(' ')}`)}\` (bird images: ${units.nodes.length}; pool = even positions, ${split(units.nodes).pool.length}; test = odd positions, ${split(units.nodes).test.length})
+- model: ${'given' in trained ? trained.given : ''}${trained.commands.map((c) => `\`${shown(c)}\``).join(', then ')}${Number.isFinite(trained.accuracy) ? ` (val accuracy ${trained.accuracy.toFixed(3)})` : ''}
+- graph: \`${shown(`lucerna ${build.join(' ')}`)}\` (${built.nodes} nodes, ${built.edges} edges)
+- 3-shot baseline as a command: \`${shown(`lucerna ${locate.join(' ')}`)}\`: mean normalised error on ${located.heldOut} held-out birds: graph ${f4(located.error.graph)}, best filter ${f4(located.error.filter)}, mean position ${f4(located.error.mean)}
 - the same curves for any graph: \`lucerna graph qa <graph.json> --simulate <data> --part ${PART} --out <dir> --seeds ${seeds.length}\` (\`--units nodes\` for graph nodes)
 - this table: \`npm run results\` (or \`node --import tsx scripts/results-qa.ts\`)
 

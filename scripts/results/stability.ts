@@ -12,6 +12,7 @@ import { runJson } from '../../src/cli/in-process.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { PARTS_NETS, partsNets } from './parts-nets.js';
+import { RUN_FROM, relativeToWork } from './shown-command.js';
 
 const CLASSES = ['bird', 'fish'] as const;
 
@@ -99,7 +100,7 @@ function markdown(rows: readonly NetRow[], commands: readonly string[]): string 
   }
   const nulls = rows.map((r) => `${r.name} ${r.classes.map((c) => c.nullFilters).join(' / ')}`).join(', ');
   md += `Caveats: the null filters (bird / fish: ${nulls}) are left out of each mean, so a net with many dead filters is judged on its live ones only. A 4×4 map quantises each peak to a 16-px cell, about 0.05 of the image diagonal, which is the size of the instabilities measured (see the interpretable-CNN section), so the differences here are a fraction of one cell. ${partUnitsNote(rows)} ${icnnNote(rows)}\n\n`;
-  md += `Commands (\`scripts/results/stability.ts\` runs them in-process; rebuild this section alone with \`node --import tsx scripts/results-stability.ts [work-dir]\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
+  md += `Commands (\`scripts/results/stability.ts\` runs them in-process; ${RUN_FROM}; rebuild this section alone with \`node --import tsx scripts/results-stability.ts [work-dir]\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
   return md;
 }
 
@@ -133,5 +134,8 @@ export async function stabilitySection(work = join(tmpdir(), 'lucerna-results-pa
     for (const cls of CLASSES) classes.push(await measure(spec.model, nets.parts, work, cls));
     rows.push({ name: spec.name, accuracy: spec.accuracy, classes });
   }
-  return markdown(rows, commands);
+  return markdown(
+    rows,
+    commands.map((c) => relativeToWork(c, work)),
+  );
 }

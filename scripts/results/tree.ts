@@ -31,6 +31,7 @@ import type { Rationale } from '../../src/disentangle/tree/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { PARTS_NETS, partsNets } from './parts-nets.js';
+import { RUN_FROM, relativeToWork } from './shown-command.js';
 
 /** The experiment's settings (the data and nets are {@link PARTS_NETS}). */
 export const RECIPE = {
@@ -204,7 +205,7 @@ function section(runs: readonly ModelRun[], commands: readonly string[], classes
     md += `| ${r.name} | ${p.nodesChecked} | ${pct(p.pickShare)} of ${p.picks} | ${pct(p.distinctShare)} of ${p.distinct} | ${pct(p.baseShare)} of 64 | ${p.topDetectors} of ${p.distinct} / ${p.detectors} of 64 | ${p.topIou.toFixed(3)} / ${p.meanIou.toFixed(3)} | ${pct(p.topMass)} |\n`;
   }
   md += `\n${partReading(runs)}\n`;
-  md += `\nCommands (the script \`scripts/results/tree.ts\` runs them in-process, then builds and scores the trees; rebuild this section alone with \`node --import tsx scripts/results-tree.ts [work-dir]\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
+  md += `\nCommands (the script \`scripts/results/tree.ts\` runs them in-process, then builds and scores the trees; ${RUN_FROM}; rebuild this section alone with \`node --import tsx scripts/results-tree.ts [work-dir]\`):\n\n\`\`\`sh\n${commands.join('\n')}\n\`\`\`\n`;
   return md;
 }
 
@@ -253,8 +254,8 @@ export async function treeSection(work = join(tmpdir(), 'lucerna-results-parts')
   const classes = [...FIGURE_CLASSES.slice(0, RECIPE.classes).map((c) => c.name), 'none'].sort();
   const dirs = await splitFolders(nets.parts, work, classes);
   commands.push(
-    `# train/ and val/: ImageFolder views of ${classes.join(', ')} split by index.csv's split column`,
-    `lucerna tree build <net> --dataset ${dirs.train} --class ${RECIPE.target} --layer <layer> --out tree/ --report`,
+    `# builds on the train rows of index.csv and prints the error and relative error on its val rows at the root, the modes and the leaves (the tables' rows 1, 2, leaf)`,
+    `lucerna tree build <net> --dataset ${nets.parts} --class ${RECIPE.target} --layer <layer> --out tree/ --report`,
     `lucerna dissect <net> --dataset ${nets.parts} --layer <layer> --categories part --where object=${RECIPE.target} --out dissect/`,
   );
   const runs = [
@@ -262,5 +263,9 @@ export async function treeSection(work = join(tmpdir(), 'lucerna-results-parts')
     await runModel(`interpretable ${RECIPE.arch}`, nets.interpretable, RECIPE.maskedLayer, work, nets.parts, dirs, classes),
     await runModel(`random ${RECIPE.arch} (untrained, seed 1)`, nets.random, RECIPE.layer, work, nets.parts, dirs, classes),
   ];
-  return section(runs, commands, classes);
+  return section(
+    runs,
+    commands.map((c) => relativeToWork(c, work)),
+    classes,
+  );
 }

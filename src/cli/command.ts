@@ -12,6 +12,8 @@
  *   when `run` succeeds, so a failed or cancelled run leaves nothing behind;
  * - Ctrl-C aborts `ctx.signal`; the command ends with exit code 130 and one line saying what was
  *   written, at most {@link INTERRUPT_GRACE_MS} later even when the work in progress does not stop;
+ *   once the result is printed (or the error reported), Ctrl-C during the process's teardown ends
+ *   it at once with the exit code it already has: a complete result exits 0, not 130;
  * - the result prints as `message`, or as JSON with `--json`.
  */
 import { type Command, Option } from 'commander';
@@ -183,7 +185,10 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   io.signal?.addEventListener('abort', abort, { once: true });
   if (io.signal?.aborted) abort();
   let timer: NodeJS.Timeout | undefined;
+  let finished = false;
   const onSigint = () => {
+    // The run is over and its outcome reported: only teardown is left, so end now with that outcome's code.
+    if (finished) return process.exit();
     if (controller.signal.aborted) return stopNow();
     abort();
     timer = setTimeout(stopNow, spec.interruptGraceMs ?? INTERRUPT_GRACE_MS);
@@ -210,7 +215,9 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
     throw e;
   } finally {
     if (timer) clearTimeout(timer);
-    if (io.handleSigint) process.off('SIGINT', onSigint);
+    // The handler stays (the real CLI runs one command per process): removing it would let a Ctrl-C
+    // during teardown kill the process with SIGINT's 130 after a complete result.
+    finished = true;
     io.signal?.removeEventListener('abort', abort);
   }
   if (interrupted !== undefined) throw new LucernaError('INTERRUPTED', interrupted);
@@ -259,7 +266,8 @@ export function registerCommand(program: Command, spec: CommandSpec<Flags>, io: 
   const command = child(parent, words[words.length - 1] as string, spec.name, groups).description(spec.description);
   for (const a of spec.arguments ?? []) command.argument(a.name, a.description);
   for (const o of spec.options) {
-    command.addOption(new Option(o.flags, o.description));
+    // commander's help does not mark options that runCommand requires; say so in their line.
+    command.addOption(new Option(o.flags, o.required ? `${o.description} (required)` : o.description));
     for (const old of o.deprecated ?? []) command.addOption(new Option(old, `deprecated: use ${longName(o.flags)}`).hideHelp());
   }
   command.action(async (...received: unknown[]) => {

@@ -135,6 +135,8 @@ describe('lucerna attribute: bad input', () => {
     ['--steps 0', ['--method', 'integrated-gradients', '--steps', '0'], /--steps must be an integer ≥ 1/],
     ['an unreadable image', ['--method', 'saliency', '--input', join(sharedDir, 'oracle/README.md')], /Cannot decode/],
     ['a missing input', ['--method', 'saliency', '--input', join(dir, 'nope.png')], /Cannot find/],
+    ['--batch-size 0', ['--method', 'saliency', '--batch-size', '0'], /--batch-size must be an integer ≥ 1/],
+    ['--batch-size abc', ['--method', 'integrated-gradients', '--batch-size', 'abc'], /--batch-size must be an integer ≥ 1, got "abc"/],
     ['a bad output extension', ['--method', 'saliency', '--out', join(dir, 'x.txt')], /--out must end in .npy or .png/],
   ];
   for (const [name, args, pattern] of cases) {

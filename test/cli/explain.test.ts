@@ -14,11 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { displayPlane } from '../../src/cli/commands/explain-maps.js';
+import { displayPlane, explainWithMethod } from '../../src/cli/commands/explain-maps.js';
 import { convergenceCheck, occlusionGeometry, recipeFor } from '../../src/cli/commands/explain-methods.js';
 import { classLabels, outputKind, probabilities } from '../../src/cli/commands/explain-model.js';
 import { parseExplainFlags } from '../../src/cli/commands/explain-options.js';
 import { parseTargets } from '../../src/cli/targets.js';
+import { nodeRuntime } from '../../src/engine/node.js';
+import { loadModelFile } from '../../src/io/files.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { externalReferences } from '../../src/render/report/self-contained.js';
 import { launchChromium } from '../helpers/chromium.js';
@@ -440,6 +442,19 @@ describe('explain helpers', () => {
     const flags = explainCommand.options.map((o) => o.flags);
     assert.ok(flags.includes('--window <px>') && flags.includes('--stride <px>'), flags.join(' '));
     assert.ok(!flags.some((f) => f.includes('<c,h,w>')));
+  });
+
+  it('passes Ctrl-C on to each method (explain kept computing for a minute after it)', async () => {
+    await using model = await loadModelFile(tinyCnn, { runtime: nodeRuntime });
+    const shape = model.input.dims.map((d) => (typeof d === 'number' ? d : 1));
+    const x = { data: new Float32Array(shape.reduce((a, b) => a * b, 1)), shape };
+    const [h, w] = [shape[2] as number, shape[3] as number];
+    const image = { rgb: new Uint8Array(h * w * 3), width: w, height: h };
+    const target = { index: 0, label: '0', score: 0, probability: 1 };
+    const ctx = { inputShape: shape, outputKind: 'logits' as const, params: parseExplainFlags({}).params };
+    for (const name of ['saliency', 'integrated-gradients', 'occlusion']) {
+      await assert.rejects(explainWithMethod(model, x, image, [target], name, ctx, 'heatmap', AbortSignal.abort()), /cancelled/i, name);
+    }
   });
 
   it('occlusion windows default to a seventh of the image side with half-window strides', () => {

@@ -137,6 +137,10 @@ describe('subcommands', () => {
     assert.match(dataset.stdout, /\n {2}concepts\b/);
     const parts = await lucerna('dataset', 'parts', '--help');
     assert.match(parts.stdout, /--bias <rule\.\.\.>/);
+    // Options the run requires say so in the help.
+    const help = parts.stdout.replace(/\s+/g, ' ');
+    assert.match(help, /--seed <s> random seed \(image i depends only on seed and i\) \(required\) --size/);
+    assert.match(help, /--size <px> image side in pixels \(default 64\) --classes/);
   });
 
   it('a subcommand of a group that is also a command gets the flags both declare (dissect merge --out)', async () => {

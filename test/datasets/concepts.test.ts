@@ -3,14 +3,14 @@
  * balance (every label in ≥ 100 of 500 images), determinism, and a written set that reads back.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openBroden } from '../../src/datasets/broden/node.js';
 import { CONCEPT_SPEC, generateConcepts, PALETTE } from '../../src/datasets/concepts/generate.js';
 import { decodeRgb } from '../../src/io/image.js';
-import { assertOneLineError, lucerna, lucernaJson } from '../helpers/cli.js';
+import { assertOneLineError, lucerna, lucernaJson, lucernaWith } from '../helpers/cli.js';
 
 const number = (name: string) => CONCEPT_SPEC.labels.findIndex((l) => l.name === name) + 1;
 
@@ -59,6 +59,24 @@ describe('concept set', () => {
   it('rejects a bad count or size on one line', async () => {
     assertOneLineError(await lucerna('dataset', 'concepts', '--out', 'x', '--n', '0'), 2, /--n must be an integer ≥ 1/);
     assertOneLineError(await lucerna('dataset', 'concepts', '--out', 'x', '--size', '33'), 2, /even integer/);
+  });
+
+  it('refuses a folder that holds files, and leaves nothing when cancelled', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'concepts-'));
+    try {
+      const full = join(parent, 'full');
+      await mkdir(full);
+      await writeFile(join(full, 'notes.txt'), 'mine');
+      assertOneLineError(await lucerna('dataset', 'concepts', '--out', full, '--n', '4', '--size', '32'), 2, /already exists and is not empty/);
+      assert.deepEqual(await readdir(full), ['notes.txt']);
+      const out = join(parent, 'set');
+      const run = await lucernaWith({ signal: AbortSignal.timeout(1500) }, 'dataset', 'concepts', '--out', out, '--n', '5000', '--size', '32');
+      assert.equal(run.code, 130, run.stderr);
+      assert.match(run.stderr, /^interrupted: nothing was written\n$/);
+      assert.deepEqual(await readdir(parent), ['full'], 'no half-written set, no hidden temporary folder');
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   it('writes a Broden set whose colour segmentation is exact at half size', async () => {

@@ -13,6 +13,7 @@ import type { OverlayMode } from '../../render/overlay.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import * as flags from '../flags.js';
+import { parseInteger } from '../parse.js';
 import { parseTargets } from '../targets.js';
 import { methodFlagSpecs } from './attribute-options.js';
 
@@ -23,6 +24,7 @@ export interface AttributeFlags {
   readonly out: string;
   readonly mode?: string;
   readonly target?: string;
+  readonly batchSize?: string;
   readonly json?: boolean;
   readonly abs?: boolean;
   readonly relu?: boolean;
@@ -131,6 +133,7 @@ async function run(ctx: CommandContext, [given]: readonly (string | undefined)[]
   outputKind(f.out);
   const mode = await pngMode(f);
   const requests = parseTargets(f.target);
+  const batchSize = parseInteger(f.batchSize, '--batch-size', 1);
   const [{ getMethod }, { buildMethodOptions }, { openModel }, { singleTarget }, { progressBar }] = await Promise.all([
     import('../../attribution/methods.js'),
     import('./attribute-options.js'),
@@ -149,7 +152,13 @@ async function run(ctx: CommandContext, [given]: readonly (string | undefined)[]
   const progress = progressBar(method.name, !f.json && ctx.io.isTTY);
   let result: AttributionResult;
   try {
-    result = await method.attribute(model, input, { ...options, target, signal: ctx.signal, onProgress: progress.onProgress });
+    result = await method.attribute(model, input, {
+      ...options,
+      ...(batchSize ? { batchSize } : {}),
+      target,
+      signal: ctx.signal,
+      onProgress: progress.onProgress,
+    });
   } finally {
     progress.stop();
   }

@@ -3,10 +3,21 @@
  * Broden-format concept set (colours, shapes as objects, their parts, textures as image-level
  * labels; see `datasets/concepts/generate.ts`) that `lucerna dissect --dataset` reads.
  */
+import { readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { LucernaError } from '../../errors.js';
 import { type CommandContext, type CommandResult, defineCommand } from '../command.js';
 import * as flags from '../flags.js';
 import { parseInteger } from '../parse.js';
+
+/** Refuses an existing folder that holds anything (the data set would be mixed into it). */
+async function checkEmpty(out: string): Promise<void> {
+  const entries = await readdir(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw new LucernaError('BAD_FILE', `Cannot read ${out} (${e.code ?? e.message})`);
+  });
+  if (entries.length > 0) throw new LucernaError('BAD_OPTION', `The folder ${out} already exists and is not empty`, 'Choose a new folder or remove it first');
+}
 
 /** Flags of `lucerna dataset concepts`. */
 export interface ConceptsFlags {
@@ -35,9 +46,14 @@ export async function runConcepts(ctx: CommandContext, f: ConceptsFlags): Promis
     import('../progress.js'),
   ]);
   const images = generateConcepts({ n, seed, size });
+  // Written into a hidden sibling folder and renamed into place at the end, as `dataset parts`
+  // does: a failed or cancelled run leaves nothing, and an existing data set is never mixed into.
+  const target = resolve(f.out);
+  await checkEmpty(target);
+  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
   const progress = progressBar('concepts', !f.json && ctx.io.isTTY);
   const t0 = performance.now();
-  await using writer = await BrodenWriter.create(f.out, CONCEPT_SPEC);
+  await using writer = await BrodenWriter.create(tmp, CONCEPT_SPEC);
   try {
     let done = 0;
     for (const img of images) {
@@ -51,10 +67,21 @@ export async function runConcepts(ctx: CommandContext, f: ConceptsFlags): Promis
       });
       progress.onProgress?.(++done, n);
     }
+    await writer.close();
+    await rm(target, { recursive: true, force: true }); // empty (checked above)
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    if (!(e instanceof LucernaError && e.code === 'BAD_FILE')) throw e;
+    // The writer names the hidden folder; say the target instead.
+    throw new LucernaError(
+      'BAD_FILE',
+      `Cannot write the data set to ${f.out} (${/\(([^()]*)\)$/.exec(e.message)?.[1] ?? e.message})`,
+      'Choose a folder you can write to',
+    );
   } finally {
     progress.stop();
   }
-  await writer.close();
   const frequency = CONCEPT_SPEC.labels.map((l) => {
     const cats = typeof l.category === 'string' ? [l.category] : l.category;
     return { label: l.name, images: cats.reduce((a, c) => a + (writer.builder.statistics(c).get(writer.number(l.name))?.frequency ?? 0), 0) };

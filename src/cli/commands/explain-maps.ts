@@ -79,12 +79,13 @@ export async function explainWithMethod(
   name: string,
   ctx: RecipeContext,
   mode: OverlayMode,
+  signal?: AbortSignal,
 ): Promise<MethodReport> {
   const method = explainMethod(name);
   const recipe = recipeFor(name, ctx);
   const batch = targets.length === 1 ? x : concatBatch(targets.map(() => x));
   const t0 = performance.now();
-  const result = await method.attribute(model, batch, { ...recipe.options, target: targets.map((t) => t.index) });
+  const result = await method.attribute(model, batch, { ...recipe.options, target: targets.map((t) => t.index), ...(signal ? { signal } : {}) });
   const timeMs = performance.now() - t0;
   const size = [x.shape[2] as number, x.shape[3] as number] as const;
   const planes = targets.map((_, i) => displayPlane(sliceBatch(result.attribution, i, 1), recipe.reduction, size));

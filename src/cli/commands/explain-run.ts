@@ -103,7 +103,7 @@ async function explainImage(
   file: string,
   loaded: ImageTensor,
   options: ExplainOptions,
-  ctx: { labels?: readonly string[]; layer?: string; overrides?: RecipeContext['overrides'] },
+  ctx: { labels?: readonly string[]; layer?: string; overrides?: RecipeContext['overrides']; signal?: AbortSignal },
 ): Promise<{ report: ImageReport; kind: 'logits' | 'probabilities'; output: string; labels: string[] }> {
   const x = loaded.tensor;
   const output = model.outputNames[0] as string;
@@ -115,7 +115,10 @@ async function explainImage(
   const targets = resolveTargets(options.targets, scores, labels).map((i) => prediction(i, labels, scores, probs));
   const recipeCtx = { layer: ctx.layer, inputShape: x.shape, outputKind: kind, params: options.params, overrides: ctx.overrides };
   const methods = [];
-  for (const name of options.methods) methods.push(await explainWithMethod(model, x, loaded.image, targets, name, recipeCtx, options.mode));
+  for (const name of options.methods) {
+    throwIfAborted(ctx.signal);
+    methods.push(await explainWithMethod(model, x, loaded.image, targets, name, recipeCtx, options.mode, ctx.signal));
+  }
   const report: ImageReport = {
     file,
     original: loaded.original,
@@ -157,7 +160,7 @@ export async function runExplain(ctx: CommandContext, modelPath: string | undefi
   let facts: { kind: 'logits' | 'probabilities'; output: string; labels: string[] } | undefined;
   for (const [i, file] of options.images.entries()) {
     throwIfAborted(ctx.signal);
-    const r = await explainImage(model, file, loaded[i] as ImageTensor, options, { labels: opened.labels, layer: layer?.name, overrides });
+    const r = await explainImage(model, file, loaded[i] as ImageTensor, options, { labels: opened.labels, layer: layer?.name, overrides, signal: ctx.signal });
     reports.push(r.report);
     facts ??= { kind: r.kind, output: r.output, labels: r.labels };
   }

@@ -13,6 +13,7 @@ import type { CommandContext, CommandResult } from '../command.js';
 import { modelSha256, openModel } from '../model.js';
 import { parseInteger, parseNumber } from '../parse.js';
 import { progressBar } from '../progress.js';
+import { formatHeldOut, type HeldOutFidelity, type HeldOutSet, heldOutFidelity, sameScoreWarning, valIndices } from './tree-held-out.js';
 
 /** Flags of `lucerna tree build`. */
 export interface TreeBuildFlags {
@@ -30,6 +31,8 @@ export interface TreeBuildFlags {
   readonly parts?: string;
   /** False with `--no-normalise`. */
   readonly normalise?: boolean;
+  /** Held-out images (an ImageFolder with the same classes) to report the tree's fidelity on; `none`: no held-out images. */
+  readonly heldOut?: string;
   readonly json?: boolean;
 }
 
@@ -110,12 +113,21 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const sha256 = await modelSha256(opened);
   const sampleShape = imageSampleShape(m);
   // A Broden folder (what `lucerna dataset parts` writes) is read through its classes/ view, as train and graph build do.
-  const data = await imageFolder((await brodenClassView(flags.dataset))?.classes ?? flags.dataset, { sampleShape });
+  const view = await brodenClassView(flags.dataset);
+  const data = await imageFolder(view?.classes ?? flags.dataset, { sampleShape });
   const classes = data.classNames ?? [];
   const target = classes.indexOf(flags.class);
   if (target < 0) throw new LucernaError('BAD_OPTION', `No class "${flags.class}" in ${flags.dataset}`, `Classes: ${classes.join(', ')}`);
   const labels = await data.labels();
-  const indices = [...labels.keys()].filter((i) => labels[i] === target);
+  // Its index.csv's val rows are held out (unless --held-out names other images, or none): the tree is built without them.
+  const split = view && flags.heldOut === undefined ? valIndices(view.splitOf, data.files) : [];
+  const held = new Set(split);
+  const indices = [...labels.keys()].filter((i) => labels[i] === target && !held.has(i));
+  let heldOutSet: HeldOutSet | undefined = split.length > 0 ? { data, indices: split, source: `the val split of ${flags.dataset}` } : undefined;
+  if (flags.heldOut !== undefined && flags.heldOut !== 'none') {
+    const other = await imageFolder((await brodenClassView(flags.heldOut))?.classes ?? flags.heldOut, { sampleShape, classNames: classes });
+    heldOutSet = { data: other, indices: [...other.files.keys()], source: flags.heldOut };
+  }
   if (indices.length < MIN_TREE_IMAGES) {
     throw new LucernaError(
       'BAD_OPTION',
@@ -131,9 +143,28 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
   const onPeaks = flags.report ? (k: number, p: FilterPeaks) => void (peaks[k] = p) : undefined;
   try {
     const rationales = await datasetRationales(m, data, indices, { layer: flags.layer, target, batchSize, signal, onProgress: progress.onProgress, onPeaks });
+    const same = sameScoreWarning(rationales, flags.class);
+    if (same) ctx.warn(same);
     tree = buildTree(rationales, { beta, lambda0, neighbours, normalise: flags.normalise !== false, signal });
   } finally {
     progress.stop();
+  }
+  let fidelity: HeldOutFidelity | undefined;
+  if (heldOutSet) {
+    const { data: d, indices: idx, source } = heldOutSet;
+    const bar = progressBar('held-out', !flags.json && ctx.io.isTTY);
+    try {
+      const rationales = await datasetRationales(m, d, idx, { layer: flags.layer, target, batchSize, signal, onProgress: bar.onProgress });
+      const heldLabels = await d.labels();
+      fidelity = heldOutFidelity(
+        tree,
+        rationales,
+        idx.map((i) => heldLabels[i] === target),
+        source,
+      );
+    } finally {
+      bar.stop();
+    }
   }
   const file: TreeFile = {
     format: 'lucerna-rationale-tree',
@@ -176,7 +207,7 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
     await ctx.outputs.write(report, html);
   }
   return {
-    json: { path, images: indices.length, nodes: tree.nodes.length, seconds, ...(report ? { report } : {}) },
-    message: `Wrote ${path}${report ? ` and ${report}` : ''}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s`,
+    json: { path, images: indices.length, nodes: tree.nodes.length, seconds, ...(report ? { report } : {}), ...(fidelity ? { heldOut: fidelity } : {}) },
+    message: `Wrote ${path}${report ? ` and ${report}` : ''}: ${tree.nodes.length} nodes from ${indices.length} images in ${seconds.toFixed(1)} s${fidelity ? `\n${formatHeldOut(fidelity, flags.class)}` : ''}`,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * `lucerna tree build [MODEL] --dataset <dir> --class <name> --layer <tensor> --out <dir>
- * [--batch-size 8] [--beta 1] [--lambda0 l] [--neighbours 8] [--report] [--json]`: the decision tree of
+ * [--batch-size 8] [--beta 1] [--lambda0 l] [--neighbours 8] [--held-out <dir>] [--report] [--json]`: the decision tree of
  * prediction rationales (Zhang et al., CVPR 2019, https://arxiv.org/abs/1802.00121) of one class of
  * an ImageFolder data set. The work is in `tree-build-run.ts`, loaded when the command runs.
  */
@@ -40,6 +40,11 @@ export const treeBuildCommand = defineCommand<TreeBuildFlags>({
     { flags: '--report', description: 'also write <out>/tree.html: the top levels of the tree with each node’s top filters' },
     { flags: '--parts <tally.csv>', description: 'name the report’s filters by part: tally.csv of lucerna dissect --categories part at this layer' },
     { flags: '--report-depth <d>', description: 'levels drawn below the root in the report (default 3)' },
+    {
+      flags: '--held-out <dir>',
+      description:
+        'held-out images (ImageFolder, same classes) to report the fidelity on: the paper’s error and Σ|ŷ − y|/Σ|y| at the root, modes and leaves (default: the val rows of a Broden --dataset, which the tree is then built without; none: build on every image, score none)',
+    },
     { flags: '--no-normalise', description: 'compare raw rationales, without the paper’s per-filter scale by mean activation' },
     flags.json('print a JSON summary'),
   ],

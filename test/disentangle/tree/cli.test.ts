@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { saveRgbPng } from '../../../src/io/image.js';
 import { buildModel } from '../../../src/onnx/builder.js';
-import { assertOneLineError, lucerna } from '../../helpers/cli.js';
+import { assertOneLineError, lucerna, stderrLines } from '../../helpers/cli.js';
 import { rng, uniform } from '../../helpers/gradcheck.js';
 
-function rgbCnn(seed: number): Uint8Array {
+/** A 2-class CNN with a `features` ReLU layer; `zeroHead` gives every image the same logits (0). */
+function rgbCnn(seed: number, zeroHead = false): Uint8Array {
   return buildModel({
     inputs: [{ name: 'input', dims: [1, 3, 6, 6] }],
     outputs: ['logits'],
@@ -20,7 +21,12 @@ function rgbCnn(seed: number): Uint8Array {
         { outputs: ['features'] },
       );
       const flat = b.op('Flatten', [relu], { axis: 1 });
-      b.op('Gemm', [flat, b.weight('w', uniform(2 * 144, rng(seed + 1)), [2, 144])], { transB: 1 }, { outputs: ['logits'] });
+      b.op(
+        'Gemm',
+        [flat, b.weight('w', zeroHead ? new Float32Array(2 * 144) : uniform(2 * 144, rng(seed + 1)), [2, 144])],
+        { transB: 1 },
+        { outputs: ['logits'] },
+      );
     },
   });
 }
@@ -31,6 +37,7 @@ describe('lucerna tree build / explain', () => {
     dir = await mkdtemp(join(tmpdir(), 'lucerna-tree-'));
     await writeFile(join(dir, 'model.onnx'), rgbCnn(1));
     await writeFile(join(dir, 'other.onnx'), rgbCnn(5));
+    await writeFile(join(dir, 'flat.onnx'), rgbCnn(1, true));
     const random = rng(3);
     for (const [cls, count] of [
       ['a', 12],
@@ -52,6 +59,8 @@ describe('lucerna tree build / explain', () => {
     const out = join(dir, 'out');
     const run = await buildTree(out, '--batch-size', '5', '--json');
     assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, '', 'no warning: the scores vary');
+    assert.equal(JSON.parse(run.stdout).heldOut, undefined, 'no held-out images, no fidelity');
     const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
     assert.equal(tree.version, 1);
     assert.equal(tree.nodes.length, 23);
@@ -74,6 +83,60 @@ describe('lucerna tree build / explain', () => {
     assert.equal(run.code, 0, run.stderr);
     const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
     assert.equal(tree.nodes.length, 23, 'the same 12 images of class a');
+  });
+
+  it('holds out the val rows of a Broden folder and reports the fidelity on them', async () => {
+    const broden = join(dir, 'broden-val');
+    await mkdir(broden);
+    await symlink(join(dir, 'data'), join(broden, 'classes'));
+    // Images 0–1 of class a and 0–1 of class b are held out; the 3rd b image has no row (not held out).
+    const rows = [...Array.from({ length: 12 }, (_, i) => `a/${i}.png,${i < 2 ? 'val' : 'train'},6,6,6,6`), 'b/0.png,val,6,6,6,6', 'b/1.png,val,6,6,6,6'];
+    await writeFile(join(broden, 'index.csv'), `image,split,ih,iw,sh,sw\n${rows.join('\n')}\n`);
+    const out = join(dir, 'out-val');
+    const args = ['tree', 'build', join(dir, 'model.onnx'), '--dataset', broden, '--class', 'a', '--layer', 'features', '--out', out];
+    const run = await lucerna(...args, '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const summary = JSON.parse(run.stdout);
+    assert.equal(summary.images, 10, 'built without the 2 held-out images of a');
+    const tree = JSON.parse(await readFile(join(out, 'tree.json'), 'utf8'));
+    assert.equal(tree.nodes.length, 19);
+    const f = summary.heldOut;
+    assert.equal(f.images, 4);
+    assert.equal(f.classImages, 2);
+    assert.deepEqual(
+      f.layers.map((r: { layer: string }) => r.layer),
+      ['root', 'modes', 'leaves'],
+    );
+    for (const r of f.layers) {
+      for (const k of ['classError', 'classRelativeError', 'error', 'relativeError']) assert.ok(Number.isFinite(r[k]) && r[k] >= 0, `${r.layer} ${k}: ${r[k]}`);
+    }
+    const text = await lucerna(...args);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /held-out fidelity \(the val split of .*\), root → modes → leaves/);
+    assert.match(text.stdout, /\n {2}2 images of "a": error \d\.\d{4} → \d\.\d{4} → \d\.\d{4}; relative \d\.\d{4} → /);
+    assert.match(text.stdout, /\n {2}all 4 held-out images: error /);
+    // --held-out none: every image of the class, nothing scored.
+    const all = await lucerna(...args, '--held-out', 'none', '--json');
+    assert.equal(all.code, 0, all.stderr);
+    assert.equal(JSON.parse(all.stdout).images, 12);
+    assert.equal(JSON.parse(all.stdout).heldOut, undefined);
+    // --held-out names other images: the whole class is built on, the folder is scored.
+    const heldRun = await buildTree(join(dir, 'out-ho'), '--held-out', join(dir, 'data'), '--json');
+    assert.equal(heldRun.code, 0, heldRun.stderr);
+    const other = JSON.parse(heldRun.stdout);
+    assert.equal(other.images, 12);
+    assert.equal(other.heldOut.images, 15);
+    assert.equal(other.heldOut.classImages, 12);
+    assertOneLineError(await buildTree(join(dir, 'out-ho2'), '--held-out', join(dir, 'nowhere')), 1, /Cannot read the image folder .*nowhere/);
+  });
+
+  it('warns in one line when every image has the same score', async () => {
+    const out = join(dir, 'out-flat');
+    const run = await lucerna('tree', 'build', join(dir, 'flat.onnx'), '--dataset', join(dir, 'data'), '--class', 'a', '--layer', 'features', '--out', out);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(stderrLines(run).length, 1, run.stderr);
+    assert.match(run.stderr, /^warning: every one of the 12 images of "a" has the same score \(0\.00000\): the network does not tell them apart/);
+    await readFile(join(out, 'tree.json'));
   });
 
   it('writes the tree report with --report and the path report with --out', async () => {
