@@ -11,6 +11,7 @@ import type { Graph } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/proto.js';
 import { concatBatch, formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { resolveLayer, trunkGraph } from '../visualization/program.js';
+import { openTrunkSession } from './trunk-session.js';
 
 /** A lazily loaded input: its name and its model input `[1, …]`. */
 export interface ForwardItem {
@@ -111,32 +112,37 @@ type BatchRunner = (x: Tensor) => Promise<Float32Array[]>;
  * The trunk as one ONNX Runtime session built straight from the model's nodes at the batch shape,
  * without the engine's preparation (two probe sessions that expose every tensor, constant folding,
  * opset upgrade): for resnet18 that preparation cost more CPU than the forward pass of 120 images.
- * The layer shapes come from one run on zeros. A graph ORT cannot run that way (a Reshape that
- * fixes the batch to the exported one) gives undefined, and the caller takes the prepared path.
+ * The layer shapes come from one run on zeros. The session is kept in the runtime's compile store
+ * (`trunk-session.ts`): a later run opens the optimised graph with the shapes and no probe. A graph
+ * ORT cannot run that way (a Reshape that fixes the batch to the exported one) gives undefined, and
+ * the caller takes the prepared path.
  */
 async function directTrunk(
   model: Model,
   layers: readonly string[],
   dims: readonly number[],
-): Promise<{ runBatch: BatchRunner; dispose: () => Promise<void>; shapes: Map<string, readonly number[]> } | undefined> {
-  const graph = separateOutputs(trunkGraph(model.graph, layers, dims));
-  let session: RuntimeSession | undefined;
-  try {
-    session = await model.runtime.createSession(encodeModel(graph.toModel()), { ...model.options, spinning: model.options.spinning ?? false });
-    const input = graph.primaryInput().name;
-    const open = session;
-    const runBatch: BatchRunner = async (x) => {
-      const out = await open.run({ [input]: x });
-      return layers.map((l) => outputTensor(out[outputName(l)], l).data);
-    };
-    const probe = await open.run({ [input]: { data: new Float32Array(sizeOf(dims)), shape: dims } });
-    const shapes = new Map(layers.map((l) => [l, [...(probe[outputName(l)]?.dims ?? [])]] as const));
+): Promise<{ runBatch: BatchRunner; dispose: () => Promise<void>; shapes: ReadonlyMap<string, readonly number[]> } | undefined> {
+  const input = model.input.name;
+  const probe = async (session: RuntimeSession) => {
+    const out = await session.run({ [input]: { data: new Float32Array(sizeOf(dims)), shape: dims } });
+    const shapes = new Map(layers.map((l) => [l, [...(out[outputName(l)]?.dims ?? [])]] as const));
     if ([...shapes.values()].some((s) => s[0] !== dims[0])) throw new Error('batch not carried through');
-    return { runBatch, dispose: () => open.dispose(), shapes };
-  } catch {
-    await session?.dispose();
-    return undefined;
-  }
+    return shapes;
+  };
+  const build = () => encodeModel(separateOutputs(trunkGraph(model.graph, layers, dims)).toModel());
+  const options = { ...model.options, spinning: model.options.spinning ?? false };
+  const opened = await openTrunkSession(model, layers, dims, options, build, probe).catch(() => undefined);
+  if (!opened) return undefined;
+  const { session, shapes, stored } = opened;
+  const runBatch: BatchRunner = async (x) => {
+    const out = await session.run({ [input]: x });
+    return layers.map((l) => outputTensor(out[outputName(l)], l).data);
+  };
+  const dispose = async () => {
+    await stored;
+    await session.dispose();
+  };
+  return { runBatch, dispose, shapes };
 }
 
 function makeTrunk(
