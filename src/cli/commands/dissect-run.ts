@@ -224,7 +224,7 @@ async function writeOutputs(
     resultPath,
     `${JSON.stringify({ model, dataset, ...(info.where ? { where: info.where } : {}), images: info.images, skipped: info.skipped, layers: results }, null, 1)}\n`,
   );
-  await outputs.write(reportPath, dissectionReportHtml(model, report, { where: info.where }));
+  await outputs.write(reportPath, await dissectionReportHtml(model, report, { where: info.where }));
   return {
     layers: summaries,
     result: resultPath,
