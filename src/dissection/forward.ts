@@ -9,7 +9,7 @@ import { outputTensor, type RuntimeSession } from '../engine/runtime.js';
 import { isLucernaError, LucernaError } from '../errors.js';
 import type { Graph } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/proto.js';
-import { concatBatch, formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { resolveLayer, trunkGraph } from '../visualization/program.js';
 import { openTrunkSession } from './trunk-session.js';
 
@@ -155,6 +155,19 @@ function makeTrunk(
 ): LayerTrunk {
   const per = sizeOf(sampleShape);
   const timing = { load: 0, forward: 0, consume: 0 };
+  // One input buffer for every batch (the engine reads it only during the run): no 4.8 MB
+  // allocation per batch of 8 at 224 px, so fewer full garbage collections.
+  let input: Float32Array | undefined;
+  const batchInput = (parts: readonly Tensor[]): Tensor => {
+    input ??= new Float32Array(per * batchSize);
+    let at = 0;
+    for (const p of parts) {
+      input.set(p.data, at);
+      at += p.data.length;
+    }
+    input.fill(0, at);
+    return { data: input, shape: [batchSize, ...sampleShape] };
+  };
   return {
     layers,
     shapes,
@@ -164,11 +177,8 @@ function makeTrunk(
       let done = 0;
       const flush = async () => {
         if (batch.length === 0) return;
-        const padding = batchSize - batch.length;
-        const parts = batch.map((b) => b.tensor);
-        if (padding > 0) parts.push({ data: new Float32Array(per * padding), shape: [padding, ...sampleShape] });
         const t0 = performance.now();
-        const out = await runBatch(concatBatch(parts));
+        const out = await runBatch(batchInput(batch.map((b) => b.tensor)));
         const t1 = performance.now();
         timing.forward += t1 - t0;
         const indices = batch.map((b) => b.index);
