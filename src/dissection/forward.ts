@@ -109,13 +109,33 @@ function checkedShapes(layers: readonly string[], shapes: ReadonlyMap<string, re
 type BatchRunner = (x: Tensor) => Promise<Float32Array[]>;
 
 /**
+ * The layer shapes ONNX Runtime inferred when it loaded the trunk, when every dim is a number: the
+ * graph's input is fixed, so these are the shapes a run gives, without running a batch.
+ */
+function inferredShapes(session: RuntimeSession, layers: readonly string[]): Map<string, number[]> | undefined {
+  const shapes = new Map<string, number[]>();
+  for (const l of layers) {
+    const s = session.outputShapes?.get(outputName(l));
+    if (!s || s.length === 0 || !s.every((d): d is number => typeof d === 'number' && d > 0)) return undefined;
+    shapes.set(l, [...s]);
+  }
+  return shapes;
+}
+
+/** The layer shapes from one run on zeros. */
+async function probedShapes(session: RuntimeSession, input: string, layers: readonly string[], dims: readonly number[]): Promise<Map<string, number[]>> {
+  const out = await session.run({ [input]: { data: new Float32Array(sizeOf(dims)), shape: dims } });
+  return new Map(layers.map((l) => [l, [...(out[outputName(l)]?.dims ?? [])]] as const));
+}
+
+/**
  * The trunk as one ONNX Runtime session built straight from the model's nodes at the batch shape,
  * without the engine's preparation (two probe sessions that expose every tensor, constant folding,
  * opset upgrade): for resnet18 that preparation cost more CPU than the forward pass of 120 images.
- * The layer shapes come from one run on zeros. The session is kept in the runtime's compile store
- * (`trunk-session.ts`): a later run opens the optimised graph with the shapes and no probe. A graph
- * ORT cannot run that way (a Reshape that fixes the batch to the exported one) gives undefined, and
- * the caller takes the prepared path.
+ * The layer shapes come from ONNX Runtime's shape inference, else from one run on zeros. The
+ * session is kept in the runtime's compile store (`trunk-session.ts`): a later run opens the
+ * optimised graph with the stored shapes. A graph ORT cannot run that way (a Reshape that fixes
+ * the batch to the exported one) gives undefined, and the caller takes the prepared path.
  */
 async function directTrunk(
   model: Model,
@@ -124,8 +144,7 @@ async function directTrunk(
 ): Promise<{ runBatch: BatchRunner; dispose: () => Promise<void>; shapes: ReadonlyMap<string, readonly number[]> } | undefined> {
   const input = model.input.name;
   const probe = async (session: RuntimeSession) => {
-    const out = await session.run({ [input]: { data: new Float32Array(sizeOf(dims)), shape: dims } });
-    const shapes = new Map(layers.map((l) => [l, [...(out[outputName(l)]?.dims ?? [])]] as const));
+    const shapes = inferredShapes(session, layers) ?? (await probedShapes(session, input, layers, dims));
     if ([...shapes.values()].some((s) => s[0] !== dims[0])) throw new Error('batch not carried through');
     return shapes;
   };

@@ -2,15 +2,18 @@
  * The dissection trunk's ONNX Runtime session kept in the runtime's compile store (the same store
  * as compiled gradients, `engine/compile-cache.ts`), so a later dissection of the same layers of
  * the same model at the same batch shape opens ONNX Runtime's already optimised graph in place
- * (ORT format) and reads the layer shapes from the entry, with no optimisation pass and no probe
- * run. On ResNet-18 (layer3 + layer4, batch 8) building the session costs about 1.0 s of CPU and
- * the probe a batch's forward pass; opening the stored graph about 0.01 s.
+ * (ORT format) and reads the layer shapes from the entry, with no optimisation pass. On ResNet-18
+ * (layer3 + layer4, batch 8) building the session costs about 1.0 s of CPU (writing the optimised
+ * graph a few tenths more); a hit costs reading the 45 MB entry, and opening it about 0.01 s.
  */
 import { compileKey, decodeNames, encodeNames } from '../engine/compile-cache.js';
 import type { Model } from '../engine/model.js';
 import type { RuntimeSession, SessionOptions } from '../engine/runtime.js';
 
-/** Names the trunk graph (one Identity per dissected layer) in keys; bump when its construction changes. */
+/**
+ * Names the trunk graph (one Identity per dissected layer) in keys. The store's tag covers the
+ * engine, compiler and ONNX code; bump this when `trunkGraph` or the Identity outputs change.
+ */
 const TRUNK_PLAN = 'dissection-trunk/1';
 
 /** An open trunk session, its layer shapes `[N, C, h, w]`, and whether it came from the store. */
@@ -46,7 +49,7 @@ export function trunkCacheKey(model: Model, layers: readonly string[], dims: rea
 
 /**
  * Opens the trunk session: from the compile store when it holds this trunk, else from `build()`'s
- * ONNX bytes, probed for the layer shapes by `probe` (which throws when the graph cannot run at
+ * ONNX bytes, asked for the layer shapes by `probe` (which throws when the graph cannot run at
  * this batch), and then stored as ONNX Runtime optimised it. A store failure is never an error.
  *
  * @example
