@@ -6,7 +6,7 @@
  * fresh process of the built CLI (`node bin/lucerna.js dissect …`: Node start, module loading and
  * exit included), the figure the ≤ 4.5 s goal is about, twice: warm (the compile cache already holds
  * the trunk session, as for any later dissection of those layers) and cold (an empty cache folder:
- * the session is optimised, probed and stored). The bare forward pass and the in-process job share
+ * the session is optimised and stored). The bare forward pass and the in-process job share
  * the section's own cache folder, warmed by one untimed run first, so both open the same stored
  * session. NetDissect-Lite (PyTorch 1.13, HTML off) takes 11.2–11.6 s for the same job on this
  * 2-core machine (measured by the project's maintainers).
@@ -111,7 +111,7 @@ export async function benchDissection(o: SectionOptions): Promise<Section> {
         'in-process split: model / trunk session / decode / forward / thresholds+tallies / outputs+report (s)',
       ],
       rows,
-    )}\n\nThe bare forward pass opens the model, decodes the 120 images and runs the same trunk on the same batches of 8, in this process; it and the in-process job open the trunk session from the section's compile cache (warmed by one untimed run). Warm cache: a later \`lucerna dissect\` of these layers, which opens ONNX Runtime's stored optimised graph; empty cache: the first one, which optimises, probes and stores it. NetDissect-Lite: 11.2–11.6 s for this job (HTML off); the goal is ≤ 4.5 s for the whole process, and ≤ 1.5× the bare forward pass.`;
+    )}\n\nThe bare forward pass opens the model, decodes the 120 images and runs the same trunk on the same batches of 8, in this process; it and the in-process job open the trunk session from the section's compile cache (warmed by one untimed run). Warm cache: a later \`lucerna dissect\` of these layers, which opens ONNX Runtime's stored optimised graph; empty cache: the first one, which optimises and stores it. NetDissect-Lite: 11.2–11.6 s for this job (HTML off); the goal is ≤ 4.5 s for the whole process, and ≤ 1.5× the bare forward pass.`;
     return { title: 'Network Dissection', body };
   } finally {
     if (savedCacheDir === undefined) delete process.env.LUCERNA_CACHE_DIR;
