@@ -4,9 +4,13 @@
  * arXiv:1704.05796, Figure 4), each category's mean best IoU (for `part`, the part interpretability
  * of Zhang et al. 2018, arXiv:1710.00935), and per unit its label and IoU with its top images (the
  * thresholded mask drawn over them). A category filter and a sort by IoU work without any script:
- * radio buttons, `:has()` and the flex `order` of each card. Isomorphic: data in, one HTML string out.
+ * radio buttons, `:has()` and the flex `order` of each card. A layer without any interpretable unit
+ * says so in a sentence instead of drawing empty charts; the chart module (Observable Plot and a
+ * server-side DOM, about 0.2 s of CPU to load) is loaded only when some layer has a chart to draw.
+ * Isomorphic: data in, one HTML string out.
  */
-import { chart } from '../render/report/chart.js';
+import { callout } from '../render/report/callout.js';
+import type { chart as Chart } from '../render/report/chart.js';
 import { escapeHtml } from '../render/report/escape.js';
 import { formatValue } from '../render/report/format.js';
 import { page, type Section } from '../render/report/page.js';
@@ -111,11 +115,27 @@ function categoryTable(l: ReportLayer, categories: readonly string[]): string {
   });
 }
 
-function layerSection(l: ReportLayer, index: number, pictures: Pictures): Section {
-  const { counts } = l;
-  const categories = Object.keys(counts.perCategory);
+/**
+ * The per-category bar charts of a layer (Bau et al.'s Figure 4), or, when no unit is
+ * interpretable, a sentence saying so (`chart` is then not needed).
+ */
+function categoryCharts(counts: ReportLayer['counts'], units: number, chart: typeof Chart | undefined): string {
+  if (counts.units === 0 || !chart) {
+    const none = units === 1 ? 'The one unit of this layer does not reach' : `None of the ${units} units reaches`;
+    const message = `${none} IoU ≥ ${counts.threshold}, so no unit is interpretable and there is nothing to count per category.`;
+    return callout(
+      { message, hint: "The table below gives each category's mean best IoU; a lower --iou-threshold counts weaker detectors." },
+      { level: 'note' },
+    );
+  }
   const bars = (title: string, values: Readonly<Record<string, number>>) =>
     chart({ kind: 'bar', title, data: Object.entries(values).map(([x, y]) => ({ x, y })), y: { label: 'units' } });
+  return `<div class="charts">${bars('Interpretable units per category', counts.perCategory)}${bars('Unique detectors per category', counts.uniquePerCategory)}</div>`;
+}
+
+function layerSection(l: ReportLayer, index: number, pictures: Pictures, chart: typeof Chart | undefined): Section {
+  const { counts } = l;
+  const categories = Object.keys(counts.perCategory);
   const part =
     l.partInterpretability === undefined
       ? ''
@@ -125,7 +145,7 @@ function layerSection(l: ReportLayer, index: number, pictures: Pictures): Sectio
     unitCard(r, l.images.get(r.unit) ?? [], counts.threshold, { desc: k, asc: l.rows.length - 1 - k }, categories.indexOf(r.category), pictures),
   );
   const body = `<p>${counts.units} of ${l.rows.length} units are interpretable (IoU ≥ ${counts.threshold}); ${counts.uniqueDetectors} unique detectors.${part}</p>
-<div class="charts">${bars('Interpretable units per category', counts.perCategory)}${bars('Unique detectors per category', counts.uniquePerCategory)}</div>
+${categoryCharts(counts, l.rows.length, chart)}
 ${categoryTable(l, categories)}
 <h3>Units</h3>${controls(index, categories)}<div class="units">${cards.join('')}</div>`;
   return { title: l.layer, id: `layer-${index}`, body };
@@ -136,15 +156,16 @@ ${categoryTable(l, categories)}
  *
  * @example
  * ```ts
- * const html = dissectionReportHtml('resnet18.onnx', [{ layer, counts, rows, images }]);
+ * const html = await dissectionReportHtml('resnet18.onnx', [{ layer, counts, rows, images }]);
  * ```
  */
-export function dissectionReportHtml(model: string, layers: readonly ReportLayer[], options: DissectionReportOptions = {}): string {
+export async function dissectionReportHtml(model: string, layers: readonly ReportLayer[], options: DissectionReportOptions = {}): Promise<string> {
+  const chart = layers.some((l) => l.counts.units > 0) ? (await import('../render/report/chart.js')).chart : undefined;
   const most = Math.max(0, ...layers.map((l) => Object.keys(l.counts.perCategory).length));
   const where = options.where ? ` · only images with ${options.where}, labels on its pixels` : '';
   const header = `<p class="muted">Bau et al. 2017 (arXiv:1704.05796), with NetDissect-Lite's thresholds, tallies and IoU. A unit is labelled with the concept whose masks its top activations overlap best.</p>`;
   const pictures = new Pictures();
-  const sections = layers.map((l, k) => layerSection(l, k, pictures));
+  const sections = layers.map((l, k) => layerSection(l, k, pictures, chart));
   return page(`Network Dissection of ${model}`, [`<style>${controlsCss(most)}\n${pictures.css()}</style>`, ...sections], {
     subtitle: `${layers.length} layer${layers.length === 1 ? '' : 's'}${where}`,
     header,

@@ -202,6 +202,17 @@ export class Model implements AsyncDisposable {
   }
 
   /**
+   * The model's identity in compile cache keys (the file identity it was loaded with, else a digest
+   * of its bytes), or undefined when its runtime has no compile store: for callers that keep their
+   * own sessions in {@link Runtime.compileStore} (the dissection trunk).
+   *
+   * @example `const id = model.cacheIdentity; // undefined without a compile store`
+   */
+  get cacheIdentity(): string | undefined {
+    return this.digest;
+  }
+
+  /**
    * Parses ONNX bytes. Errors: NOT_ONNX, TRUNCATED_FILE, UNSUPPORTED_OPSET, UNSUPPORTED_MODEL.
    *
    * @example

@@ -15,6 +15,7 @@ export interface OrtModule {
 interface OrtSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  readonly outputMetadata?: readonly { readonly name: string; readonly isTensor: boolean; readonly shape?: readonly (number | string)[] }[];
   run(
     feeds: Record<string, unknown>,
     fetches?: readonly string[],
@@ -45,6 +46,17 @@ function sessionConfig(options: SessionOptions, ortFormat: boolean): Record<stri
   }
   if (options.saveOptimizedTo !== undefined) session.save_model_format = 'ORT';
   return Object.keys(session).length > 0 ? { extra: { session } } : {};
+}
+
+/** The tensor output shapes ORT inferred at load, when its binding exposes them (onnxruntime-node does). */
+function outputShapesOf(session: OrtSession): Map<string, readonly (number | string)[]> | undefined {
+  try {
+    const meta = session.outputMetadata;
+    if (!Array.isArray(meta)) return undefined;
+    return new Map(meta.flatMap((m) => (m.isTensor && Array.isArray(m.shape) ? [[m.name, [...m.shape]] as const] : [])));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The model bytes each in-place (ORT-format) session reads from. */
@@ -103,6 +115,7 @@ export function ortRuntime(
       return {
         inputNames: session.inputNames,
         outputNames: session.outputNames,
+        outputShapes: outputShapesOf(session),
         async run(feeds, fetches) {
           if (released) throw new LucernaError('DISPOSED', 'This session was disposed');
           const ortFeeds: Record<string, unknown> = {};

@@ -67,6 +67,11 @@ export interface SessionOptions {
 export interface RuntimeSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /**
+   * Output shapes as the engine inferred them when it loaded the graph (a dim it could not fix is
+   * a string or -1), when the engine tells; absent otherwise.
+   */
+  readonly outputShapes?: ReadonlyMap<string, readonly (number | string)[]>;
   /** Runs the graph on float32 feeds and returns the requested outputs (all by default). */
   run(feeds: Readonly<Record<string, { data: Float32Array; shape: readonly number[] }>>, fetches?: readonly string[]): Promise<Record<string, EngineTensor>>;
   /** Releases the native session. Safe to call twice. */

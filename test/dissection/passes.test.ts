@@ -1,5 +1,5 @@
 /**
- * The library entry point: pass 2 from a cache equals pass 2 recomputed; the sketch store gives the
+ * The library entry point: pass 2 from a cache (in memory, or the CLI's memory-then-file cache) equals pass 2 recomputed; the sketch store gives the
  * exact thresholds until it compacts, and reports a rank-error bound once it does; the top images
  * picked in pass 1 equal those pass 2 picks alone; cancellation.
  */
@@ -14,6 +14,7 @@ import { type ConceptData, dissect } from '../../src/dissection/dissect.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { isLucernaError } from '../../src/errors.js';
+import { fileActivationCache } from '../../src/io/activation-cache.js';
 import { loadImageTensor } from '../../src/io/image.js';
 import { colourModelBytes, FEATURES, writeColourSet } from '../helpers/dissect-fixtures.js';
 
@@ -46,6 +47,12 @@ describe('dissect()', () => {
     const sketched = await dissect(model, data, { ...options, exactBudget: 1, sketchCapacity: 4096 });
     const [p, c, s] = [plain, cached, sketched].map((r) => r.layers[0]);
     assert.deepEqual(c?.tally?.state(), p?.tally?.state());
+    // The CLI's cache: the engine's outputs kept as they are (no copy) up to the budget, the rest in a file.
+    for (const memoryBytes of [2 ** 20, 2 * 5 * 64 * 4]) {
+      await using file = await fileActivationCache(dir, { memoryBytes });
+      const viaFile = await dissect(model, data, { ...options, cache: file });
+      assert.deepEqual(viaFile.layers[0]?.tally?.state(), p?.tally?.state());
+    }
     assert.deepEqual(s?.tally?.state(), p?.tally?.state());
     assert.deepEqual([...(s?.thresholds ?? [])], [...(p?.thresholds ?? [])]);
     assert.equal(s?.rankError, 0);

@@ -76,7 +76,7 @@ before(async () => {
   const thumb = await png(96, 1);
   const rows = [unitRow(3, 'color', 'red', 0.3), unitRow(1, 'part', 'head', 0.12), unitRow(2, 'color', 'blue', 0.05), unitRow(4, 'part', 'tail', 0.01)];
   const counts = countDetectors(rows, ['color', 'part'], 0.04);
-  pages.dissection = dissectionReportHtml(
+  pages.dissection = await dissectionReportHtml(
     'm.onnx',
     [
       {

@@ -52,8 +52,10 @@ export interface DissectFlags {
 /** Flags of `lucerna dissect merge`. */
 export type DissectMergeFlags = Pick<DissectFlags, 'out' | 'iouThreshold' | 'reportUnits' | 'json'>;
 
-/** Pass 1 caches activations on disk for pass 2 when they take at most this many bytes. */
+/** Pass 1 caches activations for pass 2 when they take at most this many bytes. */
 const CACHE_LIMIT = 2 ** 31;
+/** Of which this many stay in memory (the rest goes to a temporary file). */
+const CACHE_MEMORY = 2 ** 28;
 
 function need(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new LucernaError('BAD_OPTION', `${flag} is required`, `Pass ${flag} <value>`);
@@ -224,7 +226,7 @@ async function writeOutputs(
     resultPath,
     `${JSON.stringify({ model, dataset, ...(info.where ? { where: info.where } : {}), images: info.images, skipped: info.skipped, layers: results }, null, 1)}\n`,
   );
-  await outputs.write(reportPath, dissectionReportHtml(model, report, { where: info.where }));
+  await outputs.write(reportPath, await dissectionReportHtml(model, report, { where: info.where }));
   return {
     layers: summaries,
     result: resultPath,
@@ -286,7 +288,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
   const progress = progressBar('dissect', !flags.json && ctx.io.isTTY);
   const warn = (m: string) => ctx.warn(m);
   const thresholds = given ? Object.fromEntries(given.layers.map((l) => [l.layer, l.thresholds ?? []])) : undefined;
-  const cache = flags.cache !== false && !flags.shard && !given ? await fileActivationCache() : undefined;
+  const cache = flags.cache !== false && !flags.shard && !given ? await fileActivationCache(undefined, { memoryBytes: CACHE_MEMORY }) : undefined;
   const thumbs: Thumbnails = new Map();
   const signal = ctx.signal;
   const result = await dissect(

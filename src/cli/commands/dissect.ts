@@ -38,7 +38,10 @@ export const dissectCommand = defineCommand<DissectFlags>({
     { flags: '--report-units <n>', description: 'units shown with images in the report, best first (default 64)' },
     { flags: '--shard <i/n>', description: 'dissect slice i of n of the index: pass 1, or pass 2 with --thresholds' },
     { flags: '--thresholds <file>', description: 'shard.json of merged pass-1 shards: skip pass 1' },
-    { flags: '--no-cache', description: 'run the model again in pass 2 instead of caching pass-1 activations on disk (used up to 2 GiB)' },
+    {
+      flags: '--no-cache',
+      description: 'run the model again in pass 2 instead of caching pass-1 activations (up to 2 GiB: 256 MiB in memory, the rest on disk)',
+    },
     flags.json('print a JSON summary'),
   ],
   run: async (ctx, [model], f) => (await import('./dissect-run.js')).runDissect(ctx, model, f),
