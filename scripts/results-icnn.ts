@@ -5,11 +5,13 @@
  *
  * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 128] [--pretrain 4] [--epochs 2] [--arch vgg11-bn]
  * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--form exact|approx] [--lr 0.003] [--finetune-lr 0.0003]
- * [--weight-decay 0.05] [--batch 32]
- * [--out RESULTS.md]`.
+ * [--weight-decay 0.05] [--batch 32] [--mask-centre centroid] [--beta-mode adaptive] [--filter-assign step]
+ * [--filter-loss-schedule epoch] [--rows bird,fish,multi] [--out RESULTS.md]`. An architecture other than vgg11-bn
+ * gets its own section (and figure).
  */
 import { parseArgs } from 'node:util';
 import { ICNN_DEFAULTS, type IcnnSettings, icnnSection } from './results/icnn.js';
+import { icnnHeading } from './results/icnn-markdown.js';
 import { writeSection } from './results/section-file.js';
 
 /** `weightDecay` → `weight-decay`. */
@@ -28,5 +30,5 @@ const settings = Object.fromEntries(
 ) as unknown as IcnnSettings;
 const section = await icnnSection(settings);
 const out = values.out as string;
-await writeSection('## Interpretable CNNs', section, out);
+await writeSection(icnnHeading(settings), section, out);
 process.stdout.write(section);

@@ -3,7 +3,21 @@
  * Convolutional Neural Networks", CVPR 2018, https://arxiv.org/abs/1710.00935) from measured rows;
  * the experiment itself is `scripts/results/icnn.ts`.
  */
-import type { IcnnRun, IcnnSettings } from './icnn.js';
+import { ICNN_DEFAULTS, type IcnnRun, type IcnnSettings, icnnFigurePath } from './icnn.js';
+
+/**
+ * The section's heading: the default architecture's section, or one per other architecture.
+ *
+ * @example
+ * ```ts
+ * icnnHeading({ ...ICNN_DEFAULTS, arch: 'resnet18' }); // '## Interpretable CNNs on resnet18: …'
+ * ```
+ */
+export function icnnHeading(s: IcnnSettings): string {
+  return s.arch === ICNN_DEFAULTS.arch
+    ? '## Interpretable CNNs: ordinary vs interpretable, on parts figures (issue #16)'
+    : `## Interpretable CNNs on ${s.arch}: ordinary vs interpretable, on parts figures (issue #16)`;
+}
 
 /**
  * Mean instability of two nets over the filters that are measured (not null) in both, and how
@@ -39,7 +53,7 @@ const f = (v: number | undefined, digits = 3) => (v === undefined || Number.isNa
  * const md = icnnMarkdown(ICNN_DEFAULTS, await icnnRows());
  * ```
  */
-export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure }: IcnnRun): string {
+export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, mapSize }: IcnnRun): string {
   const ratios = rows.map((r) => r.icnn.instability / r.plain.instability);
   const shared = rows.map((r) => sharedMeans(r.plain.perFilter, r.icnn.perFilter));
   const sharedRatios = shared.map((m) => m.b / m.a);
@@ -57,10 +71,11 @@ export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure }: 
       : '';
   const drops = rows.map((r) => r.plain.acc - r.icnn.acc);
   const partUp = rows.filter((r) => r.icnn.partIou > r.plain.partIou).length;
-  const n = s.size / 16;
+  const n = mapSize;
+  const cell = s.size / n;
   const filters = rows[0]?.icnn.perFilter.length ?? 0;
   const count = (v: readonly number[]) => `${v.filter((x) => x <= 0.8).length} of ${rows.length} rows ≤ 0.8`;
-  const flags = `--n ${s.n} --size ${s.size} --pretrain ${s.pretrain} --epochs ${s.epochs} --arch ${s.arch} --width ${s.width} --layer ${s.layer} --weight ${s.weight} --tau ${s.tau} --form ${s.form} --lr ${s.lr} --finetune-lr ${s.finetuneLr} --weight-decay ${s.weightDecay} --batch ${s.batch}`;
+  const flags = `--n ${s.n} --size ${s.size} --pretrain ${s.pretrain} --epochs ${s.epochs} --arch ${s.arch} --width ${s.width} --layer ${s.layer} --weight ${s.weight} --tau ${s.tau} --form ${s.form} --lr ${s.lr} --finetune-lr ${s.finetuneLr} --weight-decay ${s.weightDecay} --batch ${s.batch} --mask-centre ${s.maskCentre} --beta-mode ${s.betaMode} --filter-assign ${s.filterAssign} --filter-loss-schedule ${s.filterLossSchedule} --rows ${s.rows}`;
   const lr = s.pretrain > 0 ? s.finetuneLr : s.lr;
   const start =
     s.pretrain > 0
@@ -71,21 +86,23 @@ ImageNet-trained net both ways, and this pretraining stands in for it. From the 
 (\`--pretrain 0 --epochs 6 --lr 0.003\`) the interpretable filters all converged on one cell (\`docs/icnn.md\`).`
       : 'Both nets of a row start from the same random initialisation.';
   const form = s.form === 'approx' ? "the ICNN authors' approximate gradient (`--filter-loss approx`)" : "the paper's −MI filter loss, differentiated exactly";
-  return `## Interpretable CNNs: ordinary vs interpretable, on parts figures (issue #16)
+  return `${icnnHeading(s)}
 
 Zhang, Wu & Zhu (CVPR 2018, https://arxiv.org/abs/1710.00935): the same ${s.arch} at width ${s.width}
 (${s.size}×${s.size} input; top conv layer \`${s.layer}\`, ${n}×${n} maps) trained twice from the same weights,
 data, seed and budget: ordinary, and interpretable (mask + ${form} on \`${s.layer}\`,
-weight ${s.weight}, τ ${s.tau}, β 4, α n²/(1+n²)). The method, the mask's peak rule and the analysis below: \`docs/icnn.md\`.
+weight ${s.weight}, τ ${s.tau}, β 4 ${s.betaMode === 'adaptive' ? "at the start, then per filter as the authors' code" : 'fixed'}, α n²/(1+n²);
+mask centre ${s.maskCentre === 'centroid' ? "the activation-weighted centroid, as the authors' code" : "the arg-max cell, as the paper's text"}; loss weight ${s.filterLossSchedule === 'epoch' ? "divided by the epoch number, as the authors' code" : 'constant'}; multi-category filters ${s.filterAssign === 'step' ? "reassigned every step, as the authors' code" : 'assigned once'}).
+The method, the mask's peak rule and the analysis below: \`docs/icnn.md\`.
 Data: \`lucerna dataset parts --n ${s.n} --seed 1 --size ${s.size} --classes 2\` (bird, fish, none); single-category
 rows train on {class, none}, the multi-category row on all three (filters are assigned to bird or fish only;
 \`none\` images are negatives for every filter, as in the paper, whose categories are object categories).
 ${start}
 Training: \`lucerna train <start> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed 0 --optimizer adamw
 --lr ${lr} --weight-decay ${s.weightDecay} --schedule cosine --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
---filter-loss-weight ${s.weight} --tau ${s.tau} --filter-loss ${s.form}]\`. Accuracy: the last epoch's, on the trainer's default 10 % held out.
-Location instability (lower is better), of the conv output before the mask (the mask keeps the arg-max cell at
-weight 1 and only lowers the others, so the peak is the same):
+--filter-loss-weight ${s.weight} --tau ${s.tau} --filter-loss ${s.form} --mask-centre ${s.maskCentre} --beta-mode ${s.betaMode}
+--filter-loss-schedule ${s.filterLossSchedule} [--filter-assign ${s.filterAssign}]]\`. Accuracy: the last epoch's, on the trainer's default 10 % held out.
+Location instability (lower is better), of the conv output before the mask:
 - default: \`lucerna stability <model> --dataset parts --layer ${s.layer} [--class <class>]\` (issue #15's protocol,
   every image where the filter fires; the layer's value is the mean over its non-null filters);
 - same filters: the mean over the filters that are non-null in both nets (a dead filter — no positive peak on any image
@@ -136,7 +153,7 @@ ${rows
 
 ${
   figure
-    ? `![mean activation maps, ordinary vs interpretable](docs/results/icnn-maps.svg)
+    ? `![mean activation maps, ordinary vs interpretable](${icnnFigurePath(s)})
 
 The single-bird row's nets: each filter's mean activation map over the bird images (before the mask), the same
 filters (the first 8) in both nets, as in the paper's Figure 1. Over all ${filters} filters the mean maps peak at
@@ -159,11 +176,11 @@ accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (
 part IoU higher in ${partUp} of ${rows.length} rows.
 
 Reading the table.
-- Resolution matters for the instability comparison. A peak is placed at the centre of its 16-px cell, a quantisation
-  error of about 16/√12 ≈ 4.6 px per axis, ${f(4.6 / Math.hypot(s.size, s.size))} of the diagonal here. The figures' landmarks move by
+- Resolution matters for the instability comparison. A peak is placed at the centre of its ${f(cell, 0)}-px cell, a quantisation
+  error of about ${f(cell, 0)}/√12 ≈ ${f(cell / Math.sqrt(12), 1)} px per axis, ${f(cell / Math.sqrt(12) / Math.hypot(s.size, s.size))} of the diagonal here. The figures' landmarks move by
   about ${f(landmarkSpread, 1)} px here (standard deviation per axis, ${f(landmarkSpread / Math.hypot(s.size, s.size))} of the diagonal), so at 64 px (4×4 maps, quantisation 0.051 of the diagonal) a filter
   that follows a part and one that stays put measure alike: the same comparison at \`--size 64\` gave interpretable/ordinary
-  ratios of 1.09–1.21 (this section at commit 7463261). With 8×8 maps the metric can see the difference.
+  ratios of 1.09–1.21 (this section at commit 7463261). With ${n}×${n} maps here the quantisation is ${f(cell / Math.sqrt(12) / (landmarkSpread || 1), 2)}× the landmarks' spread.
 - Why the paper's exact loss does not, by itself, pull a filter onto one part: its normaliser Z_T = Σ_x e^{tr(x·T)} runs
   over the batch, so a map shared by every object image changes the loss only through its sum. The positive templates
   reward what tells the object images apart, a peak that moves between them, never a peak they share

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { runJson } from '../../src/cli/in-process.js';
 import { imageFolder } from '../../src/datasets/node/image-folder.js';
 import { nodeRuntime } from '../../src/engine/node.js';
+import { prepareGraph } from '../../src/engine/prepare.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
@@ -52,6 +53,16 @@ export interface IcnnSettings {
   readonly finetuneLr: number;
   readonly weightDecay: number;
   readonly batch: number;
+  /** `--mask-centre` of the interpretable nets (`centroid`: the authors' code; `argmax`: the paper's text). */
+  readonly maskCentre: string;
+  /** `--beta-mode` (`adaptive`: per filter, as the authors' code; `fixed`). */
+  readonly betaMode: string;
+  /** `--filter-assign` of the multi-category row (`step`: reassigned every step, as the authors' code; `once`). */
+  readonly filterAssign: string;
+  /** `--filter-loss-schedule` (`epoch`: w/epoch, as the authors' code; `constant`). */
+  readonly filterLossSchedule: string;
+  /** The rows to run, comma-separated, of `bird`, `fish` (single-category) and `multi`. */
+  readonly rows: string;
 }
 
 /**
@@ -73,7 +84,24 @@ export const ICNN_DEFAULTS: IcnnSettings = {
   finetuneLr: 0.0003,
   weightDecay: 0.05,
   batch: 32,
+  maskCentre: 'centroid',
+  betaMode: 'adaptive',
+  filterAssign: 'step',
+  filterLossSchedule: 'epoch',
+  rows: 'bird,fish,multi',
 };
+
+/**
+ * Where a run's map figure goes: {@link ICNN_FIGURE} for the default architecture, else one per architecture.
+ *
+ * @example
+ * ```ts
+ * icnnFigurePath({ ...ICNN_DEFAULTS, arch: 'resnet18' }); // 'docs/results/icnn-maps-resnet18.svg'
+ * ```
+ */
+export function icnnFigurePath(s: IcnnSettings): string {
+  return s.arch === ICNN_DEFAULTS.arch ? ICNN_FIGURE : ICNN_FIGURE.replace('.svg', `-${s.arch}.svg`);
+}
 
 /** What one trained net measures. */
 export interface NetResult {
@@ -173,6 +201,8 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
     String(s.tau),
     '--filter-loss',
     s.form,
+    ...['--mask-centre', s.maskCentre, '--beta-mode', s.betaMode, '--filter-loss-schedule', s.filterLossSchedule],
+    ...(cls ? [] : ['--filter-assign', s.filterAssign]),
   ];
   const plainOut = model.replace('.onnx', '-plain.onnx');
   const icnnOut = model.replace('.onnx', '-icnn.onnx');
@@ -291,6 +321,8 @@ export interface IcnnRun {
   readonly rows: readonly IcnnRow[];
   readonly landmarkSpread: number;
   readonly figure?: MapsFigure;
+  /** The side n of the masked layer's n×n maps. */
+  readonly mapSize: number;
 }
 
 /**
@@ -309,17 +341,21 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRun
     await runJson('dataset', 'parts', '--out', parts, '--n', String(s.n), '--seed', '1', '--size', String(s.size), '--classes', '2');
     const classes = join(parts, 'classes');
     const rows: IcnnRow[] = [];
-    for (const cls of ['bird', 'fish']) rows.push(await compare(s, work, parts, `single ${cls}`, pairFolder(work, classes, cls), 2, cls));
-    const figure = await modelsFigure(
-      join(work, 'single-bird-plain.onnx'),
-      join(work, 'single-bird-icnn.onnx'),
-      join(work, 'pair-bird'),
-      s.layer,
+    const wanted = s.rows.split(',').map((r) => r.trim());
+    for (const cls of ['bird', 'fish'].filter((c) => wanted.includes(c)))
+      rows.push(await compare(s, work, parts, `single ${cls}`, pairFolder(work, classes, cls), 2, cls));
+    const figure = wanted.includes('bird')
+      ? await modelsFigure(join(work, 'single-bird-plain.onnx'), join(work, 'single-bird-icnn.onnx'), join(work, 'pair-bird'), s.layer, s.size, 'bird')
+      : undefined;
+    if (wanted.includes('multi')) rows.push(await compare(s, work, parts, 'multi (bird, fish, none)', classes, 3));
+    const probe = await prepareGraph(nodeRuntime, graphFromBytes(createModel(s.arch, { classes: 2, input: [3, s.size, s.size], seed: 0, width: s.width })), [
+      1,
+      3,
       s.size,
-      'bird',
-    );
-    rows.push(await compare(s, work, parts, 'multi (bird, fish, none)', classes, 3));
-    return { rows, landmarkSpread: landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8')), figure };
+      s.size,
+    ]);
+    const mapSize = (probe.shapes.get(s.layer) ?? [])[2] ?? Number.NaN;
+    return { rows, landmarkSpread: landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8')), figure, mapSize };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -337,7 +373,7 @@ export async function icnnSection(s: IcnnSettings = ICNN_DEFAULTS): Promise<stri
   const run = await icnnRows(s);
   if (run.figure) {
     await mkdir('docs/results', { recursive: true });
-    await writeFile(ICNN_FIGURE, run.figure.svg);
+    await writeFile(icnnFigurePath(s), run.figure.svg);
   }
   return icnnMarkdown(s, run);
 }

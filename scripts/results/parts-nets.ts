@@ -28,7 +28,11 @@ export const PARTS_NETS = {
   /** The top conv layer (features.25 → BN → ReLU): 64 filters of 4×4. */
   layer: 'Relu_33',
   train: ['--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05', '--batch-size', '32', '--epochs', '6', '--seed', '0', '--no-crop'],
-  interpretable: ['--interpretable', 'Relu_33', '--interpretable-mode', 'multi', '--filter-loss-weight', '1', '--tau', '0.01'],
+  /** Pinned to the conventions these sections were built with (before `train`'s defaults became the ICNN authors' code rules). */
+  interpretable: [
+    ...['--interpretable', 'Relu_33', '--interpretable-mode', 'multi', '--filter-loss-weight', '1', '--tau', '0.01'],
+    ...['--mask-centre', 'argmax', '--beta-mode', 'fixed', '--filter-assign', 'once', '--filter-loss-schedule', 'constant'],
+  ],
 } as const;
 
 /** Paths of the data set and the nets, and the commands that made them. */

@@ -78,16 +78,17 @@ function basicBlock(ctx: LayerContext, x: string, name: string, inC: number, out
 }
 
 const resnet18: Body = (ctx, x, o) => {
-  let t = relu(ctx, batchNorm(ctx, conv(ctx, x, { name: 'conv1', inC: o.input[0], outC: 64, k: 7, stride: 2, pad: 3 }), 'bn1', 64));
+  const stem = scaled(o, 64);
+  let t = relu(ctx, batchNorm(ctx, conv(ctx, x, { name: 'conv1', inC: o.input[0], outC: stem, k: 7, stride: 2, pad: 3 }), 'bn1', stem));
   t = maxPool(ctx, t, 3, 2, 1);
-  let inC = 64;
-  for (const [i, outC] of [64, 128, 256, 512].entries()) {
+  let inC = stem;
+  for (const [i, outC] of [64, 128, 256, 512].map((c) => scaled(o, c)).entries()) {
     const stride = i === 0 ? 1 : 2;
     t = basicBlock(ctx, t, `layer${i + 1}.0`, inC, outC, stride);
     t = basicBlock(ctx, t, `layer${i + 1}.1`, outC, outC, 1);
     inC = outC;
   }
-  linear(ctx, globalPoolFlat(ctx, t), 'fc', 512, o.classes, LOGITS);
+  linear(ctx, globalPoolFlat(ctx, t), 'fc', inC, o.classes, LOGITS);
 };
 
 /** Every architecture, by its CLI name. @example `Object.keys(architectures) // ['small-cnn', 'vgg11-bn', 'resnet18']` */
@@ -107,8 +108,6 @@ export function createModel(arch: string, o: ArchitectureOptions): Uint8Array {
   if (!body) throw new LucernaError('BAD_OPTION', `Unknown architecture "${arch}"`, `Use one of: ${Object.keys(architectures).join(', ')}`);
   if (!Number.isInteger(o.classes) || o.classes < 2) throw new LucernaError('BAD_OPTION', `--classes ${o.classes} must be an integer of at least 2`);
   if (o.width !== undefined && !(o.width > 0 && o.width <= 4)) throw new LucernaError('BAD_OPTION', `--width ${o.width} must be a number in (0, 4]`);
-  if (o.width !== undefined && o.width !== 1 && arch === 'resnet18')
-    throw new LucernaError('BAD_OPTION', '--width applies to small-cnn and vgg11-bn, not resnet18');
   return buildModel({
     opset: 17,
     inputs: [{ name: 'input', dims: ['batch', ...o.input] }],

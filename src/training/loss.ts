@@ -16,6 +16,15 @@ export interface LossContext {
   readonly oneHot: string;
   /** Static dims of any forward tensor. */
   shape(tensor: string): readonly number[];
+  /**
+   * Declares training state that the step reads and returns updated (not a parameter: no gradient
+   * reaches it): an initializer of the model of that name (saved with the checkpoint), or else a
+   * new input of `dims` that starts at zeros. Returns the tensor to read. (The training step
+   * provides it; a context built by hand for one term may leave it out.)
+   */
+  state?(name: string, dims: readonly number[]): string;
+  /** Sets the state's value after the step (default: unchanged). */
+  update?(name: string, next: string): void;
 }
 
 /**

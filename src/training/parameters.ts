@@ -1,10 +1,12 @@
 /**
  * Which initializers train: every float32 initializer of the model that a node reads, except the
- * BatchNorm running statistics (state, not parameters) and those whose name matches a freeze pattern.
+ * BatchNorm running statistics and an interpretable CNN's mask β (state, not parameters) and those
+ * whose name matches a freeze pattern.
  */
 import { LucernaError } from '../errors.js';
 import type { Graph } from '../onnx/graph.js';
 import { DataType } from '../onnx/proto.js';
+import { isMaskState } from './interpretable/mask.js';
 
 /**
  * A glob over parameter names: `*` matches any run of characters (dots included), `?` one character.
@@ -58,7 +60,7 @@ export function splitParameters(graph: Graph, freeze: readonly string[] = []): P
   const trainable: string[] = [];
   const frozen: string[] = [];
   for (const [name, t] of graph.initializers) {
-    if (stats.has(name) || !used.has(name) || (t.dataType ?? DataType.FLOAT) !== DataType.FLOAT) continue;
+    if (stats.has(name) || isMaskState(name) || !used.has(name) || (t.dataType ?? DataType.FLOAT) !== DataType.FLOAT) continue;
     (frozenBy.some((m) => m(name)) ? frozen : trainable).push(name);
   }
   if (trainable.length === 0) {

@@ -22,7 +22,7 @@ import { rewriteBatchNormForTraining } from './batchnorm.js';
 import { rewriteDropoutForTraining } from './dropout.js';
 import { fuseMomentumIntoGemm } from './fuse-momentum.js';
 import { lowerWideConvs } from './gemm-convs.js';
-import type { LossTerm } from './loss.js';
+import type { LossContext, LossTerm } from './loss.js';
 import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
 
 /** BatchNorm during training: batch statistics (and running updates), or the running ones, unchanged. */
@@ -125,7 +125,27 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   const carried: Carried[] = [];
   for (const name of [...options.trainable, ...running.map((r) => r.name)]) promote(g, name);
   g.inputs.push({ name: ONE_HOT, elemType: DataType.FLOAT, dims: [logits.batch, logits.classes] });
-  const ctx = { b: fb, logits: logits.name, batch: logits.batch, classes: logits.classes, oneHot: ONE_HOT, shape: shapeOf };
+  const states = new Map<string, { dims: readonly number[]; next: string }>();
+  const ctx: LossContext = {
+    b: fb,
+    logits: logits.name,
+    batch: logits.batch,
+    classes: logits.classes,
+    oneHot: ONE_HOT,
+    shape: shapeOf,
+    state: (name, dims) => {
+      if (states.has(name)) return name;
+      const info = g.isInitializer(name) ? promote(g, name) : { name, elemType: DataType.FLOAT, dims: [...dims] };
+      if (!g.inputs.includes(info)) g.inputs.push(info);
+      states.set(name, { dims: info.dims as readonly number[], next: name });
+      return name;
+    },
+    update: (name, next) => {
+      const s = states.get(name);
+      if (!s) throw new Error(`update: "${name}" is not declared state`);
+      states.set(name, { ...s, next });
+    },
+  };
   const terms = options.loss.map((t) => t.emit(ctx));
   fb.op(terms.length === 1 ? 'Identity' : 'Sum', terms, {}, { outputs: [LOSS] });
   const termOutputs: Record<string, string> = {};
@@ -181,6 +201,7 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
     for (const s of slots) carry(slotName(s, p), next.state[s] as string, dims);
   }
   for (const r of running) carry(r.name, r.next, prepared.graph.initializerDims(r.name));
+  for (const [name, s] of states) carry(name, s.next, s.dims);
   graph.outputs = outputs;
   // after every output is in place: the lowering prunes the nodes that nothing reads any more
   const forwardConvs = new Set(g.nodes.filter((n) => n.opType === 'Conv' && n.name).map((n) => n.name as string));

@@ -61,7 +61,9 @@ describe('lucerna train --interpretable', () => {
     assert.match(html, /over 12 bird images/);
     assert.equal((html.match(/<figure class="filter-map">/g) ?? []).length, 64);
     const g = graphFromBytes(readFileSync(out));
-    assert.ok(g.nodes.some((n) => n.opType === 'ArgMax'));
+    // the mask centres on each map's centroid (Floor of the weighted mean) with a per-filter β, both by default
+    assert.ok(g.nodes.some((n) => n.opType === 'Floor'));
+    assert.deepEqual(g.initializerDims('Relu_3/mask/beta'), [1, 64, 1]);
     assert.ok(g.consumers('Relu_3').some((n) => n.opType === 'Mul'));
     const s = await nodeRuntime.createSession(readFileSync(out));
     try {

@@ -62,10 +62,13 @@ describe('model create architectures', () => {
     const half = graphFromBytes(createModel('small-cnn', { classes: 2, input: [1, 8, 8], width: 0.5 }));
     assert.deepEqual(half.initializerDims('conv2.weight'), [32, 16, 3, 3]);
     assert.deepEqual(half.initializerDims('fc1.weight'), [64, 32 * 2 * 2]);
-    for (const arch of ['vgg11-bn', 'small-cnn'])
+    const narrow = graphFromBytes(createModel('resnet18', { classes: 3, input: [3, 32, 32], width: 1 / 8 }));
+    assert.deepEqual(narrow.initializerDims('conv1.weight'), [8, 3, 7, 7]);
+    assert.deepEqual(narrow.initializerDims('layer4.1.conv2.weight'), [64, 64, 3, 3]);
+    assert.deepEqual(narrow.initializerDims('fc.weight'), [3, 64]);
+    for (const arch of ['vgg11-bn', 'small-cnn', 'resnet18'])
       assert.deepEqual(createModel(arch, { classes: 3, input: [3, 32, 32], width: 1 }), createModel(arch, { classes: 3, input: [3, 32, 32] }));
     assert.throws(() => createModel('vgg11-bn', { classes: 3, input: [3, 32, 32], width: 0 }), /--width 0 must be a number in \(0, 4\]/);
-    assert.throws(() => createModel('resnet18', { classes: 3, input: [3, 32, 32], width: 0.5 }), /--width applies to small-cnn and vgg11-bn/);
   });
   it('small-cnn for 28×28 grey images learns a fixed batch (the loss falls)', async () => {
     const bytes = createModel('small-cnn', { classes: 4, input: [1, 28, 28], seed: 3 });

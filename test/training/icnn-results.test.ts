@@ -46,7 +46,9 @@ describe('interpretable-CNN results section', () => {
         icnn: net(0.1, { ownClass: [0.05, 0.07], ownClassIcnn: [0.09, 0.09], ownClassCounts: { bird: 2 } }),
       },
     ];
-    const md = icnnMarkdown(ICNN_DEFAULTS, { rows, landmarkSpread: 10 });
+    const md = icnnMarkdown(ICNN_DEFAULTS, { rows, landmarkSpread: 10, mapSize: 8 });
+    assert.match(md, /--mask-centre centroid --beta-mode adaptive --filter-assign step --filter-loss-schedule epoch --rows bird,fish,multi/);
+    assert.match(icnnMarkdown({ ...ICNN_DEFAULTS, arch: 'resnet18' }, { rows, landmarkSpread: 10, mapSize: 7 }), /^## Interpretable CNNs on resnet18: /);
     assert.match(md, /instability ratio 0\.700, 0\.600 \(2 of 2 rows ≤ 0\.8\); by the authors' protocol 0\.700, 0\.900 \(1 of 2 rows ≤ 0\.8\)/);
     assert.match(md, /Every filter on every object image instead: 0\.700, 1\.000 \(1 of 2 rows ≤ 0\.8\)/);
     assert.match(md, /Filters per class in multi: ordinary bird 1, fish 1; interpretable bird 2\./);

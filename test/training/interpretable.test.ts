@@ -110,9 +110,9 @@ function convModel(n: number, relu = true): ReturnType<typeof graphFromBytes> {
 }
 
 describe('mask layer', () => {
-  it('x_masked = max(x ∘ T_μ̂/τ, 0) with μ̂ the arg-max cell (first on ties)', async () => {
+  it('x_masked = max(x ∘ T_μ̂/τ, 0) with μ̂ the arg-max cell (first on ties), with centre argmax', async () => {
     const g = convModel(3);
-    insertMask(g, 'r', [1, 1, 3, 3]);
+    insertMask(g, 'r', [1, 1, 3, 3], { centre: 'argmax' });
     const s = await nodeRuntime.createSession(encodeModel(g.toModel()));
     try {
       // peak at (0, 2); a tie at (2, 0) comes later in row-major order
@@ -127,7 +127,7 @@ describe('mask layer', () => {
   });
   it('a wider template (β = 1) keeps the neighbourhood', async () => {
     const g = convModel(3);
-    insertMask(g, 'r', [1, 1, 3, 3], { tau: 0.25, beta: 1 });
+    insertMask(g, 'r', [1, 1, 3, 3], { tau: 0.25, beta: 1, centre: 'argmax' });
     const s = await nodeRuntime.createSession(encodeModel(g.toModel()));
     try {
       const x = new Float32Array([1, 1, 1, 1, 9, 1, 1, 1, 1]);

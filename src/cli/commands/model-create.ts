@@ -55,7 +55,7 @@ export const modelCreateCommand = defineCommand<ModelCreateOptions>({
     { flags: '--input <CxHxW>', description: 'sample shape, e.g. 1x28x28 or 3x64x64', required: true },
     flags.out('<file>', 'ONNX file to write', true),
     { flags: '--seed <n>', description: 'seed of the initial weights (default 0)' },
-    { flags: '--width <f>', description: 'channel multiplier of small-cnn and vgg11-bn (default 1; e.g. 0.125 for a tiny vgg11-bn)' },
+    { flags: '--width <f>', description: 'channel multiplier of every architecture (default 1; e.g. 0.125 for a tiny vgg11-bn or resnet18)' },
     flags.json(),
   ],
   run: (ctx, [arch], f) => runModelCreate(ctx, arch as string, f),

@@ -15,7 +15,7 @@ import { readSidecar } from '../../io/sidecar.js';
 import { graphFromBytes } from '../../onnx/builder.js';
 import type { Graph } from '../../onnx/graph.js';
 import { type EpochSummary, type FitResult, fit, type StepProgress } from '../../training/fit.js';
-import { type InterpretableOptions, setupInterpretable } from '../../training/interpretable/setup.js';
+import { type InterpretableOptions, setupInterpretable, trainedCategories } from '../../training/interpretable/setup.js';
 import { softmaxCrossEntropy } from '../../training/loss.js';
 import { optimizerByName } from '../../training/optimizers/index.js';
 import type { Schedule } from '../../training/schedule.js';
@@ -66,6 +66,10 @@ export interface TrainOptions {
   readonly tau?: string;
   readonly beta?: string;
   readonly alpha?: string;
+  readonly maskCentre: string;
+  readonly betaMode: string;
+  readonly filterAssign: string;
+  readonly filterLossSchedule: string;
 }
 
 /** The defaults of the options that have one. @example `TRAIN_DEFAULTS.batchSize // '4'` */
@@ -85,6 +89,10 @@ export const TRAIN_DEFAULTS = {
   interpretableMode: 'single',
   filterLossWeight: '1',
   filterLoss: 'exact',
+  maskCentre: 'centroid',
+  betaMode: 'adaptive',
+  filterAssign: 'step',
+  filterLossSchedule: 'epoch',
 } as const;
 
 /** What a run reports (the `--json` output). */
@@ -149,7 +157,7 @@ async function checkLabels(data: Dataset, classes: number): Promise<void> {
 }
 
 /** The interpretable-CNN options (`--interpretable` and its companions). */
-function interpretableOptions(o: TrainOptions): InterpretableOptions {
+function interpretableOptions(o: TrainOptions, stepsPerEpoch: number): InterpretableOptions {
   const tensors = (o.interpretable ?? '')
     .split(',')
     .map((t) => t.trim())
@@ -164,6 +172,11 @@ function interpretableOptions(o: TrainOptions): InterpretableOptions {
     tau: positive(o.tau, '--tau'),
     beta: positive(o.beta, '--beta'),
     alpha,
+    centre: oneOf(o.maskCentre, '--mask-centre', ['centroid', 'argmax'] as const),
+    betaMode: oneOf(o.betaMode, '--beta-mode', ['adaptive', 'fixed'] as const),
+    reassign: oneOf(o.filterAssign, '--filter-assign', ['step', 'once'] as const) === 'step',
+    weightSchedule: oneOf(o.filterLossSchedule, '--filter-loss-schedule', ['epoch', 'constant'] as const),
+    stepsPerEpoch,
   };
 }
 
@@ -247,7 +260,9 @@ export async function runTrain(
       `Pass --optimizer ${resume.meta.optimizer}`,
     );
   }
-  const interp = o.interpretable ? await setupInterpretable(nodeRuntime, graph, all, interpretableOptions(o), { optimization }) : undefined;
+  const interp = o.interpretable
+    ? await setupInterpretable(nodeRuntime, graph, all, interpretableOptions(o, Math.ceil(train.size / batchSize)), { optimization })
+    : undefined;
   const source = interp?.graph ?? graph;
   await using trainer = await Trainer.create(
     source,
@@ -295,6 +310,7 @@ export async function runTrain(
   const read = (await readSidecar(modelPath)) ?? {};
   // Image folders, Broden sets and Fashion-MNIST are read as pixels / 255: the trained model expects unit pixels.
   const sidecar = o.dataset ? { ...read, preprocessing: { ...read.preprocessing, normalization: 'unit' as const } } : read;
+  const categories = interp ? trainedCategories(interp, trainer.optimizerState().tensors) : undefined;
   const files = checkpointFiles(o.out, {
     source,
     values: trainer.values(),
@@ -334,7 +350,7 @@ export async function runTrain(
       seconds: (performance.now() - started) / 1000,
       classNames: all.classNames,
       settings,
-      filterMaps: interp ? await interpretableMaps(files.at(-1)?.[1] as Uint8Array, interp.categories, all, { optimization }) : undefined,
+      filterMaps: categories ? await interpretableMaps(files.at(-1)?.[1] as Uint8Array, categories, all, { optimization }) : undefined,
     });
     files.push(report);
   }
@@ -354,7 +370,7 @@ export async function runTrain(
     ...(result.termLosses ? { termLosses: result.termLosses } : {}),
     epochs: result.epochs,
     seconds: (performance.now() - started) / 1000,
-    ...(interp ? { interpretable: Object.fromEntries(interp.categories) } : {}),
+    ...(categories ? { interpretable: Object.fromEntries(categories) } : {}),
   };
   return {
     json: summary,

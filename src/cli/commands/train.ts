@@ -69,6 +69,22 @@ export const trainCommand = defineCommand<Partial<TrainOptions> & { readonly out
     { flags: '--tau <f>', description: 'interpretable CNN: template scale τ of the filter loss (default 0.5/n²; the mask uses T/τ, peak 1)' },
     { flags: '--beta <f>', description: 'interpretable CNN: template fall-off β (default 4)' },
     { flags: '--alpha <f>', description: 'interpretable CNN: prior mass of the positive templates α (default n²/(1+n²))' },
+    {
+      flags: '--mask-centre <rule>',
+      description: "interpretable CNN: centroid (default: the activation-weighted centre, as the authors' code) or argmax (the paper's text)",
+    },
+    {
+      flags: '--beta-mode <mode>',
+      description: "interpretable CNN: adaptive (default: per-filter β pulled to the maps' spread, as the authors' code) or fixed",
+    },
+    {
+      flags: '--filter-assign <when>',
+      description: "interpretable CNN, multi mode: step (default: filters reassigned every step by their running peak, as the authors' code) or once",
+    },
+    {
+      flags: '--filter-loss-schedule <s>',
+      description: "interpretable CNN: epoch (default: the weight divided by the epoch number, as the authors' code) or constant",
+    },
     { flags: '--no-report', description: 'do not write the HTML report (<out>.report.html: curves, confusion matrix, settings)' },
     flags.out('<file>', 'checkpoint to write (.onnx)', true),
     flags.json('print the run summary as JSON'),

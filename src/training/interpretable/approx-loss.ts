@@ -18,16 +18,14 @@
  * fits strongly are pushed hardest. Both weight sets are positive on average (Z is over the same
  * images), and they are constants for the compiler (a float64 round trip cuts the gradient).
  *
- * Differences from the port, on purpose: the template centre is the arg-max cell (our mask's rule)
- * rather than the activation-weighted centroid; β stays fixed instead of following the activation
- * spread; the scale is the constant `--filter-loss-weight` over the batch size, where the port grows
- * it with the iteration count (1e-5·Iter/mag); Z⁺ uses each image's own mask (the port multiplies
- * by the masks of the batch reversed, which pairs image b with image B−1−b).
+ * M_b is the layer's own mask template (`mask`, [C, B, n²]): its centre rule and β (fixed or per
+ * filter) are the mask's. The scale is `--filter-loss-weight` (or w/epoch, the MatConvNet code's
+ * schedule) over the batch size. Differences from the port, on purpose: Z⁺ uses each image's own
+ * mask (the port multiplies by the masks of the batch reversed, which pairs image b with image B−1−b).
  */
 
 import { DataType } from '../../onnx/proto.js';
 import type { LossContext } from '../loss.js';
-import { positiveTemplates, type TemplateParams } from './templates.js';
 
 /** The port's sharpness a of the batch softmax over strengths. @example `Math.exp(1 / APPROX_SHARPNESS) // e²` */
 export const APPROX_SHARPNESS = 0.5;
@@ -70,24 +68,21 @@ function softWeights(b: LossContext['b'], s: string, member: string): string {
 /**
  * Emits the surrogate Σ_f Σ_b (−[b ∈ c_f]·g_b·Σ_ij x_b∘M_b + [b ∉ c_f]·g⁻_b·Σ_ij x_b) · w/B, whose
  * gradient is the port's approximate filter-loss gradient; `maps` is the filter-major [C, B, n²]
- * view of the layer, `member` [C, B] is 1 where image b is of filter f's category.
+ * view of the layer, `member` [C, B] is 1 where image b is of filter f's category, `mask` [C, B, n²]
+ * each map's mask template T_μ̂/τ, `weight` the scalar weight w.
  *
  * @example
  * ```ts
- * const surrogate = emitApproxSurrogate(ctx, maps, member, templateParams(4), 1);
+ * const surrogate = emitApproxSurrogate(ctx, maps, member, maskCB, b.scalar(1), 16);
  * ```
  */
-export function emitApproxSurrogate(ctx: LossContext, maps: string, member: string, p: TemplateParams, weight: number): string {
+export function emitApproxSurrogate(ctx: LossContext, maps: string, member: string, mask: string, weight: string, cells: number): string {
   const { b } = ctx;
-  const cells = p.n * p.n;
-  const table = b.constFloat(positiveTemplates({ ...p, tau: 1 }), [cells, cells], 'approx_templates');
-  const peak = b.op('ArgMax', [maps], { axis: 2, keepdims: 0 });
-  const mask = b.op('Gather', [table, peak], { axis: 0 }); // [C, B, n²], a constant (int64 index)
   const fitted = b.op('ReduceSum', [b.op('Mul', [maps, mask]), b.constInt64([2])], { keepdims: 0 }); // Σ x∘M [C, B]
   const total = b.op('ReduceSum', [maps, b.constInt64([2])], { keepdims: 0 }); // Σ x [C, B]
   const other = b.op('Sub', [b.scalar(1), member]);
   const positive = stopGradient(b, softWeights(b, b.op('Mul', [fitted, b.scalar(1 / cells)]), member));
   const negative = stopGradient(b, softWeights(b, b.op('Mul', [total, b.scalar(-1 / cells)]), other));
   const perImage = b.op('Sub', [b.op('Mul', [b.op('Mul', [negative, other]), total]), b.op('Mul', [b.op('Mul', [positive, member]), fitted])]);
-  return b.op('Mul', [b.op('ReduceSum', [perImage], { keepdims: 0 }), b.scalar(weight / ctx.batch)]);
+  return b.op('Mul', [b.op('Mul', [b.op('ReduceSum', [perImage], { keepdims: 0 }), weight]), b.scalar(1 / ctx.batch)]);
 }

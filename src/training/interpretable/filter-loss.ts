@@ -25,6 +25,9 @@
  */
 import type { LossContext, LossTerm } from '../loss.js';
 import { emitApproxSurrogate, stopGradient } from './approx-loss.js';
+import type { MaskCentre } from './centre.js';
+import { betaState, classPeaksName, emitBetaUpdate, emitEpochWeight, emitFilterColumns, emitReassignment } from './code-rules.js';
+import { emitMaskTemplate, maskBetaName } from './mask.js';
 import { type TemplateOptions, templateColumns, templateLogPriors, templateParams } from './templates.js';
 
 /** The logit offset that removes an image from a positive template's normaliser. */
@@ -43,6 +46,17 @@ export interface FilterLossOptions extends TemplateOptions {
    * reported, but the gradient is the ICNN authors' approximation ({@link emitApproxSurrogate}).
    */
   readonly form?: 'exact' | 'approx';
+  /** The mask-centre rule of the layer's mask (default `centroid`): the approx form and the β update centre on it. */
+  readonly centre?: MaskCentre;
+  /**
+   * Per-filter β (the mask's β state, {@link maskBetaName}): the templates use it and it is updated
+   * each step by the authors' rule ({@link emitBetaUpdate}) at this rate (default: constant β).
+   */
+  readonly betaRate?: number;
+  /** Reassign filters every step by their running per-class peak ({@link emitReassignment}); `categories` is then unused. */
+  readonly reassign?: { readonly exclude: readonly number[] };
+  /** Divide the weight by the 1-based epoch, counting this many steps per epoch (the authors' schedule; default constant). */
+  readonly stepsPerEpoch?: number;
 }
 
 /**
@@ -90,13 +104,17 @@ function emitFilterLoss(ctx: LossContext, o: FilterLossOptions): string {
   const [batch, filters, n] = ctx.shape(o.tensor) as [number, number, number, number];
   const cells = n * n;
   const p = templateParams(n, o);
-  const columns = b.constFloat(templateColumns(p), [cells, cells + 1], 'templates');
+  const beta = o.betaRate === undefined ? undefined : betaState(ctx, maskBetaName(o.tensor), filters);
+  const columns = beta ? emitFilterColumns(ctx, beta, p, filters) : b.constFloat(templateColumns(p), [cells, cells + 1], 'templates');
   const logPrior = templateLogPriors(p);
   const logQ = b.constFloat(logPrior, [cells + 1], 'log_prior');
   const q = b.constFloat(logPrior.map(Math.exp), [cells + 1], 'prior');
-  const maps = b.op('Transpose', [b.op('Reshape', [o.tensor, b.constInt64([batch, filters, cells])])], { perm: [1, 0, 2] });
+  const flat = b.op('Reshape', [o.tensor, b.constInt64([batch, filters, cells])]);
+  const maps = b.op('Transpose', [flat], { perm: [1, 0, 2] });
   const scores = b.op('MatMul', [maps, columns]); // [C, B, n²+1]
-  const member = b.op('MatMul', [ctx.oneHot, b.constFloat(assignmentMatrix(o.categories, ctx.classes), [ctx.classes, filters], 'assign')]);
+  const member = o.reassign
+    ? emitReassignment(ctx, { state: classPeaksName(o.tensor), flat, filters, exclude: o.reassign.exclude })
+    : b.op('MatMul', [ctx.oneHot, b.constFloat(assignmentMatrix(o.categories, ctx.classes), [ctx.classes, filters], 'assign')]);
   const outside = b.op('Sub', [b.op('Reshape', [b.op('Transpose', [member], { perm: [1, 0] }), b.constInt64([filters, batch, 1])]), b.scalar(1)]);
   const positive = b.constFloat(
     Array.from({ length: cells + 1 }, (_, t) => (t < cells ? EXCLUDED : 0)),
@@ -108,11 +126,22 @@ function emitFilterLoss(ctx: LossContext, o: FilterLossOptions): string {
   const prob = b.op('Softmax', [gated], { axis: 1 });
   const ratio = b.op('Sub', [b.op('LogSoftmax', [b.op('Add', [logP, logQ])], { axis: 2 }), logQ]);
   const mi = b.op('ReduceSum', [b.op('Mul', [b.op('Mul', [prob, ratio]), q])], { keepdims: 0 });
+  const weight = o.stepsPerEpoch ? emitEpochWeight(ctx, `icnn:${o.tensor}:step`, o.weight ?? 1, o.stepsPerEpoch) : b.scalar(o.weight ?? 1);
+  const centre = o.centre ?? 'centroid';
+  if (beta) emitBetaUpdate(ctx, { beta, flat, member, n, filters, centre, rate: o.betaRate as number });
+  // The reported value is −w·MI at the base weight, so curves compare across epochs and schedules;
+  // the gradient is that of −w_e·MI, the weight of this epoch.
   const value = b.op('Mul', [mi, b.scalar(-(o.weight ?? 1))]);
-  if (o.form !== 'approx') return b.op('Identity', [value], {}, { outputs: [b.unique('filter_loss')] });
+  if (o.form !== 'approx') {
+    const scheduled = o.stepsPerEpoch ? b.op('Mul', [mi, b.op('Neg', [weight])]) : value;
+    const reported = scheduled === value ? value : b.op('Add', [stopGradient(b, value), b.op('Sub', [scheduled, stopGradient(b, scheduled)])]);
+    return b.op('Identity', [reported], {}, { outputs: [b.unique('filter_loss')] });
+  }
   // The value stays −w·MI (comparable with the exact form); only the surrogate carries a gradient.
   const memberCB = b.op('Transpose', [member], { perm: [1, 0] });
-  const surrogate = emitApproxSurrogate(ctx, maps, memberCB, p, o.weight ?? 1);
+  const { template } = emitMaskTemplate(b, flat, n, centre, beta ?? b.scalar(p.beta));
+  const mask = b.op('Transpose', [template], { perm: [1, 0, 2] });
+  const surrogate = emitApproxSurrogate(ctx, maps, memberCB, mask, weight, cells);
   const gradientOnly = b.op('Sub', [surrogate, stopGradient(b, surrogate)]);
   return b.op('Add', [stopGradient(b, value), gradientOnly], {}, { outputs: [b.unique('filter_loss')] });
 }

@@ -19,6 +19,8 @@ import { LucernaError } from '../../errors.js';
 import type { Graph } from '../../onnx/graph.js';
 import { DataType, encodeModel } from '../../onnx/proto.js';
 import type { LossTerm } from '../loss.js';
+import type { MaskCentre } from './centre.js';
+import { classPeaksName } from './code-rules.js';
 import { assignFilters, filterLoss } from './filter-loss.js';
 import { checkMaskable, insertMask } from './mask.js';
 import type { TemplateOptions } from './templates.js';
@@ -35,13 +37,53 @@ export interface InterpretableOptions extends TemplateOptions {
   /** Samples read to assign filters in `multi` mode (default 256). */
   readonly assignSamples?: number;
   readonly batchSize?: number;
+  /** The mask-centre rule (default `centroid`, the authors' code; `argmax` is the paper's text). */
+  readonly centre?: MaskCentre;
+  /** β: `adaptive` per filter as the authors' code (default), or `fixed` (the paper's constant). */
+  readonly betaMode?: 'fixed' | 'adaptive';
+  /** Rate of the adaptive β's pull towards its target per step (default {@link DEFAULT_BETA_RATE}). */
+  readonly betaRate?: number;
+  /** `multi` mode: reassign filters every step as the authors' code (default true), or once at the start. */
+  readonly reassign?: boolean;
+  /** The filter-loss weight: `epoch` (w/epoch, the authors' code; default) or `constant`. */
+  readonly weightSchedule?: 'constant' | 'epoch';
+  /** Optimizer steps per epoch, for the `epoch` schedule (default: the data size over `batchSize`). */
+  readonly stepsPerEpoch?: number;
 }
 
-/** The masked graph, the loss terms and each layer's filter categories. */
+/**
+ * The adaptive β's default rate: the authors' update of β (gradient −10⁴·(target − β), learning-rate
+ * factor 0.05, divided by the batch of 32, at VGG-16's first rate 1e-4, with momentum 0.9) moves β
+ * about 1.6 % of the way to its target per step.
+ */
+export const DEFAULT_BETA_RATE = 0.016;
+
+/** The masked graph, the loss terms and each layer's filter categories (at the start). */
 export interface InterpretableSetup {
   readonly graph: Graph;
   readonly terms: readonly LossTerm[];
   readonly categories: ReadonlyMap<string, readonly number[]>;
+  /** Classes that own no filter, when filters are reassigned every step (multi mode). */
+  readonly reassignExclude?: readonly number[];
+}
+
+/**
+ * Each layer's filter categories after training: with reassignment, the class with the highest
+ * running peak in the trainer's state ({@link classPeaksName}); otherwise the categories of the start.
+ *
+ * @example
+ * ```ts
+ * const categories = trainedCategories(setup, trainer.optimizerState().tensors);
+ * ```
+ */
+export function trainedCategories(setup: InterpretableSetup, state: ReadonlyMap<string, Float32Array>): Map<string, readonly number[]> {
+  const out = new Map(setup.categories);
+  for (const [t, cats] of setup.categories) {
+    const peaks = state.get(classPeaksName(t));
+    if (!setup.reassignExclude || !peaks) continue;
+    out.set(t, assignFilters(peaks, peaks.length / cats.length, cats.length, setup.reassignExclude));
+  }
+  return out;
 }
 
 /**
@@ -195,13 +237,30 @@ export async function setupInterpretable(
   const exclude = none >= 0 && classes > 1 ? [none] : [];
   const categories = new Map<string, readonly number[]>();
   const terms: LossTerm[] = [];
+  const centre = o.centre ?? 'centroid';
+  const adaptive = (o.betaMode ?? 'adaptive') === 'adaptive';
+  const stepsPerEpoch = o.stepsPerEpoch ?? Math.ceil(data.size / Math.max(1, o.batchSize ?? 16));
   for (const t of o.tensors) {
     const filters = (dims.get(t) as readonly number[])[1] as number;
     const mean = means?.get(t);
     const cats = mean ? assignFilters(mean, mean.length / filters, filters, exclude) : Array<number>(filters).fill(single);
     categories.set(t, cats);
-    terms.push(filterLoss({ tensor: t, categories: cats, weight: o.weight, form: o.form, tau: o.tau, beta: o.beta, alpha: o.alpha }));
+    terms.push(
+      filterLoss({
+        tensor: t,
+        categories: cats,
+        weight: o.weight,
+        form: o.form,
+        tau: o.tau,
+        beta: o.beta,
+        alpha: o.alpha,
+        centre,
+        ...(adaptive ? { betaRate: o.betaRate ?? DEFAULT_BETA_RATE } : {}),
+        ...(single < 0 && o.reassign !== false ? { reassign: { exclude } } : {}),
+        ...((o.weightSchedule ?? 'epoch') === 'epoch' ? { stepsPerEpoch } : {}),
+      }),
+    );
   }
-  for (const t of o.tensors) insertMask(graph, t, dims.get(t) as readonly number[], o);
-  return { graph, terms, categories };
+  for (const t of o.tensors) insertMask(graph, t, dims.get(t) as readonly number[], { ...o, centre, adaptiveBeta: adaptive });
+  return { graph, terms, categories, ...(single < 0 && o.reassign !== false ? { reassignExclude: exclude } : {}) };
 }

@@ -92,3 +92,34 @@ export function templateLogPriors({ n, alpha }: TemplateParams): Float32Array {
   out[cells] = Math.log(1 - alpha);
   return out;
 }
+
+/**
+ * The L1 distances between cells divided by n, as an [n², n²] matrix (row μ, column i·n + j):
+ * T_μ/τ = max(1 − β·D[μ], −1), so a mask with a per-filter β reads its template from one row.
+ *
+ * @example
+ * ```ts
+ * cellDistances(2); // [0, 0.5, 0.5, 1, 0.5, 0, 1, 0.5, …]
+ * ```
+ */
+export function cellDistances(n: number): Float64Array {
+  const cells = n * n;
+  const out = new Float64Array(cells * cells);
+  for (let mu = 0; mu < cells; mu++) {
+    for (let c = 0; c < cells; c++) out[mu * cells + c] = (Math.abs(Math.floor(mu / n) - Math.floor(c / n)) + Math.abs((mu % n) - (c % n))) / n;
+  }
+  return out;
+}
+
+/**
+ * β in the paper's cell units (‖·‖₁/n) from β in the ICNN authors' code, whose positions run over
+ * [−1, 1] (a cell is 2/(n − 1)): β_paper = β_code·2n/(n − 1).
+ *
+ * @example
+ * ```ts
+ * betaFromCodeUnits(2, 8); // 4.571… (the code's initial β on 8×8 maps)
+ * ```
+ */
+export function betaFromCodeUnits(beta: number, n: number): number {
+  return (beta * 2 * n) / (n - 1);
+}
