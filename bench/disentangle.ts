@@ -42,29 +42,32 @@ async function bareForward(modelFile: string, images: readonly string[]): Promis
  * 1,500-image parts set with 2 classes has exactly 500 birds (150 images, 50 birds, with
  * `--quick`); one run, on the section's untrained ResNet-18, wall and CPU (user + system) time.
  */
+/** `tree build` on the bird class of a parts folder, on every image (no held-out split), as timed. */
+function buildTree(modelFile: string, data: string, out: string): Promise<unknown> {
+  return runJson(
+    'tree',
+    'build',
+    modelFile,
+    '--dataset',
+    join(data, 'classes'),
+    '--class',
+    'bird',
+    '--layer',
+    LAYERS[1] as string,
+    '--out',
+    out,
+    '--held-out',
+    'none',
+  );
+}
+
 async function treeAtScale(dir: string, modelFile: string, quick: boolean): Promise<{ images: number; set: number; wall: number; cpu: number }> {
   const data = join(dir, 'parts-tree');
   const set = quick ? 150 : 1500;
   await runJson('dataset', 'parts', '--out', data, '--n', String(set), '--seed', '2', '--size', '64', '--classes', '2');
   const images = (await readdir(join(data, 'classes', 'bird'))).length;
   const cpu0 = process.cpuUsage();
-  const wall = await seconds(() =>
-    runJson(
-      'tree',
-      'build',
-      modelFile,
-      '--dataset',
-      join(data, 'classes'),
-      '--class',
-      'bird',
-      '--layer',
-      LAYERS[1] as string,
-      '--out',
-      join(dir, 'tree-scale'),
-      '--held-out',
-      'none',
-    ),
-  );
+  const wall = await seconds(() => buildTree(modelFile, data, join(dir, 'tree-scale')));
   const cpu = process.cpuUsage(cpu0);
   return { images, set, wall, cpu: (cpu.user + cpu.system) / 1e6 };
 }
@@ -93,25 +96,7 @@ export async function benchDisentangle(o: SectionOptions): Promise<Section> {
       const g = join(dir, `graph${r}`);
       graph.push(await seconds(() => runJson('graph', 'build', modelFile, '--dataset', data, '--class', 'bird', '--layer', LAYERS.join(','), '--out', g)));
       const t = join(dir, `tree${r}`);
-      tree.push(
-        await seconds(() =>
-          runJson(
-            'tree',
-            'build',
-            modelFile,
-            '--dataset',
-            join(data, 'classes'),
-            '--class',
-            'bird',
-            '--layer',
-            LAYERS[1] as string,
-            '--out',
-            t,
-            '--held-out',
-            'none',
-          ),
-        ),
-      );
+      tree.push(await seconds(() => buildTree(modelFile, data, t)));
       stability.push(
         await seconds(() => runJson('stability', modelFile, '--dataset', data, '--layer', LAYERS[1] as string, '--out', join(dir, `stability${r}`))),
       );

@@ -11,8 +11,9 @@ import type { Model } from '../engine/model.js';
 import type { RuntimeSession, SessionOptions } from '../engine/runtime.js';
 
 /**
- * Names the trunk graph (one Identity per dissected layer) in keys. The store's tag covers the
- * engine, compiler and ONNX code; bump this when `trunkGraph` or the Identity outputs change.
+ * Names the trunk graph (one Identity per dissected layer) in keys. The store's tag fingerprints
+ * the code that builds it (`visualization/program.ts`'s `trunkGraph`, the engine and ONNX layers),
+ * so an edit there misses the store without a hand-kept version.
  */
 const TRUNK_PLAN = 'dissection-trunk/1';
 

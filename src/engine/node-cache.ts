@@ -95,8 +95,9 @@ export function unpackEntry(key: string, bytes: Uint8Array): CompiledEntry | und
 }
 
 /**
- * A fingerprint of the Lucerna code that shapes compiled graphs (the compiler, the ONNX layer and
- * the engine: file names, sizes and times) and of the package version, so an edited checkout or an
+ * A fingerprint of the Lucerna code that shapes compiled graphs (the compiler, the ONNX layer, the
+ * engine, and `visualization/` whose `trunkGraph` shapes dissection's stored trunk: file names,
+ * sizes and times) and of the package version, so an edited checkout or an
  * upgrade never opens a graph an older compiler made.
  *
  * @example `codeFingerprint(); // '0.1.0+3f2a…'`
@@ -115,7 +116,7 @@ export function codeFingerprint(): string {
       }
     }
   };
-  for (const part of ['compiler', 'onnx', 'engine']) walk(join(root, part));
+  for (const part of ['compiler', 'onnx', 'engine', 'visualization']) walk(join(root, part));
   return `${pkg.version ?? '0'}+${h.digest('hex').slice(0, 16)}`;
 }
 

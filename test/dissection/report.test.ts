@@ -5,23 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dissectionReportHtml, type ReportLayer } from '../../src/dissection/report.js';
-import { countDetectors, type UnitScore } from '../../src/dissection/score.js';
-
-function unitRow(unit: number, category: string, label: string, score: number): UnitScore {
-  const match = (c: string) => ({
-    category: c,
-    label: 1,
-    name: c === category ? label : '',
-    truth: 10,
-    activation: 5,
-    intersect: 2,
-    iou: c === category ? score : 0,
-  });
-  return { unit, category, label, labelNumber: 1, score, categories: [match('color'), match('part')] };
-}
+import { countDetectors } from '../../src/dissection/score.js';
+import { unitRow } from '../helpers/dissect-fixtures.js';
 
 function layer(name: string, scores: readonly number[]): ReportLayer {
-  const rows = scores.map((s, k) => unitRow(k + 1, k % 2 ? 'part' : 'color', k % 2 ? 'head' : 'red', s));
+  const rows = scores.map((s, k) => unitRow(k + 1, k % 2 ? 'part' : 'color', k % 2 ? 'head' : 'red', s, 1));
   return { layer: name, counts: countDetectors(rows, ['color', 'part'], 0.04), rows, images: new Map() };
 }
 

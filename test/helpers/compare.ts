@@ -18,6 +18,12 @@ export function compareArrays(actual: ArrayLike<number>, expected: ArrayLike<num
   return { maxDiff, refMax, at };
 }
 
+/** max|other − reference| ÷ max|reference|. */
+export function maxRelative(reference: ArrayLike<number>, other: ArrayLike<number>): number {
+  const { maxDiff, refMax } = compareArrays(other, reference);
+  return maxDiff / refMax;
+}
+
 /** Asserts max|a - e| ≤ rel · max|e| (and shapes equal). */
 export function assertClose(actual: Tensor, expected: Tensor, rel: number, label = ''): void {
   assert.deepEqual([...actual.shape], [...expected.shape], `${label}: shape`);

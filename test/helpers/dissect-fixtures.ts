@@ -9,6 +9,7 @@
  */
 
 import { BrodenWriter } from '../../src/datasets/broden/node.js';
+import type { UnitScore } from '../../src/dissection/score.js';
 import { buildModel } from '../../src/onnx/builder.js';
 import { seededRandom } from '../../src/tensor/random.js';
 
@@ -72,4 +73,21 @@ export async function writeColourSet(dir: string, n = 12, seed = 1): Promise<voi
     await w.add({ name: `img${i}`, image: { rgb, width: 8, height: 8 }, sh: 4, sw: 4, labels: { color: [plane], texture: i % 2 ? ['plain'] : [] } });
   }
   await w.close();
+}
+
+/**
+ * One unit's scored row for report tests: matched to `label` of `category` at IoU `score`, with a
+ * `color` and a `part` entry in its per-category matches (IoU 0 for the other category).
+ */
+export function unitRow(unit: number, category: string, label: string, score: number, labelNumber = unit): UnitScore {
+  const match = (c: string) => ({
+    category: c,
+    label: 1,
+    name: c === category ? label : '',
+    truth: 10,
+    activation: 5,
+    intersect: 2,
+    iou: c === category ? score : 0,
+  });
+  return { unit, category, label, labelNumber, score, categories: [match('color'), match('part')] };
 }

@@ -13,13 +13,14 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import type { BiasRelation } from '../../src/diagnosis/bias/relations.js';
 import { dissectionReportHtml } from '../../src/dissection/report.js';
-import { countDetectors, type UnitScore } from '../../src/dissection/score.js';
+import { countDetectors } from '../../src/dissection/score.js';
 import { encodeRgbPng } from '../../src/io/image.js';
 import { biasPage } from '../../src/render/report/bias.js';
 import { stabilityReportHtml } from '../../src/render/report/stability.js';
 import { trainingPage } from '../../src/render/report/training.js';
 import { renderRobustnessHtml } from '../../src/robust/report-html.js';
 import { launchChromium } from '../helpers/chromium.js';
+import { unitRow } from '../helpers/dissect-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-kit-pages-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,19 +31,6 @@ async function png(size: number, seed: number): Promise<string> {
 }
 
 const CLASSES = ['bird', 'fish', 'quadruped-with-a-long-name', 'snake', 'none', 'insect', 'crab', 'frog', 'turtle', 'whale'];
-
-function unitRow(unit: number, category: string, label: string, score: number): UnitScore {
-  const match = (c: string) => ({
-    category: c,
-    label: 1,
-    name: c === category ? label : '',
-    truth: 10,
-    activation: 5,
-    intersect: 2,
-    iou: c === category ? score : 0,
-  });
-  return { unit, category, label, labelNumber: unit, score, categories: [match('color'), match('part')] };
-}
 
 const pages: Record<string, string> = {};
 

@@ -15,6 +15,7 @@ import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { DEFAULT_HYPER, type OptimizerHyper } from '../../src/training/optimizers/types.js';
 import { buildStepGraph, type StepGraph } from '../../src/training/step-graph.js';
+import { maxRelative } from '../helpers/compare.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 
 type Feeds = Record<string, { data: Float32Array; shape: readonly number[] }>;
@@ -65,16 +66,6 @@ async function twoSteps(step: StepGraph): Promise<Record<string, Float32Array>> 
 function readOrZero(name: string, dims: readonly number[]): Float32Array {
   const init = source.initializers.get(name);
   return init ? readFloats(init) : new Float32Array(size(dims));
-}
-
-function maxRelative(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(a[i] as number));
-  }
-  return err / scale;
 }
 
 async function compare(hyper: OptimizerHyper, fusedGemms: number): Promise<void> {

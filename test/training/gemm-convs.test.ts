@@ -16,6 +16,7 @@ import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
 import { buildStepGraph } from '../../src/training/step-graph.js';
+import { maxRelative } from '../helpers/compare.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 
 type Attrs = Record<string, number | number[]>;
@@ -44,16 +45,6 @@ async function run(graph: Graph, feeds: Record<string, { data: Float32Array; sha
   } finally {
     await session.dispose();
   }
-}
-
-function maxRelative(a: Float32Array, b: Float32Array): number {
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs((a[i] as number) - (b[i] as number)));
-    scale = Math.max(scale, Math.abs(a[i] as number));
-  }
-  return err / scale;
 }
 
 const cases: { name: string; x: number[]; w: number[]; attrs: Attrs; bias: boolean; lowered: boolean }[] = [

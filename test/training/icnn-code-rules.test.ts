@@ -19,6 +19,7 @@ import { oneHotRows } from '../../src/training/loss.js';
 import { adam } from '../../src/training/optimizers/index.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { uniform } from '../helpers/gradcheck.js';
+import { toyFilterNet } from '../helpers/toy-filter-net.js';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 type Feeds = Record<string, { data: Float32Array; shape: number[] }>;
@@ -195,20 +196,7 @@ describe('loss-weight schedule', () => {
 describe('β as training state', () => {
   it('is not trained, moves during training, and is saved with the values', async () => {
     const random = seededRandom(5);
-    const graph = graphFromBytes(
-      buildModel({
-        inputs: [{ name: 'in', dims: ['N', 1, 6, 6] }],
-        outputs: ['logits'],
-        build: (b) => {
-          const c = b.op('Conv', ['in', b.weight('w', uniform(4 * 9, random, -0.5, 0.5), [4, 1, 3, 3]), b.weight('bias', [0.1, 0.1, 0.1, 0.1], [4])], {
-            pads: [1, 1, 1, 1],
-          });
-          const r = b.op('Relu', [c], {}, { outputs: ['r'] });
-          const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [r])]);
-          b.op('Gemm', [pooled, b.weight('fc', uniform(8, random), [2, 4]), b.weight('fcb', [0, 0], [2])], { transB: 1 }, { outputs: ['logits'] });
-        },
-      }),
-    );
+    const graph = toyFilterNet(random);
     insertMask(graph, 'r', [8, 4, 6, 6], { adaptiveBeta: true });
     const x = uniform(8 * 36, random, 0, 1);
     await using trainer = await Trainer.create(graph, [1, 6, 6], {

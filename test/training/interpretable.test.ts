@@ -18,6 +18,7 @@ import { oneHotRows } from '../../src/training/loss.js';
 import { adam } from '../../src/training/optimizers/index.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { gradCheck, uniform } from '../helpers/gradcheck.js';
+import { toyFilterNet } from '../helpers/toy-filter-net.js';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -238,20 +239,7 @@ describe('filter loss −MI(X;T)', () => {
 describe('training with the filter loss', () => {
   it('the filter loss falls on a toy model', async () => {
     const random = seededRandom(11);
-    const graph = graphFromBytes(
-      buildModel({
-        inputs: [{ name: 'in', dims: ['N', 1, 6, 6] }],
-        outputs: ['logits'],
-        build: (b) => {
-          const c = b.op('Conv', ['in', b.weight('w', uniform(4 * 9, random, -0.5, 0.5), [4, 1, 3, 3]), b.weight('bias', [0.1, 0.1, 0.1, 0.1], [4])], {
-            pads: [1, 1, 1, 1],
-          });
-          const r = b.op('Relu', [c], {}, { outputs: ['r'] });
-          const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [r])]);
-          b.op('Gemm', [pooled, b.weight('fc', uniform(8, random), [2, 4]), b.weight('fcb', [0, 0], [2])], { transB: 1 }, { outputs: ['logits'] });
-        },
-      }),
-    );
+    const graph = toyFilterNet(random);
     insertMask(graph, 'r', [8, 4, 6, 6]);
     const x = uniform(8 * 36, random, 0, 1);
     const labels = [0, 1, 0, 1, 0, 1, 0, 1];

@@ -15,7 +15,7 @@ import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { camLayer, type LayerInfo } from '../layers.js';
 import { OPTIONS } from '../options.js';
-import { type RowTargets, runGradientRows } from '../rows.js';
+import { type RowTargets, runGradientRows, tensorRows } from '../rows.js';
 import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { type UpsampleMode, upsample } from '../upsample.js';
@@ -79,11 +79,7 @@ export async function gradCamAndGuided(
   const resolved = await runGradientRows(
     model,
     sampleShape,
-    {
-      count: n,
-      fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
-      target: targets ? (row) => targets[row] as number : undefined,
-    },
+    tensorRows(x, targets),
     { ...options, plan, seed, output: scoreOutput(model, options), inputChecked: true },
     (first, count, result) => {
       const a = (result.activations[layer.name] as Tensor).data;

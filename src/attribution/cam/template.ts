@@ -9,7 +9,7 @@ import { LucernaError } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { camLayer, type LayerInfo } from '../layers.js';
 import { LAYER_MAP_DISPLAY, LAYER_MAP_OPTIONS } from '../options.js';
-import { type RowTargets, runGradientRows } from '../rows.js';
+import { type RowTargets, runGradientRows, tensorRows } from '../rows.js';
 import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { upsampleBilinear } from '../upsample.js';
@@ -113,16 +113,11 @@ export async function forEachLayerGradient(
   onSample: (index: number, activation: Float32Array, gradient: Float32Array) => void,
 ): Promise<RowTargets> {
   const sampleShape = x.shape.slice(1);
-  const per = sizeOf(sampleShape);
   const seed = seedTensor(model, options);
   return runGradientRows(
     model,
     sampleShape,
-    {
-      count: x.shape[0] as number,
-      fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
-      target: targets ? (row) => targets[row] as number : undefined,
-    },
+    tensorRows(x, targets),
     { ...options, plan: { seeds: [seed], wrt: [layer], read: [layer] }, seed, output: scoreOutput(model, options), inputChecked: true },
     (first, count, result) => {
       const activation = result.activations[layer] as Tensor;

@@ -8,7 +8,7 @@
 import type { RuleSet } from '../../compiler/vjp.js';
 import type { Model } from '../../engine/model.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
-import { type RowTargets, runGradientRows } from '../rows.js';
+import { type RowTargets, runGradientRows, tensorRows } from '../rows.js';
 import { explicitTargets, scoreOutput, seedTensor } from '../targets.js';
 import type { CommonOptions } from '../types.js';
 
@@ -36,11 +36,7 @@ export async function inputGradient(model: Model, x: Tensor, options: InputGradi
   const resolved = await runGradientRows(
     model,
     sampleShape,
-    {
-      count: n,
-      fill: (row, buf) => buf.set(x.data.subarray(row * per, (row + 1) * per)),
-      target: targets ? (row) => targets[row] as number : undefined,
-    },
+    tensorRows(x, targets),
     { ...options, plan: { seeds: [seed], rules: options.rules }, seed, output: scoreOutput(model, options), inputChecked: true },
     (first, count, result) => {
       out.set((result.gradients[inputName] as Tensor).data.subarray(0, count * per), first * per);
