@@ -126,4 +126,15 @@ describe('lucerna train --interpretable', () => {
     const out = join(work, 'bad4.onnx');
     assertOneLine(await run(model, '--dataset', classes, '--interpretable', 'Relu_3', '--alpha', '1.5', ...common, '--out', out), /--alpha/, out);
   });
+  for (const [flag, value] of [
+    ['--mask-centre', 'middle'],
+    ['--beta-mode', 'learned'],
+    ['--filter-assign', 'epoch'],
+    ['--filter-loss-schedule', 'cosine'],
+  ] as const) {
+    it(`rejects an unknown ${flag}`, async () => {
+      const out = join(work, `bad-${flag.slice(2)}.onnx`);
+      assertOneLine(await run(model, '--dataset', classes, '--interpretable', 'Relu_3', flag, value, ...common, '--out', out), new RegExp(flag), out);
+    });
+  }
 });
