@@ -12,6 +12,7 @@ import { GraphBuilder } from '../onnx/builder.js';
 import type { Graph, ValueInfo } from '../onnx/graph.js';
 import { DataType, type NodeProto } from '../onnx/proto.js';
 import { tensorDims } from '../onnx/tensors.js';
+import { firstHalfView } from './first-half.js';
 import type { RuleSet, VjpContext } from './vjp.js';
 
 /** Which tensors to read, seed and differentiate with respect to. */
@@ -25,6 +26,12 @@ export interface DifferentiationPlan {
    * predicted class is explained in the same run that finds it.
    */
   readonly seedMode?: 'input' | 'argmax';
+  /**
+   * `all` (default): the backward runs on every row of the batch. `first-half`: the forward runs
+   * on every row, the seeds and the backward on the first half only; rules read the second half
+   * through {@link VjpContext.reference} (DeepLift's inputs and references, see `first-half.ts`).
+   */
+  readonly rows?: 'all' | 'first-half';
 }
 
 /** The augmented graph and the names of its extra inputs and outputs. */
@@ -126,6 +133,10 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
     if (graph.isInitializer(t)) return tensorDims(graph.initializer(t));
     throw new LucernaError('BAD_PLAN', `The shape of tensor "${t}" is unknown`);
   };
+  const view = plan.rows === 'first-half' ? firstHalfView(graph, b, nodes, info.shapes, shapeOf(graph.inputs[0]?.name ?? '')[0] ?? 0) : undefined;
+  /** The shape a rule sees (B rows for batch tensors under a first-half view). */
+  const ruleShape = (t: string): readonly number[] => (view ? view.shape(t, shapeOf(view.origin(t))) : shapeOf(t));
+  const seen = (t: string): string => (view ? view.inputRows(t) : t);
 
   const contributions = new Map<string, string[]>();
   const addGrad = (t: string, g: string) => {
@@ -148,10 +159,10 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
   const seedGradients = new Map<string, string>();
   for (const s of plan.seeds) {
     let seed = branch?.seedGradients.get(s);
-    if (seed === undefined && plan.seedMode === 'argmax') seed = argmaxOneHot(b, s, shapeOf(s));
+    if (seed === undefined && plan.seedMode === 'argmax') seed = argmaxOneHot(b, seen(s), ruleShape(s));
     if (seed === undefined) {
       seed = seedInputName(s);
-      graph.inputs.push({ name: seed, elemType: DataType.FLOAT, dims: [...shapeOf(s)] });
+      graph.inputs.push({ name: seed, elemType: DataType.FLOAT, dims: [...ruleShape(s)] });
     }
     if (plan.seedMode !== 'argmax') seedInputs.set(s, seed);
     seedGradients.set(s, seed);
@@ -174,9 +185,10 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
       b,
       graph,
       opset: graph.opset,
-      input: (i) => ins[i] ?? '',
-      output: (i) => outs[i] ?? '',
-      shape: shapeOf,
+      input: (i) => seen(ins[i] ?? ''),
+      output: (i) => seen(outs[i] ?? ''),
+      shape: ruleShape,
+      reference: view?.reference,
       gradOutput: (i) => gradOuts[i],
       needsGrad: (i) => ins[i] !== undefined && active(ins[i] as string),
     };
@@ -202,7 +214,7 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
     const name = gradientOutputName(w, branch?.tag);
     b.op('Identity', [g], {}, { outputs: [name] });
     gradientOutputs.set(w, name);
-    newOutputs.push({ name, elemType: DataType.FLOAT, dims: [...shapeOf(w)] });
+    newOutputs.push({ name, elemType: DataType.FLOAT, dims: [...ruleShape(w)] });
   }
   const readOutputs = new Map<string, string>();
   for (const r of plan.read) {
@@ -212,6 +224,7 @@ export function differentiate(forward: Graph, info: ForwardInfo, plan: Different
     newOutputs.push({ name, elemType: DataType.FLOAT, dims: [...shapeOf(r)] });
   }
   graph.outputs = [...graph.outputs, ...newOutputs];
+  view?.prune();
   return { graph, seedInputs, gradientOutputs, readOutputs, differentiatedNodes, seedGradients };
 }
 

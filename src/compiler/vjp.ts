@@ -29,6 +29,13 @@ export interface VjpContext {
   gradOutput(i: number): string | undefined;
   /** True when the plan needs the gradient of input `i`. */
   needsGrad(i: number): boolean;
+  /**
+   * Only when the backward runs on the first half of the batch (a `first-half` plan: DeepLift's
+   * input rows): the second half's rows of a forward tensor named by {@link input} or
+   * {@link output}, or undefined when it carries no batch rows. Then `input`, `output` and `shape`
+   * give the first half.
+   */
+  readonly reference?: (tensor: string) => string | undefined;
 }
 
 /**

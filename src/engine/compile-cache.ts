@@ -42,6 +42,8 @@ export interface CompileKeyParts {
   readonly read: readonly string[];
   readonly rules: string;
   readonly seedMode: string;
+  /** `first-half` plans only (absent for the default, so older keys are unchanged). */
+  readonly rows?: string;
   readonly inputShape: readonly number[];
   readonly optimization: OptimizationLevel;
   /** Further backward passes (rule set name and `wrt`), when the plan has any. */

@@ -57,6 +57,12 @@ export interface GradientPlan {
    */
   readonly seedMode?: 'input' | 'argmax';
   /**
+   * `all` (default): the backward runs on every row. `first-half`: the forward runs on every row,
+   * the seeds and the backward on the first half only (DeepLift: inputs, then their references,
+   * whose gradients are not needed); seeds and gradients then have half the rows.
+   */
+  readonly rows?: 'all' | 'first-half';
+  /**
    * Further backward passes in the same run: each shares the forward pass and the seeds, with its
    * own rule set and `wrt` (guided Grad-CAM: Grad-CAM's standard gradient at a layer and guided
    * backprop's at the input, one forward pass for both). Their gradients are in
@@ -114,7 +120,7 @@ export class CompiledGradient {
     private readonly validate: (x: Tensor) => void,
   ) {}
 
-  /** Shape of a seeded (or any forward) tensor. */
+  /** Shape of a seeded, read or differentiated tensor (a `first-half` plan's seeds and gradients have half the rows). */
   shapeOf(tensor: string): readonly number[] {
     const s = this.names.shapes.get(tensor);
     if (!s) throw new LucernaError('UNKNOWN_TENSOR', `No shape known for "${tensor}"`);
@@ -358,10 +364,20 @@ export class Model implements AsyncDisposable {
     this.assertLive();
     const rules = resolveRuleSet(plan.rules);
     const seedMode = plan.seedMode ?? 'input';
+    const rows = plan.rows ?? 'all';
     const also = (plan.also ?? []).map((a) => ({ rules: resolveRuleSet(a.rules), wrt: [...(a.wrt ?? [this.input.name])] }));
-    const full = { seeds: [...plan.seeds], wrt: [...(plan.wrt ?? [this.input.name])], read: [...(plan.read ?? [])], rules, seedMode, also };
+    const full = { seeds: [...plan.seeds], wrt: [...(plan.wrt ?? [this.input.name])], read: [...(plan.read ?? [])], rules, seedMode, rows, also };
     const alsoKey = also.map((a) => [a.rules.name, a.wrt]);
-    const key = JSON.stringify([full.seeds, full.wrt, full.read, rules.name, seedMode, shapeKey(inputShape), ...(also.length > 0 ? [alsoKey] : [])]);
+    const key = JSON.stringify([
+      full.seeds,
+      full.wrt,
+      full.read,
+      rules.name,
+      seedMode,
+      shapeKey(inputShape),
+      ...(also.length > 0 ? [alsoKey] : []),
+      ...(rows === 'all' ? [] : [rows]),
+    ]);
     let c = this.compiled.get(key);
     if (!c) {
       c = this.buildCompiled(full, inputShape);
@@ -385,6 +401,7 @@ export class Model implements AsyncDisposable {
             read: plan.read,
             rules: plan.rules.name,
             seedMode: plan.seedMode,
+            ...(plan.rows === 'all' ? {} : { rows: plan.rows }),
             ...(plan.also.length > 0 ? { also: plan.also.map((a) => ({ rules: a.rules.name, wrt: a.wrt })) } : {}),
             inputShape: [...inputShape],
             optimization: options.optimization ?? 'all',
@@ -395,14 +412,20 @@ export class Model implements AsyncDisposable {
       let d = first;
       const branches: ReadonlyMap<string, string>[] = [];
       for (const [i, a] of plan.also.entries()) {
-        const branchPlan = { seeds: plan.seeds, wrt: a.wrt, read: [], seedMode: plan.seedMode };
+        const branchPlan = { seeds: plan.seeds, wrt: a.wrt, read: [], seedMode: plan.seedMode, rows: plan.rows };
         d = differentiate(d.graph, prepared, branchPlan, a.rules, { tag: `b${i + 1}`, seedGradients: first.seedGradients });
         branches.push(d.gradientOutputs);
       }
       const shapes = new Map<string, readonly number[]>();
-      for (const t of [...plan.seeds, ...plan.read, ...plan.wrt, ...plan.also.flatMap((a) => a.wrt)]) {
+      // Under a first-half plan, seeds and gradients have half the batch's rows (reads keep all).
+      const halved = (s: readonly number[]) => (plan.rows === 'first-half' && s[0] === inputShape[0] ? [(s[0] as number) / 2, ...s.slice(1)] : s);
+      for (const t of plan.read) {
         const s = prepared.shapes.get(t);
         if (s) shapes.set(t, s);
+      }
+      for (const t of [...plan.seeds, ...plan.wrt, ...plan.also.flatMap((a) => a.wrt)]) {
+        const s = prepared.shapes.get(t);
+        if (s) shapes.set(t, halved(s));
       }
       const names = { seeds: first.seedInputs, gradients: first.gradientOutputs, reads: first.readOutputs, shapes, branches };
       return { bytes: encodeModel(d.graph.toModel()), names };

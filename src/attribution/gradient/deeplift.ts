@@ -4,19 +4,19 @@
  * "gradient" under the compiler's `deeplift` rule set. The attributions sum to f(x) − f(r)
  * (completeness, or "summation-to-delta"); `delta` reports how far each sample is from it.
  *
- * Each engine call holds pairs: rows `[x_1..x_P, r_1..r_P]`, the input half seeded with the target's
- * one-hot and the reference half with zeros (see `compiler/rulesets/deeplift.ts`).
+ * Each engine call holds pairs: rows `[x_1..x_P, r_1..r_P]`. The forward pass runs on all of them
+ * (the multipliers are differences of the two halves); the seed, the target's one-hot, and the
+ * backward pass run on the input half only (see `compiler/rulesets/deeplift.ts`).
  */
 import { deepliftRules } from '../../compiler/rulesets/deeplift.js';
 import { forEachChunk } from '../../engine/batching.js';
-import type { Model } from '../../engine/model.js';
-import { LucernaError } from '../../errors.js';
+import type { CompiledGradient, Model } from '../../engine/model.js';
+import { isLucernaError, LucernaError } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
-import { forwardScores } from '../forward.js';
 import { OPTIONS, withDefaults } from '../options.js';
 import { checkBatchSize } from '../rows.js';
-import { explicitTargets, oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
+import { argmaxRows, explicitTargets, oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 
 /**
@@ -32,6 +32,8 @@ export interface DeepLiftOptions extends CommonOptions {
 interface Multipliers {
   /** [N, ...]: the gradient of the input half under the deeplift rule set. */
   readonly multipliers: Tensor;
+  /** The class explained for each sample: the given one, or the input row's arg-max. */
+  readonly targets: number[];
   /** The explained score of each sample, and of its reference, from the same engine runs. */
   readonly inputScores: number[];
   readonly referenceScores: number[];
@@ -44,10 +46,31 @@ function copyRows(t: Tensor, first: number, count: number, out: Float32Array, at
 }
 
 /**
- * Runs every (input, reference) pair through the deeplift-compiled plan, `pairs` per engine call
- * (the engine sees 2·pairs rows).
+ * Compiles the pairs plan: the backward on the input rows only (`first-half`), or, for a graph whose
+ * rows that view cannot split (a tensor whose leading dim is not the batch's), over all rows.
  */
-async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, targets: readonly number[], options: DeepLiftOptions): Promise<Multipliers> {
+async function compilePairs(model: Model, seed: string, argmax: boolean, inputShape: readonly number[]): Promise<CompiledGradient> {
+  const plan = { seeds: [seed], rules: deepliftRules, seedMode: argmax ? ('argmax' as const) : ('input' as const) };
+  try {
+    return await model.compile({ ...plan, rows: 'first-half' }, inputShape);
+  } catch (e) {
+    if (!isLucernaError(e, 'BAD_PLAN')) throw e;
+    return model.compile(plan, inputShape);
+  }
+}
+
+/**
+ * Runs every (input, reference) pair through the deeplift-compiled plan, `pairs` per engine call
+ * (the forward sees 2·pairs rows, the backward the `pairs` input rows). Without explicit targets
+ * the seed is the arg-max of the input rows' scores, found inside the same run.
+ */
+async function deepliftMultipliers(
+  model: Model,
+  x: Tensor,
+  reference: Tensor,
+  given: readonly number[] | undefined,
+  options: DeepLiftOptions,
+): Promise<Multipliers> {
   const n = x.shape[0] as number;
   const sampleShape = x.shape.slice(1);
   const per = sizeOf(sampleShape);
@@ -55,27 +78,30 @@ async function deepliftMultipliers(model: Model, x: Tensor, reference: Tensor, t
   const inputShape = [2 * pairs, ...sampleShape];
   const seed = seedTensor(model, options);
   const output = scoreOutput(model, options);
-  const compiled = await model.compile({ seeds: [seed], rules: deepliftRules }, inputShape);
+  const compiled = await compilePairs(model, seed, given === undefined, inputShape);
   const seedShape = compiled.shapeOf(seed);
-  checkTargets(targets, seedShape[seedShape.length - 1] as number);
+  if (given) checkTargets(given, seedShape[seedShape.length - 1] as number);
   const batch = new Float32Array(2 * pairs * per);
   const multipliers = new Float32Array(n * per);
+  const targets: number[] = [];
   const inputScores: number[] = [];
   const referenceScores: number[] = [];
   await forEachChunk(n, pairs, options, async (first, count) => {
-    const chunkTargets = targets.slice(first, first + count);
     batch.fill(0);
     copyRows(x, first, count, batch, 0);
     copyRows(reference, first, count, batch, pairs);
-    const result = await compiled.run({ input: { data: batch, shape: inputShape }, seeds: { [seed]: oneHotSeed(chunkTargets, seedShape) } });
+    const seeds = given ? { [seed]: oneHotSeed(given.slice(first, first + count), seedShape) } : undefined;
+    const result = await compiled.run({ input: { data: batch, shape: inputShape }, seeds });
     multipliers.set((result.gradients[model.input.name] as Tensor).data.subarray(0, count * per), first * per);
     const scores = result.outputs[output] as Tensor;
     const classes = scores.data.length / (2 * pairs);
     const rows = (start: number): Tensor => ({ data: scores.data.subarray(start * classes, (start + count) * classes), shape: [count, classes] });
+    const chunkTargets = given ? given.slice(first, first + count) : argmaxRows(rows(0));
+    targets.push(...chunkTargets);
     inputScores.push(...targetScores(rows(0), chunkTargets, options.score));
     referenceScores.push(...targetScores(rows(pairs), chunkTargets, options.score));
   });
-  return { multipliers: { data: multipliers, shape: [...x.shape] }, inputScores, referenceScores };
+  return { multipliers: { data: multipliers, shape: [...x.shape] }, targets, inputScores, referenceScores };
 }
 
 function checkTargets(targets: readonly number[], classes: number): void {
@@ -107,15 +133,13 @@ export const deepLift: AttributionMethod<DeepLiftOptions> = {
   description: 'DeepLift with the rescale rule (Shrikumar et al. 2017)',
   async attribute(model: Model, x: Tensor, options: DeepLiftOptions = {}): Promise<AttributionResult> {
     model.validateInput(x);
-    // Explicit targets need no forward pass of their own: the input half of the DeepLift run
-    // scores them. Only the predicted class needs one first (it chooses the seed).
+    // No forward pass of its own: the input half of the DeepLift run scores the targets, and the
+    // predicted class is its arg-max, found and seeded inside the same run.
     const given = explicitTargets(options.target, x.shape[0] as number);
-    const forward = given ? undefined : await forwardScores(model, x, options);
-    const targets = given ?? (forward?.targets as number[]);
     const reference = resolveBaseline(options.baseline, x);
     model.validateInput(reference, 'Baseline');
-    const m = await deepliftMultipliers(model, x, reference, targets, options);
-    const scores = forward?.scores ?? m.inputScores;
+    const m = await deepliftMultipliers(model, x, reference, given, options);
+    const { targets, inputScores: scores } = m;
     const per = sizeOf(x.shape.slice(1));
     const attribution = m.multipliers;
     const delta: number[] = [];

@@ -2,7 +2,8 @@
  * DeepLift rescale rules for element-wise activations (Shrikumar et al. 2017,
  * https://arxiv.org/abs/1704.02685, §3.5.1): the backward of y = f(x) multiplies the incoming
  * gradient by the multiplier m = Δy/Δx of each unit, where Δ is the difference between the input
- * row and its reference row. Both halves of the batch get `dY · Concat(m, m)`.
+ * row and its reference row. The backward rows get `dY · m` (both halves, `dY · Concat(m, m)`, when
+ * the backward runs over all 2B rows).
  *
  * The multipliers are computed so that they stay exact in float32, where a plain Δy/Δx would not:
  * - piecewise-linear functions (ReLU, LeakyReLU, PReLU, Clip/ReLU6, HardSigmoid) and the piecewise
@@ -17,7 +18,7 @@ import { attrFloat } from '../../onnx/attributes.js';
 import type { GraphBuilder } from '../../onnx/builder.js';
 import { grad0 } from '../rules/util.js';
 import type { VjpContext, VjpRule } from '../vjp.js';
-import { choose, halves, safeDivide, tanhRatio, twice } from './deeplift-util.js';
+import { choose, pairOf, perRow, safeDivide, tanhRatio } from './deeplift-util.js';
 
 /** The forward values a multiplier is built from: both halves of the input and output, and their differences. */
 export interface PairValues {
@@ -33,7 +34,7 @@ export interface PairValues {
 }
 
 /**
- * A rescale rule from a multiplier emitter: dX = dY · Concat(m, m).
+ * A rescale rule from a multiplier emitter: dX = dY · m on the input rows (Concat(m, m) over both halves).
  *
  * @example
  * ```ts
@@ -43,10 +44,10 @@ export interface PairValues {
 export function rescaleRule(multiplier: (b: GraphBuilder, v: PairValues, ctx: VjpContext) => string): VjpRule {
   return (ctx) => {
     const { b } = ctx;
-    const [xa, xr] = halves(ctx, ctx.input(0));
-    const [ya, yr] = halves(ctx, ctx.output(0));
+    const [xa, xr] = pairOf(ctx, ctx.input(0));
+    const [ya, yr] = pairOf(ctx, ctx.output(0));
     const v: PairValues = { xa, xr, ya, yr, dIn: b.op('Sub', [xa, xr]), dOut: b.op('Sub', [ya, yr]) };
-    const dX = b.op('Mul', [grad0(ctx), twice(b, multiplier(b, v, ctx))]);
+    const dX = b.op('Mul', [grad0(ctx), perRow(ctx, multiplier(b, v, ctx))]);
     return [dX, ...Array.from({ length: (ctx.node.input ?? []).length - 1 }, () => undefined)];
   };
 }

@@ -11,7 +11,8 @@
  * Captum's choice of the first one is arbitrary, while this rule keeps the fall on p, as the plain
  * gradient and the straight-line path do. Where |Δx| < 1e-10 the plain max-pool gradient is used.
  *
- * The reference half of the batch gets the plain max-pool gradient of its own rows.
+ * When the backward runs over all 2B rows, the reference half gets the plain max-pool gradient of
+ * its own rows; under a `first-half` plan only the input rows are computed.
  */
 
 import type { AttrValue } from '../../onnx/attributes.js';
@@ -20,7 +21,7 @@ import type { NodeProto } from '../../onnx/proto.js';
 import { product, zerosOfShape } from '../rules/static-inputs.js';
 import { grad0, reshapeTo } from '../rules/util.js';
 import type { VjpContext, VjpRule } from '../vjp.js';
-import { choose, halves, pairRows, rowsOf, safeDivide } from './deeplift-util.js';
+import { choose, pairOf, pairRows, rowsOf, safeDivide } from './deeplift-util.js';
 
 /** The window attributes of a MaxPool node (storage order left at row-major, so indices are flat C-order). */
 function windowAttrs(node: NodeProto): Record<string, AttrValue> {
@@ -39,38 +40,75 @@ function scatterAdd(ctx: VjpContext, indices: string, values: string, shape: rea
   return reshapeTo(b, flat, shape);
 }
 
+/** The window arg-max indices of the input rows and of the reference rows, each flat within a tensor of B rows. */
+interface ArgMaxPair {
+  readonly ix: string;
+  readonly ir: string;
+}
+
+/**
+ * The arg-max indices of both halves: from the forward node's `Indices` output when it has one,
+ * else from a twin MaxPool with `attrs`. Indices of a 2B-row tensor are flat over all of it, so the
+ * reference half's are shifted down by the B input rows.
+ */
+function argMaxPair(ctx: VjpContext, attrs: Record<string, AttrValue>, forwardIndices: string): ArgMaxPair {
+  const { b } = ctx;
+  const x = ctx.input(0);
+  const twin = (t: string) => b.ops('MaxPool', [t], attrs, { outputs: 2 })[1] as string;
+  if (ctx.reference) {
+    const xr = ctx.reference(x) as string;
+    if (!forwardIndices) return { ix: twin(x), ir: twin(xr) };
+    const shift = b.constInt64([(ctx.shape(x)[0] as number) * product(ctx.shape(x).slice(1))], []);
+    return { ix: forwardIndices, ir: b.op('Sub', [ctx.reference(forwardIndices) as string, shift]) };
+  }
+  const indices = forwardIndices || twin(x);
+  const rows = pairRows(ctx, x);
+  const shift = b.constInt64([rows * product(ctx.shape(x).slice(1))], []);
+  return { ix: rowsOf(b, indices, 0, rows), ir: b.op('Sub', [rowsOf(b, indices, rows, 2 * rows), shift]) };
+}
+
 /**
  * How much of each window's Δy goes to the input's arg-max p (the rest goes to the reference's arg-max q):
  * all of it when the window's max rose, else p's own fall min(Δx_p, 0).
  */
-function inputArgMaxShare(ctx: VjpContext, indices: string, rows: number, ya: string, dOut: string): string {
+function inputArgMaxShare(ctx: VjpContext, ix: string, xr: string, ya: string, dOut: string): string {
   const { b } = ctx;
-  const x = ctx.input(0);
-  const indicesX = rowsOf(b, indices, 0, rows);
-  const offset = b.constInt64([rows * product(ctx.shape(x).slice(1))], []);
-  const referenceAtP = b.op('Gather', [reshapeTo(b, x, [-1]), b.op('Add', [indicesX, offset])], { axis: 0 });
+  const referenceAtP = b.op('Gather', [reshapeTo(b, xr, [-1]), ix], { axis: 0 });
   const fallAtP = b.op('Min', [b.op('Sub', [ya, referenceAtP]), b.scalar(0)]);
   const rose = b.op('Cast', [b.op('Greater', [dOut, b.scalar(0)])], { to: 1 });
   return choose(b, rose, dOut, fallAtP);
 }
 
-/** The rescale backward of a max pool whose flat arg-max indices (over the whole 2B batch) are `indices`. */
-function maxPoolRescale(ctx: VjpContext, indices: string): string {
+/** The shape of B rows of a forward tensor (its own shape under a `first-half` plan, else half its rows). */
+function halfShape(ctx: VjpContext, tensor: string): number[] {
+  const shape = ctx.shape(tensor);
+  return ctx.reference ? [...shape] : [pairRows(ctx, tensor), ...shape.slice(1)];
+}
+
+/** The rescale backward of a max pool: the input rows' gradient, and the reference rows' plain one over all 2B rows. */
+function maxPoolRescale(ctx: VjpContext, { ix, ir }: ArgMaxPair): string {
   const { b } = ctx;
   const x = ctx.input(0);
-  const xShape = ctx.shape(x);
-  const rows = pairRows(ctx, x);
+  const xHalf = halfShape(ctx, x);
+  const [xa, xr] = pairOf(ctx, x);
+  const [ya, yr] = pairOf(ctx, ctx.output(0));
   const dY = grad0(ctx);
-  const [ya, yr] = halves(ctx, ctx.output(0));
+  const dYa = ctx.reference ? dY : rowsOf(b, dY, 0, xHalf[0] as number);
   const dOut = b.op('Sub', [ya, yr]);
-  const toP = inputArgMaxShare(ctx, indices, rows, ya, dOut);
-  const dYa = rowsOf(b, dY, 0, rows);
-  const parts = b.op('Concat', [b.op('Mul', [dYa, toP]), b.op('Mul', [dYa, b.op('Sub', [dOut, toP])])], { axis: 0 });
-  const [routedX, routedR] = halves(ctx, scatterAdd(ctx, indices, parts, xShape), rows);
-  const [plainX, plainR] = halves(ctx, scatterAdd(ctx, indices, dY, xShape), rows);
-  const [xa, xr] = halves(ctx, x);
-  const { quotient, tiny } = safeDivide(b, b.op('Add', [routedX, routedR]), b.op('Sub', [xa, xr]));
-  return b.op('Concat', [choose(b, tiny, plainX, quotient), plainR], { axis: 0 });
+  const toP = inputArgMaxShare(ctx, ix, xr, ya, dOut);
+  const flat = (t: string) => reshapeTo(b, t, [-1]);
+  const routed = scatterAdd(
+    ctx,
+    b.op('Concat', [flat(ix), flat(ir)], { axis: 0 }),
+    b.op('Concat', [flat(b.op('Mul', [dYa, toP])), flat(b.op('Mul', [dYa, b.op('Sub', [dOut, toP])]))], { axis: 0 }),
+    xHalf,
+  );
+  const plainX = scatterAdd(ctx, ix, dYa, xHalf);
+  const { quotient, tiny } = safeDivide(b, routed, b.op('Sub', [xa, xr]));
+  const inputRows = choose(b, tiny, plainX, quotient);
+  if (ctx.reference) return inputRows;
+  const plainR = scatterAdd(ctx, ir, rowsOf(b, dY, xHalf[0] as number, 2 * (xHalf[0] as number)), xHalf);
+  return b.op('Concat', [inputRows, plainR], { axis: 0 });
 }
 
 /**
@@ -82,10 +120,8 @@ function maxPoolRescale(ctx: VjpContext, indices: string): string {
  * ```
  */
 export const deepliftMaxPoolRule: VjpRule = (ctx) => {
-  const { b, node } = ctx;
-  const forwardIndices = attrInt(node, 'storage_order', 0) === 0 ? ctx.output(1) : '';
-  const indices = forwardIndices || (b.ops('MaxPool', [ctx.input(0)], windowAttrs(node), { outputs: 2 })[1] as string);
-  return [maxPoolRescale(ctx, indices)];
+  const forwardIndices = attrInt(ctx.node, 'storage_order', 0) === 0 ? ctx.output(1) : '';
+  return [maxPoolRescale(ctx, argMaxPair(ctx, windowAttrs(ctx.node), forwardIndices))];
 };
 
 /**
@@ -99,6 +135,5 @@ export const deepliftMaxPoolRule: VjpRule = (ctx) => {
  */
 export const deepliftGlobalMaxPoolRule: VjpRule = (ctx) => {
   const spatial = ctx.shape(ctx.input(0)).slice(2);
-  const [, indices] = ctx.b.ops('MaxPool', [ctx.input(0)], { kernel_shape: [...spatial] }, { outputs: 2 });
-  return [maxPoolRescale(ctx, indices as string)];
+  return [maxPoolRescale(ctx, argMaxPair(ctx, { kernel_shape: [...spatial] }, ''))];
 };

@@ -16,7 +16,7 @@ import type { GraphBuilder } from '../../onnx/builder.js';
 import { normalizeAxis, reduceKeep } from '../rules/elementwise-util.js';
 import { grad0 } from '../rules/util.js';
 import type { VjpContext, VjpRule } from '../vjp.js';
-import { atanhRatio, halves, tanhRatio, twice } from './deeplift-util.js';
+import { atanhRatio, pairOf, perRow, tanhRatio } from './deeplift-util.js';
 
 /** The pieces of the decomposition shared by Softmax and LogSoftmax, all with B rows. */
 interface LogSumExpPair {
@@ -43,7 +43,7 @@ function logSumExp(b: GraphBuilder, x: string, axis: number): string {
 
 function lseDecomposition(ctx: VjpContext, axis: number): LogSumExpPair {
   const { b } = ctx;
-  const [xa, xr] = halves(ctx, ctx.input(0));
+  const [xa, xr] = pairOf(ctx, ctx.input(0));
   const shift = b.op('Max', [reduceKeep(b, 'ReduceMax', xa, [axis]), reduceKeep(b, 'ReduceMax', xr, [axis])]);
   const va = b.op('Exp', [b.op('Sub', [xa, shift])]);
   const vr = b.op('Exp', [b.op('Sub', [xr, shift])]);
@@ -71,7 +71,7 @@ function softmaxAxis(ctx: VjpContext): number {
 function throughLogSumExp(ctx: VjpContext, dZ: string, lse: LogSumExpPair, axis: number): string {
   const { b } = ctx;
   const total = reduceKeep(b, 'ReduceSum', dZ, [axis]);
-  return b.op('Sub', [dZ, b.op('Mul', [total, twice(b, lse.lseMultiplier)])]);
+  return b.op('Sub', [dZ, b.op('Mul', [total, perRow(ctx, lse.lseMultiplier)])]);
 }
 
 /**
@@ -86,10 +86,10 @@ export const deepliftSoftmaxRule: VjpRule = (ctx) => {
   const { b } = ctx;
   const axis = softmaxAxis(ctx);
   const lse = lseDecomposition(ctx, axis);
-  const [ya, yr] = halves(ctx, ctx.output(0));
+  const [ya, yr] = pairOf(ctx, ctx.output(0));
   const dz = b.op('Sub', [lse.dIn, lse.deltaL]);
   const expMultiplier = expSecant(b, ya, yr, dz);
-  const dZ = b.op('Mul', [grad0(ctx), twice(b, expMultiplier)]);
+  const dZ = b.op('Mul', [grad0(ctx), perRow(ctx, expMultiplier)]);
   return [throughLogSumExp(ctx, dZ, lse, axis)];
 };
 

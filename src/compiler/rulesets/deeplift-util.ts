@@ -60,6 +60,56 @@ export function twice(b: GraphBuilder, tensor: string): string {
   return b.op('Concat', [tensor, tensor], { axis: 0 });
 }
 
+/**
+ * The input rows and the reference rows of a forward tensor named by the context, under either
+ * layout: a backward over all 2B rows (the halves of the tensor) or over the input rows only (a
+ * `first-half` plan: the tensor is already the input rows, the context gives the references).
+ *
+ * @example
+ * ```ts
+ * const [xa, xr] = pairOf(ctx, ctx.input(0));
+ * ```
+ */
+export function pairOf(ctx: VjpContext, tensor: string): [string, string] {
+  if (!ctx.reference) return halves(ctx, tensor);
+  const reference = ctx.reference(tensor);
+  if (reference === undefined) {
+    throw new LucernaError('BAD_PLAN', `The DeepLift rule set needs a batch of inputs followed by their references, but "${tensor}" carries no batch rows`);
+  }
+  return [tensor, reference];
+}
+
+/**
+ * True when a forward tensor carries the pair rows (inputs and references) rather than being a
+ * constant: under a `first-half` plan when it has references, else when its leading dim is 2B.
+ *
+ * @example
+ * ```ts
+ * if (isPaired(ctx, ctx.input(1))) { ... }
+ * ```
+ */
+export function isPaired(ctx: VjpContext, tensor: string): boolean {
+  const out = ctx.shape(ctx.output(0));
+  const shape = ctx.shape(tensor);
+  if (shape.length !== out.length) return false;
+  if (ctx.reference) return ctx.reference(tensor) !== undefined;
+  const rows = out[0] ?? 0;
+  return shape[0] === rows && rows % 2 === 0 && rows >= 2;
+}
+
+/**
+ * A multiplier of the B input rows, laid out as the backward's rows: as it is under a `first-half`
+ * plan, else repeated for both halves ({@link twice}).
+ *
+ * @example
+ * ```ts
+ * const dX = ctx.b.op('Mul', [dY, perRow(ctx, m)]);
+ * ```
+ */
+export function perRow(ctx: VjpContext, multiplier: string): string {
+  return ctx.reference ? multiplier : twice(ctx.b, multiplier);
+}
+
 /** `x²`. */
 function square(b: GraphBuilder, x: string): string {
   return b.op('Mul', [x, x]);
@@ -74,11 +124,13 @@ function evenSeries(b: GraphBuilder, u: string, coefficients: readonly number[])
 
 /**
  * `f(t)/t` for an odd function f (tanh, atanh), accurate for every t: its Taylor series where
- * |t| < 0.1 (so no cancellation near 0 and no 0/0), the quotient elsewhere.
+ * |t| < 0.1 (so no cancellation near 0 and no 0/0), the quotient elsewhere. Where the series is
+ * used, the discarded quotient is taken at t + 0.5, inside atanh's domain, so it stays finite
+ * (at t + 1 it was atanh(≥ 0.9…1.1) = ∞ or NaN, and NaN · 0 poisoned the result).
  */
 function oddRatio(b: GraphBuilder, t: string, op: 'Tanh' | 'Atanh', series: readonly number[]): string {
   const small = b.op('Cast', [b.op('Less', [b.op('Abs', [t]), b.scalar(0.1)])], { to: 1 });
-  const safe = b.op('Add', [t, small]);
+  const safe = b.op('Add', [t, b.op('Mul', [small, b.scalar(0.5)])]);
   const quotient = b.op('Div', [b.op(op, [safe]), safe]);
   const taylor = evenSeries(b, square(b, t), series);
   return b.op('Add', [quotient, b.op('Mul', [small, b.op('Sub', [taylor, quotient])])]);

@@ -7,6 +7,9 @@
  * Gemm, Add, BatchNormalization, pooling by averaging, reshapes…) keep their standard rules, which
  * are exact multipliers already. Seeding the input half with a one-hot and the reference half with
  * zeros, (x − r) · gradient[:B] is the DeepLift attribution, and it sums to f(x) − f(r).
+ * Compiled with `rows: 'first-half'` (what the method does), the forward still runs on the 2B rows
+ * but the seed and the whole backward only on the B input rows: the rules read the references
+ * through the context (`compiler/first-half.ts`), and no backward work is spent on rows whose seed is zero.
  *
  * Covered non-linearities: Relu, LeakyRelu, PRelu, Elu, Clip (ReLU6), HardSigmoid, HardSwish,
  * Sigmoid, Tanh, Softmax, LogSoftmax, MaxPool, GlobalMaxPool, and the product of two activations
@@ -25,20 +28,13 @@ import { extendRuleSet, type VjpContext, type VjpRule } from '../vjp.js';
 import { deepliftActivationRules } from './deeplift-activations.js';
 import { deepliftGlobalMaxPoolRule, deepliftMaxPoolRule } from './deeplift-pooling.js';
 import { deepliftLogSoftmaxRule, deepliftSoftmaxRule } from './deeplift-softmax.js';
-import { halves, twice } from './deeplift-util.js';
+import { isPaired, pairOf, perRow } from './deeplift-util.js';
 import { standardRules } from './standard.js';
 
-/** True when `tensor` carries the 2B pair rows of the node's output (same rank, same leading dim). */
-function hasPairRows(ctx: VjpContext, tensor: string): boolean {
-  const out = ctx.shape(ctx.output(0));
-  const shape = ctx.shape(tensor);
-  return shape.length === out.length && shape[0] === out[0] && (out[0] ?? 0) % 2 === 0 && (out[0] ?? 0) >= 2;
-}
-
-/** (t(x) + t(r))/2, repeated for both halves. */
+/** (t(x) + t(r))/2, laid out as the backward's rows. */
 function pairMean(ctx: VjpContext, tensor: string): string {
-  const [a, r] = halves(ctx, tensor);
-  return twice(ctx.b, ctx.b.op('Mul', [ctx.b.op('Add', [a, r]), ctx.b.scalar(0.5)]));
+  const [a, r] = pairOf(ctx, tensor);
+  return perRow(ctx, ctx.b.op('Mul', [ctx.b.op('Add', [a, r]), ctx.b.scalar(0.5)]));
 }
 
 /**
@@ -53,7 +49,7 @@ function pairMean(ctx: VjpContext, tensor: string): string {
  */
 export const deepliftMulRule: VjpRule = (ctx) => {
   const [a, b] = [ctx.input(0), ctx.input(1)];
-  if (!ctx.needsGrad(0) || !ctx.needsGrad(1) || !hasPairRows(ctx, a) || !hasPairRows(ctx, b)) return mulRule(ctx);
+  if (!ctx.needsGrad(0) || !ctx.needsGrad(1) || !isPaired(ctx, a) || !isPaired(ctx, b)) return mulRule(ctx);
   const dY = grad0(ctx);
   const out = ctx.shape(ctx.output(0));
   const dA = unbroadcast(ctx.b, ctx.b.op('Mul', [dY, pairMean(ctx, b)]), out, ctx.shape(a));
