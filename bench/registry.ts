@@ -58,7 +58,7 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
   deeplift: {
     options: {},
     cost: one('fwd+bwd'),
-    text: 'zeros reference (input and reference in one batch of 2; explicit target, so no forward pass of its own)',
+    text: 'zeros reference (input and reference forward in one batch of 2, backward on the input row only; no forward pass of its own)',
   },
   'score-cam': { options: {}, cost: (c) => ({ count: c + 1, unit: 'fwd' }), text: 'default layer, one masked pass per channel' },
   'ablation-cam': { options: {}, cost: one('fwd'), text: 'default layer, channels ablated in the graph after it' },

@@ -23,6 +23,7 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   disentangle: async (o) => (await import('./disentangle.js')).benchDisentangle(o),
   training: async (o) => (await import('./training.js')).benchTraining(o),
   registry: async (o) => (await import('./registry.js')).benchRegistry(o),
+  deeplift: async (o) => (await import('./deeplift-cost.js')).benchDeepliftCost(o),
   graph: async (o) => (await import('./graph.js')).benchGraph(o),
   browser: async (o) => (await import('./browser.js')).benchBrowser(o),
 };

@@ -121,6 +121,30 @@ describe('DeepLift backward over the input rows only: equal to the backward over
   }
 });
 
+describe('DeepLift ReLU and Clip multipliers where a hidden unit has Δ = 0 exactly', () => {
+  // h = x₁ + x₂ equals its reference's (x and r swap values), so Δh = 0: m must be the derivative at h.
+  for (const [name, act, h, m] of [
+    ['Relu, h = 3 > 0', (b: GraphBuilder, t: string) => b.op('Relu', [t]), 3, 1],
+    ['Relu, h = −3 < 0', (b: GraphBuilder, t: string) => b.op('Relu', [t]), -3, 0],
+    ['Clip(0, 6), h = 3', (b: GraphBuilder, t: string) => b.op('Clip', [t, b.scalar(0), b.scalar(6)]), 3, 1],
+    ['Clip(0, 6), h = 7', (b: GraphBuilder, t: string) => b.op('Clip', [t, b.scalar(0), b.scalar(6)]), 7, 0],
+    ['Clip(−∞, 2), h = 1', (b: GraphBuilder, t: string) => b.op('Clip', [t, '', b.scalar(2)]), 1, 1],
+  ] as const) {
+    it(`${name}: multiplier ${m}`, async () => {
+      const bytes = buildModel({
+        inputs: [{ name: 'x', dims: [1, 2] }],
+        outputs: ['y'],
+        build: (b) => b.op('Mul', [act(b, b.op('ReduceSum', ['x', b.constInt64([1])], { keepdims: 1 })), b.scalar(2)], {}, { outputs: ['y'] }),
+      });
+      await using model = await Model.load(bytes, { runtime: nodeRuntime, threads: 1 });
+      const x: Tensor = { data: Float32Array.of(h - 1, 1), shape: [1, 2] };
+      const r: Tensor = { data: Float32Array.of(1, h - 1), shape: [1, 2] };
+      const { attribution } = await deepLift.attribute(model, x, { target: 0, baseline: r });
+      assert.deepEqual(Array.from(attribution.data), [2 * m * (h - 2), 2 * m * (2 - h)]);
+    });
+  }
+});
+
 describe('DeepLift method: one run per batch, whatever the target', () => {
   it('the predicted class is seeded inside the run: the same map, targets and scores as explicit targets', async () => {
     const cases = oracle().cases.filter((c) => c.model === 'small_resnet');

@@ -6,7 +6,9 @@
  * the backward runs over all 2B rows).
  *
  * The multipliers are computed so that they stay exact in float32, where a plain Δy/Δx would not:
- * - piecewise-linear functions (ReLU, LeakyReLU, PReLU, Clip/ReLU6, HardSigmoid) and the piecewise
+ * - ReLU and Clip/ReLU6, whose pieces have slopes 0 and 1: Δy/Δx itself, exact in float32 (see
+ *   `unitSlopeMultiplier`), with the derivative where Δx = 0;
+ * - other piecewise-linear functions (LeakyReLU, PReLU, HardSigmoid) and the piecewise
  *   HardSwish and ELU: when x and r lie on the same piece, the secant of that piece in closed form
  *   (its slope, or (x + r + 3)/6 for HardSwish's quadratic piece); across a kink, Δy/Δx clamped to the
  *   range of the derivative (it is well conditioned there, the clamp only bounds rounding);
@@ -92,15 +94,32 @@ function piecewiseRule(pieces: (ctx: VjpContext) => Pieces): VjpRule {
 }
 
 /**
+ * The multiplier of a function whose pieces have slopes 0 and 1 only (ReLU, Clip/ReLU6), with
+ * `derivative` its derivative at the input row: m = (Δy + z·f′(x)) / (Δx + z), z = [Δx = 0].
+ * No case analysis is needed, because y is computed exactly (x itself or a bound): on one piece Δy
+ * is exactly Δx or 0, so m is exactly 1 or 0; across a kink |Δy| ≤ |Δx| survives rounding (it is
+ * monotone), so m lies in [0, 1]; where Δx = 0, Δy = 0 too and m is the derivative. A secant with
+ * 0 < |Δx| < 1e-10 is kept (it is exact here), where the general rule takes the derivative.
+ * About half the element-wise passes of the general piecewise rule.
+ */
+function unitSlopeMultiplier(b: GraphBuilder, v: PairValues, derivative: string): string {
+  const zero = b.op('Cast', [b.op('Equal', [v.dIn, b.scalar(0)])], { to: 1 });
+  return b.op('Div', [b.op('Add', [v.dOut, b.op('Mul', [zero, derivative])]), b.op('Add', [v.dIn, zero])]);
+}
+
+/** `[x > k]` as a float. */
+const above = (b: GraphBuilder, x: string, k: string): string => b.op('Cast', [b.op('Greater', [x, k])], { to: 1 });
+
+/**
  * ReLU: m = 1 on the positive piece, 0 on the other, and Δy/Δx (in [0, 1]) across 0 — Captum's
- * `DeepLift` rule for `nn.ReLU`.
+ * `DeepLift` rule for `nn.ReLU` (see {@link unitSlopeMultiplier}).
  *
  * @example
  * ```ts
  * const [dX] = deepliftReluRule(ctx);
  * ```
  */
-export const deepliftReluRule: VjpRule = piecewiseRule(() => ({ kinks: [0], within: (_b, _v, [pos]) => pos as string, range: [0, 1] }));
+export const deepliftReluRule: VjpRule = rescaleRule((b, v) => unitSlopeMultiplier(b, v, above(b, v.xa, b.scalar(0))));
 
 /**
  * LeakyReLU: m = 1 or alpha on one piece, the secant across 0.
@@ -152,7 +171,8 @@ export const deepliftPreluRule: VjpRule = (ctx) => {
 };
 
 /**
- * Clip (ReLU6 = Clip(x, 0, 6)): m = 1 between the bounds, 0 beyond either, the secant across a bound.
+ * Clip (ReLU6 = Clip(x, 0, 6)): m = 1 between the bounds, 0 beyond either, the secant across a bound
+ * (see {@link unitSlopeMultiplier}).
  * Captum's DeepLift leaves `nn.ReLU6` untouched (it is not in its list of non-linearities), so on
  * MobileNets Captum returns input × gradient and completeness fails; this rule is the true rescale rule.
  *
@@ -166,13 +186,12 @@ export const deepliftClipRule: VjpRule = (ctx) => {
   const lo = ctx.input(1);
   const hi = ctx.input(2);
   if (!lo && !hi) return [grad0(ctx)];
-  const kinks = [lo, hi].filter((k) => k !== '');
-  return piecewiseRule(() => ({
-    kinks,
-    within: (b, _v, above) =>
-      lo && hi ? b.op('Sub', [above[0] as string, above[1] as string]) : lo ? (above[0] as string) : b.op('Sub', [b.scalar(1), above[0] as string]),
-    range: [0, 1],
-  }))(ctx);
+  return rescaleRule((b, v) => {
+    // The derivative at x: [x > lo] − [x > hi], 1 between the bounds.
+    const overLo = lo ? above(b, v.xa, lo) : b.scalar(1);
+    const derivative = hi ? b.op('Sub', [overLo, above(b, v.xa, hi)]) : overLo;
+    return unitSlopeMultiplier(b, v, derivative);
+  })(ctx);
 };
 
 /**
