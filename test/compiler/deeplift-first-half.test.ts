@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deepLift } from '../../src/attribution/gradient/deeplift.js';
 import { deepliftRules } from '../../src/compiler/rulesets/deeplift.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
+import { diskCompileStore, withCompileCache } from '../../src/engine/node-cache.js';
 import { isLucernaError } from '../../src/errors.js';
 import { float } from '../../src/onnx/attributes.js';
 import { buildModel, type GraphBuilder } from '../../src/onnx/builder.js';
@@ -119,6 +123,35 @@ describe('DeepLift backward over the input rows only: equal to the backward over
       for (const seed of ['logits', 'softmax(logits)']) await compareLayouts(m, x, r, seed, (i) => cases[i]?.target ?? 0, seed);
     });
   }
+});
+
+describe('DeepLift first-half plans in the compile cache', () => {
+  it('have their own entry (not the all-rows plan of the same shape); a hit keeps the input-row seed and gradient', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lucerna-deeplift-cache-'));
+    try {
+      const c = oracle().cases.find((k) => k.model === 'tiny_cnn');
+      const bytes = oracleModelBytes(c as { onnx: string });
+      const x = caseInput(c as Parameters<typeof caseInput>[0]);
+      const two: Tensor = { data: new Float32Array(2 * x.data.length), shape: [2, ...x.shape.slice(1)] };
+      two.data.set(x.data);
+      const run = async (rows: 'all' | 'first-half') => {
+        await using m = await Model.load(bytes, { runtime: withCompileCache(nodeRuntime, diskCompileStore({ dir, tag: 'test' })), threads: 1 });
+        const compiled = await m.compile({ seeds: ['logits'], rules: 'deeplift', rows }, two.shape);
+        const seed: Tensor = { data: new Float32Array(sizeOf(compiled.shapeOf('logits'))), shape: [...compiled.shapeOf('logits')] };
+        seed.data[3] = 1;
+        return (await compiled.run({ input: two, seeds: { logits: seed } })).gradients[m.input.name] as Tensor;
+      };
+      const cold = await run('first-half');
+      const all = await run('all');
+      const warm = await run('first-half');
+      assert.equal((await readdir(dir)).filter((f) => f.endsWith('.lcc')).length, 2, 'two entries');
+      assert.deepEqual(warm.shape, x.shape);
+      assertClose(warm, cold, 1e-6, 'hit');
+      assertClose(warm, { data: all.data.subarray(0, x.data.length), shape: x.shape }, 1e-5, 'all rows');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('DeepLift ReLU and Clip multipliers where a hidden unit has Δ = 0 exactly', () => {
