@@ -9,7 +9,8 @@
  *
  * Names: carried `c` is fed as `loop:c` and comes back as `loop:next:c`; the batch input, the one-hot
  * labels and scalar `s` as `loop:<name>` with a leading K axis; every per-step output `o` as `loop:o`.
- * The trip count is the K axis of the fed batches, so one session runs any K.
+ * The trip count is the K axis of the fed batches, so one session runs any K. The Loop operator:
+ * https://onnx.ai/onnx/operators/onnx__Loop.html (its body reads the [K, …] feeds from the outer scope).
  */
 import { emptyGraph, GraphBuilder } from '../onnx/builder.js';
 import type { Graph, ValueInfo } from '../onnx/graph.js';
