@@ -9,7 +9,7 @@
  */
 
 import { forwardByGemm } from '../compiler/rules/conv.js';
-import { gemmConvForward } from '../compiler/rules/conv-gemm.js';
+import { gemmConvForward, gradColumns } from '../compiler/rules/conv-gemm.js';
 import { windowGeometry } from '../compiler/rules/conv-geometry.js';
 import { reshapeTo } from '../compiler/rules/util.js';
 import { attrInt, attrInts } from '../onnx/attributes.js';
@@ -62,7 +62,7 @@ export function lowerWideConvs(
     });
     replaced.add(node);
     const grad = gradients.get(w);
-    if (grad) reuseRowsForWeightGrad(graph, b, grad, rows, wShape);
+    if (grad) reuseRowsForWeightGrad(graph, b, grad, rows, wShape, yShape);
   }
   if (replaced.size > 0) {
     graph.nodes = graph.nodes.filter((n) => !replaced.has(n));
@@ -72,10 +72,11 @@ export function lowerWideConvs(
 }
 
 /**
- * If `grad` is Identity(Transpose(Reshape(Gemm(dY rows, channels-last im2col, transA)))) — the Conv
- * rule's gemmWeightGrad — points the Identity at Gemm(dY rows, `rows`, transA) reshaped to W.
+ * If `grad` is Identity(Transpose(Reshape(Gemm(Reshape(Transpose(dY)), channels-last im2col, transA)))) — the
+ * Conv rule's gemmWeightGrad — points the Identity at Gemm(dY as columns, `rows`ᵀ) reshaped to W
+ * (`rows` are the forward pass's im2col columns [C·taps, P·N], in the weight's own order).
  */
-function reuseRowsForWeightGrad(graph: Graph, b: GraphBuilder, grad: string, rows: string, wShape: readonly number[]): void {
+function reuseRowsForWeightGrad(graph: Graph, b: GraphBuilder, grad: string, rows: string, wShape: readonly number[], dyShape: readonly number[]): void {
   const from = (t: string | undefined, op: string) => {
     const n = t === undefined ? undefined : graph.producer(t);
     return n?.opType === op ? n : undefined;
@@ -87,7 +88,9 @@ function reuseRowsForWeightGrad(graph: Graph, b: GraphBuilder, grad: string, row
   const expected = [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)];
   if (!identity || !transpose || !gemm || attrInts(transpose, 'perm', []).join() !== expected.join()) return;
   if (attrInt(gemm, 'transA', 0) !== 1 || attrInt(gemm, 'transB', 0) !== 0 || (gemm.input ?? []).length !== 2) return;
-  const flat = b.op('Gemm', [gemm.input?.[0] as string, rows], { transA: 1 });
+  const dy = from(from(gemm.input?.[0], 'Reshape')?.input?.[0], 'Transpose')?.input?.[0];
+  if (dy === undefined) return;
+  const flat = b.op('Gemm', [gradColumns(b, { name: dy, shape: dyShape }), rows], { transB: 1 });
   const dW = reshapeTo(b, flat, wShape);
   graph.nodes = graph.nodes.map((n) => (n === identity ? { ...n, input: [dW] } : n));
   graph.invalidate();

@@ -12,6 +12,7 @@ import { DataType, encodeModel } from '../onnx/proto.js';
 import { readFloats } from '../onnx/tensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LossTerm, oneHotRows, softmaxCrossEntropy } from './loss.js';
+import { buildMultiStepGraph, type MultiStepGraph } from './multi-step.js';
 import { DEFAULT_HYPER, type Optimizer, type OptimizerHyper } from './optimizers/types.js';
 import { splitParameters } from './parameters.js';
 import { type BatchNormMode, buildStepGraph, type StepGraph } from './step-graph.js';
@@ -38,6 +39,13 @@ export interface OptimizerState {
   readonly tensors: ReadonlyMap<string, Float32Array>;
 }
 
+/** One batch of a multi-step run: inputs, labels and that step's learning rate. */
+export interface StepBatch {
+  readonly x: Tensor;
+  readonly labels: ArrayLike<number>;
+  readonly lr: number;
+}
+
 /** What one step reports. */
 export interface TrainStepResult {
   readonly loss: number;
@@ -50,7 +58,8 @@ export interface TrainStepResult {
 
 interface Compiled {
   readonly step: StepGraph;
-  readonly session: RuntimeSession;
+  /** The one-step session, created at its first use (a multi-step run needs only its own). */
+  session(): Promise<RuntimeSession>;
   /** The prepared forward graph (BatchNorm in inference form), for {@link Trainer.predict}. */
   readonly prepared: PreparedGraph;
 }
@@ -89,6 +98,9 @@ export class Trainer implements AsyncDisposable {
   private readonly current = new Map<string, Float32Array>();
   private readonly dims = new Map<string, readonly number[]>();
   private readonly predictors = new Map<number, Promise<RuntimeSession>>();
+  /** Every one-step session opened so far (dispose() releases them). */
+  private readonly sessions: Promise<RuntimeSession>[] = [];
+  private readonly multi = new Map<number, Promise<{ graph: MultiStepGraph; session: RuntimeSession } | undefined>>();
   private stepCount = 0;
   private disposed = false;
 
@@ -144,9 +156,16 @@ export class Trainer implements AsyncDisposable {
           const init = this.source.initializers.get(carried.input);
           this.current.set(carried.input, init ? readFloats(init) : new Float32Array(carried.dims.reduce((p, d) => p * d, 1)));
         }
-        const session = await this.options.runtime.createSession(encodeModel(step.graph.toModel()), this.options.session);
         for (const c of step.carried) this.dims.set(c.input, c.dims);
-        return { step, session, prepared };
+        let session: Promise<RuntimeSession> | undefined;
+        const open = () => {
+          if (!session) {
+            session = this.options.runtime.createSession(encodeModel(step.graph.toModel()), this.options.session);
+            this.sessions.push(session);
+          }
+          return session;
+        };
+        return { step, session: open, prepared };
       })();
       this.compiled.set(batch, c);
     }
@@ -160,7 +179,9 @@ export class Trainer implements AsyncDisposable {
   async step(x: Tensor, labels: ArrayLike<number>, lr: number): Promise<TrainStepResult> {
     if (this.disposed) throw new LucernaError('DISPOSED', 'The trainer was disposed');
     const batch = x.shape[0] as number;
-    const { step, session } = await this.compile(batch);
+    const compiled = await this.compile(batch);
+    const { step } = compiled;
+    const session = await compiled.session();
     const classes = this.classesOf(step);
     const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {
       [step.input]: x,
@@ -184,6 +205,84 @@ export class Trainer implements AsyncDisposable {
     const terms: Record<string, number> = {};
     for (const [name, output] of Object.entries(step.terms)) terms[name] = outputTensor(out[output], output).data[0] as number;
     return { loss, correct, count: batch, terms };
+  }
+
+  /**
+   * Several optimizer steps on batches of one size, in one ORT run (multi-step.ts): the same
+   * updates as calling {@link Trainer.step} on each in turn, but the parameters and optimizer state
+   * cross the JS binding once. Models with Dropout run the steps one by one (their masks come from
+   * per-kernel random streams). Throws NON_FINITE_LOSS, naming the first step whose loss is not
+   * finite and keeping the values from before the run.
+   */
+  async stepMany(batches: readonly StepBatch[]): Promise<TrainStepResult[]> {
+    if (this.disposed) throw new LucernaError('DISPOSED', 'The trainer was disposed');
+    const first = batches[0];
+    if (!first) return [];
+    const batch = first.x.shape[0] as number;
+    const multi = await this.compileMulti(batch);
+    if (!multi || batches.some((b) => b.x.shape[0] !== batch)) {
+      const out: TrainStepResult[] = [];
+      for (const b of batches) out.push(await this.step(b.x, b.labels, b.lr));
+      return out;
+    }
+    const { step } = await this.compile(batch);
+    const { graph, session } = multi;
+    const k = batches.length;
+    const classes = this.classesOf(step);
+    const sample = first.x.data.length;
+    const xs = new Float32Array(k * sample);
+    const oneHot = new Float32Array(k * batch * classes);
+    batches.forEach((b, i) => {
+      xs.set(b.x.data, i * sample);
+      oneHot.set(oneHotRows(b.labels, classes), i * batch * classes);
+    });
+    const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {
+      [graph.input]: { data: xs, shape: [k, ...first.x.shape] },
+      [graph.oneHot]: { data: oneHot, shape: [k, batch, classes] },
+    };
+    const perStep = batches.map((b, i) => this.options.optimizer.scalars(this.hyper, { lr: b.lr, step: this.stepCount + i + 1 }));
+    for (const [name, input] of Object.entries(graph.scalars)) feeds[input] = { data: Float32Array.from(perStep, (s) => s[name] as number), shape: [k] };
+    step.carried.forEach((c, i) => {
+      feeds[graph.carried[i]?.input as string] = { data: this.current.get(c.input) as Float32Array, shape: c.dims };
+    });
+    const out = await session.run(feeds);
+    const losses = outputTensor(out[graph.loss], graph.loss).data;
+    const bad = Array.from(losses).findIndex((l) => !Number.isFinite(l));
+    if (bad >= 0) {
+      throw new LucernaError(
+        'NON_FINITE_LOSS',
+        `The loss became ${losses[bad]} at step ${this.stepCount + bad + 1} (learning rate ${batches[bad]?.lr})`,
+        'Lower the learning rate (--lr) or check the inputs',
+      );
+    }
+    step.carried.forEach((c, i) => {
+      this.current.set(c.input, out[graph.carried[i]?.output as string]?.data as Float32Array);
+    });
+    this.stepCount += k;
+    const logits = outputTensor(out[graph.logits], graph.logits).data;
+    const terms = Object.entries(graph.terms).map(([name, output]) => [name, outputTensor(out[output], output).data] as const);
+    return batches.map((b, i) => ({
+      loss: losses[i] as number,
+      correct: countCorrect(logits.subarray(i * batch * classes, (i + 1) * batch * classes), classes, b.labels),
+      count: batch,
+      terms: Object.fromEntries(terms.map(([name, v]) => [name, v[i] as number])),
+    }));
+  }
+
+  /** The multi-step session of one batch size, or undefined when the model has Dropout (or a feed the loop does not know). */
+  private compileMulti(batch: number): Promise<{ graph: MultiStepGraph; session: RuntimeSession } | undefined> {
+    let m = this.multi.get(batch);
+    if (!m) {
+      m = (async () => {
+        const { step } = await this.compile(batch);
+        const fed = new Set([step.input, step.oneHot, ...Object.values(step.scalars), ...step.carried.map((c) => c.input)]);
+        if (step.graph.nodes.some((n) => n.opType === 'Dropout') || step.graph.inputs.some((i) => !fed.has(i.name))) return undefined;
+        const graph = buildMultiStepGraph(step);
+        return { graph, session: await this.options.runtime.createSession(encodeModel(graph.graph.toModel()), this.options.session) };
+      })();
+      this.multi.set(batch, m);
+    }
+    return m;
   }
 
   private classesOf(step: StepGraph): number {
@@ -250,9 +349,13 @@ export class Trainer implements AsyncDisposable {
     this.disposed = true;
     const all = [...this.compiled.values()];
     const predictors = [...this.predictors.values()];
+    const multi = [...this.multi.values()];
     this.compiled.clear();
     this.predictors.clear();
-    for (const c of all) await (await c.catch(() => undefined))?.session.dispose();
+    this.multi.clear();
+    for (const c of all) await c.catch(() => undefined);
+    for (const session of this.sessions.splice(0)) await (await session.catch(() => undefined))?.dispose();
     for (const p of predictors) await (await p.catch(() => undefined))?.dispose();
+    for (const m of multi) await (await m.catch(() => undefined))?.session.dispose();
   }
 }

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { differentiate } from '../../src/compiler/differentiate.js';
 import { weightGradByGemm } from '../../src/compiler/rules/conv.js';
-import { weightGradEndPads } from '../../src/compiler/rules/conv-params.js';
+import { GEMM_PER_TAP_ROWS, gemmWeightGrad } from '../../src/compiler/rules/conv-gemm.js';
+import { windowGeometry } from '../../src/compiler/rules/conv-geometry.js';
+import { convWeightGrad, weightGradEndPads } from '../../src/compiler/rules/conv-params.js';
 import { standardRules } from '../../src/compiler/rulesets/index.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { probeGraph } from '../../src/engine/probe.js';
@@ -14,6 +16,7 @@ import { float } from '../../src/onnx/attributes.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { COMPILER_OPSET, upgradeOpset } from '../../src/onnx/upgrade.js';
+import { maxRelative } from '../helpers/compare.js';
 import { type GradCheckSpec, gradCheck, rng, uniform } from '../helpers/gradcheck.js';
 
 /** Runs a finite-difference gradient check (as a test body: resolves to nothing). */
@@ -268,4 +271,48 @@ describe('differentiate with respect to initializers', () => {
     }
     assert.deepEqual(results[1], results[0]);
   });
+});
+
+describe('Conv weight gradient as one Gemm per tap (many rows)', () => {
+  const cases = [
+    { name: '3×3 pad 1, 4608 rows', x: [2, 32, 48, 48], w: [40, 32, 3, 3], ints: { pads: [1, 1, 1, 1] } },
+    {
+      name: '3×3 stride 2, dilation 2, asymmetric pads, 4096 rows',
+      x: [4, 32, 64, 65],
+      w: [32, 32, 3, 3],
+      ints: { strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 1] },
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.name} equals the swapped-roles Conv`, async () => {
+      const node = { opType: 'Conv', input: ['x', 'w'], output: ['y'], attribute: Object.entries(c.ints).map(([name, ints]) => ({ name, type: 7, ints })) };
+      const g = windowGeometry(node, c.x.slice(2), c.w.slice(2));
+      const out = c.x
+        .slice(2)
+        .map((n, a) => Math.floor((n + (g.pads[a] as number) + (g.pads[a + 2] as number) - (g.dilations[a] as number) * 2 - 1) / (g.strides[a] as number)) + 1);
+      const dyShape = [c.x[0] as number, c.w[0] as number, ...out];
+      assert.ok((c.x[0] as number) * size(out) >= GEMM_PER_TAP_ROWS, 'case takes the per-tap path');
+      const p = { x: 'x', xShape: c.x, dy: 'dy', dyShape, g };
+      const bytes = buildModel({
+        inputs: [
+          { name: 'x', dims: c.x },
+          { name: 'dy', dims: dyShape },
+        ],
+        outputs: ['gemm', 'conv'],
+        build: (b) => {
+          b.op('Identity', [gemmWeightGrad(b, p)], {}, { outputs: ['gemm'] });
+          b.op('Identity', [convWeightGrad(b, p)], {}, { outputs: ['conv'] });
+        },
+      });
+      const session = await nodeRuntime.createSession(bytes);
+      try {
+        const r = await session.run({ x: { data: uniform(size(c.x), rng(3)), shape: c.x }, dy: { data: uniform(size(dyShape), rng(4)), shape: dyShape } });
+        const [a, b] = [r.gemm?.data as Float32Array, r.conv?.data as Float32Array];
+        assert.equal(a.length, size(c.w));
+        assert.ok(maxRelative(b, a) < 1e-5, `max relative difference ${maxRelative(b, a)}`);
+      } finally {
+        await session.dispose();
+      }
+    });
+  }
 });

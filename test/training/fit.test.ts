@@ -1,15 +1,17 @@
 /**
  * The training loop: exact step counts across epochs, `--steps 1` on the first batch, validation
- * summaries, and cancellation at the end of a step.
+ * summaries, cancellation at the end of a step (or of a multi-step run), and several steps per run
+ * training exactly as one per run.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Dataset } from '../../src/datasets/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
-import { crossEntropyOf, fit } from '../../src/training/fit.js';
+import { crossEntropyOf, DEFAULT_STEPS_PER_RUN, fit, groupBatches } from '../../src/training/fit.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { Trainer } from '../../src/training/trainer.js';
+import { maxRelative } from '../helpers/compare.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 
 const graph = graphFromBytes(
@@ -65,7 +67,21 @@ describe('fit', () => {
     assert.ok(Math.abs((r.epochs[1]?.valLoss as number) - want.loss) < 1e-6);
     assert.equal(r.epochs[1]?.valAccuracy, want.correct / 4);
   });
-  it('an aborted signal stops at the end of the current step', async () => {
+  it('an aborted signal stops at the end of the current step (one step per run)', async () => {
+    const controller = new AbortController();
+    await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd });
+    const r = await fit(trainer, memoryData(10, []), {
+      batchSize: 2,
+      epochs: 3,
+      lr: 0.1,
+      stepsPerRun: 1,
+      signal: controller.signal,
+      onStep: (p) => p.step === 2 && controller.abort(),
+    });
+    assert.equal(r.interrupted, true);
+    assert.equal(r.steps, 2);
+  });
+  it('with several steps per run, an aborted signal stops at the end of the current run', async () => {
     const controller = new AbortController();
     await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd });
     const r = await fit(trainer, memoryData(10, []), {
@@ -76,7 +92,38 @@ describe('fit', () => {
       onStep: (p) => p.step === 2 && controller.abort(),
     });
     assert.equal(r.interrupted, true);
-    assert.equal(r.steps, 2);
+    assert.equal(r.steps, DEFAULT_STEPS_PER_RUN);
+    assert.equal(trainer.steps, DEFAULT_STEPS_PER_RUN);
+  });
+  it('groups consecutive batches of one size into runs', () => {
+    assert.deepEqual(groupBatches([[0, 1], [2, 3], [4, 5], [6]], 2), [
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      [[4, 5]],
+      [[6]],
+    ]);
+    assert.deepEqual(groupBatches([[0], [1]], 0), [[[0]], [[1]]]);
+  });
+  it('several steps per run train exactly as one step per run (epochs, a short last batch, a schedule)', async () => {
+    const run = async (stepsPerRun: number) => {
+      await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd, hyper: { momentum: 0.9 }, session: { threads: 1 } });
+      const r = await fit(trainer, memoryData(11, []), {
+        batchSize: 3,
+        epochs: 2,
+        lr: 0.2,
+        schedule: { kind: 'cosine', warmupSteps: 2 },
+        seed: 4,
+        stepsPerRun,
+      });
+      return { r, values: trainer.values() };
+    };
+    const [a, b] = [await run(1), await run(3)];
+    assert.equal(b.r.steps, 8);
+    assert.deepEqual(b.r.accuracies, a.r.accuracies);
+    for (const [i, l] of a.r.losses.entries()) assert.ok(Math.abs(l - (b.r.losses[i] as number)) <= 1e-6 * Math.abs(l));
+    for (const [k, v] of a.values) assert.ok(maxRelative(v, b.values.get(k) as Float32Array) <= 1e-6, k);
   });
   it('cross-entropy of logits by hand', () => {
     const r = crossEntropyOf(new Float32Array([0, 0, 2, 0]), 2, [1, 0]);

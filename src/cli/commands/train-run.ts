@@ -2,7 +2,7 @@
  * The work of `lucerna train [MODEL] (--inputs x.npy --labels y.npy | --dataset <dir> | --dataset fashion-mnist) … --out trained.onnx`:
  * trains a classifier with the compiled one-run training step and writes a checkpoint (the same
  * ONNX graph with trained initializers, its sidecar, and the optimizer state for `--resume`).
- * Ctrl-C finishes the current step, writes the checkpoint and exits 130. Loaded by `train.ts`.
+ * Ctrl-C finishes the current run (up to 4 steps, fit.ts), writes the checkpoint and exits 130. Loaded by `train.ts`.
  */
 import cliProgress from 'cli-progress';
 import type { Dataset } from '../../datasets/types.js';

@@ -8,13 +8,17 @@
  * Rows are output positions (n, o…) in channels-last order:
  * - im2col: row (n, o…), column (tap…, c) holds X[n, c, o·s − pb + tap·d] (0 in the pads);
  * - dW = dYᵀ · cols, one Gemm over the whole batch;
- * - dX: colsᵀ = Wᵀ · dYᵀ (one Gemm), then each tap's slice is spread with zeros (strides), shifted
- *   into place and summed (col2im).
+ * - dX: cols = W²ᵀ · dY (one Gemm), then col2im as one batched product with a constant 0/1
+ *   position matrix (positionMatrix);
+ * - the training step's forward pass of such a conv (gemmConvForward): im2col as the transposed
+ *   position matrix times X, then one Gemm; its columns are reused for dW.
+ * Slices, pads and concatenations with runs of one or two values ran single-threaded in ORT and
+ * cost as much as the products; the position-matrix products are parallel and tiny (inP × taps·P).
  * Size arithmetic as in Dumoulin & Visin (https://arxiv.org/abs/1603.07285).
  */
 import type { GraphBuilder } from '../../onnx/builder.js';
 import type { WindowGeometry } from './conv-geometry.js';
-import { cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
+import type { Shaped } from './conv-lowering.js';
 import type { ConvWeightGradInput } from './conv-params.js';
 import { reshapeTo } from './util.js';
 
@@ -61,18 +65,23 @@ function channelsLast(b: GraphBuilder, x: string, rank: number): string {
 export function im2colRows(b: GraphBuilder, x: Shaped, g: WindowGeometry, outSpatial: readonly number[]): string {
   const [batch = 1, channels = 1, ...spatial] = x.shape;
   const r = spatial.length;
+  const slices = tapSlices(b, x, g, outSpatial);
+  const pieces = slices.length === 1 ? slices : slices.map((t) => b.op('Unsqueeze', [t, b.constInt64([r + 1])]));
+  const cols = pieces.length === 1 ? (pieces[0] as string) : b.op('Concat', pieces, { axis: r + 1 });
+  return reshapeTo(b, cols, [batch * product(outSpatial), pieces.length * channels]);
+}
+
+/** What each kernel tap sees of X: channels-last [N, o…, C] slices of the padded input, in tap order. */
+function tapSlices(b: GraphBuilder, x: Shaped, g: WindowGeometry, outSpatial: readonly number[]): string[] {
+  const r = x.shape.length - 2;
   let t = channelsLast(b, x.name, x.shape.length);
   if (g.pads.some((p) => p > 0)) t = b.op('Pad', [t, b.constInt64([0, ...g.pads.slice(0, r), 0, 0, ...g.pads.slice(r), 0])], { mode: 'constant' });
-  const taps = kernelTaps(g.kernel);
   const axes = [...Array(r).keys()].map((a) => a + 1);
-  const pieces = taps.map((tap) => {
+  return kernelTaps(g.kernel).map((tap) => {
     const starts = tap.map((j, a) => j * (g.dilations[a] as number));
     const ends = starts.map((s0, a) => s0 + ((outSpatial[a] as number) - 1) * (g.strides[a] as number) + 1);
-    const sliced = b.op('Slice', [t, b.constInt64(starts), b.constInt64(ends), b.constInt64(axes), b.constInt64(g.strides)]);
-    return taps.length === 1 ? sliced : b.op('Unsqueeze', [sliced, b.constInt64([r + 1])]);
+    return b.op('Slice', [t, b.constInt64(starts), b.constInt64(ends), b.constInt64(axes), b.constInt64(g.strides)]);
   });
-  const cols = pieces.length === 1 ? (pieces[0] as string) : b.op('Concat', pieces, { axis: r + 1 });
-  return reshapeTo(b, cols, [batch * product(outSpatial), taps.length * channels]);
 }
 
 /** dY [N, M, o…] as rows [N·P, M]. */
@@ -82,7 +91,16 @@ function gradRows(b: GraphBuilder, dy: Shaped): string {
 }
 
 /**
- * dW of a dense Conv as dYᵀ · im2col(X): shape [M, C, k…].
+ * Rows of dY (output positions over the batch) from which {@link gemmWeightGrad} multiplies each
+ * tap's slice separately instead of concatenating the im2col first: the Concat copies the whole
+ * im2col once more, and at this size the per-tap products are as fast as one. ResNet-18's layer1 at
+ * 64 px (8192 rows, 64 channels): 8.6 → 5.9 ms per conv (1 thread); at 2048 rows (layer2) no gain.
+ */
+export const GEMM_PER_TAP_ROWS = 4096;
+
+/**
+ * dW of a dense Conv as dYᵀ · im2col(X): shape [M, C, k…]. With at least {@link GEMM_PER_TAP_ROWS}
+ * rows, one Gemm per tap (dW[:, :, tap] = dYᵀ · X_tap) and a Concat of the small results.
  *
  * @example
  * ```ts
@@ -93,8 +111,18 @@ export function gemmWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   const channels = p.xShape[1] as number;
   const out = p.dyShape[1] as number;
   const r = p.g.kernel.length;
-  const cols = im2colRows(b, { name: p.x, shape: p.xShape }, p.g, p.dyShape.slice(2));
-  const flat = b.op('Gemm', [gradRows(b, { name: p.dy, shape: p.dyShape }), cols], { transA: 1 });
+  const outSpatial = p.dyShape.slice(2);
+  const rows = (p.xShape[0] as number) * product(outSpatial);
+  const dyRows = gradRows(b, { name: p.dy, shape: p.dyShape });
+  let flat: string;
+  if (rows >= GEMM_PER_TAP_ROWS && product(p.g.kernel) > 1) {
+    const perTap = tapSlices(b, { name: p.x, shape: p.xShape }, p.g, outSpatial).map((x) =>
+      b.op('Gemm', [dyRows, reshapeTo(b, x, [rows, channels])], { transA: 1 }),
+    );
+    flat = b.op('Concat', perTap, { axis: 1 });
+  } else {
+    flat = b.op('Gemm', [dyRows, im2colRows(b, { name: p.x, shape: p.xShape }, p.g, outSpatial)], { transA: 1 });
+  }
   if (product(p.g.kernel) === 1) return reshapeTo(b, flat, [out, channels, ...p.g.kernel]);
   const tapsLast = reshapeTo(b, flat, [out, ...p.g.kernel, channels]);
   return b.op('Transpose', [tapsLast], { perm: [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)] });
@@ -110,7 +138,58 @@ export interface GemmInputGradInput {
 }
 
 /**
- * dX of a dense Conv as col2im(Wᵀ · dYᵀ): shape [N, C, n…].
+ * The 0/1 matrix that maps input positions to im2col columns: S[i, t·P + o] = 1 where input
+ * position i is what kernel tap t sees at output position o (i = o·s − pb + t·d on every axis), so
+ * im2col is Sᵀ·X and col2im is S·cols — a small constant product instead of per-tap slices and pads
+ * (for few positions: S has inP × taps·P entries).
+ *
+ * @example
+ * ```ts
+ * positionMatrix(g3x3pad1, [2, 2], [2, 2]); // [4, 36]: input position 0 is tap 4 at output 0, tap 3 at output 1, …
+ * ```
+ */
+export function positionMatrix(g: WindowGeometry, inSpatial: readonly number[], outSpatial: readonly number[]): Float32Array {
+  const inputs = product(inSpatial);
+  const taps = kernelTaps(g.kernel);
+  const outs = kernelTaps(outSpatial);
+  const s = new Float32Array(inputs * taps.length * outs.length);
+  taps.forEach((tap, t) => {
+    outs.forEach((o, k) => {
+      let i = 0;
+      for (let a = 0; a < tap.length; a++) {
+        const at = (o[a] as number) * (g.strides[a] as number) - (g.pads[a] as number) + (tap[a] as number) * (g.dilations[a] as number);
+        if (at < 0 || at >= (inSpatial[a] as number)) return;
+        i = i * (inSpatial[a] as number) + at;
+      }
+      s[i * taps.length * outs.length + t * outs.length + k] = 1;
+    });
+  });
+  return s;
+}
+
+/** [N, C, …] → [C, P, N]: channel-major, then position, then image (the layout of the Gemm forms below). */
+function channelMajor(b: GraphBuilder, t: Shaped): string {
+  const [batch = 1, channels = 1, ...spatial] = t.shape;
+  const r = spatial.length;
+  const moved = b.op('Transpose', [t.name], { perm: [1, ...[...Array(r).keys()].map((i) => i + 2), 0] });
+  return reshapeTo(b, moved, [channels, product(spatial), batch]);
+}
+
+/**
+ * dY [N, M, o…] as the matrix [M, P·N] (column (o, n)) that {@link gemmInputGrad} and the Gemm
+ * forward's weight gradient multiply.
+ *
+ * @example `const dyCols = gradColumns(b, { name: dY, shape: [32, 512, 2, 2] }); // [512, 128]`
+ */
+export function gradColumns(b: GraphBuilder, dy: Shaped): string {
+  const [batch = 1, channels = 1, ...spatial] = dy.shape;
+  return reshapeTo(b, channelMajor(b, dy), [channels, product(spatial) * batch]);
+}
+
+/**
+ * dX of a dense Conv as col2im(Wᵀ · dY): cols = W²ᵀ·dY [C·taps, P·N] (one Gemm), then
+ * dX[c] = S·cols[c] for every channel (one batched product with the constant {@link positionMatrix}),
+ * and one transpose back to [N, C, n…].
  *
  * @example
  * ```ts
@@ -121,26 +200,14 @@ export function gemmInputGrad(b: GraphBuilder, p: GemmInputGradInput): string {
   const [batch = 1, channels = 1, ...inSpatial] = p.xShape;
   const outSpatial = p.dy.shape.slice(2);
   const r = inSpatial.length;
-  const taps = kernelTaps(p.g.kernel);
-  const w2 = reshapeTo(b, p.w, [p.wShape[0] as number, channels * taps.length]);
-  // [C·taps, N·P]: column (n, o…) of row (c, tap) is what that tap of (n, o…) sends back to X
-  const colsT = b.op('Gemm', [w2, gradRows(b, p.dy)], { transA: 1, transB: 1 });
-  const spread = spreadWithZeros(
-    b,
-    { name: reshapeTo(b, colsT, [channels * taps.length, batch, ...outSpatial]), shape: [channels * taps.length, batch, ...outSpatial] },
-    p.g.strides,
-  );
-  const perTap = reshapeTo(b, spread.name, [channels, taps.length, batch, ...spread.shape.slice(2)]);
-  const parts = taps.map((tap, t) => {
-    const one = b.op('Slice', [perTap, b.constInt64([t]), b.constInt64([t + 1]), b.constInt64([1])]);
-    const plane: Shaped = { name: reshapeTo(b, one, [channels, batch, ...spread.shape.slice(2)]), shape: [channels, batch, ...spread.shape.slice(2)] };
-    // spread index q lands on x index q − pb + tap·d
-    const begins = tap.map((j, a) => j * (p.g.dilations[a] as number) - (p.g.pads[a] as number));
-    const ends = begins.map((s0, a) => (inSpatial[a] as number) - (spread.shape[a + 2] as number) - s0);
-    return cropOrPad(b, plane, [...begins, ...ends]).name;
-  });
-  const sum = b.op('Sum', parts);
-  return b.op('Transpose', [sum], { perm: [1, 0, ...[...Array(r).keys()].map((i) => i + 2)] });
+  const taps = product(p.g.kernel);
+  const positions = product(outSpatial);
+  const w2 = reshapeTo(b, p.w, [p.wShape[0] as number, channels * taps]);
+  const cols = b.op('Gemm', [w2, gradColumns(b, p.dy)], { transA: 1 });
+  const s = b.constFloat(positionMatrix(p.g, inSpatial, outSpatial), [product(inSpatial), taps * positions], 'col2im');
+  const summed = b.op('MatMul', [s, reshapeTo(b, cols, [channels, taps * positions, batch])]);
+  const back = b.op('Transpose', [summed], { perm: [2, 0, 1] });
+  return reshapeTo(b, back, [batch, channels, ...inSpatial.slice(0, r)]);
 }
 
 /** What a Conv's forward pass as a Gemm needs. */
@@ -156,10 +223,13 @@ export interface GemmConvInput {
 }
 
 /**
- * A dense Conv's forward pass as one Gemm over the whole batch: Y rows = im2col(X) · W²ᵀ (+ bias),
- * with the im2col columns in the weight's own (c, tap…) order so the weight is only reshaped.
- * Returns the output and the im2col rows [N·P, C·taps], which the weight gradient can reuse.
- * For the training step (faster than ORT's Conv under the same conditions as the `gemm` backward).
+ * A dense Conv's forward pass as one Gemm over the whole batch: Y = W² · cols (+ bias), where
+ * cols [C·taps, P·N] = Sᵀ·X per channel (the constant {@link positionMatrix}; row (c, tap), column
+ * (o, n)), in the weight's own (c, tap…) order so the weight is only reshaped. No per-tap slices,
+ * pads or concatenations: those ran single-threaded in ORT with runs of one or two values.
+ * Returns the output and `cols`, which the weight gradient reuses as dW² = dY·colsᵀ with dY as
+ * {@link gradColumns}. For the training step (faster than ORT's Conv under the same conditions as
+ * the `gemm` backward).
  *
  * @example
  * ```ts
@@ -171,21 +241,20 @@ export function gemmConvForward(b: GraphBuilder, p: GemmConvInput): { readonly o
   const r = spatial.length;
   const out = p.wShape[0] as number;
   const positions = product(p.outSpatial);
-  const taps = kernelTaps(p.g.kernel);
-  let x = p.x.name;
-  if (p.g.pads.some((q) => q > 0)) x = b.op('Pad', [x, b.constInt64([0, 0, ...p.g.pads.slice(0, r), 0, 0, ...p.g.pads.slice(r)])], { mode: 'constant' });
-  const axes = [...Array(r).keys()].map((a) => a + 2);
-  const pieces = taps.map((tap) => {
-    const starts = tap.map((j, a) => j * (p.g.dilations[a] as number));
-    const ends = starts.map((s0, a) => s0 + ((p.outSpatial[a] as number) - 1) * (p.g.strides[a] as number) + 1);
-    const sliced = b.op('Slice', [x, b.constInt64(starts), b.constInt64(ends), b.constInt64(axes), b.constInt64(p.g.strides)]);
-    return b.op('Unsqueeze', [sliced, b.constInt64([2])]);
-  });
-  const cols = reshapeTo(b, b.op('Concat', pieces, { axis: 2 }), [batch, channels * taps.length, positions]);
-  const rows = reshapeTo(b, b.op('Transpose', [cols], { perm: [0, 2, 1] }), [batch * positions, channels * taps.length]);
-  const w2 = reshapeTo(b, p.w, [out, channels * taps.length]);
-  const y = b.op('Gemm', p.bias ? [rows, w2, p.bias] : [rows, w2], { transB: 1 });
-  const last = reshapeTo(b, y, [batch, ...p.outSpatial, out]);
-  const output = b.op('Transpose', [last], { perm: [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)] }, { outputs: [p.output] });
-  return { output, rows };
+  const taps = product(p.g.kernel);
+  const st = b.constFloat(transposed(positionMatrix(p.g, spatial, p.outSpatial), product(spatial)), [taps * positions, product(spatial)], 'im2col');
+  const cols = reshapeTo(b, b.op('MatMul', [st, channelMajor(b, p.x)]), [channels * taps, positions * batch]);
+  const w2 = reshapeTo(b, p.w, [out, channels * taps]);
+  const y = b.op('Gemm', p.bias ? [w2, cols, reshapeTo(b, p.bias, [out, 1])] : [w2, cols]);
+  const last = reshapeTo(b, y, [out, ...p.outSpatial, batch]);
+  const output = b.op('Transpose', [last], { perm: [r + 1, 0, ...[...Array(r).keys()].map((i) => i + 1)] }, { outputs: [p.output] });
+  return { output, rows: cols };
+}
+
+/** A row-major [rows, n / rows] matrix transposed. */
+function transposed(m: Float32Array, rows: number): Float32Array {
+  const cols = m.length / rows;
+  const t = new Float32Array(m.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j] as number;
+  return t;
 }
