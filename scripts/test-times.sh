@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times every test file alone, as `npm test` runs it (one file per process, serially), and prints
+# Times every test file alone (one process per file, as `npm test` runs them, but one at a time), and prints
 # one tab-separated line per file: CPU seconds (user + sys, children included), wall seconds, exit
 # code, path; slowest by CPU first. CPU time is the fair measure on a shared machine. The TypeScript
 # is compiled once ahead, as `npm test` does (scripts/test-runner/); LUCERNA_TEST_LOADER=tsx times
