@@ -7,7 +7,13 @@
 #   bash scripts/test-times.sh [file or folder ...] > times.tsv
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export LUCERNA_CACHE_DIR="${LUCERNA_CACHE_DIR:-$(mktemp -d)}"
+# As `npm test`: one ORT thread per process, and a fresh compile cache that is removed at the end.
+export LUCERNA_THREADS="${LUCERNA_THREADS:-1}"
+cache=""
+if [ -z "${LUCERNA_CACHE_DIR:-}" ]; then
+  cache="$(mktemp -d)"
+  export LUCERNA_CACHE_DIR="$cache"
+fi
 stamp="$(mktemp)"
 loader="${LUCERNA_TEST_LOADER:-./scripts/test-runner/register.mjs}"
 compiled=""
@@ -15,7 +21,9 @@ if [ "$loader" = ./scripts/test-runner/register.mjs ] && [ -z "${LUCERNA_TEST_JS
   compiled="$(node scripts/test-runner/compile.mjs)"
   export LUCERNA_TEST_JS_DIR="$compiled"
 fi
-trap 'rm -f "$stamp"; [ -z "$compiled" ] || rm -rf "$compiled"' EXIT
+trap 'rm -f "$stamp"; [ -z "$compiled" ] || rm -rf "$compiled"; [ -z "$cache" ] || rm -rf "$cache"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(src test)
 for f in $(find "${targets[@]}" -name '*.test.ts' | sort); do
