@@ -23,9 +23,8 @@ function tsFiles(dir, out = []) {
   return out;
 }
 
-/** Compiles the checkout's TypeScript into a new temporary folder and returns its path. */
-export async function compileTypeScript() {
-  const outDir = mkdtempSync(join(tmpdir(), 'lucerna-test-js-'));
+/** Compiles the checkout's TypeScript into `outDir` (by default a new temporary folder) and returns its path. */
+export async function compileTypeScript(outDir = mkdtempSync(join(tmpdir(), 'lucerna-test-js-'))) {
   const { build } = await import('esbuild');
   await build({
     entryPoints: ['src', 'test', 'bench', 'scripts'].flatMap((d) => tsFiles(join(root, d))),

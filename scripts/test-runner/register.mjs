@@ -1,21 +1,14 @@
 /**
- * `node --import ./scripts/test-runner/register.mjs --test …` (what `npm test` runs) runs the
- * TypeScript tests without tsx. The first process (the test runner) compiles every .ts file of the
- * checkout ahead with one esbuild call (./compile.mjs) and names the folder to its child processes
- * in LUCERNA_TEST_JS_DIR; every process registers ./hooks.mjs, which loads those files. Loading
- * tsx in each of the suite's ~185 test processes cost about 0.6 s of CPU per file.
- * (`node --import tsx --test <file>` still runs any single file.)
+ * `node --import ./scripts/test-runner/register.mjs <file.ts>` runs TypeScript without tsx: it
+ * registers ./hooks.mjs, which loads each .ts file from the folder that ./compile.mjs filled ahead,
+ * named by LUCERNA_TEST_JS_DIR (./run.mjs, what `npm test` runs, makes it once per run and passes it
+ * to every test process), and compiles a file with esbuild when it has no compiled copy there or
+ * was edited since (or when LUCERNA_TEST_JS_DIR is unset). Loading tsx in each of the suite's ~190
+ * test processes cost about 0.6 s of CPU per file. (`node --import tsx --test <file>` still runs any
+ * single file.)
  */
-import { rmSync } from 'node:fs';
 import { register } from 'node:module';
-import { compileTypeScript, root } from './compile.mjs';
+import { root } from './compile.mjs';
 
-let outDir = process.env.LUCERNA_TEST_JS_DIR ?? '';
-if (outDir === '') {
-  outDir = await compileTypeScript();
-  process.env.LUCERNA_TEST_JS_DIR = outDir;
-  const made = outDir;
-  process.on('exit', () => rmSync(made, { recursive: true, force: true }));
-}
 process.setSourceMapsEnabled(true);
-register('./hooks.mjs', import.meta.url, { data: { root, outDir } });
+register('./hooks.mjs', import.meta.url, { data: { root, outDir: process.env.LUCERNA_TEST_JS_DIR ?? '' } });
