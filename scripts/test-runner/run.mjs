@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { compileTypeScript, root } from './compile.mjs';
 
 /** Every `*.test.ts` file under `path` (itself when it is one), in code-point order of its path. */
-export function testFiles(path) {
+function testFiles(path) {
   if (!statSync(path).isDirectory()) return path.endsWith('.test.ts') ? [path] : [];
   const out = [];
   for (const e of readdirSync(path, { withFileTypes: true })) {
@@ -59,6 +59,7 @@ await compileTypeScript(compiled);
 
 const concurrency = process.env.LUCERNA_TEST_CONCURRENCY ?? '2';
 const register = fileURLToPath(new URL('./register.mjs', import.meta.url));
+// The runner hands its --import on to every test file's process (Node 20 runs it only there).
 const runner = spawn(process.execPath, ['--import', register, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
