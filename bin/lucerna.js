@@ -12,6 +12,8 @@
  * - On Node >= 22.1 V8's on-disk compile cache is turned on (module.enableCompileCache); Node 20
  *   has no such API, and the call is skipped.
  * - LUCERNA_FROM_SOURCE=1 forces the sources (the tests use it), LUCERNA_FROM_DIST=1 the build.
+ *   Within `npm test` (LUCERNA_TEST_JS_DIR set) the sources load through the suite's compiled
+ *   copy (scripts/test-runner/register.mjs) instead of tsx.
  * - `lucerna --version` (alone) answers from package.json without loading the CLI.
  * - Huge pages (Linux): a command that computes runs in a child Node process with glibc's
  *   `glibc.malloc.hugetlb=1` tunable, which glibc reads only at start, so that ONNX Runtime's
@@ -139,8 +141,11 @@ function entryOfBuild() {
 
 async function loadCli() {
   if (useBuild()) return import(entryOfBuild().href);
-  const { register } = await import('tsx/esm/api');
-  register();
+  // In `npm test` the sources were compiled once for the whole run (scripts/test-runner/ names the
+  // folder in LUCERNA_TEST_JS_DIR): the suite's loader reads them, saving tsx's start-up.
+  const suiteLoader = new URL('../scripts/test-runner/register.mjs', import.meta.url);
+  if (process.env.LUCERNA_TEST_JS_DIR && mtime(fileURLToPath(suiteLoader)) !== undefined) await import(suiteLoader.href);
+  else (await import('tsx/esm/api')).register();
   return import(new URL('../src/cli/main.ts', import.meta.url).href);
 }
 

@@ -55,7 +55,12 @@ const state = {
   inFlight: 0,
   maxInFlight: 0,
   aborted: 0,
+  /** Requests a route holds back until it answers them together. */
+  held: [] as Call[],
 };
+
+/** Waiters of {@link until}, checked whenever the server's state changes. */
+let waiters: { readonly ready: () => boolean; readonly done: () => void }[] = [];
 
 function fresh(): void {
   state.hits.clear();
@@ -63,7 +68,32 @@ function fresh(): void {
   state.inFlight = 0;
   state.maxInFlight = 0;
   state.aborted = 0;
+  state.held = [];
+  waiters = [];
 }
+
+/** Resolves once `ready()` holds for the server's state: tests wait on events, never on the clock. */
+function until(ready: () => boolean): Promise<void> {
+  return new Promise((done) => {
+    waiters.push({ ready, done });
+    changed();
+  });
+}
+
+function changed(): void {
+  const now = waiters.filter((w) => w.ready());
+  waiters = waiters.filter((w) => !now.includes(w));
+  for (const w of now) w.done();
+}
+
+/** Requests received so far, over all routes. */
+const arrived = () => [...state.hits.values()].reduce((n, hits) => n + hits.length, 0);
+
+/**
+ * For tests that pass in milliseconds but, were a wait not cut short, would wait a minute: they
+ * fail at this guard instead (and the file still ends once that minute is over).
+ */
+const HANG_GUARD = { timeout: 20_000 };
 
 /** Timestamps of the hits of one route and first sample. */
 const hitsOf = (route: string, first: number) => state.hits.get(`${route}#${first}`) ?? [];
@@ -95,12 +125,29 @@ interface Call {
 
 const ok = (c: Call) => send(c.res, 200, scoresOf(c.body));
 
+/** Answers `calls` one after another: each once the previous one's response is finished. */
+function answerInTurn(calls: readonly Call[]): void {
+  const [next, ...rest] = calls;
+  if (!next) return;
+  next.res.once('close', () => answerInTurn(rest));
+  ok(next);
+}
+
 /** The test server's routes, by path. */
 const routes: Record<string, (c: Call) => void> = {
-  '/ok': (c) => later(c.res, (12 - c.first) * 8, () => ok(c)), // later requests finish first
-  '/count': (c) => later(c.res, 25, () => ok(c)),
-  '/slow-once': (c) => later(c.res, c.hit === 1 ? 1500 : 0, () => ok(c)),
-  '/slow': (c) => later(c.res, 1500, () => ok(c)),
+  '/ok': (c) => later(c.res, (12 - c.first) * 8, () => ok(c)), // later requests tend to finish first
+  // Holds the requests until all `n` have come, then answers them from the last sample to the first.
+  '/reverse': (c) => {
+    state.held.push(c);
+    if (state.held.length === Number(c.query.get('n'))) answerInTurn(state.held.toSorted((a, b) => b.first - a.first));
+  },
+  // Holds the requests until `wave` are in flight (or all `n` have come), then answers those.
+  '/count': (c) => {
+    state.held.push(c);
+    if (state.held.length === Number(c.query.get('wave')) || arrived() === Number(c.query.get('n'))) state.held.splice(0).forEach(ok);
+  },
+  '/slow-once': (c) => (c.hit === 1 ? undefined : ok(c)), // the first attempt is never answered
+  '/slow': () => {}, // never answered
   '/flaky': (c) => (c.hit <= 2 ? send(c.res, c.hit === 1 ? 500 : 502, { error: 'boom' }) : ok(c)),
   '/retry-after': (c) => (c.hit === 1 ? send(c.res, 429, { error: 'slow down' }, { 'retry-after': c.query.get('s') ?? '0' }) : ok(c)),
   '/status': (c) => send(c.res, Number(c.query.get('code')), { error: 'nope' }),
@@ -127,6 +174,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     state.inFlight--;
     if (!res.writableFinished) state.aborted++;
     else state.finished.push(first);
+    changed();
   });
   let raw = '';
   for await (const chunk of req) raw += chunk;
@@ -139,6 +187,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   state.hits.set(key, hits);
   const handler = routes[url.pathname] ?? ((c: Call) => send(c.res, 404, { error: 'no route' }));
   handler({ first, hit: hits.length, body, query: url.searchParams, res });
+  changed();
 }
 
 let server: Server;
@@ -175,7 +224,7 @@ describe('httpScorer: results', () => {
   it('splits a batch over concurrent requests and keeps the input order', async () => {
     fresh();
     const batch = makeBatch(10);
-    const scores = await scorerFor('/ok', { perRequest: 3, concurrency: 4 }).score(batch);
+    const scores = await scorerFor('/reverse?n=4', { perRequest: 3, concurrency: 4 }).score(batch);
     assert.deepEqual(scores.shape, [10, 3]);
     assert.deepEqual(scores.data, expected(batch));
     assert.deepEqual(state.finished, [9, 6, 3, 0], 'the requests should finish in reverse order');
@@ -191,10 +240,22 @@ describe('httpScorer: results', () => {
 
   it('never has more requests in flight than the concurrency, even over concurrent score() calls', async () => {
     fresh();
-    const scorer = scorerFor('/count', { concurrency: 3, batchSize: 12 });
+    // 18 requests of one sample; the server answers each wave of 3 only once all 3 are in flight,
+    // and the client's fetch calls are counted as they are made (a 4th call would come at once).
+    const calls = { open: 0, most: 0 };
+    const counted: typeof fetch = async (input, init) => {
+      calls.most = Math.max(calls.most, ++calls.open);
+      try {
+        return await fetch(input, init);
+      } finally {
+        calls.open--;
+      }
+    };
+    const scorer = scorerFor('/count?wave=3&n=18', { concurrency: 3, batchSize: 12, fetch: counted });
     const [a, b] = await Promise.all([scorer.score(makeBatch(12)), scorer.score(makeBatch(6))]);
     assert.deepEqual(a.data, expected(makeBatch(12)));
     assert.deepEqual(b.data, expected(makeBatch(6)));
+    assert.equal(calls.most, 3);
     assert.equal(state.maxInFlight, 3);
   });
 
@@ -216,7 +277,8 @@ describe('httpScorer: retries', () => {
   it('retries an attempt that times out, then succeeds', async () => {
     fresh();
     const batch = makeBatch(3);
-    const scores = await scorerFor('/slow-once', { timeoutMs: 150 }).score(batch);
+    // The first attempts are never answered; the second ones are answered at once.
+    const scores = await scorerFor('/slow-once', { timeoutMs: 1000 }).score(batch);
     assert.deepEqual(scores.data, expected(batch));
     for (let i = 0; i < 3; i++) assert.equal(hitsOf('/slow-once', i).length, 2);
   });
@@ -240,11 +302,10 @@ describe('httpScorer: retries', () => {
     assert.ok(secondHit - firstHit >= 280, `retried after ${secondHit - firstHit} ms`);
   });
 
-  it('caps Retry-After at backoff.maxMs', async () => {
+  it('caps Retry-After at backoff.maxMs', HANG_GUARD, async () => {
     fresh();
-    const started = Date.now();
-    await scorerFor('/retry-after?s=3600', { backoff: { baseMs: 1, maxMs: 50 } }).score(makeBatch(1));
-    assert.ok(Date.now() - started < 2000);
+    // Uncapped, the retry would wait a minute.
+    await scorerFor('/retry-after?s=60', { backoff: { baseMs: 1, maxMs: 50 } }).score(makeBatch(1));
     assert.equal(hitsOf('/retry-after', 0).length, 2);
   });
 
@@ -338,25 +399,42 @@ describe('httpScorer: failures', () => {
 });
 
 describe('httpScorer: cancellation', () => {
-  it("the caller's signal aborts requests in flight and rejects with ABORTED", async () => {
+  it("the caller's signal aborts requests in flight and rejects with ABORTED", HANG_GUARD, async () => {
     fresh();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    await failure(scorerFor('/hang', { concurrency: 2 }).score(makeBatch(6), controller.signal), 'ABORTED');
-    assert.ok(Date.now() - started < 1000);
-    for (let wait = 0; state.aborted < 2 && wait < 50; wait++) await new Promise((r) => setTimeout(r, 10));
-    assert.equal(state.aborted, 2, 'both requests in flight should be closed');
+    // '/hang' never answers, and an attempt would wait a minute: only the abort ends this at once.
+    const run = scorerFor('/hang', { concurrency: 2, timeoutMs: 60_000 }).score(makeBatch(6), controller.signal);
+    await until(() => arrived() === 2);
+    controller.abort();
+    await failure(run, 'ABORTED');
+    await until(() => state.aborted === 2); // both requests in flight are closed
     assert.equal(state.hits.size, 2, 'queued requests should never start');
   });
 
-  it('aborts a backoff wait', async () => {
+  it('aborts a backoff wait', HANG_GUARD, async () => {
     fresh();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    await failure(scorerFor('/status?code=503', { backoff: { baseMs: 10_000 } }).score(makeBatch(1), controller.signal), 'ABORTED');
-    assert.ok(Date.now() - started < 1000);
+    // After the first 503 the retry would wait 30 to 60 s: only the abort ends this at once.
+    const long = { baseMs: 60_000, maxMs: 60_000 };
+    // The client reads the 503's body, then starts the wait in the same run of microtasks, so it
+    // is waiting by the next macrotask, when the signal fires.
+    let read = () => {};
+    const bodyRead = new Promise<void>((done) => (read = done));
+    const observed: typeof fetch = async (input, init) => {
+      const real = await fetch(input, init);
+      const body = await real.text();
+      const text = async () => {
+        read();
+        return body;
+      };
+      return { ok: real.ok, status: real.status, statusText: real.statusText, headers: real.headers, text } as unknown as Response;
+    };
+    const run = scorerFor('/status?code=503', { backoff: long, fetch: observed }).score(makeBatch(1), controller.signal);
+    await bodyRead;
+    await new Promise((next) => setImmediate(next));
+    controller.abort();
+    await failure(run, 'ABORTED');
+    assert.equal(hitsOf('/status', 0).length, 1);
   });
 });
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { root } from '../helpers/cli.js';
 import { oracleDir } from '../helpers/oracle.js';
+import { tsImport } from '../helpers/ts-import.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lucerna-startup-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +24,7 @@ function loadedBy(args: string[], name: string): Promise<{ code: number; stdout:
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '--import', join(root, 'test/helpers/import-log.mjs'), join(root, 'src/cli/main.ts'), ...args],
+      ['--import', tsImport, '--import', join(root, 'test/helpers/import-log.mjs'), join(root, 'src/cli/main.ts'), ...args],
       { cwd: root, env: { ...process.env, LUCERNA_IMPORT_LOG: log } },
       (error, stdout) => {
         const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);

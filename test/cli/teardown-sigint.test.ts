@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { tsImport } from '../helpers/ts-import.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -30,7 +31,7 @@ function interruptTeardown(fail: boolean): Promise<{ code: number | null; signal
     process.exitCode = await runCli(() => runCommand(spec, io, [], {}), { debug: false });
     process.stdout.write('ended\\n');`;
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+    const child = spawn(process.execPath, ['--import', tsImport, '--input-type=module', '-e', script], { cwd: root });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
 import { encodeRgbPng } from '../../src/io/image.js';
@@ -121,54 +122,54 @@ interface PageFacts {
 }
 
 describe('report pages in Chromium at 1,400 and 1,920 px', () => {
+  // One browser for the file (each page is its own context): a launch costs about 2 s of CPU.
+  let browser: Browser;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(() => browser?.close());
+
   it('graph report: a click on a node shows its detail and highlights its edges', async () => {
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      await page.goto(pathToFileURL(graphOut).href, { waitUntil: 'load' });
-      // The first node with an edge: click it (a #fragment link), then read the styles.
-      const target = (await page.evaluate(`(() => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(pathToFileURL(graphOut).href, { waitUntil: 'load' });
+    // The first node with an edge: click it (a #fragment link), then read the styles.
+    const target = (await page.evaluate(`(() => {
         const edge = document.querySelector('path.edge');
         const id = edge && [...edge.classList].find((c) => c.startsWith('rel-')).slice(4);
         return id;
       })()`)) as string | null;
-      assert.ok(target, 'the view draws at least one edge');
-      const hidden = (await page.evaluate(`getComputedStyle(document.getElementById('d${target}')).display`)) as string;
-      assert.equal(hidden, 'none');
-      await page.click(`a[href="#d${target}"]`);
-      const facts = (await page.evaluate(`(() => ({
+    assert.ok(target, 'the view draws at least one edge');
+    const hidden = (await page.evaluate(`getComputedStyle(document.getElementById('d${target}')).display`)) as string;
+    assert.equal(hidden, 'none');
+    await page.click(`a[href="#d${target}"]`);
+    const facts = (await page.evaluate(`(() => ({
         shown: getComputedStyle(document.getElementById('d${target}')).display,
         related: [...document.querySelectorAll('path.edge.rel-${target}')].map((e) => getComputedStyle(e).stroke),
         others: [...document.querySelectorAll('path.edge:not(.rel-${target})')].map((e) => getComputedStyle(e).opacity),
       }))()`)) as { shown: string; related: string[]; others: string[] };
-      assert.equal(facts.shown, 'block');
-      assert.ok(facts.related.length > 0 && facts.related.every((c) => c === 'rgb(228, 87, 46)'), JSON.stringify(facts.related));
-      for (const o of facts.others) assert.ok(Number(o) < 0.5, `an unrelated edge stays dim (${o})`);
-      await page.close();
-    } finally {
-      await browser.close();
-    }
+    assert.equal(facts.shown, 'block');
+    assert.ok(facts.related.length > 0 && facts.related.every((c) => c === 'rgb(228, 87, 46)'), JSON.stringify(facts.related));
+    for (const o of facts.others) assert.ok(Number(o) < 0.5, `an unrelated edge stays dim (${o})`);
+    await page.close();
   });
 
   it('lay out without horizontal overflow, and every image loads', async () => {
-    const browser = await launchChromium();
-    try {
-      for (const [name, file, minImages] of [
-        ['explain', explainOut, 2 + 2 * 2 * 6],
-        ['evaluate', evaluateOut, 3 * (1 + 3)],
-        ['tree build --report', join(treeDir, 'tree.html'), 0],
-        ['tree explain --out', treePathOut, 0],
-        ['graph', graphOut, 0],
-      ] as const) {
-        for (const width of WIDTHS) {
-          const page = await browser.newPage({ viewport: { width, height: 900 } });
-          const fetched: string[] = [];
-          page.on('request', (r) => {
-            if (!/^(data:|file:)/.test(r.url())) fetched.push(r.url());
-          });
-          await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-          // Runs in the page; typed here without the DOM library.
-          const facts = (await page.evaluate(`(() => {
+    for (const [name, file, minImages] of [
+      ['explain', explainOut, 2 + 2 * 2 * 6],
+      ['evaluate', evaluateOut, 3 * (1 + 3)],
+      ['tree build --report', join(treeDir, 'tree.html'), 0],
+      ['tree explain --out', treePathOut, 0],
+      ['graph', graphOut, 0],
+    ] as const) {
+      for (const width of WIDTHS) {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        const fetched: string[] = [];
+        page.on('request', (r) => {
+          if (!/^(data:|file:)/.test(r.url())) fetched.push(r.url());
+        });
+        await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+        // Runs in the page; typed here without the DOM library.
+        const facts = (await page.evaluate(`(() => {
             const doc = document.scrollingElement;
             // Any box that scrolls (or clips) sideways: a grid or table wider than its box.
             const grids = [...document.querySelectorAll('body *')].filter(
@@ -181,20 +182,17 @@ describe('report pages in Chromium at 1,400 and 1,920 px', () => {
               wideGrids: grids.map((e) => e.className + ' ' + e.scrollWidth + '>' + e.clientWidth),
             };
           })()`)) as PageFacts;
-          const label = `${name} at ${width} px`;
-          assert.ok(facts.scrollWidth <= facts.innerWidth, `${label}: page ${facts.scrollWidth} px wide in a ${facts.innerWidth} px window`);
-          assert.deepEqual(facts.wideGrids, [], `${label}: a tile grid, chart box or table scrolls sideways`);
-          assert.ok(facts.images.length >= minImages, `${label}: ${facts.images.length} images, expected at least ${minImages}`);
-          for (const img of facts.images) assert.ok(img.complete && img.width > 0, `${label}: image not loaded: ${JSON.stringify(img)}`);
-          assert.deepEqual(fetched, [], `${label}: nothing fetched`);
-          const shot = join(dir, `${name}-${width}.png`);
-          await page.screenshot({ path: shot });
-          assert.ok(statSync(shot).size > 10_000, `${label}: screenshot written`);
-          await page.close();
-        }
+        const label = `${name} at ${width} px`;
+        assert.ok(facts.scrollWidth <= facts.innerWidth, `${label}: page ${facts.scrollWidth} px wide in a ${facts.innerWidth} px window`);
+        assert.deepEqual(facts.wideGrids, [], `${label}: a tile grid, chart box or table scrolls sideways`);
+        assert.ok(facts.images.length >= minImages, `${label}: ${facts.images.length} images, expected at least ${minImages}`);
+        for (const img of facts.images) assert.ok(img.complete && img.width > 0, `${label}: image not loaded: ${JSON.stringify(img)}`);
+        assert.deepEqual(fetched, [], `${label}: nothing fetched`);
+        const shot = join(dir, `${name}-${width}.png`);
+        await page.screenshot({ path: shot });
+        assert.ok(statSync(shot).size > 10_000, `${label}: screenshot written`);
+        await page.close();
       }
-    } finally {
-      await browser.close();
     }
   });
 });

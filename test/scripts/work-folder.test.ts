@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { biasSection, biasSteps } from '../../scripts/results/bias.js';
 import { openWorkFolder } from '../../scripts/results/work-folder.js';
+import { tsImport } from '../helpers/ts-import.js';
 
 const root = mkdtempSync(join(tmpdir(), 'lucerna-work-folder-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -57,7 +58,7 @@ describe('bias results script in its work folder', () => {
     await assert.rejects(biasSection(path), /holds files this script did not write.*nothing is deleted/);
     assert.deepEqual(readdirSync(path), ['notes.txt']);
     // The script says so in one line and exits 1.
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/results-bias.ts', '--work', path], {
+    const run = spawnSync(process.execPath, ['--import', tsImport, 'scripts/results-bias.ts', '--work', path], {
       encoding: 'utf8',
       cwd: new URL('../..', import.meta.url),
     });

@@ -3,7 +3,8 @@
  * into a temporary folder, served on 127.0.0.1, opened in Debian's Chromium, with helpers that
  * call the page's core client (`window.lucerna.core`).
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,9 +51,24 @@ export interface StudioSession {
 
 /**
  * Builds the app with Vite into `outDir`: the served site (`src/studio/vite.config.ts`), or with
- * `config: 'vite.file.config.ts'` the single file that opens from disk.
+ * `config: 'vite.file.config.ts'` the single file that opens from disk. In an `npm test` run
+ * (LUCERNA_TEST_JS_DIR names its scratch folder, see scripts/test-runner/) each config is built
+ * once, from this run's sources, and copied to the later callers' `outDir`.
  */
 export async function buildStudio(outDir: string, config = 'vite.config.ts'): Promise<void> {
+  const scratch = process.env.LUCERNA_TEST_JS_DIR;
+  if (!scratch) return viteBuild(outDir, config);
+  const built = join(scratch, `studio-build-${config}`);
+  if (!existsSync(built)) {
+    const fresh = await mkdtemp(join(scratch, 'studio-build-'));
+    await viteBuild(fresh, config);
+    // A test file running beside this one may have built it first: keep that one.
+    await rename(fresh, built).catch(() => rm(fresh, { recursive: true, force: true }));
+  }
+  await cp(built, outDir, { recursive: true });
+}
+
+async function viteBuild(outDir: string, config: string): Promise<void> {
   const { build } = await import('vite');
   await build({ configFile: join(root, 'src/studio', config), logLevel: 'error', build: { outDir, emptyOutDir: true } });
 }
