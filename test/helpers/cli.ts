@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,13 @@ import { main } from '../../src/cli/main.js';
 export const root = resolve(fileURLToPath(import.meta.url), '../../..');
 
 // The CLI keeps compiled plans in the user's cache folder; tests keep theirs in a temporary one.
-process.env.LUCERNA_CACHE_DIR ??= mkdtempSync(join(tmpdir(), 'lucerna-test-cache-'));
+// npm test's runner makes (and removes) one for the whole run; a file run alone makes its own and
+// removes it when its process exits.
+if (process.env.LUCERNA_CACHE_DIR === undefined) {
+  const own = mkdtempSync(join(tmpdir(), 'lucerna-test-cache-'));
+  process.env.LUCERNA_CACHE_DIR = own;
+  process.on('exit', () => rmSync(own, { recursive: true, force: true }));
+}
 export const bin = join(root, 'bin/lucerna.js');
 
 export interface CliRun {
