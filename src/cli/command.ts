@@ -181,8 +181,8 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   if (spec.output) {
     const out = (flags.out as string | undefined) ?? spec.output.default;
     if (out !== undefined) {
-      checkOutputName(out, spec.output.kind, spec.output.extensions, '--out', existsSync);
       checkOutputPath(out, spec.output.kind, '--out');
+      checkOutputName(out, spec.output.kind, spec.output.extensions, '--out', existsSync);
     }
   }
   await useNodeRuntime();

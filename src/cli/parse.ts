@@ -6,17 +6,21 @@
 import { LucernaError } from '../errors.js';
 
 /**
- * Parses an integer flag with a lower bound.
+ * Parses an integer flag with a lower bound (and an upper one when given).
  *
  * @example
  * ```ts
  * parseInteger('32', '--steps', 1); // 32
+ * parseInteger('1e9', '--steps', 1, 10_000); // throws: --steps must be an integer from 1 to 10000, got "1e9"
  * ```
  */
-export function parseInteger(text: string | undefined, flag: string, min: number): number | undefined {
+export function parseInteger(text: string | undefined, flag: string, min: number, max = Number.POSITIVE_INFINITY): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min) throw new LucernaError('BAD_OPTION', `${flag} must be an integer ≥ ${min}, got "${text}"`);
+  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+    const range = Number.isFinite(max) ? `from ${min} to ${max}` : `≥ ${min}`;
+    throw new LucernaError('BAD_OPTION', `${flag} must be an integer ${range}, got "${text}"`);
+  }
   return v;
 }
 
