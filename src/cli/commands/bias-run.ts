@@ -113,9 +113,8 @@ async function predict(
 ): Promise<number[]> {
   const out: number[] = [];
   const name = model.outputNames[0] as string;
-  for (let s = 0; s < items.length; s += batchSize) {
-    signal?.throwIfAborted();
-    const batch = items.slice(s, s + batchSize);
+  await forEachChunk(items.length, batchSize, { signal }, async (first, count) => {
+    const batch = items.slice(first, first + count);
     const logits = (await model.run(await loadBatch(batch, preprocessing, signal)))[name] as Tensor;
     const k = logits.data.length / batch.length;
     for (let n = 0; n < batch.length; n++) {
@@ -123,7 +122,7 @@ async function predict(
       for (let c = 1; c < k; c++) if ((logits.data[n * k + c] as number) > (logits.data[n * k + best] as number)) best = c;
       out.push(best);
     }
-  }
+  });
   return out;
 }
 
