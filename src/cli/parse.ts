@@ -11,7 +11,7 @@ import { LucernaError } from '../errors.js';
  * @example
  * ```ts
  * parseInteger('32', '--steps', 1); // 32
- * parseInteger('1e9', '--steps', 1, 10_000); // throws: --steps must be an integer from 1 to 10000, got "1e9"
+ * parseInteger('1e9', '--steps', 1, 100_000); // throws: --steps must be an integer from 1 to 100000, got "1e9"
  * ```
  */
 export function parseInteger(text: string | undefined, flag: string, min: number, max = Number.POSITIVE_INFINITY): number | undefined {
