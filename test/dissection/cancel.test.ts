@@ -1,7 +1,8 @@
 /**
  * Prompt cancellation (Ctrl-C in dissect and bias): a Ctrl-C that lands while a batch's images are
- * being decoded costs no further forward pass, and a gradient run that is already cancelled compiles
- * nothing (compiling and opening a session block the event loop for seconds on a large model).
+ * being decoded costs no further forward pass (dissect's trunk, bias's top patches), and a gradient
+ * run that is already cancelled compiles nothing (compiling and opening a session block the event
+ * loop for seconds on a large model).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -9,7 +10,9 @@ import { runGradientRows, tensorRows } from '../../src/attribution/rows.js';
 import { openLayerTrunk } from '../../src/dissection/forward.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
+import type { Runtime } from '../../src/engine/runtime.js';
 import { isLucernaError } from '../../src/errors.js';
+import { topPatches } from '../../src/visualization/top-patches.js';
 import { colourModelBytes, FEATURES } from '../helpers/dissect-fixtures.js';
 
 const image = (i: number) => ({ data: Float32Array.from({ length: 192 }, (_, k) => Math.sin(k + 7 * i)), shape: [1, 3, 8, 8] });
@@ -46,6 +49,26 @@ describe('cancellation', () => {
       [2, 3],
       [4, 5],
     ]);
+  });
+
+  test('top patches (bias evidence): an abort during an image decode runs no batch and builds no session', async () => {
+    let sessions = 0;
+    const runtime: Runtime = { ...nodeRuntime, createSession: (...a) => (sessions++, nodeRuntime.createSession(...a)) };
+    await using model = await Model.load(colourModelBytes(), { runtime });
+    const sessionsBefore = sessions;
+    const controller = new AbortController();
+    const rgb = { rgb: new Uint8Array(8 * 8 * 3), width: 8, height: 8 };
+    const sources = Array.from({ length: 3 }, (_, i) => ({
+      name: `x${i}`,
+      load: async () => {
+        if (i === 0) controller.abort();
+        return { tensor: image(i), image: rgb };
+      },
+    }));
+    await assert.rejects(topPatches(model, sources, { layer: FEATURES, batchSize: 1, signal: controller.signal }), (e: unknown) =>
+      isLucernaError(e, 'ABORTED'),
+    );
+    assert.equal(sessions, sessionsBefore);
   });
 
   test('gradient rows: a cancelled run compiles no plan', async () => {
