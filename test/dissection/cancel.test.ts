@@ -53,7 +53,13 @@ describe('cancellation', () => {
 
   test('top patches (bias evidence): an abort during an image decode runs no batch and builds no session', async () => {
     let sessions = 0;
-    const runtime: Runtime = { ...nodeRuntime, createSession: (...a) => (sessions++, nodeRuntime.createSession(...a)) };
+    const runtime: Runtime = {
+      ...nodeRuntime,
+      createSession: (...a) => {
+        sessions++;
+        return nodeRuntime.createSession(...a);
+      },
+    };
     await using model = await Model.load(colourModelBytes(), { runtime });
     const sessionsBefore = sessions;
     const controller = new AbortController();
