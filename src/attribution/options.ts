@@ -16,7 +16,7 @@ import type { MapDisplay } from './types.js';
 
 /** How a value is written on the command line. */
 export type OptionType =
-  /** An integer ≥ `min`. */
+  /** An integer ≥ `min` (and ≤ `max`). */
   | 'integer'
   /** A finite number ≥ `min`. */
   | 'number'
@@ -48,6 +48,11 @@ export interface MethodOption {
   readonly help: string;
   /** Lower bound for `integer` and `number`. */
   readonly min?: number;
+  /**
+   * Upper bound for `integer`: every count declares one, so a typo such as `--steps 1e9` is refused
+   * at once instead of running for days (the conformance suite checks each integer option has it).
+   */
+  readonly max?: number;
   /** Allowed words for `choice`. */
   readonly choices?: readonly string[];
   /** What a `switch` sets (default `true`). */
@@ -123,7 +128,7 @@ export const OPTIONS = {
   },
   relu: { key: 'relu', flag: '--relu', type: 'switch', help: 'ReLU of the layer map (the paper’s map)' },
   upsample: { key: 'upsample', flag: '--upsample', type: 'switch', value: 'bilinear', help: 'upsample the layer map to the input size (bilinear)' },
-  steps: { key: 'steps', flag: '--steps <n>', type: 'integer', min: 1, help: 'integration or optimisation steps' },
+  steps: { key: 'steps', flag: '--steps <n>', type: 'integer', min: 1, max: 100_000, help: 'integration or optimisation steps' },
   integration: {
     key: 'integration',
     flag: '--integration <rule>',
@@ -132,10 +137,17 @@ export const OPTIONS = {
     help: 'integration rule',
   },
   baseline: { key: 'baseline', flag: '--baseline <spec>', type: 'baseline', help: 'zeros, blur, uniform, a number, or a .npy file' },
-  samples: { key: 'samples', flag: '--samples <n>', type: 'integer', min: 1, help: 'samples (noisy copies, or perturbed sets for lime and kernel-shap)' },
+  samples: {
+    key: 'samples',
+    flag: '--samples <n>',
+    type: 'integer',
+    min: 1,
+    max: 100_000,
+    help: 'samples (noisy copies, or perturbed sets for lime and kernel-shap)',
+  },
   stdev: { key: 'stdev', flag: '--stdev <x>', type: 'number', min: 0, help: 'noise standard deviation' },
   noise: { key: 'noise', flag: '--noise <file>', type: 'tensor-file', help: 'exact noise [samples, C, H, W] as .npy' },
-  seed: { key: 'seed', flag: '--seed <n>', type: 'integer', min: 0, help: 'random seed' },
+  seed: { key: 'seed', flag: '--seed <n>', type: 'integer', min: 0, max: 2 ** 32 - 1, help: 'random seed' },
   abs: { key: 'abs', flag: '--abs', type: 'switch', help: 'absolute values (taken inside the method where it changes the computation)' },
   window: { key: 'window', flag: '--window <c,h,w>', type: 'integers', help: 'occlusion window per dimension' },
   strides: { key: 'strides', flag: '--stride <c,h,w>', type: 'integers', help: 'occlusion stride per dimension' },
@@ -152,11 +164,11 @@ export const OPTIONS = {
     type: 'segments-file',
     help: 'integer segment ids ([1,1,H,W] shared by channels, or [1,C,H,W])',
   },
-  masks: { key: 'masks', flag: '--masks <n>', type: 'integer', min: 1, help: 'number of random masks' },
-  cell: { key: 'cell', flag: '--cell <n>', type: 'integer', min: 1, help: 'mask cell size in pixels' },
+  masks: { key: 'masks', flag: '--masks <n>', type: 'integer', min: 1, max: 1_000_000, help: 'number of random masks' },
+  cell: { key: 'cell', flag: '--cell <n>', type: 'integer', min: 1, max: 4096, help: 'mask cell size in pixels' },
   keep: { key: 'keep', flag: '--keep <p>', type: 'probability', help: 'probability of keeping a cell' },
   center: { key: 'center', flag: '--center', type: 'switch', help: 'subtract the mean masked score, so pixels the score ignores get 0' },
-  segments: { key: 'segments', flag: '--segments <n>', type: 'integer', min: 1, help: 'number of superpixels' },
+  segments: { key: 'segments', flag: '--segments <n>', type: 'integer', min: 1, max: 100_000, help: 'number of superpixels' },
   estimator: {
     key: 'estimator',
     flag: '--estimator <name>',

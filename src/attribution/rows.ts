@@ -7,7 +7,7 @@
  * size) serves any number of rows, and memory stays bounded by the batch size.
  */
 
-import { forEachChunk } from '../engine/batching.js';
+import { forEachChunk, throwIfAborted } from '../engine/batching.js';
 import type { GradientPlan, GradientResult, Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
@@ -96,6 +96,8 @@ export async function runGradientRows(
   const batch = Math.min(checkBatchSize(options.batchSize), Math.max(1, source.count));
   const inputShape = [batch, ...sampleShape];
   const argmax = source.target === undefined;
+  // Compiling and creating the session block the event loop for seconds on a large model: not after a Ctrl-C.
+  throwIfAborted(options.signal);
   const compiled = await model.compile({ ...options.plan, seedMode: argmax ? 'argmax' : 'input' }, inputShape);
   const seedShape = compiled.shapeOf(options.seed);
   const classes = seedShape[seedShape.length - 1] as number;

@@ -7,7 +7,7 @@
  * The runner ({@link registerCommand}) gives every command the same behaviour:
  * - deprecated spellings of a flag still work and print one `note:` line on stderr;
  * - required options are checked after those spellings are folded in;
- * - the output path (`--out`) is checked before `run` starts;
+ * - the output path (`--out`) is checked before `run` starts: its extension, and that it can be written;
  * - files go through {@link StagedOutputs}: written beside their targets and renamed into place only
  *   when `run` succeeds, so a failed or cancelled run leaves nothing behind;
  * - Ctrl-C aborts `ctx.signal`; the command ends with exit code 130 and one line saying what was
@@ -16,9 +16,11 @@
  *   it at once with the exit code it already has: a complete result exits 0, not 130;
  * - the result prints as `message`, or as JSON with `--json`.
  */
+import { existsSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { LucernaError } from '../errors.js';
 import { checkOutputPath, type OutputKind, StagedOutputs } from '../io/write.js';
+import { checkOutputName } from './parse.js';
 
 /** A positional argument: `<name>` (required) or `[name]` (optional). */
 export interface ArgumentSpec {
@@ -42,6 +44,8 @@ export interface OutputSpec {
   readonly kind: OutputKind;
   /** The path used when `--out` is not given; without it, no `--out` means no file. */
   readonly default?: string;
+  /** For a file: the extensions it may end in (lower case, with the dot), e.g. `['.html', '.htm']`. */
+  readonly extensions?: readonly string[];
 }
 
 /** Writers for the command's text; tests capture them. */
@@ -176,7 +180,10 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   const flags = normalizeFlags(spec, raw, io);
   if (spec.output) {
     const out = (flags.out as string | undefined) ?? spec.output.default;
-    if (out !== undefined) checkOutputPath(out, spec.output.kind, '--out');
+    if (out !== undefined) {
+      checkOutputPath(out, spec.output.kind, '--out');
+      checkOutputName(out, spec.output.kind, spec.output.extensions, '--out', existsSync);
+    }
   }
   await useNodeRuntime();
   const controller = new AbortController();

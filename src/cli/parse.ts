@@ -6,17 +6,21 @@
 import { LucernaError } from '../errors.js';
 
 /**
- * Parses an integer flag with a lower bound.
+ * Parses an integer flag with a lower bound (and an upper one when given).
  *
  * @example
  * ```ts
  * parseInteger('32', '--steps', 1); // 32
+ * parseInteger('1e9', '--steps', 1, 100_000); // throws: --steps must be an integer from 1 to 100000, got "1e9"
  * ```
  */
-export function parseInteger(text: string | undefined, flag: string, min: number): number | undefined {
+export function parseInteger(text: string | undefined, flag: string, min: number, max = Number.POSITIVE_INFINITY): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min) throw new LucernaError('BAD_OPTION', `${flag} must be an integer ≥ ${min}, got "${text}"`);
+  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+    const range = Number.isFinite(max) ? `from ${min} to ${max}` : `≥ ${min}`;
+    throw new LucernaError('BAD_OPTION', `${flag} must be an integer ${range}, got "${text}"`);
+  }
   return v;
 }
 
@@ -129,4 +133,51 @@ export function parseChoice<T extends string>(text: string | undefined, flag: st
   if (text === undefined) return undefined;
   if (!(choices as readonly string[]).includes(text)) throw new LucernaError('BAD_OPTION', `Unknown ${flag} "${text}"`, `Use one of ${choices.join(', ')}`);
   return text as T;
+}
+
+/** Extensions of the files commands write: a folder output named like one is almost surely a mistake. */
+const FILE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp', '.svg', '.html', '.htm', '.json', '.csv', '.npy', '.onnx', '.txt'];
+
+/** The extension of the last path segment, lower case (`''` when there is none). */
+function extensionOf(path: string): string {
+  const name =
+    path
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? '';
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot).toLowerCase() : '';
+}
+
+/**
+ * Checks an output path's name against what the command writes, before any work: a file output
+ * must end in one of `extensions` (when given); a folder output must not be named like a file
+ * (`--out vis.png` for a command that writes a folder of PNGs), unless that folder already exists.
+ * A mismatch is one `BAD_OPTION` line.
+ *
+ * @example
+ * ```ts
+ * checkOutputName('report.html', 'file', ['.html', '.htm'], '--out'); // passes
+ * checkOutputName('report.png', 'file', ['.html', '.htm'], '--out'); // throws: --out must end in .html or .htm, got "report.png"
+ * ```
+ */
+export function checkOutputName(
+  path: string,
+  kind: 'file' | 'folder',
+  extensions: readonly string[] | undefined,
+  flag: string,
+  exists: (path: string) => boolean = () => false,
+): void {
+  const ext = extensionOf(path);
+  if (kind === 'file' && extensions && extensions.length > 0 && !extensions.includes(ext)) {
+    const list = extensions.length === 1 ? extensions[0] : `${extensions.slice(0, -1).join(', ')} or ${extensions[extensions.length - 1]}`;
+    throw new LucernaError('BAD_OPTION', `${flag} must end in ${list}, got "${path}"`);
+  }
+  if (kind === 'folder' && FILE_EXTENSIONS.includes(ext) && !exists(path)) {
+    throw new LucernaError(
+      'BAD_OPTION',
+      `${flag} names a folder to write into, got "${path}", a ${ext} file name`,
+      `Pass a folder, e.g. ${flag} ${path.slice(0, -ext.length)}/`,
+    );
+  }
 }

@@ -203,6 +203,8 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
   const sample = await firstSampleShape(items, onSkip);
   const inputs = prefetchInputs(items, Math.max(2 * batchSize, Math.floor(PREFETCH_BYTES / (4 * sizeOf(sample)))));
   const opening = performance.now();
+  // Opening the trunk session blocks the event loop (ORT loads synchronously): not after a Ctrl-C.
+  throwIfAborted(options.signal);
   await using trunk = await openLayerTrunk(model, options.layers, sample, batchSize);
   const trunkMs = performance.now() - opening;
   const nImages = Math.max(data.totalImages ?? items.length, items.length);

@@ -229,6 +229,8 @@ function makeTrunk(
             throw new LucernaError('BAD_SHAPE', `${items[j]?.name} gives an input of shape ${formatShape(r.value.shape)}`);
           batch.push({ index: j, tensor: r.value });
         });
+        // A Ctrl-C that came while the images decoded must not cost this batch's forward pass.
+        throwIfAborted(options.signal);
         await flush();
         done += chunk.ids.length;
         if (chunk.ids.length > 0) options.onItem?.(done);

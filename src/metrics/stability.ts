@@ -7,10 +7,11 @@
  *
  * Isomorphic: images arrive as lazily loaded tensors; reading files is the caller's job.
  */
+
+import { forEachChunk } from '../engine/batching.js';
 import { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { concatBatch, sizeOf, type Tensor } from '../tensor/tensor.js';
-import { throwIfCancelled } from '../visualization/optimize.js';
 import { resolveLayer, trunkGraph } from '../visualization/program.js';
 import { type ReceptiveField, receptiveField } from '../visualization/receptive-field.js';
 import { type InstabilityImage, type InstabilityOptions, type LayerInstability, locationInstability } from './location-instability.js';
@@ -80,9 +81,8 @@ async function collectPeaks(model: Model, layer: string, images: readonly Stabil
   const peaks: ChannelPeaks[] = [];
   let opened: Awaited<ReturnType<typeof openTrunk>> | undefined;
   try {
-    for (let start = 0; start < images.length; start += batchSize) {
-      throwIfCancelled(options.signal);
-      const rows = await Promise.all(images.slice(start, start + batchSize).map((i) => i.load()));
+    await forEachChunk(images.length, batchSize, { signal: options.signal, onProgress: options.onProgress }, async (start, count) => {
+      const rows = await Promise.all(images.slice(start, start + count).map((i) => i.load()));
       const sample = (rows[0] as Tensor).shape.slice(1);
       opened ??= await openTrunk(model, layer, [batchSize, ...sample]);
       const padding = batchSize - rows.length;
@@ -91,8 +91,7 @@ async function collectPeaks(model: Model, layer: string, images: readonly Stabil
       const act = (out[layer] as Tensor).data;
       const [c, h, w] = opened.shape;
       for (let r = 0; r < rows.length; r++) peaks.push(channelPeaks(act, r * c * h * w, c, h, w, options.protocol === 'icnn' ? 'column' : 'row'));
-      options.onProgress?.(start + rows.length, images.length);
-    }
+    });
   } finally {
     await opened?.trunk.dispose();
   }

@@ -11,6 +11,7 @@
  */
 import { checkBatchSize, throwIfAborted } from '../attribution/rows.js';
 import { explicitTargets, scoreOutput } from '../attribution/targets.js';
+import { forEachChunk } from '../engine/batching.js';
 import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
@@ -139,9 +140,7 @@ export async function attackChunks(
   const out = new Float32Array(n * per);
   const targets: number[] = [];
   const chunks = Math.ceil(n / batch);
-  for (let first = 0; first < n; first += batch) {
-    throwIfAborted(options.signal);
-    const count = Math.min(batch, n - first);
+  await forEachChunk(n, batch, { signal: options.signal }, async (first, count) => {
     const original = new Float32Array(batch * per);
     original.set(x.data.subarray(first * per, (first + count) * per));
     const labels = given
@@ -170,6 +169,6 @@ export async function attackChunks(
       },
     });
     out.set(current.subarray(0, count * per), first * per);
-  }
+  });
   return { adversarial: { data: out, shape: [...x.shape] }, targets, targeted, epsilon };
 }

@@ -3,8 +3,9 @@
  * succeeded, and the cross-entropy loss of the attacked label. Forward passes only, in chunks of a
  * fixed batch size (the last one padded), so one forward session serves any number of samples.
  */
-import { checkBatchSize, throwIfAborted } from '../attribution/rows.js';
+import { checkBatchSize } from '../attribution/rows.js';
 import { argmaxRows, scoreOutput } from '../attribution/targets.js';
+import { forEachChunk } from '../engine/batching.js';
 import type { Model } from '../engine/model.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
 
@@ -63,14 +64,12 @@ export async function forwardRows(
   const per = sizeOf(x.shape.slice(1));
   const batch = Math.min(checkBatchSize(options.batchSize), Math.max(1, n));
   const buffer = new Float32Array(batch * per);
-  for (let first = 0; first < n; first += batch) {
-    throwIfAborted(options.signal);
-    const count = Math.min(batch, n - first);
+  await forEachChunk(n, batch, { signal: options.signal }, async (first, count) => {
     buffer.fill(0, count * per);
     buffer.set(x.data.subarray(first * per, (first + count) * per));
     const outputs = await model.run({ data: buffer, shape: [batch, ...x.shape.slice(1)] });
     onRows(first, count, outputs[output] as Tensor);
-  }
+  });
 }
 
 /**

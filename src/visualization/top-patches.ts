@@ -201,6 +201,8 @@ export async function topPatches(
         options.onWarning?.(`Skipped ${source.name}: ${reasonOf(e)}`);
       }
       if (loaded) {
+        // A Ctrl-C during the decode: adding may run a batch (and build the trunk's session first).
+        throwIfCancelled(options.signal);
         await ranker.add(source, loaded.tensor);
         images++;
       }

@@ -173,6 +173,19 @@ describe('method descriptors', () => {
           `${method.name} ${long} ${bad}`,
         );
       }
+      // Every count has an upper bound: a typo such as --steps 1e9 (or 1e12) is refused at once, not run for days.
+      for (const option of method.options.filter((o) => o.type === 'integer')) {
+        const long = option.flag.split(' ')[0] as string;
+        assert.ok(option.max !== undefined && Number.isFinite(option.max), `${method.name} ${long} declares no max`);
+        for (const over of [String((option.max as number) + 1), '1e12']) {
+          await assert.rejects(
+            buildMethodOptions(method, { [keyOf(option.flag)]: over }),
+            (e: unknown) => isLucernaError(e, 'BAD_OPTION') && e.message.includes(`${long} must be an integer from`),
+            `${method.name} ${long} ${over}`,
+          );
+        }
+        assert.equal((await buildMethodOptions(method, { [keyOf(option.flag)]: String(option.max) }))[option.key], option.max);
+      }
       const undeclared = methodFlagSpecs().find((s) => !flags.includes(s.flags) && !/^--(abs|relu)\b/.test(s.flags));
       if (undeclared) {
         await assert.rejects(

@@ -435,6 +435,9 @@ describe('explain helpers', () => {
     assert.ok(o.images[0]?.endsWith('assets/images/coffee.png') && existsSync(o.images[0]));
     assert.throws(() => parseExplainFlags({ methods: 'rise,rise' }), /names a method twice/);
     assert.throws(() => parseExplainFlags({ window: '4', stride: '8' }), /--stride 8 exceeds --window 4/);
+    // The same upper bounds as the methods' option schema (attribute): a typo is not run for days.
+    assert.throws(() => parseExplainFlags({ steps: '1e9' }), /--steps must be an integer from 1 to 100000, got "1e9"/);
+    assert.throws(() => parseExplainFlags({ masks: '1e9' }), /--masks must be an integer from 1 to 1000000/);
   });
 
   it('help shows the occlusion window and stride as one number in pixels, as explain parses them', async () => {

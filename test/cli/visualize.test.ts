@@ -73,6 +73,27 @@ describe('lucerna visualize', () => {
     assert.equal(existsSync(join(dir, 'bad1')), false);
   });
 
+  it('--memory-limit is a flag (README): a size over it is refused with the estimate, before any work', async () => {
+    const run = await lucerna(
+      'visualize',
+      model,
+      '--layer',
+      'relu2',
+      '--channels',
+      '3',
+      '--size',
+      '512',
+      '--memory-limit',
+      '1M',
+      '--out',
+      join(dir, 'bad-mem'),
+    );
+    assertOneLineError(run, 2, /needs about .* over the limit of 1 MB/);
+    assert.equal(existsSync(join(dir, 'bad-mem')), false);
+    const bad = await lucerna('visualize', model, '--layer', 'relu2', '--channels', '3', '--memory-limit', 'lots', '--out', join(dir, 'bad-mem2'));
+    assertOneLineError(bad, 2, /--memory-limit/);
+  });
+
   it('a channel out of range names the range', async () => {
     const run = await lucerna('visualize', model, '--layer', 'relu2', '--channels', '3,99', '--steps', '4', '--out', join(dir, 'bad2'));
     assertOneLineError(run, 2, /Channel 99 is out of range: layer "relu2" has 8 channels\. Pick a channel from 0 to 7/);

@@ -5,37 +5,13 @@
  * nearly the plain gradient. This variant applies the guided rule to Clip as well: only positive
  * gradients pass back, and only through units strictly inside the clip range.
  */
-import { clipRule } from '../../compiler/rules/activations.js';
-import { grad0 } from '../../compiler/rules/util.js';
-import { guidedRules } from '../../compiler/rulesets/guided.js';
-import { extendRuleSet, type RuleSet, type VjpRule } from '../../compiler/vjp.js';
 import type { Model } from '../../engine/model.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 import { inputGradient } from './input-gradient.js';
 
-/**
- * Guided Clip: dX = relu(dY) · [min < Y < max].
- *
- * @example
- * ```ts
- * const rules = extendRuleSet(guidedRules, 'mine', { Clip: guidedClipRule });
- * ```
- */
-export const guidedClipRule: VjpRule = (ctx) => {
-  const positive = ctx.b.op('Relu', [grad0(ctx)]);
-  return clipRule({ ...ctx, gradOutput: (i) => (i === 0 ? positive : ctx.gradOutput(i)) });
-};
-
-/**
- * The guided rule set with Clip guided too.
- *
- * @example
- * ```ts
- * const compiled = await model.compile({ seeds: ['logits'], rules: guidedClipRules });
- * ```
- */
-export const guidedClipRules: RuleSet = extendRuleSet(guidedRules, 'guided-clip', { Clip: guidedClipRule }, 'guided backpropagation through ReLU and Clip');
+/** The rule set, registered in the compiler's `ruleSets` as `guided-clip`; re-exported here. */
+export { guidedClipRule, guidedClipRules } from '../../compiler/rulesets/guided.js';
 
 /**
  * Guided backpropagation through ReLU and Clip (ReLU6) units.
@@ -53,7 +29,7 @@ export const guidedBackpropClip: AttributionMethod<CommonOptions> = {
   display: { sign: 'all', reduction: 'sum' },
   description: 'Guided backpropagation through ReLU and Clip/ReLU6 units (Springenberg et al. 2015)',
   async attribute(model: Model, x: Tensor, options: CommonOptions = {}): Promise<AttributionResult> {
-    const { gradient, targets, scores } = await inputGradient(model, x, { ...options, rules: guidedClipRules });
+    const { gradient, targets, scores } = await inputGradient(model, x, { ...options, rules: 'guided-clip' });
     return { attribution: gradient, targets, scores };
   },
 };

@@ -89,7 +89,7 @@ async function parseOption(option: MethodOption, value: unknown): Promise<unknow
   const text = value as string;
   switch (option.type) {
     case 'integer':
-      return parseInteger(text, flag, option.min ?? -Infinity);
+      return parseInteger(text, flag, option.min ?? -Infinity, option.max);
     case 'number':
       return parseNumber(text, flag, option.min);
     case 'probability':

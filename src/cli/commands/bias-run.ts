@@ -22,6 +22,7 @@ import { parseCsv } from '../../datasets/broden/csv.js';
 import { attributeTable } from '../../diagnosis/bias/attributes.js';
 import { discoverBias } from '../../diagnosis/bias/discover.js';
 import { type BiasRelation, noiseLevel } from '../../diagnosis/bias/relations.js';
+import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
@@ -86,8 +87,16 @@ async function readItems(dataset: string, attributes: string): Promise<{ classes
   return { classes, items };
 }
 
-async function loadBatch(items: readonly Item[], preprocessing: Parameters<typeof loadImageTensor>[1]): Promise<Tensor> {
-  const tensors = await Promise.all(items.map(async (i) => (await loadImageTensor(i.path, preprocessing)).tensor));
+/** Images decoded together: enough to keep libuv's threads busy. */
+const DECODE_CHUNK = 32;
+
+/** Decodes the images a chunk at a time, so a Ctrl-C stops the decoding at once, not after all of it. */
+async function loadBatch(items: readonly Item[], preprocessing: Parameters<typeof loadImageTensor>[1], signal?: AbortSignal): Promise<Tensor> {
+  const tensors: Tensor[] = [];
+  await forEachChunk(items.length, DECODE_CHUNK, { signal }, async (first, count) => {
+    const chunk = items.slice(first, first + count);
+    tensors.push(...(await Promise.all(chunk.map(async (i) => (await loadImageTensor(i.path, preprocessing)).tensor))));
+  });
   const size = tensors[0]?.data.length ?? 0;
   const data = new Float32Array(size * tensors.length);
   for (const [k, t] of tensors.entries()) data.set(t.data, k * size);
@@ -104,17 +113,16 @@ async function predict(
 ): Promise<number[]> {
   const out: number[] = [];
   const name = model.outputNames[0] as string;
-  for (let s = 0; s < items.length; s += batchSize) {
-    signal?.throwIfAborted();
-    const batch = items.slice(s, s + batchSize);
-    const logits = (await model.run(await loadBatch(batch, preprocessing)))[name] as Tensor;
+  await forEachChunk(items.length, batchSize, { signal }, async (first, count) => {
+    const batch = items.slice(first, first + count);
+    const logits = (await model.run(await loadBatch(batch, preprocessing, signal)))[name] as Tensor;
     const k = logits.data.length / batch.length;
     for (let n = 0; n < batch.length; n++) {
       let best = 0;
       for (let c = 1; c < k; c++) if ((logits.data[n * k + c] as number) > (logits.data[n * k + best] as number)) best = c;
       out.push(best);
     }
-  }
+  });
   return out;
 }
 
@@ -221,7 +229,7 @@ export async function runBias(ctx: CommandContext, modelPath: string | undefined
   const loaded = pixelSettings(opened, 'lucerna bias');
   const labels = flags.dissection ? await readDissectionLabels(flags.dissection, flags.layer, model) : undefined;
   const preprocessing = { ...loaded.preprocessing, resize: 'stretch' as const, inputDims: model.input.dims };
-  const x = await loadBatch(val, preprocessing);
+  const x = await loadBatch(val, preprocessing, ctx.signal);
   const relations = await discoverBias(
     model,
     x,

@@ -19,6 +19,7 @@ import { countDetectors, iouMatrix, meanBestIou, scoreUnits } from '../../dissec
 import { checkShardFile, mergeShardFiles, type ShardFile, shardFile } from '../../dissection/shard.js';
 import { Tally } from '../../dissection/tally.js';
 import { TopImages } from '../../dissection/top-images.js';
+import { throwIfAborted } from '../../engine/batching.js';
 import { LucernaError } from '../../errors.js';
 import { fileActivationCache } from '../../io/activation-cache.js';
 import { loadImageTensor, thumbnailJpeg } from '../../io/image.js';
@@ -330,6 +331,8 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
     tally: l.tally as Tally,
     top: l.top as TopImages,
   }));
+  // The report (thumbnails, charts) takes a while: not after a Ctrl-C.
+  throwIfAborted(ctx.signal);
   const t1 = performance.now();
   const summary = await writeOutputs(
     ctx.outputs,

@@ -23,7 +23,7 @@ export const evaluateCommand = defineCommand<EvaluateFlags>({
   name: 'evaluate',
   description: 'score attribution methods over a folder of images and write an HTML report (+ JSON and CSV)',
   arguments: [flags.modelArgument()],
-  output: { kind: 'file' },
+  output: { kind: 'file', extensions: ['.html', '.htm'] },
   options: [
     flags.input({ value: '<dir>', description: 'folder of images (PNG, JPEG, WebP…)', required: true, deprecated: ['--images'] }),
     {

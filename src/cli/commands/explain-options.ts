@@ -3,6 +3,7 @@
  * defaults of the main job (chosen so the whole default run takes well under 20 s on 2 cores).
  */
 import { INTEGRATION_RULES, type IntegrationRule } from '../../attribution/integration.js';
+import { OPTIONS } from '../../attribution/options.js';
 import { closestNames, LucernaError } from '../../errors.js';
 import { type OverlayMode, parseOverlayMode } from '../../render/overlay.js';
 import { packagePath } from '../package-root.js';
@@ -134,14 +135,14 @@ export function parseExplainFlags(flags: ExplainFlags): ExplainOptions {
     json: flags.json === true,
     mode: parseMode(flags.mode),
     params: {
-      steps: parseInteger(flags.steps, '--steps', 1) ?? 64,
+      steps: parseInteger(flags.steps, '--steps', 1, OPTIONS.steps.max) ?? 64,
       integration: parseChoice(flags.integration, '--integration', INTEGRATION_RULES) ?? 'gauss-legendre',
-      samples: parseInteger(flags.samples, '--samples', 1) ?? 8,
+      samples: parseInteger(flags.samples, '--samples', 1, OPTIONS.samples.max) ?? 8,
       stdev: parseNumber(flags.stdev, '--stdev', 0) ?? 0.15,
       window,
       stride,
-      masks: parseInteger(flags.masks, '--masks', 1) ?? 500,
-      seed: parseInteger(flags.seed, '--seed', 0) ?? 0,
+      masks: parseInteger(flags.masks, '--masks', 1, OPTIONS.masks.max) ?? 500,
+      seed: parseInteger(flags.seed, '--seed', 0, OPTIONS.seed.max) ?? 0,
       batchSize: parseInteger(flags.batchSize, '--batch-size', 1) ?? 8,
     },
   };

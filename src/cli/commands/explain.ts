@@ -25,7 +25,7 @@ export const explainCommand = defineCommand<ExplainFlags>({
   name: 'explain',
   description: 'explain predictions with several methods side by side, in one self-contained HTML report',
   arguments: [flags.modelArgument()],
-  output: { kind: 'file', default: DEFAULT_OUT },
+  output: { kind: 'file', default: DEFAULT_OUT, extensions: ['.html', '.htm'] },
   options: [
     flags.input({ value: '<image...>', description: 'images to explain (default: a bundled photo)', deprecated: ['--image'] }),
     { flags: '--methods <list>', description: `comma-separated methods (default: ${DEFAULT_METHODS.join(',')})` },

@@ -22,7 +22,7 @@ export const graphReportCommand = defineCommand<GraphReportFlags>({
   name: 'graph report',
   description: 'HTML view of an explanatory graph: layers of nodes with their image patches, parents and children',
   arguments: [{ name: '<graph.json>', description: 'a graph written by lucerna graph build' }],
-  output: { kind: 'file' },
+  output: { kind: 'file', extensions: ['.html', '.htm'] },
   options: [
     { flags: '--dataset <dir>', description: 'the data set the patches come from (images of the graph’s class)', required: true },
     flags.out('<report.html>', 'write the page here', true),

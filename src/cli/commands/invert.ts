@@ -19,7 +19,7 @@ export const invertCommand = defineCommand<InvertFlags>({
   name: 'invert',
   description: "reconstruct an image from its code at a layer (Mahendran & Vedaldi 2015, the paper's defaults)",
   arguments: [flags.modelArgument()],
-  output: { kind: 'file' },
+  output: { kind: 'file', extensions: ['.png'] },
   options: [
     flags.input({ value: '<image>', description: 'the image whose code is inverted (PNG, JPEG, WebP)', required: true, deprecated: ['--image'] }),
     flags.layer('layer (activation tensor or node name)', true),

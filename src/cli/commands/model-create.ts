@@ -49,7 +49,7 @@ export const modelCreateCommand = defineCommand<ModelCreateOptions>({
   name: 'model create',
   description: `write an untrained CNN with BatchNorm and PyTorch parameter names (${Object.keys(architectures).join(', ')})`,
   arguments: [{ name: '<arch>', description: Object.keys(architectures).join(', ') }],
-  output: { kind: 'file' },
+  output: { kind: 'file', extensions: ['.onnx'] },
   options: [
     { flags: '--classes <k>', description: 'number of classes', required: true },
     { flags: '--input <CxHxW>', description: 'sample shape, e.g. 1x28x28 or 3x64x64', required: true },

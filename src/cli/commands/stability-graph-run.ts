@@ -26,20 +26,10 @@ import { locationInstability } from '../../metrics/location-instability.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { parseChoice, parseInteger } from '../parse.js';
 import { classImages, graphPeaks, openGraphModel, readGraph } from './graph-io.js';
+import type { StabilityFlags } from './stability-run.js';
 
-/** Flags of the graph form of `lucerna stability`. */
-export interface GraphStabilityFlags {
-  readonly dataset: string;
-  readonly model?: string;
-  readonly class?: string;
-  readonly protocol?: string;
-  readonly topImages?: string;
-  readonly topUnits?: string;
-  readonly selectRatio?: string;
-  readonly batchSize?: string;
-  readonly out?: string;
-  readonly json?: boolean;
-}
+/** Flags of the graph form of `lucerna stability`: those of the layer form but `--layer` (the graph names its layers). */
+export type GraphStabilityFlags = Omit<StabilityFlags, 'layer'>;
 
 type Landmarks = ReadonlyMap<string, readonly [number, number]>;
 

@@ -21,7 +21,7 @@ export const trainCommand = defineCommand<Partial<TrainOptions> & { readonly out
   name: 'train',
   description: 'train a classifier (softmax cross-entropy) and write a checkpoint ONNX with its sidecar and optimizer state',
   arguments: [flags.modelArgument()],
-  output: { kind: 'file' },
+  output: { kind: 'file', extensions: ['.onnx'] },
   // Stopping means finishing the step and writing the checkpoint, which can take a while.
   interruptGraceMs: 60_000,
   options: [

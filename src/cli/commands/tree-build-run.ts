@@ -7,6 +7,7 @@ import { formatTreeFile, type TreeFile } from '../../disentangle/tree/format.js'
 import { type FilterPeaks, filterPeaks } from '../../disentangle/tree/patches.js';
 import { computeRationales } from '../../disentangle/tree/rationale.js';
 import type { Rationale } from '../../disentangle/tree/types.js';
+import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import type { CommandContext, CommandResult } from '../command.js';
@@ -80,16 +81,15 @@ export async function datasetRationales(
   const batch = o.batchSize ?? 8;
   const per = data.sampleShape.reduce((a, b) => a * b, 1);
   const out: Rationale[] = [];
-  for (let first = 0; first < indices.length; first += batch) {
-    const chunk = indices.slice(first, first + batch);
+  await forEachChunk(indices.length, batch, { signal: o.signal, onProgress: o.onProgress }, async (first, count) => {
+    const chunk = indices.slice(first, first + count);
     const { x } = await data.read(chunk, 0);
     const source = { count: chunk.length, fill: (row: number, buf: Float32Array) => buf.set(x.data.subarray(row * per, (row + 1) * per)) };
     const onPeaks = o.onPeaks;
     const onMaps =
       onPeaks && ((row: number, a: Float32Array, map: { channels: number; height: number; width: number }) => onPeaks(first + row, filterPeaks(a, map)));
     out.push(...(await computeRationales(model, data.sampleShape, source, { layer: o.layer, target: o.target, batchSize: batch, signal: o.signal, onMaps })));
-    o.onProgress?.(first + chunk.length, indices.length);
-  }
+  });
   return out;
 }
 

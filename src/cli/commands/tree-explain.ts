@@ -19,7 +19,7 @@ export const treeExplainCommand = defineCommand<TreeExplainFlags>({
   name: 'tree explain',
   description: 'the decision path of an image in a rationale tree, with each level’s top filters',
   arguments: [{ name: '<tree>', description: 'tree.json written by lucerna tree build' }, flags.modelArgument()],
-  output: { kind: 'file' },
+  output: { kind: 'file', extensions: ['.html', '.htm'] },
   options: [
     flags.out('<report.html>', 'write an HTML report: the tree with the image’s path and its contributions at each level'),
     { flags: '--parts <tally.csv>', description: 'name the report’s filters by part: tally.csv of lucerna dissect --categories part at the tree’s layer' },

@@ -29,6 +29,7 @@ export const visualizeCommand = defineCommand<VisualizeFlags>({
     { flags: '--diversity <weight>', description: 'subtract weight × diversity(layer) (needs several images)' },
     flags.steps('optimisation steps (default 512)'),
     { flags: '--size <px>', description: 'image size (default: the model input size)' },
+    { flags: '--memory-limit <size>', description: 'refuse sizes whose estimated memory exceeds this, e.g. 8G (default: half of the machine memory)' },
     { flags: '--param <kind>', description: 'parameterization: fourier (default) or pixel' },
     { flags: '--no-decorrelate', description: 'optimise RGB directly instead of decorrelated colour' },
     { flags: '--transforms <set>', description: 'robustness transforms: standard (default) or none' },

@@ -2,13 +2,14 @@ import { LucernaError } from '../../errors.js';
 import type { RuleSet } from '../vjp.js';
 import { deconvnetRules } from './deconvnet.js';
 import { deepliftRules } from './deeplift.js';
-import { guidedRules } from './guided.js';
+import { guidedClipRules, guidedRules } from './guided.js';
 import { standardRules } from './standard.js';
 
 /** The built-in rule sets by name. */
 export const ruleSets: Readonly<Record<string, RuleSet>> = {
   standard: standardRules,
   guided: guidedRules,
+  'guided-clip': guidedClipRules,
   deconvnet: deconvnetRules,
   deeplift: deepliftRules,
 };

@@ -5,12 +5,12 @@
  *
  * Isomorphic: images arrive as lazily loaded tensors; reading files is the caller's job.
  */
+import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { Model as ModelClass } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import type { Graph } from '../../onnx/graph.js';
 import { concatBatch, sizeOf, type Tensor } from '../../tensor/tensor.js';
-import { throwIfCancelled } from '../../visualization/optimize.js';
 import { resolveLayer, trunkGraph } from '../../visualization/program.js';
 import { mapPeaks } from './peaks.js';
 import type { ActivationMap, GraphLayer, ImagePeaks } from './types.js';
@@ -85,9 +85,8 @@ export async function collectGraphPeaks(
   let layers: GraphLayer[] = [];
   let trunk: Model | undefined;
   try {
-    for (let start = 0; start < images.length; start += batchSize) {
-      throwIfCancelled(options.signal);
-      const rows = await Promise.all(images.slice(start, start + batchSize).map((i) => i.load()));
+    await forEachChunk(images.length, batchSize, { signal: options.signal, onProgress: options.onProgress }, async (start, count) => {
+      const rows = await Promise.all(images.slice(start, start + count).map((i) => i.load()));
       const sample = (rows[0] as Tensor).shape.slice(1);
       const dims = [batchSize, ...sample];
       if (!trunk) {
@@ -120,8 +119,7 @@ export async function collectGraphPeaks(
         options.onMaps?.(start + r, maps);
         peaks.push(maps.map((m) => mapPeaks(m, options.inputSize, options.peaksPerFilter)));
       }
-      options.onProgress?.(start + rows.length, images.length);
-    }
+    });
   } finally {
     await trunk?.dispose();
   }
