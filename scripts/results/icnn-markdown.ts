@@ -3,7 +3,9 @@
  * Convolutional Neural Networks", CVPR 2018, https://arxiv.org/abs/1710.00935) from measured rows;
  * the experiment itself is `scripts/results/icnn.ts`.
  */
+
 import { ICNN_DEFAULTS, type IcnnRow, type IcnnRun, type IcnnSettings, icnnFigurePath, seedList } from './icnn.js';
+import type { InstabilityReferences } from './icnn-references.js';
 
 /**
  * The section's heading: the default architecture's section, or one per other architecture.
@@ -98,7 +100,7 @@ const f = (v: number | undefined, digits = 3) => (v === undefined || Number.isNa
  * const md = icnnMarkdown(ICNN_DEFAULTS, await icnnRows());
  * ```
  */
-export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, mapSize, seeds = seedList(s) }: IcnnRun): string {
+export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, mapSize, seeds = seedList(s), references }: IcnnRun): string {
   const several = seeds.length > 1;
   const label = (r: IcnnRow) => (several ? `${r.name}, seed ${r.seed ?? 0}` : r.name);
   const paired = rows.map((r) => pairedFilters(...(paperFilters(r) as [(number | null)[], (number | null)[]])));
@@ -227,7 +229,7 @@ by the authors' protocol ${protocolRatios.map((v) => f(v)).join(', ')} (${count(
     .join('')}
 accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (${drops.filter((v) => v <= 0.05).length} of ${rows.length} rows ≤ 5);
 part IoU higher in ${partUp} of ${rows.length} rows.
-${several ? seedsMarkdown(rows, paperRatios, paperProtocolRatios, drops, seeds) : ''}
+${references ? referencesMarkdown(references, rows, s.size, mapSize) : ''}${several ? seedsMarkdown(rows, paperRatios, paperProtocolRatios, drops, seeds) : ''}
 Reading the table.
 - Resolution matters for the instability comparison. A peak is placed at the centre of its ${f(cell, 0)}-px cell, a quantisation
   error of about ${f(cell, 0)}/√12 ≈ ${f(cell / Math.sqrt(12), 1)} px per axis, ${f(cell / Math.sqrt(12) / Math.hypot(s.size, s.size))} of the diagonal here. The figures' landmarks move by
@@ -304,6 +306,32 @@ Over the seeds (${seeds.join(', ')}): mean (min–max) of each row's values abov
 
 | row | instability ratio | seeds ≤ 0.8 | authors' protocol ratio | seeds ≤ 0.8 | accuracy drop, points | seeds with part IoU higher | mean ratio ≤ 0.8 | seeds meeting all three claims |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${lines.join('\n')}
+`;
+}
+
+/**
+ * The paragraph that reads the single-category rows against made-up filters on the same images
+ * (`scripts/results/icnn-references.ts`): a filter fixed at one cell, and a perfect part tracker at
+ * the map's resolution, with the value the interpretable net needs for the paper's 0.8.
+ *
+ * @example
+ * ```ts
+ * const md = referencesMarkdown({ bird: refs }, rows, 128, 8);
+ * ```
+ */
+export function referencesMarkdown(references: Readonly<Record<string, InstabilityReferences>>, rows: readonly IcnnRow[], size: number, n: number): string {
+  const lines = Object.entries(references).map(([cls, r]) => {
+    const own = rows.filter((x) => x.name === `single ${cls}`);
+    const nets = own.length
+      ? `; the ordinary net ${own.map((x) => f(x.plain.instability, 4)).join(', ')} (0.8× of it: ${own.map((x) => f(0.8 * x.plain.instability, 4)).join(', ')}), the interpretable one ${own.map((x) => f(x.icnn.instability, 4)).join(', ')}`
+      : '';
+    return `- ${cls}: a filter fixed at one cell ${f(r.fixedBest, 4)} (the best cell; ${f(r.fixedMean, 4)} over all cells); a perfect part tracker ${f(r.trackerLow, 4)} (${r.trackerLowName}) to ${f(r.trackerHigh, 4)} (${r.trackerHighName})${nets}.`;
+  });
+  return `
+Reference filters (no net; \`scripts/results/icnn-references.ts\` on the same images, default protocol, ${size} px, ${n}×${n} cells, the peak at
+a cell's centre): the range the metric allows here, between a filter that fires at the same cell on every image and one
+that fires exactly on the cell of one landmark.
 ${lines.join('\n')}
 `;
 }

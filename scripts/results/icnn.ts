@@ -27,6 +27,7 @@ import { assignFilters } from '../../src/training/interpretable/filter-loss.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
 import { ICNN_FIGURE, type MapsFigure, modelsFigure } from './icnn-figure.js';
 import { icnnMarkdown } from './icnn-markdown.js';
+import { folderReferences, type InstabilityReferences, landmarkSpread } from './icnn-references.js';
 
 /** The experiment's settings (each has a `scripts/results-icnn.ts` flag of the same name). */
 export interface IcnnSettings {
@@ -302,32 +303,6 @@ function pairFolder(work: string, classes: string, cls: string): string {
   return dir;
 }
 
-/**
- * How far the landmarks move between images: the mean over the landmark names of the standard
- * deviation of their x and of their y (pixels), from a parts data set's `landmarks.csv`.
- *
- * @example
- * ```ts
- * landmarkSpread('image,landmark,x,y\na.png,head,10,20\nb.png,head,14,20\n'); // (2 + 0) / 2 = 1
- * ```
- */
-export function landmarkSpread(csv: string): number {
-  const byName = new Map<string, [number[], number[]]>();
-  for (const line of csv.trim().split('\n').slice(1)) {
-    const [, name = '', x, y] = line.split(',');
-    let xy = byName.get(name);
-    if (!xy) byName.set(name, (xy = [[], []]));
-    xy[0].push(Number(x));
-    xy[1].push(Number(y));
-  }
-  const std = (v: number[]) => {
-    const m = v.reduce((a, b) => a + b, 0) / v.length;
-    return Math.sqrt(v.reduce((a, b) => a + (b - m) * (b - m), 0) / v.length);
-  };
-  const spreads = [...byName.values()].map(([x, y]) => (std(x) + std(y)) / 2);
-  return spreads.reduce((a, b) => a + b, 0) / spreads.length;
-}
-
 /** The rows, the data's landmark spread ({@link landmarkSpread}) and the bird row's map figure (SVG). */
 export interface IcnnRun {
   readonly rows: readonly IcnnRow[];
@@ -337,6 +312,8 @@ export interface IcnnRun {
   readonly mapSize: number;
   /** The seeds whose rows are in `rows` (all of `--seeds`, or those finished so far). */
   readonly seeds?: readonly number[];
+  /** Per object class, the instability of made-up fixed and part-tracking filters on its images. */
+  readonly references?: Readonly<Record<string, InstabilityReferences>>;
 }
 
 /**
@@ -382,6 +359,7 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS, onSeed?: (run: I
     ]);
     const mapSize = (probe.shapes.get(s.layer) ?? [])[2] ?? Number.NaN;
     const spread = landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8'));
+    const references = Object.fromEntries(['bird', 'fish'].map((c) => [c, folderReferences(parts, c, s.size, mapSize)]));
     const rows: IcnnRow[] = [];
     let figure: MapsFigure | undefined;
     for (const seed of seeds) {
@@ -398,9 +376,9 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS, onSeed?: (run: I
         );
       }
       if (wanted.includes('multi')) rows.push(await compare(s, work, parts, 'multi (bird, fish, none)', classes, 3, seed));
-      await onSeed?.({ rows: [...rows], landmarkSpread: spread, figure, mapSize, seeds: seeds.slice(0, seeds.indexOf(seed) + 1) });
+      await onSeed?.({ rows: [...rows], landmarkSpread: spread, figure, mapSize, seeds: seeds.slice(0, seeds.indexOf(seed) + 1), references });
     }
-    return { rows, landmarkSpread: spread, figure, mapSize, seeds };
+    return { rows, landmarkSpread: spread, figure, mapSize, seeds, references };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

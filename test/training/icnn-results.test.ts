@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ICNN_DEFAULTS, type IcnnRow, type NetResult, pickOwnClass, seedList } from '../../scripts/results/icnn.js';
 import { icnnMarkdown, overSeeds, pairedFilters } from '../../scripts/results/icnn-markdown.js';
+import { instabilityReferences } from '../../scripts/results/icnn-references.js';
 
 const net = (instability: number, extra: Partial<NetResult> = {}): NetResult => ({
   acc: 0.9,
@@ -86,6 +87,31 @@ describe('interpretable-CNN results section', () => {
     assert.match(
       md,
       /\| single fish \| 0\.800 \(0\.700–0\.900\) \| 1 of 2 \| 0\.800 \(0\.700–0\.900\) \| 1 of 2 \| 5\.0 \(0\.0–10\.0\) \| 2 of 2 \| yes \| 0 of 2 \|/,
+    );
+  });
+
+  it('reference filters: a part tracker follows the object, a fixed cell does not', () => {
+    // Two birds 40 px apart (head, body 20 px behind it), on 80-px images with 4×4 cells of 20 px; a fish is ignored.
+    const landmarks = 'image,landmark,x,y\na,head,10,10\na,body,30,10\nb,head,50,10\nb,body,70,10\nc,head,0,70\n';
+    const attributes = 'image,class\na,bird\nb,bird\nc,fish\n';
+    const r = instabilityReferences(landmarks, attributes, 'bird', 80, 80, 4);
+    assert.equal(r.trackerLow, 0);
+    assert.equal(r.trackerHigh, 0);
+    // best fixed cell (30, 70) (or (50, 70)): one landmark at the same distance on both birds (std 0), the other
+    // 60 px then √5200 px away (std (√5200 − 60)/2); the mean over the two landmarks, over the diagonal
+    assert.ok(Math.abs(r.fixedBest - (Math.sqrt(5200) - 60) / 4 / Math.hypot(80, 80)) < 1e-12, String(r.fixedBest));
+    // scaled from 80 to 160 px: the same values (distances are over the diagonal)
+    assert.ok(Math.abs(instabilityReferences(landmarks, attributes, 'bird', 80, 160, 4).fixedBest - r.fixedBest) < 1e-12);
+    const md = icnnMarkdown(ICNN_DEFAULTS, {
+      rows: [{ name: 'single bird', plain: net(0.1), icnn: net(0.07) }],
+      landmarkSpread: 10,
+      mapSize: 4,
+      seeds: [0],
+      references: { bird: r },
+    });
+    assert.match(
+      md,
+      /- bird: a filter fixed at one cell 0\.0268 \(the best cell; [0-9.]+ over all cells\); a perfect part tracker 0\.0000 \(body\) to 0\.0000 \(body\); the ordinary net 0\.1000 \(0\.8× of it: 0\.0800\), the interpretable one 0\.0700\./,
     );
   });
 });
