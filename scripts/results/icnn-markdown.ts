@@ -310,6 +310,9 @@ ${lines.join('\n')}
 `;
 }
 
+/** How many of the filters have an instability above `limit`. @example `wandering([0.1, null, 0.05], 0.07) // 1` */
+export const wandering = (filters: readonly (number | null)[], limit: number): number => filters.filter((v) => v !== null && v > limit).length;
+
 /**
  * The paragraph that reads the single-category rows against made-up filters on the same images
  * (`scripts/results/icnn-references.ts`): a filter fixed at one cell, and a perfect part tracker at
@@ -324,14 +327,15 @@ export function referencesMarkdown(references: Readonly<Record<string, Instabili
   const lines = Object.entries(references).map(([cls, r]) => {
     const own = rows.filter((x) => x.name === `single ${cls}`);
     const nets = own.length
-      ? `; the ordinary net ${own.map((x) => f(x.plain.instability, 4)).join(', ')} (0.8× of it: ${own.map((x) => f(0.8 * x.plain.instability, 4)).join(', ')}), the interpretable one ${own.map((x) => f(x.icnn.instability, 4)).join(', ')}`
+      ? `; the ordinary net ${own.map((x) => f(x.plain.instability, 4)).join(', ')} (0.8× of it: ${own.map((x) => f(0.8 * x.plain.instability, 4)).join(', ')}), the interpretable one ${own.map((x) => f(x.icnn.instability, 4)).join(', ')}; filters less stable than the mean fixed cell (wandering), ordinary / interpretable: ${own.map((x) => `${wandering(x.plain.perFilter, r.fixedMean)} / ${wandering(x.icnn.perFilter, r.fixedMean)}`).join(', ')}`
       : '';
     return `- ${cls}: a filter fixed at one cell ${f(r.fixedBest, 4)} (the best cell; ${f(r.fixedMean, 4)} over all cells); a perfect part tracker ${f(r.trackerLow, 4)} (${r.trackerLowName}) to ${f(r.trackerHigh, 4)} (${r.trackerHighName})${nets}.`;
   });
   return `
 Reference filters (no net; \`scripts/results/icnn-references.ts\` on the same images, default protocol, ${size} px, ${n}×${n} cells, the peak at
 a cell's centre): the range the metric allows here, between a filter that fires at the same cell on every image and one
-that fires exactly on the cell of one landmark.
+that fires exactly on the cell of one landmark. A filter less stable than the mean fixed cell wanders: its peak
+moves more than the object's parts do.
 ${lines.join('\n')}
 `;
 }
