@@ -6,8 +6,9 @@
  * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 128] [--pretrain 4] [--epochs 2] [--arch vgg11-bn]
  * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--form exact|approx] [--lr 0.003] [--finetune-lr 0.0003]
  * [--weight-decay 0.05] [--batch 32] [--mask-centre centroid] [--beta-mode adaptive] [--filter-assign step]
- * [--filter-loss-schedule epoch] [--rows bird,fish,multi] [--out RESULTS.md]`. An architecture other than vgg11-bn
- * gets its own section (and figure).
+ * [--filter-loss-schedule epoch] [--rows bird,fish,multi] [--seeds 0,1] [--out RESULTS.md]`. An architecture other than
+ * vgg11-bn gets its own section (and figure). The section is written after each seed, so a long run
+ * that is stopped leaves the seeds it finished (the section's rebuild command names them).
  */
 import { parseArgs } from 'node:util';
 import { ICNN_DEFAULTS, type IcnnSettings, icnnSection } from './results/icnn.js';
@@ -28,7 +29,7 @@ const settings = Object.fromEntries(
     return [k, given === undefined ? v : typeof v === 'number' ? Number(given) : given];
   }),
 ) as unknown as IcnnSettings;
-const section = await icnnSection(settings);
 const out = values.out as string;
+const section = await icnnSection(settings, (partial) => writeSection(icnnHeading(settings), partial, out));
 await writeSection(icnnHeading(settings), section, out);
 process.stdout.write(section);

@@ -3,7 +3,9 @@
  * Convolutional Neural Networks", CVPR 2018, https://arxiv.org/abs/1710.00935) from measured rows;
  * the experiment itself is `scripts/results/icnn.ts`.
  */
-import { ICNN_DEFAULTS, type IcnnRun, type IcnnSettings, icnnFigurePath } from './icnn.js';
+
+import { ICNN_DEFAULTS, type IcnnRow, type IcnnRun, type IcnnSettings, icnnFigurePath, seedList } from './icnn.js';
+import type { InstabilityReferences } from './icnn-references.js';
 
 /**
  * The section's heading: the default architecture's section, or one per other architecture.
@@ -43,6 +45,51 @@ export function sharedMeans(a: readonly (number | null)[], b: readonly (number |
   return { a: sa / filters, b: sb / filters, filters };
 }
 
+/**
+ * Per filter, the two nets compared on the filters measured in both: how many are more stable in
+ * `b` (lower instability), out of how many, and the median of the per-filter ratios b/a. Filter i
+ * of both nets starts from the same weights, so the pairing is by index.
+ *
+ * @example
+ * ```ts
+ * pairedFilters([0.1, 0.2, null, 0.4], [0.05, 0.3, 0.1, 0.2]); // { better: 2, filters: 3, median: 0.5 }
+ * ```
+ */
+export function pairedFilters(a: readonly (number | null)[], b: readonly (number | null)[]): { better: number; filters: number; median: number } {
+  const ratios: number[] = [];
+  a.forEach((v, i) => {
+    const w = b[i];
+    if (v !== null && v > 0 && w !== null && w !== undefined) ratios.push(w / v);
+  });
+  ratios.sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  const median = ratios.length === 0 ? Number.NaN : ratios.length % 2 ? (ratios[mid] as number) : ((ratios[mid - 1] as number) + (ratios[mid] as number)) / 2;
+  return { better: ratios.filter((r) => r < 1).length, filters: ratios.length, median };
+}
+
+/** A row's per-filter values as the paper measures it: the own-class ones in a multi-category row. */
+const paperFilters = (r: IcnnRow) => (r.plain.ownClass && r.icnn.ownClass ? [r.plain.ownClass, r.icnn.ownClass] : [r.plain.perFilter, r.icnn.perFilter]);
+
+/**
+ * Per row name, over its seeds: the values `v` (one per row, in the order of `rows`) and their
+ * mean, minimum and maximum.
+ *
+ * @example
+ * ```ts
+ * overSeeds([{ name: 'a' }, { name: 'a' }], [0.7, 0.9]); // [{ name: 'a', values: [0.7, 0.9], mean: 0.8, min: 0.7, max: 0.9 }]
+ * ```
+ */
+export function overSeeds(
+  rows: readonly Pick<IcnnRow, 'name'>[],
+  v: readonly number[],
+): { name: string; values: number[]; mean: number; min: number; max: number }[] {
+  const names = [...new Set(rows.map((r) => r.name))];
+  return names.map((name) => {
+    const values = v.filter((_, i) => rows[i]?.name === name);
+    return { name, values, mean: values.reduce((a, x) => a + x, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
+  });
+}
+
 const f = (v: number | undefined, digits = 3) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
 
 /**
@@ -53,7 +100,10 @@ const f = (v: number | undefined, digits = 3) => (v === undefined || Number.isNa
  * const md = icnnMarkdown(ICNN_DEFAULTS, await icnnRows());
  * ```
  */
-export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, mapSize }: IcnnRun): string {
+export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, mapSize, seeds = seedList(s), references }: IcnnRun): string {
+  const several = seeds.length > 1;
+  const label = (r: IcnnRow) => (several ? `${r.name}, seed ${r.seed ?? 0}` : r.name);
+  const paired = rows.map((r) => pairedFilters(...(paperFilters(r) as [(number | null)[], (number | null)[]])));
   const ratios = rows.map((r) => r.icnn.instability / r.plain.instability);
   const shared = rows.map((r) => sharedMeans(r.plain.perFilter, r.icnn.perFilter));
   const sharedRatios = shared.map((m) => m.b / m.a);
@@ -75,7 +125,7 @@ export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, ma
   const cell = s.size / n;
   const filters = rows[0]?.icnn.perFilter.length ?? 0;
   const count = (v: readonly number[]) => `${v.filter((x) => x <= 0.8).length} of ${rows.length} rows ≤ 0.8`;
-  const flags = `--n ${s.n} --size ${s.size} --pretrain ${s.pretrain} --epochs ${s.epochs} --arch ${s.arch} --width ${s.width} --layer ${s.layer} --weight ${s.weight} --tau ${s.tau} --form ${s.form} --lr ${s.lr} --finetune-lr ${s.finetuneLr} --weight-decay ${s.weightDecay} --batch ${s.batch} --mask-centre ${s.maskCentre} --beta-mode ${s.betaMode} --filter-assign ${s.filterAssign} --filter-loss-schedule ${s.filterLossSchedule} --rows ${s.rows}`;
+  const flags = `--n ${s.n} --size ${s.size} --pretrain ${s.pretrain} --epochs ${s.epochs} --arch ${s.arch} --width ${s.width} --layer ${s.layer} --weight ${s.weight} --tau ${s.tau} --form ${s.form} --lr ${s.lr} --finetune-lr ${s.finetuneLr} --weight-decay ${s.weightDecay} --batch ${s.batch} --mask-centre ${s.maskCentre} --beta-mode ${s.betaMode} --filter-assign ${s.filterAssign} --filter-loss-schedule ${s.filterLossSchedule} --rows ${s.rows} --seeds ${seeds.join(',')}`;
   const lr = s.pretrain > 0 ? s.finetuneLr : s.lr;
   const start =
     s.pretrain > 0
@@ -98,10 +148,11 @@ Data: \`lucerna dataset parts --n ${s.n} --seed 1 --size ${s.size} --classes 2\`
 rows train on {class, none}, the multi-category row on all three (filters are assigned to bird or fish only;
 \`none\` images are negatives for every filter, as in the paper, whose categories are object categories).
 ${start}
-Training: \`lucerna train <start> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed 0 --optimizer adamw
+Training: \`lucerna train <start> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed <seed> --optimizer adamw
 --lr ${lr} --weight-decay ${s.weightDecay} --schedule cosine --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
 --filter-loss-weight ${s.weight} --tau ${s.tau} --filter-loss ${s.form} --mask-centre ${s.maskCentre} --beta-mode ${s.betaMode}
 --filter-loss-schedule ${s.filterLossSchedule} [--filter-assign ${s.filterAssign}]]\`. Accuracy: the last epoch's, on the trainer's default 10 % held out.
+Seeds: ${seeds.join(', ')}; each seed is a whole replicate (the model's initial weights and \`--seed\` of the pretraining and of both trainings), on the same data.
 Location instability (lower is better), of the conv output before the mask:
 - default: \`lucerna stability <model> --dataset parts --layer ${s.layer} [--class <class>]\` (issue #15's protocol,
   every image where the filter fires; the layer's value is the mean over its non-null filters);
@@ -118,16 +169,19 @@ Part IoU: mean over the layer's filters of their best part IoU, \`lucerna dissec
 (higher is better). None/object activation: the layer's mean activation on \`none\` images over that on object
 images (\`meanActivations\` in \`src/training/interpretable/setup.ts\`, 256 images spread over the set).
 Filter loss: the last epoch's mean of the term, the sum over the ${filters} filters of −MI(X;T) (each ≥ −log(n²+1) = ${f(-Math.log(n * n + 1), 2)}).
+Filters more stable: per filter (filter i of both nets starts from the same weights), how many of the filters measured in both
+have a lower instability in the interpretable net, and the median per-filter ratio, as the paper measures the row (own class in multi).
 Train s: wall-clock seconds on a shared, loaded machine (noisy)${s.pretrain > 0 ? ', the shared pretraining + each training' : ''}.
 Rebuild this section alone: \`node --import tsx scripts/results-icnn.ts ${flags}\`.
 
-| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters); authors' protocol (ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters); authors' protocol (ratio) | filters more stable (median ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows
   .map((r, i) => {
     const m = shared[i] as { a: number; b: number; filters: number };
+    const p = paired[i] as { better: number; filters: number; median: number };
     const cells = [
-      r.name,
+      label(r),
       f(r.plain.acc),
       f(r.icnn.acc),
       f(r.plain.instability, 4),
@@ -138,6 +192,7 @@ ${rows
       own[i] && ownIcnn[i]
         ? `${f(own[i]?.a, 4)} / ${f(own[i]?.b, 4)} (${f((own[i]?.b ?? 0) / (own[i]?.a ?? 1))}, ${own[i]?.filters}); ${f(ownIcnn[i]?.a, 4)} / ${f(ownIcnn[i]?.b, 4)} (${f((ownIcnn[i]?.b ?? 0) / (ownIcnn[i]?.a ?? 1))})`
         : '–',
+      `${p.better} of ${p.filters} (${f(p.median)})`,
       `${r.plain.deadFilters} / ${r.icnn.deadFilters}`,
       f(r.plain.partIou, 4),
       f(r.icnn.partIou, 4),
@@ -168,13 +223,13 @@ Every filter on every object image instead: ${ratios.map((v) => f(v)).join(', ')
 by the authors' protocol ${protocolRatios.map((v) => f(v)).join(', ')} (${count(protocolRatios)}).${rows
     .flatMap((r) =>
       r.icnn.ownClassCounts
-        ? [` Filters per class in ${r.name}: ordinary ${counts(r.plain.ownClassCounts)}; interpretable ${counts(r.icnn.ownClassCounts)}.`]
+        ? [` Filters per class in ${label(r)}: ordinary ${counts(r.plain.ownClassCounts)}; interpretable ${counts(r.icnn.ownClassCounts)}.`]
         : [],
     )
     .join('')}
 accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (${drops.filter((v) => v <= 0.05).length} of ${rows.length} rows ≤ 5);
 part IoU higher in ${partUp} of ${rows.length} rows.
-
+${references ? referencesMarkdown(references, rows, s.size, mapSize) : ''}${several ? seedsMarkdown(rows, paperRatios, paperProtocolRatios, drops, seeds) : ''}
 Reading the table.
 - Resolution matters for the instability comparison. A peak is placed at the centre of its ${f(cell, 0)}-px cell, a quantisation
   error of about ${f(cell, 0)}/√12 ≈ ${f(cell / Math.sqrt(12), 1)} px per axis, ${f(cell / Math.sqrt(12) / Math.hypot(s.size, s.size))} of the diagonal here. The figures' landmarks move by
@@ -211,5 +266,76 @@ Reading the table.
   multi-category evaluation does; that is the row's value against the paper.
 - Accuracy is on about 100 (single) or 150 (multi) held-out images, so differences of a few points are within noise; part IoU
   and instability are over every image of the set.
+`;
+}
+
+/**
+ * The over-seeds table: per row, the paper-protocol ratio, the authors'-protocol ratio and the
+ * accuracy drop as mean (min–max) over the seeds, and how many seeds meet each claim.
+ *
+ * @example
+ * ```ts
+ * const md = seedsMarkdown(rows, ratios, protocolRatios, drops, [0, 1]);
+ * ```
+ */
+export function seedsMarkdown(
+  rows: readonly IcnnRow[],
+  ratios: readonly number[],
+  protocolRatios: readonly number[],
+  drops: readonly number[],
+  seeds: readonly number[],
+): string {
+  const r = overSeeds(rows, ratios);
+  const p = overSeeds(rows, protocolRatios);
+  const d = overSeeds(rows, drops);
+  const iou = overSeeds(
+    rows,
+    rows.map((x) => (x.icnn.partIou > x.plain.partIou ? 1 : 0)),
+  );
+  const span = (m: { mean: number; min: number; max: number }, k = 1, digits = 3) =>
+    `${f(k * m.mean, digits)} (${f(k * m.min, digits)}–${f(k * m.max, digits)})`;
+  const lines = r.map((m, i) => {
+    const q = p[i] as (typeof p)[number];
+    const a = d[i] as (typeof d)[number];
+    const up = iou[i] as (typeof iou)[number];
+    const meets = m.values.filter((v, j) => v <= 0.8 && (a.values[j] ?? 1) <= 0.05 && (up.values[j] ?? 0) === 1).length;
+    return `| ${m.name} | ${span(m)} | ${m.values.filter((v) => v <= 0.8).length} of ${m.values.length} | ${span(q)} | ${q.values.filter((v) => v <= 0.8).length} of ${q.values.length} | ${span(a, 100, 1)} | ${up.values.reduce((x, v) => x + v, 0)} of ${up.values.length} | ${m.mean <= 0.8 ? 'yes' : 'no'} | ${meets} of ${m.values.length} |`;
+  });
+  return `
+Over the seeds (${seeds.join(', ')}): mean (min–max) of each row's values above, as the paper measures the row.
+
+| row | instability ratio | seeds ≤ 0.8 | authors' protocol ratio | seeds ≤ 0.8 | accuracy drop, points | seeds with part IoU higher | mean ratio ≤ 0.8 | seeds meeting all three claims |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${lines.join('\n')}
+`;
+}
+
+/** How many of the filters have an instability above `limit`. @example `wandering([0.1, null, 0.05], 0.07) // 1` */
+export const wandering = (filters: readonly (number | null)[], limit: number): number => filters.filter((v) => v !== null && v > limit).length;
+
+/**
+ * The paragraph that reads the single-category rows against made-up filters on the same images
+ * (`scripts/results/icnn-references.ts`): a filter fixed at one cell, and a perfect part tracker at
+ * the map's resolution, with the value the interpretable net needs for the paper's 0.8.
+ *
+ * @example
+ * ```ts
+ * const md = referencesMarkdown({ bird: refs }, rows, 128, 8);
+ * ```
+ */
+export function referencesMarkdown(references: Readonly<Record<string, InstabilityReferences>>, rows: readonly IcnnRow[], size: number, n: number): string {
+  const lines = Object.entries(references).map(([cls, r]) => {
+    const own = rows.filter((x) => x.name === `single ${cls}`);
+    const nets = own.length
+      ? `; the ordinary net ${own.map((x) => f(x.plain.instability, 4)).join(', ')} (0.8× of it: ${own.map((x) => f(0.8 * x.plain.instability, 4)).join(', ')}), the interpretable one ${own.map((x) => f(x.icnn.instability, 4)).join(', ')}; filters less stable than the mean fixed cell (wandering), ordinary / interpretable: ${own.map((x) => `${wandering(x.plain.perFilter, r.fixedMean)} / ${wandering(x.icnn.perFilter, r.fixedMean)}`).join(', ')}`
+      : '';
+    return `- ${cls}: a filter fixed at one cell ${f(r.fixedBest, 4)} (the best cell; ${f(r.fixedMean, 4)} over all cells); a perfect part tracker ${f(r.trackerLow, 4)} (${r.trackerLowName}) to ${f(r.trackerHigh, 4)} (${r.trackerHighName})${nets}.`;
+  });
+  return `
+Reference filters (no net; \`scripts/results/icnn-references.ts\` on the same images, default protocol, ${size} px, ${n}×${n} cells, the peak at
+a cell's centre): the range the metric allows here, between a filter that fires at the same cell on every image and one
+that fires exactly on the cell of one landmark. A filter less stable than the mean fixed cell wanders: its peak
+moves more than the object's parts do.
+${lines.join('\n')}
 `;
 }

@@ -27,6 +27,7 @@ import { assignFilters } from '../../src/training/interpretable/filter-loss.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
 import { ICNN_FIGURE, type MapsFigure, modelsFigure } from './icnn-figure.js';
 import { icnnMarkdown } from './icnn-markdown.js';
+import { folderReferences, type InstabilityReferences, landmarkSpread } from './icnn-references.js';
 
 /** The experiment's settings (each has a `scripts/results-icnn.ts` flag of the same name). */
 export interface IcnnSettings {
@@ -63,6 +64,11 @@ export interface IcnnSettings {
   readonly filterLossSchedule: string;
   /** The rows to run, comma-separated, of `bird`, `fish` (single-category) and `multi`. */
   readonly rows: string;
+  /**
+   * Training seeds, comma-separated: each seed is a whole replicate (the initial weights, the
+   * pretraining's and both trainings' data order), so a row's verdict is not one seed's accident.
+   */
+  readonly seeds: string;
 }
 
 /**
@@ -89,6 +95,7 @@ export const ICNN_DEFAULTS: IcnnSettings = {
   filterAssign: 'step',
   filterLossSchedule: 'epoch',
   rows: 'bird,fish,multi',
+  seeds: '0,1',
 };
 
 /**
@@ -132,14 +139,16 @@ export interface NetResult {
 /** One row: the same net trained both ways. */
 export interface IcnnRow {
   readonly name: string;
+  /** The training seed of the replicate (the initial weights and the data order of every training). */
+  readonly seed?: number;
   readonly plain: NetResult;
   readonly icnn: NetResult;
   /** Wall-clock seconds of the shared pretraining (0 without one). */
   readonly pretrainSeconds?: number;
 }
 
-const trainFlags = (s: IcnnSettings, dataset: string, out: string, epochs: number, lr: number): string[] => [
-  ...['--dataset', dataset, '--batch-size', String(s.batch), '--epochs', String(epochs), '--seed', '0'],
+const trainFlags = (s: IcnnSettings, dataset: string, out: string, epochs: number, lr: number, seed: number): string[] => [
+  ...['--dataset', dataset, '--batch-size', String(s.batch), '--epochs', String(epochs), '--seed', String(seed)],
   ...['--optimizer', 'adamw', '--lr', String(lr), '--weight-decay', String(s.weightDecay), '--schedule', 'cosine', '--no-crop', '--out', out],
 ];
 
@@ -172,15 +181,18 @@ async function measure(s: IcnnSettings, work: string, parts: string, classes: st
   };
 }
 
-async function compare(s: IcnnSettings, work: string, parts: string, name: string, classes: string, k: number, cls?: string): Promise<IcnnRow> {
-  const model = join(work, `${name.replace(/\W+/g, '-')}.onnx`);
-  writeFileSync(model, createModel(s.arch, { classes: k, input: [3, s.size, s.size], seed: 0, width: s.width }));
+/** Where a row's nets go: `single-bird-s0.onnx` and its `-base`, `-plain`, `-icnn` siblings. */
+const rowModel = (work: string, name: string, seed: number) => join(work, `${name.replace(/\W+/g, '-')}-s${seed}.onnx`);
+
+async function compare(s: IcnnSettings, work: string, parts: string, name: string, classes: string, k: number, seed: number, cls?: string): Promise<IcnnRow> {
+  const model = rowModel(work, name, seed);
+  writeFileSync(model, createModel(s.arch, { classes: k, input: [3, s.size, s.size], seed, width: s.width }));
   // Both nets start from the same weights: the random initialisation, or an ordinary pretraining of it.
   const start = s.pretrain > 0 ? model.replace('.onnx', '-base.onnx') : model;
-  const pretrainSeconds = s.pretrain > 0 ? (await runJson('train', model, ...trainFlags(s, classes, start, s.pretrain, s.lr))).seconds : 0;
+  const pretrainSeconds = s.pretrain > 0 ? (await runJson('train', model, ...trainFlags(s, classes, start, s.pretrain, s.lr, seed))).seconds : 0;
   const lr = s.pretrain > 0 ? s.finetuneLr : s.lr;
   const run = async (out: string, extra: string[]): Promise<NetResult> => {
-    const summary = await runJson('train', start, ...trainFlags(s, classes, out, s.epochs, lr), ...extra);
+    const summary = await runJson('train', start, ...trainFlags(s, classes, out, s.epochs, lr, seed), ...extra);
     const last = summary.epochs[summary.epochs.length - 1];
     const filterLoss = last.terms?.[`filter_loss:${s.layer}`];
     return {
@@ -208,9 +220,10 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   const icnnOut = model.replace('.onnx', '-icnn.onnx');
   const plain = await run(plainOut, []);
   const icnn = await run(icnnOut, interpretable);
-  if (cls) return { name, plain, icnn, pretrainSeconds };
+  if (cls) return { name, seed, plain, icnn, pretrainSeconds };
   return {
     name,
+    seed,
     pretrainSeconds,
     plain: { ...plain, ...(await ownClassInstability(s, parts, classes, plainOut)) },
     icnn: { ...icnn, ...(await ownClassInstability(s, parts, classes, icnnOut)) },
@@ -290,32 +303,6 @@ function pairFolder(work: string, classes: string, cls: string): string {
   return dir;
 }
 
-/**
- * How far the landmarks move between images: the mean over the landmark names of the standard
- * deviation of their x and of their y (pixels), from a parts data set's `landmarks.csv`.
- *
- * @example
- * ```ts
- * landmarkSpread('image,landmark,x,y\na.png,head,10,20\nb.png,head,14,20\n'); // (2 + 0) / 2 = 1
- * ```
- */
-export function landmarkSpread(csv: string): number {
-  const byName = new Map<string, [number[], number[]]>();
-  for (const line of csv.trim().split('\n').slice(1)) {
-    const [, name = '', x, y] = line.split(',');
-    let xy = byName.get(name);
-    if (!xy) byName.set(name, (xy = [[], []]));
-    xy[0].push(Number(x));
-    xy[1].push(Number(y));
-  }
-  const std = (v: number[]) => {
-    const m = v.reduce((a, b) => a + b, 0) / v.length;
-    return Math.sqrt(v.reduce((a, b) => a + (b - m) * (b - m), 0) / v.length);
-  };
-  const spreads = [...byName.values()].map(([x, y]) => (std(x) + std(y)) / 2);
-  return spreads.reduce((a, b) => a + b, 0) / spreads.length;
-}
-
 /** The rows, the data's landmark spread ({@link landmarkSpread}) and the bird row's map figure (SVG). */
 export interface IcnnRun {
   readonly rows: readonly IcnnRow[];
@@ -323,31 +310,47 @@ export interface IcnnRun {
   readonly figure?: MapsFigure;
   /** The side n of the masked layer's n×n maps. */
   readonly mapSize: number;
+  /** The seeds whose rows are in `rows` (all of `--seeds`, or those finished so far). */
+  readonly seeds?: readonly number[];
+  /** Per object class, the instability of made-up fixed and part-tracking filters on its images. */
+  readonly references?: Readonly<Record<string, InstabilityReferences>>;
 }
 
 /**
- * Runs the three comparisons and returns the rows.
+ * The seeds of `s.seeds` as numbers.
  *
  * @example
  * ```ts
- * const { rows } = await icnnRows({ ...ICNN_DEFAULTS, epochs: 2 });
+ * seedList({ ...ICNN_DEFAULTS, seeds: '0, 1' }); // [0, 1]
  * ```
  */
-export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRun> {
+export function seedList(s: IcnnSettings): number[] {
+  const seeds = s.seeds.split(',').map((v) => Number(v.trim()));
+  if (seeds.length === 0 || seeds.some((v) => !Number.isInteger(v) || v < 0))
+    throw new Error(`--seeds takes non-negative integers, comma-separated; got "${s.seeds}"`);
+  return seeds;
+}
+
+/**
+ * Runs the comparisons, seed after seed (each seed every row), and returns the rows; `onSeed`
+ * receives the run so far after each seed, so a long run leaves its finished seeds behind.
+ *
+ * @example
+ * ```ts
+ * const { rows } = await icnnRows({ ...ICNN_DEFAULTS, seeds: '0' });
+ * ```
+ */
+export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS, onSeed?: (run: IcnnRun) => Promise<void>): Promise<IcnnRun> {
   setDefaultRuntime(nodeRuntime);
+  const seeds = seedList(s);
   const work = await mkdtemp(join(tmpdir(), 'lucerna-results-icnn-'));
   try {
     const parts = join(work, 'parts');
     await runJson('dataset', 'parts', '--out', parts, '--n', String(s.n), '--seed', '1', '--size', String(s.size), '--classes', '2');
     const classes = join(parts, 'classes');
-    const rows: IcnnRow[] = [];
     const wanted = s.rows.split(',').map((r) => r.trim());
-    for (const cls of ['bird', 'fish'].filter((c) => wanted.includes(c)))
-      rows.push(await compare(s, work, parts, `single ${cls}`, pairFolder(work, classes, cls), 2, cls));
-    const figure = wanted.includes('bird')
-      ? await modelsFigure(join(work, 'single-bird-plain.onnx'), join(work, 'single-bird-icnn.onnx'), join(work, 'pair-bird'), s.layer, s.size, 'bird')
-      : undefined;
-    if (wanted.includes('multi')) rows.push(await compare(s, work, parts, 'multi (bird, fish, none)', classes, 3));
+    const singles = ['bird', 'fish'].filter((c) => wanted.includes(c));
+    const pairs = new Map(singles.map((c) => [c, pairFolder(work, classes, c)]));
     const probe = await prepareGraph(nodeRuntime, graphFromBytes(createModel(s.arch, { classes: 2, input: [3, s.size, s.size], seed: 0, width: s.width })), [
       1,
       3,
@@ -355,25 +358,48 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS): Promise<IcnnRun
       s.size,
     ]);
     const mapSize = (probe.shapes.get(s.layer) ?? [])[2] ?? Number.NaN;
-    return { rows, landmarkSpread: landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8')), figure, mapSize };
+    const spread = landmarkSpread(readFileSync(join(parts, 'landmarks.csv'), 'utf8'));
+    const references = Object.fromEntries(['bird', 'fish'].map((c) => [c, folderReferences(parts, c, s.size, mapSize)]));
+    const rows: IcnnRow[] = [];
+    let figure: MapsFigure | undefined;
+    for (const seed of seeds) {
+      for (const cls of singles) rows.push(await compare(s, work, parts, `single ${cls}`, pairs.get(cls) as string, 2, seed, cls));
+      if (seed === seeds[0] && pairs.has('bird')) {
+        const model = rowModel(work, 'single bird', seed);
+        figure = await modelsFigure(
+          model.replace('.onnx', '-plain.onnx'),
+          model.replace('.onnx', '-icnn.onnx'),
+          pairs.get('bird') as string,
+          s.layer,
+          s.size,
+          'bird',
+        );
+      }
+      if (wanted.includes('multi')) rows.push(await compare(s, work, parts, 'multi (bird, fish, none)', classes, 3, seed));
+      await onSeed?.({ rows: [...rows], landmarkSpread: spread, figure, mapSize, seeds: seeds.slice(0, seeds.indexOf(seed) + 1), references });
+    }
+    return { rows, landmarkSpread: spread, figure, mapSize, seeds, references };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
 /**
- * Runs the experiment with the defaults and returns the section (for `npm run results`).
+ * Runs the experiment with the defaults and returns the section (for `npm run results`);
+ * `onSeed` receives the section so far after each seed.
  *
  * @example
  * ```ts
  * const md = await icnnSection();
  * ```
  */
-export async function icnnSection(s: IcnnSettings = ICNN_DEFAULTS): Promise<string> {
-  const run = await icnnRows(s);
-  if (run.figure) {
-    await mkdir('docs/results', { recursive: true });
-    await writeFile(icnnFigurePath(s), run.figure.svg);
-  }
-  return icnnMarkdown(s, run);
+export async function icnnSection(s: IcnnSettings = ICNN_DEFAULTS, onSeed?: (section: string) => Promise<void>): Promise<string> {
+  const write = async (run: IcnnRun) => {
+    if (run.figure) {
+      await mkdir('docs/results', { recursive: true });
+      await writeFile(icnnFigurePath(s), run.figure.svg);
+    }
+    return icnnMarkdown(s, run);
+  };
+  return write(await icnnRows(s, onSeed && (async (run) => onSeed(await write(run)))));
 }

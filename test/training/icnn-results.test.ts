@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ICNN_DEFAULTS, type IcnnRow, type NetResult, pickOwnClass } from '../../scripts/results/icnn.js';
-import { icnnMarkdown } from '../../scripts/results/icnn-markdown.js';
+import { ICNN_DEFAULTS, type IcnnRow, type NetResult, pickOwnClass, seedList } from '../../scripts/results/icnn.js';
+import { icnnMarkdown, overSeeds, pairedFilters } from '../../scripts/results/icnn-markdown.js';
+import { instabilityReferences } from '../../scripts/results/icnn-references.js';
 
 const net = (instability: number, extra: Partial<NetResult> = {}): NetResult => ({
   acc: 0.9,
@@ -46,12 +47,71 @@ describe('interpretable-CNN results section', () => {
         icnn: net(0.1, { ownClass: [0.05, 0.07], ownClassIcnn: [0.09, 0.09], ownClassCounts: { bird: 2 } }),
       },
     ];
-    const md = icnnMarkdown(ICNN_DEFAULTS, { rows, landmarkSpread: 10, mapSize: 8 });
-    assert.match(md, /--mask-centre centroid --beta-mode adaptive --filter-assign step --filter-loss-schedule epoch --rows bird,fish,multi/);
+    const md = icnnMarkdown(ICNN_DEFAULTS, { rows, landmarkSpread: 10, mapSize: 8, seeds: [0] });
+    assert.match(md, /--mask-centre centroid --beta-mode adaptive --filter-assign step --filter-loss-schedule epoch --rows bird,fish,multi --seeds 0`/);
+    assert.doesNotMatch(md, /Over the seeds/);
+    // per filter, own class in multi: 0.05/0.1 and 0.07/0.1 are both more stable, median 0.6
+    assert.match(md, /\| multi \|[^\n]*\| 2 of 2 \(0\.600\) \|/);
     assert.match(icnnMarkdown({ ...ICNN_DEFAULTS, arch: 'resnet18' }, { rows, landmarkSpread: 10, mapSize: 7 }), /^## Interpretable CNNs on resnet18: /);
     assert.match(md, /instability ratio 0\.700, 0\.600 \(2 of 2 rows ≤ 0\.8\); by the authors' protocol 0\.700, 0\.900 \(1 of 2 rows ≤ 0\.8\)/);
     assert.match(md, /Every filter on every object image instead: 0\.700, 1\.000 \(1 of 2 rows ≤ 0\.8\)/);
     assert.match(md, /Filters per class in multi: ordinary bird 1, fish 1; interpretable bird 2\./);
     assert.match(md, /0\.1000 \/ 0\.0600 \(0\.600, 2\); 0\.1000 \/ 0\.0900 \(0\.900\)/);
+  });
+
+  it('pairedFilters compares filter by filter over the filters measured in both nets', () => {
+    assert.deepEqual(pairedFilters([0.1, 0.2, null, 0.4], [0.05, 0.3, 0.1, 0.2]), { better: 2, filters: 3, median: 0.5 });
+    assert.deepEqual(pairedFilters([0.1, 0.2], [0.2, 0.1]), { better: 1, filters: 2, median: 1.25 });
+    assert.ok(Number.isNaN(pairedFilters([null], [0.1]).median));
+  });
+
+  it('reports each seed as a row and every row over the seeds, with its verdict', () => {
+    assert.deepEqual(seedList({ ...ICNN_DEFAULTS, seeds: '1, 0' }), [1, 0]);
+    assert.throws(() => seedList({ ...ICNN_DEFAULTS, seeds: '0,x' }), /--seeds takes non-negative integers/);
+    const [a] = overSeeds([{ name: 'a' }, { name: 'b' }, { name: 'a' }], [0.7, 0.1, 0.9]);
+    assert.deepEqual(a, { name: 'a', values: [0.7, 0.9], mean: 0.8, min: 0.7, max: 0.9 });
+    const rows: IcnnRow[] = [
+      { name: 'single bird', seed: 0, plain: net(0.1), icnn: net(0.07, { partIou: 0.02 }) },
+      { name: 'single fish', seed: 0, plain: net(0.1), icnn: net(0.09, { partIou: 0.02 }) },
+      { name: 'single bird', seed: 1, plain: net(0.1), icnn: net(0.075, { partIou: 0.02 }) },
+      { name: 'single fish', seed: 1, plain: net(0.1), icnn: net(0.07, { partIou: 0.02, acc: 0.8 }) },
+    ];
+    const md = icnnMarkdown({ ...ICNN_DEFAULTS, rows: 'bird,fish' }, { rows, landmarkSpread: 10, mapSize: 8, seeds: [0, 1] });
+    assert.match(md, /--rows bird,fish --seeds 0,1`/);
+    assert.match(md, /\| single fish, seed 1 \| 0\.900 \| 0\.800 \|/);
+    // bird: 0.700 and 0.750, both ≤ 0.8, no accuracy drop; fish: 0.900 and 0.700, seed 1 drops 10 points
+    assert.match(
+      md,
+      /\| single bird \| 0\.725 \(0\.700–0\.750\) \| 2 of 2 \| 0\.725 \(0\.700–0\.750\) \| 2 of 2 \| 0\.0 \(0\.0–0\.0\) \| 2 of 2 \| yes \| 2 of 2 \|/,
+    );
+    assert.match(
+      md,
+      /\| single fish \| 0\.800 \(0\.700–0\.900\) \| 1 of 2 \| 0\.800 \(0\.700–0\.900\) \| 1 of 2 \| 5\.0 \(0\.0–10\.0\) \| 2 of 2 \| yes \| 0 of 2 \|/,
+    );
+  });
+
+  it('reference filters: a part tracker follows the object, a fixed cell does not', () => {
+    // Two birds 40 px apart (head, body 20 px behind it), on 80-px images with 4×4 cells of 20 px; a fish is ignored.
+    const landmarks = 'image,landmark,x,y\na,head,10,10\na,body,30,10\nb,head,50,10\nb,body,70,10\nc,head,0,70\n';
+    const attributes = 'image,class\na,bird\nb,bird\nc,fish\n';
+    const r = instabilityReferences(landmarks, attributes, 'bird', 80, 80, 4);
+    assert.equal(r.trackerLow, 0);
+    assert.equal(r.trackerHigh, 0);
+    // best fixed cell (30, 70) (or (50, 70)): one landmark at the same distance on both birds (std 0), the other
+    // 60 px then √5200 px away (std (√5200 − 60)/2); the mean over the two landmarks, over the diagonal
+    assert.ok(Math.abs(r.fixedBest - (Math.sqrt(5200) - 60) / 4 / Math.hypot(80, 80)) < 1e-12, String(r.fixedBest));
+    // scaled from 80 to 160 px: the same values (distances are over the diagonal)
+    assert.ok(Math.abs(instabilityReferences(landmarks, attributes, 'bird', 80, 160, 4).fixedBest - r.fixedBest) < 1e-12);
+    const md = icnnMarkdown(ICNN_DEFAULTS, {
+      rows: [{ name: 'single bird', plain: net(0.1), icnn: net(0.07) }],
+      landmarkSpread: 10,
+      mapSize: 4,
+      seeds: [0],
+      references: { bird: { ...r, fixedMean: 0.08 } },
+    });
+    assert.match(
+      md,
+      /- bird: a filter fixed at one cell 0\.0268 \(the best cell; 0\.0800 over all cells\); a perfect part tracker 0\.0000 \(body\) to 0\.0000 \(body\); the ordinary net 0\.1000 \(0\.8× of it: 0\.0800\), the interpretable one 0\.0700; filters less stable than the mean fixed cell \(wandering\), ordinary \/ interpretable: 2 \/ 0\./,
+    );
   });
 });
