@@ -1,0 +1,205 @@
+/**
+ * The paired fidelity check of LIME's and KernelSHAP's defaults against their earlier defaults
+ * (issue #12 defect 12): on several images and seeds, each setting's superpixel weights are
+ * compared with a high-sample reference of the same method (Spearman over superpixels, overlap of
+ * the top 5 and top 10), and the per-(image, seed) differences get a 95 % t interval.
+ *
+ * The references cost no extra forward passes and share no sample with the run they judge: for
+ * seed s, LIME's reference is one LIME fit over the pooled samples of the earlier default's other
+ * seeds (19 × 999 independent samples + the unperturbed one: LIME itself at ≈ 19,000 samples);
+ * KernelSHAP's is the mean of the other seeds' kernel regressions (earlier default) averaged with
+ * the mean of the other seeds' permutation walks (default), so neither estimator is judged
+ * against its own kind alone.
+ */
+import { DEFAULT_SHAPLEY_ESTIMATOR, defaultCoalitions, defaultShapleySamples } from '../src/attribution/perturbation/kernel-shap.js';
+import { DEFAULT_LIME_SAMPLES, DEFAULT_LIME_SAMPLING } from '../src/attribution/perturbation/lime.js';
+import type { Scorer } from '../src/attribution/perturbation/scorer.js';
+import { prepareSuperpixels } from '../src/attribution/perturbation/superpixel-sampling.js';
+import type { Model } from '../src/engine/model.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import {
+  type LimeSamples,
+  limeFit,
+  limeSamples,
+  pairedDifference,
+  pooledLimeSamples,
+  shapEstimate,
+  spearman,
+  topOverlap,
+  walkEstimate,
+} from './superpixel-fidelity.js';
+
+/** One setting's estimate on one image and seed, with its cost. */
+interface Run {
+  readonly weights: Float64Array;
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/** The agreement of one run with its reference. */
+export interface Agreement {
+  readonly spearman: number;
+  readonly top5: number;
+  readonly top10: number;
+}
+
+/** One setting's runs over every image and seed. */
+export interface SettingResult {
+  readonly label: string;
+  /** [image][seed] */
+  readonly agreement: Agreement[][];
+  readonly wall: number[];
+  readonly cpu: number[];
+}
+
+/** Both settings of one method (earlier default first). */
+export interface MethodPair {
+  readonly method: 'LIME' | 'KernelSHAP';
+  readonly earlier: SettingResult;
+  readonly current: SettingResult;
+}
+
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function timed(fn: () => Promise<Float64Array>): Promise<Run> {
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  const weights = await fn();
+  return { weights, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0 };
+}
+
+function agreement(w: Float64Array, ref: Float64Array): Agreement {
+  return { spearman: spearman(w, ref), top5: topOverlap(w, ref, 5), top10: topOverlap(w, ref, 10) };
+}
+
+const mean = (v: readonly Float64Array[]) => {
+  const out = new Float64Array((v[0] as Float64Array).length);
+  for (const a of v) for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (a[i] as number) / v.length;
+  return out;
+};
+const others = <T>(v: readonly T[], i: number) => v.filter((_, j) => j !== i);
+
+/** Everything measured on one image. */
+interface ImageRuns {
+  readonly features: number;
+  readonly limeEarlier: Run[];
+  readonly limeCurrent: Run[];
+  readonly shapEarlier: Run[];
+  readonly shapCurrent: Run[];
+  readonly limeRef: Float64Array[];
+  readonly shapRef: Float64Array[];
+}
+
+async function imageRuns(model: Model | undefined, x: Tensor, seeds: readonly number[], options: PairedOptions): Promise<ImageRuns> {
+  const problem = await prepareSuperpixels(model, x, { batchSize: 32, scorer: options.scorer }, 'LIME');
+  const k = problem.segmentations[0]?.count as number;
+  const limeEarlier: Run[] = [];
+  const limeCurrent: Run[] = [];
+  const shapEarlier: Run[] = [];
+  const shapCurrent: Run[] = [];
+  const limeData: LimeSamples[] = [];
+  for (const seed of seeds) {
+    limeEarlier.push(
+      await timed(async () => {
+        const s = await limeSamples(problem, 1000, seed, 'independent');
+        limeData.push(s);
+        return limeFit(s);
+      }),
+    );
+    limeCurrent.push(await timed(async () => limeFit(await limeSamples(problem, DEFAULT_LIME_SAMPLES, seed, DEFAULT_LIME_SAMPLING))));
+    shapEarlier.push(await timed(() => shapEstimate(problem, defaultCoalitions(k), seed, 'kernel')));
+    shapCurrent.push(await timed(() => walkEstimate(problem, defaultShapleySamples(k, DEFAULT_SHAPLEY_ESTIMATOR), seed)));
+    options.log?.(`seed ${seed} done`);
+  }
+  const limeRef = seeds.map((_, i) => limeFit(pooledLimeSamples(others(limeData, i))));
+  const shapRef = seeds.map((_, i) => {
+    const regression = mean(others(shapEarlier, i).map((r) => r.weights));
+    const walks = mean(others(shapCurrent, i).map((r) => r.weights));
+    return regression.map((v, j) => (v + (walks[j] as number)) / 2);
+  });
+  return { features: k, limeEarlier, limeCurrent, shapEarlier, shapCurrent, limeRef, shapRef };
+}
+
+function setting(label: string, perImage: readonly { runs: Run[]; refs: Float64Array[] }[]): SettingResult {
+  return {
+    label,
+    agreement: perImage.map(({ runs, refs }) => runs.map((r, i) => agreement(r.weights, refs[i] as Float64Array))),
+    wall: perImage.flatMap(({ runs }) => runs.map((r) => r.wall)),
+    cpu: perImage.flatMap(({ runs }) => runs.map((r) => r.cpu)),
+  };
+}
+
+/** Options of {@link pairedFidelity}. */
+export interface PairedOptions {
+  /** Score with this instead of the model (a black box). */
+  readonly scorer?: Scorer;
+  /** Progress lines. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Runs the paired check on every image (`[1, C, H, W]` inputs of `model`, target the predicted
+ * class) over `seeds` (at least 3: each seed's reference pools the others); returns both methods'
+ * settings and each image's superpixel count.
+ *
+ * @example
+ * ```ts
+ * const { pairs } = await pairedFidelity(model, images, [1, 2, 3]);
+ * ```
+ */
+export async function pairedFidelity(
+  model: Model | undefined,
+  images: readonly Tensor[],
+  seeds: readonly number[],
+  options: PairedOptions = {},
+): Promise<{ pairs: MethodPair[]; features: number[] }> {
+  const all: ImageRuns[] = [];
+  for (const [i, x] of images.entries())
+    all.push(await imageRuns(model, x, seeds, { ...options, log: (s) => options.log?.(`image ${i + 1}/${images.length}: ${s}`) }));
+  const lime = (pick: (r: ImageRuns) => Run[]) => all.map((r) => ({ runs: pick(r), refs: r.limeRef }));
+  const shap = (pick: (r: ImageRuns) => Run[]) => all.map((r) => ({ runs: pick(r), refs: r.shapRef }));
+  return {
+    features: all.map((r) => r.features),
+    pairs: [
+      {
+        method: 'LIME',
+        earlier: setting(
+          'earlier default: 1,000 independent samples',
+          lime((r) => r.limeEarlier),
+        ),
+        current: setting(
+          `default: ${DEFAULT_LIME_SAMPLES} samples, ${DEFAULT_LIME_SAMPLING} design`,
+          lime((r) => r.limeCurrent),
+        ),
+      },
+      {
+        method: 'KernelSHAP',
+        earlier: setting(
+          'earlier default: 2K + 2048 coalitions, kernel regression',
+          shap((r) => r.shapEarlier),
+        ),
+        current: setting(
+          `default: ${DEFAULT_SHAPLEY_ESTIMATOR} estimator, antithetic walks within ⌊(2K + 2048) / 3⌋ scores`,
+          shap((r) => r.shapCurrent),
+        ),
+      },
+    ],
+  };
+}
+
+/** Mean of one measure over every (image, seed) of a setting, and per image. @example `measureMeans(s, 'spearman')` */
+export function measureMeans(s: SettingResult, key: keyof Agreement): { all: number; perImage: number[] } {
+  const avg = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return { all: avg(s.agreement.flat().map((a) => a[key])), perImage: s.agreement.map((img) => avg(img.map((a) => a[key]))) };
+}
+
+/** Current minus earlier, per (image, seed), with a 95 % t interval. @example `measureDifference(pair, 'top5')` */
+export function measureDifference(pair: MethodPair, key: keyof Agreement): { mean: number; low: number; high: number } {
+  return pairedDifference(
+    pair.earlier.agreement.flat().map((a) => a[key]),
+    pair.current.agreement.flat().map((a) => a[key]),
+  );
+}

@@ -1,0 +1,81 @@
+/**
+ * "Then and now" rows of the superpixel bench (issue #12 defect 12): the whole `lime` and
+ * `kernel-shap` call at the library's defaults, as the code was when issue #12 was filed (commit
+ * 550bd20, the last commit before the session that started work on it) and as it is now, on the
+ * same ONNX file (the bundled model; byte-identical to what 550bd20 converted from nsfwjs), the
+ * same image and the same machine. The old tree's `src/` is extracted with `git archive` into a
+ * temporary folder beside a link to today's `node_modules` (550bd20's dependencies are a subset of
+ * today's, at the same pinned versions) and both run the same child script in fresh processes.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './process/run.js';
+import { median } from './timing.js';
+
+/** The commit at which issue #12 was filed. */
+export const ISSUE12_FILED_AT = '550bd20';
+
+/** Median wall and CPU seconds of one call, per tree. */
+export interface ThenNow {
+  readonly method: 'lime' | 'kernel-shap';
+  readonly filed: { wall: number; cpu: number };
+  readonly current: { wall: number; cpu: number };
+}
+
+function callTimes(root: string, method: string, model: string, image: string, calls: number): { wall: number; cpu: number } {
+  const env = { ...process.env };
+  // Each tree's own thread default: a user's LUCERNA_THREADS would change only today's tree.
+  delete env.LUCERNA_THREADS;
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'bench/process/superpixel-call.ts'),
+      '--root',
+      root,
+      '--method',
+      method,
+      '--model',
+      model,
+      '--image',
+      image,
+      '--calls',
+      String(calls),
+    ],
+    { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  const r = JSON.parse(out.trim().split('\n').at(-1) as string) as { wall: number[]; cpu: number[] };
+  return { wall: median(r.wall), cpu: median(r.cpu) };
+}
+
+/**
+ * Times both methods' default calls in the old and the current tree (`calls` calls per process,
+ * medians), or returns the reason it cannot (no git history of that commit, e.g. a shallow clone).
+ *
+ * @example
+ * ```ts
+ * const rows = thenAndNow(modelFile, imageFile, 3);
+ * ```
+ */
+export function thenAndNow(model: string, image: string, calls: number): ThenNow[] | string {
+  const dir = mkdtempSync(join(tmpdir(), 'lucerna-then-'));
+  try {
+    try {
+      const archive = execFileSync('git', ['-C', repoRoot, 'archive', ISSUE12_FILED_AT, 'src', 'package.json'], { maxBuffer: 1 << 28 });
+      execFileSync('tar', ['-x', '-C', dir], { input: archive });
+    } catch {
+      return `commit ${ISSUE12_FILED_AT} is not in this clone's history`;
+    }
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+    return (['lime', 'kernel-shap'] as const).map((method) => ({
+      method,
+      filed: callTimes(dir, method, model, image, calls),
+      current: callTimes(repoRoot, method, model, image, calls),
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
