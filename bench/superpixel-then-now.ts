@@ -17,14 +17,26 @@ import { median } from './timing.js';
 /** The commit at which issue #12 was filed. */
 export const ISSUE12_FILED_AT = '550bd20';
 
-/** Median wall and CPU seconds of one call, per tree. */
-export interface ThenNow {
-  readonly method: 'lime' | 'kernel-shap';
-  readonly filed: { wall: number; cpu: number };
-  readonly current: { wall: number; cpu: number };
+/** Wall and CPU seconds of one call. */
+export interface CallTime {
+  readonly wall: number;
+  readonly cpu: number;
 }
 
-function callTimes(root: string, method: string, model: string, image: string, calls: number): { wall: number; cpu: number } {
+/** The first call of a fresh process (ONNX Runtime's session set-up included), and the median of the later ones. */
+export interface CallTimes {
+  readonly first: CallTime;
+  readonly later?: CallTime;
+}
+
+/** One method's default call in each tree. */
+export interface ThenNow {
+  readonly method: 'lime' | 'kernel-shap';
+  readonly filed: CallTimes;
+  readonly current: CallTimes;
+}
+
+function callTimes(root: string, method: string, model: string, image: string, calls: number): CallTimes {
   const env = { ...process.env };
   // Each tree's own thread default: a user's LUCERNA_THREADS would change only today's tree.
   delete env.LUCERNA_THREADS;
@@ -48,12 +60,13 @@ function callTimes(root: string, method: string, model: string, image: string, c
     { cwd: repoRoot, env, encoding: 'utf8', maxBuffer: 1 << 20 },
   );
   const r = JSON.parse(out.trim().split('\n').at(-1) as string) as { wall: number[]; cpu: number[] };
-  return { wall: median(r.wall), cpu: median(r.cpu) };
+  const first = { wall: r.wall[0] as number, cpu: r.cpu[0] as number };
+  return calls > 1 ? { first, later: { wall: median(r.wall.slice(1)), cpu: median(r.cpu.slice(1)) } } : { first };
 }
 
 /**
- * Times both methods' default calls in the old and the current tree (`calls` calls per process,
- * medians), or returns the reason it cannot (no git history of that commit, e.g. a shallow clone).
+ * Times both methods' default calls in the old and the current tree (`calls` calls in one fresh process
+ * per tree: the first, and the median of the others), or returns the reason it cannot (no git history of that commit, e.g. a shallow clone).
  *
  * @example
  * ```ts
