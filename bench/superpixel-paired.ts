@@ -14,7 +14,7 @@
 import { DEFAULT_SHAPLEY_ESTIMATOR, defaultCoalitions, defaultShapleySamples } from '../src/attribution/perturbation/kernel-shap.js';
 import { DEFAULT_LIME_SAMPLES, DEFAULT_LIME_SAMPLING } from '../src/attribution/perturbation/lime.js';
 import type { Scorer } from '../src/attribution/perturbation/scorer.js';
-import { prepareSuperpixels } from '../src/attribution/perturbation/superpixel-sampling.js';
+import { prepareSuperpixels, type SuperpixelProblem } from '../src/attribution/perturbation/superpixel-sampling.js';
 import type { Model } from '../src/engine/model.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import {
@@ -82,45 +82,42 @@ const mean = (v: readonly Float64Array[]) => {
 };
 const others = <T>(v: readonly T[], i: number) => v.filter((_, j) => j !== i);
 
-/** Everything measured on one image. */
+/** Everything measured on one image (one entry per seed run so far). */
 interface ImageRuns {
   readonly features: number;
   readonly limeEarlier: Run[];
   readonly limeCurrent: Run[];
   readonly shapEarlier: Run[];
   readonly shapCurrent: Run[];
-  readonly limeRef: Float64Array[];
-  readonly shapRef: Float64Array[];
+  readonly limeData: LimeSamples[];
 }
 
-async function imageRuns(model: Model | undefined, x: Tensor, seeds: readonly number[], options: PairedOptions): Promise<ImageRuns> {
-  const problem = await prepareSuperpixels(model, x, { batchSize: 32, scorer: options.scorer }, 'LIME');
-  const k = problem.segmentations[0]?.count as number;
-  const limeEarlier: Run[] = [];
-  const limeCurrent: Run[] = [];
-  const shapEarlier: Run[] = [];
-  const shapCurrent: Run[] = [];
-  const limeData: LimeSamples[] = [];
-  for (const seed of seeds) {
-    limeEarlier.push(
-      await timed(async () => {
-        const s = await limeSamples(problem, 1000, seed, 'independent');
-        limeData.push(s);
-        return limeFit(s);
-      }),
-    );
-    limeCurrent.push(await timed(async () => limeFit(await limeSamples(problem, DEFAULT_LIME_SAMPLES, seed, DEFAULT_LIME_SAMPLING))));
-    shapEarlier.push(await timed(() => shapEstimate(problem, defaultCoalitions(k), seed, 'kernel')));
-    shapCurrent.push(await timed(() => walkEstimate(problem, defaultShapleySamples(k, DEFAULT_SHAPLEY_ESTIMATOR), seed)));
-    options.log?.(`seed ${seed} done`);
-  }
-  const limeRef = seeds.map((_, i) => limeFit(pooledLimeSamples(others(limeData, i))));
-  const shapRef = seeds.map((_, i) => {
-    const regression = mean(others(shapEarlier, i).map((r) => r.weights));
-    const walks = mean(others(shapCurrent, i).map((r) => r.weights));
-    return regression.map((v, j) => (v + (walks[j] as number)) / 2);
-  });
-  return { features: k, limeEarlier, limeCurrent, shapEarlier, shapCurrent, limeRef, shapRef };
+async function seedRuns(problem: SuperpixelProblem, runs: ImageRuns, seed: number): Promise<void> {
+  const k = runs.features;
+  runs.limeEarlier.push(
+    await timed(async () => {
+      const s = await limeSamples(problem, 1000, seed, 'independent');
+      runs.limeData.push(s);
+      return limeFit(s);
+    }),
+  );
+  runs.limeCurrent.push(await timed(async () => limeFit(await limeSamples(problem, DEFAULT_LIME_SAMPLES, seed, DEFAULT_LIME_SAMPLING))));
+  runs.shapEarlier.push(await timed(() => shapEstimate(problem, defaultCoalitions(k), seed, 'kernel')));
+  runs.shapCurrent.push(await timed(() => walkEstimate(problem, defaultShapleySamples(k, DEFAULT_SHAPLEY_ESTIMATOR), seed)));
+}
+
+/** Each seed's leave-one-out references (LIME, KernelSHAP). */
+function references(runs: ImageRuns): { lime: Float64Array[]; shap: Float64Array[] } {
+  const n = runs.limeData.length;
+  const seeds = Array.from({ length: n }, (_, i) => i);
+  return {
+    lime: seeds.map((i) => limeFit(pooledLimeSamples(others(runs.limeData, i)))),
+    shap: seeds.map((i) => {
+      const regression = mean(others(runs.shapEarlier, i).map((r) => r.weights));
+      const walks = mean(others(runs.shapCurrent, i).map((r) => r.weights));
+      return regression.map((v, j) => (v + (walks[j] as number)) / 2);
+    }),
+  };
 }
 
 function setting(label: string, perImage: readonly { runs: Run[]; refs: Float64Array[] }[]): SettingResult {
@@ -138,29 +135,20 @@ export interface PairedOptions {
   readonly scorer?: Scorer;
   /** Progress lines. */
   readonly log?: (line: string) => void;
+  /** Called after each round of seeds from the third on, with the result so far (a run cut short keeps its rounds). */
+  readonly onRound?: (result: PairedResult) => void;
 }
 
-/**
- * Runs the paired check on every image (`[1, C, H, W]` inputs of `model`, target the predicted
- * class) over `seeds` (at least 3: each seed's reference pools the others); returns both methods'
- * settings and each image's superpixel count.
- *
- * @example
- * ```ts
- * const { pairs } = await pairedFidelity(model, images, [1, 2, 3]);
- * ```
- */
-export async function pairedFidelity(
-  model: Model | undefined,
-  images: readonly Tensor[],
-  seeds: readonly number[],
-  options: PairedOptions = {},
-): Promise<{ pairs: MethodPair[]; features: number[] }> {
-  const all: ImageRuns[] = [];
-  for (const [i, x] of images.entries())
-    all.push(await imageRuns(model, x, seeds, { ...options, log: (s) => options.log?.(`image ${i + 1}/${images.length}: ${s}`) }));
-  const lime = (pick: (r: ImageRuns) => Run[]) => all.map((r) => ({ runs: pick(r), refs: r.limeRef }));
-  const shap = (pick: (r: ImageRuns) => Run[]) => all.map((r) => ({ runs: pick(r), refs: r.shapRef }));
+/** Both methods' settings, and each image's superpixel count. */
+export interface PairedResult {
+  readonly pairs: MethodPair[];
+  readonly features: number[];
+}
+
+function summarise(all: readonly ImageRuns[]): PairedResult {
+  const refs = all.map(references);
+  const lime = (pick: (r: ImageRuns) => Run[]) => all.map((r, i) => ({ runs: pick(r), refs: refs[i]?.lime as Float64Array[] }));
+  const shap = (pick: (r: ImageRuns) => Run[]) => all.map((r, i) => ({ runs: pick(r), refs: refs[i]?.shap as Float64Array[] }));
   return {
     features: all.map((r) => r.features),
     pairs: [
@@ -188,6 +176,41 @@ export async function pairedFidelity(
       },
     ],
   };
+}
+
+/**
+ * Runs the paired check on every image (`[1, C, H, W]` inputs of `model`, target the predicted
+ * class) over `seeds` (at least 3: each seed's reference pools the others), seeds outermost;
+ * returns both methods' settings and each image's superpixel count.
+ *
+ * @example
+ * ```ts
+ * const { pairs } = await pairedFidelity(model, images, [1, 2, 3]);
+ * ```
+ */
+export async function pairedFidelity(
+  model: Model | undefined,
+  images: readonly Tensor[],
+  seeds: readonly number[],
+  options: PairedOptions = {},
+): Promise<PairedResult> {
+  const problems: SuperpixelProblem[] = [];
+  for (const x of images) problems.push(await prepareSuperpixels(model, x, { batchSize: 32, scorer: options.scorer }, 'LIME'));
+  const all: ImageRuns[] = problems.map((p) => ({
+    features: p.segmentations[0]?.count as number,
+    limeEarlier: [],
+    limeCurrent: [],
+    shapEarlier: [],
+    shapCurrent: [],
+    limeData: [],
+  }));
+  // Seeds outermost: every round adds one run per image, so a result cut short stays balanced.
+  for (const [round, seed] of seeds.entries()) {
+    for (const [i, problem] of problems.entries()) await seedRuns(problem, all[i] as ImageRuns, seed);
+    options.log?.(`seed ${seed} done on ${images.length} images`);
+    if (round >= 2 && round < seeds.length - 1) options.onRound?.(summarise(all));
+  }
+  return summarise(all);
 }
 
 /** Mean of one measure over every (image, seed) of a setting, and per image. @example `measureMeans(s, 'spearman')` */
