@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './process/run.js';
+import { repoRoot, timeProcess } from './process/run.js';
 import { median } from './timing.js';
 
 /** The commit at which issue #12 was filed. */
@@ -34,6 +34,30 @@ export interface ThenNow {
   readonly method: 'lime' | 'kernel-shap';
   readonly filed: CallTimes;
   readonly current: CallTimes;
+  /** `lucerna attribute MODEL --input IMAGE --method M --out x.npy` as a whole process, twice on one cache folder. */
+  readonly cli: { readonly filed: CallTimes; readonly current: CallTimes };
+}
+
+/** Two whole CLI processes from the tree's sources (tsx), on one fresh cache folder: the first run and the second (a warm compile cache). */
+async function cliTimes(root: string, method: string, model: string, image: string): Promise<CallTimes> {
+  const cache = mkdtempSync(join(tmpdir(), 'lucerna-then-cache-'));
+  try {
+    const env = { LUCERNA_CACHE_DIR: cache, LUCERNA_THREADS: '' };
+    const run = () =>
+      timeProcess(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'attribute', model, '--input', image, '--method', method, '--out', join(cache, 'map.npy')],
+        {
+          cwd: root,
+          env,
+        },
+      );
+    const first = await run();
+    const second = await run();
+    return { first: { wall: first.wall, cpu: first.cpu ?? Number.NaN }, later: { wall: second.wall, cpu: second.cpu ?? Number.NaN } };
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
 }
 
 function callTimes(root: string, method: string, model: string, image: string, calls: number): CallTimes {
@@ -70,10 +94,10 @@ function callTimes(root: string, method: string, model: string, image: string, c
  *
  * @example
  * ```ts
- * const rows = thenAndNow(modelFile, imageFile, 3);
+ * const rows = await thenAndNow(modelFile, imageFile, 3);
  * ```
  */
-export function thenAndNow(model: string, image: string, calls: number): ThenNow[] | string {
+export async function thenAndNow(model: string, image: string, calls: number): Promise<ThenNow[] | string> {
   const dir = mkdtempSync(join(tmpdir(), 'lucerna-then-'));
   try {
     try {
@@ -83,11 +107,16 @@ export function thenAndNow(model: string, image: string, calls: number): ThenNow
       return `commit ${ISSUE12_FILED_AT} is not in this clone's history`;
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
-    return (['lime', 'kernel-shap'] as const).map((method) => ({
-      method,
-      filed: callTimes(dir, method, model, image, calls),
-      current: callTimes(repoRoot, method, model, image, calls),
-    }));
+    const rows: ThenNow[] = [];
+    for (const method of ['lime', 'kernel-shap'] as const) {
+      rows.push({
+        method,
+        filed: callTimes(dir, method, model, image, calls),
+        current: callTimes(repoRoot, method, model, image, calls),
+        cli: { filed: await cliTimes(dir, method, model, image), current: await cliTimes(repoRoot, method, model, image) },
+      });
+    }
+    return rows;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -28,20 +28,27 @@ const ISSUE_SECONDS = { lime: 24, 'kernel-shap': 35 } as const;
  *
  * @example
  * ```ts
- * const md = thenNowTable(modelFile, 'coffee.png', 3);
+ * const md = await thenNowTable(modelFile, 'coffee.png', 3);
  * ```
  */
-export function thenNowTable(model: string, image: string, calls: number): string {
-  const rows = thenAndNow(model, image, calls);
+export async function thenNowTable(model: string, image: string, calls: number): Promise<string> {
+  const rows = await thenAndNow(model, image, calls);
   if (typeof rows === 'string') return `Then and now: not measured (${rows}).`;
   const body: string[][] = [];
+  const labels = {
+    call: { first: 'first call of a fresh process', later: `later calls (median of ${calls - 1})` },
+    cli: { first: '`lucerna attribute`, whole process, first run', later: '`lucerna attribute`, whole process, second run' },
+  };
   for (const r of rows) {
-    for (const which of ['first', 'later'] as const) {
-      const f = r.filed[which];
-      const c = r.current[which];
+    for (const [kind, which, f, c] of [
+      ['call', 'first', r.filed.first, r.current.first],
+      ['call', 'later', r.filed.later, r.current.later],
+      ['cli', 'first', r.cli.filed.first, r.cli.current.first],
+      ['cli', 'later', r.cli.filed.later, r.cli.current.later],
+    ] as const) {
       if (!f || !c) continue;
       body.push([
-        `\`${r.method}\`, ${which === 'first' ? 'first call of a fresh process' : `later calls (median of ${calls - 1})`}`,
+        `\`${r.method}\`, ${labels[kind][which]}`,
         f.wall.toFixed(2),
         f.cpu.toFixed(2),
         c.wall.toFixed(2),
@@ -51,7 +58,7 @@ export function thenNowTable(model: string, image: string, calls: number): strin
       ]);
     }
   }
-  return `**Then and now.** The whole call with no options (SLIC, the clean pass and the default samples; target the predicted class), as the code was when issue #12 was filed (commit ${ISSUE12_FILED_AT}: LIME 1,000 independent samples, KernelSHAP 2K + 2048 coalitions by kernel regression, ONNX Runtime's own thread default) and as it is now, each tree in a fresh process (its \`src/\` extracted by \`git archive\` beside today's \`node_modules\`, whose pinned versions it shares), on the same ONNX file (the bundled model, byte-identical to what ${ISSUE12_FILED_AT} converted from nsfwjs) and \`assets/images/coffee.png\`; ${calls} calls per process: the first (ONNX Runtime's session set-up included, as a one-off command pays it) and the median of the later ones; CPU of all threads.\n\n${table(
+  return `**Then and now.** The whole call with no options (SLIC, the clean pass and the default samples; target the predicted class), as the code was when issue #12 was filed (commit ${ISSUE12_FILED_AT}: LIME 1,000 independent samples, KernelSHAP 2K + 2048 coalitions by kernel regression, ONNX Runtime's own thread default) and as it is now, each tree in a fresh process (its \`src/\` extracted by \`git archive\` beside today's \`node_modules\`, whose pinned versions it shares), on the same ONNX file (the bundled model, byte-identical to what ${ISSUE12_FILED_AT} converted from nsfwjs) and \`assets/images/coffee.png\`; ${calls} calls per process: the first (ONNX Runtime's session set-up included, as a one-off command pays it) and the median of the later ones; CPU of all threads. The \`lucerna attribute MODEL --input coffee.png --method M --out map.npy\` rows run each tree's CLI from its sources (tsx) twice on one fresh cache folder (\`LUCERNA_CACHE_DIR\`): today's second run opens the forward session the first one stored.\n\n${table(
     [
       'call',
       `${ISSUE12_FILED_AT} wall (s)`,
@@ -144,7 +151,7 @@ export async function benchSuperpixel(o: SectionOptions, override: { seeds?: num
   for (const f of imageFiles) images.push((await loadImageTensor(f, { ...opened.preprocessing, inputDims: model.input.dims })).tensor);
   const seeds = Array.from({ length: override.seeds ?? (o.quick ? 3 : 20) }, (_, i) => i + 1);
   const { pairs, features } = await pairedFidelity(model, images, seeds, { log: (s) => console.error(`superpixel: ${s}`) });
-  const thenNow = thenNowTable(opened.file as string, imageFiles[0] as string, override.calls ?? (o.quick ? 1 : 3));
+  const thenNow = await thenNowTable(opened.file as string, imageFiles[0] as string, override.calls ?? (o.quick ? 1 : 3));
   const body = `Bundled MobileNetV2 (224 px), scorer batch 32, default threads.\n\n${thenNow}\n\n**The fidelity check, paired.** Images ${names.map((n, i) => `\`${n}\` (${features[i]} SLIC superpixels)`).join(', ')}; target the predicted class; seeds ${seeds[0]}–${seeds.at(-1)} per image (${seeds.length * images.length} pairs). Each setting's superpixel weights are compared with a reference of the same method that shares no sample with the run: for LIME, one LIME fit over the pooled samples of the earlier default's other seeds (${seeds.length - 1} × 999 independent samples + the unperturbed one); for KernelSHAP, the mean of the other seeds' kernel regressions (earlier default) averaged with the mean of the other seeds' permutation walks (default), so neither estimator is judged against its own kind alone. Agreement is the Spearman correlation over superpixels and the overlap of the top 5 and top 10; the interval is Student's t over the ${seeds.length * images.length} per-(image, seed) differences (the two settings draw independently, so a pair shares its image and reference, not its samples). Times are per run of the setting's sampling, scoring and fit on a prepared superpixel problem (no SLIC, no clean pass), medians over all runs.\n\n${pairedTable(pairs)}\n\nIssue #12 measured 24 s (LIME) and 35 s (KernelSHAP) per image; the goal is ≥ 3× faster without losing fidelity: a default's agreement should not be below its earlier default's (an interval of the difference that lies below 0 is a loss). LIME's default (${DEFAULT_LIME_SAMPLES} balanced samples) was chosen on \`coffee.png\` with seeds 101–108 (\`scripts/fidelity-superpixel.ts\`), not on the seeds reported here.`;
   return { title: 'LIME and KernelSHAP at their defaults (bundled model)', body };
 }
