@@ -4,7 +4,7 @@
  * high-sample reference of the same method (Spearman rank correlation over superpixels, and the
  * overlap of the top 5), over several seeds. The check's pieces are in bench/superpixel-fidelity.ts;
  * the bench's `superpixel` section runs the defaults. Settings are chosen here on seeds 101–108 (the
- * default); the bench reports seeds 1–7, which no setting was picked on.
+ * default); the bench reports seeds 1–20 on three images, which no setting was picked on.
  *
  * @example
  * ```sh

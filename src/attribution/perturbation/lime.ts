@@ -39,7 +39,7 @@ export type LimeSampling = 'balanced' | 'paired' | 'independent';
  * independent ones). Forward passes are about 90% of LIME's time, so fewer samples are the lever,
  * and a balanced design buys agreement back: 513 samples score 512 inputs (the unperturbed one
  * reuses the clean pass), 16 full batches of 32, against 1,024 for 1,000 samples. Chosen on seeds
- * 101–108 (not the benchmark's reported seeds 1–7), on the bundled model and coffee.png (44
+ * 101–108 (not the benchmark's reported seeds 1–20 on three images), on the bundled model and coffee.png (44
  * superpixels), against an 8,000-sample independent fit, as the smallest balanced budget whose
  * agreement matches 1,000 independent samples (mean Spearman 0.920, top-5 0.80): 513 balanced gave
  * 0.914 and 0.80, 449 gave 0.908 and 0.72, 385 gave 0.907 and 0.83 (but a relative squared error
