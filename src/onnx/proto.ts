@@ -86,7 +86,26 @@ export function decodeModel(bytes: Uint8Array, what = 'the model'): ModelProto {
 
 /** Serialises a model to bytes. @example `const bytes = encodeModel(model)` */
 export function encodeModel(model: ModelProto): Uint8Array {
+  encodedModels++;
   return onnx.ModelProto.encode(model as onnxProto.onnx.IModelProto).finish();
+}
+
+let encodedModels = 0;
+
+/**
+ * How many models {@link encodeModel} has serialised in this process: a diagnostic for the
+ * engine's promise that a plan is serialised once (and not at all when the compile cache has it).
+ * See https://onnx.ai/onnx/repo-docs/IR.html for the format.
+ *
+ * @example
+ * ```ts
+ * const before = encodedModelCount();
+ * await model.compile(plan, shape);
+ * console.log(encodedModelCount() - before); // 1 for a new plan, 0 when it was compiled before
+ * ```
+ */
+export function encodedModelCount(): number {
+  return encodedModels;
 }
 
 /** ONNX files start with field 1 (ir_version, varint): byte 0x08. */

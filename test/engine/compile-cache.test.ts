@@ -20,6 +20,7 @@ import { crc32 } from '../../src/io/bytes-node.js';
 import { userCacheDir } from '../../src/io/cache-dir.js';
 import { fileIdentity, loadModelFile } from '../../src/io/files.js';
 import { buildModel } from '../../src/onnx/builder.js';
+import { encodedModelCount } from '../../src/onnx/proto.js';
 import { seededRandom } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose } from '../helpers/compare.js';
@@ -119,6 +120,24 @@ describe('compile cache', () => {
       assertClose(r.activations.relu as Tensor, reference.activations.relu as Tensor, 1e-5, 'read activation');
     }
     assert.equal((await readdir(dir)).filter((f) => f.endsWith('.lcc')).length, 1);
+  });
+
+  test('a plan is serialised once: again for nothing in the same model, and not at all on a cache hit', async () => {
+    const store = recording(await tempDir());
+    const bytes = tinyCnn(11);
+    {
+      await using model = await Model.load(bytes, { runtime: counting(store) });
+      await model.prepare(x.shape);
+      const before = encodedModelCount();
+      await model.compile(plan, x.shape);
+      assert.equal(encodedModelCount() - before, 1, 'the new plan is encoded once');
+      await model.compile(plan, x.shape);
+      assert.equal(encodedModelCount() - before, 1, 'compiling it again encodes nothing');
+    }
+    await using again = await Model.load(bytes, { runtime: counting(store) });
+    const before = encodedModelCount();
+    await again.compile(plan, x.shape);
+    assert.equal(encodedModelCount(), before, 'a cache hit in a new model encodes nothing (no probes either)');
   });
 
   test('the stored graph is ORT format, opened in place; argmax plans (seeded in the graph) hit too', async () => {
