@@ -23,8 +23,9 @@ export interface FitOptions {
   readonly validation?: Dataset;
   readonly signal?: AbortSignal;
   /**
-   * Optimizer steps per ORT run (default {@link DEFAULT_STEPS_PER_RUN}): consecutive batches of one
-   * size train in one run, with the same result as one run each; a cancellation waits for the run.
+   * Optimizer steps per ORT run: consecutive batches of one size train in one run, with the same
+   * result as one run each; a cancellation waits for the run. Default: adaptive
+   * ({@link stepsPerRunFor}), {@link DEFAULT_STEPS_PER_RUN} in the first run.
    */
   readonly stepsPerRun?: number;
   onStep?(p: StepProgress): void;
@@ -32,28 +33,55 @@ export interface FitOptions {
 }
 
 /**
- * Optimizer steps per ORT run by default: the parameters and optimizer state cross the JS binding
- * once per run (ResNet-18: 2 × 11.2 M values copied per crossing), and a Ctrl-C stops after at
- * most this many steps.
+ * Optimizer steps in the first ORT run when `stepsPerRun` is not given; later runs take as many as
+ * {@link stepsPerRunFor} allows. The parameters and optimizer state cross the JS binding once per run
+ * (ResNet-18: 2 × 11.2 M values copied per crossing, about 64 ms of CPU per run on the bench machine).
  */
 export const DEFAULT_STEPS_PER_RUN = 4;
 
+/** At most this many optimizer steps per ORT run (the [K, …] batch feed and the prefetch hold K batches). */
+export const MAX_STEPS_PER_RUN = 16;
+
+/** A run should last about this long (ms): a Ctrl-C waits for the run, and must be answered within 5 s. */
+export const RUN_BUDGET_MS = 2000;
+
+/** At most this many bytes of batch input per run (K batches are read ahead and copied into one feed). */
+export const RUN_INPUT_BYTES = 64 * 2 ** 20;
+
 /**
- * Splits an epoch's batches into runs of at most `perRun` consecutive batches of the same size.
+ * How many optimizer steps the next ORT run takes, from the last run's time per step and the bytes of
+ * one batch: as many as fit {@link RUN_BUDGET_MS} and {@link RUN_INPUT_BYTES}, between 1 and
+ * {@link MAX_STEPS_PER_RUN}. More steps per run share the run's fixed cost (the carried state's
+ * crossing of the binding) among more steps.
  *
  * @example
  * ```ts
- * groupBatches([[0, 1], [2, 3], [4, 5], [6]], 2); // [[[0, 1], [2, 3]], [[4, 5]], [[6]]]
+ * stepsPerRunFor(170, 1.5e6); // 11: 11 steps of 170 ms fit 2 s
+ * stepsPerRunFor(5000, 1.5e6); // 1
  * ```
  */
-export function groupBatches<T extends readonly unknown[]>(batches: readonly T[], perRun: number): T[][] {
-  const groups: T[][] = [];
-  for (const b of batches) {
-    const last = groups.at(-1);
-    if (last && last.length < Math.max(1, perRun) && last[0]?.length === b.length) last.push(b);
-    else groups.push([b]);
+export function stepsPerRunFor(msPerStep: number, batchBytes: number): number {
+  const byTime = Number.isFinite(msPerStep) && msPerStep > 0 ? Math.floor(RUN_BUDGET_MS / msPerStep) : 1;
+  const byMemory = batchBytes > 0 ? Math.floor(RUN_INPUT_BYTES / batchBytes) : MAX_STEPS_PER_RUN;
+  return Math.max(1, Math.min(MAX_STEPS_PER_RUN, byTime, byMemory));
+}
+
+/**
+ * The run that starts at batch `from`: up to `perRun` consecutive batches of the same size.
+ *
+ * @example
+ * ```ts
+ * runAt([[0, 1], [2, 3], [4]], 0, 4); // [[0, 1], [2, 3]]
+ * ```
+ */
+export function runAt<T extends readonly unknown[]>(batches: readonly T[], from: number, perRun: number): T[] {
+  const run: T[] = [];
+  for (let i = from; i < batches.length && run.length < Math.max(1, perRun); i++) {
+    const b = batches[i] as T;
+    if (run.length > 0 && b.length !== run[0]?.length) break;
+    run.push(b);
   }
-  return groups;
+  return run;
 }
 
 /** Progress after one step. */
@@ -175,6 +203,7 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
   const termLosses: Record<string, number[]> = {};
   let step = 0;
   let interrupted = false;
+  let perRun = options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN;
   for (let epoch = 0; step < totalSteps && !interrupted; epoch++) {
     const order = epochOrder(data.size, { shuffle: options.shuffle ?? true, seed: options.seed ?? 0, epoch });
     const batches = batchesOf(order, options.batchSize).slice(0, totalSteps - step);
@@ -182,20 +211,22 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
     let correct = 0;
     let seen = 0;
     const termSums: Record<string, number> = {};
-    // Runs of up to `perRun` batches of one size train in one ORT run (Trainer.stepMany).
-    const groups = groupBatches(batches, options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN);
+    // Runs of up to `perRun` batches of one size train in one ORT run (Trainer.stepMany). The next
+    // run is read while this one trains, so its length follows the run before this one's time.
     // A prefetched read that fails while a step fails must not become an unhandled rejection.
-    const prefetch = (g: number): Promise<Batch[]> | undefined => {
-      const group = groups[g];
-      if (!group) return undefined;
+    const prefetch = (group: readonly (readonly number[])[]): Promise<Batch[]> => {
       const p = Promise.all(group.map((indices) => data.read(indices, epoch)));
       p.catch(() => undefined);
       return p;
     };
-    let next = prefetch(0);
-    for (let g = 0; g < groups.length; g++) {
-      const read = await (next as Promise<Batch[]>);
-      next = prefetch(g + 1);
+    let at = 0;
+    let group = runAt(batches, at, perRun);
+    let next = prefetch(group);
+    while (group.length > 0) {
+      const read = await next;
+      at += group.length;
+      group = runAt(batches, at, perRun);
+      next = prefetch(group);
       const run = read.map((batch, i) => ({
         x: batch.x,
         labels: batch.labels,
@@ -204,6 +235,7 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
       const started = performance.now();
       const results = await trainer.stepMany(run);
       const ms = (performance.now() - started) / results.length;
+      if (options.stepsPerRun === undefined) perRun = stepsPerRunFor(ms, 4 * (read[0]?.x.data.length ?? 0));
       for (const [i, r] of results.entries()) {
         step++;
         losses.push(r.loss);

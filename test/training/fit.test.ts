@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { Dataset } from '../../src/datasets/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
-import { crossEntropyOf, DEFAULT_STEPS_PER_RUN, fit, groupBatches } from '../../src/training/fit.js';
+import { crossEntropyOf, DEFAULT_STEPS_PER_RUN, fit, MAX_STEPS_PER_RUN, RUN_BUDGET_MS, RUN_INPUT_BYTES, runAt, stepsPerRunFor } from '../../src/training/fit.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { maxRelative } from '../helpers/compare.js';
@@ -95,19 +95,44 @@ describe('fit', () => {
     assert.equal(r.steps, DEFAULT_STEPS_PER_RUN);
     assert.equal(trainer.steps, DEFAULT_STEPS_PER_RUN);
   });
-  it('groups consecutive batches of one size into runs', () => {
-    assert.deepEqual(groupBatches([[0, 1], [2, 3], [4, 5], [6]], 2), [
-      [
-        [0, 1],
-        [2, 3],
-      ],
-      [[4, 5]],
-      [[6]],
+  it('a run takes consecutive batches of one size', () => {
+    const batches = [[0, 1], [2, 3], [4, 5], [6]];
+    assert.deepEqual(runAt(batches, 0, 2), [
+      [0, 1],
+      [2, 3],
     ]);
-    assert.deepEqual(groupBatches([[0], [1]], 0), [[[0]], [[1]]]);
+    assert.deepEqual(runAt(batches, 2, 4), [[4, 5]]);
+    assert.deepEqual(runAt(batches, 3, 4), [[6]]);
+    assert.deepEqual(runAt(batches, 4, 4), []);
+    assert.deepEqual(runAt(batches, 0, 0), [[0, 1]]);
+  });
+  it('steps per run follow the time per step and the batch size, between 1 and the maximum', () => {
+    assert.equal(stepsPerRunFor(RUN_BUDGET_MS / 5, 1000), 5);
+    assert.equal(stepsPerRunFor(RUN_BUDGET_MS / 5 + 1, 1000), 4);
+    assert.equal(stepsPerRunFor(1, 1000), MAX_STEPS_PER_RUN);
+    assert.equal(stepsPerRunFor(10 * RUN_BUDGET_MS, 1000), 1);
+    assert.equal(stepsPerRunFor(Number.NaN, 1000), 1);
+    assert.equal(stepsPerRunFor(1, RUN_INPUT_BYTES / 3), 3);
+    assert.equal(stepsPerRunFor(1, 2 * RUN_INPUT_BYTES), 1);
+  });
+  it('by default the runs grow from the first one to as many steps as the time budget allows', async () => {
+    await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd, session: { threads: 1 } });
+    const sizes: number[] = [];
+    const stepMany = trainer.stepMany.bind(trainer);
+    trainer.stepMany = (batches) => {
+      sizes.push(batches.length);
+      return stepMany(batches);
+    };
+    const r = await fit(trainer, memoryData(100, []), { batchSize: 2, epochs: 1, lr: 0.1 });
+    assert.equal(r.steps, 50);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 50);
+    assert.equal(sizes[0], DEFAULT_STEPS_PER_RUN);
+    assert.ok(sizes.every((k) => k <= MAX_STEPS_PER_RUN));
+    // a step of this model takes well under RUN_BUDGET_MS / MAX_STEPS_PER_RUN
+    assert.equal(sizes[2], MAX_STEPS_PER_RUN, sizes.join(','));
   });
   it('several steps per run train exactly as one step per run (epochs, a short last batch, a schedule)', async () => {
-    const run = async (stepsPerRun: number) => {
+    const run = async (stepsPerRun: number | undefined) => {
       await using trainer = await Trainer.create(graph, [4], { runtime: nodeRuntime, optimizer: sgd, hyper: { momentum: 0.9 }, session: { threads: 1 } });
       const r = await fit(trainer, memoryData(11, []), {
         batchSize: 3,
@@ -119,11 +144,13 @@ describe('fit', () => {
       });
       return { r, values: trainer.values() };
     };
-    const [a, b] = [await run(1), await run(3)];
-    assert.equal(b.r.steps, 8);
-    assert.deepEqual(b.r.accuracies, a.r.accuracies);
-    for (const [i, l] of a.r.losses.entries()) assert.ok(Math.abs(l - (b.r.losses[i] as number)) <= 1e-6 * Math.abs(l));
-    for (const [k, v] of a.values) assert.ok(maxRelative(v, b.values.get(k) as Float32Array) <= 1e-6, k);
+    const a = await run(1);
+    for (const b of [await run(3), await run(undefined)]) {
+      assert.equal(b.r.steps, 8);
+      assert.deepEqual(b.r.accuracies, a.r.accuracies);
+      for (const [i, l] of a.r.losses.entries()) assert.ok(Math.abs(l - (b.r.losses[i] as number)) <= 1e-6 * Math.abs(l));
+      for (const [k, v] of a.values) assert.ok(maxRelative(v, b.values.get(k) as Float32Array) <= 1e-6, k);
+    }
   });
   it('cross-entropy of logits by hand', () => {
     const r = crossEntropyOf(new Float32Array([0, 0, 2, 0]), 2, [1, 0]);
