@@ -5,6 +5,9 @@
  * Also the time outside the kernels: ORT's own per-run work (model_run minus the kernels) and the
  * binding's (the JS call minus model_run: wrapping the feeds and copying every output, the new
  * weights and momentum buffers included, into fresh JS arrays).
+ * With several steps per run the session is the multi-step one (`multi-step.ts`, what `lucerna train`
+ * runs): its Loop node's event is left out (the body's nodes are profiled one by one) and every time
+ * is per step, so the binding's share is its cost per run spread over the run's steps.
  * Used by `train-step.ts` (the bench's `training` section) and `train-step-profile.ts` (per op and node).
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -15,13 +18,15 @@ import { nodeRuntime } from '../src/engine/node.js';
 import { prepareGraph } from '../src/engine/prepare.js';
 import { createModel } from '../src/models/architectures.js';
 import { graphFromBytes } from '../src/onnx/builder.js';
+import type { Graph } from '../src/onnx/graph.js';
 import { encodeModel } from '../src/onnx/proto.js';
 import { readFloats } from '../src/onnx/tensors.js';
 import { oneHotRows, softmaxCrossEntropy } from '../src/training/loss.js';
+import { buildMultiStepGraph, loopName } from '../src/training/multi-step.js';
 import { sgd } from '../src/training/optimizers/index.js';
 import { DEFAULT_HYPER } from '../src/training/optimizers/types.js';
 import { splitParameters } from '../src/training/parameters.js';
-import { buildStepGraph } from '../src/training/step-graph.js';
+import { buildStepGraph, type StepGraph } from '../src/training/step-graph.js';
 
 /** One profiled node event (ORT's Chrome-trace JSON). */
 export interface NodeEvent {
@@ -35,7 +40,9 @@ export interface NodeEvent {
 /** A profiled step, averaged over the profiled runs (ms per step). */
 export interface StepProfile {
   readonly nodes: number;
+  /** Profiled steps (runs × steps per run). */
   readonly runs: number;
+  readonly perRun: number;
   /** The JS `run()` call, ORT's model_run event, and the sum of kernel times, per step. */
   readonly wallMs: number;
   readonly modelRunMs: number;
@@ -93,56 +100,68 @@ interface TraceEvent {
   readonly args?: { op_name?: string; input_type_shape?: Record<string, number[]>[] };
 }
 
+/** The feeds of one run of `perRun` steps (the one-step graph's when `perRun` is 1), and the session's bytes. */
+function stepFeeds(step: StepGraph, source: Graph, batch: number, perRun: number) {
+  const multi = perRun > 1 ? buildMultiStepGraph(step) : undefined;
+  const name = (n: string) => (multi ? loopName(n) : n);
+  const repeat = (data: Float32Array) => {
+    const out = new Float32Array(perRun * data.length);
+    for (let k = 0; k < perRun; k++) out.set(data, k * data.length);
+    return out;
+  };
+  const lead = multi ? [perRun] : [];
+  const x = new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i));
+  const oneHot = oneHotRows(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    10,
+  );
+  const feeds: Record<string, { data: Float32Array; dims: readonly number[] }> = {
+    [name(step.input)]: { data: repeat(x), dims: [...lead, batch, 3, 64, 64] },
+    [name(step.oneHot)]: { data: repeat(oneHot), dims: [...lead, batch, 10] },
+  };
+  const scalars = sgd.scalars(HYPER, { lr: 0.01, step: 1 });
+  for (const [k, input] of Object.entries(step.scalars)) feeds[name(input)] = { data: repeat(new Float32Array([scalars[k] as number])), dims: lead };
+  const carried = step.carried.map((c) => ({ input: name(c.input), output: name(c.output), dims: c.dims }));
+  for (const [i, c] of carried.entries()) {
+    const init = source.initializers.get(step.carried[i]?.input ?? '');
+    feeds[c.input] = { data: init ? readFloats(init) : new Float32Array(c.dims.reduce((p, d) => p * d, 1)), dims: c.dims };
+  }
+  return { feeds, carried, bytes: encodeModel((multi ? multi.graph : step.graph).toModel()) };
+}
+
+const HYPER = { ...DEFAULT_HYPER, momentum: 0.9 };
+
 /**
- * Profiles `steps` training steps (after one warm-up run) of the issue's case at `batch` with
- * `threads` intra-op threads.
+ * Profiles `runs` ORT runs of `perRun` training steps each (after one warm-up run) of the issue's
+ * case at `batch` with `threads` intra-op threads.
  *
  * @example
  * ```ts
  * const p = await profileTrainStep(32, 3, 2); // p.categories['optimizer update (element-wise)']
  * ```
  */
-export async function profileTrainStep(batch: number, steps: number, threads: number): Promise<StepProfile> {
+export async function profileTrainStep(batch: number, runs: number, threads: number, perRun = 1): Promise<StepProfile> {
   const source = graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] }));
   const { trainable } = splitParameters(source);
   const prepared = await prepareGraph(nodeRuntime, source, [batch, 3, 64, 64]);
-  const hyper = { ...DEFAULT_HYPER, momentum: 0.9 };
-  const step = await buildStepGraph(nodeRuntime, prepared, { trainable, optimizer: sgd, hyper, bn: 'train', loss: [softmaxCrossEntropy()] });
+  const step = await buildStepGraph(nodeRuntime, prepared, { trainable, optimizer: sgd, hyper: HYPER, bn: 'train', loss: [softmaxCrossEntropy()] });
   const prefix = `train-step-profile-${process.pid}`;
   const ort = createRequire(import.meta.url)('onnxruntime-node');
-  const session = await ort.InferenceSession.create(encodeModel(step.graph.toModel()), {
+  const { feeds: raw, carried, bytes } = stepFeeds(step, source, batch, perRun);
+  const session = await ort.InferenceSession.create(bytes, {
     enableProfiling: true,
     profileFilePrefix: join(tmpdir(), prefix),
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
-  const tensor = (data: Float32Array, dims: readonly number[]) => new ort.Tensor('float32', data, dims);
-  const feeds: Record<string, unknown> = {
-    [step.input]: tensor(
-      new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)),
-      [batch, 3, 64, 64],
-    ),
-    [step.oneHot]: tensor(
-      oneHotRows(
-        Array.from({ length: batch }, (_, i) => i % 10),
-        10,
-      ),
-      [batch, 10],
-    ),
-  };
-  const scalars = sgd.scalars(hyper, { lr: 0.01, step: 1 });
-  for (const [k, name] of Object.entries(step.scalars)) feeds[name] = tensor(new Float32Array([scalars[k] as number]), []);
-  for (const c of step.carried) {
-    const init = source.initializers.get(c.input);
-    feeds[c.input] = tensor(init ? readFloats(init) : new Float32Array(c.dims.reduce((p, d) => p * d, 1)), c.dims);
-  }
+  const feeds: Record<string, unknown> = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]));
   let wall = 0;
-  for (let i = 0; i < steps + 1; i++) {
+  for (let i = 0; i < runs + 1; i++) {
     const t0 = performance.now();
     const out = await session.run(feeds);
     if (i > 0) wall += performance.now() - t0;
     // feed the new values back, as the trainer does
-    for (const c of step.carried) feeds[c.input] = out[c.output];
+    for (const c of carried) feeds[c.input] = out[c.output];
   }
   session.endProfiling();
   await session.release();
@@ -154,10 +173,11 @@ export async function profileTrainStep(batch: number, steps: number, threads: nu
   if (!file) throw new Error('ORT wrote no profile');
   const trace = JSON.parse(readFileSync(join(tmpdir(), file), 'utf8')) as TraceEvent[];
   rmSync(join(tmpdir(), file));
-  const runs = trace.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
-  const first = runs[1]?.ts ?? 0;
+  const modelRuns = trace.filter((e) => e.name === 'model_run').sort((a, b) => a.ts - b.ts);
+  const first = modelRuns[1]?.ts ?? 0;
+  const steps = runs * perRun;
   const events: NodeEvent[] = trace
-    .filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= first)
+    .filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= first && e.args?.op_name !== 'Loop')
     .map((e) => ({
       name: e.name.replace(/_kernel_time$/, ''),
       op: e.args?.op_name ?? '?',
@@ -170,6 +190,6 @@ export async function profileTrainStep(batch: number, steps: number, threads: nu
     categories[c] = (categories[c] ?? 0) + e.dur / 1000 / steps;
   }
   const kernelMs = events.reduce((a, e) => a + e.dur, 0) / 1000 / steps;
-  const modelRunMs = runs.slice(1).reduce((a, e) => a + e.dur, 0) / 1000 / steps;
-  return { nodes: step.graph.nodes.length, runs: steps, wallMs: wall / steps, modelRunMs, kernelMs, categories, events };
+  const modelRunMs = modelRuns.slice(1).reduce((a, e) => a + e.dur, 0) / 1000 / steps;
+  return { nodes: step.graph.nodes.length, runs: steps, perRun, wallMs: wall / steps, modelRunMs, kernelMs, categories, events };
 }

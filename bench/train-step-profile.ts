@@ -2,7 +2,8 @@
  * Where the training step's time goes: ORT's profiler over a few steps of the issue's case
  * (ResNet-18, 10 classes, 64×64, SGD momentum, BatchNorm in train mode; step-profile.ts), summed by
  * category, op type and node. Run: `node --import tsx bench/train-step-profile.ts [--batch 32]
- * [--steps 3] [--threads 2] [--top 25]`. With `--threads 1` on a loaded machine the shares are
+ * [--steps 3] [--threads 2] [--top 25] [--per-run 1]` (`--per-run K`: the multi-step session, K steps per
+ * ORT run, at least `--steps` steps after a warm-up run). With `--threads 1` on a loaded machine the shares are
  * steadier than the milliseconds.
  */
 import { parseArgs } from 'node:util';
@@ -14,9 +15,11 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     top: { type: 'string', default: '25' },
+    'per-run': { type: 'string', default: '1' },
   },
 });
-const p = await profileTrainStep(Number(values.batch), Number(values.steps), Number(values.threads));
+const perRun = Math.max(1, Number(values['per-run']));
+const p = await profileTrainStep(Number(values.batch), Math.ceil(Number(values.steps) / perRun), Number(values.threads), perRun);
 const per = (us: number) => us / p.runs / 1000;
 const sum = (key: (e: (typeof p.events)[number]) => string) => {
   const m = new Map<string, number>();
@@ -29,7 +32,7 @@ const show = (m: Map<string, number>, n: number) => {
   }
 };
 console.log(
-  `step graph: ${p.nodes} nodes; per step: JS run() ${p.wallMs.toFixed(0)} ms, ORT model_run ${p.modelRunMs.toFixed(0)} ms, kernels ${p.kernelMs.toFixed(0)} ms (profiled)`,
+  `step graph: ${p.nodes} nodes, ${p.perRun} steps per run; per step: JS run() ${p.wallMs.toFixed(0)} ms, ORT model_run ${p.modelRunMs.toFixed(0)} ms, kernels ${p.kernelMs.toFixed(0)} ms (profiled)`,
 );
 console.log('-- by category (share of kernel time)');
 show(new Map(Object.entries(p.categories)), 20);

@@ -1,6 +1,7 @@
 /**
  * Training-step timing alone (see `training.ts`): `node --import tsx bench/train-step.ts [--reps 5]
- * [--batch 32] [--threads 2]`. Prints the medians in ms, a profiled breakdown of the step (step-profile.ts) and
+ * [--batch 32] [--threads 2] [--per-run K] [--no-profile]`
+ * (`--per-run`: steps per ORT run of the multi-step formulation; default as `lucerna train` picks them). Prints the medians in ms, a profiled breakdown of the step (step-profile.ts) and
  * the peak RSS in MB as one JSON line (the `training` section of the benchmark runs it in a fresh process).
  */
 import { readFileSync } from 'node:fs';
@@ -9,13 +10,21 @@ import { profileTrainStep } from './step-profile.js';
 import { timeTrainStep } from './training.js';
 
 const { values } = parseArgs({
-  options: { reps: { type: 'string', default: '5' }, batch: { type: 'string', default: '32' }, threads: { type: 'string', default: '2' } },
+  options: {
+    reps: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '32' },
+    threads: { type: 'string', default: '2' },
+    'per-run': { type: 'string' },
+    'no-profile': { type: 'boolean', default: false },
+  },
 });
-const t = await timeTrainStep(Number(values.batch), Number(values.reps), Number(values.threads));
+const perRun = values['per-run'] === undefined ? undefined : Number(values['per-run']);
+const t = await timeTrainStep(Number(values.batch), Number(values.reps), Number(values.threads), perRun);
 // VmHWM: this process's own peak (getrusage's would include a parent's size at spawn), before the profiled session
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-// where the time goes (ORT's profiler, 3 steps after a warm-up; the profiled steps run a little slower)
-const p = await profileTrainStep(Number(values.batch), 3, Number(values.threads));
+// where the time goes (ORT's profiler, at least 3 steps after a warm-up run, as many per run as the
+// multi-step timing took; the profiled steps run a little slower)
+const p = values['no-profile'] ? undefined : await profileTrainStep(Number(values.batch), Math.ceil(3 / t.perRun), Number(values.threads), t.perRun);
 const round1 = (v: number) => Math.round(v * 10) / 10;
 console.log(
   JSON.stringify({
@@ -30,12 +39,17 @@ console.log(
     gradsOutMs: Math.round(t.gradsOutMs),
     oneRunCpuMs: Math.round(t.oneRunCpuMs),
     threads: Number(values.threads),
-    profile: {
-      wallMs: round1(p.wallMs),
-      modelRunMs: round1(p.modelRunMs),
-      kernelMs: round1(p.kernelMs),
-      categories: Object.fromEntries(Object.entries(p.categories).map(([k, v]) => [k, round1(v)])),
-    },
+    ...(p
+      ? {
+          profile: {
+            perRun: p.perRun,
+            wallMs: round1(p.wallMs),
+            modelRunMs: round1(p.modelRunMs),
+            kernelMs: round1(p.kernelMs),
+            categories: Object.fromEntries(Object.entries(p.categories).map(([k, v]) => [k, round1(v)])),
+          },
+        }
+      : {}),
     peakRssMB: hwm ? Math.round(Number(hwm[1]) / 1024) : Math.round(process.resourceUsage().maxRSS / 1024),
   }),
 );

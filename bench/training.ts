@@ -20,7 +20,7 @@ import { createModel } from '../src/models/architectures.js';
 import { graphFromBytes } from '../src/onnx/builder.js';
 import type { Graph } from '../src/onnx/graph.js';
 import { encodeModel } from '../src/onnx/proto.js';
-import { DEFAULT_STEPS_PER_RUN } from '../src/training/fit.js';
+import { stepsPerRunFor } from '../src/training/fit.js';
 import { sgd } from '../src/training/optimizers/index.js';
 import type { Optimizer } from '../src/training/optimizers/types.js';
 import { Trainer } from '../src/training/trainer.js';
@@ -48,13 +48,14 @@ interface StepCase {
   readonly threads: number;
 }
 
-/** Per-step median (ms) and mean CPU (ms) of `reps` runs of `perRun` steps each (after 2 warm-up runs). */
+/** Per-step median (ms) and mean CPU (ms) of `reps` runs of `perRun` steps each (after 2 warm-up runs, or 1 of several steps). */
 async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean, perRun = 1): Promise<{ ms: number; cpuMs: number }> {
   await using trainer = await Trainer.create(c.graph, SHAPE, { runtime: nodeRuntime, optimizer, hyper: { momentum: 0.9 }, session: { threads: c.threads } });
   const buffers = new Map<string, Float32Array>();
   const times: number[] = [];
   let cpu = 0;
-  for (let r = 0; r < c.reps + 2; r++) {
+  const warmups = perRun > 1 ? 1 : 2;
+  for (let r = 0; r < c.reps + warmups; r++) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     if (perRun > 1) await trainer.stepMany(Array.from({ length: perRun }, () => ({ x: c.x, labels: c.labels, lr: 0.01 })));
@@ -67,7 +68,7 @@ async function timeSteps(c: StepCase, optimizer: Optimizer, jsUpdate: boolean, p
         buffers.set(name, b);
       }
     }
-    if (r >= 2) {
+    if (r >= warmups) {
       times.push((performance.now() - t0) / perRun);
       const u = process.cpuUsage(c0);
       cpu += (u.user + u.system) / 1000 / perRun;
@@ -98,7 +99,7 @@ export interface TrainStepTimes {
   readonly reps: number;
   readonly forwardMs: number;
   readonly oneRunMs: number;
-  /** Per step, with {@link DEFAULT_STEPS_PER_RUN} steps per ORT run (what `lucerna train` runs). */
+  /** Per step, with `perRun` steps per ORT run: what `lucerna train` runs after its first run (see `stepsPerRunFor`). */
   readonly multiRunMs: number;
   readonly perRun: number;
   /** Mean process CPU ms of one step in the multi-step runs. */
@@ -117,7 +118,7 @@ export interface TrainStepTimes {
  * const t = await timeTrainStep(32, 5); // t.oneRunMs / (3 * t.forwardMs): the step against its floor
  * ```
  */
-export async function timeTrainStep(batch: number, reps: number, threads = STEP_THREADS): Promise<TrainStepTimes> {
+export async function timeTrainStep(batch: number, reps: number, threads = STEP_THREADS, stepsPerRun?: number): Promise<TrainStepTimes> {
   const c: StepCase = {
     graph: graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] })),
     x: { data: new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)), shape: [batch, ...SHAPE] },
@@ -127,14 +128,17 @@ export async function timeTrainStep(batch: number, reps: number, threads = STEP_
   };
   const forwardMs = await timeForward(c);
   const oneRuns: { ms: number; cpuMs: number }[] = [];
-  const multiRuns: { ms: number; cpuMs: number }[] = [];
+  const multiRuns: { ms: number; cpuMs: number; perRun: number }[] = [];
   const splits: number[] = [];
   for (let round = 0; round < 2; round++) {
     splits.push((await timeSteps(c, gradsOut, true)).ms);
-    oneRuns.push(await timeSteps(c, sgd, false));
-    multiRuns.push(await timeSteps(c, sgd, false, DEFAULT_STEPS_PER_RUN));
+    const one = await timeSteps(c, sgd, false);
+    oneRuns.push(one);
+    // as many steps per run as `lucerna train` would take after a run at this pace
+    const perRun = stepsPerRun ?? stepsPerRunFor(one.ms, 4 * c.x.data.length);
+    multiRuns.push({ ...(await timeSteps(c, sgd, false, perRun)), perRun });
   }
-  const fastest = (xs: { ms: number; cpuMs: number }[]) => xs.reduce((a, b) => (b.ms < a.ms ? b : a));
+  const fastest = <T extends { ms: number }>(xs: T[]) => xs.reduce((a, b) => (b.ms < a.ms ? b : a));
   const [best, multi] = [fastest(oneRuns), fastest(multiRuns)];
   return {
     batch,
@@ -142,7 +146,7 @@ export async function timeTrainStep(batch: number, reps: number, threads = STEP_
     forwardMs,
     oneRunMs: best.ms,
     multiRunMs: multi.ms,
-    perRun: DEFAULT_STEPS_PER_RUN,
+    perRun: multi.perRun,
     multiRunCpuMs: multi.cpuMs,
     gradsOutMs: Math.min(...splits),
     oneRunCpuMs: best.cpuMs,
@@ -151,6 +155,8 @@ export async function timeTrainStep(batch: number, reps: number, threads = STEP_
 
 /** The profiled breakdown `train-step.ts` prints (ms per step; see step-profile.ts). */
 export interface StepBreakdown {
+  /** Steps per profiled ORT run (absent in readings from before it was recorded: 1). */
+  readonly perRun?: number;
   readonly wallMs: number;
   readonly modelRunMs: number;
   readonly kernelMs: number;
@@ -233,7 +239,7 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
       ? []
       : [
           [
-            `training step, ${t.perRun} steps per ORT run (what \`lucerna train\` runs)`,
+            `training step, ${t.perRun} steps per ORT run (what \`lucerna train\` runs at this pace)`,
             ms(t.multiRunMs),
             ratio(t.multiRunMs / floor),
             vs(t.multiRunMs, pt?.stepMs),
@@ -251,12 +257,12 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
       .join('; ');
     note = `PyTorch: \`bench/python/train_step.py\` (plain-torch ResNet-18 with the same layers, \`torch.set_num_threads(${STEP_THREADS})\`, \`optim.SGD\` momentum 0.9, \`zero_grad\` + forward + loss + backward + step), the faster of its two memory formats (${formats}).`;
   }
-  const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, ${STEP_THREADS} intra-op threads; medians of ${t.reps} steps after 2 warm-up steps, best of two alternating rounds, in a fresh process (\`bench/train-step.ts\`) whose peak RSS was ${Math.round(t.peakRssMB)} MB. ${note}\n\n${table(
+  const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, ${STEP_THREADS} intra-op threads; per-step medians of ${t.reps} ORT runs after 2 warm-up runs (1 for the multi-step runs), best of two alternating rounds, in a fresh process (\`bench/train-step.ts\`) whose peak RSS was ${Math.round(t.peakRssMB)} MB. ${note}\n\n${table(
     ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward)'],
     rows,
   )}`;
   const breakdown = t.profile
-    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over 3 steps after a warm-up in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.\n\n${breakdownTable(t.profile)}`
+    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.\n\n${breakdownTable(t.profile)}`
     : '';
   return { title: 'Training step', body: body + breakdown };
 }

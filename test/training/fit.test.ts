@@ -8,7 +8,16 @@ import { describe, it } from 'node:test';
 import type { Dataset } from '../../src/datasets/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
-import { crossEntropyOf, DEFAULT_STEPS_PER_RUN, fit, MAX_STEPS_PER_RUN, RUN_BUDGET_MS, RUN_INPUT_BYTES, runAt, stepsPerRunFor } from '../../src/training/fit.js';
+import {
+  crossEntropyOf,
+  DEFAULT_STEPS_PER_RUN,
+  fit,
+  MAX_STEPS_PER_RUN,
+  RUN_BUDGET_MS,
+  RUN_INPUT_BYTES,
+  runAt,
+  stepsPerRunFor,
+} from '../../src/training/fit.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { Trainer } from '../../src/training/trainer.js';
 import { maxRelative } from '../helpers/compare.js';
@@ -125,7 +134,10 @@ describe('fit', () => {
     };
     const r = await fit(trainer, memoryData(100, []), { batchSize: 2, epochs: 1, lr: 0.1 });
     assert.equal(r.steps, 50);
-    assert.equal(sizes.reduce((a, b) => a + b, 0), 50);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      50,
+    );
     assert.equal(sizes[0], DEFAULT_STEPS_PER_RUN);
     assert.ok(sizes.every((k) => k <= MAX_STEPS_PER_RUN));
     // a step of this model takes well under RUN_BUDGET_MS / MAX_STEPS_PER_RUN
