@@ -182,8 +182,8 @@ async function validate(trainer: Trainer, data: Dataset, batchSize: number): Pro
 }
 
 /**
- * Trains `trainer` on `data`. The next batch is read while the current step runs (a prefetch of one
- * batch), so data loading overlaps compute without holding more than two batches.
+ * Trains `trainer` on `data`. The next run's batches are read while the current run trains (a
+ * prefetch of one run), so data loading overlaps compute without holding more than two runs' batches.
  *
  * @example
  * ```ts
