@@ -140,8 +140,9 @@ describe('fit', () => {
     );
     assert.equal(sizes[0], DEFAULT_STEPS_PER_RUN);
     assert.ok(sizes.every((k) => k <= MAX_STEPS_PER_RUN));
-    // a step of this model takes well under RUN_BUDGET_MS / MAX_STEPS_PER_RUN
-    assert.equal(sizes[2], MAX_STEPS_PER_RUN, sizes.join(','));
+    // a step of this model takes well under RUN_BUDGET_MS / MAX_STEPS_PER_RUN (the first run's time
+    // includes compiling, so the run after next may still be short)
+    assert.equal(Math.max(...sizes), MAX_STEPS_PER_RUN, sizes.join(','));
   });
   it('several steps per run train exactly as one step per run (epochs, a short last batch, a schedule)', async () => {
     const run = async (stepsPerRun: number | undefined) => {
