@@ -1,12 +1,14 @@
 /**
- * The one batching loop: `total` rows cut into chunks of at most `batch` ({@link chunkRanges}),
- * with cancellation checked before each chunk and progress reported after it
- * ({@link forEachChunk}). Every method and metric that sends rows through the engine in chunks
- * uses it (memory stays bounded by the chunk; the caller owns the buffers and what each chunk
- * does), and so does any other code that cuts a list into batches ({@link chunkSlices}).
- * `test/health/one-batching-loop.test.ts` fails when a chunk loop is written anywhere else.
+ * The batching core: `total` rows cut into chunks of at most `batch` (by `chunkRanges`, the one
+ * chunk loop, in `tensor/chunks.ts` so that layers which may not import the engine, such as
+ * `render/`, cut lists the same way), with cancellation checked before each chunk and progress
+ * reported after it ({@link forEachChunk}). Every method and metric that sends rows through the
+ * engine in chunks uses it (memory stays bounded by the chunk; the caller owns the buffers and
+ * what each chunk does). `test/health/one-batching-loop.test.ts` fails when a chunk loop is
+ * written anywhere else.
  */
 import { LucernaError } from '../errors.js';
+import { chunkRanges } from '../tensor/chunks.js';
 
 /** Cancellation and progress of a chunked run. */
 export interface ChunkControl {
@@ -27,40 +29,6 @@ export interface ChunkControl {
  */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new LucernaError('ABORTED', 'The run was cancelled');
-}
-
-/** One chunk of a run: rows `[first, first + count)`. */
-export interface Chunk {
-  readonly first: number;
-  readonly count: number;
-}
-
-/**
- * The chunks of `[0, total)`, each `batch` rows but the last (which may be shorter): the one place
- * where rows are cut into batches. `batch` is floored, and at least 1.
- *
- * @see https://arxiv.org/abs/1802.00614 (every method of the survey runs its rows in such chunks)
- * @example
- * ```ts
- * [...chunkRanges(5, 2)]; // [{ first: 0, count: 2 }, { first: 2, count: 2 }, { first: 4, count: 1 }]
- * ```
- */
-export function* chunkRanges(total: number, batch: number): Generator<Chunk> {
-  const size = Math.max(1, Math.floor(batch));
-  for (let first = 0; first < total; first += size) yield { first, count: Math.min(size, total - first) };
-}
-
-/**
- * `items` cut into consecutive slices of `batch` (the last may be shorter), by {@link chunkRanges}.
- *
- * @see https://arxiv.org/abs/1802.00614
- * @example
- * ```ts
- * chunkSlices([3, 1, 2, 0, 4], 2); // [[3, 1], [2, 0], [4]]
- * ```
- */
-export function chunkSlices<T>(items: readonly T[], batch: number): T[][] {
-  return Array.from(chunkRanges(items.length, batch), ({ first, count }) => items.slice(first, first + count));
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chunkRanges, chunkSlices, forEachChunk } from '../../src/engine/batching.js';
+import { forEachChunk } from '../../src/engine/batching.js';
+import { chunkRanges, chunkSlices } from '../../src/tensor/chunks.js';
 
 describe('chunkRanges', () => {
   it('covers [0, total) in order with chunks of batch rows, the last shorter', () => {
