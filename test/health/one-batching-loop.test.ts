@@ -7,7 +7,7 @@
  *
  * What counts as a chunk loop (each rule names a shape every hand-written batching loop in the
  * history of src/ had; ordinary loops have none of them):
- * - `stride`: a `for` loop whose tested counter (`i` in `i < n`) advances by a non-constant step
+ * - `stride`: a `for` loop whose tested counter (one its condition reads) advances by a non-constant step
  *   (`i += batch`, `i = i + size`). Ordinary loops step by 1 or by a constant stride (`i += 3`
  *   over RGB triplets); a second cursor beside a counter that steps by 1
  *   (`for (let i = 0, p = 0; i < n; i++, p += channels)`) is not the loop's bound either.
@@ -40,7 +40,7 @@ interface Finding {
 }
 
 /** `text` with comments blanked (newlines kept, so line numbers hold); strings are left as they are. */
-export function stripComments(text: string): string {
+function stripComments(text: string): string {
   const blank = (s: string) => s.replace(/[^\n]/g, ' ');
   return text.replace(/\/\*[\s\S]*?\*\//g, blank).replace(/(^|[^:'"`\\])\/\/[^\n]*/g, (m, pre: string) => pre + blank(m.slice(pre.length)));
 }
@@ -87,13 +87,13 @@ function bodyAfter(text: string, at: number): string {
   return rest.trimStart().startsWith('{') ? text.slice(at + lead, closing(text, at + lead)) : rest.slice(0, rest.indexOf(';') + 1);
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
 
 /** True when `update` advances `v` by a non-constant step. */
 function variableStep(update: string, v: string): boolean {
-  for (const m of update.matchAll(new RegExp(`\\b${escape(v)}\\s*\\+=\\s*([^,;]+)`, 'g'))) if (!NUMBER.test(m[1] as string)) return true;
-  for (const m of update.matchAll(new RegExp(`\\b${escape(v)}\\s*=\\s*${escape(v)}\\s*\\+\\s*([^,;]+)`, 'g'))) if (!NUMBER.test(m[1] as string)) return true;
+  for (const m of update.matchAll(new RegExp(`\\b${literal(v)}\\s*\\+=\\s*([^,;]+)`, 'g'))) if (!NUMBER.test(m[1] as string)) return true;
+  for (const m of update.matchAll(new RegExp(`\\b${literal(v)}\\s*=\\s*${literal(v)}\\s*\\+\\s*([^,;]+)`, 'g'))) if (!NUMBER.test(m[1] as string)) return true;
   return false;
 }
 
@@ -108,17 +108,21 @@ const CEIL_DIVISION = /Math\.ceil\([^;]*\/(?!\s*\d+(?:\.\d+)?\s*\))/;
  * chunkLoops('for (let i = 0; i < n; i += batch) run(i);'); // [{ line: 1, rule: 'stride' }]
  * ```
  */
-export function chunkLoops(source: string): Finding[] {
+function chunkLoops(source: string): Finding[] {
   const text = stripComments(source);
   const lineOf = (at: number) => text.slice(0, at).split('\n').length;
   const findings: Finding[] = [];
-  const chunkCounts = new Set([...text.matchAll(/\b(?:const|let)\s+(\w+)\s*=\s*Math\.ceil\(([^;]*)\)\s*;/g)].filter((m) => CEIL_DIVISION.test(m[0])).map((m) => m[1] as string));
+  const chunkCounts = new Set(
+    [...text.matchAll(/\b(?:const|let)\s+(\w+)\s*=\s*Math\.ceil\(([^;]*)\)\s*;/g)].filter((m) => CEIL_DIVISION.test(m[0])).map((m) => m[1] as string),
+  );
   for (const m of text.matchAll(/\bfor\s*\(/g)) {
     const open = (m.index as number) + m[0].length - 1;
     const header = text.slice(open + 1, closing(text, open) - 1);
     const [init = '', condition = '', update = ''] = splitTop(header, ';');
     if (splitTop(header, ';').length !== 3) continue;
-    const counters = [...init.matchAll(/(?:^|,)\s*(?:let|var)?\s*(\w+)\s*=/g)].map((c) => c[1] as string).filter((v) => new RegExp(`\\b${v}\\s*<`).test(condition));
+    const counters = [...init.matchAll(/(?:^|,)\s*(?:let|var)?\s*(\w+)\s*=/g)]
+      .map((c) => c[1] as string)
+      .filter((v) => new RegExp(`\\b${v}\\b`).test(condition));
     if (counters.some((v) => variableStep(update, v))) findings.push({ line: lineOf(m.index as number), rule: 'stride' });
     else if (CEIL_DIVISION.test(condition) || [...chunkCounts].some((c) => new RegExp(`<=?\\s*${c}\\b`).test(condition)))
       findings.push({ line: lineOf(m.index as number), rule: 'chunk-count' });
@@ -131,13 +135,17 @@ export function chunkLoops(source: string): Finding[] {
     const v = m[1] as string;
     const open = (m.index as number) + m[0].indexOf('(');
     const body = bodyAfter(text, closing(text, open));
-    const window = new RegExp(`\\.(?:slice|subarray)\\(\\s*${escape(v)}\\b|Math\\.min\\([^;]*\\b${escape(v)}\\b`);
+    const window = new RegExp(`\\.(?:slice|subarray)\\(\\s*${literal(v)}\\b|Math\\.min\\([^;]*\\b${literal(v)}\\b`);
     if (variableStep(body, v) && window.test(body)) findings.push({ line: lineOf(m.index as number), rule: 'window' });
   }
   for (const m of text.matchAll(/\bif\s*\(\s*([\w.]+)\.length\s*(?:===|>=)\s*[\w.]+\s*\)/g)) {
     const base = (m[1] as string).split('.')[0] as string;
-    const after = text.slice((m.index as number) + m[0].length).split('\n').slice(0, 5).join('\n');
-    if (new RegExp(`\\b${escape(base)}\\s*=\\s*(?:\\[\\s*\\]|\\{)`).test(after)) findings.push({ line: lineOf(m.index as number), rule: 'flush' });
+    const after = text
+      .slice((m.index as number) + m[0].length)
+      .split('\n')
+      .slice(0, 5)
+      .join('\n');
+    if (new RegExp(`\\b${literal(base)}\\s*=\\s*(?:\\[\\s*\\]|\\{)`).test(after)) findings.push({ line: lineOf(m.index as number), rule: 'flush' });
   }
   return findings.sort((a, b) => a.line - b.line);
 }
@@ -177,12 +185,21 @@ describe('one batching loop', () => {
       ['for (let start = 0; start < n; start += batch) run(rows.slice(start, start + batch));', 'stride', 1],
       ['for (let first = 0, k = 0; first < total; first += options.batchSize, k++) {\n  await run(first);\n}', 'stride', 1],
       ['for (let i = 0; i < n; i = i + size) out.push(i);', 'stride', 1],
+      ['for (let start = 0; start + batch <= total || start === 0; start += batch) await run(start);', 'stride', 1],
       ['for (let c = 0; c < Math.ceil(n / batch); c++) {\n  const first = c * batch;\n}', 'chunk-count', 1],
       ['const chunks = Math.ceil(total / per);\nfor (let c = 0; c < chunks; c++) run(c * per);', 'chunk-count', 2],
       ['const parts = Array.from({ length: Math.ceil(n / size) }, (_, k) => k * size);', 'chunk-count', 1],
-      ['let offset = 0;\nwhile (offset < total) {\n  const count = Math.min(batch, total - offset);\n  await run(offset, count);\n  offset += count;\n}', 'window', 2],
+      [
+        'let offset = 0;\nwhile (offset < total) {\n  const count = Math.min(batch, total - offset);\n  await run(offset, count);\n  offset += count;\n}',
+        'window',
+        2,
+      ],
       ['while (at < rows.length) {\n  out.push(rows.slice(at, at + size));\n  at += size;\n}', 'window', 1],
-      ['let batch = [];\nfor (const item of items) {\n  batch.push(item);\n  if (batch.length === size) {\n    await flush(batch);\n    batch = [];\n  }\n}', 'flush', 4],
+      [
+        'let batch = [];\nfor (const item of items) {\n  batch.push(item);\n  if (batch.length === size) {\n    await flush(batch);\n    batch = [];\n  }\n}',
+        'flush',
+        4,
+      ],
       ['if (current.ids.length >= size) {\n  chunks.push(current);\n  current = { ids: [], skipped: 0 };\n}', 'flush', 1],
     ];
     for (const [code, rule, line] of planted) assert.deepEqual(chunkLoops(code), [{ line, rule }], code);
