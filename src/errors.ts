@@ -105,7 +105,11 @@ export function closestNames(name: string, candidates: readonly string[], count 
  * ```
  */
 export function unknownNameError(kind: string, name: string, known: readonly string[]): LucernaError {
-  return new LucernaError('BAD_OPTION', `Unknown ${kind} "${name}"`, `Known ${kind}s: ${known.join(', ')} (closest: ${closestNames(name, known, 2).join(', ')})`);
+  return new LucernaError(
+    'BAD_OPTION',
+    `Unknown ${kind} "${name}"`,
+    `Known ${kind}s: ${known.join(', ')} (closest: ${closestNames(name, known, 2).join(', ')})`,
+  );
 }
 
 /** The error for a tensor name that is not in the graph, with close matches. */
