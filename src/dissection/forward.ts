@@ -4,6 +4,7 @@
  * are skipped and reported once.
  */
 import { throwIfAborted } from '../attribution/rows.js';
+import { validBatchSize } from '../engine/batching.js';
 import { Model } from '../engine/model.js';
 import { outputTensor, type RuntimeSession } from '../engine/runtime.js';
 import { isLucernaError, LucernaError } from '../errors.js';
@@ -72,7 +73,7 @@ function reasonOf(e: unknown): string {
  * ```
  */
 export async function openLayerTrunk(model: Model, layers: readonly string[], sampleShape: readonly number[], batchSize: number): Promise<LayerTrunk> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
+  validBatchSize(batchSize);
   if (layers.length === 0) throw new LucernaError('BAD_OPTION', 'Name at least one layer', 'Pass --layer <tensor>');
   const resolved = [...new Set(layers.map((l) => resolveLayer(model.graph, l)))];
   const dims = [batchSize, ...sampleShape];

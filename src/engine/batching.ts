@@ -32,6 +32,22 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /**
+ * The one batch-size validator: `batchSize` (or `fallback` when it is not given) as a positive
+ * integer, else a one-line `BAD_OPTION` error.
+ *
+ * @see https://arxiv.org/abs/1802.00614
+ * @example
+ * ```ts
+ * const batch = validBatchSize(options.batchSize, 8);
+ * ```
+ */
+export function validBatchSize(batchSize: number | undefined, fallback?: number): number {
+  const b = batchSize ?? fallback;
+  if (b === undefined || !Number.isInteger(b) || b < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
+  return b;
+}
+
+/**
  * Calls `body(first, count)` for consecutive chunks of `[0, total)`, each at most `batch` rows.
  *
  * @see https://arxiv.org/abs/1802.00614

@@ -8,7 +8,7 @@
  * Isomorphic: images arrive as lazily loaded tensors; reading files is the caller's job.
  */
 
-import { forEachChunk } from '../engine/batching.js';
+import { forEachChunk, validBatchSize } from '../engine/batching.js';
 import { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { concatBatch, sizeOf, type Tensor } from '../tensor/tensor.js';
@@ -76,8 +76,7 @@ async function openTrunk(
  * zeros, whose rows are dropped).
  */
 async function collectPeaks(model: Model, layer: string, images: readonly StabilityImage[], options: LayerStabilityOptions) {
-  const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
+  const batchSize = validBatchSize(options.batchSize, 8);
   const peaks: ChannelPeaks[] = [];
   let opened: Awaited<ReturnType<typeof openTrunk>> | undefined;
   try {

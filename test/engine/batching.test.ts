@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forEachChunk } from '../../src/engine/batching.js';
+import { forEachChunk, validBatchSize } from '../../src/engine/batching.js';
 import { chunkRanges, chunkSlices } from '../../src/tensor/chunks.js';
 
 describe('chunkRanges', () => {
@@ -57,5 +57,19 @@ describe('forEachChunk', () => {
     });
     await assert.rejects(run, { code: 'ABORTED' });
     assert.deepEqual(firsts, [0, 3]);
+  });
+});
+
+describe('validBatchSize (the one batch-size validator)', () => {
+  it('takes a positive integer, or the fallback when none is given', () => {
+    assert.equal(validBatchSize(4, 8), 4);
+    assert.equal(validBatchSize(undefined, 8), 8);
+  });
+
+  it('rejects anything else in one line', () => {
+    for (const bad of [0, -2, 2.5, Number.NaN]) {
+      assert.throws(() => validBatchSize(bad, 8), { code: 'BAD_OPTION', message: `The batch size must be a positive integer, got ${bad}` });
+    }
+    assert.throws(() => validBatchSize(undefined), { code: 'BAD_OPTION' });
   });
 });

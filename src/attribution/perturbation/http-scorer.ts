@@ -18,12 +18,13 @@
  *
  * Isomorphic: it uses only the global `fetch` and `AbortController`.
  */
+import { validBatchSize } from '../../engine/batching.js';
 import { LucernaError } from '../../errors.js';
 import { chunkRanges } from '../../tensor/chunks.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { throwIfAborted } from '../rows.js';
 import { abortedError, isRetryableStatus, linkAbort, parseRetryAfter, RequestPool, retryDelayMs, sleep } from './http-retry.js';
-import { checkScorerBatchSize, type Scorer } from './scorer.js';
+import type { Scorer } from './scorer.js';
 
 /** Options of {@link httpScorer}. */
 export interface HttpScorerOptions {
@@ -101,7 +102,7 @@ interface BatchState {
  */
 export function httpScorer(options: HttpScorerOptions): Scorer {
   const config = resolveOptions(options);
-  const batchSize = checkScorerBatchSize(options.batchSize, 16);
+  const batchSize = validBatchSize(options.batchSize, 16);
   return {
     batchSize,
     description: options.description ?? `${options.url} (HTTP, batch ${batchSize}, ${config.perRequest} per request)`,

@@ -5,7 +5,7 @@
  *
  * Isomorphic: images arrive as lazily loaded tensors; reading files is the caller's job.
  */
-import { forEachChunk } from '../../engine/batching.js';
+import { forEachChunk, validBatchSize } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { Model as ModelClass } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
@@ -78,8 +78,7 @@ export async function collectGraphPeaks(
   images: readonly { load(): Promise<Tensor> }[],
   options: CollectOptions,
 ): Promise<{ peaks: ImagePeaks[]; layers: GraphLayer[] }> {
-  const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
+  const batchSize = validBatchSize(options.batchSize, 8);
   const names = options.layers.map((l) => convLayer(model.graph, l));
   const peaks: ImagePeaks[] = [];
   let layers: GraphLayer[] = [];
