@@ -9,9 +9,8 @@
 
 import { forEachChunk, throwIfAborted, validBatchSize } from '../engine/batching.js';
 import type { GradientPlan, GradientResult, Model } from '../engine/model.js';
-import { LucernaError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
-import { argmaxRows, oneHotSeed, targetScores } from './targets.js';
+import { argmaxRows, checkTarget, oneHotSeed, targetScores } from './targets.js';
 
 /** A lazily generated set of input rows, each with its target. */
 export interface RowSource {
@@ -119,11 +118,4 @@ export async function runGradientRows(
     onChunk(first, count, result);
   });
   return all;
-}
-
-function checkTarget(t: number, classes: number): number {
-  if (!Number.isInteger(t) || t < 0 || t >= classes) {
-    throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
-  }
-  return t;
 }

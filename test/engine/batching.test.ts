@@ -18,15 +18,25 @@ describe('chunkRanges', () => {
   });
 
   it('floors the batch and keeps it at least 1', () => {
-    assert.deepEqual([...chunkRanges(3, 2.7)].map((c) => c.count), [2, 1]);
-    assert.deepEqual([...chunkRanges(2, 0)].map((c) => c.count), [1, 1]);
+    assert.deepEqual(
+      [...chunkRanges(3, 2.7)].map((c) => c.count),
+      [2, 1],
+    );
+    assert.deepEqual(
+      [...chunkRanges(2, 0)].map((c) => c.count),
+      [1, 1],
+    );
   });
 
   it('tiles every row exactly once for any batch size', () => {
     for (let total = 0; total < 20; total++) {
       for (let batch = 1; batch < 9; batch++) {
         const rows = [...chunkRanges(total, batch)].flatMap(({ first, count }) => Array.from({ length: count }, (_, k) => first + k));
-        assert.deepEqual(rows, Array.from({ length: total }, (_, i) => i), `total ${total}, batch ${batch}`);
+        assert.deepEqual(
+          rows,
+          Array.from({ length: total }, (_, i) => i),
+          `total ${total}, batch ${batch}`,
+        );
       }
     }
   });

@@ -26,6 +26,9 @@ describe('readError (the one failed-read validator)', () => {
     const parts = join(dir, 'parts.csv');
     await assert.rejects(filterPartNames(parts, 4), { code: 'FILE_NOT_FOUND', message: `Cannot read the --parts file ${parts} (ENOENT)` });
     const folder = join(dir, 'no-folder');
-    await assert.rejects(imageFolder(folder, { sampleShape: [3, 8, 8] }), { code: 'FILE_NOT_FOUND', message: `Cannot read the image folder ${folder} (ENOENT)` });
+    await assert.rejects(imageFolder(folder, { sampleShape: [3, 8, 8] }), {
+      code: 'FILE_NOT_FOUND',
+      message: `Cannot read the image folder ${folder} (ENOENT)`,
+    });
   });
 });

@@ -35,9 +35,11 @@ function rampSet(reads: number[][]): Dataset {
 }
 
 const means = async (batchSize: number, assignSamples: number, reads: number[][] = [], signal?: AbortSignal) =>
-  (await meanActivations(nodeRuntime, graph, ['Relu_3'], rampSet(reads), 2, { tensors: ['Relu_3'], mode: 'multi', assignSamples, batchSize }, {}, 'mean', { signal })).get(
-    'Relu_3',
-  ) as Float64Array;
+  (
+    await meanActivations(nodeRuntime, graph, ['Relu_3'], rampSet(reads), 2, { tensors: ['Relu_3'], mode: 'multi', assignSamples, batchSize }, {}, 'mean', {
+      signal,
+    })
+  ).get('Relu_3') as Float64Array;
 
 describe('meanActivations on the batching core', () => {
   it('gives the same means for every batch size that reads the same samples', async () => {
@@ -49,7 +51,7 @@ describe('meanActivations on the batching core', () => {
     );
     for (const batchSize of [8, 16, 32]) {
       const r = await means(batchSize, 64);
-      one.forEach((v, i) => assert.ok(Math.abs((r[i] as number) - v) < 1e-5, `batch ${batchSize}, entry ${i}: ${r[i]} vs ${v}`));
+      for (const [i, v] of one.entries()) assert.ok(Math.abs((r[i] as number) - v) < 1e-5, `batch ${batchSize}, entry ${i}: ${r[i]} vs ${v}`);
     }
   });
 
@@ -63,11 +65,7 @@ describe('meanActivations on the batching core', () => {
     );
     const small: number[][] = [];
     await means(16, 5, small);
-    assert.deepEqual(
-      small,
-      [Array.from({ length: 16 }, (_, i) => (i % 5) * 60)],
-      'one batch that wraps around 5 samples spread over the set',
-    );
+    assert.deepEqual(small, [Array.from({ length: 16 }, (_, i) => (i % 5) * 60)], 'one batch that wraps around 5 samples spread over the set');
   });
 
   it('stops when the signal fires', async () => {

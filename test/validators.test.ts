@@ -1,6 +1,8 @@
+/** The validators that several modules share, each written once (issue #12). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getMethod } from '../src/attribution/methods.js';
+import { checkTarget } from '../src/attribution/targets.js';
 import { LucernaError, unknownNameError } from '../src/errors.js';
 import { resolveMetrics } from '../src/metrics/registry.js';
 
@@ -16,5 +18,15 @@ describe('unknownNameError (the one unknown-name validator of the registries)', 
   it('is what the method and metric registries throw', () => {
     assert.throws(() => getMethod('saliancy'), { message: 'Unknown method "saliancy"', hint: /^Known methods: .*\(closest: saliency, / });
     assert.throws(() => resolveMetrics(['deletoin']), { message: 'Unknown metric "deletoin"', hint: /^Known metrics: .*\(closest: deletion, / });
+  });
+});
+
+describe('checkTarget (the one target validator)', () => {
+  it('passes a class index through and rejects anything else in one line', () => {
+    assert.equal(checkTarget(0, 3), 0);
+    assert.equal(checkTarget(2, 3), 2);
+    for (const bad of [3, -1, 1.5, Number.NaN]) {
+      assert.throws(() => checkTarget(bad, 3), { code: 'BAD_TARGET', message: `Target ${bad} is out of range: the model has 3 classes (0 to 2)` });
+    }
   });
 });
