@@ -112,6 +112,21 @@ export function unknownNameError(kind: string, name: string, known: readonly str
   );
 }
 
+/**
+ * The one positive-integer validator: `value` when it is an integer ≥ 1, else a one-line
+ * `BAD_OPTION` error that starts with `what` ("The batch size", "steps", "--top-units").
+ *
+ * @see https://arxiv.org/abs/1802.00614
+ * @example
+ * ```ts
+ * const steps = positiveInteger(options.steps ?? 64, 'steps');
+ * ```
+ */
+export function positiveInteger(value: number | undefined, what: string): number {
+  if (value === undefined || !Number.isInteger(value) || value < 1) throw new LucernaError('BAD_OPTION', `${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
 /** The error for a tensor name that is not in the graph, with close matches. */
 export function unknownTensorError(name: string, candidates: readonly string[], what = 'tensor'): LucernaError {
   const close = closestNames(name, candidates);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getMethod } from '../src/attribution/methods.js';
 import { checkTarget } from '../src/attribution/targets.js';
-import { LucernaError, unknownNameError } from '../src/errors.js';
+import { LucernaError, positiveInteger, unknownNameError } from '../src/errors.js';
 import { resolveMetrics } from '../src/metrics/registry.js';
 
 describe('unknownNameError (the one unknown-name validator of the registries)', () => {
@@ -27,6 +27,18 @@ describe('checkTarget (the one target validator)', () => {
     assert.equal(checkTarget(2, 3), 2);
     for (const bad of [3, -1, 1.5, Number.NaN]) {
       assert.throws(() => checkTarget(bad, 3), { code: 'BAD_TARGET', message: `Target ${bad} is out of range: the model has 3 classes (0 to 2)` });
+    }
+  });
+});
+
+describe('positiveInteger (the one positive-integer validator)', () => {
+  it('passes an integer ≥ 1 through and rejects anything else in one line', () => {
+    assert.equal(positiveInteger(3, 'steps'), 3);
+    for (const bad of [0, -1, 2.5, Number.NaN, undefined]) {
+      assert.throws(() => positiveInteger(bad, 'The number of steps'), {
+        code: 'BAD_OPTION',
+        message: `The number of steps must be a positive integer, got ${bad}`,
+      });
     }
   });
 });

@@ -7,7 +7,7 @@
  * what each chunk does). `test/health/one-batching-loop.test.ts` fails when a chunk loop is
  * written anywhere else.
  */
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 import { chunkRanges } from '../tensor/chunks.js';
 
 /** Cancellation and progress of a chunked run. */
@@ -42,9 +42,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
  * ```
  */
 export function validBatchSize(batchSize: number | undefined, fallback?: number): number {
-  const b = batchSize ?? fallback;
-  if (b === undefined || !Number.isInteger(b) || b < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
-  return b;
+  return positiveInteger(batchSize ?? fallback, 'The batch size');
 }
 
 /**

@@ -10,7 +10,7 @@
  * Montages re-load just the images that made a top k.
  */
 import { Model } from '../engine/model.js';
-import { isLucernaError, LucernaError } from '../errors.js';
+import { isLucernaError, LucernaError, positiveInteger } from '../errors.js';
 import type { RgbImage } from '../io/image.js';
 import { planeArgmax } from '../tensor/argmax.js';
 import { concatBatch, sizeOf, type Tensor } from '../tensor/tensor.js';
@@ -184,7 +184,7 @@ export async function topPatches(
     [k, 'k'],
     [batchSize, 'batch size'],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${v}`);
+    positiveInteger(v, `The ${what}`);
   }
   const ranker = new Ranker(model, resolveLayer(model.graph, options.layer), { ...options, k, batchSize });
   const skipped: { image: string; reason: string }[] = [];
