@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { forEachChunk, validBatchSize } from '../../src/engine/batching.js';
 import { chunkRanges, chunkSlices } from '../../src/tensor/chunks.js';
+import { padBatch } from '../../src/tensor/tensor.js';
 
 describe('chunkRanges', () => {
   it('covers [0, total) in order with chunks of batch rows, the last shorter', () => {
@@ -81,5 +82,22 @@ describe('validBatchSize (the one batch-size validator)', () => {
       assert.throws(() => validBatchSize(bad, 8), { code: 'BAD_OPTION', message: `The batch size must be a positive integer, got ${bad}` });
     }
     assert.throws(() => validBatchSize(undefined), { code: 'BAD_OPTION' });
+  });
+});
+
+describe('padBatch (the last chunk made whole)', () => {
+  const a = { data: Float32Array.of(1, 2), shape: [1, 2] };
+  const b = { data: Float32Array.of(3, 4, 5, 6), shape: [2, 2] };
+
+  it('stacks the parts and pads with zero rows up to the batch', () => {
+    const p = padBatch([a, b], 5);
+    assert.deepEqual(p.shape, [5, 2]);
+    assert.deepEqual([...p.data], [1, 2, 3, 4, 5, 6, 0, 0, 0, 0]);
+  });
+
+  it('leaves a full batch as it is', () => {
+    assert.equal(padBatch([b], 2), b);
+    assert.deepEqual(padBatch([a, b], 3).shape, [3, 2]);
+    assert.deepEqual(padBatch([b], 1).shape, [2, 2]);
   });
 });

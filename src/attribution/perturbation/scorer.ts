@@ -8,7 +8,7 @@ import { validBatchSize } from '../../engine/batching.js';
 import type { LocalEdit } from '../../engine/incremental/session.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
-import { sizeOf, type Tensor } from '../../tensor/tensor.js';
+import { padBatch, type Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../targets.js';
 
 /**
@@ -63,8 +63,7 @@ export function modelScorer(model: Model, options: ModelScorerOptions = {}): Sco
     description: `${model.name} (ONNX Runtime, batch ${batchSize})`,
     async score(batch: Tensor): Promise<Tensor> {
       const n = batch.shape[0] as number;
-      const per = sizeOf(batch.shape.slice(1));
-      const padded = n === batchSize || n > batchSize ? batch : padRows(batch, batchSize, per);
+      const padded = padBatch([batch], batchSize);
       const out = (await model.run(padded))[output] as Tensor;
       const k = out.data.length / (padded.shape[0] as number);
       const data = out.data.subarray(0, n * k);
@@ -72,12 +71,6 @@ export function modelScorer(model: Model, options: ModelScorerOptions = {}): Sco
       return options.score === 'probability' ? { data: softmaxRows(rows), shape: rows.shape } : rows;
     },
   };
-}
-
-function padRows(batch: Tensor, rows: number, per: number): Tensor {
-  const data = new Float32Array(rows * per);
-  data.set(batch.data);
-  return { data, shape: [rows, ...batch.shape.slice(1)] };
 }
 
 /**
