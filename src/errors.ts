@@ -94,6 +94,39 @@ export function closestNames(name: string, candidates: readonly string[], count 
   return scored.slice(0, count).map((s) => s.c);
 }
 
+/**
+ * The error for a name that is not in a registry (`kind`: method, metric): every known name, and
+ * the two closest.
+ *
+ * @see https://arxiv.org/abs/1802.00614
+ * @example
+ * ```ts
+ * throw unknownNameError('metric', 'delation', ['deletion', 'insertion']); // Unknown metric "delation"
+ * ```
+ */
+export function unknownNameError(kind: string, name: string, known: readonly string[]): LucernaError {
+  return new LucernaError(
+    'BAD_OPTION',
+    `Unknown ${kind} "${name}"`,
+    `Known ${kind}s: ${known.join(', ')} (closest: ${closestNames(name, known, 2).join(', ')})`,
+  );
+}
+
+/**
+ * The one positive-integer validator: `value` when it is an integer ≥ 1, else a one-line
+ * `BAD_OPTION` error that starts with `what` ("The batch size", "steps", "--top-units").
+ *
+ * @see https://arxiv.org/abs/1802.00614
+ * @example
+ * ```ts
+ * const steps = positiveInteger(options.steps ?? 64, 'steps');
+ * ```
+ */
+export function positiveInteger(value: number | undefined, what: string): number {
+  if (value === undefined || !Number.isInteger(value) || value < 1) throw new LucernaError('BAD_OPTION', `${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
 /** The error for a tensor name that is not in the graph, with close matches. */
 export function unknownTensorError(name: string, candidates: readonly string[], what = 'tensor'): LucernaError {
   const close = closestNames(name, candidates);

@@ -2,7 +2,7 @@
  * Integration rules for path methods (Integrated Gradients), with exactly Captum's alphas and
  * step sizes (`captum/attr/_utils/approximation_methods.py`).
  */
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 
 /** The integration rules, by CLI name. */
 export const INTEGRATION_RULES = ['riemann-left', 'riemann-right', 'riemann-middle', 'riemann-trapezoid', 'gauss-legendre'] as const;
@@ -73,7 +73,7 @@ export function gaussLegendre(n: number): { nodes: number[]; weights: number[] }
  * ```
  */
 export function quadrature(rule: IntegrationRule, steps: number): Quadrature {
-  if (!Number.isInteger(steps) || steps < 1) throw new LucernaError('BAD_OPTION', `steps must be a positive integer, got ${steps}`);
+  positiveInteger(steps, 'steps');
   switch (rule) {
     case 'riemann-left':
       return { alphas: linspace(0, 1 - 1 / steps, steps), weights: new Array(steps).fill(1 / steps) };

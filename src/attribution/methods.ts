@@ -1,7 +1,7 @@
 /**
  * The registry of attribution methods by CLI name.
  */
-import { closestNames, LucernaError } from '../errors.js';
+import { unknownNameError } from '../errors.js';
 import { cam, gradCam, gradCamPlusPlus, guidedGradCam, hiResCam, layerCam } from './cam/index.js';
 import { deepLift } from './gradient/deeplift.js';
 import { deconvnet, guidedBackprop } from './gradient/guided-backprop.js';
@@ -107,12 +107,6 @@ export function methodList(): AttributionMethod<CommonOptions>[] {
  */
 export function getMethod(name: string): AttributionMethod<CommonOptions> {
   const m = registry.get(name);
-  if (!m) {
-    throw new LucernaError(
-      'BAD_OPTION',
-      `Unknown method "${name}"`,
-      `Known methods: ${methodNames().join(', ')} (closest: ${closestNames(name, methodNames(), 2).join(', ')})`,
-    );
-  }
+  if (!m) throw unknownNameError('method', name, methodNames());
   return m;
 }

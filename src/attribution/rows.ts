@@ -7,11 +7,10 @@
  * size) serves any number of rows, and memory stays bounded by the batch size.
  */
 
-import { forEachChunk, throwIfAborted } from '../engine/batching.js';
+import { forEachChunk, throwIfAborted, validBatchSize } from '../engine/batching.js';
 import type { GradientPlan, GradientResult, Model } from '../engine/model.js';
-import { LucernaError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
-import { argmaxRows, oneHotSeed, targetScores } from './targets.js';
+import { argmaxRows, checkTarget, oneHotSeed, targetScores } from './targets.js';
 
 /** A lazily generated set of input rows, each with its target. */
 export interface RowSource {
@@ -67,11 +66,9 @@ export interface RowRunOptions {
 /** Default internal batch size of gradient methods. */
 export const DEFAULT_BATCH_SIZE = 8;
 
-/** Validates a user-supplied internal batch size. */
+/** Validates a user-supplied internal batch size (default {@link DEFAULT_BATCH_SIZE}). */
 export function checkBatchSize(batchSize: number | undefined): number {
-  const b = batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(b) || b < 1) throw new LucernaError('BAD_OPTION', `Batch size must be a positive integer, got ${batchSize}`);
-  return b;
+  return validBatchSize(batchSize, DEFAULT_BATCH_SIZE);
 }
 
 /** Throws an ABORTED error when the signal fired (re-exported from the batching core). */
@@ -121,11 +118,4 @@ export async function runGradientRows(
     onChunk(first, count, result);
   });
   return all;
-}
-
-function checkTarget(t: number, classes: number): number {
-  if (!Number.isInteger(t) || t < 0 || t >= classes) {
-    throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
-  }
-  return t;
 }

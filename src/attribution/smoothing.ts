@@ -8,7 +8,7 @@
  * smoothgrad = mean(aᵢ), smoothgrad-sq = mean(aᵢ²), vargrad = mean(aᵢ²) − mean(aᵢ)².
  */
 import type { Model } from '../engine/model.js';
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 import { fillNormal, normalFrom, seededRandom } from '../tensor/random.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { forwardScores } from './forward.js';
@@ -69,7 +69,7 @@ function noiseFor(sample: Float32Array, sampleShape: readonly number[], options:
     return { noise: options.noise.data, count };
   }
   const count = options.samples ?? NOISE_DEFAULTS.samples;
-  if (!Number.isInteger(count) || count < 1) throw new LucernaError('BAD_OPTION', `samples must be a positive integer, got ${count}`);
+  positiveInteger(count, 'samples');
   const stdev = options.stdev ?? NOISE_DEFAULTS.stdev;
   if (!(stdev >= 0) || !Number.isFinite(stdev)) throw new LucernaError('BAD_OPTION', `stdev must be a non-negative number, got ${stdev}`);
   const scale = options.stdevMode === 'relative' ? stdev * sampleRange(sample) : stdev;

@@ -67,12 +67,25 @@ export function resolveTargets(spec: TargetSpec | undefined, scores: Tensor): nu
       throw new LucernaError('BAD_TARGET', `Got ${spec.length} targets for a batch of ${n}`, 'Pass one target per sample, or a single target');
     targets = [...spec];
   }
-  for (const t of targets) {
-    if (!Number.isInteger(t) || t < 0 || t >= classes) {
-      throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
-    }
-  }
+  for (const t of targets) checkTarget(t, classes);
   return targets;
+}
+
+/**
+ * The one target validator: `t` as a class index of a model with `classes` classes, else a
+ * one-line `BAD_TARGET` error.
+ *
+ * @see https://arxiv.org/abs/1802.00614 (every map explains one target class)
+ * @example
+ * ```ts
+ * checkTarget(281, 1000); // 281
+ * ```
+ */
+export function checkTarget(t: number, classes: number): number {
+  if (!Number.isInteger(t) || t < 0 || t >= classes) {
+    throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
+  }
+  return t;
 }
 
 /** The output tensor the methods read scores from. */

@@ -1,6 +1,7 @@
 /**
  * Sample orders: seeded shuffles per epoch and the validation split, as pure functions.
  */
+import { chunkSlices } from '../tensor/chunks.js';
 import { seededRandom } from '../tensor/random.js';
 
 /**
@@ -52,7 +53,5 @@ export function validationSplit(size: number, fraction: number, seed: number): {
  * ```
  */
 export function batchesOf(order: readonly number[], batchSize: number): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) out.push(order.slice(i, i + batchSize));
-  return out;
+  return chunkSlices(order, batchSize);
 }

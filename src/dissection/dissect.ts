@@ -15,7 +15,7 @@ import { throwIfAborted } from '../attribution/rows.js';
 import type { BrodenMeta } from '../datasets/broden/format.js';
 import type { ImageLabels } from '../datasets/broden/labels.js';
 import type { Model } from '../engine/model.js';
-import { isLucernaError, LucernaError } from '../errors.js';
+import { isLucernaError, LucernaError, positiveInteger } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
 import type { ActivationCache } from './cache.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
@@ -172,9 +172,7 @@ export function prefetchInputs<T extends ForwardItem>(items: readonly T[], count
 }
 
 function positive(v: number | undefined, fallback: number, what: string): number {
-  const x = v ?? fallback;
-  if (!Number.isInteger(x) || x < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${x}`);
-  return x;
+  return positiveInteger(v ?? fallback, `The ${what}`);
 }
 
 /**

@@ -4,11 +4,13 @@
  * are skipped and reported once.
  */
 import { throwIfAborted } from '../attribution/rows.js';
+import { validBatchSize } from '../engine/batching.js';
 import { Model } from '../engine/model.js';
 import { outputTensor, type RuntimeSession } from '../engine/runtime.js';
 import { isLucernaError, LucernaError } from '../errors.js';
 import type { Graph } from '../onnx/graph.js';
 import { encodeModel } from '../onnx/proto.js';
+import { chunkSlices } from '../tensor/chunks.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { resolveLayer, trunkGraph } from '../visualization/program.js';
 import { openTrunkSession } from './trunk-session.js';
@@ -71,7 +73,7 @@ function reasonOf(e: unknown): string {
  * ```
  */
 export async function openLayerTrunk(model: Model, layers: readonly string[], sampleShape: readonly number[], batchSize: number): Promise<LayerTrunk> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
+  validBatchSize(batchSize);
   if (layers.length === 0) throw new LucernaError('BAD_OPTION', 'Name at least one layer', 'Pass --layer <tensor>');
   const resolved = [...new Set(layers.map((l) => resolveLayer(model.graph, l)))];
   const dims = [batchSize, ...sampleShape];
@@ -250,16 +252,15 @@ function makeTrunk(
  * ```
  */
 export function chunksOf(n: number, size: number, skip?: ReadonlySet<number>): { ids: number[]; skipped: number }[] {
+  const kept = Array.from({ length: n }, (_, i) => i).filter((i) => !skip?.has(i));
   const chunks: { ids: number[]; skipped: number }[] = [];
-  let current = { ids: [] as number[], skipped: 0 };
-  for (let i = 0; i < n; i++) {
-    if (skip?.has(i)) current.skipped++;
-    else current.ids.push(i);
-    if (current.ids.length === size) {
-      chunks.push(current);
-      current = { ids: [], skipped: 0 };
-    }
+  // Items before `from` are in earlier batches: a full batch ends at its last id, the last one at n.
+  let from = 0;
+  for (const ids of chunkSlices(kept, size)) {
+    const to = ids.length < size ? n : (ids.at(-1) as number) + 1;
+    chunks.push({ ids, skipped: to - from - ids.length });
+    from = to;
   }
-  if (current.ids.length > 0 || current.skipped > 0) chunks.push(current);
+  if (from < n) chunks.push({ ids: [], skipped: n - from });
   return chunks;
 }

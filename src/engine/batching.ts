@@ -1,10 +1,14 @@
 /**
- * The one batching loop: `total` rows cut into chunks of at most `batch`, with cancellation checked
- * before each chunk and progress reported after it. Every method and metric that sends rows
- * through the engine in chunks uses it (memory stays bounded by the chunk; the caller owns the
- * buffers and what each chunk does).
+ * The batching core: `total` rows cut into chunks of at most `batch` (by `chunkRanges`, the one
+ * chunk loop, in `tensor/chunks.ts` so that layers which may not import the engine, such as
+ * `render/`, cut lists the same way), with cancellation checked before each chunk and progress
+ * reported after it ({@link forEachChunk}). Every method and metric that sends rows through the
+ * engine in chunks uses it (memory stays bounded by the chunk; the caller owns the buffers and
+ * what each chunk does). `test/health/one-batching-loop.test.ts` fails when a chunk loop is
+ * written anywhere else.
  */
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
+import { chunkRanges } from '../tensor/chunks.js';
 
 /** Cancellation and progress of a chunked run. */
 export interface ChunkControl {
@@ -28,8 +32,23 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /**
+ * The one batch-size validator: `batchSize` (or `fallback` when it is not given) as a positive
+ * integer, else a one-line `BAD_OPTION` error.
+ *
+ * @see https://arxiv.org/abs/1802.00614
+ * @example
+ * ```ts
+ * const batch = validBatchSize(options.batchSize, 8);
+ * ```
+ */
+export function validBatchSize(batchSize: number | undefined, fallback?: number): number {
+  return positiveInteger(batchSize ?? fallback, 'The batch size');
+}
+
+/**
  * Calls `body(first, count)` for consecutive chunks of `[0, total)`, each at most `batch` rows.
  *
+ * @see https://arxiv.org/abs/1802.00614
  * @example
  * ```ts
  * await forEachChunk(n, 8, { signal, onProgress }, async (first, count) => {
@@ -43,10 +62,8 @@ export async function forEachChunk(
   control: ChunkControl,
   body: (first: number, count: number) => Promise<void> | void,
 ): Promise<void> {
-  const size = Math.max(1, Math.floor(batch));
-  for (let first = 0; first < total; first += size) {
+  for (const { first, count } of chunkRanges(total, batch)) {
     throwIfAborted(control.signal);
-    const count = Math.min(size, total - first);
     await body(first, count);
     const offset = control.progress?.offset ?? 0;
     control.onProgress?.(offset + first + count, control.progress?.total ?? total);

@@ -27,7 +27,7 @@
  * Not followed: the authors also infer every node on each image's mirror image and keep the
  * better of the two; we measure the images as given, for nodes and filters alike.
  */
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 
 /** One image: per unit, its position (model-input pixels) and score (0: not fired, no position). */
 export interface ScoredUnits {
@@ -106,13 +106,13 @@ function unitInstability(images: readonly ScoredUnits[], u: number, top: readonl
 export function graphProtocolInstability(images: readonly ScoredUnits[], options: GraphProtocolOptions): ProtocolLayer {
   const { width, height, topImages = 20 } = options;
   if (!(width > 0 && height > 0)) throw new LucernaError('BAD_OPTION', `The input size must be positive, got ${width}×${height}`);
-  if (!Number.isInteger(topImages) || topImages < 1) throw new LucernaError('BAD_OPTION', `--top-images must be a positive integer, got ${topImages}`);
+  positiveInteger(topImages, '--top-images');
   const n = images[0]?.score.length ?? 0;
   for (const im of images)
     if (im.x.length !== n || im.y.length !== n || im.score.length !== n)
       throw new LucernaError('BAD_SHAPE', `Every image needs the same number of units (${n}), got ${im.score.length}`);
   const topUnits = options.topUnits ?? n;
-  if (!Number.isInteger(topUnits) || topUnits < 1) throw new LucernaError('BAD_OPTION', `--top-units must be a positive integer, got ${topUnits}`);
+  positiveInteger(topUnits, '--top-units');
   const diagonal = Math.hypot(width, height);
   const tops = Array.from({ length: n }, (_, u) => topOf(images, u, topImages));
   const rank = tops.map((top, u) => top.reduce((s, i) => s + (images[i]?.score[u] as number), 0) / top.length);

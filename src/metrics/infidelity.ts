@@ -15,7 +15,7 @@
  */
 import { type PerturbationSource, scorePerturbations } from '../attribution/perturbation/runner.js';
 import { upsampleBilinear } from '../attribution/upsample.js';
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 import { normalFrom, seededRandom } from '../tensor/random.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type MetricRunOptions, type ModelOrScorer, metricContext } from './context.js';
@@ -83,7 +83,7 @@ function perturbationDraw(p: InfidelityPerturbation, sampleShape: readonly numbe
   if (p.kind === 'square') {
     if (sampleShape.length !== 3) throw new LucernaError('BAD_SHAPE', 'Square perturbations need image inputs [N, C, H, W]');
     const size = p.size ?? Math.ceil(Math.min(sampleShape[1] as number, sampleShape[2] as number) / 4);
-    if (!Number.isInteger(size) || size < 1) throw new LucernaError('BAD_OPTION', `The square size must be a positive integer, got ${size}`);
+    positiveInteger(size, 'The square size');
     return squareDraw(sampleShape, size, p.baseline ?? 0);
   }
   throw new LucernaError('BAD_OPTION', `Unknown infidelity perturbation "${(p as { kind: string }).kind}"`, 'Use gaussian or square');
@@ -148,8 +148,7 @@ function meanSquaredError(predicted: Float64Array, actual: Float64Array, normali
  */
 export async function infidelity(source: ModelOrScorer, x: Tensor, attribution: Tensor, options: InfidelityOptions = {}): Promise<InfidelityResult> {
   const samples = options.samples ?? 32;
-  if (!Number.isInteger(samples) || samples < 1)
-    throw new LucernaError('BAD_OPTION', `The number of infidelity samples must be a positive integer, got ${samples}`);
+  positiveInteger(samples, 'The number of infidelity samples');
   const phi = attributionLikeInput(attribution, x.shape);
   const sampleShape = x.shape.slice(1);
   const draw = perturbationDraw(options.perturbation ?? { kind: 'gaussian' }, sampleShape);

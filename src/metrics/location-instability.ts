@@ -23,7 +23,7 @@
  *   2 such images; the layer's value is the mean of the smallest `round(C · ratio)` non-null values
  *   (Python's round, half to even).
  */
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 
 /** One image as the metric sees it. */
 export interface InstabilityImage {
@@ -146,7 +146,7 @@ function filterCount(images: readonly InstabilityImage[]): number {
 function checkOptions(options: InstabilityOptions): void {
   const { width, height, topImages = 100, selectRatio = 1 } = options;
   if (!(width > 0 && height > 0)) throw new LucernaError('BAD_OPTION', `The input size must be positive, got ${width}×${height}`);
-  if (!Number.isInteger(topImages) || topImages < 1) throw new LucernaError('BAD_OPTION', `--top-images must be a positive integer, got ${topImages}`);
+  positiveInteger(topImages, '--top-images');
   if (!(selectRatio > 0 && selectRatio <= 1)) throw new LucernaError('BAD_OPTION', `--select-ratio must be in (0, 1], got ${selectRatio}`);
 }
 

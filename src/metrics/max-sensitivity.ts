@@ -1,7 +1,7 @@
 import type { AttributionMethod, CommonOptions, TargetSpec } from '../attribution/types.js';
 import { forEachChunk } from '../engine/batching.js';
 import type { Model } from '../engine/model.js';
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 import { seededRandom } from '../tensor/random.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
 import type { MetricDescriptor } from './descriptor.js';
@@ -38,11 +38,6 @@ function l2Distance(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(s);
 }
 
-function positiveInteger(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${v}`);
-  return v;
-}
-
 /**
  * Max-sensitivity of a method for every sample of `x`.
  *
@@ -59,8 +54,8 @@ export async function maxSensitivity(
 ): Promise<MaxSensitivityResult> {
   const radius = options.radius ?? 0.02;
   if (!(Number.isFinite(radius) && radius >= 0)) throw new LucernaError('BAD_OPTION', `The sensitivity radius must be a number ≥ 0, got ${radius}`);
-  const samples = positiveInteger(options.samples ?? 10, 'number of sensitivity samples');
-  const chunk = positiveInteger(options.batchSize ?? 8, 'sensitivity batch size');
+  const samples = positiveInteger(options.samples ?? 10, 'The number of sensitivity samples');
+  const chunk = positiveInteger(options.batchSize ?? 8, 'The sensitivity batch size');
   const base = { ...(options.methodOptions ?? {}), signal: options.signal } as CommonOptions;
   const clean = await method.attribute(model, x, { ...base, target: options.target });
   const targets = [...clean.targets];

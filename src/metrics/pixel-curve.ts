@@ -7,7 +7,7 @@
  */
 import { type BaselineSpec, resolveBaseline } from '../attribution/baselines.js';
 import { type PerturbationSource, scorePerturbations } from '../attribution/perturbation/runner.js';
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type MetricRunOptions, type ModelOrScorer, metricTargets } from './context.js';
 import type { MetricContext, MetricOutcome } from './descriptor.js';
@@ -50,12 +50,8 @@ export type CurveDirection = 'deletion' | 'insertion';
  */
 export function resolveStep(pixels: number, options: Pick<PixelCurveOptions, 'step' | 'steps'>): number {
   if (options.step !== undefined && options.steps !== undefined) throw new LucernaError('BAD_OPTION', 'Give the step size or the number of steps, not both');
-  const positive = (v: number, what: string) => {
-    if (!Number.isInteger(v) || v < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${v}`);
-    return v;
-  };
-  if (options.step !== undefined) return Math.min(pixels, positive(options.step, 'step size'));
-  return Math.ceil(pixels / positive(options.steps ?? 100, 'number of steps'));
+  if (options.step !== undefined) return Math.min(pixels, positiveInteger(options.step, 'The step size'));
+  return Math.ceil(pixels / positiveInteger(options.steps ?? 100, 'The number of steps'));
 }
 
 /**

@@ -9,7 +9,7 @@
 import { throwIfAborted } from '../attribution/rows.js';
 import type { AttributionMethod, CommonOptions, TargetSpec } from '../attribution/types.js';
 import { Model } from '../engine/model.js';
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { MetricContext, MetricDescriptor, MetricOutcome, RandomizationCurves } from './descriptor.js';
 import { attributionMaps, planeOf } from './maps.js';
@@ -203,8 +203,7 @@ function lastLayerName(layers: readonly ParametrisedLayer[]): string {
  * ```
  */
 export function spreadStages(layers: number, count: number, mode: RandomizationMode = 'cascading'): number[] {
-  if (!Number.isInteger(count) || count < 1)
-    throw new LucernaError('BAD_OPTION', `The number of randomization stages must be a positive integer, got ${count}`);
+  positiveInteger(count, 'The number of randomization stages');
   const first = mode === 'cascading' ? 1 : 0;
   const last = mode === 'cascading' ? layers : layers - 1;
   if (count === 1 || last <= first) return [last];

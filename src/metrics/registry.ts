@@ -2,7 +2,7 @@
  * The metrics by name, as `lucerna evaluate --metrics` lists them: each a descriptor that says what
  * it needs, which direction is better, and how it scores one attribution (see `descriptor.ts`).
  */
-import { closestNames, LucernaError } from '../errors.js';
+import { LucernaError, unknownNameError } from '../errors.js';
 import { deletionMetric } from './deletion.js';
 import type { MetricDescriptor } from './descriptor.js';
 import { infidelityGaussianMetric, infidelitySquareMetric } from './infidelity.js';
@@ -68,13 +68,7 @@ export function resolveMetrics(names: readonly string[]): MetricInfo[] {
   if (names.length === 0) throw new LucernaError('BAD_OPTION', 'No metric given', `Pass --metrics with some of: ${metricNames().join(', ')}`);
   return [...new Set(names)].map((name) => {
     const found = METRICS.find((m) => m.name === name);
-    if (!found) {
-      throw new LucernaError(
-        'BAD_OPTION',
-        `Unknown metric "${name}"`,
-        `Known metrics: ${metricNames().join(', ')} (closest: ${closestNames(name, metricNames(), 2).join(', ')})`,
-      );
-    }
+    if (!found) throw unknownNameError('metric', name, metricNames());
     return found;
   });
 }

@@ -8,10 +8,10 @@
  * Isomorphic: images arrive as lazily loaded tensors; reading files is the caller's job.
  */
 
-import { forEachChunk } from '../engine/batching.js';
+import { forEachChunk, validBatchSize } from '../engine/batching.js';
 import { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
-import { concatBatch, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { padBatch, type Tensor } from '../tensor/tensor.js';
 import { resolveLayer, trunkGraph } from '../visualization/program.js';
 import { type ReceptiveField, receptiveField } from '../visualization/receptive-field.js';
 import { type InstabilityImage, type InstabilityOptions, type LayerInstability, locationInstability } from './location-instability.js';
@@ -76,8 +76,7 @@ async function openTrunk(
  * zeros, whose rows are dropped).
  */
 async function collectPeaks(model: Model, layer: string, images: readonly StabilityImage[], options: LayerStabilityOptions) {
-  const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
+  const batchSize = validBatchSize(options.batchSize, 8);
   const peaks: ChannelPeaks[] = [];
   let opened: Awaited<ReturnType<typeof openTrunk>> | undefined;
   try {
@@ -85,9 +84,7 @@ async function collectPeaks(model: Model, layer: string, images: readonly Stabil
       const rows = await Promise.all(images.slice(start, start + count).map((i) => i.load()));
       const sample = (rows[0] as Tensor).shape.slice(1);
       opened ??= await openTrunk(model, layer, [batchSize, ...sample]);
-      const padding = batchSize - rows.length;
-      const zeros = padding > 0 ? [{ data: new Float32Array(sizeOf(sample) * padding), shape: [padding, ...sample] }] : [];
-      const out = await opened.trunk.run(concatBatch([...rows, ...zeros]));
+      const out = await opened.trunk.run(padBatch(rows, batchSize));
       const act = (out[layer] as Tensor).data;
       const [c, h, w] = opened.shape;
       for (let r = 0; r < rows.length; r++) peaks.push(channelPeaks(act, r * c * h * w, c, h, w, options.protocol === 'icnn' ? 'column' : 'row'));

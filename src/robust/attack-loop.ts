@@ -10,7 +10,7 @@
  * input, each sample with its own loss, in the same run as the forward pass.
  */
 import { checkBatchSize, throwIfAborted } from '../attribution/rows.js';
-import { explicitTargets, scoreOutput } from '../attribution/targets.js';
+import { checkTarget, explicitTargets, scoreOutput } from '../attribution/targets.js';
 import { forEachChunk } from '../engine/batching.js';
 import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
@@ -89,14 +89,6 @@ export function checkBounds(options: { readonly lower?: number; readonly upper?:
   return { lower, upper };
 }
 
-function checkTargets(targets: readonly number[], classes: number): void {
-  for (const t of targets) {
-    if (!Number.isInteger(t) || t < 0 || t >= classes) {
-      throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
-    }
-  }
-}
-
 function minusOneHot(targets: readonly number[], batch: number, classes: number): Tensor {
   const data = new Float32Array(batch * classes);
   targets.forEach((t, i) => {
@@ -136,7 +128,7 @@ export async function attackChunks(
   const head = lossHead(output);
   const compiled = await model.compile({ seeds: [head] }, shape);
   const classes = compiled.shapeOf(head).at(-1) as number;
-  if (given) checkTargets(given, classes);
+  if (given) for (const t of given) checkTarget(t, classes);
   const out = new Float32Array(n * per);
   const targets: number[] = [];
   const chunks = Math.ceil(n / batch);

@@ -10,8 +10,9 @@
  * when that is 0 and `min + step < max`; the search stops when the midpoint is close to the
  * lower end (`math.isclose`), so the lower end itself is tried last.
  */
-import { checkBatchSize, throwIfAborted } from '../attribution/rows.js';
+import { checkBatchSize } from '../attribution/rows.js';
 import { explicitTargets } from '../attribution/targets.js';
+import { forEachChunk, throwIfAborted } from '../engine/batching.js';
 import type { Model } from '../engine/model.js';
 import { LucernaError } from '../errors.js';
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
@@ -157,8 +158,8 @@ export async function minimalPerturbation<O extends AttackOptions>(
   const { attack, min: _min, max: _max, step: _step, onRound: _onRound, ...rest } = options;
   const attackOptions = { ...rest, batchSize: batch } as unknown as O;
   let rounds = 0;
-  for (let first = 0; first < n; first += batch) {
-    const members = Array.from({ length: Math.min(batch, n - first) }, (_, k) => first + k);
+  await forEachChunk(n, batch, { signal: options.signal }, async (first, count) => {
+    const members = Array.from({ length: count }, (_, k) => first + k);
     for (let active = members.filter((i) => !searches[i]?.done); active.length > 0; active = active.filter((i) => !searches[i]?.done)) {
       throwIfAborted(options.signal);
       // Padding rows repeat the first active sample; their results are dropped.
@@ -190,7 +191,7 @@ export async function minimalPerturbation<O extends AttackOptions>(
       rounds++;
       options.onRound?.(searches.filter((s) => s.done).length, n);
     }
-  }
+  });
   return { epsilon: searches.map((s) => s.best ?? null), adversarial: { data: adversarial, shape: [...x.shape] }, targets, predictions, rounds };
 }
 

@@ -85,6 +85,26 @@ export function concatBatch(parts: readonly Tensor[]): Tensor {
   return { data: out, shape: [n, ...rest] };
 }
 
+/**
+ * The last chunk of a run made whole: `parts` stacked along the batch axis and padded with zero
+ * rows up to `rows` (a session compiled for one batch size takes every chunk; the caller drops
+ * the padding's outputs). A batch already that long is returned as it is.
+ *
+ * @see https://arxiv.org/abs/1802.00614
+ * @example
+ * ```ts
+ * padBatch([a, b], 8); // [8, ...sample]: a, b, then 6 zero rows
+ * ```
+ */
+export function padBatch(parts: readonly Tensor[], rows: number): Tensor {
+  const stacked = parts.length === 1 ? (parts[0] as Tensor) : concatBatch(parts);
+  if ((stacked.shape[0] as number) >= rows) return stacked;
+  const sample = stacked.shape.slice(1);
+  const data = new Float32Array(rows * sizeOf(sample));
+  data.set(stacked.data);
+  return { data, shape: [rows, ...sample] };
+}
+
 /** Index of the first NaN or infinite value, or -1. */
 export function firstNonFinite(data: Float32Array): number {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i] as number)) return i;

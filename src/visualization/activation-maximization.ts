@@ -11,7 +11,7 @@
  * once: give each its own objective with `{ batch: i }`, or add `diversity` to spread them apart.
  */
 import type { Model } from '../engine/model.js';
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 import type { PixelOptions } from '../io/preprocess.js';
 import { seededRandom } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -111,7 +111,7 @@ export async function visualize(model: Model, objective: Objective | string, opt
   const target = typeof objective === 'string' ? parseObjective(objective) : objective;
   const steps = checkSteps(options.steps ?? 512);
   const batch = options.batch ?? 1;
-  if (!Number.isInteger(batch) || batch < 1) throw new LucernaError('BAD_OPTION', `The batch must be a positive integer, got ${batch}`);
+  positiveInteger(batch, 'The batch');
   const size = imageSize(model, options.size, options.pixels);
   throwIfCancelled(options.signal);
   const estimate = await estimateImageProgramMemory(model, target, size, batch, options.pixels);

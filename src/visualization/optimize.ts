@@ -6,7 +6,7 @@
  * Adam: Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", https://arxiv.org/abs/1412.6980
  */
 import { throwIfAborted } from '../engine/batching.js';
-import { LucernaError } from '../errors.js';
+import { LucernaError, positiveInteger } from '../errors.js';
 
 /** Adam's hyper-parameters. */
 export interface AdamOptions {
@@ -102,7 +102,7 @@ function unitInterval(v: number, what: string): number {
  * ```
  */
 export function checkSteps(steps: number): number {
-  if (!Number.isInteger(steps) || steps < 1) throw new LucernaError('BAD_OPTION', `The number of steps must be a positive integer, got ${steps}`);
+  positiveInteger(steps, 'The number of steps');
   return steps;
 }
 

@@ -10,10 +10,10 @@
  * Montages re-load just the images that made a top k.
  */
 import { Model } from '../engine/model.js';
-import { isLucernaError, LucernaError } from '../errors.js';
+import { isLucernaError, LucernaError, positiveInteger } from '../errors.js';
 import type { RgbImage } from '../io/image.js';
 import { planeArgmax } from '../tensor/argmax.js';
-import { concatBatch, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { padBatch, type Tensor } from '../tensor/tensor.js';
 import { requireImageModel } from './model-input.js';
 import { cropBox, montage } from './montage.js';
 import { requireChannel } from './objectives.js';
@@ -134,10 +134,12 @@ class Ranker {
     if (this.batch.length === 0 || !this.trunk) return;
     const rows = this.batch;
     this.batch = [];
-    const per = sizeOf(rows[0]?.tensor.shape.slice(1) ?? []);
-    const padding = this.options.batchSize - rows.length;
-    const zeros = padding > 0 ? [{ data: new Float32Array(per * padding), shape: [padding, ...(rows[0]?.tensor.shape.slice(1) ?? [])] }] : [];
-    const out = await this.trunk.run(concatBatch([...rows.map((r) => r.tensor), ...zeros]));
+    const out = await this.trunk.run(
+      padBatch(
+        rows.map((r) => r.tensor),
+        this.options.batchSize,
+      ),
+    );
     const act = (out[this.tensor] as Tensor).data;
     const [, c, h, w] = this.layerShape as [number, number, number, number];
     rows.forEach((row, i) => {
@@ -184,7 +186,7 @@ export async function topPatches(
     [k, 'k'],
     [batchSize, 'batch size'],
   ] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new LucernaError('BAD_OPTION', `The ${what} must be a positive integer, got ${v}`);
+    positiveInteger(v, `The ${what}`);
   }
   const ranker = new Ranker(model, resolveLayer(model.graph, options.layer), { ...options, k, batchSize });
   const skipped: { image: string; reason: string }[] = [];

@@ -358,7 +358,7 @@ describe('lucerna explain: bad input', { concurrency: 3 }, () => {
     ['an unknown layer', [tinyCnn, '--input', coffee, '--layer', '/relu9/Relu_output_0'], 1, /No layer named "\/relu9\/Relu_output_0".*\/relu2\/Relu_output_0/],
     ['an unknown class label', [tinyCnn, '--input', coffee, '--target', 'kitten'], 1, /No class labelled "kitten"/],
     ['a target out of range', [tinyCnn, '--input', coffee, '--target', '10'], 1, /Target 10 is out of range: the model has 10 classes/],
-    ['an unknown method', [tinyCnn, '--methods', 'grad-cam,grad-cm'], 2, /Unknown method "grad-cm".*Closest: grad-cam/],
+    ['an unknown method', [tinyCnn, '--methods', 'grad-cam,grad-cm'], 2, /Unknown method "grad-cm".*closest: grad-cam/],
     ['an unknown mode', [tinyCnn, '--mode', 'sparkles'], 2, /Unknown --mode "sparkles"/],
   ];
 

@@ -19,6 +19,36 @@ describe('chunksOf', () => {
     ]);
     assert.deepEqual(chunksOf(0, 4), []);
   });
+
+  it('gives the batches of a one-item-at-a-time reading, for any size and skip set', () => {
+    // The reading it must equal: walk the items, flush a batch when it holds `size` ids.
+    const reference = (n: number, size: number, skip: ReadonlySet<number>) => {
+      const out: { ids: number[]; skipped: number }[] = [];
+      let current = { ids: [] as number[], skipped: 0 };
+      for (let i = 0; i < n; i++) {
+        if (skip.has(i)) current.skipped++;
+        else current.ids.push(i);
+        if (current.ids.length === size) {
+          out.push(current);
+          current = { ids: [], skipped: 0 };
+        }
+      }
+      if (current.ids.length > 0 || current.skipped > 0) out.push(current);
+      return out;
+    };
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let trial = 0; trial < 500; trial++) {
+      const n = Math.floor(random() * 14);
+      const size = 1 + Math.floor(random() * 5);
+      const density = random();
+      const skip = new Set(Array.from({ length: n + 2 }, (_, i) => i).filter(() => random() < density));
+      assert.deepEqual(chunksOf(n, size, skip), reference(n, size, skip), `n ${n}, size ${size}, skip ${[...skip]}`);
+    }
+  });
 });
 
 describe('lookahead', () => {

@@ -106,6 +106,35 @@ describe('the minimal perturbation per sample', () => {
     assert.ok(r.rounds > 0 && rounds.at(-1) === '5/5');
   });
 
+  it('gives the same search for every batch size, and stops when the signal fires', async () => {
+    await using model = await linearModel(spec);
+    const rows = [withMargin(0.37), withMargin(0.11), withMargin(5), withMargin(1.2), withMargin(-0.23)];
+    const x = { data: Float32Array.from(rows.flat()), shape: [5, 1, 2, 2] };
+    const run = (batchSize: number, o: { signal?: AbortSignal; onRound?: (d: number, t: number) => void } = {}) =>
+      minimalPerturbation(model, x, { attack: fgsm, max: 0.5, step: 0.01, batchSize, ...o });
+    const one = await run(1);
+    for (const batchSize of [2, 3, 5, 8]) {
+      const r = await run(batchSize);
+      assert.deepEqual(r.epsilon, one.epsilon, `batch ${batchSize}`);
+      assert.deepEqual(r.predictions, one.predictions, `batch ${batchSize}`);
+      assert.deepEqual([...r.adversarial.data], [...one.adversarial.data], `batch ${batchSize}`);
+    }
+    const controller = new AbortController();
+    let finishedAtAbort = 0;
+    await assert.rejects(
+      run(2, {
+        signal: controller.signal,
+        onRound: (done) => {
+          if (done < 2) return;
+          finishedAtAbort = done;
+          controller.abort();
+        },
+      }),
+      { code: 'ABORTED' },
+    );
+    assert.equal(finishedAtAbort, 2, 'the abort came when the first chunk of 2 was done, before any later round');
+  });
+
   it('is 0 for a sample the model already gets wrong (ε = 0 leaves the input bounded but unattacked)', async () => {
     await using model = await linearModel(spec);
     const x = { data: Float32Array.from(withMargin(0.3)), shape: [1, 1, 2, 2] };

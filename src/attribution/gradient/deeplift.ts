@@ -11,12 +11,12 @@
 import { deepliftRules } from '../../compiler/rulesets/deeplift.js';
 import { forEachChunk } from '../../engine/batching.js';
 import type { CompiledGradient, Model } from '../../engine/model.js';
-import { isLucernaError, LucernaError } from '../../errors.js';
+import { isLucernaError } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { OPTIONS, withDefaults } from '../options.js';
 import { checkBatchSize } from '../rows.js';
-import { argmaxRows, explicitTargets, oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
+import { argmaxRows, checkTarget, explicitTargets, oneHotSeed, scoreOutput, seedTensor, targetScores } from '../targets.js';
 import type { AttributionMethod, AttributionResult, CommonOptions } from '../types.js';
 
 /**
@@ -80,7 +80,7 @@ async function deepliftMultipliers(
   const output = scoreOutput(model, options);
   const compiled = await compilePairs(model, seed, given === undefined, inputShape);
   const seedShape = compiled.shapeOf(seed);
-  if (given) checkTargets(given, seedShape[seedShape.length - 1] as number);
+  if (given) for (const t of given) checkTarget(t, seedShape[seedShape.length - 1] as number);
   const batch = new Float32Array(2 * pairs * per);
   const multipliers = new Float32Array(n * per);
   const targets: number[] = [];
@@ -102,14 +102,6 @@ async function deepliftMultipliers(
     referenceScores.push(...targetScores(rows(pairs), chunkTargets, options.score));
   });
   return { multipliers: { data: multipliers, shape: [...x.shape] }, targets, inputScores, referenceScores };
-}
-
-function checkTargets(targets: readonly number[], classes: number): void {
-  for (const t of targets) {
-    if (!Number.isInteger(t) || t < 0 || t >= classes) {
-      throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the model has ${classes} classes (0 to ${classes - 1})`);
-    }
-  }
 }
 
 /**

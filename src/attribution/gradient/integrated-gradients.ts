@@ -6,7 +6,7 @@
  * the weighted sum is accumulated chunk by chunk, so memory is bounded for any number of steps.
  */
 import type { Model } from '../../engine/model.js';
-import { LucernaError } from '../../errors.js';
+import { positiveInteger } from '../../errors.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { forwardScores } from '../forward.js';
@@ -63,7 +63,7 @@ export const integratedGradients: AttributionMethod<IntegratedGradientsOptions> 
   description: 'Integrated Gradients (Sundararajan et al. 2017)',
   async attribute(model: Model, x: Tensor, options: IntegratedGradientsOptions = {}): Promise<AttributionResult> {
     const steps = options.steps ?? IG_DEFAULTS.steps;
-    if (!Number.isInteger(steps) || steps < 1) throw new LucernaError('BAD_OPTION', `steps must be a positive integer, got ${steps}`);
+    positiveInteger(steps, 'steps');
     const { alphas, weights } = quadrature(options.integration ?? IG_DEFAULTS.integration, steps);
     const { targets, scores } = await forwardScores(model, x, options);
     const baseline = resolveBaseline(options.baseline ?? IG_DEFAULTS.baseline, x);

@@ -9,7 +9,7 @@
  */
 import type { Box } from '../../engine/incremental/plan.js';
 import type { Model } from '../../engine/model.js';
-import { LucernaError } from '../../errors.js';
+import { LucernaError, positiveInteger } from '../../errors.js';
 import { formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import { OPTIONS, withDefaults } from '../options.js';
@@ -61,7 +61,7 @@ export const FEATURE_ABLATION_DEFAULTS = {
  * ```
  */
 export function gridFeatureMask(height: number, width: number, cell: number): { data: Int32Array; shape: number[] } {
-  if (!Number.isInteger(cell) || cell < 1) throw new LucernaError('BAD_OPTION', `The feature cell size must be a positive integer, got ${cell}`);
+  positiveInteger(cell, 'The feature cell size');
   const across = Math.ceil(width / cell);
   const data = new Int32Array(height * width);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = Math.floor(y / cell) * across + Math.floor(x / cell);

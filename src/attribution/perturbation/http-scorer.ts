@@ -18,11 +18,13 @@
  *
  * Isomorphic: it uses only the global `fetch` and `AbortController`.
  */
+import { validBatchSize } from '../../engine/batching.js';
 import { LucernaError } from '../../errors.js';
+import { chunkRanges } from '../../tensor/chunks.js';
 import { sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { throwIfAborted } from '../rows.js';
 import { abortedError, isRetryableStatus, linkAbort, parseRetryAfter, RequestPool, retryDelayMs, sleep } from './http-retry.js';
-import { checkScorerBatchSize, type Scorer } from './scorer.js';
+import type { Scorer } from './scorer.js';
 
 /** Options of {@link httpScorer}. */
 export interface HttpScorerOptions {
@@ -100,7 +102,7 @@ interface BatchState {
  */
 export function httpScorer(options: HttpScorerOptions): Scorer {
   const config = resolveOptions(options);
-  const batchSize = checkScorerBatchSize(options.batchSize, 16);
+  const batchSize = validBatchSize(options.batchSize, 16);
   return {
     batchSize,
     description: options.description ?? `${options.url} (HTTP, batch ${batchSize}, ${config.perRequest} per request)`,
@@ -160,9 +162,9 @@ async function scoreOverHttp(config: HttpConfig, batch: Tensor, signal: AbortSig
   const state: BatchState = {};
   let failure: unknown;
   try {
-    for (let first = 0; first < n; first += config.perRequest) {
-      const end = Math.min(n, first + config.perRequest);
-      const samples: Tensor = { data: batch.data.subarray(first * per, end * per), shape: [end - first, ...sampleShape] };
+    for (const { first, count } of chunkRanges(n, config.perRequest)) {
+      const end = first + count;
+      const samples: Tensor = { data: batch.data.subarray(first * per, end * per), shape: [count, ...sampleShape] };
       parts.push({ first, end, of: n, body: JSON.stringify(config.buildRequest(samples)) });
     }
     await Promise.all(

@@ -4,10 +4,11 @@
  * function (a black-box model), or on a remote model behind HTTP (see `http-scorer.ts`).
  */
 
+import { validBatchSize } from '../../engine/batching.js';
 import type { LocalEdit } from '../../engine/incremental/session.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
-import { sizeOf, type Tensor } from '../../tensor/tensor.js';
+import { padBatch, type Tensor } from '../../tensor/tensor.js';
 import { softmaxRows } from '../targets.js';
 
 /**
@@ -42,13 +43,6 @@ export interface ModelScorerOptions {
   readonly score?: 'logit' | 'probability';
 }
 
-/** Validates a batch size option. */
-export function checkScorerBatchSize(batchSize: number | undefined, fallback: number): number {
-  const b = batchSize ?? fallback;
-  if (!Number.isInteger(b) || b < 1) throw new LucernaError('BAD_OPTION', `Batch size must be a positive integer, got ${batchSize}`);
-  return b;
-}
-
 /**
  * A scorer over a loaded model. Sessions stay warm in the model's cache; a short last chunk is
  * padded to the batch size so one session serves every chunk.
@@ -59,7 +53,7 @@ export function checkScorerBatchSize(batchSize: number | undefined, fallback: nu
  * ```
  */
 export function modelScorer(model: Model, options: ModelScorerOptions = {}): Scorer {
-  const batchSize = checkScorerBatchSize(options.batchSize, 32);
+  const batchSize = validBatchSize(options.batchSize, 32);
   const output = options.output ?? model.outputNames[0];
   if (!output || !model.outputNames.includes(output)) {
     throw new LucernaError('UNKNOWN_TENSOR', `The model has no output "${options.output}"`, `Outputs: ${model.outputNames.join(', ')}`);
@@ -69,8 +63,7 @@ export function modelScorer(model: Model, options: ModelScorerOptions = {}): Sco
     description: `${model.name} (ONNX Runtime, batch ${batchSize})`,
     async score(batch: Tensor): Promise<Tensor> {
       const n = batch.shape[0] as number;
-      const per = sizeOf(batch.shape.slice(1));
-      const padded = n === batchSize || n > batchSize ? batch : padRows(batch, batchSize, per);
+      const padded = padBatch([batch], batchSize);
       const out = (await model.run(padded))[output] as Tensor;
       const k = out.data.length / (padded.shape[0] as number);
       const data = out.data.subarray(0, n * k);
@@ -78,12 +71,6 @@ export function modelScorer(model: Model, options: ModelScorerOptions = {}): Sco
       return options.score === 'probability' ? { data: softmaxRows(rows), shape: rows.shape } : rows;
     },
   };
-}
-
-function padRows(batch: Tensor, rows: number, per: number): Tensor {
-  const data = new Float32Array(rows * per);
-  data.set(batch.data);
-  return { data, shape: [rows, ...batch.shape.slice(1)] };
 }
 
 /**
@@ -98,7 +85,7 @@ export function functionScorer(
   fn: (batch: Tensor, signal?: AbortSignal) => Promise<Tensor | Float32Array | number[][]>,
   options: { batchSize?: number; description?: string } = {},
 ): Scorer {
-  const batchSize = checkScorerBatchSize(options.batchSize, 32);
+  const batchSize = validBatchSize(options.batchSize, 32);
   return {
     batchSize,
     description: options.description ?? 'a user function',

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { encodeRgbPng, loadImageTensor, type RgbImage } from '../../io/image.js';
+import { readError } from '../../io/read-error.js';
 import { pngDataUri } from '../../render/node.js';
 import type { FilterEvidence } from '../../render/report/bias.js';
 import { parseDissection, type UnitLabel, unitLabels } from '../../studio/shape/dissection.js';
@@ -38,12 +39,7 @@ export async function readDissectionLabels(path: string, layer: string, model: M
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError(
-      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE',
-      `Cannot read the dissection ${file} (${code ?? (e as Error).message})`,
-      'Pass the result.json (or folder) that lucerna dissect wrote',
-    );
+    throw readError(e, `the dissection ${file}`, 'Pass the result.json (or folder) that lucerna dissect wrote');
   }
   const dissection = parseDissection(text);
   const resolved = (name: string) => {

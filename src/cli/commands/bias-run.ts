@@ -26,6 +26,7 @@ import { forEachChunk } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
+import { readError } from '../../io/read-error.js';
 import { biasPage, type FilterEvidence, relationKey } from '../../render/report/bias.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { CommandContext, CommandResult } from '../command.js';
@@ -59,8 +60,7 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read ${what} ${path} (${code ?? (e as Error).message})`);
+    throw readError(e, `${what} ${path}`);
   }
 }
 
@@ -68,8 +68,7 @@ async function listDir(dir: string, hint?: string): Promise<string[]> {
   try {
     return (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.')).map((e) => (e.isDirectory() ? `${e.name}/` : e.name));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read ${dir} (${code ?? (e as Error).message})`, hint);
+    throw readError(e, dir, hint);
   }
 }
 

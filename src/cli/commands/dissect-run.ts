@@ -24,6 +24,7 @@ import { LucernaError } from '../../errors.js';
 import { fileActivationCache } from '../../io/activation-cache.js';
 import { loadImageTensor, thumbnailJpeg } from '../../io/image.js';
 import { encodePalettePng } from '../../io/png.js';
+import { readError } from '../../io/read-error.js';
 import type { StagedOutputs } from '../../io/write.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { openModel, pixelSettings } from '../model.js';
@@ -93,12 +94,7 @@ async function readShard(path: string): Promise<ShardFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError(
-      code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE',
-      `Cannot read ${path} (${code ?? (e as Error).message})`,
-      'Give a folder written by `lucerna dissect --shard`',
-    );
+    throw readError(e, path, 'Give a folder written by `lucerna dissect --shard`');
   }
   try {
     return checkShardFile(JSON.parse(text), path);

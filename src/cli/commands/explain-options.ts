@@ -4,7 +4,7 @@
  */
 import { INTEGRATION_RULES, type IntegrationRule } from '../../attribution/integration.js';
 import { OPTIONS } from '../../attribution/options.js';
-import { closestNames, LucernaError } from '../../errors.js';
+import { LucernaError, unknownNameError } from '../../errors.js';
 import { type OverlayMode, parseOverlayMode } from '../../render/overlay.js';
 import { packagePath } from '../package-root.js';
 import { parseChoice, parseInteger, parseNumber } from '../parse.js';
@@ -99,9 +99,7 @@ export function parseMethods(text: string | undefined): string[] {
   if (names.length === 0) throw new LucernaError('BAD_OPTION', '--methods is empty', `Name one or more of ${explainMethodNames().join(', ')}`);
   const known = explainMethodNames();
   for (const name of names) {
-    if (!known.includes(name)) {
-      throw new LucernaError('BAD_OPTION', `Unknown method "${name}"`, `Closest: ${closestNames(name, known, 3).join(', ')}; all: ${known.join(', ')}`);
-    }
+    if (!known.includes(name)) throw unknownNameError('method', name, known);
   }
   if (new Set(names).size !== names.length) throw new LucernaError('BAD_OPTION', `--methods names a method twice: "${text}"`);
   return names;

@@ -13,6 +13,7 @@ import { type FilterPeaks, filterPeaks } from '../../disentangle/tree/patches.js
 import { computeRationales } from '../../disentangle/tree/rationale.js';
 import { LucernaError } from '../../errors.js';
 import { loadImageTensor } from '../../io/image.js';
+import { readError } from '../../io/read-error.js';
 import type { CommandContext, CommandResult } from '../command.js';
 import { modelSha256, openModel } from '../model.js';
 import { parseInteger } from '../parse.js';
@@ -57,8 +58,7 @@ export async function runTreeExplain(ctx: CommandContext, treePath: string, mode
   try {
     text = await readFile(treePath, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read the tree file ${treePath} (${code ?? 'error'})`);
+    throw readError(e, `the tree file ${treePath}`);
   }
   await using opened = await openModel(modelPath);
   const m = opened.model;

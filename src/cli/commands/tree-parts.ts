@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseCsv } from '../../datasets/broden/csv.js';
 import { LucernaError } from '../../errors.js';
+import { readError } from '../../io/read-error.js';
 
 /** Longest part name drawn in a node box; the tables show the whole name. */
 const SHORT = 9;
@@ -26,8 +27,7 @@ export async function filterPartNames(path: string, filters: number): Promise<(f
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read the --parts file ${path} (${code ?? 'error'})`);
+    throw readError(e, `the --parts file ${path}`);
   }
   const rows = parseCsv(text, ['unit', 'label'], path);
   const names = new Map<number, string>();

@@ -11,7 +11,7 @@
  * n ≥ 500 every label is in at least 40 images (see the test for the measured minimum).
  * Isomorphic and deterministic in the seed.
  */
-import { LucernaError } from '../../errors.js';
+import { LucernaError, positiveInteger } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
 import type { LabelSpec } from '../broden/builder.js';
 import { PARTS, type Part, type Placed, SHAPES, shapeTest } from './shapes.js';
@@ -113,7 +113,7 @@ class ColourCycle {
 export function* generateConcepts(options: { n: number; seed: number; size?: number }): Generator<ConceptImage> {
   const size = options.size ?? 224;
   if (!Number.isInteger(size) || size < 32 || size % 2) throw new LucernaError('BAD_OPTION', `The image size must be an even integer ≥ 32, got ${size}`);
-  if (!Number.isInteger(options.n) || options.n < 1) throw new LucernaError('BAD_OPTION', `The number of images must be a positive integer, got ${options.n}`);
+  positiveInteger(options.n, 'The number of images');
   const seg = Math.floor(size / 2);
   const u = seededRandom(options.seed);
   const cycle = new ColourCycle(u);

@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { LucernaError } from '../../errors.js';
+import { readError } from '../../io/read-error.js';
 import { type AugmentOptions, colourJitter, flipHorizontal, randomResizedCropBox, sampleRandom } from '../augment.js';
 import type { Dataset } from '../types.js';
 
@@ -30,8 +31,7 @@ async function listDir(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).sort();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LucernaError(code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'BAD_FILE', `Cannot read the image folder ${dir} (${code ?? (e as Error).message})`);
+    throw readError(e, `the image folder ${dir}`);
   }
 }
 

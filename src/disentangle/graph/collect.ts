@@ -5,12 +5,12 @@
  *
  * Isomorphic: images arrive as lazily loaded tensors; reading files is the caller's job.
  */
-import { forEachChunk } from '../../engine/batching.js';
+import { forEachChunk, validBatchSize } from '../../engine/batching.js';
 import type { Model } from '../../engine/model.js';
 import { Model as ModelClass } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import type { Graph } from '../../onnx/graph.js';
-import { concatBatch, sizeOf, type Tensor } from '../../tensor/tensor.js';
+import { padBatch, type Tensor } from '../../tensor/tensor.js';
 import { resolveLayer, trunkGraph } from '../../visualization/program.js';
 import { mapPeaks } from './peaks.js';
 import type { ActivationMap, GraphLayer, ImagePeaks } from './types.js';
@@ -78,8 +78,7 @@ export async function collectGraphPeaks(
   images: readonly { load(): Promise<Tensor> }[],
   options: CollectOptions,
 ): Promise<{ peaks: ImagePeaks[]; layers: GraphLayer[] }> {
-  const batchSize = options.batchSize ?? 8;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new LucernaError('BAD_OPTION', `The batch size must be a positive integer, got ${batchSize}`);
+  const batchSize = validBatchSize(options.batchSize, 8);
   const names = options.layers.map((l) => convLayer(model.graph, l));
   const peaks: ImagePeaks[] = [];
   let layers: GraphLayer[] = [];
@@ -107,9 +106,7 @@ export async function collectGraphPeaks(
           return { name, channels: shape[1] as number, height: shape[2] as number, width: shape[3] as number };
         });
       }
-      const padding = batchSize - rows.length;
-      const zeros = padding > 0 ? [{ data: new Float32Array(sizeOf(sample) * padding), shape: [padding, ...sample] }] : [];
-      const out = await trunk.run(concatBatch([...rows, ...zeros]));
+      const out = await trunk.run(padBatch(rows, batchSize));
       for (let r = 0; r < rows.length; r++) {
         const maps = layers.map((l) => {
           const plane = l.channels * l.height * l.width;

@@ -56,7 +56,7 @@
  * 0.0795 against the best filter's 0.0972 (mean over the parts), and below it on every part on
  * average (beak tip 0.0586 against 0.0634, though on only 15 of the 40 sets).
  */
-import { LucernaError } from '../../errors.js';
+import { LucernaError, positiveInteger } from '../../errors.js';
 
 /** Positions of units (nodes or filters) on one image; a unit fired where `value` > 0. */
 export interface UnitPositions {
@@ -140,7 +140,7 @@ function priorVariance(shots: readonly PartShot[], mean: readonly [number, numbe
  */
 export function fitPartLocator(shots: readonly PartShot[], count: number, inputSize: readonly [number, number], options: LocatorOptions = {}): PartLocator {
   if (shots.length === 0) throw new LucernaError('BAD_OPTION', 'Part localisation needs at least one annotated image');
-  if (!Number.isInteger(count) || count < 1) throw new LucernaError('BAD_OPTION', `The number of units must be a positive integer, got ${count}`);
+  positiveInteger(count, 'The number of units');
   const k = shots.length;
   const n = shots[0]?.units.value.length ?? 0;
   const fallback: [number, number] = [shots.reduce((s, t) => s + t.part[0], 0) / k, shots.reduce((s, t) => s + t.part[1], 0) / k];

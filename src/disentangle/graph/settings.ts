@@ -3,7 +3,7 @@
  * al. 2018, https://arxiv.org/abs/1708.01785): 40, 40, 20, 20 patterns per filter from the lower
  * to the top layer and 15 parents per node. The rest are our choices, documented in `fit.ts`.
  */
-import { LucernaError } from '../../errors.js';
+import { LucernaError, positiveInteger } from '../../errors.js';
 import type { GraphSettings } from './types.js';
 
 /** The paper's patterns per filter for its four layers, lower → top. */
@@ -41,7 +41,7 @@ export function resolveSettings(partial: Partial<GraphSettings>, layers: number)
     ['--iterations', s.iterations],
     ['--min-support', s.minSupport],
   ];
-  for (const [name, v] of positiveInts) if (!Number.isInteger(v) || v < 1) throw new LucernaError('BAD_OPTION', `${name} must be a positive integer, got ${v}`);
+  for (const [name, v] of positiveInts) positiveInteger(v, name);
   if (!(s.unaryWeight >= 0)) throw new LucernaError('BAD_OPTION', `The unary weight must be ≥ 0, got ${s.unaryWeight}`);
   if (!(s.minSigma > 0)) throw new LucernaError('BAD_OPTION', `minSigma must be > 0, got ${s.minSigma}`);
   if (!(s.gate > 0)) throw new LucernaError('BAD_OPTION', `The gate must be > 0, got ${s.gate}`);

@@ -39,7 +39,7 @@
  * active selection then never asked about those images, so a committee of units that rarely fire
  * together never had its errors checked, and the error rose with the answers (docs/qa.md).
  */
-import { LucernaError } from '../../errors.js';
+import { LucernaError, positiveInteger } from '../../errors.js';
 import type { UnitPositions } from '../graph/locate.js';
 import type { PartGuess, PartModel, PartUnit, Point } from './types.js';
 
@@ -82,7 +82,7 @@ export function partModelSettings(options: { inputSize: Point; committee?: numbe
   const [h, w] = options.inputSize;
   if (!(h > 0 && w > 0)) throw new LucernaError('BAD_OPTION', `The input size must be positive, got ${h}×${w}`);
   const committee = options.committee ?? PART_MODEL_DEFAULTS.committee;
-  if (!Number.isInteger(committee) || committee < 1) throw new LucernaError('BAD_OPTION', `The committee size must be a positive integer, got ${committee}`);
+  positiveInteger(committee, 'The committee size');
   const priorVariance = options.priorVariance ?? 0.01 * (h * h + w * w);
   if (!(priorVariance > 0)) throw new LucernaError('BAD_OPTION', `The prior variance must be positive, got ${priorVariance}`);
   const priorWeight = options.priorWeight ?? PART_MODEL_DEFAULTS.priorWeight;

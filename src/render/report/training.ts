@@ -4,6 +4,7 @@
  * several (e.g. cross-entropy plus the interpretable-CNN filter loss, Zhang et al. 2018,
  * https://arxiv.org/abs/1710.00935), the validation confusion matrix, and every setting.
  */
+import { chunkRanges } from '../../tensor/chunks.js';
 import type { EpochSummary } from '../../training/fit.js';
 import type { FilterMaps } from '../../training/interpretable/filter-maps.js';
 import { callout } from './callout.js';
@@ -56,12 +57,10 @@ export interface TrainingReport {
  */
 export function windowMeans(values: readonly number[], maxPoints: number): { x: number; y: number }[] {
   const size = Math.max(1, Math.ceil(values.length / Math.max(1, maxPoints)));
-  const out: { x: number; y: number }[] = [];
-  for (let start = 0; start < values.length; start += size) {
-    const window = values.slice(start, start + size);
-    out.push({ x: start + window.length, y: window.reduce((a, b) => a + b, 0) / window.length });
-  }
-  return out;
+  return Array.from(chunkRanges(values.length, size), ({ first, count }) => {
+    const window = values.slice(first, first + count);
+    return { x: first + count, y: window.reduce((a, b) => a + b, 0) / count };
+  });
 }
 
 const MAX_POINTS = 400;

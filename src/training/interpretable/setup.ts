@@ -13,6 +13,7 @@
  *   filter: its images are negatives for every filter (the paper's categories are object categories).
  */
 import type { Dataset } from '../../datasets/types.js';
+import { type ChunkControl, forEachChunk } from '../../engine/batching.js';
 import { prepareGraph } from '../../engine/prepare.js';
 import { outputTensor, type Runtime, type SessionOptions } from '../../engine/runtime.js';
 import { LucernaError } from '../../errors.js';
@@ -117,8 +118,10 @@ export function objectClass(classNames: readonly string[] | undefined): number {
  * Mean activation [K, C] (class-major) of each tensor's filters over each class's images (with
  * `reduce` `peak`: the mean over the class's images of each map's maximum), read
  * from `o.assignSamples` (default 256) samples spread evenly over `data` (an image folder lists
- * its samples class by class); a class with no sample there keeps zeros. Multi-category mode assigns filters from it; it also measures how
- * silent an interpretable net's filters are on `none` images ({@link noneToObjectRatio}).
+ * its samples class by class), in whole batches of `o.batchSize` (default 16) on the batching
+ * core (`control`: cancellation and progress); a class with no sample there keeps zeros.
+ * Multi-category mode assigns filters from it; it also measures how silent an interpretable net's
+ * filters are on `none` images ({@link noneToObjectRatio}).
  *
  * @example
  * ```ts
@@ -135,6 +138,7 @@ export async function meanActivations(
   o: InterpretableOptions,
   session: SessionOptions,
   reduce: 'mean' | 'peak' = 'mean',
+  control: ChunkControl = {},
 ): Promise<Map<string, Float64Array>> {
   const batch = Math.max(1, Math.min(o.batchSize ?? 16, data.size));
   const prepared = await prepareGraph(runtime, graph, [batch, ...data.sampleShape], session);
@@ -145,7 +149,10 @@ export async function meanActivations(
   const s = await runtime.createSession(encodeModel(g.toModel()), session);
   try {
     const total = Math.min(data.size, o.assignSamples ?? 256);
-    for (let start = 0; start + batch <= total || start === 0; start += batch) {
+    // Whole batches only (the session has one batch size): a short tail is left out, and a set
+    // smaller than one batch is read once, wrapping around.
+    const rows = batch * Math.max(1, Math.floor(total / batch));
+    await forEachChunk(rows, batch, control, async (start) => {
       // Spread over the whole set: an image folder lists its samples class by class, so the first
       // `total` alone could all be of one class.
       const indices = Array.from({ length: batch }, (_, i) => Math.floor((((start + i) % total) * data.size) / total));
@@ -170,7 +177,7 @@ export async function meanActivations(
         }
       }
       for (const l of labels) counts[l] = (counts[l] as number) + 1;
-    }
+    });
   } finally {
     await s.dispose();
   }

@@ -8,6 +8,7 @@
  */
 import { css, html } from 'lit';
 import { type ImageFrame, imageFrame, modelToImage } from '../../../disentangle/qa/frame.js';
+import { chunkRanges } from '../../../tensor/chunks.js';
 import { planarToRgb } from '../../../visualization/montage.js';
 import type { DatasetImage } from '../../server/dataset.js';
 import { unitLabels } from '../../shape/dissection.js';
@@ -115,8 +116,9 @@ export class UnitsView extends StateView {
       const layer = this.layer;
       const steps = this.visSteps;
       const found = new Map<number, string>();
-      for (let start = 0; start < channels.length; start += VIS_BATCH) {
-        const part = channels.slice(start, start + VIS_BATCH);
+      // The worker call carries the signal: a Cancel rejects it with the core's ABORTED, shown as "Cancelled".
+      for (const { first: start, count } of chunkRanges(channels.length, VIS_BATCH)) {
+        const part = channels.slice(start, start + count);
         const args = { layer, channels: part, steps, ...(state.preprocessing ? { preprocessing: state.preprocessing } : {}) };
         const r = await state.core.visualize(args, { signal, onProgress: (d, t) => onProgress(start + part.length * (t ? d / t : 0), channels.length) });
         for (const [i, c] of part.entries()) found.set(c, pixelsDataUrl(planarToRgb(r.images, i)));
