@@ -51,56 +51,6 @@ function randomOrder(n: number, next: () => number): Int32Array {
 /** Player at step `t` (0-based) of a walk: the order forwards, or backwards for the reverse walk. */
 const playerAt = (order: Int32Array, t: number, reverse: boolean): number => order[reverse ? order.length - 1 - t : t] as number;
 
-/** A uniformly random integer in [0, n). */
-const randomBelow = (n: number, next: () => number) => Math.floor(next() * n);
-
-/**
- * `pairs` orders of `n` players whose antithetic positions are stratified: position t of a walk
- * and position n − 1 − t of its reverse are one "depth" min(t, n − 1 − t), the depths are cut into
- * `pairs` equal bins, and each player's bin moves by one per pair from a random start (a cyclic
- * Latin rectangle), so over the pairs every player joins its walks at every depth band once
- * instead of at random depths. A player whose bin is full takes the nearest bin with room; the
- * positions inside a bin, and which side of the walk they are on, are random. Players, starts and
- * positions are drawn with no regard to the players' labels, so each order on its own is a uniformly
- * random permutation (Castro et al. 2017, stratified sampling by position,
- * https://doi.org/10.1016/j.cor.2016.12.012): the estimate stays unbiased.
- */
-function stratifiedOrders(n: number, pairs: number, next: () => number): Int32Array[] {
-  const depths = Math.ceil(n / 2);
-  const binOf = (t: number) => Math.floor((Math.min(t, n - 1 - t) * pairs) / depths);
-  const players = randomOrder(n, next);
-  const start = new Int32Array(n);
-  players.forEach((player, j) => {
-    start[player] = j % pairs;
-  });
-  const orders: Int32Array[] = [];
-  for (let p = 0; p < pairs; p++) {
-    const free: number[][] = Array.from({ length: pairs }, () => []);
-    for (const t of randomOrder(n, next)) free[binOf(t)]?.push(t);
-    const order = new Int32Array(n);
-    for (const player of randomOrder(n, next)) {
-      const want = ((start[player] as number) + p) % pairs;
-      const bin = nearestWithRoom(free, want, next);
-      const slots = free[bin] as number[];
-      order[slots.pop() as number] = player;
-    }
-    orders.push(order);
-  }
-  return orders;
-}
-
-/** The bin with room nearest to `want` (ties broken at random). */
-function nearestWithRoom(free: readonly number[][], want: number, next: () => number): number {
-  for (let d = 0; d < free.length; d++) {
-    const candidates = [want - d, want + d].filter((b, i) => b >= 0 && b < free.length && (free[b] as number[]).length > 0 && (d > 0 || i === 0));
-    if (candidates.length > 0) return candidates[randomBelow(candidates.length, next)] as number;
-  }
-  throw new Error('no free position left');
-}
-
-/** How the walks' orders are drawn: independently, or with stratified depths ({@link stratifiedOrders}). */
-export type WalkDesign = 'independent' | 'stratified';
-
 /**
  * The coalitions of `pairs` antithetic walks over `features` players, reproducible from `seed`.
  *
@@ -109,16 +59,15 @@ export type WalkDesign = 'independent' | 'stratified';
  * const walks = permutationWalks(5, 2, 1); // walks.set.count === 1 + 2 · 2 · 4
  * ```
  */
-export function permutationWalks(features: number, pairs: number, seed: number, design: WalkDesign = 'independent'): PermutationWalks {
+export function permutationWalks(features: number, pairs: number, seed: number): PermutationWalks {
   const next = seededRandom(seed);
-  const drawn = design === 'stratified' ? stratifiedOrders(features, pairs, next) : undefined;
   const inner = Math.max(0, features - 1);
   const count = 1 + 2 * pairs * inner;
   const z = new Uint8Array(count * features);
   const orders: Int32Array[] = [];
   let row = 1;
   for (let p = 0; p < pairs; p++) {
-    const order = drawn ? (drawn[p] as Int32Array) : randomOrder(features, next);
+    const order = randomOrder(features, next);
     orders.push(order);
     for (const reverse of [false, true]) {
       const mask = new Uint8Array(features);
