@@ -1,7 +1,19 @@
 /**
  * Selection runs for KernelSHAP's default (issue #12 defect 12), not a test: on images and seeds
- * that the bench does not report, each candidate estimator's superpixel weights are compared with
- * a high-budget reference of unbiased permutation walks (Spearman, top-5 overlap, squared error).
+ * that the bench does not report (../shared/images camera, horse, rocket; seeds ≥ 101), each
+ * candidate estimator's superpixel weights are compared with a high-budget reference of unbiased
+ * antithetic permutation walks (Spearman, top-5 and top-10 overlap, squared error), one JSON line
+ * per (image, seed). Candidates (`--candidates`), all but `earlier` within ⌊(2K + 2048) / 3⌋ scores:
+ * - `earlier`: the earlier default, kernel regression on 2K + 2048 coalitions (`shap`'s `auto`);
+ * - `walks` (the default) and `stratified`: antithetic walks, independent or with stratified
+ *   depths (Castro, Gómez, Molina & Tejada 2017, Comput. Oper. Res. 82:180–188); each also gives
+ *   `walkreg` / `swalkreg`, the kernel regression on the walks' own rows, and their mean `walkmix`;
+ * - `leverage`, `kernel712`: the regression with leverage-score (Musco & Witter 2024,
+ *   https://arxiv.org/abs/2410.01917) or kernel size sampling (paired, Covert & Lee 2021,
+ *   https://arxiv.org/abs/2012.01536);
+ * - `anchored` / `sanchored`: walks anchored on every singleton and leave-one-out coalition (as
+ *   `shap` enumerates the sizes that fit the budget), independent or stratified.
+ * Findings: /work/notes-s9/shap12c.md (session 9); none reached the earlier default's top-5.
  *
  * @example
  * ```sh
@@ -59,8 +71,8 @@ const randomBelow = (n: number, next: () => number) => Math.floor(next() * n);
  * instead of at random depths. A player whose bin is full takes the nearest bin with room; the
  * positions inside a bin, and which side of the walk they are on, are random. Players, starts and
  * positions are drawn with no regard to the players' labels, so each order on its own is a uniformly
- * random permutation (Castro et al. 2017, stratified sampling by position,
- * https://doi.org/10.1016/j.cor.2016.12.012): the estimate stays unbiased.
+ * random permutation (Castro, Gómez, Molina & Tejada 2017, Comput. Oper. Res. 82:180–188, stratified
+ * sampling by position): the estimate stays unbiased.
  */
 function stratifiedOrders(n: number, pairs: number, next: () => number): Int32Array[] {
   const depths = Math.ceil(n / 2);
