@@ -38,7 +38,9 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '101,102,103,104' },
     reference: { type: 'string', default: '120' },
     candidates: { type: 'string', default: 'earlier,walks,stratified,walkreg,leverage' },
-    out: { type: 'string', default: '/tmp/shap12c/select.jsonl' },
+    out: { type: 'string', default: '/tmp/select-shap.jsonl' },
+    /** Budget as a multiple of the earlier default 2K + 2048 (default: a third). */
+    share: { type: 'string', default: '0.3333333333' },
   },
 });
 
@@ -223,7 +225,7 @@ for (const name of (values.images as string).split(',')) {
   const k = problem.segmentations[0]?.count as number;
   const pairs = Number(values.reference);
   const ref = (await walks(problem, pairs * 2 * (k - 1), 999, 'independent')).phi;
-  const budget = Math.floor((2 * k + 2048) / 3);
+  const budget = Math.floor((2 * k + 2048) * Number(values.share));
   console.log(`${name}: K ${k}, target ${problem.context.targets[0]}, budget ${budget}`);
   for (const seed of (values.seeds as string).split(',').map(Number)) {
     const results: Record<string, { phi: Float64Array; cpu: number }> = {};
