@@ -90,10 +90,11 @@ export async function modelsFigure(
   size: number,
   className: string,
   count = 8,
+  signal?: AbortSignal,
 ): Promise<MapsFigure> {
   const data = await imageFolder(classes, { sampleShape: [3, size, size] });
   const k = data.classNames?.indexOf(className) ?? 0;
-  const maps = async (model: string) => filterMaps(nodeRuntime, graphFromBytes(readFileSync(model)), layer, data, k);
+  const maps = async (model: string) => filterMaps(nodeRuntime, graphFromBytes(readFileSync(model)), layer, data, k, { signal });
   const [a, b] = [await maps(plain), await maps(icnn)];
   const svg = mapsFigure(
     [

@@ -4,12 +4,38 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { interpretableMaps } from '../../src/cli/commands/train-report.js';
 import type { Dataset } from '../../src/datasets/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { filterMapGrid, mapSvg } from '../../src/render/report/filter-maps.js';
 import { accumulateMaps, filterMaps, type TopImage } from '../../src/training/interpretable/filter-maps.js';
+
+/** Ten 8×8 images, even ones class 0 (bright), odd ones class 1 (dark); `reads` counts batches read. */
+function brightBirds(): Dataset & { reads: number } {
+  const shape = [3, 8, 8];
+  const labels = Int32Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 0 : 1));
+  const data = {
+    reads: 0,
+    size: 10,
+    sampleShape: shape,
+    classNames: ['bird', 'none'],
+    labels: async () => labels,
+    read: async (indices: readonly number[]) => {
+      data.reads++;
+      return {
+        // class 0 images are bright, class 1 dark: only class 0 may be read
+        x: {
+          data: Float32Array.from({ length: indices.length * 192 }, (_, j) => ((labels[indices[Math.floor(j / 192)] as number] as number) === 0 ? 1 : -50)),
+          shape: [indices.length, ...shape],
+        },
+        labels: Int32Array.from(indices, (i) => labels[i] as number),
+      };
+    },
+  };
+  return data;
+}
 
 describe('filter maps', () => {
   it('accumulateMaps sums each filter’s map and keeps its best peaks, best first', () => {
@@ -29,22 +55,7 @@ describe('filter maps', () => {
     ]);
   });
   it('filterMaps reads only the class’s images and averages their maps', async () => {
-    const shape = [3, 8, 8];
-    const labels = Int32Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? 0 : 1));
-    const data: Dataset = {
-      size: 10,
-      sampleShape: shape,
-      classNames: ['bird', 'none'],
-      labels: async () => labels,
-      read: async (indices) => ({
-        // class 0 images are bright, class 1 dark: only class 0 may be read
-        x: {
-          data: Float32Array.from({ length: indices.length * 192 }, (_, j) => ((labels[indices[Math.floor(j / 192)] as number] as number) === 0 ? 1 : -50)),
-          shape: [indices.length, ...shape],
-        },
-        labels: Int32Array.from(indices, (i) => labels[i] as number),
-      }),
-    };
+    const data = brightBirds();
     const graph = graphFromBytes(createModel('small-cnn', { classes: 2, input: [3, 8, 8], seed: 1 }));
     const m = await filterMaps(nodeRuntime, graph, 'Relu', data, 0, { batchSize: 2, top: 3 });
     assert.equal(m.images, 5);
@@ -53,6 +64,43 @@ describe('filter maps', () => {
     // identical inputs: the mean map is any one image's map, so a second pass with batch 3 (padded) agrees
     const again = await filterMaps(nodeRuntime, graph, 'Relu', data, 0, { batchSize: 3 });
     for (let i = 0; i < m.mean.length; i++) assert.ok(Math.abs((m.mean[i] as number) - (again.mean[i] as number)) < 1e-5);
+  });
+  it('filterMaps stops between batches when its signal fires, and reports progress', async () => {
+    const graph = graphFromBytes(createModel('small-cnn', { classes: 2, input: [3, 8, 8], seed: 1 }));
+    const data = brightBirds();
+    const seen: [number, number][] = [];
+    const controller = new AbortController();
+    const onProgress = (done: number, total: number) => {
+      seen.push([done, total]);
+      controller.abort(); // after the first batch of 2 of the class's 5 images
+    };
+    await assert.rejects(filterMaps(nodeRuntime, graph, 'Relu', data, 0, { batchSize: 2, signal: controller.signal, onProgress }), { code: 'ABORTED' });
+    assert.equal(data.reads, 1, 'no batch is read after the abort');
+    assert.deepEqual(seen, [[2, 5]]);
+    const before = brightBirds();
+    await assert.rejects(filterMaps(nodeRuntime, graph, 'Relu', before, 0, { signal: AbortSignal.abort() }), { code: 'ABORTED' });
+    assert.equal(before.reads, 0);
+  });
+  it('the training report leaves the maps out when the run is stopped, and keeps them otherwise', async () => {
+    const model = createModel('small-cnn', { classes: 2, input: [3, 8, 8], seed: 1 });
+    const categories = new Map([['Relu', [0, 1, 0, 1]]]);
+    const full = await interpretableMaps(model, categories, brightBirds(), {});
+    assert.deepEqual(
+      full?.map((m) => [m.className, m.filters]),
+      [
+        ['bird', [0, 2]],
+        ['none', [1, 3]],
+      ],
+    );
+    const controller = new AbortController();
+    const data = brightBirds();
+    const read = data.read;
+    data.read = async (indices, epoch) => {
+      controller.abort(); // a Ctrl-C while the first class's maps are read
+      return read(indices, epoch);
+    };
+    assert.equal(await interpretableMaps(model, categories, data, {}, controller.signal), undefined);
+    assert.equal(data.reads, 1);
   });
   it('mapSvg colours each cell by its share of the map’s maximum; the grid lists the chosen filters', () => {
     const svg = mapSvg(new Float64Array([0, 1, 0.5, 0]), 2, 2, 40, 'f');

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { Dataset } from '../../datasets/types.js';
 import { nodeRuntime } from '../../engine/node.js';
 import type { SessionOptions } from '../../engine/runtime.js';
+import { LucernaError } from '../../errors.js';
 import { graphFromBytes } from '../../onnx/builder.js';
 import type { TrainingReport } from '../../render/report/training.js';
 import { trainingPage } from '../../render/report/training.js';
@@ -72,10 +73,12 @@ export function trainReportFile(checkpoint: string, r: TrainReportInput): [strin
  * The interpretable-CNN part of the report: for each masked layer and each class that owns filters,
  * the mean activation maps and top images of those filters over that class's images, read from
  * the trained checkpoint `model` (Zhang, Wu & Zhu 2018, https://arxiv.org/abs/1710.00935).
+ * Undefined when `signal` fires (before or while the maps are read): a stopped run still writes its
+ * checkpoint and a report, without the maps.
  *
  * @example
  * ```ts
- * const maps = await interpretableMaps(bytes, new Map([['Relu_33', Array(64).fill(0)]]), data, {});
+ * const maps = await interpretableMaps(bytes, new Map([['Relu_33', Array(64).fill(0)]]), data, {}, ctx.signal);
  * ```
  */
 export async function interpretableMaps(
@@ -83,15 +86,21 @@ export async function interpretableMaps(
   categories: ReadonlyMap<string, readonly number[]>,
   data: Dataset,
   session: SessionOptions,
-): Promise<NonNullable<TrainingReport['filterMaps']>> {
+  signal?: AbortSignal,
+): Promise<TrainingReport['filterMaps']> {
   const graph = graphFromBytes(model);
   const out: NonNullable<TrainingReport['filterMaps']>[number][] = [];
-  for (const [tensor, cats] of categories) {
-    for (const k of [...new Set(cats)].sort((a, b) => a - b)) {
-      const maps = await filterMaps(nodeRuntime, graph, tensor, data, k, { session });
-      const filters = cats.flatMap((c, f) => (c === k ? [f] : []));
-      out.push({ maps, className: data.classNames?.[k] ?? `class ${k}`, filters });
+  try {
+    for (const [tensor, cats] of categories) {
+      for (const k of [...new Set(cats)].sort((a, b) => a - b)) {
+        const maps = await filterMaps(nodeRuntime, graph, tensor, data, k, { session, signal });
+        const filters = cats.flatMap((c, f) => (c === k ? [f] : []));
+        out.push({ maps, className: data.classNames?.[k] ?? `class ${k}`, filters });
+      }
     }
+  } catch (e) {
+    if (e instanceof LucernaError && e.code === 'ABORTED') return undefined;
+    throw e;
   }
   return out;
 }

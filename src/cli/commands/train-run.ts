@@ -350,7 +350,7 @@ export async function runTrain(
       seconds: (performance.now() - started) / 1000,
       classNames: all.classNames,
       settings,
-      filterMaps: categories ? await interpretableMaps(files.at(-1)?.[1] as Uint8Array, categories, all, { optimization }) : undefined,
+      filterMaps: categories ? await interpretableMaps(files.at(-1)?.[1] as Uint8Array, categories, all, { optimization }, ctx.signal) : undefined,
     });
     files.push(report);
   }
@@ -363,7 +363,7 @@ export async function runTrain(
     totalSteps,
     trainSamples: train.size,
     valSamples: val?.size ?? 0,
-    interrupted: result.interrupted,
+    interrupted: result.interrupted || ctx.signal.aborted,
     trainable: trainer.trainable,
     frozen: trainer.frozen,
     losses: result.losses,
@@ -375,7 +375,8 @@ export async function runTrain(
   return {
     json: summary,
     message: formatSummary(summary),
-    interrupted: result.interrupted ? `Interrupted after step ${summary.steps} of ${totalSteps}; checkpoint written to ${o.out}` : undefined,
+    // A Ctrl-C while the report's filter maps were read also keeps the checkpoint (the report has no maps).
+    interrupted: summary.interrupted ? `Interrupted after step ${summary.steps} of ${totalSteps}; checkpoint written to ${o.out}` : undefined,
   };
 }
 

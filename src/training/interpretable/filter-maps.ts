@@ -5,6 +5,7 @@
  * one part, so its mean map has one compact peak; an ordinary filter's is spread).
  */
 import type { Dataset } from '../../datasets/types.js';
+import { type ChunkControl, forEachChunk, throwIfAborted } from '../../engine/batching.js';
 import { prepareGraph } from '../../engine/prepare.js';
 import { outputTensor, type Runtime, type SessionOptions } from '../../engine/runtime.js';
 import type { Graph } from '../../onnx/graph.js';
@@ -73,8 +74,11 @@ export function accumulateMaps(
   }
 }
 
-/** Options of {@link filterMaps}. */
-export interface FilterMapsOptions {
+/**
+ * Options of {@link filterMaps}: `signal` stops the reading between batches (an `ABORTED` error),
+ * `onProgress` hears (images read, images to read) after each batch.
+ */
+export interface FilterMapsOptions extends ChunkControl {
   /** Images of the class read, at most (default 256, spread over the class). */
   readonly samples?: number;
   /** Top images kept per filter (default 4). */
@@ -85,7 +89,8 @@ export interface FilterMapsOptions {
 
 /**
  * The mean map and top images of every filter of `tensor` ([B, C, h, w]) over the images of class
- * `classIndex` in `data`.
+ * `classIndex` in `data`, read in batches through the one batching loop ({@link forEachChunk}), so
+ * `o.signal` stops it between batches.
  *
  * @example
  * ```ts
@@ -101,6 +106,7 @@ export async function filterMaps(
   classIndex: number,
   o: FilterMapsOptions = {},
 ): Promise<FilterMaps> {
+  throwIfAborted(o.signal);
   const labels = await data.labels();
   const all = [...labels.keys()].filter((i) => labels[i] === classIndex);
   const wanted = Math.min(all.length, o.samples ?? 256);
@@ -114,14 +120,13 @@ export async function filterMaps(
   const top: TopImage[][] = Array.from({ length: filters }, () => []);
   const s = await runtime.createSession(encodeModel(g.toModel()), o.session ?? {});
   try {
-    for (let start = 0; start < chosen.length; start += batch) {
-      // The last batch is padded with its first image, whose extra copies are not counted.
-      const indices = Array.from({ length: batch }, (_, i) => chosen[Math.min(start + i, chosen.length - 1)] as number);
+    await forEachChunk(chosen.length, batch, o, async (first, count) => {
+      // The last batch is padded with its last image, whose extra copies are not counted.
+      const indices = Array.from({ length: batch }, (_, i) => chosen[first + Math.min(i, count - 1)] as number);
       const { x } = await data.read(indices, 0);
       const y = outputTensor((await s.run({ [prepared.graph.primaryInput().name]: x }, [tensor]))[tensor], tensor);
-      for (let n = 0; n < batch && start + n < chosen.length; n++)
-        accumulateMaps(y.data, n * filters * h * w, filters, h * w, sums, top, indices[n] as number, o.top ?? 4);
-    }
+      for (let n = 0; n < count; n++) accumulateMaps(y.data, n * filters * h * w, filters, h * w, sums, top, indices[n] as number, o.top ?? 4);
+    });
   } finally {
     await s.dispose();
   }
