@@ -51,6 +51,7 @@ export async function runConcepts(ctx: CommandContext, f: ConceptsFlags): Promis
   const target = resolve(f.out);
   await checkEmpty(target);
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  ctx.outputs.stagingFolder(tmp);
   const progress = progressBar('concepts', !f.json && ctx.io.isTTY);
   const t0 = performance.now();
   await using writer = await BrodenWriter.create(tmp, CONCEPT_SPEC);

@@ -57,6 +57,7 @@ export async function runDatasetParts(ctx: CommandContext, f: DatasetPartsFlags)
     bias: f.bias,
     command,
     signal: ctx.signal,
+    onStaging: (folder) => ctx.outputs.stagingFolder(folder),
     onProgress: progress.onProgress,
   }).finally(() => progress.stop());
   const seconds = (performance.now() - t0) / 1000;
