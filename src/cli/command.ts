@@ -129,6 +129,13 @@ export function defineCommand<F>(spec: CommandSpec<F>): CommandSpec<F> {
 /** How long a cancelled command may take to stop before the process exits anyway. */
 export const INTERRUPT_GRACE_MS = 3000;
 
+/**
+ * A second SIGINT this soon after the first is the same Ctrl-C delivered twice, not a second press:
+ * a signal sent to the process group (`timeout -s INT`, a script's `kill -INT -pgid`) reaches this
+ * process and bin/lucerna.js's huge-pages parent, which passes it on when no stdio is a terminal.
+ */
+export const SIGINT_ECHO_MS = 500;
+
 /** The attribute name commander gives an option (`--batch-size <n>` → `batchSize`). */
 function key(flags: string): string {
   return new Option(flags).attributeName();
@@ -193,10 +200,12 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   if (io.signal?.aborted) abort();
   let timer: NodeJS.Timeout | undefined;
   let finished = false;
+  let firstSigint = Number.NEGATIVE_INFINITY;
   const onSigint = () => {
     // The run is over and its outcome reported: only teardown is left, so end now with that outcome's code.
     if (finished) return process.exit();
-    if (controller.signal.aborted) return stopNow();
+    if (controller.signal.aborted) return performance.now() - firstSigint < SIGINT_ECHO_MS ? undefined : stopNow();
+    firstSigint = performance.now();
     abort();
     timer = setTimeout(stopNow, spec.interruptGraceMs ?? INTERRUPT_GRACE_MS);
     timer.unref();

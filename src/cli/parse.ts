@@ -5,6 +5,9 @@
  */
 import { LucernaError } from '../errors.js';
 
+/** The most images a generated data set takes (`dataset parts`/`concepts --n`); typos such as 1e9 are refused. */
+export const MAX_IMAGES = 1_000_000;
+
 /**
  * Parses an integer flag with a lower bound (and an upper one when given).
  *

@@ -110,6 +110,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 export class StagedOutputs {
   readonly #staged = new Map<string, string>();
   readonly #createdFolders: string[] = [];
+  readonly #stagingFolders: string[] = [];
   readonly #written: string[] = [];
 
   /** The files renamed into place so far. */
@@ -133,6 +134,15 @@ export class StagedOutputs {
     }
   }
 
+  /**
+   * Names a folder the command fills and renames into place itself (a data set's hidden sibling
+   * folder): {@link discard} removes it if it is still there, so a Ctrl-C whose own cleanup is cut
+   * short by the grace period leaves nothing either.
+   */
+  stagingFolder(folder: string): void {
+    this.#stagingFolders.push(folder);
+  }
+
   /** Renames every staged file into place; returns the paths written. */
   async commit(): Promise<string[]> {
     for (const [path, tmp] of this.#staged) {
@@ -151,6 +161,8 @@ export class StagedOutputs {
   discard(): void {
     for (const tmp of this.#staged.values()) rmSync(tmp, { force: true });
     this.#staged.clear();
+    for (const folder of this.#stagingFolders) rmSync(folder, { recursive: true, force: true });
+    this.#stagingFolders.length = 0;
     for (const folder of this.#createdFolders.reverse()) {
       if (this.#written.some((w) => w.startsWith(`${folder}${sep}`))) continue;
       rmSync(folder, { recursive: true, force: true });

@@ -192,6 +192,7 @@ describe('lucerna graph', () => {
     assertOneLineError(await locate('--shots', '3', '--out', bad, '--model', other), 2, /built from another model/);
     assertOneLineError(await locate('--out', bad), 2, /exactly one of --shots K and --annotations/);
     assertOneLineError(await locate('--shots', '12', '--out', bad), 2, /at least 13/);
+    assertOneLineError(await locate('--shots', '3', '--part', 'wing', '--out', bad), 2, /has the landmark "wing"\. Its images have: eye$/);
     assert.equal(existsSync(bad), false);
     const run = await lucerna('graph', 'build', model, '--dataset', set, '--class', 'bird', '--layer', 'logits', '--out', bad);
     assertOneLineError(run, 2, /"logits" is not a conv layer output/);

@@ -57,8 +57,12 @@ describe('concept set', () => {
   });
 
   it('rejects a bad count or size on one line', async () => {
-    assertOneLineError(await lucerna('dataset', 'concepts', '--out', 'x', '--n', '0'), 2, /--n must be an integer ≥ 1/);
+    assertOneLineError(await lucerna('dataset', 'concepts', '--out', 'x', '--n', '0'), 2, /--n must be an integer from 1 to 1000000, got "0"/);
     assertOneLineError(await lucerna('dataset', 'concepts', '--out', 'x', '--size', '33'), 2, /even integer/);
+    // A typo such as 1e9 is refused at once (it wrote 1.4 GB in 16 minutes, with no progress off a terminal).
+    const soon = () => ({ signal: AbortSignal.timeout(5000) }); // without the bound, the run is cancelled (130), not hung
+    assertOneLineError(await lucernaWith(soon(), 'dataset', 'concepts', '--out', 'x', '--n', '1e9'), 2, /--n must be an integer from 1 to 1000000, got "1e9"/);
+    assertOneLineError(await lucernaWith(soon(), 'dataset', 'parts', '--out', 'x', '--n', '1e9', '--seed', '1'), 2, /--n must be an integer from 1 to 1000000/);
   });
 
   it('refuses a folder that holds files, and leaves nothing when cancelled', async () => {

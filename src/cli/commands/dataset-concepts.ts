@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { LucernaError } from '../../errors.js';
 import { type CommandContext, type CommandResult, defineCommand } from '../command.js';
 import * as flags from '../flags.js';
-import { parseInteger } from '../parse.js';
+import { MAX_IMAGES, parseInteger } from '../parse.js';
 
 /** Refuses an existing folder that holds anything (the data set would be mixed into it). */
 async function checkEmpty(out: string): Promise<void> {
@@ -37,7 +37,7 @@ export interface ConceptsFlags {
  * ```
  */
 export async function runConcepts(ctx: CommandContext, f: ConceptsFlags): Promise<CommandResult> {
-  const n = parseInteger(f.n, '--n', 1) ?? 500;
+  const n = parseInteger(f.n, '--n', 1, MAX_IMAGES) ?? 500;
   const seed = parseInteger(f.seed, '--seed', 0) ?? 1;
   const size = parseInteger(f.size, '--size', 32) ?? 224;
   const [{ BrodenWriter }, { CONCEPT_SPEC, generateConcepts }, { progressBar }] = await Promise.all([
@@ -51,6 +51,7 @@ export async function runConcepts(ctx: CommandContext, f: ConceptsFlags): Promis
   const target = resolve(f.out);
   await checkEmpty(target);
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  ctx.outputs.stagingFolder(tmp);
   const progress = progressBar('concepts', !f.json && ctx.io.isTTY);
   const t0 = performance.now();
   await using writer = await BrodenWriter.create(tmp, CONCEPT_SPEC);

@@ -6,7 +6,7 @@
  */
 import { type CommandContext, type CommandResult, defineCommand } from '../command.js';
 import * as flags from '../flags.js';
-import { parseInteger, parseNumber } from '../parse.js';
+import { MAX_IMAGES, parseInteger, parseNumber } from '../parse.js';
 
 /** Flags of `lucerna dataset parts`. */
 export interface DatasetPartsFlags {
@@ -29,7 +29,7 @@ export interface DatasetPartsFlags {
  * ```
  */
 export async function runDatasetParts(ctx: CommandContext, f: DatasetPartsFlags): Promise<CommandResult> {
-  const n = parseInteger(f.n, '--n', 1) as number;
+  const n = parseInteger(f.n, '--n', 1, MAX_IMAGES) as number;
   const seed = parseInteger(f.seed, '--seed', 0) as number;
   const size = parseInteger(f.size, '--size', 16);
   const classes = parseInteger(f.classes, '--classes', 1);
@@ -57,6 +57,7 @@ export async function runDatasetParts(ctx: CommandContext, f: DatasetPartsFlags)
     bias: f.bias,
     command,
     signal: ctx.signal,
+    onStaging: (folder) => ctx.outputs.stagingFolder(folder),
     onProgress: progress.onProgress,
   }).finally(() => progress.stop());
   const seconds = (performance.now() - t0) / 1000;

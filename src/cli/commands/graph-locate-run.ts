@@ -85,7 +85,17 @@ export async function runGraphLocate(ctx: CommandContext, graphPath: string, fla
   await using opened = graphModel;
   const { model } = opened;
   const [height, width] = preprocessing.size;
-  const all = (await classImages(flags.dataset, className, 1, model, preprocessing)).filter((i) => i.landmarks.has(flags.part));
+  const images = await classImages(flags.dataset, className, 1, model, preprocessing);
+  const all = images.filter((i) => i.landmarks.has(flags.part));
+  if (all.length === 0) {
+    // As graph qa says it: an unknown landmark name, with the names there are.
+    const names = [...new Set(images.flatMap((im) => [...im.landmarks.keys()]))].sort();
+    throw new LucernaError(
+      'BAD_OPTION',
+      `No image of class "${className}" in ${flags.dataset} has the landmark "${flags.part}"`,
+      names.length ? `Its images have: ${names.join(', ')}` : 'Its images have no landmarks (landmarks.csv)',
+    );
+  }
   const needed = (shots ?? clicks?.size ?? 1) + 1;
   if (all.length < needed)
     throw new LucernaError(

@@ -29,6 +29,8 @@ export interface WritePartsOptions {
   /** The command line, for the README. */
   readonly command?: string;
   readonly signal?: AbortSignal;
+  /** Told the hidden staging folder before it is created (the CLI removes it if Ctrl-C cuts the cleanup short). */
+  readonly onStaging?: (folder: string) => void;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -145,6 +147,7 @@ export async function writePartsDataset(out: string, options: WritePartsOptions)
   const labels = partsLabels(names);
   const parts = labels.filter((l) => l.category === 'part').map((l) => l.name);
   const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  options.onStaging?.(tmp);
   let lines: Lines | undefined;
   let broden: BrodenWriter | undefined;
   try {
