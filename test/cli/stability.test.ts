@@ -131,7 +131,7 @@ describe('lucerna dataset parts', () => {
       assertOneLineError(await lucerna('dataset', 'parts', '--out', join(dir, 'p2'), ...args, '--json'), 2, pattern);
     };
     await bad({ classes: '9' }, /--classes must be a whole number in 1…5/);
-    await bad({ n: '0' }, /--n must be an integer ≥ 1/);
+    await bad({ n: '0' }, /--n must be an integer from 1 to 1000000/);
     await bad({ size: '8' }, /--size must be an integer ≥ 16/);
     await bad({ bias: 'cat:background=stripes@0.9' }, /names class "cat"/);
     const controller = new AbortController();
