@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import '../src/node.js';
 import { shapEstimate, spearman, topOverlap } from '../bench/superpixel-fidelity.js';
 import { constrainedLeastSquares } from '../src/attribution/perturbation/regression.js';
-import { type PermutationWalks, permutationWalks, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
+import { type PermutationWalks, permutationWalks, randomOrder, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
 import { prepareSuperpixels, type SuperpixelProblem, scoreCoalitions } from '../src/attribution/perturbation/superpixel-sampling.js';
 import { openModel } from '../src/cli/model.js';
 import { loadImageTensor } from '../src/io/image.js';
@@ -51,16 +51,6 @@ const cpu = () => {
 
 /** How the walks' orders are drawn: independently, or with stratified depths ({@link stratifiedOrders}). */
 type WalkDesign = 'independent' | 'stratified';
-
-/** A uniformly random order of `n` players (Fisher–Yates). */
-function randomOrder(n: number, next: () => number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [order[i], order[j]] = [order[j] as number, order[i] as number];
-  }
-  return order;
-}
 
 /** A uniformly random integer in [0, n). */
 const randomBelow = (n: number, next: () => number) => Math.floor(next() * n);

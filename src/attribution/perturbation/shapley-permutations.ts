@@ -38,8 +38,16 @@ export function walkPairs(features: number, samples: number): number {
   return Math.max(1, Math.floor(samples / (2 * (features - 1))));
 }
 
-/** A uniformly random order of `n` players (Fisher–Yates). */
-function randomOrder(n: number, next: () => number): Int32Array {
+/**
+ * A uniformly random order of `n` players (Fisher–Yates), the walk order of the permutation
+ * estimator (Castro, Gómez & Tejada 2009, https://doi.org/10.1016/j.cor.2008.04.004).
+ *
+ * @example
+ * ```ts
+ * randomOrder(4, Math.random); // e.g. Int32Array [2, 0, 3, 1]
+ * ```
+ */
+export function randomOrder(n: number, next: () => number): Int32Array {
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
