@@ -69,14 +69,14 @@ export function reportError(e: unknown, options: { debug: boolean; write?: Error
     // commander has printed its message already (through formatUsageError); help and --version exit 0.
     return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (isLucernaError(e, 'ABORTED')) {
+  if (isLucernaError(e, 'ABORTED') || isLucernaError(e, 'INTERRUPTED')) {
+    // Ctrl-C: one line that says what was written, the same prefix for every command.
     write(`interrupted: ${oneLine(e.message)}\n`);
     return ExitCode.interrupted;
   }
   if (isLucernaError(e)) {
     write(`${formatLucernaError(e)}\n`);
     if (options.debug && e.stack) write(`${e.stack}\n`);
-    if (e.code === 'INTERRUPTED') return ExitCode.interrupted;
     return e.code === 'BAD_OPTION' ? ExitCode.usage : ExitCode.error;
   }
   const message = oneLine(String((e as Error)?.message ?? e)) || 'unknown failure';

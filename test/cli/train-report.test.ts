@@ -152,6 +152,17 @@ describe('lucerna train on a Broden folder', async () => {
     assert.ok(!existsSync(join(work, 'off.report.html')));
   });
 
+  it('a model with fewer classes than the folder is told the class count, not pointed at a labels file', async () => {
+    const three = join(work, 'three-classes');
+    await lucernaJson('dataset', 'parts', '--out', three, '--n', '6', '--seed', '5', '--size', '32', '--classes', '2');
+    const out = join(work, 'three-out.onnx');
+    const r = await lucerna('train', model, '--dataset', three, '--steps', '1', ...common, '--out', out);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /^error: The data has 3 classes, the model 2.*--classes 3/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!existsSync(out));
+  });
+
   it('an image without a row in index.csv is one clear error', async () => {
     const broken = join(work, 'broken');
     await lucernaJson('dataset', 'parts', '--out', broken, '--n', '6', '--seed', '4', '--size', '32', '--classes', '1');

@@ -182,7 +182,7 @@ describe('lucerna train: Ctrl-C', () => {
       out,
     );
     assert.equal(r.code, 130, r.stderr);
-    assert.match(r.stderr, /^error: Interrupted after step \d+ of 1000000; checkpoint written to .*interrupted\.onnx\n$/);
+    assert.match(r.stderr, /^interrupted: stopped after step \d+ of 1000000; checkpoint written to .*interrupted\.onnx\n$/);
     assert.ok(existsSync(out));
     assert.ok(existsSync(join(work, 'interrupted.optimizer.onnx')));
     const trained = initializers(out);

@@ -280,7 +280,7 @@ export async function runTrain(
     resume?.state,
   );
   const classes = await trainer.classes(Math.min(batchSize, train.size));
-  await checkLabels(all, classes);
+  // A folder's classes are checked first: its labels are folder positions, not a labels file.
   if (all.classNames && all.classNames.length !== classes) {
     throw new LucernaError(
       'BAD_TARGET',
@@ -288,6 +288,7 @@ export async function runTrain(
       `Create the model with --classes ${all.classNames.length}`,
     );
   }
+  await checkLabels(all, classes);
 
   const bar = stepBar(!o.json && ctx.io.isTTY);
   let result: FitResult;
@@ -376,7 +377,7 @@ export async function runTrain(
     json: summary,
     message: formatSummary(summary),
     // A Ctrl-C while the report's filter maps were read also keeps the checkpoint (the report has no maps).
-    interrupted: summary.interrupted ? `Interrupted after step ${summary.steps} of ${totalSteps}; checkpoint written to ${o.out}` : undefined,
+    interrupted: summary.interrupted ? `stopped after step ${summary.steps} of ${totalSteps}; checkpoint written to ${o.out}` : undefined,
   };
 }
 
