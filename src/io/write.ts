@@ -67,7 +67,17 @@ export function checkOutputPath(path: string, kind: OutputKind = 'file', flag = 
   }
 }
 
-function temporaryBeside(path: string): string {
+/**
+ * A hidden, unique sibling of `path` to write into before renaming into place (a file, or a folder
+ * a command fills): the rename stays on one file system, and a reader never sees a half-written path.
+ *
+ * @see https://arxiv.org/abs/1802.00614
+ * @example
+ * ```ts
+ * temporaryBeside('/data/parts'); // '/data/.parts.4242.1764850000000.k3j9zq.tmp'
+ * ```
+ */
+export function temporaryBeside(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}.tmp`);
 }
 

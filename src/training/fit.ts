@@ -235,7 +235,7 @@ export async function fit(trainer: Trainer, data: Dataset, options: FitOptions):
       const started = performance.now();
       const results = await trainer.stepMany(run);
       const ms = (performance.now() - started) / results.length;
-      if (options.stepsPerRun === undefined) perRun = stepsPerRunFor(ms, 4 * (read[0]?.x.data.length ?? 0));
+      if (options.stepsPerRun === undefined) perRun = stepsPerRunFor(ms, read[0]?.x.data.byteLength ?? 0);
       for (const [i, r] of results.entries()) {
         step++;
         losses.push(r.loss);

@@ -4,8 +4,9 @@
  * labels; see `datasets/concepts/generate.ts`) that `lucerna dissect --dataset` reads.
  */
 import { readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { LucernaError } from '../../errors.js';
+import { temporaryBeside } from '../../io/write.js';
 import { type CommandContext, type CommandResult, defineCommand } from '../command.js';
 import * as flags from '../flags.js';
 import { MAX_IMAGES, parseInteger } from '../parse.js';
@@ -50,7 +51,7 @@ export async function runConcepts(ctx: CommandContext, f: ConceptsFlags): Promis
   // does: a failed or cancelled run leaves nothing, and an existing data set is never mixed into.
   const target = resolve(f.out);
   await checkEmpty(target);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const tmp = temporaryBeside(target);
   ctx.outputs.stagingFolder(tmp);
   const progress = progressBar('concepts', !f.json && ctx.io.isTTY);
   const t0 = performance.now();

@@ -5,8 +5,9 @@
  * beside the target and renamed at the end, so a failed or cancelled run leaves nothing.
  */
 import { copyFile, type FileHandle, link, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LucernaError } from '../../errors.js';
+import { temporaryBeside } from '../../io/write.js';
 import { csvField } from '../broden/csv.js';
 import { BrodenWriter } from '../broden/writer-node.js';
 import { type BiasRule, parseBias } from '../parts/bias.js';
@@ -146,7 +147,7 @@ export async function writePartsDataset(out: string, options: WritePartsOptions)
   await checkTarget(target);
   const labels = partsLabels(names);
   const parts = labels.filter((l) => l.category === 'part').map((l) => l.name);
-  const tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const tmp = temporaryBeside(target);
   options.onStaging?.(tmp);
   let lines: Lines | undefined;
   let broden: BrodenWriter | undefined;
