@@ -12,6 +12,8 @@
  *   when `run` succeeds, so a failed or cancelled run leaves nothing behind;
  * - Ctrl-C aborts `ctx.signal`; the command ends with exit code 130 and one line saying what was
  *   written, at most {@link INTERRUPT_GRACE_MS} later even when the work in progress does not stop;
+ *   SIGTERM (`kill`, `timeout`, `docker stop`) and SIGHUP (a closed terminal) stop it the same way,
+ *   with the shells' codes 143 and 129 ({@link STOP_SIGNALS});
  *   once the result is printed (or the error reported), Ctrl-C during the process's teardown ends
  *   it at once with the exit code it already has: a complete result exits 0, not 130;
  * - the result prints as `message`, or as JSON with `--json`.
@@ -56,7 +58,7 @@ export interface CommandIO {
   readonly isTTY: boolean;
   /** An outside cancellation (tests use it as Ctrl-C). */
   readonly signal?: AbortSignal;
-  /** Listen for SIGINT and, if the work does not stop in time, exit the process (the real CLI only). */
+  /** Listen for SIGINT, SIGTERM and SIGHUP and, if the work does not stop in time, exit the process (the real CLI only). */
   readonly handleSigint?: boolean;
   /** `--debug`: also print a `debug:` line when the run starts (after Ctrl-C is handled). */
   readonly debug?: boolean;
@@ -111,6 +113,8 @@ export interface CommandSpec<F = Flags> {
   readonly output?: OutputSpec;
   /** How long Ctrl-C may take to stop the work (default {@link INTERRUPT_GRACE_MS}). */
   readonly interruptGraceMs?: number;
+  /** SIGTERM is this command's normal end (a server's stop: `run` returns, exit 0), not a cancellation. */
+  readonly endsOnSigterm?: boolean;
   run(ctx: CommandContext, args: readonly (string | undefined)[], flags: F): Promise<CommandResult>;
 }
 
@@ -135,6 +139,19 @@ export const INTERRUPT_GRACE_MS = 3000;
  * process and bin/lucerna.js's huge-pages parent, which passes it on when no stdio is a terminal.
  */
 export const SIGINT_ECHO_MS = 500;
+
+/**
+ * The signals that cancel a run, each with the exit code shells give a process it ends (128 + its number).
+ *
+ * @example
+ * ```ts
+ * STOP_SIGNALS.SIGTERM; // 143
+ * ```
+ */
+export const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/** A signal that cancels a run. */
+export type StopSignal = keyof typeof STOP_SIGNALS;
 
 /** The attribute name commander gives an option (`--batch-size <n>` → `batchSize`). */
 function key(flags: string): string {
@@ -200,12 +217,14 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   if (io.signal?.aborted) abort();
   let timer: NodeJS.Timeout | undefined;
   let finished = false;
-  let firstSigint = Number.NEGATIVE_INFINITY;
-  const onSigint = () => {
+  let firstSignal = Number.NEGATIVE_INFINITY;
+  let stoppedBy: StopSignal = 'SIGINT';
+  const onSignal = (signal: StopSignal) => {
     // The run is over and its outcome reported: only teardown is left, so end now with that outcome's code.
     if (finished) return process.exit();
-    if (controller.signal.aborted) return performance.now() - firstSigint < SIGINT_ECHO_MS ? undefined : stopNow();
-    firstSigint = performance.now();
+    if (controller.signal.aborted) return performance.now() - firstSignal < SIGINT_ECHO_MS ? undefined : stopNow();
+    firstSignal = performance.now();
+    stoppedBy = signal;
     abort();
     timer = setTimeout(stopNow, spec.interruptGraceMs ?? INTERRUPT_GRACE_MS);
     timer.unref();
@@ -213,9 +232,10 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
   const stopNow = () => {
     outputs.discard();
     io.stderr(interruptedLine(outputs.written));
-    process.exit(130);
+    process.exit(STOP_SIGNALS[stoppedBy]);
   };
-  if (io.handleSigint) process.on('SIGINT', onSigint);
+  const signals = (Object.keys(STOP_SIGNALS) as StopSignal[]).filter((signal) => !(signal === 'SIGTERM' && spec.endsOnSigterm));
+  if (io.handleSigint) for (const signal of signals) process.on(signal, () => onSignal(signal));
   if (io.debug) io.stderr(`debug: ${spec.name} running; Ctrl-C stops it\n`);
   const ctx: CommandContext = { io, signal: controller.signal, outputs, warn: (message) => io.stderr(`warning: ${message}\n`) };
   let interrupted: string | undefined;
@@ -227,7 +247,7 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
     interrupted = result.interrupted;
   } catch (e) {
     outputs.discard();
-    if (controller.signal.aborted) throw new LucernaError('ABORTED', interruptedLine(outputs.written).replace(/^interrupted: |\n$/g, ''));
+    if (controller.signal.aborted) throw stopped(new LucernaError('ABORTED', interruptedLine(outputs.written).replace(/^interrupted: |\n$/g, '')), stoppedBy);
     throw e;
   } finally {
     if (timer) clearTimeout(timer);
@@ -236,7 +256,12 @@ export async function runCommand(spec: CommandSpec<Flags>, io: CommandIO, args: 
     finished = true;
     io.signal?.removeEventListener('abort', abort);
   }
-  if (interrupted !== undefined) throw new LucernaError('INTERRUPTED', interrupted);
+  if (interrupted !== undefined) throw stopped(new LucernaError('INTERRUPTED', interrupted), stoppedBy);
+}
+
+/** `error` with the exit code of the signal that stopped the run (read by `reportError`). */
+function stopped(error: LucernaError, signal: StopSignal): LucernaError {
+  return Object.assign(error, { exitCode: STOP_SIGNALS[signal] });
 }
 
 /**

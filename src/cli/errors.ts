@@ -72,7 +72,8 @@ export function reportError(e: unknown, options: { debug: boolean; write?: Error
   if (isLucernaError(e, 'ABORTED') || isLucernaError(e, 'INTERRUPTED')) {
     // Ctrl-C: one line that says what was written, the same prefix for every command.
     write(`interrupted: ${oneLine(e.message)}\n`);
-    return ExitCode.interrupted;
+    // SIGTERM and SIGHUP stop a run as Ctrl-C does; the runner notes which one (143, 129).
+    return (e as { exitCode?: number }).exitCode ?? ExitCode.interrupted;
   }
   if (isLucernaError(e)) {
     write(`${formatLucernaError(e)}\n`);

@@ -3,6 +3,7 @@
  * by bin/lucerna.js's huge-pages parent, as `timeout -s INT` does) must not cut the command's own
  * cleanup short, and a staging folder the command named is removed even when its cleanup outlasts
  * the grace period. Either way the run ends with 130 and "nothing was written", and nothing is left.
+ * SIGTERM and SIGHUP stop a run the same way, with 143 and 129.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -23,7 +24,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
  * the 3 s grace) and rejects; without, never ends (only the runner's grace period, 300 ms here, stops it). `sigints` SIGINTs are
  * sent 10 ms apart once the folder exists.
  */
-function interrupt(folder: string, options: { slowCleanup: boolean; sigints: number }) {
+function interrupt(folder: string, options: { slowCleanup: boolean; sigints: number; signal?: NodeJS.Signals }) {
   const script = `
     import { mkdirSync, rmSync } from 'node:fs';
     import { runCommand } from './src/cli/command.ts';
@@ -50,7 +51,7 @@ function interrupt(folder: string, options: { slowCleanup: boolean; sigints: num
     let stderr = '';
     child.stdout.on('data', (d) => {
       stdout += d;
-      if (stdout === 'started\n') for (let i = 0; i < options.sigints; i++) setTimeout(() => child.kill('SIGINT'), 10 * i);
+      if (stdout === 'started\n') for (let i = 0; i < options.sigints; i++) setTimeout(() => child.kill(options.signal ?? 'SIGINT'), 10 * i);
     });
     child.stderr.on('data', (d) => {
       stderr += d;
@@ -73,6 +74,25 @@ describe('Ctrl-C during a command’s cleanup', () => {
     const folder = join(work, 'grace');
     const run = await interrupt(folder, { slowCleanup: false, sigints: 1 });
     assert.equal(run.code, 130, run.stderr);
+    assert.equal(run.stderr, 'interrupted: nothing was written\n');
+    assert.equal(existsSync(folder), false);
+  });
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`stops on ${signal} as on Ctrl-C: the cleanup runs, nothing is left, exit code ${code}`, async () => {
+      const folder = join(work, signal);
+      const run = await interrupt(folder, { slowCleanup: true, sigints: 1, signal });
+      assert.equal(run.code, code, run.stderr);
+      assert.match(run.stdout, /cleaned/);
+      assert.equal(run.stderr, 'interrupted: nothing was written\n');
+      assert.equal(existsSync(folder), false);
+    });
+  }
+
+  it('ends a SIGTERM run whose work does not stop after the grace period, with 143', async () => {
+    const folder = join(work, 'term-grace');
+    const run = await interrupt(folder, { slowCleanup: false, sigints: 1, signal: 'SIGTERM' });
+    assert.equal(run.code, 143, run.stderr);
     assert.equal(run.stderr, 'interrupted: nothing was written\n');
     assert.equal(existsSync(folder), false);
   });

@@ -19,10 +19,13 @@ const dir = mkdtempSync(join(tmpdir(), 'lucerna-smoke-'));
 
 /**
  * Starts a long-running command (`serve`, `studio`) as a process, resolves once its stdout prints
- * a URL matching `pattern` (rejects if it exits first); `interrupt()` sends Ctrl-C and gives the
- * exit code.
+ * a URL matching `pattern` (rejects if it exits first); `interrupt()` sends Ctrl-C (or the signal
+ * named) and gives the exit code.
  */
-async function startServer(args: string[], pattern: RegExp): Promise<{ url: string; stderr: () => string; interrupt: () => Promise<number | null> }> {
+async function startServer(
+  args: string[],
+  pattern: RegExp,
+): Promise<{ url: string; stderr: () => string; interrupt: (signal?: NodeJS.Signals) => Promise<number | null> }> {
   const child = spawn(process.execPath, [bin, ...args], { cwd: root });
   let stdout = '';
   let stderr = '';
@@ -37,10 +40,10 @@ async function startServer(args: string[], pattern: RegExp): Promise<{ url: stri
     });
     child.on('close', (code) => reject(new Error(`${args[0]} exited with ${code}: ${stderr}`)));
   });
-  const interrupt = () =>
+  const interrupt = (signal: NodeJS.Signals = 'SIGINT') =>
     new Promise<number | null>((resolve) => {
       child.on('close', resolve);
-      child.kill('SIGINT');
+      child.kill(signal);
     });
   return { url, stderr: () => stderr, interrupt };
 }
@@ -181,6 +184,12 @@ describe('every command runs as a process', { concurrency: true }, () => {
     const health = (await (await fetch(`${url}/v1/health`)).json()) as { ok: boolean };
     assert.equal(health.ok, true);
     assert.equal(await server.interrupt(), 130, server.stderr());
+  });
+
+  it('serve stops on SIGTERM with exit 0 (a server’s normal stop, not a cancellation)', async () => {
+    const server = await startServer(['serve', '--port', '0', '--root', dir], /listening on (http:\/\/\S+)/);
+    assert.equal(await server.interrupt('SIGTERM'), 0, server.stderr());
+    assert.equal(server.stderr(), '');
   });
 
   it('studio (serves the app and the named files on loopback, Ctrl-C exits 130)', async () => {

@@ -18,6 +18,7 @@ import type { ServeFlags } from './serve-run.js';
 export const serveCommand = defineCommand<ServeFlags>({
   name: 'serve',
   description: 'keep models warm and answer attribution requests over HTTP (loopback only by default)',
+  endsOnSigterm: true,
   options: [
     { flags: '--root <dir...>', description: 'folders models and inputs may be read from (repeatable; default: the current directory)' },
     { flags: '--host <addr>', description: 'address to bind (default 127.0.0.1; anything else is reachable from other machines)' },

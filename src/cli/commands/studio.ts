@@ -18,6 +18,7 @@ export const studioCommand = defineCommand<StudioFlags>({
   name: 'studio',
   description: 'serve the studio web app for a model and the folders you name (loopback only by default)',
   arguments: [flags.modelArgument()],
+  endsOnSigterm: true,
   options: [
     { flags: '--dataset <dir>', description: 'a dataset folder to browse and annotate (e.g. from lucerna dataset parts)' },
     { flags: '--dissection <result.json>', description: 'a result.json of lucerna dissect, for unit labels' },
