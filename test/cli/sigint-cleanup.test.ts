@@ -78,7 +78,10 @@ describe('Ctrl-C during a command’s cleanup', () => {
     assert.equal(existsSync(folder), false);
   });
 
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     it(`stops on ${signal} as on Ctrl-C: the cleanup runs, nothing is left, exit code ${code}`, async () => {
       const folder = join(work, signal);
       const run = await interrupt(folder, { slowCleanup: true, sigints: 1, signal });
