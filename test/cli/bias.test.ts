@@ -103,6 +103,15 @@ describe('lucerna bias: bad input', () => {
   it('a bad threshold', async () => {
     const out = join(work, 'o4');
     assertOneLine(await bias(...args(cleanModel, clean, ['--threshold', '-1', '--out', out])), /--threshold/, out);
+    assertOneLine(await bias(...args(cleanModel, clean, ['--threshold', '2', '--out', out])), /--threshold must be at most 1/, out);
+  });
+  it('a CSV of the data set without attribute columns (index.csv)', async () => {
+    const out = join(work, 'o5');
+    assertOneLine(
+      await bias(cleanModel, '--dataset', clean, '--attributes', join(clean, 'index.csv'), '--layer', LAYER, '--out', out),
+      /attributes\.csv has no attribute columns/,
+      out,
+    );
   });
 });
 
@@ -140,6 +149,15 @@ describe('lucerna bias: output', () => {
       /exists and is not empty/,
       join(work, 'never'),
     );
+  });
+
+  it('takes the classes/ view itself as --dataset, with the same result', async () => {
+    const out = join(work, 'out-view');
+    const r = await bias(cleanModel, '--dataset', join(clean, 'classes'), '--attributes', join(clean, 'attributes.csv'), '--layer', LAYER, '--threshold', '0.5', '--out', out);
+    assert.equal(r.code, 0, r.stderr);
+    const view = JSON.parse(readFileSync(join(out, 'bias.json'), 'utf8'));
+    const root = JSON.parse(readFileSync(join(work, 'out', 'bias.json'), 'utf8'));
+    assert.deepEqual(view.relations, root.relations);
   });
 });
 

@@ -16,6 +16,7 @@
  * renamed into place when the run succeeds), and `predictions.csv` (each image's split, class and
  * predicted class): nothing is written on error. Loaded by `bias.ts`.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCsv } from '../../datasets/broden/csv.js';
@@ -72,9 +73,12 @@ async function listDir(dir: string, hint?: string): Promise<string[]> {
   }
 }
 
-/** The images of `<dataset>/classes/`, classes sorted, with their split from attributes.csv. */
+/**
+ * The images of `<dataset>/classes/` (or of `dataset` itself when it is that `classes/` view),
+ * classes sorted, with their split from attributes.csv.
+ */
 async function readItems(dataset: string, attributes: string): Promise<{ classes: string[]; items: Item[] }> {
-  const root = join(dataset, 'classes');
+  const root = existsSync(join(dataset, 'classes')) ? join(dataset, 'classes') : dataset;
   const dirs = (await listDir(root, 'Pass a folder written by lucerna dataset parts')).filter((e) => e.endsWith('/')).sort();
   const classes = dirs.map((d) => d.slice(0, -1));
   const splits = new Map(parseCsv(attributes, ['image', 'split'], 'attributes.csv').map((r) => [r.image as string, r.split as string]));
@@ -208,6 +212,7 @@ function disagreeing(c: number, o: number, j: number, items: readonly Item[], in
  */
 export async function runBias(ctx: CommandContext, modelPath: string | undefined, flags: BiasFlags): Promise<CommandResult> {
   const threshold = parseNumber(flags.threshold, '--threshold', 0) ?? 0.3;
+  if (threshold > 1) throw new LucernaError('BAD_OPTION', `--threshold must be at most 1 (a bias is a partial correlation), got "${flags.threshold}"`);
   const filtersPerAttribute = parseInteger(flags.filters, '--filters', 1) ?? 3;
   const batchSize = parseInteger(flags.batchSize, '--batch-size', 1) ?? 8;
   await requireEmptyFolder(flags.out);

@@ -24,13 +24,13 @@ export const biasCommand = defineCommand<BiasFlags>({
   arguments: [flags.modelArgument()],
   output: { kind: 'folder' },
   options: [
-    { flags: '--dataset <dir>', description: 'data set written by lucerna dataset parts (its classes/ ImageFolder view)', required: true },
+    { flags: '--dataset <dir>', description: 'data set written by lucerna dataset parts, or its classes/ ImageFolder view', required: true },
     { flags: '--attributes <csv>', description: 'attributes.csv of that data set (image, split and attribute columns)', required: true },
     flags.layer('conv layer (4-D activation tensor or node name)', true),
     flags.out('<dir>', 'write bias.json, report.html and predictions.csv here (must not exist or be empty)', true),
     {
       flags: '--threshold <f>',
-      description: 'absolute bias (partial correlation of class evidence and attribute given the class) at which a relation is flagged (default 0.3)',
+      description: 'absolute bias (partial correlation of class evidence and attribute given the class) at which a relation is flagged, 0 to 1 (default 0.3)',
     },
     { flags: '--filters <m>', description: 'evidence filters listed per relation (default 3)' },
     {

@@ -22,7 +22,8 @@ const CATEGORICAL = /^(background|.+_present|.+_colour2?|.+_texture)$/;
 
 /**
  * Reads `attributes.csv` text and aligns it to `images` (paths as written in its `image` column).
- * Images without a row are a `BAD_FILE` error that lists them (the first 5, then a count).
+ * Images without a row are a `BAD_FILE` error that lists them (the first 5, then a count); a file
+ * with no attribute column at all (another CSV of the data set) is a `BAD_FILE` error too.
  *
  * @example
  * ```ts
@@ -44,6 +45,12 @@ export function attributeTable(text: string, images: readonly string[]): Attribu
     );
   }
   const columns = Object.keys(records[0] ?? {}).filter((c) => CATEGORICAL.test(c));
+  if (columns.length === 0)
+    throw new LucernaError(
+      'BAD_FILE',
+      'attributes.csv has no attribute columns (background, <part>_present, <part>_colour, <part>_colour2, <part>_texture)',
+      'Pass the attributes.csv that lucerna dataset parts writes, not its index.csv',
+    );
   const names = new Set<string>();
   for (const r of records) for (const c of columns) if (r[c]) names.add(`${c}=${r[c]}`);
   const sorted = [...names].sort();
