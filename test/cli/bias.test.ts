@@ -153,7 +153,19 @@ describe('lucerna bias: output', () => {
 
   it('takes the classes/ view itself as --dataset, with the same result', async () => {
     const out = join(work, 'out-view');
-    const r = await bias(cleanModel, '--dataset', join(clean, 'classes'), '--attributes', join(clean, 'attributes.csv'), '--layer', LAYER, '--threshold', '0.5', '--out', out);
+    const r = await bias(
+      cleanModel,
+      '--dataset',
+      join(clean, 'classes'),
+      '--attributes',
+      join(clean, 'attributes.csv'),
+      '--layer',
+      LAYER,
+      '--threshold',
+      '0.5',
+      '--out',
+      out,
+    );
     assert.equal(r.code, 0, r.stderr);
     const view = JSON.parse(readFileSync(join(out, 'bias.json'), 'utf8'));
     const root = JSON.parse(readFileSync(join(work, 'out', 'bias.json'), 'utf8'));
