@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { brodenClassView } from '../../datasets/node/broden-split.js';
 import { imageFolder } from '../../datasets/node/image-folder.js';
@@ -205,6 +206,8 @@ export async function runTreeBuild(ctx: CommandContext, modelPath: string | unde
       },
     });
     await ctx.outputs.write(report, html);
+  } else if (existsSync(join(flags.out, 'tree.html'))) {
+    ctx.warn(`${join(flags.out, 'tree.html')} is an earlier run's report and does not show this tree; add --report to rewrite it`);
   }
   return {
     json: { path, images: indices.length, nodes: tree.nodes.length, seconds, ...(report ? { report } : {}), ...(fidelity ? { heldOut: fidelity } : {}) },

@@ -152,6 +152,9 @@ describe('lucerna tree build / explain', () => {
     // Each bar of a filter that fires on the node's images has its patch beside it: a 6×6 PNG here.
     const patches = html.match(/<image class="patch" href="data:image\/png;base64,[A-Za-z0-9+/=]+"/g) ?? [];
     assert.ok(patches.length >= 7 && patches.length <= 21, `${patches.length} patches`);
+    const rebuilt = await buildTree(out);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.match(rebuilt.stderr, /^warning: .*tree\.html is an earlier run's report and does not show this tree; add --report to rewrite it\n$/);
     const report = join(dir, 'path.html');
     const explained = await lucerna(
       'tree',
