@@ -66,7 +66,7 @@ export interface ImageTensor {
 const WHITE = [255, 255, 255] as const;
 
 function describe(source: string | Uint8Array): string {
-  return typeof source === 'string' ? source : 'the image';
+  return typeof source === 'string' ? source : 'the bytes given';
 }
 
 function decodeError(what: string, e: unknown): LucernaError {
