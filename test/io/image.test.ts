@@ -188,7 +188,7 @@ describe('errors and writing', () => {
   test('unreadable images are one-line BAD_FILE errors', async () => {
     await assert.rejects(
       loadImageTensor(new TextEncoder().encode('definitely not an image'), { size: [8, 8] }),
-      oneLine('BAD_FILE', /Cannot decode the image/),
+      oneLine('BAD_FILE', /Cannot decode the bytes given as an image/),
     );
     const png = await readFile(image('chelsea.png'));
     const cut = new Uint8Array(png.subarray(0, png.length >> 1));
