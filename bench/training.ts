@@ -27,6 +27,7 @@ import { Trainer } from '../src/training/trainer.js';
 import { type Section, table } from './report.js';
 import type { SectionOptions } from './sections.js';
 import { median, ms, ratio } from './timing.js';
+import { roundOrder, roundsTable, type Side, type StepRound, summarizeRounds } from './training-rounds.js';
 
 const SHAPE = [3, 64, 64];
 /** Intra-op threads of every timed session (PyTorch gets the same). */
@@ -93,6 +94,31 @@ async function timeForward(c: StepCase): Promise<number> {
   }
 }
 
+/** The issue's case: ResNet-18 (10 classes, 64×64), a deterministic batch and its labels. */
+function stepCase(batch: number, reps: number, threads: number): StepCase {
+  return {
+    graph: graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] })),
+    x: { data: new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)), shape: [batch, ...SHAPE] },
+    labels: Array.from({ length: batch }, (_, i) => i % 10),
+    reps,
+    threads,
+  };
+}
+
+/**
+ * Only what `lucerna train` runs: the per-step median (ms) and mean CPU (ms) of `reps` ORT runs of
+ * `perRun` steps each, after one warm-up run. One side of a paired round against PyTorch
+ * (`train-step.ts --multi-only`).
+ *
+ * @example
+ * ```ts
+ * const { ms } = await timeMultiStep(32, 3, 2, 8); // ms per step at 8 steps per ORT run
+ * ```
+ */
+export async function timeMultiStep(batch: number, reps: number, threads: number, perRun: number): Promise<{ ms: number; cpuMs: number }> {
+  return timeSteps(stepCase(batch, reps, threads), sgd, false, perRun);
+}
+
 /** Medians (ms) of the forward pass and the two step formulations. */
 export interface TrainStepTimes {
   readonly batch: number;
@@ -119,13 +145,7 @@ export interface TrainStepTimes {
  * ```
  */
 export async function timeTrainStep(batch: number, reps: number, threads = STEP_THREADS, stepsPerRun?: number): Promise<TrainStepTimes> {
-  const c: StepCase = {
-    graph: graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] })),
-    x: { data: new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)), shape: [batch, ...SHAPE] },
-    labels: Array.from({ length: batch }, (_, i) => i % 10),
-    reps,
-    threads,
-  };
+  const c = stepCase(batch, reps, threads);
   const forwardMs = await timeForward(c);
   const oneRuns: { ms: number; cpuMs: number }[] = [];
   const multiRuns: { ms: number; cpuMs: number; perRun: number }[] = [];
@@ -200,10 +220,17 @@ function lastJsonLine(stdout: string): unknown {
   return JSON.parse(line);
 }
 
-function runOurs(reps: number): StepRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'train-step.ts'), '--reps', String(reps)], { encoding: 'utf8' });
+function runOurs(reps: number, extra: readonly string[] = []): StepRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'train-step.ts'), '--reps', String(reps), ...extra], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`train-step.ts failed: ${r.stderr}`);
   return lastJsonLine(r.stdout) as StepRun;
+}
+
+/** Our side of a paired round: only the multi-step runs, `perRun` steps each, in a fresh process (ms per step). */
+function runOursMulti(reps: number, perRun: number): number {
+  return (runOurs(reps, ['--multi-only', '--per-run', String(perRun)]) as unknown as { multiRunMs: number }).multiRunMs;
 }
 
 /**
@@ -213,16 +240,50 @@ function runOurs(reps: number): StepRun {
  * @example
  * ```ts
  * const t = runTorch(5); // { torch: '1.13.0a0', forwardMs, stepMs, formats } or { skipped: '…' }
+ * const fast = runTorch(5, ['channels_last']); // that format only
  * ```
  */
-export function runTorch(reps: number): TorchRun {
+export function runTorch(reps: number, formats?: readonly string[]): TorchRun {
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return { skipped: `no PyTorch for ${python} (apt install python3-torch)` };
   const script = resolve(import.meta.dirname, 'python', 'train_step.py');
-  const r = spawnSync(python, [script, '--batch', '32', '--reps', String(reps), '--threads', String(STEP_THREADS)], { encoding: 'utf8' });
+  const only = formats ? ['--formats', formats.join(',')] : [];
+  const r = spawnSync(python, [script, '--batch', '32', '--reps', String(reps), '--threads', String(STEP_THREADS), ...only], { encoding: 'utf8' });
   if (r.status !== 0) return { skipped: `train_step.py failed: ${r.stderr.trim().split('\n').at(-1)}` };
   return lastJsonLine(r.stdout) as TorchRun;
+}
+
+/** How many paired rounds the section runs, and each side's timed runs per round. */
+const ROUNDS = { full: { rounds: 5, oursRuns: 3, torchSteps: 10 }, quick: { rounds: 2, oursRuns: 2, torchSteps: 3 } };
+
+/**
+ * Our multi-step process and PyTorch's (its faster format only), each fresh, alternating which
+ * goes first (training-rounds.ts): one {@link StepRound} per round.
+ */
+function pairedRounds(plan: (typeof ROUNDS)['full'], perRun: number, format: string): StepRound[] {
+  const rounds: StepRound[] = [];
+  for (let r = 0; r < plan.rounds; r++) {
+    const reading: Partial<Record<Side, number>> = {};
+    for (const side of roundOrder(r)) {
+      if (side === 'ours') reading.ours = runOursMulti(plan.oursRuns, perRun);
+      else {
+        const t = runTorch(plan.torchSteps, [format]);
+        if ('skipped' in t) throw new Error(`PyTorch failed in round ${r + 1}: ${t.skipped}`);
+        reading.torch = t.stepMs;
+      }
+    }
+    rounds.push({ oursMs: reading.ours as number, torchMs: reading.torch as number });
+  }
+  return rounds;
+}
+
+/** The paired rounds' paragraph and table (the section's comparison with PyTorch). */
+function pairedSection(plan: (typeof ROUNDS)['full'], perRun: number, pt: Extract<TorchRun, { formats: unknown }>): string {
+  const format = Object.entries(pt.formats).reduce((a, b) => (b[1].stepMs < a[1].stepMs ? b : a))[0];
+  const rounds = pairedRounds(plan, perRun, format);
+  const s = summarizeRounds(rounds);
+  return `\n\n**Against PyTorch, paired rounds** (this VM's speed drifts between minutes, so one reading per side is not a comparison): ${plan.rounds} rounds, each a fresh process of ours (\`train-step.ts --multi-only --per-run ${perRun}\`: median of ${plan.oursRuns} ORT runs of ${perRun} steps after a warm-up run) and one of PyTorch's (\`train_step.py --formats ${format}\`: median of ${plan.torchSteps} steps after 2 warm-up steps), alternating which runs first; each round's ratio is taken between its own two readings. **Our step is ${ratio(s.median)} PyTorch's (median of the rounds; ${s.min.toFixed(2)}–${ratio(s.max)}).**\n\n${roundsTable(rounds)}`;
 }
 
 /** The `training` section: one step against three forward passes (its arithmetic floor) and PyTorch's step. */
@@ -258,11 +319,12 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
     note = `PyTorch: \`bench/python/train_step.py\` (plain-torch ResNet-18 with the same layers, \`torch.set_num_threads(${STEP_THREADS})\`, \`optim.SGD\` momentum 0.9, \`zero_grad\` + forward + loss + backward + step), the faster of its two memory formats (${formats}).`;
   }
   const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, ${STEP_THREADS} intra-op threads; per-step medians of ${t.reps} ORT runs after 2 warm-up runs (1 for the multi-step runs), best of two alternating rounds, in a fresh process (\`bench/train-step.ts\`) whose peak RSS was ${Math.round(t.peakRssMB)} MB. ${note}\n\n${table(
-    ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward)'],
+    ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward; one reading each, see the paired rounds)'],
     rows,
   )}`;
+  const paired = pt ? pairedSection(o.quick ? ROUNDS.quick : ROUNDS.full, t.perRun, pt) : '';
   const breakdown = t.profile
     ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.\n\n${breakdownTable(t.profile)}`
     : '';
-  return { title: 'Training step', body: body + breakdown };
+  return { title: 'Training step', body: body + paired + breakdown };
 }
