@@ -41,6 +41,23 @@ export function roundOrder(round: number): readonly [Side, Side] {
 }
 
 /**
+ * Runs `count` rounds: in each, both sides' readings in {@link roundOrder}'s order (`measure` times
+ * one side once, e.g. in a fresh process), paired as one {@link StepRound}.
+ *
+ * @example
+ * ```ts
+ * const rounds = runRounds(5, (side) => (side === 'ours' ? runOursMulti() : runTorchStep()));
+ * ```
+ */
+export function runRounds(count: number, measure: (side: Side, round: number) => number): StepRound[] {
+  return Array.from({ length: count }, (_, round) => {
+    const reading = new Map<Side, number>();
+    for (const side of roundOrder(round)) reading.set(side, measure(side, round));
+    return { oursMs: reading.get('ours') as number, torchMs: reading.get('torch') as number };
+  });
+}
+
+/**
  * Each round's ratio of our step to PyTorch's, and their median, minimum and maximum.
  *
  * @example

@@ -27,7 +27,7 @@ import { Trainer } from '../src/training/trainer.js';
 import { type Section, table } from './report.js';
 import type { SectionOptions } from './sections.js';
 import { median, ms, ratio } from './timing.js';
-import { roundOrder, roundsTable, type Side, type StepRound, summarizeRounds } from './training-rounds.js';
+import { roundsTable, runRounds, type StepRound, summarizeRounds } from './training-rounds.js';
 
 const SHAPE = [3, 64, 64];
 /** Intra-op threads of every timed session (PyTorch gets the same). */
@@ -254,6 +254,9 @@ export function runTorch(reps: number, formats?: readonly string[]): TorchRun {
   return lastJsonLine(r.stdout) as TorchRun;
 }
 
+/** "1 step", "8 steps". */
+const steps = (k: number) => `${k} step${k === 1 ? '' : 's'}`;
+
 /** How many paired rounds the section runs, and each side's timed runs per round. */
 const ROUNDS = { full: { rounds: 5, oursRuns: 3, torchSteps: 10 }, quick: { rounds: 2, oursRuns: 2, torchSteps: 3 } };
 
@@ -262,20 +265,12 @@ const ROUNDS = { full: { rounds: 5, oursRuns: 3, torchSteps: 10 }, quick: { roun
  * goes first (training-rounds.ts): one {@link StepRound} per round.
  */
 function pairedRounds(plan: (typeof ROUNDS)['full'], perRun: number, format: string): StepRound[] {
-  const rounds: StepRound[] = [];
-  for (let r = 0; r < plan.rounds; r++) {
-    const reading: Partial<Record<Side, number>> = {};
-    for (const side of roundOrder(r)) {
-      if (side === 'ours') reading.ours = runOursMulti(plan.oursRuns, perRun);
-      else {
-        const t = runTorch(plan.torchSteps, [format]);
-        if ('skipped' in t) throw new Error(`PyTorch failed in round ${r + 1}: ${t.skipped}`);
-        reading.torch = t.stepMs;
-      }
-    }
-    rounds.push({ oursMs: reading.ours as number, torchMs: reading.torch as number });
-  }
-  return rounds;
+  return runRounds(plan.rounds, (side, round) => {
+    if (side === 'ours') return runOursMulti(plan.oursRuns, perRun);
+    const t = runTorch(plan.torchSteps, [format]);
+    if ('skipped' in t) throw new Error(`PyTorch failed in round ${round + 1}: ${t.skipped}`);
+    return t.stepMs;
+  });
 }
 
 /** The paired rounds' paragraph and table (the section's comparison with PyTorch). */
@@ -283,7 +278,7 @@ function pairedSection(plan: (typeof ROUNDS)['full'], perRun: number, pt: Extrac
   const format = Object.entries(pt.formats).reduce((a, b) => (b[1].stepMs < a[1].stepMs ? b : a))[0];
   const rounds = pairedRounds(plan, perRun, format);
   const s = summarizeRounds(rounds);
-  return `\n\n**Against PyTorch, paired rounds** (this VM's speed drifts between minutes, so one reading per side is not a comparison): ${plan.rounds} rounds, each a fresh process of ours (\`train-step.ts --multi-only --per-run ${perRun}\`: median of ${plan.oursRuns} ORT runs of ${perRun} steps after a warm-up run) and one of PyTorch's (\`train_step.py --formats ${format}\`: median of ${plan.torchSteps} steps after 2 warm-up steps), alternating which runs first; each round's ratio is taken between its own two readings. **Our step is ${ratio(s.median)} PyTorch's (median of the rounds; ${s.min.toFixed(2)}–${ratio(s.max)}).**\n\n${roundsTable(rounds)}`;
+  return `\n\n**Against PyTorch, paired rounds** (this VM's speed drifts between minutes, so one reading per side is not a comparison): ${plan.rounds} rounds, each a fresh process of ours (\`train-step.ts --multi-only --per-run ${perRun}\`: median of ${plan.oursRuns} ORT runs of ${steps(perRun)} after ${perRun > 1 ? 'a warm-up run' : 'two warm-up runs'}) and one of PyTorch's (\`train_step.py --formats ${format}\`: median of ${plan.torchSteps} steps after 2 warm-up steps), alternating which runs first; each round's ratio is taken between its own two readings. **Our step is ${ratio(s.median)} PyTorch's (median of the rounds; ${s.min.toFixed(2)}–${ratio(s.max)}).**\n\n${roundsTable(rounds)}`;
 }
 
 /** The `training` section: one step against three forward passes (its arithmetic floor) and PyTorch's step. */
@@ -300,7 +295,7 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
       ? []
       : [
           [
-            `training step, ${t.perRun} steps per ORT run (what \`lucerna train\` runs at this pace)`,
+            `training step, ${steps(t.perRun)} per ORT run (what \`lucerna train\` runs at this pace)`,
             ms(t.multiRunMs),
             ratio(t.multiRunMs / floor),
             vs(t.multiRunMs, pt?.stepMs),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { roundOrder, roundsTable, summarizeRounds } from '../../bench/training-rounds.js';
+import { roundOrder, roundsTable, runRounds, summarizeRounds } from '../../bench/training-rounds.js';
 
 describe('bench training: paired rounds against PyTorch', () => {
   it('alternates which process runs first', () => {
@@ -9,6 +9,21 @@ describe('bench training: paired rounds against PyTorch', () => {
       ['torch', 'ours'],
       ['ours', 'torch'],
       ['torch', 'ours'],
+    ]);
+  });
+
+  it('pairs the two readings of each round, whichever side ran first', () => {
+    const calls: string[] = [];
+    // a machine that slows down by 10 ms per reading: each round's pair sees nearly the same speed
+    const rounds = runRounds(3, (side, round) => {
+      calls.push(`${round}:${side}`);
+      return (side === 'ours' ? 100 : 200) + 10 * calls.length;
+    });
+    assert.deepEqual(calls, ['0:ours', '0:torch', '1:torch', '1:ours', '2:ours', '2:torch']);
+    assert.deepEqual(rounds, [
+      { oursMs: 110, torchMs: 220 },
+      { oursMs: 140, torchMs: 230 },
+      { oursMs: 150, torchMs: 260 },
     ]);
   });
 
