@@ -64,6 +64,7 @@ console.log(
             wallMs: round1(p.wallMs),
             modelRunMs: round1(p.modelRunMs),
             kernelMs: round1(p.kernelMs),
+            ...(p.singleThreadedMs === undefined ? {} : { singleThreadedMs: round1(p.singleThreadedMs) }),
             categories: Object.fromEntries(Object.entries(p.categories).map(([k, v]) => [k, round1(v)])),
           },
         }

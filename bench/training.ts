@@ -181,6 +181,8 @@ export interface StepBreakdown {
   readonly modelRunMs: number;
   readonly kernelMs: number;
   readonly categories: Readonly<Record<string, number>>;
+  /** Kernel ms per step that ran with no parallel section (absent with 1 thread, and in older readings). */
+  readonly singleThreadedMs?: number;
 }
 
 /** What `train-step.ts` prints: the medians (ms), the profiled breakdown and the process's peak RSS (MB). */
@@ -208,6 +210,20 @@ export function breakdownTable(p: StepBreakdown): string {
   rows.push(['the binding: feeds in, every output copied to JS (run() − model_run)', ms(p.wallMs - p.modelRunMs), share(p.wallMs - p.modelRunMs)]);
   rows.push(['profiled step (JS `run()`)', ms(p.wallMs), '100 %']);
   return table(['where the step goes', 'ms per step', 'share'], rows);
+}
+
+/**
+ * The sentence on the kernels that ran with no parallel section (what a second thread cannot
+ * share), or nothing when the profile has no thread statistics.
+ *
+ * @example
+ * ```ts
+ * singleThreaded({ wallMs: 200, modelRunMs: 180, kernelMs: 160, categories: {}, singleThreadedMs: 8 }); // ' Kernels that ran … 8.00 ms per step (5.0 % of kernel time) …'
+ * ```
+ */
+export function singleThreaded(p: StepBreakdown): string {
+  if (p.singleThreadedMs === undefined) return '';
+  return ` Kernels that ran with no parallel section (ORT's \`thread_scheduling_stats\`: the calling thread alone, which a second thread cannot shorten): ${ms(p.singleThreadedMs)} ms per step (${((100 * p.singleThreadedMs) / p.kernelMs).toFixed(1)} % of kernel time; \`train-step-profile.ts\` lists them).`;
 }
 
 /** PyTorch's medians (ms) from `python/train_step.py`, or why there are none. */
@@ -319,7 +335,7 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
   )}`;
   const paired = pt ? pairedSection(o.quick ? ROUNDS.quick : ROUNDS.full, t.perRun, pt) : '';
   const breakdown = t.profile
-    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.\n\n${breakdownTable(t.profile)}`
+    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.${singleThreaded(t.profile)}\n\n${breakdownTable(t.profile)}`
     : '';
   return { title: 'Training step', body: body + paired + breakdown };
 }
