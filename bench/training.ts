@@ -256,16 +256,14 @@ function runOursMulti(reps: number, perRun: number): number {
  * @example
  * ```ts
  * const t = runTorch(5); // { torch: '1.13.0a0', forwardMs, stepMs, formats } or { skipped: '…' }
- * const fast = runTorch(5, ['channels_last']); // that format only
  * ```
  */
-export function runTorch(reps: number, formats?: readonly string[]): TorchRun {
+export function runTorch(reps: number): TorchRun {
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return { skipped: `no PyTorch for ${python} (apt install python3-torch)` };
   const script = resolve(import.meta.dirname, 'python', 'train_step.py');
-  const only = formats ? ['--formats', formats.join(',')] : [];
-  const r = spawnSync(python, [script, '--batch', '32', '--reps', String(reps), '--threads', String(STEP_THREADS), ...only], { encoding: 'utf8' });
+  const r = spawnSync(python, [script, '--batch', '32', '--reps', String(reps), '--threads', String(STEP_THREADS)], { encoding: 'utf8' });
   if (r.status !== 0) return { skipped: `train_step.py failed: ${r.stderr.trim().split('\n').at(-1)}` };
   return lastJsonLine(r.stdout) as TorchRun;
 }
@@ -277,24 +275,24 @@ const steps = (k: number) => `${k} step${k === 1 ? '' : 's'}`;
 const ROUNDS = { full: { rounds: 5, oursRuns: 3, torchSteps: 10 }, quick: { rounds: 2, oursRuns: 2, torchSteps: 3 } };
 
 /**
- * Our multi-step process and PyTorch's (its faster format only), each fresh, alternating which
+ * Our multi-step process and PyTorch's (both memory formats, the faster one's step kept, as in the
+ * section's table), each fresh, alternating which
  * goes first (training-rounds.ts): one {@link StepRound} per round.
  */
-function pairedRounds(plan: (typeof ROUNDS)['full'], perRun: number, format: string): StepRound[] {
+function pairedRounds(plan: (typeof ROUNDS)['full'], perRun: number): StepRound[] {
   return runRounds(plan.rounds, (side, round) => {
     if (side === 'ours') return runOursMulti(plan.oursRuns, perRun);
-    const t = runTorch(plan.torchSteps, [format]);
+    const t = runTorch(plan.torchSteps);
     if ('skipped' in t) throw new Error(`PyTorch failed in round ${round + 1}: ${t.skipped}`);
     return t.stepMs;
   });
 }
 
 /** The paired rounds' paragraph and table (the section's comparison with PyTorch). */
-function pairedSection(plan: (typeof ROUNDS)['full'], perRun: number, pt: Extract<TorchRun, { formats: unknown }>): string {
-  const format = Object.entries(pt.formats).reduce((a, b) => (b[1].stepMs < a[1].stepMs ? b : a))[0];
-  const rounds = pairedRounds(plan, perRun, format);
+function pairedSection(plan: (typeof ROUNDS)['full'], perRun: number): string {
+  const rounds = pairedRounds(plan, perRun);
   const s = summarizeRounds(rounds);
-  return `\n\n**Against PyTorch, paired rounds** (this VM's speed drifts between minutes, so one reading per side is not a comparison): ${plan.rounds} rounds, each a fresh process of ours (\`train-step.ts --multi-only --per-run ${perRun}\`: median of ${plan.oursRuns} ORT runs of ${steps(perRun)} after ${perRun > 1 ? 'a warm-up run' : 'two warm-up runs'}) and one of PyTorch's (\`train_step.py --formats ${format}\`: median of ${plan.torchSteps} steps after 2 warm-up steps), alternating which runs first; each round's ratio is taken between its own two readings. **Our step is ${ratio(s.median)} PyTorch's (median of the rounds; ${s.min.toFixed(2)}–${ratio(s.max)}).**\n\n${roundsTable(rounds)}`;
+  return `\n\n**Against PyTorch, paired rounds** (this VM's speed drifts between minutes, so one reading per side is not a comparison): ${plan.rounds} rounds, each a fresh process of ours (\`train-step.ts --multi-only --per-run ${perRun}\`: median of ${plan.oursRuns} ORT runs of ${steps(perRun)} after ${perRun > 1 ? 'a warm-up run' : 'two warm-up runs'}) and one of PyTorch's (\`train_step.py\`: median of ${plan.torchSteps} steps after 2 warm-up steps in each memory format, the faster format's kept), alternating which runs first; each round's ratio is taken between its own two readings. **Our step is ${ratio(s.median)} PyTorch's (median of the rounds; ${s.min.toFixed(2)}–${ratio(s.max)}).**\n\n${roundsTable(rounds)}`;
 }
 
 /** The `training` section: one step against three forward passes (its arithmetic floor) and PyTorch's step. */
@@ -333,7 +331,7 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
     ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward; one reading each, see the paired rounds)'],
     rows,
   )}`;
-  const paired = pt ? pairedSection(o.quick ? ROUNDS.quick : ROUNDS.full, t.perRun, pt) : '';
+  const paired = pt ? pairedSection(o.quick ? ROUNDS.quick : ROUNDS.full, t.perRun) : '';
   const breakdown = t.profile
     ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.${singleThreaded(t.profile)}\n\n${breakdownTable(t.profile)}`
     : '';

@@ -11,7 +11,7 @@ ms as one JSON line: `forwardMs`/`stepMs` are the faster format's, `formats` hol
 measure of work).
 
 Run: /usr/bin/python3 bench/python/train_step.py [--batch 32] [--reps 5] [--threads 2]
-[--formats contiguous,channels_last] (the bench's paired rounds time only the faster format).
+[--formats contiguous,channels_last] (one format alone, for a quicker manual reading).
 """
 import argparse
 import json
