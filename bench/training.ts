@@ -11,6 +11,8 @@
  *   forward + backward).
  * The section runs `train-step.ts` in a fresh process (so its peak RSS is the step's own), then
  * PyTorch's same step (`python/train_step.py`) when `/usr/bin/python3` imports torch; 2 threads each.
+ * Then it compares the two in paired rounds of fresh processes (training-rounds.ts): the VM's speed
+ * drifts between minutes, so the comparison is the median of per-round ratios, not one reading each.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -276,8 +278,8 @@ const ROUNDS = { full: { rounds: 5, oursRuns: 3, torchSteps: 10 }, quick: { roun
 
 /**
  * Our multi-step process and PyTorch's (both memory formats, the faster one's step kept, as in the
- * section's table), each fresh, alternating which
- * goes first (training-rounds.ts): one {@link StepRound} per round.
+ * section's table), each fresh, alternating which goes first (training-rounds.ts): one
+ * {@link StepRound} per round.
  */
 function pairedRounds(plan: (typeof ROUNDS)['full'], perRun: number): StepRound[] {
   return runRounds(plan.rounds, (side, round) => {
