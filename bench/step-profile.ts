@@ -35,6 +35,11 @@ export interface NodeEvent {
   /** Microseconds. */
   readonly dur: number;
   readonly shapes: string;
+  /**
+   * Whether the kernel ran at least one parallel section on the intra-op pool (ORT's
+   * `thread_scheduling_stats`); false: the calling thread did all of it. Undefined without a pool (1 thread).
+   */
+  readonly parallel?: boolean;
 }
 
 /** A profiled step, averaged over the profiled runs (ms per step). */
@@ -49,6 +54,8 @@ export interface StepProfile {
   readonly kernelMs: number;
   /** Kernel ms per step by category (see {@link categoryOf}). */
   readonly categories: Record<string, number>;
+  /** Kernel ms per step of the nodes that ran no parallel section (undefined with 1 thread). */
+  readonly singleThreadedMs?: number;
   /** Every node event of the profiled runs (after the warm-up run). */
   readonly events: readonly NodeEvent[];
 }
@@ -97,7 +104,26 @@ interface TraceEvent {
   readonly name: string;
   readonly dur: number;
   readonly ts: number;
-  readonly args?: { op_name?: string; input_type_shape?: Record<string, number[]>[] };
+  readonly args?: { op_name?: string; input_type_shape?: Record<string, number[]>[]; thread_scheduling_stats?: unknown };
+}
+
+/**
+ * Whether a node event's kernel ran a parallel section, from ORT's `thread_scheduling_stats`
+ * argument: its calling ("main") thread records the block size of every parallel section it
+ * distributed, so an empty list means the kernel ran on that thread alone. Undefined when the
+ * event has no such statistics (a session without an intra-op pool, i.e. 1 thread).
+ *
+ * @example
+ * ```ts
+ * ranParallel({ main_thread: { block_size: [4] } }); // true
+ * ranParallel({ main_thread: { block_size: [] } }); // false
+ * ranParallel(undefined); // undefined
+ * ```
+ */
+export function ranParallel(stats: unknown): boolean | undefined {
+  if (typeof stats !== 'object' || stats === null) return undefined;
+  const blocks = (stats as { main_thread?: { block_size?: unknown } }).main_thread?.block_size;
+  return Array.isArray(blocks) ? blocks.length > 0 : undefined;
 }
 
 /** The feeds of one run of `perRun` steps (the one-step graph's when `perRun` is 1), and the session's bytes. */
@@ -183,6 +209,7 @@ export async function profileTrainStep(batch: number, runs: number, threads: num
       op: e.args?.op_name ?? '?',
       dur: e.dur,
       shapes: (e.args?.input_type_shape ?? []).map((t) => JSON.stringify(Object.values(t)[0])).join(' '),
+      parallel: ranParallel(e.args?.thread_scheduling_stats),
     }));
   const categories: Record<string, number> = {};
   for (const e of events) {
@@ -191,5 +218,18 @@ export async function profileTrainStep(batch: number, runs: number, threads: num
   }
   const kernelMs = events.reduce((a, e) => a + e.dur, 0) / 1000 / steps;
   const modelRunMs = modelRuns.slice(1).reduce((a, e) => a + e.dur, 0) / 1000 / steps;
-  return { nodes: step.graph.nodes.length, runs: steps, perRun, wallMs: wall / steps, modelRunMs, kernelMs, categories, events };
+  const single = events.some((e) => e.parallel !== undefined)
+    ? events.filter((e) => e.parallel === false).reduce((a, e) => a + e.dur, 0) / 1000 / steps
+    : undefined;
+  return {
+    nodes: step.graph.nodes.length,
+    runs: steps,
+    perRun,
+    wallMs: wall / steps,
+    modelRunMs,
+    kernelMs,
+    categories,
+    ...(single === undefined ? {} : { singleThreadedMs: single }),
+    events,
+  };
 }

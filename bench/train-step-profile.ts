@@ -4,7 +4,8 @@
  * category, op type and node. Run: `node --import tsx bench/train-step-profile.ts [--batch 32]
  * [--steps 3] [--threads 2] [--top 25] [--per-run 1]` (`--per-run K`: the multi-step session, K steps per
  * ORT run, at least `--steps` steps after a warm-up run). With `--threads 1` on a loaded machine the shares are
- * steadier than the milliseconds.
+ * steadier than the milliseconds. With 2 or more threads it also sums the kernels that ran no parallel
+ * section (ORT's `thread_scheduling_stats`): the work the second thread cannot share.
  */
 import { parseArgs } from 'node:util';
 import { profileTrainStep } from './step-profile.js';
@@ -34,6 +35,11 @@ const show = (m: Map<string, number>, n: number) => {
 console.log(
   `step graph: ${p.nodes} nodes, ${p.perRun} steps per run; per step: JS run() ${p.wallMs.toFixed(0)} ms, ORT model_run ${p.modelRunMs.toFixed(0)} ms, kernels ${p.kernelMs.toFixed(0)} ms (profiled)`,
 );
+if (p.singleThreadedMs !== undefined) {
+  console.log(
+    `kernels with no parallel section (ORT thread_scheduling_stats; the calling thread alone): ${p.singleThreadedMs.toFixed(1)} ms per step, ${((100 * p.singleThreadedMs) / p.kernelMs).toFixed(1)} % of kernel time`,
+  );
+}
 console.log('-- by category (share of kernel time)');
 show(new Map(Object.entries(p.categories)), 20);
 console.log('-- by part (forward, train = BatchNorm statistics, lucerna = backward, opt/fused = update, gemm = lowered convs) and op');
@@ -41,6 +47,15 @@ show(
   sum((e) => `${/^(lucerna|train|opt|fused|gemm)\//.exec(e.name)?.[1] ?? 'forward'} ${e.op}`),
   30,
 );
+if (p.singleThreadedMs !== undefined) {
+  console.log('-- single-threaded kernels (no parallel section) by part and op');
+  const single = new Map<string, number>();
+  for (const e of p.events.filter((e) => e.parallel === false)) {
+    const k = `${/^(lucerna|train|opt|fused|gemm)\//.exec(e.name)?.[1] ?? 'forward'} ${e.op}`;
+    single.set(k, (single.get(k) ?? 0) + per(e.dur));
+  }
+  show(single, 15);
+}
 console.log('-- by node');
 show(
   sum((e) => `${e.op} ${e.name} ${e.shapes}`),

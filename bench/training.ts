@@ -11,6 +11,8 @@
  *   forward + backward).
  * The section runs `train-step.ts` in a fresh process (so its peak RSS is the step's own), then
  * PyTorch's same step (`python/train_step.py`) when `/usr/bin/python3` imports torch; 2 threads each.
+ * Then it compares the two in paired rounds of fresh processes (training-rounds.ts): the VM's speed
+ * drifts between minutes, so the comparison is the median of per-round ratios, not one reading each.
  */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -27,6 +29,7 @@ import { Trainer } from '../src/training/trainer.js';
 import { type Section, table } from './report.js';
 import type { SectionOptions } from './sections.js';
 import { median, ms, ratio } from './timing.js';
+import { roundsTable, runRounds, type StepRound, summarizeRounds } from './training-rounds.js';
 
 const SHAPE = [3, 64, 64];
 /** Intra-op threads of every timed session (PyTorch gets the same). */
@@ -93,6 +96,31 @@ async function timeForward(c: StepCase): Promise<number> {
   }
 }
 
+/** The issue's case: ResNet-18 (10 classes, 64×64), a deterministic batch and its labels. */
+function stepCase(batch: number, reps: number, threads: number): StepCase {
+  return {
+    graph: graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] })),
+    x: { data: new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)), shape: [batch, ...SHAPE] },
+    labels: Array.from({ length: batch }, (_, i) => i % 10),
+    reps,
+    threads,
+  };
+}
+
+/**
+ * Only what `lucerna train` runs: the per-step median (ms) and mean CPU (ms) of `reps` ORT runs of
+ * `perRun` steps each, after one warm-up run. One side of a paired round against PyTorch
+ * (`train-step.ts --multi-only`).
+ *
+ * @example
+ * ```ts
+ * const { ms } = await timeMultiStep(32, 3, 2, 8); // ms per step at 8 steps per ORT run
+ * ```
+ */
+export async function timeMultiStep(batch: number, reps: number, threads: number, perRun: number): Promise<{ ms: number; cpuMs: number }> {
+  return timeSteps(stepCase(batch, reps, threads), sgd, false, perRun);
+}
+
 /** Medians (ms) of the forward pass and the two step formulations. */
 export interface TrainStepTimes {
   readonly batch: number;
@@ -119,13 +147,7 @@ export interface TrainStepTimes {
  * ```
  */
 export async function timeTrainStep(batch: number, reps: number, threads = STEP_THREADS, stepsPerRun?: number): Promise<TrainStepTimes> {
-  const c: StepCase = {
-    graph: graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] })),
-    x: { data: new Float32Array(batch * 3 * 64 * 64).map((_, i) => Math.sin(i)), shape: [batch, ...SHAPE] },
-    labels: Array.from({ length: batch }, (_, i) => i % 10),
-    reps,
-    threads,
-  };
+  const c = stepCase(batch, reps, threads);
   const forwardMs = await timeForward(c);
   const oneRuns: { ms: number; cpuMs: number }[] = [];
   const multiRuns: { ms: number; cpuMs: number; perRun: number }[] = [];
@@ -161,6 +183,8 @@ export interface StepBreakdown {
   readonly modelRunMs: number;
   readonly kernelMs: number;
   readonly categories: Readonly<Record<string, number>>;
+  /** Kernel ms per step that ran with no parallel section (absent with 1 thread, and in older readings). */
+  readonly singleThreadedMs?: number;
 }
 
 /** What `train-step.ts` prints: the medians (ms), the profiled breakdown and the process's peak RSS (MB). */
@@ -190,6 +214,20 @@ export function breakdownTable(p: StepBreakdown): string {
   return table(['where the step goes', 'ms per step', 'share'], rows);
 }
 
+/**
+ * The sentence on the kernels that ran with no parallel section (what a second thread cannot
+ * share), or nothing when the profile has no thread statistics.
+ *
+ * @example
+ * ```ts
+ * singleThreaded({ wallMs: 200, modelRunMs: 180, kernelMs: 160, categories: {}, singleThreadedMs: 8 }); // ' Kernels that ran … 8.00 ms per step (5.0 % of kernel time) …'
+ * ```
+ */
+export function singleThreaded(p: StepBreakdown): string {
+  if (p.singleThreadedMs === undefined) return '';
+  return ` Kernels that ran with no parallel section (ORT's \`thread_scheduling_stats\`: the calling thread alone, which a second thread cannot shorten): ${ms(p.singleThreadedMs)} ms per step (${((100 * p.singleThreadedMs) / p.kernelMs).toFixed(1)} % of kernel time; \`train-step-profile.ts\` lists them).`;
+}
+
 /** PyTorch's medians (ms) from `python/train_step.py`, or why there are none. */
 export type TorchRun =
   | { readonly torch: string; readonly forwardMs: number; readonly stepMs: number; readonly formats: Record<string, { forwardMs: number; stepMs: number }> }
@@ -200,10 +238,17 @@ function lastJsonLine(stdout: string): unknown {
   return JSON.parse(line);
 }
 
-function runOurs(reps: number): StepRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'train-step.ts'), '--reps', String(reps)], { encoding: 'utf8' });
+function runOurs(reps: number, extra: readonly string[] = []): StepRun {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'train-step.ts'), '--reps', String(reps), ...extra], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`train-step.ts failed: ${r.stderr}`);
   return lastJsonLine(r.stdout) as StepRun;
+}
+
+/** Our side of a paired round: only the multi-step runs, `perRun` steps each, in a fresh process (ms per step). */
+function runOursMulti(reps: number, perRun: number): number {
+  return (runOurs(reps, ['--multi-only', '--per-run', String(perRun)]) as unknown as { multiRunMs: number }).multiRunMs;
 }
 
 /**
@@ -225,6 +270,33 @@ export function runTorch(reps: number): TorchRun {
   return lastJsonLine(r.stdout) as TorchRun;
 }
 
+/** "1 step", "8 steps". */
+const steps = (k: number) => `${k} step${k === 1 ? '' : 's'}`;
+
+/** How many paired rounds the section runs, and each side's timed runs per round. */
+const ROUNDS = { full: { rounds: 5, oursRuns: 3, torchSteps: 10 }, quick: { rounds: 2, oursRuns: 2, torchSteps: 3 } };
+
+/**
+ * Our multi-step process and PyTorch's (both memory formats, the faster one's step kept, as in the
+ * section's table), each fresh, alternating which goes first (training-rounds.ts): one
+ * {@link StepRound} per round.
+ */
+function pairedRounds(plan: (typeof ROUNDS)['full'], perRun: number): StepRound[] {
+  return runRounds(plan.rounds, (side, round) => {
+    if (side === 'ours') return runOursMulti(plan.oursRuns, perRun);
+    const t = runTorch(plan.torchSteps);
+    if ('skipped' in t) throw new Error(`PyTorch failed in round ${round + 1}: ${t.skipped}`);
+    return t.stepMs;
+  });
+}
+
+/** The paired rounds' paragraph and table (the section's comparison with PyTorch). */
+function pairedSection(plan: (typeof ROUNDS)['full'], perRun: number): string {
+  const rounds = pairedRounds(plan, perRun);
+  const s = summarizeRounds(rounds);
+  return `\n\n**Against PyTorch, paired rounds** (this VM's speed drifts between minutes, so one reading per side is not a comparison): ${plan.rounds} rounds, each a fresh process of ours (\`train-step.ts --multi-only --per-run ${perRun}\`: median of ${plan.oursRuns} ORT runs of ${steps(perRun)} after ${perRun > 1 ? 'a warm-up run' : 'two warm-up runs'}) and one of PyTorch's (\`train_step.py\`: median of ${plan.torchSteps} steps after 2 warm-up steps in each memory format, the faster format's kept), alternating which runs first; each round's ratio is taken between its own two readings. **Our step is ${ratio(s.median)} PyTorch's (median of the rounds; ${s.min.toFixed(2)}–${ratio(s.max)}).**\n\n${roundsTable(rounds)}`;
+}
+
 /** The `training` section: one step against three forward passes (its arithmetic floor) and PyTorch's step. */
 export async function benchTraining(o: SectionOptions): Promise<Section> {
   const reps = o.quick ? 2 : 5;
@@ -239,7 +311,7 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
       ? []
       : [
           [
-            `training step, ${t.perRun} steps per ORT run (what \`lucerna train\` runs at this pace)`,
+            `training step, ${steps(t.perRun)} per ORT run (what \`lucerna train\` runs at this pace)`,
             ms(t.multiRunMs),
             ratio(t.multiRunMs / floor),
             vs(t.multiRunMs, pt?.stepMs),
@@ -258,11 +330,12 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
     note = `PyTorch: \`bench/python/train_step.py\` (plain-torch ResNet-18 with the same layers, \`torch.set_num_threads(${STEP_THREADS})\`, \`optim.SGD\` momentum 0.9, \`zero_grad\` + forward + loss + backward + step), the faster of its two memory formats (${formats}).`;
   }
   const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, ${STEP_THREADS} intra-op threads; per-step medians of ${t.reps} ORT runs after 2 warm-up runs (1 for the multi-step runs), best of two alternating rounds, in a fresh process (\`bench/train-step.ts\`) whose peak RSS was ${Math.round(t.peakRssMB)} MB. ${note}\n\n${table(
-    ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward)'],
+    ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward; one reading each, see the paired rounds)'],
     rows,
   )}`;
+  const paired = pt ? pairedSection(o.quick ? ROUNDS.quick : ROUNDS.full, t.perRun) : '';
   const breakdown = t.profile
-    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.\n\n${breakdownTable(t.profile)}`
+    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.${singleThreaded(t.profile)}\n\n${breakdownTable(t.profile)}`
     : '';
-  return { title: 'Training step', body: body + breakdown };
+  return { title: 'Training step', body: body + paired + breakdown };
 }

@@ -11,6 +11,7 @@ ms as one JSON line: `forwardMs`/`stepMs` are the faster format's, `formats` hol
 measure of work).
 
 Run: /usr/bin/python3 bench/python/train_step.py [--batch 32] [--reps 5] [--threads 2]
+[--formats contiguous,channels_last] (one format alone, for a quicker manual reading).
 """
 import argparse
 import json
@@ -81,10 +82,15 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--formats", default="contiguous,channels_last")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    formats = {name: time_format(a, fmt) for name, fmt in
-               [("contiguous", torch.contiguous_format), ("channels_last", torch.channels_last)]}
+    known = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
+    names = [f for f in a.formats.split(",") if f]
+    unknown = [f for f in names if f not in known]
+    if unknown or not names:
+        raise SystemExit(f"--formats takes contiguous and/or channels_last, got {a.formats!r}")
+    formats = {name: time_format(a, known[name]) for name in names}
     best = min(formats.values(), key=lambda f: f["stepMs"])
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": a.batch,
                       "reps": a.reps, **best, "formats": formats}))
