@@ -238,9 +238,17 @@ function lastJsonLine(stdout: string): unknown {
   return JSON.parse(line);
 }
 
+/**
+ * The environment `lucerna train` computes in: bin/lucerna.js runs every computing command in a
+ * child with glibc's huge-page tunable (ignored where glibc or the kernel lacks it), so our timed
+ * process gets it too. PyTorch runs as its users run it.
+ */
+const LIKE_THE_CLI = { ...process.env, GLIBC_TUNABLES: [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':') };
+
 function runOurs(reps: number, extra: readonly string[] = []): StepRun {
   const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'train-step.ts'), '--reps', String(reps), ...extra], {
     encoding: 'utf8',
+    env: LIKE_THE_CLI,
   });
   if (r.status !== 0) throw new Error(`train-step.ts failed: ${r.stderr}`);
   return lastJsonLine(r.stdout) as StepRun;
@@ -329,7 +337,7 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
       .join('; ');
     note = `PyTorch: \`bench/python/train_step.py\` (plain-torch ResNet-18 with the same layers, \`torch.set_num_threads(${STEP_THREADS})\`, \`optim.SGD\` momentum 0.9, \`zero_grad\` + forward + loss + backward + step), the faster of its two memory formats (${formats}).`;
   }
-  const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, ${STEP_THREADS} intra-op threads; per-step medians of ${t.reps} ORT runs after 2 warm-up runs (1 for the multi-step runs), best of two alternating rounds, in a fresh process (\`bench/train-step.ts\`) whose peak RSS was ${Math.round(t.peakRssMB)} MB. ${note}\n\n${table(
+  const body = `ResNet-18 (\`createModel('resnet18')\`, 10 classes), 64×64, batch ${t.batch}, SGD momentum 0.9, BatchNorm in train mode, ${STEP_THREADS} intra-op threads; per-step medians of ${t.reps} ORT runs after 2 warm-up runs (1 for the multi-step runs), best of two alternating rounds, in a fresh process (\`bench/train-step.ts\`, with the huge-page tunable \`lucerna train\` computes with) whose peak RSS was ${Math.round(t.peakRssMB)} MB. ${note}\n\n${table(
     ['what', 'time (ms)', 'ratio to 3 × forward (the floor)', 'ratio to PyTorch (step to step, forward to forward; one reading each, see the paired rounds)'],
     rows,
   )}`;
