@@ -129,8 +129,12 @@ export function emitReassignment(
   update(o.state, b.op('Where', [present, b.op('Where', [empty, start, blended]), slice]));
   const prior = b.op('Where', [b.op('And', [present, empty]), start, slice]);
   // relative: each class row over its mean over the filters [K, 1] (see the module comment)
-  const level = () => b.op('Mul', [b.op('ReduceSum', [prior, b.constInt64([1])], { keepdims: 1 }), b.scalar(1 / o.filters)]);
-  const score = o.relative ? b.op('Div', [prior, b.op('Max', [level(), b.scalar(1e-12)])]) : prior;
+  const score = o.relative
+    ? b.op('Div', [
+        prior,
+        b.op('Max', [b.op('Mul', [b.op('ReduceSum', [prior, b.constInt64([1])], { keepdims: 1 }), b.scalar(1 / o.filters)]), b.scalar(1e-12)]),
+      ])
+    : prior;
   const lowered = b.op('Add', [
     score,
     b.constFloat(

@@ -105,6 +105,8 @@ export function assignFilters(meanActivation: ArrayLike<number>, classes: number
  * Each class's row of a per-class statistic [K, C] (class-major) divided by its mean over the C
  * filters (a row whose mean is 0 stays 0): the statistic of the `relative` assignment rule, where a
  * filter goes to the class it fires for most *relative to how much that class makes the whole layer fire*.
+ * Not the rule of Zhang, Wu & Zhu's code (https://arxiv.org/abs/1710.00935), which compares the raw
+ * peaks; `docs/icnn.md` shows why that rule hands every filter to one class on our figures.
  *
  * @example
  * ```ts
