@@ -95,6 +95,25 @@ describe('lucerna train --interpretable', () => {
     // bird = 0, none = 1: the only object class owns every filter, none's images are negatives
     assert.deepEqual(cats, Array(64).fill(0));
   });
+  it('--filter-assign relative trains, and none still owns no filter', async () => {
+    const out = join(work, 'relative.onnx');
+    const r = await run(
+      model,
+      '--dataset',
+      classes,
+      '--interpretable',
+      'Relu_3',
+      '--interpretable-mode',
+      'multi',
+      '--filter-assign',
+      'relative',
+      ...common,
+      '--out',
+      out,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).interpretable.Relu_3, Array(64).fill(0));
+  });
   it('--filter-loss approx trains and still reports the paper’s −MI as the filter loss', async () => {
     const out = join(work, 'approx.onnx');
     const r = await run(model, '--dataset', classes, '--interpretable', 'Relu_3', '--filter-loss', 'approx', ...common, '--out', out);

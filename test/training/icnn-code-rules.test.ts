@@ -10,9 +10,10 @@ import { buildModel, emptyGraph, GraphBuilder, graphFromBytes } from '../../src/
 import { DataType, encodeModel } from '../../src/onnx/proto.js';
 import { seededRandom } from '../../src/tensor/random.js';
 import { emitCentre } from '../../src/training/interpretable/centre.js';
-import { emitBetaUpdate, emitEpochWeight, emitReassignment } from '../../src/training/interpretable/code-rules.js';
-import { filterLoss } from '../../src/training/interpretable/filter-loss.js';
+import { classPeaksName, emitBetaUpdate, emitEpochWeight, emitReassignment } from '../../src/training/interpretable/code-rules.js';
+import { filterLoss, relativeToClassLevel } from '../../src/training/interpretable/filter-loss.js';
 import { insertMask, maskBetaName } from '../../src/training/interpretable/mask.js';
+import { trainedCategories } from '../../src/training/interpretable/setup.js';
 import { betaFromCodeUnits } from '../../src/training/interpretable/templates.js';
 import type { LossContext } from '../../src/training/loss.js';
 import { oneHotRows } from '../../src/training/loss.js';
@@ -146,7 +147,7 @@ describe('per-filter β (our_vl_simplenn.m)', () => {
 });
 
 describe('filter reassignment (our_cnn_train.m)', () => {
-  const run = (state: number[], labels: number[], peaksBC: number[]) =>
+  const run = (state: number[], labels: number[], peaksBC: number[], relative = false) =>
     runWithState(
       [{ name: 'flat', dims: [3, 2, 1] }],
       {
@@ -156,7 +157,7 @@ describe('filter reassignment (our_cnn_train.m)', () => {
       },
       3,
       3,
-      (ctx) => [emitReassignment(ctx, { state: 'peaks', flat: 'flat', filters: 2, exclude: [2] })],
+      (ctx) => [emitReassignment(ctx, { state: 'peaks', flat: 'flat', filters: 2, exclude: [2], relative })],
     );
   it('starts each class row at max(mean peak, 0.1) and gives each filter the non-excluded class with the highest', async () => {
     // labels bird, fish, none; filter 0 peaks 1, 3, 5; filter 1 peaks 2, 0, 0
@@ -173,6 +174,28 @@ describe('filter reassignment (our_cnn_train.m)', () => {
     for (const [i, v] of [1.5, 2, 3, 0.1, 4.6, 0.39].entries()) close(out['next:peaks']?.[i] as number, v);
     // this step's owners come from the running means before the update: filter 0 fish, filter 1 bird
     assert.deepEqual([...(Object.values(out)[0] as Float32Array)], [0, 1, 0, 1, 0, 0]);
+  });
+  it('relative: a class that makes every filter fire more does not win them all (each row over its mean over the filters)', async () => {
+    // running peaks: bird [4, 6], fish [3, 2], none [5, 5]; every filter peaks higher on birds.
+    // The authors' rule gives both filters to bird; relative: bird [0.8, 1.2], fish [1.2, 0.8] → filter 0 fish, filter 1 bird.
+    const state = [4, 6, 3, 2, 5, 5];
+    const peaks = [1, 1, 1, 1, 1, 1];
+    const owners = async (relative: boolean) => [...(Object.values(await run(state, [0, 1, 2], peaks, relative))[0] as Float32Array)];
+    assert.deepEqual(await owners(false), [1, 1, 0, 0, 0, 0]);
+    assert.deepEqual(await owners(true), [0, 1, 1, 0, 0, 0]);
+  });
+  it('relativeToClassLevel divides each class row by its mean over the filters, and trainedCategories uses it', () => {
+    assert.deepEqual([...relativeToClassLevel([2, 6, 1, 1, 0, 0], 3)], [0.5, 1.5, 1, 1, 0, 0]);
+    const setup = (relative: boolean) => ({
+      graph: emptyGraph(17),
+      terms: [],
+      categories: new Map([['r', [0, 0]]]),
+      reassignExclude: [2],
+      reassignRelative: relative,
+    });
+    const state = new Map([[classPeaksName('r'), new Float32Array([4, 6, 3, 2, 5, 5])]]);
+    assert.deepEqual(trainedCategories(setup(false), state).get('r'), [0, 0]);
+    assert.deepEqual(trainedCategories(setup(true), state).get('r'), [1, 0]);
   });
 });
 

@@ -174,7 +174,8 @@ function interpretableOptions(o: TrainOptions, stepsPerEpoch: number): Interpret
     alpha,
     centre: oneOf(o.maskCentre, '--mask-centre', ['centroid', 'argmax'] as const),
     betaMode: oneOf(o.betaMode, '--beta-mode', ['adaptive', 'fixed'] as const),
-    reassign: oneOf(o.filterAssign, '--filter-assign', ['step', 'once'] as const) === 'step',
+    reassign: oneOf(o.filterAssign, '--filter-assign', ['step', 'once', 'relative'] as const) !== 'once',
+    relativeAssign: o.filterAssign === 'relative',
     weightSchedule: oneOf(o.filterLossSchedule, '--filter-loss-schedule', ['epoch', 'constant'] as const),
     stepsPerEpoch,
   };

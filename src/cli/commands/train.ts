@@ -79,7 +79,8 @@ export const trainCommand = defineCommand<Partial<TrainOptions> & { readonly out
     },
     {
       flags: '--filter-assign <when>',
-      description: "interpretable CNN, multi mode: step (default: filters reassigned every step by their running peak, as the authors' code) or once",
+      description:
+        "interpretable CNN, multi mode: step (default: filters reassigned every step by their running peak, as the authors' code), once, or relative (every step, each class's peaks over their mean over the filters; not the authors' rule)",
     },
     {
       flags: '--filter-loss-schedule <s>',

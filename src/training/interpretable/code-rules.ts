@@ -14,6 +14,9 @@
  *   of the filter's peak, averaged over the batch's images of the category; a category's row starts
  *   at max(mean, 0.1) the first time it is seen, and a zero mean keeps the old value. Each step,
  *   every filter belongs to the category whose running mean is highest (excluded classes never own one).
+ *   With `relative` (not the authors' rule; `--filter-assign relative`), each category's running means are
+ *   first divided by their mean over the layer's filters, so a category that makes the whole layer fire
+ *   more (larger figures, or a trunk the loss has shifted towards it) does not win every filter.
  * - **Loss-weight schedule** (`our_vl_simplenn.m`: the filter gradient is divided by the epoch number):
  *   the weight of epoch e (1-based) is w/e.
  */
@@ -103,9 +106,13 @@ export function emitBetaUpdate(
  * @example
  * ```ts
  * const member = emitReassignment(ctx, { state: 'icnn:relu5:class_peaks', flat, filters: 64, exclude: [2] });
+ * const relative = emitReassignment(ctx, { state: 'icnn:relu5:class_peaks', flat, filters: 64, exclude: [2], relative: true });
  * ```
  */
-export function emitReassignment(ctx: LossContext, o: { state: string; flat: string; filters: number; exclude: readonly number[] }): string {
+export function emitReassignment(
+  ctx: LossContext,
+  o: { state: string; flat: string; filters: number; exclude: readonly number[]; relative?: boolean },
+): string {
   const { b, classes } = ctx;
   const { state, update } = stateOf(ctx);
   const slice = state(o.state, [classes, o.filters]);
@@ -121,8 +128,15 @@ export function emitReassignment(ctx: LossContext, o: { state: string; flat: str
   const blended = b.op('Add', [b.op('Mul', [slice, b.scalar(ASSIGN_MOMENTUM)]), b.op('Mul', [kept, b.scalar(1 - ASSIGN_MOMENTUM)])]);
   update(o.state, b.op('Where', [present, b.op('Where', [empty, start, blended]), slice]));
   const prior = b.op('Where', [b.op('And', [present, empty]), start, slice]);
+  // relative: each class row over its mean over the filters [K, 1] (see the module comment)
+  const score = o.relative
+    ? b.op('Div', [
+        prior,
+        b.op('Max', [b.op('Mul', [b.op('ReduceSum', [prior, b.constInt64([1])], { keepdims: 1 }), b.scalar(1 / o.filters)]), b.scalar(1e-12)]),
+      ])
+    : prior;
   const lowered = b.op('Add', [
-    prior,
+    score,
     b.constFloat(
       Array.from({ length: classes }, (_, k) => (o.exclude.includes(k) ? -1e30 : 0)),
       [classes, 1],

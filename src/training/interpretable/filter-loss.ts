@@ -53,8 +53,11 @@ export interface FilterLossOptions extends TemplateOptions {
    * each step by the authors' rule ({@link emitBetaUpdate}) at this rate (default: constant β).
    */
   readonly betaRate?: number;
-  /** Reassign filters every step by their running per-class peak ({@link emitReassignment}); `categories` is then unused. */
-  readonly reassign?: { readonly exclude: readonly number[] };
+  /**
+   * Reassign filters every step by their running per-class peak ({@link emitReassignment}; `relative`:
+   * each class's peaks over their mean over the filters); `categories` is then unused.
+   */
+  readonly reassign?: { readonly exclude: readonly number[]; readonly relative?: boolean };
   /** Divide the weight by the 1-based epoch, counting this many steps per epoch (the authors' schedule; default constant). */
   readonly stepsPerEpoch?: number;
 }
@@ -98,6 +101,30 @@ export function assignFilters(meanActivation: ArrayLike<number>, classes: number
   });
 }
 
+/**
+ * Each class's row of a per-class statistic [K, C] (class-major) divided by its mean over the C
+ * filters (a row whose mean is 0 stays 0): the statistic of the `relative` assignment rule, where a
+ * filter goes to the class it fires for most *relative to how much that class makes the whole layer fire*.
+ * Not the rule of Zhang, Wu & Zhu's code (https://arxiv.org/abs/1710.00935), which compares the raw
+ * peaks; `docs/icnn.md` shows why that rule hands every filter to one class on our figures.
+ *
+ * @example
+ * ```ts
+ * relativeToClassLevel(new Float32Array([2, 6, 1, 1]), 2); // [0.5, 1.5, 1, 1]
+ * ```
+ */
+export function relativeToClassLevel(stat: ArrayLike<number>, classes: number): Float64Array {
+  const filters = stat.length / classes;
+  const out = new Float64Array(stat.length);
+  for (let k = 0; k < classes; k++) {
+    let sum = 0;
+    for (let c = 0; c < filters; c++) sum += stat[k * filters + c] as number;
+    const level = Math.max(sum / filters, 1e-12);
+    for (let c = 0; c < filters; c++) out[k * filters + c] = (stat[k * filters + c] as number) / level;
+  }
+  return out;
+}
+
 /** Emits −w·Σ_f MI_f for the maps of `tensor`; returns the scalar. */
 function emitFilterLoss(ctx: LossContext, o: FilterLossOptions): string {
   const { b } = ctx;
@@ -113,7 +140,7 @@ function emitFilterLoss(ctx: LossContext, o: FilterLossOptions): string {
   const maps = b.op('Transpose', [flat], { perm: [1, 0, 2] });
   const scores = b.op('MatMul', [maps, columns]); // [C, B, n²+1]
   const member = o.reassign
-    ? emitReassignment(ctx, { state: classPeaksName(o.tensor), flat, filters, exclude: o.reassign.exclude })
+    ? emitReassignment(ctx, { state: classPeaksName(o.tensor), flat, filters, exclude: o.reassign.exclude, relative: o.reassign.relative })
     : b.op('MatMul', [ctx.oneHot, b.constFloat(assignmentMatrix(o.categories, ctx.classes), [ctx.classes, filters], 'assign')]);
   const outside = b.op('Sub', [b.op('Reshape', [b.op('Transpose', [member], { perm: [1, 0] }), b.constInt64([filters, batch, 1])]), b.scalar(1)]);
   const positive = b.constFloat(

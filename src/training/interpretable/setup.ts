@@ -11,6 +11,7 @@
  *   ICNN authors' code assigns filters by), over `assignSamples` samples spread evenly over the
  *   training data, measured on the network as it starts training. A class named `none` owns no
  *   filter: its images are negatives for every filter (the paper's categories are object categories).
+ *   With `relativeAssign` each class's mean peaks are first divided by their mean over the filters.
  */
 import type { Dataset } from '../../datasets/types.js';
 import { type ChunkControl, forEachChunk } from '../../engine/batching.js';
@@ -22,7 +23,7 @@ import { DataType, encodeModel } from '../../onnx/proto.js';
 import type { LossTerm } from '../loss.js';
 import type { MaskCentre } from './centre.js';
 import { classPeaksName } from './code-rules.js';
-import { assignFilters, filterLoss } from './filter-loss.js';
+import { assignFilters, filterLoss, relativeToClassLevel } from './filter-loss.js';
 import { checkMaskable, insertMask } from './mask.js';
 import type { TemplateOptions } from './templates.js';
 
@@ -46,6 +47,11 @@ export interface InterpretableOptions extends TemplateOptions {
   readonly betaRate?: number;
   /** `multi` mode: reassign filters every step as the authors' code (default true), or once at the start. */
   readonly reassign?: boolean;
+  /**
+   * `multi` mode: compare each class's peaks relative to their mean over the layer's filters
+   * ({@link relativeToClassLevel}; not the authors' rule, `--filter-assign relative`). Default false.
+   */
+  readonly relativeAssign?: boolean;
   /** The filter-loss weight: `epoch` (w/epoch, the authors' code; default) or `constant`. */
   readonly weightSchedule?: 'constant' | 'epoch';
   /** Optimizer steps per epoch, for the `epoch` schedule (default: the data size over `batchSize`). */
@@ -66,6 +72,8 @@ export interface InterpretableSetup {
   readonly categories: ReadonlyMap<string, readonly number[]>;
   /** Classes that own no filter, when filters are reassigned every step (multi mode). */
   readonly reassignExclude?: readonly number[];
+  /** Whether the reassignment compares each class's peaks relative to their level ({@link InterpretableOptions.relativeAssign}). */
+  readonly reassignRelative?: boolean;
 }
 
 /**
@@ -82,7 +90,8 @@ export function trainedCategories(setup: InterpretableSetup, state: ReadonlyMap<
   for (const [t, cats] of setup.categories) {
     const peaks = state.get(classPeaksName(t));
     if (!setup.reassignExclude || !peaks) continue;
-    out.set(t, assignFilters(peaks, peaks.length / cats.length, cats.length, setup.reassignExclude));
+    const classes = peaks.length / cats.length;
+    out.set(t, assignFilters(setup.reassignRelative ? relativeToClassLevel(peaks, classes) : peaks, classes, cats.length, setup.reassignExclude));
   }
   return out;
 }
@@ -250,7 +259,9 @@ export async function setupInterpretable(
   for (const t of o.tensors) {
     const filters = (dims.get(t) as readonly number[])[1] as number;
     const mean = means?.get(t);
-    const cats = mean ? assignFilters(mean, mean.length / filters, filters, exclude) : Array<number>(filters).fill(single);
+    const classCount = mean ? mean.length / filters : 0;
+    const stat = mean && o.relativeAssign ? relativeToClassLevel(mean, classCount) : mean;
+    const cats = stat ? assignFilters(stat, classCount, filters, exclude) : Array<number>(filters).fill(single);
     categories.set(t, cats);
     terms.push(
       filterLoss({
@@ -263,11 +274,12 @@ export async function setupInterpretable(
         alpha: o.alpha,
         centre,
         ...(adaptive ? { betaRate: o.betaRate ?? DEFAULT_BETA_RATE } : {}),
-        ...(single < 0 && o.reassign !== false ? { reassign: { exclude } } : {}),
+        ...(single < 0 && o.reassign !== false ? { reassign: { exclude, relative: o.relativeAssign === true } } : {}),
         ...((o.weightSchedule ?? 'epoch') === 'epoch' ? { stepsPerEpoch } : {}),
       }),
     );
   }
   for (const t of o.tensors) insertMask(graph, t, dims.get(t) as readonly number[], { ...o, centre, adaptiveBeta: adaptive });
-  return { graph, terms, categories, ...(single < 0 && o.reassign !== false ? { reassignExclude: exclude } : {}) };
+  const reassigned = single < 0 && o.reassign !== false;
+  return { graph, terms, categories, ...(reassigned ? { reassignExclude: exclude, reassignRelative: o.relativeAssign === true } : {}) };
 }
