@@ -57,7 +57,7 @@ const seeds = (values.seeds as string).split(',').map(Number);
 const opened = await openModel('bundled');
 const { model } = opened;
 for (const name of (values.images as string).split(',')) {
-  const file = fileURLToPath(new URL(`../../shared/images/${name}`, import.meta.url));
+  const file = name.includes('/') ? name : fileURLToPath(new URL(`../../shared/images/${name}`, import.meta.url));
   const { tensor: x } = await loadImageTensor(file, { ...opened.preprocessing, inputDims: model.input.dims });
   const problem = await prepareSuperpixels(model, x, { batchSize: 32 }, values.method === 'lime' ? 'LIME' : 'KernelSHAP');
   const seg = problem.segmentations[0] as Segmentation;
@@ -88,6 +88,6 @@ for (const name of (values.images as string).split(',')) {
       console.log(`${name} seed ${seed} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     }
   }
-  writeFileSync(`${values.out}/${values.method}-${name}.json`, JSON.stringify(out));
+  writeFileSync(`${values.out}/${values.method}-${name.split('/').pop()}.json`, JSON.stringify(out));
 }
 await opened[Symbol.asyncDispose]();

@@ -6,7 +6,7 @@
  * drops the last bracket: LIME_∞(g) is LIME of g on many cheap surrogate samples (no model call),
  * LIME_X(f − g) the fit of the residual on the model's rows (Goldwasser & Hooker 2023,
  * https://arxiv.org/abs/2310.07672, applied to LIME's regression). Surrogates: ridge fits of
- * linear + adjacent-pair (`quad`) or + adjacent-triangle (`cubic`) terms, on all the rows
+ * linear + adjacent-pair (`quad`), + adjacent-triangle (`cubic`) or + connected-triple (`path`) terms, on all the rows
  * (`-s`) or cross-fitted over the halves of the design (`-x`).
  *
  * @example
@@ -28,16 +28,24 @@ interface Dump {
   runs: { seed: number; earlier: number[]; z: number[]; count: number; scores: number[] }[];
 }
 
-/** Interaction terms: adjacent pairs, and (cubic) adjacent triangles. */
-function terms(k: number, edges: [number, number][], cubic: boolean): number[][] {
+/** Interaction terms: adjacent pairs, plus adjacent triangles (`cubic`) or connected triples a~b~c (`path`). */
+function terms(k: number, edges: [number, number][], kind: 'quad' | 'cubic' | 'path'): number[][] {
   const out: number[][] = edges.map(([a, b]) => [a, b]);
-  if (!cubic) return out;
+  if (kind === 'quad') return out;
   const nb = Array.from({ length: k }, () => new Set<number>());
   for (const [a, b] of edges) {
     nb[a]?.add(b);
     nb[b]?.add(a);
   }
-  for (const [a, b] of edges) for (const c of nb[a] as Set<number>) if (c > b && nb[b]?.has(c)) out.push([a, b, c]);
+  const seen = new Set<string>();
+  for (let b = 0; b < k; b++)
+    for (const a of nb[b] as Set<number>)
+      for (const c of nb[b] as Set<number>) {
+        if (c <= a || (kind === 'cubic' && !nb[a]?.has(c))) continue;
+        const key = [a, b, c].sort((x, y) => x - y).join(',');
+        if (!seen.has(key)) seen.add(key);
+      }
+  for (const key of seen) out.push(key.split(',').map(Number));
   return out;
 }
 
@@ -105,12 +113,13 @@ for (const file of process.argv.slice(2)) {
     const all = Array.from({ length: set.count }, (_, r) => r);
     // Halves keep the folded pairs (rows 2j−1, 2j) together; row 0 (the clean input) goes to both.
     const half = (h: number) => all.filter((r) => r === 0 || Math.floor((r - 1) / 2) % 2 === h);
-    for (const cubic of [false, true]) {
-      const ts = terms(k, d.edges, cubic);
+    for (const kind of ['quad', 'cubic', 'path'] as const) {
+      const ts = terms(k, d.edges, kind);
       for (const alpha of alphas) {
-        const name = `${cubic ? 'cubic' : 'quad'}-${alpha}`;
+        const name = `${kind}-${alpha}`;
         const g = fitSurrogate(set, y, w, all, ts, alpha);
-        const res = y.map((v, r) => v - (g(set)[r] as number));
+        const gy = g(set);
+        const res = y.map((v, r) => v - (gy[r] as number));
         const gInf = lime(cheap, g(cheap));
         est[`${name}-s`] = gInf.map((v, j) => v + (lime(set, res)[j] as number));
         const parts = [0, 1].map((h) => {

@@ -20,7 +20,8 @@
  * - `cv-tri`, `cv-path`: cross-fitted control variates on the pair contributions with
  *   order-3 terms over adjacent triangles / connected triples of SLIC superpixels (ridge; the
  *   coefficients of one half's pairs correct the other half's, so the estimate stays unbiased);
- * - `cv-tri-s`: the same fitted on all pairs (biased, for comparison);
+ * - `cv-tri-s`: the same fitted on all pairs (biased, for comparison); `cv-*-loo`: cross-fitted
+ *   leaving one pair out (each pair corrected by θ of the other pairs: unbiased, 7/8 of the data);
  * - `score-tri`: cross-fitted surrogate linear + adjacent pairs + adjacent triangles fitted to the
  *   scores (the brief's "fit g on evaluated coalitions").
  *
@@ -32,6 +33,7 @@
 import { readFileSync } from 'node:fs';
 import { pairedDifference, spearman, topOverlap } from '../bench/superpixel-fidelity.js';
 import { solveSymmetric } from '../src/attribution/perturbation/regression.js';
+import { connectedTriples, controlVariateShapley } from '../src/attribution/perturbation/shapley-control-variates.js';
 import { permutationWalks, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
 
 interface Dump {
@@ -149,9 +151,18 @@ function corrected(c: Float64Array[], feats: [number, number][][][], pairs: numb
 }
 
 /** Cross-fitted (halves) or same-sample control-variate estimate. */
-function cvEstimate(c: Float64Array[], feats: [number, number][][][], n: number, k: number, lambda: number, cross: boolean): Float64Array {
+function cvEstimate(c: Float64Array[], feats: [number, number][][][], n: number, k: number, lambda: number, cross: boolean | 'loo'): Float64Array {
   const all = c.map((_, p) => p);
   if (!cross) return corrected(c, feats, all, fitTheta(c, feats, all, n, k, lambda), k);
+  if (cross === 'loo') {
+    // Leave one pair out: each pair corrected with θ fitted on the other pairs (unbiased).
+    const phi = new Float64Array(k);
+    for (const p of all) {
+      const one = corrected(c, feats, [p], fitTheta(c, feats, all.filter((q) => q !== p), n, k, lambda), k);
+      for (let i = 0; i < k; i++) phi[i] = (phi[i] as number) + (one[i] as number) / all.length;
+    }
+    return phi;
+  }
   const a = all.filter((p) => p % 2 === 0);
   const b = all.filter((p) => p % 2 === 1);
   const fromA = corrected(c, feats, b, fitTheta(c, feats, a, n, k, lambda), k);
@@ -200,12 +211,15 @@ for (const file of process.argv.slice(2)) {
     const est: Record<string, Float64Array> = {
       earlier: Float64Array.from(run.earlier),
       walks: walkShapley(walks, run.scores, full),
+      // The estimator as shipped (src/attribution/perturbation/shapley-control-variates.ts).
+      'control-variate': controlVariateShapley(walks, run.scores, full, connectedTriples(k, d.edges)),
     };
     for (const [name, terms] of Object.entries(termSets)) {
       const feats = walks.orders.map((o) => features(o, terms, k));
       for (const l of lambdas) {
         est[`cv-${name}-${l}`] = cvEstimate(c, feats, terms.length, k, l, true);
         est[`cv-${name}-s-${l}`] = cvEstimate(c, feats, terms.length, k, l, false);
+        est[`cv-${name}-loo-${l}`] = cvEstimate(c, feats, terms.length, k, l, 'loo');
       }
     }
     const line: Record<string, { spearman: number; top5: number; top10: number; se: number }> = {};
