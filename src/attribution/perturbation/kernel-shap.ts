@@ -17,10 +17,12 @@
 import type { Model } from '../../engine/model.js';
 import { LucernaError } from '../../errors.js';
 import { seededRandom } from '../../tensor/random.js';
+import type { Segmentation } from '../../segmentation/slic.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { OPTIONS, SUPERPIXEL_OPTIONS, withDefaults } from '../options.js';
 import type { AttributionResult } from '../types.js';
 import { constrainedLeastSquares } from './regression.js';
+import { connectedTriples, controlVariateShapley, superpixelAdjacency } from './shapley-control-variates.js';
 import { type PermutationWalks, permutationWalks, walkPairs, walkShapley } from './shapley-permutations.js';
 import {
   type BlackBoxMethod,
@@ -63,7 +65,7 @@ export interface KernelShapOptions extends SuperpixelOptions {
 }
 
 /** How KernelSHAP estimates the Shapley values. */
-export type ShapleyEstimator = 'permutation' | 'regression';
+export type ShapleyEstimator = 'permutation' | 'regression' | 'control-variate';
 
 /** The default Shapley estimator of {@link kernelShap}. */
 export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'permutation';
@@ -341,6 +343,10 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
     const baselineScores = scores.map((s) => s[0] as number);
     const fits = plans.map((p, i) => {
       const full = problem.context.scores[i] as number;
+      if (p.walks && estimator === 'control-variate') {
+        const seg = problem.segmentations[i] as Segmentation;
+        return { x: controlVariateShapley(p.walks, scores[i] as Float64Array, full, connectedTriples(seg.count, superpixelAdjacency(seg))), jitter: 0 };
+      }
       if (p.walks) return { x: walkShapley(p.walks, scores[i] as Float64Array, full), jitter: 0 };
       const c = p.coalitions;
       const fb = baselineScores[i] as number;
@@ -354,7 +360,7 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
       {
         intercept: baselineScores,
         baselineScores,
-        estimator: plans.map((p) => (p.walks ? 'permutation' : 'regression')),
+        estimator: plans.map((p) => (p.walks ? estimator : 'regression')),
         samples: scores.map((s) => s.length - 1),
         exact: plans.map((p) => !p.walks && p.coalitions.exact),
         jitter: fits.map((f) => f.jitter),
@@ -377,6 +383,7 @@ function planEstimate(features: number, samples: number, seed: number, estimator
 
 function estimatorOption(value: ShapleyEstimator | undefined): ShapleyEstimator {
   const v = value ?? DEFAULT_SHAPLEY_ESTIMATOR;
-  if (v !== 'permutation' && v !== 'regression') throw new LucernaError('BAD_OPTION', `estimator must be permutation or regression, got ${value}`);
+  if (v !== 'permutation' && v !== 'regression' && v !== 'control-variate')
+    throw new LucernaError('BAD_OPTION', `estimator must be permutation, control-variate or regression, got ${value}`);
   return v;
 }
