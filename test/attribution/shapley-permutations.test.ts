@@ -145,7 +145,7 @@ describe('KernelSHAP estimators', () => {
   it('rejects an unknown estimator with one line', async () => {
     await assert.rejects(
       kernelShap.attribute(undefined, x, { ...options, estimator: 'banzhaf' as never }),
-      (e: unknown) => isLucernaError(e, 'BAD_OPTION') && /estimator must be permutation or regression/.test(e.oneLine()),
+      (e: unknown) => isLucernaError(e, 'BAD_OPTION') && /estimator must be permutation, control-variate or regression/.test(e.oneLine()),
     );
   });
 });
