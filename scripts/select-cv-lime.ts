@@ -94,7 +94,12 @@ function lime(set: CoalitionSet, y: ArrayLike<number>, rows?: number[]): Float64
     z.set(set.z.subarray(row * k, row * k + k), i * k);
   });
   const sub = { z, count: r.length, features: k };
-  return weightedRidge({ rows: r.length, cols: k, data: z }, Float64Array.from(r, (row) => y[row] as number), limeWeights(sub, 0.25), { alpha: 1 }).coef;
+  return weightedRidge(
+    { rows: r.length, cols: k, data: z },
+    Float64Array.from(r, (row) => y[row] as number),
+    limeWeights(sub, 0.25),
+    { alpha: 1 },
+  ).coef;
 }
 
 const big = Number(process.env.BIG ?? 20000);
@@ -135,9 +140,14 @@ for (const file of process.argv.slice(2)) {
       }
     }
     const line: Record<string, { spearman: number; top5: number; top10: number }> = {};
-    for (const [name, phi] of Object.entries(est)) line[name] = { spearman: spearman(phi, ref), top5: topOverlap(phi, ref, 5), top10: topOverlap(phi, ref, 10) };
+    for (const [name, phi] of Object.entries(est))
+      line[name] = { spearman: spearman(phi, ref), top5: topOverlap(phi, ref, 5), top10: topOverlap(phi, ref, 10) };
     rowsOut.push(line);
-    console.log(`${d.image} ${run.seed}: ${Object.entries(line).map(([n, v]) => `${n} ${v.spearman.toFixed(3)}/${v.top5.toFixed(1)}`).join('  ')}`);
+    console.log(
+      `${d.image} ${run.seed}: ${Object.entries(line)
+        .map(([n, v]) => `${n} ${v.spearman.toFixed(3)}/${v.top5.toFixed(1)}`)
+        .join('  ')}`,
+    );
   }
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -146,6 +156,8 @@ console.log(`\n${rowsOut.length} (image, seed) pairs; d = candidate − earlier 
 console.log('| candidate | Spearman | d | top-5 | d | top-10 | d |');
 for (const n of Object.keys(rowsOut[0] ?? {})) {
   const get = (key: 'spearman' | 'top5' | 'top10', m: string) => rowsOut.map((r) => r[m]?.[key] as number);
-  const cells = (['spearman', 'top5', 'top10'] as const).map((key) => `${mean(get(key, n)).toFixed(3)} | ${n === 'earlier' ? '' : fmt(pairedDifference(get(key, 'earlier'), get(key, n)))}`);
+  const cells = (['spearman', 'top5', 'top10'] as const).map(
+    (key) => `${mean(get(key, n)).toFixed(3)} | ${n === 'earlier' ? '' : fmt(pairedDifference(get(key, 'earlier'), get(key, n)))}`,
+  );
   console.log(`| ${n} | ${cells.join(' | ')} |`);
 }

@@ -120,8 +120,7 @@ function fitTheta(c: Float64Array[], feats: [number, number][][][], pairs: numbe
   for (const p of pairs) for (let i = 0; i < k; i++) mean[i] = (mean[i] as number) + (c[p]?.[i] as number) / pairs.length;
   // Player-wise centring of the features too (a per-player intercept).
   const fmean: Map<number, number>[] = Array.from({ length: k }, () => new Map());
-  for (const p of pairs)
-    for (let i = 0; i < k; i++) for (const [t, v] of feats[p]?.[i] ?? []) fmean[i]?.set(t, (fmean[i]?.get(t) ?? 0) + v / pairs.length);
+  for (const p of pairs) for (let i = 0; i < k; i++) for (const [t, v] of feats[p]?.[i] ?? []) fmean[i]?.set(t, (fmean[i]?.get(t) ?? 0) + v / pairs.length);
   for (const p of pairs)
     for (let i = 0; i < k; i++) {
       const row = (feats[p]?.[i] ?? []).map(([t, v]) => [t, v - (fmean[i]?.get(t) ?? 0)] as const);
@@ -158,7 +157,20 @@ function cvEstimate(c: Float64Array[], feats: [number, number][][][], n: number,
     // Leave one pair out: each pair corrected with θ fitted on the other pairs (unbiased).
     const phi = new Float64Array(k);
     for (const p of all) {
-      const one = corrected(c, feats, [p], fitTheta(c, feats, all.filter((q) => q !== p), n, k, lambda), k);
+      const one = corrected(
+        c,
+        feats,
+        [p],
+        fitTheta(
+          c,
+          feats,
+          all.filter((q) => q !== p),
+          n,
+          k,
+          lambda,
+        ),
+        k,
+      );
       for (let i = 0; i < k; i++) phi[i] = (phi[i] as number) + (one[i] as number) / all.length;
     }
     return phi;
@@ -238,6 +250,8 @@ console.log(`\n${rows.length} (image, seed) pairs; d = candidate − earlier, me
 console.log('| candidate | Spearman | d | top-5 | d | top-10 | d | se |');
 for (const n of names) {
   const get = (key: 'spearman' | 'top5' | 'top10' | 'se', m: string) => rows.map((r) => r[m]?.[key] as number);
-  const cells = (['spearman', 'top5', 'top10'] as const).map((key) => `${mean(get(key, n)).toFixed(3)} | ${n === 'earlier' ? '' : fmt(pairedDifference(get(key, 'earlier'), get(key, n)))}`);
+  const cells = (['spearman', 'top5', 'top10'] as const).map(
+    (key) => `${mean(get(key, n)).toFixed(3)} | ${n === 'earlier' ? '' : fmt(pairedDifference(get(key, 'earlier'), get(key, n)))}`,
+  );
   console.log(`| ${n} | ${cells.join(' | ')} | ${mean(get('se', n)).toFixed(3)} |`);
 }

@@ -41,7 +41,15 @@ const edges = superpixelAdjacency(grid);
 const triples = connectedTriples(9, edges);
 /** Main effects, pairwise terms and order-3 terms on connected triples only: inside the surrogate's span. */
 const inSpan = (s: number) =>
-  2 * bit(s, 0) - bit(s, 4) + 0.5 * bit(s, 8) + 3 * bit(s, 1) * bit(s, 2) - 2 * bit(s, 3) * bit(s, 7) + 4 * all(s, [0, 1, 2]) - 3 * all(s, [1, 4, 7]) + 2.5 * all(s, [4, 5, 8]) + 1;
+  2 * bit(s, 0) -
+  bit(s, 4) +
+  0.5 * bit(s, 8) +
+  3 * bit(s, 1) * bit(s, 2) -
+  2 * bit(s, 3) * bit(s, 7) +
+  4 * all(s, [0, 1, 2]) -
+  3 * all(s, [1, 4, 7]) +
+  2.5 * all(s, [4, 5, 8]) +
+  1;
 /** Adds terms the surrogate does not have: a triple that is not connected, an order-4 term and a non-polynomial part. */
 const outside = (s: number) => inSpan(s) + 5 * all(s, [0, 4, 8]) - 2 * all(s, [1, 3, 5, 7]) + Math.sin(s);
 
@@ -53,12 +61,26 @@ describe('superpixel adjacency and connected triples', () => {
       [1, 2],
     ]);
     assert.equal(edges.length, 12);
-    assert.deepEqual(connectedTriples(4, [[0, 1], [1, 2], [2, 3]]), [
-      [0, 1, 2],
-      [1, 2, 3],
-    ]);
+    assert.deepEqual(
+      connectedTriples(4, [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+      ]),
+      [
+        [0, 1, 2],
+        [1, 2, 3],
+      ],
+    );
     // A triangle is one triple, however many of its vertices are centres.
-    assert.deepEqual(connectedTriples(3, [[0, 1], [1, 2], [0, 2]]), [[0, 1, 2]]);
+    assert.deepEqual(
+      connectedTriples(3, [
+        [0, 1],
+        [1, 2],
+        [0, 2],
+      ]),
+      [[0, 1, 2]],
+    );
   });
 });
 
