@@ -131,7 +131,7 @@ describe('controlVariateShapley', () => {
   });
 });
 
-describe('KernelSHAP with --estimator control-variate', () => {
+describe('KernelSHAP with the control-variate estimator', () => {
   // A 3 × 3 feature grid of 2 × 2 pixel blocks (6 × 6 image); a removed block shows 0.
   const x: Tensor = { data: Float32Array.from({ length: 36 }, (_, p) => 0.5 + (p % 7) / 10), shape: [1, 1, 6, 6] };
   const featureOf = (p: number) => Math.floor(Math.floor(p / 6) / 2) * 3 + Math.floor((p % 6) / 2);
@@ -144,8 +144,8 @@ describe('KernelSHAP with --estimator control-variate', () => {
   const scorer = functionScorer(async (batch) => Float32Array.from({ length: batch.shape[0] as number }, (_, i) => inSpan(present(batch.data, i * 36))));
   const options = { scorer, featureMask: mask, baseline: 'zeros' as const, target: 0 };
 
-  it('uses the feature mask as the superpixels, names the estimator, and is efficient', async () => {
-    const r = await kernelShap.attribute(undefined, x, { ...options, samples: 96, seed: 2, estimator: 'control-variate' });
+  it('is the default; uses the feature mask as the superpixels, names the estimator, and is efficient', async () => {
+    const r = await kernelShap.attribute(undefined, x, { ...options, samples: 96, seed: 2 });
     assert.deepEqual(detail<string[]>(r, 'estimator'), ['control-variate']);
     assert.deepEqual(detail<number[]>(r, 'samples'), [96]);
     const phi = detail<Float64Array[]>(r, 'weights')[0] as Float64Array;
@@ -153,7 +153,7 @@ describe('KernelSHAP with --estimator control-variate', () => {
     const sum = phi.reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(sum - (inSpan(511) - inSpan(0))) < 1e-4, 'efficiency');
     // Default ridge: not exact, but far closer than the walks' worst case on the same rows.
-    const walks = await kernelShap.attribute(undefined, x, { ...options, samples: 96, seed: 2 });
+    const walks = await kernelShap.attribute(undefined, x, { ...options, samples: 96, seed: 2, estimator: 'permutation' });
     const err = (p: Float64Array) => p.reduce((a, v, i) => a + (v - (want[i] as number)) ** 2, 0);
     assert.ok(err(phi) < err(detail<Float64Array[]>(walks, 'weights')[0] as Float64Array), 'closer than the plain walks');
   });

@@ -77,7 +77,7 @@ export interface KernelShapOptions extends SuperpixelOptions {
 export type ShapleyEstimator = 'permutation' | 'regression' | 'control-variate';
 
 /** The default Shapley estimator of {@link kernelShap}. */
-export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'permutation';
+export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'control-variate';
 
 /**
  * The default budget of `estimator` for `features` superpixels: 2K + 2048 (`shap`'s `auto`) for the
