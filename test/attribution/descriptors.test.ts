@@ -78,7 +78,7 @@ describe('CLI flags from the registry', () => {
       methodFlagSpecs().find((o) => longOf(o.flags) === '--samples')?.description ?? '',
       /lime 513.*kernel-shap \(2·segments \+ 2048\) \/ 3, or 2·segments \+ 2048 for the regression/,
     );
-    assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--estimator')?.description ?? '', /kernel-shap control-variate/);
+    assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--estimator')?.description ?? '', /kernel-shap permutation/);
   });
 
   it('explain takes every registry flag, with its quick-run defaults in the help', () => {

@@ -2,11 +2,11 @@
  * KernelSHAP (Lundberg & Lee 2017, "A Unified Approach to Interpreting Model Predictions",
  * https://arxiv.org/abs/1705.07874) over superpixels: the Shapley values of the superpixel game,
  * with efficiency (Σφ = f(x) − f(baseline)) exact. Three estimators: `regression` (the paper's
- * weighted linear regression on coalitions drawn with the Shapley kernel), `permutation`
- * (antithetic permutation walks, shapley-permutations.ts) and, by default, `control-variate` (the
- * same walks with a fitted control variate, shapley-control-variates.ts), which comes closest to
+ * weighted linear regression on coalitions drawn with the Shapley kernel), by default
+ * `permutation` (antithetic permutation walks, shapley-permutations.ts), and `control-variate` (the
+ * same walks with a fitted control variate, shapley-control-variates.ts), which comes closer to
  * the regression's agreement with a converged estimate from a third of the scores (see
- * {@link KernelShapOptions}).
+ * {@link KernelShapOptions}) but not close enough to become the default.
  * When every coalition fits the budget, all enumerate them and give the exact values.
  *
  * Regression coalition sampling follows the reference `shap` package: coalition sizes are visited from the
@@ -48,7 +48,7 @@ export interface KernelShapOptions extends SuperpixelOptions {
    */
   readonly samples?: number;
   /**
-   * How the Shapley values are estimated (default `control-variate`): `regression` is the paper's
+   * How the Shapley values are estimated (default `permutation`): `regression` is the paper's
    * kernel-weighted least squares (as `shap` and Captum's `KernelShap`), `permutation` averages the
    * score changes along antithetic permutation walks. Fidelity check (`npm run bench -- --only
    * superpixel`, bench/superpixel.ts; scripts/fidelity-superpixel.ts): on the bundled model
@@ -72,8 +72,10 @@ export interface KernelShapOptions extends SuperpixelOptions {
    * rows; Spearman 0.833 / 0.806 / 0.807, top-5 0.733 / 0.689 / 0.789 (control variate / walks /
    * regression); paired differences to the regression (95 % t): Spearman +0.026 [−0.007, 0.059],
    * top-5 −0.056 [−0.138, 0.027], both including 0 (the walks' top-5: −0.100 [−0.178, −0.022]).
-   * The reported images (BENCHMARKS.md) confirm it; a quadratic surrogate would change nothing
-   * (an antithetic pair is exact on pairwise terms), so its terms are of order three.
+   * Not the default: the paired check on the reported images (bench/superpixel-paired.ts, seeds
+   * 1–12, BENCHMARKS.md) still shows a Spearman loss against the regression. A quadratic surrogate
+   * would change nothing (an antithetic pair is exact on pairwise terms), so its terms are of
+   * order three.
    */
   readonly estimator?: ShapleyEstimator;
 }
@@ -82,7 +84,7 @@ export interface KernelShapOptions extends SuperpixelOptions {
 export type ShapleyEstimator = 'permutation' | 'regression' | 'control-variate';
 
 /** The default Shapley estimator of {@link kernelShap}. */
-export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'control-variate';
+export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'permutation';
 
 /**
  * The default budget of `estimator` for `features` superpixels: 2K + 2048 (`shap`'s `auto`) for the
