@@ -9,21 +9,22 @@
  * Why a quadratic surrogate cannot help here: along an antithetic pair of walks, a pairwise term
  * b·z_i z_j credits i with b in exactly one of the two walks, so the pair's average contribution is
  * a_i + ½ Σ_j b_ij = φ_i(g) for every pair: the walks are already exact on any quadratic g, and
- * walks(f − g) + φ(g) = walks(f) to rounding (checked below as `quad-*`). Only terms of order ≥ 3
+ * walks(f − g) + φ(g) = walks(f) to rounding (test/attribution/shapley-permutations.test.ts checks
+ * that one pair is exact on such a game), so no quadratic candidate is scored. Only terms of order ≥ 3
  * reach the estimator's variance. For a term c·Π_{j∈T} z_j (|T| = m), player i ∈ T's pair
  * contribution is c·u with u = ½[all of T∖i before i] + ½[all of T∖i after i], E u = 1/m (= its
  * Shapley share), and Σ_{i∈T} u = 1 in every pair (efficiency is kept).
  *
  * Estimators (all from the dumped walk scores):
- * - `walks`: the default; `quad-fit`: cross-fitted linear + adjacent-pairwise ridge surrogate of the
- *   scores as a control variate (equals `walks`);
+ * - `walks`: the default; `control-variate`: the shipped estimator (= `cv-path-loo-3`);
  * - `cv-tri`, `cv-path`: cross-fitted control variates on the pair contributions with
  *   order-3 terms over adjacent triangles / connected triples of SLIC superpixels (ridge; the
  *   coefficients of one half's pairs correct the other half's, so the estimate stays unbiased);
  * - `cv-tri-s`: the same fitted on all pairs (biased, for comparison); `cv-*-loo`: cross-fitted
- *   leaving one pair out (each pair corrected by θ of the other pairs: unbiased, 7/8 of the data);
- * - `score-tri`: cross-fitted surrogate linear + adjacent pairs + adjacent triangles fitted to the
- *   scores (the brief's "fit g on evaluated coalitions").
+ *   leaving one pair out (each pair corrected by θ of the other pairs: unbiased, 7/8 of the data).
+ * The suffix is the ridge λ (relative to the normal matrix's mean diagonal; `LAMBDAS=1,3`). The
+ * `ceiling` lines give the share of the walks' pair-contribution variance left when θ is fitted
+ * in-sample on the reference's pairs (optimistic).
  *
  * @example
  * ```sh
