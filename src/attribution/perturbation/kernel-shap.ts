@@ -63,19 +63,13 @@ export interface KernelShapOptions extends SuperpixelOptions {
    * interval lies below 0 against the mixed and the regression-only references, and includes 0
    * only against the walks alone.
    *
-   * `control-variate` scores the same walks and corrects each antithetic pair with order-3 terms
-   * on the connected triples of adjacent superpixels, fitted on the other pairs
-   * (shapley-control-variates.ts; Goldwasser & Hooker 2023, https://arxiv.org/abs/2310.07672):
-   * unbiased and efficient like the walks, ≈ 0.1 s more CPU per call. Session 10 selection set
-   * (camera, horse, rocket; seeds 101–106; reference 120 independent walk pairs): squared error
-   * 0.523 against the walks' 0.714 on the same rows and the regression's 0.422 on three times the
-   * rows; Spearman 0.833 / 0.806 / 0.807, top-5 0.733 / 0.689 / 0.789 (control variate / walks /
-   * regression); paired differences to the regression (95 % t): Spearman +0.026 [−0.007, 0.059],
-   * top-5 −0.056 [−0.138, 0.027], both including 0 (the walks' top-5: −0.100 [−0.178, −0.022]).
-   * Not the default: the paired check on the reported images (bench/superpixel-paired.ts, seeds
-   * 1–12, BENCHMARKS.md) still shows a Spearman loss against the regression. A quadratic surrogate
-   * would change nothing (an antithetic pair is exact on pairwise terms), so its terms are of
-   * order three.
+   * `control-variate` corrects each antithetic pair of the same walks with order-3 terms on the
+   * connected triples of adjacent superpixels, fitted on the other pairs (shapley-control-variates.ts;
+   * Goldwasser & Hooker 2023, https://arxiv.org/abs/2310.07672): unbiased and efficient, ≈ 0.1 s
+   * more CPU. Paired check on the reported images (bench/superpixel-paired.ts, seeds 1–12;
+   * BENCHMARKS.md), difference to the regression: Spearman −0.026 [−0.041, −0.011], top-5 −0.050
+   * [−0.102, 0.002] (the walks: −0.042 [−0.057, −0.027], −0.106 [−0.158, −0.053]): half the walks'
+   * loss, still a loss, so not the default.
    */
   readonly estimator?: ShapleyEstimator;
 }
