@@ -23,7 +23,7 @@ import { type PermutationWalks, walkShapley } from './shapley-permutations.js';
 /**
  * Default ridge of θ, relative to the mean diagonal of the normal matrix. Chosen on the selection
  * images and seeds (../shared/images camera, horse, rocket; seeds 101–106) among 0.01–10; see
- * BENCHMARKS.md "LIME and KernelSHAP".
+ * BENCHMARKS.md "KernelSHAP and LIME with surrogate control variates".
  */
 export const DEFAULT_CONTROL_RIDGE = 3;
 
