@@ -8,8 +8,10 @@
 import { type CoalitionSampling, shapleyCoalitions } from '../src/attribution/perturbation/kernel-shap.js';
 import { type LimeSampling, limeDesign, limeWeights, scoreLimeSets } from '../src/attribution/perturbation/lime.js';
 import { constrainedLeastSquares, weightedRidge } from '../src/attribution/perturbation/regression.js';
+import { connectedTriples, controlVariateShapley, superpixelAdjacency } from '../src/attribution/perturbation/shapley-control-variates.js';
 import { permutationWalks, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
 import { type CoalitionSet, type SuperpixelProblem, scoreCoalitions } from '../src/attribution/perturbation/superpixel-sampling.js';
+import type { Segmentation } from '../src/segmentation/slic.js';
 
 /** Spearman rank correlation (average ranks for ties). @example `spearman([1, 2, 3], [1, 3, 2]) // 0.5` */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -144,4 +146,17 @@ export async function walkEstimate(problem: SuperpixelProblem, samples: number, 
   const walks = permutationWalks(features, walkPairs(features, samples), seed);
   const [scores] = await scoreCoalitions(problem, [walks.set], opts);
   return walkShapley(walks, scores as Float64Array, problem.context.scores[0] as number);
+}
+
+/**
+ * Shapley values from the same antithetic walks as {@link walkEstimate}, corrected by the
+ * connected-triple control variate of the superpixel adjacency (KernelSHAP's `control-variate`).
+ *
+ * @example `await controlVariateEstimate(problem, 712, 1)`
+ */
+export async function controlVariateEstimate(problem: SuperpixelProblem, samples: number, seed: number): Promise<Float64Array> {
+  const seg = problem.segmentations[0] as Segmentation;
+  const walks = permutationWalks(seg.count, walkPairs(seg.count, samples), seed);
+  const [scores] = await scoreCoalitions(problem, [walks.set], opts);
+  return controlVariateShapley(walks, scores as Float64Array, problem.context.scores[0] as number, connectedTriples(seg.count, superpixelAdjacency(seg)));
 }

@@ -173,8 +173,8 @@ export const OPTIONS = {
     key: 'estimator',
     flag: '--estimator <name>',
     type: 'choice',
-    choices: ['permutation', 'regression'],
-    help: 'Shapley estimator: antithetic permutation walks, or the kernel regression',
+    choices: ['permutation', 'control-variate', 'regression'],
+    help: 'Shapley estimator: antithetic permutation walks, the same walks with a connected-triple control variate, or the kernel regression',
   },
   sampling: {
     key: 'sampling',

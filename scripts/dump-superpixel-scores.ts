@@ -1,0 +1,93 @@
+/**
+ * Scores for the control-variate study (issue #12 defect 12, session 10), not a test: on images
+ * and seeds the bench does not report, dumps per image the superpixel adjacency, a reference and,
+ * per seed, the earlier default's estimate and the raw scores of the cheap design, so that
+ * estimators that reuse those scores (surrogate control variates, Goldwasser & Hooker 2023,
+ * https://arxiv.org/abs/2310.07672) can be compared offline on exactly the same model rows
+ * (scripts/select-cv.ts).
+ * - `shap`: reference = 120 antithetic walk pairs (seed 999, scores kept); earlier = kernel
+ *   regression on 2K + 2048; cheap = antithetic walks within ⌊(2K + 2048) / 3⌋ scores.
+ * - `lime`: reference = LIME on 8,000 independent samples (seed 999); earlier = 1,000 independent;
+ *   cheap = `--lime-samples` balanced.
+ *
+ * @example
+ * ```sh
+ * node --import tsx scripts/dump-superpixel-scores.ts --method shap --images camera.png --seeds 101,102 --out /tmp/cv
+ * ```
+ */
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import '../src/node.js';
+import { limeEstimate, limeSamples, shapEstimate } from '../bench/superpixel-fidelity.js';
+import { permutationWalks, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
+import { prepareSuperpixels, scoreCoalitions } from '../src/attribution/perturbation/superpixel-sampling.js';
+import { openModel } from '../src/cli/model.js';
+import { loadImageTensor } from '../src/io/image.js';
+import type { Segmentation } from '../src/segmentation/slic.js';
+
+const { values } = parseArgs({
+  options: {
+    method: { type: 'string', default: 'shap' },
+    images: { type: 'string', default: 'camera.png,horse.png,rocket.jpg' },
+    seeds: { type: 'string', default: '101,102,103,104,105,106' },
+    'lime-samples': { type: 'string', default: '321' },
+    out: { type: 'string', default: '/tmp/shap12d' },
+  },
+});
+
+/** Pairs of superpixels that share a 4-neighbour pixel edge, each once (i < j). */
+function adjacency(seg: Segmentation): [number, number][] {
+  const seen = new Set<number>();
+  const { labels, width, height, count } = seg;
+  const add = (a: number, b: number) => {
+    if (a !== b) seen.add(Math.min(a, b) * count + Math.max(a, b));
+  };
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const l = labels[y * width + x] as number;
+      if (x + 1 < width) add(l, labels[y * width + x + 1] as number);
+      if (y + 1 < height) add(l, labels[(y + 1) * width + x] as number);
+    }
+  return [...seen].sort((a, b) => a - b).map((v) => [Math.floor(v / count), v % count]);
+}
+
+const opts = { target: 0, batchSize: 32 };
+const seeds = (values.seeds as string).split(',').map(Number);
+const opened = await openModel('bundled');
+const { model } = opened;
+for (const name of (values.images as string).split(',')) {
+  const file = name.includes('/') ? name : fileURLToPath(new URL(`../../shared/images/${name}`, import.meta.url));
+  const { tensor: x } = await loadImageTensor(file, { ...opened.preprocessing, inputDims: model.input.dims });
+  const problem = await prepareSuperpixels(model, x, { batchSize: 32 }, values.method === 'lime' ? 'LIME' : 'KernelSHAP');
+  const seg = problem.segmentations[0] as Segmentation;
+  const k = seg.count;
+  const full = problem.context.scores[0] as number;
+  const out: Record<string, unknown> = { image: name, k, full, edges: adjacency(seg), target: problem.context.targets[0] };
+  const t0 = Date.now();
+  if (values.method === 'shap') {
+    const refWalks = permutationWalks(k, 120, 999);
+    const [refScores] = await scoreCoalitions(problem, [refWalks.set], opts);
+    out.reference = { seed: 999, pairs: 120, scores: [...(refScores as Float64Array)], phi: [...walkShapley(refWalks, refScores as Float64Array, full)] };
+    const budget = Math.floor((2 * k + 2048) / 3);
+    out.runs = [];
+    for (const seed of seeds) {
+      const earlier = await shapEstimate(problem, 2 * k + 2048, seed, 'kernel');
+      const w = permutationWalks(k, walkPairs(k, budget), seed);
+      const [s] = await scoreCoalitions(problem, [w.set], opts);
+      (out.runs as unknown[]).push({ seed, pairs: w.orders.length, earlier: [...earlier], scores: [...(s as Float64Array)] });
+      console.log(`${name} seed ${seed} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  } else {
+    out.reference = [...(await limeEstimate(problem, 8000, 999, 'independent'))];
+    out.runs = [];
+    for (const seed of seeds) {
+      const earlier = await limeEstimate(problem, 1000, seed, 'independent');
+      const cheap = await limeSamples(problem, Number(values['lime-samples']), seed, 'balanced');
+      (out.runs as unknown[]).push({ seed, earlier: [...earlier], z: [...cheap.set.z], count: cheap.set.count, scores: [...cheap.scores] });
+      console.log(`${name} seed ${seed} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  }
+  writeFileSync(`${values.out}/${values.method}-${name.split('/').pop()}.json`, JSON.stringify(out));
+}
+await opened[Symbol.asyncDispose]();
