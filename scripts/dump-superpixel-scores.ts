@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import '../src/node.js';
 import { limeEstimate, limeSamples, shapEstimate } from '../bench/superpixel-fidelity.js';
+import { superpixelAdjacency } from '../src/attribution/perturbation/shapley-control-variates.js';
 import { permutationWalks, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
 import { prepareSuperpixels, scoreCoalitions } from '../src/attribution/perturbation/superpixel-sampling.js';
 import { openModel } from '../src/cli/model.js';
@@ -36,22 +37,6 @@ const { values } = parseArgs({
   },
 });
 
-/** Pairs of superpixels that share a 4-neighbour pixel edge, each once (i < j). */
-function adjacency(seg: Segmentation): [number, number][] {
-  const seen = new Set<number>();
-  const { labels, width, height, count } = seg;
-  const add = (a: number, b: number) => {
-    if (a !== b) seen.add(Math.min(a, b) * count + Math.max(a, b));
-  };
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const l = labels[y * width + x] as number;
-      if (x + 1 < width) add(l, labels[y * width + x + 1] as number);
-      if (y + 1 < height) add(l, labels[(y + 1) * width + x] as number);
-    }
-  return [...seen].sort((a, b) => a - b).map((v) => [Math.floor(v / count), v % count]);
-}
-
 const opts = { target: 0, batchSize: 32 };
 const seeds = (values.seeds as string).split(',').map(Number);
 const opened = await openModel('bundled');
@@ -63,7 +48,7 @@ for (const name of (values.images as string).split(',')) {
   const seg = problem.segmentations[0] as Segmentation;
   const k = seg.count;
   const full = problem.context.scores[0] as number;
-  const out: Record<string, unknown> = { image: name, k, full, edges: adjacency(seg), target: problem.context.targets[0] };
+  const out: Record<string, unknown> = { image: name, k, full, edges: superpixelAdjacency(seg), target: problem.context.targets[0] };
   const t0 = Date.now();
   if (values.method === 'shap') {
     const refWalks = permutationWalks(k, 120, 999);

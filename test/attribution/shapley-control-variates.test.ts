@@ -6,33 +6,9 @@ import { connectedTriples, controlVariateShapley, superpixelAdjacency } from '..
 import { permutationWalks, walkShapley } from '../../src/attribution/perturbation/shapley-permutations.js';
 import { isLucernaError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { bit, bruteShapley, scoreWalks } from '../helpers/shapley-games.js';
 import { detail } from '../helpers/superpixel-fixtures.js';
 
-/** Brute-force Shapley values of a game on `k` players given as v(bitmask). */
-function bruteShapley(k: number, v: (s: number) => number): Float64Array {
-  const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
-  const phi = new Float64Array(k);
-  for (let i = 0; i < k; i++)
-    for (let s = 0; s < 1 << k; s++) {
-      if ((s >> i) & 1) continue;
-      let size = 0;
-      for (let j = 0; j < k; j++) size += (s >> j) & 1;
-      phi[i] = (phi[i] as number) + ((fact(size) * fact(k - size - 1)) / fact(k)) * (v(s | (1 << i)) - v(s));
-    }
-  return phi;
-}
-
-/** Scores the walks' rows with v (row bytes → bitmask). */
-function scoreWalks(walks: ReturnType<typeof permutationWalks>, v: (s: number) => number): Float64Array {
-  const { z, count, features } = walks.set;
-  return Float64Array.from({ length: count }, (_, r) => {
-    let s = 0;
-    for (let j = 0; j < features; j++) if (z[r * features + j]) s |= 1 << j;
-    return v(s);
-  });
-}
-
-const bit = (s: number, i: number) => (s >> i) & 1;
 const all = (s: number, t: readonly number[]) => (t.every((i) => bit(s, i) === 1) ? 1 : 0);
 
 /** Nine players on a 3 × 3 grid (labels of a 3 × 3 image, one pixel each). */

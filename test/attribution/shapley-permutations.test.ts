@@ -6,34 +6,9 @@ import { permutationWalks, walkPairs, walkShapley } from '../../src/attribution/
 import { isLucernaError } from '../../src/errors.js';
 import { seededRandom } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
+import { bit, bruteShapley, scoreWalks } from '../helpers/shapley-games.js';
 import { detail } from '../helpers/superpixel-fixtures.js';
 
-/** Brute-force Shapley values of a game on `k` players given as v(bitmask). */
-function bruteShapley(k: number, v: (s: number) => number): Float64Array {
-  const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
-  const phi = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    for (let s = 0; s < 1 << k; s++) {
-      if ((s >> i) & 1) continue;
-      let size = 0;
-      for (let j = 0; j < k; j++) size += (s >> j) & 1;
-      phi[i] = (phi[i] as number) + ((fact(size) * fact(k - size - 1)) / fact(k)) * (v(s | (1 << i)) - v(s));
-    }
-  }
-  return phi;
-}
-
-/** Scores the walks' rows with v (row bytes → bitmask). */
-function scoreWalks(walks: ReturnType<typeof permutationWalks>, v: (s: number) => number): Float64Array {
-  const { z, count, features } = walks.set;
-  return Float64Array.from({ length: count }, (_, r) => {
-    let s = 0;
-    for (let j = 0; j < features; j++) if (z[r * features + j]) s |= 1 << j;
-    return v(s);
-  });
-}
-
-const bit = (s: number, i: number) => (s >> i) & 1;
 /** A game with main effects and pairwise interactions only (no third-order terms). */
 const pairwise = (s: number) => 2 * bit(s, 0) - bit(s, 3) + 3 * bit(s, 1) * bit(s, 2) - 4 * bit(s, 0) * bit(s, 6) + 0.5 * bit(s, 4) * bit(s, 5) + 1.5;
 /** A game with interactions up to order four. */

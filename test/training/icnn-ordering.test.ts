@@ -106,7 +106,18 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     // Part interpretability (mean over the filters of their best part IoU, NetDissect on the figures' parts):
     // over data seeds 2 and 3 it was 0.023 vs 0.011 and 0.039 vs 0.015 (interpretable vs ordinary).
     const partIou = async (m: string) => {
-      const r = await lucernaJson('dissect', join(work, m), '--dataset', parts, '--layer', LAYER, '--categories', 'part', '--out', join(work, `d-${m.replace('.onnx', '')}`));
+      const r = await lucernaJson(
+        'dissect',
+        join(work, m),
+        '--dataset',
+        parts,
+        '--layer',
+        LAYER,
+        '--categories',
+        'part',
+        '--out',
+        join(work, `d-${m.replace('.onnx', '')}`),
+      );
       const [header, ...rows] = readFileSync(r.layers[0].tally, 'utf8').trim().split('\n');
       const at = (header ?? '').split(',').indexOf('part-iou');
       return rows.reduce((sum, l) => sum + Number(l.split(',')[at]), 0) / rows.length;
