@@ -34,7 +34,7 @@
 import { readFileSync } from 'node:fs';
 import { pairedDifference, spearman, topOverlap } from '../bench/superpixel-fidelity.js';
 import { solveSymmetric } from '../src/attribution/perturbation/regression.js';
-import { connectedTriples, controlVariateShapley } from '../src/attribution/perturbation/shapley-control-variates.js';
+import { connectedTriples, controlVariateShapley, pairContributions } from '../src/attribution/perturbation/shapley-control-variates.js';
 import { permutationWalks, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
 
 interface Dump {
@@ -46,25 +46,10 @@ interface Dump {
   runs: { seed: number; pairs: number; earlier: number[]; scores: number[] }[];
 }
 
-/** Per pair p and player i the pair's average contribution c[p][i], and the pair's orders. */
-function pairContributions(k: number, pairs: number, seed: number, scores: ArrayLike<number>, full: number) {
+/** The walks of one dumped run and each pair's contributions (the library's pairContributions). */
+function pairsOf(k: number, pairs: number, seed: number, scores: ArrayLike<number>, full: number) {
   const walks = permutationWalks(k, pairs, seed);
-  const c: Float64Array[] = [];
-  let row = 1;
-  for (const order of walks.orders) {
-    const ci = new Float64Array(k);
-    for (const reverse of [false, true]) {
-      let before = scores[0] as number;
-      for (let t = 0; t < k; t++) {
-        const after = t < k - 1 ? (scores[row++] as number) : full;
-        const player = order[reverse ? k - 1 - t : t] as number;
-        ci[player] = (ci[player] as number) + (after - before) / 2;
-        before = after;
-      }
-    }
-    c.push(ci);
-  }
-  return { walks, c };
+  return { walks, c: pairContributions(walks, scores, full) };
 }
 
 /** Adjacency lists. */
@@ -214,13 +199,13 @@ for (const file of process.argv.slice(2)) {
   const termSets = { tri: triples(k, d.edges, 'tri'), path: triples(k, d.edges, 'path') };
   console.log(`${d.image}: K ${k}, edges ${d.edges.length}, triangles ${termSets.tri.length}, connected triples ${termSets.path.length}`);
   // Ceiling: in-sample share of the reference walks' pair-contribution variance left.
-  const rc = pairContributions(k, d.reference.pairs, d.reference.seed, d.reference.scores, full);
+  const rc = pairsOf(k, d.reference.pairs, d.reference.seed, d.reference.scores, full);
   for (const [name, terms] of Object.entries(termSets)) {
     const feats = rc.walks.orders.map((o) => features(o, terms, k));
     console.log(`  ceiling ${name}: variance left ${lambdas.map((l) => `λ ${l}: ${varianceLeft(rc.c, feats, terms.length, k, l).toFixed(3)}`).join(', ')}`);
   }
   for (const run of d.runs) {
-    const { walks, c } = pairContributions(k, run.pairs, run.seed, run.scores, full);
+    const { walks, c } = pairsOf(k, run.pairs, run.seed, run.scores, full);
     const est: Record<string, Float64Array> = {
       earlier: Float64Array.from(run.earlier),
       walks: walkShapley(walks, run.scores, full),

@@ -73,22 +73,11 @@ describe('lucerna train --interpretable', () => {
       await s.dispose();
     }
   });
+  /** A multi-category run at Relu_3 into `name` under the work folder, with `extra` flags. */
+  const multiCategory = (name: string, ...extra: string[]) =>
+    run(model, '--dataset', classes, '--interpretable', 'Relu_3', '--interpretable-mode', 'multi', ...extra, ...common, '--out', join(work, name));
   it('multi-category: each filter gets the object class it fires for most; none owns no filter', async () => {
-    const out = join(work, 'multi.onnx');
-    const r = await run(
-      model,
-      '--dataset',
-      classes,
-      '--interpretable',
-      'Relu_3',
-      '--interpretable-mode',
-      'multi',
-      '--filter-loss-weight',
-      '0.5',
-      ...common,
-      '--out',
-      out,
-    );
+    const r = await multiCategory('multi.onnx', '--filter-loss-weight', '0.5');
     assert.equal(r.code, 0, r.stderr);
     const cats: number[] = JSON.parse(r.stdout).interpretable.Relu_3;
     assert.equal(cats.length, 64);
@@ -96,21 +85,7 @@ describe('lucerna train --interpretable', () => {
     assert.deepEqual(cats, Array(64).fill(0));
   });
   it('--filter-assign relative trains, and none still owns no filter', async () => {
-    const out = join(work, 'relative.onnx');
-    const r = await run(
-      model,
-      '--dataset',
-      classes,
-      '--interpretable',
-      'Relu_3',
-      '--interpretable-mode',
-      'multi',
-      '--filter-assign',
-      'relative',
-      ...common,
-      '--out',
-      out,
-    );
+    const r = await multiCategory('relative.onnx', '--filter-assign', 'relative');
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout).interpretable.Relu_3, Array(64).fill(0));
   });

@@ -81,8 +81,16 @@ export function connectedTriples(features: number, edges: readonly (readonly [nu
 /** A player's centred control features in one pair: [term index, u − 1/|T|] for each term holding it. */
 type SparseRow = [number, number][];
 
-/** Per pair p and player i: the pair's mean contribution c[p][i] (forward and reverse walk). */
-function pairContributions(walks: PermutationWalks, scores: ArrayLike<number>, full: number): Float64Array[] {
+/**
+ * Per pair p and player i: the pair's mean contribution c[p][i] (forward and reverse walk), from
+ * the walks' scores (row 0 the baseline) and the full input's score.
+ *
+ * @example
+ * ```ts
+ * const c = pairContributions(permutationWalks(4, 2, 0), scores, full); // c[0][i]: pair 0's credit to player i
+ * ```
+ */
+export function pairContributions(walks: PermutationWalks, scores: ArrayLike<number>, full: number): Float64Array[] {
   const k = walks.set.features;
   let row = 1;
   return walks.orders.map((order) => {
