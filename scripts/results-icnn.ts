@@ -7,7 +7,8 @@
  * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--form exact|approx] [--lr 0.003] [--finetune-lr 0.0003]
  * [--weight-decay 0.05] [--batch 32] [--mask-centre centroid] [--beta-mode adaptive] [--filter-assign step]
  * [--filter-loss-schedule epoch] [--rows bird,fish,multi] [--seeds 0,1] [--out RESULTS.md]`. An architecture other than
- * vgg11-bn gets its own section (and figure). The section is written after each seed, so a long run
+ * vgg11-bn gets its own section (and figure): the resnet18 one is `--arch resnet18 --size 224 --layer Relu_83`
+ * (`ICNN_RESNET18`, also in `npm run results`). The section is written after each seed, so a long run
  * that is stopped leaves the seeds it finished (the section's rebuild command names them).
  */
 import { parseArgs } from 'node:util';

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { biasSection } from './results/bias.js';
 import { dissectionSection } from './results/dissection.js';
 import { graphSection } from './results/graph.js';
-import { icnnSection } from './results/icnn.js';
+import { ICNN_RESNET18, icnnSection } from './results/icnn.js';
 import { qaSection } from './results/qa.js';
 import { stabilitySection } from './results/stability.js';
 import { treeSection } from './results/tree.js';
@@ -20,6 +20,7 @@ const sections = [
   await treeSection(),
   await stabilitySection(),
   await biasSection(),
+  await icnnSection(ICNN_RESNET18),
 ];
 await writeFile('RESULTS.md', `# Results\n\nRebuilt by \`npm run results\`.\n\n${sections.join('\n')}`);
 console.log('RESULTS.md written');

@@ -100,6 +100,17 @@ export const ICNN_DEFAULTS: IcnnSettings = {
 };
 
 /**
+ * The resnet18 section's settings: the defaults on `lucerna model create resnet18 --width 0.125` at 224 px,
+ * whose top layer `Relu_83` has 7×7 maps (32-px cells, near vgg11-bn's 16-px cells at 128 px).
+ *
+ * @example
+ * ```ts
+ * const md = await icnnSection(ICNN_RESNET18); // '## Interpretable CNNs on resnet18: …'
+ * ```
+ */
+export const ICNN_RESNET18: IcnnSettings = { ...ICNN_DEFAULTS, size: 224, arch: 'resnet18', layer: 'Relu_83' };
+
+/**
  * Where a run's map figure goes: {@link ICNN_FIGURE} for the default architecture, else one per architecture.
  *
  * @example

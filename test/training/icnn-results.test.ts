@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ICNN_DEFAULTS, type IcnnRow, type NetResult, pickOwnClass, seedList } from '../../scripts/results/icnn.js';
+import { ICNN_DEFAULTS, ICNN_RESNET18, type IcnnRow, type NetResult, icnnFigurePath, pickOwnClass, seedList } from '../../scripts/results/icnn.js';
 import { icnnMarkdown, overSeeds, pairedFilters } from '../../scripts/results/icnn-markdown.js';
 import { instabilityReferences } from '../../scripts/results/icnn-references.js';
 
@@ -57,6 +57,17 @@ describe('interpretable-CNN results section', () => {
     assert.match(md, /Every filter on every object image instead: 0\.700, 1\.000 \(1 of 2 rows ≤ 0\.8\)/);
     assert.match(md, /Filters per class in multi: ordinary bird 1, fish 1; interpretable bird 2\./);
     assert.match(md, /0\.1000 \/ 0\.0600 \(0\.600, 2\); 0\.1000 \/ 0\.0900 \(0\.900\)/);
+  });
+
+  it('the resnet18 section (npm run results) names its own heading, figure and rebuild command at the defaults\' budget', () => {
+    const rows: IcnnRow[] = [{ name: 'single bird', seed: 0, plain: net(0.1), icnn: net(0.07) }];
+    const md = icnnMarkdown(ICNN_RESNET18, { rows, landmarkSpread: 10, mapSize: 7, seeds: [0, 1] });
+    assert.match(md, /^## Interpretable CNNs on resnet18: /);
+    assert.equal(icnnFigurePath(ICNN_RESNET18), 'docs/results/icnn-maps-resnet18.svg');
+    assert.match(
+      md,
+      /`node --import tsx scripts\/results-icnn\.ts --n 1500 --size 224 --pretrain 4 --epochs 6 --arch resnet18 --width 0\.125 --layer Relu_83 --weight 1 --tau 0\.01 --form exact --lr 0\.003 --finetune-lr 0\.0003 --weight-decay 0\.05 --batch 32 --mask-centre centroid --beta-mode adaptive --filter-assign step --filter-loss-schedule epoch --rows bird,fish,multi --seeds 0,1`/,
+    );
   });
 
   it('pairedFilters compares filter by filter over the filters measured in both nets', () => {
