@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ICNN_DEFAULTS, ICNN_RESNET18, type IcnnRow, type NetResult, icnnFigurePath, pickOwnClass, seedList } from '../../scripts/results/icnn.js';
+import { ICNN_DEFAULTS, ICNN_RESNET18, type IcnnRow, icnnFigurePath, type NetResult, pickOwnClass, seedList } from '../../scripts/results/icnn.js';
 import { icnnMarkdown, overSeeds, pairedFilters } from '../../scripts/results/icnn-markdown.js';
 import { instabilityReferences } from '../../scripts/results/icnn-references.js';
 
@@ -59,7 +59,7 @@ describe('interpretable-CNN results section', () => {
     assert.match(md, /0\.1000 \/ 0\.0600 \(0\.600, 2\); 0\.1000 \/ 0\.0900 \(0\.900\)/);
   });
 
-  it('the resnet18 section (npm run results) names its own heading, figure and rebuild command at the defaults\' budget', () => {
+  it('the resnet18 section (npm run results) names its own heading, figure and rebuild command at the defaults’ budget', () => {
     const rows: IcnnRow[] = [{ name: 'single bird', seed: 0, plain: net(0.1), icnn: net(0.07) }];
     const md = icnnMarkdown(ICNN_RESNET18, { rows, landmarkSpread: 10, mapSize: 7, seeds: [0, 1] });
     assert.match(md, /^## Interpretable CNNs on resnet18: /);
