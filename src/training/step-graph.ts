@@ -47,7 +47,14 @@ export interface StepGraphOptions {
 export interface Carried {
   readonly input: string;
   readonly output: string;
+  /** The shape the graph feeds and returns it in. */
   readonly dims: readonly number[];
+  /**
+   * Its own shape (a parameter's, for an optimizer slot: what the optimizer-state file records),
+   * when the graph carries it in another one with the same values in the same order (a momentum
+   * buffer folded into a Gemm: fuse-momentum.ts).
+   */
+  readonly stored?: readonly number[];
 }
 
 /** The compiled step graph and the names of its feeds and outputs. */
@@ -210,5 +217,12 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   if (options.fuseMomentum !== false) fuseMomentumIntoGemm(graph, known);
   graph.nodes = graph.topoSorted();
   graph.invalidate();
-  return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, terms: termOutputs, scalars, carried };
+  return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, terms: termOutputs, scalars, carried: carried.map((c) => asDeclared(graph, c)) };
+}
+
+/** `c` with the dims its graph input now declares (a rewrite may carry it in another shape), its own kept as `stored`. */
+function asDeclared(graph: Graph, c: Carried): Carried {
+  const declared = graph.inputs.find((i) => i.name === c.input)?.dims;
+  if (!declared || (declared.length === c.dims.length && declared.every((d, i) => d === c.dims[i]))) return c;
+  return { ...c, dims: declared.map(Number), stored: c.dims };
 }
