@@ -96,7 +96,13 @@ describe('momentum folded into the gradient Gemm', () => {
   });
   it('a folded buffer is carried in its Gemm shape: the Gemm writes the graph output, no Reshape copies it there', async () => {
     const prepared = await prepareGraph(nodeRuntime, source, [4, 32, 2, 2]);
-    const step = await buildStepGraph(nodeRuntime, prepared, { trainable, optimizer: sgd, hyper: { ...DEFAULT_HYPER, momentum: 0.9 }, bn: 'train', loss: [softmaxCrossEntropy()] });
+    const step = await buildStepGraph(nodeRuntime, prepared, {
+      trainable,
+      optimizer: sgd,
+      hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
+      bn: 'train',
+      loss: [softmaxCrossEntropy()],
+    });
     const carried = new Map(step.carried.map((c) => [c.input, c]));
     assert.deepEqual(carried.get('momentum_buffer:conv.weight')?.dims, [32, 288]);
     assert.deepEqual(carried.get('momentum_buffer:conv.weight')?.stored, [32, 32, 3, 3]);
