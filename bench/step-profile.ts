@@ -4,7 +4,8 @@
  * compiles it, run a few times in a profiled session, each node's kernel time put in one category.
  * Also the time outside the kernels: ORT's own per-run work (model_run minus the kernels) and the
  * binding's (the JS call minus model_run: wrapping the feeds and copying every output, the new
- * weights and momentum buffers included, into fresh JS arrays).
+ * weights and momentum buffers included, into fresh JS arrays; with the profiler's own per-run work,
+ * which is why `fetch-cost.ts` measures the fetch again without the profiler).
  * With several steps per run the session is the multi-step one (`multi-step.ts`, what `lucerna train`
  * runs): its Loop node's event is left out (the body's nodes are profiled one by one) and every time
  * is per step, so the binding's share is its cost per run spread over the run's steps.
@@ -126,8 +127,16 @@ export function ranParallel(stats: unknown): boolean | undefined {
   return Array.isArray(blocks) ? blocks.length > 0 : undefined;
 }
 
-/** The feeds of one run of `perRun` steps (the one-step graph's when `perRun` is 1), and the session's bytes. */
-function stepFeeds(step: StepGraph, source: Graph, batch: number, perRun: number) {
+/**
+ * The feeds of one run of `perRun` steps (the one-step graph's when `perRun` is 1), the carried
+ * tensors' feed and output names, and the session's bytes.
+ *
+ * @example
+ * ```ts
+ * const { feeds, carried, bytes } = stepFeeds(step, source, 32, 6); // feeds of a 6-step multi-step run
+ * ```
+ */
+export function stepFeeds(step: StepGraph, source: Graph, batch: number, perRun: number) {
   const multi = perRun > 1 ? buildMultiStepGraph(step) : undefined;
   const name = (n: string) => (multi ? loopName(n) : n);
   const repeat = (data: Float32Array) => {
@@ -158,6 +167,23 @@ function stepFeeds(step: StepGraph, source: Graph, batch: number, perRun: number
 const HYPER = { ...DEFAULT_HYPER, momentum: 0.9 };
 
 /**
+ * The issue's case compiled as `lucerna train` compiles it: ResNet-18 (10 classes, 64×64), SGD
+ * momentum 0.9, BatchNorm in train mode; the source graph and its step graph at `batch`.
+ *
+ * @example
+ * ```ts
+ * const { source, step } = await issueStep(32);
+ * ```
+ */
+export async function issueStep(batch: number): Promise<{ source: Graph; step: StepGraph }> {
+  const source = graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] }));
+  const { trainable } = splitParameters(source);
+  const prepared = await prepareGraph(nodeRuntime, source, [batch, 3, 64, 64]);
+  const step = await buildStepGraph(nodeRuntime, prepared, { trainable, optimizer: sgd, hyper: HYPER, bn: 'train', loss: [softmaxCrossEntropy()] });
+  return { source, step };
+}
+
+/**
  * Profiles `runs` ORT runs of `perRun` training steps each (after one warm-up run) of the issue's
  * case at `batch` with `threads` intra-op threads.
  *
@@ -167,10 +193,7 @@ const HYPER = { ...DEFAULT_HYPER, momentum: 0.9 };
  * ```
  */
 export async function profileTrainStep(batch: number, runs: number, threads: number, perRun = 1): Promise<StepProfile> {
-  const source = graphFromBytes(createModel('resnet18', { classes: 10, input: [3, 64, 64] }));
-  const { trainable } = splitParameters(source);
-  const prepared = await prepareGraph(nodeRuntime, source, [batch, 3, 64, 64]);
-  const step = await buildStepGraph(nodeRuntime, prepared, { trainable, optimizer: sgd, hyper: HYPER, bn: 'train', loss: [softmaxCrossEntropy()] });
+  const { source, step } = await issueStep(batch);
   const prefix = `train-step-profile-${process.pid}`;
   const ort = createRequire(import.meta.url)('onnxruntime-node');
   const { feeds: raw, carried, bytes } = stepFeeds(step, source, batch, perRun);

@@ -1,14 +1,16 @@
 /**
  * Training-step timing alone (see `training.ts`): `node --import tsx bench/train-step.ts [--reps 5]
  * [--batch 32] [--threads 2] [--per-run K] [--no-profile] [--multi-only]`
- * (`--per-run`: steps per ORT run of the multi-step formulation; default as `lucerna train` picks them). Prints the medians in ms, a profiled breakdown of the step (step-profile.ts) and
- * the peak RSS in MB as one JSON line (the `training` section of the benchmark runs it in a fresh process).
+ * (`--per-run`: steps per ORT run of the multi-step formulation; default as `lucerna train` picks them). Prints the medians in ms, a profiled breakdown of the step (step-profile.ts),
+ * the unprofiled cost of fetching the carried state (fetch-cost.ts; `--reps` rounds; both skipped with `--no-profile`)
+ * and the peak RSS in MB as one JSON line (the `training` section of the benchmark runs it in a fresh process).
  * `--multi-only` (needs `--per-run`) times only the multi-step runs, `--reps` of them after one (at K = 1: two)
  * warm-up, and prints `{ perRun, multiRunMs, multiRunCpuMs, peakRssMB }`: our side of one paired
  * round against PyTorch (training-rounds.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { timeCarriedFetch } from './fetch-cost.js';
 import { profileTrainStep } from './step-profile.js';
 import { timeMultiStep, timeTrainStep } from './training.js';
 
@@ -43,6 +45,8 @@ const peak = peakRssMB();
 // where the time goes (ORT's profiler, at least 3 steps after a warm-up run, as many per run as the
 // multi-step timing took; the profiled steps run a little slower)
 const p = values['no-profile'] ? undefined : await profileTrainStep(Number(values.batch), Math.ceil(3 / t.perRun), Number(values.threads), t.perRun);
+// the carried state's fetch into JS without the profiler (fetch-cost.ts), at the same steps per run
+const fetch = values['no-profile'] ? undefined : await timeCarriedFetch(Number(values.batch), Number(values.threads), t.perRun, Number(values.reps));
 const round1 = (v: number) => Math.round(v * 10) / 10;
 console.log(
   JSON.stringify({
@@ -69,6 +73,7 @@ console.log(
           },
         }
       : {}),
+    ...(fetch ? { fetch: { wallMs: round1(fetch.wallMs), cpuMs: round1(fetch.cpuMs), perRun: fetch.perRun, rounds: fetch.rounds } } : {}),
     peakRssMB: peak,
   }),
 );

@@ -26,6 +26,7 @@ import { stepsPerRunFor } from '../src/training/fit.js';
 import { sgd } from '../src/training/optimizers/index.js';
 import type { Optimizer } from '../src/training/optimizers/types.js';
 import { Trainer } from '../src/training/trainer.js';
+import { type FetchCost, fetchSentence } from './fetch-cost.js';
 import { type Section, table } from './report.js';
 import type { SectionOptions } from './sections.js';
 import { median, ms, ratio } from './timing.js';
@@ -187,10 +188,12 @@ export interface StepBreakdown {
   readonly singleThreadedMs?: number;
 }
 
-/** What `train-step.ts` prints: the medians (ms), the profiled breakdown and the process's peak RSS (MB). */
+/** What `train-step.ts` prints: the medians (ms), the profiled breakdown, the unprofiled fetch cost and the process's peak RSS (MB). */
 export interface StepRun extends TrainStepTimes {
   readonly peakRssMB: number;
   readonly profile?: StepBreakdown;
+  /** Absent in readings from before it was measured. */
+  readonly fetch?: FetchCost;
 }
 
 /**
@@ -209,7 +212,11 @@ export function breakdownTable(p: StepBreakdown): string {
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => [k, ms(v), share(v)]);
   rows.push(['ORT outside the kernels (model_run − kernels)', ms(p.modelRunMs - p.kernelMs), share(p.modelRunMs - p.kernelMs)]);
-  rows.push(['the binding: feeds in, every output copied to JS (run() − model_run)', ms(p.wallMs - p.modelRunMs), share(p.wallMs - p.modelRunMs)]);
+  rows.push([
+    'the binding and the profiler: feeds in, every output copied to JS, profile events (run() − model_run)',
+    ms(p.wallMs - p.modelRunMs),
+    share(p.wallMs - p.modelRunMs),
+  ]);
   rows.push(['profiled step (JS `run()`)', ms(p.wallMs), '100 %']);
   return table(['where the step goes', 'ms per step', 'share'], rows);
 }
@@ -343,7 +350,7 @@ export async function benchTraining(o: SectionOptions): Promise<Section> {
   )}`;
   const paired = pt ? pairedSection(o.quick ? ROUNDS.quick : ROUNDS.full, t.perRun) : '';
   const breakdown = t.profile
-    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.${singleThreaded(t.profile)}\n\n${breakdownTable(t.profile)}`
+    ? `\n\nWhere one step's time goes: ONNX Runtime's profiler over at least 3 steps, ${t.profile.perRun ?? 1} per ORT run (the binding's cost per run is shared by the run's steps), after a warm-up run in the same fresh process (\`bench/step-profile.ts\`; profiling slows the step a little; \`node --import tsx bench/train-step-profile.ts\` lists ops and nodes). Kernel times by category; "backward" includes the momentum folded into weight-gradient Gemms.${singleThreaded(t.profile)}${fetchSentence(t.fetch)}\n\n${breakdownTable(t.profile)}`
     : '';
   return { title: 'Training step', body: body + paired + breakdown };
 }

@@ -18,8 +18,19 @@ import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/proto.js';
 
 /**
- * Replaces every Conv of `graph` that {@link forwardByGemm} picks (static shapes from `shape`)
- * with its Gemm form; returns how many were replaced.
+ * Output positions per image at or below which the training step runs a wide dense Conv's forward
+ * pass and input gradient as Gemms over the batch (the compiler's default for gradient graphs is
+ * GEMM_INPUT_GRAD_POSITIONS = 4). At 16 it takes in ResNet-18's layer3 at 64 px (4×4), where ORT's
+ * Conv runs one small product per image (more filters than positions): in the compiled ResNet-18
+ * step (batch 32, 3 steps per run, one process alternating the two sessions, 10–12 rounds, loaded
+ * machine) 8–12 % less CPU and 6–13 % less wall per step with 2 threads, unchanged with 1 thread;
+ * 64 (layer2 too) gained nothing more (1 %, within noise). /work/notes-s11/train13e.md has the runs.
+ */
+export const TRAINING_GEMM_POSITIONS = 16;
+
+/**
+ * Replaces every Conv of `graph` that {@link forwardByGemm} picks at `positions` output positions
+ * or fewer (static shapes from `shape`) with its Gemm form; returns how many were replaced.
  *
  * @example
  * ```ts
@@ -31,6 +42,7 @@ export function lowerWideConvs(
   shape: (tensor: string) => readonly number[],
   only: ReadonlySet<string>,
   gradients: ReadonlyMap<string, string> = new Map(),
+  positions = TRAINING_GEMM_POSITIONS,
 ): number {
   const b = new GraphBuilder(graph, 'gemm');
   const replaced = new Set<NodeProto>();
@@ -48,6 +60,7 @@ export function lowerWideConvs(
         g,
         [xShape[1] as number, wShape[0] as number],
         outSpatial.reduce((p, d) => p * d, 1),
+        positions,
       )
     )
       continue;

@@ -9,7 +9,9 @@
  * `labels_onehot`, the per-step scalars `opt:<name>`; the outputs start with the logits and `loss`.
  */
 import { differentiate, seedInputName } from '../compiler/differentiate.js';
+import { convRuleWith } from '../compiler/rules/conv.js';
 import { standardRules } from '../compiler/rulesets/index.js';
+import { extendRuleSet } from '../compiler/vjp.js';
 import type { PreparedGraph } from '../engine/prepare.js';
 import { probeGraph } from '../engine/probe.js';
 import type { Runtime, SessionOptions } from '../engine/runtime.js';
@@ -21,7 +23,7 @@ import { floatTensor } from '../onnx/tensors.js';
 import { rewriteBatchNormForTraining } from './batchnorm.js';
 import { rewriteDropoutForTraining } from './dropout.js';
 import { fuseMomentumIntoGemm } from './fuse-momentum.js';
-import { lowerWideConvs } from './gemm-convs.js';
+import { lowerWideConvs, TRAINING_GEMM_POSITIONS } from './gemm-convs.js';
 import type { LossContext, LossTerm } from './loss.js';
 import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
 
@@ -37,7 +39,11 @@ export interface StepGraphOptions {
   readonly loss: readonly LossTerm[];
   /** Seed of the Dropout masks (node k gets seed + k; default 0). */
   readonly seed?: number;
-  /** Run wide convs with few output positions as one Gemm (gemm-convs.ts; default true). */
+  /**
+   * Run wide convs with few output positions (at most TRAINING_GEMM_POSITIONS per image) as Gemms
+   * over the batch, forward pass and input gradient (gemm-convs.ts; default true). False keeps ORT's
+   * Conv forward and the compiler's default input-gradient forms.
+   */
   readonly gemmConvs?: boolean;
   /** Fold momentum updates into the Gemm that computes their gradient (fuse-momentum.ts; default true). */
   readonly fuseMomentum?: boolean;
@@ -47,7 +53,14 @@ export interface StepGraphOptions {
 export interface Carried {
   readonly input: string;
   readonly output: string;
+  /** The shape the graph feeds and returns it in. */
   readonly dims: readonly number[];
+  /**
+   * Its own shape (a parameter's, for an optimizer slot: what the optimizer-state file records),
+   * when the graph carries it in another one with the same values in the same order (a momentum
+   * buffer folded into a Gemm: fuse-momentum.ts).
+   */
+  readonly stored?: readonly number[];
 }
 
 /** The compiled step graph and the names of its feeds and outputs. */
@@ -64,6 +77,9 @@ export interface StepGraph {
   /** Parameters, optimizer slots (`slot:param`) and running statistics, by their feed name. */
   readonly carried: readonly Carried[];
 }
+
+/** The standard rules, with wide convs' input gradients as Gemms at the training step's threshold (gemm-convs.ts). */
+const TRAINING_RULES = extendRuleSet(standardRules, 'training', { Conv: convRuleWith(TRAINING_GEMM_POSITIONS) });
 
 /** The output that returns a carried tensor's next value. @example `nextName('fc.weight') // 'next:fc.weight'` */
 export const nextName = (name: string): string => `next:${name}`;
@@ -160,7 +176,7 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
     g.outputs.push({ name, elemType: DataType.FLOAT, dims: [] });
   });
   const probe = await probeGraph(runtime, g, session);
-  const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, standardRules);
+  const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, options.gemmConvs === false ? standardRules : TRAINING_RULES);
   const graph = d.graph;
   // The loss is seeded with 1 inside the graph.
   const seed = seedInputName(LOSS);
@@ -210,5 +226,12 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   if (options.fuseMomentum !== false) fuseMomentumIntoGemm(graph, known);
   graph.nodes = graph.topoSorted();
   graph.invalidate();
-  return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, terms: termOutputs, scalars, carried };
+  return { graph, input, oneHot: ONE_HOT, logits: logits.name, loss: LOSS, terms: termOutputs, scalars, carried: carried.map((c) => asDeclared(graph, c)) };
+}
+
+/** `c` with the dims its graph input now declares (a rewrite may carry it in another shape), its own kept as `stored`. */
+function asDeclared(graph: Graph, c: Carried): Carried {
+  const declared = graph.inputs.find((i) => i.name === c.input)?.dims;
+  if (!declared || (declared.length === c.dims.length && declared.every((d, i) => d === c.dims[i]))) return c;
+  return { ...c, dims: declared.map(Number), stored: c.dims };
 }

@@ -156,7 +156,7 @@ export class Trainer implements AsyncDisposable {
           const init = this.source.initializers.get(carried.input);
           this.current.set(carried.input, init ? readFloats(init) : new Float32Array(carried.dims.reduce((p, d) => p * d, 1)));
         }
-        for (const c of step.carried) this.dims.set(c.input, c.dims);
+        for (const c of step.carried) this.dims.set(c.input, c.stored ?? c.dims);
         let session: Promise<RuntimeSession> | undefined;
         const open = () => {
           if (!session) {
@@ -309,7 +309,7 @@ export class Trainer implements AsyncDisposable {
       for (const c of step.carried) {
         if (!g.initializers.has(c.input)) continue;
         g.initializers.delete(c.input);
-        g.inputs.push({ name: c.input, elemType: DataType.FLOAT, dims: [...c.dims] });
+        g.inputs.push({ name: c.input, elemType: DataType.FLOAT, dims: [...(c.stored ?? c.dims)] });
       }
       g.outputs = g.outputs.slice(0, 1);
       s = this.options.runtime.createSession(encodeModel(g.toModel()), this.options.session);
@@ -321,7 +321,7 @@ export class Trainer implements AsyncDisposable {
     return outputTensor((await session.run(feeds, [step.logits]))[step.logits], step.logits);
   }
 
-  /** Static dims of every carried tensor (parameters, optimizer slots, running statistics) compiled so far. */
+  /** Static dims of every carried tensor (parameters, optimizer slots, running statistics) compiled so far, each in its own shape. */
   carriedShapes(): ReadonlyMap<string, readonly number[]> {
     return this.dims;
   }

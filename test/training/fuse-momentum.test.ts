@@ -2,7 +2,8 @@
  * SGD's momentum update folded into the gradient's Gemm (src/training/fuse-momentum.ts): two
  * compiled steps with the fold equal two steps without it (logits, weights, momentum buffers), for
  * a Gemm-lowered wide conv, a 1×1 conv and a fully connected layer; Nesterov momentum, which reads
- * the gradient twice, is left unfused and still equal.
+ * the gradient twice, is left unfused and still equal. A folded buffer is carried in its Gemm's shape
+ * (no Reshape copies it into the graph output), while the Trainer reports each buffer's own shape.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,6 +16,7 @@ import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { DEFAULT_HYPER, type OptimizerHyper } from '../../src/training/optimizers/types.js';
 import { buildStepGraph, type StepGraph } from '../../src/training/step-graph.js';
+import { Trainer } from '../../src/training/trainer.js';
 import { maxRelative } from '../helpers/compare.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
 
@@ -91,5 +93,31 @@ describe('momentum folded into the gradient Gemm', () => {
   });
   it('Nesterov momentum reads the gradient twice: nothing folds, and the step is unchanged', async () => {
     await compare({ ...DEFAULT_HYPER, momentum: 0.9, nesterov: true }, 0);
+  });
+  it('a folded buffer is carried in its Gemm shape: the Gemm writes the graph output, no Reshape copies it there', async () => {
+    const prepared = await prepareGraph(nodeRuntime, source, [4, 32, 2, 2]);
+    const step = await buildStepGraph(nodeRuntime, prepared, {
+      trainable,
+      optimizer: sgd,
+      hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
+      bn: 'train',
+      loss: [softmaxCrossEntropy()],
+    });
+    const carried = new Map(step.carried.map((c) => [c.input, c]));
+    assert.deepEqual(carried.get('momentum_buffer:conv.weight')?.dims, [32, 288]);
+    assert.deepEqual(carried.get('momentum_buffer:conv.weight')?.stored, [32, 32, 3, 3]);
+    assert.deepEqual(carried.get('momentum_buffer:point.weight')?.dims, [32, 32]);
+    assert.deepEqual(carried.get('momentum_buffer:fc.weight')?.dims, [5, 32]);
+    assert.equal(carried.get('momentum_buffer:fc.weight')?.stored, undefined);
+    for (const name of ['conv.weight', 'point.weight', 'fc.weight']) {
+      const output = carried.get(`momentum_buffer:${name}`)?.output as string;
+      assert.equal(step.graph.producer(output)?.opType, 'Gemm', `${output} is written by its Gemm`);
+      assert.deepEqual(step.graph.inputs.find((i) => i.name === `momentum_buffer:${name}`)?.dims, carried.get(`momentum_buffer:${name}`)?.dims);
+      assert.deepEqual(step.graph.outputs.find((o) => o.name === output)?.dims, carried.get(`momentum_buffer:${name}`)?.dims);
+    }
+    await using trainer = await Trainer.create(source, [32, 2, 2], { runtime: nodeRuntime, optimizer: sgd, hyper: { momentum: 0.9 } });
+    await trainer.step({ data: uniform(4 * 32 * 4, rng(3)), shape: [4, 32, 2, 2] }, [0, 1, 2, 3], 0.1);
+    assert.deepEqual(trainer.carriedShapes().get('momentum_buffer:conv.weight'), [32, 32, 3, 3]);
+    assert.equal(trainer.optimizerState().tensors.get('momentum_buffer:conv.weight')?.length, 32 * 32 * 9);
   });
 });

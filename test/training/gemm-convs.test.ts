@@ -59,7 +59,15 @@ const cases: { name: string; x: number[]; w: number[]; attrs: Attrs; bias: boole
   },
   { name: '1-D k3 stride 2', x: [2, 32, 5], w: [32, 32, 3], attrs: { strides: [2], pads: [1, 0] }, bias: true, lowered: true },
   { name: 'narrow (16 channels) stays a Conv', x: [2, 16, 2, 2], w: [16, 16, 3, 3], attrs: { pads: [1, 1, 1, 1] }, bias: false, lowered: false },
-  { name: '6 output positions stay a Conv', x: [1, 32, 2, 3], w: [32, 32, 3, 3], attrs: { pads: [1, 1, 1, 1] }, bias: false, lowered: false },
+  {
+    name: '16 output positions (ResNet-18 layer3 at 64 px) become a Gemm',
+    x: [2, 32, 4, 4],
+    w: [48, 32, 3, 3],
+    attrs: { pads: [1, 1, 1, 1] },
+    bias: false,
+    lowered: true,
+  },
+  { name: '20 output positions stay a Conv', x: [1, 32, 4, 5], w: [32, 32, 3, 3], attrs: { pads: [1, 1, 1, 1] }, bias: false, lowered: false },
 ];
 
 describe('wide convolutions as one Gemm in the training step', () => {
@@ -82,68 +90,82 @@ describe('wide convolutions as one Gemm in the training step', () => {
     });
   }
 
-  it("a compiled step with the wide conv as a Gemm (its weight gradient on the forward's im2col, its input gradient by col2im products) equals the step without", async () => {
-    const random = rng(9);
-    const source = graphFromBytes(
-      buildModel({
-        opset: 17,
-        inputs: [{ name: 'x', dims: ['batch', 32, 2, 2] }],
-        outputs: ['logits'],
-        build: (b) => {
-          const h = b.op('Relu', [
-            b.op('Conv', ['x', b.weight('conv.weight', uniform(32 * 32 * 9, random, -0.1, 0.1), [32, 32, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv' }),
-          ]);
-          const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [h])]);
-          b.op(
-            'Gemm',
-            [pooled, b.weight('fc.weight', uniform(5 * 32, random), [5, 32]), b.weight('fc.bias', uniform(5, random), [5])],
-            { transB: 1 },
-            { outputs: ['logits'] },
-          );
-        },
-      }),
-    );
-    const prepared = await prepareGraph(nodeRuntime, source, [4, 32, 2, 2]);
-    const options = {
-      trainable: ['conv.weight', 'fc.weight', 'fc.bias'],
-      optimizer: sgd,
-      hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
-      bn: 'train' as const,
-      loss: [softmaxCrossEntropy()],
-    };
-    const lowered = await buildStepGraph(nodeRuntime, prepared, options);
-    const plain = await buildStepGraph(nodeRuntime, prepared, { ...options, gemmConvs: false });
-    assert.ok(!lowered.graph.nodes.some((n) => n.name === 'conv'), 'the forward Conv is replaced');
-    assert.ok(plain.graph.nodes.some((n) => n.name === 'conv'));
-    // one im2col (the forward's product with the position matrix): the weight gradient's own (slices and a Concat) was pruned
-    assert.equal(lowered.graph.nodes.filter((n) => n.opType === 'MatMul' && n.input?.some((i) => i.includes('im2col'))).length, 1);
-    assert.equal(lowered.graph.nodes.filter((n) => n.opType === 'Concat' || n.opType === 'Slice').length, 0);
-    const x = { data: uniform(4 * 32 * 4, rng(2)), shape: [4, 32, 2, 2] };
-    const run = async (step: typeof lowered) => {
-      const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {
-        [step.input]: x,
-        [step.oneHot]: { data: oneHotRows([0, 1, 2, 3], 5), shape: [4, 5] },
-        [step.scalars.lr as string]: { data: new Float32Array([0.5]), shape: [] },
-      };
-      for (const c of step.carried) {
-        const init = source.initializers.get(c.input);
-        feeds[c.input] = { data: init ? readFloats(init) : new Float32Array(size(c.dims)), shape: c.dims };
-      }
-      const session = await nodeRuntime.createSession(encodeModel(step.graph.toModel()));
-      try {
-        return await session.run(feeds);
-      } finally {
-        await session.dispose();
-      }
-    };
-    const [a, b] = [await run(lowered), await run(plain)];
-    for (const t of [lowered.logits, ...lowered.carried.map((c) => c.output)]) {
-      const [u, v] = [a[t]?.data as Float32Array, b[t]?.data as Float32Array];
-      assert.ok(maxRelative(v, u) < 1e-5, `${t}: max relative difference ${maxRelative(v, u)}`);
-    }
-    // and the step moved the conv weight (the comparison above is not between two no-ops)
-    const w0 = readFloats(source.initializers.get('conv.weight') as never);
-    const w1 = a['next:conv.weight']?.data as Float32Array;
-    assert.ok(maxRelative(w0, w1) > 1e-3);
-  });
+  for (const side of [2, 4]) {
+    it(`${side}×${side} positions: a compiled step with the wide conv as a Gemm (its weight gradient on the forward's im2col, its input gradient by col2im products) equals the step without`, async () => {
+      await compareLoweredStep(side);
+    });
+  }
 });
+
+/**
+ * One step of x → 1×1 conv `pre` → ReLU → 3×3 conv `conv` (32 → 32, side×side positions) → fc, with
+ * `conv` lowered (forward and input gradient as Gemms; its input gradient feeds `pre`'s weight
+ * gradient) against the same step without the lowering.
+ */
+async function compareLoweredStep(side: number): Promise<void> {
+  const random = rng(9);
+  const w = (b: Parameters<Parameters<typeof buildModel>[0]['build']>[0], name: string, dims: number[]) =>
+    b.weight(name, uniform(size(dims), random, -0.1, 0.1), dims);
+  const source = graphFromBytes(
+    buildModel({
+      opset: 17,
+      inputs: [{ name: 'x', dims: ['batch', 32, side, side] }],
+      outputs: ['logits'],
+      build: (b) => {
+        const pre = b.op('Relu', [b.op('Conv', ['x', w(b, 'pre.weight', [32, 32, 1, 1])], {}, { name: 'pre' })]);
+        const h = b.op('Relu', [b.op('Conv', [pre, w(b, 'conv.weight', [32, 32, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv' })]);
+        const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [h])]);
+        b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 32]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
+      },
+    }),
+  );
+  const shape = [4, 32, side, side];
+  const prepared = await prepareGraph(nodeRuntime, source, shape);
+  const options = {
+    trainable: ['pre.weight', 'conv.weight', 'fc.weight', 'fc.bias'],
+    optimizer: sgd,
+    hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
+    bn: 'train' as const,
+    loss: [softmaxCrossEntropy()],
+  };
+  const lowered = await buildStepGraph(nodeRuntime, prepared, options);
+  const plain = await buildStepGraph(nodeRuntime, prepared, { ...options, gemmConvs: false });
+  assert.ok(!lowered.graph.nodes.some((n) => n.name === 'conv'), 'the forward Conv is replaced');
+  assert.ok(plain.graph.nodes.some((n) => n.name === 'conv'));
+  // the only Conv left is `pre`'s forward: `conv`'s input gradient is Gemm + col2im, not a (transposed) convolution
+  assert.deepEqual(
+    lowered.graph.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'ConvTranspose').map((n) => n.name),
+    ['pre'],
+  );
+  // one im2col (the forward's product with the position matrix): the weight gradient's own (slices and a Concat) was pruned
+  assert.equal(lowered.graph.nodes.filter((n) => n.opType === 'MatMul' && n.input?.some((i) => i.includes('im2col'))).length, 1);
+  assert.equal(lowered.graph.nodes.filter((n) => n.opType === 'Concat').length, 0);
+  const x = { data: uniform(size(shape), rng(2)), shape };
+  const run = async (step: typeof lowered) => {
+    const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {
+      [step.input]: x,
+      [step.oneHot]: { data: oneHotRows([0, 1, 2, 3], 5), shape: [4, 5] },
+      [step.scalars.lr as string]: { data: new Float32Array([0.5]), shape: [] },
+    };
+    for (const c of step.carried) {
+      const init = source.initializers.get(c.input);
+      feeds[c.input] = { data: init ? readFloats(init) : new Float32Array(size(c.dims)), shape: c.dims };
+    }
+    const session = await nodeRuntime.createSession(encodeModel(step.graph.toModel()));
+    try {
+      return await session.run(feeds);
+    } finally {
+      await session.dispose();
+    }
+  };
+  const [a, b] = [await run(lowered), await run(plain)];
+  for (const t of [lowered.logits, ...lowered.carried.map((c) => c.output)]) {
+    const [u, v] = [a[t]?.data as Float32Array, b[t]?.data as Float32Array];
+    assert.ok(maxRelative(v, u) < 1e-5, `${t}: max relative difference ${maxRelative(v, u)}`);
+  }
+  // and the step moved both weights (the comparison above is not between two no-ops)
+  for (const name of ['pre.weight', 'conv.weight']) {
+    const w0 = readFloats(source.initializers.get(name) as never);
+    assert.ok(maxRelative(w0, a[`next:${name}`]?.data as Float32Array) > 1e-3, `${name} moved`);
+  }
+}

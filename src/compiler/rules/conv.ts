@@ -43,16 +43,24 @@ function wideAndSmall(g: WindowGeometry, channels: readonly [number, number], po
 }
 
 /**
- * Picks the fastest exact formulation of a Conv's input gradient.
+ * Picks the fastest exact formulation of a Conv's input gradient; `gemmPositions` is the most
+ * output positions per image at which a wide dense conv takes the `gemm` form (the training step
+ * passes its own, larger one: see `TRAINING_GEMM_POSITIONS` in src/training/gemm-convs.ts).
  *
  * @example
  * ```ts
  * convBackwardFormulation(windowGeometry(node, [56, 56], [3, 3]), 64, 64, 56 * 56); // 'flipped' for a 3×3 stride-1 conv
  * ```
  */
-export function convBackwardFormulation(g: WindowGeometry, inChannels: number, outChannels = 1, positions = Number.POSITIVE_INFINITY): ConvBackward {
+export function convBackwardFormulation(
+  g: WindowGeometry,
+  inChannels: number,
+  outChannels = 1,
+  positions = Number.POSITIVE_INFINITY,
+  gemmPositions = GEMM_INPUT_GRAD_POSITIONS,
+): ConvBackward {
   if (g.kernel.every((k) => k === 1)) return 'pointwise';
-  if (wideAndSmall(g, [inChannels, outChannels], positions, GEMM_INPUT_GRAD_POSITIONS)) return 'gemm';
+  if (wideAndSmall(g, [inChannels, outChannels], positions, gemmPositions)) return 'gemm';
   const depthwise = g.group > 1 && g.group === inChannels;
   if (depthwise || g.strides.every((s) => s === 1)) return 'flipped';
   return 'transpose';
@@ -122,15 +130,30 @@ export function weightGradByGemm(g: WindowGeometry, channels: readonly [number, 
 
 /**
  * Whether a Conv's forward pass is faster as one Gemm ({@link gemmConvForward}) than as ORT's Conv:
- * the same wide, dense, few-position convs whose input gradient is a Gemm (1×1 kernels excluded).
+ * the same wide, dense, few-position convs whose input gradient is a Gemm (1×1 kernels excluded),
+ * at most `gemmPositions` output positions per image.
  *
  * @example
  * ```ts
  * forwardByGemm(g, [512, 512], 4); // true for ResNet-18's layer4 at 64×64 inputs
+ * forwardByGemm(g, [256, 256], 16, 16); // true for its layer3 with the training step's threshold
  * ```
  */
-export function forwardByGemm(g: WindowGeometry, channels: readonly [number, number], positions: number): boolean {
-  return !g.kernel.every((k) => k === 1) && wideAndSmall(g, channels, positions, GEMM_INPUT_GRAD_POSITIONS);
+export function forwardByGemm(g: WindowGeometry, channels: readonly [number, number], positions: number, gemmPositions = GEMM_INPUT_GRAD_POSITIONS): boolean {
+  return !g.kernel.every((k) => k === 1) && wideAndSmall(g, channels, positions, gemmPositions);
+}
+
+/**
+ * The Conv rule with `gemmPositions` as the input gradient's Gemm threshold (see
+ * {@link convBackwardFormulation}); {@link convRule} is the one with the default.
+ *
+ * @example
+ * ```ts
+ * const rules = extendRuleSet(standardRules, 'training', { Conv: convRuleWith(16) });
+ * ```
+ */
+export function convRuleWith(gemmPositions: number): VjpRule {
+  return (ctx) => convVjp(ctx, gemmPositions);
 }
 
 /**
@@ -142,7 +165,9 @@ export function forwardByGemm(g: WindowGeometry, channels: readonly [number, num
  * const rules = extendRuleSet(standardRules, 'my-rules', { Conv: convRule });
  * ```
  */
-export const convRule: VjpRule = (ctx) => {
+export const convRule: VjpRule = convRuleWith(GEMM_INPUT_GRAD_POSITIONS);
+
+function convVjp(ctx: VjpContext, gemmPositions: number): ReturnType<VjpRule> {
   const xShape = ctx.shape(ctx.input(0));
   const w = ctx.input(1);
   const wShape = ctx.shape(w);
@@ -150,13 +175,13 @@ export const convRule: VjpRule = (ctx) => {
   const dy = { name: grad0(ctx), shape: ctx.shape(ctx.output(0)) };
   const channels: [number, number] = [xShape[1] as number, wShape[0] as number];
   const positions = dy.shape.slice(2).reduce((p, d) => p * d, 1);
-  const form = convBackwardFormulation(g, channels[0], channels[1], positions);
+  const form = convBackwardFormulation(g, channels[0], channels[1], positions, gemmPositions);
   const dX = ctx.needsGrad(0) ? CONV_BACKWARD[form](ctx, { dy, w, wShape, xShape, g }) : undefined;
   const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g };
   const dW = ctx.needsGrad(1) ? (weightGradByGemm(g, channels, positions, xShape[0] ?? 1) ? gemmWeightGrad : convWeightGrad)(ctx.b, wg) : undefined;
   const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
   return [dX, dW, dB];
-};
+}
 
 /**
  * ConvTranspose: dX = Conv(dY, W) with the same strides, dilations, group and (effective) pads:
