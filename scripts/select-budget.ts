@@ -132,7 +132,10 @@ for (const ref of REFERENCES) {
         mine.map((a) => a[m]),
       ),
     );
-    const cells = MEASURES.map((m, j) => `${mean(mine.map((a) => a[m])).toFixed(3)} (earlier ${mean(base.map((a) => a[m])).toFixed(3)}) | ${fmt(diffs[j] as { mean: number; low: number; high: number })}`);
+    const cells = MEASURES.map(
+      (m, j) =>
+        `${mean(mine.map((a) => a[m])).toFixed(3)} (earlier ${mean(base.map((a) => a[m])).toFixed(3)}) | ${fmt(diffs[j] as { mean: number; low: number; high: number })}`,
+    );
     const pass = diffs.every((p) => p.high >= 0) ? 'yes' : 'no';
     console.log(`| ${name} | ${rowsOf.get(name.split(' ')[1] as string)?.join(', ')} | ${mine.length} | ${cells.join(' | ')} | ${pass} |`);
   }
