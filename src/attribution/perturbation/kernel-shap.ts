@@ -2,11 +2,11 @@
  * KernelSHAP (Lundberg & Lee 2017, "A Unified Approach to Interpreting Model Predictions",
  * https://arxiv.org/abs/1705.07874) over superpixels: the Shapley values of the superpixel game,
  * with efficiency (Σφ = f(x) − f(baseline)) exact. Three estimators: `regression` (the paper's
- * weighted linear regression on coalitions drawn with the Shapley kernel), by default
- * `permutation` (antithetic permutation walks, shapley-permutations.ts), and `control-variate` (the
- * same walks with a fitted control variate, shapley-control-variates.ts), which comes closer to
- * the regression's agreement with a converged estimate from a third of the scores (see
- * {@link KernelShapOptions}) but not close enough to become the default.
+ * weighted linear regression on coalitions drawn with the Shapley kernel), `permutation`
+ * (antithetic permutation walks, shapley-permutations.ts) and, by default, `control-variate` (the
+ * same walks with a fitted control variate, shapley-control-variates.ts), which matches the
+ * regression's agreement with a converged estimate from half its scores (see
+ * {@link KernelShapOptions}).
  * When every coalition fits the budget, all enumerate them and give the exact values.
  *
  * Regression coalition sampling follows the reference `shap` package: coalition sizes are visited from the
@@ -41,35 +41,33 @@ import {
 /** Options of {@link kernelShap}. */
 export interface KernelShapOptions extends SuperpixelOptions {
   /**
-   * Coalitions scored per sample besides the baseline. Default: ⌊(2K + 2048) / 3⌋ with the
-   * `permutation` and `control-variate` estimators (rounded down to whole antithetic pairs of walks, 2(K − 1) scores
-   * each), 2K + 2048 (`shap`'s `auto`) with `regression`. A budget of 2^K − 2 or more enumerates
-   * every coalition (exact values) with either estimator.
+   * Coalitions scored per sample besides the baseline. Default ⌊(2K + 2048) / d⌋ with d from
+   * {@link SHAPLEY_BUDGET_DIVISOR}: 2 with `control-variate` (1,068 for K = 44), 3 with
+   * `permutation` (712), 1 with `regression` (2K + 2048, `shap`'s `auto`); the walks round down to
+   * whole antithetic pairs of 2(K − 1) scores (12 pairs, 1,032 scores for K = 44). A budget of
+   * 2^K − 2 or more enumerates every coalition (exact values) with any estimator.
    */
   readonly samples?: number;
   /**
-   * How the Shapley values are estimated (default `permutation`): `regression` is the paper's
+   * How the Shapley values are estimated (default `control-variate`): `regression` is the paper's
    * kernel-weighted least squares (as `shap` and Captum's `KernelShap`), `permutation` averages the
-   * score changes along antithetic permutation walks. Fidelity check (`npm run bench -- --only
-   * superpixel`, bench/superpixel.ts; scripts/fidelity-superpixel.ts): on the bundled model
-   * (coffee.png, 44 superpixels, target 0), against a converged reference (the mean of an
-   * 8,000-coalition regression and 8,000 walk scores), seeds 1–7, the Spearman correlation over
-   * superpixels was 0.68–0.83 (mean 0.765) for `permutation` at its default 688 coalitions and
-   * 0.71–0.84 (mean 0.783) for `regression` at its default 2,136; the top-5 overlap averaged 0.63
-   * for both. A third of the forward passes for about the same agreement (the mean Spearman is
-   * 0.02 lower, less than its seed-to-seed spread); the regression at 711 coalitions reached only
-   * 0.59–0.67 (seeds 1–3). The paired check of session 8 (three images, leave-one-seed-out
-   * references, predicted class; BENCHMARKS.md) does show a loss: the Spearman difference's 95 %
-   * interval lies below 0 against the mixed and the regression-only references, and includes 0
-   * only against the walks alone.
+   * score changes along antithetic permutation walks, and `control-variate` corrects each
+   * antithetic pair of those walks with order-3 terms on the connected triples of adjacent
+   * superpixels, fitted on the other pairs (shapley-control-variates.ts; Goldwasser & Hooker 2023,
+   * https://arxiv.org/abs/2310.07672): unbiased and efficient, ≈ 0.1 s more CPU than the walks.
    *
-   * `control-variate` corrects each antithetic pair of the same walks with order-3 terms on the
-   * connected triples of adjacent superpixels, fitted on the other pairs (shapley-control-variates.ts;
-   * Goldwasser & Hooker 2023, https://arxiv.org/abs/2310.07672): unbiased and efficient, ≈ 0.1 s
-   * more CPU. Paired check on the reported images (bench/superpixel-paired.ts, seeds 1–12;
-   * BENCHMARKS.md), difference to the regression: Spearman −0.026 [−0.041, −0.011], top-5 −0.050
-   * [−0.102, 0.002] (the walks: −0.042 [−0.057, −0.027], −0.106 [−0.158, −0.053]): half the walks'
-   * loss, still a loss, so not the default.
+   * Fidelity check (BENCHMARKS.md, "LIME and KernelSHAP at their defaults"): agreement (Spearman
+   * over superpixels, top-5 and top-10 overlap) with a high-sample reference, paired against the
+   * earlier default (the regression at 2K + 2048) over images × seeds, 95 % t interval of the
+   * difference; a default must not have an interval below 0. The walks at a third of the
+   * regression's scores lose (session 10, three reported images, 60 pairs: Spearman −0.046
+   * [−0.058, −0.034], top-5 −0.11 [−0.16, −0.07]), and so does the control variate at that budget
+   * (seeds 1–12: Spearman −0.026 [−0.041, −0.011]). Its budget of half the regression's was chosen
+   * on images and seeds the bench does not report (camera, horse, rocket × seeds 101–112:
+   * scripts/select-budget.ts; Spearman +0.045 [0.025, 0.065], top-5 +0.006 [−0.062, 0.073], top-10
+   * +0.017 [−0.033, 0.066] against the bench's reference scheme; the plain walks still lose on
+   * average up to (2K + 2048) / 1.8) and confirmed on the reported ones (bench/superpixel-paired.ts,
+   * coffee, astronaut, chelsea × seeds 1–12): Spearman CONF_SP, top-5 CONF_T5, top-10 CONF_T10.
    */
   readonly estimator?: ShapleyEstimator;
 }
@@ -85,6 +83,8 @@ export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'control-variate';
  * it for the regression, a third for the plain walks (session 8), half for the walks with the
  * control variate (session 11, chosen on images and seeds the bench does not report; see
  * {@link KernelShapOptions.estimator}). The one place the default budgets are set.
+ *
+ * @example `Math.floor(defaultCoalitions(44) / SHAPLEY_BUDGET_DIVISOR['control-variate']); // 1068`
  */
 export const SHAPLEY_BUDGET_DIVISOR: Readonly<Record<ShapleyEstimator, number>> = { regression: 1, permutation: 3, 'control-variate': 2 };
 
@@ -101,7 +101,7 @@ export function defaultShapleySamples(features: number, estimator: ShapleyEstima
 /**
  * The `--samples` default as the help and docs state it, from {@link SHAPLEY_BUDGET_DIVISOR}.
  *
- * @example `shapleySamplesText(); // '(2·segments + 2048) / 2; (2·segments + 2048) / 3 for permutation, 2·segments + 2048 for regression'`
+ * @example `shapleySamplesText(); // '(2·segments + 2048) / 2 (permutation: (2·segments + 2048) / 3, regression: 2·segments + 2048)'`
  */
 export function shapleySamplesText(): string {
   const share = (e: ShapleyEstimator) => {
@@ -109,7 +109,7 @@ export function shapleySamplesText(): string {
     return d === 1 ? '2·segments + 2048' : `(2·segments + 2048) / ${d}`;
   };
   const others = (['control-variate', 'permutation', 'regression'] as const).filter((e) => e !== DEFAULT_SHAPLEY_ESTIMATOR);
-  return `${share(DEFAULT_SHAPLEY_ESTIMATOR)}; ${others.map((e) => `${share(e)} for ${e}`).join(', ')}`;
+  return `${share(DEFAULT_SHAPLEY_ESTIMATOR)} (${others.map((e) => `${e}: ${share(e)}`).join(', ')})`;
 }
 
 /**
