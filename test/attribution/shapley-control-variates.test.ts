@@ -141,7 +141,7 @@ describe('KernelSHAP with the control-variate estimator', () => {
     );
   });
 
-  it('is the default, at half the regression\'s budget: K = 12 → ⌊(2·12 + 2048) / 2⌋ = 1,036 → 47 pairs, 1,034 scores', async () => {
+  it("is the default, at half the regression's budget: K = 12 → ⌊(2·12 + 2048) / 2⌋ = 1,036 → 47 pairs, 1,034 scores", async () => {
     // A 3 × 4 grid of 2 × 2 blocks (6 × 8 image): 2^12 − 2 coalitions exceed the budget, so the walks run.
     const wide: Tensor = { data: Float32Array.from({ length: 48 }, (_, p) => 0.5 + (p % 5) / 10), shape: [1, 1, 6, 8] };
     const block = (p: number) => Math.floor(Math.floor(p / 8) / 2) * 4 + Math.floor((p % 8) / 2);
