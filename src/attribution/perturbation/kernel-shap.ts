@@ -67,7 +67,7 @@ export interface KernelShapOptions extends SuperpixelOptions {
    * scripts/select-budget.ts; Spearman +0.045 [0.025, 0.065], top-5 +0.006 [−0.062, 0.073], top-10
    * +0.017 [−0.033, 0.066] against the bench's reference scheme; the plain walks still lose on
    * average up to (2K + 2048) / 1.8) and confirmed on the reported ones (bench/superpixel-paired.ts,
-   * coffee, astronaut, chelsea × seeds 1–12): Spearman CONF_SP, top-5 CONF_T5, top-10 CONF_T10.
+   * coffee, astronaut, chelsea × seeds 1–12): Spearman +0.002 [−0.009, 0.014], top-5 −0.033 [−0.086, 0.019], top-10 +0.014 [−0.027, 0.054] (36 pairs, mixed reference; within ±0.01 against either half alone).
    */
   readonly estimator?: ShapleyEstimator;
 }
