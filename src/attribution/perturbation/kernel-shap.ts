@@ -4,9 +4,9 @@
  * with efficiency (Σφ = f(x) − f(baseline)) exact. Three estimators: `regression` (the paper's
  * weighted linear regression on coalitions drawn with the Shapley kernel), `permutation`
  * (antithetic permutation walks, shapley-permutations.ts) and, by default, `control-variate` (the
- * same walks with a fitted control variate, shapley-control-variates.ts), which matches the
- * regression's agreement with a converged estimate from half its scores (see
- * {@link KernelShapOptions}).
+ * same walks with a fitted control variate, shapley-control-variates.ts), whose agreement with a
+ * converged estimate is not detectably below the regression's at half its scores (see
+ * {@link KernelShapOptions}; default budgets: shapley-budget.ts).
  * When every coalition fits the budget, all enumerate them and give the exact values.
  *
  * Regression coalition sampling follows the reference `shap` package: coalition sizes are visited from the
@@ -24,6 +24,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { OPTIONS, SUPERPIXEL_OPTIONS, withDefaults } from '../options.js';
 import type { AttributionResult } from '../types.js';
 import { constrainedLeastSquares } from './regression.js';
+import { DEFAULT_SHAPLEY_ESTIMATOR, defaultShapleySamples, type ShapleyEstimator, shapleySamplesText } from './shapley-budget.js';
 import { connectedTriples, controlVariateShapley, superpixelAdjacency } from './shapley-control-variates.js';
 import { type PermutationWalks, permutationWalks, walkPairs, walkShapley } from './shapley-permutations.js';
 import {
@@ -38,11 +39,20 @@ import {
   superpixelResult,
 } from './superpixel-sampling.js';
 
+export {
+  DEFAULT_SHAPLEY_ESTIMATOR,
+  defaultCoalitions,
+  defaultShapleySamples,
+  SHAPLEY_BUDGET_DIVISOR,
+  type ShapleyEstimator,
+  shapleySamplesText,
+} from './shapley-budget.js';
+
 /** Options of {@link kernelShap}. */
 export interface KernelShapOptions extends SuperpixelOptions {
   /**
    * Coalitions scored per sample besides the baseline. Default ⌊(2K + 2048) / d⌋ with d from
-   * {@link SHAPLEY_BUDGET_DIVISOR}: 2 with `control-variate` (1,068 for K = 44), 3 with
+   * `SHAPLEY_BUDGET_DIVISOR` (shapley-budget.ts): 2 with `control-variate` (1,068 for K = 44), 3 with
    * `permutation` (712), 1 with `regression` (2K + 2048, `shap`'s `auto`); the walks round down to
    * whole antithetic pairs of 2(K − 1) scores (12 pairs, 1,032 scores for K = 44). A budget of
    * 2^K − 2 or more enumerates every coalition (exact values) with any estimator.
@@ -56,69 +66,15 @@ export interface KernelShapOptions extends SuperpixelOptions {
    * superpixels, fitted on the other pairs (shapley-control-variates.ts; Goldwasser & Hooker 2023,
    * https://arxiv.org/abs/2310.07672): unbiased and efficient, ≈ 0.1 s more CPU than the walks.
    *
-   * Fidelity check (BENCHMARKS.md, "LIME and KernelSHAP at their defaults"): agreement (Spearman
-   * over superpixels, top-5 and top-10 overlap) with a high-sample reference, paired against the
-   * earlier default (the regression at 2K + 2048) over images × seeds, 95 % t interval of the
-   * difference; a default must not have an interval below 0. The walks at a third of the
-   * regression's scores lose (session 10, three reported images, 60 pairs: Spearman −0.046
-   * [−0.058, −0.034], top-5 −0.11 [−0.16, −0.07]), and so does the control variate at that budget
-   * (seeds 1–12: Spearman −0.026 [−0.041, −0.011]). Its budget of half the regression's was chosen
-   * on images and seeds the bench does not report (camera, horse, rocket × seeds 101–112:
-   * scripts/select-budget.ts; Spearman +0.045 [0.025, 0.065], top-5 +0.006 [−0.062, 0.073], top-10
-   * +0.017 [−0.033, 0.066] against the bench's reference scheme; the plain walks still lose on
-   * average up to (2K + 2048) / 1.8) and confirmed on the reported ones (bench/superpixel-paired.ts,
-   * coffee, astronaut, chelsea × seeds 1–12): Spearman +0.002 [−0.009, 0.014], top-5 −0.033 [−0.086, 0.019], top-10 +0.014 [−0.027, 0.054] (36 pairs, mixed reference; within ±0.01 against either half alone).
+   * Fidelity check (BENCHMARKS.md, "KernelSHAP's default budget"): Spearman, top-5 and top-10
+   * agreement with a high-sample reference, paired against the earlier default (regression,
+   * 2K + 2048) over images × seeds; no 95 % interval of a difference may lie below 0. The walks at
+   * a third of its scores lost (Spearman −0.046 [−0.058, −0.034]), the control variate there too
+   * (−0.026 [−0.041, −0.011]). At half, chosen on unreported images (scripts/select-budget.ts) and
+   * confirmed on coffee, astronaut, chelsea × seeds 1–12 (bench/superpixel-paired.ts): Spearman
+   * +0.002 [−0.009, 0.014], top-5 −0.033 [−0.086, 0.019], top-10 +0.014 [−0.027, 0.054].
    */
   readonly estimator?: ShapleyEstimator;
-}
-
-/** How KernelSHAP estimates the Shapley values. */
-export type ShapleyEstimator = 'permutation' | 'regression' | 'control-variate';
-
-/** The default Shapley estimator of {@link kernelShap}. */
-export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'control-variate';
-
-/**
- * Each estimator's default budget as a divisor of `shap`'s `auto` (2K + 2048 scores): the whole of
- * it for the regression, a third for the plain walks (session 8), half for the walks with the
- * control variate (session 11, chosen on images and seeds the bench does not report; see
- * {@link KernelShapOptions.estimator}). The one place the default budgets are set.
- *
- * @example `Math.floor(defaultCoalitions(44) / SHAPLEY_BUDGET_DIVISOR['control-variate']); // 1068`
- */
-export const SHAPLEY_BUDGET_DIVISOR: Readonly<Record<ShapleyEstimator, number>> = { regression: 1, permutation: 3, 'control-variate': 2 };
-
-/**
- * The default budget of `estimator` for `features` superpixels: ⌊(2K + 2048) / d⌋ with d from
- * {@link SHAPLEY_BUDGET_DIVISOR} (the walks then buy whole antithetic pairs of 2(K − 1) scores).
- *
- * @example `defaultShapleySamples(44, 'permutation'); // 712`
- */
-export function defaultShapleySamples(features: number, estimator: ShapleyEstimator): number {
-  return Math.floor(defaultCoalitions(features) / SHAPLEY_BUDGET_DIVISOR[estimator]);
-}
-
-/**
- * The `--samples` default as the help and docs state it, from {@link SHAPLEY_BUDGET_DIVISOR}.
- *
- * @example `shapleySamplesText(); // '(2·segments + 2048) / 2 (permutation: (2·segments + 2048) / 3, regression: 2·segments + 2048)'`
- */
-export function shapleySamplesText(): string {
-  const share = (e: ShapleyEstimator) => {
-    const d = SHAPLEY_BUDGET_DIVISOR[e];
-    return d === 1 ? '2·segments + 2048' : `(2·segments + 2048) / ${d}`;
-  };
-  const others = (['control-variate', 'permutation', 'regression'] as const).filter((e) => e !== DEFAULT_SHAPLEY_ESTIMATOR);
-  return `${share(DEFAULT_SHAPLEY_ESTIMATOR)} (${others.map((e) => `${e}: ${share(e)}`).join(', ')})`;
-}
-
-/**
- * The default number of coalitions for `features` superpixels: 2K + 2048, `shap`'s `auto`.
- *
- * @example `defaultCoalitions(50); // 2148`
- */
-export function defaultCoalitions(features: number): number {
-  return 2 * features + 2048;
 }
 
 /** The default size sampling of the coalitions left after enumeration. */
