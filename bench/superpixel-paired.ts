@@ -8,10 +8,10 @@
  * seed s, LIME's reference is one LIME fit over the pooled samples of the earlier default's other
  * seeds (19 × 999 independent samples + the unperturbed one: LIME itself at ≈ 19,000 samples);
  * KernelSHAP's is the mean of the other seeds' kernel regressions (earlier default) averaged with
- * the mean of the other seeds' permutation walks (default), so neither estimator is judged
- * against its own kind alone.
+ * the mean of the other seeds' default estimates (the walks of `DEFAULT_SHAPLEY_ESTIMATOR` at its
+ * default budget), so neither estimator is judged against its own kind alone.
  */
-import { DEFAULT_SHAPLEY_ESTIMATOR, defaultCoalitions, defaultShapleySamples } from '../src/attribution/perturbation/kernel-shap.js';
+import { DEFAULT_SHAPLEY_ESTIMATOR, defaultCoalitions, defaultShapleySamples, SHAPLEY_BUDGET_DIVISOR } from '../src/attribution/perturbation/kernel-shap.js';
 import { DEFAULT_LIME_SAMPLES, DEFAULT_LIME_SAMPLING } from '../src/attribution/perturbation/lime.js';
 import type { Scorer } from '../src/attribution/perturbation/scorer.js';
 import { prepareSuperpixels, type SuperpixelProblem } from '../src/attribution/perturbation/superpixel-sampling.js';
@@ -187,7 +187,7 @@ function summarise(all: readonly ImageRuns[]): PairedResult {
           shap((r) => r.shapEarlier),
         ),
         current: setting(
-          `default: ${DEFAULT_SHAPLEY_ESTIMATOR} estimator, antithetic walks within ⌊(2K + 2048) / 3⌋ scores${DEFAULT_SHAPLEY_ESTIMATOR === 'control-variate' ? ' with the connected-triple control variate' : ''}`,
+          `default: ${DEFAULT_SHAPLEY_ESTIMATOR} estimator, antithetic walks within ⌊(2K + 2048) / ${SHAPLEY_BUDGET_DIVISOR[DEFAULT_SHAPLEY_ESTIMATOR]}⌋ scores${DEFAULT_SHAPLEY_ESTIMATOR === 'control-variate' ? ' with the connected-triple control variate' : ''}`,
           shap((r) => r.shapCurrent),
         ),
       },

@@ -9,13 +9,18 @@
  *   regression on 2K + 2048; cheap = antithetic walks within ⌊(2K + 2048) / 3⌋ scores.
  * - `lime`: reference = LIME on 8,000 independent samples (seed 999); earlier = 1,000 independent;
  *   cheap = `--lime-samples` balanced.
+ * - `--walk-pairs N` (shap, session 11): dump N antithetic pairs per seed instead; the walks of
+ *   fewer pairs from the same seed are a prefix of these rows, so every smaller budget is scored
+ *   offline from one dump. `--reuse DIR`: take the reference and the earlier default of the seeds
+ *   already in DIR's dump of the same image (same K and clean score) instead of scoring them again.
  *
  * @example
  * ```sh
  * node --import tsx scripts/dump-superpixel-scores.ts --method shap --images camera.png --seeds 101,102 --out /tmp/cv
+ * node --import tsx scripts/dump-superpixel-scores.ts --images camera.png --seeds 101-112 --walk-pairs 16 --reuse ../notes-s10/shap12d-data --out /tmp/cv2
  * ```
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import '../src/node.js';
@@ -34,11 +39,37 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '101,102,103,104,105,106' },
     'lime-samples': { type: 'string', default: '321' },
     out: { type: 'string', default: '/tmp/shap12d' },
+    'walk-pairs': { type: 'string' },
+    reuse: { type: 'string' },
   },
 });
 
+/** `101,102` or `101-112`. */
+const seedList = (text: string) =>
+  text.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number) as [number, number?];
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  });
+
+interface EarlierDump {
+  k: number;
+  full: number;
+  reference: unknown;
+  runs: { seed: number; earlier: number[] }[];
+}
+
+/** An earlier dump of the same image and problem, when `--reuse` names a folder that has one. */
+function reusable(name: string, k: number, full: number): EarlierDump | undefined {
+  if (!values.reuse) return undefined;
+  const file = `${values.reuse}/shap-${name.split('/').pop()}.json`;
+  if (!existsSync(file)) return undefined;
+  const d = JSON.parse(readFileSync(file, 'utf8')) as EarlierDump;
+  if (d.k !== k || Math.abs(d.full - full) > 1e-6) throw new Error(`${file} is another problem (K ${d.k}, f ${d.full})`);
+  return d;
+}
+
 const opts = { target: 0, batchSize: 32 };
-const seeds = (values.seeds as string).split(',').map(Number);
+const seeds = seedList(values.seeds as string);
 const opened = await openModel('bundled');
 const { model } = opened;
 for (const name of (values.images as string).split(',')) {
@@ -51,14 +82,20 @@ for (const name of (values.images as string).split(',')) {
   const out: Record<string, unknown> = { image: name, k, full, edges: superpixelAdjacency(seg), target: problem.context.targets[0] };
   const t0 = Date.now();
   if (values.method === 'shap') {
-    const refWalks = permutationWalks(k, 120, 999);
-    const [refScores] = await scoreCoalitions(problem, [refWalks.set], opts);
-    out.reference = { seed: 999, pairs: 120, scores: [...(refScores as Float64Array)], phi: [...walkShapley(refWalks, refScores as Float64Array, full)] };
+    const old = reusable(name, k, full);
+    if (old) out.reference = old.reference;
+    else {
+      const refWalks = permutationWalks(k, 120, 999);
+      const [refScores] = await scoreCoalitions(problem, [refWalks.set], opts);
+      out.reference = { seed: 999, pairs: 120, scores: [...(refScores as Float64Array)], phi: [...walkShapley(refWalks, refScores as Float64Array, full)] };
+    }
     const budget = Math.floor((2 * k + 2048) / 3);
+    const pairs = values['walk-pairs'] ? Number(values['walk-pairs']) : walkPairs(k, budget);
     out.runs = [];
     for (const seed of seeds) {
-      const earlier = await shapEstimate(problem, 2 * k + 2048, seed, 'kernel');
-      const w = permutationWalks(k, walkPairs(k, budget), seed);
+      const kept = old?.runs.find((r) => r.seed === seed)?.earlier;
+      const earlier = kept ?? [...(await shapEstimate(problem, 2 * k + 2048, seed, 'kernel'))];
+      const w = permutationWalks(k, pairs, seed);
       const [s] = await scoreCoalitions(problem, [w.set], opts);
       (out.runs as unknown[]).push({ seed, pairs: w.orders.length, earlier: [...earlier], scores: [...(s as Float64Array)] });
       console.log(`${name} seed ${seed} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);

@@ -76,9 +76,9 @@ describe('CLI flags from the registry', () => {
     assert.match(steps?.description ?? '', /meaningful-perturbation 300/);
     assert.match(
       methodFlagSpecs().find((o) => longOf(o.flags) === '--samples')?.description ?? '',
-      /lime 513.*kernel-shap \(2·segments \+ 2048\) \/ 3, or 2·segments \+ 2048 for the regression/,
+      /lime 513.*kernel-shap \(2·segments \+ 2048\) \/ 2 \(permutation: \(2·segments \+ 2048\) \/ 3, regression: 2·segments \+ 2048\)/,
     );
-    assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--estimator')?.description ?? '', /kernel-shap permutation/);
+    assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--estimator')?.description ?? '', /kernel-shap control-variate/);
   });
 
   it('explain takes every registry flag, with its quick-run defaults in the help', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kernelShap } from '../../src/attribution/perturbation/kernel-shap.js';
+import { DEFAULT_SHAPLEY_ESTIMATOR, defaultCoalitions, kernelShap } from '../../src/attribution/perturbation/kernel-shap.js';
 import { functionScorer } from '../../src/attribution/perturbation/scorer.js';
 import { connectedTriples, controlVariateShapley, superpixelAdjacency } from '../../src/attribution/perturbation/shapley-control-variates.js';
-import { permutationWalks, walkShapley } from '../../src/attribution/perturbation/shapley-permutations.js';
+import { permutationWalks, walkPairs, walkShapley } from '../../src/attribution/perturbation/shapley-permutations.js';
 import { isLucernaError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { bit, bruteShapley, scoreWalks } from '../helpers/shapley-games.js';
@@ -139,5 +139,26 @@ describe('KernelSHAP with the control-variate estimator', () => {
       kernelShap.attribute(undefined, x, { ...options, estimator: 'controlled' as never }),
       (e: unknown) => isLucernaError(e) && /permutation, control-variate or regression/.test((e as Error).message) && !(e as Error).message.includes('\n'),
     );
+  });
+
+  it("is the default, at half the regression's budget: K = 12 → ⌊(2·12 + 2048) / 2⌋ = 1,036 → 47 pairs, 1,034 scores", async () => {
+    // A 3 × 4 grid of 2 × 2 blocks (6 × 8 image): 2^12 − 2 coalitions exceed the budget, so the walks run.
+    const wide: Tensor = { data: Float32Array.from({ length: 48 }, (_, p) => 0.5 + (p % 5) / 10), shape: [1, 1, 6, 8] };
+    const block = (p: number) => Math.floor(Math.floor(p / 8) / 2) * 4 + Math.floor((p % 8) / 2);
+    const wideMask = { data: Int32Array.from({ length: 48 }, (_, p) => block(p)), shape: [6, 8] };
+    const game = (d: Float32Array, o: number) => {
+      let v = 0;
+      for (let k = 0; k < 12; k++) if (d[o + Math.floor(k / 4) * 16 + (k % 4) * 2] !== 0) v += (k + 1) * (k % 3 === 0 ? 2 : 1);
+      return Math.sqrt(v);
+    };
+    const wideScorer = functionScorer(async (batch) => Float32Array.from({ length: batch.shape[0] as number }, (_, i) => game(batch.data, i * 48)));
+    const wideOptions = { scorer: wideScorer, featureMask: wideMask, baseline: 'zeros' as const, target: 0, seed: 3 };
+    const r = await kernelShap.attribute(undefined, wide, wideOptions);
+    assert.equal(DEFAULT_SHAPLEY_ESTIMATOR, 'control-variate');
+    assert.deepEqual(detail<string[]>(r, 'estimator'), ['control-variate']);
+    assert.equal(walkPairs(12, Math.floor(defaultCoalitions(12) / 2)), 47);
+    assert.deepEqual(detail<number[]>(r, 'samples'), [2 * 47 * 11]);
+    const explicit = await kernelShap.attribute(undefined, wide, { ...wideOptions, estimator: 'control-variate', samples: 1036 });
+    assert.deepEqual([...(detail<Float64Array[]>(r, 'weights')[0] as Float64Array)], [...(detail<Float64Array[]>(explicit, 'weights')[0] as Float64Array)]);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultShapleySamples, kernelShap } from '../../src/attribution/perturbation/kernel-shap.js';
+import { defaultShapleySamples, kernelShap, SHAPLEY_BUDGET_DIVISOR, shapleySamplesText } from '../../src/attribution/perturbation/kernel-shap.js';
 import { functionScorer } from '../../src/attribution/perturbation/scorer.js';
 import { permutationWalks, walkPairs, walkShapley } from '../../src/attribution/perturbation/shapley-permutations.js';
 import { isLucernaError } from '../../src/errors.js';
@@ -64,6 +64,15 @@ describe('antithetic permutation walks', () => {
     assert.ok(coarse > 1e-3, 'one pair is not exact here');
     assert.ok(fine < 0.05 * Math.max(...want.map(Math.abs)), `4,000 pairs: max error ${fine}`);
     assert.ok(fine < coarse / 5);
+  });
+
+  it("sets each estimator's default budget from one table: (2K + 2048) / 2, / 3 and / 1", () => {
+    assert.deepEqual(SHAPLEY_BUDGET_DIVISOR, { regression: 1, permutation: 3, 'control-variate': 2 });
+    assert.equal(defaultShapleySamples(44, 'control-variate'), 1068);
+    assert.equal(walkPairs(44, defaultShapleySamples(44, 'control-variate')), 12);
+    assert.equal(walkPairs(37, defaultShapleySamples(37, 'control-variate')), 14);
+    assert.equal(defaultShapleySamples(44, 'permutation'), 712);
+    assert.equal(shapleySamplesText(), '(2·segments + 2048) / 2 (permutation: (2·segments + 2048) / 3, regression: 2·segments + 2048)');
   });
 
   it('buys whole pairs from a budget, at least one, none for a single player', () => {

@@ -86,7 +86,7 @@ describe('lucerna attribute: perturbation methods', () => {
     assert.deepEqual(JSON.parse(run.stdout).shape, [1, 3, 32, 32]);
   });
 
-  it('kernel-shap --estimator regression is the library regression; the default is the permutation walks', async () => {
+  it('kernel-shap --estimator regression is the library regression; the default is the control-variate walks', async () => {
     const flags = ['--segments', '16', '--samples', '300', '--seed', '1'];
     assert.equal((await lucerna(...base('kernel-shap', 'ks-reg.npy'), ...flags, '--estimator', 'regression')).code, 0);
     assert.equal((await lucerna(...base('kernel-shap', 'ks-walk.npy'), ...flags)).code, 0);
@@ -94,7 +94,7 @@ describe('lucerna attribute: perturbation methods', () => {
     const options = { target: c.target, segments: 16, samples: 300, seed: 1 };
     for (const [file, estimator] of [
       ['ks-reg.npy', 'regression'],
-      ['ks-walk.npy', 'permutation'],
+      ['ks-walk.npy', 'control-variate'],
     ] as const) {
       const r = await kernelShap.attribute(m, caseInput(c), { ...options, estimator });
       assertClose(readNpy(join(dir, file)), r.attribution, 1e-6, estimator);

@@ -2,11 +2,11 @@
  * KernelSHAP (Lundberg & Lee 2017, "A Unified Approach to Interpreting Model Predictions",
  * https://arxiv.org/abs/1705.07874) over superpixels: the Shapley values of the superpixel game,
  * with efficiency (Σφ = f(x) − f(baseline)) exact. Three estimators: `regression` (the paper's
- * weighted linear regression on coalitions drawn with the Shapley kernel), by default
- * `permutation` (antithetic permutation walks, shapley-permutations.ts), and `control-variate` (the
- * same walks with a fitted control variate, shapley-control-variates.ts), which comes closer to
- * the regression's agreement with a converged estimate from a third of the scores (see
- * {@link KernelShapOptions}) but not close enough to become the default.
+ * weighted linear regression on coalitions drawn with the Shapley kernel), `permutation`
+ * (antithetic permutation walks, shapley-permutations.ts) and, by default, `control-variate` (the
+ * same walks with a fitted control variate, shapley-control-variates.ts), whose agreement with a
+ * converged estimate is not detectably below the regression's at half its scores (see
+ * {@link KernelShapOptions}; default budgets: shapley-budget.ts).
  * When every coalition fits the budget, all enumerate them and give the exact values.
  *
  * Regression coalition sampling follows the reference `shap` package: coalition sizes are visited from the
@@ -24,6 +24,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { OPTIONS, SUPERPIXEL_OPTIONS, withDefaults } from '../options.js';
 import type { AttributionResult } from '../types.js';
 import { constrainedLeastSquares } from './regression.js';
+import { DEFAULT_SHAPLEY_ESTIMATOR, defaultShapleySamples, type ShapleyEstimator, shapleySamplesText } from './shapley-budget.js';
 import { connectedTriples, controlVariateShapley, superpixelAdjacency } from './shapley-control-variates.js';
 import { type PermutationWalks, permutationWalks, walkPairs, walkShapley } from './shapley-permutations.js';
 import {
@@ -38,66 +39,42 @@ import {
   superpixelResult,
 } from './superpixel-sampling.js';
 
+export {
+  DEFAULT_SHAPLEY_ESTIMATOR,
+  defaultCoalitions,
+  defaultShapleySamples,
+  SHAPLEY_BUDGET_DIVISOR,
+  type ShapleyEstimator,
+  shapleySamplesText,
+} from './shapley-budget.js';
+
 /** Options of {@link kernelShap}. */
 export interface KernelShapOptions extends SuperpixelOptions {
   /**
-   * Coalitions scored per sample besides the baseline. Default: ⌊(2K + 2048) / 3⌋ with the
-   * `permutation` and `control-variate` estimators (rounded down to whole antithetic pairs of walks, 2(K − 1) scores
-   * each), 2K + 2048 (`shap`'s `auto`) with `regression`. A budget of 2^K − 2 or more enumerates
-   * every coalition (exact values) with either estimator.
+   * Coalitions scored per sample besides the baseline. Default ⌊(2K + 2048) / d⌋ with d from
+   * `SHAPLEY_BUDGET_DIVISOR` (shapley-budget.ts): 2 with `control-variate` (1,068 for K = 44), 3 with
+   * `permutation` (712), 1 with `regression` (2K + 2048, `shap`'s `auto`); the walks round down to
+   * whole antithetic pairs of 2(K − 1) scores (12 pairs, 1,032 scores for K = 44). A budget of
+   * 2^K − 2 or more enumerates every coalition (exact values) with any estimator.
    */
   readonly samples?: number;
   /**
-   * How the Shapley values are estimated (default `permutation`): `regression` is the paper's
+   * How the Shapley values are estimated (default `control-variate`): `regression` is the paper's
    * kernel-weighted least squares (as `shap` and Captum's `KernelShap`), `permutation` averages the
-   * score changes along antithetic permutation walks. Fidelity check (`npm run bench -- --only
-   * superpixel`, bench/superpixel.ts; scripts/fidelity-superpixel.ts): on the bundled model
-   * (coffee.png, 44 superpixels, target 0), against a converged reference (the mean of an
-   * 8,000-coalition regression and 8,000 walk scores), seeds 1–7, the Spearman correlation over
-   * superpixels was 0.68–0.83 (mean 0.765) for `permutation` at its default 688 coalitions and
-   * 0.71–0.84 (mean 0.783) for `regression` at its default 2,136; the top-5 overlap averaged 0.63
-   * for both. A third of the forward passes for about the same agreement (the mean Spearman is
-   * 0.02 lower, less than its seed-to-seed spread); the regression at 711 coalitions reached only
-   * 0.59–0.67 (seeds 1–3). The paired check of session 8 (three images, leave-one-seed-out
-   * references, predicted class; BENCHMARKS.md) does show a loss: the Spearman difference's 95 %
-   * interval lies below 0 against the mixed and the regression-only references, and includes 0
-   * only against the walks alone.
+   * score changes along antithetic permutation walks, and `control-variate` corrects each
+   * antithetic pair of those walks with order-3 terms on the connected triples of adjacent
+   * superpixels, fitted on the other pairs (shapley-control-variates.ts; Goldwasser & Hooker 2023,
+   * https://arxiv.org/abs/2310.07672): unbiased and efficient, ≈ 0.1 s more CPU than the walks.
    *
-   * `control-variate` corrects each antithetic pair of the same walks with order-3 terms on the
-   * connected triples of adjacent superpixels, fitted on the other pairs (shapley-control-variates.ts;
-   * Goldwasser & Hooker 2023, https://arxiv.org/abs/2310.07672): unbiased and efficient, ≈ 0.1 s
-   * more CPU. Paired check on the reported images (bench/superpixel-paired.ts, seeds 1–12;
-   * BENCHMARKS.md), difference to the regression: Spearman −0.026 [−0.041, −0.011], top-5 −0.050
-   * [−0.102, 0.002] (the walks: −0.042 [−0.057, −0.027], −0.106 [−0.158, −0.053]): half the walks'
-   * loss, still a loss, so not the default.
+   * Fidelity check (BENCHMARKS.md, "KernelSHAP's default budget"): Spearman, top-5 and top-10
+   * agreement with a high-sample reference, paired against the earlier default (regression,
+   * 2K + 2048) over images × seeds; no 95 % interval of a difference may lie below 0. The walks at
+   * a third of its scores lost (Spearman −0.046 [−0.058, −0.034]), the control variate there too
+   * (−0.026 [−0.041, −0.011]). At half, chosen on unreported images (scripts/select-budget.ts) and
+   * confirmed on coffee, astronaut, chelsea × seeds 1–12 (bench/superpixel-paired.ts): Spearman
+   * +0.002 [−0.009, 0.014], top-5 −0.033 [−0.086, 0.019], top-10 +0.014 [−0.027, 0.054].
    */
   readonly estimator?: ShapleyEstimator;
-}
-
-/** How KernelSHAP estimates the Shapley values. */
-export type ShapleyEstimator = 'permutation' | 'regression' | 'control-variate';
-
-/** The default Shapley estimator of {@link kernelShap}. */
-export const DEFAULT_SHAPLEY_ESTIMATOR: ShapleyEstimator = 'permutation';
-
-/**
- * The default budget of `estimator` for `features` superpixels: 2K + 2048 (`shap`'s `auto`) for the
- * regression, a third of it for the permutation walks.
- *
- * @example `defaultShapleySamples(44, 'permutation'); // 712`
- */
-export function defaultShapleySamples(features: number, estimator: ShapleyEstimator): number {
-  const auto = defaultCoalitions(features);
-  return estimator === 'regression' ? auto : Math.floor(auto / 3);
-}
-
-/**
- * The default number of coalitions for `features` superpixels: 2K + 2048, `shap`'s `auto`.
- *
- * @example `defaultCoalitions(50); // 2148`
- */
-export function defaultCoalitions(features: number): number {
-  return 2 * features + 2048;
 }
 
 /** The default size sampling of the coalitions left after enumeration. */
@@ -334,7 +311,7 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
   needs: { gradients: false, layer: false, baseline: true },
   options: withDefaults([...SUPERPIXEL_OPTIONS, OPTIONS.estimator], {
     ...SUPERPIXEL_DEFAULTS,
-    samples: { text: '(2·segments + 2048) / 3, or 2·segments + 2048 for the regression' },
+    samples: { text: shapleySamplesText() },
     estimator: DEFAULT_SHAPLEY_ESTIMATOR,
   }),
   display: { sign: 'all', reduction: 'sum' },
