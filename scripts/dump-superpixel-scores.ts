@@ -17,7 +17,7 @@
  * @example
  * ```sh
  * node --import tsx scripts/dump-superpixel-scores.ts --method shap --images camera.png --seeds 101,102 --out /tmp/cv
- * node --import tsx scripts/dump-superpixel-scores.ts --images camera.png --seeds 101-112 --walk-pairs 16 --reuse ../notes-s10/shap12d-data --out /tmp/cv2
+ * node --import tsx scripts/dump-superpixel-scores.ts --images camera.png --seeds 101-112 --walk-pairs 16 --reuse /tmp/cv --out /tmp/cv2
  * ```
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

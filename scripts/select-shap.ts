@@ -13,7 +13,7 @@
  *   https://arxiv.org/abs/2012.01536);
  * - `anchored` / `sanchored`: walks anchored on every singleton and leave-one-out coalition (as
  *   `shap` enumerates the sizes that fit the budget), independent or stratified.
- * Findings: /work/notes-s9/shap12c.md (session 9); none reached the earlier default's top-5.
+ * Findings (session 9; BENCHMARKS.md, "LIME and KernelSHAP at their defaults"): none reached the earlier default's top-5.
  *
  * @example
  * ```sh

@@ -39,7 +39,7 @@ export const RECIPE = {
   /** The top conv block (BN → ReLU), 64 filters of 2×2 at 32 px. */
   layer: 'Relu_33',
   threshold: 0.3,
-  // The generalising recipe (test/training/parts-generalise.test.ts, notes-s4/parts-model.md).
+  // The generalising recipe (test/training/parts-generalise.test.ts; RESULTS.md "Interpretable CNNs").
   train: ['--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05', '--batch-size', '32', '--epochs', '6', '--seed', '0', '--no-crop'],
 };
 

@@ -72,7 +72,7 @@ export interface IcnnSettings {
 }
 
 /**
- * The defaults: the parts recipe of `/work/notes-s4/parts-model.md` (vgg11-bn at 1/8 width) at
+ * The defaults: the parts recipe of RESULTS.md "Interpretable CNNs" (vgg11-bn at 1/8 width) at
  * 128 px, so the top conv maps are 8×8 (at 64 px they are 4×4, too coarse for the metric).
  */
 export const ICNN_DEFAULTS: IcnnSettings = {

@@ -37,7 +37,7 @@ const PART = 'head';
 const RADIUS = 3;
 const INITIAL = 3;
 
-/** Trains the parts model by the recipe of `/work/notes-s4/parts-model.md` (vgg11-bn at 1/8 width), or small-cnn where `--width` is missing. */
+/** Trains the parts model by the parts recipe of RESULTS.md "Interpretable CNNs" (vgg11-bn at 1/8 width), or small-cnn where `--width` is missing. */
 async function trainModel(work: WorkFolder, data: string): Promise<{ path: string; commands: string[]; accuracy: number; arch: keyof typeof LAYERS }> {
   const init = join(work.path, 'init.onnx');
   let create = ['model', 'create', 'vgg11-bn', '--classes', '3', '--input', '3x64x64', '--seed', '0', '--width', '0.125', '--out', init];

@@ -24,7 +24,7 @@ import type { NodeProto } from '../onnx/proto.js';
  * Conv runs one small product per image (more filters than positions): in the compiled ResNet-18
  * step (batch 32, 3 steps per run, one process alternating the two sessions, 10–12 rounds, loaded
  * machine) 8–12 % less CPU and 6–13 % less wall per step with 2 threads, unchanged with 1 thread;
- * 64 (layer2 too) gained nothing more (1 %, within noise). /work/notes-s11/train13e.md has the runs.
+ * 64 (layer2 too) gained nothing more (1 %, within noise). BENCHMARKS.md "Training step" has the step's reading.
  */
 export const TRAINING_GEMM_POSITIONS = 16;
 

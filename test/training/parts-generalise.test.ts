@@ -1,5 +1,5 @@
 /**
- * The parts-data recipe (`/work/notes-s4/parts-model.md`, RESULTS.md "Interpretable CNNs") at a
+ * The parts-data recipe (RESULTS.md "Interpretable CNNs") at a
  * tiny scale: a vgg11-bn at 1/8 width trained on `lucerna dataset parts` generalises — held-out
  * accuracy well above chance, not only training accuracy. The previous recipe (small-cnn, whose
  * fc1 has 2M weights, on a few hundred images) scored at chance on held-out images; so did any
