@@ -17,7 +17,7 @@ import { type PerturbationSource, scorePerturbations } from '../attribution/pert
 import { upsampleBilinear } from '../attribution/upsample.js';
 import { LucernaError, positiveInteger } from '../errors.js';
 import { normalFrom, seededRandom } from '../tensor/random.js';
-import { formatShape, sizeOf, type Tensor } from '../tensor/tensor.js';
+import { formatShape, sameShape, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type MetricRunOptions, type ModelOrScorer, metricContext } from './context.js';
 import type { MetricContext, MetricDescriptor, MetricOutcome } from './descriptor.js';
 
@@ -99,8 +99,7 @@ function perturbationDraw(p: InfidelityPerturbation, sampleShape: readonly numbe
  * ```
  */
 export function attributionLikeInput(attribution: Tensor, inputShape: readonly number[]): Tensor {
-  const same = attribution.shape.length === inputShape.length && attribution.shape.every((d, i) => d === inputShape[i]);
-  if (same) return attribution;
+  if (sameShape(attribution.shape, inputShape)) return attribution;
   const [n, c, h, w] = inputShape as [number, number, number, number];
   if (attribution.shape.length !== 4 || attribution.shape[0] !== n || attribution.shape[1] !== 1) {
     throw new LucernaError('BAD_SHAPE', `The attribution has shape ${formatShape(attribution.shape)}, which does not fit the input ${formatShape(inputShape)}`);

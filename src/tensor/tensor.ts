@@ -14,6 +14,18 @@ export interface Tensor {
   readonly shape: readonly number[];
 }
 
+/**
+ * Whether two shapes have the same rank and the same dims.
+ *
+ * @example
+ * ```ts
+ * sameShape([32, 3, 64, 64], [32, 3, 64, 64]); // true
+ * ```
+ */
+export function sameShape(a: readonly (number | string)[], b: readonly (number | string)[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;

@@ -20,6 +20,7 @@ import { GraphBuilder } from '../onnx/builder.js';
 import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/proto.js';
 import { readFloats, readInts } from '../onnx/tensors.js';
+import { sameShape } from '../tensor/tensor.js';
 import { pruneDeadNodes } from './gemm-convs.js';
 
 /** The constant value of a rank-0 or one-element float initializer, if `name` is one. */
@@ -92,7 +93,7 @@ export function fuseMomentumIntoGemm(graph: Graph, shape: (tensor: string) => re
     if (!flat || flat[0] * flat[1] !== bufShape.reduce((p, d) => p * d, 1)) continue;
     const attrs = { transA: attrInt(gemm, 'transA', 0), transB: attrInt(gemm, 'transB', 0), beta: float(momentum) };
     const next = add.output?.[0] ?? '';
-    if (sameDims(flat, bufShape)) b.op('Gemm', [...(gemm.input ?? []), buf], attrs, { outputs: [next] });
+    if (sameShape(flat, bufShape)) b.op('Gemm', [...(gemm.input ?? []), buf], attrs, { outputs: [next] });
     else if (carriedFlat(graph, buf, next, flat)) {
       const readers = graph.consumers(next);
       b.op('Gemm', [...(gemm.input ?? []), buf], attrs, { outputs: [next] });
@@ -109,8 +110,6 @@ export function fuseMomentumIntoGemm(graph: Graph, shape: (tensor: string) => re
   }
   return replaced.size;
 }
-
-const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Declares carried buffer `buf` (a graph input read only by the update) and its next value `next`

@@ -20,6 +20,7 @@ import { GraphBuilder } from '../onnx/builder.js';
 import type { Graph, ValueInfo } from '../onnx/graph.js';
 import { DataType } from '../onnx/proto.js';
 import { floatTensor } from '../onnx/tensors.js';
+import { sameShape } from '../tensor/tensor.js';
 import { rewriteBatchNormForTraining } from './batchnorm.js';
 import { rewriteDropoutForTraining } from './dropout.js';
 import { fuseMomentumIntoGemm } from './fuse-momentum.js';
@@ -232,6 +233,6 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
 /** `c` with the dims its graph input now declares (a rewrite may carry it in another shape), its own kept as `stored`. */
 function asDeclared(graph: Graph, c: Carried): Carried {
   const declared = graph.inputs.find((i) => i.name === c.input)?.dims;
-  if (!declared || (declared.length === c.dims.length && declared.every((d, i) => d === c.dims[i]))) return c;
+  if (!declared || sameShape(declared, c.dims)) return c;
   return { ...c, dims: declared.map(Number), stored: c.dims };
 }
