@@ -13,7 +13,7 @@ import { formatShapeList } from '../onnx/shape-format.js';
 import { assertFinite, sizeOf, type Tensor } from '../tensor/tensor.js';
 import { type CompiledNames, compileKey, openCompiled } from './compile-cache.js';
 import { withHeads } from './heads.js';
-import { type PreparedGraph, prepareGraph } from './prepare.js';
+import { forwardGraph, type PreparedGraph, prepareGraph } from './prepare.js';
 import { getDefaultRuntime, outputTensor, type Runtime, type RuntimeSession, type SessionOptions } from './runtime.js';
 
 /** A forward pass's names in a compile store entry: no seeds, gradients or reads. */
@@ -356,10 +356,12 @@ export class Model implements AsyncDisposable {
   }
 
   /**
-   * The forward session of one input shape. With a compile store (the CLI's disk cache) the
-   * prepared graph is stored as ONNX Runtime optimised it, like a compiled plan, so a later process
-   * skips the shape probes and the optimisation (on the bundled MobileNetV2 at batch 32, about 2 s
-   * and 1 s of CPU: more than a third of a default LIME call).
+   * The forward session of one input shape, on the normalised graph without shape probes
+   * ({@link forwardGraph}: ONNX Runtime infers a forward pass's shapes itself). With a compile store
+   * (the CLI's disk cache) the graph is stored as ONNX Runtime optimised it, like a compiled plan,
+   * so a later process also skips the optimisation (on the bundled MobileNetV2 at batch 32, the
+   * probes cost about 1 s and the optimisation about 0.5 s: together more than a third of a
+   * default LIME call).
    */
   private async openForward(shape: readonly number[]): Promise<RuntimeSession> {
     const options = this.sessionOptions(shape);
@@ -377,7 +379,7 @@ export class Model implements AsyncDisposable {
             inputShape: [...shape],
             optimization: options.optimization ?? 'all',
           });
-    const build = async () => ({ bytes: encodeModel((await this.prepare(shape)).graph.toModel()), names: FORWARD_NAMES });
+    const build = async () => ({ bytes: encodeModel(forwardGraph(this.graph, shape).toModel()), names: FORWARD_NAMES });
     return (await openCompiled(this.runtime, key, { seeds: [], wrt: [], read: [] }, build, options)).session;
   }
 

@@ -78,6 +78,21 @@ function normalised(source: Graph): Graph {
 }
 
 /**
+ * The graph a plain forward session runs for a concrete input shape: normalised and rebatched, but
+ * not probed. The probes (two extra sessions and runs) find every intermediate shape for the
+ * gradient compiler; ONNX Runtime infers and folds a forward pass's shapes by itself, so a
+ * perturbation method's first call skips them (on the bundled MobileNetV2 at batch 32, about 1 s).
+ *
+ * @example
+ * ```ts
+ * const graph = forwardGraph(model.graph, [32, 3, 224, 224]);
+ * ```
+ */
+export function forwardGraph(source: Graph, inputShape: readonly number[]): Graph {
+  return rebatch(normalised(source), inputShape);
+}
+
+/**
  * Normalises a model for a concrete input shape.
  *
  * @example
