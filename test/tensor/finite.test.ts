@@ -10,7 +10,7 @@ function plainScan(data: Float32Array): number {
 
 describe('firstNonFinite (block screen)', () => {
   it('finds nothing in finite data, extremes and signed zeros included', () => {
-    const data = Float32Array.from({ length: 10_003 }, (_, i) => (i % 3 === 0 ? -0 : (i % 2 ? 3.4e38 : -3.4e38)));
+    const data = Float32Array.from({ length: 10_003 }, (_, i) => (i % 3 === 0 ? -0 : i % 2 ? 3.4e38 : -3.4e38));
     data[17] = 1.4e-45;
     assert.equal(firstNonFinite(data), -1);
     assert.equal(firstNonFinite(new Float32Array(0)), -1);
