@@ -63,12 +63,26 @@ export function resolveTargets(spec: TargetSpec | undefined, scores: Tensor): nu
   if (spec === undefined || spec === 'argmax') targets = argmaxRows(scores);
   else if (typeof spec === 'number') targets = new Array(n).fill(spec);
   else {
-    if (spec.length !== n)
-      throw new LucernaError('BAD_TARGET', `Got ${spec.length} targets for a batch of ${n}`, 'Pass one target per sample, or a single target');
+    checkTargetCount(spec, n);
     targets = [...spec];
   }
   for (const t of targets) checkTarget(t, classes);
   return targets;
+}
+
+/**
+ * Checks that a per-sample target list has one entry per sample (a single target or `argmax`
+ * passes), else a one-line `BAD_TARGET` error.
+ *
+ * @see https://arxiv.org/abs/1802.00614 (every map explains one target class)
+ * @example
+ * ```ts
+ * checkTargetCount([3, 5], 2); // passes
+ * ```
+ */
+export function checkTargetCount(spec: TargetSpec | undefined, n: number): void {
+  if (Array.isArray(spec) && spec.length !== n)
+    throw new LucernaError('BAD_TARGET', `Got ${spec.length} targets for a batch of ${n}`, 'Pass one target per sample, or a single target');
 }
 
 /**

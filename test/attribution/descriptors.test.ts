@@ -76,7 +76,7 @@ describe('CLI flags from the registry', () => {
     assert.match(steps?.description ?? '', /meaningful-perturbation 300/);
     assert.match(
       methodFlagSpecs().find((o) => longOf(o.flags) === '--samples')?.description ?? '',
-      /lime 513.*kernel-shap \(2·segments \+ 2048\) \/ 2 \(permutation: \(2·segments \+ 2048\) \/ 3, regression: 2·segments \+ 2048\)/,
+      /lime 512.*kernel-shap \(2·segments \+ 2048\) \/ 2 \(permutation: \(2·segments \+ 2048\) \/ 3, regression: 2·segments \+ 2048\)/,
     );
     assert.match(methodFlagSpecs().find((o) => longOf(o.flags) === '--estimator')?.description ?? '', /kernel-shap control-variate/);
   });

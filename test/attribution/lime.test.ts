@@ -89,8 +89,8 @@ describe('LIME on a model that looks at one region', () => {
   it('reports progress and stops when cancelled', async () => {
     const seen: [number, number][] = [];
     await lime.attribute(model, x, { target: 0, samples: 50, batchSize: 16, onProgress: (d, t) => seen.push([d, t]) });
-    // 49 inputs are scored: the clean pass stands for the unperturbed first sample.
-    assert.deepEqual(seen.at(-1), [49, 49]);
+    // 50 inputs are scored: the unperturbed first sample is the clean pass, in the first batch.
+    assert.deepEqual(seen.at(-1), [50, 50]);
     assert.equal(seen.length, 4);
     const controller = new AbortController();
     controller.abort();

@@ -35,11 +35,25 @@ export interface PerturbationContext {
  * ```
  */
 export async function perturbationContext(model: Model | undefined, x: Tensor, options: PerturbationOptions): Promise<PerturbationContext> {
-  if (model) model.validateInput(x);
-  const scorer = options.scorer ?? (model ? modelScorer(model, { batchSize: options.batchSize, output: options.output, score: options.score }) : undefined);
-  if (!scorer) throw new LucernaError('BAD_OPTION', 'A perturbation method needs a model or a scorer');
+  const scorer = requestScorer(model, x, options);
   const clean = await scoreInputs(scorer, x, options.signal);
   const targets = resolveTargets(options.target, clean);
   const k = clean.shape[1] as number;
   return { scorer, clean, targets, scores: targets.map((t, i) => clean.data[i * k + t] as number) };
+}
+
+/**
+ * The scorer of a request (`options.scorer` when given, else one over `model`), after checking the
+ * input against the model: the start of every perturbation method, before its clean pass.
+ *
+ * @example
+ * ```ts
+ * const scorer = requestScorer(model, x, { batchSize: 16 });
+ * ```
+ */
+export function requestScorer(model: Model | undefined, x: Tensor, options: PerturbationOptions): Scorer {
+  if (model) model.validateInput(x);
+  const scorer = options.scorer ?? (model ? modelScorer(model, { batchSize: options.batchSize, output: options.output, score: options.score }) : undefined);
+  if (!scorer) throw new LucernaError('BAD_OPTION', 'A perturbation method needs a model or a scorer');
+  return scorer;
 }

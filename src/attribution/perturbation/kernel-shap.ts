@@ -31,13 +31,13 @@ import {
   type BlackBoxMethod,
   type CoalitionSet,
   integerOption,
-  prepareSuperpixels,
   SUPERPIXEL_DEFAULTS,
   type SuperpixelOptions,
-  scoreCoalitions,
   seedOption,
+  setupSuperpixels,
   superpixelResult,
 } from './superpixel-sampling.js';
+import { scoreWithCleanRows, withCleanRow } from './superpixel-scoring.js';
 
 export {
   DEFAULT_SHAPLEY_ESTIMATOR,
@@ -320,13 +320,12 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
     if (options.samples !== undefined) integerOption(options.samples, 0, 1, 'samples');
     const estimator = estimatorOption(options.estimator);
     const seed = seedOption(options.seed);
-    const problem = await prepareSuperpixels(model, x, options, 'KernelSHAP');
-    const plans = problem.segmentations.map((s) => planEstimate(s.count, options.samples ?? defaultShapleySamples(s.count, estimator), seed, estimator));
-    const scores = await scoreCoalitions(
-      problem,
-      plans.map((p) => (p.walks ? p.walks.set : withBaselineRow(p.coalitions))),
-      options,
-    );
+    const setup = setupSuperpixels(model, x, options, 'KernelSHAP');
+    const plans = setup.segmentations.map((s) => planEstimate(s.count, options.samples ?? defaultShapleySamples(s.count, estimator), seed, estimator));
+    // A first row keeping every superpixel is the clean pass, scored with the coalitions.
+    const sets = plans.map((p) => withCleanRow(p.walks ? p.walks.set : withBaselineRow(p.coalitions)));
+    const { problem, scores: withClean } = await scoreWithCleanRows(setup, sets, options);
+    const scores = withClean.map((s) => s.subarray(1));
     const baselineScores = scores.map((s) => s[0] as number);
     const fits = plans.map((p, i) => {
       const full = problem.context.scores[i] as number;

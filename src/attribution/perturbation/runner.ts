@@ -18,6 +18,12 @@ export interface PerturbationSource {
   fill(index: number, out: Float32Array): void;
   /** The class whose score is read for input `index`. */
   target(index: number): number;
+  /**
+   * Sees input `index`'s class scores just before its target is read, inputs in order: a source
+   * whose first row of a sample is the unperturbed sample resolves that sample's target from it,
+   * so the clean pass rides in a batch of perturbations instead of a padded batch of its own.
+   */
+  observe?(index: number, classes: Float32Array): void;
   /** Which sample input `index` edits and the box it changes, for scorers with `scoreEdits`. */
   edit?(index: number): LocalEdit;
 }
@@ -63,6 +69,7 @@ export async function scorePerturbations(
     const k = rows.data.length / count;
     const scores = new Float32Array(count);
     for (let r = 0; r < count; r++) {
+      source.observe?.(first + r, rows.data.subarray(r * k, (r + 1) * k));
       const t = source.target(first + r);
       if (t < 0 || t >= k) throw new LucernaError('BAD_TARGET', `Target ${t} is out of range: the scorer returned ${k} classes`);
       scores[r] = rows.data[r * k + t] as number;

@@ -10,8 +10,10 @@ import { type Segmentation, type SlicImage, slic } from '../../segmentation/slic
 import { assertFinite, formatShape, sizeOf, type Tensor } from '../../tensor/tensor.js';
 import { type BaselineSpec, resolveBaseline } from '../baselines.js';
 import type { AttributionMethod, AttributionResult } from '../types.js';
-import { type PerturbationContext, type PerturbationOptions, perturbationContext } from './context.js';
-import { scorePerturbations } from './runner.js';
+import { type PerturbationContext, type PerturbationOptions, perturbationContext, requestScorer } from './context.js';
+import type { Scorer } from './scorer.js';
+
+export { scoreCoalitions } from './superpixel-scoring.js';
 
 /** Default number of SLIC superpixels of LIME and KernelSHAP. */
 export const DEFAULT_SEGMENTS = 50;
@@ -70,15 +72,20 @@ export type BlackBoxMethod<O extends SuperpixelOptions> = AttributionMethod<O> &
   attribute(model: Model | undefined, input: Tensor, options?: O): Promise<AttributionResult>;
 };
 
-/** Everything a superpixel method needs for one request. */
-export interface SuperpixelProblem {
-  readonly context: PerturbationContext;
+/** A superpixel request before any scoring: the scorer, the input, its baseline and superpixels. */
+export interface SuperpixelSetup {
+  readonly scorer: Scorer;
   readonly x: Tensor;
   readonly baseline: Tensor;
   /** One segmentation per sample. */
   readonly segmentations: Segmentation[];
   /** The runs of each sample's segmentation, for filling coalitions by block copies. */
   readonly runs: SegmentRuns[];
+}
+
+/** Everything a superpixel method needs for one request: the setup and its clean pass. */
+export interface SuperpixelProblem extends SuperpixelSetup {
+  readonly context: PerturbationContext;
 }
 
 /**
@@ -285,8 +292,27 @@ function imageSample(image: Tensor, i: number): SlicImage {
 }
 
 /**
- * Validates the input and options, segments every sample, resolves the baseline and scores the
- * clean inputs: the common start of LIME and KernelSHAP.
+ * Validates the input and options, segments every sample and resolves the baseline and the
+ * scorer: the common start of LIME and KernelSHAP, before any forward pass. Their default path
+ * scores the clean inputs inside the coalition stream (`scoreWithCleanRows`).
+ *
+ * @example
+ * ```ts
+ * const setup = setupSuperpixels(model, x, options, 'LIME');
+ * ```
+ */
+export function setupSuperpixels(model: Model | undefined, x: Tensor, options: SuperpixelOptions, method: string): SuperpixelSetup {
+  imageDims(x, method);
+  seedOption(options.seed);
+  const segmentations = segmentSamples(x, options);
+  const baseline = options.baseline === undefined ? channelMeanBaseline(x) : resolveBaseline(options.baseline, x);
+  const scorer = requestScorer(model, x, options);
+  return { scorer, x, baseline, segmentations, runs: segmentations.map(segmentRuns) };
+}
+
+/**
+ * {@link setupSuperpixels} followed by a clean pass of its own (a problem whose targets and clean
+ * scores are known before any coalition is scored, as the benchmarks and selection scripts use).
  *
  * @example
  * ```ts
@@ -294,86 +320,9 @@ function imageSample(image: Tensor, i: number): SlicImage {
  * ```
  */
 export async function prepareSuperpixels(model: Model | undefined, x: Tensor, options: SuperpixelOptions, method: string): Promise<SuperpixelProblem> {
-  imageDims(x, method);
-  seedOption(options.seed);
-  const segmentations = segmentSamples(x, options);
-  const baseline = options.baseline === undefined ? channelMeanBaseline(x) : resolveBaseline(options.baseline, x);
-  const context = await perturbationContext(model, x, options);
-  return { context, x, baseline, segmentations, runs: segmentations.map(segmentRuns) };
-}
-
-/**
- * Writes sample `i` with superpixels kept where `z[seg] = 1` and the baseline elsewhere: the
- * majority source is copied whole, then the other one's superpixels are copied run by run (no
- * per-pixel label lookup; the values are the same).
- */
-function fillCoalition(problem: SuperpixelProblem, i: number, z: Uint8Array, zOffset: number, out: Float32Array): void {
-  const seg = problem.segmentations[i] as Segmentation;
-  const { offsets, starts, ends } = problem.runs[i] as SegmentRuns;
-  const plane = seg.height * seg.width;
-  const per = out.length;
-  const channels = per / plane;
-  let kept = 0;
-  for (let k = 0; k < seg.count; k++) kept += z[zOffset + k]!;
-  const mostlyKept = 2 * kept >= seg.count;
-  const base = (mostlyKept ? problem.x.data : problem.baseline.data).subarray(i * per, (i + 1) * per);
-  const other = (mostlyKept ? problem.baseline.data : problem.x.data).subarray(i * per, (i + 1) * per);
-  const paint = mostlyKept ? 0 : 1;
-  out.set(base);
-  for (let k = 0; k < seg.count; k++) {
-    if (z[zOffset + k] !== paint) continue;
-    const last = offsets[k + 1]!;
-    for (let j = offsets[k]!; j < last; j++) {
-      const start = starts[j]!;
-      const end = ends[j]!;
-      for (let c = 0; c < channels; c++) {
-        const o = c * plane;
-        for (let q = o + start; q < o + end; q++) out[q] = other[q]!;
-      }
-    }
-  }
-}
-
-/**
- * Scores every coalition of every sample through the scorer, in batches, and returns the target
- * score of each coalition (one array per sample).
- *
- * @example
- * ```ts
- * const scores = await scoreCoalitions(problem, sets, options); // scores[i][r] = f(x_i with z_r)
- * ```
- */
-export async function scoreCoalitions(problem: SuperpixelProblem, sets: readonly CoalitionSet[], options: SuperpixelOptions): Promise<Float64Array[]> {
-  const offsets: number[] = [0];
-  for (const s of sets) offsets.push((offsets.at(-1) as number) + s.count);
-  const total = offsets.at(-1) as number;
-  const owner = new Int32Array(total);
-  sets.forEach((s, i) => {
-    owner.fill(i, offsets[i], offsets[i]! + s.count);
-  });
-  const scores = sets.map((s) => new Float64Array(s.count));
-  const targets = problem.context.targets;
-  await scorePerturbations(
-    problem.context.scorer,
-    problem.x.shape.slice(1),
-    {
-      count: total,
-      fill(index, out) {
-        const i = owner[index]!;
-        const set = sets[i] as CoalitionSet;
-        fillCoalition(problem, i, set.z, (index - offsets[i]!) * set.features, out);
-      },
-      target: (index) => targets[owner[index]!] as number,
-    },
-    (first, chunk) => {
-      for (let j = 0; j < chunk.length; j++) {
-        const i = owner[first + j]!;
-        (scores[i] as Float64Array)[first + j - offsets[i]!] = chunk[j]!;
-      }
-    },
-    { signal: options.signal, onProgress: options.onProgress },
-  );
-  return scores;
+  const setup = setupSuperpixels(model, x, options, method);
+  const context = await perturbationContext(undefined, x, { ...options, scorer: setup.scorer });
+  return { ...setup, context };
 }
 
 /**
