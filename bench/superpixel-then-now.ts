@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, timeProcess } from './process/run.js';
+import { ensureBuild, repoRoot, timeProcess } from './process/run.js';
 import { median } from './timing.js';
 
 /** The commit at which issue #12 was filed. */
@@ -38,20 +38,20 @@ export interface ThenNow {
   readonly cli: { readonly filed: CallTimes; readonly current: CallTimes };
 }
 
-/** Two whole CLI processes from the tree's sources (tsx), on one fresh cache folder: the first run and the second (a warm compile cache). */
+/**
+ * Two whole CLI processes of the tree's build, run as an installed package runs it (`bin/lucerna.js`
+ * with `LUCERNA_FROM_DIST=1`: 550bd20's bin then loads its tsc-compiled `dist/`, today's its
+ * bundled CLI), on one fresh cache folder: the first run and the second (a warm compile cache).
+ */
 async function cliTimes(root: string, method: string, model: string, image: string): Promise<CallTimes> {
   const cache = mkdtempSync(join(tmpdir(), 'lucerna-then-cache-'));
   try {
-    const env = { LUCERNA_CACHE_DIR: cache, LUCERNA_THREADS: '' };
+    const env = { LUCERNA_CACHE_DIR: cache, LUCERNA_THREADS: '', LUCERNA_FROM_DIST: '1' };
     const run = () =>
-      timeProcess(
-        process.execPath,
-        ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'attribute', model, '--input', image, '--method', method, '--out', join(cache, 'map.npy')],
-        {
-          cwd: root,
-          env,
-        },
-      );
+      timeProcess(process.execPath, [join(root, 'bin/lucerna.js'), 'attribute', model, '--input', image, '--method', method, '--out', join(cache, 'map.npy')], {
+        cwd: root,
+        env,
+      });
     const first = await run();
     const second = await run();
     return { first: { wall: first.wall, cpu: first.cpu ?? Number.NaN }, later: { wall: second.wall, cpu: second.cpu ?? Number.NaN } };
@@ -101,12 +101,17 @@ export async function thenAndNow(model: string, image: string, calls: number): P
   const dir = mkdtempSync(join(tmpdir(), 'lucerna-then-'));
   try {
     try {
-      const archive = execFileSync('git', ['-C', repoRoot, 'archive', ISSUE12_FILED_AT, 'src', 'package.json'], { maxBuffer: 1 << 28 });
+      const archive = execFileSync('git', ['-C', repoRoot, 'archive', ISSUE12_FILED_AT, 'src', 'bin', 'package.json', 'tsconfig.json', 'tsconfig.build.json'], {
+        maxBuffer: 1 << 28,
+      });
       execFileSync('tar', ['-x', '-C', dir], { input: archive });
     } catch {
       return `commit ${ISSUE12_FILED_AT} is not in this clone's history`;
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+    // Each tree's build, as its installed package would run it: the old tree's tsc build, today's `npm run build`.
+    execFileSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.build.json')], { cwd: dir });
+    await ensureBuild();
     const rows: ThenNow[] = [];
     for (const method of ['lime', 'kernel-shap'] as const) {
       rows.push({

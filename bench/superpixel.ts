@@ -38,7 +38,10 @@ export async function thenNowTable(model: string, image: string, calls: number):
   const body: string[][] = [];
   const labels = {
     call: { first: 'first call of a fresh process', later: `later calls (median of ${calls - 1})` },
-    cli: { first: '`lucerna attribute`, whole process, first run', later: '`lucerna attribute`, whole process, second run' },
+    cli: {
+      first: '`lucerna attribute`, whole process (installed build), first run',
+      later: '`lucerna attribute`, whole process (installed build), second run',
+    },
   };
   for (const r of rows) {
     for (const [kind, which, f, c] of [
@@ -59,7 +62,7 @@ export async function thenNowTable(model: string, image: string, calls: number):
       ]);
     }
   }
-  return `**Then and now.** The whole call with no options (SLIC, the clean pass and the default samples; target the predicted class), as the code was when issue #12 was filed (commit ${ISSUE12_FILED_AT}: LIME 1,000 independent samples, KernelSHAP 2K + 2048 coalitions by kernel regression, ONNX Runtime's own thread default) and as it is now, each tree in a fresh process (its \`src/\` extracted by \`git archive\` beside today's \`node_modules\`, whose pinned versions it shares), on the same ONNX file (the bundled model, byte-identical to what ${ISSUE12_FILED_AT} converted from nsfwjs) and \`assets/images/coffee.png\`; ${calls} calls per process: the first (ONNX Runtime's session set-up included, as a one-off command pays it) and the median of the later ones; CPU of all threads. The \`lucerna attribute MODEL --input coffee.png --method M --out map.npy\` rows run each tree's CLI from its sources (tsx) twice on one fresh cache folder (\`LUCERNA_CACHE_DIR\`): today's second run opens the forward session the first one stored.\n\n${table(
+  return `**Then and now.** The whole call with no options (SLIC, the clean pass and the default samples; target the predicted class), as the code was when issue #12 was filed (commit ${ISSUE12_FILED_AT}: LIME 1,000 independent samples, KernelSHAP 2K + 2048 coalitions by kernel regression, ONNX Runtime's own thread default) and as it is now, each tree in a fresh process (its \`src/\` extracted by \`git archive\` beside today's \`node_modules\`, whose pinned versions it shares), on the same ONNX file (the bundled model, byte-identical to what ${ISSUE12_FILED_AT} converted from nsfwjs) and \`assets/images/coffee.png\`; ${calls} calls per process: the first (ONNX Runtime's session set-up included, as a one-off command pays it) and the median of the later ones; CPU of all threads. The \`lucerna attribute MODEL --input coffee.png --method M --out map.npy\` rows run each tree's build as its installed package runs it (\`bin/lucerna.js\` with \`LUCERNA_FROM_DIST=1\`: ${ISSUE12_FILED_AT}'s \`dist/\`, compiled here by today's pinned tsc; today's bundled CLI from \`npm run build\`; until session 12 these rows ran both trees' sources through tsx, which adds about 1 s of TypeScript transpiling to every process that no installed package pays), twice on one fresh cache folder (\`LUCERNA_CACHE_DIR\`): today's second run opens the forward session the first one stored.\n\n${table(
     [
       'call',
       `${ISSUE12_FILED_AT} wall (s)`,
