@@ -1,4 +1,5 @@
 import { LucernaError } from '../errors.js';
+import { chunkRanges } from './chunks.js';
 
 /**
  * A minimal typed tensor: a Float32Array in C order plus its shape.
@@ -127,9 +128,8 @@ const FINITE_BLOCK = 4096;
  * on a batch of 32 images: this check runs on every input a model is given).
  */
 export function firstNonFinite(data: Float32Array): number {
-  const n = data.length;
-  for (let start = 0; start < n; start += FINITE_BLOCK) {
-    const end = Math.min(n, start + FINITE_BLOCK);
+  for (const { first: start, count } of chunkRanges(data.length, FINITE_BLOCK)) {
+    const end = start + count;
     let a = 0;
     let b = 0;
     let c = 0;
