@@ -153,8 +153,9 @@ export function forwardByGemm(g: WindowGeometry, channels: readonly [number, num
 /**
  * The Conv rule with `gemmPositions` as the input gradient's Gemm threshold (see
  * {@link convBackwardFormulation}); {@link convRule} is the one with the default. With
- * `splitFilters`, a `flipped` input gradient with more filters than output positions per image runs
- * as two Convs over halves of its filters (conv-split.ts; the training step's choice at 2 threads).
+ * `splitFilters`, the Convs that compute a `flipped` input gradient or a weight gradient run as two
+ * Convs over halves of their filters when they have more filters than output positions per image
+ * (conv-split.ts; the training step's choice).
  *
  * @example
  * ```ts
@@ -186,7 +187,7 @@ function convVjp(ctx: VjpContext, gemmPositions: number, splitFilters: boolean):
   const positions = dy.shape.slice(2).reduce((p, d) => p * d, 1);
   const form = convBackwardFormulation(g, channels[0], channels[1], positions, gemmPositions);
   const dX = ctx.needsGrad(0) ? CONV_BACKWARD[form](ctx, { dy, w, wShape, xShape, g, splitFilters }) : undefined;
-  const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g };
+  const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g, splitFilters };
   const dW = ctx.needsGrad(1) ? (weightGradByGemm(g, channels, positions, xShape[0] ?? 1) ? gemmWeightGrad : convWeightGrad)(ctx.b, wg) : undefined;
   const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
   return [dX, dW, dB];
