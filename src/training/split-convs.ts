@@ -12,8 +12,9 @@ import type { Graph } from '../onnx/graph.js';
 import type { NodeProto } from '../onnx/proto.js';
 
 /**
- * Rewrites every dense 2-D or wider Conv in `only` that {@link filterParts} splits into its filter
- * parts (static shapes from `shape`); the output keeps its name. Returns how many were rewritten.
+ * Rewrites every dense Conv in `only` that {@link filterParts} splits into its filter parts (static
+ * shapes from `shape`; 1×1 stride-1 unpadded convs, one direct product in MLAS, stay); the output
+ * keeps its name. Returns how many were rewritten.
  *
  * @example
  * ```ts
@@ -29,6 +30,9 @@ export function splitFilterHeavyConvs(graph: Graph, shape: (tensor: string) => r
     const wShape = shape(node.input?.[1] ?? '');
     const yShape = shape(output);
     if (wShape.length < 3 || yShape.length !== wShape.length) continue;
+    // a 1×1 stride-1 unpadded Conv is one direct product already (MLAS's GemmDirect)
+    const direct = wShape.slice(2).every((k) => k === 1) && attrInts(node, 'strides', []).every((v) => v === 1) && attrInts(node, 'pads', []).every((v) => v === 0);
+    if (direct) continue;
     const filters = wShape[0] as number;
     const parts = filterParts(filters, yShape.slice(2).reduce((p, d) => p * d, 1), attrInt(node, 'group', 1));
     if (parts === 1) continue;
