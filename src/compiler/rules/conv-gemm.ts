@@ -90,6 +90,13 @@ function gradRows(b: GraphBuilder, dy: Shaped): string {
   return reshapeTo(b, channelsLast(b, dy.name, dy.shape.length), [batch * product(spatial), channels]);
 }
 
+/** dY [N, M, o…] as the matrix [M, N·P] (column (n, o): the order of {@link gradRows}' rows). */
+function batchMajorColumns(b: GraphBuilder, dy: Shaped): string {
+  const [batch = 1, channels = 1, ...spatial] = dy.shape;
+  const moved = b.op('Transpose', [dy.name], { perm: [1, 0, ...spatial.map((_, i) => i + 2)] });
+  return reshapeTo(b, moved, [channels, batch * product(spatial)]);
+}
+
 /**
  * Rows of dY (output positions over the batch) from which {@link gemmWeightGrad} multiplies each
  * tap's slice separately instead of concatenating the im2col first: the Concat copies the whole
@@ -113,14 +120,17 @@ export function gemmWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   const r = p.g.kernel.length;
   const outSpatial = p.dyShape.slice(2);
   const rows = (p.xShape[0] as number) * product(outSpatial);
-  const dyRows = gradRows(b, { name: p.dy, shape: p.dyShape });
   let flat: string;
   if (rows >= GEMM_PER_TAP_ROWS && product(p.g.kernel) > 1) {
+    // dYᵀ once, not inside each tap's Gemm (MLAS copies a transposed A per product)
+    const dyCols = process.env.PERTAP_TRANSA ? undefined : batchMajorColumns(b, { name: p.dy, shape: p.dyShape });
+    const dyRows = dyCols ? undefined : gradRows(b, { name: p.dy, shape: p.dyShape });
     const perTap = tapSlices(b, { name: p.x, shape: p.xShape }, p.g, outSpatial).map((x) =>
-      b.op('Gemm', [dyRows, reshapeTo(b, x, [rows, channels])], { transA: 1 }),
+      dyCols ? b.op('Gemm', [dyCols, reshapeTo(b, x, [rows, channels])]) : b.op('Gemm', [dyRows as string, reshapeTo(b, x, [rows, channels])], { transA: 1 }),
     );
     flat = b.op('Concat', perTap, { axis: 1 });
   } else {
+    const dyRows = gradRows(b, { name: p.dy, shape: p.dyShape });
     flat = b.op('Gemm', [dyRows, im2colRows(b, { name: p.x, shape: p.xShape }, p.g, outSpatial)], { transA: 1 });
   }
   if (product(p.g.kernel) === 1) return reshapeTo(b, flat, [out, channels, ...p.g.kernel]);
