@@ -31,10 +31,15 @@ export function splitFilterHeavyConvs(graph: Graph, shape: (tensor: string) => r
     const yShape = shape(output);
     if (wShape.length < 3 || yShape.length !== wShape.length) continue;
     // a 1×1 stride-1 unpadded Conv is one direct product already (MLAS's GemmDirect)
-    const direct = wShape.slice(2).every((k) => k === 1) && attrInts(node, 'strides', []).every((v) => v === 1) && attrInts(node, 'pads', []).every((v) => v === 0);
+    const direct =
+      wShape.slice(2).every((k) => k === 1) && attrInts(node, 'strides', []).every((v) => v === 1) && attrInts(node, 'pads', []).every((v) => v === 0);
     if (direct) continue;
     const filters = wShape[0] as number;
-    const parts = filterParts(filters, yShape.slice(2).reduce((p, d) => p * d, 1), attrInt(node, 'group', 1));
+    const parts = filterParts(
+      filters,
+      yShape.slice(2).reduce((p, d) => p * d, 1),
+      attrInt(node, 'group', 1),
+    );
     if (parts === 1) continue;
     convByFilterParts(b, node.input ?? [], convAttributes(node), filters, parts, output);
     replaced.add(node);

@@ -27,8 +27,8 @@ import { rewriteDropoutForTraining } from './dropout.js';
 import { fuseMomentumIntoGemm } from './fuse-momentum.js';
 import { lowerWideConvs, TRAINING_GEMM_POSITIONS } from './gemm-convs.js';
 import type { LossContext, LossTerm } from './loss.js';
-import { splitFilterHeavyConvs } from './split-convs.js';
 import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
+import { splitFilterHeavyConvs } from './split-convs.js';
 
 /** BatchNorm during training: batch statistics (and running updates), or the running ones, unchanged. */
 export type BatchNormMode = 'train' | 'frozen';

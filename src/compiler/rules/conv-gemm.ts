@@ -102,12 +102,14 @@ function batchMajorColumns(b: GraphBuilder, dy: Shaped): string {
  * tap's slice separately instead of concatenating the im2col first: the Concat copies the whole
  * im2col once more, and at this size the per-tap products are as fast as one. ResNet-18's layer1 at
  * 64 px (8192 rows, 64 channels): 8.6 → 5.9 ms per conv (1 thread); at 2048 rows (layer2) no gain.
+ * The per-tap products take dYᵀ [M, N·P] formed once: with dY as a transposed operand (transA) each
+ * of the 9 products transposed it again (layer1's 9 products, 1 thread: 7.0 → 5.8 ms per conv).
  */
 export const GEMM_PER_TAP_ROWS = 4096;
 
 /**
  * dW of a dense Conv as dYᵀ · im2col(X): shape [M, C, k…]. With at least {@link GEMM_PER_TAP_ROWS}
- * rows, one Gemm per tap (dW[:, :, tap] = dYᵀ · X_tap) and a Concat of the small results.
+ * rows, one Gemm per tap (dW[:, :, tap] = dYᵀ · X_tap, dYᵀ formed once) and a Concat of the small results.
  *
  * @example
  * ```ts
@@ -122,12 +124,9 @@ export function gemmWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   const rows = (p.xShape[0] as number) * product(outSpatial);
   let flat: string;
   if (rows >= GEMM_PER_TAP_ROWS && product(p.g.kernel) > 1) {
-    // dYᵀ once, not inside each tap's Gemm (MLAS copies a transposed A per product)
-    const dyCols = process.env.PERTAP_TRANSA ? undefined : batchMajorColumns(b, { name: p.dy, shape: p.dyShape });
-    const dyRows = dyCols ? undefined : gradRows(b, { name: p.dy, shape: p.dyShape });
-    const perTap = tapSlices(b, { name: p.x, shape: p.xShape }, p.g, outSpatial).map((x) =>
-      dyCols ? b.op('Gemm', [dyCols, reshapeTo(b, x, [rows, channels])]) : b.op('Gemm', [dyRows as string, reshapeTo(b, x, [rows, channels])], { transA: 1 }),
-    );
+    // dYᵀ formed once, not inside each tap's Gemm: MLAS copies a transposed A for every product
+    const dyCols = batchMajorColumns(b, { name: p.dy, shape: p.dyShape });
+    const perTap = tapSlices(b, { name: p.x, shape: p.xShape }, p.g, outSpatial).map((x) => b.op('Gemm', [dyCols, reshapeTo(b, x, [rows, channels])]));
     flat = b.op('Concat', perTap, { axis: 1 });
   } else {
     const dyRows = gradRows(b, { name: p.dy, shape: p.dyShape });

@@ -71,7 +71,13 @@ export function convWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   const pads = [...p.g.pads.slice(0, r), ...weightGradEndPads(p.g, spatial, p.dyShape.slice(2))];
   const attrs = { strides: p.g.dilations, dilations: p.g.strides, group };
   const filters = p.dyShape[1] as number;
-  const parts = p.splitFilters ? filterParts(filters, p.g.kernel.reduce((q, k) => q * k, 1), group) : 1;
+  const parts = p.splitFilters
+    ? filterParts(
+        filters,
+        p.g.kernel.reduce((q, k) => q * k, 1),
+        group,
+      )
+    : 1;
   const taps =
     parts > 1 && pads.every((q) => q >= 0)
       ? convByFilterParts(b, [xr, kernel], { ...attrs, pads }, filters, parts)

@@ -44,10 +44,13 @@ export function convByFilterParts(
   output?: string,
 ): string {
   const [x = '', w = '', bias] = inputs;
-  const sizes = b.constInt64(Array.from({ length: parts }, () => filters / parts), [parts], 'filter_parts');
+  const sizes = b.constInt64(
+    Array.from({ length: parts }, () => filters / parts),
+    [parts],
+    'filter_parts',
+  );
   const ws = b.ops('Split', [w, sizes], { axis: 0 }, { outputs: parts });
   const bs = bias ? b.ops('Split', [bias, sizes], { axis: 0 }, { outputs: parts }) : undefined;
   const ys = ws.map((wi, i) => b.op('Conv', [x, wi, ...(bs ? [bs[i] as string] : [])], attrs));
   return b.op('Concat', ys, { axis: 1 }, output === undefined ? {} : { outputs: [output] });
 }
-

@@ -93,7 +93,13 @@ function flippedBackward(ctx: VjpContext, p: ConvBackwardInput): string {
   const w = adjointWeight(b, p.w, p.wShape, p.g.group, true);
   const attrs = { strides: p.g.strides.map(() => 1), dilations: p.g.dilations, group: p.g.group };
   const [, channels = 1, ...spatial] = p.xShape;
-  const parts = p.splitFilters ? filterParts(channels, spatial.reduce((q, d) => q * d, 1), p.g.group) : 1;
+  const parts = p.splitFilters
+    ? filterParts(
+        channels,
+        spatial.reduce((q, d) => q * d, 1),
+        p.g.group,
+      )
+    : 1;
   if (parts === 1 || pads.some((q) => q < 0)) return convWithPads(b, spread, w, pads, attrs);
   return convByFilterParts(b, [spread.name, w], { ...attrs, pads: [...pads] }, channels, parts);
 }
