@@ -64,11 +64,16 @@ describe('filter halves for filter-heavy convs', () => {
     const split = await buildStepGraph(nodeRuntime, prepared, options, { threads: 2 });
     const plain = await buildStepGraph(nodeRuntime, prepared, { ...options, splitConvs: false }, { threads: 2 });
     const oneThread = await buildStepGraph(nodeRuntime, prepared, options, { threads: 1 });
+    // no thread count given: the runtime's own default decides
+    const runtimeOne = await buildStepGraph({ ...nodeRuntime, defaultThreads: 1 }, prepared, options);
+    const runtimeTwo = await buildStepGraph({ ...nodeRuntime, defaultThreads: 2 }, prepared, options);
     const convs = (s: StepGraph) => s.graph.nodes.filter((n) => n.opType === 'Conv').length;
     // plain: conv1, conv2, conv2's input gradient, conv1's weight gradient (conv2's is a Gemm)
     assert.equal(convs(plain), 4);
     assert.equal(convs(split), 8, 'each of the four as two halves');
     assert.equal(convs(oneThread), 4, 'one thread: no halves');
+    assert.equal(convs(runtimeOne), 4);
+    assert.equal(convs(runtimeTwo), 8);
     assert.ok(!split.graph.nodes.some((n) => n.name === 'conv2'), 'the forward conv2 is replaced by its halves');
     // the weights of the four, and conv2's bias
     assert.equal(split.graph.nodes.filter((n) => n.opType === 'Split').length, 5);
