@@ -138,4 +138,8 @@ const providerOptions = () => {
 export const nodeRuntime: Runtime = {
   ...ortRuntime(() => loadOrt(executionProviders()), 'onnxruntime-node', providerOptions),
   memoryBytes: totalmem(),
+  get defaultThreads() {
+    threadsMemo ??= { value: defaultThreads() };
+    return threadsMemo.value;
+  },
 };

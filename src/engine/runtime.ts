@@ -114,6 +114,8 @@ export interface Runtime {
   readonly name: string;
   /** The machine's memory in bytes, when the adapter can tell (Node: `os.totalmem()`); sets default memory limits. */
   readonly memoryBytes?: number;
+  /** The intra-op threads its sessions use when {@link SessionOptions.threads} is unset, when the adapter can tell. */
+  readonly defaultThreads?: number;
   createSession(bytes: Uint8Array, options?: SessionOptions): Promise<RuntimeSession>;
   /** A store for compiled plans; without one every process compiles afresh. */
   readonly compileStore?: CompileStore;

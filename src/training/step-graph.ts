@@ -10,8 +10,9 @@
  */
 import { differentiate, seedInputName } from '../compiler/differentiate.js';
 import { convRuleWith } from '../compiler/rules/conv.js';
+import { GEMM_INPUT_GRAD_POSITIONS } from '../compiler/rules/conv-gemm.js';
 import { standardRules } from '../compiler/rulesets/index.js';
-import { extendRuleSet } from '../compiler/vjp.js';
+import { extendRuleSet, type RuleSet } from '../compiler/vjp.js';
 import type { PreparedGraph } from '../engine/prepare.js';
 import { probeGraph } from '../engine/probe.js';
 import type { Runtime, SessionOptions } from '../engine/runtime.js';
@@ -27,6 +28,7 @@ import { fuseMomentumIntoGemm } from './fuse-momentum.js';
 import { lowerWideConvs, TRAINING_GEMM_POSITIONS } from './gemm-convs.js';
 import type { LossContext, LossTerm } from './loss.js';
 import type { Optimizer, OptimizerHyper } from './optimizers/types.js';
+import { splitFilterHeavyConvs } from './split-convs.js';
 
 /** BatchNorm during training: batch statistics (and running updates), or the running ones, unchanged. */
 export type BatchNormMode = 'train' | 'frozen';
@@ -48,6 +50,14 @@ export interface StepGraphOptions {
   readonly gemmConvs?: boolean;
   /** Fold momentum updates into the Gemm that computes their gradient (fuse-momentum.ts; default true). */
   readonly fuseMomentum?: boolean;
+  /**
+   * Run dense convs with more filters than output positions per image (up to twice as many) as two
+   * Convs over halves of the filters, forward pass and gradients (split-convs.ts). Default: when the
+   * session runs more than one intra-op thread (or the count is unknown); with one thread the
+   * halves cost about 4 % more per ResNet-18 step; with two they are neutral on free cores and save
+   * time when other work takes the second core at times (notes-s12/train13f.md).
+   */
+  readonly splitConvs?: boolean;
 }
 
 /** A tensor fed in and returned updated. */
@@ -79,8 +89,18 @@ export interface StepGraph {
   readonly carried: readonly Carried[];
 }
 
-/** The standard rules, with wide convs' input gradients as Gemms at the training step's threshold (gemm-convs.ts). */
-const TRAINING_RULES = extendRuleSet(standardRules, 'training', { Conv: convRuleWith(TRAINING_GEMM_POSITIONS) });
+/**
+ * The standard rules with the training step's Conv rule: wide convs' input gradients as Gemms at
+ * the step's threshold (gemm-convs.ts) unless `gemmConvs` is false, filter-heavy ones as filter
+ * halves (split-convs.ts) unless `splitConvs` is false.
+ */
+function trainingRules(options: Pick<StepGraphOptions, 'gemmConvs' | 'splitConvs'>): RuleSet {
+  const gemm = options.gemmConvs !== false;
+  const split = options.splitConvs !== false;
+  if (!gemm && !split) return standardRules;
+  const conv = convRuleWith(gemm ? TRAINING_GEMM_POSITIONS : GEMM_INPUT_GRAD_POSITIONS, split);
+  return extendRuleSet(standardRules, `training${gemm ? '' : '-no-gemm'}${split ? '' : '-no-split'}`, { Conv: conv });
+}
 
 /** The output that returns a carried tensor's next value. @example `nextName('fc.weight') // 'next:fc.weight'` */
 export const nextName = (name: string): string => `next:${name}`;
@@ -129,6 +149,8 @@ function renameTensor(graph: Graph, from: string, to: string): void {
  */
 export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, options: StepGraphOptions, session: SessionOptions = {}): Promise<StepGraph> {
   const g = prepared.graph.clone();
+  const threads = session.threads ?? runtime.defaultThreads;
+  const convs = { gemmConvs: options.gemmConvs, splitConvs: options.splitConvs ?? (threads === undefined || threads > 1) };
   const shapeOf = (t: string): readonly number[] => prepared.shapes.get(t) ?? g.initializerDims(t);
   const input = g.primaryInput().name;
   const logits = logitsOf(g, shapeOf);
@@ -177,7 +199,7 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
     g.outputs.push({ name, elemType: DataType.FLOAT, dims: [] });
   });
   const probe = await probeGraph(runtime, g, session);
-  const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, options.gemmConvs === false ? standardRules : TRAINING_RULES);
+  const d = differentiate(g, probe, { seeds: [LOSS], wrt: options.trainable, read: [] }, trainingRules(convs));
   const graph = d.graph;
   // The loss is seeded with 1 inside the graph.
   const seed = seedInputName(LOSS);
@@ -224,6 +246,7 @@ export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, 
   const forwardConvs = new Set(g.nodes.filter((n) => n.opType === 'Conv' && n.name).map((n) => n.name as string));
   const known = (t: string) => prepared.shapes.get(t) ?? prepared.graph.initializerDims(t);
   if (options.gemmConvs !== false) lowerWideConvs(graph, known, forwardConvs, d.gradientOutputs);
+  if (convs.splitConvs) splitFilterHeavyConvs(graph, known, forwardConvs);
   if (options.fuseMomentum !== false) fuseMomentumIntoGemm(graph, known);
   graph.nodes = graph.topoSorted();
   graph.invalidate();

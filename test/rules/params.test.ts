@@ -12,7 +12,7 @@ import { convWeightGrad, weightGradEndPads } from '../../src/compiler/rules/conv
 import { standardRules } from '../../src/compiler/rulesets/index.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { probeGraph } from '../../src/engine/probe.js';
-import { float } from '../../src/onnx/attributes.js';
+import { attrInt, float } from '../../src/onnx/attributes.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { COMPILER_OPSET, upgradeOpset } from '../../src/onnx/upgrade.js';
@@ -304,6 +304,10 @@ describe('Conv weight gradient as one Gemm per tap (many rows)', () => {
           b.op('Identity', [convWeightGrad(b, p)], {}, { outputs: ['conv'] });
         },
       });
+      // one Gemm per tap, and dYᵀ formed once before them: no transposed A inside a tap's Gemm
+      const gemms = graphFromBytes(bytes).nodes.filter((n) => n.opType === 'Gemm');
+      assert.equal(gemms.length, 9);
+      assert.ok(gemms.every((n) => attrInt(n, 'transA', 0) === 0 && attrInt(n, 'transB', 0) === 0));
       const session = await nodeRuntime.createSession(bytes);
       try {
         const r = await session.run({ x: { data: uniform(size(c.x), rng(3)), shape: c.x }, dy: { data: uniform(size(dyShape), rng(4)), shape: dyShape } });

@@ -32,6 +32,7 @@ import {
 import { convTransposeGeometry, flippedConvPads, transposeOutputPadding, type WindowGeometry, windowGeometry } from './conv-geometry.js';
 import { adjointWeight, convWithPads, cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
 import { convBiasGrad, convWeightGrad } from './conv-params.js';
+import { convByFilterParts, filterParts } from './conv-split.js';
 import { grad0 } from './util.js';
 
 /** How the input gradient of one Conv is computed (see the file comment). */
@@ -73,6 +74,8 @@ interface ConvBackwardInput {
   readonly wShape: readonly number[];
   readonly xShape: readonly number[];
   readonly g: WindowGeometry;
+  /** Run the dense Conv that computes dX as filter halves when {@link filterParts} says so (conv-split.ts). */
+  readonly splitFilters?: boolean;
 }
 
 function pointwiseBackward(ctx: VjpContext, p: ConvBackwardInput): string {
@@ -88,7 +91,17 @@ function flippedBackward(ctx: VjpContext, p: ConvBackwardInput): string {
   const spread = spreadWithZeros(b, p.dy, p.g.strides);
   const pads = flippedConvPads(p.g, p.xShape.slice(2), spread.shape.slice(2));
   const w = adjointWeight(b, p.w, p.wShape, p.g.group, true);
-  return convWithPads(b, spread, w, pads, { strides: p.g.strides.map(() => 1), dilations: p.g.dilations, group: p.g.group });
+  const attrs = { strides: p.g.strides.map(() => 1), dilations: p.g.dilations, group: p.g.group };
+  const [, channels = 1, ...spatial] = p.xShape;
+  const parts = p.splitFilters
+    ? filterParts(
+        channels,
+        spatial.reduce((q, d) => q * d, 1),
+        p.g.group,
+      )
+    : 1;
+  if (parts === 1 || pads.some((q) => q < 0)) return convWithPads(b, spread, w, pads, attrs);
+  return convByFilterParts(b, [spread.name, w], { ...attrs, pads: [...pads] }, channels, parts);
 }
 
 function transposeBackward(ctx: VjpContext, p: ConvBackwardInput): string {
@@ -145,15 +158,18 @@ export function forwardByGemm(g: WindowGeometry, channels: readonly [number, num
 
 /**
  * The Conv rule with `gemmPositions` as the input gradient's Gemm threshold (see
- * {@link convBackwardFormulation}); {@link convRule} is the one with the default.
+ * {@link convBackwardFormulation}); {@link convRule} is the one with the default. With
+ * `splitFilters`, the Convs that compute a `flipped` input gradient or a weight gradient run as two
+ * Convs over halves of their filters when they have more filters than output positions per image
+ * (conv-split.ts; the training step's choice).
  *
  * @example
  * ```ts
- * const rules = extendRuleSet(standardRules, 'training', { Conv: convRuleWith(16) });
+ * const rules = extendRuleSet(standardRules, 'training', { Conv: convRuleWith(16, true) });
  * ```
  */
-export function convRuleWith(gemmPositions: number): VjpRule {
-  return (ctx) => convVjp(ctx, gemmPositions);
+export function convRuleWith(gemmPositions: number, splitFilters = false): VjpRule {
+  return (ctx) => convVjp(ctx, gemmPositions, splitFilters);
 }
 
 /**
@@ -167,7 +183,7 @@ export function convRuleWith(gemmPositions: number): VjpRule {
  */
 export const convRule: VjpRule = convRuleWith(GEMM_INPUT_GRAD_POSITIONS);
 
-function convVjp(ctx: VjpContext, gemmPositions: number): ReturnType<VjpRule> {
+function convVjp(ctx: VjpContext, gemmPositions: number, splitFilters: boolean): ReturnType<VjpRule> {
   const xShape = ctx.shape(ctx.input(0));
   const w = ctx.input(1);
   const wShape = ctx.shape(w);
@@ -176,8 +192,8 @@ function convVjp(ctx: VjpContext, gemmPositions: number): ReturnType<VjpRule> {
   const channels: [number, number] = [xShape[1] as number, wShape[0] as number];
   const positions = dy.shape.slice(2).reduce((p, d) => p * d, 1);
   const form = convBackwardFormulation(g, channels[0], channels[1], positions, gemmPositions);
-  const dX = ctx.needsGrad(0) ? CONV_BACKWARD[form](ctx, { dy, w, wShape, xShape, g }) : undefined;
-  const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g };
+  const dX = ctx.needsGrad(0) ? CONV_BACKWARD[form](ctx, { dy, w, wShape, xShape, g, splitFilters }) : undefined;
+  const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g, splitFilters };
   const dW = ctx.needsGrad(1) ? (weightGradByGemm(g, channels, positions, xShape[0] ?? 1) ? gemmWeightGrad : convWeightGrad)(ctx.b, wg) : undefined;
   const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
   return [dX, dW, dB];

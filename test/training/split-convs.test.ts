@@ -1,0 +1,108 @@
+/**
+ * The training step runs dense convs with more filters than output positions per image as two
+ * Convs over halves of the filters (src/compiler/rules/conv-split.ts, src/training/split-convs.ts):
+ * which convs split, and a compiled step with the halves (forward pass, input gradient, weight
+ * gradient) computes what the step without them computes.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { filterParts } from '../../src/compiler/rules/conv-split.js';
+import { nodeRuntime } from '../../src/engine/node.js';
+import { prepareGraph } from '../../src/engine/prepare.js';
+import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
+import { encodeModel } from '../../src/onnx/proto.js';
+import { readFloats } from '../../src/onnx/tensors.js';
+import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
+import { sgd } from '../../src/training/optimizers/index.js';
+import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
+import { buildStepGraph, type StepGraph } from '../../src/training/step-graph.js';
+import { maxRelative } from '../helpers/compare.js';
+import { rng, uniform } from '../helpers/gradcheck.js';
+
+const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+describe('filter halves for filter-heavy convs', () => {
+  it('splits dense convs with more filters than positions, up to twice as many, into 2', () => {
+    assert.equal(filterParts(128, 64, 1), 2); // ResNet-18 layer2 at 64 px
+    assert.equal(filterParts(64, 49, 1), 2); // conv1's weight gradient (7×7 taps)
+    assert.equal(filterParts(64, 64, 1), 1); // as many filters as positions: batch-parallel already
+    assert.equal(filterParts(64, 256, 1), 1);
+    assert.equal(filterParts(256, 16, 1), 1); // more than twice: halves would still be filter-heavy
+    assert.equal(filterParts(128, 64, 2), 1); // grouped
+    assert.equal(filterParts(41, 25, 1), 1); // odd
+  });
+
+  it('a compiled step with split forward, input-gradient and weight-gradient convs equals the step without', async () => {
+    // x [4, 3, 5, 5] → conv1 5×5 (3 → 40 at 25 positions; its weight gradient: 40 filters over 25
+    // taps) → ReLU → conv2 3×3 with bias (40 → 40 at 25 positions; its input gradient: 40 filters at
+    // 25 positions) → ReLU → pool → fc. All four convs split (conv2's weight gradient is a Gemm).
+    const random = rng(5);
+    const w = (b: Parameters<Parameters<typeof buildModel>[0]['build']>[0], name: string, dims: number[]) =>
+      b.weight(name, uniform(size(dims), random, -0.2, 0.2), dims);
+    const source = graphFromBytes(
+      buildModel({
+        opset: 17,
+        inputs: [{ name: 'x', dims: ['batch', 3, 5, 5] }],
+        outputs: ['logits'],
+        build: (b) => {
+          const h1 = b.op('Relu', [b.op('Conv', ['x', w(b, 'conv1.weight', [40, 3, 5, 5])], { pads: [2, 2, 2, 2] }, { name: 'conv1' })]);
+          const c2 = b.op('Conv', [h1, w(b, 'conv2.weight', [40, 40, 3, 3]), w(b, 'conv2.bias', [40])], { pads: [1, 1, 1, 1] }, { name: 'conv2' });
+          const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [b.op('Relu', [c2])])]);
+          b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 40]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
+        },
+      }),
+    );
+    const shape = [4, 3, 5, 5];
+    const prepared = await prepareGraph(nodeRuntime, source, shape);
+    const options = {
+      trainable: ['conv1.weight', 'conv2.weight', 'conv2.bias', 'fc.weight', 'fc.bias'],
+      optimizer: sgd,
+      hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
+      bn: 'train' as const,
+      loss: [softmaxCrossEntropy()],
+    };
+    const split = await buildStepGraph(nodeRuntime, prepared, options, { threads: 2 });
+    const plain = await buildStepGraph(nodeRuntime, prepared, { ...options, splitConvs: false }, { threads: 2 });
+    const oneThread = await buildStepGraph(nodeRuntime, prepared, options, { threads: 1 });
+    // no thread count given: the runtime's own default decides
+    const runtimeOne = await buildStepGraph({ ...nodeRuntime, defaultThreads: 1 }, prepared, options);
+    const runtimeTwo = await buildStepGraph({ ...nodeRuntime, defaultThreads: 2 }, prepared, options);
+    const convs = (s: StepGraph) => s.graph.nodes.filter((n) => n.opType === 'Conv').length;
+    // plain: conv1, conv2, conv2's input gradient, conv1's weight gradient (conv2's is a Gemm)
+    assert.equal(convs(plain), 4);
+    assert.equal(convs(split), 8, 'each of the four as two halves');
+    assert.equal(convs(oneThread), 4, 'one thread: no halves');
+    assert.equal(convs(runtimeOne), 4);
+    assert.equal(convs(runtimeTwo), 8);
+    assert.ok(!split.graph.nodes.some((n) => n.name === 'conv2'), 'the forward conv2 is replaced by its halves');
+    // the weights of the four, and conv2's bias
+    assert.equal(split.graph.nodes.filter((n) => n.opType === 'Split').length, 5);
+    const x = { data: uniform(size(shape), rng(2)), shape };
+    const run = async (step: StepGraph) => {
+      const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {
+        [step.input]: x,
+        [step.oneHot]: { data: oneHotRows([0, 1, 2, 3], 5), shape: [4, 5] },
+        [step.scalars.lr as string]: { data: new Float32Array([0.5]), shape: [] },
+      };
+      for (const c of step.carried) {
+        const init = source.initializers.get(c.input);
+        feeds[c.input] = { data: init ? readFloats(init) : new Float32Array(size(c.dims)), shape: c.dims };
+      }
+      const session = await nodeRuntime.createSession(encodeModel(step.graph.toModel()));
+      try {
+        return await session.run(feeds);
+      } finally {
+        await session.dispose();
+      }
+    };
+    const [a, b] = [await run(split), await run(plain)];
+    for (const t of [split.logits, ...split.carried.map((c) => c.output)]) {
+      const [u, v] = [a[t]?.data as Float32Array, b[t]?.data as Float32Array];
+      assert.ok(maxRelative(v, u) < 1e-6, `${t}: max relative difference ${maxRelative(v, u)}`);
+    }
+    for (const name of ['conv1.weight', 'conv2.weight']) {
+      const w0 = readFloats(source.initializers.get(name) as never);
+      assert.ok(maxRelative(w0, a[`next:${name}`]?.data as Float32Array) > 1e-3, `${name} moved`);
+    }
+  });
+});
