@@ -76,7 +76,8 @@ describe('the clean pass in the first batch of coalitions', () => {
       assert.ok(Math.abs(sum - ((result.scores as number[])[i] as number) + (base[i] as number)) < 1e-3, `efficiency, sample ${i}`);
     });
     const rows = batches.reduce((a, b) => a + b, 0);
-    assert.equal(rows, 2 * (1 + 1 + (result.details?.samples as number[])[0]!), 'per sample: the clean row, the baseline row and the coalitions');
+    const coalitions = (result.details as { samples: number[] }).samples[0] as number;
+    assert.equal(rows, 2 * (1 + 1 + coalitions), 'per sample: the clean row, the baseline row and the coalitions');
     assert.deepEqual(
       batches,
       [...new Array(Math.floor(rows / 8)).fill(8), ...(rows % 8 ? [rows % 8] : [])],
