@@ -10,14 +10,14 @@ import { prepareGraph } from '../../src/engine/prepare.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
 import type { Graph } from '../../src/onnx/graph.js';
 import { encodeModel } from '../../src/onnx/proto.js';
-import { readFloats } from '../../src/onnx/tensors.js';
 import { lowerWideConvs } from '../../src/training/gemm-convs.js';
-import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
+import { softmaxCrossEntropy } from '../../src/training/loss.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
 import { buildStepGraph } from '../../src/training/step-graph.js';
 import { maxRelative } from '../helpers/compare.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
+import { assertSameStep } from '../helpers/step-compare.js';
 
 type Attrs = Record<string, number | number[]>;
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
@@ -140,32 +140,6 @@ async function compareLoweredStep(side: number): Promise<void> {
   // one im2col (the forward's product with the position matrix): the weight gradient's own (slices and a Concat) was pruned
   assert.equal(lowered.graph.nodes.filter((n) => n.opType === 'MatMul' && n.input?.some((i) => i.includes('im2col'))).length, 1);
   assert.equal(lowered.graph.nodes.filter((n) => n.opType === 'Concat').length, 0);
-  const x = { data: uniform(size(shape), rng(2)), shape };
-  const run = async (step: typeof lowered) => {
-    const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {
-      [step.input]: x,
-      [step.oneHot]: { data: oneHotRows([0, 1, 2, 3], 5), shape: [4, 5] },
-      [step.scalars.lr as string]: { data: new Float32Array([0.5]), shape: [] },
-    };
-    for (const c of step.carried) {
-      const init = source.initializers.get(c.input);
-      feeds[c.input] = { data: init ? readFloats(init) : new Float32Array(size(c.dims)), shape: c.dims };
-    }
-    const session = await nodeRuntime.createSession(encodeModel(step.graph.toModel()));
-    try {
-      return await session.run(feeds);
-    } finally {
-      await session.dispose();
-    }
-  };
-  const [a, b] = [await run(lowered), await run(plain)];
-  for (const t of [lowered.logits, ...lowered.carried.map((c) => c.output)]) {
-    const [u, v] = [a[t]?.data as Float32Array, b[t]?.data as Float32Array];
-    assert.ok(maxRelative(v, u) < 1e-5, `${t}: max relative difference ${maxRelative(v, u)}`);
-  }
-  // and the step moved both weights (the comparison above is not between two no-ops)
-  for (const name of ['pre.weight', 'conv.weight']) {
-    const w0 = readFloats(source.initializers.get(name) as never);
-    assert.ok(maxRelative(w0, a[`next:${name}`]?.data as Float32Array) > 1e-3, `${name} moved`);
-  }
+  // the step also moves both weights (the comparison is not between two no-ops)
+  await assertSameStep(lowered, plain, source, shape, 1e-5, ['pre.weight', 'conv.weight']);
 }

@@ -10,14 +10,12 @@ import { filterParts } from '../../src/compiler/rules/conv-split.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { prepareGraph } from '../../src/engine/prepare.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
-import { encodeModel } from '../../src/onnx/proto.js';
-import { readFloats } from '../../src/onnx/tensors.js';
-import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
+import { softmaxCrossEntropy } from '../../src/training/loss.js';
 import { sgd } from '../../src/training/optimizers/index.js';
 import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
 import { buildStepGraph, type StepGraph } from '../../src/training/step-graph.js';
-import { maxRelative } from '../helpers/compare.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
+import { assertSameStep } from '../helpers/step-compare.js';
 
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
@@ -77,32 +75,6 @@ describe('filter halves for filter-heavy convs', () => {
     assert.ok(!split.graph.nodes.some((n) => n.name === 'conv2'), 'the forward conv2 is replaced by its halves');
     // the weights of the four, and conv2's bias
     assert.equal(split.graph.nodes.filter((n) => n.opType === 'Split').length, 5);
-    const x = { data: uniform(size(shape), rng(2)), shape };
-    const run = async (step: StepGraph) => {
-      const feeds: Record<string, { data: Float32Array; shape: readonly number[] }> = {
-        [step.input]: x,
-        [step.oneHot]: { data: oneHotRows([0, 1, 2, 3], 5), shape: [4, 5] },
-        [step.scalars.lr as string]: { data: new Float32Array([0.5]), shape: [] },
-      };
-      for (const c of step.carried) {
-        const init = source.initializers.get(c.input);
-        feeds[c.input] = { data: init ? readFloats(init) : new Float32Array(size(c.dims)), shape: c.dims };
-      }
-      const session = await nodeRuntime.createSession(encodeModel(step.graph.toModel()));
-      try {
-        return await session.run(feeds);
-      } finally {
-        await session.dispose();
-      }
-    };
-    const [a, b] = [await run(split), await run(plain)];
-    for (const t of [split.logits, ...split.carried.map((c) => c.output)]) {
-      const [u, v] = [a[t]?.data as Float32Array, b[t]?.data as Float32Array];
-      assert.ok(maxRelative(v, u) < 1e-6, `${t}: max relative difference ${maxRelative(v, u)}`);
-    }
-    for (const name of ['conv1.weight', 'conv2.weight']) {
-      const w0 = readFloats(source.initializers.get(name) as never);
-      assert.ok(maxRelative(w0, a[`next:${name}`]?.data as Float32Array) > 1e-3, `${name} moved`);
-    }
+    await assertSameStep(split, plain, source, shape, 1e-6, ['conv1.weight', 'conv2.weight']);
   });
 });
