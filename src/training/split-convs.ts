@@ -4,10 +4,11 @@
  * compute input and weight gradients are split by the Conv rule itself (`convRuleWith`'s
  * `splitFilters`). The rewrite runs after differentiation, so the backward graph is the unsplit
  * Conv's. Measured on ResNet-18's step (2 threads): neutral when both cores are free, 2–3 ms less
- * per split conv when another job takes the second core at times (notes-s12/train13f.md).
+ * per split conv when another job takes the second core at times (BENCHMARKS.md, "Training step", session 12).
  */
 
 import { convByFilterParts, filterParts } from '../compiler/rules/conv-split.js';
+import { product } from '../compiler/rules/static-inputs.js';
 import { type AttrValue, attrInt, attrInts, attrString, hasAttr } from '../onnx/attributes.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { Graph } from '../onnx/graph.js';
@@ -37,11 +38,7 @@ export function splitFilterHeavyConvs(graph: Graph, shape: (tensor: string) => r
       wShape.slice(2).every((k) => k === 1) && attrInts(node, 'strides', []).every((v) => v === 1) && attrInts(node, 'pads', []).every((v) => v === 0);
     if (direct) continue;
     const filters = wShape[0] as number;
-    const parts = filterParts(
-      filters,
-      yShape.slice(2).reduce((p, d) => p * d, 1),
-      attrInt(node, 'group', 1),
-    );
+    const parts = filterParts(filters, product(yShape.slice(2)), attrInt(node, 'group', 1));
     if (parts === 1) continue;
     convByFilterParts(b, node.input ?? [], convAttributes(node), filters, parts, output);
     replaced.add(node);

@@ -55,7 +55,7 @@ export interface StepGraphOptions {
    * Convs over halves of the filters, forward pass and gradients (split-convs.ts). Default: when the
    * session runs more than one intra-op thread (or the count is unknown); with one thread the
    * halves cost about 4 % more per ResNet-18 step; with two they are neutral on free cores and save
-   * time when other work takes the second core at times (notes-s12/train13f.md).
+   * time when other work takes the second core at times (BENCHMARKS.md, "Training step", session 12).
    */
   readonly splitConvs?: boolean;
 }

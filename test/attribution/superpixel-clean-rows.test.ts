@@ -8,7 +8,7 @@ import { kernelShap } from '../../src/attribution/perturbation/kernel-shap.js';
 import { DEFAULT_LIME_SAMPLES, lime, limeDesign, scoreLimeSets } from '../../src/attribution/perturbation/lime.js';
 import { functionScorer } from '../../src/attribution/perturbation/scorer.js';
 import { type CoalitionSet, prepareSuperpixels, setupSuperpixels } from '../../src/attribution/perturbation/superpixel-sampling.js';
-import { scoreWithCleanRows, withCleanRow } from '../../src/attribution/perturbation/superpixel-scoring.js';
+import { scoreWithCleanRows, withCleanRow, withLeadingRows } from '../../src/attribution/perturbation/superpixel-scoring.js';
 import { isLucernaError } from '../../src/errors.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 
@@ -91,6 +91,7 @@ describe('the clean pass in the first batch of coalitions', () => {
     await assert.rejects(scoreWithCleanRows(setup, [bad, bad], {}), /first coalition of every set must keep every superpixel/);
     const good = withCleanRow({ z: Uint8Array.of(0, 1, 0, 1), count: 1, features: 4 });
     assert.deepEqual([...good.z], [1, 1, 1, 1, 0, 1, 0, 1]);
+    assert.deepEqual([...withLeadingRows({ z: Uint8Array.of(0, 1), count: 1, features: 2 }, [1, 0]).z], [1, 1, 0, 0, 0, 1]);
     await assert.rejects(
       scoreWithCleanRows(setup, [good, good], { target: [1] }),
       (e) => isLucernaError(e) && /Got 1 targets for a batch of 2/.test(e.message),

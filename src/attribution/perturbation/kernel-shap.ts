@@ -37,7 +37,7 @@ import {
   setupSuperpixels,
   superpixelResult,
 } from './superpixel-sampling.js';
-import { scoreWithCleanRows, withCleanRow } from './superpixel-scoring.js';
+import { scoreWithCleanRows, withCleanRow, withLeadingRows } from './superpixel-scoring.js';
 
 export {
   DEFAULT_SHAPLEY_ESTIMATOR,
@@ -281,13 +281,6 @@ export function shapleyCoalitions(features: number, budget: number, seed: number
   return rows.toSet(false);
 }
 
-/** The empty coalition (the baseline) followed by the sampled ones: what gets scored. */
-function withBaselineRow(c: WeightedCoalitions): CoalitionSet {
-  const z = new Uint8Array((c.count + 1) * c.features);
-  z.set(c.z, c.features);
-  return { z, count: c.count + 1, features: c.features };
-}
-
 /**
  * KernelSHAP over superpixels: one Shapley value per superpixel, painted onto its pixels (the map
  * has the input's shape), with Σφ = f(x) − f(baseline) to float precision. `details` holds per
@@ -322,8 +315,9 @@ export const kernelShap: BlackBoxMethod<KernelShapOptions> = {
     const seed = seedOption(options.seed);
     const setup = setupSuperpixels(model, x, options, 'KernelSHAP');
     const plans = setup.segmentations.map((s) => planEstimate(s.count, options.samples ?? defaultShapleySamples(s.count, estimator), seed, estimator));
-    // A first row keeping every superpixel is the clean pass, scored with the coalitions.
-    const sets = plans.map((p) => withCleanRow(p.walks ? p.walks.set : withBaselineRow(p.coalitions)));
+    // A first row keeping every superpixel is the clean pass, scored with the coalitions; the regression's
+    // sampled coalitions also get the empty one (the baseline) in front.
+    const sets = plans.map((p) => (p.walks ? withCleanRow(p.walks.set) : withLeadingRows(p.coalitions, [1, 0])));
     const { problem, scores: withClean } = await scoreWithCleanRows(setup, sets, options);
     const scores = withClean.map((s) => s.subarray(1));
     const baselineScores = scores.map((s) => s[0] as number);

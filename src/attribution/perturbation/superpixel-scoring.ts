@@ -149,6 +149,24 @@ export async function scoreWithCleanRows(
 }
 
 /**
+ * `set` with rows in front: one per entry of `leading`, every superpixel kept (1) or removed (0).
+ *
+ * @example
+ * ```ts
+ * withLeadingRows({ z: Uint8Array.of(0, 1), count: 1, features: 2 }, [1, 0]).z; // [1, 1, 0, 0, 0, 1]
+ * ```
+ */
+export function withLeadingRows(set: CoalitionSet, leading: readonly (0 | 1)[]): CoalitionSet {
+  const n = leading.length;
+  const z = new Uint8Array((set.count + n) * set.features);
+  leading.forEach((bit, r) => {
+    z.fill(bit, r * set.features, (r + 1) * set.features);
+  });
+  z.set(set.z.subarray(0, set.count * set.features), n * set.features);
+  return { z, count: set.count + n, features: set.features };
+}
+
+/**
  * `set` with a first row that keeps every superpixel (the unperturbed sample), for
  * {@link scoreWithCleanRows}; the scores of the original rows are then `scores.subarray(1)`.
  *
@@ -158,8 +176,5 @@ export async function scoreWithCleanRows(
  * ```
  */
 export function withCleanRow(set: CoalitionSet): CoalitionSet {
-  const z = new Uint8Array((set.count + 1) * set.features);
-  z.fill(1, 0, set.features);
-  z.set(set.z.subarray(0, set.count * set.features), set.features);
-  return { z, count: set.count + 1, features: set.features };
+  return withLeadingRows(set, [1]);
 }

@@ -12,8 +12,8 @@
  */
 import type { GraphBuilder } from '../../onnx/builder.js';
 import type { WindowGeometry } from './conv-geometry.js';
-import { convWithPads } from './conv-lowering.js';
-import { convByFilterParts, filterParts } from './conv-split.js';
+import { splittableConv } from './conv-split.js';
+import { product } from './static-inputs.js';
 import { reshapeTo } from './util.js';
 
 /** What the weight gradient of one Conv needs. */
@@ -70,18 +70,8 @@ export function convWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   const kernel = b.op('Transpose', [p.dy], { perm: [1, 0, ...tail.map((a) => a - 1)] });
   const pads = [...p.g.pads.slice(0, r), ...weightGradEndPads(p.g, spatial, p.dyShape.slice(2))];
   const attrs = { strides: p.g.dilations, dilations: p.g.strides, group };
-  const filters = p.dyShape[1] as number;
-  const parts = p.splitFilters
-    ? filterParts(
-        filters,
-        p.g.kernel.reduce((q, k) => q * k, 1),
-        group,
-      )
-    : 1;
-  const taps =
-    parts > 1 && pads.every((q) => q >= 0)
-      ? convByFilterParts(b, [xr, kernel], { ...attrs, pads }, filters, parts)
-      : convWithPads(b, { name: xr, shape: [perGroup, group * batch, ...spatial] }, kernel, pads, attrs);
+  const parts = p.splitFilters ? { filters: p.dyShape[1] as number, positions: product(p.g.kernel) } : undefined;
+  const taps = splittableConv(b, { name: xr, shape: [perGroup, group * batch, ...spatial] }, kernel, pads, attrs, parts);
   // [C/g, M, k…] → [M, C/g, k…]
   return b.op('Transpose', [taps], { perm: [1, 0, ...tail.map((a) => a - 1)] });
 }

@@ -10,6 +10,7 @@
  */
 import type { AttrValue } from '../../onnx/attributes.js';
 import type { GraphBuilder } from '../../onnx/builder.js';
+import { type ConvAttrs, convWithPads, type Shaped } from './conv-lowering.js';
 
 /**
  * How many filter parts a dense Conv with `filters` filters and `positions` output positions per
@@ -53,4 +54,27 @@ export function convByFilterParts(
   const bs = bias ? b.ops('Split', [bias, sizes], { axis: 0 }, { outputs: parts }) : undefined;
   const ys = ws.map((wi, i) => b.op('Conv', [x, wi, ...(bs ? [bs[i] as string] : [])], attrs));
   return b.op('Concat', ys, { axis: 1 }, output === undefined ? {} : { outputs: [output] });
+}
+
+/**
+ * A Conv emitted by {@link convWithPads}, or as filter parts when `split` is given, {@link filterParts}
+ * splits its `filters` over `positions` output positions per image and no pad is negative (the
+ * backward convs' one choice: `flipped` input gradients and swapped-roles weight gradients).
+ *
+ * @example
+ * ```ts
+ * const dx = splittableConv(b, spread, w, pads, attrs, { filters: 128, positions: 64 });
+ * ```
+ */
+export function splittableConv(
+  b: GraphBuilder,
+  x: Shaped,
+  w: string,
+  pads: readonly number[],
+  attrs: ConvAttrs,
+  split?: { readonly filters: number; readonly positions: number },
+): string {
+  const parts = split ? filterParts(split.filters, split.positions, attrs.group) : 1;
+  if (!split || parts === 1 || pads.some((q) => q < 0)) return convWithPads(b, x, w, pads, attrs);
+  return convByFilterParts(b, [x.name, w], { ...attrs, pads: [...pads] }, split.filters, parts);
 }

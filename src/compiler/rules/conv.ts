@@ -32,7 +32,8 @@ import {
 import { convTransposeGeometry, flippedConvPads, transposeOutputPadding, type WindowGeometry, windowGeometry } from './conv-geometry.js';
 import { adjointWeight, convWithPads, cropOrPad, type Shaped, spreadWithZeros } from './conv-lowering.js';
 import { convBiasGrad, convWeightGrad } from './conv-params.js';
-import { convByFilterParts, filterParts } from './conv-split.js';
+import { splittableConv } from './conv-split.js';
+import { product } from './static-inputs.js';
 import { grad0 } from './util.js';
 
 /** How the input gradient of one Conv is computed (see the file comment). */
@@ -93,15 +94,7 @@ function flippedBackward(ctx: VjpContext, p: ConvBackwardInput): string {
   const w = adjointWeight(b, p.w, p.wShape, p.g.group, true);
   const attrs = { strides: p.g.strides.map(() => 1), dilations: p.g.dilations, group: p.g.group };
   const [, channels = 1, ...spatial] = p.xShape;
-  const parts = p.splitFilters
-    ? filterParts(
-        channels,
-        spatial.reduce((q, d) => q * d, 1),
-        p.g.group,
-      )
-    : 1;
-  if (parts === 1 || pads.some((q) => q < 0)) return convWithPads(b, spread, w, pads, attrs);
-  return convByFilterParts(b, [spread.name, w], { ...attrs, pads: [...pads] }, channels, parts);
+  return splittableConv(b, spread, w, pads, attrs, p.splitFilters ? { filters: channels, positions: product(spatial) } : undefined);
 }
 
 function transposeBackward(ctx: VjpContext, p: ConvBackwardInput): string {
