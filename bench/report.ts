@@ -50,13 +50,19 @@ export function coreSection(rows: readonly CoreRow[]): Section {
   return { title: 'Core: forward and backward on ONNX Runtime', body: body + notes };
 }
 
-/** Writes the whole file. */
+/**
+ * Writes BENCHMARKS.md. Sections this run measured replace their namesakes in place (new ones are
+ * appended); every other section, hand-written ones included, is kept, so a full run never drops
+ * the by-hand measurements. A full run writes a fresh header; a partial one (`--only`) keeps the
+ * old header and adds a note naming what it reran.
+ */
 export function writeReport(path: string, sections: readonly Section[], startedAt: Date, seconds: number, partial = false): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const date = startedAt.toISOString().slice(0, 10);
-  if (partial && existsSync(path)) {
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (partial && existing) {
     const note = `Sections ${sections.map((s) => `"${s.title}"`).join(', ')} rerun with \`npm run bench -- --only\` on ${date} (${seconds.toFixed(0)} s); the others are from the full run above.`;
-    writeFileSync(path, mergeSections(readFileSync(path, 'utf8'), sections, note));
+    writeFileSync(path, mergeSections(existing, sections, note, date));
     return;
   }
   const header = [
@@ -67,13 +73,50 @@ export function writeReport(path: string, sections: readonly Section[], startedA
     'Models: torchvision MobileNetV2 and ResNet-18 with random weights from `../shared/models` (224×224 input).',
     '',
   ].join('\n');
-  const text = header + sections.map((s) => `## ${s.title}\n\n${s.body}\n`).join('\n');
-  writeFileSync(path, text);
+  writeFileSync(path, `${header}\n${mergedSections(existing, sections, date).join('\n')}`);
+}
+
+/** The paragraphs of a section that start with `**Reading`: the by-hand readings of a run. */
+function readingsOf(section: string): string[] {
+  return section.split(/\n{2,}/).filter((p) => p.startsWith('**Reading'));
+}
+
+/**
+ * A rerun section's markdown: the new body, then the old section's by-hand readings, kept under a
+ * line saying that their figures describe an earlier run (the bench cannot rewrite them).
+ */
+function rerunSection(section: Section, old: string | undefined, date: string): string {
+  const kept = old === undefined ? [] : readingsOf(old).map((p) => p.trimEnd());
+  const carried =
+    kept.length === 0
+      ? ''
+      : `\n*Readings kept from before the bench's rerun of ${date}: their figures describe earlier runs, not the tables above.*\n\n${kept.join('\n\n')}\n`;
+  return `## ${section.title}\n\n${section.body}\n${carried}`;
+}
+
+/** The `## ` sections of a BENCHMARKS.md text, and the text before the first one. */
+function splitSections(text: string): { head: string; parts: { title: string; text: string }[] } {
+  const parts = text.split(/^(?=## )/m);
+  const head = text.startsWith('## ') ? '' : (parts.shift() ?? '');
+  const titled = parts.map((p) => ({ title: p.slice(3, p.indexOf('\n') < 0 ? undefined : p.indexOf('\n')).trim(), text: p }));
+  return { head: head.trimEnd(), parts: titled };
+}
+
+/** Every section of `existing`, those measured in this run replaced in place, then the new ones. */
+function mergedSections(existing: string, sections: readonly Section[], date: string): string[] {
+  const fresh = new Map(sections.map((s) => [s.title, s]));
+  const kept = splitSections(existing).parts.map((p) => {
+    const section = fresh.get(p.title);
+    fresh.delete(p.title);
+    return section === undefined ? `${p.text.trimEnd()}\n` : rerunSection(section, p.text, date);
+  });
+  return [...kept, ...[...fresh.values()].map((s) => rerunSection(s, undefined, date))];
 }
 
 /**
  * An existing BENCHMARKS.md with the given sections replaced in place (matched by their `## title`
- * line) and new ones appended; every other section, hand-written ones included, is kept. `note`
+ * line) and new ones appended; every other section, hand-written ones included, is kept, and so
+ * are a rerun section's `**Reading` paragraphs (under a line dating them before the rerun). `note`
  * is added to the header, below any earlier partial-rerun notes (they still say which sections
  * they measured).
  *
@@ -82,15 +125,6 @@ export function writeReport(path: string, sections: readonly Section[], startedA
  * mergeSections('# B\n\nhead\n\n## A\n\nold\n', [{ title: 'A', body: 'new' }], 'rerun'); // '# B\n\nhead\n\nrerun\n\n## A\n\nnew\n'
  * ```
  */
-export function mergeSections(existing: string, sections: readonly Section[], note: string): string {
-  const parts = existing.split(/^(?=## )/m);
-  const head = (parts.shift() ?? '').trimEnd();
-  const byTitle = new Map(sections.map((s) => [s.title, `## ${s.title}\n\n${s.body}\n`]));
-  const kept = parts.map((p) => {
-    const title = p.slice(3, p.indexOf('\n') < 0 ? undefined : p.indexOf('\n')).trim();
-    const replacement = byTitle.get(title);
-    byTitle.delete(title);
-    return replacement === undefined ? p.trimEnd() + '\n' : replacement;
-  });
-  return [`${head}\n\n${note}\n`, ...kept, ...byTitle.values()].join('\n');
+export function mergeSections(existing: string, sections: readonly Section[], note: string, date = new Date().toISOString().slice(0, 10)): string {
+  return [`${splitSections(existing).head}\n\n${note}\n`, ...mergedSections(existing, sections, date)].join('\n');
 }
