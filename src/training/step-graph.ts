@@ -58,6 +58,13 @@ export interface StepGraphOptions {
    * time when other work takes the second core at times (BENCHMARKS.md, "Training step", session 12).
    */
   readonly splitConvs?: boolean;
+  /**
+   * Build the im2col of large conv weight gradients (ResNet-18's layer1 at 64 px, batch 32) by one
+   * Gather and multiply it in one Gemm (conv-gemm.ts, `gatheredColumns`), instead of per-tap
+   * slices and products. Default: as `splitConvs`; with two threads ≈ 2.5 % less per ResNet-18 step,
+   * with one ≈ 4 % more (BENCHMARKS.md, "Training step", session 13).
+   */
+  readonly gatherColumns?: boolean;
 }
 
 /** A tensor fed in and returned updated. */
@@ -92,14 +99,17 @@ export interface StepGraph {
 /**
  * The standard rules with the training step's Conv rule: wide convs' input gradients as Gemms at
  * the step's threshold (gemm-convs.ts) unless `gemmConvs` is false, filter-heavy ones as filter
- * halves (split-convs.ts) unless `splitConvs` is false.
+ * halves (split-convs.ts) unless `splitConvs` is false, large weight gradients over one gathered
+ * im2col unless `gatherColumns` is false.
  */
-function trainingRules(options: Pick<StepGraphOptions, 'gemmConvs' | 'splitConvs'>): RuleSet {
+function trainingRules(options: Pick<StepGraphOptions, 'gemmConvs' | 'splitConvs' | 'gatherColumns'>): RuleSet {
   const gemm = options.gemmConvs !== false;
   const split = options.splitConvs !== false;
-  if (!gemm && !split) return standardRules;
-  const conv = convRuleWith(gemm ? TRAINING_GEMM_POSITIONS : GEMM_INPUT_GRAD_POSITIONS, split);
-  return extendRuleSet(standardRules, `training${gemm ? '' : '-no-gemm'}${split ? '' : '-no-split'}`, { Conv: conv });
+  const gather = options.gatherColumns !== false;
+  if (!gemm && !split && !gather) return standardRules;
+  const conv = convRuleWith(gemm ? TRAINING_GEMM_POSITIONS : GEMM_INPUT_GRAD_POSITIONS, split, gather);
+  const name = `training${gemm ? '' : '-no-gemm'}${split ? '' : '-no-split'}${gather ? '' : '-no-gather'}`;
+  return extendRuleSet(standardRules, name, { Conv: conv });
 }
 
 /** The output that returns a carried tensor's next value. @example `nextName('fc.weight') // 'next:fc.weight'` */
@@ -150,7 +160,8 @@ function renameTensor(graph: Graph, from: string, to: string): void {
 export async function buildStepGraph(runtime: Runtime, prepared: PreparedGraph, options: StepGraphOptions, session: SessionOptions = {}): Promise<StepGraph> {
   const g = prepared.graph.clone();
   const threads = session.threads ?? runtime.defaultThreads;
-  const convs = { gemmConvs: options.gemmConvs, splitConvs: options.splitConvs ?? (threads === undefined || threads > 1) };
+  const threaded = threads === undefined || threads > 1;
+  const convs = { gemmConvs: options.gemmConvs, splitConvs: options.splitConvs ?? threaded, gatherColumns: options.gatherColumns ?? threaded };
   const shapeOf = (t: string): readonly number[] => prepared.shapes.get(t) ?? g.initializerDims(t);
   const input = g.primaryInput().name;
   const logits = logitsOf(g, shapeOf);

@@ -14,7 +14,7 @@ import { nodeRuntime } from '../../src/engine/node.js';
 import { probeGraph } from '../../src/engine/probe.js';
 import { attrInt, float } from '../../src/onnx/attributes.js';
 import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
-import { encodeModel } from '../../src/onnx/proto.js';
+import { encodeModel, type NodeProto } from '../../src/onnx/proto.js';
 import { COMPILER_OPSET, upgradeOpset } from '../../src/onnx/upgrade.js';
 import { maxRelative } from '../helpers/compare.js';
 import { type GradCheckSpec, gradCheck, rng, uniform } from '../helpers/gradcheck.js';
@@ -273,7 +273,7 @@ describe('differentiate with respect to initializers', () => {
   });
 });
 
-describe('Conv weight gradient as one Gemm per tap (many rows)', () => {
+describe('Conv weight gradient at many rows: one Gemm per tap, or one Gemm over a gathered im2col', () => {
   const cases = [
     { name: '3×3 pad 1, 4608 rows', x: [2, 32, 48, 48], w: [40, 32, 3, 3], ints: { pads: [1, 1, 1, 1] } },
     {
@@ -282,41 +282,55 @@ describe('Conv weight gradient as one Gemm per tap (many rows)', () => {
       w: [32, 32, 3, 3],
       ints: { strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 1] },
     },
+    { name: '1-D, 3 taps, pads 1 and 0, 4864 rows', x: [64, 32, 77], w: [24, 32, 3], ints: { pads: [1, 0] } },
+    { name: '3-D, 3×3×3, stride 2 on the last axis, 4608 rows', x: [2, 32, 16, 16, 18], w: [32, 32, 3, 3, 3], ints: { strides: [1, 1, 2], pads: [1, 1, 1, 1, 1, 1] } },
   ];
   for (const c of cases) {
-    it(`${c.name} equals the swapped-roles Conv`, async () => {
-      const node = { opType: 'Conv', input: ['x', 'w'], output: ['y'], attribute: Object.entries(c.ints).map(([name, ints]) => ({ name, type: 7, ints })) };
-      const g = windowGeometry(node, c.x.slice(2), c.w.slice(2));
-      const out = c.x
-        .slice(2)
-        .map((n, a) => Math.floor((n + (g.pads[a] as number) + (g.pads[a + 2] as number) - (g.dilations[a] as number) * 2 - 1) / (g.strides[a] as number)) + 1);
-      const dyShape = [c.x[0] as number, c.w[0] as number, ...out];
-      assert.ok((c.x[0] as number) * size(out) >= GEMM_PER_TAP_ROWS, 'case takes the per-tap path');
-      const p = { x: 'x', xShape: c.x, dy: 'dy', dyShape, g };
-      const bytes = buildModel({
-        inputs: [
-          { name: 'x', dims: c.x },
-          { name: 'dy', dims: dyShape },
-        ],
-        outputs: ['gemm', 'conv'],
-        build: (b) => {
-          b.op('Identity', [gemmWeightGrad(b, p)], {}, { outputs: ['gemm'] });
-          b.op('Identity', [convWeightGrad(b, p)], {}, { outputs: ['conv'] });
-        },
+    for (const gatherColumns of [false, true]) {
+      it(`${c.name}, ${gatherColumns ? 'gathered im2col' : 'per tap'}: equals the swapped-roles Conv`, async () => {
+        const node = { opType: 'Conv', input: ['x', 'w'], output: ['y'], attribute: Object.entries(c.ints).map(([name, ints]) => ({ name, type: 7, ints })) };
+        const g = windowGeometry(node, c.x.slice(2), c.w.slice(2));
+        const r = c.x.length - 2;
+        const out = c.x
+          .slice(2)
+          .map((n, a) => Math.floor((n + (g.pads[a] as number) + (g.pads[a + r] as number) - (g.dilations[a] as number) * 2 - 1) / (g.strides[a] as number)) + 1);
+        const dyShape = [c.x[0] as number, c.w[0] as number, ...out];
+        assert.ok((c.x[0] as number) * size(out) >= GEMM_PER_TAP_ROWS, 'case has many rows');
+        const p = { x: 'x', xShape: c.x, dy: 'dy', dyShape, g, gatherColumns };
+        const bytes = buildModel({
+          inputs: [
+            { name: 'x', dims: c.x },
+            { name: 'dy', dims: dyShape },
+          ],
+          outputs: ['gemm', 'conv'],
+          build: (b) => {
+            b.op('Identity', [gemmWeightGrad(b, p)], {}, { outputs: ['gemm'] });
+            b.op('Identity', [convWeightGrad(b, p)], {}, { outputs: ['conv'] });
+          },
+        });
+        const nodes = graphFromBytes(bytes).nodes;
+        const gemms = nodes.filter((n) => n.opType === 'Gemm');
+        if (gatherColumns) {
+          // one Gather builds the whole im2col, one Gemm reads it: no per-tap slices
+          assert.equal(gemms.length, 1);
+          assert.equal(attrInt(gemms[0] as NodeProto, 'transB', 0), 1);
+          assert.equal(nodes.filter((n) => n.opType === 'Gather').length, 1);
+          assert.equal(nodes.filter((n) => n.opType === 'Slice').length, 0);
+        } else {
+          // one Gemm per tap, and dYᵀ formed once before them: no transposed A inside a tap's Gemm
+          assert.equal(gemms.length, size(c.w.slice(2)));
+          assert.ok(gemms.every((n) => attrInt(n, 'transA', 0) === 0 && attrInt(n, 'transB', 0) === 0));
+        }
+        const session = await nodeRuntime.createSession(bytes);
+        try {
+          const res = await session.run({ x: { data: uniform(size(c.x), rng(3)), shape: c.x }, dy: { data: uniform(size(dyShape), rng(4)), shape: dyShape } });
+          const [a, b] = [res.gemm?.data as Float32Array, res.conv?.data as Float32Array];
+          assert.equal(a.length, size(c.w));
+          assert.ok(maxRelative(b, a) < 1e-5, `max relative difference ${maxRelative(b, a)}`);
+        } finally {
+          await session.dispose();
+        }
       });
-      // one Gemm per tap, and dYᵀ formed once before them: no transposed A inside a tap's Gemm
-      const gemms = graphFromBytes(bytes).nodes.filter((n) => n.opType === 'Gemm');
-      assert.equal(gemms.length, 9);
-      assert.ok(gemms.every((n) => attrInt(n, 'transA', 0) === 0 && attrInt(n, 'transB', 0) === 0));
-      const session = await nodeRuntime.createSession(bytes);
-      try {
-        const r = await session.run({ x: { data: uniform(size(c.x), rng(3)), shape: c.x }, dy: { data: uniform(size(dyShape), rng(4)), shape: dyShape } });
-        const [a, b] = [r.gemm?.data as Float32Array, r.conv?.data as Float32Array];
-        assert.equal(a.length, size(c.w));
-        assert.ok(maxRelative(b, a) < 1e-5, `max relative difference ${maxRelative(b, a)}`);
-      } finally {
-        await session.dispose();
-      }
-    });
+    }
   }
 });

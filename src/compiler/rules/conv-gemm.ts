@@ -84,6 +84,46 @@ function tapSlices(b: GraphBuilder, x: Shaped, g: WindowGeometry, outSpatial: re
   });
 }
 
+/**
+ * The im2col columns of a Conv input as [C·taps, P·N] (row (c, tap…), column (o…, n): the layout of
+ * {@link gemmConvForward}'s columns and of {@link gradColumns}) by one Gather from the channel-major,
+ * padded input [C, padded positions, N]: each gathered run is one position's N values. Unlike
+ * per-tap slices (single-threaded in ORT) the Gather and the one Gemm over all taps that reads it
+ * run on every thread: with two threads ResNet-18's layer1 weight gradients cost ≈ 2.5 % less of the
+ * step than as per-tap products; with one thread ≈ 4 % more (BENCHMARKS.md, training section).
+ *
+ * @example
+ * ```ts
+ * const cols = gatheredColumns(b, { name: 'x', shape: [32, 64, 16, 16] }, g3x3pad1, [16, 16]); // [576, 8192]
+ * ```
+ */
+export function gatheredColumns(b: GraphBuilder, x: Shaped, g: WindowGeometry, outSpatial: readonly number[]): string {
+  const [batch = 1, channels = 1, ...spatial] = x.shape;
+  const r = spatial.length;
+  const moved = b.op('Transpose', [x.name], { perm: [1, ...[...Array(r).keys()].map((i) => i + 2), 0] });
+  const padded = g.pads.some((p) => p > 0)
+    ? b.op('Pad', [moved, b.constInt64([0, ...g.pads.slice(0, r), 0, 0, ...g.pads.slice(r), 0])], { mode: 'constant' })
+    : moved;
+  const extent = spatial.map((d, a) => d + (g.pads[a] as number) + (g.pads[a + r] as number));
+  const flat = reshapeTo(b, padded, [channels, product(extent), batch]);
+  const taps = kernelTaps(g.kernel);
+  const indices = b.constInt64(columnPositions(g, extent, outSpatial), [taps.length, product(outSpatial)]);
+  return reshapeTo(b, b.op('Gather', [flat, indices], { axis: 1 }), [channels * taps.length, product(outSpatial) * batch]);
+}
+
+/** For each kernel tap and output position (row-major), the padded input position it reads (row-major over `extent`). */
+function columnPositions(g: WindowGeometry, extent: readonly number[], outSpatial: readonly number[]): number[] {
+  const positions: number[] = [];
+  for (const tap of kernelTaps(g.kernel))
+    for (const o of kernelTaps(outSpatial)) {
+      let i = 0;
+      for (let a = 0; a < extent.length; a++)
+        i = i * (extent[a] as number) + (o[a] as number) * (g.strides[a] as number) + (tap[a] as number) * (g.dilations[a] as number);
+      positions.push(i);
+    }
+  return positions;
+}
+
 /** dY [N, M, o…] as rows [N·P, M]. */
 function gradRows(b: GraphBuilder, dy: Shaped): string {
   const [batch = 1, channels = 1, ...spatial] = dy.shape;
@@ -109,7 +149,9 @@ export const GEMM_PER_TAP_ROWS = 4096;
 
 /**
  * dW of a dense Conv as dYᵀ · im2col(X): shape [M, C, k…]. With at least {@link GEMM_PER_TAP_ROWS}
- * rows, one Gemm per tap (dW[:, :, tap] = dYᵀ · X_tap, dYᵀ formed once) and a Concat of the small results.
+ * rows, one Gemm per tap (dW[:, :, tap] = dYᵀ · X_tap, dYᵀ formed once) and a Concat of the small results;
+ * with `gatherColumns` there (the training step's choice with more than one thread), one Gemm over
+ * {@link gatheredColumns} instead.
  *
  * @example
  * ```ts
@@ -123,6 +165,10 @@ export function gemmWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   const outSpatial = p.dyShape.slice(2);
   const rows = (p.xShape[0] as number) * product(outSpatial);
   let flat: string;
+  if (p.gatherColumns && rows >= GEMM_PER_TAP_ROWS && product(p.g.kernel) > 1) {
+    const columns = gatheredColumns(b, { name: p.x, shape: p.xShape }, p.g, outSpatial);
+    return reshapeTo(b, b.op('Gemm', [gradColumns(b, { name: p.dy, shape: p.dyShape }), columns], { transB: 1 }), [out, channels, ...p.g.kernel]);
+  }
   if (rows >= GEMM_PER_TAP_ROWS && product(p.g.kernel) > 1) {
     // dYᵀ formed once, not inside each tap's Gemm: MLAS copies a transposed A for every product
     const dyCols = batchMajorColumns(b, { name: p.dy, shape: p.dyShape });

@@ -27,6 +27,8 @@ export interface ConvWeightGradInput {
   readonly g: WindowGeometry;
   /** Run the weight-gradient Conv as filter halves when {@link filterParts} says so (conv-split.ts). */
   readonly splitFilters?: boolean;
+  /** Build a large weight-gradient Gemm's im2col by one Gather (conv-gemm.ts, `gatheredColumns`) instead of per-tap products. */
+  readonly gatherColumns?: boolean;
 }
 
 /**

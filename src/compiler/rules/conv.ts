@@ -154,15 +154,16 @@ export function forwardByGemm(g: WindowGeometry, channels: readonly [number, num
  * {@link convBackwardFormulation}); {@link convRule} is the one with the default. With
  * `splitFilters`, the Convs that compute a `flipped` input gradient or a weight gradient run as two
  * Convs over halves of their filters when they have more filters than output positions per image
- * (conv-split.ts; the training step's choice).
+ * (conv-split.ts; the training step's choice). With `gatherColumns`, large weight-gradient Gemms
+ * read an im2col gathered in one op (conv-gemm.ts, `gatheredColumns`) instead of per-tap products.
  *
  * @example
  * ```ts
- * const rules = extendRuleSet(standardRules, 'training', { Conv: convRuleWith(16, true) });
+ * const rules = extendRuleSet(standardRules, 'training', { Conv: convRuleWith(16, true, true) });
  * ```
  */
-export function convRuleWith(gemmPositions: number, splitFilters = false): VjpRule {
-  return (ctx) => convVjp(ctx, gemmPositions, splitFilters);
+export function convRuleWith(gemmPositions: number, splitFilters = false, gatherColumns = false): VjpRule {
+  return (ctx) => convVjp(ctx, gemmPositions, splitFilters, gatherColumns);
 }
 
 /**
@@ -176,7 +177,7 @@ export function convRuleWith(gemmPositions: number, splitFilters = false): VjpRu
  */
 export const convRule: VjpRule = convRuleWith(GEMM_INPUT_GRAD_POSITIONS);
 
-function convVjp(ctx: VjpContext, gemmPositions: number, splitFilters: boolean): ReturnType<VjpRule> {
+function convVjp(ctx: VjpContext, gemmPositions: number, splitFilters: boolean, gatherColumns: boolean): ReturnType<VjpRule> {
   const xShape = ctx.shape(ctx.input(0));
   const w = ctx.input(1);
   const wShape = ctx.shape(w);
@@ -186,7 +187,7 @@ function convVjp(ctx: VjpContext, gemmPositions: number, splitFilters: boolean):
   const positions = dy.shape.slice(2).reduce((p, d) => p * d, 1);
   const form = convBackwardFormulation(g, channels[0], channels[1], positions, gemmPositions);
   const dX = ctx.needsGrad(0) ? CONV_BACKWARD[form](ctx, { dy, w, wShape, xShape, g, splitFilters }) : undefined;
-  const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g, splitFilters };
+  const wg = { x: ctx.input(0), xShape, dy: dy.name, dyShape: dy.shape, g, splitFilters, gatherColumns };
   const dW = ctx.needsGrad(1) ? (weightGradByGemm(g, channels, positions, xShape[0] ?? 1) ? gemmWeightGrad : convWeightGrad)(ctx.b, wg) : undefined;
   const dB = ctx.input(2) && ctx.needsGrad(2) ? convBiasGrad(ctx.b, dy.name, dy.shape.length) : undefined;
   return [dX, dW, dB];
