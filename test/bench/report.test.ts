@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { mergeSections, writeReport } from '../../bench/report.js';
 
 describe('bench report: --only replaces its sections and keeps the rest', () => {
@@ -33,10 +33,13 @@ describe('bench report: by-hand readings and sections survive reruns', () => {
   const reading = '**Reading (by hand, session 12):** 1.04× PyTorch.';
   const existing = `# Benchmarks\n\nMeasured on day 1.\n\nSections "Training" rerun with \`npm run bench -- --only\` on day 2.\n\n## Training\n\nold table\n\n${reading}\n\n## Training to accuracy (by hand)\n\nhand table\n`;
 
-  it('keeps a rerun section\'s readings once, after the new body, dated as earlier', () => {
+  it("keeps a rerun section's readings once, after the new body, dated as earlier", () => {
     const once = mergeSections(existing, [{ title: 'Training', body: 'new table' }], 'rerun', '2026-12-05');
     assert.doesNotMatch(once, /old table/);
-    assert.match(once, /## Training\n\nnew table\n\n\*Readings kept from before the bench's rerun of 2026-12-05: their figures describe earlier runs, not the tables above\.\*\n\n\*\*Reading \(by hand, session 12\):\*\* 1\.04× PyTorch\.\n/);
+    assert.match(
+      once,
+      /## Training\n\nnew table\n\n\*Readings kept from before the bench's rerun of 2026-12-05: their figures describe earlier runs, not the tables above\.\*\n\n\*\*Reading \(by hand, session 12\):\*\* 1\.04× PyTorch\.\n/,
+    );
     const twice = mergeSections(once, [{ title: 'Training', body: 'newer table' }], 'rerun again', '2026-12-06');
     assert.equal(twice.split(reading).length - 1, 1);
     assert.equal(twice.match(/Readings kept/g)?.length, 1);
@@ -49,7 +52,15 @@ describe('bench report: by-hand readings and sections survive reruns', () => {
     try {
       const path = join(dir, 'BENCHMARKS.md');
       writeFileSync(path, existing);
-      writeReport(path, [{ title: 'Training', body: 'full-run table' }, { title: 'Core', body: 'core table' }], new Date('2026-12-05T00:00:00Z'), 12);
+      writeReport(
+        path,
+        [
+          { title: 'Training', body: 'full-run table' },
+          { title: 'Core', body: 'core table' },
+        ],
+        new Date('2026-12-05T00:00:00Z'),
+        12,
+      );
       const out = readFileSync(path, 'utf8');
       assert.match(out, /^# Benchmarks\n\nMeasured by `npm run bench` on 2026-12-05/);
       assert.doesNotMatch(out, /Measured on day 1|rerun with/);

@@ -1,14 +1,18 @@
 /**
  * Two compiled training steps of one source graph, run once on the same batch and compared: the
- * check every step-graph rewrite (Gemm-lowered convs, filter halves) passes against the plain step.
+ * check every step-graph rewrite (Gemm-lowered convs, filter halves, gathered im2col) passes against
+ * the plain step; and the small seeded nets and SGD options those tests build their steps from.
  */
 import assert from 'node:assert/strict';
 import { nodeRuntime } from '../../src/engine/node.js';
+import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/builder.js';
 import type { Graph } from '../../src/onnx/graph.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { readFloats } from '../../src/onnx/tensors.js';
-import { oneHotRows } from '../../src/training/loss.js';
-import type { StepGraph } from '../../src/training/step-graph.js';
+import { oneHotRows, softmaxCrossEntropy } from '../../src/training/loss.js';
+import { sgd } from '../../src/training/optimizers/index.js';
+import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
+import type { StepGraph, StepGraphOptions } from '../../src/training/step-graph.js';
 import { maxRelative } from './compare.js';
 import { rng, uniform } from './gradcheck.js';
 
@@ -66,4 +70,42 @@ export async function assertSameStep(
     const w0 = readFloats(source.initializers.get(name) as never);
     assert.ok(maxRelative(w0, a[`next:${name}`]?.data as Float32Array) > 1e-3, `${name} moved`);
   }
+}
+
+/** Adds a named weight of shape `dims`, seeded uniform in ±`scale`, and returns its name. */
+export type AddWeight = (b: GraphBuilder, name: string, dims: number[]) => string;
+
+/**
+ * A source net with input `x` [batch, …`inputDims`] and output `logits`, built by `build` with
+ * weights drawn (seeded) uniform in ±`scale`.
+ *
+ * @example
+ * ```ts
+ * const source = seededNet([3, 8, 8], 5, 0.2, (b, w) => b.op('Gemm', [...], { transB: 1 }, { outputs: ['logits'] }));
+ * ```
+ */
+export function seededNet(inputDims: readonly (number | string)[], seed: number, scale: number, build: (b: GraphBuilder, w: AddWeight) => void): Graph {
+  const random = rng(seed);
+  const w: AddWeight = (b, name, dims) =>
+    b.weight(
+      name,
+      uniform(
+        dims.reduce((p, d) => p * d, 1),
+        random,
+        -scale,
+        scale,
+      ),
+      dims,
+    );
+  return graphFromBytes(buildModel({ opset: 17, inputs: [{ name: 'x', dims: ['batch', ...inputDims] }], outputs: ['logits'], build: (b) => build(b, w) }));
+}
+
+/**
+ * The step options of the step-rewrite tests: SGD with momentum 0.9, BatchNorm in train mode,
+ * softmax cross-entropy, the given parameters trained.
+ *
+ * @example `const options = sgdStepOptions(['conv.weight', 'fc.weight', 'fc.bias']);`
+ */
+export function sgdStepOptions(trainable: readonly string[]): StepGraphOptions {
+  return { trainable: [...trainable], optimizer: sgd, hyper: { ...DEFAULT_HYPER, momentum: 0.9 }, bn: 'train', loss: [softmaxCrossEntropy()] };
 }

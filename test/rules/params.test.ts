@@ -283,7 +283,12 @@ describe('Conv weight gradient at many rows: one Gemm per tap, or one Gemm over 
       ints: { strides: [2, 2], dilations: [2, 2], pads: [2, 1, 1, 1] },
     },
     { name: '1-D, 3 taps, pads 1 and 0, 4864 rows', x: [64, 32, 77], w: [24, 32, 3], ints: { pads: [1, 0] } },
-    { name: '3-D, 3×3×3, stride 2 on the last axis, 4608 rows', x: [2, 32, 16, 16, 18], w: [32, 32, 3, 3, 3], ints: { strides: [1, 1, 2], pads: [1, 1, 1, 1, 1, 1] } },
+    {
+      name: '3-D, 3×3×3, stride 2 on the last axis, 4608 rows',
+      x: [2, 32, 16, 16, 18],
+      w: [32, 32, 3, 3, 3],
+      ints: { strides: [1, 1, 2], pads: [1, 1, 1, 1, 1, 1] },
+    },
   ];
   for (const c of cases) {
     for (const gatherColumns of [false, true]) {
@@ -293,7 +298,9 @@ describe('Conv weight gradient at many rows: one Gemm per tap, or one Gemm over 
         const r = c.x.length - 2;
         const out = c.x
           .slice(2)
-          .map((n, a) => Math.floor((n + (g.pads[a] as number) + (g.pads[a + r] as number) - (g.dilations[a] as number) * 2 - 1) / (g.strides[a] as number)) + 1);
+          .map(
+            (n, a) => Math.floor((n + (g.pads[a] as number) + (g.pads[a + r] as number) - (g.dilations[a] as number) * 2 - 1) / (g.strides[a] as number)) + 1,
+          );
         const dyShape = [c.x[0] as number, c.w[0] as number, ...out];
         assert.ok((c.x[0] as number) * size(out) >= GEMM_PER_TAP_ROWS, 'case has many rows');
         const p = { x: 'x', xShape: c.x, dy: 'dy', dyShape, g, gatherColumns };

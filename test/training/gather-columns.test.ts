@@ -8,45 +8,22 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { prepareGraph } from '../../src/engine/prepare.js';
-import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
-import { softmaxCrossEntropy } from '../../src/training/loss.js';
-import { sgd } from '../../src/training/optimizers/index.js';
-import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
 import { buildStepGraph, type StepGraph } from '../../src/training/step-graph.js';
-import { rng, uniform } from '../helpers/gradcheck.js';
-import { assertSameStep } from '../helpers/step-compare.js';
-
-const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+import { assertSameStep, seededNet, sgdStepOptions } from '../helpers/step-compare.js';
 
 describe('gathered im2col for large conv weight gradients', () => {
   it('a compiled step with a gathered im2col equals the per-tap step, and only runs with more than one thread', async () => {
     // x [4, 3, 32, 32] → conv1 3×3 (3 → 32; 3 input channels: a swapped-roles weight gradient) → ReLU →
     // conv2 3×3 pad 1 (32 → 32 at 32×32: 4 · 1024 = 4096 rows, the per-tap regime) → ReLU → pool → fc
-    const random = rng(11);
-    const w = (b: Parameters<Parameters<typeof buildModel>[0]['build']>[0], name: string, dims: number[]) =>
-      b.weight(name, uniform(size(dims), random, -0.2, 0.2), dims);
-    const source = graphFromBytes(
-      buildModel({
-        opset: 17,
-        inputs: [{ name: 'x', dims: ['batch', 3, 32, 32] }],
-        outputs: ['logits'],
-        build: (b) => {
-          const h1 = b.op('Relu', [b.op('Conv', ['x', w(b, 'conv1.weight', [32, 3, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv1' })]);
-          const c2 = b.op('Conv', [h1, w(b, 'conv2.weight', [32, 32, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv2' });
-          const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [b.op('Relu', [c2])])]);
-          b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 32]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
-        },
-      }),
-    );
+    const source = seededNet([3, 32, 32], 11, 0.2, (b, w) => {
+      const h1 = b.op('Relu', [b.op('Conv', ['x', w(b, 'conv1.weight', [32, 3, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv1' })]);
+      const c2 = b.op('Conv', [h1, w(b, 'conv2.weight', [32, 32, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv2' });
+      const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [b.op('Relu', [c2])])]);
+      b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 32]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
+    });
     const shape = [4, 3, 32, 32];
     const prepared = await prepareGraph(nodeRuntime, source, shape);
-    const options = {
-      trainable: ['conv1.weight', 'conv2.weight', 'fc.weight', 'fc.bias'],
-      optimizer: sgd,
-      hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
-      bn: 'train' as const,
-      loss: [softmaxCrossEntropy()],
-    };
+    const options = sgdStepOptions(['conv1.weight', 'conv2.weight', 'fc.weight', 'fc.bias']);
     const gathered = await buildStepGraph(nodeRuntime, prepared, options, { threads: 2 });
     const perTap = await buildStepGraph(nodeRuntime, prepared, { ...options, gatherColumns: false }, { threads: 2 });
     const oneThread = await buildStepGraph(nodeRuntime, prepared, options, { threads: 1 });

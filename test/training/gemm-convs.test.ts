@@ -11,13 +11,10 @@ import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
 import type { Graph } from '../../src/onnx/graph.js';
 import { encodeModel } from '../../src/onnx/proto.js';
 import { lowerWideConvs } from '../../src/training/gemm-convs.js';
-import { softmaxCrossEntropy } from '../../src/training/loss.js';
-import { sgd } from '../../src/training/optimizers/index.js';
-import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
 import { buildStepGraph } from '../../src/training/step-graph.js';
 import { maxRelative } from '../helpers/compare.js';
 import { rng, uniform } from '../helpers/gradcheck.js';
-import { assertSameStep } from '../helpers/step-compare.js';
+import { assertSameStep, seededNet, sgdStepOptions } from '../helpers/step-compare.js';
 
 type Attrs = Record<string, number | number[]>;
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
@@ -103,31 +100,15 @@ describe('wide convolutions as one Gemm in the training step', () => {
  * gradient) against the same step without the lowering.
  */
 async function compareLoweredStep(side: number): Promise<void> {
-  const random = rng(9);
-  const w = (b: Parameters<Parameters<typeof buildModel>[0]['build']>[0], name: string, dims: number[]) =>
-    b.weight(name, uniform(size(dims), random, -0.1, 0.1), dims);
-  const source = graphFromBytes(
-    buildModel({
-      opset: 17,
-      inputs: [{ name: 'x', dims: ['batch', 32, side, side] }],
-      outputs: ['logits'],
-      build: (b) => {
-        const pre = b.op('Relu', [b.op('Conv', ['x', w(b, 'pre.weight', [32, 32, 1, 1])], {}, { name: 'pre' })]);
-        const h = b.op('Relu', [b.op('Conv', [pre, w(b, 'conv.weight', [32, 32, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv' })]);
-        const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [h])]);
-        b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 32]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
-      },
-    }),
-  );
+  const source = seededNet([32, side, side], 9, 0.1, (b, w) => {
+    const pre = b.op('Relu', [b.op('Conv', ['x', w(b, 'pre.weight', [32, 32, 1, 1])], {}, { name: 'pre' })]);
+    const h = b.op('Relu', [b.op('Conv', [pre, w(b, 'conv.weight', [32, 32, 3, 3])], { pads: [1, 1, 1, 1] }, { name: 'conv' })]);
+    const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [h])]);
+    b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 32]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
+  });
   const shape = [4, 32, side, side];
   const prepared = await prepareGraph(nodeRuntime, source, shape);
-  const options = {
-    trainable: ['pre.weight', 'conv.weight', 'fc.weight', 'fc.bias'],
-    optimizer: sgd,
-    hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
-    bn: 'train' as const,
-    loss: [softmaxCrossEntropy()],
-  };
+  const options = sgdStepOptions(['pre.weight', 'conv.weight', 'fc.weight', 'fc.bias']);
   const lowered = await buildStepGraph(nodeRuntime, prepared, options);
   const plain = await buildStepGraph(nodeRuntime, prepared, { ...options, gemmConvs: false });
   assert.ok(!lowered.graph.nodes.some((n) => n.name === 'conv'), 'the forward Conv is replaced');

@@ -9,15 +9,8 @@ import { describe, it } from 'node:test';
 import { filterParts } from '../../src/compiler/rules/conv-split.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { prepareGraph } from '../../src/engine/prepare.js';
-import { buildModel, graphFromBytes } from '../../src/onnx/builder.js';
-import { softmaxCrossEntropy } from '../../src/training/loss.js';
-import { sgd } from '../../src/training/optimizers/index.js';
-import { DEFAULT_HYPER } from '../../src/training/optimizers/types.js';
 import { buildStepGraph, type StepGraph } from '../../src/training/step-graph.js';
-import { rng, uniform } from '../helpers/gradcheck.js';
-import { assertSameStep } from '../helpers/step-compare.js';
-
-const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+import { assertSameStep, seededNet, sgdStepOptions } from '../helpers/step-compare.js';
 
 describe('filter halves for filter-heavy convs', () => {
   it('splits dense convs with more filters than positions, up to twice as many, into 2', () => {
@@ -34,31 +27,15 @@ describe('filter halves for filter-heavy convs', () => {
     // x [4, 3, 5, 5] → conv1 5×5 (3 → 40 at 25 positions; its weight gradient: 40 filters over 25
     // taps) → ReLU → conv2 3×3 with bias (40 → 40 at 25 positions; its input gradient: 40 filters at
     // 25 positions) → ReLU → pool → fc. All four convs split (conv2's weight gradient is a Gemm).
-    const random = rng(5);
-    const w = (b: Parameters<Parameters<typeof buildModel>[0]['build']>[0], name: string, dims: number[]) =>
-      b.weight(name, uniform(size(dims), random, -0.2, 0.2), dims);
-    const source = graphFromBytes(
-      buildModel({
-        opset: 17,
-        inputs: [{ name: 'x', dims: ['batch', 3, 5, 5] }],
-        outputs: ['logits'],
-        build: (b) => {
-          const h1 = b.op('Relu', [b.op('Conv', ['x', w(b, 'conv1.weight', [40, 3, 5, 5])], { pads: [2, 2, 2, 2] }, { name: 'conv1' })]);
-          const c2 = b.op('Conv', [h1, w(b, 'conv2.weight', [40, 40, 3, 3]), w(b, 'conv2.bias', [40])], { pads: [1, 1, 1, 1] }, { name: 'conv2' });
-          const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [b.op('Relu', [c2])])]);
-          b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 40]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
-        },
-      }),
-    );
+    const source = seededNet([3, 5, 5], 5, 0.2, (b, w) => {
+      const h1 = b.op('Relu', [b.op('Conv', ['x', w(b, 'conv1.weight', [40, 3, 5, 5])], { pads: [2, 2, 2, 2] }, { name: 'conv1' })]);
+      const c2 = b.op('Conv', [h1, w(b, 'conv2.weight', [40, 40, 3, 3]), w(b, 'conv2.bias', [40])], { pads: [1, 1, 1, 1] }, { name: 'conv2' });
+      const pooled = b.op('Flatten', [b.op('GlobalAveragePool', [b.op('Relu', [c2])])]);
+      b.op('Gemm', [pooled, w(b, 'fc.weight', [5, 40]), w(b, 'fc.bias', [5])], { transB: 1 }, { outputs: ['logits'] });
+    });
     const shape = [4, 3, 5, 5];
     const prepared = await prepareGraph(nodeRuntime, source, shape);
-    const options = {
-      trainable: ['conv1.weight', 'conv2.weight', 'conv2.bias', 'fc.weight', 'fc.bias'],
-      optimizer: sgd,
-      hyper: { ...DEFAULT_HYPER, momentum: 0.9 },
-      bn: 'train' as const,
-      loss: [softmaxCrossEntropy()],
-    };
+    const options = sgdStepOptions(['conv1.weight', 'conv2.weight', 'conv2.bias', 'fc.weight', 'fc.bias']);
     const split = await buildStepGraph(nodeRuntime, prepared, options, { threads: 2 });
     const plain = await buildStepGraph(nodeRuntime, prepared, { ...options, splitConvs: false }, { threads: 2 });
     const oneThread = await buildStepGraph(nodeRuntime, prepared, options, { threads: 1 });
