@@ -3,7 +3,7 @@
  * results` rebuilds every section with the defaults). Replaces the section that starts with
  * `## Interpretable CNNs` in place, or appends it, leaving the other sections as they are.
  *
- * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 128] [--pretrain 4] [--epochs 6] [--arch vgg11-bn]
+ * Run: `node --import tsx scripts/results-icnn.ts [--n 1500] [--size 128] [--pretrain 12] [--epochs 6] [--arch vgg11-bn]
  * [--width 0.125] [--layer Relu_33] [--weight 1] [--tau 0.01] [--form exact|approx] [--lr 0.003] [--finetune-lr 0.0003]
  * [--weight-decay 0.05] [--batch 32] [--mask-centre centroid] [--beta-mode adaptive] [--filter-assign step]
  * [--filter-loss-schedule epoch] [--rows bird,fish,multi] [--seeds 0,1] [--out RESULTS.md]`. An architecture other than

@@ -70,6 +70,14 @@ describe('interpretable-CNN results section', () => {
     );
   });
 
+  it('the vgg11-bn section (the defaults) names its 12-epoch pretraining; the resnet18 one keeps the 4 its table was run with', () => {
+    const rows: IcnnRow[] = [{ name: 'single bird', seed: 0, plain: net(0.1), icnn: net(0.07) }];
+    const md = icnnMarkdown(ICNN_DEFAULTS, { rows, landmarkSpread: 10, mapSize: 8, seeds: [0, 1] });
+    assert.match(md, /`node --import tsx scripts\/results-icnn\.ts --n 1500 --size 128 --pretrain 12 --epochs 6 --arch vgg11-bn /);
+    assert.match(md, /start from the same ordinary net, trained 12 epochs from the random initialisation/);
+    assert.equal(ICNN_RESNET18.pretrain, 4);
+  });
+
   it('pairedFilters compares filter by filter over the filters measured in both nets', () => {
     assert.deepEqual(pairedFilters([0.1, 0.2, null, 0.4], [0.05, 0.3, 0.1, 0.2]), { better: 2, filters: 3, median: 0.5 });
     assert.deepEqual(pairedFilters([0.1, 0.2], [0.2, 0.1]), { better: 1, filters: 2, median: 1.25 });
