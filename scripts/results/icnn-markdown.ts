@@ -151,7 +151,7 @@ ${start}
 Training: \`lucerna train <start> --dataset <classes> --batch-size ${s.batch} --epochs ${s.epochs} --seed <seed> --optimizer adamw
 --lr ${lr} --weight-decay ${s.weightDecay} --schedule cosine --no-crop [--interpretable ${s.layer} --interpretable-mode single|multi
 --filter-loss-weight ${s.weight} --tau ${s.tau} --filter-loss ${s.form} --mask-centre ${s.maskCentre} --beta-mode ${s.betaMode}
---filter-loss-schedule ${s.filterLossSchedule} [--filter-assign ${s.filterAssign}]]\`. Accuracy: the last epoch's, on the trainer's default 10 % held out.
+--filter-loss-schedule ${s.filterLossSchedule} [--filter-assign ${s.filterAssign}]]\`. Accuracy: the last epoch's, on held-out images: in single-category rows the trainer's default 10 % of the row's {class, none} folder, in the multi-category row the data set's own split (20 %, \`index.csv\`).
 Seeds: ${seeds.join(', ')}; each seed is a whole replicate (the model's initial weights and \`--seed\` of the pretraining and of both trainings), on the same data.
 Location instability (lower is better), of the conv output before the mask:
 - default: \`lucerna stability <model> --dataset parts --layer ${s.layer} [--class <class>]\` (issue #15's protocol,
@@ -264,7 +264,7 @@ Reading the table.
   (the default protocol without \`--class\`), while the filter loss shapes each filter only on its own class's images
   (the others are its negatives). The "own class" column measures each filter where it fires most, as the authors'
   multi-category evaluation does; that is the row's value against the paper.
-- Accuracy is on about 100 (single) or 150 (multi) held-out images, so differences of a few points are within noise; part IoU
+- Accuracy is on about ${Math.round(s.n / 15)} (single) or ${Math.round(s.n / 5)} (multi) held-out images, so differences of a few points are within noise; part IoU
   and instability are over every image of the set.
 `;
 }
