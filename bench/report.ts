@@ -117,8 +117,8 @@ function mergedSections(existing: string, sections: readonly Section[], date: st
  * An existing BENCHMARKS.md with the given sections replaced in place (matched by their `## title`
  * line) and new ones appended; every other section, hand-written ones included, is kept, and so
  * are a rerun section's `**Reading` paragraphs (under a line dating them before the rerun). `note`
- * is added to the header, below any earlier partial-rerun notes (they still say which sections
- * they measured).
+ * is added to the header, below the earlier partial-rerun notes that still describe a section
+ * (a note naming only sections rerun now is dropped).
  *
  * @example
  * ```ts
@@ -126,5 +126,22 @@ function mergedSections(existing: string, sections: readonly Section[], date: st
  * ```
  */
 export function mergeSections(existing: string, sections: readonly Section[], note: string, date = new Date().toISOString().slice(0, 10)): string {
-  return [`${splitSections(existing).head}\n\n${note}\n`, ...mergedSections(existing, sections, date)].join('\n');
+  const head = withoutObsoleteNotes(splitSections(existing).head, new Set(sections.map((x) => x.title)));
+  return [`${head}\n\n${note}\n`, ...mergedSections(existing, sections, date)].join('\n');
+}
+
+/**
+ * The header without the earlier partial-rerun notes ("Sections "A", "B" rerun with …") that name
+ * only sections rerun now: those sections no longer hold what the notes describe.
+ */
+function withoutObsoleteNotes(head: string, rerun: ReadonlySet<string>): string {
+  const obsolete = (paragraph: string) => {
+    const named = /^Sections (.*?) rerun with /.exec(paragraph)?.[1];
+    const titles = named === undefined ? [] : [...named.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+    return titles.length > 0 && titles.every((t) => rerun.has(t));
+  };
+  return head
+    .split(/\n{2,}/)
+    .filter((p) => !obsolete(p))
+    .join('\n\n');
 }

@@ -47,6 +47,14 @@ describe('bench report: by-hand readings and sections survive reruns', () => {
     assert.match(twice, /## Training to accuracy \(by hand\)\n\nhand table\n/);
   });
 
+  it('drops earlier rerun notes that name only sections rerun now, and keeps the others', () => {
+    const head =
+      '# Benchmarks\n\nMeasured on day 1.\n\nSections "Training" rerun with `x` on day 2.\n\nSections "Training", "Core" rerun with `x` on day 3.\n\n## Training\n\nt\n\n## Core\n\nc\n';
+    const out = mergeSections(head, [{ title: 'Training', body: 'new' }], 'Sections "Training" rerun with `x` on day 4.', 'day 4');
+    assert.doesNotMatch(out, /on day 2/);
+    assert.match(out, /Measured on day 1\.\n\nSections "Training", "Core" rerun with `x` on day 3\.\n\nSections "Training" rerun with `x` on day 4\.\n/);
+  });
+
   it('a full run writes a fresh header and keeps every section it did not measure', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-report-'));
     try {
