@@ -12,8 +12,9 @@
  * that is stopped leaves the seeds it finished (the section's rebuild command names them).
  */
 import { parseArgs } from 'node:util';
-import { ICNN_DEFAULTS, type IcnnSettings, icnnSection } from './results/icnn.js';
+import { icnnSection } from './results/icnn.js';
 import { icnnHeading } from './results/icnn-markdown.js';
+import { ICNN_DEFAULTS, type IcnnSettings } from './results/icnn-settings.js';
 import { writeSection } from './results/section-file.js';
 
 /** `weightDecay` → `weight-decay`. */

@@ -4,8 +4,9 @@
  * the experiment itself is `scripts/results/icnn.ts`.
  */
 
-import { ICNN_DEFAULTS, type IcnnRow, type IcnnRun, type IcnnSettings, icnnFigurePath, seedList } from './icnn.js';
+import type { IcnnRow, IcnnRun } from './icnn.js';
 import type { InstabilityReferences } from './icnn-references.js';
+import { ICNN_DEFAULTS, type IcnnSettings, icnnFigurePath, seedList } from './icnn-settings.js';
 
 /**
  * The section's heading: the default architecture's section, or one per other architecture.

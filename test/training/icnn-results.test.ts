@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ICNN_DEFAULTS, ICNN_RESNET18, type IcnnRow, icnnFigurePath, type NetResult, pickOwnClass, seedList } from '../../scripts/results/icnn.js';
+import { type IcnnRow, type NetResult, pickOwnClass } from '../../scripts/results/icnn.js';
 import { icnnMarkdown, overSeeds, pairedFilters } from '../../scripts/results/icnn-markdown.js';
 import { instabilityReferences } from '../../scripts/results/icnn-references.js';
+import { ICNN_DEFAULTS, ICNN_RESNET18, icnnFigurePath, seedList } from '../../scripts/results/icnn-settings.js';
 
 const net = (instability: number, extra: Partial<NetResult> = {}): NetResult => ({
   acc: 0.9,
