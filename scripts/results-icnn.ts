@@ -19,19 +19,46 @@ import { writeSection } from './results/section-file.js';
 
 /** `weightDecay` → `weight-decay`. */
 const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const { values } = parseArgs({
-  options: {
-    ...Object.fromEntries(Object.keys(ICNN_DEFAULTS).map((k) => [flag(k), { type: 'string' as const }])),
-    out: { type: 'string', default: 'RESULTS.md' },
-  },
-});
-const settings = Object.fromEntries(
-  Object.entries(ICNN_DEFAULTS).map(([k, v]) => {
-    const given = (values as Record<string, unknown>)[flag(k)] as string | undefined;
-    return [k, given === undefined ? v : typeof v === 'number' ? Number(given) : given];
-  }),
-) as unknown as IcnnSettings;
-const out = values.out as string;
+const usage = `usage: node --import tsx scripts/results-icnn.ts ${Object.entries(ICNN_DEFAULTS)
+  .map(([k, v]) => `[--${flag(k)} ${v}]`)
+  .join(' ')} [--out RESULTS.md]`;
+
+/** Ends the process with a one-line message (and the usage line for a bad flag). */
+function fail(message: string): never {
+  process.stderr.write(`error: ${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+/** The settings from the command line: each flag given replaces its default; numbers must be finite. */
+function settingsFrom(values: Record<string, unknown>): IcnnSettings {
+  const entries = Object.entries(ICNN_DEFAULTS).map(([k, v]) => {
+    const given = values[flag(k)] as string | undefined;
+    if (given === undefined || typeof v !== 'number') return [k, given ?? v];
+    const n = Number(given);
+    if (given.trim() === '' || !Number.isFinite(n)) fail(`--${flag(k)} takes a number, got "${given}"`);
+    return [k, n];
+  });
+  return Object.fromEntries(entries) as unknown as IcnnSettings;
+}
+
+let parsed: ReturnType<typeof parseArgs>;
+try {
+  parsed = parseArgs({
+    options: {
+      ...Object.fromEntries(Object.keys(ICNN_DEFAULTS).map((k) => [flag(k), { type: 'string' as const }])),
+      out: { type: 'string', default: 'RESULTS.md' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+} catch (e) {
+  fail((e as Error).message);
+}
+if (parsed.values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+const settings = settingsFrom(parsed.values);
+const out = parsed.values.out as string;
 const section = await icnnSection(settings, (partial) => writeSection(icnnHeading(settings), partial, out));
 await writeSection(icnnHeading(settings), section, out);
 process.stdout.write(section);
