@@ -10,7 +10,8 @@ import { type LimeSampling, limeDesign, limeWeights, scoreLimeSets } from '../sr
 import { constrainedLeastSquares, weightedRidge } from '../src/attribution/perturbation/regression.js';
 import { connectedTriples, controlVariateShapley, superpixelAdjacency } from '../src/attribution/perturbation/shapley-control-variates.js';
 import { permutationWalks, walkPairs, walkShapley } from '../src/attribution/perturbation/shapley-permutations.js';
-import { type CoalitionSet, type SuperpixelProblem, scoreCoalitions } from '../src/attribution/perturbation/superpixel-sampling.js';
+import type { CoalitionSet, SuperpixelProblem } from '../src/attribution/perturbation/superpixel-sampling.js';
+import { scoreCoalitions } from '../src/attribution/perturbation/superpixel-scoring.js';
 import type { Segmentation } from '../src/segmentation/slic.js';
 
 /** Spearman rank correlation (average ranks for ties). @example `spearman([1, 2, 3], [1, 3, 2]) // 0.5` */

@@ -117,11 +117,12 @@ export function envThreads(env: Readonly<Record<string, string | undefined>> = p
 }
 
 let threadsMemo: { value: number | undefined } | undefined;
+/** {@link defaultThreads}, read once per process (the sessions' option and `nodeRuntime.defaultThreads`). */
+const sessionThreads = () => (threadsMemo ??= { value: defaultThreads() }).value;
 
 const providerOptions = () => {
   const providers = executionProviders();
-  threadsMemo ??= { value: defaultThreads() };
-  const threads = threadsMemo.value;
+  const threads = sessionThreads();
   return { ...(providers.length > 1 ? { executionProviders: providers } : {}), ...(threads ? { intraOpNumThreads: threads } : {}) };
 };
 
@@ -139,7 +140,6 @@ export const nodeRuntime: Runtime = {
   ...ortRuntime(() => loadOrt(executionProviders()), 'onnxruntime-node', providerOptions),
   memoryBytes: totalmem(),
   get defaultThreads() {
-    threadsMemo ??= { value: defaultThreads() };
-    return threadsMemo.value;
+    return sessionThreads();
   },
 };

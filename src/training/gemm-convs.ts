@@ -9,9 +9,8 @@
  */
 
 import { forwardByGemm } from '../compiler/rules/conv.js';
-import { gemmConvForward, gradColumns } from '../compiler/rules/conv-gemm.js';
+import { gemmConvForward, weightGradFromColumns } from '../compiler/rules/conv-gemm.js';
 import { windowGeometry } from '../compiler/rules/conv-geometry.js';
-import { reshapeTo } from '../compiler/rules/util.js';
 import { attrInt, attrInts } from '../onnx/attributes.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { Graph } from '../onnx/graph.js';
@@ -103,8 +102,7 @@ function reuseRowsForWeightGrad(graph: Graph, b: GraphBuilder, grad: string, row
   if (attrInt(gemm, 'transA', 0) !== 1 || attrInt(gemm, 'transB', 0) !== 0 || (gemm.input ?? []).length !== 2) return;
   const dy = from(from(gemm.input?.[0], 'Reshape')?.input?.[0], 'Transpose')?.input?.[0];
   if (dy === undefined) return;
-  const flat = b.op('Gemm', [gradColumns(b, { name: dy, shape: dyShape }), rows], { transB: 1 });
-  const dW = reshapeTo(b, flat, wShape);
+  const dW = weightGradFromColumns(b, { name: dy, shape: dyShape }, rows, wShape);
   graph.nodes = graph.nodes.map((n) => (n === identity ? { ...n, input: [dW] } : n));
   graph.invalidate();
 }

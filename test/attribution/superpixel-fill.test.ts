@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { functionScorer } from '../../src/attribution/perturbation/scorer.js';
-import { type CoalitionSet, prepareSuperpixels, scoreCoalitions, segmentRuns } from '../../src/attribution/perturbation/superpixel-sampling.js';
+import { type CoalitionSet, prepareSuperpixels, segmentRuns } from '../../src/attribution/perturbation/superpixel-sampling.js';
+import { scoreCoalitions } from '../../src/attribution/perturbation/superpixel-scoring.js';
 import { seededRandom } from '../../src/tensor/random.js';
 
 describe('superpixel coalition filling', () => {

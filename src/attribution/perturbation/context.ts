@@ -37,7 +37,18 @@ export interface PerturbationContext {
 export async function perturbationContext(model: Model | undefined, x: Tensor, options: PerturbationOptions): Promise<PerturbationContext> {
   const scorer = requestScorer(model, x, options);
   const clean = await scoreInputs(scorer, x, options.signal);
-  const targets = resolveTargets(options.target, clean);
+  return contextOf(scorer, clean, resolveTargets(options.target, clean));
+}
+
+/**
+ * The context of a clean pass: its class scores [N, K], each sample's target, and the target's clean score.
+ *
+ * @example
+ * ```ts
+ * const context = contextOf(scorer, { data: Float32Array.of(0.1, 0.9), shape: [1, 2] }, [1]); // scores [0.9]
+ * ```
+ */
+export function contextOf(scorer: Scorer, clean: Tensor, targets: number[]): PerturbationContext {
   const k = clean.shape[1] as number;
   return { scorer, clean, targets, scores: targets.map((t, i) => clean.data[i * k + t] as number) };
 }

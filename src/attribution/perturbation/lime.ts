@@ -25,12 +25,11 @@ import {
   SUPERPIXEL_DEFAULTS,
   type SuperpixelOptions,
   type SuperpixelProblem,
-  scoreCoalitions,
   seedOption,
   setupSuperpixels,
   superpixelResult,
 } from './superpixel-sampling.js';
-import { scoreWithCleanRows } from './superpixel-scoring.js';
+import { scoreCoalitions, scoreWithCleanRows } from './superpixel-scoring.js';
 
 /** How LIME draws its coalitions (every row after the first is K fair coins in all three). */
 export type LimeSampling = 'balanced' | 'paired' | 'independent';

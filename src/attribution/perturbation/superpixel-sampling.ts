@@ -13,8 +13,6 @@ import type { AttributionMethod, AttributionResult } from '../types.js';
 import { type PerturbationContext, type PerturbationOptions, perturbationContext, requestScorer } from './context.js';
 import type { Scorer } from './scorer.js';
 
-export { scoreCoalitions } from './superpixel-scoring.js';
-
 /** Default number of SLIC superpixels of LIME and KernelSHAP. */
 export const DEFAULT_SEGMENTS = 50;
 

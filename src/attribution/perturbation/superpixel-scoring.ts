@@ -7,7 +7,7 @@
  */
 import type { Segmentation } from '../../segmentation/slic.js';
 import { checkTargetCount, resolveTargets } from '../targets.js';
-import type { PerturbationContext } from './context.js';
+import { contextOf } from './context.js';
 import { scorePerturbations } from './runner.js';
 import type { CoalitionSet, SegmentRuns, SuperpixelOptions, SuperpixelProblem, SuperpixelSetup } from './superpixel-sampling.js';
 
@@ -139,12 +139,7 @@ export async function scoreWithCleanRows(
   clean.forEach((row, i) => {
     all.set(row, i * k);
   });
-  const context: PerturbationContext = {
-    scorer: setup.scorer,
-    clean: { data: all, shape: [sets.length, k] },
-    targets,
-    scores: targets.map((t, i) => (clean[i] as Float32Array)[t] as number),
-  };
+  const context = contextOf(setup.scorer, { data: all, shape: [sets.length, k] }, targets);
   return { problem: { ...setup, context }, scores };
 }
 

@@ -20,6 +20,7 @@ import type { GraphBuilder } from '../../onnx/builder.js';
 import type { WindowGeometry } from './conv-geometry.js';
 import type { Shaped } from './conv-lowering.js';
 import type { ConvWeightGradInput } from './conv-params.js';
+import { product } from './static-inputs.js';
 import { reshapeTo } from './util.js';
 
 /** Output positions per image at or below which a wide dense Conv's input gradient runs as a Gemm. */
@@ -39,13 +40,17 @@ export const GEMM_WEIGHT_GRAD_TAPS = 9;
 /** Fewest input and output channels of a "wide" Conv (narrower ones are cheap either way). */
 export const GEMM_MIN_CHANNELS = 32;
 
-const product = (xs: readonly number[]) => xs.reduce((p, d) => p * d, 1);
-
 /** Every kernel tap as a multi-index, the last axis fastest (the weight's own order). */
 export function kernelTaps(kernel: readonly number[]): number[][] {
   let taps: number[][] = [[]];
   for (const k of kernel) taps = taps.flatMap((t) => Array.from({ length: k }, (_, j) => [...t, j]));
   return taps;
+}
+
+/** `t` [A, s…, B] zero-padded on its spatial axes s… by the conv's pads (unchanged without pads). */
+function padSpatial(b: GraphBuilder, t: string, pads: readonly number[], r: number): string {
+  if (!pads.some((p) => p > 0)) return t;
+  return b.op('Pad', [t, b.constInt64([0, ...pads.slice(0, r), 0, 0, ...pads.slice(r), 0])], { mode: 'constant' });
 }
 
 /** [N, C, …] → [N, …, C]. */
@@ -74,8 +79,7 @@ export function im2colRows(b: GraphBuilder, x: Shaped, g: WindowGeometry, outSpa
 /** What each kernel tap sees of X: channels-last [N, o…, C] slices of the padded input, in tap order. */
 function tapSlices(b: GraphBuilder, x: Shaped, g: WindowGeometry, outSpatial: readonly number[]): string[] {
   const r = x.shape.length - 2;
-  let t = channelsLast(b, x.name, x.shape.length);
-  if (g.pads.some((p) => p > 0)) t = b.op('Pad', [t, b.constInt64([0, ...g.pads.slice(0, r), 0, 0, ...g.pads.slice(r), 0])], { mode: 'constant' });
+  const t = padSpatial(b, channelsLast(b, x.name, x.shape.length), g.pads, r);
   const axes = [...Array(r).keys()].map((a) => a + 1);
   return kernelTaps(g.kernel).map((tap) => {
     const starts = tap.map((j, a) => j * (g.dilations[a] as number));
@@ -101,9 +105,7 @@ export function gatheredColumns(b: GraphBuilder, x: Shaped, g: WindowGeometry, o
   const [batch = 1, channels = 1, ...spatial] = x.shape;
   const r = spatial.length;
   const moved = b.op('Transpose', [x.name], { perm: [1, ...[...Array(r).keys()].map((i) => i + 2), 0] });
-  const padded = g.pads.some((p) => p > 0)
-    ? b.op('Pad', [moved, b.constInt64([0, ...g.pads.slice(0, r), 0, 0, ...g.pads.slice(r), 0])], { mode: 'constant' })
-    : moved;
+  const padded = padSpatial(b, moved, g.pads, r);
   const extent = spatial.map((d, a) => d + (g.pads[a] as number) + (g.pads[a + r] as number));
   const flat = reshapeTo(b, padded, [channels, product(extent), batch]);
   const taps = kernelTaps(g.kernel);
@@ -167,7 +169,7 @@ export function gemmWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   let flat: string;
   if (p.gatherColumns && rows >= GEMM_PER_TAP_ROWS && product(p.g.kernel) > 1) {
     const columns = gatheredColumns(b, { name: p.x, shape: p.xShape }, p.g, outSpatial);
-    return reshapeTo(b, b.op('Gemm', [gradColumns(b, { name: p.dy, shape: p.dyShape }), columns], { transB: 1 }), [out, channels, ...p.g.kernel]);
+    return weightGradFromColumns(b, { name: p.dy, shape: p.dyShape }, columns, [out, channels, ...p.g.kernel]);
   }
   if (rows >= GEMM_PER_TAP_ROWS && product(p.g.kernel) > 1) {
     // dYᵀ formed once, not inside each tap's Gemm: MLAS copies a transposed A for every product
@@ -181,6 +183,20 @@ export function gemmWeightGrad(b: GraphBuilder, p: ConvWeightGradInput): string 
   if (product(p.g.kernel) === 1) return reshapeTo(b, flat, [out, channels, ...p.g.kernel]);
   const tapsLast = reshapeTo(b, flat, [out, ...p.g.kernel, channels]);
   return b.op('Transpose', [tapsLast], { perm: [0, r + 1, ...[...Array(r).keys()].map((i) => i + 1)] });
+}
+
+/**
+ * dW [M, C, k…] = dY · colsᵀ reshaped, from im2col columns [C·taps, P·N] in the weight's own order
+ * (row (c, tap…), column (o…, n): {@link gatheredColumns}, or {@link gemmConvForward}'s columns) and
+ * dY as {@link gradColumns}.
+ *
+ * @example
+ * ```ts
+ * const dW = weightGradFromColumns(b, { name: dY, shape: [32, 64, 16, 16] }, cols, [64, 64, 3, 3]);
+ * ```
+ */
+export function weightGradFromColumns(b: GraphBuilder, dy: Shaped, columns: string, wShape: readonly number[]): string {
+  return reshapeTo(b, b.op('Gemm', [gradColumns(b, dy), columns], { transB: 1 }), wShape);
 }
 
 /** What the input gradient of a dense Conv needs. */
