@@ -4,15 +4,18 @@
  * with the mask and filter loss on the top conv layer of its 8×8 block (`Relu_23`; the top conv
  * `Relu_33` has 4×4 maps, whose 16-px cells are as coarse as the effect, see docs/icnn.md).
  *
- * What is asserted is what holds at this scale:
- * - the interpretable net's filters are more stable (lower location instability on the bird
- *   images) than the ordinary net's. Over data seeds 2–5 the ratio was 0.90, 0.77, 0.73, 0.84, so
- *   the paper's 0.8 is not asserted here; RESULTS.md reports it at full size;
+ * It asserts the issue's three claims, as RESULTS.md checks them at full size:
+ * - the interpretable net's filters are more stable: location instability on the bird images at
+ *   most 0.8× the ordinary net's;
  * - their part interpretability (mean best part IoU, `lucerna dissect --categories part`) is higher;
- * - they are far more silent on `none` images, relative to bird images (the filter loss explains
- *   `none` images by the negative template).
- * The tiny nets train from scratch: a shared pretraining with a short fine-tune (RESULTS.md's
- * protocol) left the instability ratio at 0.99 at this size (seed 2: 3 + 1 epochs).
+ * - held-out accuracy drops by no more than 5 points (400 figures generated with another seed);
+ * and that the filters are far more silent on `none` images, relative to bird images (the filter
+ * loss explains `none` images by the negative template).
+ * At this setting (320 figures, 12 epochs from scratch) data seeds 2–9 gave instability ratios 0.750,
+ * 0.769, 0.767, 0.727, 0.675, 0.826, 0.644, 0.707 (7 of 8 ≤ 0.8), part IoU higher in 8 of 8 and accuracy
+ * drops ≤ 1 point in 8 of 8 (docs/icnn.md, "At tiny scale"); the test keeps data seed 2, its seed since
+ * session 5. The tiny nets train from scratch: a shared pretraining with a short fine-tune (RESULTS.md's
+ * protocol) left the instability ratio at 0.99 at this size (seed 2: 3 + 1 epochs, 160 figures).
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,9 +25,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { imageFolder } from '../../src/datasets/node/image-folder.js';
 import type { Dataset } from '../../src/datasets/types.js';
+import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
+import { predictRows } from '../../src/robust/evaluate.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
 import { lucernaJson } from '../helpers/cli.js';
 
@@ -37,6 +42,17 @@ const SIZE = 64;
 async function ratio(model: string, data: Dataset): Promise<number> {
   const means = await meanActivations(nodeRuntime, graphFromBytes(readFileSync(model)), [LAYER], data, 2, { tensors: [LAYER], mode: 'single' }, {});
   return noneToObjectRatio(means.get(LAYER) as Float64Array, 2, 1);
+}
+
+/** The share of `data`'s images that `model` classifies right. */
+async function accuracy(model: string, data: Dataset): Promise<number> {
+  const batch = await data.read(
+    Array.from({ length: data.size }, (_, i) => i),
+    0,
+  );
+  await using net = await Model.load(readFileSync(model), { runtime: nodeRuntime });
+  const predicted = await predictRows(net, batch.x, { batchSize: 32 });
+  return predicted.filter((p, i) => p === batch.labels[i]).length / data.size;
 }
 
 describe('interpretable CNN vs ordinary (tiny)', () => {
@@ -83,16 +99,16 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     );
   });
 
-  it('interpretable filters are more stable, more part-interpretable, and silent on none images (none/bird activation ≤ 0.5× the ordinary net’s)', async () => {
+  it('interpretable filters: instability ≤ 0.8× the ordinary net’s, part IoU higher, accuracy drop ≤ 5 points, silent on none images (none/bird activation ≤ 0.5× the ordinary net’s)', async () => {
     const parts = join(work, 'parts');
-    await lucernaJson('dataset', 'parts', '--out', parts, '--n', '160', '--seed', '2', '--size', String(SIZE), '--classes', '1');
+    await lucernaJson('dataset', 'parts', '--out', parts, '--n', '320', '--seed', '2', '--size', String(SIZE), '--classes', '1');
     const classes = join(parts, 'classes');
     const model = join(work, 'm.onnx');
     writeFileSync(model, createModel('vgg11-bn', { classes: 2, input: [3, SIZE, SIZE], seed: 0, width: 1 / 8 }));
     // Batch 8 and a cosine schedule: with fewer, larger steps the BatchNorm running statistics are not
     // yet those of the final weights, and the checkpoint's outputs do not depend on the image.
     const flags = [
-      ...['--dataset', classes, '--batch-size', '8', '--epochs', '4', '--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05'],
+      ...['--dataset', classes, '--batch-size', '8', '--epochs', '12', '--optimizer', 'adamw', '--lr', '0.003', '--weight-decay', '0.05'],
       ...['--schedule', 'cosine', '--val', '0', '--no-crop', '--no-report'],
     ];
     await lucernaJson('train', model, ...flags, '--out', join(work, 'plain.onnx'));
@@ -102,9 +118,9 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     const instability = async (m: string) =>
       (await lucernaJson('stability', join(work, m), '--dataset', parts, '--layer', LAYER, '--class', 'bird')).instability as number;
     const [plainInstability, icnnInstability] = [await instability('plain.onnx'), await instability('icnn.onnx')];
-    assert.ok(icnnInstability < plainInstability, `location instability: interpretable ${icnnInstability}, ordinary ${plainInstability}`);
+    assert.ok(icnnInstability <= 0.8 * plainInstability, `location instability: interpretable ${icnnInstability}, ordinary ${plainInstability}`);
     // Part interpretability (mean over the filters of their best part IoU, NetDissect on the figures' parts):
-    // over data seeds 2 and 3 it was 0.023 vs 0.011 and 0.039 vs 0.015 (interpretable vs ordinary).
+    // over data seeds 2 and 3 it was 0.079 vs 0.021 and 0.028 vs 0.014 (interpretable vs ordinary).
     const partIou = async (m: string) => {
       const r = await lucernaJson(
         'dissect',
@@ -128,5 +144,12 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     const plain = await ratio(join(work, 'plain.onnx'), data);
     const interpretable = await ratio(join(work, 'icnn.onnx'), data);
     assert.ok(interpretable <= 0.5 * plain, `none/bird activation: interpretable ${interpretable}, ordinary ${plain}`);
+    // Held-out accuracy on figures neither net saw (another data seed); over data seeds 2–9 the drop was ≤ 1 point.
+    const held = join(work, 'held');
+    await lucernaJson('dataset', 'parts', '--out', held, '--n', '400', '--seed', '1002', '--size', String(SIZE), '--classes', '1');
+    const heldOut = await imageFolder(join(held, 'classes'), { sampleShape: [3, SIZE, SIZE] });
+    const [plainAccuracy, icnnAccuracy] = [await accuracy(join(work, 'plain.onnx'), heldOut), await accuracy(join(work, 'icnn.onnx'), heldOut)];
+    assert.ok(plainAccuracy >= 0.8, `the ordinary net learned the task: held-out accuracy ${plainAccuracy}`);
+    assert.ok(icnnAccuracy >= plainAccuracy - 0.05, `held-out accuracy: interpretable ${icnnAccuracy}, ordinary ${plainAccuracy}`);
   });
 });
