@@ -122,6 +122,8 @@ export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, ma
       : '';
   const drops = rows.map((r) => r.plain.acc - r.icnn.acc);
   const partUp = rows.filter((r) => r.icnn.partIou > r.plain.partIou).length;
+  const withP = rows.every((r) => r.plain.partP !== undefined && r.icnn.partP !== undefined);
+  const pUp = rows.filter(partHigher).length;
   const n = mapSize;
   const cell = s.size / n;
   const filters = rows[0]?.icnn.perFilter.length ?? 0;
@@ -166,8 +168,13 @@ Location instability (lower is better), of the conv output before the mask:
 - authors' protocol: the same command with \`--protocol icnn\` (per landmark the filter's top 100 images, sample
   standard deviation), the protocol of the paper's own numbers.
 
-Part IoU: mean over the layer's filters of their best part IoU, \`lucerna dissect <model> --dataset parts --layer ${s.layer} --categories part\`
-(higher is better). None/object activation: the layer's mean activation on \`none\` images over that on object
+Part interpretability, as the paper measures it (§5.2.1; \`scripts/results/icnn-parts.ts\`): each filter's maps after ReLU/mask (the masked
+tensor \`${s.layer}/mask/masked\` in the interpretable net, \`${s.layer}\` in the ordinary one), on its category's images
+(\`lucerna dissect <model> --dataset parts --layer <tensor> --categories part --where object=<class>\`; multi-category: the object class
+that activates the filter most, by its mean map sum), P_f = max over parts k of the share of the images showing k where the filter's
+top-0.5 % region has IoU > 0.2 with k (\`partAssociations\`); the mean over the filters (higher is better). This is the row's part claim.
+Part IoU (NetDissect's, kept from the earlier tables): mean over the layer's filters of their best dataset-level part IoU, on the conv output
+before the mask, over every part image, \`lucerna dissect <model> --dataset parts --layer ${s.layer} --categories part\` (higher is better). None/object activation: the layer's mean activation on \`none\` images over that on object
 images (\`meanActivations\` in \`src/training/interpretable/setup.ts\`, 256 images spread over the set).
 Filter loss: the last epoch's mean of the term, the sum over the ${filters} filters of −MI(X;T) (each ≥ −log(n²+1) = ${f(-Math.log(n * n + 1), 2)}).
 Filters more stable: per filter (filter i of both nets starts from the same weights), how many of the filters measured in both
@@ -175,8 +182,8 @@ have a lower instability in the interpretable net, and the median per-filter rat
 Train s: wall-clock seconds on a shared, loaded machine (noisy)${s.pretrain > 0 ? ', the shared pretraining + each training' : ''}.
 Rebuild this section alone: \`node --import tsx scripts/results-icnn.ts ${flags}\`.
 
-| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters); authors' protocol (ratio) | filters more stable (median ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters); authors' protocol (ratio) | filters more stable (median ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | ${withP ? "part interpretability, paper's (ord. → interp.) | " : ''}none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ${withP ? '--- | ' : ''}--- | --- | --- |
 ${rows
   .map((r, i) => {
     const m = shared[i] as { a: number; b: number; filters: number };
@@ -197,6 +204,7 @@ ${rows
       `${r.plain.deadFilters} / ${r.icnn.deadFilters}`,
       f(r.plain.partIou, 4),
       f(r.icnn.partIou, 4),
+      ...(withP ? [`${f(r.plain.partP, 4)} → ${f(r.icnn.partP, 4)}`] : []),
       `${f(r.plain.noneRatio)} / ${f(r.icnn.noneRatio)}`,
       f(r.icnn.filterLoss),
       r.pretrainSeconds
@@ -229,7 +237,7 @@ by the authors' protocol ${protocolRatios.map((v) => f(v)).join(', ')} (${count(
     )
     .join('')}
 accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (${drops.filter((v) => v <= 0.05).length} of ${rows.length} rows ≤ 5);
-part IoU higher in ${partUp} of ${rows.length} rows.
+${withP ? `part interpretability as the paper measures it (§5.2.1) higher in ${pUp} of ${rows.length} rows; NetDissect's ` : ''}part IoU higher in ${partUp} of ${rows.length} rows.
 ${references ? referencesMarkdown(references, rows, s.size, mapSize) : ''}${several ? seedsMarkdown(rows, paperRatios, paperProtocolRatios, drops, seeds) : ''}
 Reading the table.
 - Resolution matters for the instability comparison. A peak is placed at the centre of its ${f(cell, 0)}-px cell, a quantisation
@@ -291,8 +299,9 @@ export function seedsMarkdown(
   const d = overSeeds(rows, drops);
   const iou = overSeeds(
     rows,
-    rows.map((x) => (x.icnn.partIou > x.plain.partIou ? 1 : 0)),
+    rows.map((x) => (partHigher(x) ? 1 : 0)),
   );
+  const part = rows.every((x) => x.plain.partP !== undefined) ? "part interpretability (paper's) higher" : 'part IoU higher';
   const span = (m: { mean: number; min: number; max: number }, k = 1, digits = 3) =>
     `${f(k * m.mean, digits)} (${f(k * m.min, digits)}–${f(k * m.max, digits)})`;
   const lines = r.map((m, i) => {
@@ -305,10 +314,24 @@ export function seedsMarkdown(
   return `
 Over the seeds (${seeds.join(', ')}): mean (min–max) of each row's values above, as the paper measures the row.
 
-| row | instability ratio | seeds ≤ 0.8 | authors' protocol ratio | seeds ≤ 0.8 | accuracy drop, points | seeds with part IoU higher | mean ratio ≤ 0.8 | seeds meeting all three claims |
+| row | instability ratio | seeds ≤ 0.8 | authors' protocol ratio | seeds ≤ 0.8 | accuracy drop, points | seeds with ${part} | mean ratio ≤ 0.8 | seeds meeting all three claims |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${lines.join('\n')}
 `;
+}
+
+/**
+ * Whether a row's interpretable net has the higher part interpretability: the paper's (§5.2.1,
+ * `partP`) when both nets have it, else NetDissect's part IoU (rows run before session 14).
+ *
+ * @example
+ * ```ts
+ * partHigher(row); // true
+ * ```
+ */
+export function partHigher(r: IcnnRow): boolean {
+  if (r.plain.partP !== undefined && r.icnn.partP !== undefined) return r.icnn.partP > r.plain.partP;
+  return r.icnn.partIou > r.plain.partIou;
 }
 
 /** How many of the filters have an instability above `limit`. @example `wandering([0.1, null, 0.05], 0.07) // 1` */

@@ -7,8 +7,12 @@
  * - location instability of the top conv layer (`lucerna stability`, default protocol, on the conv
  *   output before the mask; the mask keeps the arg-max cell at weight 1 and only lowers the others,
  *   so the peak it reports is the same);
- * - part interpretability: the mean over the layer's filters of their best part IoU, by
- *   `lucerna dissect --categories part` (Bau et al. 2017, NetDissect-Lite semantics, top 0.5 %).
+ * - part interpretability as the paper measures it (§5.2.1, `icnn-parts.ts`): on the maps after
+ *   ReLU/mask, the category's images, the share of images where a filter's top region has IoU > 0.2
+ *   with its best part, averaged over the filters;
+ * - and NetDissect's part IoU: the mean over the layer's filters of their best part IoU, by
+ *   `lucerna dissect --categories part` (Bau et al. 2017, NetDissect-Lite semantics, top 0.5 %), on
+ *   the conv output before the mask, over every part image.
  * Rows: single-category for two classes (each vs. none) and one multi-category run. The paper's
  * claims are reported against, not asserted here: the ordering test lives in `npm test`.
  */
@@ -27,6 +31,7 @@ import { assignFilters } from '../../src/training/interpretable/filter-loss.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
 import { type MapsFigure, modelsFigure } from './icnn-figure.js';
 import { icnnMarkdown } from './icnn-markdown.js';
+import { paperPartInterpretability } from './icnn-parts.js';
 import { folderReferences, type InstabilityReferences, landmarkSpread } from './icnn-references.js';
 import { ICNN_DEFAULTS, type IcnnSettings, icnnFigurePath, seedList } from './icnn-settings.js';
 
@@ -39,6 +44,8 @@ export interface NetResult {
   /** The layer's instability by the ICNN authors' protocol (`--protocol icnn`, top 100 images). */
   readonly icnnProtocol: number;
   readonly partIou: number;
+  /** The paper's part interpretability (§5.2.1, {@link paperPartInterpretability}); absent in rows run before session 14. */
+  readonly partP?: number;
   /** Filters with no positive peak on the class's images (left out of the instability mean). */
   readonly deadFilters: number;
   /** Mean activation of the layer on `none` images over that on object images. */
@@ -81,9 +88,9 @@ function meanPartIou(tally: string): number {
   return values.reduce((a, v) => a + v, 0) / values.length;
 }
 
-type Measures = Pick<NetResult, 'instability' | 'perFilter' | 'icnnProtocol' | 'partIou' | 'deadFilters' | 'noneRatio'>;
+type Measures = Pick<NetResult, 'instability' | 'perFilter' | 'icnnProtocol' | 'partIou' | 'partP' | 'deadFilters' | 'noneRatio'>;
 
-async function measure(s: IcnnSettings, work: string, parts: string, classes: string, model: string, cls: string | undefined): Promise<Measures> {
+async function measure(s: IcnnSettings, work: string, parts: string, classes: string, model: string, cls: string | undefined, interpretable: boolean): Promise<Measures> {
   const stability = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, ...(cls ? ['--class', cls] : []));
   const icnn = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, '--protocol', 'icnn', ...(cls ? ['--class', cls] : []));
   const out = join(work, `dissect-${model.replace(/[^a-z0-9]/gi, '_')}`);
@@ -96,6 +103,7 @@ async function measure(s: IcnnSettings, work: string, parts: string, classes: st
     perFilter: (stability.filters as { instability: number | null }[]).map((f) => f.instability),
     icnnProtocol: icnn.instability ?? Number.NaN,
     partIou: meanPartIou(dissect.layers[0].tally),
+    partP: await paperPartInterpretability(model, interpretable, s.layer, parts, classes, s.size, `${out}-paper`, cls),
     deadFilters: (stability.filters as { instability: number | null }[]).filter((f) => f.instability === null).length,
     noneRatio: noneToObjectRatio(means.get(s.layer) as Float64Array, k, data.classNames?.indexOf('none') ?? k - 1),
   };
@@ -111,7 +119,7 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   const start = s.pretrain > 0 ? model.replace('.onnx', '-base.onnx') : model;
   const pretrainSeconds = s.pretrain > 0 ? (await runJson('train', model, ...trainFlags(s, classes, start, s.pretrain, s.lr, seed))).seconds : 0;
   const lr = s.pretrain > 0 ? s.finetuneLr : s.lr;
-  const run = async (out: string, extra: string[]): Promise<NetResult> => {
+  const run = async (out: string, extra: string[], interpretable: boolean): Promise<NetResult> => {
     const summary = await runJson('train', start, ...trainFlags(s, classes, out, s.epochs, lr, seed), ...extra);
     const last = summary.epochs[summary.epochs.length - 1];
     const filterLoss = last.terms?.[`filter_loss:${s.layer}`];
@@ -119,7 +127,7 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
       acc: last.valAccuracy,
       seconds: summary.seconds,
       ...(filterLoss === undefined ? {} : { filterLoss }),
-      ...(await measure(s, work, parts, classes, out, cls)),
+      ...(await measure(s, work, parts, classes, out, cls, interpretable)),
     };
   };
   const interpretable = [
@@ -138,8 +146,8 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   ];
   const plainOut = model.replace('.onnx', '-plain.onnx');
   const icnnOut = model.replace('.onnx', '-icnn.onnx');
-  const plain = await run(plainOut, []);
-  const icnn = await run(icnnOut, interpretable);
+  const plain = await run(plainOut, [], false);
+  const icnn = await run(icnnOut, interpretable, true);
   if (cls) return { name, seed, plain, icnn, pretrainSeconds };
   return {
     name,

@@ -134,10 +134,10 @@ export function countDetectors(rows: readonly UnitScore[], categories: readonly 
 
 /**
  * The mean over units of each unit's best IoU within `category` (its best label of that category,
- * whether or not that category wins overall). For `part` this is the **part interpretability** of
- * the interpretable-CNN paper's tables (Zhang et al. 2018, https://arxiv.org/abs/1710.00935, §4):
- * how well, on average, a filter's top activations overlap one part. `undefined` without units or
- * when the category was not dissected.
+ * whether or not that category wins overall): NetDissect's dataset-level IoU (Bau et al. 2017), how
+ * well, on average, a unit's top activations overlap one label. The interpretable-CNN paper's part
+ * interpretability is the per-image association of {@link bestAssociations} instead. `undefined`
+ * without units or when the category was not dissected.
  *
  * @example
  * ```ts
@@ -154,4 +154,62 @@ export function meanBestIou(rows: readonly UnitScore[], category: string): numbe
     n++;
   }
   return n > 0 ? sum / n : undefined;
+}
+
+/** A unit's best per-image association within a category. */
+export interface Association {
+  /** 1-based unit number. */
+  readonly unit: number;
+  readonly label: number;
+  readonly name: string;
+  /** P_{f,k}: the share of the images carrying the label where the unit's mask has IoU > the threshold with it. */
+  readonly p: number;
+}
+
+/**
+ * The part interpretability of the interpretable-CNN paper (Zhang, Wu & Zhu 2018,
+ * https://arxiv.org/abs/1710.00935, §5.2.1), per unit u in unit order: P_u = max over the labels k
+ * of `category` of P_{u,k}, the share of the images carrying k on which u's mask (its top-quantile
+ * activations, upsampled) has IoU > `tally.associationIou` (0.2) with k. The first label wins ties.
+ * `undefined` when the category was not dissected, has no label on any image, or the tally has no
+ * association counts.
+ *
+ * @example
+ * ```ts
+ * const per = bestAssociations(tally, meta, 'part'); // per[0].p: unit 1's part interpretability
+ * ```
+ */
+export function bestAssociations(tally: Tally, meta: BrodenMeta, category: string): Association[] | undefined {
+  const ci = meta.categories.indexOf(category);
+  if (ci < 0 || !tally.hasAssociation) return undefined;
+  const { units, labels } = tally;
+  const own: number[] = [];
+  for (let l = 1; l < labels; l++) if (meta.primary[l] === ci && (tally.present[l] as number) > 0) own.push(l);
+  if (own.length === 0) return undefined;
+  return Array.from({ length: units }, (_, u) => {
+    let label = own[0] as number;
+    let p = -1;
+    for (const l of own) {
+      const v = (tally.associated[u * labels + l] as number) / (tally.present[l] as number);
+      if (v > p) {
+        p = v;
+        label = l;
+      }
+    }
+    return { unit: u + 1, label, name: meta.labelNames[label] ?? '', p };
+  });
+}
+
+/**
+ * The layer's part interpretability in the interpretable-CNN paper's sense (§5.2.1): the mean over
+ * units of {@link bestAssociations}' P_u.
+ *
+ * @example
+ * ```ts
+ * meanBestAssociation(tally, meta, 'part'); // e.g. 0.35
+ * ```
+ */
+export function meanBestAssociation(tally: Tally, meta: BrodenMeta, category: string): number | undefined {
+  const per = bestAssociations(tally, meta, category);
+  return per && per.length > 0 ? per.reduce((a, r) => a + r.p, 0) / per.length : undefined;
 }

@@ -10,6 +10,13 @@
  * - `unitsCat[u, c]`: mask pixels of the images where the mask touches a label whose primary
  *   category is c, or where the image has an image-level label of primary category c.
  *
+ * - Per image, the interpretable-CNN paper's part association (Zhang, Wu & Zhu 2018,
+ *   https://arxiv.org/abs/1710.00935, §5.2.1): `present[l]` counts the images that carry l, and
+ *   `associated[u, l]` the images where the IoU of the unit's mask with l on that image exceeds
+ *   `associationIou` (the paper's 0.2): |mask ∩ l| / (|mask| + |l| − |mask ∩ l|), pixels counted once
+ *   per plane, an image-level label covering the whole image. A unit silent on an image is not
+ *   associated there.
+ *
  * All counts are sums over images, so tallies of disjoint image sets add ({@link Tally.merge}).
  */
 import { linearTaps } from '../attribution/upsample.js';
@@ -26,7 +33,14 @@ export interface TallyState {
   readonly unitTotal: number[];
   readonly unitsCat: number[];
   readonly labelTotal: number[];
+  /** Per-image association counts; absent in tallies saved before they were counted. */
+  readonly associationIou?: number;
+  readonly associated?: number[];
+  readonly present?: number[];
 }
+
+/** The IoU above which a unit's mask and a label are associated on an image: the paper's 0.2. */
+export const ASSOCIATION_IOU = 0.2;
 
 interface Taps {
   /** Output indices whose first tap is i: start[i] … start[i + 1] − 1. */
@@ -144,20 +158,35 @@ export class Tally {
   readonly unitTotal: Float64Array;
   readonly unitsCat: Float64Array;
   readonly labelTotal: Float64Array;
+  /** Images where unit u's mask has IoU > `associationIou` with label l, `[units × labels]`. */
+  readonly associated: Float64Array;
+  /** Images that carry label l. */
+  readonly present: Float64Array;
+  /** False for a tally rebuilt from a state saved without association counts. */
+  hasAssociation = true;
   images = 0;
   private mask = new Int32Array(0);
   private readonly flags: Uint8Array;
+  /** This image's pixels per label, and the current unit's mask pixels per label. */
+  private readonly imageLabel: Float64Array;
+  private readonly unitLabel: Float64Array;
+  private imageLabels: number[] = [];
 
   constructor(
     readonly units: number,
     readonly labels: number,
     readonly categories: number,
+    readonly associationIou = ASSOCIATION_IOU,
   ) {
     this.both = new Float64Array(units * labels);
     this.unitTotal = new Float64Array(units);
     this.unitsCat = new Float64Array(units * categories);
     this.labelTotal = new Float64Array(labels);
+    this.associated = new Float64Array(units * labels);
+    this.present = new Float64Array(labels);
     this.flags = new Uint8Array(categories);
+    this.imageLabel = new Float64Array(labels);
+    this.unitLabel = new Float64Array(labels);
   }
 
   private checkLabel(l: number): void {
@@ -182,9 +211,11 @@ export class Tally {
   ): void {
     const { sh, sw, planes, scalars } = labels;
     const area = sh * sw;
+    const own = this.imageLabel;
     for (const s of scalars) {
       this.checkLabel(s);
       this.labelTotal[s] = (this.labelTotal[s] as number) + area;
+      own[s] = (own[s] as number) + area;
     }
     for (const plane of planes) {
       for (let i = 0; i < area; i++) {
@@ -192,7 +223,14 @@ export class Tally {
         if (l === 0) continue;
         if (!(l < this.labels)) this.checkLabel(l);
         this.labelTotal[l] = (this.labelTotal[l] as number) + 1;
+        own[l] = (own[l] as number) + 1;
       }
+    }
+    this.imageLabels = [];
+    for (let l = 0; l < this.labels; l++) {
+      if (!((own[l] as number) > 0)) continue;
+      this.imageLabels.push(l);
+      this.present[l] = (this.present[l] as number) + 1;
     }
     if (this.mask.length < area) this.mask = new Int32Array(area);
     const plane = h * w;
@@ -203,26 +241,41 @@ export class Tally {
       if (!((max[u] as number) > t)) continue;
       this.addUnit(u, maskAbove(act, base, h, w, sh, sw, t, this.mask), planes, scalars, primary);
     }
+    for (const l of this.imageLabels) own[l] = 0;
     this.images++;
+  }
+
+  /** Counts unit u as associated with each of this image's labels its mask (`count` pixels) overlaps by IoU > `associationIou`. */
+  private associate(u: number, count: number): void {
+    const row = u * this.labels;
+    for (const l of this.imageLabels) {
+      const both = this.unitLabel[l] as number;
+      if (both > 0 && both / (count + (this.imageLabel[l] as number) - both) > this.associationIou) this.associated[row + l] = (this.associated[row + l] as number) + 1;
+      this.unitLabel[l] = 0;
+    }
   }
 
   private addUnit(u: number, count: number, planes: readonly Int32Array[], scalars: readonly number[], primary: Int32Array): void {
     const flags = this.flags.fill(0);
     const row = u * this.labels;
     const mask = this.mask;
+    const own = this.unitLabel;
     this.unitTotal[u] = (this.unitTotal[u] as number) + count;
     for (const plane of planes) {
       for (let k = 0; k < count; k++) {
         const l = plane[mask[k] as number] as number;
         if (l === 0) continue;
         this.both[row + l] = (this.both[row + l] as number) + 1;
+        own[l] = (own[l] as number) + 1;
         flags[primary[l] as number] = 1;
       }
     }
     for (const s of scalars) {
       flags[primary[s] as number] = 1;
       this.both[row + s] = (this.both[row + s] as number) + count;
+      own[s] = (own[s] as number) + count;
     }
+    this.associate(u, count);
     for (let c = 0; c < this.categories; c++) if (flags[c]) this.unitsCat[u * this.categories + c] = (this.unitsCat[u * this.categories + c] as number) + count;
   }
 
@@ -230,6 +283,8 @@ export class Tally {
   merge(other: Tally): void {
     if (other.units !== this.units || other.labels !== this.labels || other.categories !== this.categories)
       throw new LucernaError('BAD_FILE', 'Cannot merge tallies of different layers or label sets');
+    if (other.associationIou !== this.associationIou)
+      throw new LucernaError('BAD_FILE', `Cannot merge tallies associated at IoU ${this.associationIou} and ${other.associationIou}`);
     const add = (a: Float64Array, b: Float64Array) => {
       for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
     };
@@ -237,6 +292,9 @@ export class Tally {
     add(this.unitTotal, other.unitTotal);
     add(this.unitsCat, other.unitsCat);
     add(this.labelTotal, other.labelTotal);
+    add(this.associated, other.associated);
+    add(this.present, other.present);
+    this.hasAssociation &&= other.hasAssociation;
     this.images += other.images;
   }
 
@@ -250,16 +308,21 @@ export class Tally {
       unitTotal: Array.from(this.unitTotal),
       unitsCat: Array.from(this.unitsCat),
       labelTotal: Array.from(this.labelTotal),
+      ...(this.hasAssociation ? { associationIou: this.associationIou, associated: Array.from(this.associated), present: Array.from(this.present) } : {}),
     };
   }
 
   /** Rebuilds a tally from {@link state}. */
   static fromState(s: TallyState): Tally {
-    const t = new Tally(s.units, s.labels, s.categories);
+    const t = new Tally(s.units, s.labels, s.categories, s.associationIou);
     t.both.set(s.both);
     t.unitTotal.set(s.unitTotal);
     t.unitsCat.set(s.unitsCat);
     t.labelTotal.set(s.labelTotal);
+    if (s.associated && s.present) {
+      t.associated.set(s.associated);
+      t.present.set(s.present);
+    } else t.hasAssociation = false;
     t.images = s.images;
     return t;
   }

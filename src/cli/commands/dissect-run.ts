@@ -15,7 +15,7 @@ import { type ConceptItem, dissect } from '../../dissection/dissect.js';
 import { layerResult, tallyCsv } from '../../dissection/output.js';
 import { MASK_PALETTE, maskShades } from '../../dissection/overlay.js';
 import { dissectionReportHtml, type ReportLayer, type TopImageView } from '../../dissection/report.js';
-import { countDetectors, iouMatrix, meanBestIou, scoreUnits } from '../../dissection/score.js';
+import { bestAssociations, countDetectors, iouMatrix, meanBestIou, scoreUnits } from '../../dissection/score.js';
 import { checkShardFile, mergeShardFiles, type ShardFile, shardFile } from '../../dissection/shard.js';
 import { Tally } from '../../dissection/tally.js';
 import { TopImages } from '../../dissection/top-images.js';
@@ -179,6 +179,20 @@ async function reportImages(dataset: string, layer: FinalLayer, units: readonly 
   return out;
 }
 
+/**
+ * The interpretable-CNN paper's part interpretability of a layer (§5.2.1, {@link bestAssociations}):
+ * its mean, the IoU threshold, and each unit's best part with its P; undefined without parts.
+ */
+function partAssociation(tally: Tally, meta: BrodenMeta) {
+  const per = bestAssociations(tally, meta, 'part');
+  if (!per || per.length === 0) return undefined;
+  return {
+    partAssociation: per.reduce((a, r) => a + r.p, 0) / per.length,
+    associationIou: tally.associationIou,
+    partAssociations: per.map((r) => ({ unit: r.unit, part: r.name, p: r.p })),
+  };
+}
+
 /** Writes tally.csv per layer, result.json and report.html; returns the summary. */
 async function writeOutputs(
   outputs: StagedOutputs,
@@ -199,11 +213,13 @@ async function writeOutputs(
     const rows = scoreUnits(l.tally, meta, iou);
     const counts = countDetectors(rows, meta.categories, info.iouThreshold);
     const partInterpretability = meanBestIou(rows, 'part');
+    const association = partAssociation(l.tally, meta);
     const tallyPath = resolve(out, layerFolder(l.layer, used), 'tally.csv');
     await outputs.write(tallyPath, tallyCsv(rows, meta.categories));
     results.push({
       ...layerResult({ ...l, images: l.tally.images }, rows, iou, meta, counts),
       ...(partInterpretability === undefined ? {} : { partInterpretability }),
+      ...(association ?? {}),
     });
     summaries.push({
       layer: l.layer,
@@ -213,6 +229,7 @@ async function writeOutputs(
       perCategory: counts.perCategory,
       uniqueDetectors: counts.uniqueDetectors,
       ...(partInterpretability === undefined ? {} : { partInterpretability }),
+      ...(association ? { partAssociation: association.partAssociation } : {}),
     });
     const shown = rows.slice(0, info.reportUnits).map((r) => r.unit);
     report.push({ layer: l.layer, counts, rows, partInterpretability, images: await reportImages(dataset, l, shown, thumbs) });
