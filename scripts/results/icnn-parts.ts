@@ -25,7 +25,22 @@ export const evaluatedTensor = (layer: string, interpretable: boolean): string =
 
 /** Per filter (in unit order), its P_f on the images of `cls` (`lucerna dissect … --where object=<cls>`). */
 async function perFilterP(model: string, parts: string, tensor: string, cls: string, out: string): Promise<number[]> {
-  await runJson('dissect', model, '--dataset', parts, '--layer', tensor, '--categories', 'part', '--where', `object=${cls}`, '--out', out, '--report-units', '0');
+  await runJson(
+    'dissect',
+    model,
+    '--dataset',
+    parts,
+    '--layer',
+    tensor,
+    '--categories',
+    'part',
+    '--where',
+    `object=${cls}`,
+    '--out',
+    out,
+    '--report-units',
+    '0',
+  );
   const layer = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).layers[0] as { partAssociations?: { unit: number; p: number }[] };
   if (!layer.partAssociations) throw new Error(`${out}/result.json has no partAssociations`);
   return [...layer.partAssociations].sort((a, b) => a.unit - b.unit).map((a) => a.p);
@@ -72,7 +87,15 @@ export async function paperPartInterpretability(
   const data = await imageFolder(classes, { sampleShape: [3, size, size] });
   const names = data.classNames ?? [];
   const means = (
-    await meanActivations(nodeRuntime, graphFromBytes(readFileSync(model)), [tensor], data, names.length, { tensors: [layer], mode: 'multi', assignSamples: 512 }, {})
+    await meanActivations(
+      nodeRuntime,
+      graphFromBytes(readFileSync(model)),
+      [tensor],
+      data,
+      names.length,
+      { tensors: [layer], mode: 'multi', assignSamples: 512 },
+      {},
+    )
   ).get(tensor) as Float64Array;
   const assigned = assignFilters(means, names.length, means.length / names.length, [names.indexOf('none')]);
   const perClass = new Map<number, number[]>();

@@ -90,7 +90,15 @@ function meanPartIou(tally: string): number {
 
 type Measures = Pick<NetResult, 'instability' | 'perFilter' | 'icnnProtocol' | 'partIou' | 'partP' | 'deadFilters' | 'noneRatio'>;
 
-async function measure(s: IcnnSettings, work: string, parts: string, classes: string, model: string, cls: string | undefined, interpretable: boolean): Promise<Measures> {
+async function measure(
+  s: IcnnSettings,
+  work: string,
+  parts: string,
+  classes: string,
+  model: string,
+  cls: string | undefined,
+  interpretable: boolean,
+): Promise<Measures> {
   const stability = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, ...(cls ? ['--class', cls] : []));
   const icnn = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, '--protocol', 'icnn', ...(cls ? ['--class', cls] : []));
   const out = join(work, `dissect-${model.replace(/[^a-z0-9]/gi, '_')}`);

@@ -250,7 +250,8 @@ export class Tally {
     const row = u * this.labels;
     for (const l of this.imageLabels) {
       const both = this.unitLabel[l] as number;
-      if (both > 0 && both / (count + (this.imageLabel[l] as number) - both) > this.associationIou) this.associated[row + l] = (this.associated[row + l] as number) + 1;
+      if (both > 0 && both / (count + (this.imageLabel[l] as number) - both) > this.associationIou)
+        this.associated[row + l] = (this.associated[row + l] as number) + 1;
       this.unitLabel[l] = 0;
     }
   }
