@@ -144,6 +144,16 @@ describe('lucerna dissect --where', async () => {
     const result = JSON.parse(readFileSync(join(work, 'bird', 'result.json'), 'utf8'));
     assert.equal(result.where, 'object=bird');
     assert.ok(Math.abs(result.layers[0].partInterpretability - mean) < 1e-9);
+    // The paper's part interpretability (§5.2.1): on each bird image the red unit's mask is the head (IoU 1 > 0.2), so P = 2 / 2.
+    const association = result.layers[0] as { associationIou: number; partAssociation: number; partAssociations: { unit: number; part: string; p: number }[] };
+    assert.equal(association.associationIou, 0.2);
+    assert.deepEqual(
+      association.partAssociations.find((u) => u.unit === 1),
+      { unit: 1, part: 'head', p: 1 },
+    );
+    const meanP = association.partAssociations.reduce((x, u) => x + u.p, 0) / association.partAssociations.length;
+    assert.ok(Math.abs(association.partAssociation - meanP) < 1e-12);
+    assert.ok(Math.abs((s.layers[0] as unknown as { partAssociation: number }).partAssociation - meanP) < 1e-12);
     const html = readFileSync(join(work, 'bird', 'report.html'), 'utf8');
     assert.match(html, /Part interpretability/);
     assert.match(html, /object=bird/);
