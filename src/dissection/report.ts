@@ -25,6 +25,8 @@ export interface ReportLayer {
   readonly rows: readonly UnitScore[];
   /** The mean best part IoU over units, when `part` was dissected. */
   readonly partInterpretability?: number;
+  /** The interpretable-CNN paper's part interpretability (§5.2.1: mean over units of P_u), when counted. */
+  readonly partAssociation?: number;
   /** Per 1-based unit number, its top images with the mask drawn; units without any are listed without images. */
   readonly images: ReadonlyMap<number, readonly TopImageView[]>;
 }
@@ -139,7 +141,11 @@ function layerSection(l: ReportLayer, index: number, pictures: Pictures, chart: 
   const part =
     l.partInterpretability === undefined
       ? ''
-      : ` Part interpretability (the mean over units of each unit's best part IoU): <b>${escapeHtml(formatValue(l.partInterpretability))}</b>.`;
+      : ` Part interpretability (the mean over units of each unit's best part IoU): <b>${escapeHtml(formatValue(l.partInterpretability))}</b>.${
+          l.partAssociation === undefined
+            ? ''
+            : ` As the interpretable-CNN paper measures it (per unit, the share of a part's images where its region has IoU &gt; 0.2 with the part, best part, mean over units): <b>${escapeHtml(formatValue(l.partAssociation))}</b>.`
+        }`;
   // Orders: the rows come sorted by score, highest first (ties: higher unit first).
   const cards = l.rows.map((r, k) =>
     unitCard(r, l.images.get(r.unit) ?? [], counts.threshold, { desc: k, asc: l.rows.length - 1 - k }, categories.indexOf(r.category), pictures),

@@ -156,6 +156,7 @@ describe('lucerna dissect --where', async () => {
     assert.ok(Math.abs((s.layers[0] as unknown as { partAssociation: number }).partAssociation - meanP) < 1e-12);
     const html = readFileSync(join(work, 'bird', 'report.html'), 'utf8');
     assert.match(html, /Part interpretability/);
+    assert.match(html, /IoU &gt; 0\.2 with the part/);
     assert.match(html, /object=bird/);
   });
 

@@ -232,7 +232,14 @@ async function writeOutputs(
       ...(association ? { partAssociation: association.partAssociation } : {}),
     });
     const shown = rows.slice(0, info.reportUnits).map((r) => r.unit);
-    report.push({ layer: l.layer, counts, rows, partInterpretability, images: await reportImages(dataset, l, shown, thumbs) });
+    report.push({
+      layer: l.layer,
+      counts,
+      rows,
+      partInterpretability,
+      ...(association ? { partAssociation: association.partAssociation } : {}),
+      images: await reportImages(dataset, l, shown, thumbs),
+    });
   }
   const resultPath = resolve(out, 'result.json');
   const reportPath = resolve(out, 'report.html');
@@ -363,8 +370,9 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
     },
     thumbs,
   );
-  const part = (l: { partInterpretability?: number }) =>
-    l.partInterpretability === undefined ? '' : `, part interpretability ${l.partInterpretability.toFixed(4)}`;
+  const part = (l: { partInterpretability?: number; partAssociation?: number }) =>
+    (l.partInterpretability === undefined ? '' : `, part interpretability ${l.partInterpretability.toFixed(4)}`) +
+    (l.partAssociation === undefined ? '' : ` (the ICNN paper's ${l.partAssociation.toFixed(4)})`);
   const counts = summary.layers.map((l) => `${l.layer}: ${l.interpretable}/${l.units} interpretable${part(l)}`).join('; ');
   const whereNote = where ? ` of ${where.clause.label} (${where.excluded} others left out)` : '';
   const ms = { model: modelMs, ...result.timing, outputs: performance.now() - t1 };
