@@ -7,14 +7,16 @@
  * It asserts the issue's three claims, as RESULTS.md checks them at full size:
  * - the interpretable net's filters are more stable: location instability on the bird images at
  *   most 0.8× the ordinary net's;
- * - their part interpretability (mean best part IoU, `lucerna dissect --categories part`) is higher;
+ * - their part interpretability is higher, as the paper measures it (§5.2.1: on the maps after
+ *   ReLU/mask, the share of a part's bird images where a filter's top region has IoU > 0.2 with it)
+ *   and as NetDissect's mean best part IoU (`lucerna dissect --categories part`);
  * - held-out accuracy drops by no more than 5 points (400 figures generated with another seed);
  * and that the filters are far more silent on `none` images, relative to bird images (the filter
  * loss explains `none` images by the negative template).
  * At this setting (320 figures, 12 epochs from scratch) data seeds 2–9 gave instability ratios 0.750,
- * 0.769, 0.767, 0.727, 0.675, 0.826, 0.644, 0.707 (7 of 8 ≤ 0.8), part IoU higher in 8 of 8 and accuracy
- * drops ≤ 1 point in 8 of 8 (docs/icnn.md, "At tiny scale"); the test keeps data seed 2, its seed since
- * session 5. The tiny nets train from scratch: a shared pretraining with a short fine-tune (RESULTS.md's
+ * 0.769, 0.767, 0.727, 0.675, 0.826, 0.644, 0.707 (7 of 8 ≤ 0.8), the paper's part interpretability
+ * higher in 6 of 8, NetDissect's part IoU higher in 8 of 8, and accuracy drops ≤ 1 point in 8 of 8
+ * (docs/icnn.md, "At tiny scale"). The test keeps data seed 2, its seed since session 5. The tiny nets train from scratch: a shared pretraining with a short fine-tune (RESULTS.md's
  * protocol) left the instability ratio at 0.99 at this size (seed 2: 3 + 1 epochs, 160 figures).
  */
 import assert from 'node:assert/strict';
@@ -140,6 +142,18 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
     };
     const [plainIou, icnnIou] = [await partIou('plain.onnx'), await partIou('icnn.onnx')];
     assert.ok(icnnIou > plainIou, `part IoU: interpretable ${icnnIou}, ordinary ${plainIou}`);
+    // And as the paper measures it (§5.2.1): the maps after ReLU/mask, on the bird images, the share of a part's images where a
+    // filter's top region has IoU > 0.2 with it. Over data seeds 2–9 it was higher in 6 of 8 (seed 2: 0.062 vs 0.021).
+    const paperPart = async (m: string, tensor: string) =>
+      (
+        await lucernaJson(
+          'dissect',
+          join(work, m),
+          ...['--dataset', parts, '--layer', tensor, '--categories', 'part', '--where', 'object=bird', '--out', join(work, `p-${m.replace('.onnx', '')}`)],
+        )
+      ).layers[0].partAssociation as number;
+    const [plainP, icnnP] = [await paperPart('plain.onnx', LAYER), await paperPart('icnn.onnx', `${LAYER}/mask/masked`)];
+    assert.ok(icnnP > plainP, `the paper's part interpretability: interpretable ${icnnP}, ordinary ${plainP}`);
     const data = await imageFolder(classes, { sampleShape: [3, SIZE, SIZE] });
     const plain = await ratio(join(work, 'plain.onnx'), data);
     const interpretable = await ratio(join(work, 'icnn.onnx'), data);
