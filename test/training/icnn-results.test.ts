@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type IcnnRow, type NetResult, pickOwnClass } from '../../scripts/results/icnn.js';
-import { icnnMarkdown, overSeeds, pairedFilters } from '../../scripts/results/icnn-markdown.js';
+import { icnnMarkdown, overSeeds, pairedFilters, partHigher } from '../../scripts/results/icnn-markdown.js';
+import { evaluatedTensor, meanOwnP } from '../../scripts/results/icnn-parts.js';
 import { instabilityReferences } from '../../scripts/results/icnn-references.js';
 import { ICNN_DEFAULTS, ICNN_RESNET18, icnnFigurePath, seedList } from '../../scripts/results/icnn-settings.js';
 
@@ -108,6 +109,37 @@ describe('interpretable-CNN results section', () => {
       md,
       /\| single fish \| 0\.800 \(0\.700–0\.900\) \| 1 of 2 \| 0\.800 \(0\.700–0\.900\) \| 1 of 2 \| 5\.0 \(0\.0–10\.0\) \| 2 of 2 \| yes \| 0 of 2 \|/,
     );
+  });
+
+  it("judges part interpretability by the paper's measure (§5.2.1) when the rows have it, NetDissect's part IoU otherwise", () => {
+    // NetDissect's part IoU says higher, the paper's measure says lower: the paper's decides.
+    const withP: IcnnRow = { name: 'single bird', seed: 0, plain: net(0.1, { partP: 0.3 }), icnn: net(0.07, { partIou: 0.02, partP: 0.2 }) };
+    const without: IcnnRow = { name: 'single bird', seed: 1, plain: net(0.1), icnn: net(0.07, { partIou: 0.02 }) };
+    assert.equal(partHigher(withP), false);
+    assert.equal(partHigher(without), true);
+    const md = icnnMarkdown(ICNN_DEFAULTS, { rows: [withP, { ...withP, seed: 1 }], landmarkSpread: 10, mapSize: 8, seeds: [0, 1] });
+    assert.match(md, /\| 0\.0100 \| 0\.0200 \| 0\.3000 → 0\.2000 \|/);
+    assert.match(md, /paper measures it \(§5\.2\.1\) higher in 0 of 2 rows; NetDissect's part IoU higher in 2 of 2 rows\./);
+    assert.match(md, /seeds with part interpretability \(paper's\) higher/);
+    assert.match(
+      md,
+      /\| single bird \| 0\.700 \(0\.700–0\.700\) \| 2 of 2 \| 0\.700 \(0\.700–0\.700\) \| 2 of 2 \| 0\.0 \(0\.0–0\.0\) \| 0 of 2 \| yes \| 0 of 2 \|/,
+    );
+    // rows run before the measure existed: no column, NetDissect's verdict
+    assert.doesNotMatch(icnnMarkdown(ICNN_DEFAULTS, { rows: [without], landmarkSpread: 10, mapSize: 8 }), /→/);
+    // the multi-category measure: each filter on its own class's P
+    assert.equal(
+      meanOwnP(
+        [0, 1, 1],
+        new Map([
+          [0, [0.3, 0, 0]],
+          [1, [0, 0.2, 0.4]],
+        ]),
+      ),
+      0.3,
+    );
+    assert.equal(evaluatedTensor('Relu_33', true), 'Relu_33/mask/masked');
+    assert.equal(evaluatedTensor('Relu_33', false), 'Relu_33');
   });
 
   it('reference filters: a part tracker follows the object, a fixed cell does not', () => {
