@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.js';
 import '../src/node.js';
 import { limeEstimate, limeSamples, shapEstimate } from '../bench/superpixel-fidelity.js';
 import { superpixelAdjacency } from '../src/attribution/perturbation/shapley-control-variates.js';
@@ -33,16 +33,14 @@ import { openModel } from '../src/cli/model.js';
 import { loadImageTensor } from '../src/io/image.js';
 import type { Segmentation } from '../src/segmentation/slic.js';
 
-const { values } = parseArgs({
-  options: {
-    method: { type: 'string', default: 'shap' },
-    images: { type: 'string', default: 'camera.png,horse.png,rocket.jpg' },
-    seeds: { type: 'string', default: '101,102,103,104,105,106' },
-    'lime-samples': { type: 'string', default: '321' },
-    out: { type: 'string', default: '/tmp/shap12d' },
-    'walk-pairs': { type: 'string' },
-    reuse: { type: 'string' },
-  },
+const { values } = scriptArgs('scripts/dump-superpixel-scores.ts', {
+  method: { type: 'string', default: 'shap' },
+  images: { type: 'string', default: 'camera.png,horse.png,rocket.jpg' },
+  seeds: { type: 'string', default: '101,102,103,104,105,106' },
+  'lime-samples': { type: 'string', default: '321' },
+  out: { type: 'string', default: '/tmp/shap12d' },
+  'walk-pairs': { type: 'string' },
+  reuse: { type: 'string' },
 });
 
 /** `101,102` or `101-112`. */

@@ -12,20 +12,18 @@
  * ```
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.js';
 import '../src/node.js';
 import { limeEstimate, shapEstimate, spearman, topOverlap, walkEstimate } from '../bench/superpixel-fidelity.js';
 import { prepareSuperpixels } from '../src/attribution/perturbation/superpixel-sampling.js';
 import { openModel } from '../src/cli/model.js';
 import { loadImageTensor } from '../src/io/image.js';
 
-const { values } = parseArgs({
-  options: {
-    methods: { type: 'string', default: 'lime,kernel-shap' },
-    image: { type: 'string', default: 'coffee.png' },
-    reference: { type: 'string', default: '8000' },
-    seeds: { type: 'string', default: '101,102,103,104,105,106,107,108' },
-  },
+const { values } = scriptArgs('scripts/fidelity-superpixel.ts', {
+  methods: { type: 'string', default: 'lime,kernel-shap' },
+  image: { type: 'string', default: 'coffee.png' },
+  reference: { type: 'string', default: '8000' },
+  seeds: { type: 'string', default: '101,102,103,104,105,106,107,108' },
 });
 
 const image = fileURLToPath(new URL(`../assets/images/${values.image}`, import.meta.url));

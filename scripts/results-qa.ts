@@ -3,12 +3,17 @@
  * place (or appending it): `node --import tsx scripts/results-qa.ts [--model parts-net.onnx]
  * [--layer a,b] [--seeds 10] [--questions 20] [--work dir]`. `npm run results` rebuilds every section.
  */
-import { parseArgs } from 'node:util';
+
 import { qaSection } from './results/qa.js';
 import { writeSection } from './results/section-file.js';
+import { scriptArgs } from './script-args.js';
 
-const { values } = parseArgs({
-  options: { model: { type: 'string' }, seeds: { type: 'string' }, questions: { type: 'string' }, work: { type: 'string' }, layer: { type: 'string' } },
+const { values } = scriptArgs('scripts/results-qa.ts', {
+  model: { type: 'string' },
+  seeds: { type: 'string' },
+  questions: { type: 'string' },
+  work: { type: 'string' },
+  layer: { type: 'string' },
 });
 const section = await qaSection({
   model: values.model,

@@ -10,7 +10,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.js';
 import '../src/node.js';
 import { limeEstimate, spearman, topOverlap } from '../bench/superpixel-fidelity.js';
 import type { LimeSampling } from '../src/attribution/perturbation/lime.js';
@@ -18,14 +18,12 @@ import { prepareSuperpixels } from '../src/attribution/perturbation/superpixel-s
 import { openModel } from '../src/cli/model.js';
 import { loadImageTensor } from '../src/io/image.js';
 
-const { values } = parseArgs({
-  options: {
-    images: { type: 'string', default: 'camera.png,horse.png,rocket.jpg' },
-    seeds: { type: 'string', default: '101,102,103,104' },
-    reference: { type: 'string', default: '8000' },
-    settings: { type: 'string', default: '1000:independent,513:balanced,321:balanced' },
-    out: { type: 'string', default: '/tmp/lime-select.jsonl' },
-  },
+const { values } = scriptArgs('scripts/select-lime.ts', {
+  images: { type: 'string', default: 'camera.png,horse.png,rocket.jpg' },
+  seeds: { type: 'string', default: '101,102,103,104' },
+  reference: { type: 'string', default: '8000' },
+  settings: { type: 'string', default: '1000:independent,513:balanced,321:balanced' },
+  out: { type: 'string', default: '/tmp/lime-select.jsonl' },
 });
 
 const opened = await openModel('bundled');

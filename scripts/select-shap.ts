@@ -22,7 +22,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.js';
 import '../src/node.js';
 import { shapEstimate, spearman, topOverlap } from '../bench/superpixel-fidelity.js';
 import { constrainedLeastSquares } from '../src/attribution/perturbation/regression.js';
@@ -33,16 +33,14 @@ import { openModel } from '../src/cli/model.js';
 import { loadImageTensor } from '../src/io/image.js';
 import { seededRandom } from '../src/tensor/random.js';
 
-const { values } = parseArgs({
-  options: {
-    images: { type: 'string', default: 'camera.png,horse.png,rocket.jpg' },
-    seeds: { type: 'string', default: '101,102,103,104' },
-    reference: { type: 'string', default: '120' },
-    candidates: { type: 'string', default: 'earlier,walks,stratified,walkreg,leverage' },
-    out: { type: 'string', default: '/tmp/select-shap.jsonl' },
-    /** Budget as a multiple of the earlier default 2K + 2048 (default: a third). */
-    share: { type: 'string', default: '0.3333333333' },
-  },
+const { values } = scriptArgs('scripts/select-shap.ts', {
+  images: { type: 'string', default: 'camera.png,horse.png,rocket.jpg' },
+  seeds: { type: 'string', default: '101,102,103,104' },
+  reference: { type: 'string', default: '120' },
+  candidates: { type: 'string', default: 'earlier,walks,stratified,walkreg,leverage' },
+  out: { type: 'string', default: '/tmp/select-shap.jsonl' },
+  /** Budget as a multiple of the earlier default 2K + 2048 (default: a third). */
+  share: { type: 'string', default: '0.3333333333' },
 });
 
 const cpu = () => {

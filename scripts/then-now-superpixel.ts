@@ -11,12 +11,12 @@
  * ```
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.js';
 import '../src/node.js';
 import { thenNowTable } from '../bench/superpixel.js';
 import { openModel } from '../src/cli/model.js';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '3' } } });
+const { values } = scriptArgs('scripts/then-now-superpixel.ts', { calls: { type: 'string', default: '3' } });
 const image = fileURLToPath(new URL('../assets/images/coffee.png', import.meta.url));
 const opened = await openModel('bundled');
 const file = opened.file as string;

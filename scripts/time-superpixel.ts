@@ -21,7 +21,7 @@
  * ```
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from './script-args.js';
 import '../src/node.js';
 import { getMethod } from '../src/attribution/methods.js';
 import type { Scorer } from '../src/attribution/perturbation/scorer.js';
@@ -29,8 +29,10 @@ import { modelScorer } from '../src/attribution/perturbation/scorer.js';
 import { openModel } from '../src/cli/model.js';
 import { loadImageTensor } from '../src/io/image.js';
 
-const { values } = parseArgs({
-  options: { batches: { type: 'string', default: '32' }, methods: { type: 'string', default: 'lime,kernel-shap' }, samples: { type: 'string' } },
+const { values } = scriptArgs('scripts/time-superpixel.ts', {
+  batches: { type: 'string', default: '32' },
+  methods: { type: 'string', default: 'lime,kernel-shap' },
+  samples: { type: 'string' },
 });
 const cpuSeconds = () => {
   const u = process.cpuUsage();
