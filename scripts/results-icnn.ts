@@ -11,28 +11,30 @@
  * (`ICNN_RESNET18`, also in `npm run results`). The section is written after each seed, so a long run
  * that is stopped leaves the seeds it finished (the section's rebuild command names them).
  */
-import { parseArgs } from 'node:util';
 import { icnnSection } from './results/icnn.js';
 import { icnnHeading } from './results/icnn-markdown.js';
 import { ICNN_DEFAULTS, type IcnnSettings } from './results/icnn-settings.js';
 import { writeSection } from './results/section-file.js';
+import { type ScriptOptions, scriptArgs, scriptUsage } from './script-args.js';
 
+const SCRIPT = 'scripts/results-icnn.ts';
 /** `weightDecay` → `weight-decay`. */
 const flag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const usage = `usage: node --import tsx scripts/results-icnn.ts ${Object.entries(ICNN_DEFAULTS)
-  .map(([k, v]) => `[--${flag(k)} ${v}]`)
-  .join(' ')} [--out RESULTS.md]`;
+const options: ScriptOptions = {
+  ...Object.fromEntries(Object.entries(ICNN_DEFAULTS).map(([k, v]) => [flag(k), { type: 'string' as const, default: String(v) }])),
+  out: { type: 'string', default: 'RESULTS.md' },
+};
 
-/** Ends the process with a one-line message (and the usage line for a bad flag). */
+/** Ends the process with a one-line message and the usage line. */
 function fail(message: string): never {
-  process.stderr.write(`error: ${message}\n${usage}\n`);
+  process.stderr.write(`error: ${message}\n${scriptUsage(SCRIPT, options)}\n`);
   process.exit(2);
 }
 
 /** The settings from the command line: each flag given replaces its default; numbers must be finite. */
-function settingsFrom(values: Record<string, unknown>): IcnnSettings {
+function settingsFrom(values: Record<string, string | undefined>): IcnnSettings {
   const entries = Object.entries(ICNN_DEFAULTS).map(([k, v]) => {
-    const given = values[flag(k)] as string | undefined;
+    const given = values[flag(k)];
     if (given === undefined || typeof v !== 'number') return [k, given ?? v];
     const n = Number(given);
     if (given.trim() === '' || !Number.isFinite(n)) fail(`--${flag(k)} takes a number, got "${given}"`);
@@ -41,22 +43,7 @@ function settingsFrom(values: Record<string, unknown>): IcnnSettings {
   return Object.fromEntries(entries) as unknown as IcnnSettings;
 }
 
-let parsed: ReturnType<typeof parseArgs>;
-try {
-  parsed = parseArgs({
-    options: {
-      ...Object.fromEntries(Object.keys(ICNN_DEFAULTS).map((k) => [flag(k), { type: 'string' as const }])),
-      out: { type: 'string', default: 'RESULTS.md' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-} catch (e) {
-  fail((e as Error).message);
-}
-if (parsed.values.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
+const parsed = scriptArgs(SCRIPT, options);
 const settings = settingsFrom(parsed.values);
 const out = parsed.values.out as string;
 const section = await icnnSection(settings, (partial) => writeSection(icnnHeading(settings), partial, out));

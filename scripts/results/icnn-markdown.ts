@@ -4,6 +4,7 @@
  * the experiment itself is `scripts/results/icnn.ts`.
  */
 
+import { maskedTensorName } from '../../src/training/interpretable/mask.js';
 import type { IcnnRow, IcnnRun } from './icnn.js';
 import type { InstabilityReferences } from './icnn-references.js';
 import { ICNN_DEFAULTS, type IcnnSettings, icnnFigurePath, seedList } from './icnn-settings.js';
@@ -122,7 +123,7 @@ export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, ma
       : '';
   const drops = rows.map((r) => r.plain.acc - r.icnn.acc);
   const partUp = rows.filter((r) => r.icnn.partIou > r.plain.partIou).length;
-  const withP = rows.every((r) => r.plain.partP !== undefined && r.icnn.partP !== undefined);
+  const withP = rows.every(hasPaperPart);
   const pUp = rows.filter(partHigher).length;
   const n = mapSize;
   const cell = s.size / n;
@@ -169,7 +170,7 @@ Location instability (lower is better), of the conv output before the mask:
   standard deviation), the protocol of the paper's own numbers.
 
 Part interpretability, as the paper measures it (§5.2.1; \`scripts/results/icnn-parts.ts\`): each filter's maps after ReLU/mask (the masked
-tensor \`${s.layer}/mask/masked\` in the interpretable net, \`${s.layer}\` in the ordinary one), on its category's images
+tensor \`${maskedTensorName(s.layer)}\` in the interpretable net, \`${s.layer}\` in the ordinary one), on its category's images
 (\`lucerna dissect <model> --dataset parts --layer <tensor> --categories part --where object=<class>\`; multi-category: the object class
 that activates the filter most, by its mean map sum), P_f = max over parts k of the share of the images showing k where the filter's
 top-0.5 % region has IoU > 0.2 with k (\`partAssociations\`); the mean over the filters (higher is better). This is the row's part claim.
@@ -301,7 +302,7 @@ export function seedsMarkdown(
     rows,
     rows.map((x) => (partHigher(x) ? 1 : 0)),
   );
-  const part = rows.every((x) => x.plain.partP !== undefined) ? "part interpretability (paper's) higher" : 'part IoU higher';
+  const part = rows.every(hasPaperPart) ? "part interpretability (paper's) higher" : 'part IoU higher';
   const span = (m: { mean: number; min: number; max: number }, k = 1, digits = 3) =>
     `${f(k * m.mean, digits)} (${f(k * m.min, digits)}–${f(k * m.max, digits)})`;
   const lines = r.map((m, i) => {
@@ -330,9 +331,12 @@ ${lines.join('\n')}
  * ```
  */
 export function partHigher(r: IcnnRow): boolean {
-  if (r.plain.partP !== undefined && r.icnn.partP !== undefined) return r.icnn.partP > r.plain.partP;
+  if (hasPaperPart(r)) return (r.icnn.partP as number) > (r.plain.partP as number);
   return r.icnn.partIou > r.plain.partIou;
 }
+
+/** Whether both nets of a row have the paper's part measure (rows run since session 14). @example `hasPaperPart(row); // true` */
+export const hasPaperPart = (r: IcnnRow): boolean => r.plain.partP !== undefined && r.icnn.partP !== undefined;
 
 /** How many of the filters have an instability above `limit`. @example `wandering([0.1, null, 0.05], 0.07) // 1` */
 export const wandering = (filters: readonly (number | null)[], limit: number): number => filters.filter((v) => v !== null && v > limit).length;

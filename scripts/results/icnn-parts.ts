@@ -15,13 +15,11 @@ import { imageFolder } from '../../src/datasets/node/image-folder.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { assignFilters } from '../../src/training/interpretable/filter-loss.js';
+import { maskedTensorName } from '../../src/training/interpretable/mask.js';
 import { meanActivations } from '../../src/training/interpretable/setup.js';
 
-/** The masked map of `layer` in an interpretable checkpoint (`insertMask`'s output name). */
-export const maskedTensor = (layer: string): string => `${layer}/mask/masked`;
-
 /** Where the paper measures a net's filters: after the mask when there is one. */
-export const evaluatedTensor = (layer: string, interpretable: boolean): string => (interpretable ? maskedTensor(layer) : layer);
+export const evaluatedTensor = (layer: string, interpretable: boolean): string => (interpretable ? maskedTensorName(layer) : layer);
 
 /** Per filter (in unit order), its P_f on the images of `cls` (`lucerna dissect … --where object=<cls>`). */
 async function perFilterP(model: string, parts: string, tensor: string, cls: string, out: string): Promise<number[]> {

@@ -30,6 +30,7 @@ import { type PartCheck, partCheck } from '../../src/disentangle/tree/part-check
 import type { Rationale } from '../../src/disentangle/tree/types.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { setDefaultRuntime } from '../../src/engine/runtime.js';
+import { maskedTensorName } from '../../src/training/interpretable/mask.js';
 import { PARTS_NETS, partsNets } from './parts-nets.js';
 import { RUN_FROM, relativeToWork } from './shown-command.js';
 
@@ -38,7 +39,7 @@ export const RECIPE = {
   ...PARTS_NETS,
   target: 'bird',
   /** The interpretable net's masked top conv output: the x of the paper's rationales. */
-  maskedLayer: `${PARTS_NETS.layer}/mask/masked`,
+  maskedLayer: maskedTensorName(PARTS_NETS.layer),
 };
 
 const DEPTHS = [0, 1, 2, 3, 4, 6, 8, 12, 16, Number.POSITIVE_INFINITY];

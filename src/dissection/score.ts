@@ -201,6 +201,18 @@ export function bestAssociations(tally: Tally, meta: BrodenMeta, category: strin
 }
 
 /**
+ * The mean P_u of {@link bestAssociations}' units (undefined without any).
+ *
+ * @example
+ * ```ts
+ * meanAssociation([{ unit: 1, label: 1, name: 'head', p: 0.5 }, { unit: 2, label: 1, name: 'head', p: 1 }]); // 0.75
+ * ```
+ */
+export function meanAssociation(per: readonly Association[] | undefined): number | undefined {
+  return per && per.length > 0 ? per.reduce((a, r) => a + r.p, 0) / per.length : undefined;
+}
+
+/**
  * The layer's part interpretability in the interpretable-CNN paper's sense (§5.2.1): the mean over
  * units of {@link bestAssociations}' P_u.
  *
@@ -210,6 +222,5 @@ export function bestAssociations(tally: Tally, meta: BrodenMeta, category: strin
  * ```
  */
 export function meanBestAssociation(tally: Tally, meta: BrodenMeta, category: string): number | undefined {
-  const per = bestAssociations(tally, meta, category);
-  return per && per.length > 0 ? per.reduce((a, r) => a + r.p, 0) / per.length : undefined;
+  return meanAssociation(bestAssociations(tally, meta, category));
 }

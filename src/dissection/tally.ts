@@ -170,7 +170,7 @@ export class Tally {
   /** This image's pixels per label, and the current unit's mask pixels per label. */
   private readonly imageLabel: Float64Array;
   private readonly unitLabel: Float64Array;
-  private imageLabels: number[] = [];
+  private readonly imageLabels: number[] = [];
 
   constructor(
     readonly units: number,
@@ -226,7 +226,7 @@ export class Tally {
         own[l] = (own[l] as number) + 1;
       }
     }
-    this.imageLabels = [];
+    this.imageLabels.length = 0;
     for (let l = 0; l < this.labels; l++) {
       if (!((own[l] as number) > 0)) continue;
       this.imageLabels.push(l);

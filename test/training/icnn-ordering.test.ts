@@ -32,6 +32,7 @@ import { nodeRuntime } from '../../src/engine/node.js';
 import { createModel } from '../../src/models/architectures.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
 import { predictRows } from '../../src/robust/evaluate.js';
+import { maskedTensorName } from '../../src/training/interpretable/mask.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
 import { lucernaJson } from '../helpers/cli.js';
 
@@ -152,7 +153,7 @@ describe('interpretable CNN vs ordinary (tiny)', () => {
           ...['--dataset', parts, '--layer', tensor, '--categories', 'part', '--where', 'object=bird', '--out', join(work, `p-${m.replace('.onnx', '')}`)],
         )
       ).layers[0].partAssociation as number;
-    const [plainP, icnnP] = [await paperPart('plain.onnx', LAYER), await paperPart('icnn.onnx', `${LAYER}/mask/masked`)];
+    const [plainP, icnnP] = [await paperPart('plain.onnx', LAYER), await paperPart('icnn.onnx', maskedTensorName(LAYER))];
     assert.ok(icnnP > plainP, `the paper's part interpretability: interpretable ${icnnP}, ordinary ${plainP}`);
     const data = await imageFolder(classes, { sampleShape: [3, SIZE, SIZE] });
     const plain = await ratio(join(work, 'plain.onnx'), data);

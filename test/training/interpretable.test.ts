@@ -12,7 +12,7 @@ import { buildModel, type GraphBuilder, graphFromBytes } from '../../src/onnx/bu
 import { encodeModel } from '../../src/onnx/proto.js';
 import { seededRandom } from '../../src/tensor/random.js';
 import { assignFilters, filterLoss } from '../../src/training/interpretable/filter-loss.js';
-import { checkMaskable, insertMask } from '../../src/training/interpretable/mask.js';
+import { checkMaskable, insertMask, maskedTensorName } from '../../src/training/interpretable/mask.js';
 import { positiveTemplates, templateColumns, templateLogPriors, templateParams } from '../../src/training/interpretable/templates.js';
 import { oneHotRows } from '../../src/training/loss.js';
 import { adam } from '../../src/training/optimizers/index.js';
@@ -113,7 +113,7 @@ function convModel(n: number, relu = true): ReturnType<typeof graphFromBytes> {
 describe('mask layer', () => {
   it('x_masked = max(x ∘ T_μ̂/τ, 0) with μ̂ the arg-max cell (first on ties), with centre argmax', async () => {
     const g = convModel(3);
-    insertMask(g, 'r', [1, 1, 3, 3], { centre: 'argmax' });
+    assert.equal(insertMask(g, 'r', [1, 1, 3, 3], { centre: 'argmax' }), maskedTensorName('r'));
     const s = await nodeRuntime.createSession(encodeModel(g.toModel()));
     try {
       // peak at (0, 2); a tie at (2, 0) comes later in row-major order

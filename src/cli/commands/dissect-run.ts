@@ -15,7 +15,7 @@ import { type ConceptItem, dissect } from '../../dissection/dissect.js';
 import { layerResult, tallyCsv } from '../../dissection/output.js';
 import { MASK_PALETTE, maskShades } from '../../dissection/overlay.js';
 import { dissectionReportHtml, type ReportLayer, type TopImageView } from '../../dissection/report.js';
-import { bestAssociations, countDetectors, iouMatrix, meanBestIou, scoreUnits } from '../../dissection/score.js';
+import { bestAssociations, countDetectors, iouMatrix, meanAssociation, meanBestIou, scoreUnits } from '../../dissection/score.js';
 import { checkShardFile, mergeShardFiles, type ShardFile, shardFile } from '../../dissection/shard.js';
 import { Tally } from '../../dissection/tally.js';
 import { TopImages } from '../../dissection/top-images.js';
@@ -185,9 +185,10 @@ async function reportImages(dataset: string, layer: FinalLayer, units: readonly 
  */
 function partAssociation(tally: Tally, meta: BrodenMeta) {
   const per = bestAssociations(tally, meta, 'part');
-  if (!per || per.length === 0) return undefined;
+  const mean = meanAssociation(per);
+  if (!per || mean === undefined) return undefined;
   return {
-    partAssociation: per.reduce((a, r) => a + r.p, 0) / per.length,
+    partAssociation: mean,
     associationIou: tally.associationIou,
     partAssociations: per.map((r) => ({ unit: r.unit, part: r.name, p: r.p })),
   };

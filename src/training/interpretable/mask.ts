@@ -36,6 +36,9 @@ export interface MaskOptions extends TemplateOptions {
   readonly adaptiveBeta?: boolean;
 }
 
+/** The masked map {@link insertMask} writes for `tensor`. @example `maskedTensorName('relu5') // 'relu5/mask/masked'` */
+export const maskedTensorName = (tensor: string): string => `${tensor}/mask/masked`;
+
 /** The initializer [1, C, 1] of a mask's per-filter β. @example `maskBetaName('relu5') // 'relu5/mask/beta'` */
 export const maskBetaName = (tensor: string): string => `${tensor}/mask/beta`;
 
