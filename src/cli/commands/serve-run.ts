@@ -26,11 +26,15 @@ export function version(): string {
 }
 
 /**
- * Resolves when the signal aborts or the process gets SIGTERM.
+ * Resolves when the signal aborts or the process gets SIGTERM. The SIGTERM listener is in place
+ * when this returns, so call it before announcing the server: a supervisor that reads the URL and
+ * sends SIGTERM at once must not meet Node's default action (death by signal, no exit code).
  *
  * @example
  * ```ts
- * await untilStopped(ctx.signal);
+ * const stopped = untilStopped(ctx.signal);
+ * ctx.io.stdout(`listening on ${url}\n`);
+ * await stopped;
  * ```
  */
 export function untilStopped(signal: AbortSignal): Promise<void> {
@@ -64,8 +68,9 @@ export async function runServe(ctx: CommandContext, f: ServeFlags): Promise<Comm
   const { startServer } = await import('../../serve/server.js');
   const server = await startServer({ roots: f.root ?? ['.'], host, port, cacheSize, maxBodyBytes: Math.round(maxBodyMib * 1024 * 1024), version: version() });
   try {
+    const stopped = untilStopped(ctx.signal);
     ctx.io.stdout(`lucerna serve: listening on ${server.url} (roots: ${server.roots.join(', ')}); Ctrl-C stops it\n`);
-    await untilStopped(ctx.signal);
+    await stopped;
   } finally {
     await server.close();
   }

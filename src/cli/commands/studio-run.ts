@@ -67,8 +67,9 @@ export async function runStudio(ctx: CommandContext, model: string | undefined, 
   });
   if (!LOOPBACK.has(host)) ctx.warn(`--host ${host}: the studio is reachable from other machines and has no authentication`);
   try {
+    const stopped = untilStopped(ctx.signal);
     ctx.io.stdout(`lucerna studio: open ${studio.url}/ (serving ${[...studio.roots.values()].slice(1).join(', ') || 'the app only'}); Ctrl-C stops it\n`);
-    await untilStopped(ctx.signal);
+    await stopped;
   } finally {
     await studio.close();
   }
