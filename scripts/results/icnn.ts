@@ -301,7 +301,9 @@ export async function icnnRows(s: IcnnSettings = ICNN_DEFAULTS, onSeed?: (run: I
     }
     return { rows, landmarkSpread: spread, figure, mapSize, seeds, references };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    // LUCERNA_RESULTS_KEEP=1 keeps the data and every row's nets, to measure them again later.
+    if (process.env.LUCERNA_RESULTS_KEEP === '1') process.stderr.write(`kept the work folder ${work}\n`);
+    else await rm(work, { recursive: true, force: true });
   }
 }
 
