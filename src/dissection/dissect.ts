@@ -20,7 +20,7 @@ import { sizeOf, type Tensor } from '../tensor/tensor.js';
 import type { ActivationCache } from './cache.js';
 import { type ForwardItem, openLayerTrunk } from './forward.js';
 import { lookahead } from './lookahead.js';
-import { Tally, unitMaxima } from './tally.js';
+import { ASSOCIATION_IOU, Tally, unitMaxima } from './tally.js';
 import { CompactorSketch, TopTail, tailSize, thresholdLevel, type UnitQuantiles } from './threshold.js';
 import { TopImages } from './top-images.js';
 
@@ -60,6 +60,12 @@ export interface DissectOptions {
   readonly cache?: ActivationCache;
   /** Bytes the cache may take (activations of all items); past it, pass 2 recomputes. Default unlimited. */
   readonly cacheLimit?: number;
+  /**
+   * The part association's region (the interpretable-CNN paper's part interpretability): a round
+   * receptive field of this radius, in model-input pixels, around every activation above the
+   * threshold (`disc-region.ts`). Default: the NetDissect mask (upsampled map above the threshold).
+   */
+  readonly associationRadius?: number;
   /** Top images kept per unit for the report; default 4. */
   readonly topImages?: number;
   readonly signal?: AbortSignal;
@@ -171,6 +177,22 @@ export function prefetchInputs<T extends ForwardItem>(items: readonly T[], count
   });
 }
 
+/**
+ * A radius of `radius` pixels of an input of `sample` = [C, H, W], as fractions of the height and
+ * width; undefined without a radius. BAD_OPTION for a radius that is not a positive number.
+ *
+ * @example
+ * ```ts
+ * discFractions(16, [3, 128, 64]); // [0.125, 0.25]
+ * ```
+ */
+export function discFractions(radius: number | undefined, sample: readonly number[]): [number, number] | undefined {
+  if (radius === undefined) return undefined;
+  if (!(Number.isFinite(radius) && radius > 0)) throw new LucernaError('BAD_OPTION', `The association radius must be a positive number of pixels, got ${radius}`);
+  const [h, w] = sample.slice(-2) as [number, number];
+  return [radius / h, radius / w];
+}
+
 function positive(v: number | undefined, fallback: number, what: string): number {
   return positiveInteger(v ?? fallback, `The ${what}`);
 }
@@ -253,7 +275,10 @@ export async function dissect(model: Model, data: ConceptData, options: DissectO
     const read = l.stores ? thresholdsOf(l.stores, level) : undefined;
     return { ...l, thresholds: l.given ?? read?.thresholds, rankError: read?.rankError ?? 0 };
   });
-  const tallies = options.quantilesOnly ? [] : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length));
+  const disc = discFractions(options.associationRadius, sample);
+  const tallies = options.quantilesOnly
+    ? []
+    : finished.map((l) => new Tally(l.shape[0], meta.labelNames.length, meta.categories.length, ASSOCIATION_IOU, disc));
   const order = items.flatMap((_, i) => (skipped.has(i) ? [] : [i]));
   const labelsAhead = lookahead(order, (i) => (items[i] as ConceptItem).labels(), 2 * batchSize);
   const count = async (indices: readonly number[], acts: readonly Float32Array[]) => {

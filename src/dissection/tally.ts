@@ -15,13 +15,16 @@
  *   `associated[u, l]` the images where the IoU of the unit's mask with l on that image exceeds
  *   `associationIou` (the paper's 0.2): |mask ∩ l| / (|mask| + |l| − |mask ∩ l|), pixels counted once
  *   per plane, an image-level label covering the whole image. A unit silent on an image is not
- *   associated there.
+ *   associated there. The unit's region is its NetDissect mask, or, with `associationDisc`, the
+ *   union of round receptive fields around its cells above the threshold (`disc-region.ts`), as the
+ *   paper draws it; NetDissect's counts always use the mask.
  *
  * All counts are sums over images, so tallies of disjoint image sets add ({@link Tally.merge}).
  */
 import { linearTaps } from '../attribution/upsample.js';
 import type { ImageLabels } from '../datasets/broden/labels.js';
 import { LucernaError } from '../errors.js';
+import { discRegion } from './disc-region.js';
 
 /** Saved counts of a {@link Tally}. */
 export interface TallyState {
@@ -37,6 +40,8 @@ export interface TallyState {
   readonly associationIou?: number;
   readonly associated?: number[];
   readonly present?: number[];
+  /** The round region's radii as fractions of the image's height and width; absent: the upsampled mask. */
+  readonly associationDisc?: readonly [number, number];
 }
 
 /** The IoU above which a unit's mask and a label are associated on an image: the paper's 0.2. */
@@ -166,6 +171,8 @@ export class Tally {
   hasAssociation = true;
   images = 0;
   private mask = new Int32Array(0);
+  private region = new Int32Array(0);
+  private seen = new Uint8Array(0);
   private readonly flags: Uint8Array;
   /** This image's pixels per label, and the current unit's mask pixels per label. */
   private readonly imageLabel: Float64Array;
@@ -177,6 +184,11 @@ export class Tally {
     readonly labels: number,
     readonly categories: number,
     readonly associationIou = ASSOCIATION_IOU,
+    /**
+     * Associate by round regions (`disc-region.ts`) of these radii, as fractions of the image's
+     * height and width (r / H, r / W for r input pixels of an H × W model input); default: by the mask.
+     */
+    readonly associationDisc?: readonly [number, number],
   ) {
     this.both = new Float64Array(units * labels);
     this.unitTotal = new Float64Array(units);
@@ -233,13 +245,21 @@ export class Tally {
       this.present[l] = (this.present[l] as number) + 1;
     }
     if (this.mask.length < area) this.mask = new Int32Array(area);
+    if (this.associationDisc && this.region.length < area) {
+      this.region = new Int32Array(area);
+      this.seen = new Uint8Array(area);
+    }
     const plane = h * w;
     const max = maxima ?? unitMaxima(act, offset, this.units, plane);
     for (let u = 0; u < this.units; u++) {
       const base = offset + u * plane;
       const t = thresholds[u] as number;
       if (!((max[u] as number) > t)) continue;
-      this.addUnit(u, maskAbove(act, base, h, w, sh, sw, t, this.mask), planes, scalars, primary);
+      const count = maskAbove(act, base, h, w, sh, sw, t, this.mask);
+      this.addUnit(u, count, planes, scalars, primary);
+      const disc = this.associationDisc;
+      if (disc) this.associateRegion(u, discRegion(act, base, h, w, sh, sw, t, disc[0], disc[1], this.seen, this.region), planes, scalars);
+      else this.associate(u, count);
     }
     for (const l of this.imageLabels) own[l] = 0;
     this.images++;
@@ -256,27 +276,41 @@ export class Tally {
     }
   }
 
+  /** Counts the overlap of unit u's round region (`count` pixels in `this.region`) with each label, then associates. */
+  private associateRegion(u: number, count: number, planes: readonly Int32Array[], scalars: readonly number[]): void {
+    const own = this.unitLabel;
+    const region = this.region;
+    for (const plane of planes) {
+      for (let k = 0; k < count; k++) {
+        const l = plane[region[k] as number] as number;
+        if (l !== 0) own[l] = (own[l] as number) + 1;
+      }
+    }
+    for (const s of scalars) own[s] = (own[s] as number) + count;
+    this.associate(u, count);
+  }
+
   private addUnit(u: number, count: number, planes: readonly Int32Array[], scalars: readonly number[], primary: Int32Array): void {
     const flags = this.flags.fill(0);
     const row = u * this.labels;
     const mask = this.mask;
-    const own = this.unitLabel;
+    // The mask's overlap per label feeds the association only when it is by the mask.
+    const own = this.associationDisc ? undefined : this.unitLabel;
     this.unitTotal[u] = (this.unitTotal[u] as number) + count;
     for (const plane of planes) {
       for (let k = 0; k < count; k++) {
         const l = plane[mask[k] as number] as number;
         if (l === 0) continue;
         this.both[row + l] = (this.both[row + l] as number) + 1;
-        own[l] = (own[l] as number) + 1;
+        if (own) own[l] = (own[l] as number) + 1;
         flags[primary[l] as number] = 1;
       }
     }
     for (const s of scalars) {
       flags[primary[s] as number] = 1;
       this.both[row + s] = (this.both[row + s] as number) + count;
-      own[s] = (own[s] as number) + count;
+      if (own) own[s] = (own[s] as number) + count;
     }
-    this.associate(u, count);
     for (let c = 0; c < this.categories; c++) if (flags[c]) this.unitsCat[u * this.categories + c] = (this.unitsCat[u * this.categories + c] as number) + count;
   }
 
@@ -286,6 +320,12 @@ export class Tally {
       throw new LucernaError('BAD_FILE', 'Cannot merge tallies of different layers or label sets');
     if (other.associationIou !== this.associationIou)
       throw new LucernaError('BAD_FILE', `Cannot merge tallies associated at IoU ${this.associationIou} and ${other.associationIou}`);
+    if (discLabel(other.associationDisc) !== discLabel(this.associationDisc))
+      throw new LucernaError(
+        'BAD_FILE',
+        `Cannot merge tallies associated by ${discLabel(this.associationDisc)} and by ${discLabel(other.associationDisc)}`,
+        'Dissect every shard with the same --association-radius',
+      );
     const add = (a: Float64Array, b: Float64Array) => {
       for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) + (b[i] as number);
     };
@@ -310,12 +350,13 @@ export class Tally {
       unitsCat: Array.from(this.unitsCat),
       labelTotal: Array.from(this.labelTotal),
       ...(this.hasAssociation ? { associationIou: this.associationIou, associated: Array.from(this.associated), present: Array.from(this.present) } : {}),
+      ...(this.hasAssociation && this.associationDisc ? { associationDisc: [...this.associationDisc] as [number, number] } : {}),
     };
   }
 
   /** Rebuilds a tally from {@link state}. */
   static fromState(s: TallyState): Tally {
-    const t = new Tally(s.units, s.labels, s.categories, s.associationIou);
+    const t = new Tally(s.units, s.labels, s.categories, s.associationIou, s.associationDisc);
     t.both.set(s.both);
     t.unitTotal.set(s.unitTotal);
     t.unitsCat.set(s.unitsCat);
@@ -327,4 +368,9 @@ export class Tally {
     t.images = s.images;
     return t;
   }
+}
+
+/** How a tally associates, for messages: `the mask` or `round regions of radii (ry, rx) of the image`. */
+function discLabel(disc: readonly [number, number] | undefined): string {
+  return disc ? `round regions of radii ${disc[0]}, ${disc[1]} of the image` : 'the upsampled mask';
 }

@@ -160,6 +160,26 @@ describe('lucerna dissect --where', async () => {
     assert.match(html, /object=bird/);
   });
 
+  it('--association-radius associates by round regions (hand-counted); result.json records the radii; a bad radius is one line', async () => {
+    const best = async (radius: string) => {
+      const out = join(work, `bird-disc-${radius}`);
+      await redHead(out, ['--where', 'object=bird', '--association-radius', radius]);
+      const layer = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).layers[0];
+      return { disc: layer.associationDisc, red: layer.partAssociations.find((u: { unit: number }) => u.unit === 1) };
+    };
+    // 4 px of the 8-px input is 2 segmentation pixels: around the red cells (0, 0) and (1, 0) the region holds 9 pixels,
+    // so the head (2 pixels) has IoU 2/9 > 0.2 on both bird images, and wins its tie with the body (5/10).
+    assert.deepEqual(await best('4'), { disc: [0.5, 0.5], red: { unit: 1, part: 'head', p: 1 } });
+    // 6 px is 3 segmentation pixels: 14 pixels, the head's IoU 2/14 falls under 0.2, the body's is 6/14.
+    assert.deepEqual(await best('6'), { disc: [0.75, 0.75], red: { unit: 1, part: 'body', p: 1 } });
+    for (const bad of ['0', '-2', 'wide'])
+      assertOneLineError(
+        await lucerna('dissect', model, '--dataset', set, ...common, '--association-radius', bad, '--out', join(work, 'bad-disc')),
+        2,
+        /--association-radius must be a number of pixels > 0/,
+      );
+  });
+
   it('bad --where is one line: no "=", an unknown label, a label no image has, an unknown category', async () => {
     const out = join(work, 'bad');
     const run = (w: string) => lucerna('dissect', model, '--dataset', set, ...common, '--where', w, '--out', out);

@@ -40,6 +40,8 @@ export interface DissectFlags {
   readonly categories?: string;
   /** `<category>=<label>`: only images of that object, labels only on its pixels. */
   readonly where?: string;
+  /** `--association-radius <px>`: associate parts by round regions of this radius. */
+  readonly associationRadius?: string;
   readonly batchSize?: string;
   readonly iouThreshold?: string;
   readonly top?: string;
@@ -190,6 +192,7 @@ function partAssociation(tally: Tally, meta: BrodenMeta) {
   return {
     partAssociation: mean,
     associationIou: tally.associationIou,
+    ...(tally.associationDisc ? { associationDisc: tally.associationDisc } : {}),
     partAssociations: per.map((r) => ({ unit: r.unit, part: r.name, p: r.p })),
   };
 }
@@ -290,6 +293,8 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
   const iouThreshold = numberFlag(flags.iouThreshold, '--iou-threshold', 0.04, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
   const topImages = numberFlag(flags.top, '--top', 4, positiveInt, 'an integer ≥ 1');
   const reportUnits = numberFlag(flags.reportUnits, '--report-units', 64, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
+  const associationRadius =
+    flags.associationRadius === undefined ? undefined : numberFlag(flags.associationRadius, '--association-radius', 1, (v) => Number.isFinite(v) && v > 0, 'a number of pixels > 0');
   const given = flags.thresholds ? await readShard(flags.thresholds) : undefined;
   if (given && given.stage !== 'thresholds')
     throw new LucernaError(
@@ -325,6 +330,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
       thresholds,
       quantilesOnly: flags.shard !== undefined && !given,
       topImages,
+      associationRadius,
       signal,
       onWarning: warn,
       onTopImages: (tops) => prefetchThumbnails(dataset, tops, reportUnits, thumbs),

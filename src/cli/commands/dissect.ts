@@ -32,6 +32,11 @@ export const dissectCommand = defineCommand<DissectFlags>({
       flags: '--where <category=label>',
       description: 'only images containing this label (e.g. object=bird), with pixel labels kept on its pixels only (part dissection)',
     },
+    {
+      flags: '--association-radius <px>',
+      description:
+        "the ICNN paper's part association: a round receptive field of this radius (model-input pixels) around each activation above the threshold (default: the upsampled mask)",
+    },
     flags.batchSize(8),
     { flags: '--iou-threshold <t>', description: 'IoU from which a unit counts as interpretable (default 0.04)' },
     { flags: '--top <n>', description: 'top images kept per unit for the report (default 4)' },
