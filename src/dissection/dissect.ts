@@ -188,7 +188,8 @@ export function prefetchInputs<T extends ForwardItem>(items: readonly T[], count
  */
 export function discFractions(radius: number | undefined, sample: readonly number[]): [number, number] | undefined {
   if (radius === undefined) return undefined;
-  if (!(Number.isFinite(radius) && radius > 0)) throw new LucernaError('BAD_OPTION', `The association radius must be a positive number of pixels, got ${radius}`);
+  if (!(Number.isFinite(radius) && radius > 0))
+    throw new LucernaError('BAD_OPTION', `The association radius must be a positive number of pixels, got ${radius}`);
   const [h, w] = sample.slice(-2) as [number, number];
   return [radius / h, radius / w];
 }

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BrodenMeta } from '../../src/datasets/broden/format.js';
 import type { ImageLabels } from '../../src/datasets/broden/labels.js';
-import { discFractions } from '../../src/dissection/dissect.js';
 import { discRegion } from '../../src/dissection/disc-region.js';
+import { discFractions } from '../../src/dissection/dissect.js';
 import { bestAssociations } from '../../src/dissection/score.js';
 import { Tally } from '../../src/dissection/tally.js';
 

@@ -294,7 +294,9 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
   const topImages = numberFlag(flags.top, '--top', 4, positiveInt, 'an integer ≥ 1');
   const reportUnits = numberFlag(flags.reportUnits, '--report-units', 64, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
   const associationRadius =
-    flags.associationRadius === undefined ? undefined : numberFlag(flags.associationRadius, '--association-radius', 1, (v) => Number.isFinite(v) && v > 0, 'a number of pixels > 0');
+    flags.associationRadius === undefined
+      ? undefined
+      : numberFlag(flags.associationRadius, '--association-radius', 1, (v) => Number.isFinite(v) && v > 0, 'a number of pixels > 0');
   const given = flags.thresholds ? await readShard(flags.thresholds) : undefined;
   if (given && given.stage !== 'thresholds')
     throw new LucernaError(
