@@ -124,7 +124,10 @@ export function icnnMarkdown(s: IcnnSettings, { rows, landmarkSpread, figure, ma
   const drops = rows.map((r) => r.plain.acc - r.icnn.acc);
   const partUp = rows.filter((r) => r.icnn.partIou > r.plain.partIou).length;
   const withP = rows.every(hasPaperPart);
-  const pUp = rows.filter(partHigher).length;
+  const withRf = rows.every(hasRfPart);
+  const pUp = rows.filter((r) => (r.icnn.partP as number) > (r.plain.partP as number)).length;
+  const rfUp = rows.filter((r) => (r.icnn.partPRf as number) > (r.plain.partPRf as number)).length;
+  const rfSharedUp = rows.filter((r) => (r.icnn.partPRfShared as number) > (r.plain.partPRfShared as number)).length;
   const n = mapSize;
   const cell = s.size / n;
   const filters = rows[0]?.icnn.perFilter.length ?? 0;
@@ -173,7 +176,13 @@ Part interpretability, as the paper measures it (§5.2.1; \`scripts/results/icnn
 tensor \`${maskedTensorName(s.layer)}\` in the interpretable net, \`${s.layer}\` in the ordinary one), on its category's images
 (\`lucerna dissect <model> --dataset parts --layer <tensor> --categories part --where object=<class>\`; multi-category: the object class
 that activates the filter most, by its mean map sum), P_f = max over parts k of the share of the images showing k where the filter's
-top-0.5 % region has IoU > 0.2 with k (\`partAssociations\`); the mean over the filters (higher is better). This is the row's part claim.
+top-0.5 % region has IoU > 0.2 with k (\`partAssociations\`); the mean over the filters (higher is better).
+The region: the paper draws a round receptive field around every activation above the threshold (its footnote 5) and gives
+no radius. "Round RF" sets it to the net's empirical receptive field on \`${s.layer}\` (Zhou et al. 2015, \`empiricalRadius\`:
+16 bird and fish images, a 6-px occluder at stride 2 filled with the image's mean colour, the offsets where the units' peaks
+lose at least half the largest mean share, as a disc of the same area) and passes it as \`--association-radius\`; the same
+with the ordinary net's radius for both nets is given beside it. "Upsampled" is NetDissect's bilinear mask instead (session 14).
+The round-RF measure with each net's own radius decides the row's part claim when present (declared before it was computed).
 Part IoU (NetDissect's, kept from the earlier tables): mean over the layer's filters of their best dataset-level part IoU, on the conv output
 before the mask, over every part image, \`lucerna dissect <model> --dataset parts --layer ${s.layer} --categories part\` (higher is better). None/object activation: the layer's mean activation on \`none\` images over that on object
 images (\`meanActivations\` in \`src/training/interpretable/setup.ts\`, 256 images spread over the set).
@@ -183,8 +192,8 @@ have a lower instability in the interpretable net, and the median per-filter rat
 Train s: wall-clock seconds on a shared, loaded machine (noisy)${s.pretrain > 0 ? ', the shared pretraining + each training' : ''}.
 Rebuild this section alone: \`node --import tsx scripts/results-icnn.ts ${flags}\`.
 
-| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters); authors' protocol (ratio) | filters more stable (median ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | ${withP ? "part interpretability, paper's (ord. → interp.) | " : ''}none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ${withP ? '--- | ' : ''}--- | --- | --- |
+| run | acc (ord.) | acc (interp.) | instability (ord.) | instability (interp.) | ratio | same filters: ord. / interp. (ratio, filters) | authors' protocol: ord. / interp. (ratio) | own class (multi): ord. / interp. (ratio, filters); authors' protocol (ratio) | filters more stable (median ratio) | dead filters (ord. / interp.) | part IoU (ord.) | part IoU (interp.) | ${withRf ? "part interpretability, paper's, round RF: own radius (ord. → interp.); ordinary's radius (interp.); radius px (ord. / interp.) | " : ''}${withP ? "part interpretability, paper's, upsampled (ord. → interp.) | " : ''}none/object activation (ord. / interp.) | filter loss (final) | train s (ord. / interp.) |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | ${withRf ? '--- | ' : ''}${withP ? '--- | ' : ''}--- | --- | --- |
 ${rows
   .map((r, i) => {
     const m = shared[i] as { a: number; b: number; filters: number };
@@ -205,6 +214,9 @@ ${rows
       `${r.plain.deadFilters} / ${r.icnn.deadFilters}`,
       f(r.plain.partIou, 4),
       f(r.icnn.partIou, 4),
+      ...(withRf
+        ? [`${f(r.plain.partPRf, 4)} → ${f(r.icnn.partPRf, 4)}; ${f(r.icnn.partPRfShared, 4)}; ${f(r.plain.rfRadius, 1)} / ${f(r.icnn.rfRadius, 1)}`]
+        : []),
       ...(withP ? [`${f(r.plain.partP, 4)} → ${f(r.icnn.partP, 4)}`] : []),
       `${f(r.plain.noneRatio)} / ${f(r.icnn.noneRatio)}`,
       f(r.icnn.filterLoss),
@@ -238,7 +250,7 @@ by the authors' protocol ${protocolRatios.map((v) => f(v)).join(', ')} (${count(
     )
     .join('')}
 accuracy drop ${drops.map((v) => `${(100 * v).toFixed(1)}`).join(', ')} points (${drops.filter((v) => v <= 0.05).length} of ${rows.length} rows ≤ 5);
-${withP ? `part interpretability as the paper measures it (§5.2.1) higher in ${pUp} of ${rows.length} rows; NetDissect's ` : ''}part IoU higher in ${partUp} of ${rows.length} rows.
+${withRf ? `part interpretability as the paper measures it (§5.2.1) with round receptive fields higher in ${rfUp} of ${rows.length} rows (with the ordinary net's radius for both: ${rfSharedUp} of ${rows.length}); ` : ''}${withP ? `${withRf ? 'with the upsampled mask' : 'part interpretability as the paper measures it (§5.2.1)'} higher in ${pUp} of ${rows.length} rows; NetDissect's ` : ''}part IoU higher in ${partUp} of ${rows.length} rows.
 ${references ? referencesMarkdown(references, rows, s.size, mapSize) : ''}${several ? seedsMarkdown(rows, paperRatios, paperProtocolRatios, drops, seeds) : ''}
 Reading the table.
 - Resolution matters for the instability comparison. A peak is placed at the centre of its ${f(cell, 0)}-px cell, a quantisation
@@ -302,7 +314,11 @@ export function seedsMarkdown(
     rows,
     rows.map((x) => (partHigher(x) ? 1 : 0)),
   );
-  const part = rows.every(hasPaperPart) ? "part interpretability (paper's) higher" : 'part IoU higher';
+  const part = rows.every(hasRfPart)
+    ? "part interpretability (paper's, round RF) higher"
+    : rows.every(hasPaperPart)
+      ? "part interpretability (paper's) higher"
+      : 'part IoU higher';
   const span = (m: { mean: number; min: number; max: number }, k = 1, digits = 3) =>
     `${f(k * m.mean, digits)} (${f(k * m.min, digits)}–${f(k * m.max, digits)})`;
   const lines = r.map((m, i) => {
@@ -322,8 +338,9 @@ ${lines.join('\n')}
 }
 
 /**
- * Whether a row's interpretable net has the higher part interpretability: the paper's (§5.2.1,
- * `partP`) when both nets have it, else NetDissect's part IoU (rows run before session 14).
+ * Whether a row's interpretable net has the higher part interpretability: the paper's (§5.2.1) with
+ * round receptive fields of each net's own radius (`partPRf`) when both nets have it (rows run since
+ * session 15), else with the upsampled mask (`partP`, session 14), else NetDissect's part IoU.
  *
  * @example
  * ```ts
@@ -331,9 +348,13 @@ ${lines.join('\n')}
  * ```
  */
 export function partHigher(r: IcnnRow): boolean {
+  if (hasRfPart(r)) return (r.icnn.partPRf as number) > (r.plain.partPRf as number);
   if (hasPaperPart(r)) return (r.icnn.partP as number) > (r.plain.partP as number);
   return r.icnn.partIou > r.plain.partIou;
 }
+
+/** Whether both nets of a row have the paper's part measure with round receptive fields (rows run since session 15). @example `hasRfPart(row); // true` */
+export const hasRfPart = (r: IcnnRow): boolean => r.plain.partPRf !== undefined && r.icnn.partPRf !== undefined;
 
 /** Whether both nets of a row have the paper's part measure (rows run since session 14). @example `hasPaperPart(row); // true` */
 export const hasPaperPart = (r: IcnnRow): boolean => r.plain.partP !== undefined && r.icnn.partP !== undefined;

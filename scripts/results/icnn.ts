@@ -31,7 +31,7 @@ import { assignFilters } from '../../src/training/interpretable/filter-loss.js';
 import { meanActivations, noneToObjectRatio } from '../../src/training/interpretable/setup.js';
 import { type MapsFigure, modelsFigure } from './icnn-figure.js';
 import { icnnMarkdown } from './icnn-markdown.js';
-import { paperPartInterpretability } from './icnn-parts.js';
+import { empiricalRadius, paperPartInterpretability } from './icnn-parts.js';
 import { folderReferences, type InstabilityReferences, landmarkSpread } from './icnn-references.js';
 import { ICNN_DEFAULTS, type IcnnSettings, icnnFigurePath, seedList } from './icnn-settings.js';
 
@@ -46,6 +46,12 @@ export interface NetResult {
   readonly partIou: number;
   /** The paper's part interpretability (§5.2.1, {@link paperPartInterpretability}); absent in rows run before session 14. */
   readonly partP?: number;
+  /** The net's empirical receptive field radius on the top conv layer, input pixels ({@link empiricalRadius}); from session 15. */
+  readonly rfRadius?: number;
+  /** The paper's part interpretability with round regions of the net's own {@link rfRadius}. */
+  readonly partPRf?: number;
+  /** The same with the ordinary net's radius (equal to {@link partPRf} for the ordinary net). */
+  readonly partPRfShared?: number;
   /** Filters with no positive peak on the class's images (left out of the instability mean). */
   readonly deadFilters: number;
   /** Mean activation of the layer on `none` images over that on object images. */
@@ -88,7 +94,39 @@ function meanPartIou(tally: string): number {
   return values.reduce((a, v) => a + v, 0) / values.length;
 }
 
-type Measures = Pick<NetResult, 'instability' | 'perFilter' | 'icnnProtocol' | 'partIou' | 'partP' | 'deadFilters' | 'noneRatio'>;
+type Measures = Pick<NetResult, 'instability' | 'perFilter' | 'icnnProtocol' | 'partIou' | 'partP' | 'deadFilters' | 'noneRatio'> & RfMeasures;
+
+/** The round-region part measures of one net. */
+export type RfMeasures = Required<Pick<NetResult, 'rfRadius' | 'partPRf' | 'partPRfShared'>>;
+
+/**
+ * The paper's part interpretability with round receptive fields (§5.2.1, footnote 5): the radius is
+ * the net's empirical receptive field on `s.layer` (before the mask); `sharedRadius`, the ordinary
+ * net's, is used for {@link NetResult.partPRfShared} (the net's own radius when absent).
+ *
+ * @example
+ * ```ts
+ * const plain = await rfMeasures(ICNN_DEFAULTS, 'parts', 'parts/pair-bird', 'plain.onnx', 'work/d-plain', 'bird', false);
+ * const icnn = await rfMeasures(ICNN_DEFAULTS, 'parts', 'parts/pair-bird', 'icnn.onnx', 'work/d-icnn', 'bird', true, plain.rfRadius);
+ * ```
+ */
+export async function rfMeasures(
+  s: IcnnSettings,
+  parts: string,
+  classes: string,
+  model: string,
+  out: string,
+  cls: string | undefined,
+  interpretable: boolean,
+  sharedRadius?: number,
+): Promise<RfMeasures> {
+  const rfRadius = await empiricalRadius(model, s.layer, join(parts, 'classes'), s.size);
+  const measured = (radius: number, suffix: string) =>
+    paperPartInterpretability(model, interpretable, s.layer, parts, classes, s.size, `${out}-${suffix}`, cls, radius);
+  const partPRf = await measured(rfRadius, 'rf');
+  const partPRfShared = sharedRadius === undefined ? partPRf : await measured(sharedRadius, 'rf-shared');
+  return { rfRadius, partPRf, partPRfShared };
+}
 
 async function measure(
   s: IcnnSettings,
@@ -98,6 +136,7 @@ async function measure(
   model: string,
   cls: string | undefined,
   interpretable: boolean,
+  sharedRadius?: number,
 ): Promise<Measures> {
   const stability = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, ...(cls ? ['--class', cls] : []));
   const icnn = await runJson('stability', model, '--dataset', parts, '--layer', s.layer, '--protocol', 'icnn', ...(cls ? ['--class', cls] : []));
@@ -112,13 +151,14 @@ async function measure(
     icnnProtocol: icnn.instability ?? Number.NaN,
     partIou: meanPartIou(dissect.layers[0].tally),
     partP: await paperPartInterpretability(model, interpretable, s.layer, parts, classes, s.size, `${out}-paper`, cls),
+    ...(await rfMeasures(s, parts, classes, model, out, cls, interpretable, sharedRadius)),
     deadFilters: (stability.filters as { instability: number | null }[]).filter((f) => f.instability === null).length,
     noneRatio: noneToObjectRatio(means.get(s.layer) as Float64Array, k, data.classNames?.indexOf('none') ?? k - 1),
   };
 }
 
 /** Where a row's nets go: `single-bird-s0.onnx` and its `-base`, `-plain`, `-icnn` siblings. */
-const rowModel = (work: string, name: string, seed: number) => join(work, `${name.replace(/\W+/g, '-')}-s${seed}.onnx`);
+export const rowModel = (work: string, name: string, seed: number): string => join(work, `${name.replace(/\W+/g, '-')}-s${seed}.onnx`);
 
 async function compare(s: IcnnSettings, work: string, parts: string, name: string, classes: string, k: number, seed: number, cls?: string): Promise<IcnnRow> {
   const model = rowModel(work, name, seed);
@@ -127,7 +167,7 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   const start = s.pretrain > 0 ? model.replace('.onnx', '-base.onnx') : model;
   const pretrainSeconds = s.pretrain > 0 ? (await runJson('train', model, ...trainFlags(s, classes, start, s.pretrain, s.lr, seed))).seconds : 0;
   const lr = s.pretrain > 0 ? s.finetuneLr : s.lr;
-  const run = async (out: string, extra: string[], interpretable: boolean): Promise<NetResult> => {
+  const run = async (out: string, extra: string[], interpretable: boolean, sharedRadius?: number): Promise<NetResult> => {
     const summary = await runJson('train', start, ...trainFlags(s, classes, out, s.epochs, lr, seed), ...extra);
     const last = summary.epochs[summary.epochs.length - 1];
     const filterLoss = last.terms?.[`filter_loss:${s.layer}`];
@@ -135,7 +175,7 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
       acc: last.valAccuracy,
       seconds: summary.seconds,
       ...(filterLoss === undefined ? {} : { filterLoss }),
-      ...(await measure(s, work, parts, classes, out, cls, interpretable)),
+      ...(await measure(s, work, parts, classes, out, cls, interpretable, sharedRadius)),
     };
   };
   const interpretable = [
@@ -155,7 +195,7 @@ async function compare(s: IcnnSettings, work: string, parts: string, name: strin
   const plainOut = model.replace('.onnx', '-plain.onnx');
   const icnnOut = model.replace('.onnx', '-icnn.onnx');
   const plain = await run(plainOut, [], false);
-  const icnn = await run(icnnOut, interpretable, true);
+  const icnn = await run(icnnOut, interpretable, true, plain.rfRadius);
   if (cls) return { name, seed, plain, icnn, pretrainSeconds };
   return {
     name,

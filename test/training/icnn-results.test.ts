@@ -142,6 +142,30 @@ describe('interpretable-CNN results section', () => {
     assert.equal(evaluatedTensor('Relu_33', false), 'Relu_33');
   });
 
+  it('judges part interpretability by the round-receptive-field measure when the rows have it, and shows all three', () => {
+    // The upsampled measure says lower, the round-RF one (own radius) higher: the round-RF one decides.
+    const rf = (partPRf: number, partPRfShared: number, rfRadius: number) => ({ partP: 0.3, partPRf, partPRfShared, rfRadius });
+    const row: IcnnRow = {
+      name: 'single bird',
+      seed: 0,
+      plain: net(0.1, rf(0.01, 0.01, 12)),
+      icnn: net(0.07, { ...rf(0.02, 0.005, 10), partP: 0.2 }),
+    };
+    assert.equal(partHigher(row), true);
+    assert.equal(partHigher({ ...row, icnn: { ...row.icnn, partPRf: 0.01 } }), false, 'equal is not higher');
+    const md = icnnMarkdown(ICNN_DEFAULTS, { rows: [row, { ...row, seed: 1 }], landmarkSpread: 10, mapSize: 8, seeds: [0, 1] });
+    assert.match(md, /\| 0\.0100 → 0\.0200; 0\.0050; 12\.0 \/ 10\.0 \| 0\.3000 → 0\.2000 \|/);
+    assert.match(
+      md,
+      /with round receptive fields higher in 2 of 2 rows \(with the ordinary net's radius for both: 0 of 2\); with the upsampled mask higher in 0 of 2 rows; NetDissect's part IoU higher in 0 of 2 rows\./,
+    );
+    assert.match(md, /seeds with part interpretability \(paper's, round RF\) higher/);
+    assert.match(
+      md,
+      /\| single bird \| 0\.700 \(0\.700–0\.700\) \| 2 of 2 \| 0\.700 \(0\.700–0\.700\) \| 2 of 2 \| 0\.0 \(0\.0–0\.0\) \| 2 of 2 \| yes \| 2 of 2 \|/,
+    );
+  });
+
   it('reference filters: a part tracker follows the object, a fixed cell does not', () => {
     // Two birds 40 px apart (head, body 20 px behind it), on 80-px images with 4×4 cells of 20 px; a fish is ignored.
     const landmarks = 'image,landmark,x,y\na,head,10,10\na,body,30,10\nb,head,50,10\nb,body,70,10\nc,head,0,70\n';
