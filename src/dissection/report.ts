@@ -27,6 +27,8 @@ export interface ReportLayer {
   readonly partInterpretability?: number;
   /** The interpretable-CNN paper's part interpretability (§5.2.1: mean over units of P_u), when counted. */
   readonly partAssociation?: number;
+  /** What a unit's region is in {@link partAssociation}, e.g. `round receptive fields of radius 21.4 px`; default its upsampled mask. */
+  readonly associationRegion?: string;
   /** Per 1-based unit number, its top images with the mask drawn; units without any are listed without images. */
   readonly images: ReadonlyMap<number, readonly TopImageView[]>;
 }
@@ -144,7 +146,7 @@ function layerSection(l: ReportLayer, index: number, pictures: Pictures, chart: 
       : ` Part interpretability (the mean over units of each unit's best part IoU): <b>${escapeHtml(formatValue(l.partInterpretability))}</b>.${
           l.partAssociation === undefined
             ? ''
-            : ` As the interpretable-CNN paper measures it (per unit, the share of a part's images where its region has IoU &gt; 0.2 with the part, best part, mean over units): <b>${escapeHtml(formatValue(l.partAssociation))}</b>.`
+            : ` As the interpretable-CNN paper measures it (per unit, the share of a part's images where its region, ${escapeHtml(l.associationRegion ?? 'its upsampled mask')}, has IoU &gt; 0.2 with the part, best part, mean over units): <b>${escapeHtml(formatValue(l.partAssociation))}</b>.`
         }`;
   // Orders: the rows come sorted by score, highest first (ties: higher unit first).
   const cards = l.rows.map((r, k) =>

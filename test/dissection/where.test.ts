@@ -156,7 +156,7 @@ describe('lucerna dissect --where', async () => {
     assert.ok(Math.abs((s.layers[0] as unknown as { partAssociation: number }).partAssociation - meanP) < 1e-12);
     const html = readFileSync(join(work, 'bird', 'report.html'), 'utf8');
     assert.match(html, /Part interpretability/);
-    assert.match(html, /IoU &gt; 0\.2 with the part/);
+    assert.match(html, /its region, its upsampled mask, has IoU &gt; 0\.2 with the part/);
     assert.match(html, /object=bird/);
   });
 
@@ -165,6 +165,7 @@ describe('lucerna dissect --where', async () => {
       const out = join(work, `bird-disc-${radius}`);
       await redHead(out, ['--where', 'object=bird', '--association-radius', radius]);
       const layer = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')).layers[0];
+      assert.match(readFileSync(join(out, 'report.html'), 'utf8'), new RegExp(`its region, round receptive fields of radius ${radius} px around`));
       return { disc: layer.associationDisc, red: layer.partAssociations.find((u: { unit: number }) => u.unit === 1) };
     };
     // 4 px of the 8-px input is 2 segmentation pixels: around the red cells (0, 0) and (1, 0) the region holds 9 pixels,

@@ -205,7 +205,15 @@ async function writeOutputs(
   dataset: string,
   meta: BrodenMeta,
   layers: readonly FinalLayer[],
-  info: { images: number; skipped: readonly { image: string; reason: string }[]; iouThreshold: number; reportUnits: number; where?: string },
+  info: {
+    images: number;
+    skipped: readonly { image: string; reason: string }[];
+    iouThreshold: number;
+    reportUnits: number;
+    where?: string;
+    /** `--association-radius` in pixels, when the run was given one (a merge knows only the tally's fractions). */
+    associationRadius?: number;
+  },
   thumbs: Thumbnails = new Map(),
 ) {
   const used = new Set<string>();
@@ -241,7 +249,7 @@ async function writeOutputs(
       counts,
       rows,
       partInterpretability,
-      ...(association ? { partAssociation: association.partAssociation } : {}),
+      ...(association ? { partAssociation: association.partAssociation, associationRegion: regionText(l.tally, info.associationRadius) } : {}),
       images: await reportImages(dataset, l, shown, thumbs),
     });
   }
@@ -260,6 +268,21 @@ async function writeOutputs(
     skipped: info.skipped.length,
     ...(info.where ? { where: info.where } : {}),
   };
+}
+
+/**
+ * How the part association drew a unit's region, for the report.
+ *
+ * @example
+ * ```ts
+ * regionText(tally, 21.4); // 'round receptive fields of radius 21.4 px around its activations above the threshold'
+ * ```
+ */
+export function regionText(tally: Tally, radius?: number): string {
+  const disc = tally.associationDisc;
+  if (!disc) return 'its upsampled mask';
+  const size = radius === undefined ? `${Number(disc[0].toPrecision(3))} of the image height` : `${Number(radius.toPrecision(4))} px`;
+  return `round receptive fields of radius ${size} around its activations above the threshold`;
 }
 
 function finalLayers(file: ShardFile): FinalLayer[] {
@@ -376,6 +399,7 @@ export async function runDissect(ctx: CommandContext, modelPath: string | undefi
       iouThreshold,
       reportUnits,
       where: where ? `${where.clause.category}=${where.clause.label}` : undefined,
+      associationRadius,
     },
     thumbs,
   );
