@@ -27,6 +27,7 @@ import { graphReportCommand } from './commands/graph-report.js';
 import { inspectCommand } from './commands/inspect.js';
 import { invertCommand } from './commands/invert.js';
 import { modelCreateCommand } from './commands/model-create.js';
+import { receptiveFieldCommand } from './commands/receptive-field.js';
 import { serveCommand } from './commands/serve.js';
 import { stabilityCommand } from './commands/stability.js';
 import { studioCommand } from './commands/studio.js';
@@ -47,6 +48,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   visualizeCommand,
   invertCommand,
   topPatchesCommand,
+  receptiveFieldCommand,
   attackCommand,
   datasetPartsCommand,
   stabilityCommand,

@@ -98,6 +98,7 @@ const cases: [string, string[], string[]][] = [
   ['visualize', ['visualize', model, '--layer', layer, '--channels', '0', '--steps', '2', '--out', join(dir, 'vis')], ['vis/channel-0.png']],
   ['invert', ['invert', model, '--input', coffee, '--layer', layer, '--steps', '2', '--out', join(dir, 'inv.png')], ['inv.png']],
   ['top-patches', ['top-patches', model, '--input', images, '--layer', layer, '--k', '1', '--channels', '0', '--out', join(dir, 'tp')], ['tp/index.json']],
+  ['receptive-field', ['receptive-field', model, '--input', images, '--layer', layer, '--out', join(dir, 'rf.json')], ['rf.json']],
   ['attack', ['attack', model, '--input', coffee, '--method', 'fgsm', '--epsilon', '0.01', '--out', join(dir, 'adv.png')], ['adv.png']],
   ['dataset parts', ['dataset', 'parts', '--out', join(dir, 'parts'), '--n', '3', '--seed', '1', '--size', '16'], ['parts/index.csv', 'parts/landmarks.csv']],
   ['stability', ['stability', model, '--dataset', parts, '--layer', layer, '--out', join(dir, 'stab')], ['stab/filters.csv', 'stab/report.html']],
