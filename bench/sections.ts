@@ -20,6 +20,7 @@ export const sectionRunners: Record<string, (o: SectionOptions) => Promise<Secti
   superpixel: async (o) => (await import('./superpixel.js')).benchSuperpixel(o),
   startup: async (o) => (await import('./startup.js')).benchStartup(o),
   dissection: async (o) => (await import('./dissection.js')).benchDissection(o),
+  'receptive-field': async (o) => (await import('./receptive-field.js')).benchReceptiveField(o),
   disentangle: async (o) => (await import('./disentangle.js')).benchDisentangle(o),
   training: async (o) => (await import('./training.js')).benchTraining(o),
   registry: async (o) => (await import('./registry.js')).benchRegistry(o),
