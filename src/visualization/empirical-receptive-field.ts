@@ -118,9 +118,12 @@ export function fieldArea(drop: Float64Array, h: number, w: number, stride: numb
   return inside.reduce((n, v) => n + v, 0);
 }
 
+/** An image of {@link empiricalReceptiveField}: a model input `[1, C, H, W]`, or a function that loads one when it is needed. */
+export type FieldImage = Tensor | (() => Promise<Tensor>);
+
 /**
  * Measures the empirical receptive field of `layer`'s units on `images` (each `[1, C, H, W]`, the
- * model's input).
+ * model's input; loaders are called one at a time, so a long list is never all in memory).
  *
  * @example
  * ```ts
@@ -131,11 +134,15 @@ export function fieldArea(drop: Float64Array, h: number, w: number, stride: numb
 export async function empiricalReceptiveField(
   model: Model,
   layer: string,
-  images: readonly Tensor[],
+  images: readonly FieldImage[],
   options: EmpiricalFieldOptions = {},
 ): Promise<EmpiricalField> {
   if (images.length === 0) throw new LucernaError('BAD_OPTION', 'The empirical receptive field needs at least one image');
-  const sample = (images[0] as Tensor).shape.slice(1);
+  const load = (i: number): Promise<Tensor> => {
+    const image = images[i] as FieldImage;
+    return typeof image === 'function' ? image() : Promise.resolve(image);
+  };
+  const sample = (await load(0)).shape.slice(1);
   const [, h, w] = sample as [number, number, number];
   const patch = positiveInteger(options.patch ?? Math.max(1, Math.round((11 * h) / 227)), 'The occluder side');
   const stride = positiveInteger(options.stride ?? Math.max(1, Math.round((3 * h) / 227)), 'The occluder stride');
@@ -149,8 +156,11 @@ export async function empiricalReceptiveField(
   let peaks = 0;
   await using trunk = await openLayerTrunk(model, [layer], sample, batchSize);
   const [units, mh, mw] = trunk.shapes[0] as [number, number, number];
-  for (const [n, image] of images.entries()) {
+  for (let n = 0; n < images.length; n++) {
     throwIfAborted(options.signal);
+    const image = await load(n);
+    if (image.shape.slice(1).join() !== sample.join())
+      throw new LucernaError('BAD_SHAPE', `Image ${n + 1} has shape [${image.shape.join(', ')}]; the first has [1, ${sample.join(', ')}]`);
     const base = await runOne(trunk, image);
     const peak = unitPeaks(base, units, mh * mw);
     peaks += peak.filter((p) => p.value > 0).length;

@@ -4,7 +4,7 @@
  * Isomorphic: nothing here imports Node (folders of images are streamed by the CLI).
  */
 export { DEFAULT_RELU_REDIRECT_STEPS, type VisualizationResult, type VisualizeOptions, visualize } from './activation-maximization.js';
-export { type EmpiricalField, type EmpiricalFieldOptions, empiricalReceptiveField } from './empirical-receptive-field.js';
+export { type EmpiricalField, type EmpiricalFieldOptions, empiricalReceptiveField, type FieldImage } from './empirical-receptive-field.js';
 export { addAlphaNorm, addTotalVariation, codeMatch, type InversionOptions, type InversionResult, invert, psnr } from './inversion.js';
 export {
   checkMemoryEstimate,

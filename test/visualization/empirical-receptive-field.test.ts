@@ -66,5 +66,20 @@ describe('empirical receptive field', () => {
     await assert.rejects(empiricalReceptiveField(model, 'relu', []), /at least one image/);
     await assert.rejects(empiricalReceptiveField(model, 'relu', [blockImage()], { patch: 17 }), /larger than the 16×16 input/);
     await assert.rejects(empiricalReceptiveField(model, 'relu', [blockImage()], { stride: 0 }), /stride must be a positive integer/);
+    const small = { data: new Float32Array(64), shape: [1, 1, 8, 8] };
+    await assert.rejects(empiricalReceptiveField(model, 'relu', [blockImage(), small]), /Image 2 has shape \[1, 1, 8, 8\]; the first has \[1, 1, 16, 16\]/);
+  });
+
+  it('takes loaders, called when their image is measured: the same field as the tensors', async () => {
+    await using model = await Model.load(blockModel(), { runtime: nodeRuntime, name: 'block' });
+    let calls = 0;
+    const loader = async () => {
+      calls++;
+      return blockImage();
+    };
+    const field = await empiricalReceptiveField(model, 'relu', [loader, loader], { patch: 2, stride: 2, batchSize: 8 });
+    assert.equal(field.area, 16);
+    assert.equal(field.peaks, 2);
+    assert.ok(calls >= 2);
   });
 });

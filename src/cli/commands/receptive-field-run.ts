@@ -4,7 +4,7 @@
  * (`empirical-receptive-field.ts`).
  */
 import { resolve } from 'node:path';
-import { LucernaError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { empiricalReceptiveField } from '../../visualization/empirical-receptive-field.js';
 import { resolveLayer } from '../../visualization/program.js';
 import { receptiveField } from '../../visualization/receptive-field.js';
@@ -47,10 +47,9 @@ export async function runReceptiveField(ctx: CommandContext, modelPath: string |
   const { model } = opened;
   const loaded = pixelSettings(opened, 'lucerna receptive-field');
   const sources = (await imageFolder(flags.input, loaded.preprocessing, model.input.dims)).slice(0, count);
-  const images = [];
-  for (const source of sources) images.push((await source.load()).tensor);
-  const first = images[0];
-  if (!first) throw new LucernaError('BAD_FILE', `No image of ${flags.input} could be read`);
+  // Loaded one at a time by the estimate: a large --count is never all in memory.
+  const images = sources.map((source) => async () => (await source.load()).tensor);
+  const first = await (images[0] as () => Promise<Tensor>)();
   const layer = resolveLayer(model.graph, flags.layer);
   const theoretical = receptiveField(await model.prepare([1, ...first.shape.slice(1)]), layer);
   const progress = progressBar('receptive-field', !flags.json && ctx.io.isTTY);
