@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type IcnnRow, type NetResult, pickOwnClass } from '../../scripts/results/icnn.js';
 import { icnnMarkdown, overSeeds, pairedFilters, partHigher } from '../../scripts/results/icnn-markdown.js';
-import { evaluatedTensor, meanOwnP } from '../../scripts/results/icnn-parts.js';
+import { evaluatedTensor, firstOfClass, meanOwnP } from '../../scripts/results/icnn-parts.js';
 import { instabilityReferences } from '../../scripts/results/icnn-references.js';
 import { ICNN_DEFAULTS, ICNN_RESNET18, icnnFigurePath, seedList } from '../../scripts/results/icnn-settings.js';
 
@@ -138,6 +138,8 @@ describe('interpretable-CNN results section', () => {
       ),
       0.3,
     );
+    assert.deepEqual(firstOfClass(Int32Array.of(1, 0, 1, 1), 1, 2), [0, 2], 'the empirical radius images: the first of each class');
+    assert.deepEqual(firstOfClass(Int32Array.of(1, 0), 2, 8), []);
     assert.equal(evaluatedTensor('Relu_33', true), 'Relu_33/mask/masked');
     assert.equal(evaluatedTensor('Relu_33', false), 'Relu_33');
   });
