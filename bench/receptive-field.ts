@@ -16,7 +16,7 @@ import { Model } from '../src/engine/model.js';
 import { nodeRuntime } from '../src/engine/node.js';
 import { createModel } from '../src/models/architectures.js';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { channelMeans, empiricalReceptiveField, occlude } from '../src/visualization/empirical-receptive-field.js';
+import { channelMeans, empiricalReceptiveField, occlude, occluderCorners } from '../src/visualization/empirical-receptive-field.js';
 import { type Section, table } from './report.js';
 import type { SectionOptions } from './sections.js';
 
@@ -29,10 +29,7 @@ const STRIDE = 2;
 function copies(image: Tensor): { name: string; image: () => Promise<Tensor> }[] {
   const sample = [3, SIZE, SIZE];
   const means = channelMeans(image, sample);
-  const items = [];
-  for (let y = 0; y + PATCH <= SIZE; y += STRIDE)
-    for (let x = 0; x + PATCH <= SIZE; x += STRIDE) items.push({ name: `${y},${x}`, image: async () => occlude(image, sample, means, y, x, PATCH) });
-  return items;
+  return occluderCorners(SIZE, SIZE, PATCH, STRIDE).map(([y, x]) => ({ name: `${y},${x}`, image: async () => occlude(image, sample, means, y, x, PATCH) }));
 }
 
 export async function benchReceptiveField(o: SectionOptions): Promise<Section> {

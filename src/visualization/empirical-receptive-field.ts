@@ -48,11 +48,19 @@ export interface EmpiricalField {
   readonly size: readonly [number, number];
 }
 
-/** The occluded copies of `image` ([1, C, H, W]): one per top-left corner on the stride grid. */
-function occluderCorners(h: number, w: number, patch: number, stride: number): [number, number][] {
-  const corners: [number, number][] = [];
-  for (let y = 0; y + patch <= h; y += stride) for (let x = 0; x + patch <= w; x += stride) corners.push([y, x]);
-  return corners;
+/**
+ * The top-left corners of the occluders over an h × w image: every (k·stride, l·stride) whose
+ * `patch`-sided square fits inside.
+ *
+ * @example
+ * ```ts
+ * occluderCorners(4, 4, 2, 2); // [[0, 0], [0, 2], [2, 0], [2, 2]]
+ * ```
+ */
+export function occluderCorners(h: number, w: number, patch: number, stride: number): [number, number][] {
+  // Every start k·stride whose occluder fits inside the image.
+  const starts = (size: number) => Array.from({ length: Math.floor((size - patch) / stride) + 1 }, (_, k) => k * stride);
+  return starts(h).flatMap((y) => starts(w).map((x): [number, number] => [y, x]));
 }
 
 /**

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { buildModel } from '../../src/onnx/builder.js';
-import { channelMeans, empiricalReceptiveField, fieldArea, occlude, unitPeaks } from '../../src/visualization/empirical-receptive-field.js';
+import { channelMeans, empiricalReceptiveField, fieldArea, occlude, occluderCorners, unitPeaks } from '../../src/visualization/empirical-receptive-field.js';
 
 /** 1×16×16 → conv 4×4 stride 4 (channel 0: the block mean; channel 1: minus it) → ReLU, 4×4 maps. */
 function blockModel(): Uint8Array {
@@ -38,6 +38,16 @@ describe('empirical receptive field', () => {
     assert.deepEqual(Array.from(channelMeans({ data: Float32Array.of(0, 2, 4, 6), shape: [1, 2, 1, 2] }, [2, 1, 2])), [1, 5]);
     const occluded = occlude({ data: Float32Array.of(0, 2, 4, 6), shape: [1, 1, 2, 2] }, [1, 2, 2], Float64Array.of(3), 1, 0, 1);
     assert.deepEqual(Array.from(occluded.data), [0, 2, 3, 6]);
+    assert.deepEqual(occluderCorners(4, 4, 2, 2), [
+      [0, 0],
+      [0, 2],
+      [2, 0],
+      [2, 2],
+    ]);
+    assert.deepEqual(occluderCorners(5, 3, 2, 2), [
+      [0, 0],
+      [2, 0],
+    ]);
     // A 3×3 offset grid (H = W = 1): two offsets reach half of the largest; stride 1 tiles are the offsets themselves.
     assert.equal(fieldArea(Float64Array.of(0, 0, 0, 0, 1, 0.5, 0, 0.4, Number.NaN), 1, 1, 1, 0.5), 2);
     // Stride 2: each offset stands for a 2×2 tile (clipped at the grid's edge): the centre's {4, 5, 7, 8} and 5's {5, 8}.
