@@ -150,7 +150,8 @@ export async function empiricalReceptiveField(
     const image = images[i] as FieldImage;
     return typeof image === 'function' ? image() : Promise.resolve(image);
   };
-  const sample = (await load(0)).shape.slice(1);
+  const firstImage = await load(0);
+  const sample = firstImage.shape.slice(1);
   const [, h, w] = sample as [number, number, number];
   const patch = positiveInteger(options.patch ?? Math.max(1, Math.round((11 * h) / 227)), 'The occluder side');
   const stride = positiveInteger(options.stride ?? Math.max(1, Math.round((3 * h) / 227)), 'The occluder stride');
@@ -166,7 +167,7 @@ export async function empiricalReceptiveField(
   const [units, mh, mw] = trunk.shapes[0] as [number, number, number];
   for (let n = 0; n < images.length; n++) {
     throwIfAborted(options.signal);
-    const image = await load(n);
+    const image = n === 0 ? firstImage : await load(n);
     if (image.shape.slice(1).join() !== sample.join())
       throw new LucernaError('BAD_SHAPE', `Image ${n + 1} has shape [${image.shape.join(', ')}]; the first has [1, ${sample.join(', ')}]`);
     const base = await runOne(trunk, image);

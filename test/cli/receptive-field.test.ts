@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { empiricalReceptiveField } from '../../src/visualization/empirical-receptive-field.js';
@@ -45,6 +46,18 @@ describe('lucerna receptive-field', () => {
     const field = await empiricalReceptiveField(net, layer, [tensor]);
     assert.equal(s.empirical.area, field.area);
     assert.equal(s.empirical.peaks, field.peaks);
+  });
+
+  it('a uniform image, where an occluder of its own mean colour changes nothing, has no empirical field and says so', async () => {
+    const flat = join(dir, 'flat');
+    mkdirSync(flat);
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+      .png()
+      .toFile(join(flat, 'grey.png'));
+    const run = await lucerna('receptive-field', model, '--input', flat, '--layer', layer);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /no empirical field: no unit's peak dropped under the \d+-px occluder on this image/);
+    assert.doesNotMatch(run.stdout, /--association-radius/);
   });
 
   it('bad input is one line: no images, an unknown layer, an occluder larger than the input, a bad --count', async () => {

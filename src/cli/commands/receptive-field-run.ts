@@ -4,8 +4,7 @@
  * (`empirical-receptive-field.ts`).
  */
 import { resolve } from 'node:path';
-import type { Tensor } from '../../tensor/tensor.js';
-import { empiricalReceptiveField } from '../../visualization/empirical-receptive-field.js';
+import { empiricalReceptiveField, type FieldImage } from '../../visualization/empirical-receptive-field.js';
 import { resolveLayer } from '../../visualization/program.js';
 import { receptiveField } from '../../visualization/receptive-field.js';
 import type { CommandContext, CommandResult } from '../command.js';
@@ -48,8 +47,9 @@ export async function runReceptiveField(ctx: CommandContext, modelPath: string |
   const loaded = pixelSettings(opened, 'lucerna receptive-field');
   const sources = (await imageFolder(flags.input, loaded.preprocessing, model.input.dims)).slice(0, count);
   // Loaded one at a time by the estimate: a large --count is never all in memory.
-  const images = sources.map((source) => async () => (await source.load()).tensor);
-  const first = await (images[0] as () => Promise<Tensor>)();
+  const load = (source: (typeof sources)[number]) => async () => (await source.load()).tensor;
+  const first = await load(sources[0] as (typeof sources)[number])();
+  const images: FieldImage[] = [first, ...sources.slice(1).map(load)];
   const layer = resolveLayer(model.graph, flags.layer);
   const theoretical = receptiveField(await model.prepare([1, ...first.shape.slice(1)]), layer);
   const progress = progressBar('receptive-field', !flags.json && ctx.io.isTTY);
@@ -78,9 +78,11 @@ export async function runReceptiveField(ctx: CommandContext, modelPath: string |
   }
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
   const [th, tw] = theoretical.size;
-  const message =
-    `receptive-field: ${layer}: theoretical ${th}×${tw} px (stride ${theoretical.stride.join('×')}); empirical radius ${round(field.radius, 3)} px ` +
-    `(${field.area} px, ${field.peaks} unit peaks on ${images.length} images, ${field.patch}-px occluder at stride ${field.stride})` +
-    `${out ? ` → ${out}` : ''} (${seconds} s); pass --association-radius ${round(field.radius, 3)} to dissect`;
+  const empirical =
+    field.area > 0
+      ? `empirical radius ${round(field.radius, 3)} px (${field.area} px, ${field.peaks} unit peaks on ${images.length} images, ${field.patch}-px occluder at stride ${field.stride})`
+      : `no empirical field: no unit's peak dropped under the ${field.patch}-px occluder on ${images.length === 1 ? 'this image' : `these ${images.length} images`} (${field.peaks} unit peaks)`;
+  const advice = field.area > 0 ? `; pass --association-radius ${round(field.radius, 3)} to dissect` : '';
+  const message = `receptive-field: ${layer}: theoretical ${th}×${tw} px (stride ${theoretical.stride.join('×')}); ${empirical}${out ? ` → ${out}` : ''} (${seconds} s)${advice}`;
   return { json: { ...summary, ...(out ? { out } : {}), seconds }, message };
 }
