@@ -134,7 +134,9 @@ export async function empiricalRadius(model: string, layer: string, classes: str
   const per = 3 * size * size;
   const images = picked.map((_, i) => ({ data: batch.x.data.slice(i * per, (i + 1) * per) as Float32Array, shape: [1, 3, size, size] }));
   await using net = await Model.load(new Uint8Array(readFileSync(model)), { runtime: nodeRuntime, name: model });
-  return (await empiricalReceptiveField(net, layer, images)).radius;
+  const { radius } = await empiricalReceptiveField(net, layer, images);
+  if (!(radius > 0)) throw new Error(`${model}: no empirical receptive field on ${layer} (no unit's peak dropped under occlusion)`);
+  return radius;
 }
 
 /**
