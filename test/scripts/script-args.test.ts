@@ -8,7 +8,16 @@ import { describe, it } from 'node:test';
 import { scriptUsage } from '../../scripts/script-args.js';
 import { tsImport } from '../helpers/ts-import.js';
 
-const SCRIPTS = ['select-lime', 'select-shap', 'time-superpixel', 'then-now-superpixel', 'fidelity-superpixel', 'dump-superpixel-scores', 'results-qa'];
+const SCRIPTS = [
+  'select-lime',
+  'select-shap',
+  'time-superpixel',
+  'then-now-superpixel',
+  'fidelity-superpixel',
+  'dump-superpixel-scores',
+  'results-qa',
+  'results-icnn-remeasure',
+];
 const run = (script: string, ...args: string[]) =>
   spawnSync(process.execPath, ['--import', tsImport, `scripts/${script}.ts`, ...args], { encoding: 'utf8', timeout: 60_000 });
 
@@ -32,4 +41,13 @@ describe('developer scripts: command line', () => {
       assert.match(help.stdout, new RegExp(`^usage: node --import tsx scripts/${script}\\.ts .*\\[--`));
     });
   }
+
+  it('results-icnn-remeasure: no --work, or a folder that is not a kept results work folder, is one line (exit 2)', () => {
+    const none = run('results-icnn-remeasure');
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^error: --work <kept folder> is required\n/);
+    const wrong = run('results-icnn-remeasure', '--work', 'docs');
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /^error: docs is not a kept results-icnn work folder \(no parts\/classes\)\n/);
+  });
 });
