@@ -15,7 +15,7 @@ import { openLayerTrunk } from '../src/dissection/forward.js';
 import { Model } from '../src/engine/model.js';
 import { nodeRuntime } from '../src/engine/node.js';
 import { createModel } from '../src/models/architectures.js';
-import type { Tensor } from '../src/tensor/tensor.js';
+import { sliceBatch, type Tensor } from '../src/tensor/tensor.js';
 import { channelMeans, empiricalReceptiveField, occlude, occluderCorners } from '../src/visualization/empirical-receptive-field.js';
 import { type Section, table } from './report.js';
 import type { SectionOptions } from './sections.js';
@@ -38,8 +38,7 @@ export async function benchReceptiveField(o: SectionOptions): Promise<Section> {
     await runJson('dataset', 'parts', '--out', join(dir, 'parts'), '--n', '40', '--seed', '1', '--size', String(SIZE), '--classes', '2');
     const data = await imageFolder(join(dir, 'parts', 'classes'), { sampleShape: [3, SIZE, SIZE] });
     const batch = await data.read([0, 1, 2, 3], 0);
-    const per = 3 * SIZE * SIZE;
-    const images = [0, 1, 2, 3].map((i) => ({ data: batch.x.data.slice(i * per, (i + 1) * per) as Float32Array, shape: [1, 3, SIZE, SIZE] }));
+    const images = [0, 1, 2, 3].map((i) => sliceBatch(batch.x, i, 1));
     await using model = await Model.load(createModel('vgg11-bn', { classes: 2, input: [3, SIZE, SIZE], seed: 0, width: 0.125 }), {
       runtime: nodeRuntime,
       name: 'vgg11-bn',

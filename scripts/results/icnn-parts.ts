@@ -21,6 +21,7 @@ import { imageFolder } from '../../src/datasets/node/image-folder.js';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { graphFromBytes } from '../../src/onnx/builder.js';
+import { sliceBatch } from '../../src/tensor/tensor.js';
 import { assignFilters } from '../../src/training/interpretable/filter-loss.js';
 import { maskedTensorName } from '../../src/training/interpretable/mask.js';
 import { meanActivations } from '../../src/training/interpretable/setup.js';
@@ -131,8 +132,7 @@ export async function empiricalRadius(model: string, layer: string, classes: str
   const labels = await data.labels();
   const picked = names.flatMap((name, k) => (name === 'none' ? [] : firstOfClass(labels, k, RF_IMAGES_PER_CLASS)));
   const batch = await data.read(picked, 0);
-  const per = 3 * size * size;
-  const images = picked.map((_, i) => ({ data: batch.x.data.slice(i * per, (i + 1) * per) as Float32Array, shape: [1, 3, size, size] }));
+  const images = picked.map((_, i) => sliceBatch(batch.x, i, 1));
   await using net = await Model.load(new Uint8Array(readFileSync(model)), { runtime: nodeRuntime, name: model });
   const { radius } = await empiricalReceptiveField(net, layer, images);
   if (!(radius > 0)) throw new Error(`${model}: no empirical receptive field on ${layer} (no unit's peak dropped under occlusion)`);

@@ -7,10 +7,13 @@
  * `maskAbove` in `tally.ts`.
  */
 
+import { unitCenter } from '../metrics/peak-units.js';
+
 /**
- * Marks, in `seen` (sh × sw, cleared first), the union of the round regions of the cells of `map`
- * (h × w from `offset`) whose value exceeds `threshold`, and writes the marked pixels' flat indices
- * to `out` in raster order; returns how many.
+ * Marks, in `seen` (sh × sw, all zero on entry and left all zero), the union of the round regions of
+ * the cells of `map` (h × w from `offset`) whose value exceeds `threshold`, and writes the marked
+ * pixels' flat indices to `out` in raster order; returns how many. Only the regions' bounding box
+ * is read back and cleared, not the whole segmentation (a unit fires on a few cells).
  *
  * Geometry, in the segmentation's pixels: cell (i, j) is centred at ((i + ½)·sh/h, (j + ½)·sw/w),
  * and pixel (y, x), whose centre is (y + ½, x + ½), is in the cell's region when
@@ -37,17 +40,32 @@ export function discRegion(
   seen: Uint8Array,
   out: Int32Array,
 ): number {
-  seen.fill(0, 0, sh * sw);
   const ay = ry * sh;
   const ax = rx * sw;
+  // The bounding box of every stamp, rows [top, bottom] and columns [left, right].
+  let top = sh;
+  let bottom = -1;
+  let left = sw;
+  let right = -1;
   for (let i = 0; i < h; i++) {
     for (let j = 0; j < w; j++) {
       if (!((map[offset + i * w + j] as number) > threshold)) continue;
-      stamp(seen, sh, sw, ((i + 0.5) * sh) / h, ((j + 0.5) * sw) / w, ay, ax);
+      const [cx, cy] = unitCenter(i, j, h, w, sw, sh);
+      stamp(seen, sh, sw, cy, cx, ay, ax);
+      top = Math.min(top, Math.max(0, Math.floor(cy - ay - 0.5)));
+      bottom = Math.max(bottom, Math.min(sh - 1, Math.ceil(cy + ay - 0.5)));
+      left = Math.min(left, Math.max(0, Math.floor(cx - ax - 0.5)));
+      right = Math.max(right, Math.min(sw - 1, Math.ceil(cx + ax - 0.5)));
     }
   }
   let count = 0;
-  for (let k = 0; k < sh * sw; k++) if (seen[k]) out[count++] = k;
+  for (let y = top; y <= bottom; y++) {
+    for (let k = y * sw + left; k <= y * sw + right; k++) {
+      if (!seen[k]) continue;
+      out[count++] = k;
+      seen[k] = 0;
+    }
+  }
   return count;
 }
 

@@ -16,6 +16,7 @@ import { throwIfAborted } from '../attribution/rows.js';
 import { type ForwardItem, openLayerTrunk } from '../dissection/forward.js';
 import type { Model } from '../engine/model.js';
 import { LucernaError, positiveInteger } from '../errors.js';
+import { channelPeaks, unitCenter } from '../metrics/peak-units.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Options of {@link empiricalReceptiveField}. */
@@ -170,9 +171,8 @@ export async function empiricalReceptiveField(
     const image = n === 0 ? firstImage : await load(n);
     if (image.shape.slice(1).join() !== sample.join())
       throw new LucernaError('BAD_SHAPE', `Image ${n + 1} has shape [${image.shape.join(', ')}]; the first has [1, ${sample.join(', ')}]`);
-    const base = await runOne(trunk, image);
-    const peak = unitPeaks(base, units, mh * mw);
-    peaks += peak.filter((p) => p.value > 0).length;
+    const fired = firingPeaks(await runOne(trunk, image, units * mh * mw), units, mh, mw, h, w);
+    peaks += fired.length;
     const means = channelMeans(image, sample);
     const items: ForwardItem[] = corners.map(([y, x]) => ({ name: `${y},${x}`, image: async () => occlude(image, sample, means, y, x, patch) }));
     await trunk.run(
@@ -180,12 +180,9 @@ export async function empiricalReceptiveField(
       (indices, [act]) => {
         for (const [b, k] of indices.entries()) {
           const [y, x] = corners[k] as [number, number];
-          for (const [u, p] of peak.entries()) {
-            if (!(p.value > 0)) continue;
-            const cy = ((Math.floor(p.cell / mw) + 0.5) * h) / mh;
-            const cx = (((p.cell % mw) + 0.5) * w) / mw;
-            const bin = (Math.round(y + patch / 2 - cy) + h) * cols + Math.round(x + patch / 2 - cx) + w;
-            const after = (act as Float32Array)[(b * units + u) * mh * mw + p.cell] as number;
+          for (const p of fired) {
+            const bin = (Math.round(y + patch / 2 - p.cy) + h) * cols + Math.round(x + patch / 2 - p.cx) + w;
+            const after = (act as Float32Array)[(b * units + p.unit) * mh * mw + p.cell] as number;
             sum[bin] = (sum[bin] as number) + Math.max(p.value - after, 0) / p.value;
             count[bin] = (count[bin] as number) + 1;
           }
@@ -200,38 +197,45 @@ export async function empiricalReceptiveField(
   return { radius: Math.sqrt(area / Math.PI), area, patch, stride, peaks, drop, size: [h, w] };
 }
 
-/** The layer's maps for one image. */
-async function runOne(trunk: Awaited<ReturnType<typeof openLayerTrunk>>, image: Tensor): Promise<Float32Array> {
+/** The layer's maps for one image (the first `size` values of its padded batch). */
+async function runOne(trunk: Awaited<ReturnType<typeof openLayerTrunk>>, image: Tensor, size: number): Promise<Float32Array> {
   let maps = new Float32Array(0);
   await trunk.run(
     [{ name: 'image', image: async () => image }],
     (_, [act]) => {
-      maps = Float32Array.from(act as Float32Array);
+      maps = (act as Float32Array).slice(0, size);
     },
     {},
   );
   return maps;
 }
 
+/** A unit that fires on the image: its peak cell and value, and the cell's centre in input pixels. */
+interface FiredPeak {
+  readonly unit: number;
+  readonly cell: number;
+  readonly value: number;
+  readonly cy: number;
+  readonly cx: number;
+}
+
 /**
- * Each unit's peak in `maps` (units × plane from 0): its first largest cell and value.
+ * The units of `maps` ([units, mh, mw]) whose peak ({@link channelPeaks}) is positive, with the
+ * centre of the peak cell in an h × w input ({@link unitCenter}).
  *
  * @example
  * ```ts
- * unitPeaks(Float32Array.of(1, 3, 0, 0), 2, 2); // [{ cell: 1, value: 3 }, { cell: 0, value: 0 }]
+ * firingPeaks(Float32Array.of(1, 3, 0, 0, 0, 0, 0, 0), 2, 2, 2, 8, 8); // [{ unit: 0, cell: 1, value: 3, cy: 2, cx: 6 }]
  * ```
  */
-export function unitPeaks(maps: Float32Array, units: number, plane: number): { cell: number; value: number }[] {
-  return Array.from({ length: units }, (_, u) => {
-    let cell = 0;
-    let value = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < plane; i++) {
-      const v = maps[u * plane + i] as number;
-      if (v > value) {
-        value = v;
-        cell = i;
-      }
-    }
-    return { cell, value };
-  });
+export function firingPeaks(maps: Float32Array, units: number, mh: number, mw: number, h: number, w: number): FiredPeak[] {
+  const p = channelPeaks(maps, 0, units, mh, mw);
+  const fired: FiredPeak[] = [];
+  for (let u = 0; u < units; u++) {
+    const value = p.value[u] as number;
+    if (!(value > 0)) continue;
+    const [cx, cy] = unitCenter(p.row[u] as number, p.col[u] as number, mh, mw, w, h);
+    fired.push({ unit: u, cell: (p.row[u] as number) * mw + (p.col[u] as number), value, cy, cx });
+  }
+  return fired;
 }

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { Model } from '../../src/engine/model.js';
 import { nodeRuntime } from '../../src/engine/node.js';
 import { buildModel } from '../../src/onnx/builder.js';
-import { channelMeans, empiricalReceptiveField, fieldArea, occlude, occluderCorners, unitPeaks } from '../../src/visualization/empirical-receptive-field.js';
+import { channelMeans, empiricalReceptiveField, fieldArea, firingPeaks, occlude, occluderCorners } from '../../src/visualization/empirical-receptive-field.js';
 
 /** 1×16×16 → conv 4×4 stride 4 (channel 0: the block mean; channel 1: minus it) → ReLU, 4×4 maps. */
 function blockModel(): Uint8Array {
@@ -31,10 +31,8 @@ function blockImage() {
 
 describe('empirical receptive field', () => {
   it('pieces: peaks, channel means, occlusion by the mean, the area of the half-maximum tiles', () => {
-    assert.deepEqual(unitPeaks(Float32Array.of(1, 3, 0, 0), 2, 2), [
-      { cell: 1, value: 3 },
-      { cell: 0, value: 0 },
-    ]);
+    // Unit 0 peaks at cell (0, 1) of its 2×2 map (centre (2, 6) in an 8×8 input); unit 1 never fires.
+    assert.deepEqual(firingPeaks(Float32Array.of(1, 3, 0, 0, 0, 0, 0, 0), 2, 2, 2, 8, 8), [{ unit: 0, cell: 1, value: 3, cy: 2, cx: 6 }]);
     assert.deepEqual(Array.from(channelMeans({ data: Float32Array.of(0, 2, 4, 6), shape: [1, 2, 1, 2] }, [2, 1, 2])), [1, 5]);
     const occluded = occlude({ data: Float32Array.of(0, 2, 4, 6), shape: [1, 1, 2, 2] }, [1, 2, 2], Float64Array.of(3), 1, 0, 1);
     assert.deepEqual(Array.from(occluded.data), [0, 2, 3, 6]);
